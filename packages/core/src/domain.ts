@@ -1,0 +1,180 @@
+import type { Health } from './validate.js'
+
+/** Every health a report can have: the three pushed ones plus `unknown` (a run with no verdict yet). */
+export const REPORT_HEALTHS = ['healthy', 'warning', 'critical', 'unknown'] as const
+export type ReportHealth = (typeof REPORT_HEALTHS)[number]
+
+/** Probes receive samples; jobs receive runs. Codes are unique across both. */
+export const CONTRACT_KINDS = ['probe', 'job'] as const
+export type ContractKind = (typeof CONTRACT_KINDS)[number]
+
+export const INCIDENT_STATES = ['open', 'recovered', 'relapsed', 'resolved'] as const
+export type IncidentState = (typeof INCIDENT_STATES)[number]
+
+export const TRIGGER_TYPES = ['manual', 'critical', 'stale', 'job_overtime', 'job_overlap'] as const
+export type TriggerType = (typeof TRIGGER_TYPES)[number]
+/** Triggers that the rules open by themselves (every trigger but `manual`). */
+export type AutomaticTrigger = Exclude<TriggerType, 'manual'>
+
+/** Timeline entry types, as shown by `timon show INC-<id>`. */
+export const INCIDENT_EVENT_TYPES = ['opened', 'recovered', 'relapsed', 'resolved', 'annotation'] as const
+export type IncidentEventType = (typeof INCIDENT_EVENT_TYPES)[number]
+
+/** Notification events. Incident events come from state changes; the `timon.*` ones from the daemon. */
+export const EVENT_NAMES = [
+  'incident.open',
+  'incident.recovered',
+  'incident.relapsed',
+  'incident.resolved',
+  'incident.annotated',
+  'timon.ping',
+  'timon.started',
+] as const
+export type EventName = (typeof EVENT_NAMES)[number]
+
+/**
+ * The rules in force for a probe or job. Rules are sticky: a push that omits one keeps it. All
+ * durations are milliseconds; `null` means the rule is off.
+ */
+export interface Rules {
+  /** Flag the probe/job as stale when nothing arrives within this delay. */
+  readonly staleAfter: number | null
+  /** Flag it stale and open a `stale` incident when nothing arrives within this delay. */
+  readonly staleIncidentAfter: number | null
+  /** Jobs: open a `job_overtime` incident when a run lasts longer than this. */
+  readonly overtimeIncidentAfter: number | null
+  /** Jobs: open a `job_overlap` incident when a run starts while another is going (default on). */
+  readonly overlapIncident: boolean
+}
+
+/** The rules of a contract that has never been given any. */
+export const DEFAULT_RULES: Rules = {
+  staleAfter: null,
+  staleIncidentAfter: null,
+  overtimeIncidentAfter: null,
+  overlapIncident: true,
+}
+
+/** A probe or a job: the thing that reports. */
+export interface Contract {
+  readonly id: number
+  readonly code: string
+  readonly kind: ContractKind
+  readonly rules: Rules
+  /** Set when a stale deadline passed; cleared by the next report. */
+  readonly isStale: boolean
+  /** When the stale flag is due to be set, or `null` when not armed. */
+  readonly staleAt: Date | null
+  /** When a stale incident is due to open, or `null` when not armed. */
+  readonly staleIncidentAt: Date | null
+  /** The newest sample or run, `null` when there is none. */
+  readonly lastReportId: number | null
+  readonly createdAt: Date
+}
+
+interface ReportBase {
+  readonly id: number
+  readonly contractId: number
+  /** 12 lowercase hexadecimal characters, random; unique within its contract. */
+  readonly uid: string
+  readonly health: ReportHealth
+  /** The rules in force when this report was pushed. */
+  readonly rules: Rules
+}
+
+/** One health push of a probe. */
+export interface Sample extends ReportBase {
+  readonly kind: 'sample'
+  readonly health: Health
+  readonly pushedAt: Date
+  readonly comment: string | null
+}
+
+/** One run of a job, from start to end. */
+export interface Run extends ReportBase {
+  readonly kind: 'run'
+  readonly startedAt: Date
+  readonly startComment: string | null
+  /** `null` while the run is going. */
+  readonly endedAt: Date | null
+  readonly endComment: string | null
+  /** When the run goes overtime; cleared once that deadline fired. */
+  readonly overtimeAt: Date | null
+}
+
+/** A sample or a run. */
+export type Report = Sample | Run
+
+/** One step of a run. */
+export interface Step {
+  readonly id: number
+  readonly reportId: number
+  readonly label: string
+  readonly health: Health
+  readonly at: Date
+}
+
+/** An incident: opened by a rule or by hand, then moved through the state machine. */
+export interface Incident {
+  readonly id: number
+  readonly state: IncidentState
+  readonly triggerType: TriggerType
+  readonly title: string
+  readonly description: string | null
+  /** The probe/job it belongs to; `null` for manual incidents. */
+  readonly contractId: number | null
+  readonly openedAt: Date
+  readonly recoveredAt: Date | null
+  readonly relapsedAt: Date | null
+  readonly resolvedAt: Date | null
+}
+
+/** One line of an incident's timeline. */
+export interface IncidentEvent {
+  readonly id: number
+  readonly incidentId: number
+  readonly type: IncidentEventType
+  /** The sample or run that caused it, when there is one (and it still exists). */
+  readonly reportId: number | null
+  readonly note: string
+  /** `true` for entries written by the rules, `false` for a person's resolve or annotation. */
+  readonly isSystem: boolean
+  readonly at: Date
+}
+
+/** A notification event as stored in the outbox: what happened, when, and the incident after it. */
+export interface NotificationEvent {
+  readonly name: EventName
+  readonly at: Date
+  /** The incident as it is after the transition; absent for `timon.*` events. */
+  readonly incident?: Incident
+  /** The timeline note of the transition or annotation, when the event has one. */
+  readonly note?: string
+}
+
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
+
+/**
+ * One notification event to be delivered to one target (a webhook). Written in the same
+ * transaction as the change that caused it, then worked off by a dispatcher.
+ */
+export interface Delivery {
+  readonly id: number
+  /** Stable across retries and restarts, so receivers can de-duplicate. */
+  readonly deliveryId: string
+  /** The notifier target (e.g. a webhook's name) this delivery goes to. */
+  readonly target: string
+  readonly event: NotificationEvent
+  /** Deliveries with the same target and key go out in order (one incident's events). */
+  readonly orderingKey: string | null
+  readonly status: DeliveryStatus
+  /** Attempts made so far. */
+  readonly attempts: number
+  /** When the next attempt is due (pending deliveries). */
+  readonly nextAttemptAt: Date
+  readonly lastError: string | null
+  readonly createdAt: Date
+  /** When it was delivered or given up. */
+  readonly finishedAt: Date | null
+}

@@ -1,0 +1,270 @@
+import type {
+  Contract,
+  ContractKind,
+  Delivery,
+  DeliveryStatus,
+  Incident,
+  IncidentEvent,
+  IncidentEventType,
+  IncidentState,
+  NotificationEvent,
+  Report,
+  ReportHealth,
+  Rules,
+  Run,
+  Sample,
+  Step,
+  TriggerType,
+} from '../domain.js'
+import type { Health } from '../validate.js'
+import type { TruncatePlan } from '../truncate-policy.js'
+
+/**
+ * Persistence for the core. Adapters implement it in domain types only (no SQL or driver type
+ * crosses it) and prove it with `describeStoreConformance` from `@timon/core/testing`.
+ *
+ * Absence is `undefined`; the core decides whether that is an error. Adapters throw only for faults
+ * they cannot explain (I/O, corrupt rows).
+ */
+export interface Store {
+  /**
+   * Runs `work` atomically and in isolation: all its writes commit together or not at all, and
+   * transactions never interleave. A thrown error rolls back and is rethrown.
+   */
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>
+  /** Releases the store's resources; no call may follow. */
+  close(): Promise<void>
+}
+
+/** What a {@link Store} offers inside a transaction. */
+export interface StoreTx {
+  // --- contracts (probes and jobs) ---
+  findContract(code: string): Promise<Contract | undefined>
+  getContract(id: number): Promise<Contract | undefined>
+  insertContract(input: NewContract): Promise<Contract>
+  updateContract(id: number, patch: ContractPatch): Promise<void>
+  /** Deletes a contract with all its reports, steps, incidents and their timelines. */
+  deleteContract(id: number): Promise<void>
+  /**
+   * One page of contracts for `status`, probes first then jobs, each by code; each with its last
+   * report and the ids of its non-resolved incidents (ascending).
+   */
+  listContractOverviews(page: ContractPage): Promise<readonly ContractOverview[]>
+
+  // --- reports (samples and runs) ---
+  insertSample(input: NewSample): Promise<Sample>
+  insertRun(input: NewRun): Promise<Run>
+  getReport(id: number): Promise<Report | undefined>
+  findReport(contractId: number, uid: string): Promise<Report | undefined>
+  updateRun(id: number, patch: RunPatch): Promise<void>
+  /** The newest report of a contract (highest id), if any. */
+  latestReport(contractId: number): Promise<Report | undefined>
+  /** Reports of a contract, newest first; `beforeId` pages further back. */
+  listReports(contractId: number, page: ReportPage): Promise<readonly Report[]>
+  countReports(contractId: number): Promise<number>
+  /** Runs of a job that have not ended, oldest first, `excludeId` left out. */
+  unfinishedRuns(contractId: number, excludeId?: number): Promise<readonly Run[]>
+  /** Deletes a report and its steps; timeline entries keep existing with `reportId` null. */
+  deleteReport(id: number): Promise<void>
+
+  // --- steps ---
+  insertStep(input: NewStep): Promise<Step>
+  /** Steps of a run in insertion order. */
+  listSteps(reportId: number): Promise<readonly Step[]>
+
+  // --- incidents ---
+  /**
+   * Inserts an incident. At most one non-resolved incident may exist per (contract, trigger):
+   * an adapter enforces it (a unique index) and throws if it is violated.
+   */
+  insertIncident(input: NewIncident): Promise<Incident>
+  getIncident(id: number): Promise<Incident | undefined>
+  /** The non-resolved incident of a contract for a trigger, if any. */
+  activeIncident(contractId: number, trigger: TriggerType): Promise<Incident | undefined>
+  updateIncident(id: number, patch: IncidentPatch): Promise<void>
+  /** Deletes an incident and its timeline. */
+  deleteIncident(id: number): Promise<void>
+  /** Every non-resolved incident, ascending id. */
+  listActiveIncidents(): Promise<readonly Incident[]>
+  /** The non-resolved incidents of a contract, ascending id. */
+  activeIncidentsOfContract(contractId: number): Promise<readonly Incident[]>
+  /**
+   * For each given report, the ids (ascending) of the non-resolved incidents that have a timeline
+   * entry pointing at it. Reports without any are absent from the map.
+   */
+  activeIncidentIdsOfReports(reportIds: readonly number[]): Promise<ReadonlyMap<number, readonly number[]>>
+  insertIncidentEvent(input: NewIncidentEvent): Promise<IncidentEvent>
+  /** An incident's timeline in insertion order. */
+  listIncidentEvents(incidentId: number): Promise<readonly IncidentEvent[]>
+
+  // --- deadlines ---
+  /** Contracts whose stale or stale-incident deadline is at or before `at`, earliest first. */
+  dueContracts(at: Date, limit: number): Promise<readonly Contract[]>
+  /** Unfinished runs whose overtime deadline is at or before `at`, earliest first. */
+  dueRuns(at: Date, limit: number): Promise<readonly Run[]>
+  /** The earliest armed deadline of any contract or run, if any. */
+  nextDeadline(): Promise<Date | undefined>
+
+  // --- aggregates ---
+  /** Counts for `summary`: each contract counted once (see {@link SummaryCounts}). */
+  summarize(): Promise<SummaryCounts>
+
+  // --- truncation ---
+  /**
+   * Deletes what `plan` selects (see `isReportTruncated` and `isIncidentTruncated`): reports and
+   * resolved incidents, never the latest report of a contract, never a report linked to a
+   * non-resolved incident.
+   */
+  truncate(plan: TruncatePlan): Promise<TruncateCounts>
+
+  // --- outbox ---
+  insertDelivery(input: NewDelivery): Promise<Delivery>
+  getDelivery(id: number): Promise<Delivery | undefined>
+  /**
+   * Pending deliveries due at or before `at`, oldest first, at most `limit`; a delivery is left
+   * out while an older pending delivery with the same target and ordering key exists.
+   */
+  dueDeliveries(at: Date, limit: number): Promise<readonly Delivery[]>
+  updateDelivery(id: number, patch: DeliveryPatch): Promise<void>
+  /** The earliest `nextAttemptAt` of a pending delivery, if any. */
+  nextDeliveryAt(): Promise<Date | undefined>
+  /** Deliveries, newest first, optionally of one status. */
+  listDeliveries(query: DeliveryQuery): Promise<readonly Delivery[]>
+  countDeliveries(): Promise<Readonly<Record<DeliveryStatus, number>>>
+}
+
+// --- inputs and outputs of the port ---
+
+export interface NewContract {
+  readonly code: string
+  readonly kind: ContractKind
+  readonly rules: Rules
+  readonly createdAt: Date
+}
+
+export type ContractPatch = Partial<
+  Pick<Contract, 'rules' | 'isStale' | 'staleAt' | 'staleIncidentAt' | 'lastReportId'>
+>
+
+/** Paging of `listContractOverviews`: strictly after (kind, code) in status order. */
+export interface ContractPage {
+  readonly after?: { readonly kind: ContractKind; readonly code: string }
+  readonly limit: number
+}
+
+export interface ContractOverview {
+  readonly contract: Contract
+  readonly lastReport: Report | undefined
+  readonly activeIncidentIds: readonly number[]
+}
+
+export interface NewSample {
+  readonly contractId: number
+  readonly uid: string
+  readonly health: Health
+  readonly pushedAt: Date
+  readonly comment: string | null
+  readonly rules: Rules
+}
+
+export interface NewRun {
+  readonly contractId: number
+  readonly uid: string
+  readonly startedAt: Date
+  readonly startComment: string | null
+  readonly rules: Rules
+  readonly overtimeAt: Date | null
+}
+
+export type RunPatch = Partial<{
+  readonly health: ReportHealth
+  readonly endedAt: Date
+  readonly endComment: string | null
+  readonly overtimeAt: Date | null
+}>
+
+export interface ReportPage {
+  readonly beforeId?: number
+  /** At most this many; omit for all. */
+  readonly limit?: number
+}
+
+export interface NewStep {
+  readonly reportId: number
+  readonly label: string
+  readonly health: Health
+  readonly at: Date
+}
+
+export interface NewIncident {
+  readonly triggerType: TriggerType
+  readonly title: string
+  readonly description: string | null
+  readonly contractId: number | null
+  readonly openedAt: Date
+}
+
+export type IncidentPatch = Partial<{
+  readonly state: IncidentState
+  readonly recoveredAt: Date | null
+  readonly relapsedAt: Date | null
+  readonly resolvedAt: Date | null
+}>
+
+export interface NewIncidentEvent {
+  readonly incidentId: number
+  readonly type: IncidentEventType
+  readonly reportId: number | null
+  readonly note: string
+  readonly isSystem: boolean
+  readonly at: Date
+}
+
+/** A count and the first codes (ascending, at most 3) of one `summary` category. */
+export interface CodeCount {
+  readonly count: number
+  readonly codes: readonly string[]
+}
+
+/**
+ * `summary` counts. Each contract with a report lands in exactly one category: `stale` when its
+ * stale flag is set, else `running` when its last report is an unfinished run, else the health of
+ * its last report (`unknown` ones are not counted).
+ */
+export interface SummaryCounts {
+  readonly activeIncidents: number
+  readonly critical: CodeCount
+  readonly stale: CodeCount
+  readonly warning: CodeCount
+  readonly healthy: CodeCount
+  readonly running: CodeCount
+}
+
+/** What a truncation deleted. */
+export interface TruncateCounts {
+  readonly samples: number
+  readonly runs: number
+  readonly incidents: number
+}
+
+export interface NewDelivery {
+  readonly deliveryId: string
+  readonly target: string
+  readonly event: NotificationEvent
+  readonly orderingKey: string | null
+  readonly nextAttemptAt: Date
+  readonly createdAt: Date
+}
+
+export type DeliveryPatch = Partial<{
+  readonly status: DeliveryStatus
+  readonly attempts: number
+  readonly nextAttemptAt: Date
+  readonly lastError: string | null
+  readonly finishedAt: Date | null
+}>
+
+export interface DeliveryQuery {
+  readonly status?: DeliveryStatus
+  readonly limit: number
+}

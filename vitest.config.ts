@@ -1,0 +1,21 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const src = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url))
+
+// Tests run against the TypeScript sources; `npm test` builds first so that tests which spawn the
+// `timon` binary find dist/ up to date.
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@timon\/core\/testing$/, replacement: src('core/src/testing/index.ts') },
+      { find: /^@timon\/core$/, replacement: src('core/src/index.ts') },
+      { find: /^@timon\/store-sqlite$/, replacement: src('store-sqlite/src/index.ts') },
+    ],
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/**/*.test.ts'],
+    testTimeout: 20_000,
+    pool: 'forks',
+  },
+})
