@@ -1,1 +1,143 @@
-export {}
+// The Monitor facade
+export { Monitor } from './monitor.js'
+export type { MonitorOptions, ShowOptions, StatusOptions, DeleteOptions } from './monitor.js'
+export type {
+  CheckResult,
+  ContractView,
+  DeleteResult,
+  DeliveryList,
+  IncidentChanges,
+  IncidentResult,
+  IncidentView,
+  PushProbeResult,
+  ReportView,
+  ReportWithIncidents,
+  RunResult,
+  ShowView,
+  StatusView,
+  SummaryView,
+  TruncateResult,
+} from './views.js'
+
+// Inputs and their schemas (shared with the daemon's wire validation)
+export {
+  annotateSchema,
+  checkedString,
+  durationSchema,
+  endJobSchema,
+  openIncidentSchema,
+  pushProbeSchema,
+  pushStepSchema,
+  resolveSchema,
+  startJobSchema,
+  truncateSchema,
+} from './schemas.js'
+export type {
+  AnnotateInput,
+  DurationInput,
+  EndJobInput,
+  OpenIncidentInput,
+  PushProbeInput,
+  PushStepInput,
+  ResolveInput,
+  StartJobInput,
+  TruncateInput,
+} from './schemas.js'
+
+// Domain
+export {
+  CONTRACT_KINDS,
+  DEFAULT_RULES,
+  DELIVERY_STATUSES,
+  EVENT_NAMES,
+  INCIDENT_EVENT_TYPES,
+  INCIDENT_STATES,
+  REPORT_HEALTHS,
+  TRIGGER_TYPES,
+} from './domain.js'
+export type {
+  AutomaticTrigger,
+  Contract,
+  ContractKind,
+  Delivery,
+  DeliveryStatus,
+  EventName,
+  Incident,
+  IncidentEvent,
+  IncidentEventType,
+  IncidentState,
+  NotificationEvent,
+  Report,
+  ReportHealth,
+  Rules,
+  Run,
+  Sample,
+  Step,
+  TriggerType,
+} from './domain.js'
+
+// Errors
+export { CORE_ERROR_CODES, conflict, notFound, validation } from './errors.js'
+export type { CoreError, CoreErrorCode, Subject } from './errors.js'
+
+// Durations, codes and text
+export { formatAgo, formatGoDuration, formatHumanDuration, parseDuration } from './duration.js'
+export type { Duration } from './duration.js'
+export {
+  HEALTHS,
+  formatIncidentCode,
+  goQuote,
+  optionalText,
+  parseCodeRef,
+  parseIncidentCode,
+  parseReportRef,
+  parseTarget,
+  trimSpace,
+  validateCode,
+  validateComment,
+  validateDescription,
+  validateHealth,
+  validateLabel,
+  validateNote,
+  validateTitle,
+  validateUid,
+} from './validate.js'
+export type { Health, ReportRef, Target } from './validate.js'
+
+// The incident state machine
+export { INCIDENT_ACTIONS, TRANSITIONS, transitionFor } from './incident/transitions.js'
+export type { IncidentAction, IncidentStateOrNone, Transition } from './incident/transitions.js'
+
+// Truncation policy
+export { isIncidentTruncated, isReportTruncated, planTruncate, reportActivityTime, retentionHealth } from './truncate-policy.js'
+export type { TruncateOptions, TruncatePlan } from './truncate-policy.js'
+
+// Ports and their in-core implementations
+export { SystemClock } from './ports/clock.js'
+export type { Clock } from './ports/clock.js'
+export type { DeliveryOutcome, NotificationRouter, Notifier, RetryPolicy } from './ports/notifier.js'
+export type {
+  CodeCount,
+  ContractOverview,
+  ContractPage,
+  ContractPatch,
+  DeliveryPatch,
+  DeliveryQuery,
+  IncidentPatch,
+  NewContract,
+  NewDelivery,
+  NewIncident,
+  NewIncidentEvent,
+  NewRun,
+  NewSample,
+  NewStep,
+  ReportPage,
+  RunPatch,
+  Store,
+  StoreTx,
+  SummaryCounts,
+  TruncateCounts,
+} from './ports/store.js'
+export { MemoryStore } from './memory-store.js'
+export { Dispatcher } from './dispatcher.js'
+export type { DispatcherOptions, DispatchReport } from './dispatcher.js'

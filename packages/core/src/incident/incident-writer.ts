@@ -1,0 +1,126 @@
+import type { AutomaticTrigger, Contract, Incident, IncidentEventType, NotificationEvent } from '../domain.js'
+import type { NotificationRouter } from '../ports/notifier.js'
+import type { StoreTx } from '../ports/store.js'
+import { incidentTitle } from './notes.js'
+import { stampsFor, transitionFor, type IncidentAction } from './transitions.js'
+
+/** Collects what one transaction did to incidents. */
+export interface ChangeLog {
+  readonly opened: Incident[]
+  readonly recovered: Incident[]
+  readonly relapsed: Incident[]
+}
+
+/** A fresh, empty {@link ChangeLog}. */
+export function emptyChangeLog(): ChangeLog {
+  return { opened: [], recovered: [], relapsed: [] }
+}
+
+/** Makes delivery ids; injected so tests are deterministic. */
+export type IdSource = () => string
+
+/**
+ * Applies the transition table inside one store transaction: every transition writes its timeline
+ * entry and its outbox deliveries together with the state change.
+ */
+export class IncidentWriter {
+  readonly #tx: StoreTx
+  readonly #router: NotificationRouter | undefined
+  readonly #deliveryId: IdSource
+  readonly #now: Date
+  readonly changes: ChangeLog = emptyChangeLog()
+
+  constructor(tx: StoreTx, now: Date, router: NotificationRouter | undefined, deliveryId: IdSource) {
+    this.#tx = tx
+    this.#now = now
+    this.#router = router
+    this.#deliveryId = deliveryId
+  }
+
+  /**
+   * Degrades or recovers the contract's incident of `trigger`. `note` receives the timeline entry
+   * type, since opened and relapsed notes differ. Returns the incident after the transition, or
+   * `undefined` when the table says nothing happens.
+   */
+  async apply(
+    contract: Contract,
+    trigger: AutomaticTrigger,
+    action: Exclude<IncidentAction, 'resolve'>,
+    note: (entry: IncidentEventType) => string,
+    reportId: number | null,
+  ): Promise<Incident | undefined> {
+    const current = await this.#tx.activeIncident(contract.id, trigger)
+    const transition = transitionFor(current?.state ?? 'none', action)
+    if (transition === undefined) return undefined
+    const incident =
+      current === undefined
+        ? await this.#tx.insertIncident({
+            triggerType: trigger,
+            title: incidentTitle(contract.code, trigger),
+            description: null,
+            contractId: contract.id,
+            openedAt: this.#now,
+          })
+        : await this.#move(current, transition.to)
+    const text = note(transition.entry)
+    await this.#tx.insertIncidentEvent({
+      incidentId: incident.id,
+      type: transition.entry,
+      reportId,
+      note: text,
+      isSystem: true,
+      at: this.#now,
+    })
+    await this.notify({ name: transition.event, at: this.#now, incident, note: text })
+    this.#log(transition.entry, incident)
+    return incident
+  }
+
+  /** Resolves an incident (from any non-resolved state); the note goes on the resolve entry. */
+  async resolve(incident: Incident, note: string | undefined): Promise<Incident | undefined> {
+    const transition = transitionFor(incident.state, 'resolve')
+    if (transition === undefined) return undefined
+    const resolved = await this.#move(incident, transition.to)
+    await this.#tx.insertIncidentEvent({
+      incidentId: incident.id,
+      type: transition.entry,
+      reportId: null,
+      note: note ?? 'resolved',
+      isSystem: false,
+      at: this.#now,
+    })
+    await this.notify(note === undefined ? { name: transition.event, at: this.#now, incident: resolved } : { name: transition.event, at: this.#now, incident: resolved, note })
+    return resolved
+  }
+
+  /** Writes one outbox delivery per target subscribed to the event. */
+  async notify(event: NotificationEvent): Promise<number> {
+    const targets = this.#router?.targetsFor(event.name) ?? []
+    const orderingKey = event.incident === undefined ? null : `incident:${event.incident.id}`
+    for (const target of targets) {
+      await this.#tx.insertDelivery({
+        deliveryId: this.#deliveryId(),
+        target,
+        event,
+        orderingKey,
+        nextAttemptAt: event.at,
+        createdAt: event.at,
+      })
+    }
+    return targets.length
+  }
+
+  // --- internal ---
+
+  async #move(incident: Incident, to: Incident['state']): Promise<Incident> {
+    const stamps = stampsFor(incident, to, this.#now)
+    await this.#tx.updateIncident(incident.id, { state: to, ...stamps })
+    return { ...incident, state: to, ...stamps }
+  }
+
+  #log(entry: IncidentEventType, incident: Incident): void {
+    if (entry === 'opened') this.changes.opened.push(incident)
+    else if (entry === 'recovered') this.changes.recovered.push(incident)
+    else if (entry === 'relapsed') this.changes.relapsed.push(incident)
+  }
+}

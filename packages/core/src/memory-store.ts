@@ -1,0 +1,382 @@
+import type { Contract, Delivery, DeliveryStatus, Incident, IncidentEvent, Report, Run, Sample, Step } from './domain.js'
+import type {
+  CodeCount,
+  ContractOverview,
+  ContractPage,
+  Store,
+  StoreTx,
+  SummaryCounts,
+  TruncateCounts,
+} from './ports/store.js'
+import { isIncidentTruncated, isReportTruncated, type TruncatePlan } from './truncate-policy.js'
+
+/**
+ * A Store kept in memory: for tests, examples and short-lived tools. Transactions run one at a
+ * time and roll back on a throw (an undo log). Lookups scan, so it suits thousands of rows, not
+ * millions: use `@timon/store-sqlite` for real data.
+ */
+export class MemoryStore implements Store {
+  readonly #data = new Tables()
+  #queue: Promise<unknown> = Promise.resolve()
+  #closed = false
+
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      if (this.#closed) throw new Error('MemoryStore is closed')
+      const tx = new MemoryTx(this.#data)
+      try {
+        return await work(tx)
+      } catch (error) {
+        tx.rollback()
+        throw error
+      }
+    }
+    const result = this.#queue.then(run, run)
+    this.#queue = result.catch(() => undefined)
+    return result
+  }
+
+  async close(): Promise<void> {
+    await this.#queue
+    this.#closed = true
+  }
+}
+
+// --- internal ---
+
+/** A table: rows by id, with the next id never reused (as AUTOINCREMENT). */
+class Table<T extends { readonly id: number }> {
+  readonly rows = new Map<number, T>()
+  nextId = 1
+}
+
+class Tables {
+  readonly contracts = new Table<Contract>()
+  readonly reports = new Table<Report>()
+  readonly steps = new Table<Step>()
+  readonly incidents = new Table<Incident>()
+  readonly events = new Table<IncidentEvent>()
+  readonly deliveries = new Table<Delivery>()
+}
+
+class MemoryTx implements StoreTx {
+  readonly #t: Tables
+  readonly #undo: (() => void)[] = []
+
+  constructor(tables: Tables) {
+    this.#t = tables
+  }
+
+  rollback(): void {
+    for (const undo of this.#undo.reverse()) undo()
+  }
+
+  // --- contracts ---
+  async findContract(code: string) {
+    return [...this.#t.contracts.rows.values()].find((c) => c.code === code)
+  }
+  async getContract(id: number) {
+    return this.#t.contracts.rows.get(id)
+  }
+  async insertContract(input: Parameters<StoreTx['insertContract']>[0]) {
+    if (await this.findContract(input.code)) throw new Error(`UNIQUE constraint failed: contracts.code (${input.code})`)
+    return this.#insert(this.#t.contracts, (id) => ({
+      id,
+      ...input,
+      isStale: false,
+      staleAt: null,
+      staleIncidentAt: null,
+      lastReportId: null,
+    }))
+  }
+  async updateContract(id: number, patch: Parameters<StoreTx['updateContract']>[1]) {
+    this.#update(this.#t.contracts, id, patch)
+  }
+  async deleteContract(id: number) {
+    for (const report of this.#where(this.#t.reports, (r) => r.contractId === id)) await this.deleteReport(report.id)
+    for (const incident of this.#where(this.#t.incidents, (i) => i.contractId === id)) await this.deleteIncident(incident.id)
+    this.#delete(this.#t.contracts, id)
+  }
+  async listContractOverviews(page: ContractPage): Promise<readonly ContractOverview[]> {
+    const order = (c: Contract) => `${c.kind === 'probe' ? 0 : 1}\u0000${c.code}`
+    const after = page.after === undefined ? undefined : `${page.after.kind === 'probe' ? 0 : 1}\u0000${page.after.code}`
+    const contracts = [...this.#t.contracts.rows.values()]
+      .filter((c) => after === undefined || order(c) > after)
+      .sort((a, b) => (order(a) < order(b) ? -1 : 1))
+      .slice(0, page.limit)
+    const active = await this.listActiveIncidents()
+    return contracts.map((contract) => ({
+      contract,
+      lastReport: contract.lastReportId === null ? undefined : this.#t.reports.rows.get(contract.lastReportId),
+      activeIncidentIds: active.filter((i) => i.contractId === contract.id).map((i) => i.id),
+    }))
+  }
+
+  // --- reports ---
+  async insertSample(input: Parameters<StoreTx['insertSample']>[0]): Promise<Sample> {
+    this.#uniqueUid(input.contractId, input.uid)
+    return this.#insert(this.#t.reports, (id) => ({ id, kind: 'sample' as const, ...input })) as Sample
+  }
+  async insertRun(input: Parameters<StoreTx['insertRun']>[0]): Promise<Run> {
+    this.#uniqueUid(input.contractId, input.uid)
+    return this.#insert(this.#t.reports, (id) => ({
+      id,
+      kind: 'run' as const,
+      health: 'unknown' as const,
+      endedAt: null,
+      endComment: null,
+      ...input,
+    })) as Run
+  }
+  async getReport(id: number) {
+    return this.#t.reports.rows.get(id)
+  }
+  async findReport(contractId: number, uid: string) {
+    return [...this.#t.reports.rows.values()].find((r) => r.contractId === contractId && r.uid === uid)
+  }
+  async updateRun(id: number, patch: Parameters<StoreTx['updateRun']>[1]) {
+    const report = this.#t.reports.rows.get(id)
+    if (report?.kind !== 'run') throw new Error(`no run with id ${id}`)
+    this.#update(this.#t.reports, id, patch as Partial<Report>)
+  }
+  async latestReport(contractId: number) {
+    return this.#reportsOf(contractId)[0]
+  }
+  async listReports(contractId: number, page: Parameters<StoreTx['listReports']>[1]) {
+    const reports = this.#reportsOf(contractId).filter((r) => page.beforeId === undefined || r.id < page.beforeId)
+    return page.limit === undefined ? reports : reports.slice(0, page.limit)
+  }
+  async countReports(contractId: number) {
+    return this.#reportsOf(contractId).length
+  }
+  async unfinishedRuns(contractId: number, excludeId?: number) {
+    return this.#reportsOf(contractId)
+      .filter((r): r is Run => r.kind === 'run' && r.endedAt === null && r.id !== excludeId)
+      .reverse()
+  }
+  async deleteReport(id: number) {
+    for (const step of this.#where(this.#t.steps, (s) => s.reportId === id)) this.#delete(this.#t.steps, step.id)
+    for (const event of this.#where(this.#t.events, (e) => e.reportId === id)) this.#update(this.#t.events, event.id, { reportId: null })
+    for (const contract of this.#where(this.#t.contracts, (c) => c.lastReportId === id)) {
+      this.#update(this.#t.contracts, contract.id, { lastReportId: null })
+    }
+    this.#delete(this.#t.reports, id)
+  }
+
+  // --- steps ---
+  async insertStep(input: Parameters<StoreTx['insertStep']>[0]) {
+    return this.#insert(this.#t.steps, (id) => ({ id, ...input }))
+  }
+  async listSteps(reportId: number) {
+    return this.#where(this.#t.steps, (s) => s.reportId === reportId)
+  }
+
+  // --- incidents ---
+  async insertIncident(input: Parameters<StoreTx['insertIncident']>[0]) {
+    if (input.contractId !== null && (await this.activeIncident(input.contractId, input.triggerType))) {
+      throw new Error(`UNIQUE constraint failed: one active ${input.triggerType} incident per contract`)
+    }
+    return this.#insert(this.#t.incidents, (id) => ({
+      id,
+      state: 'open' as const,
+      recoveredAt: null,
+      relapsedAt: null,
+      resolvedAt: null,
+      ...input,
+    }))
+  }
+  async getIncident(id: number) {
+    return this.#t.incidents.rows.get(id)
+  }
+  async activeIncident(contractId: number, trigger: Incident['triggerType']) {
+    return this.#where(this.#t.incidents, (i) => i.contractId === contractId && i.triggerType === trigger && i.state !== 'resolved')[0]
+  }
+  async updateIncident(id: number, patch: Parameters<StoreTx['updateIncident']>[1]) {
+    this.#update(this.#t.incidents, id, patch)
+  }
+  async deleteIncident(id: number) {
+    for (const event of this.#where(this.#t.events, (e) => e.incidentId === id)) this.#delete(this.#t.events, event.id)
+    this.#delete(this.#t.incidents, id)
+  }
+  async listActiveIncidents() {
+    return this.#where(this.#t.incidents, (i) => i.state !== 'resolved')
+  }
+  async activeIncidentsOfContract(contractId: number) {
+    return this.#where(this.#t.incidents, (i) => i.contractId === contractId && i.state !== 'resolved')
+  }
+  async activeIncidentIdsOfReports(reportIds: readonly number[]) {
+    const wanted = new Set(reportIds)
+    const linked = new Map<number, Set<number>>()
+    for (const event of this.#t.events.rows.values()) {
+      if (event.reportId === null || !wanted.has(event.reportId)) continue
+      if (this.#t.incidents.rows.get(event.incidentId)?.state === 'resolved') continue
+      linked.set(event.reportId, (linked.get(event.reportId) ?? new Set()).add(event.incidentId))
+    }
+    return new Map([...linked].map(([id, ids]) => [id, [...ids].sort((a, b) => a - b)] as const))
+  }
+  async insertIncidentEvent(input: Parameters<StoreTx['insertIncidentEvent']>[0]) {
+    return this.#insert(this.#t.events, (id) => ({ id, ...input }))
+  }
+  async listIncidentEvents(incidentId: number) {
+    return this.#where(this.#t.events, (e) => e.incidentId === incidentId)
+  }
+
+  // --- deadlines ---
+  async dueContracts(at: Date, limit: number) {
+    return [...this.#t.contracts.rows.values()]
+      .map((contract) => ({ contract, due: earliest(contract.staleAt, contract.staleIncidentAt) }))
+      .filter(({ due }) => due !== undefined && due <= at.getTime())
+      .sort((a, b) => (a.due ?? 0) - (b.due ?? 0))
+      .slice(0, limit)
+      .map(({ contract }) => contract)
+  }
+  async dueRuns(at: Date, limit: number) {
+    return [...this.#t.reports.rows.values()]
+      .filter((r): r is Run => r.kind === 'run' && r.endedAt === null && r.overtimeAt !== null && r.overtimeAt <= at)
+      .sort((a, b) => (a.overtimeAt?.getTime() ?? 0) - (b.overtimeAt?.getTime() ?? 0))
+      .slice(0, limit)
+  }
+  async nextDeadline() {
+    let next: number | undefined
+    for (const c of this.#t.contracts.rows.values()) next = earliest(next, c.staleAt, c.staleIncidentAt)
+    for (const r of this.#t.reports.rows.values()) if (r.kind === 'run' && r.endedAt === null) next = earliest(next, r.overtimeAt)
+    return next === undefined ? undefined : new Date(next)
+  }
+
+  // --- aggregates ---
+  async summarize(): Promise<SummaryCounts> {
+    const buckets = { critical: [] as string[], stale: [] as string[], warning: [] as string[], healthy: [] as string[], running: [] as string[] }
+    for (const contract of this.#t.contracts.rows.values()) {
+      const last = contract.lastReportId === null ? undefined : this.#t.reports.rows.get(contract.lastReportId)
+      if (last === undefined) continue
+      if (contract.isStale) buckets.stale.push(contract.code)
+      else if (last.kind === 'run' && last.endedAt === null) buckets.running.push(contract.code)
+      else if (last.health !== 'unknown') buckets[last.health].push(contract.code)
+    }
+    const count = (codes: string[]): CodeCount => ({ count: codes.length, codes: codes.sort().slice(0, 3) })
+    return {
+      activeIncidents: (await this.listActiveIncidents()).length,
+      critical: count(buckets.critical),
+      stale: count(buckets.stale),
+      warning: count(buckets.warning),
+      healthy: count(buckets.healthy),
+      running: count(buckets.running),
+    }
+  }
+
+  // --- truncation ---
+  async truncate(plan: TruncatePlan): Promise<TruncateCounts> {
+    const counts = { samples: 0, runs: 0, incidents: 0 }
+    for (const incident of this.#where(this.#t.incidents, (i) => isIncidentTruncated(i, plan))) {
+      await this.deleteIncident(incident.id)
+      counts.incidents += 1
+    }
+    const latest = new Set([...this.#t.contracts.rows.values()].map((c) => this.#reportsOf(c.id)[0]?.id))
+    const candidates = this.#where(this.#t.reports, (r) => !latest.has(r.id) && isReportTruncated(r, plan))
+    const linked = await this.activeIncidentIdsOfReports(candidates.map((r) => r.id))
+    for (const report of candidates) {
+      if (linked.has(report.id)) continue
+      await this.deleteReport(report.id)
+      counts[report.kind === 'sample' ? 'samples' : 'runs'] += 1
+    }
+    return counts
+  }
+
+  // --- outbox ---
+  async insertDelivery(input: Parameters<StoreTx['insertDelivery']>[0]) {
+    return this.#insert(this.#t.deliveries, (id) => ({
+      id,
+      ...input,
+      status: 'pending' as const,
+      attempts: 0,
+      lastError: null,
+      finishedAt: null,
+    }))
+  }
+  async getDelivery(id: number) {
+    return this.#t.deliveries.rows.get(id)
+  }
+  async dueDeliveries(at: Date, limit: number) {
+    const pending = this.#where(this.#t.deliveries, (d) => d.status === 'pending')
+    const heads = new Map<string, number>()
+    for (const d of pending) {
+      const key = d.orderingKey === null ? undefined : `${d.target}\u0000${d.orderingKey}`
+      if (key !== undefined && !heads.has(key)) heads.set(key, d.id)
+    }
+    return pending
+      .filter((d) => d.nextAttemptAt <= at && (d.orderingKey === null || heads.get(`${d.target}\u0000${d.orderingKey}`) === d.id))
+      .slice(0, limit)
+  }
+  async updateDelivery(id: number, patch: Parameters<StoreTx['updateDelivery']>[1]) {
+    this.#update(this.#t.deliveries, id, patch)
+  }
+  async nextDeliveryAt() {
+    let next: number | undefined
+    for (const d of this.#t.deliveries.rows.values()) if (d.status === 'pending') next = earliest(next, d.nextAttemptAt)
+    return next === undefined ? undefined : new Date(next)
+  }
+  async listDeliveries(query: Parameters<StoreTx['listDeliveries']>[0]) {
+    return this.#where(this.#t.deliveries, (d) => query.status === undefined || d.status === query.status)
+      .reverse()
+      .slice(0, query.limit)
+  }
+  async countDeliveries() {
+    const counts: Record<DeliveryStatus, number> = { pending: 0, delivered: 0, failed: 0 }
+    for (const d of this.#t.deliveries.rows.values()) counts[d.status] += 1
+    return counts
+  }
+
+  // --- internal ---
+
+  #reportsOf(contractId: number): Report[] {
+    return this.#where(this.#t.reports, (r) => r.contractId === contractId).reverse()
+  }
+
+  #uniqueUid(contractId: number, uid: string): void {
+    for (const r of this.#t.reports.rows.values()) {
+      if (r.contractId === contractId && r.uid === uid) throw new Error(`UNIQUE constraint failed: reports (contract, uid ${uid})`)
+    }
+  }
+
+  /** Rows in id order that match. */
+  #where<T extends { readonly id: number }>(table: Table<T>, match: (row: T) => boolean): T[] {
+    return [...table.rows.values()].filter(match).sort((a, b) => a.id - b.id)
+  }
+
+  #insert<T extends { readonly id: number }>(table: Table<T>, make: (id: number) => T): T {
+    const id = table.nextId
+    const row = make(id)
+    table.rows.set(id, row)
+    table.nextId += 1
+    this.#undo.push(() => {
+      table.rows.delete(id)
+      table.nextId = id
+    })
+    return row
+  }
+
+  #update<T extends { readonly id: number }>(table: Table<T>, id: number, patch: NoInfer<Partial<T>>): void {
+    const before = table.rows.get(id)
+    if (before === undefined) return
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>
+    table.rows.set(id, { ...before, ...defined })
+    this.#undo.push(() => table.rows.set(id, before))
+  }
+
+  #delete<T extends { readonly id: number }>(table: Table<T>, id: number): void {
+    const before = table.rows.get(id)
+    if (before === undefined) return
+    table.rows.delete(id)
+    this.#undo.push(() => table.rows.set(id, before))
+  }
+}
+
+function earliest(...dates: (Date | number | null | undefined)[]): number | undefined {
+  let min: number | undefined
+  for (const d of dates) {
+    if (d === null || d === undefined) continue
+    const t = typeof d === 'number' ? d : d.getTime()
+    if (min === undefined || t < min) min = t
+  }
+  return min
+}

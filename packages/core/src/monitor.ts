@@ -1,0 +1,621 @@
+import { err, ok, type Result } from 'neverthrow'
+import type { z } from 'zod'
+import type { Contract, ContractKind, DeliveryStatus, Incident, Report, Rules, Run } from './domain.js'
+import { DEFAULT_RULES } from './domain.js'
+import { conflict, notFound, validation, type CoreError } from './errors.js'
+import { formatGoDuration } from './duration.js'
+import { IncidentWriter } from './incident/incident-writer.js'
+import {
+  criticalNote,
+  overlapNote,
+  overtimeNote,
+  overtimeRecoveredNote,
+  staleNote,
+  staleRecoveredNote,
+} from './incident/notes.js'
+import { SystemClock, type Clock } from './ports/clock.js'
+import type { NotificationRouter } from './ports/notifier.js'
+import type { Store, StoreTx } from './ports/store.js'
+import {
+  annotateSchema,
+  endJobSchema,
+  openIncidentSchema,
+  pushProbeSchema,
+  pushStepSchema,
+  resolveSchema,
+  startJobSchema,
+  truncateSchema,
+  type AnnotateInput,
+  type EndJobInput,
+  type OpenIncidentInput,
+  type PushProbeInput,
+  type PushStepInput,
+  type ResolveInput,
+  type StartJobInput,
+  type TruncateInput,
+} from './schemas.js'
+import { planTruncate } from './truncate-policy.js'
+import { formatIncidentCode, parseTarget, type Target } from './validate.js'
+import type {
+  CheckResult,
+  ContractView,
+  DeleteResult,
+  DeliveryList,
+  IncidentResult,
+  IncidentView,
+  PushProbeResult,
+  ReportView,
+  RunResult,
+  ShowView,
+  StatusView,
+  SummaryView,
+  TruncateResult,
+} from './views.js'
+
+/** Options of a {@link Monitor}. */
+export interface MonitorOptions {
+  /** Where everything is kept. */
+  readonly store: Store
+  /** The source of "now"; defaults to the system clock. Pass a `FakeClock` in tests. */
+  readonly clock?: Clock
+  /**
+   * Who hears about incident events. Deliveries are written to the store's outbox in the same
+   * transaction as the change; without a router no deliveries are written.
+   */
+  readonly notifications?: NotificationRouter
+  /** Random sources, replaceable for deterministic tests. */
+  readonly ids?: {
+    /** A sample/run uid: 12 lowercase hexadecimal characters. */
+    readonly uid?: () => string
+    /** A delivery id, stable across retries (a UUID by default). */
+    readonly deliveryId?: () => string
+  }
+}
+
+/** Options of `show <code>`. */
+export interface ShowOptions {
+  /** How many of the most recent samples/runs to list (default 20). */
+  readonly limit?: number
+  /** List the whole history. */
+  readonly all?: boolean
+}
+
+/** Options of `status`: one page of contracts. */
+export interface StatusOptions {
+  /** Contracts per page (default 1000). */
+  readonly limit?: number
+  /** Continue after this contract (the `next` of the previous page). */
+  readonly after?: { readonly kind: ContractKind; readonly code: string }
+}
+
+/** Options of `delete`. */
+export interface DeleteOptions {
+  /** Delete even when linked to active incidents, or when the incident is not resolved. */
+  readonly force?: boolean
+}
+
+/**
+ * The one facade of Timon's core: push samples and runs, open and move incidents, read status,
+ * delete and truncate, and evaluate deadlines. Every method returns a `Result`; expected failures
+ * (bad input, unknown targets, forbidden operations) are `err` values with a {@link CoreError}.
+ *
+ * The Monitor does no I/O of its own and never sleeps: time comes from the clock, persistence from
+ * the store. Call {@link check} when {@link nextDeadline} comes (the daemon does this for you).
+ */
+export class Monitor {
+  readonly #store: Store
+  readonly #clock: Clock
+  readonly #router: NotificationRouter | undefined
+  readonly #uid: () => string
+  readonly #deliveryId: () => string
+
+  constructor(options: MonitorOptions) {
+    this.#store = options.store
+    this.#clock = options.clock ?? new SystemClock()
+    this.#router = options.notifications
+    this.#uid = options.ids?.uid ?? randomUid
+    this.#deliveryId = options.ids?.deliveryId ?? randomUuid
+  }
+
+  /** The clock this monitor reads. */
+  get clock(): Clock {
+    return this.#clock
+  }
+
+  /**
+   * Records a probe sample (creating the probe on its first push), applies the rules it carries
+   * (sticky: omitted rules stay, `'off'` removes one) and the critical and stale rules.
+   */
+  async pushProbe(input: PushProbeInput): Promise<Result<PushProbeResult, CoreError>> {
+    return this.#write(pushProbeSchema, input, async (tx, writer, now, push) => {
+      const found = await this.#contractFor(tx, push.code, 'probe')
+      if (found.isErr()) return err(found.error)
+      const rules = mergeRules(found.value?.rules ?? DEFAULT_RULES, push)
+      if (rules.isErr()) return err(rules.error)
+      const contract = found.value ?? (await tx.insertContract({ code: push.code, kind: 'probe', rules: rules.value, createdAt: now }))
+      const sample = await tx.insertSample({
+        contractId: contract.id,
+        uid: this.#uid(),
+        health: push.health,
+        pushedAt: now,
+        comment: push.comment ?? null,
+        rules: rules.value,
+      })
+      await tx.updateContract(contract.id, { rules: rules.value, ...armedStaleDeadlines(rules.value, now), lastReportId: sample.id })
+      const mention = { kind: 'sample', uid: sample.uid } as const
+      if (push.health !== 'warning') {
+        const action = push.health === 'critical' ? 'degrade' : 'recover'
+        await writer.apply(contract, 'critical', action, (entry) => criticalNote(entry, contract.code, mention, push.comment, undefined), sample.id)
+      }
+      await recoverStale(writer, tx, contract, now)
+      return ok({ sample, ...writer.changes })
+    })
+  }
+
+  /**
+   * Starts a job run and returns it (its `uid` addresses later steps). Applies the job's sticky
+   * rules, re-arms its stale deadlines from the start and evaluates overlap against every run of
+   * the job still going.
+   */
+  async startJob(input: StartJobInput): Promise<Result<RunResult, CoreError>> {
+    return this.#write(startJobSchema, input, async (tx, writer, now, start) => {
+      const found = await this.#contractFor(tx, start.code, 'job')
+      if (found.isErr()) return err(found.error)
+      const rules = mergeRules(found.value?.rules ?? DEFAULT_RULES, start)
+      if (rules.isErr()) return err(rules.error)
+      const contract = found.value ?? (await tx.insertContract({ code: start.code, kind: 'job', rules: rules.value, createdAt: now }))
+      const going = await tx.unfinishedRuns(contract.id)
+      const overtime = rules.value.overtimeIncidentAfter
+      const run = await tx.insertRun({
+        contractId: contract.id,
+        uid: this.#uid(),
+        startedAt: now,
+        startComment: start.comment ?? null,
+        rules: rules.value,
+        overtimeAt: overtime === null ? null : new Date(now.getTime() + overtime),
+      })
+      await tx.updateContract(contract.id, { rules: rules.value, ...armedStaleDeadlines(rules.value, now), lastReportId: run.id })
+      if (going.length === 0) {
+        await writer.apply(contract, 'job_overlap', 'recover', (entry) => overlapNote(entry, contract.code, run.uid), run.id)
+      } else if (rules.value.overlapIncident) {
+        await writer.apply(contract, 'job_overlap', 'degrade', (entry) => overlapNote(entry, contract.code, run.uid), run.id)
+      }
+      await recoverStale(writer, tx, contract, now)
+      return ok({ run, ...writer.changes })
+    })
+  }
+
+  /**
+   * Records a step of a running run. A warning or critical step sets the run's health at once;
+   * the critical rule is applied when the run ends (`end: true`, or {@link endJob}).
+   */
+  async pushStep(input: PushStepInput): Promise<Result<RunResult, CoreError>> {
+    return this.#write(pushStepSchema, input, async (tx, writer, now, step) => {
+      const found = await findRunningRun(tx, step.code, step.uid)
+      if (found.isErr()) return err(found.error)
+      const { contract, run } = found.value
+      const health =
+        step.health === 'warning' && run.health !== 'critical'
+          ? 'warning'
+          : step.health === 'critical'
+            ? 'critical'
+            : step.end === true && run.health === 'unknown'
+              ? 'healthy'
+              : run.health
+      await tx.insertStep({ reportId: run.id, label: step.label, health: step.health, at: now })
+      if (step.end !== true) {
+        if (health !== run.health) await tx.updateRun(run.id, { health })
+        return ok({ run: { ...run, health }, ...writer.changes })
+      }
+      const ended = await endRun(tx, run, { health, endedAt: now, endComment: step.endComment ?? step.label })
+      await applyRunEndRules(writer, tx, contract, ended, step.endComment, now, run.overtimeAt)
+      return ok({ run: ended, ...writer.changes })
+    })
+  }
+
+  /** Ends a running run: its health becomes its worst step (healthy without steps), then the rules apply. */
+  async endJob(input: EndJobInput): Promise<Result<RunResult, CoreError>> {
+    return this.#write(endJobSchema, input, async (tx, writer, now, end) => {
+      const found = await findRunningRun(tx, end.code, end.uid)
+      if (found.isErr()) return err(found.error)
+      const { contract, run } = found.value
+      const health = run.health === 'unknown' ? 'healthy' : run.health
+      const ended = await endRun(tx, run, { health, endedAt: now, endComment: end.comment ?? null })
+      await applyRunEndRules(writer, tx, contract, ended, end.comment, now, run.overtimeAt)
+      return ok({ run: ended, ...writer.changes })
+    })
+  }
+
+  /** Opens a manual incident; only annotate, resolve and delete act on it afterwards. */
+  async openIncident(input: OpenIncidentInput): Promise<Result<IncidentResult, CoreError>> {
+    return this.#write(openIncidentSchema, input, async (tx, writer, now, open) => {
+      const incident = await tx.insertIncident({
+        triggerType: 'manual',
+        title: open.title,
+        description: open.description ?? null,
+        contractId: null,
+        openedAt: now,
+      })
+      // The Go original wrote no timeline entry for manual incidents (Q-28).
+      await tx.insertIncidentEvent({ incidentId: incident.id, type: 'opened', reportId: null, note: 'opened manually', isSystem: false, at: now })
+      await writer.notify({ name: 'incident.open', at: now, incident })
+      return ok({ incident })
+    })
+  }
+
+  /** Adds a person's note to an incident's timeline (resolved incidents included). */
+  async annotate(input: AnnotateInput): Promise<Result<IncidentResult, CoreError>> {
+    return this.#write(annotateSchema, input, async (tx, writer, now, annotation) => {
+      const incident = await tx.getIncident(annotation.id)
+      if (incident === undefined) return err(notFound('incident'))
+      await tx.insertIncidentEvent({ incidentId: incident.id, type: 'annotation', reportId: null, note: annotation.note, isSystem: false, at: now })
+      await writer.notify({ name: 'incident.annotated', at: now, incident, note: annotation.note })
+      return ok({ incident })
+    })
+  }
+
+  /** Resolves an incident for good, from any state; the optional note is kept on the resolve entry. */
+  async resolve(input: ResolveInput): Promise<Result<IncidentResult, CoreError>> {
+    return this.#write(resolveSchema, input, async (tx, writer, _now, resolve) => {
+      const incident = await tx.getIncident(resolve.id)
+      if (incident === undefined) return err(notFound('incident'))
+      const resolved = await writer.resolve(incident, resolve.note)
+      if (resolved === undefined) return err(conflict('incident is already resolved'))
+      return ok({ incident: resolved })
+    })
+  }
+
+  /** Flags stale probes/jobs, opens stale and overtime incidents: every deadline due at `clock.now()`. */
+  async check(): Promise<Result<CheckResult, CoreError>> {
+    const now = this.#clock.now()
+    const result = { opened: [] as Incident[], recovered: [] as Incident[], relapsed: [] as Incident[], markedStale: [] as string[] }
+    for (;;) {
+      const batch = await this.#store.transaction(async (tx) => {
+        const writer = this.#writer(tx, now)
+        const contracts = await tx.dueContracts(now, CHECK_BATCH)
+        for (const contract of contracts) {
+          const incidentDue = contract.staleIncidentAt !== null && contract.staleIncidentAt <= now
+          await tx.updateContract(contract.id, incidentDue ? { isStale: true, staleAt: null, staleIncidentAt: null } : { isStale: true, staleAt: null })
+          if (!contract.isStale) result.markedStale.push(contract.code)
+          const rule = contract.rules.staleIncidentAfter
+          if (incidentDue && rule !== null) {
+            await writer.apply(contract, 'stale', 'degrade', (entry) => staleNote(entry, contract.code, rule), null)
+          }
+        }
+        const runs = await tx.dueRuns(now, CHECK_BATCH)
+        for (const run of runs) {
+          await tx.updateRun(run.id, { overtimeAt: null })
+          const contract = await tx.getContract(run.contractId)
+          const rule = run.rules.overtimeIncidentAfter
+          if (contract !== undefined && rule !== null) {
+            await writer.apply(contract, 'job_overtime', 'degrade', (entry) => overtimeNote(entry, contract.code, rule, run.uid), run.id)
+          }
+        }
+        result.opened.push(...writer.changes.opened)
+        result.recovered.push(...writer.changes.recovered)
+        result.relapsed.push(...writer.changes.relapsed)
+        return contracts.length + runs.length
+      })
+      if (batch < CHECK_BATCH) return ok(result)
+    }
+  }
+
+  /** The earliest instant at which {@link check} has something to do, or `undefined` when nothing is armed. */
+  async nextDeadline(): Promise<Date | undefined> {
+    return this.#store.transaction((tx) => tx.nextDeadline())
+  }
+
+  /** Active incidents and one page of probes and jobs with their last report. */
+  async status(options: StatusOptions = {}): Promise<Result<StatusView, CoreError>> {
+    const limit = options.limit ?? 1000
+    if (!Number.isInteger(limit) || limit < 1) return err(validation('limit must be a positive integer'))
+    return ok(
+      await this.#store.transaction(async (tx) => {
+        const activeIncidents = await tx.listActiveIncidents()
+        const page = await tx.listContractOverviews(options.after === undefined ? { limit: limit + 1 } : { after: options.after, limit: limit + 1 })
+        const contracts = page.slice(0, limit)
+        const last = contracts.at(-1)?.contract
+        const deliveries = await tx.countDeliveries()
+        const view: StatusView = { activeIncidents, contracts, deliveries }
+        return page.length > limit && last !== undefined ? { ...view, next: { kind: last.kind, code: last.code } } : view
+      }),
+    )
+  }
+
+  /** Counts for a one-line summary; each probe/job counted once. */
+  async summary(): Promise<Result<SummaryView, CoreError>> {
+    return ok(await this.#store.transaction((tx) => tx.summarize()))
+  }
+
+  /** Shows an incident, a probe/job, or one sample/run, given as a target or as text (`INC-3`, `db.backup:3f2a9c1b7d4e`). */
+  async show(target: Target | string, options: ShowOptions = {}): Promise<Result<ShowView, CoreError>> {
+    const parsed = typeof target === 'string' ? parseTarget(target) : ok(target)
+    if (parsed.isErr()) return err(parsed.error)
+    const t = parsed.value
+    if (t.kind === 'incident') return this.showIncident(t.id)
+    if (t.kind === 'report') return this.showReport(t.code, t.uid)
+    return this.showContract(t.code, options)
+  }
+
+  /** `show INC-<id>`: the incident with its timeline. */
+  async showIncident(id: number): Promise<Result<IncidentView, CoreError>> {
+    return this.#store.transaction(async (tx) => {
+      const incident = await tx.getIncident(id)
+      if (incident === undefined) return err(notFound('incident'))
+      const timeline = await tx.listIncidentEvents(id)
+      const contract = incident.contractId === null ? undefined : await tx.getContract(incident.contractId)
+      return ok({ kind: 'incident' as const, incident, contractCode: contract?.code ?? null, timeline })
+    })
+  }
+
+  /** `show <code>`: the probe/job, its rules and its most recent samples/runs. */
+  async showContract(code: string, options: ShowOptions = {}): Promise<Result<ContractView, CoreError>> {
+    const limit = options.all === true ? undefined : (options.limit ?? 20)
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) return err(validation('limit must be a positive integer'))
+    return this.#store.transaction(async (tx) => {
+      const contract = await tx.findContract(code)
+      if (contract === undefined) return err(notFound('contract'))
+      const lastReport = contract.lastReportId === null ? undefined : await tx.getReport(contract.lastReportId)
+      const reports = await tx.listReports(contract.id, limit === undefined ? {} : { limit })
+      const linked = await tx.activeIncidentIdsOfReports(reports.map((r) => r.id))
+      return ok({
+        kind: 'contract' as const,
+        contract,
+        lastReport,
+        rules: contract.rules,
+        activeIncidents: await tx.activeIncidentsOfContract(contract.id),
+        reports: reports.map((report) => ({ report, activeIncidentIds: linked.get(report.id) ?? [] })),
+        reportCount: await tx.countReports(contract.id),
+      })
+    })
+  }
+
+  /** `show <code>:<uid>`: one sample or run, with steps for runs. */
+  async showReport(code: string, uid: string): Promise<Result<ReportView, CoreError>> {
+    return this.#store.transaction(async (tx) => {
+      const contract = await tx.findContract(code)
+      const report = contract === undefined ? undefined : await tx.findReport(contract.id, uid)
+      if (contract === undefined || report === undefined) return err(notFound('report'))
+      const steps = report.kind === 'run' ? await tx.listSteps(report.id) : []
+      const linked = await tx.activeIncidentIdsOfReports([report.id])
+      return ok({ kind: 'report' as const, contract, report, steps, activeIncidentIds: linked.get(report.id) ?? [] })
+    })
+  }
+
+  /**
+   * Deletes an incident, a probe/job with its whole history, or one sample/run. Refused while
+   * linked to active incidents (or, for an incident, while it is not resolved) unless `force`.
+   */
+  async delete(target: Target | string, options: DeleteOptions = {}): Promise<Result<DeleteResult, CoreError>> {
+    const parsed = typeof target === 'string' ? parseTarget(target) : ok(target)
+    if (parsed.isErr()) return err(parsed.error)
+    const t = parsed.value
+    const force = options.force === true
+    return this.#store.transaction(async (tx): Promise<Result<DeleteResult, CoreError>> => {
+      if (t.kind === 'incident') {
+        const incident = await tx.getIncident(t.id)
+        if (incident === undefined) return err(notFound('incident'))
+        if (incident.state !== 'resolved' && !force) {
+          return err(conflict(`cannot delete ${formatIncidentCode(t.id)} — the incident is not resolved`))
+        }
+        await tx.deleteIncident(t.id)
+        return ok({ kind: 'incident', id: t.id })
+      }
+      const contract = await tx.findContract(t.code)
+      if (t.kind === 'report') {
+        const report = contract === undefined ? undefined : await tx.findReport(contract.id, t.uid)
+        if (contract === undefined || report === undefined) return err(notFound('report'))
+        const linked = (await tx.activeIncidentIdsOfReports([report.id])).get(report.id) ?? []
+        if (linked.length > 0 && !force) return err(linkedConflict(`${t.code}:${t.uid}`, linked))
+        await tx.deleteReport(report.id)
+        if (contract.lastReportId === report.id) {
+          await tx.updateContract(contract.id, { lastReportId: (await tx.latestReport(contract.id))?.id ?? null })
+        }
+        return ok({ kind: 'report', code: t.code, report })
+      }
+      if (contract === undefined) return err(notFound('contract'))
+      const active = await tx.activeIncidentsOfContract(contract.id)
+      if (active.length > 0 && !force) return err(linkedConflict(t.code, active.map((i) => i.id)))
+      await tx.deleteContract(contract.id)
+      return ok({ kind: 'contract', contract })
+    })
+  }
+
+  /**
+   * Deletes old samples, runs and resolved incidents by age. Never deletes a probe/job, the latest
+   * sample/run of one, or anything linked to an active incident; those are skipped silently.
+   */
+  async truncate(input: TruncateInput): Promise<Result<TruncateResult, CoreError>> {
+    const parsed = parseInput(truncateSchema, input)
+    if (parsed.isErr()) return err(parsed.error)
+    const { code, ...retention } = parsed.value
+    const now = this.#clock.now()
+    return this.#store.transaction(async (tx) => {
+      const contract = code === undefined ? undefined : await tx.findContract(code)
+      if (code !== undefined && contract === undefined) return err(notFound('contract'))
+      const plan = planTruncate(retention, now, contract?.id ?? null)
+      if (plan.isErr()) return err(plan.error)
+      return ok(await tx.truncate(plan.value))
+    })
+  }
+
+  /** Records a daemon event (`timon.started`, `timon.ping`) in the outbox for its subscribers. */
+  async emit(name: 'timon.started' | 'timon.ping'): Promise<Result<{ readonly deliveries: number }, CoreError>> {
+    const now = this.#clock.now()
+    const deliveries = await this.#store.transaction((tx) => this.#writer(tx, now).notify({ name, at: now }))
+    return ok({ deliveries })
+  }
+
+  /** Outbox deliveries, newest first, e.g. the failed ones with their reasons. */
+  async deliveries(query: { readonly status?: DeliveryStatus; readonly limit?: number } = {}): Promise<Result<DeliveryList, CoreError>> {
+    const limit = query.limit ?? 100
+    return ok(await this.#store.transaction((tx) => tx.listDeliveries(query.status === undefined ? { limit } : { status: query.status, limit })))
+  }
+
+  // --- internal ---
+
+  /**
+   * Parses the input, then runs `work` in one transaction with an incident writer. An `err`
+   * from `work` rolls the transaction back, so a refused operation leaves no trace.
+   */
+  async #write<S extends z.ZodType, T>(
+    schema: S,
+    input: unknown,
+    work: (tx: StoreTx, writer: IncidentWriter, now: Date, input: z.output<S>) => Promise<Result<T, CoreError>>,
+  ): Promise<Result<T, CoreError>> {
+    const parsed = parseInput(schema, input)
+    if (parsed.isErr()) return err(parsed.error)
+    const now = this.#clock.now()
+    try {
+      return await this.#store.transaction(async (tx) => {
+        const result = await work(tx, this.#writer(tx, now), now, parsed.value)
+        if (result.isErr()) throw new Rollback(result.error)
+        return result
+      })
+    } catch (error) {
+      if (error instanceof Rollback) return err(error.reason)
+      throw error
+    }
+  }
+
+  #writer(tx: StoreTx, now: Date): IncidentWriter {
+    return new IncidentWriter(tx, now, this.#router, this.#deliveryId)
+  }
+
+  /** The contract of `code` if it exists and is of `kind`; `undefined` when it does not exist yet. */
+  async #contractFor(tx: StoreTx, code: string, kind: ContractKind): Promise<Result<Contract | undefined, CoreError>> {
+    const contract = await tx.findContract(code)
+    if (contract !== undefined && contract.kind !== kind) {
+      return err(conflict(`code "${code}" is already used by a ${contract.kind}`))
+    }
+    return ok(contract)
+  }
+}
+
+// --- internal ---
+
+const CHECK_BATCH = 500
+
+/** Thrown inside a transaction to roll it back with an expected error. */
+class Rollback extends Error {
+  constructor(readonly reason: CoreError) {
+    super(reason.message)
+    this.name = 'Rollback'
+  }
+}
+
+function parseInput<S extends z.ZodType>(schema: S, input: unknown): Result<z.output<S>, CoreError> {
+  const parsed = schema.safeParse(input)
+  if (parsed.success) return ok(parsed.data)
+  const issues = parsed.error.issues.map((issue) => (issue.path.length > 0 && issue.code !== 'custom' ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+  return err(validation(issues[0] ?? 'invalid input', issues))
+}
+
+/** Applies a push's rules to the rules in force: omitted ones stay, `null` removes one. */
+function mergeRules(
+  current: Rules,
+  push: { staleAfter?: number | null | undefined; staleIncidentAfter?: number | null | undefined; overtimeIncidentAfter?: number | null | undefined; overlapIncident?: boolean | undefined },
+): Result<Rules, CoreError> {
+  const rules: Rules = {
+    staleAfter: push.staleAfter === undefined ? current.staleAfter : push.staleAfter,
+    staleIncidentAfter: push.staleIncidentAfter === undefined ? current.staleIncidentAfter : push.staleIncidentAfter,
+    overtimeIncidentAfter: push.overtimeIncidentAfter === undefined ? current.overtimeIncidentAfter : push.overtimeIncidentAfter,
+    overlapIncident: push.overlapIncident ?? current.overlapIncident,
+  }
+  if (rules.staleAfter !== null && rules.staleIncidentAfter !== null && rules.staleAfter > rules.staleIncidentAfter) {
+    return err(
+      validation(
+        `stale (${formatGoDuration(rules.staleAfter)}) must be less or equal to stale-incident (${formatGoDuration(rules.staleIncidentAfter)})`,
+      ),
+    )
+  }
+  return ok(rules)
+}
+
+/** A fresh report clears the stale flag and re-arms both stale deadlines from `from`. */
+function armedStaleDeadlines(rules: Rules, from: Date): Pick<Contract, 'isStale' | 'staleAt' | 'staleIncidentAt'> {
+  const at = (delay: number | null) => (delay === null ? null : new Date(from.getTime() + delay))
+  return { isStale: false, staleAt: at(rules.staleAfter), staleIncidentAt: at(rules.staleIncidentAfter) }
+}
+
+/** A report arrived: an open or relapsed stale incident recovers, saying how late it came. */
+async function recoverStale(writer: IncidentWriter, tx: StoreTx, contract: Contract, now: Date): Promise<void> {
+  const stale = await tx.activeIncident(contract.id, 'stale')
+  if (stale === undefined) return
+  const wentStale = stale.relapsedAt ?? stale.openedAt
+  await writer.apply(contract, 'stale', 'recover', () => staleRecoveredNote(contract.code, now.getTime() - wentStale.getTime()), null)
+}
+
+async function findRunningRun(tx: StoreTx, code: string, uid: string): Promise<Result<{ contract: Contract; run: Run }, CoreError>> {
+  const contract = await tx.findContract(code)
+  const report: Report | undefined = contract?.kind === 'job' ? await tx.findReport(contract.id, uid) : undefined
+  if (contract === undefined || report === undefined || report.kind !== 'run') return err(notFound('run'))
+  if (report.endedAt !== null) return err(conflict('job has already ended'))
+  return ok({ contract, run: report })
+}
+
+async function endRun(tx: StoreTx, run: Run, end: { health: Run['health']; endedAt: Date; endComment: string | null }): Promise<Run> {
+  await tx.updateRun(run.id, { ...end, overtimeAt: null })
+  return { ...run, ...end, overtimeAt: null }
+}
+
+/**
+ * The rules evaluated when a run ends: critical (with the first critical step's label), overtime
+ * (an overdue deadline fires first; the incident recovers when the run that went overtime ends,
+ * Q-22), overlap (recovers once at most one run is going) and, for the latest run, staleness
+ * (counted from the end, Q-3).
+ */
+async function applyRunEndRules(
+  writer: IncidentWriter,
+  tx: StoreTx,
+  contract: Contract,
+  run: Run,
+  comment: string | undefined,
+  now: Date,
+  overtimeAt: Date | null,
+): Promise<void> {
+  const mention = { kind: 'run', uid: run.uid } as const
+  if (run.health !== 'warning') {
+    const firstCritical = run.health === 'critical' ? (await tx.listSteps(run.id)).find((s) => s.health === 'critical')?.label : undefined
+    const action = run.health === 'critical' ? 'degrade' : 'recover'
+    await writer.apply(contract, 'critical', action, (entry) => criticalNote(entry, contract.code, mention, comment, firstCritical), run.id)
+  }
+
+  const rule = run.rules.overtimeIncidentAfter
+  const took = now.getTime() - run.startedAt.getTime()
+  if (rule !== null && overtimeAt !== null && overtimeAt <= now) {
+    // The deadline passed but no check() ran since: it fires now, before the run's end recovers it.
+    await writer.apply(contract, 'job_overtime', 'degrade', (entry) => overtimeNote(entry, contract.code, rule, run.uid), run.id)
+  }
+  const overtime = await tx.activeIncident(contract.id, 'job_overtime')
+  if (overtime !== undefined && rule !== null && (await lastDegradedBy(tx, overtime)) === run.id) {
+    await writer.apply(contract, 'job_overtime', 'recover', () => overtimeRecoveredNote(contract.code, took, rule, run.uid), run.id)
+  }
+
+  if ((await tx.unfinishedRuns(contract.id)).length <= 1) {
+    await writer.apply(contract, 'job_overlap', 'recover', (entry) => overlapNote(entry, contract.code, run.uid), run.id)
+  }
+
+  if (contract.lastReportId === run.id) {
+    await tx.updateContract(contract.id, armedStaleDeadlines(contract.rules, now))
+    await recoverStale(writer, tx, contract, now)
+  }
+}
+
+/** The report whose degrade (open or relapse) is the incident's latest. */
+async function lastDegradedBy(tx: StoreTx, incident: Incident): Promise<number | null | undefined> {
+  const events = await tx.listIncidentEvents(incident.id)
+  return events.findLast((e) => e.type === 'opened' || e.type === 'relapsed')?.reportId
+}
+
+function linkedConflict(target: string, incidentIds: readonly number[]): CoreError {
+  return conflict(`cannot delete "${target}" — linked to active incidents: ${incidentIds.map(formatIncidentCode).join(', ')} — resolve them first`)
+}
+
+function randomUid(): string {
+  return randomUuid().replaceAll('-', '').slice(0, 12)
+}
+
+function randomUuid(): string {
+  return globalThis.crypto.randomUUID()
+}

@@ -1,0 +1,155 @@
+import type { Result } from 'neverthrow'
+import { z } from 'zod'
+import { parseDuration } from './duration.js'
+import type { CoreError } from './errors.js'
+import {
+  optionalText,
+  validateCode,
+  validateComment,
+  validateDescription,
+  validateHealth,
+  validateLabel,
+  validateNote,
+  validateTitle,
+  validateUid,
+} from './validate.js'
+
+/**
+ * A rule or retention duration as given by a caller: a duration string (`'5m'`, `'1h30m'`), a
+ * number of milliseconds, or `'off'` / `null` to remove a rule.
+ */
+export type DurationInput = string | number
+
+/** A zod string schema that checks and normalises with one of the `validate*` functions. */
+export function checkedString<T>(check: (value: string) => Result<T, CoreError>) {
+  return z.string().transform((value, ctx): T => {
+    const result = check(value)
+    if (result.isOk()) return result.value
+    ctx.addIssue({ code: 'custom', message: result.error.message })
+    return z.NEVER
+  })
+}
+
+/** An optional text field: absent, `null` or blank mean absent. */
+function optionalChecked(check: (value: string) => Result<string, CoreError>) {
+  return z
+    .string()
+    .nullish()
+    .transform((value, ctx): string | undefined => {
+      const result = optionalText(value, check)
+      if (result.isOk()) return result.value
+      ctx.addIssue({ code: 'custom', message: result.error.message })
+      return z.NEVER
+    })
+}
+
+/**
+ * A duration in milliseconds from a string or a number; `name` prefixes the error
+ * (`invalid rule stale-after — invalid duration "x"`).
+ */
+export function durationSchema(prefix: string) {
+  return z.union([z.string(), z.number()]).transform((value, ctx): number => {
+    if (typeof value === 'number') {
+      if (Number.isFinite(value) && value >= 0) return value
+      ctx.addIssue({ code: 'custom', message: `${prefix} — must be a non-negative number of milliseconds` })
+      return z.NEVER
+    }
+    const result = parseDuration(value)
+    if (result.isOk()) return result.value
+    ctx.addIssue({ code: 'custom', message: `${prefix} — ${result.error.message}` })
+    return z.NEVER
+  })
+}
+
+/**
+ * A sticky rule: `undefined` keeps the rule in force, `'off'` or `null` removes it, a positive
+ * duration sets it.
+ */
+function ruleSchema(name: string) {
+  const prefix = `invalid rule ${name}`
+  return z
+    .union([z.literal('off'), z.null(), durationSchema(prefix)])
+    .optional()
+    .transform((value, ctx): number | null | undefined => {
+      if (value === 'off' || value === null) return null
+      if (value === 0) {
+        ctx.addIssue({ code: 'custom', message: `${prefix} — must be greater than zero (use "off" to remove it)` })
+        return z.NEVER
+      }
+      return value
+    })
+}
+
+const code = checkedString(validateCode)
+const uid = checkedString(validateUid)
+const health = checkedString(validateHealth)
+const incidentId = z.number().int().nonnegative()
+
+/** Input of `Monitor.pushProbe`. */
+export const pushProbeSchema = z.object({
+  code,
+  health,
+  comment: optionalChecked(validateComment),
+  staleAfter: ruleSchema('stale-after'),
+  staleIncidentAfter: ruleSchema('stale-incident-after'),
+})
+
+/** Input of `Monitor.startJob`. */
+export const startJobSchema = z.object({
+  code,
+  comment: optionalChecked(validateComment),
+  staleAfter: ruleSchema('stale-after'),
+  staleIncidentAfter: ruleSchema('stale-incident-after'),
+  overtimeIncidentAfter: ruleSchema('overtime-incident-after'),
+  overlapIncident: z.boolean().optional(),
+})
+
+/** Input of `Monitor.pushStep`. */
+export const pushStepSchema = z
+  .object({
+    code,
+    uid,
+    label: checkedString(validateLabel),
+    health,
+    end: z.boolean().optional(),
+    endComment: optionalChecked(validateComment),
+  })
+  .refine((input) => input.end === true || input.endComment === undefined, {
+    message: 'end-comment can only be given with end',
+  })
+
+/** Input of `Monitor.endJob`. */
+export const endJobSchema = z.object({ code, uid, comment: optionalChecked(validateComment) })
+
+/** Input of `Monitor.openIncident`. */
+export const openIncidentSchema = z.object({
+  title: checkedString(validateTitle),
+  description: optionalChecked(validateDescription),
+})
+
+/** Input of `Monitor.annotate`. */
+export const annotateSchema = z.object({ id: incidentId, note: checkedString(validateNote) })
+
+/** Input of `Monitor.resolve`. */
+export const resolveSchema = z.object({ id: incidentId, note: optionalChecked(validateNote) })
+
+const retention = (flag: string) => durationSchema(`invalid ${flag}`).optional()
+
+/** Input of `Monitor.truncate`. */
+export const truncateSchema = z.object({
+  code: code.optional(),
+  keep: retention('keep'),
+  keepHealthy: retention('keep-healthy'),
+  keepWarning: retention('keep-warning'),
+  keepCritical: retention('keep-critical'),
+  keepIncidents: retention('keep-incidents'),
+})
+
+export type PushProbeInput = z.input<typeof pushProbeSchema>
+export type StartJobInput = z.input<typeof startJobSchema>
+export type PushStepInput = z.input<typeof pushStepSchema>
+export type EndJobInput = z.input<typeof endJobSchema>
+export type OpenIncidentInput = z.input<typeof openIncidentSchema>
+export type AnnotateInput = z.input<typeof annotateSchema>
+export type ResolveInput = z.input<typeof resolveSchema>
+export type TruncateInput = z.input<typeof truncateSchema>

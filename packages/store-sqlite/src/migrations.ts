@@ -1,0 +1,206 @@
+import type BetterSqlite3 from 'better-sqlite3'
+
+/**
+ * One schema change. Versions count up from 1 without gaps; a released migration is never edited,
+ * a change is a new migration.
+ */
+export interface Migration {
+  /** Recorded in `schema_migrations.version`. */
+  readonly version: number
+  /** A few words on what it does, recorded with it. */
+  readonly name: string
+  /** SQL run as one script inside the migration's transaction. */
+  readonly sql: string
+}
+
+/**
+ * The schema, as an ordered record of migrations. Instants are INTEGER epoch milliseconds (UTC),
+ * durations INTEGER milliseconds, booleans 0/1 (decisions: Q-25). Foreign keys cascade so that
+ * nothing is left orphaned; partial indexes keep the deadline and outbox queries proportional to
+ * what is due.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE contracts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        code TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('probe', 'job')),
+        stale_after INTEGER,
+        stale_incident_after INTEGER,
+        overtime_incident_after INTEGER,
+        overlap_incident INTEGER NOT NULL CHECK (overlap_incident IN (0, 1)),
+        is_stale INTEGER NOT NULL DEFAULT 0 CHECK (is_stale IN (0, 1)),
+        stale_at INTEGER,
+        stale_incident_at INTEGER,
+        last_report_id INTEGER REFERENCES reports (id) ON DELETE SET NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      -- status order: probes then jobs, each by code
+      CREATE INDEX contracts_kind_code ON contracts (kind, code);
+      CREATE INDEX contracts_stale_at ON contracts (stale_at) WHERE stale_at IS NOT NULL;
+      CREATE INDEX contracts_stale_incident_at ON contracts (stale_incident_at) WHERE stale_incident_at IS NOT NULL;
+      CREATE INDEX contracts_last_report_id ON contracts (last_report_id);
+
+      CREATE TABLE reports (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        contract_id INTEGER NOT NULL REFERENCES contracts (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('sample', 'run')),
+        uid TEXT NOT NULL,
+        health TEXT NOT NULL CHECK (health IN ('healthy', 'warning', 'critical', 'unknown')),
+        pushed_at INTEGER,
+        comment TEXT,
+        started_at INTEGER,
+        start_comment TEXT,
+        ended_at INTEGER,
+        end_comment TEXT,
+        overtime_at INTEGER,
+        stale_after INTEGER,
+        stale_incident_after INTEGER,
+        overtime_incident_after INTEGER,
+        overlap_incident INTEGER NOT NULL CHECK (overlap_incident IN (0, 1)),
+        CHECK ((kind = 'sample') = (pushed_at IS NOT NULL)),
+        CHECK ((kind = 'run') = (started_at IS NOT NULL)),
+        UNIQUE (contract_id, uid)
+      ) STRICT;
+      -- (contract_id, rowid): latest report, newest-first paging, cascades
+      CREATE INDEX reports_contract_id ON reports (contract_id);
+      CREATE INDEX reports_unfinished_runs ON reports (contract_id) WHERE kind = 'run' AND ended_at IS NULL;
+      CREATE INDEX reports_overtime_at ON reports (overtime_at)
+        WHERE ended_at IS NULL AND overtime_at IS NOT NULL;
+
+      CREATE TABLE steps (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+        label TEXT NOT NULL,
+        health TEXT NOT NULL CHECK (health IN ('healthy', 'warning', 'critical')),
+        at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX steps_report_id ON steps (report_id);
+
+      CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        state TEXT NOT NULL CHECK (state IN ('open', 'recovered', 'relapsed', 'resolved')),
+        trigger_type TEXT NOT NULL
+          CHECK (trigger_type IN ('manual', 'critical', 'stale', 'job_overtime', 'job_overlap')),
+        title TEXT NOT NULL,
+        description TEXT,
+        contract_id INTEGER REFERENCES contracts (id) ON DELETE CASCADE,
+        opened_at INTEGER NOT NULL,
+        recovered_at INTEGER,
+        relapsed_at INTEGER,
+        resolved_at INTEGER
+      ) STRICT;
+      CREATE INDEX incidents_contract_id ON incidents (contract_id);
+      -- at most one non-resolved incident per (contract, trigger), so concurrent pushes cannot open two (Q-10)
+      CREATE UNIQUE INDEX incidents_one_active ON incidents (contract_id, trigger_type)
+        WHERE state <> 'resolved' AND contract_id IS NOT NULL;
+      CREATE INDEX incidents_active ON incidents (id) WHERE state <> 'resolved';
+
+      CREATE TABLE incident_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_id INTEGER NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+        type TEXT NOT NULL CHECK (type IN ('opened', 'recovered', 'relapsed', 'resolved', 'annotation')),
+        report_id INTEGER REFERENCES reports (id) ON DELETE SET NULL,
+        note TEXT NOT NULL,
+        is_system INTEGER NOT NULL CHECK (is_system IN (0, 1)),
+        at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX incident_events_incident_id ON incident_events (incident_id);
+      CREATE INDEX incident_events_report_id ON incident_events (report_id);
+
+      CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        delivery_id TEXT NOT NULL UNIQUE,
+        target TEXT NOT NULL,
+        event TEXT NOT NULL,
+        ordering_key TEXT,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        finished_at INTEGER
+      ) STRICT;
+      CREATE INDEX deliveries_pending_due ON deliveries (next_attempt_at) WHERE status = 'pending';
+      CREATE INDEX deliveries_pending_order ON deliveries (target, ordering_key, id)
+        WHERE status = 'pending' AND ordering_key IS NOT NULL;
+      CREATE INDEX deliveries_status ON deliveries (status);
+    `,
+  },
+]
+
+/** The newest schema version this code knows. */
+export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0
+
+/** Thrown on open when the database was migrated by a newer Timon. */
+export class SchemaVersionError extends Error {
+  override readonly name = 'SchemaVersionError'
+  /** The newest version applied to the database. */
+  readonly databaseVersion: number
+  /** The newest version this code knows. */
+  readonly supportedVersion: number
+
+  constructor(databaseVersion: number, supportedVersion: number) {
+    super(
+      `database schema version ${databaseVersion} is newer than this Timon supports (${supportedVersion}); upgrade Timon`,
+    )
+    this.databaseVersion = databaseVersion
+    this.supportedVersion = supportedVersion
+  }
+}
+
+/** What {@link migrate} did: the schema version before and after. */
+export interface MigrateResult {
+  readonly from: number
+  readonly to: number
+}
+
+/**
+ * Brings a database up to date: applies every migration newer than the newest recorded one, all in
+ * one immediate transaction (so two processes opening the same file cannot both migrate), and
+ * records each in `schema_migrations`. Idempotent. Throws {@link SchemaVersionError} when the
+ * database is newer than `migrations` and rethrows any SQL error after rolling back.
+ *
+ * `migrations` defaults to {@link MIGRATIONS}; `now` (epoch ms) stamps `applied_at`.
+ */
+export function migrate(
+  db: BetterSqlite3.Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+  now: () => number = Date.now,
+): MigrateResult {
+  assertOrdered(migrations)
+  const supported = migrations[migrations.length - 1]?.version ?? 0
+  const run = db.transaction((): MigrateResult => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      applied_at INTEGER NOT NULL
+    ) STRICT`)
+    const row = db.prepare('SELECT max(version) AS version FROM schema_migrations').get() as
+      | { version: number | null }
+      | undefined
+    const current = row?.version ?? 0
+    if (current > supported) throw new SchemaVersionError(current, supported)
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+    for (const migration of migrations) {
+      if (migration.version <= current) continue
+      db.exec(migration.sql)
+      record.run(migration.version, migration.name, now())
+    }
+    return { from: current, to: Math.max(current, supported) }
+  })
+  return run.immediate()
+}
+
+// --- internal ---
+
+function assertOrdered(migrations: readonly Migration[]): void {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(`migration ${migration.name}: version ${migration.version}, expected ${index + 1}`)
+    }
+  })
+}
