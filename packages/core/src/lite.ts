@@ -1,0 +1,28 @@
+/**
+ * `@timon/core/lite`: the pure helpers a fast-starting client needs (codes, text fields,
+ * durations, errors) without the Monitor or zod, so `timon push` loads little.
+ */
+export { conflict, notFound, validation } from './errors.js'
+export type { CoreError, CoreErrorCode, Subject } from './errors.js'
+export { formatAgo, formatGoDuration, formatHumanDuration, parseDuration } from './duration.js'
+export type { Duration } from './duration.js'
+export {
+  HEALTHS,
+  formatIncidentCode,
+  goQuote,
+  optionalText,
+  parseCodeRef,
+  parseIncidentCode,
+  parseReportRef,
+  parseTarget,
+  trimSpace,
+  validateCode,
+  validateComment,
+  validateDescription,
+  validateHealth,
+  validateLabel,
+  validateNote,
+  validateTitle,
+  validateUid,
+} from './validate.js'
+export type { Health, ReportRef, Target } from './validate.js'

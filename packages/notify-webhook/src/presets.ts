@@ -1,0 +1,194 @@
+import type { EventName } from '@timon/core'
+import type { WebhookPayload } from './payload.js'
+
+/** The services a webhook can target with `preset = "…"`. */
+export const PRESET_NAMES = ['discord', 'slack', 'ntfy', 'gotify'] as const
+export type PresetName = (typeof PRESET_NAMES)[number]
+
+/** The request a preset makes of an event. */
+export interface PresetRequest {
+  /** Where to POST: the configured URL, except for ntfy (see {@link PRESETS}). */
+  readonly url: string
+  /** A JSON document in the service's format. */
+  readonly body: string
+}
+
+/** Builds the request a service expects. A webhook's own `body` replaces the whole preset. */
+export interface Preset {
+  build(payload: WebhookPayload, url: string): PresetRequest
+}
+
+/**
+ * The built-in presets. Each turns an event into a title (`INC-3 opened: db.backup is critical`,
+ * `Timon started on prod-1`), a message (the event's note, else the incident's description, else
+ * its title) and a tone: alert for `incident.open` / `incident.relapsed`, ok for
+ * `incident.recovered` / `incident.resolved`, info for `timon.started`, neutral for
+ * `incident.annotated` / `timon.ping`.
+ *
+ * - `discord`: one embed coloured by tone (red, green, blue, grey, as Argus does), with state,
+ *   trigger and host fields; mentions are disabled so a title cannot ping `@everyone`.
+ * - `slack`: an incoming-webhook message with a coloured attachment (text escaped for Slack).
+ * - `ntfy`: ntfy's JSON publishing. Configure the topic URL (`https://ntfy.sh/my-topic`): the JSON
+ *   (with `topic`, `title`, `message`, `priority`, `tags`) is posted to the server's root
+ *   (`https://ntfy.sh/`), as ntfy requires, with the URL's query kept.
+ * - `gotify`: `{title, message, priority}` for `/message?token=…`; priority 8 for alerts.
+ */
+export const PRESETS: Readonly<Record<PresetName, Preset>> = {
+  discord: { build: (payload, url) => ({ url, body: JSON.stringify(discordBody(payload)) }) },
+  slack: { build: (payload, url) => ({ url, body: JSON.stringify(slackBody(payload)) }) },
+  ntfy: { build: ntfyRequest },
+  gotify: { build: (payload, url) => ({ url, body: JSON.stringify(gotifyBody(payload)) }) },
+}
+
+// --- internal ---
+
+type Tone = 'alert' | 'ok' | 'info' | 'neutral'
+
+const TONES: Readonly<Record<EventName, Tone>> = {
+  'incident.open': 'alert',
+  'incident.relapsed': 'alert',
+  'incident.recovered': 'ok',
+  'incident.resolved': 'ok',
+  'incident.annotated': 'neutral',
+  'timon.ping': 'neutral',
+  'timon.started': 'info',
+}
+
+/** Verbs of the incident events, for titles. */
+const VERBS: Readonly<Record<EventName, string>> = {
+  'incident.open': 'opened',
+  'incident.relapsed': 'relapsed',
+  'incident.recovered': 'recovered',
+  'incident.resolved': 'resolved',
+  'incident.annotated': 'annotated',
+  'timon.ping': 'ping',
+  'timon.started': 'started',
+}
+
+/** Discord embed colours (decimal RGB): red, green, blue as Argus uses them, and grey. */
+const DISCORD_COLORS: Readonly<Record<Tone, number>> = {
+  alert: 0xe74c3c,
+  ok: 0x2ecc71,
+  info: 0x3498db,
+  neutral: 0x95a5a6,
+}
+
+const GOTIFY_PRIORITIES: Readonly<Record<Tone, number>> = { alert: 8, ok: 5, info: 3, neutral: 2 }
+
+/** ntfy priorities: 1 min … 5 max; 3 is the default. */
+const NTFY_PRIORITIES: Readonly<Record<Tone, number>> = { alert: 4, ok: 3, info: 2, neutral: 2 }
+
+/** ntfy shows known tags as emoji. */
+const NTFY_TAGS: Readonly<Record<EventName, string>> = {
+  'incident.open': 'rotating_light',
+  'incident.relapsed': 'warning',
+  'incident.recovered': 'white_check_mark',
+  'incident.resolved': 'heavy_check_mark',
+  'incident.annotated': 'memo',
+  'timon.ping': 'ping_pong',
+  'timon.started': 'rocket',
+}
+
+interface Summary {
+  readonly title: string
+  readonly message: string
+  readonly tone: Tone
+}
+
+function summarize(payload: WebhookPayload): Summary {
+  const tone = TONES[payload._event]
+  const incident = payload.incident
+  if (incident !== undefined) {
+    return {
+      title: `${incident.code} ${VERBS[payload._event]}: ${incident.title}`,
+      message: payload.note ?? incident.description ?? incident.title,
+      tone,
+    }
+  }
+  const title =
+    payload._event === 'timon.started' ? `Timon started on ${payload._hostname}` : `Timon ping from ${payload._hostname}`
+  return { title, message: payload.note ?? title, tone }
+}
+
+function discordBody(payload: WebhookPayload): unknown {
+  const { title, message, tone } = summarize(payload)
+  const fields = [{ name: 'Host', value: limit(payload._hostname, 1024), inline: true }]
+  if (payload.incident !== undefined) {
+    fields.unshift(
+      { name: 'State', value: payload.incident.state, inline: true },
+      { name: 'Trigger', value: payload.incident.trigger_type, inline: true },
+    )
+  }
+  return {
+    allowed_mentions: { parse: [] },
+    embeds: [
+      {
+        title: limit(title, 256),
+        description: limit(message, 4096),
+        color: DISCORD_COLORS[tone],
+        timestamp: payload._timestamp,
+        fields,
+        footer: { text: 'Timon' },
+      },
+    ],
+  }
+}
+
+function slackBody(payload: WebhookPayload): unknown {
+  const { title, message, tone } = summarize(payload)
+  const fields = [{ title: 'Host', value: slackEscape(payload._hostname), short: true }]
+  if (payload.incident !== undefined) {
+    fields.unshift(
+      { title: 'State', value: payload.incident.state, short: true },
+      { title: 'Trigger', value: payload.incident.trigger_type, short: true },
+    )
+  }
+  return {
+    text: slackEscape(title),
+    attachments: [
+      {
+        color: `#${DISCORD_COLORS[tone].toString(16).padStart(6, '0')}`,
+        fallback: slackEscape(title),
+        text: slackEscape(message),
+        fields,
+        footer: 'Timon',
+        ts: Math.floor(Date.parse(payload._timestamp) / 1000),
+      },
+    ],
+  }
+}
+
+function ntfyRequest(payload: WebhookPayload, url: string): PresetRequest {
+  const { title, message, tone } = summarize(payload)
+  const target = new URL(url)
+  const segments = target.pathname.split('/')
+  const topic = decodeURIComponent(segments.pop() ?? '')
+  target.pathname = `${segments.join('/')}/`
+  const body = {
+    topic,
+    title,
+    message: `${message}\n(${payload._hostname})`,
+    priority: NTFY_PRIORITIES[tone],
+    tags: [NTFY_TAGS[payload._event]],
+  }
+  return { url: target.toString(), body: JSON.stringify(body) }
+}
+
+function gotifyBody(payload: WebhookPayload): unknown {
+  const { title, message, tone } = summarize(payload)
+  return { title, message: `${message}\n(${payload._hostname})`, priority: GOTIFY_PRIORITIES[tone] }
+}
+
+/** Cuts to at most `max` UTF-16 units with an ellipsis, never inside a surrogate pair. */
+function limit(text: string, max: number): string {
+  if (text.length <= max) return text
+  let cut = max - 1
+  const last = text.charCodeAt(cut - 1)
+  if (last >= 0xd800 && last <= 0xdbff) cut -= 1
+  return `${text.slice(0, cut)}…`
+}
+
+/** Slack's mrkdwn needs `&`, `<` and `>` escaped. */
+function slackEscape(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
+}
