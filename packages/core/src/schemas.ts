@@ -44,19 +44,14 @@ function optionalChecked(check: (value: string) => Result<string, CoreError>) {
 }
 
 /**
- * A duration in milliseconds from a string or a number; `name` prefixes the error
+ * A duration in milliseconds from a string or a number; `prefix` starts the error
  * (`invalid rule stale-after — invalid duration "x"`).
  */
 export function durationSchema(prefix: string) {
   return z.union([z.string(), z.number()]).transform((value, ctx): number => {
-    if (typeof value === 'number') {
-      if (Number.isFinite(value) && value >= 0) return value
-      ctx.addIssue({ code: 'custom', message: `${prefix} — must be a non-negative number of milliseconds` })
-      return z.NEVER
-    }
-    const result = parseDuration(value)
-    if (result.isOk()) return result.value
-    ctx.addIssue({ code: 'custom', message: `${prefix} — ${result.error.message}` })
+    const result = toDuration(value, prefix)
+    if (result.ok) return result.value
+    ctx.addIssue({ code: 'custom', message: result.message })
     return z.NEVER
   })
 }
@@ -68,16 +63,29 @@ export function durationSchema(prefix: string) {
 function ruleSchema(name: string) {
   const prefix = `invalid rule ${name}`
   return z
-    .union([z.literal('off'), z.null(), durationSchema(prefix)])
+    .union([z.string(), z.number(), z.null()])
     .optional()
     .transform((value, ctx): number | null | undefined => {
-      if (value === 'off' || value === null) return null
-      if (value === 0) {
-        ctx.addIssue({ code: 'custom', message: `${prefix} — must be greater than zero (use "off" to remove it)` })
-        return z.NEVER
-      }
-      return value
+      if (value === undefined) return undefined
+      if (value === null || value === 'off') return null
+      const result = toDuration(value, prefix)
+      if (result.ok && result.value > 0) return result.value
+      ctx.addIssue({
+        code: 'custom',
+        message: result.ok ? `${prefix} — must be greater than zero (use "off" to remove it)` : result.message,
+      })
+      return z.NEVER
     })
+}
+
+function toDuration(value: string | number, prefix: string): { ok: true; value: number } | { ok: false; message: string } {
+  if (typeof value === 'number') {
+    return Number.isFinite(value) && value >= 0
+      ? { ok: true, value }
+      : { ok: false, message: `${prefix} — must be a non-negative number of milliseconds` }
+  }
+  const parsed = parseDuration(value)
+  return parsed.isOk() ? { ok: true, value: parsed.value } : { ok: false, message: `${prefix} — ${parsed.error.message}` }
 }
 
 const code = checkedString(validateCode)
