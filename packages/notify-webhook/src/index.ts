@@ -1,1 +1,14 @@
-export {}
+// @timon/notify-webhook: the webhook adapter of the core's Notifier port.
+
+export { WebhookNotifier, parseRetryAfter } from './webhook-notifier.js'
+export type { WebhookLogger, WebhookNotifierOptions } from './webhook-notifier.js'
+
+export { parseWebhooks, webhookSchema } from './webhook-config.js'
+export type { ParseWebhooksOptions, WebhookCert, WebhookConfig, WebhookEntry, WebhookRetry } from './webhook-config.js'
+
+export { matchEvent, matchesAny } from './match-event.js'
+export { buildPayload, formatRfc3339 } from './payload.js'
+export type { IncidentPayload, WebhookPayload } from './payload.js'
+export { BodyTemplate, compileBody, queryEscape, renderBody } from './render-body.js'
+export { PRESETS, PRESET_NAMES } from './presets.js'
+export type { Preset, PresetName, PresetRequest } from './presets.js'

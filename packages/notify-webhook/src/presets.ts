@@ -3,6 +3,7 @@ import type { WebhookPayload } from './payload.js'
 
 /** The services a webhook can target with `preset = "…"`. */
 export const PRESET_NAMES = ['discord', 'slack', 'ntfy', 'gotify'] as const
+/** One of {@link PRESET_NAMES}. */
 export type PresetName = (typeof PRESET_NAMES)[number]
 
 /** The request a preset makes of an event. */
@@ -15,6 +16,7 @@ export interface PresetRequest {
 
 /** Builds the request a service expects. A webhook's own `body` replaces the whole preset. */
 export interface Preset {
+  /** The request for `payload`, given the webhook's configured `url`. */
   build(payload: WebhookPayload, url: string): PresetRequest
 }
 
