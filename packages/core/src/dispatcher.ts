@@ -10,6 +10,8 @@ export interface DispatcherOptions {
   readonly clock: Clock
   /** Deliveries attempted at once, across all targets (default 8). */
   readonly concurrency?: number
+  /** Deliveries attempted at once for one target (default 2), so a hanging target cannot take every slot. */
+  readonly perTargetConcurrency?: number
   /** Deliveries claimed per round (default 256). */
   readonly batchSize?: number
   /** The longest wait a target may ask for with Retry-After, in ms (default 1 hour). */
@@ -37,6 +39,7 @@ export class Dispatcher {
   readonly #notifier: Notifier
   readonly #clock: Clock
   readonly #concurrency: number
+  readonly #perTarget: number
   readonly #batchSize: number
   readonly #maxRetryAfterMs: number
   /** Deliveries being attempted now, so overlapping rounds never attempt one twice. */
@@ -47,6 +50,7 @@ export class Dispatcher {
     this.#notifier = options.notifier
     this.#clock = options.clock
     this.#concurrency = Math.max(1, options.concurrency ?? 8)
+    this.#perTarget = Math.max(1, options.perTargetConcurrency ?? 2)
     this.#batchSize = Math.max(1, options.batchSize ?? 256)
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 3_600_000
   }
@@ -56,17 +60,35 @@ export class Dispatcher {
     return this.#store.transaction((tx) => tx.nextDeliveryAt())
   }
 
-  /** Attempts every delivery due now (one attempt each) and records the outcomes. */
+  /**
+   * Attempts every delivery due now (one attempt each) and records the outcomes. Each target works
+   * off its own queue with at most `perTargetConcurrency` attempts in flight, all targets together
+   * at most `concurrency`.
+   */
   async runDue(): Promise<DispatchReport> {
     const due = await this.#store.transaction((tx) => tx.dueDeliveries(this.#clock.now(), this.#batchSize))
-    const queue = due.filter((d) => !this.#inFlight.has(d.id))
+    const queues = new Map<string, Delivery[]>()
+    for (const delivery of due) {
+      if (this.#inFlight.has(delivery.id)) continue
+      const queue = queues.get(delivery.target) ?? []
+      queue.push(delivery)
+      queues.set(delivery.target, queue)
+    }
     const report = { delivered: 0, rescheduled: 0, failed: 0 }
-    const worker = async () => {
+    const slots = new Slots(this.#concurrency)
+    const worker = async (queue: Delivery[]) => {
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        report[await this.#attempt(next)] += 1
+        await slots.acquire()
+        try {
+          report[await this.#attempt(next)] += 1
+        } finally {
+          slots.release()
+        }
       }
     }
-    await Promise.all(Array.from({ length: Math.min(this.#concurrency, queue.length) }, worker))
+    await Promise.all(
+      [...queues.values()].flatMap((queue) => Array.from({ length: Math.min(this.#perTarget, queue.length) }, () => worker(queue))),
+    )
     return report
   }
 
@@ -115,5 +137,29 @@ export class Dispatcher {
     } catch (error) {
       return { ok: false, error: `notifier threw: ${error instanceof Error ? error.message : String(error)}` }
     }
+  }
+}
+
+/** A counting semaphore without timers: `acquire` waits until a slot is free. */
+class Slots {
+  #free: number
+  readonly #waiting: (() => void)[] = []
+
+  constructor(size: number) {
+    this.#free = size
+  }
+
+  async acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free -= 1
+      return
+    }
+    await new Promise<void>((resolve) => this.#waiting.push(resolve))
+  }
+
+  release(): void {
+    const next = this.#waiting.shift()
+    if (next === undefined) this.#free += 1
+    else next()
   }
 }

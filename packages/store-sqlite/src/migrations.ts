@@ -124,9 +124,11 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at INTEGER NOT NULL,
         finished_at INTEGER
       ) STRICT;
-      CREATE INDEX deliveries_pending_due ON deliveries (next_attempt_at) WHERE status = 'pending';
+      -- status leads so that the planner prefers it to deliveries_status for pending deliveries
+      CREATE INDEX deliveries_pending_due ON deliveries (status, next_attempt_at) WHERE status = 'pending';
       CREATE INDEX deliveries_pending_order ON deliveries (target, ordering_key, id)
         WHERE status = 'pending' AND ordering_key IS NOT NULL;
+      -- (status, rowid): listing one status newest first, counting by status
       CREATE INDEX deliveries_status ON deliveries (status);
     `,
   },

@@ -1,0 +1,206 @@
+// Issue 2 benchmarks: @timon/core + @timon/store-sqlite against raw better-sqlite3.
+import { copyFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import Database from 'better-sqlite3'
+import { Monitor } from '@timon/core'
+import { FakeClock } from '@timon/core/testing'
+import { SqliteStore } from '@timon/store-sqlite'
+import { median, result, tempDir, timeMs } from './lib.js'
+
+const T0 = Date.parse('2025-01-01T00:00:00Z')
+const DAY = 86_400_000
+
+/** A migrated, empty database file. */
+async function freshDatabase(path) {
+  const store = new SqliteStore({ database: path })
+  await store.close()
+}
+
+/** Raw better-sqlite3 connection with the store's pragmas. */
+function raw(path) {
+  const db = new Database(path)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.pragma('foreign_keys = ON')
+  return db
+}
+
+/** Inserts `probes` probes with `samplesEach` samples, spread over `spanDays` before T0 (raw SQL, for seeding). */
+function seedProbes(path, probes, samplesEach, { spanDays = 60, staleAt = null } = {}) {
+  const db = raw(path)
+  const insertContract = db.prepare(
+    `INSERT INTO contracts (code, kind, overlap_incident, is_stale, stale_after, stale_at, created_at) VALUES (?, 'probe', 1, 0, ?, ?, ?)`,
+  )
+  const insertSample = db.prepare(
+    `INSERT INTO reports (contract_id, kind, uid, health, pushed_at, overlap_incident) VALUES (?, 'sample', ?, ?, ?, 1)`,
+  )
+  const setLast = db.prepare('UPDATE contracts SET last_report_id = ? WHERE id = ?')
+  const healths = ['healthy', 'healthy', 'healthy', 'warning', 'critical']
+  db.transaction(() => {
+    for (let p = 0; p < probes; p++) {
+      const due = staleAt === null ? null : staleAt(p)
+      const contractId = Number(insertContract.run(`probe-${p}`, due === null ? null : DAY, due, T0).lastInsertRowid)
+      let last = 0
+      for (let s = 0; s < samplesEach; s++) {
+        const at = T0 - Math.floor(((samplesEach - s) / samplesEach) * spanDays * DAY)
+        last = Number(insertSample.run(contractId, (p * samplesEach + s).toString(16).padStart(12, '0'), healths[s % healths.length], at).lastInsertRowid)
+      }
+      setLast.run(last, contractId)
+    }
+  })()
+  db.close()
+}
+
+async function pushThroughput() {
+  const tmp = tempDir()
+  const N = 5000
+  try {
+    const storeFile = tmp.path('monitor.db')
+    const rawFile = tmp.path('raw.db')
+    await freshDatabase(storeFile)
+    await freshDatabase(rawFile)
+    // Probes exist before timing, as in steady state.
+    const store = new SqliteStore({ database: storeFile })
+    const monitor = new Monitor({ store })
+    for (let p = 0; p < 100; p++) await monitor.pushProbe({ code: `probe-${p}`, health: 'healthy', staleIncidentAfter: '15m' })
+    const monitorMs = await timeMs(async () => {
+      for (let i = 0; i < N; i++) await monitor.pushProbe({ code: `probe-${i % 100}`, health: i % 7 === 0 ? 'warning' : 'healthy' })
+    })
+    await store.close()
+
+    const db = raw(rawFile)
+    db.prepare(`INSERT INTO contracts (code, kind, overlap_incident, created_at) VALUES ('probe-0', 'probe', 1, ?)`).run(T0)
+    const insert = db.prepare(
+      `INSERT INTO reports (contract_id, kind, uid, health, pushed_at, overlap_incident) VALUES (1, 'sample', ?, 'healthy', ?, 1)`,
+    )
+    const one = db.transaction((i) => insert.run(i.toString(16).padStart(12, '0'), T0 + i))
+    const rawMs = await timeMs(async () => {
+      for (let i = 0; i < N; i++) one(i)
+    })
+    db.close()
+    const monitorRate = (N / monitorMs) * 1000
+    const rawRate = (N / rawMs) * 1000
+    return result({
+      name: 'probe pushes/s, Monitor + SQLite (WAL file)',
+      value: Math.round(monitorRate),
+      unit: 'push/s',
+      baseline: Math.round(rawRate),
+      baselineName: 'raw better-sqlite3 insert/s',
+      ratio: monitorRate / rawRate,
+      target: 0.25,
+      better: 'higher',
+    })
+  } finally {
+    tmp.cleanup()
+  }
+}
+
+async function checkCost(probes) {
+  const tmp = tempDir()
+  try {
+    const file = tmp.path('check.db')
+    await freshDatabase(file)
+    const farFuture = T0 + 365 * DAY
+    seedProbes(file, probes, 1, { staleAt: (p) => (p < 10 ? T0 : farFuture) })
+    const clock = new FakeClock(T0 + 1000)
+    const store = new SqliteStore({ database: file })
+    const monitor = new Monitor({ store, clock })
+    const rearm = raw(file)
+    const rearmStmt = rearm.prepare("UPDATE contracts SET stale_at = ?, is_stale = 0 WHERE code IN ('probe-0','probe-1','probe-2','probe-3','probe-4','probe-5','probe-6','probe-7','probe-8','probe-9')")
+    const times = []
+    for (let i = 0; i < 30; i++) {
+      rearmStmt.run(T0)
+      let marked = 0
+      times.push(await timeMs(async () => {
+        marked = (await monitor.check())._unsafeUnwrap().markedStale.length
+      }))
+      if (marked !== 10) throw new Error(`check() marked ${marked} probes stale, expected 10`)
+    }
+    rearm.close()
+    await store.close()
+    return median(times.slice(5))
+  } finally {
+    tmp.cleanup()
+  }
+}
+
+async function checkScaling() {
+  const small = await checkCost(1_000)
+  const large = await checkCost(100_000)
+  return result({
+    name: 'check() with 10 due among 100,000 probes',
+    value: Number(large.toFixed(3)),
+    unit: 'ms',
+    baseline: Number(small.toFixed(3)),
+    baselineName: 'among 1,000 probes (ms)',
+    ratio: large / small,
+    target: 2,
+    better: 'lower',
+  })
+}
+
+async function truncateCost() {
+  const tmp = tempDir()
+  try {
+    const a = tmp.path('truncate.db')
+    const b = tmp.path('raw-delete.db')
+    await freshDatabase(a)
+    seedProbes(a, 1_000, 1_000, { spanDays: 60 })
+    copyFileSync(a, b)
+    const clock = new FakeClock(T0)
+    const store = new SqliteStore({ database: a })
+    const monitor = new Monitor({ store, clock })
+    let deleted = 0
+    const truncateMs = await timeMs(async () => {
+      deleted = (await monitor.truncate({ keep: '30d' }))._unsafeUnwrap().samples
+    })
+    await store.close()
+    const db = raw(b)
+    let rawDeleted = 0
+    const cutoff = T0 - 30 * DAY
+    const rawMs = await timeMs(async () => {
+      rawDeleted = db.prepare('DELETE FROM reports WHERE pushed_at <= ?').run(cutoff).changes
+    })
+    db.close()
+    if (Math.abs(deleted - rawDeleted) > 1_000) throw new Error(`truncate deleted ${deleted}, raw ${rawDeleted}`)
+    return result({
+      name: `truncate of 1,000,000 samples (${deleted} deleted)`,
+      value: Math.round(truncateMs),
+      unit: 'ms',
+      baseline: Math.round(rawMs),
+      baselineName: 'raw DELETE (ms)',
+      ratio: truncateMs / rawMs,
+      target: 1.5,
+      better: 'lower',
+    })
+  } finally {
+    tmp.cleanup()
+  }
+}
+
+async function rssWithManyProbes() {
+  const tmp = tempDir()
+  try {
+    const file = tmp.path('rss.db')
+    await freshDatabase(file)
+    seedProbes(file, 100_000, 1)
+    const child = new URL('./rss-child.js', import.meta.url).pathname
+    const out = JSON.parse(execFileSync(process.execPath, [child, file], { encoding: 'utf8' }))
+    return result({
+      name: `process RSS, 100,000 probes, after status (${out.contracts} listed) and summary`,
+      value: Math.round(out.rssMb),
+      unit: 'MB',
+      baseline: Math.round(out.baselineMb),
+      baselineName: 'RSS after loading the modules (MB)',
+      ratio: out.rssMb / out.baselineMb,
+      limit: 150,
+    })
+  } finally {
+    tmp.cleanup()
+  }
+}
+
+/** Runs the core benchmarks; returns their result lines. */
+export async function runCoreBench() {
+  return [await pushThroughput(), await checkScaling(), await truncateCost(), await rssWithManyProbes()]
+}
