@@ -147,7 +147,7 @@ export class Monitor {
         const action = push.health === 'critical' ? 'degrade' : 'recover'
         await writer.apply(contract, 'critical', action, (entry) => criticalNote(entry, contract.code, mention, push.comment, undefined), sample.id)
       }
-      await recoverStale(writer, tx, contract, now)
+      await recoverStale(writer, contract, now)
       return ok({ sample, ...writer.changes })
     })
   }
@@ -180,7 +180,7 @@ export class Monitor {
       } else if (rules.value.overlapIncident) {
         await writer.apply(contract, 'job_overlap', 'degrade', (entry) => overlapNote(entry, contract.code, run.uid), run.id)
       }
-      await recoverStale(writer, tx, contract, now)
+      await recoverStale(writer, contract, now)
       return ok({ run, ...writer.changes })
     })
   }
@@ -539,8 +539,8 @@ function armedStaleDeadlines(rules: Rules, from: Date): Pick<Contract, 'isStale'
 }
 
 /** A report arrived: an open or relapsed stale incident recovers, saying how late it came. */
-async function recoverStale(writer: IncidentWriter, tx: StoreTx, contract: Contract, now: Date): Promise<void> {
-  const stale = await tx.activeIncident(contract.id, 'stale')
+async function recoverStale(writer: IncidentWriter, contract: Contract, now: Date): Promise<void> {
+  const stale = await writer.active(contract, 'stale')
   if (stale === undefined) return
   const wentStale = stale.relapsedAt ?? stale.openedAt
   await writer.apply(contract, 'stale', 'recover', () => staleRecoveredNote(contract.code, now.getTime() - wentStale.getTime()), null)
@@ -587,7 +587,7 @@ async function applyRunEndRules(
     // The deadline passed but no check() ran since: it fires now, before the run's end recovers it.
     await writer.apply(contract, 'job_overtime', 'degrade', (entry) => overtimeNote(entry, contract.code, rule, run.uid), run.id)
   }
-  const overtime = await tx.activeIncident(contract.id, 'job_overtime')
+  const overtime = await writer.active(contract, 'job_overtime')
   if (overtime !== undefined && rule !== null && (await lastDegradedBy(tx, overtime)) === run.id) {
     await writer.apply(contract, 'job_overtime', 'recover', () => overtimeRecoveredNote(contract.code, took, rule, run.uid), run.id)
   }
@@ -598,7 +598,7 @@ async function applyRunEndRules(
 
   if (contract.lastReportId === run.id) {
     await tx.updateContract(contract.id, armedStaleDeadlines(contract.rules, now))
-    await recoverStale(writer, tx, contract, now)
+    await recoverStale(writer, contract, now)
   }
 }
 

@@ -1,4 +1,4 @@
-import type { AutomaticTrigger, Contract, Incident, IncidentEventType, NotificationEvent } from '../domain.js'
+import type { AutomaticTrigger, Contract, Incident, IncidentEventType, NotificationEvent, TriggerType } from '../domain.js'
 import type { NotificationRouter } from '../ports/notifier.js'
 import type { StoreTx } from '../ports/store.js'
 import { incidentTitle } from './notes.js'
@@ -29,6 +29,8 @@ export class IncidentWriter {
   readonly #deliveryId: IdSource
   readonly #now: Date
   readonly changes: ChangeLog = emptyChangeLog()
+  /** Active incidents per contract and trigger, loaded once per contract (one query, not one per rule). */
+  readonly #active = new Map<number, Map<TriggerType, Incident>>()
 
   constructor(tx: StoreTx, now: Date, router: NotificationRouter | undefined, deliveryId: IdSource) {
     this.#tx = tx
@@ -49,7 +51,7 @@ export class IncidentWriter {
     note: (entry: IncidentEventType) => string,
     reportId: number | null,
   ): Promise<Incident | undefined> {
-    const current = await this.#tx.activeIncident(contract.id, trigger)
+    const current = await this.active(contract, trigger)
     const transition = transitionFor(current?.state ?? 'none', action)
     if (transition === undefined) return undefined
     const incident =
@@ -62,6 +64,7 @@ export class IncidentWriter {
             openedAt: this.#now,
           })
         : await this.#move(current, transition.to)
+    this.#remember(contract, incident)
     const text = note(transition.entry)
     await this.#tx.insertIncidentEvent({
       incidentId: incident.id,
@@ -76,11 +79,22 @@ export class IncidentWriter {
     return incident
   }
 
+  /** The contract's non-resolved incident of `trigger`, as this transaction left it. */
+  async active(contract: Contract, trigger: TriggerType): Promise<Incident | undefined> {
+    let byTrigger = this.#active.get(contract.id)
+    if (byTrigger === undefined) {
+      byTrigger = new Map((await this.#tx.activeIncidentsOfContract(contract.id)).map((i) => [i.triggerType, i]))
+      this.#active.set(contract.id, byTrigger)
+    }
+    return byTrigger.get(trigger)
+  }
+
   /** Resolves an incident (from any non-resolved state); the note goes on the resolve entry. */
   async resolve(incident: Incident, note: string | undefined): Promise<Incident | undefined> {
     const transition = transitionFor(incident.state, 'resolve')
     if (transition === undefined) return undefined
     const resolved = await this.#move(incident, transition.to)
+    if (incident.contractId !== null) this.#active.get(incident.contractId)?.delete(incident.triggerType)
     await this.#tx.insertIncidentEvent({
       incidentId: incident.id,
       type: transition.entry,
@@ -116,6 +130,10 @@ export class IncidentWriter {
     const stamps = stampsFor(incident, to, this.#now)
     await this.#tx.updateIncident(incident.id, { state: to, ...stamps })
     return { ...incident, state: to, ...stamps }
+  }
+
+  #remember(contract: Contract, incident: Incident): void {
+    this.#active.get(contract.id)?.set(incident.triggerType, incident)
   }
 
   #log(entry: IncidentEventType, incident: Incident): void {
