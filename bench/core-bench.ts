@@ -5,19 +5,19 @@ import Database from 'better-sqlite3'
 import { Monitor } from '@timon/core'
 import { FakeClock } from '@timon/core/testing'
 import { SqliteStore } from '@timon/store-sqlite'
-import { median, result, tempDir, timeMs } from './lib.js'
+import { median, result, tempDir, timeMs, type BenchResult } from './lib.js'
 
 const T0 = Date.parse('2025-01-01T00:00:00Z')
 const DAY = 86_400_000
 
 /** A migrated, empty database file. */
-async function freshDatabase(path) {
+async function freshDatabase(path: string): Promise<void> {
   const store = new SqliteStore({ database: path })
   await store.close()
 }
 
 /** Raw better-sqlite3 connection with the store's pragmas. */
-function raw(path) {
+function raw(path: string): Database.Database {
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
@@ -26,7 +26,12 @@ function raw(path) {
 }
 
 /** Inserts `probes` probes with `samplesEach` samples, spread over `spanDays` before T0 (raw SQL, for seeding). */
-function seedProbes(path, probes, samplesEach, { spanDays = 60, staleAt = null } = {}) {
+function seedProbes(
+  path: string,
+  probes: number,
+  samplesEach: number,
+  { spanDays = 60, staleAt = null }: { spanDays?: number; staleAt?: ((probe: number) => number) | null } = {},
+): void {
   const db = raw(path)
   const insertContract = db.prepare(
     `INSERT INTO contracts (code, kind, overlap_incident, is_stale, stale_after, stale_at, created_at) VALUES (?, 'probe', 1, 0, ?, ?, ?)`,
@@ -43,7 +48,9 @@ function seedProbes(path, probes, samplesEach, { spanDays = 60, staleAt = null }
       let last = 0
       for (let s = 0; s < samplesEach; s++) {
         const at = T0 - Math.floor(((samplesEach - s) / samplesEach) * spanDays * DAY)
-        last = Number(insertSample.run(contractId, (p * samplesEach + s).toString(16).padStart(12, '0'), healths[s % healths.length], at).lastInsertRowid)
+        last = Number(
+          insertSample.run(contractId, (p * samplesEach + s).toString(16).padStart(12, '0'), healths[s % healths.length], at).lastInsertRowid,
+        )
       }
       setLast.run(last, contractId)
     }
@@ -51,7 +58,7 @@ function seedProbes(path, probes, samplesEach, { spanDays = 60, staleAt = null }
   db.close()
 }
 
-async function pushThroughput() {
+async function pushThroughput(): Promise<BenchResult> {
   const tmp = tempDir()
   const N = 5000
   try {
@@ -73,7 +80,7 @@ async function pushThroughput() {
     const insert = db.prepare(
       `INSERT INTO reports (contract_id, kind, uid, health, pushed_at, overlap_incident) VALUES (1, 'sample', ?, 'healthy', ?, 1)`,
     )
-    const one = db.transaction((i) => insert.run(i.toString(16).padStart(12, '0'), T0 + i))
+    const one = db.transaction((i: number) => insert.run(i.toString(16).padStart(12, '0'), T0 + i))
     const rawMs = await timeMs(async () => {
       for (let i = 0; i < N; i++) one(i)
     })
@@ -95,7 +102,7 @@ async function pushThroughput() {
   }
 }
 
-async function checkCost(probes) {
+async function checkCost(probes: number): Promise<number> {
   const tmp = tempDir()
   try {
     const file = tmp.path('check.db')
@@ -107,7 +114,7 @@ async function checkCost(probes) {
     const monitor = new Monitor({ store, clock })
     const rearm = raw(file)
     const rearmStmt = rearm.prepare("UPDATE contracts SET stale_at = ?, is_stale = 0 WHERE code IN ('probe-0','probe-1','probe-2','probe-3','probe-4','probe-5','probe-6','probe-7','probe-8','probe-9')")
-    const times = []
+    const times: number[] = []
     for (let i = 0; i < 30; i++) {
       rearmStmt.run(T0)
       let marked = 0
@@ -124,7 +131,7 @@ async function checkCost(probes) {
   }
 }
 
-async function checkScaling() {
+async function checkScaling(): Promise<BenchResult> {
   const small = await checkCost(1_000)
   const large = await checkCost(100_000)
   return result({
@@ -139,7 +146,7 @@ async function checkScaling() {
   })
 }
 
-async function truncateCost() {
+async function truncateCost(): Promise<BenchResult> {
   const tmp = tempDir()
   try {
     const a = tmp.path('truncate.db')
@@ -178,14 +185,18 @@ async function truncateCost() {
   }
 }
 
-async function rssWithManyProbes() {
+async function rssWithManyProbes(): Promise<BenchResult> {
   const tmp = tempDir()
   try {
     const file = tmp.path('rss.db')
     await freshDatabase(file)
     seedProbes(file, 100_000, 1)
-    const child = new URL('./rss-child.js', import.meta.url).pathname
-    const out = JSON.parse(execFileSync(process.execPath, [child, file], { encoding: 'utf8' }))
+    const child = new URL('./rss-child.ts', import.meta.url).pathname
+    const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', child, file], { encoding: 'utf8' })) as {
+      rssMb: number
+      baselineMb: number
+      contracts: number
+    }
     return result({
       name: `process RSS, 100,000 probes, after status (${out.contracts} listed) and summary`,
       value: Math.round(out.rssMb),
@@ -201,6 +212,6 @@ async function rssWithManyProbes() {
 }
 
 /** Runs the core benchmarks; returns their result lines. */
-export async function runCoreBench() {
+export async function runCoreBench(): Promise<BenchResult[]> {
   return [await pushThroughput(), await checkScaling(), await truncateCost(), await rssWithManyProbes()]
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Dispatcher, MemoryStore, SystemClock, type NotificationEvent, type Store } from '@timon/core'
 import { SqliteStore } from '@timon/store-sqlite'
-import { buildPayload, compileBody, parseWebhooks, renderBody, WebhookNotifier, type BodyTemplate } from '../src/index.js'
+import { buildPayload, compileBody, parseWebhooks, renderBody, WebhookNotifier, type BodyTemplate } from '@timon/notify-webhook'
 
 /** Events rendered and enqueued by the first measure. */
 const EVENTS = 10_000

@@ -3,10 +3,10 @@ import { Monitor } from '@timon/core'
 import { SqliteStore } from '@timon/store-sqlite'
 
 const baselineMb = process.memoryUsage().rss / 2 ** 20
-const store = new SqliteStore({ database: process.argv[2] })
+const store = new SqliteStore({ database: process.argv[2] ?? ':memory:' })
 const monitor = new Monitor({ store })
 let contracts = 0
-let after
+let after: { kind: 'probe' | 'job'; code: string } | undefined
 for (;;) {
   const page = (await monitor.status(after === undefined ? { limit: 1000 } : { limit: 1000, after }))._unsafeUnwrap()
   contracts += page.contracts.length

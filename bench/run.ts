@@ -1,0 +1,35 @@
+// `npm run bench`: every benchmark, each printed as a ratio against a baseline measured in the same run.
+import { runCoreBench } from './core-bench.js'
+import type { BenchResult } from './lib.js'
+import { runWebhookBench } from './webhook-bench.js'
+
+type Suite = readonly [title: string, run: () => Promise<readonly BenchResult[] | Record<string, number>>]
+
+const suites: Suite[] = [
+  ['core + store-sqlite (issue 2)', runCoreBench],
+  ['notify-webhook (issue 3)', runWebhookBench],
+]
+
+const only = process.argv.slice(2)
+let missed = 0
+for (const [title, run] of suites) {
+  if (only.length > 0 && !only.some((word) => title.includes(word))) continue
+  console.log(`\n## ${title}`)
+  const results = await run()
+  if (!Array.isArray(results)) {
+    for (const [name, value] of Object.entries(results)) console.log(`${name}: ${Number(value.toFixed(3))}`)
+    continue
+  }
+  for (const r of results as readonly BenchResult[]) {
+    if (r.pass === false) missed += 1
+    const verdict = r.pass === undefined ? '' : r.pass ? '  ok' : '  MISSED'
+    const target =
+      r.limit !== undefined
+        ? ` (target ≤ ${r.limit} ${r.unit})`
+        : r.target === undefined
+          ? ''
+          : ` (target ${r.better === 'higher' ? '≥' : '≤'} ${r.target})`
+    console.log(`${r.name}: ${r.value} ${r.unit} vs ${r.baselineName} ${r.baseline} → ratio ${r.ratio.toFixed(3)}${target}${verdict}`)
+  }
+}
+console.log(missed === 0 ? '\nall targets met' : `\n${missed} target(s) missed`)
