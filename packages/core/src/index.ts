@@ -116,6 +116,7 @@ export type { TruncateOptions, TruncatePlan } from './truncate-policy.js'
 export { SystemClock } from './ports/clock.js'
 export type { Clock } from './ports/clock.js'
 export type { DeliveryOutcome, NotificationRouter, Notifier, RetryPolicy } from './ports/notifier.js'
+export type { PolledSample, PolledSource, Poller } from './ports/poller.js'
 export type {
   CodeCount,
   ContractOverview,
