@@ -90,6 +90,13 @@ export interface Sample extends ReportBase {
   readonly comment: string | null
 }
 
+/** How the command of a run ended (`timon exec`): its exit code, or the signal that killed it. */
+export interface RunExit {
+  readonly code: number | null
+  /** A signal name such as `SIGTERM`; `null` when the command exited by itself. */
+  readonly signal: string | null
+}
+
 /** One run of a job, from start to end. */
 export interface Run extends ReportBase {
   readonly kind: 'run'
@@ -100,6 +107,12 @@ export interface Run extends ReportBase {
   readonly endComment: string | null
   /** When the run goes overtime; cleared once that deadline fired. */
   readonly overtimeAt: Date | null
+  /** How its command ended, for runs wrapped by `timon exec`. */
+  readonly exit: RunExit | null
+  /** Where its output is kept, for runs wrapped by `timon exec`. */
+  readonly logPath: string | null
+  /** `true` for a run that did not start because the previous one was still going (`--skip-if-running`). */
+  readonly skipped: boolean
 }
 
 /** A sample or a run. */
@@ -112,6 +125,8 @@ export interface Step {
   readonly label: string
   readonly health: Health
   readonly at: Date
+  /** Longer text attached to the step, such as the last lines of a command's output. */
+  readonly detail: string | null
 }
 
 /** An incident: opened by a rule or by hand, then moved through the state machine. */

@@ -28,9 +28,12 @@ export {
   openIncidentSchema,
   pushProbeSchema,
   pushStepSchema,
+  recordRunLogSchema,
   resolveSchema,
+  skipRunSchema,
   startJobSchema,
   truncateSchema,
+  MAX_DETAIL_BYTES,
 } from './schemas.js'
 export type {
   AnnotateInput,
@@ -39,7 +42,9 @@ export type {
   OpenIncidentInput,
   PushProbeInput,
   PushStepInput,
+  RecordRunLogInput,
   ResolveInput,
+  SkipRunInput,
   StartJobInput,
   TruncateInput,
 } from './schemas.js'
@@ -71,6 +76,7 @@ export type {
   ReportHealth,
   Rules,
   Run,
+  RunExit,
   Sample,
   Step,
   TriggerType,

@@ -119,13 +119,17 @@ class MemoryTx implements StoreTx {
   }
   async insertRun(input: Parameters<StoreTx['insertRun']>[0]): Promise<Run> {
     this.#uniqueUid(input.contractId, input.uid)
+    const { skipped = false, ...fields } = input
     return this.#insert(this.#t.reports, (id) => ({
       id,
       kind: 'run' as const,
-      health: 'unknown' as const,
-      endedAt: null,
+      health: skipped ? ('healthy' as const) : ('unknown' as const),
+      endedAt: skipped ? input.startedAt : null,
       endComment: null,
-      ...input,
+      exit: null,
+      logPath: null,
+      skipped,
+      ...fields,
     })) as Run
   }
   async getReport(id: number) {
@@ -163,9 +167,13 @@ class MemoryTx implements StoreTx {
     this.#delete(this.#t.reports, id)
   }
 
+  async runLogPaths(contractId: number) {
+    return this.#reportsOf(contractId).flatMap((r) => (r.kind === 'run' && r.logPath !== null ? [r.logPath] : []))
+  }
+
   // --- steps ---
   async insertStep(input: Parameters<StoreTx['insertStep']>[0]) {
-    return this.#insert(this.#t.steps, (id) => ({ id, ...input }))
+    return this.#insert(this.#t.steps, (id) => ({ id, ...input, detail: input.detail ?? null }))
   }
   async listSteps(reportId: number) {
     return this.#where(this.#t.steps, (s) => s.reportId === reportId)
@@ -266,18 +274,19 @@ class MemoryTx implements StoreTx {
 
   // --- truncation ---
   async truncate(plan: TruncatePlan): Promise<TruncateCounts> {
-    const counts = { samples: 0, runs: 0, incidents: 0 }
+    const counts = { samples: 0, runs: 0, incidents: 0, logPaths: [] as string[] }
     for (const incident of this.#where(this.#t.incidents, (i) => isIncidentTruncated(i, plan))) {
       await this.deleteIncident(incident.id)
       counts.incidents += 1
     }
-    const latest = new Set([...this.#t.contracts.rows.values()].map((c) => this.#reportsOf(c.id)[0]?.id))
+    const latest = new Set([...this.#t.contracts.rows.values()].map((c) => c.lastReportId))
     const candidates = this.#where(this.#t.reports, (r) => !latest.has(r.id) && isReportTruncated(r, plan))
     const linked = await this.activeIncidentIdsOfReports(candidates.map((r) => r.id))
     for (const report of candidates) {
       if (linked.has(report.id)) continue
       await this.deleteReport(report.id)
       counts[report.kind === 'sample' ? 'samples' : 'runs'] += 1
+      if (report.kind === 'run' && report.logPath !== null) counts.logPaths.push(report.logPath)
     }
     return counts
   }

@@ -1,6 +1,6 @@
 import { err, ok, type Result } from 'neverthrow'
 import type { z } from 'zod'
-import type { Contract, ContractKind, DeliveryStatus, Incident, Report, Rules, Run } from './domain.js'
+import type { Contract, ContractKind, DeliveryStatus, Incident, Report, Rules, Run, RunExit } from './domain.js'
 import { DEFAULT_RULES } from './domain.js'
 import { conflict, notFound, validation, type CoreError } from './errors.js'
 import { formatGoDuration } from './duration.js'
@@ -22,7 +22,9 @@ import {
   openIncidentSchema,
   pushProbeSchema,
   pushStepSchema,
+  recordRunLogSchema,
   resolveSchema,
+  skipRunSchema,
   startJobSchema,
   truncateSchema,
   type AnnotateInput,
@@ -30,7 +32,9 @@ import {
   type OpenIncidentInput,
   type PushProbeInput,
   type PushStepInput,
+  type RecordRunLogInput,
   type ResolveInput,
+  type SkipRunInput,
   type StartJobInput,
   type TruncateInput,
 } from './schemas.js'
@@ -202,13 +206,13 @@ export class Monitor {
             : step.end === true && run.health === 'unknown'
               ? 'healthy'
               : run.health
-      await tx.insertStep({ reportId: run.id, label: step.label, health: step.health, at: now })
+      await tx.insertStep({ reportId: run.id, label: step.label, health: step.health, at: now, detail: step.detail ?? null })
       if (step.end !== true) {
         if (health !== run.health) await tx.updateRun(run.id, { health })
         return ok({ run: { ...run, health }, ...writer.changes })
       }
-      const ended = await endRun(tx, run, { health, endedAt: now, endComment: step.endComment ?? step.label })
-      await applyRunEndRules(writer, tx, contract, ended, step.endComment, now, run.overtimeAt)
+      const ended = await endRun(tx, run, { health, endedAt: now, endComment: step.endComment ?? step.label, exit: step.exit ?? null })
+      await applyRunEndRules(writer, tx, contract, ended, { comment: step.endComment, detail: step.detail }, now, run.overtimeAt)
       return ok({ run: ended, ...writer.changes })
     })
   }
@@ -220,9 +224,42 @@ export class Monitor {
       if (found.isErr()) return err(found.error)
       const { contract, run } = found.value
       const health = run.health === 'unknown' ? 'healthy' : run.health
-      const ended = await endRun(tx, run, { health, endedAt: now, endComment: end.comment ?? null })
-      await applyRunEndRules(writer, tx, contract, ended, end.comment, now, run.overtimeAt)
+      const ended = await endRun(tx, run, { health, endedAt: now, endComment: end.comment ?? null, exit: end.exit ?? null })
+      await applyRunEndRules(writer, tx, contract, ended, { comment: end.comment, detail: undefined }, now, run.overtimeAt)
       return ok({ run: ended, ...writer.changes })
+    })
+  }
+
+  /** Records where a run's output is kept (`timon exec`); `show` and `logs` find it there. */
+  async recordRunLog(input: RecordRunLogInput): Promise<Result<RunResult, CoreError>> {
+    return this.#write(recordRunLogSchema, input, async (tx, writer, _now, log) => {
+      const contract = await tx.findContract(log.code)
+      const report = contract?.kind === 'job' ? await tx.findReport(contract.id, log.uid) : undefined
+      if (report?.kind !== 'run') return err(notFound('run'))
+      await tx.updateRun(report.id, { logPath: log.path })
+      return ok({ run: { ...report, logPath: log.path }, ...writer.changes })
+    })
+  }
+
+  /**
+   * Records a run that did not start because the previous one was still going
+   * (`timon exec --skip-if-running`). It is kept in the history, already ended and healthy; it
+   * evaluates no rule and leaves the job's current run, health and deadlines as they are.
+   */
+  async skipRun(input: SkipRunInput): Promise<Result<RunResult, CoreError>> {
+    return this.#write(skipRunSchema, input, async (tx, writer, now, skip) => {
+      const contract = await tx.findContract(skip.code)
+      if (contract?.kind !== 'job') return err(notFound('contract'))
+      const run = await tx.insertRun({
+        contractId: contract.id,
+        uid: this.#uid(),
+        startedAt: now,
+        startComment: skip.comment ?? null,
+        rules: contract.rules,
+        overtimeAt: null,
+        skipped: true,
+      })
+      return ok({ run, ...writer.changes })
     })
   }
 
@@ -416,8 +453,9 @@ export class Monitor {
       if (contract === undefined) return err(notFound('contract'))
       const active = await tx.activeIncidentsOfContract(contract.id)
       if (active.length > 0 && !force) return err(linkedConflict(t.code, active.map((i) => i.id)))
+      const logPaths = await tx.runLogPaths(contract.id)
       await tx.deleteContract(contract.id)
-      return ok({ kind: 'contract', contract })
+      return ok({ kind: 'contract', contract, logPaths })
     })
   }
 
@@ -554,7 +592,11 @@ async function findRunningRun(tx: StoreTx, code: string, uid: string): Promise<R
   return ok({ contract, run: report })
 }
 
-async function endRun(tx: StoreTx, run: Run, end: { health: Run['health']; endedAt: Date; endComment: string | null }): Promise<Run> {
+async function endRun(
+  tx: StoreTx,
+  run: Run,
+  end: { health: Run['health']; endedAt: Date; endComment: string | null; exit: RunExit | null },
+): Promise<Run> {
   await tx.updateRun(run.id, { ...end, overtimeAt: null })
   return { ...run, ...end, overtimeAt: null }
 }
@@ -570,15 +612,18 @@ async function applyRunEndRules(
   tx: StoreTx,
   contract: Contract,
   run: Run,
-  comment: string | undefined,
+  end: { comment: string | undefined; detail: string | undefined },
   now: Date,
   overtimeAt: Date | null,
 ): Promise<void> {
   const mention = { kind: 'run', uid: run.uid } as const
+  const { comment } = end
   if (run.health !== 'warning') {
     const firstCritical = run.health === 'critical' ? (await tx.listSteps(run.id)).find((s) => s.health === 'critical')?.label : undefined
     const action = run.health === 'critical' ? 'degrade' : 'recover'
-    await writer.apply(contract, 'critical', action, (entry) => criticalNote(entry, contract.code, mention, comment, firstCritical), run.id)
+    // The final step's detail (a command's last lines of output) describes the incident it opens.
+    const description = action === 'degrade' ? end.detail : undefined
+    await writer.apply(contract, 'critical', action, (entry) => criticalNote(entry, contract.code, mention, comment, firstCritical), run.id, description)
   }
 
   const rule = run.rules.overtimeIncidentAfter

@@ -112,6 +112,30 @@ export const startJobSchema = z.object({
   overlapIncident: z.boolean().optional(),
 })
 
+/** The most text a step may carry as `detail` (UTF-8 bytes), e.g. the last lines of output. */
+export const MAX_DETAIL_BYTES = 16 * 1024
+
+const detail = z
+  .string()
+  .nullish()
+  .transform((value, ctx): string | undefined => {
+    if (value === undefined || value === null || value === '') return undefined
+    if (new TextEncoder().encode(value).length <= MAX_DETAIL_BYTES) return value
+    ctx.addIssue({ code: 'custom', message: `invalid detail — must be at most ${MAX_DETAIL_BYTES} bytes` })
+    return z.NEVER
+  })
+
+/** How a wrapped command ended: an exit code (0–255) or a signal name such as `SIGTERM`. */
+const exit = z
+  .object({
+    code: z.number().int().min(0).max(255).nullable(),
+    signal: z
+      .string()
+      .regex(/^SIG[A-Z0-9]+$/, 'invalid signal — must look like SIGTERM')
+      .nullable(),
+  })
+  .optional()
+
 /** Input of `Monitor.pushStep`. */
 export const pushStepSchema = z
   .object({
@@ -121,13 +145,22 @@ export const pushStepSchema = z
     health,
     end: z.boolean().optional(),
     endComment: optionalChecked(validateComment),
+    detail,
+    exit,
   })
   .refine((input) => input.end === true || input.endComment === undefined, {
     message: 'end-comment can only be given with end',
   })
+  .refine((input) => input.end === true || input.exit === undefined, { message: 'exit can only be given with end' })
 
 /** Input of `Monitor.endJob`. */
-export const endJobSchema = z.object({ code, uid, comment: optionalChecked(validateComment) })
+export const endJobSchema = z.object({ code, uid, comment: optionalChecked(validateComment), exit })
+
+/** Input of `Monitor.recordRunLog`: where a run's output is kept. */
+export const recordRunLogSchema = z.object({ code, uid, path: z.string().min(1).max(4096) })
+
+/** Input of `Monitor.skipRun`: a run that did not start because the previous one was still going. */
+export const skipRunSchema = z.object({ code, comment: optionalChecked(validateComment) })
 
 /** Input of `Monitor.openIncident`. */
 export const openIncidentSchema = z.object({
@@ -157,6 +190,8 @@ export type PushProbeInput = z.input<typeof pushProbeSchema>
 export type StartJobInput = z.input<typeof startJobSchema>
 export type PushStepInput = z.input<typeof pushStepSchema>
 export type EndJobInput = z.input<typeof endJobSchema>
+export type RecordRunLogInput = z.input<typeof recordRunLogSchema>
+export type SkipRunInput = z.input<typeof skipRunSchema>
 export type OpenIncidentInput = z.input<typeof openIncidentSchema>
 export type AnnotateInput = z.input<typeof annotateSchema>
 export type ResolveInput = z.input<typeof resolveSchema>

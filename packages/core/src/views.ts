@@ -84,7 +84,12 @@ export type ShowView = ContractView | ReportView | IncidentView
 export type DeleteResult =
   | { readonly kind: 'incident'; readonly id: number }
   | { readonly kind: 'report'; readonly code: string; readonly report: Report }
-  | { readonly kind: 'contract'; readonly contract: Contract }
+  | {
+      readonly kind: 'contract'
+      readonly contract: Contract
+      /** The log files of its runs (`Run.logPath`), for the caller to remove. */
+      readonly logPaths: readonly string[]
+    }
 
 export type TruncateResult = TruncateCounts
 

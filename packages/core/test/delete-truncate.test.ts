@@ -84,7 +84,7 @@ describe('truncate', () => {
     const latest = await old('warning')
 
     const counts = (await monitor.truncate({ keepHealthy: '30d', keepCritical: '90d' }))._unsafeUnwrap()
-    expect(counts).toEqual({ samples: 2, runs: 0, incidents: 0 })
+    expect(counts).toEqual({ samples: 2, runs: 0, incidents: 0, logPaths: [] })
     const uids = (await monitor.showContract('web', { all: true }))._unsafeUnwrap().reports.map((r) => r.report.uid)
     expect(uids).not.toContain(healthy.uid)
     expect(uids).not.toContain(recovering.uid)

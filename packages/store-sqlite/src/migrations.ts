@@ -57,6 +57,10 @@ export const MIGRATIONS: readonly Migration[] = [
         ended_at INTEGER,
         end_comment TEXT,
         overtime_at INTEGER,
+        exit_code INTEGER,
+        exit_signal TEXT,
+        log_path TEXT,
+        skipped INTEGER NOT NULL DEFAULT 0 CHECK (skipped IN (0, 1)),
         stale_after INTEGER,
         stale_incident_after INTEGER,
         overtime_incident_after INTEGER,
@@ -76,7 +80,8 @@ export const MIGRATIONS: readonly Migration[] = [
         report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
         label TEXT NOT NULL,
         health TEXT NOT NULL CHECK (health IN ('healthy', 'warning', 'critical')),
-        at INTEGER NOT NULL
+        at INTEGER NOT NULL,
+        detail TEXT
       ) STRICT;
       CREATE INDEX steps_report_id ON steps (report_id);
 

@@ -256,8 +256,18 @@ class SqliteTx implements StoreTx {
   }
 
   async insertRun(input: NewRun): Promise<Run> {
+    const skipped = input.skipped ?? false
     return this.#insertReport(
-      reports.toRow({ ...input, kind: 'run', health: 'unknown', endedAt: null, endComment: null }),
+      reports.toRow({
+        ...input,
+        kind: 'run',
+        health: skipped ? 'healthy' : 'unknown',
+        endedAt: skipped ? input.startedAt : null,
+        endComment: null,
+        exit: null,
+        logPath: null,
+        skipped,
+      }),
     ) as Run
   }
 
@@ -325,10 +335,21 @@ class SqliteTx implements StoreTx {
     await this.#trx.deleteFrom('reports').where('id', '=', id).execute()
   }
 
+  async runLogPaths(contractId: number): Promise<readonly string[]> {
+    const rows = await this.#trx
+      .selectFrom('reports')
+      .select('log_path')
+      .where('contract_id', '=', contractId)
+      .where('log_path', 'is not', null)
+      .orderBy('id')
+      .execute()
+    return rows.flatMap((row) => (row.log_path === null ? [] : [row.log_path]))
+  }
+
   // --- steps ---
 
   async insertStep(input: NewStep): Promise<Step> {
-    const row = steps.toRow(input)
+    const row = steps.toRow({ ...input, detail: input.detail ?? null })
     const { insertId } = await this.#trx.insertInto('steps').values(row).executeTakeFirstOrThrow()
     return steps.toDomain({ ...row, id: Number(insertId) })
   }
@@ -531,12 +552,12 @@ class SqliteTx implements StoreTx {
       if (plan.contractId !== null) query = query.where('contract_id', '=', plan.contractId)
       incidentCount = Number((await query.executeTakeFirst()).numDeletedRows)
     }
-    if (plan.reportCutoffs === undefined) return { samples: 0, runs: 0, incidents: incidentCount }
+    if (plan.reportCutoffs === undefined) return { samples: 0, runs: 0, incidents: incidentCount, logPaths: [] }
     const cutoffs = plan.reportCutoffs
     // The SQL form of isReportTruncated, minus the two protections of the store: each contract's
-    // latest report (max id) and any report a non-resolved incident's timeline points at.
+    // last report and any report a non-resolved incident's timeline points at.
     const deleteReports = async (kind: 'sample' | 'run') => {
-      const { numAffectedRows } = await sql`
+      const { rows } = await sql<{ log_path: string | null }>`
         DELETE FROM reports AS r
         WHERE r.kind = ${kind}
           ${plan.contractId === null ? sql`` : sql`AND r.contract_id = ${plan.contractId}`}
@@ -546,17 +567,19 @@ class SqliteTx implements StoreTx {
                   WHEN 'warning' THEN ${cutoffs.warning?.getTime() ?? null}
                   ELSE ${cutoffs.critical?.getTime() ?? null}
                 END)
-          AND r.id <> (SELECT max(latest.id) FROM reports AS latest WHERE latest.contract_id = r.contract_id)
+          AND r.id IS NOT (SELECT c.last_report_id FROM contracts AS c WHERE c.id = r.contract_id)
           AND NOT EXISTS (
             SELECT 1 FROM incident_events AS e JOIN incidents AS i ON i.id = e.incident_id
             WHERE e.report_id = r.id AND i.state <> 'resolved'
           )
+        RETURNING log_path
       `.execute(this.#trx)
-      return Number(numAffectedRows ?? 0n)
+      return rows
     }
-    const samples = await deleteReports('sample')
+    const samples = (await deleteReports('sample')).length
     const runs = await deleteReports('run')
-    return { samples, runs, incidents: incidentCount }
+    const logPaths = runs.flatMap((row) => (row.log_path === null ? [] : [row.log_path]))
+    return { samples, runs: runs.length, incidents: incidentCount, logPaths }
   }
 
   // --- outbox ---
@@ -741,6 +764,9 @@ const reports = {
         endedAt: dateOrNull(row.ended_at),
         endComment: row.end_comment,
         overtimeAt: dateOrNull(row.overtime_at),
+        exit: row.exit_code === null && row.exit_signal === null ? null : { code: row.exit_code, signal: row.exit_signal },
+        logPath: row.log_path,
+        skipped: bool(row.skipped),
       }
     }
     throw corrupt(`report ${row.id} of kind ${row.kind}`)
@@ -763,6 +789,10 @@ const reports = {
           ended_at: null,
           end_comment: null,
           overtime_at: null,
+          exit_code: null,
+          exit_signal: null,
+          log_path: null,
+          skipped: 0,
         }
       : {
           ...common,
@@ -773,6 +803,10 @@ const reports = {
           ended_at: msOrNull(report.endedAt),
           end_comment: report.endComment,
           overtime_at: msOrNull(report.overtimeAt),
+          exit_code: report.exit?.code ?? null,
+          exit_signal: report.exit?.signal ?? null,
+          log_path: report.logPath,
+          skipped: bit(report.skipped),
         }
   },
   runPatchToRow(patch: RunPatch): Partial<Omit<ReportRow, 'id'>> {
@@ -781,6 +815,8 @@ const reports = {
       ...(patch.endedAt === undefined ? {} : { ended_at: patch.endedAt.getTime() }),
       ...(patch.endComment === undefined ? {} : { end_comment: patch.endComment }),
       ...(patch.overtimeAt === undefined ? {} : { overtime_at: msOrNull(patch.overtimeAt) }),
+      ...(patch.exit === undefined ? {} : { exit_code: patch.exit?.code ?? null, exit_signal: patch.exit?.signal ?? null }),
+      ...(patch.logPath === undefined ? {} : { log_path: patch.logPath }),
     }
   },
 }
@@ -793,10 +829,11 @@ const steps = {
       label: row.label,
       health: oneOf(HEALTHS, row.health, 'steps.health'),
       at: new Date(row.at),
+      detail: row.detail,
     }
   },
   toRow(step: Omit<Step, 'id'>): Omit<StepRow, 'id'> {
-    return { report_id: step.reportId, label: step.label, health: step.health, at: step.at.getTime() }
+    return { report_id: step.reportId, label: step.label, health: step.health, at: step.at.getTime(), detail: step.detail }
   },
 }
 
@@ -830,6 +867,7 @@ const incidents = {
   },
   patchToRow(patch: IncidentPatch): Partial<Omit<IncidentRow, 'id'>> {
     return {
+      ...(patch.description === undefined ? {} : { description: patch.description }),
       ...(patch.state === undefined ? {} : { state: patch.state }),
       ...(patch.recoveredAt === undefined ? {} : { recovered_at: msOrNull(patch.recoveredAt) }),
       ...(patch.relapsedAt === undefined ? {} : { relapsed_at: msOrNull(patch.relapsedAt) }),

@@ -54,6 +54,10 @@ export interface ReportsTable {
   ended_at: number | null
   end_comment: string | null
   overtime_at: number | null
+  exit_code: number | null
+  exit_signal: string | null
+  log_path: string | null
+  skipped: number
   stale_after: number | null
   stale_incident_after: number | null
   overtime_incident_after: number | null
@@ -67,6 +71,7 @@ export interface StepsTable {
   label: string
   health: string
   at: number
+  detail: string | null
 }
 
 /** Incidents; `contract_id` is NULL for manual ones. */

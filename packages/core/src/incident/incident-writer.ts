@@ -41,8 +41,9 @@ export class IncidentWriter {
 
   /**
    * Degrades or recovers the contract's incident of `trigger`. `note` receives the timeline entry
-   * type, since opened and relapsed notes differ. Returns the incident after the transition, or
-   * `undefined` when the table says nothing happens.
+   * type, since opened and relapsed notes differ. A `description`, when given, describes the
+   * incident it opens or relapses. Returns the incident after the transition, or `undefined` when
+   * the table says nothing happens.
    */
   async apply(
     contract: Contract,
@@ -50,6 +51,7 @@ export class IncidentWriter {
     action: Exclude<IncidentAction, 'resolve'>,
     note: (entry: IncidentEventType) => string,
     reportId: number | null,
+    description?: string,
   ): Promise<Incident | undefined> {
     const current = await this.active(contract, trigger)
     const transition = transitionFor(current?.state ?? 'none', action)
@@ -59,11 +61,11 @@ export class IncidentWriter {
         ? await this.#tx.insertIncident({
             triggerType: trigger,
             title: incidentTitle(contract.code, trigger),
-            description: null,
+            description: description ?? null,
             contractId: contract.id,
             openedAt: this.#now,
           })
-        : await this.#move(current, transition.to)
+        : await this.#move(current, transition.to, description)
     this.#remember(contract, incident)
     const text = note(transition.entry)
     await this.#tx.insertIncidentEvent({
@@ -126,10 +128,11 @@ export class IncidentWriter {
 
   // --- internal ---
 
-  async #move(incident: Incident, to: Incident['state']): Promise<Incident> {
+  async #move(incident: Incident, to: Incident['state'], description?: string): Promise<Incident> {
     const stamps = stampsFor(incident, to, this.#now)
-    await this.#tx.updateIncident(incident.id, { state: to, ...stamps })
-    return { ...incident, state: to, ...stamps }
+    const changes = description === undefined ? { state: to, ...stamps } : { state: to, ...stamps, description }
+    await this.#tx.updateIncident(incident.id, changes)
+    return { ...incident, ...changes }
   }
 
   #remember(contract: Contract, incident: Incident): void {

@@ -12,6 +12,7 @@ import type {
   ReportHealth,
   Rules,
   Run,
+  RunExit,
   Sample,
   Step,
   TriggerType,
@@ -64,8 +65,13 @@ export interface StoreTx {
   countReports(contractId: number): Promise<number>
   /** Runs of a job that have not ended, oldest first, `excludeId` left out. */
   unfinishedRuns(contractId: number, excludeId?: number): Promise<readonly Run[]>
-  /** Deletes a report and its steps; timeline entries keep existing with `reportId` null. */
+  /**
+   * Deletes a report and its steps; timeline entries keep existing with `reportId` null, and a
+   * contract whose `lastReportId` pointed at it gets `null`.
+   */
   deleteReport(id: number): Promise<void>
+  /** The `logPath` of every run of a contract that has one. */
+  runLogPaths(contractId: number): Promise<readonly string[]>
 
   // --- steps ---
   insertStep(input: NewStep): Promise<Step>
@@ -112,8 +118,8 @@ export interface StoreTx {
   // --- truncation ---
   /**
    * Deletes what `plan` selects (see `isReportTruncated` and `isIncidentTruncated`): reports and
-   * resolved incidents, never the latest report of a contract, never a report linked to a
-   * non-resolved incident.
+   * resolved incidents, never a contract's last report (`lastReportId`), never a report linked to
+   * a non-resolved incident.
    */
   truncate(plan: TruncatePlan): Promise<TruncateCounts>
 
@@ -174,6 +180,8 @@ export interface NewRun {
   readonly startComment: string | null
   readonly rules: Rules
   readonly overtimeAt: Date | null
+  /** A skipped run is recorded already ended, with `startedAt` as its end (default `false`). */
+  readonly skipped?: boolean
 }
 
 export type RunPatch = Partial<{
@@ -181,6 +189,8 @@ export type RunPatch = Partial<{
   readonly endedAt: Date
   readonly endComment: string | null
   readonly overtimeAt: Date | null
+  readonly exit: RunExit | null
+  readonly logPath: string | null
 }>
 
 export interface ReportPage {
@@ -194,6 +204,8 @@ export interface NewStep {
   readonly label: string
   readonly health: Health
   readonly at: Date
+  /** Default `null`. */
+  readonly detail?: string | null
 }
 
 export interface NewIncident {
@@ -205,6 +217,7 @@ export interface NewIncident {
 }
 
 export type IncidentPatch = Partial<{
+  readonly description: string | null
   readonly state: IncidentState
   readonly recoveredAt: Date | null
   readonly relapsedAt: Date | null
@@ -245,6 +258,8 @@ export interface TruncateCounts {
   readonly samples: number
   readonly runs: number
   readonly incidents: number
+  /** The log files of the deleted runs (`Run.logPath`), for the caller to remove. */
+  readonly logPaths: readonly string[]
 }
 
 export interface NewDelivery {

@@ -271,6 +271,9 @@ export function describeStoreConformance(
           endedAt: null,
           endComment: null,
           overtimeAt: at(70),
+          exit: null,
+          logPath: null,
+          skipped: false,
           rules: RULES_ALL,
         })
         expect(await tx((t) => t.getReport(run.id))).toEqual(run)
@@ -287,6 +290,21 @@ export function describeStoreConformance(
         })
         await tx((t) => t.updateRun(run.id, { endComment: null }))
         expect(await tx((t) => t.getReport(run.id))).toMatchObject({ endedAt: at(30), endComment: null })
+        await tx((t) => t.updateRun(run.id, { exit: { code: 3, signal: null }, logPath: '/var/log/timon/j/run.log' }))
+        expect(await tx((t) => t.getReport(run.id))).toMatchObject({ exit: { code: 3, signal: null }, logPath: '/var/log/timon/j/run.log' })
+        await tx((t) => t.updateRun(run.id, { exit: { code: null, signal: 'SIGTERM' } }))
+        expect(await tx((t) => t.getReport(run.id))).toMatchObject({ exit: { code: null, signal: 'SIGTERM' } })
+        expect(await tx((t) => t.runLogPaths(run.contractId))).toEqual(['/var/log/timon/j/run.log'])
+      })
+
+      it('records a skipped run already ended and healthy', async () => {
+        const run = await tx(async (t) => {
+          const c = await addContract(t, 'j', 'job')
+          return t.insertRun({ contractId: c.id, uid: uid(8), startedAt: at(5), startComment: null, rules: RULES_ALL, overtimeAt: null, skipped: true })
+        })
+        expect(run).toMatchObject({ kind: 'run', skipped: true, health: 'healthy', startedAt: at(5), endedAt: at(5) })
+        expect(await tx((t) => t.getReport(run.id))).toEqual(run)
+        expect(await tx((t) => t.unfinishedRuns(run.contractId))).toEqual([])
       })
 
       it('finds a report by contract and uid', async () => {
@@ -379,9 +397,12 @@ export function describeStoreConformance(
           stepsOfA.push(await t.insertStep({ reportId: a.id, label: 'm third', health: 'critical', at: at(2) }))
           return { a, b, stepsOfA }
         })
-        expect(stepsOfA[0]).toEqual({ id: expect.any(Number), reportId: a.id, label: 'z first', health: 'healthy', at: at(3) })
+        expect(stepsOfA[0]).toEqual({ id: expect.any(Number), reportId: a.id, label: 'z first', health: 'healthy', at: at(3), detail: null })
         expect(await tx((t) => t.listSteps(a.id))).toEqual(stepsOfA)
         expect(await tx((t) => t.listSteps(b.id))).toMatchObject([{ label: 'other' }])
+        const withDetail = await tx((t) => t.insertStep({ reportId: b.id, label: 'exit 1', health: 'critical', at: at(4), detail: 'line 1\nline 2 ✗' }))
+        expect(withDetail.detail).toBe('line 1\nline 2 ✗')
+        expect((await tx((t) => t.listSteps(b.id))).at(-1)).toEqual(withDetail)
       })
     })
 
@@ -805,7 +826,7 @@ export function describeStoreConformance(
       it('changes nothing when the plan selects nothing', async () => {
         const seeded = await tx((t) => seedTruncateData(t))
         const counts = await tx((t) => t.truncate({ contractId: null, reportCutoffs: undefined, incidentCutoff: undefined }))
-        expect(counts).toEqual({ samples: 0, runs: 0, incidents: 0 })
+        expect(counts).toEqual({ samples: 0, runs: 0, incidents: 0, logPaths: [] })
         for (const contract of Object.values(seeded.contracts)) {
           expect(await tx((t) => t.countReports(contract.id))).toBe(seeded.reports.filter((r) => r.contractId === contract.id).length)
         }
@@ -1139,7 +1160,7 @@ async function seedTruncateData(t: StoreTx): Promise<TruncateData> {
   const run = async (contractId: number, start: number, health: ReportHealth, end: number | null) => {
     const r = await addRun(t, contractId, ++n.value, at(start))
     await t.insertStep({ reportId: r.id, label: 'step', health: health === 'unknown' ? 'healthy' : health, at: at(start) })
-    await t.updateRun(r.id, { health, ...(end === null ? {} : { endedAt: at(end) }) })
+    await t.updateRun(r.id, { health, logPath: `/logs/${r.uid}.log`, ...(end === null ? {} : { endedAt: at(end) }) })
   }
 
   // p1: samples of every health; the newest by id is old
@@ -1214,8 +1235,7 @@ async function seedTruncateData(t: StoreTx): Promise<TruncateData> {
 
 /** What a truncation must delete: the pure predicates, minus the store's two protections. */
 function expectedTruncation(data: TruncateData, plan: TruncatePlan) {
-  const latest = new Map<number, number>()
-  for (const r of data.reports) latest.set(r.contractId, Math.max(latest.get(r.contractId) ?? 0, r.id))
+  const latest = new Map(Object.values(data.contracts).map((c) => [c.id, c.lastReportId]))
   const activeIds = new Set(data.incidents.filter((i) => i.state !== 'resolved').map((i) => i.id))
   const linked = new Set(data.events.filter((e) => e.reportId !== null && activeIds.has(e.incidentId)).map((e) => e.reportId))
   const deletedReports = new Set(
@@ -1232,6 +1252,7 @@ function expectedTruncation(data: TruncateData, plan: TruncatePlan) {
       samples: [...deletedReports].filter((id) => kindOf(id) === 'sample').length,
       runs: [...deletedReports].filter((id) => kindOf(id) === 'run').length,
       incidents: deletedIncidents.size,
+      logPaths: data.reports.flatMap((r) => (deletedReports.has(r.id) && r.kind === 'run' && r.logPath !== null ? [r.logPath] : [])),
     },
   }
 }
