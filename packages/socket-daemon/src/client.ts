@@ -1,0 +1,344 @@
+import { Agent, request as httpRequest, type IncomingMessage } from 'node:http'
+import { err, ok, type Result } from 'neverthrow'
+// Types only: a client must not load the core (zod) at run time.
+import type {
+  AnnotateInput,
+  CoreErrorCode,
+  DeleteOptions,
+  DeleteResult,
+  DeliveryList,
+  DeliveryStatus,
+  EndJobInput,
+  IncidentResult,
+  OpenIncidentInput,
+  PushProbeInput,
+  PushProbeResult,
+  PushStepInput,
+  ResolveInput,
+  RunResult,
+  ShowOptions,
+  ShowView,
+  StartJobInput,
+  StatusOptions,
+  StatusView,
+  SummaryView,
+  TruncateInput,
+  TruncateResult,
+} from '@timon/core'
+import { discoverSocketPath } from './socket-discovery.js'
+import { fromWire, toWire } from './wire.js'
+
+/** Every error code a {@link TimonClient} call can fail with. */
+export const CLIENT_ERROR_CODES = [
+  'validation',
+  'not_found',
+  'conflict',
+  'payload_too_large',
+  'unsupported_media_type',
+  'method_not_allowed',
+  'internal',
+  'unreachable',
+  'timeout',
+  'protocol',
+] as const
+
+/**
+ * The code of a {@link ClientError}: the daemon's error codes (the core's `validation`,
+ * `not_found`, `conflict`, and the HTTP layer's), plus the client's own:
+ * - `unreachable`: no daemon answers on the socket (not running, wrong path, no permission);
+ * - `timeout`: the daemon did not answer in time;
+ * - `protocol`: the connection broke mid-request, or the answer was not the API's.
+ */
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number]
+
+// Every core error code must be a client error code.
+const coversCoreCodes: CoreErrorCode extends ClientErrorCode ? true : never = true
+void coversCoreCodes
+
+/** Why a {@link TimonClient} call failed. */
+export interface ClientError {
+  readonly code: ClientErrorCode
+  /** One line for people; for `unreachable`, it names the socket path and says how to start the daemon. */
+  readonly message: string
+  /** The HTTP status, when the daemon answered. */
+  readonly status?: number
+  /** Every problem found, for `validation` errors that have several. */
+  readonly issues?: readonly string[]
+  /** What a `not_found` error was looking for (`contract`, `report`, `run`, `incident`). */
+  readonly subject?: string
+}
+
+/** A raw answer of the daemon: the HTTP status and the parsed JSON body (snake_case, as sent). */
+export interface RawResponse {
+  readonly status: number
+  readonly json: unknown
+}
+
+/** The `GET /healthz` answer. */
+export interface HealthView {
+  readonly ok: true
+  /** The daemon's version. */
+  readonly version: string
+}
+
+/** A filter for {@link TimonClient.deliveries}. */
+export interface DeliveryQuery {
+  readonly status?: DeliveryStatus
+  /** At most this many, newest first (default 100). */
+  readonly limit?: number
+}
+
+/** Options of a {@link TimonClient}. */
+export interface TimonClientOptions {
+  /**
+   * The daemon's socket. Default: the contract's resolution (`TIMON_SOCKET`, the config's
+   * `[daemon] socket`, `$XDG_RUNTIME_DIR/timon.sock`, `/tmp/timon.sock`).
+   */
+  readonly socketPath?: string
+  /** How long to wait for an answer once connected, in milliseconds (default 30 s). */
+  readonly timeoutMs?: number
+  /** Retries of a connect refused for lack of room (EAGAIN under bursts), default 5. */
+  readonly connectRetries?: number
+}
+
+/**
+ * A typed client of the daemon's wire API over its Unix socket (HTTP/1.1, keep-alive). Each method
+ * mirrors a `Monitor` method, takes the core's camelCase input and resolves with the core's view
+ * (camelCase keys, `Date` instants) or a {@link ClientError}; it never rejects.
+ *
+ * ```ts
+ * const client = new TimonClient()
+ * const pushed = await client.pushProbe({ code: 'db.backup', health: 'healthy' })
+ * if (pushed.isErr()) console.error(pushed.error.message)
+ * client.close()
+ * ```
+ */
+export class TimonClient {
+  /** The socket this client talks to. */
+  readonly socketPath: string
+  readonly #agent = new Agent({ keepAlive: true })
+  readonly #timeoutMs: number
+  readonly #connectRetries: number
+
+  constructor(options: TimonClientOptions = {}) {
+    this.socketPath = options.socketPath ?? discoverSocketPath()
+    this.#timeoutMs = options.timeoutMs ?? 30_000
+    this.#connectRetries = options.connectRetries ?? 5
+  }
+
+  /** `GET /healthz`: whether the daemon is up, and its version. */
+  health(): Promise<Result<HealthView, ClientError>> {
+    return this.#call('GET', '/healthz')
+  }
+
+  /** Pushes a probe sample (`timon push probe`). */
+  pushProbe(input: PushProbeInput): Promise<Result<PushProbeResult, ClientError>> {
+    return this.#call('POST', '/v1/push/probe', input)
+  }
+
+  /** Starts a job run (`timon push job start`); the run's `uid` addresses its steps and end. */
+  startJob(input: StartJobInput): Promise<Result<RunResult, ClientError>> {
+    return this.#call('POST', '/v1/push/job/start', input)
+  }
+
+  /** Records a step of a running run (`timon push job step`). */
+  pushStep(input: PushStepInput): Promise<Result<RunResult, ClientError>> {
+    return this.#call('POST', '/v1/push/job/step', input)
+  }
+
+  /** Ends a running run (`timon push job end`). */
+  endJob(input: EndJobInput): Promise<Result<RunResult, ClientError>> {
+    return this.#call('POST', '/v1/push/job/end', input)
+  }
+
+  /** Opens a manual incident (`timon push incident`). */
+  openIncident(input: OpenIncidentInput): Promise<Result<IncidentResult, ClientError>> {
+    return this.#call('POST', '/v1/push/incident', input)
+  }
+
+  /** Adds a note to an incident's timeline (`timon annotate`). */
+  annotate(input: AnnotateInput): Promise<Result<IncidentResult, ClientError>> {
+    return this.#call('POST', '/v1/annotate', input)
+  }
+
+  /** Resolves an incident (`timon resolve`). */
+  resolve(input: ResolveInput): Promise<Result<IncidentResult, ClientError>> {
+    return this.#call('POST', '/v1/resolve', input)
+  }
+
+  /** Active incidents and one page of probes and jobs (`timon status`). */
+  status(options: StatusOptions = {}): Promise<Result<StatusView, ClientError>> {
+    const query = queryString({ limit: options.limit, after_kind: options.after?.kind, after_code: options.after?.code })
+    return this.#call('GET', `/v1/status${query}`)
+  }
+
+  /** Counts for a one-line summary (`timon summary`). */
+  summary(): Promise<Result<SummaryView, ClientError>> {
+    return this.#call('GET', '/v1/summary')
+  }
+
+  /** Shows an incident (`INC-3`), a probe/job (`code`) or a sample/run (`code:uid`) (`timon show`). */
+  show(target: string, options: ShowOptions = {}): Promise<Result<ShowView, ClientError>> {
+    const query = queryString({ limit: options.limit, all: options.all === true ? 'true' : undefined })
+    return this.#call('GET', `/v1/show/${encodeURIComponent(target)}${query}`)
+  }
+
+  /** Deletes an incident, a probe/job or a sample/run (`timon delete`). */
+  async delete(target: string, options: DeleteOptions = {}): Promise<Result<DeleteResult, ClientError>> {
+    const answer = await this.#call<{ deleted: DeleteResult }>('POST', '/v1/delete', { target, force: options.force })
+    return answer.map((body) => body.deleted)
+  }
+
+  /** Deletes old samples, runs and resolved incidents by age (`timon truncate`). */
+  truncate(input: TruncateInput): Promise<Result<TruncateResult, ClientError>> {
+    return this.#call('POST', '/v1/truncate', input)
+  }
+
+  /** Outbox deliveries, newest first. */
+  async deliveries(query: DeliveryQuery = {}): Promise<Result<DeliveryList, ClientError>> {
+    const answer = await this.#call<{ deliveries: DeliveryList }>('GET', `/v1/deliveries${queryString({ status: query.status, limit: query.limit })}`)
+    return answer.map((body) => body.deliveries)
+  }
+
+  /**
+   * Sends one raw request: `body` is sent as JSON as is (no key conversion) and the answer comes
+   * back unconverted, whatever its status. Only a failure to talk to the daemon is an error.
+   */
+  request(method: string, path: string, body?: unknown): Promise<Result<RawResponse, ClientError>> {
+    return this.#send(method, path, body === undefined ? undefined : JSON.stringify(body))
+  }
+
+  /** Closes the kept-alive connections. The client is unusable afterwards. */
+  close(): void {
+    this.#agent.destroy()
+  }
+
+  // --- internal ---
+
+  async #call<T>(method: string, path: string, input?: unknown): Promise<Result<T, ClientError>> {
+    const answer = await this.#send(method, path, input === undefined ? undefined : JSON.stringify(toWire(input)))
+    if (answer.isErr()) return err(answer.error)
+    const { status, json } = answer.value
+    if (status >= 200 && status < 300) return ok(fromWire(json) as T)
+    return err(errorOfAnswer(status, json))
+  }
+
+  async #send(method: string, path: string, payload: string | undefined): Promise<Result<RawResponse, ClientError>> {
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.#attempt(method, path, payload)
+      if (!outcome.retry || attempt >= this.#connectRetries) return outcome.result
+      await sleep(RETRY_BASE_MS * 2 ** attempt * (1 + Math.random()))
+    }
+  }
+
+  #attempt(method: string, path: string, payload: string | undefined): Promise<Attempt> {
+    return new Promise((resolve) => {
+      let connected = false
+      let settled = false
+      const settle = (attempt: Attempt) => {
+        if (settled) return
+        settled = true
+        resolve(attempt)
+      }
+      const headers: Record<string, string | number> = { Host: 'timon', Accept: 'application/json' }
+      if (payload !== undefined) {
+        headers['Content-Type'] = 'application/json'
+        headers['Content-Length'] = Buffer.byteLength(payload)
+      }
+      const req = httpRequest({ socketPath: this.socketPath, path, method, headers, agent: this.#agent, timeout: this.#timeoutMs })
+      req.on('socket', (socket) => {
+        if (socket.connecting) socket.once('connect', () => (connected = true))
+        else connected = true
+      })
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })))
+      req.on('error', (error: NodeJS.ErrnoException) => settle(this.#failure(error, connected, req.reusedSocket)))
+      req.on('response', (res) => {
+        readBody(res).then(
+          (text) => settle({ retry: false, result: parseAnswer(this.socketPath, res.statusCode ?? 0, text) }),
+          (error: NodeJS.ErrnoException) => settle(this.#failure(error, true, false)),
+        )
+      })
+      req.end(payload)
+    })
+  }
+
+  #failure(error: NodeJS.ErrnoException, connected: boolean, reused: boolean): Attempt {
+    const code = error.code ?? 'EUNKNOWN'
+    if (code === 'ETIMEDOUT') {
+      return { retry: false, result: err({ code: 'timeout', message: `the Timon daemon at ${this.socketPath} did not answer within ${this.#timeoutMs} ms` }) }
+    }
+    if (!connected) {
+      const message = `cannot reach the Timon daemon at ${this.socketPath} (connect ${code}): ${UNREACHABLE_HINTS[code] ?? DEFAULT_HINT}`
+      return { retry: RETRYABLE_CONNECT.has(code), result: err({ code: 'unreachable', message }) }
+    }
+    // A kept-alive connection the daemon closed while idle: the request never reached it.
+    const retry = reused && (code === 'ECONNRESET' || code === 'EPIPE')
+    return { retry, result: err({ code: 'protocol', message: `lost the connection to the Timon daemon at ${this.socketPath}: ${error.message}` }) }
+  }
+}
+
+// --- internal ---
+
+interface Attempt {
+  readonly retry: boolean
+  readonly result: Result<RawResponse, ClientError>
+}
+
+const RETRY_BASE_MS = 10
+/** Connect failures that mean "busy, try again", not "not there". */
+const RETRYABLE_CONNECT = new Set(['EAGAIN', 'EWOULDBLOCK', 'ECONNRESET'])
+const DEFAULT_HINT = 'is it running? Start it with "timon daemon"'
+const UNREACHABLE_HINTS: Record<string, string> = {
+  EACCES: 'permission denied: the socket\'s mode or group does not let this user in (see socket_mode and socket_group)',
+  EAGAIN: 'the daemon is too busy to accept connections, try again',
+}
+
+function queryString(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams()
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value))
+  const text = search.toString()
+  return text === '' ? '' : `?${text}`
+}
+
+function readBody(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    res.on('data', (chunk: Buffer) => chunks.push(chunk))
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    res.on('error', reject)
+    res.on('aborted', () => reject(Object.assign(new Error('the answer was cut short'), { code: 'ECONNRESET' })))
+  })
+}
+
+function parseAnswer(socketPath: string, status: number, text: string): Result<RawResponse, ClientError> {
+  try {
+    return ok({ status, json: JSON.parse(text) as unknown })
+  } catch {
+    const excerpt = text.length > 80 ? `${text.slice(0, 80)}…` : text
+    return err({ code: 'protocol', status, message: `unexpected answer from ${socketPath} (HTTP ${status}): ${JSON.stringify(excerpt)}` })
+  }
+}
+
+/** The daemon's `{"error": {"code", "message", ...}}` as a {@link ClientError}. */
+function errorOfAnswer(status: number, json: unknown): ClientError {
+  const error = isRecord(json) && isRecord(json.error) ? json.error : undefined
+  const message = typeof error?.message === 'string' ? error.message : `the daemon answered HTTP ${status}`
+  const given = error?.code
+  const code: ClientErrorCode = (CLIENT_ERROR_CODES as readonly unknown[]).includes(given) ? (given as ClientErrorCode) : status >= 500 ? 'internal' : 'protocol'
+  const issues = Array.isArray(error?.issues) ? error.issues.filter((issue): issue is string => typeof issue === 'string') : undefined
+  return {
+    code,
+    message,
+    status,
+    ...(issues === undefined ? {} : { issues }),
+    ...(typeof error?.subject === 'string' ? { subject: error.subject } : {}),
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

@@ -1,0 +1,279 @@
+import { mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
+import { unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Dispatcher, Monitor, SystemClock, type Clock } from '@timon/core'
+import { WebhookNotifier } from '@timon/notify-webhook'
+import { SqliteStore } from '@timon/store-sqlite'
+import { loadConfig, type DaemonConfig } from './config.js'
+import { probeSocket } from './instance-check.js'
+import { createLogger, type Logger, silentLogger } from './logger.js'
+import { Scheduler } from './scheduler.js'
+import { ApiServer } from './server.js'
+
+/** The daemon could not start, for a reason its message explains to people (no stack needed). */
+export class DaemonStartError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'DaemonStartError'
+  }
+}
+
+/** Options of {@link startDaemon}. */
+export interface StartDaemonOptions {
+  readonly config: DaemonConfig
+  /** The clock of the Monitor and the Dispatcher; default: the system clock. */
+  readonly clock?: Clock
+  /** Default: silent. */
+  readonly log?: Logger
+  /** Reported by `GET /healthz` and in `User-Agent` of webhooks; default: this package's version. */
+  readonly version?: string
+}
+
+/** A daemon serving on its socket. */
+export interface RunningDaemon {
+  /** The socket it listens on. */
+  readonly socketPath: string
+  /** Its database file. */
+  readonly databasePath: string
+  readonly monitor: Monitor
+  readonly scheduler: Scheduler
+  /**
+   * Stops gracefully: stops accepting connections, lets requests in flight finish, stops the
+   * scheduler and waits for a dispatch round in progress, closes the store, removes the socket.
+   * Calling it again returns the same promise.
+   */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts the daemon:
+ * 1. refuses when a daemon already answers on the socket, before touching the database
+ *    (decisions Q-32); removes a stale socket file nobody listens on;
+ * 2. creates `data_dir` (0750) and opens `<data_dir>/timon.db`;
+ * 3. builds the Monitor (webhooks as its notification router), the Dispatcher and the scheduler;
+ * 4. listens on the socket with mode `socket_mode` (0600 by default) and group `socket_group`;
+ * 5. queues `timon.started` and starts the scheduler (deadlines missed while down fire now,
+ *    pending deliveries go out), and logs `daemon started on unix socket <path>`.
+ *
+ * @throws DaemonStartError for the expected refusals (another daemon, an unknown group, a data_dir
+ *   that cannot be created, a socket path in use); anything else is a bug or a broken environment.
+ */
+export async function startDaemon(options: StartDaemonOptions): Promise<RunningDaemon> {
+  const { config } = options
+  const log = options.log ?? silentLogger
+  const clock = options.clock ?? new SystemClock()
+  const version = options.version ?? packageVersion()
+  const socketPath = config.socket
+
+  await claimSocketPath(socketPath, log)
+  const gid = config.socketGroup === undefined ? undefined : resolveGroup(config.socketGroup)
+
+  try {
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o750 })
+  } catch (error) {
+    throw new DaemonStartError(`cannot create data_dir "${config.dataDir}": ${messageOf(error)}`, { cause: error })
+  }
+  const databasePath = join(config.dataDir, 'timon.db')
+  let store: SqliteStore
+  try {
+    store = new SqliteStore({ database: databasePath })
+  } catch (error) {
+    throw new DaemonStartError(`cannot open the database ${databasePath}: ${messageOf(error)}`, { cause: error })
+  }
+  const notifier = new WebhookNotifier({ webhooks: config.webhooks, hostname: config.hostname, version, logger: log, clock })
+  const monitor = new Monitor({ store, clock, notifications: notifier })
+  const dispatcher = new Dispatcher({ store, notifier, clock })
+  const scheduler = new Scheduler({ monitor, dispatcher, clock, log, pingIntervalMs: config.pingIntervalMs })
+  const server = new ApiServer({ context: { monitor, version }, log, onChange: (change) => scheduler.rearm(change) })
+
+  let socketIno: number | undefined
+  try {
+    await server.listen(socketPath, config.socketMode, gid).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') throw new DaemonStartError(`another Timon daemon is already running on ${socketPath}`, { cause: error })
+      throw new DaemonStartError(`cannot listen on ${socketPath}: ${error.message}`, { cause: error })
+    })
+    socketIno = statSync(socketPath).ino
+    await monitor.emit('timon.started')
+  } catch (error) {
+    await server.close().catch(() => undefined)
+    notifier.close()
+    await store.close()
+    throw error
+  }
+  scheduler.start()
+  log.info(`daemon started on unix socket ${socketPath}`)
+  log.debug(`database ${databasePath}, ${config.webhooks.length} webhook(s), ping ${config.pingIntervalMs === undefined ? 'off' : `every ${config.pingIntervalMs}ms`}`)
+
+  let stopping: Promise<void> | undefined
+  const stop = () => {
+    stopping ??= (async () => {
+      await server.close()
+      await scheduler.stop()
+      notifier.close()
+      await store.close()
+      await removeOwnSocket(socketPath, socketIno)
+      log.info('daemon stopped')
+    })()
+    return stopping
+  }
+  return { socketPath, databasePath, monitor, scheduler, stop }
+}
+
+/** Options of {@link runDaemonProcess}: what `timon daemon` passes on. */
+export interface RunDaemonProcessOptions {
+  /** `--config FILE`. */
+  readonly configPath?: string | undefined
+  /** `-v`: log at debug level whatever the config says. */
+  readonly verbose?: boolean
+  /** Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv
+  /** Reported by `GET /healthz` and `User-Agent`; default: this package's version. */
+  readonly version?: string
+  /** Ends the process (default `process.exit`); tests pass a recorder. */
+  readonly exit?: (code: number) => void
+  /** Where start-up errors are printed (default stderr). */
+  readonly stderr?: (text: string) => void
+}
+
+/**
+ * Runs the daemon as the process's main task (`timon daemon`): loads the config, starts the
+ * daemon, and handles signals. SIGTERM and SIGINT stop it gracefully, then exit 0 (a second
+ * signal exits 1 at once); SIGHUP only logs that reload is not supported. A config error or a
+ * refused start prints `Error: <message>` on stderr and exits 1.
+ *
+ * @returns the exit status, after `exit` was called with it.
+ */
+export async function runDaemonProcess(options: RunDaemonProcessOptions = {}): Promise<number> {
+  const exit = options.exit ?? ((code: number) => process.exit(code))
+  const stderr = options.stderr ?? ((text: string) => void process.stderr.write(text))
+  const fail = (message: string) => {
+    stderr(`Error: ${message}\n`)
+    exit(1)
+    return 1
+  }
+
+  const config = loadConfig({ configPath: options.configPath, env: options.env ?? process.env })
+  if (config.isErr()) return fail(config.error)
+  let log: Logger
+  try {
+    log = createLogger({ level: options.verbose === true ? 'debug' : config.value.logLevel, logDir: config.value.logDir })
+  } catch (error) {
+    return fail(`cannot open the log file in log_dir "${config.value.logDir ?? ''}": ${messageOf(error)}`)
+  }
+  if (config.value.path !== undefined) log.debug(`configuration read from ${config.value.path}`)
+
+  let daemon: RunningDaemon
+  try {
+    daemon = await startDaemon({ config: config.value, log, ...(options.version === undefined ? {} : { version: options.version }) })
+  } catch (error) {
+    // On stdout the log line would repeat the stderr one; a log file keeps its own record.
+    if (config.value.logDir !== undefined) {
+      if (error instanceof DaemonStartError) log.fatal(error.message)
+      else log.fatal('the daemon could not start', error)
+    }
+    log.close()
+    return fail(error instanceof DaemonStartError ? error.message : `the daemon could not start: ${messageOf(error)}`)
+  }
+
+  return new Promise<number>((resolve) => {
+    let signalled = false
+    const finish = (code: number) => {
+      for (const [signal, handler] of handlers) process.off(signal, handler)
+      process.off('unhandledRejection', onRejection)
+      log.close()
+      exit(code)
+      resolve(code)
+    }
+    const onStop = (signal: NodeJS.Signals) => {
+      if (signalled) {
+        log.warn(`${signal} received again: exiting without finishing`)
+        finish(1)
+        return
+      }
+      signalled = true
+      log.info(`${signal} received: stopping`)
+      daemon.stop().then(
+        () => finish(0),
+        (error: unknown) => {
+          log.error('stopping failed', error)
+          finish(1)
+        },
+      )
+    }
+    const onRejection = (reason: unknown) => log.error('unhandled promise rejection (a bug; the daemon keeps running)', reason)
+    const handlers: [NodeJS.Signals, (signal: NodeJS.Signals) => void][] = [
+      ['SIGTERM', onStop],
+      ['SIGINT', onStop],
+      ['SIGHUP', () => log.info('SIGHUP received: reload is not supported yet; restart the daemon to apply a new configuration')],
+    ]
+    for (const [signal, handler] of handlers) process.on(signal, handler)
+    process.on('unhandledRejection', onRejection)
+  })
+}
+
+// --- internal ---
+
+/** The single-instance check: refuse a live daemon (or anything unexpected), remove a stale socket. */
+async function claimSocketPath(socketPath: string, log: Logger): Promise<void> {
+  const state = await probeSocket(socketPath)
+  switch (state) {
+    case 'absent':
+      return
+    case 'stale':
+      log.info(`removing stale socket ${socketPath}`)
+      try {
+        unlinkSync(socketPath)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+          throw new DaemonStartError(`cannot remove the stale socket ${socketPath}: ${messageOf(error)}`, { cause: error })
+        }
+      }
+      return
+    case 'timon':
+      throw new DaemonStartError(`another Timon daemon is already running on ${socketPath}`)
+    case 'other':
+      throw new DaemonStartError(`${socketPath} is in use by another program (it does not answer as a Timon daemon)`)
+    case 'not_socket':
+      throw new DaemonStartError(`${socketPath} exists and is not a socket; remove it or choose another socket path`)
+    case 'no_access':
+      throw new DaemonStartError(`cannot check ${socketPath}: permission denied (is another user's daemon running there?)`)
+  }
+}
+
+/** A group name or numeric gid → gid, from `/etc/group`. */
+function resolveGroup(group: string): number {
+  if (/^[0-9]+$/.test(group)) return Number(group)
+  let text: string
+  try {
+    text = readFileSync('/etc/group', 'utf8')
+  } catch (error) {
+    throw new DaemonStartError(`daemon.socket_group: cannot read /etc/group to find "${group}": ${messageOf(error)}`, { cause: error })
+  }
+  for (const line of text.split('\n')) {
+    const [name, , gid] = line.split(':')
+    if (name === group && gid !== undefined && /^[0-9]+$/.test(gid)) return Number(gid)
+  }
+  throw new DaemonStartError(`daemon.socket_group: unknown group "${group}"`)
+}
+
+/** Removes the socket file if it is still the one this daemon created (not a newer daemon's). */
+async function removeOwnSocket(socketPath: string, ino: number | undefined): Promise<void> {
+  try {
+    if (ino !== undefined && statSync(socketPath).ino === ino) await unlink(socketPath)
+  } catch {
+    // Already gone (the server removes it on close).
+  }
+}
+
+function packageVersion(): string {
+  try {
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown }
+    return typeof manifest.version === 'string' ? manifest.version : 'dev'
+  } catch {
+    return 'dev'
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,0 +1,252 @@
+import { formatIncidentCode, type CheckResult, type Clock, type Dispatcher, type Incident, type Monitor } from '@timon/core'
+import type { Logger } from './logger.js'
+
+/** Options of a {@link Scheduler}. */
+export interface SchedulerOptions {
+  readonly monitor: Monitor
+  readonly dispatcher: Dispatcher
+  /** The clock deadlines are compared with (the Monitor's). */
+  readonly clock: Clock
+  readonly log: Logger
+  /** Emit `timon.ping` this often, in ms; `undefined` = never. */
+  readonly pingIntervalMs?: number | undefined
+  /** Wake up at least this often even with nothing armed, in ms (default 60 s); correctness does not depend on it. */
+  readonly safetyIntervalMs?: number
+}
+
+/**
+ * The daemon's poller, without polling: one timer sleeps until the earliest of the Monitor's next
+ * deadline and the outbox's next due delivery, then runs `monitor.check()` and a dispatch round
+ * (again while something is due). {@link rearm} is called after anything that may have moved a
+ * deadline or queued a delivery, so an incident opens on time rather than a tick late.
+ *
+ * Dispatch rounds run in the background: a push never waits for a webhook, and a round may start
+ * while another is still waiting on a slow endpoint (the Dispatcher's in-flight set keeps a
+ * delivery from being attempted twice). Errors are logged, never thrown.
+ */
+export class Scheduler {
+  readonly #monitor: Monitor
+  readonly #dispatcher: Dispatcher
+  readonly #clock: Clock
+  readonly #log: Logger
+  readonly #pingIntervalMs: number | undefined
+  readonly #safetyIntervalMs: number
+  #timer: NodeJS.Timeout | undefined
+  #pingTimer: NodeJS.Timeout | undefined
+  #evaluating: Promise<void> | undefined
+  #again = false
+  /** Deliveries were queued since the last round started: start one even if another is going. */
+  #queued = false
+  readonly #rounds = new Set<Promise<void>>()
+  /** When the last round started, and whether the last finished one found nothing to do. */
+  #lastRoundAt = Number.NEGATIVE_INFINITY
+  #lastRoundEmpty = false
+  /** When the last evaluation ended (`performance.now()`), to space evaluations. */
+  #lastEvaluationAt = Number.NEGATIVE_INFINITY
+  #started = false
+  #stopped = false
+
+  constructor(options: SchedulerOptions) {
+    this.#monitor = options.monitor
+    this.#dispatcher = options.dispatcher
+    this.#clock = options.clock
+    this.#log = options.log
+    this.#pingIntervalMs = options.pingIntervalMs
+    this.#safetyIntervalMs = options.safetyIntervalMs ?? 60_000
+  }
+
+  /** Evaluates what is due now (deadlines missed while the daemon was down, pending deliveries) and arms the timers. */
+  start(): void {
+    if (this.#started || this.#stopped) return
+    this.#started = true
+    this.#queued = true
+    this.#armPing()
+    this.#request()
+  }
+
+  /**
+   * Re-evaluates when to wake up: call after a push (a deadline may have moved), and with
+   * `deliveries: true` after deliveries were queued (a dispatch round starts at once).
+   * Calls in a burst are coalesced.
+   */
+  rearm(change: { readonly deliveries?: boolean } = {}): void {
+    if (change.deliveries === true) this.#queued = true
+    this.#request()
+  }
+
+  /** Whether the scheduler is between {@link start} and {@link stop}. */
+  get running(): boolean {
+    return this.#started && !this.#stopped
+  }
+
+  /**
+   * Stops the timers and waits for the evaluation and the dispatch rounds in progress (a round
+   * lasts at most the slowest webhook's timeout).
+   */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    clearTimeout(this.#timer)
+    clearTimeout(this.#pingTimer)
+    await this.#evaluating
+    await Promise.allSettled([...this.#rounds])
+  }
+
+  // --- internal ---
+
+  #request(): void {
+    if (!this.#started || this.#stopped) return
+    this.#again = true
+    if (this.#evaluating !== undefined) return
+    this.#evaluating = this.#evaluateWhileAsked().finally(() => {
+      this.#evaluating = undefined
+    })
+  }
+
+  /**
+   * Evaluates until no new request came in meanwhile, at most once per COALESCE_MS: a burst of
+   * pushes (each asking to re-arm) costs one evaluation, not one each.
+   */
+  async #evaluateWhileAsked(): Promise<void> {
+    while (this.#again && !this.#stopped) {
+      const wait = this.#lastEvaluationAt + COALESCE_MS - performance.now()
+      if (wait > 0) await sleep(wait)
+      if (this.#stopped) return
+      this.#again = false
+      clearTimeout(this.#timer)
+      let wake: number | undefined
+      try {
+        wake = await this.#evaluate()
+      } catch (error) {
+        this.#log.error('the scheduler failed; retrying in 1s', error)
+        wake = this.#clock.now().getTime() + ERROR_RETRY_MS
+      }
+      this.#lastEvaluationAt = performance.now()
+      if (this.#stopped) return
+      this.#arm(wake)
+    }
+  }
+
+  /** Runs what is due; returns when to wake up next (clock time in ms), or `undefined` for nothing armed. */
+  async #evaluate(): Promise<number | undefined> {
+    let checked: number | undefined
+    for (let pass = 0; ; pass++) {
+      const now = this.#clock.now().getTime()
+      let deadline = (await this.#monitor.nextDeadline())?.getTime()
+      if (deadline !== undefined && deadline <= now && deadline === checked) {
+        // check() left this deadline due: a bug, but not one to spin on.
+        this.#log.warn(`a deadline due at ${new Date(deadline).toISOString()} was not cleared by check(); retrying in 1s`)
+        deadline = now + ERROR_RETRY_MS
+      }
+      if (deadline !== undefined && deadline <= now && pass < MAX_PASSES) {
+        checked = deadline
+        await this.#check()
+        continue
+      }
+      const due = (await this.#dispatcher.nextDueAt())?.getTime()
+      let dueWake = due
+      if (due !== undefined && due <= now) {
+        // Start a round at once for new deliveries, or to continue a busy outbox; otherwise (what is
+        // due is being attempted, or waits behind an earlier delivery of its incident) at most one
+        // round per ROUND_SPACING_MS.
+        const spaced = this.#lastRoundAt + ROUND_SPACING_MS
+        if (this.#queued || (this.#rounds.size === 0 && !this.#lastRoundEmpty) || now >= spaced) {
+          this.#startRound(now)
+          dueWake = this.#rounds.size > 0 ? now + ROUND_SPACING_MS : undefined
+        } else {
+          dueWake = spaced
+        }
+      }
+      return minDefined(deadline, dueWake)
+    }
+  }
+
+  async #check(): Promise<void> {
+    const result = await this.#monitor.check()
+    if (result.isErr()) {
+      this.#log.error(`checking deadlines failed: ${result.error.message}`)
+      return
+    }
+    this.#report(result.value)
+  }
+
+  #report(result: CheckResult): void {
+    for (const code of result.markedStale) this.#log.info(`${code} is stale`)
+    for (const incident of result.opened) this.#log.info(`${describe(incident)} opened`)
+    for (const incident of result.relapsed) this.#log.info(`${describe(incident)} relapsed`)
+    for (const incident of result.recovered) this.#log.info(`${describe(incident)} recovered`)
+    if (result.opened.length + result.relapsed.length + result.recovered.length > 0) this.#queued = true
+  }
+
+  #startRound(now: number): void {
+    this.#queued = false
+    this.#lastRoundAt = now
+    const round = this.#dispatcher
+      .runDue()
+      .then(
+        (report) => {
+          const done = report.delivered + report.rescheduled + report.failed
+          this.#lastRoundEmpty = done === 0
+          if (done > 0) this.#log.debug(`dispatch round: ${report.delivered} delivered, ${report.rescheduled} rescheduled, ${report.failed} failed`)
+        },
+        (error: unknown) => {
+          this.#lastRoundEmpty = true
+          this.#log.error('dispatching webhook deliveries failed', error)
+        },
+      )
+      .finally(() => {
+        this.#rounds.delete(round)
+        this.#request()
+      })
+    this.#rounds.add(round)
+  }
+
+  #arm(wake: number | undefined): void {
+    clearTimeout(this.#timer)
+    const now = this.#clock.now().getTime()
+    const delay = wake === undefined ? this.#safetyIntervalMs : Math.min(Math.max(0, wake - now) + 1, this.#safetyIntervalMs)
+    // Kept referenced: the timer is what keeps the daemon's promises.
+    this.#timer = setTimeout(() => this.#request(), Math.min(delay, MAX_TIMER_MS))
+  }
+
+  #armPing(): void {
+    if (this.#pingIntervalMs === undefined || this.#stopped) return
+    this.#pingTimer = setTimeout(() => {
+      void this.#ping().finally(() => this.#armPing())
+    }, Math.min(this.#pingIntervalMs, MAX_TIMER_MS))
+  }
+
+  async #ping(): Promise<void> {
+    if (this.#stopped) return
+    try {
+      const result = await this.#monitor.emit('timon.ping')
+      if (result.isOk() && result.value.deliveries > 0) this.rearm({ deliveries: true })
+    } catch (error) {
+      this.#log.error('queueing timon.ping failed', error)
+    }
+  }
+}
+
+// --- internal ---
+
+/** setTimeout's longest delay (2^31-1 ms); longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+const ERROR_RETRY_MS = 1000
+/** The shortest time between two evaluations; also the most a re-arm may be late by. */
+const COALESCE_MS = 10
+const ROUND_SPACING_MS = 1000
+/** check() batches; after this many passes in one evaluation, the rest waits for the next one. */
+const MAX_PASSES = 20
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b
+  if (b === undefined) return a
+  return Math.min(a, b)
+}
+
+function describe(incident: Incident): string {
+  return `${formatIncidentCode(incident.id)} (${incident.triggerType}) "${incident.title}"`
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

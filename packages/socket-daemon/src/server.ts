@@ -1,0 +1,246 @@
+import { chmod, chown } from 'node:fs/promises'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { validation } from '@timon/core'
+import type { Logger } from './logger.js'
+import { errorAnswer, matchRoute, type RouteAnswer, type RouteContext } from './routes.js'
+
+/** The largest request body accepted: 1 MiB. */
+export const MAX_BODY_BYTES = 1024 * 1024
+
+/** Options of {@link ApiServer}. */
+export interface ApiServerOptions {
+  readonly context: RouteContext
+  readonly log: Logger
+  /** Called after a route that may have moved a deadline or queued deliveries has answered. */
+  readonly onChange?: (change: { readonly deliveries: boolean }) => void
+  /** Default {@link MAX_BODY_BYTES}. */
+  readonly maxBodyBytes?: number
+  /** How long {@link ApiServer.close} lets requests in flight finish before cutting them, in ms (default 10 s). */
+  readonly closeGraceMs?: number
+}
+
+/**
+ * The wire API over HTTP/1.1 on a Unix socket. Around the route table it handles the HTTP layer:
+ * bodies over the cap are answered 413 (after reading them, so the client sees the answer, then
+ * the connection is closed), a POST without `Content-Type: application/json` 415, an unknown path
+ * 404, a known path with another method 405, malformed JSON 400. Anything a route throws is a bug:
+ * it is logged with its stack and answered 500 `internal`; the server keeps serving.
+ */
+export class ApiServer {
+  /** The underlying `node:http` server. */
+  readonly server: Server
+  readonly #context: RouteContext
+  readonly #log: Logger
+  readonly #onChange: ((change: { readonly deliveries: boolean }) => void) | undefined
+  readonly #maxBodyBytes: number
+  readonly #closeGraceMs: number
+  #closing = false
+
+  constructor(options: ApiServerOptions) {
+    this.#context = options.context
+    this.#log = options.log
+    this.#onChange = options.onChange
+    this.#maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES
+    this.#closeGraceMs = options.closeGraceMs ?? 10_000
+    this.server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
+      void this.#serve(req, res)
+    })
+    // `Expect: 100-continue`: refuse an announced oversized body before it is sent.
+    this.server.on('checkContinue', (req, res) => {
+      if (declaredLength(req) > this.#maxBodyBytes) {
+        this.#send(res, this.#tooLarge(), true)
+        return
+      }
+      res.writeContinue()
+      void this.#serve(req, res)
+    })
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      if (error.code === 'ECONNRESET' || !socket.writable) {
+        socket.destroy()
+        return
+      }
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
+      const body = `${JSON.stringify({ error: { code: 'validation', message: `bad HTTP request: ${error.message}` } })}\n`
+      socket.end(
+        `HTTP/1.1 ${status} Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      )
+    })
+  }
+
+  /**
+   * Listens on the Unix socket `path`, then sets its mode (and group, when `gid` is given). The
+   * socket is created with no access for others (umask 0177), so it is never reachable with a
+   * wider mode than configured, even for an instant.
+   */
+  async listen(path: string, mode: number, gid?: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const restore = setUmask(0o177)
+      try {
+        this.server.once('error', reject)
+        this.server.listen(path, () => {
+          this.server.off('error', reject)
+          resolve()
+        })
+      } finally {
+        restore()
+      }
+    })
+    if (gid !== undefined) await chown(path, -1, gid)
+    await chmod(path, mode)
+  }
+
+  /**
+   * Stops accepting connections, lets requests in flight finish (their connections close once
+   * answered), closes idle keep-alive connections, and resolves when every connection is gone.
+   * Connections still busy after the grace period are cut.
+   */
+  async close(): Promise<void> {
+    this.#closing = true
+    if (!this.server.listening) return
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
+    this.server.closeIdleConnections()
+    const sweep = setInterval(() => this.server.closeIdleConnections(), 25)
+    const cut = setTimeout(() => this.server.closeAllConnections(), this.#closeGraceMs)
+    try {
+      await closed
+    } finally {
+      clearInterval(sweep)
+      clearTimeout(cut)
+    }
+  }
+
+  // --- internal ---
+
+  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now()
+    let answer: RouteAnswer | undefined
+    let close = false
+    try {
+      const outcome = await this.#answer(req)
+      answer = outcome.answer
+      close = outcome.close
+    } catch (error) {
+      this.#log.error(`${req.method ?? '?'} ${req.url ?? '?'} failed`, error)
+      answer = errorAnswer({ code: 'internal', message: 'internal error' })
+    }
+    if (answer === undefined) return // the client went away mid-request
+    this.#send(res, answer, close)
+    if (this.#log.enabled('debug')) {
+      const took = (performance.now() - started).toFixed(1)
+      const error = answer.status >= 400 ? `: ${(answer.body as { error?: { message?: string } }).error?.message ?? ''}` : ''
+      this.#log.debug(`${req.method ?? '?'} ${req.url ?? '?'} ${answer.status} (${took}ms)${error}`)
+    }
+    if (answer.rearm !== undefined) {
+      try {
+        this.#onChange?.(answer.rearm)
+      } catch (error) {
+        this.#log.error('re-arming the scheduler failed', error)
+      }
+    }
+  }
+
+  async #answer(req: IncomingMessage): Promise<{ answer: RouteAnswer | undefined; close: boolean }> {
+    const url = req.url ?? '/'
+    const queryAt = url.indexOf('?')
+    const pathname = queryAt === -1 ? url : url.slice(0, queryAt)
+    const query = new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1))
+    const method = req.method ?? 'GET'
+    const match = matchRoute(method, pathname)
+    if (match.kind !== 'found') {
+      // A body that came with it is left unread: Node drops it and keeps the connection.
+      if (match.kind === 'none') return { answer: errorAnswer({ code: 'not_found', message: `no such route: ${method} ${pathname}` }), close: false }
+      const allowed = [...new Set(match.allowed)].join(', ')
+      const answer = errorAnswer({ code: 'method_not_allowed', message: `${method} is not allowed on ${pathname} (allowed: ${allowed})` })
+      return { answer: { ...answer, headers: { Allow: allowed } }, close: false }
+    }
+    let body: unknown
+    if (match.route.method === 'POST') {
+      const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
+      if (type !== 'application/json') {
+        const message = `Content-Type must be application/json${type === '' ? '' : `, not ${type}`}`
+        return { answer: errorAnswer({ code: 'unsupported_media_type', message }), close: false }
+      }
+      const read = await readBody(req, this.#maxBodyBytes)
+      if (read.kind === 'aborted') return { answer: undefined, close: true }
+      if (read.kind === 'too_large') return { answer: this.#tooLarge(), close: true }
+      try {
+        body = JSON.parse(read.text)
+      } catch (error) {
+        return { answer: errorAnswer(validation(`malformed JSON: ${error instanceof Error ? error.message : String(error)}`)), close: false }
+      }
+    }
+    return { answer: await match.route.handle(this.#context, { body, query, params: match.params }), close: false }
+  }
+
+  #tooLarge(): RouteAnswer {
+    return errorAnswer({ code: 'payload_too_large', message: `the request body is larger than ${this.#maxBodyBytes} bytes` })
+  }
+
+  #send(res: ServerResponse, answer: RouteAnswer, close: boolean): void {
+    if (res.headersSent || res.destroyed) return
+    const text = `${JSON.stringify(answer.body)}\n`
+    res.writeHead(answer.status, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(text),
+      ...answer.headers,
+      ...(close || this.#closing ? { Connection: 'close' } : {}),
+    })
+    res.end(text)
+  }
+}
+
+// --- internal ---
+
+/** Past this much, an oversized body is no longer drained: the connection is cut after the answer. */
+const DRAIN_LIMIT = 16 * 1024 * 1024
+
+type ReadBody = { readonly kind: 'ok'; readonly text: string } | { readonly kind: 'too_large' } | { readonly kind: 'aborted' }
+
+/**
+ * Reads the body up to `max` bytes. A larger body is read to its end and dropped (so the client,
+ * still writing, gets the 413 instead of a broken pipe), up to {@link DRAIN_LIMIT}; past that, or
+ * when the declared length is past it, the answer comes at once and the connection is cut.
+ */
+function readBody(req: IncomingMessage, max: number): Promise<ReadBody> {
+  return new Promise((resolve) => {
+    if (declaredLength(req) > DRAIN_LIMIT) {
+      resolve({ kind: 'too_large' })
+      return
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    let done = false
+    const finish = (result: ReadBody) => {
+      if (done) return
+      done = true
+      resolve(result)
+    }
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= max) chunks.push(chunk)
+      else chunks.length = 0
+      if (size > DRAIN_LIMIT) {
+        req.pause()
+        finish({ kind: 'too_large' })
+      }
+    })
+    req.on('end', () => finish(size > max ? { kind: 'too_large' } : { kind: 'ok', text: Buffer.concat(chunks).toString('utf8') }))
+    req.on('error', () => finish({ kind: 'aborted' }))
+    req.on('close', () => finish({ kind: 'aborted' }))
+  })
+}
+
+function declaredLength(req: IncomingMessage): number {
+  const length = Number(req.headers['content-length'] ?? 0)
+  return Number.isFinite(length) ? length : 0
+}
+
+/** Sets the process umask and returns how to restore it (a no-op where the umask cannot be set, as in worker threads). */
+function setUmask(mask: number): () => void {
+  try {
+    const previous = process.umask(mask)
+    return () => process.umask(previous)
+  } catch {
+    return () => {}
+  }
+}

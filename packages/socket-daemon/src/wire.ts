@@ -1,0 +1,64 @@
+/**
+ * The one serializer between the core's values (camelCase keys, `Date` instants) and the wire's
+ * JSON (snake_case keys, RFC 3339 UTC strings). The server and the client both use it, so the two
+ * directions cannot drift apart. Pure; loads nothing.
+ */
+
+/**
+ * Converts a value for the wire, recursively: object keys camelCase → snake_case, `Date` → RFC 3339
+ * UTC string (`2026-11-22T00:43:54.123Z`), `undefined` object properties dropped (as JSON does).
+ * Arrays, plain values and `null` keep their shape.
+ */
+export function toWire(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString()
+  if (Array.isArray(value)) return value.map(toWire)
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [key, inner] of Object.entries(value)) {
+      if (inner !== undefined) out[snakeCase(key)] = toWire(inner)
+    }
+    return out
+  }
+  return value
+}
+
+/**
+ * Converts parsed wire JSON back, recursively: object keys snake_case → camelCase, and the string
+ * under a key that ends in `_at` or is exactly `at` → `Date` (when it parses as an instant; any
+ * other string is kept as is).
+ */
+export function fromWire(json: unknown): unknown {
+  if (Array.isArray(json)) return json.map(fromWire)
+  if (json !== null && typeof json === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [key, inner] of Object.entries(json)) {
+      out[camelCase(key)] = typeof inner === 'string' && isInstantKey(key) ? toDate(inner) : fromWire(inner)
+    }
+    return out
+  }
+  return json
+}
+
+/** `activeIncidentIds` → `active_incident_ids`. Keys already in snake_case are unchanged. */
+export function snakeCase(key: string): string {
+  return key.replace(UPPER, (char) => `_${char.toLowerCase()}`)
+}
+
+/** `active_incident_ids` → `activeIncidentIds`. A leading `_` (as in `_event`) is kept. */
+export function camelCase(key: string): string {
+  return key.replace(SNAKE_JOINT, (_match, char: string) => char.toUpperCase())
+}
+
+// --- internal ---
+
+const UPPER = /[A-Z]/g
+const SNAKE_JOINT = /(?<=[a-zA-Z0-9])_([a-z0-9])/g
+
+function isInstantKey(key: string): boolean {
+  return key === 'at' || key.endsWith('_at')
+}
+
+function toDate(text: string): Date | string {
+  const date = new Date(text)
+  return Number.isNaN(date.getTime()) ? text : date
+}

@@ -1,0 +1,197 @@
+import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { request } from 'node:http'
+import { join } from 'node:path'
+import { runDaemonProcess, startDaemon, TimonClient } from '@timon/socket-daemon'
+import { afterEach, describe, expect, it } from 'vitest'
+import { makeTempDir, startReceiver, startTestDaemon, testConfig, webhooks, type TestDaemon } from './helpers.js'
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+async function started(overrides: Parameters<typeof startTestDaemon>[0] = {}, dir?: ReturnType<typeof makeTempDir>): Promise<TestDaemon> {
+  const t = await startTestDaemon(overrides, dir)
+  cleanups.push(t.cleanup)
+  return t
+}
+
+function tempDir() {
+  const dir = makeTempDir()
+  cleanups.push(dir.remove)
+  return dir
+}
+
+describe('single instance', () => {
+  it('refuses to start a second daemon on the same socket before opening its database', async () => {
+    const first = await started()
+    const other = tempDir()
+    const config = testConfig(other.dir, { socket: first.config.socket })
+    await expect(startDaemon({ config })).rejects.toThrow(`another Timon daemon is already running on ${first.config.socket}`)
+    expect(existsSync(config.dataDir)).toBe(false)
+    expect((await first.client.health()).isOk()).toBe(true)
+  })
+
+  it('removes a stale socket file nobody listens on', async () => {
+    const dir = tempDir()
+    const socket = join(dir.dir, 's.sock')
+    // A socket file left behind: listen elsewhere, move the file in place, close (which unlinks the old name).
+    const server = createServer()
+    await new Promise<void>((resolve) => server.listen(join(dir.dir, 'tmp.sock'), resolve))
+    renameSync(join(dir.dir, 'tmp.sock'), socket)
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    expect(statSync(socket).isSocket()).toBe(true)
+
+    const t = await started({}, { dir: dir.dir, remove: () => {} })
+    expect((await t.client.health()).isOk()).toBe(true)
+  })
+
+  it('never removes a file that is not a socket', async () => {
+    const dir = tempDir()
+    const config = testConfig(dir.dir)
+    writeFileSync(config.socket, 'precious')
+    await expect(startDaemon({ config })).rejects.toThrow('exists and is not a socket')
+    expect(existsSync(config.dataDir)).toBe(false)
+  })
+})
+
+describe('the socket', () => {
+  it('is created 0600 by default', async () => {
+    const t = await started()
+    expect(statSync(t.config.socket).mode & 0o777).toBe(0o600)
+  })
+
+  it('takes socket_mode and socket_group', async () => {
+    const gid = process.getgid?.() ?? 0
+    const t = await started({ socketMode: 0o660, socketGroup: String(gid) })
+    const stats = statSync(t.config.socket)
+    expect([stats.mode & 0o777, stats.gid]).toEqual([0o660, gid])
+  })
+
+  it('refuses an unknown socket_group before opening the database', async () => {
+    const dir = tempDir()
+    const config = testConfig(dir.dir, { socketGroup: 'no-such-group-here' })
+    await expect(startDaemon({ config })).rejects.toThrow('daemon.socket_group: unknown group "no-such-group-here"')
+    expect(existsSync(config.dataDir)).toBe(false)
+  })
+})
+
+describe('graceful stop', () => {
+  it('finishes a request in flight, then closes the store and removes the socket', async () => {
+    const dir = tempDir()
+    const config = testConfig(dir.dir)
+    const daemon = await startDaemon({ config })
+    const body = JSON.stringify({ code: 'in.flight', health: 'healthy' })
+
+    // Send the headers and half the body, stop, then send the rest.
+    const answer = new Promise<number>((resolve, reject) => {
+      const req = request(
+        { socketPath: config.socket, path: '/v1/push/probe', method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', 'Content-Length': body.length } },
+        (res) => {
+          res.resume()
+          res.on('end', () => resolve(res.statusCode ?? 0))
+        },
+      )
+      req.on('error', reject)
+      req.write(body.slice(0, 10))
+      setTimeout(() => req.end(body.slice(10)), 100)
+    })
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    const stopping = daemon.stop()
+    expect(await answer).toBe(201)
+    await stopping
+    expect(existsSync(config.socket)).toBe(false)
+
+    const client = new TimonClient({ socketPath: config.socket })
+    expect((await client.health())._unsafeUnwrapErr().code).toBe('unreachable')
+    client.close()
+
+    // The push was committed: a new daemon on the same data dir has it.
+    const again = await startDaemon({ config })
+    const agained = new TimonClient({ socketPath: config.socket })
+    expect((await agained.show('in.flight')).isOk()).toBe(true)
+    agained.close()
+    await again.stop()
+  })
+})
+
+describe('restart', () => {
+  it('keeps the data, and sends the deliveries still pending', async () => {
+    const receiver = await startReceiver()
+    cleanups.push(() => receiver.close())
+    receiver.answer('/hook', 503)
+    const hooks = webhooks([{ on: ['incident.open'], url: `${receiver.url}/hook`, retry: { attempts: 5, delay: '300ms' } }])
+    const dir = tempDir()
+    const config = testConfig(dir.dir, { webhooks: hooks })
+
+    const first = await startDaemon({ config })
+    const client = new TimonClient({ socketPath: config.socket })
+    cleanups.push(() => client.close())
+    await client.pushProbe({ code: 'persist.me', health: 'healthy', comment: 'before restart' })
+    const { incident } = (await client.openIncident({ title: 'survives restarts' }))._unsafeUnwrap()
+    for (let i = 0; i < 100 && receiver.attempts.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(receiver.attempts).toHaveLength(1)
+    await first.stop()
+    expect((await client.health()).isErr()).toBe(true)
+
+    receiver.answer('/hook', 200)
+    const second = await startDaemon({ config })
+    cleanups.push(() => second.stop())
+    const status = (await client.status())._unsafeUnwrap()
+    expect(status.contracts.map((c) => c.contract.code)).toEqual(['persist.me'])
+    expect(status.activeIncidents.map((i) => i.id)).toEqual([incident.id])
+    const delivered = await receiver.waitFor((h) => h.json._event === 'incident.open', 3000)
+    expect(delivered.headers['x-timon-delivery']).toBe(receiver.attempts[0]?.headers['x-timon-delivery'])
+  })
+})
+
+describe('runDaemonProcess (timon daemon)', () => {
+  it('prints a config error and exits 1', async () => {
+    const dir = tempDir()
+    const file = join(dir.dir, 'timon.toml')
+    writeFileSync(file, '[daemon]\nlog_level = "loud"\n')
+    const exits: number[] = []
+    const errors: string[] = []
+    const code = await runDaemonProcess({ configPath: file, env: {}, exit: (c) => exits.push(c), stderr: (text) => errors.push(text) })
+    expect([code, exits]).toEqual([1, [1]])
+    expect(errors.join('')).toBe(
+      `Error: invalid configuration file "${file}": daemon.log_level: unknown level "loud", must be one of: silent, fatal, error, warn, info, debug\n`,
+    )
+  })
+
+  it('serves until SIGTERM, ignores SIGHUP, then stops cleanly with exit 0', async () => {
+    const dir = tempDir()
+    const file = join(dir.dir, 'timon.toml')
+    const socket = join(dir.dir, 'd.sock')
+    mkdirSync(join(dir.dir, 'logs'))
+    writeFileSync(file, `[daemon]\ndata_dir = "data"\nlog_dir = "logs"\nsocket = "${socket}"\nlog_level = "info"\n`)
+    const exits: number[] = []
+    const running = runDaemonProcess({ configPath: file, env: {}, exit: (c) => exits.push(c), stderr: () => {} })
+
+    const client = new TimonClient({ socketPath: socket })
+    cleanups.push(() => client.close())
+    let healthy = false
+    for (let i = 0; i < 100 && !healthy; i++) {
+      healthy = (await client.health()).isOk()
+      if (!healthy) await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    expect(healthy).toBe(true)
+
+    const refused: string[] = []
+    const second = await runDaemonProcess({ configPath: file, env: {}, exit: () => {}, stderr: (text) => refused.push(text) })
+    expect([second, refused.join('')]).toEqual([1, `Error: another Timon daemon is already running on ${socket}\n`])
+
+    process.emit('SIGHUP', 'SIGHUP')
+    expect((await client.health()).isOk()).toBe(true)
+    process.emit('SIGTERM', 'SIGTERM')
+    expect(await running).toBe(0)
+    expect(exits).toEqual([0])
+    expect(existsSync(socket)).toBe(false)
+    const { readFileSync } = await import('node:fs')
+    const logged = readFileSync(join(dir.dir, 'logs', 'timon.log'), 'utf8')
+    expect(logged).toMatch(`[INFO] daemon started on unix socket ${socket}`)
+    expect(logged).toMatch('[INFO] SIGHUP received: reload is not supported yet')
+    expect(logged).toMatch('[INFO] daemon stopped')
+  })
+})
