@@ -1,0 +1,32 @@
+// @timon/poll-http: HTTP health checks, the HTTP adapter of the core's Poller port.
+
+export { HttpPoller } from './http-poller.js'
+export type { HttpPollerLogger, HttpPollerOptions, PollerUpdate, RunStart } from './http-poller.js'
+
+export {
+  CHECK_PRESETS,
+  CHECK_PRESET_DEFAULTS,
+  DEFAULT_INTERVAL_MS,
+  DEFAULT_TIMEOUT_MS,
+  HTTP_METHODS,
+  checkSchema,
+  hostPortSuffix,
+  parseChecks,
+} from './check-config.js'
+export type {
+  CheckCert,
+  CheckEntry,
+  CheckPreset,
+  HttpCheck,
+  HttpMethod,
+  JsonExpectation,
+  JsonScalar,
+  ParseChecksOptions,
+  PresetDefaults,
+} from './check-config.js'
+
+export { MAX_BODY_BYTES, classifyError, describeFailure, evaluate } from './evaluate.js'
+export type { Evaluation, Expectations, HttpOutcome, TransportFailure } from './evaluate.js'
+
+export { INITIAL_THRESHOLD_STATE, stepThreshold } from './threshold.js'
+export type { ThresholdState, ThresholdStep, Thresholds } from './threshold.js'
