@@ -82,33 +82,9 @@ export type {
   TriggerType,
 } from './domain.js'
 
-// Errors
-export { CORE_ERROR_CODES, conflict, notFound, validation } from './errors.js'
-export type { CoreError, CoreErrorCode, Subject } from './errors.js'
-
-// Durations, codes and text
-export { formatAgo, formatGoDuration, formatHumanDuration, parseDuration } from './duration.js'
-export type { Duration } from './duration.js'
-export {
-  HEALTHS,
-  formatIncidentCode,
-  goQuote,
-  optionalText,
-  parseCodeRef,
-  parseIncidentCode,
-  parseReportRef,
-  parseTarget,
-  trimSpace,
-  validateCode,
-  validateComment,
-  validateDescription,
-  validateHealth,
-  validateLabel,
-  validateNote,
-  validateTitle,
-  validateUid,
-} from './validate.js'
-export type { Health, ReportRef, Target } from './validate.js'
+// Errors, durations, codes and text (also `@timon/core/lite`, without the Monitor and zod)
+export { CORE_ERROR_CODES } from './errors.js'
+export * from './lite.js'
 
 // The incident state machine
 export { INCIDENT_ACTIONS, TRANSITIONS, transitionFor } from './incident/transitions.js'
@@ -146,5 +122,6 @@ export type {
   TruncateCounts,
 } from './ports/store.js'
 export { MemoryStore } from './memory-store.js'
+export { SerialQueue } from './serial-queue.js'
 export { Dispatcher } from './dispatcher.js'
 export type { DispatcherOptions, DispatchReport } from './dispatcher.js'

@@ -8,6 +8,7 @@ import type {
   SummaryCounts,
   TruncateCounts,
 } from './ports/store.js'
+import { SerialQueue } from './serial-queue.js'
 import { isIncidentTruncated, isReportTruncated, type TruncatePlan } from './truncate-policy.js'
 
 /**
@@ -17,11 +18,11 @@ import { isIncidentTruncated, isReportTruncated, type TruncatePlan } from './tru
  */
 export class MemoryStore implements Store {
   readonly #data = new Tables()
-  #queue: Promise<unknown> = Promise.resolve()
+  readonly #queue = new SerialQueue()
   #closed = false
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    const run = async (): Promise<T> => {
+    return this.#queue.run(async () => {
       if (this.#closed) throw new Error('MemoryStore is closed')
       const tx = new MemoryTx(this.#data)
       try {
@@ -30,14 +31,11 @@ export class MemoryStore implements Store {
         tx.rollback()
         throw error
       }
-    }
-    const result = this.#queue.then(run, run)
-    this.#queue = result.catch(() => undefined)
-    return result
+    })
   }
 
   async close(): Promise<void> {
-    await this.#queue
+    await this.#queue.idle()
     this.#closed = true
   }
 }

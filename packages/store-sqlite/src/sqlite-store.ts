@@ -7,6 +7,7 @@ import {
   type Selectable,
 } from 'kysely'
 import {
+  SerialQueue,
   CONTRACT_KINDS,
   DELIVERY_STATUSES,
   EVENT_NAMES,
@@ -88,8 +89,8 @@ export class SqliteStore implements Store {
   readonly #db: Kysely<Tables>
   readonly #handle: BetterSqlite3.Database
   readonly #statements: Statements
-  /** Transactions run one after another on the one connection; this is the tail of that queue. */
-  #queue: Promise<unknown> = Promise.resolve()
+  /** Transactions run one after another on the one connection. */
+  readonly #queue = new SerialQueue()
 
   constructor(options: SqliteStoreOptions) {
     const handle = typeof options.database === 'string' ? openDatabase(options.database) : options.database
@@ -111,7 +112,7 @@ export class SqliteStore implements Store {
    * transactions never interleave on the connection.
    */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    const run = async (): Promise<T> => {
+    return this.#queue.run(async (): Promise<T> => {
       // IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred
       // transaction that reads, then writes, fails at once with SQLITE_BUSY if another process
       // wrote in between.
@@ -126,15 +127,12 @@ export class SqliteStore implements Store {
         if (this.#handle.inTransaction) this.#statements.prepare('ROLLBACK').run()
         throw error
       }
-    }
-    const result = this.#queue.then(run, run)
-    this.#queue = result.catch(() => undefined)
-    return result
+    })
   }
 
   async close(): Promise<void> {
     // Wait for a transaction still running before closing the connection under its feet.
-    await this.#queue
+    await this.#queue.idle()
     await this.#db.destroy()
   }
 }
