@@ -1,8 +1,6 @@
-import { X509Certificate } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { validateHeaderName, validateHeaderValue } from 'node:http'
-import { resolve } from 'node:path'
-import { EVENT_NAMES, parseDuration } from '@timon/core'
+import { EVENT_NAMES } from '@timon/core'
+import { TRANSPORT_HEADERS, caFileField, durationField, headersField, httpUrlProblem, parseTableArray, readCaFile } from '@timon/http-common'
+import type { CaFile, HeaderRules } from '@timon/http-common'
 import { err, ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 import { matchEvent } from './match-event.js'
@@ -20,12 +18,7 @@ export interface WebhookRetry {
 }
 
 /** The CA certificate(s) a webhook trusts in addition to the system's, read at load time. */
-export interface WebhookCert {
-  /** The file, resolved against the config file's directory. */
-  readonly path: string
-  /** Its PEM text (one or more certificates). */
-  readonly pem: string
-}
+export type WebhookCert = CaFile
 
 /** One `[[webhook]]` of the config, validated, with its body template compiled. */
 export interface WebhookConfig {
@@ -43,6 +36,9 @@ export interface WebhookConfig {
   readonly preset?: PresetName
   readonly retry: WebhookRetry
 }
+
+/** Headers Timon sets itself, or that depend on the body: a config cannot set them. */
+const HEADER_RULES: HeaderRules = { reserved: [...TRANSPORT_HEADERS, 'x-timon-event', 'x-timon-delivery'], setBy: 'Timon' }
 
 const webhookShape = {
   name: z
@@ -62,17 +58,11 @@ const webhookShape = {
   url: z
     .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
     .superRefine((url, ctx) => {
-      const problem = checkUrl(url)
+      const problem = httpUrlProblem(url)
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
     }),
-  cert: z
-    .string({ error: 'must be a string (the path of a PEM CA file)' })
-    .refine((path) => path !== '', 'must not be empty')
-    .optional(),
-  headers: z
-    .record(z.string(), z.string({ error: 'must be a string' }), { error: 'must be a table of strings' })
-    .superRefine(checkHeaders)
-    .default({}),
+  cert: caFileField().optional(),
+  headers: headersField(HEADER_RULES).default({}),
   body: z
     .string({ error: 'must be a string' })
     .transform((source, ctx): BodyTemplate => {
@@ -91,8 +81,8 @@ const webhookShape = {
           .int('must be an integer >= 0')
           .min(0, 'must be an integer >= 0')
           .default(5),
-        timeout: durationString({ positive: true }).default(10_000),
-        delay: durationString({ positive: false }).default(5_000),
+        timeout: durationField().default(10_000),
+        delay: durationField({ allowZero: true }).default(5_000),
       },
       { error: 'must be a table' },
     )
@@ -109,7 +99,7 @@ const webhookShape = {
 export const webhookSchema = z
   .strictObject(webhookShape, { error: 'must be a table' })
   .superRefine((entry, ctx) => {
-    if (entry.preset === 'ntfy' && entry.body === undefined && checkUrl(entry.url) === undefined) {
+    if (entry.preset === 'ntfy' && entry.body === undefined && httpUrlProblem(entry.url) === undefined) {
       if (!/\/[^/]+$/.test(new URL(entry.url).pathname)) {
         ctx.addIssue({
           code: 'custom',
@@ -140,119 +130,15 @@ export interface ParseWebhooksOptions {
  *   `webhook[<i>].<key>: <problem>` (e.g. `webhook[1].retry.timeout: invalid duration "x"`).
  */
 export function parseWebhooks(input: unknown, options: ParseWebhooksOptions = {}): Result<WebhookConfig[], string[]> {
-  if (input === undefined) return ok([])
-  if (!Array.isArray(input)) return err(['webhook: must be an array of tables ([[webhook]])'])
-  const issues: string[] = []
-  const webhooks: WebhookConfig[] = []
   const seen = new Map<string, number>()
-  input.forEach((raw: unknown, i) => {
-    const prefix = `webhook[${i}]`
-    const parsed = webhookSchema.safeParse(raw)
-    if (!parsed.success) {
-      issues.push(...parsed.error.issues.flatMap((issue) => formatIssue(prefix, issue)))
-      return
-    }
-    const { name: givenName, cert: certPath, ...entry } = parsed.data
+  return parseTableArray('webhook', input, webhookSchema, ({ name: givenName, cert: certPath, ...entry }, prefix, i) => {
     const name = givenName ?? prefix
     const first = seen.get(name)
-    if (first !== undefined) {
-      issues.push(`${prefix}.name: "${name}" is already the name of webhook[${first}]`)
-      return
-    }
+    if (first !== undefined) return err([`${prefix}.name: "${name}" is already the name of webhook[${first}]`])
     seen.set(name, i)
-    if (certPath === undefined) {
-      webhooks.push({ name, ...entry })
-      return
-    }
-    const cert = readCert(resolve(options.baseDir ?? process.cwd(), certPath), options.readFile)
-    if (cert.isErr()) issues.push(`${prefix}.cert: ${cert.error}`)
-    else webhooks.push({ name, ...entry, cert: cert.value })
+    if (certPath === undefined) return ok([{ name, ...entry }])
+    return readCaFile(certPath, options)
+      .map((cert): WebhookConfig[] => [{ name, ...entry, cert }])
+      .mapErr((problem) => [`${prefix}.cert: ${problem}`])
   })
-  return issues.length === 0 ? ok(webhooks) : err(issues)
-}
-
-// --- internal ---
-
-/** Headers Timon sets itself, or that depend on the body: a config cannot set them. */
-const RESERVED_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'x-timon-event', 'x-timon-delivery'])
-
-function durationString({ positive }: { positive: boolean }) {
-  return z.string({ error: 'must be a duration string such as "10s"' }).transform((text, ctx): number => {
-    const parsed = parseDuration(text)
-    if (parsed.isErr()) {
-      ctx.addIssue({ code: 'custom', message: parsed.error.message })
-      return z.NEVER
-    }
-    if (positive && parsed.value <= 0) {
-      ctx.addIssue({ code: 'custom', message: 'must be greater than 0' })
-      return z.NEVER
-    }
-    return parsed.value
-  })
-}
-
-function checkUrl(url: string): string | undefined {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    return `invalid url "${url}"`
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    return `must be an http:// or https:// URL, not ${parsed.protocol}`
-  }
-  return undefined
-}
-
-function checkHeaders(headers: Record<string, string>, ctx: z.RefinementCtx): void {
-  const lower = new Map<string, string>()
-  for (const [name, value] of Object.entries(headers)) {
-    const problem = headerProblem(name, value, lower.get(name.toLowerCase()))
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: [name], message: problem })
-    lower.set(name.toLowerCase(), name)
-  }
-}
-
-function headerProblem(name: string, value: string, sameName: string | undefined): string | undefined {
-  try {
-    validateHeaderName(name)
-  } catch {
-    return 'is not a valid header name'
-  }
-  try {
-    validateHeaderValue(name, value)
-  } catch {
-    return 'has a value with invalid characters (such as a newline)'
-  }
-  if (RESERVED_HEADERS.has(name.toLowerCase())) return 'is set by Timon and cannot be configured'
-  if (sameName !== undefined) return `is the same header as "${sameName}" (names are case-insensitive)`
-  return undefined
-}
-
-function formatIssue(prefix: string, issue: z.core.$ZodIssue): string[] {
-  const at = prefix + issue.path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('')
-  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${at}.${key}: unknown key`)
-  return [`${at}: ${issue.message}`]
-}
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
-
-function readCert(path: string, readFile: ParseWebhooksOptions['readFile']): Result<WebhookCert, string> {
-  let pem: string
-  try {
-    pem = (readFile ?? ((file: string) => readFileSync(file, 'utf8')))(path).toString()
-  } catch (error) {
-    return err(`cannot read "${path}": ${error instanceof Error ? error.message : String(error)}`)
-  }
-  const blocks = pem.match(PEM_CERTIFICATE) ?? []
-  if (blocks.length === 0) return err(`"${path}" holds no PEM certificate`)
-  for (const block of blocks) {
-    try {
-      // Reading the key too: the constructor alone accepts some garbage, and so does TLS's `ca`.
-      void new X509Certificate(block).publicKey
-    } catch (error) {
-      return err(`"${path}" holds an invalid certificate: ${error instanceof Error ? error.message : String(error)}`)
-    }
-  }
-  return ok({ path, pem })
 }

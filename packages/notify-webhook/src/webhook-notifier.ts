@@ -2,7 +2,6 @@ import http from 'node:http'
 import https from 'node:https'
 import { createRequire } from 'node:module'
 import { hostname as osHostname } from 'node:os'
-import tls from 'node:tls'
 import {
   SystemClock,
   type Clock,
@@ -12,6 +11,7 @@ import {
   type Notifier,
   type RetryPolicy,
 } from '@timon/core'
+import { createKeepAliveAgent } from '@timon/http-common'
 import { matchesAny } from './match-event.js'
 import { buildPayload } from './payload.js'
 import { PRESETS } from './presets.js'
@@ -194,21 +194,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 const SILENT: WebhookLogger = { debug() {}, info() {}, warn() {}, error() {} }
 
 function createTarget(config: WebhookConfig): Target {
-  const options = { keepAlive: true, scheduling: 'lifo' as const }
-  const agent =
-    new URL(config.url).protocol === 'https:'
-      ? new https.Agent(config.cert === undefined ? options : { ...options, ca: [...defaultCertificates(), config.cert.pem] })
-      : new http.Agent(options)
+  const agent = createKeepAliveAgent(config.url, { ca: config.cert?.pem })
   return { config, agent, timeoutMs: Math.min(Math.max(1, config.retry.timeoutMs), MAX_TIMER_MS) }
-}
-
-/**
- * The CAs Node trusts by default: on Node ≥ 22.15 `tls.getCACertificates('default')` (which
- * includes `NODE_EXTRA_CA_CERTS` and `--use-system-ca`), else the bundled Mozilla list.
- */
-function defaultCertificates(): readonly string[] {
-  const getter = (tls as { getCACertificates?: (type: string) => string[] }).getCACertificates
-  return getter === undefined ? tls.rootCertificates : getter('default')
 }
 
 type PostResult =

@@ -1,8 +1,6 @@
-import { X509Certificate } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { validateHeaderName, validateHeaderValue } from 'node:http'
-import { resolve } from 'node:path'
-import { formatHumanDuration, parseDuration, validateCode } from '@timon/core'
+import { formatHumanDuration, validateCode } from '@timon/core'
+import { TRANSPORT_HEADERS, caFileField, durationField, headersField, httpUrlProblem, parseTableArray, readCaFile } from '@timon/http-common'
+import type { CaFile, HeaderRules } from '@timon/http-common'
 import { err, ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 
@@ -27,12 +25,7 @@ export interface JsonExpectation {
 }
 
 /** The CA certificate(s) a check trusts in addition to the system's, read when the config is loaded. */
-export interface CheckCert {
-  /** The file, resolved against the config file's directory. */
-  readonly path: string
-  /** Its PEM text (one or more certificates). */
-  readonly pem: string
-}
+export type CheckCert = CaFile
 
 /**
  * One polled probe: a `[[check]]` with one URL (a check with several URLs gives one each), its
@@ -90,6 +83,9 @@ export const DEFAULT_INTERVAL_MS = 60_000
 /** The default `timeout`: 10 seconds, or the interval when that is shorter. */
 export const DEFAULT_TIMEOUT_MS = 10_000
 
+/** Headers that depend on the request itself: a config cannot set them. */
+const HEADER_RULES: HeaderRules = { reserved: TRANSPORT_HEADERS, setBy: 'the HTTP client' }
+
 const checkShape = {
   code: z
     .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
@@ -102,14 +98,8 @@ const checkShape = {
   interval: durationString().default(DEFAULT_INTERVAL_MS),
   timeout: durationString().optional(),
   method: z.enum(HTTP_METHODS, { error: `must be one of: ${HTTP_METHODS.join(', ')}` }).default('GET'),
-  headers: z
-    .record(z.string(), z.string({ error: 'must be a string' }), { error: 'must be a table of strings' })
-    .superRefine(checkHeaders)
-    .default({}),
-  cert: z
-    .string({ error: 'must be a string (the path of a PEM CA file)' })
-    .refine((path) => path !== '', 'must not be empty')
-    .optional(),
+  headers: headersField(HEADER_RULES).default({}),
+  cert: caFileField().optional(),
   expect_status: z
     .array(
       z
@@ -212,19 +202,9 @@ export interface ParseChecksOptions {
  *   `check[<i>].<key>: <problem>` (e.g. `check[1].interval: invalid duration "soon"`).
  */
 export function parseChecks(input: unknown, options: ParseChecksOptions): Result<HttpCheck[], string[]> {
-  if (input === undefined) return ok([])
-  if (!Array.isArray(input)) return err(['check: must be an array of tables ([[check]])'])
-  const issues: string[] = []
-  const checks: HttpCheck[] = []
   const fedBy = new Map<string, string>()
-  input.forEach((raw: unknown, i) => {
-    const prefix = `check[${i}]`
-    const parsed = checkSchema.safeParse(raw)
-    if (!parsed.success) {
-      issues.push(...parsed.error.issues.flatMap((issue) => formatIssue(prefix, issue)))
-      return
-    }
-    const { urls, certPath, code: baseCode, ...rest } = parsed.data
+  return parseTableArray('check', input, checkSchema, ({ urls, certPath, code: baseCode, ...rest }, prefix) => {
+    const issues: string[] = []
     const probes: { code: string; url: string; at: string }[] = []
     for (const [j, url] of urls.entries()) {
       const at = urls.length === 1 ? `${prefix}.code` : `${prefix}.url[${j}]`
@@ -244,14 +224,14 @@ export function parseChecks(input: unknown, options: ParseChecksOptions): Result
     }
     let cert: CheckCert | undefined
     if (certPath !== undefined) {
-      const read = readCert(resolve(options.baseDir, certPath), options.readFile)
+      const read = readCaFile(certPath, options)
       if (read.isErr()) issues.push(`${prefix}.cert: ${read.error}`)
       else if (!urls.some((url) => url.startsWith('https:'))) issues.push(`${prefix}.cert: is only used with https:// URLs`)
       else cert = read.value
     }
-    for (const { code, url } of probes) checks.push({ code, url, ...rest, ...(cert === undefined ? {} : { cert }) })
+    if (issues.length > 0) return err(issues)
+    return ok(probes.map(({ code, url }): HttpCheck => ({ code, url, ...rest, ...(cert === undefined ? {} : { cert }) })))
   })
-  return issues.length === 0 ? ok(checks) : err(issues)
 }
 
 /**
@@ -270,11 +250,6 @@ export function hostPortSuffix(url: string): string {
 }
 
 // --- internal ---
-
-/** Headers that depend on the request itself: a config cannot set them. */
-const RESERVED_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection'])
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
 
 function presetReadsBody(preset: CheckPreset): boolean {
   const defaults = CHECK_PRESET_DEFAULTS[preset]
@@ -304,7 +279,7 @@ function parseUrls(value: unknown, ctx: z.RefinementCtx): string[] {
   list.forEach((item: unknown, i) => {
     const path = typeof value === 'string' ? [] : [i]
     if (typeof item !== 'string') return fail('must be a string', path)
-    const problem = urlProblem(item)
+    const problem = httpUrlProblem(item)
     if (problem !== undefined) return fail(problem, path)
     const href = new URL(item).href
     const first = seen.get(href)
@@ -313,17 +288,6 @@ function parseUrls(value: unknown, ctx: z.RefinementCtx): string[] {
     urls.push(href)
   })
   return urls.length === list.length ? urls : z.NEVER
-}
-
-function urlProblem(url: string): string | undefined {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    return `invalid url "${url}"`
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `must be an http:// or https:// URL, not ${parsed.protocol}`
-  return undefined
 }
 
 /** The preset's path replaces an empty one (`http://loki:3100` → `http://loki:3100/ready`); any other path is kept. */
@@ -335,18 +299,7 @@ function withPresetPath(url: string, preset: PresetDefaults | undefined): string
 }
 
 function durationString() {
-  return z.string({ error: 'must be a duration string such as "30s" or "2m"' }).transform((text, ctx): number => {
-    const parsed = parseDuration(text)
-    if (parsed.isErr()) {
-      ctx.addIssue({ code: 'custom', message: parsed.error.message })
-      return z.NEVER
-    }
-    if (parsed.value <= 0) {
-      ctx.addIssue({ code: 'custom', message: 'must be greater than 0' })
-      return z.NEVER
-    }
-    return parsed.value
-  })
+  return durationField({ examples: '"30s" or "2m"' })
 }
 
 function count() {
@@ -380,59 +333,4 @@ function isPlainTable(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
   const proto: unknown = Object.getPrototypeOf(value)
   return proto === Object.prototype || proto === null
-}
-
-function checkHeaders(headers: Record<string, string>, ctx: z.RefinementCtx): void {
-  const lower = new Map<string, string>()
-  for (const [name, value] of Object.entries(headers)) {
-    const problem = headerProblem(name, value, lower.get(name.toLowerCase()))
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: [name], message: problem })
-    lower.set(name.toLowerCase(), name)
-  }
-}
-
-function headerProblem(name: string, value: string, sameName: string | undefined): string | undefined {
-  try {
-    validateHeaderName(name)
-  } catch {
-    return 'is not a valid header name'
-  }
-  try {
-    validateHeaderValue(name, value)
-  } catch {
-    return 'has a value with invalid characters (such as a newline)'
-  }
-  if (RESERVED_HEADERS.has(name.toLowerCase())) return 'is set by the HTTP client and cannot be configured'
-  if (sameName !== undefined) return `is the same header as "${sameName}" (names are case-insensitive)`
-  return undefined
-}
-
-function formatIssue(prefix: string, issue: z.core.$ZodIssue): string[] {
-  const at = prefix + issue.path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('')
-  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${at}.${key}: unknown key`)
-  return [`${at}: ${issue.message}`]
-}
-
-/**
- * Reads and checks a CA file the way `@timon/notify-webhook` does for a webhook's `cert` (its
- * reader is not exported): at least one PEM certificate, each one parseable.
- */
-function readCert(path: string, readFile: ParseChecksOptions['readFile']): Result<CheckCert, string> {
-  let pem: string
-  try {
-    pem = (readFile ?? ((file: string) => readFileSync(file, 'utf8')))(path).toString()
-  } catch (error) {
-    return err(`cannot read "${path}": ${error instanceof Error ? error.message : String(error)}`)
-  }
-  const blocks = pem.match(PEM_CERTIFICATE) ?? []
-  if (blocks.length === 0) return err(`"${path}" holds no PEM certificate`)
-  for (const block of blocks) {
-    try {
-      // The constructor alone accepts some garbage; reading the key does not.
-      void new X509Certificate(block).publicKey
-    } catch (error) {
-      return err(`"${path}" holds an invalid certificate: ${error instanceof Error ? error.message : String(error)}`)
-    }
-  }
-  return ok({ path, pem })
 }

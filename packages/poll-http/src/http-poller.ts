@@ -1,8 +1,7 @@
-import http from 'node:http'
-import https from 'node:https'
+import type http from 'node:http'
 import { createRequire } from 'node:module'
-import tls from 'node:tls'
 import { SystemClock, type Clock, type Health, type PolledSample, type PolledSource, type Poller } from '@timon/core'
+import { createKeepAliveAgent } from '@timon/http-common'
 import type { HttpCheck } from './check-config.js'
 import { evaluate } from './evaluate.js'
 import { sendRequest } from './http-request.js'
@@ -324,20 +323,9 @@ function createEntry(check: HttpCheck, userAgent: string): Entry {
   }
 }
 
-/** One keep-alive agent per check; with `cert`, trusting its CAs besides the default ones (as `@timon/notify-webhook` does). */
+/** One keep-alive agent per check, with one socket (a check has one request in flight); with `cert`, trusting its CAs besides the default ones. */
 function createAgent(check: HttpCheck): http.Agent {
-  const options = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1, scheduling: 'lifo' as const }
-  if (!check.url.startsWith('https:')) return new http.Agent(options)
-  return new https.Agent(check.cert === undefined ? options : { ...options, ca: [...defaultCertificates(), check.cert.pem] })
-}
-
-/**
- * The CAs Node trusts by default: on Node ≥ 22.15 `tls.getCACertificates('default')` (which
- * includes `NODE_EXTRA_CA_CERTS` and `--use-system-ca`), else the bundled Mozilla list.
- */
-function defaultCertificates(): readonly string[] {
-  const getter = (tls as { getCACertificates?: (type: string) => string[] }).getCACertificates
-  return getter === undefined ? tls.rootCertificates : getter('default')
+  return createKeepAliveAgent(check.url, { ca: check.cert?.pem, maxSockets: 1, maxFreeSockets: 1 })
 }
 
 function uniqueChecks(checks: readonly HttpCheck[]): readonly HttpCheck[] {
