@@ -99,6 +99,7 @@ export { SystemClock } from './ports/clock.js'
 export type { Clock } from './ports/clock.js'
 export type { DeliveryOutcome, NotificationRouter, Notifier, RetryPolicy } from './ports/notifier.js'
 export type { PolledSample, PolledSource, Poller } from './ports/poller.js'
+export type { LogSink } from './ports/logger.js'
 export type {
   CodeCount,
   ContractOverview,

@@ -8,6 +8,7 @@ import {
   type Delivery,
   type DeliveryOutcome,
   type EventName,
+  type LogSink,
   type Notifier,
   type RetryPolicy,
 } from '@timon/core'
@@ -18,13 +19,8 @@ import { PRESETS } from './presets.js'
 import { renderBody } from './render-body.js'
 import type { WebhookConfig } from './webhook-config.js'
 
-/** Where the notifier reports what it does; `console` fits. */
-export interface WebhookLogger {
-  debug(message: string): void
-  info(message: string): void
-  warn(message: string): void
-  error(message: string): void
-}
+/** Where the notifier reports what it does (the core's `LogSink`); `console` fits. */
+export type WebhookLogger = LogSink
 
 /** Options of a {@link WebhookNotifier}. */
 export interface WebhookNotifierOptions {

@@ -1,6 +1,6 @@
 import type http from 'node:http'
 import { createRequire } from 'node:module'
-import { SystemClock, type Clock, type Health, type PolledSample, type PolledSource, type Poller } from '@timon/core'
+import { SystemClock, type Clock, type Health, type LogSink, type PolledSample, type PolledSource, type Poller } from '@timon/core'
 import { createKeepAliveAgent } from '@timon/http-common'
 import type { HttpCheck } from './check-config.js'
 import { evaluate } from './evaluate.js'
@@ -9,13 +9,8 @@ import { InFlightLimiter } from './in-flight-limiter.js'
 import { firstRunAt, nextRunAt } from './schedule.js'
 import { INITIAL_THRESHOLD_STATE, stepThreshold, type ThresholdState } from './threshold.js'
 
-/** Where the poller reports what it does; `console` fits. */
-export interface HttpPollerLogger {
-  debug(message: string): void
-  info(message: string): void
-  warn(message: string): void
-  error(message: string): void
-}
+/** Where the poller reports what it does (the core's `LogSink`); `console` fits. */
+export type HttpPollerLogger = LogSink
 
 /** A run that starts its request: for metrics and benchmarks. */
 export interface RunStart {

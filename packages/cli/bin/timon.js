@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// The `timon` command: loads the CLI and runs it. A `timon push` is a whole process, so this file
+// is about start-up time (see the package README, "Start-up time"):
+//
+// - it is CommonJS (bin/package.json): Node starts a CommonJS entry point faster than an ES module;
+// - it runs dist/timon.cjs, the whole client path bundled into one file (`npm run bundle -w timon`),
+//   when that bundle is at least as new as the last `tsc -b` of the packages it contains, and the
+//   unbundled dist/main.js otherwise;
+// - it compiles the bundle with the V8 code cache written next to it at build time
+//   (dist/timon.cjs.<build id>.cache), when there is one and this Node accepts it.
+'use strict'
+const { readFileSync, renameSync, statSync, writeFileSync } = require('node:fs')
+const { join } = require('node:path')
+
+const dist = join(__dirname, '..', 'dist')
+const bundle = join(dist, 'timon.cjs')
+
+// `timon daemon` imports the daemon's package (an ES module) at run time, which code evaluated
+// through vm.Script cannot do: it runs unbundled, where start-up time does not matter.
+const command = process.argv.slice(2).find((word) => !word.startsWith('-'))
+const cli = command !== 'daemon' && isFresh(bundle) ? Promise.resolve(loadBundle(bundle)) : import('../dist/main.js')
+cli
+  .then(({ run }) => run(process.argv.slice(2)))
+  .then((status) => {
+    process.exitCode = status
+  })
+
+// --- internal ---
+
+/** Whether `file` exists and is at least as new as the builds of the packages it contains. */
+function isFresh(file) {
+  const at = mtime(file)
+  const builds = [join(dist, '.tsbuildinfo'), join(__dirname, '../../core/dist/.tsbuildinfo'), join(__dirname, '../../socket-daemon/dist/.tsbuildinfo')]
+  return at >= 0 && builds.every((build) => mtime(build) <= at)
+}
+
+function mtime(path) {
+  try {
+    return statSync(path).mtimeMs
+  } catch {
+    return -1
+  }
+}
+
+/**
+ * Evaluates the CommonJS bundle `file` as `require` would, through a `vm.Script` that can use a
+ * code cache. (Such code cannot run `import()`: the bundle script makes sure the bundle has none
+ * but the daemon's, which is never evaluated here.) The cache is found by the build id on the bundle's last line (V8 checks a cache only
+ * against the source's length, so a cache must never outlive its bundle). With
+ * TIMON_WRITE_CODE_CACHE=1 (the bundle script only), the cache is written once the command is done.
+ */
+function loadBundle(file) {
+  const vm = require('node:vm')
+  const source = readFileSync(file, 'utf8')
+  const id = /\/\/# timon-build=(\w+)\s*$/.exec(source)
+  const cacheFile = id === null ? undefined : `${file}.${id[1]}.cache`
+  let cachedData
+  try {
+    cachedData = cacheFile === undefined ? undefined : readFileSync(cacheFile)
+  } catch {
+    cachedData = undefined
+  }
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`
+  const script = new vm.Script(wrapped, { filename: file, cachedData })
+  const module = { exports: {} }
+  script.runInThisContext()(module.exports, require('node:module').createRequire(file), module, file, dist)
+  if (process.env.TIMON_WRITE_CODE_CACHE === '1' && cacheFile !== undefined) {
+    process.once('beforeExit', () => {
+      const temporary = `${cacheFile}.${process.pid}.tmp`
+      writeFileSync(temporary, script.createCachedData())
+      renameSync(temporary, cacheFile)
+    })
+  }
+  return module.exports
+}

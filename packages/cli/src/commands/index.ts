@@ -1,0 +1,39 @@
+import type { Command } from '../command.js'
+import { annotate } from './annotate.js'
+import { daemon } from './daemon.js'
+import { deleteCommand } from './delete.js'
+import { deliveries } from './deliveries.js'
+import { pushIncident } from './push-incident.js'
+import { pushJobEnd } from './push-job-end.js'
+import { pushJobStart } from './push-job-start.js'
+import { pushJobStep } from './push-job-step.js'
+import { pushProbe } from './push-probe.js'
+import { resolve } from './resolve.js'
+import { show } from './show.js'
+import { status } from './status.js'
+import { summary } from './summary.js'
+import { truncate } from './truncate.js'
+
+/** Every command, in the order `timon help` lists them. */
+export const COMMANDS: readonly Command[] = [
+  daemon,
+  status,
+  summary,
+  pushProbe,
+  pushJobStart,
+  pushJobStep,
+  pushJobEnd,
+  pushIncident,
+  show,
+  annotate,
+  resolve,
+  deleteCommand,
+  truncate,
+  deliveries,
+]
+
+/** Command groups: words that only lead to sub-commands, with their help line. */
+export const GROUPS: ReadonlyMap<string, string> = new Map([
+  ['push', 'Push probe samples, job runs and incidents to the daemon'],
+  ['push job', 'Start, step and end job runs'],
+])

@@ -1,0 +1,164 @@
+import type { ContractView, IncidentView, ReportView, Rules, ShowView } from '@timon/core'
+import { formatHumanDuration, formatIncidentCode } from '@timon/core/lite'
+import {
+  ago,
+  contractHealth,
+  incidentCodes,
+  incidentState,
+  quoted,
+  reportComment,
+  reportHealth,
+  runDuration,
+} from './common.js'
+import { PLAIN, formatHealth, type Style } from './style.js'
+import { formatTable, type Row } from './tabwriter.js'
+
+/**
+ * The human output of `timon show <target>` (reference §6.10 with the project's decisions: no
+ * trailing spaces, the rules in force, the most recent samples/runs with a hint when there are
+ * more, and a sample's comment). Dispatches on the view's `kind`.
+ *
+ * @param now the instant "… ago" is measured from.
+ */
+export function formatShow(view: ShowView, now: Date, style: Style = PLAIN): string {
+  switch (view.kind) {
+    case 'contract':
+      return formatContractView(view, now, style)
+    case 'report':
+      return formatReportView(view, now, style)
+    case 'incident':
+      return formatIncidentView(view, now, style)
+  }
+}
+
+/**
+ * `show <code>`: a probe or job, its rules in force, its active incidents and its most recent
+ * samples/runs, newest first.
+ *
+ * ```
+ * JOB  nightly.sync
+ *   health                   ● running 3f2a9c1b7d4e (⚠ warning)
+ *   last start               3m 2s ago
+ *   stale after              1d 1h
+ *   overlap incident         yes
+ *   active incidents         INC-4
+ *
+ * RUNS
+ *   3f2a9c1b7d4e  ● running (⚠ warning)  started 3m 2s ago  "Starting nightly sync"
+ * ```
+ */
+export function formatContractView(view: ContractView, now: Date, style: Style = PLAIN): string {
+  const { contract, lastReport } = view
+  const isJob = contract.kind === 'job'
+  const rows: Row[] = [`${style.bold(isJob ? 'JOB' : 'PROBE')}  ${contract.code}`]
+  rows.push(['  health', contractHealth(contract, lastReport, style)])
+  if (lastReport !== undefined) {
+    const at = lastReport.kind === 'sample' ? lastReport.pushedAt : lastReport.startedAt
+    rows.push([isJob ? '  last start' : '  last push', ago(at, now)])
+  }
+  rows.push(...ruleRows(view.rules, isJob))
+  if (view.activeIncidents.length > 0) {
+    rows.push(['  active incidents', style.red(incidentCodes(view.activeIncidents.map((incident) => incident.id)))])
+  }
+
+  const noun = isJob ? 'run' : 'sample'
+  rows.push('', isJob ? 'RUNS' : 'SAMPLES')
+  if (view.reports.length === 0) rows.push('  None')
+  for (const { report, activeIncidentIds } of view.reports) {
+    if (report.kind === 'sample') {
+      rows.push([`  ${report.uid}`, formatHealth(report.health, style), quoted(report.comment), ago(report.pushedAt, now)])
+      continue
+    }
+    const duration = runDuration(report)
+    rows.push([
+      `  ${report.uid}`,
+      reportHealth(report, style, false),
+      report.endedAt === null || duration === undefined
+        ? `started ${ago(report.startedAt, now)}`
+        : `ended ${ago(report.endedAt, now)} (${formatHumanDuration(duration)})`,
+      quoted(reportComment(report)),
+      style.red(incidentCodes(activeIncidentIds)),
+    ])
+  }
+  const hidden = view.reportCount - view.reports.length
+  if (hidden > 0 && view.reports.length > 0) {
+    rows.push(style.dim(`  \u2026 ${hidden} older ${hidden === 1 ? noun : `${noun}s`} not shown (use --limit N or --all)`))
+  }
+  return formatTable(rows)
+}
+
+/**
+ * `show <code>:<uid>`: one sample or run, the rules it was pushed with, the active incidents that
+ * point at it, and a run's steps.
+ */
+export function formatReportView(view: ReportView, now: Date, style: Style = PLAIN): string {
+  const { contract, report } = view
+  const isJob = contract.kind === 'job'
+  const rows: Row[] = [`${style.bold(isJob ? 'JOB' : 'PROBE')}  ${contract.code}  ${report.kind === 'run' ? 'run' : 'sample'} ${report.uid}`]
+  rows.push(['  health', reportHealth(report, style, false)])
+  if (report.kind === 'sample') {
+    rows.push(['  pushed', ago(report.pushedAt, now)])
+    if (report.comment !== null) rows.push(['  comment', report.comment])
+  } else {
+    rows.push(['  started', ago(report.startedAt, now)])
+    if (report.startComment !== null) rows.push(['  start comment', report.startComment])
+    const duration = runDuration(report)
+    if (duration !== undefined) rows.push(['  duration', formatHumanDuration(duration)])
+    if (report.endComment !== null) rows.push(['  end comment', report.endComment])
+  }
+  rows.push(...ruleRows(report.rules, isJob))
+  if (view.activeIncidentIds.length > 0) rows.push(['  active incidents', style.red(incidentCodes(view.activeIncidentIds))])
+
+  if (report.kind === 'run') {
+    rows.push('', 'STEPS')
+    if (view.steps.length === 0) rows.push('  None')
+    for (const step of view.steps) {
+      rows.push([`  +${formatHumanDuration(step.at.getTime() - report.startedAt.getTime())}`, formatHealth(step.health, style), quoted(step.label)])
+    }
+    const duration = runDuration(report)
+    if (duration !== undefined) rows.push([`  +${formatHumanDuration(duration)}`, 'end', quoted(report.endComment)])
+  }
+  return formatTable(rows)
+}
+
+/**
+ * `show INC-<id>`: an incident's details and its timeline, each entry's time counted from the
+ * opening.
+ */
+export function formatIncidentView(view: IncidentView, now: Date, style: Style = PLAIN): string {
+  const { incident } = view
+  const rows: Row[] = [`${style.bold('INCIDENT')}  ${formatIncidentCode(incident.id)}`]
+  rows.push(['  state', incidentState(incident.state, style)])
+  rows.push(['  trigger type', incident.triggerType])
+  if (view.contractCode !== null) rows.push(['  probe/job', view.contractCode])
+  rows.push(['  title', incident.title])
+  if (incident.description !== null) rows.push(['  description', incident.description])
+  rows.push(['  opened', ago(incident.openedAt, now)])
+  if (incident.recoveredAt !== null) rows.push(['  recovered', ago(incident.recoveredAt, now)])
+  if (incident.relapsedAt !== null) rows.push(['  relapsed', ago(incident.relapsedAt, now)])
+  if (incident.resolvedAt !== null) rows.push(['  resolved', ago(incident.resolvedAt, now)])
+
+  rows.push('', 'TIMELINE')
+  if (view.timeline.length === 0) rows.push('  None')
+  for (const event of view.timeline) {
+    rows.push([
+      `  +${formatHumanDuration(event.at.getTime() - incident.openedAt.getTime())}`,
+      event.type,
+      event.isSystem ? style.dim('[system]') : '[human]',
+      quoted(event.note),
+    ])
+  }
+  return formatTable(rows)
+}
+
+// --- internal ---
+
+/** The rule lines: each duration rule that is set, and for jobs whether overlaps open incidents. */
+function ruleRows(rules: Rules, isJob: boolean): Row[] {
+  const rows: Row[] = []
+  if (rules.staleAfter !== null) rows.push(['  stale after', formatHumanDuration(rules.staleAfter)])
+  if (rules.staleIncidentAfter !== null) rows.push(['  stale incident after', formatHumanDuration(rules.staleIncidentAfter)])
+  if (isJob && rules.overtimeIncidentAfter !== null) rows.push(['  overtime incident after', formatHumanDuration(rules.overtimeIncidentAfter)])
+  if (isJob) rows.push(['  overlap incident', rules.overlapIncident ? 'yes' : 'no'])
+  return rows
+}

@@ -1,0 +1,54 @@
+import type { DeliveryStatus, StatusView } from '@timon/core'
+import { formatIncidentCode } from '@timon/core/lite'
+import { ago, contractHealth, incidentCodes, incidentState, isManual, plural, quoted, reportComment, reportTime } from './common.js'
+import { PLAIN, type Style } from './style.js'
+import { formatTable, type Row } from './tabwriter.js'
+
+/**
+ * The human output of `timon status` (reference §6.8, without trailing spaces):
+ *
+ * ```
+ * ACTIVE INCIDENTS (1)
+ *   INC-3  open  "db.backup is critical"  1h 2m ago
+ *
+ * PROBES & JOBS (2)
+ *   myapp.health  ✓ healthy — 4m 12s ago  "All good"
+ *   db.backup     ✗ critical — 1h 5m ago               INC-3
+ * ```
+ *
+ * Incidents come in the view's order (ascending id), contracts too (probes first, then jobs, each
+ * by code). When webhook deliveries have failed, a last section says how many and where to look.
+ *
+ * @param now the instant "… ago" is measured from.
+ */
+export function formatStatus(view: Pick<StatusView, 'activeIncidents' | 'contracts'> & { readonly deliveries?: Readonly<Record<DeliveryStatus, number>> }, now: Date, style: Style = PLAIN): string {
+  const rows: Row[] = [`ACTIVE INCIDENTS (${view.activeIncidents.length})`]
+  if (view.activeIncidents.length === 0) rows.push('  None')
+  for (const incident of view.activeIncidents) {
+    rows.push([
+      `  ${formatIncidentCode(incident.id)}`,
+      incidentState(incident.state, style),
+      quoted(incident.title),
+      ago(incident.openedAt, now),
+      isManual(incident) ? '(manual)' : '',
+    ])
+  }
+
+  rows.push('', `PROBES & JOBS (${view.contracts.length})`)
+  if (view.contracts.length === 0) rows.push('  None')
+  for (const { contract, lastReport, activeIncidentIds } of view.contracts) {
+    const health = contractHealth(contract, lastReport, style)
+    rows.push([
+      `  ${contract.code}`,
+      lastReport === undefined ? health : `${health} \u2014 ${ago(reportTime(lastReport), now)}`,
+      quoted(lastReport === undefined ? null : reportComment(lastReport)),
+      style.red(incidentCodes(activeIncidentIds)),
+    ])
+  }
+
+  const failed = view.deliveries?.failed ?? 0
+  if (failed > 0) {
+    rows.push('', 'WEBHOOKS', `  ${style.red(plural(failed, 'failed delivery', 'failed deliveries'))} \u2014 see "timon deliveries"`)
+  }
+  return formatTable(rows)
+}

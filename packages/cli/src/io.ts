@@ -1,0 +1,75 @@
+import type { CliClient } from './client.js'
+
+/** A stream the CLI writes to. */
+export interface Output {
+  write(text: string): void
+  /** Whether the stream is a terminal (colours, prompts). */
+  readonly isTTY?: boolean
+}
+
+/**
+ * Everything a command touches outside itself, so that tests can run commands in-process with
+ * fakes: the three standard streams, the environment, the clock and the daemon's client.
+ */
+export interface CliIo {
+  readonly stdout: Output
+  readonly stderr: Output
+  readonly stdin: {
+    /** Whether standard input is a terminal: `delete` asks for confirmation only then. */
+    readonly isTTY?: boolean
+    /** Writes `prompt` to stderr and reads one line; `undefined` at end of input. */
+    question(prompt: string): Promise<string | undefined>
+  }
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** "Now", for every "… ago". */
+  now(): Date
+  /** A client of the daemon; called at most once per command, only by commands that need it. */
+  connect(): Promise<CliClient>
+}
+
+/**
+ * The real process: its streams, `process.env`, the system clock and the socket client.
+ * `process.stdout` and `process.stderr` are touched only when used (creating them costs a
+ * push, which prints nothing, a noticeable part of its start-up).
+ */
+export function processIo(): CliIo {
+  return {
+    stdout: lazyOutput(() => process.stdout),
+    stderr: lazyOutput(() => process.stderr),
+    stdin: {
+      get isTTY() {
+        return process.stdin.isTTY === true
+      },
+      question,
+    },
+    env: process.env,
+    now: () => new Date(),
+    connect: async () => (await import('./client.js')).connectClient(process.env),
+  }
+}
+
+// --- internal ---
+
+function lazyOutput(stream: () => NodeJS.WriteStream): Output {
+  let guarded = false
+  return {
+    write(text) {
+      const target = stream()
+      if (!guarded) {
+        guarded = true
+        // `timon status | head -1` closes the pipe early: that is not an error of ours.
+        target.on('error', (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EPIPE') throw error
+        })
+      }
+      target.write(text)
+    },
+    get isTTY() {
+      return stream().isTTY === true
+    },
+  }
+}
+
+async function question(prompt: string): Promise<string | undefined> {
+  return (await import('./prompt.js')).question(prompt)
+}
