@@ -3,6 +3,7 @@ import { hostname as osHostname } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { parseDuration } from '@timon/core'
 import { parseWebhooks, type WebhookConfig } from '@timon/notify-webhook'
+import { parseChecks, type HttpCheck } from '@timon/poll-http'
 import { err, ok, type Result } from 'neverthrow'
 import { parse as parseToml } from 'smol-toml'
 import { z } from 'zod'
@@ -31,6 +32,8 @@ export interface DaemonConfig {
   readonly socketGroup: string | undefined
   /** The `[[webhook]]` tables, in order. */
   readonly webhooks: readonly WebhookConfig[]
+  /** The `[[check]]` tables (HTTP health checks the daemon polls), one per probe, in order. */
+  readonly checks: readonly HttpCheck[]
 }
 
 /** Options of {@link parseConfig}. */
@@ -64,10 +67,12 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
   const baseDir = options.baseDir ?? process.cwd()
   const parsed = configSchema.safeParse(input)
   const issues = parsed.success ? [] : parsed.error.issues.flatMap(formatIssue)
-  const webhookInput = isTable(input) ? input.webhook : undefined
-  const webhooks = parseWebhooks(webhookInput, { baseDir, ...(options.readFile === undefined ? {} : { readFile: options.readFile }) })
+  const files = { baseDir, ...(options.readFile === undefined ? {} : { readFile: options.readFile }) }
+  const webhooks = parseWebhooks(isTable(input) ? input.webhook : undefined, files)
   if (webhooks.isErr()) issues.push(...webhooks.error)
-  if (!parsed.success || webhooks.isErr()) return err(issues)
+  const checks = parseChecks(isTable(input) ? input.check : undefined, files)
+  if (checks.isErr()) issues.push(...checks.error)
+  if (!parsed.success || webhooks.isErr() || checks.isErr()) return err(issues)
 
   const daemon = parsed.data.daemon
   const socket = resolveSocketPath(env, daemon.socket === undefined ? undefined : { socket: resolve(baseDir, daemon.socket) })
@@ -87,6 +92,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
     socketMode: daemon.socket_mode ?? 0o600,
     socketGroup: daemon.socket_group,
     webhooks: webhooks.value,
+    checks: checks.value,
   })
 }
 
@@ -190,8 +196,11 @@ const daemonSchema = z.strictObject(
   { error: 'must be a table ([daemon])' },
 )
 
-// `webhook` is checked by the webhook package's own schema (parseWebhooks).
-const configSchema = z.strictObject({ daemon: daemonSchema.default({}), webhook: z.unknown().optional() }, { error: 'must be a table' })
+// `webhook` and `check` are checked by their packages' own schemas (parseWebhooks, parseChecks).
+const configSchema = z.strictObject(
+  { daemon: daemonSchema.default({}), webhook: z.unknown().optional(), check: z.unknown().optional() },
+  { error: 'must be a table' },
+)
 
 const OCTAL_MODE = /^(?:0o|0)?[0-7]{1,3}$/
 

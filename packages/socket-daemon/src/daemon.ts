@@ -3,6 +3,7 @@ import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Dispatcher, Monitor, SystemClock, type Clock } from '@timon/core'
 import { WebhookNotifier } from '@timon/notify-webhook'
+import { HttpPoller, type PollerUpdate } from '@timon/poll-http'
 import { SqliteStore } from '@timon/store-sqlite'
 import { loadConfig, type DaemonConfig } from './config.js'
 import { probeSocket } from './instance-check.js'
@@ -37,6 +38,11 @@ export interface RunningDaemon {
   readonly databasePath: string
   readonly monitor: Monitor
   readonly scheduler: Scheduler
+  /**
+   * Applies a re-read configuration without a restart: HTTP checks are added, removed or changed
+   * (unchanged ones keep their schedule and thresholds). Other settings need a restart.
+   */
+  reload(config: DaemonConfig): PollerUpdate
   /**
    * Stops gracefully: stops accepting connections, lets requests in flight finish, stops the
    * scheduler and waits for a dispatch round in progress, closes the store, removes the socket.
@@ -84,7 +90,12 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const monitor = new Monitor({ store, clock, notifications: notifier })
   const dispatcher = new Dispatcher({ store, notifier, clock })
   const scheduler = new Scheduler({ monitor, dispatcher, clock, log, pingIntervalMs: config.pingIntervalMs })
-  const server = new ApiServer({ context: { monitor, version }, log, onChange: (change) => scheduler.rearm(change) })
+  const poller = new HttpPoller({ checks: config.checks, clock, logger: log })
+  const server = new ApiServer({
+    context: { monitor, version, polled: () => poller.sources() },
+    log,
+    onChange: (change) => scheduler.rearm(change),
+  })
 
   let socketIno: number | undefined
   try {
@@ -101,6 +112,13 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     throw error
   }
   scheduler.start()
+  // Each polled result is a probe sample like a pushed one: rules, incidents and webhooks apply.
+  poller.start(async (sample) => {
+    const pushed = await monitor.pushProbe(sample)
+    if (pushed.isErr()) throw new Error(pushed.error.message)
+    const { opened, recovered, relapsed } = pushed.value
+    scheduler.rearm({ deliveries: opened.length + recovered.length + relapsed.length > 0 })
+  })
   log.info(`daemon started on unix socket ${socketPath}`)
   log.debug(`database ${databasePath}, ${config.webhooks.length} webhook(s), ping ${config.pingIntervalMs === undefined ? 'off' : `every ${config.pingIntervalMs}ms`}`)
 
@@ -108,6 +126,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const stop = () => {
     stopping ??= (async () => {
       await server.close()
+      await poller.stop()
       await scheduler.stop()
       notifier.close()
       await store.close()
@@ -116,7 +135,14 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     })()
     return stopping
   }
-  return { socketPath, databasePath, monitor, scheduler, stop }
+  const reload = (next: DaemonConfig) => {
+    const update = poller.update(next.checks)
+    log.info(
+      `configuration reloaded: checks ${update.added.length} added, ${update.removed.length} removed, ${update.changed.length} changed, ${update.unchanged} unchanged (other settings apply after a restart)`,
+    )
+    return update
+  }
+  return { socketPath, databasePath, monitor, scheduler, reload, stop }
 }
 
 /** Options of {@link runDaemonProcess}: what `timon daemon` passes on. */
@@ -138,7 +164,7 @@ export interface RunDaemonProcessOptions {
 /**
  * Runs the daemon as the process's main task (`timon daemon`): loads the config, starts the
  * daemon, and handles signals. SIGTERM and SIGINT stop it gracefully, then exit 0 (a second
- * signal exits 1 at once); SIGHUP only logs that reload is not supported. A config error or a
+ * signal exits 1 at once); SIGHUP re-reads the configuration and applies its HTTP checks. A config error or a
  * refused start prints `Error: <message>` on stderr and exits 1.
  *
  * @returns the exit status, after `exit` was called with it.
@@ -200,11 +226,17 @@ export async function runDaemonProcess(options: RunDaemonProcessOptions = {}): P
         },
       )
     }
+    // SIGHUP re-reads the configuration; a broken one is logged and the running one kept.
+    const reload = () => {
+      const next = loadConfig({ configPath: options.configPath, env: options.env ?? process.env })
+      if (next.isErr()) log.error(`SIGHUP received: configuration not reloaded: ${next.error}`)
+      else daemon.reload(next.value)
+    }
     const onRejection = (reason: unknown) => log.error('unhandled promise rejection (a bug; the daemon keeps running)', reason)
     const handlers: [NodeJS.Signals, (signal: NodeJS.Signals) => void][] = [
       ['SIGTERM', onStop],
       ['SIGINT', onStop],
-      ['SIGHUP', () => log.info('SIGHUP received: reload is not supported yet; restart the daemon to apply a new configuration')],
+      ['SIGHUP', () => reload()],
     ]
     for (const [signal, handler] of handlers) process.on(signal, handler)
     process.on('unhandledRejection', onRejection)

@@ -10,9 +10,12 @@ import {
   truncateSchema,
   validation,
   type CoreError,
+  type ContractOverview,
   type CoreErrorCode,
   type IncidentChanges,
   type Monitor,
+  type PolledSource,
+  type StatusView,
 } from '@timon/core'
 import type { Result } from 'neverthrow'
 import { z } from 'zod'
@@ -70,6 +73,8 @@ export interface RouteContext {
   readonly monitor: Monitor
   /** Reported by `GET /healthz`. */
   readonly version: string
+  /** The probes the daemon polls itself (`[[check]]`), shown as such by `status`. */
+  readonly polled?: () => readonly PolledSource[]
 }
 
 /** One entry of the route table. */
@@ -142,11 +147,13 @@ export const ROUTES: readonly Route[] = [
     unchanged,
   ),
   post('/v1/truncate', truncateSchema, 200, (m, input) => m.truncate(input), unchanged),
-  get('/v1/status', /^\/v1\/status$/, statusQuery, (m, query) =>
-    m.status({
-      ...(query.limit === undefined ? {} : { limit: query.limit }),
-      ...(query.after_kind === undefined || query.after_code === undefined ? {} : { after: { kind: query.after_kind, code: query.after_code } }),
-    }),
+  get('/v1/status', /^\/v1\/status$/, statusQuery, async (m, query, _params, context) =>
+    (
+      await m.status({
+        ...(query.limit === undefined ? {} : { limit: query.limit }),
+        ...(query.after_kind === undefined || query.after_code === undefined ? {} : { after: { kind: query.after_kind, code: query.after_code } }),
+      })
+    ).map((view) => withPolledSources(view, context.polled?.() ?? [])),
   ),
   get('/v1/summary', /^\/v1\/summary$/, z.strictObject({}), (m) => m.summary()),
   get('/v1/show/{target}', /^\/v1\/show\/(.*)$/, showQuery, (m, query, [target = '']) =>
@@ -229,18 +236,34 @@ function get<S extends z.ZodType<Record<string, unknown>>, T>(
   path: string,
   pattern: RegExp,
   query: S,
-  call: (monitor: Monitor, query: z.output<S>, params: readonly string[]) => Promise<Result<T, CoreError>>,
+  call: (monitor: Monitor, query: z.output<S>, params: readonly string[], context: RouteContext) => Promise<Result<T, CoreError>>,
 ): Route {
   return {
     method: 'GET',
     path,
     pattern,
-    handle: async ({ monitor }, request) => {
+    handle: async (context, request) => {
       const parsed = query.safeParse(Object.fromEntries(request.query), { reportInput: true })
       if (!parsed.success) return errorAnswer(validationOf(parsed.error))
-      const result = await call(monitor, parsed.data, request.params)
+      const result = await call(context.monitor, parsed.data, request.params, context)
       return result.isErr() ? errorAnswer(result.error) : { status: 200, body: toWire(result.value) }
     },
+  }
+}
+
+/** `status` with each polled probe's source (`polled_from` on the wire). */
+function withPolledSources(
+  view: StatusView,
+  sources: readonly PolledSource[],
+): StatusView & { readonly contracts: readonly (ContractOverview & { readonly polledFrom?: string })[] } {
+  if (sources.length === 0) return view
+  const from = new Map(sources.map((s) => [s.code, s.source]))
+  return {
+    ...view,
+    contracts: view.contracts.map((overview) => {
+      const source = overview.contract.kind === 'probe' ? from.get(overview.contract.code) : undefined
+      return source === undefined ? overview : { ...overview, polledFrom: source }
+    }),
   }
 }
 

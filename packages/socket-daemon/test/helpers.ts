@@ -24,6 +24,7 @@ export function testConfig(dir: string, overrides: Partial<DaemonConfig> = {}): 
     socketMode: 0o600,
     socketGroup: undefined,
     webhooks: [],
+    checks: [],
     ...overrides,
   }
 }

@@ -97,4 +97,15 @@ describe('formatStatus', () => {
     expect(coloured).toContain('\x1b[32m✓ healthy\x1b[39m')
     expect(coloured.replace(/\x1b\[[0-9;]*m/g, '')).toBe(formatStatus(view, NOW))
   })
+
+  it('marks a probe the daemon polls with its URL', () => {
+    const text = formatStatus(
+      {
+        activeIncidents: [],
+        contracts: [{ contract: contract({ code: 'grafana.health' }), lastReport: undefined, activeIncidentIds: [], polledFrom: 'http://10.0.0.5:3000/api/health' }],
+      },
+      NOW,
+    )
+    expect(text).toContain('  grafana.health  ? unknown      polled http://10.0.0.5:3000/api/health\n')
+  })
 })

@@ -1,4 +1,4 @@
-import type { DeliveryStatus, StatusView } from '@timon/core'
+import type { ContractOverview, DeliveryStatus, StatusView } from '@timon/core'
 import { formatIncidentCode } from '@timon/core/lite'
 import { ago, contractHealth, incidentCodes, incidentState, isManual, plural, quoted, reportComment, reportTime } from './common.js'
 import { PLAIN, type Style } from './style.js'
@@ -17,11 +17,19 @@ import { formatTable, type Row } from './tabwriter.js'
  * ```
  *
  * Incidents come in the view's order (ascending id), contracts too (probes first, then jobs, each
- * by code). When webhook deliveries have failed, a last section says how many and where to look.
+ * by code). A probe the daemon polls itself (`[[check]]`) ends with `polled <url>`. When webhook
+ * deliveries have failed, a last section says how many and where to look.
  *
  * @param now the instant "… ago" is measured from.
  */
-export function formatStatus(view: Pick<StatusView, 'activeIncidents' | 'contracts'> & { readonly deliveries?: Readonly<Record<DeliveryStatus, number>> }, now: Date, style: Style = PLAIN): string {
+export function formatStatus(
+  view: Pick<StatusView, 'activeIncidents'> & {
+    readonly contracts: readonly (ContractOverview & { readonly polledFrom?: string })[]
+    readonly deliveries?: Readonly<Record<DeliveryStatus, number>>
+  },
+  now: Date,
+  style: Style = PLAIN,
+): string {
   const rows: Row[] = [`ACTIVE INCIDENTS (${view.activeIncidents.length})`]
   if (view.activeIncidents.length === 0) rows.push('  None')
   for (const incident of view.activeIncidents) {
@@ -36,14 +44,15 @@ export function formatStatus(view: Pick<StatusView, 'activeIncidents' | 'contrac
 
   rows.push('', `PROBES & JOBS (${view.contracts.length})`)
   if (view.contracts.length === 0) rows.push('  None')
-  for (const { contract, lastReport, activeIncidentIds } of view.contracts) {
+  for (const { contract, lastReport, activeIncidentIds, polledFrom } of view.contracts) {
     const health = contractHealth(contract, lastReport, style)
-    rows.push([
+    const row = [
       `  ${contract.code}`,
       lastReport === undefined ? health : `${health} \u2014 ${ago(reportTime(lastReport), now)}`,
       quoted(lastReport === undefined ? null : reportComment(lastReport)),
       style.red(incidentCodes(activeIncidentIds)),
-    ])
+    ]
+    rows.push(polledFrom === undefined ? row : [...row, `polled ${polledFrom}`])
   }
 
   const failed = view.deliveries?.failed ?? 0
