@@ -1,6 +1,8 @@
 // `npm run bench`: every benchmark, each printed as a ratio against a baseline measured in the same run.
+import { runCliBench } from './cli-bench.js'
 import { runCoreBench } from './core-bench.js'
 import type { BenchResult } from './lib.js'
+import { runPollBench } from './poll-bench.js'
 import { runWebhookBench } from './webhook-bench.js'
 
 type Suite = readonly [title: string, run: () => Promise<readonly BenchResult[] | Record<string, number>>]
@@ -8,8 +10,11 @@ type Suite = readonly [title: string, run: () => Promise<readonly BenchResult[] 
 const suites: Suite[] = [
   ['core + store-sqlite (issue 2)', runCoreBench],
   ['notify-webhook (issue 3)', runWebhookBench],
+  ['timon CLI start-up (issue 4)', runCliBench],
+  ['poll-http (issue 6)', runPollBench],
 ]
 
+// `npm run bench -- webhook poll` runs only the suites whose title contains one of the words.
 const only = process.argv.slice(2)
 let missed = 0
 for (const [title, run] of suites) {
