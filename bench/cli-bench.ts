@@ -42,7 +42,7 @@ export async function runCliBench(): Promise<readonly BenchResult[]> {
     const baseline = round(median(bares))
     return [
       result({
-        name: 'timon push probe (whole process, median)',
+        name: 'timon push probe (whole process, median; child env without NODE_EXTRA_CA_CERTS)',
         value,
         unit: 'ms',
         baseline,

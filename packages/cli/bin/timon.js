@@ -63,7 +63,9 @@ function loadBundle(file) {
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`
   const script = new vm.Script(wrapped, { filename: file, cachedData })
   const module = { exports: {} }
-  script.runInThisContext()(module.exports, require('node:module').createRequire(file), module, file, dist)
+  // The bundle requires only node: builtins, which this file's own `require` loads as well as any
+  // (node:module's createRequire would load the ES module loader for nothing).
+  script.runInThisContext()(module.exports, require, module, file, dist)
   if (process.env.TIMON_WRITE_CODE_CACHE === '1' && cacheFile !== undefined) {
     process.once('beforeExit', () => {
       const temporary = `${cacheFile}.${process.pid}.tmp`

@@ -38,6 +38,12 @@ export interface CommandSpec {
   readonly flags: readonly FlagSpec[]
   /** Example command lines for `--help`. */
   readonly examples?: readonly string[]
+  /**
+   * Flags are read only until this many positional arguments have been seen; every word after
+   * them is an argument, flags included (`timon exec <code> <command> [args…]`: the command's
+   * flags are its own). `--` still ends the flags anywhere.
+   */
+  readonly flagsUntilArg?: number
 }
 
 /** The result of parsing a command's arguments. */
@@ -97,6 +103,10 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
 
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i] ?? ''
+    if (spec.flagsUntilArg !== undefined && args.length >= spec.flagsUntilArg) {
+      args.push(...argv.slice(i))
+      break
+    }
     if (word === '--') {
       args.push(...argv.slice(i + 1))
       break

@@ -26,9 +26,10 @@ export interface Command {
   readonly spec: CommandSpec
   /**
    * Runs the command. Expected failures are thrown as `CliError` / `UsageError`; the command never
-   * writes errors itself and never exits the process.
+   * writes errors itself and never exits the process. It may resolve with the exit status to use
+   * (`timon exec` returns its command's); the default is 0.
    */
-  run(ctx: Context, args: ParsedArgs): Promise<void>
+  run(ctx: Context, args: ParsedArgs): Promise<void | number>
 }
 
 /** The `--json` flag every read, push and write command takes. */

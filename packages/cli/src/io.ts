@@ -3,6 +3,12 @@ import type { CliClient } from './client.js'
 /** A stream the CLI writes to. */
 export interface Output {
   write(text: string): void
+  /**
+   * Writes raw bytes (`timon logs`) and resolves once the stream can take more (back-pressure):
+   * `true`, or `false` when the stream is closed (a reader such as `head` went away). Fakes may
+   * leave it out: the bytes are then written as UTF-8 text.
+   */
+  writeBytes?(bytes: Uint8Array): Promise<boolean>
   /** Whether the stream is a terminal (colours, prompts). */
   readonly isTTY?: boolean
 }
@@ -52,17 +58,40 @@ export function processIo(): CliIo {
 
 function lazyOutput(stream: () => NodeJS.WriteStream): Output {
   let guarded = false
+  let closed = false
+  const target = () => {
+    const found = stream()
+    if (!guarded) {
+      guarded = true
+      // `timon status | head -1` closes the pipe early: that is not an error of ours.
+      found.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error
+        closed = true
+      })
+    }
+    return found
+  }
   return {
     write(text) {
-      const target = stream()
-      if (!guarded) {
-        guarded = true
-        // `timon status | head -1` closes the pipe early: that is not an error of ours.
-        target.on('error', (error: NodeJS.ErrnoException) => {
-          if (error.code !== 'EPIPE') throw error
+      target().write(text)
+    },
+    async writeBytes(bytes) {
+      const out = target()
+      if (closed) return false
+      if (!out.write(bytes)) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            out.off('drain', done)
+            out.off('close', done)
+            out.off('error', done)
+            resolve()
+          }
+          out.once('drain', done)
+          out.once('close', done)
+          out.once('error', done)
         })
       }
-      target.write(text)
+      return !closed
     },
     get isTTY() {
       return stream().isTTY === true

@@ -9,7 +9,7 @@ import { VERSION } from './version.js'
 
 /**
  * Runs the `timon` command line `argv` (the words after `timon`) and resolves with the exit
- * status. This is the one place that turns an error into `Error: <message>` on stderr (followed by
+ * status: 0, or what the command resolved with (`timon exec`: its command's). This is the one place that turns an error into `Error: <message>` on stderr (followed by
  * the command's usage block for command-line mistakes) and a status of 1; commands only throw.
  * Nothing here or below calls `process.exit`: `bin/timon.js` sets `process.exitCode`.
  *
@@ -18,8 +18,7 @@ import { VERSION } from './version.js'
 export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const verbose = argv.some((word) => word === '-v' || word === '--verbose')
   try {
-    await dispatch(argv, io)
-    return 0
+    return (await dispatch(argv, io)) ?? 0
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`Error: ${error.message}\n${error.usage}`)
@@ -37,7 +36,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
 
 // --- internal ---
 
-async function dispatch(argv: readonly string[], io: CliIo): Promise<void> {
+async function dispatch(argv: readonly string[], io: CliIo): Promise<void | number> {
   // Global flags may come before the command: `timon -v status`.
   let start = 0
   while (argv[start] === '-v' || argv[start] === '--verbose') start++
@@ -76,10 +75,10 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<void> {
   // Leading global flags (`timon -v daemon`) count as the command's own.
   const args = parseArgs(command.spec, [...argv.slice(0, start), ...found.rest])
   if (args.help) return print(io, formatHelp(command.spec))
-  await runCommand(command, io, args)
+  return runCommand(command, io, args)
 }
 
-async function runCommand(command: Command, io: CliIo, args: ReturnType<typeof parseArgs>): Promise<void> {
+async function runCommand(command: Command, io: CliIo, args: ReturnType<typeof parseArgs>): Promise<void | number> {
   let client: Promise<CliClient> | undefined
   let style: Style | undefined
   const ctx: Context = {
@@ -97,7 +96,7 @@ async function runCommand(command: Command, io: CliIo, args: ReturnType<typeof p
     },
   }
   try {
-    await command.run(ctx, args)
+    return await command.run(ctx, args)
   } finally {
     if (client !== undefined) (await client.catch(() => undefined))?.close()
   }

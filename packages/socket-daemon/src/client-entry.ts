@@ -7,6 +7,8 @@
 // The client
 export { CLIENT_ERROR_CODES, TimonClient } from './client.js'
 export type { ClientError, ClientErrorCode, DeliveryQuery, HealthView, RawResponse, TimonClientOptions } from './client.js'
+export type { LogChunk, OutputStreamOptions, OutputSummary, OutputWriter, ReadLogOptions } from './run-log-stream.js'
+export type { LogStream, OutputStream } from './frames.js'
 
 // Where the daemon is
 export { DEFAULT_SOCKET_PATH, configCandidates, defaultDataDir, findConfigFile, resolveSocketPath } from './paths.js'

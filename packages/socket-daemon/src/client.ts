@@ -1,4 +1,3 @@
-import { Agent, request as httpRequest, type IncomingMessage } from 'node:http'
 import { err, ok, type Result } from 'neverthrow'
 // Types only: a client must not load the core (zod) at run time.
 import type {
@@ -16,6 +15,7 @@ import type {
   PushStepInput,
   ResolveInput,
   RunResult,
+  SkipRunInput,
   ShowOptions,
   ShowView,
   StartJobInput,
@@ -26,7 +26,10 @@ import type {
   TruncateResult,
 } from '@timon/core'
 import { discoverSocketPath } from './socket-discovery.js'
+import { SocketTransport, type TransportFailure } from './socket-transport.js'
 import { fromWire, toWire } from './wire.js'
+// Types only: the streaming module (node:http) is loaded by the methods that use it.
+import type { LogChunk, OutputStreamOptions, OutputWriter, ReadLogOptions } from './run-log-stream.js'
 
 /** Every error code a {@link TimonClient} call can fail with. */
 export const CLIENT_ERROR_CODES = [
@@ -116,7 +119,7 @@ export interface TimonClientOptions {
 export class TimonClient {
   /** The socket this client talks to. */
   readonly socketPath: string
-  readonly #agent = new Agent({ keepAlive: true })
+  #transport: SocketTransport | undefined
   readonly #timeoutMs: number
   readonly #connectRetries: number
 
@@ -149,6 +152,31 @@ export class TimonClient {
   /** Ends a running run (`timon push job end`). */
   endJob(input: EndJobInput): Promise<Result<RunResult, ClientError>> {
     return this.#call('POST', '/v1/push/job/end', input)
+  }
+
+  /** Records a run that was skipped because the previous one was still going (`timon exec --skip-if-running`). */
+  skipRun(input: SkipRunInput): Promise<Result<RunResult, ClientError>> {
+    return this.#call('POST', '/v1/push/job/skip', input)
+  }
+
+  /**
+   * Opens the output stream of a running run (`timon exec`): one request whose body carries the
+   * command's stdout and stderr as they come (see {@link OutputWriter}); the daemon writes the
+   * run's log. Never rejects: a failure shows in the writer's `error` and `end()`.
+   */
+  async streamOutput(code: string, uid: string, options: OutputStreamOptions = {}): Promise<OutputWriter> {
+    const { openOutputStream } = await import('./run-log-stream.js')
+    return openOutputStream(this.socketPath, code, uid, { timeoutMs: this.#timeoutMs, ...options })
+  }
+
+  /**
+   * Reads a run's log (`timon logs`): `target` is `code:uid`, or `code` for the job's latest run.
+   * Resolves once the daemon answered, with the chunks to iterate (with `follow`, until the run has
+   * ended) or the daemon's error.
+   */
+  async readLog(target: string, options: ReadLogOptions = {}): Promise<Result<AsyncIterable<LogChunk>, ClientError>> {
+    const { openLogReader } = await import('./run-log-stream.js')
+    return openLogReader(this.socketPath, target, { timeoutMs: this.#timeoutMs, ...options })
   }
 
   /** Opens a manual incident (`timon push incident`). */
@@ -210,7 +238,7 @@ export class TimonClient {
 
   /** Closes the kept-alive connections. The client is unusable afterwards. */
   close(): void {
-    this.#agent.destroy()
+    this.#transport?.close()
   }
 
   // --- internal ---
@@ -231,49 +259,32 @@ export class TimonClient {
     }
   }
 
-  #attempt(method: string, path: string, payload: string | undefined): Promise<Attempt> {
-    return new Promise((resolve) => {
-      let connected = false
-      let settled = false
-      const settle = (attempt: Attempt) => {
-        if (settled) return
-        settled = true
-        resolve(attempt)
-      }
-      const headers: Record<string, string | number> = { Host: 'timon', Accept: 'application/json' }
-      if (payload !== undefined) {
-        headers['Content-Type'] = 'application/json'
-        headers['Content-Length'] = Buffer.byteLength(payload)
-      }
-      const req = httpRequest({ socketPath: this.socketPath, path, method, headers, agent: this.#agent, timeout: this.#timeoutMs })
-      req.on('socket', (socket) => {
-        if (socket.connecting) socket.once('connect', () => (connected = true))
-        else connected = true
-      })
-      req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })))
-      req.on('error', (error: NodeJS.ErrnoException) => settle(this.#failure(error, connected, req.reusedSocket)))
-      req.on('response', (res) => {
-        readBody(res).then(
-          (text) => settle({ retry: false, result: parseAnswer(this.socketPath, res.statusCode ?? 0, text) }),
-          (error: NodeJS.ErrnoException) => settle(this.#failure(error, true, false)),
-        )
-      })
-      req.end(payload)
-    })
+  async #attempt(method: string, path: string, payload: string | undefined): Promise<Attempt> {
+    // HTTP/1.1 over node:net rather than node:http, whose loading alone slows a `timon push` down.
+    this.#transport ??= new SocketTransport({ socketPath: this.socketPath, timeoutMs: this.#timeoutMs, headers: { Accept: 'application/json' } })
+    const outcome = await this.#transport.request(method, path, payload)
+    if (!outcome.ok) return this.#failure(outcome.failure)
+    const { status, body } = outcome.response
+    return { retry: false, result: parseAnswer(this.socketPath, status, body.toString('utf8')) }
   }
 
-  #failure(error: NodeJS.ErrnoException, connected: boolean, reused: boolean): Attempt {
-    const code = error.code ?? 'EUNKNOWN'
-    if (code === 'ETIMEDOUT') {
-      return { retry: false, result: err({ code: 'timeout', message: `the Timon daemon at ${this.socketPath} did not answer within ${this.#timeoutMs} ms` }) }
+  #failure(failure: TransportFailure): Attempt {
+    const code = failure.code ?? 'EUNKNOWN'
+    switch (failure.kind) {
+      case 'timeout':
+        return { retry: false, result: err({ code: 'timeout', message: `the Timon daemon at ${this.socketPath} did not answer within ${this.#timeoutMs} ms` }) }
+      case 'connect': {
+        const message = `cannot reach the Timon daemon at ${this.socketPath} (connect ${code}): ${UNREACHABLE_HINTS[code] ?? DEFAULT_HINT}`
+        return { retry: RETRYABLE_CONNECT.has(code), result: err({ code: 'unreachable', message }) }
+      }
+      case 'invalid':
+        return { retry: false, result: err({ code: 'validation', message: failure.message }) }
+      case 'closed':
+        // (A kept-alive connection the daemon closed while idle was already sent again, once, by the transport.)
+        return { retry: false, result: err({ code: 'protocol', message: `lost the connection to the Timon daemon at ${this.socketPath}: ${failure.message}` }) }
+      case 'protocol':
+        return { retry: false, result: err({ code: 'protocol', message: `unexpected answer from ${this.socketPath}: ${failure.message}` }) }
     }
-    if (!connected) {
-      const message = `cannot reach the Timon daemon at ${this.socketPath} (connect ${code}): ${UNREACHABLE_HINTS[code] ?? DEFAULT_HINT}`
-      return { retry: RETRYABLE_CONNECT.has(code), result: err({ code: 'unreachable', message }) }
-    }
-    // A kept-alive connection the daemon closed while idle: the request never reached it.
-    const retry = reused && (code === 'ECONNRESET' || code === 'EPIPE')
-    return { retry, result: err({ code: 'protocol', message: `lost the connection to the Timon daemon at ${this.socketPath}: ${error.message}` }) }
   }
 }
 
@@ -298,16 +309,6 @@ function queryString(params: Record<string, string | number | undefined>): strin
   for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value))
   const text = search.toString()
   return text === '' ? '' : `?${text}`
-}
-
-function readBody(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    res.on('data', (chunk: Buffer) => chunks.push(chunk))
-    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    res.on('error', reject)
-    res.on('aborted', () => reject(Object.assign(new Error('the answer was cut short'), { code: 'ECONNRESET' })))
-  })
 }
 
 function parseAnswer(socketPath: string, status: number, text: string): Result<RawResponse, ClientError> {

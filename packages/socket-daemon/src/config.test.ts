@@ -24,6 +24,8 @@ describe('parseConfig', () => {
       socketMode: 0o600,
       socketGroup: undefined,
       webhooks: [],
+      checks: [],
+      exec: { logDir: '/home/ann/.local/state/timon/logs', maxLogBytes: 10 * 1024 * 1024 },
     })
   })
 
@@ -62,6 +64,15 @@ describe('parseConfig', () => {
 
   it('uses /var/lib/timon as the data_dir of root', () => {
     expect(parseConfig({}, { ...options, uid: 0 })._unsafeUnwrap().dataDir).toBe('/var/lib/timon')
+  })
+
+  it('reads [exec] log_dir and max_log_size, as a size with a unit or a number of bytes', () => {
+    expect(parseConfig({ daemon: { data_dir: '/srv/timon' } }, options)._unsafeUnwrap().exec).toEqual({ logDir: '/srv/timon/logs', maxLogBytes: 10 * 1024 * 1024 })
+    expect(parseConfig({ exec: { log_dir: 'runs', max_log_size: '512KiB' } }, options)._unsafeUnwrap().exec).toEqual({ logDir: '/etc/timon/runs', maxLogBytes: 512 * 1024 })
+    expect(parseConfig({ exec: { max_log_size: 1_000_000 } }, options)._unsafeUnwrap().exec.maxLogBytes).toBe(1_000_000)
+    expect(issuesOf({ exec: { max_log_size: '10 parsecs' } })).toEqual(['exec.max_log_size: invalid size "10 parsecs", must be a size such as "10MiB", "512KiB" or a number of bytes'])
+    expect(issuesOf({ exec: { max_log_size: '1KiB' } })).toEqual(['exec.max_log_size: must be at least 64KiB, got "1KiB"'])
+    expect(issuesOf({ exec: { max_log: '1MiB' } })).toEqual(['exec.max_log: unknown key'])
   })
 
   it('reads [[webhook]] tables through the webhook package', () => {

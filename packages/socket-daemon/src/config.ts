@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { hostname as osHostname } from 'node:os'
-import { dirname, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { parseDuration } from '@timon/core'
 import { parseWebhooks, type WebhookConfig } from '@timon/notify-webhook'
 import { parseChecks, type HttpCheck } from '@timon/poll-http'
@@ -8,6 +8,8 @@ import { err, ok, type Result } from 'neverthrow'
 import { parse as parseToml } from 'smol-toml'
 import { z } from 'zod'
 import { LOG_LEVELS, type LogLevel } from './logger.js'
+import { MIN_LOG_BYTES, formatBytes, parseByteSize } from './run-log-file.js'
+import { DEFAULT_MAX_LOG_BYTES } from './run-logs.js'
 import { defaultDataDir, findConfigFile, resolveSocketPath, type Env } from './paths.js'
 
 /** The daemon's configuration, validated, with every default applied and every path absolute. */
@@ -34,6 +36,16 @@ export interface DaemonConfig {
   readonly webhooks: readonly WebhookConfig[]
   /** The `[[check]]` tables (HTTP health checks the daemon polls), one per probe, in order. */
   readonly checks: readonly HttpCheck[]
+  /** `[exec]`: the run logs of `timon exec`. */
+  readonly exec: ExecConfig
+}
+
+/** The `[exec]` table: where `timon exec` run logs are kept and how large they may grow. */
+export interface ExecConfig {
+  /** `[exec] log_dir`, default `<data_dir>/logs`; each run's log is `<logDir>/<code>/<uid>.log`. */
+  readonly logDir: string
+  /** `[exec] max_log_size` in bytes (`"10MiB"`, `"512KiB"`, or a number of bytes), default 10 MiB. */
+  readonly maxLogBytes: number
 }
 
 /** Options of {@link parseConfig}. */
@@ -81,10 +93,11 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
     const key = env.TIMON_SOCKET !== undefined && env.TIMON_SOCKET !== '' ? 'TIMON_SOCKET' : daemon.socket === undefined ? 'XDG_RUNTIME_DIR' : 'daemon.socket'
     return err([`${key}: ${socketIssue}`])
   }
+  const dataDir = daemon.data_dir === undefined ? defaultDataDir(env, 'uid' in options ? options.uid : process.getuid?.()) : resolve(baseDir, daemon.data_dir)
   return ok({
     path: options.path,
     hostname: daemon.hostname ?? options.hostname ?? (osHostname() || 'localhost'),
-    dataDir: daemon.data_dir === undefined ? defaultDataDir(env, 'uid' in options ? options.uid : process.getuid?.()) : resolve(baseDir, daemon.data_dir),
+    dataDir,
     logDir: daemon.log_dir === undefined ? undefined : resolve(baseDir, daemon.log_dir),
     logLevel: daemon.log_level ?? 'info',
     pingIntervalMs: daemon.ping_interval,
@@ -93,6 +106,10 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
     socketGroup: daemon.socket_group,
     webhooks: webhooks.value,
     checks: checks.value,
+    exec: {
+      logDir: parsed.data.exec.log_dir === undefined ? join(dataDir, 'logs') : resolve(baseDir, parsed.data.exec.log_dir),
+      maxLogBytes: parsed.data.exec.max_log_size ?? DEFAULT_MAX_LOG_BYTES,
+    },
   })
 }
 
@@ -196,9 +213,25 @@ const daemonSchema = z.strictObject(
   { error: 'must be a table ([daemon])' },
 )
 
+/** A size: a string with a unit (`"10MiB"`, `"512KiB"`, `"1MB"`) or a TOML integer of bytes; at least 64 KiB. */
+const byteSize = z.union([z.string(), z.number()], { error: 'must be a size such as "10MiB" or a number of bytes' }).transform((value, ctx): number => {
+  const bytes = typeof value === 'number' ? (Number.isSafeInteger(value) ? value : undefined) : parseByteSize(value)
+  if (bytes === undefined) {
+    ctx.addIssue({ code: 'custom', message: `invalid size ${JSON.stringify(value)}, must be a size such as "10MiB", "512KiB" or a number of bytes` })
+    return z.NEVER
+  }
+  if (bytes < MIN_LOG_BYTES) {
+    ctx.addIssue({ code: 'custom', message: `must be at least ${formatBytes(MIN_LOG_BYTES)}, got ${JSON.stringify(value)}` })
+    return z.NEVER
+  }
+  return bytes
+})
+
+const execSchema = z.strictObject({ log_dir: path.optional(), max_log_size: byteSize.optional() }, { error: 'must be a table ([exec])' })
+
 // `webhook` and `check` are checked by their packages' own schemas (parseWebhooks, parseChecks).
 const configSchema = z.strictObject(
-  { daemon: daemonSchema.default({}), webhook: z.unknown().optional(), check: z.unknown().optional() },
+  { daemon: daemonSchema.default({}), exec: execSchema.default({}), webhook: z.unknown().optional(), check: z.unknown().optional() },
   { error: 'must be a table' },
 )
 

@@ -7,6 +7,7 @@ import { HttpPoller, type PollerUpdate } from '@timon/poll-http'
 import { SqliteStore } from '@timon/store-sqlite'
 import { loadConfig, type DaemonConfig } from './config.js'
 import { probeSocket } from './instance-check.js'
+import { RunLogStore } from './run-logs.js'
 import { createLogger, type Logger, silentLogger } from './logger.js'
 import { Scheduler } from './scheduler.js'
 import { ApiServer } from './server.js'
@@ -79,6 +80,12 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   } catch (error) {
     throw new DaemonStartError(`cannot create data_dir "${config.dataDir}": ${messageOf(error)}`, { cause: error })
   }
+  try {
+    mkdirSync(config.exec.logDir, { recursive: true, mode: 0o750 })
+  } catch (error) {
+    throw new DaemonStartError(`cannot create the run log directory "${config.exec.logDir}" ([exec] log_dir): ${messageOf(error)}`, { cause: error })
+  }
+  const runLogs = new RunLogStore({ dir: config.exec.logDir, maxBytes: config.exec.maxLogBytes, log })
   const databasePath = join(config.dataDir, 'timon.db')
   let store: SqliteStore
   try {
@@ -92,7 +99,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const scheduler = new Scheduler({ monitor, dispatcher, clock, log, pingIntervalMs: config.pingIntervalMs })
   const poller = new HttpPoller({ checks: config.checks, clock, logger: log })
   const server = new ApiServer({
-    context: { monitor, version, polled: () => poller.sources() },
+    context: { monitor, version, polled: () => poller.sources(), runLogs },
     log,
     onChange: (change) => scheduler.rearm(change),
   })
@@ -126,6 +133,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const stop = () => {
     stopping ??= (async () => {
       await server.close()
+      await runLogs.close()
       await poller.stop()
       await scheduler.stop()
       notifier.close()

@@ -6,19 +6,24 @@ import {
   pushProbeSchema,
   pushStepSchema,
   resolveSchema,
+  skipRunSchema,
   startJobSchema,
   truncateSchema,
   validation,
   type CoreError,
   type ContractOverview,
   type CoreErrorCode,
+  type DeleteResult,
   type IncidentChanges,
   type Monitor,
   type PolledSource,
   type StatusView,
 } from '@timon/core'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Result } from 'neverthrow'
 import { z } from 'zod'
+import { receiveOutput, sendLog, type StreamResult } from './run-log-routes.js'
+import type { RunLogStore } from './run-logs.js'
 import { camelCase, snakeCase, toWire } from './wire.js'
 
 /**
@@ -75,6 +80,8 @@ export interface RouteContext {
   readonly version: string
   /** The probes the daemon polls itself (`[[check]]`), shown as such by `status`. */
   readonly polled?: () => readonly PolledSource[]
+  /** Where run logs (`timon exec`) are kept; without it the log routes answer 404 and deletes remove no file. */
+  readonly runLogs?: RunLogStore
 }
 
 /** One entry of the route table. */
@@ -85,6 +92,30 @@ export interface Route {
   /** Matches the request's path; capture groups become `params` (URL-decoded). */
   readonly pattern: RegExp
   readonly handle: (context: RouteContext, request: RouteRequest) => Promise<RouteAnswer>
+}
+
+/** A streamed exchange, handed over unread to a {@link StreamRoute}. */
+export interface StreamExchange {
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+  readonly query: URLSearchParams
+  readonly params: readonly string[]
+  /** Aborted when the daemon stops: end the exchange promptly. */
+  readonly signal: AbortSignal
+}
+
+/**
+ * A streaming entry of the route table (run output and logs): the server checks no
+ * `Content-Type`, applies no body cap and reads no body; the route does. It answers itself, or
+ * returns the (JSON) answer for the server to send, after which an error closes the connection
+ * (the body may be unread).
+ */
+export interface StreamRoute {
+  readonly method: 'GET' | 'POST'
+  /** The documented path (`/v1/runs/{code}:{uid}/output`). */
+  readonly path: string
+  readonly pattern: RegExp
+  readonly stream: (context: RouteContext, exchange: StreamExchange) => Promise<RouteAnswer | undefined>
 }
 
 /** Builds the error answer for `error`. */
@@ -121,11 +152,12 @@ const deliveriesQuery = z.strictObject({
 })
 
 /**
- * THE route table: the one place that maps the wire to the `Monitor`. Every entry validates its
- * input with zod (snake_case keys, unknown keys refused), calls one Monitor method and answers
- * `toWire(result)`, or the core's error with its status. Documented in `docs/wire-api.md`.
+ * THE route table: the one place that maps the wire to the `Monitor`. Every JSON entry validates
+ * its input with zod (snake_case keys, unknown keys refused), calls one Monitor method and answers
+ * `toWire(result)`, or the core's error with its status; the streaming entries (a run's output and
+ * log, `run-log-routes.ts`) read and write frames. Documented in `docs/wire-api.md`.
  */
-export const ROUTES: readonly Route[] = [
+export const ROUTES: readonly (Route | StreamRoute)[] = [
   {
     method: 'GET',
     path: '/healthz',
@@ -136,6 +168,9 @@ export const ROUTES: readonly Route[] = [
   post('/v1/push/job/start', startJobSchema, 201, (m, input) => m.startJob(input), pushed),
   post('/v1/push/job/step', pushStepSchema, 200, (m, input) => m.pushStep(input), pushed),
   post('/v1/push/job/end', endJobSchema, 200, (m, input) => m.endJob(input), pushed),
+  post('/v1/push/job/skip', skipRunSchema, 201, (m, input) => m.skipRun(input), unchanged),
+  stream('POST', '/v1/runs/{code}:{uid}/output', /^\/v1\/runs\/([^/]+)\/output$/, receiveOutput),
+  stream('GET', '/v1/runs/{target}/log', /^\/v1\/runs\/([^/]+)\/log$/, sendLog),
   post('/v1/push/incident', openIncidentSchema, 201, (m, input) => m.openIncident(input), queued),
   post('/v1/annotate', annotateSchema, 200, (m, input) => m.annotate(input), queued),
   post('/v1/resolve', resolveSchema, 200, (m, input) => m.resolve(input), queued),
@@ -143,10 +178,24 @@ export const ROUTES: readonly Route[] = [
     '/v1/delete',
     z.object({ target: z.string(), force: z.boolean().optional() }),
     200,
-    async (m, input) => (await m.delete(input.target, { force: input.force === true })).map((deleted) => ({ deleted })),
+    async (m, input, context) => {
+      const deleted = await m.delete(input.target, { force: input.force === true })
+      if (deleted.isOk()) await context.runLogs?.remove(logPathsOf(deleted.value))
+      return deleted.map((value) => ({ deleted: value }))
+    },
     unchanged,
   ),
-  post('/v1/truncate', truncateSchema, 200, (m, input) => m.truncate(input), unchanged),
+  post(
+    '/v1/truncate',
+    truncateSchema,
+    200,
+    async (m, input, context) => {
+      const truncated = await m.truncate(input)
+      if (truncated.isOk()) await context.runLogs?.remove(truncated.value.logPaths)
+      return truncated
+    },
+    unchanged,
+  ),
   get('/v1/status', /^\/v1\/status$/, statusQuery, async (m, query, _params, context) =>
     (
       await m.status({
@@ -168,7 +217,7 @@ export const ROUTES: readonly Route[] = [
 
 /** The result of looking a request up in {@link ROUTES}. */
 export type RouteMatch =
-  | { readonly kind: 'found'; readonly route: Route; readonly params: readonly string[] }
+  | { readonly kind: 'found'; readonly route: Route | StreamRoute; readonly params: readonly string[] }
   | { readonly kind: 'wrong_method'; readonly allowed: readonly string[] }
   | { readonly kind: 'none' }
 
@@ -202,7 +251,7 @@ export function validationOf(error: z.ZodError): CoreError {
 
 // --- internal ---
 
-type Call<I, T> = (monitor: Monitor, input: I) => Promise<Result<T, CoreError>>
+type Call<I, T> = (monitor: Monitor, input: I, context: RouteContext) => Promise<Result<T, CoreError>>
 
 /** A POST route: the body is validated by the core's input schema with its keys in snake_case. */
 function post<S extends z.ZodObject, T>(
@@ -217,13 +266,13 @@ function post<S extends z.ZodObject, T>(
     method: 'POST',
     path,
     pattern: new RegExp(`^${path.replaceAll('/', '\\/')}$`),
-    handle: async ({ monitor }, { body }) => {
+    handle: async (context, { body }) => {
       if (body === null || typeof body !== 'object' || Array.isArray(body)) {
         return errorAnswer(validation('the request body must be a JSON object'))
       }
       const parsed = wire.safeParse(body, { reportInput: true })
       if (!parsed.success) return errorAnswer(validationOf(parsed.error))
-      const result = await call(monitor, camelKeys(parsed.data) as z.output<S>)
+      const result = await call(context.monitor, camelKeys(parsed.data) as z.output<S>, context)
       if (result.isErr()) return errorAnswer(result.error)
       const after = rearm(result.value)
       return after === undefined ? { status, body: toWire(result.value) } : { status, body: toWire(result.value), rearm: after }
@@ -265,6 +314,32 @@ function withPolledSources(
       return source === undefined ? overview : { ...overview, polledFrom: source }
     }),
   }
+}
+
+/** A streaming route over a handler of `run-log-routes.ts`. */
+function stream(
+  method: StreamRoute['method'],
+  path: string,
+  pattern: RegExp,
+  handle: (monitor: Monitor, logs: RunLogStore | undefined, exchange: StreamExchange) => Promise<StreamResult>,
+): StreamRoute {
+  return {
+    method,
+    path,
+    pattern,
+    stream: async (context, exchange) => {
+      const result = await handle(context.monitor, context.runLogs, exchange)
+      if (result === undefined) return undefined
+      return 'error' in result ? errorAnswer(result.error) : { status: result.status, body: toWire(result.body) }
+    },
+  }
+}
+
+/** The log files a delete removed the runs of (`timon exec` logs). */
+function logPathsOf(deleted: DeleteResult): readonly string[] {
+  if (deleted.kind === 'contract') return deleted.logPaths
+  if (deleted.kind === 'report' && deleted.report.kind === 'run' && deleted.report.logPath !== null) return [deleted.report.logPath]
+  return []
 }
 
 /** Pushes may move deadlines, and queue deliveries when an incident changed. */

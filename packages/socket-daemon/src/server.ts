@@ -34,6 +34,8 @@ export class ApiServer {
   readonly #onChange: ((change: { readonly deliveries: boolean }) => void) | undefined
   readonly #maxBodyBytes: number
   readonly #closeGraceMs: number
+  /** Aborted by {@link close}: streaming routes end their exchanges. */
+  readonly #stopping = new AbortController()
   #closing = false
 
   constructor(options: ApiServerOptions) {
@@ -42,7 +44,9 @@ export class ApiServer {
     this.#onChange = options.onChange
     this.#maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES
     this.#closeGraceMs = options.closeGraceMs ?? 10_000
-    this.server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
+    // No server-wide request timeout: a run's output is one request as long as the run. JSON bodies
+    // get their own limit (readBody); headers still must come within 10 s.
+    this.server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0, headersTimeout: 10_000 }, (req, res) => {
       void this.#serve(req, res)
     })
     // `Expect: 100-continue`: refuse an announced oversized body before it is sent.
@@ -96,6 +100,7 @@ export class ApiServer {
    */
   async close(): Promise<void> {
     this.#closing = true
+    this.#stopping.abort()
     if (!this.server.listening) return
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
     this.server.closeIdleConnections()
@@ -116,7 +121,7 @@ export class ApiServer {
     let answer: RouteAnswer | undefined
     let close = false
     try {
-      const outcome = await this.#answer(req)
+      const outcome = await this.#answer(req, res)
       answer = outcome.answer
       close = outcome.close
     } catch (error) {
@@ -139,7 +144,7 @@ export class ApiServer {
     }
   }
 
-  async #answer(req: IncomingMessage): Promise<{ answer: RouteAnswer | undefined; close: boolean }> {
+  async #answer(req: IncomingMessage, res: ServerResponse): Promise<{ answer: RouteAnswer | undefined; close: boolean }> {
     const url = req.url ?? '/'
     const queryAt = url.indexOf('?')
     const pathname = queryAt === -1 ? url : url.slice(0, queryAt)
@@ -153,8 +158,15 @@ export class ApiServer {
       const answer = errorAnswer({ code: 'method_not_allowed', message: `${method} is not allowed on ${pathname} (allowed: ${allowed})` })
       return { answer: { ...answer, headers: { Allow: allowed } }, close: false }
     }
+    if ('stream' in match.route) {
+      const exchange = { req, res, query, params: match.params, signal: this.#stopping.signal }
+      const answer = await match.route.stream(this.#context, exchange)
+      // After an error the body may be unread: the connection goes.
+      return { answer, close: answer !== undefined && answer.status >= 400 }
+    }
+    const route = match.route
     let body: unknown
-    if (match.route.method === 'POST') {
+    if (route.method === 'POST') {
       const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
       if (type !== 'application/json') {
         const message = `Content-Type must be application/json${type === '' ? '' : `, not ${type}`}`
@@ -169,7 +181,7 @@ export class ApiServer {
         return { answer: errorAnswer(validation(`malformed JSON: ${error instanceof Error ? error.message : String(error)}`)), close: false }
       }
     }
-    return { answer: await match.route.handle(this.#context, { body, query, params: match.params }), close: false }
+    return { answer: await route.handle(this.#context, { body, query, params: match.params }), close: false }
   }
 
   #tooLarge(): RouteAnswer {
@@ -177,7 +189,11 @@ export class ApiServer {
   }
 
   #send(res: ServerResponse, answer: RouteAnswer, close: boolean): void {
-    if (res.headersSent || res.destroyed) return
+    if (res.headersSent || res.destroyed) {
+      // A streaming route failed after it started its answer: cut it, so the client sees it broke.
+      if (!res.writableEnded) res.destroy()
+      return
+    }
     const text = `${JSON.stringify(answer.body)}\n`
     res.writeHead(answer.status, {
       'Content-Type': 'application/json; charset=utf-8',
@@ -193,6 +209,9 @@ export class ApiServer {
 
 /** Past this much, an oversized body is no longer drained: the connection is cut after the answer. */
 const DRAIN_LIMIT = 16 * 1024 * 1024
+
+/** A JSON body must arrive complete within this long, in ms (the connection is cut otherwise). */
+const BODY_TIMEOUT_MS = 30_000
 
 type ReadBody = { readonly kind: 'ok'; readonly text: string } | { readonly kind: 'too_large' } | { readonly kind: 'aborted' }
 
@@ -213,8 +232,13 @@ function readBody(req: IncomingMessage, max: number): Promise<ReadBody> {
     const finish = (result: ReadBody) => {
       if (done) return
       done = true
+      clearTimeout(timer)
       resolve(result)
     }
+    const timer = setTimeout(() => {
+      finish({ kind: 'aborted' })
+      req.destroy()
+    }, BODY_TIMEOUT_MS)
     req.on('data', (chunk: Buffer) => {
       size += chunk.length
       if (size <= max) chunks.push(chunk)

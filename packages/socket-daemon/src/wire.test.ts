@@ -41,4 +41,13 @@ describe('the wire serializer', () => {
     expect(camelCase('active_incident_ids')).toBe('activeIncidentIds')
     expect(camelCase('_event')).toBe('_event')
   })
+
+  it('converts the same way once its key caches are full (thousands of distinct keys)', () => {
+    for (let i = 0; i < 5000; i++) {
+      expect(snakeCase(`someKey${i}X`)).toBe(`some_key${i}_x`)
+      expect(camelCase(`some_key_${i}_x`)).toBe(`someKey${i}X`)
+    }
+    expect(snakeCase('activeIncidentIds')).toBe('active_incident_ids')
+    expect(camelCase('active_incident_ids')).toBe('activeIncidentIds')
+  })
 })

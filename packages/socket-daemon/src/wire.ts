@@ -14,7 +14,9 @@ export function toWire(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toWire)
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {}
-    for (const [key, inner] of Object.entries(value)) {
+    const record = value as Record<string, unknown>
+    for (const key of Object.keys(record)) {
+      const inner = record[key]
       if (inner !== undefined) out[snakeCase(key)] = toWire(inner)
     }
     return out
@@ -31,7 +33,9 @@ export function fromWire(json: unknown): unknown {
   if (Array.isArray(json)) return json.map(fromWire)
   if (json !== null && typeof json === 'object') {
     const out: Record<string, unknown> = {}
-    for (const [key, inner] of Object.entries(json)) {
+    const record = json as Record<string, unknown>
+    for (const key of Object.keys(record)) {
+      const inner = record[key]
       out[camelCase(key)] = typeof inner === 'string' && isInstantKey(key) ? toDate(inner) : fromWire(inner)
     }
     return out
@@ -41,18 +45,41 @@ export function fromWire(json: unknown): unknown {
 
 /** `activeIncidentIds` → `active_incident_ids`. Keys already in snake_case are unchanged. */
 export function snakeCase(key: string): string {
-  return key.replace(UPPER, (char) => `_${char.toLowerCase()}`)
+  return convert(SNAKE_CASES, key, toSnake)
 }
 
 /** `active_incident_ids` → `activeIncidentIds`. A leading `_` (as in `_event`) is kept. */
 export function camelCase(key: string): string {
-  return key.replace(SNAKE_JOINT, (_match, char: string) => char.toUpperCase())
+  return convert(CAMEL_CASES, key, toCamel)
 }
 
 // --- internal ---
 
 const UPPER = /[A-Z]/g
 const SNAKE_JOINT = /(?<=[a-zA-Z0-9])_([a-z0-9])/g
+
+// Keys come from a small vocabulary: each is converted once, then looked up (every request and
+// answer converts all its keys, and a regex replace per key was a good part of the cost). The
+// caches stop growing at KEY_CACHE_LIMIT entries, whatever keys a client sends.
+const KEY_CACHE_LIMIT = 2000
+const SNAKE_CASES = new Map<string, string>()
+const CAMEL_CASES = new Map<string, string>()
+
+function convert(cache: Map<string, string>, key: string, conversion: (key: string) => string): string {
+  const known = cache.get(key)
+  if (known !== undefined) return known
+  const converted = conversion(key)
+  if (cache.size < KEY_CACHE_LIMIT) cache.set(key, converted)
+  return converted
+}
+
+function toSnake(key: string): string {
+  return key.replace(UPPER, (char) => `_${char.toLowerCase()}`)
+}
+
+function toCamel(key: string): string {
+  return key.replace(SNAKE_JOINT, (_match, char: string) => char.toUpperCase())
+}
 
 function isInstantKey(key: string): boolean {
   return key === 'at' || key.endsWith('_at')

@@ -29,7 +29,8 @@ describe('@timon/socket-daemon/client', () => {
   it('loads neither zod, Kysely, SQLite, mustache, the core nor the server', () => {
     const imports = [...runtimeImports(join(SRC, 'client-entry.ts'))]
     expect(imports.filter((specifier) => !ALLOWED.some((allowed) => allowed.test(specifier)))).toEqual([])
-    expect(imports).toContain('node:http')
+    expect(imports).toContain('node:net')
+    expect(imports).not.toContain('node:http')
   })
 
   it('still sees the server side importing its dependencies (the check works)', () => {

@@ -25,6 +25,7 @@ export function testConfig(dir: string, overrides: Partial<DaemonConfig> = {}): 
     socketGroup: undefined,
     webhooks: [],
     checks: [],
+    exec: { logDir: join(dir, 'data', 'logs'), maxLogBytes: 10 * 1024 * 1024 },
     ...overrides,
   }
 }

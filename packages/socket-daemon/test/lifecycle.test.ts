@@ -160,7 +160,7 @@ describe('runDaemonProcess (timon daemon)', () => {
     )
   })
 
-  it('serves until SIGTERM, ignores SIGHUP, then stops cleanly with exit 0', async () => {
+  it('serves until SIGTERM, reloads checks on SIGHUP (keeping the running config when the new one is broken), then stops cleanly with exit 0', async () => {
     const dir = tempDir()
     const file = join(dir.dir, 'timon.toml')
     const socket = join(dir.dir, 'd.sock')
@@ -182,6 +182,11 @@ describe('runDaemonProcess (timon daemon)', () => {
     const second = await runDaemonProcess({ configPath: file, env: {}, exit: () => {}, stderr: (text) => refused.push(text) })
     expect([second, refused.join('')]).toEqual([1, `Error: another Timon daemon is already running on ${socket}\n`])
 
+    const daemonTable = `[daemon]\ndata_dir = "data"\nlog_dir = "logs"\nsocket = "${socket}"\nlog_level = "info"\n`
+    writeFileSync(file, `${daemonTable}bogus = 1\n`)
+    process.emit('SIGHUP', 'SIGHUP')
+    expect((await client.health()).isOk()).toBe(true)
+    writeFileSync(file, `${daemonTable}[[check]]\ncode = "svc.health"\nurl = "http://127.0.0.1:9/health"\ninterval = "1h"\n`)
     process.emit('SIGHUP', 'SIGHUP')
     expect((await client.health()).isOk()).toBe(true)
     process.emit('SIGTERM', 'SIGTERM')
@@ -191,7 +196,9 @@ describe('runDaemonProcess (timon daemon)', () => {
     const { readFileSync } = await import('node:fs')
     const logged = readFileSync(join(dir.dir, 'logs', 'timon.log'), 'utf8')
     expect(logged).toMatch(`[INFO] daemon started on unix socket ${socket}`)
-    expect(logged).toMatch('[INFO] SIGHUP received: reload is not supported yet')
+    expect(logged).toMatch('[ERROR] SIGHUP received: configuration not reloaded: invalid configuration file')
+    expect(logged).toMatch('daemon.bogus: unknown key')
+    expect(logged).toMatch('[INFO] configuration reloaded: checks 1 added, 0 removed, 0 changed, 0 unchanged')
     expect(logged).toMatch('[INFO] daemon stopped')
   })
 })

@@ -3,6 +3,8 @@ import { annotate } from './annotate.js'
 import { daemon } from './daemon.js'
 import { deleteCommand } from './delete.js'
 import { deliveries } from './deliveries.js'
+import { exec } from './exec.js'
+import { logs } from './logs.js'
 import { pushIncident } from './push-incident.js'
 import { pushJobEnd } from './push-job-end.js'
 import { pushJobStart } from './push-job-start.js'
@@ -24,7 +26,9 @@ export const COMMANDS: readonly Command[] = [
   pushJobStep,
   pushJobEnd,
   pushIncident,
+  exec,
   show,
+  logs,
   annotate,
   resolve,
   deleteCommand,

@@ -172,6 +172,49 @@ describe('formatShow: one sample or run', () => {
     expect(text).toContain('STEPS\n  None\n  +30s  end\n')
   })
 
+  it('prints how the command of a timon exec run ended, and where its log is', () => {
+    const startedAt = before(MINUTE)
+    const report = run({
+      health: 'critical',
+      startedAt,
+      endedAt: before(MINUTE - 3 * SECOND),
+      endComment: 'killed by SIGTERM after 3s',
+      exit: { code: null, signal: 'SIGTERM' },
+      logPath: '/var/lib/timon/logs/j1/3f2a9c1b7d4e.log',
+    })
+    const text = formatShow({ kind: 'report', contract: contract({ code: 'j1', kind: 'job' }), report, steps: [], activeIncidentIds: [] }, NOW)
+    expect(text).toContain('\n  duration          3s\n  end comment       killed by SIGTERM after 3s\n  exit              signal SIGTERM\n  log               /var/lib/timon/logs/j1/3f2a9c1b7d4e.log\n')
+    const exited = formatShow({ kind: 'report', contract: contract({ code: 'j1', kind: 'job' }), report: { ...report, exit: { code: 2, signal: null } }, steps: [], activeIncidentIds: [] }, NOW)
+    expect(exited).toContain('\n  exit              code 2\n')
+  })
+
+  it('marks a skipped run, in the run and in the job', () => {
+    const skipped = run({ uid: '0a1b2c3d4e5f', health: 'healthy', startedAt: before(MINUTE), endedAt: before(MINUTE), startComment: 'skipped: the previous run (pid 42) is still running', skipped: true })
+    const text = formatShow({ kind: 'report', contract: contract({ code: 'j1', kind: 'job' }), report: skipped, steps: [], activeIncidentIds: [] }, NOW)
+    expect(text).toContain('\n  skipped           yes: the previous run was still going (timon exec --skip-if-running)\n  started           1m ago\n')
+    expect(text).not.toContain('duration')
+    const rules = { staleAfter: null, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: true }
+    const running = run({ startedAt: before(2 * MINUTE) })
+    const job = formatShow(
+      {
+        kind: 'contract',
+        contract: contract({ code: 'j1', kind: 'job' }),
+        lastReport: running,
+        rules,
+        activeIncidents: [],
+        reports: [
+          { report: skipped, activeIncidentIds: [] },
+          { report: running, activeIncidentIds: [] },
+        ],
+        reportCount: 2,
+      },
+      NOW,
+    )
+    expect(job).toContain(
+      '\n  0a1b2c3d4e5f  ↷ skipped  skipped 1m ago  "skipped: the previous run (pid 42) is still running"\n  3f2a9c1b7d4e  ● running  started 2m ago\n',
+    )
+  })
+
   it("prints a probe sample with its comment (decisions, Q-13)", () => {
     const text = formatShow(
       {
@@ -257,5 +300,17 @@ describe('formatShow: an incident', () => {
         '',
       ].join('\n'),
     )
+  })
+  it('keeps the lines of a multi-line description (a command\'s last lines of output) in its column', () => {
+    const text = formatShow(
+      {
+        kind: 'incident',
+        incident: incident({ id: 8, description: "$ sh -c 'make'\nerror: x\nexit", openedAt: before(MINUTE) }),
+        contractCode: 'j1',
+        timeline: [],
+      },
+      NOW,
+    )
+    expect(text).toContain("\n  description   $ sh -c 'make'\n                error: x\n                exit\n  opened        1m ago\n")
   })
 })

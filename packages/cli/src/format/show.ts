@@ -69,6 +69,10 @@ export function formatContractView(view: ContractView, now: Date, style: Style =
       rows.push([`  ${report.uid}`, formatHealth(report.health, style), quoted(report.comment), ago(report.pushedAt, now)])
       continue
     }
+    if (report.skipped) {
+      rows.push([`  ${report.uid}`, style.dim('\u21b7 skipped'), `skipped ${ago(report.startedAt, now)}`, quoted(report.startComment)])
+      continue
+    }
     const duration = runDuration(report)
     rows.push([
       `  ${report.uid}`,
@@ -100,11 +104,14 @@ export function formatReportView(view: ReportView, now: Date, style: Style = PLA
     rows.push(['  pushed', ago(report.pushedAt, now)])
     if (report.comment !== null) rows.push(['  comment', report.comment])
   } else {
+    if (report.skipped) rows.push(['  skipped', 'yes: the previous run was still going (timon exec --skip-if-running)'])
     rows.push(['  started', ago(report.startedAt, now)])
     if (report.startComment !== null) rows.push(['  start comment', report.startComment])
     const duration = runDuration(report)
-    if (duration !== undefined) rows.push(['  duration', formatHumanDuration(duration)])
+    if (duration !== undefined && !report.skipped) rows.push(['  duration', formatHumanDuration(duration)])
     if (report.endComment !== null) rows.push(['  end comment', report.endComment])
+    if (report.exit !== null) rows.push(['  exit', report.exit.signal === null ? `code ${report.exit.code ?? '?'}` : `signal ${report.exit.signal}`])
+    if (report.logPath !== null) rows.push(['  log', report.logPath])
   }
   rows.push(...ruleRows(report.rules, isJob))
   if (view.activeIncidentIds.length > 0) rows.push(['  active incidents', style.red(incidentCodes(view.activeIncidentIds))])
@@ -132,7 +139,11 @@ export function formatIncidentView(view: IncidentView, now: Date, style: Style =
   rows.push(['  trigger type', incident.triggerType])
   if (view.contractCode !== null) rows.push(['  probe/job', view.contractCode])
   rows.push(['  title', incident.title])
-  if (incident.description !== null) rows.push(['  description', incident.description])
+  if (incident.description !== null) {
+    // A multi-line description (a command's last lines of output) stays in its column.
+    const [first = '', ...more] = incident.description.split('\n')
+    rows.push(['  description', first], ...more.map((line): Row => ['', line]))
+  }
   rows.push(['  opened', ago(incident.openedAt, now)])
   if (incident.recoveredAt !== null) rows.push(['  recovered', ago(incident.recoveredAt, now)])
   if (incident.relapsedAt !== null) rows.push(['  relapsed', ago(incident.relapsedAt, now)])

@@ -1,0 +1,565 @@
+/**
+ * A run's log file (`timon exec`): the command's stdout and stderr in one file, line by line,
+ * binary-safe, with a size cap that keeps the end.
+ *
+ * The format is a sequence of records, each ending with a newline (`\n`), whose first two bytes
+ * say what it is:
+ *
+ * | record            | meaning                                                                    |
+ * |-------------------|----------------------------------------------------------------------------|
+ * | `1 ` + line + `\n` | a line of stdout; the record's newline is the line's own                   |
+ * | `2 ` + line + `\n` | a line of stderr                                                           |
+ * | `1+` + bytes + `\n`| stdout bytes without a newline: a piece of a line longer than 16 KiB, or the |
+ * | `2+` + bytes + `\n`| last bytes of output that did not end with one; the record's newline is not output |
+ * | `# ` + text + `\n` | a note from Timon, such as how many bytes were cut                          |
+ *
+ * Output bytes are written as they came (no decoding), so a record's content never holds a
+ * newline and a reader gets the exact bytes of each stream back by concatenating its records.
+ * Lines of the two streams never mix within a line: a partial line waits (per stream) for its
+ * newline or the end of the output. `cat` shows a readable log; `grep '^2'` the errors.
+ */
+import { randomBytes } from 'node:crypto'
+import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises'
+import type { Frame, OutputStream } from './frames.js'
+
+/** A line longer than this is written in pieces, so one line cannot hold the memory: 16 KiB. */
+export const MAX_PIECE_BYTES = 16 * 1024
+
+/** The smallest cap accepted (a cap must hold a few whole records): 64 KiB. */
+export const MIN_LOG_BYTES = 64 * 1024
+
+/** Options of {@link RunLogWriter.create}. */
+export interface RunLogWriterOptions {
+  /**
+   * The cap on the file's size, in bytes (at least {@link MIN_LOG_BYTES}). When a write would pass
+   * it, the file is rewritten with its last half only (whole records), after a note saying how
+   * many bytes of output were cut: the rewrite is amortised over half a cap of output.
+   */
+  readonly maxBytes: number
+  /** Called once the writer is finished or discarded. */
+  readonly onDone?: (writer: RunLogWriter) => void
+}
+
+/** Where a file's content starts in the output as a whole (for readers following a rewritten file). */
+export interface LogMapping {
+  /** The offset, in the writer's record bytes ever written, of the file's first record after `head`. */
+  readonly base: number
+  /** The length of the file's leading note (0 when nothing was cut). */
+  readonly head: number
+}
+
+/**
+ * Writes one run's log. Feed it output with {@link write} (synchronous: bytes are cut into records
+ * in memory), then {@link flush} to put them in the file; {@link finish} ends partial lines and
+ * closes it. Readers in the same process wait on {@link changed} and follow rewrites through
+ * {@link mapping}.
+ */
+export class RunLogWriter {
+  readonly path: string
+  readonly #maxBytes: number
+  readonly #onDone: ((writer: RunLogWriter) => void) | undefined
+  #fh: FileHandle
+  /** The file's size, its leading note's length, and the offset of what follows the note. */
+  #size = 0
+  #head = 0
+  #base = 0
+  #received = 0
+  /** Output bytes put in records, ever. */
+  #recorded = 0
+  #cut = 0
+  #pending: Buffer[] = []
+  #backlog = 0
+  /** The first failure to write the file: every later flush fails with it. */
+  #failure: unknown
+  readonly #partial: Record<OutputStream, Buffer[]> = { stdout: [], stderr: [] }
+  readonly #partialBytes: Record<OutputStream, number> = { stdout: 0, stderr: 0 }
+  readonly #mappings = new Map<number, LogMapping>()
+  readonly #waiters = new Set<() => void>()
+  #state: 'open' | 'finished' | 'discarded' = 'open'
+  #version = 0
+  #queue: Promise<void> = Promise.resolve()
+
+  private constructor(path: string, fh: FileHandle, ino: number, options: RunLogWriterOptions) {
+    this.path = path
+    this.#fh = fh
+    this.#maxBytes = Math.max(options.maxBytes, MIN_LOG_BYTES)
+    this.#onDone = options.onDone
+    this.#mappings.set(ino, { base: 0, head: 0 })
+  }
+
+  /**
+   * Creates the file `path` (mode 0640; its directory must exist). Refuses a file that exists.
+   *
+   * @throws the `open` error (`EEXIST` when the file exists).
+   */
+  static async create(path: string, options: RunLogWriterOptions): Promise<RunLogWriter> {
+    const fh = await open(path, 'wx+', 0o640)
+    const { ino } = await fh.stat()
+    return new RunLogWriter(path, fh, ino, options)
+  }
+
+  /** Output bytes received so far (both streams). */
+  get received(): number {
+    return this.#received
+  }
+
+  /** Output bytes cut from the start of the log so far, to keep it under the cap. */
+  get cut(): number {
+    return this.#cut
+  }
+
+  /** Bytes of records made but not handed to a flush yet. */
+  get backlog(): number {
+    return this.#backlog
+  }
+
+  /** Whether the writer is finished or discarded: the file no longer changes. */
+  get done(): boolean {
+    return this.#state !== 'open'
+  }
+
+  /** Adds output of `stream`. Complete lines become records at once; a partial line waits. */
+  write(stream: OutputStream, bytes: Uint8Array): void {
+    if (this.#state !== 'open' || bytes.length === 0) return
+    this.#received += bytes.length
+    const data = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+    let start = 0
+    const last = data.lastIndexOf(NEWLINE)
+    if (last !== -1) {
+      // The first line ends the stream's partial line; the others are whole in `data`.
+      const first = data.indexOf(NEWLINE)
+      this.#line(stream, this.#takePartial(stream, data.subarray(0, first)))
+      if (first < last) this.#lines(stream, data.subarray(first + 1, last + 1))
+      start = last + 1
+    }
+    if (start < data.length) {
+      this.#partial[stream].push(data.subarray(start))
+      this.#partialBytes[stream] += data.length - start
+      while (this.#partialBytes[stream] >= MAX_PIECE_BYTES) {
+        const joined = this.#takePartial(stream, EMPTY)
+        this.#record(stream, PIECE, joined.subarray(0, MAX_PIECE_BYTES))
+        if (joined.length > MAX_PIECE_BYTES) {
+          this.#partial[stream].push(joined.subarray(MAX_PIECE_BYTES))
+          this.#partialBytes[stream] = joined.length - MAX_PIECE_BYTES
+        }
+      }
+    }
+  }
+
+  /**
+   * Writes the records made so far to the file (cutting its start when the cap is reached).
+   * Flushes run one after the other, each taking every record made until it starts, so a caller
+   * may flush without waiting (and wait when {@link backlog} grows): writes coalesce.
+   */
+  flush(): Promise<void> {
+    return this.#enqueue(async () => {
+      if (this.#failure !== undefined) throw this.#failure
+      if (this.#state !== 'open' || this.#pending.length === 0) return
+      const data = Buffer.concat(this.#pending)
+      this.#pending = []
+      this.#backlog = 0
+      try {
+        if (this.#size + data.length > this.#maxBytes) await this.#rewrite(data)
+        else await this.#append(data)
+      } catch (error) {
+        this.#failure = error
+        throw error
+      }
+      this.#notify()
+    })
+  }
+
+  /** Ends the output: partial lines are written as they are, then the file is closed. */
+  finish(): Promise<void> {
+    if (this.#state === 'open') {
+      for (const stream of ['stdout', 'stderr'] as const) {
+        if (this.#partialBytes[stream] > 0) this.#record(stream, PIECE, this.#takePartial(stream, EMPTY))
+      }
+    }
+    const flushed = this.flush()
+    return this.#enqueue(async () => {
+      await flushed
+      if (this.#state !== 'open') return
+      this.#state = 'finished'
+      await this.#fh.close()
+      this.#done()
+    })
+  }
+
+  /** Stops writing and removes the file (its run was deleted). Output written afterwards is dropped. */
+  discard(): Promise<void> {
+    if (this.#state === 'discarded') return this.#queue
+    const wasOpen = this.#state === 'open'
+    this.#state = 'discarded'
+    this.#pending = []
+    this.#backlog = 0
+    return this.#enqueue(async () => {
+      if (wasOpen) await this.#fh.close().catch(() => undefined)
+      await unlink(this.path).catch(ignoreMissing)
+      this.#done()
+    })
+  }
+
+  /** Where the content of the file with inode `ino` starts; `undefined` for an inode this writer did not write. */
+  mapping(ino: number): LogMapping | undefined {
+    return this.#mappings.get(ino)
+  }
+
+  /** Counts the changes of the file: read it before reading the file, then wait with {@link changed}. */
+  get version(): number {
+    return this.#version
+  }
+
+  /**
+   * Resolves once the file changed after {@link version} was `since` (at once if it has already,
+   * or when done), after `timeoutMs` at the latest, or on `signal`.
+   */
+  changed(since: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.done || this.#version !== since) return Promise.resolve()
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', finish)
+        this.#waiters.delete(finish)
+        resolve()
+      }
+      const timer = setTimeout(finish, timeoutMs)
+      signal?.addEventListener('abort', finish)
+      this.#waiters.add(finish)
+    })
+  }
+
+  // --- internal ---
+
+  #enqueue(work: () => Promise<void>): Promise<void> {
+    const next = this.#queue.then(work)
+    this.#queue = next.catch(() => undefined)
+    return next
+  }
+
+  /** The stream's partial line followed by `rest`, as one buffer; the partial line is emptied. */
+  #takePartial(stream: OutputStream, rest: Buffer): Buffer {
+    const parts = this.#partial[stream]
+    if (parts.length === 0) return rest
+    const joined = Buffer.concat(rest.length === 0 ? parts : [...parts, rest])
+    this.#partial[stream] = []
+    this.#partialBytes[stream] = 0
+    return joined
+  }
+
+  /** Records one line (without its newline); a line longer than a piece goes in pieces, so records stay small and the cap cuts finely. */
+  #line(stream: OutputStream, line: Buffer): void {
+    let rest = line
+    for (; rest.length > MAX_PIECE_BYTES; rest = rest.subarray(MAX_PIECE_BYTES)) this.#record(stream, PIECE, rest.subarray(0, MAX_PIECE_BYTES))
+    this.#record(stream, LINE, rest)
+  }
+
+  /** Records whole lines (`lines` ends with a newline) into one buffer: no allocation per line. */
+  #lines(stream: OutputStream, lines: Buffer): void {
+    let count = 0
+    for (let at = 0; at < lines.length; count++) {
+      const newline = lines.indexOf(NEWLINE, at)
+      if (newline - at > MAX_PIECE_BYTES) {
+        // A long line among them: one line at a time.
+        for (let from = 0; from < lines.length; ) {
+          const end = lines.indexOf(NEWLINE, from)
+          this.#line(stream, lines.subarray(from, end))
+          from = end + 1
+        }
+        return
+      }
+      at = newline + 1
+    }
+    const out = Buffer.allocUnsafe(lines.length + 2 * count)
+    const prefix = STREAM_BYTES[stream]
+    for (let at = 0, to = 0; at < lines.length; ) {
+      const newline = lines.indexOf(NEWLINE, at)
+      out[to] = prefix
+      out[to + 1] = LINE
+      to += 2 + lines.copy(out, to + 2, at, newline + 1)
+      at = newline + 1
+    }
+    this.#pending.push(out)
+    this.#backlog += out.length
+    this.#recorded += lines.length
+  }
+
+  #record(stream: OutputStream, kind: number, content: Buffer): void {
+    this.#pending.push(PREFIXES[stream][kind === LINE ? 'line' : 'piece'], content, NEWLINE_BUFFER)
+    this.#backlog += content.length + 3
+    this.#recorded += content.length + (kind === LINE ? 1 : 0)
+  }
+
+  async #append(data: Buffer): Promise<void> {
+    await writeAll(this.#fh, data, this.#size)
+    this.#size += data.length
+  }
+
+  /**
+   * Replaces the file with: a note saying how many bytes of output were cut, then the last half of
+   * the cap of records (the end of the file and `data`, starting at a record's start). Written to a
+   * temporary file renamed over the log, so a reader never sees half a rewrite.
+   */
+  async #rewrite(data: Buffer): Promise<void> {
+    const keep = Math.floor(this.#maxBytes / 2)
+    const dataStart = this.#base + this.#size - this.#head
+    let kept: Buffer
+    let keptStart: number
+    if (data.length >= keep) {
+      const from = recordStart(data, data.length - keep)
+      kept = data.subarray(from)
+      keptStart = dataStart + from
+    } else {
+      // One byte before the part kept tells whether that part starts at a record's start.
+      const want = Math.max(this.#head, this.#size - (keep - data.length))
+      const readFrom = want > this.#head ? want - 1 : want
+      const tail = Buffer.allocUnsafe(this.#size - readFrom)
+      await readAll(this.#fh, tail, readFrom)
+      const from = readFrom === want ? 0 : recordStart(tail, 1)
+      kept = Buffer.concat([tail.subarray(from), data])
+      keptStart = this.#base + (readFrom + from - this.#head)
+    }
+    const inKept = outputBytes(kept)
+    const cut = this.#recorded - inKept
+    const note = Buffer.from(`# ${cut} bytes of earlier output were cut (the log keeps the last ${formatBytes(this.#maxBytes)} at most)\n`)
+    const temporary = `${this.path}.${randomBytes(6).toString('hex')}.tmp`
+    const fh = await open(temporary, 'wx+', 0o640)
+    try {
+      const content = Buffer.concat([note, kept])
+      await writeAll(fh, content, 0)
+      const { ino } = await fh.stat()
+      this.#mappings.set(ino, { base: keptStart, head: note.length })
+      if (this.#mappings.size > 8) this.#mappings.delete(this.#mappings.keys().next().value as number)
+      await rename(temporary, this.path)
+      await this.#fh.close().catch(() => undefined)
+      this.#fh = fh
+      this.#size = content.length
+      this.#head = note.length
+      this.#base = keptStart
+      this.#cut = cut
+    } catch (error) {
+      await fh.close().catch(() => undefined)
+      await unlink(temporary).catch(ignoreMissing)
+      throw error
+    }
+  }
+
+  #notify(): void {
+    this.#version++
+    for (const waiter of [...this.#waiters]) waiter()
+  }
+
+  #done(): void {
+    this.#notify()
+    this.#onDone?.(this)
+  }
+}
+
+/** Options of {@link readRunLog}. */
+export interface ReadRunLogOptions {
+  /** The writer of the file, while a run is writing it (so that rewrites are followed). */
+  readonly writer?: RunLogWriter | undefined
+  /** Keep reading new output until the run has ended (default: stop at the end of the file). */
+  readonly follow?: boolean
+  /** Whether the run has ended; asked (follow only) when the file has no new output and no writer is active. */
+  readonly ended?: () => Promise<boolean>
+  /** Stops reading (the client went away, the daemon stops). */
+  readonly signal?: AbortSignal
+  /** How often to look for new output when no writer tells, in ms (default 250). */
+  readonly pollMs?: number
+}
+
+/**
+ * Reads a log file as frames: each stream's lines with their newlines (consecutive records of a
+ * stream merged, up to 64 KiB a frame), and notes as `note` frames. With `follow`, waits for new
+ * output until the run has ended and the file is drained; a rewrite of the file (the cap) is
+ * followed where the reader was, or from the note on when the part it had not read yet was cut.
+ *
+ * @throws the `open` error of the file (`ENOENT` when there is none).
+ */
+export async function* readRunLog(path: string, options: ReadRunLogOptions = {}): AsyncGenerator<Frame, void, undefined> {
+  const { writer, signal } = options
+  const pollMs = options.pollMs ?? 250
+  let fh = await open(path, 'r')
+  try {
+    let ino = (await fh.stat()).ino
+    let position = 0
+    let rest: Buffer = EMPTY
+    const chunk = Buffer.allocUnsafe(READ_BYTES)
+    for (;;) {
+      if (signal?.aborted === true) return
+      const version = writer?.version ?? 0
+      const { bytesRead } = await fh.read(chunk, 0, READ_BYTES, position)
+      if (bytesRead > 0) {
+        position += bytesRead
+        const data = Buffer.concat([rest, chunk.subarray(0, bytesRead)])
+        const end = data.lastIndexOf(NEWLINE) + 1
+        rest = data.subarray(end)
+        if (end > 0) yield* framesOf(data.subarray(0, end))
+        continue
+      }
+      const current = await stat(path).catch(() => undefined)
+      if (current === undefined) return // deleted
+      if (current.ino !== ino) {
+        // Rewritten past the cap: go on from the same point of the output in the new file.
+        const consumed = position - rest.length
+        const before = writer?.mapping(ino)
+        await fh.close()
+        fh = await open(path, 'r')
+        ino = (await fh.stat()).ino
+        const after = writer?.mapping(ino)
+        const offset = before === undefined ? undefined : before.base + (consumed - before.head)
+        position = after === undefined || offset === undefined || offset < after.base ? 0 : after.head + (offset - after.base)
+        rest = EMPTY
+        continue
+      }
+      if (options.follow !== true) return
+      if (writer !== undefined && !writer.done) {
+        await writer.changed(version, 1000, signal)
+        continue
+      }
+      if (current.size === position && (await (options.ended?.() ?? Promise.resolve(true)))) {
+        // The run has ended: one last look for output written meanwhile, then the end.
+        const last = await stat(path).catch(() => undefined)
+        if (last === undefined || (last.ino === ino && last.size === position)) return
+        continue
+      }
+      await sleep(pollMs, signal)
+    }
+  } finally {
+    await fh.close().catch(() => undefined)
+  }
+}
+
+/** Formats a byte count for people: `10MiB`, `512KiB`, `1000B`. */
+export function formatBytes(bytes: number): string {
+  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`
+  }
+  return `${bytes}B`
+}
+
+/**
+ * Parses a size: a whole number of bytes, or with a unit `B`, `KiB`, `MiB`, `GiB` (powers of 1024)
+ * or `KB`, `MB`, `GB` (powers of 1000), case-insensitive, with optional spaces (`10MiB`, `512 KiB`).
+ *
+ * @returns the bytes, or `undefined` when `text` is not a size.
+ */
+export function parseByteSize(text: string): number | undefined {
+  const match = /^\s*(\d+)\s*([kmg]i?b|b)?\s*$/i.exec(text)
+  if (match === null) return undefined
+  const unit = (match[2] ?? 'b').toLowerCase()
+  const value = Number(match[1]) * (SIZE_UNITS[unit] ?? Number.NaN)
+  return Number.isSafeInteger(value) ? value : undefined
+}
+
+// --- internal ---
+
+const NEWLINE = 0x0a
+const NEWLINE_BUFFER = Buffer.from([NEWLINE])
+const LINE = 0x20 // ' '
+const PIECE = 0x2b // '+'
+const NOTE = 0x23 // '#'
+const STREAM_BYTES: Readonly<Record<OutputStream, number>> = { stdout: 0x31, stderr: 0x32 } // '1', '2'
+const EMPTY = Buffer.alloc(0)
+const PREFIXES: Readonly<Record<OutputStream, { readonly line: Buffer; readonly piece: Buffer }>> = {
+  stdout: { line: Buffer.from('1 '), piece: Buffer.from('1+') },
+  stderr: { line: Buffer.from('2 '), piece: Buffer.from('2+') },
+}
+const READ_BYTES = 64 * 1024
+const MAX_FRAME_OUT = 64 * 1024
+
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  b: 1,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  kb: 1000,
+  mb: 1000 ** 2,
+  gb: 1000 ** 3,
+}
+
+/** The first record start at or after `at` in `records` (`records.length` when there is none). */
+function recordStart(records: Buffer, at: number): number {
+  if (at <= 0 || records[at - 1] === NEWLINE) return Math.max(at, 0)
+  const newline = records.indexOf(NEWLINE, at)
+  return newline === -1 ? records.length : newline + 1
+}
+
+/** The output bytes that whole records hold (notes hold none). */
+function outputBytes(records: Buffer): number {
+  let total = 0
+  for (let start = 0; start < records.length; ) {
+    const newline = records.indexOf(NEWLINE, start)
+    const end = newline === -1 ? records.length : newline
+    const kind = records[start + 1]
+    if (records[start] !== NOTE && end - start >= 2) total += end - start - 2 + (kind === LINE ? 1 : 0)
+    start = end + 1
+  }
+  return total
+}
+
+/** The frames of whole records: each stream's bytes (lines with their newlines), and notes. */
+function framesOf(records: Buffer): Frame[] {
+  const frames: Frame[] = []
+  let stream: OutputStream | undefined
+  let parts: Buffer[] = []
+  let size = 0
+  const flush = () => {
+    if (stream !== undefined && parts.length > 0) frames.push({ stream, bytes: parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size) })
+    parts = []
+    size = 0
+  }
+  for (let start = 0; start < records.length; ) {
+    const newline = records.indexOf(NEWLINE, start)
+    const end = newline === -1 ? records.length : newline
+    const first = records[start]
+    const kind = records[start + 1]
+    if (first === NOTE) {
+      flush()
+      stream = undefined
+      frames.push({ stream: 'note', bytes: records.subarray(Math.min(start + 2, end), end) })
+    } else if ((first === STREAM_BYTES.stdout || first === STREAM_BYTES.stderr) && (kind === LINE || kind === PIECE)) {
+      const of: OutputStream = first === STREAM_BYTES.stdout ? 'stdout' : 'stderr'
+      const content = records.subarray(start + 2, kind === LINE ? Math.min(end + 1, records.length) : end)
+      if (of !== stream || size + content.length > MAX_FRAME_OUT) flush()
+      stream = of
+      parts.push(content)
+      size += content.length
+    }
+    start = end + 1
+  }
+  flush()
+  return frames
+}
+
+async function writeAll(fh: FileHandle, data: Buffer, position: number): Promise<void> {
+  for (let written = 0; written < data.length; ) {
+    const { bytesWritten } = await fh.write(data, written, data.length - written, position + written)
+    written += bytesWritten
+  }
+}
+
+async function readAll(fh: FileHandle, into: Buffer, position: number): Promise<void> {
+  for (let filled = 0; filled < into.length; ) {
+    const { bytesRead } = await fh.read(into, filled, into.length - filled, position + filled)
+    if (bytesRead === 0) throw new Error(`unexpected end of the log file at ${position + filled}`)
+    filled += bytesRead
+  }
+}
+
+function ignoreMissing(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'ENOENT') throw error
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done)
+  })
+}

@@ -1,0 +1,228 @@
+/**
+ * The streaming routes of run logs (`timon exec`, `timon logs`): receiving a run's output and
+ * sending a log back, both as frames (see `frames.ts`). The route table (`routes.ts`) lists them;
+ * this module does the work.
+ */
+import { stat } from 'node:fs/promises'
+import { conflict, notFound, parseTarget, validation, type CoreError, type Monitor, type Run } from '@timon/core'
+import { FrameDecoder, FrameError, OUTPUT_STREAMS, frameHeader, type OutputStream } from './frames.js'
+import { readRunLog } from './run-log-file.js'
+import type { RunLogStore } from './run-logs.js'
+import type { StreamExchange, WireError } from './routes.js'
+
+/** What a streaming handler ends with: an error or a JSON answer to send, or nothing (it answered itself, or the client is gone). */
+export type StreamResult = { readonly error: WireError } | { readonly status: number; readonly body: unknown } | undefined
+
+/** How often a follower looks at the run (has it ended, has its log appeared), in ms. */
+export const FOLLOW_POLL_MS = 250
+
+/** Output received but not written yet past which reading the body waits for the disk: 1 MiB. */
+const MAX_BACKLOG_BYTES = 1024 * 1024
+
+/**
+ * `POST /v1/runs/{code}:{uid}/output`: the body is the run's output as frames (stdout and stderr
+ * only), streamed for as long as the command runs; no body cap applies, the log's own cap does.
+ * The log's path is recorded on the run before the body is read. Answers
+ * `{log_path, received, cut}` once the body has ended and the log is written.
+ */
+export async function receiveOutput(monitor: Monitor, logs: RunLogStore | undefined, exchange: StreamExchange): Promise<StreamResult> {
+  const { req, signal } = exchange
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+  if (type !== 'application/octet-stream') {
+    return { error: { code: 'unsupported_media_type', message: `Content-Type must be application/octet-stream${type === '' ? '' : `, not ${type}`}` } }
+  }
+  for (const key of exchange.query.keys()) return { error: validation(`${key}: unknown parameter`) }
+  const ref = parseRunRef(exchange.params[0] ?? '')
+  if (ref.kind === 'error') return { error: ref.error }
+  const { code, uid } = ref
+  if (logs === undefined) return { error: noLogs() }
+  const found = await findRun(monitor, code, uid)
+  if ('message' in found) return { error: found }
+  if (found.endedAt !== null) return { error: conflict('job has already ended') }
+  if (found.logPath !== null) return { error: alreadyRecorded() }
+  const writer = await logs.create(code, uid)
+  if (writer === undefined) return { error: alreadyRecorded() }
+  try {
+    const recorded = await monitor.recordRunLog({ code, uid, path: writer.path })
+    if (recorded.isErr()) {
+      await writer.discard()
+      return { error: recorded.error }
+    }
+    // The daemon stops: stop reading (what came is kept) and let the connection go.
+    const onStop = () => req.destroy()
+    signal.addEventListener('abort', onStop)
+    if (signal.aborted) onStop()
+    const decoder = new FrameDecoder(OUTPUT_STREAMS)
+    const chunks = req[Symbol.asyncIterator]()
+    try {
+      for (;;) {
+        let next: IteratorResult<Buffer>
+        try {
+          next = (await chunks.next()) as IteratorResult<Buffer>
+        } catch {
+          return undefined // the client went away (or the daemon stops): the log keeps what came
+        }
+        if (next.done === true) break
+        try {
+          for (const frame of decoder.push(next.value)) writer.write(frame.stream as OutputStream, frame.bytes)
+        } catch (error) {
+          if (!(error instanceof FrameError)) throw error
+          for (const frame of error.frames) writer.write(frame.stream as OutputStream, frame.bytes)
+          await writer.finish()
+          return { error: validation(`malformed output: ${error.message}`) }
+        }
+        // Writes coalesce while the disk is busy; past a backlog, reading waits for the disk.
+        const flushed = writer.flush()
+        if (writer.backlog >= MAX_BACKLOG_BYTES) await flushed
+        else flushed.catch(() => undefined) // a failure comes back from finish()
+      }
+    } finally {
+      signal.removeEventListener('abort', onStop)
+    }
+    if (decoder.pending > 0) return { error: validation('malformed output: the body ended in the middle of a frame') }
+    await writer.finish()
+    return { status: 200, body: { logPath: writer.path, received: writer.received, cut: writer.cut } }
+  } finally {
+    if (!writer.done) await writer.finish().catch(() => undefined)
+  }
+}
+
+/**
+ * `GET /v1/runs/{code}:{uid}/log` and `GET /v1/runs/{code}/log` (the job's latest run that was not
+ * skipped): the log as frames (stdout, stderr, and notes). With `?follow=true`, output written
+ * later is sent as it comes until the run has ended; a run whose log has not started yet is waited
+ * for. The answer's `X-Timon-Run` header names the run (`code:uid`).
+ */
+export async function sendLog(monitor: Monitor, logs: RunLogStore | undefined, exchange: StreamExchange): Promise<StreamResult> {
+  const { req, res, signal } = exchange
+  const follow = exchange.query.get('follow')
+  for (const key of exchange.query.keys()) if (key !== 'follow') return { error: validation(`${key}: unknown parameter`) }
+  if (follow !== null && follow !== 'true' && follow !== 'false') return { error: validation('follow: must be "true" or "false"') }
+  const following = follow === 'true'
+  const target = parseTarget(exchange.params[0] ?? '')
+  if (target.isErr()) return { error: target.error }
+  if (target.value.kind === 'incident') return { error: validation('logs are kept for job runs: give <code> or <code>:<uid>') }
+  const code = target.value.code
+  const found = target.value.kind === 'report' ? await findRun(monitor, code, target.value.uid) : await latestRun(monitor, code)
+  if ('message' in found) return { error: found }
+  let run: Run = found
+
+  // Stop on the daemon's stop or the client's leaving.
+  const stop = new AbortController()
+  const onStop = () => stop.abort()
+  signal.addEventListener('abort', onStop)
+  res.once('close', onStop)
+  if (signal.aborted) onStop()
+  const start = () => {
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store', 'X-Timon-Run': `${code}:${run.uid}` })
+    if (req.method === 'HEAD') res.end()
+    else res.flushHeaders()
+  }
+  try {
+    const waiting = following && run.logPath === null && run.endedAt === null
+    if (!waiting && (run.logPath === null || (await stat(run.logPath).catch(() => undefined)) === undefined)) return { error: noOutput() }
+    start()
+    if (req.method === 'HEAD') return undefined
+    // A run whose output has not started yet (`timon exec` opens its log at the first byte): wait for it.
+    while (run.logPath === null && run.endedAt === null && !stop.signal.aborted) {
+      await sleep(FOLLOW_POLL_MS, stop.signal)
+      const again = await findRun(monitor, code, run.uid)
+      if ('message' in again) break
+      run = again
+    }
+    const path = run.logPath
+    if (stop.signal.aborted) return undefined
+    if (path === null || (await stat(path).catch(() => undefined)) === undefined) {
+      const note = Buffer.from(noOutput().message)
+      res.write(frameHeader('note', note.length))
+      res.end(note)
+      return undefined
+    }
+    const uid = run.uid
+    const frames = readRunLog(path, {
+      writer: logs?.active(path),
+      follow: following,
+      ended: async () => {
+        const now = await findRun(monitor, code, uid)
+        return 'message' in now || now.endedAt !== null
+      },
+      signal: stop.signal,
+      pollMs: FOLLOW_POLL_MS,
+    })
+    for await (const frame of frames) {
+      if (frame.bytes.length === 0) continue
+      res.write(frameHeader(frame.stream, frame.bytes.length))
+      if (!res.write(frame.bytes)) await drained(res)
+      if (stop.signal.aborted) break
+    }
+    res.end()
+    return undefined
+  } finally {
+    signal.removeEventListener('abort', onStop)
+    res.off('close', onStop)
+  }
+}
+
+// --- internal ---
+
+/** `code:uid`, or the `validation` error of something else. */
+function parseRunRef(text: string): { readonly kind: 'run'; readonly code: string; readonly uid: string } | { readonly kind: 'error'; readonly error: CoreError } {
+  const target = parseTarget(text)
+  if (target.isErr()) return { kind: 'error', error: target.error }
+  if (target.value.kind !== 'report') return { kind: 'error', error: validation(`invalid run ${JSON.stringify(text)} — must be <code>:<uid>`) }
+  return { kind: 'run', code: target.value.code, uid: target.value.uid }
+}
+
+/** The run `code:uid`, or the error to answer. */
+async function findRun(monitor: Monitor, code: string, uid: string): Promise<Run | CoreError> {
+  const shown = await monitor.showReport(code, uid)
+  if (shown.isErr()) return shown.error
+  const { report } = shown.value
+  if (report.kind !== 'run') return validation(`"${code}:${uid}" is a probe sample: only job runs have logs`)
+  return report
+}
+
+/** The latest run of job `code` that was not skipped, or the error to answer. */
+async function latestRun(monitor: Monitor, code: string): Promise<Run | CoreError> {
+  const shown = await monitor.showContract(code, { limit: 50 })
+  if (shown.isErr()) return shown.error
+  if (shown.value.contract.kind !== 'job') return validation(`"${code}" is a probe: only job runs have logs`)
+  for (const { report } of shown.value.reports) if (report.kind === 'run' && !report.skipped) return report
+  return notFound('report')
+}
+
+function noOutput(): WireError {
+  return { code: 'not_found', message: 'no output was recorded for this run', subject: 'log' }
+}
+
+function noLogs(): WireError {
+  return { code: 'not_found', message: 'this daemon keeps no run logs' }
+}
+
+function alreadyRecorded(): CoreError {
+  return conflict('output was already recorded for this run')
+}
+
+function drained(res: StreamExchange['res']): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.once('drain', done)
+    res.once('close', done)
+  })
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done)
+  })
+}

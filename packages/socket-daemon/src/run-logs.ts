@@ -1,0 +1,109 @@
+import { mkdir, rmdir, unlink } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import type { Logger } from './logger.js'
+import { RunLogWriter } from './run-log-file.js'
+
+/** Options of a {@link RunLogStore}. */
+export interface RunLogStoreOptions {
+  /** Where logs go: `<dir>/<code>/<uid>.log` (`[exec] log_dir`, default `<data_dir>/logs`). */
+  readonly dir: string
+  /** The cap on each log's size in bytes (`[exec] max_log_size`, default 10 MiB). */
+  readonly maxBytes: number
+  /** Where failures to remove a log are reported. */
+  readonly log?: Logger
+}
+
+/** Default `[exec] max_log_size`: 10 MiB. */
+export const DEFAULT_MAX_LOG_BYTES = 10 * 1024 * 1024
+
+/**
+ * The daemon's run logs (`timon exec`): where each run's log file goes, the writers of the runs
+ * being written, and removal when runs are deleted. Directories are created 0750, files 0640.
+ */
+export class RunLogStore {
+  readonly dir: string
+  readonly maxBytes: number
+  readonly #log: Logger | undefined
+  readonly #active = new Map<string, RunLogWriter>()
+
+  constructor(options: RunLogStoreOptions) {
+    this.dir = options.dir
+    this.maxBytes = options.maxBytes
+    this.#log = options.log
+  }
+
+  /** The log file of run `uid` of job `code` (codes are `[a-z0-9.-]`, uids hexadecimal: no path tricks). */
+  pathFor(code: string, uid: string): string {
+    return join(this.dir, code, `${uid}.log`)
+  }
+
+  /**
+   * Creates the log file of a run and its writer, which stays {@link active} until finished or
+   * discarded.
+   *
+   * @returns `undefined` when the file exists already (its output was recorded, or is being).
+   * @throws for other file system failures.
+   */
+  async create(code: string, uid: string): Promise<RunLogWriter | undefined> {
+    const path = this.pathFor(code, uid)
+    if (this.#active.has(path)) return undefined
+    await mkdir(dirname(path), { recursive: true, mode: 0o750 })
+    let writer: RunLogWriter
+    try {
+      writer = await RunLogWriter.create(path, {
+        maxBytes: this.maxBytes,
+        onDone: (done) => {
+          if (this.#active.get(done.path) === done) this.#active.delete(done.path)
+        },
+      })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined
+      throw error
+    }
+    this.#active.set(path, writer)
+    return writer
+  }
+
+  /** The writer of the log at `path` while its run is writing it. */
+  active(path: string): RunLogWriter | undefined {
+    return this.#active.get(path)
+  }
+
+  /**
+   * Removes log files (of deleted runs): a writer still writing one is discarded first, files
+   * already gone are ignored, and a `<code>` directory left empty is removed. Only `*.log` files
+   * are touched. Failures are logged, never thrown: the runs are deleted already.
+   */
+  async remove(paths: readonly string[]): Promise<void> {
+    const dirs = new Set<string>()
+    for (const path of new Set(paths)) {
+      if (!path.endsWith('.log')) continue
+      try {
+        const writer = this.#active.get(path)
+        if (writer !== undefined) {
+          this.#active.delete(path)
+          await writer.discard()
+        }
+        await unlink(path)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.#log?.warn(`cannot remove the run log ${path}: ${messageOf(error)}`)
+      }
+      dirs.add(dirname(path))
+    }
+    for (const dir of dirs) {
+      // Fails (and is left alone) while other logs remain in it.
+      await rmdir(dir).catch(() => undefined)
+    }
+  }
+
+  /** Finishes every writer still writing (the daemon stops). */
+  async close(): Promise<void> {
+    await Promise.all([...this.#active.values()].map((writer) => writer.finish().catch(() => undefined)))
+  }
+}
+
+// --- internal ---
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
