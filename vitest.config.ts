@@ -20,6 +20,7 @@ export default defineConfig({
     ],
   },
   test: {
+    reporters: ['default', './scripts/plain-summary-reporter.ts'],
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/**/*.test.ts'],
     testTimeout: 20_000,
     pool: 'forks',
