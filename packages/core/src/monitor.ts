@@ -244,12 +244,14 @@ export class Monitor {
   /**
    * Records a run that did not start because the previous one was still going
    * (`timon exec --skip-if-running`). It is kept in the history, already ended and healthy; it
-   * evaluates no rule and leaves the job's current run, health and deadlines as they are.
+   * evaluates no rule and leaves the job's current run, health and deadlines as they are. The job
+   * is created if the run holding the lock has not reached the store yet.
    */
   async skipRun(input: SkipRunInput): Promise<Result<RunResult, CoreError>> {
     return this.#write(skipRunSchema, input, async (tx, writer, now, skip) => {
-      const contract = await tx.findContract(skip.code)
-      if (contract?.kind !== 'job') return err(notFound('contract'))
+      const found = await this.#contractFor(tx, skip.code, 'job')
+      if (found.isErr()) return err(found.error)
+      const contract = found.value ?? (await tx.insertContract({ code: skip.code, kind: 'job', rules: DEFAULT_RULES, createdAt: now }))
       const run = await tx.insertRun({
         contractId: contract.id,
         uid: this.#uid(),

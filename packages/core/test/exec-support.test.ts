@@ -45,7 +45,11 @@ describe('what `timon exec` records through the Monitor', () => {
     const view = (await monitor.showContract('sync'))._unsafeUnwrap()
     expect(view.lastReport?.uid).toBe(run.uid)
     expect(view.reports.map((r) => r.report.uid)).toEqual([skipped.run.uid, run.uid])
-    expect((await monitor.skipRun({ code: 'nope' }))._unsafeUnwrapErr().message).toBe('probe or job does not exist')
+    // The run holding the lock may not have reached the store yet: the job is created.
+    expect((await monitor.skipRun({ code: 'fresh.job' }))._unsafeUnwrap().run).toMatchObject({ skipped: true })
+    expect((await monitor.showContract('fresh.job'))._unsafeUnwrap()).toMatchObject({ contract: { kind: 'job' }, lastReport: undefined })
+    await monitor.pushProbe({ code: 'a.probe', health: 'healthy' })
+    expect((await monitor.skipRun({ code: 'a.probe' }))._unsafeUnwrapErr().message).toBe('code "a.probe" is already used by a probe')
   })
 
   it('hands back the log paths of what delete and truncate removed', async () => {
