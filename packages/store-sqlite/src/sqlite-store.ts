@@ -7,7 +7,6 @@ import {
   type Selectable,
 } from 'kysely'
 import {
-  SerialQueue,
   CONTRACT_KINDS,
   DELIVERY_STATUSES,
   EVENT_NAMES,
@@ -50,6 +49,7 @@ import {
   type TruncateCounts,
   type TruncatePlan,
 } from '@timon/core'
+import { GroupCommit } from './group-commit.js'
 import { migrate } from './migrations.js'
 import type {
   ContractsTable,
@@ -89,8 +89,8 @@ export class SqliteStore implements Store {
   readonly #db: Kysely<Tables>
   readonly #handle: BetterSqlite3.Database
   readonly #statements: Statements
-  /** Transactions run one after another on the one connection. */
-  readonly #queue = new SerialQueue()
+  /** Transactions run one after another on the one connection, sharing commits under load. */
+  readonly #transactions: GroupCommit
 
   constructor(options: SqliteStoreOptions) {
     const handle = typeof options.database === 'string' ? openDatabase(options.database) : options.database
@@ -104,35 +104,31 @@ export class SqliteStore implements Store {
     this.#handle = handle
     this.#statements = new Statements(handle)
     this.#db = new Kysely<Tables>({ dialect: new StoreDialect(handle, this.#statements) })
+    const statements = this.#statements
+    this.#transactions = new GroupCommit({
+      // IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred
+      // transaction that reads, then writes, fails at once with SQLITE_BUSY if another process
+      // wrote in between.
+      run: (statement) => void statements.prepare(statement).run(),
+      get inTransaction() {
+        return handle.inTransaction
+      },
+    })
   }
 
   /**
    * Runs `work` in a transaction of its own. The store drives BEGIN/COMMIT itself (rather than
-   * through Kysely's transaction API, which costs a fifth of a probe push) and queues callers so
-   * transactions never interleave on the connection.
+   * through Kysely's transaction API, which costs a fifth of a probe push), never interleaves
+   * transactions on the connection, and lets transactions that queue up under load share one
+   * COMMIT (see `GroupCommit`); a transaction settles only once its writes are committed.
    */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.#queue.run(async (): Promise<T> => {
-      // IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred
-      // transaction that reads, then writes, fails at once with SQLITE_BUSY if another process
-      // wrote in between.
-      this.#statements.prepare('BEGIN IMMEDIATE').run()
-      try {
-        const result = await work(new SqliteTx(this.#db, this.#statements))
-        this.#statements.prepare('COMMIT').run()
-        return result
-      } catch (error) {
-        // SQLite rolls back by itself on some errors (SQLITE_FULL, SQLITE_IOERR…); a second
-        // rollback would fail and hide the original error.
-        if (this.#handle.inTransaction) this.#statements.prepare('ROLLBACK').run()
-        throw error
-      }
-    })
+    return this.#transactions.run(() => work(new SqliteTx(this.#db, this.#statements)))
   }
 
   async close(): Promise<void> {
     // Wait for a transaction still running before closing the connection under its feet.
-    await this.#queue.idle()
+    await this.#transactions.idle()
     await this.#db.destroy()
   }
 }

@@ -1,0 +1,121 @@
+/** The statements a {@link GroupCommit} runs on the connection. */
+export type TransactionStatement = 'BEGIN IMMEDIATE' | 'COMMIT' | 'ROLLBACK' | 'SAVEPOINT batched' | 'RELEASE batched' | 'ROLLBACK TO batched'
+
+/** How a {@link GroupCommit} reaches the connection. */
+export interface GroupCommitConnection {
+  run(statement: TransactionStatement): void
+  /** Whether a transaction is open (SQLite rolls back by itself on some errors). */
+  readonly inTransaction: boolean
+}
+
+/**
+ * Runs transactions one at a time on one connection, and lets those that queue up while one runs
+ * share its COMMIT: the first runs as the transaction itself, each later one inside a SAVEPOINT,
+ * so every transaction still commits or rolls back on its own. A caller hears back only once the
+ * COMMIT that holds its writes has succeeded, so an acknowledged transaction is durable.
+ *
+ * With one caller at a time this is plain BEGIN … COMMIT; with many (the daemon under load) the
+ * cost of a commit is shared, which is most of a small transaction's cost.
+ */
+export class GroupCommit {
+  readonly #connection: GroupCommitConnection
+  readonly #maxBatch: number
+  readonly #pending: Job[] = []
+  #draining: Promise<void> | undefined
+
+  constructor(connection: GroupCommitConnection, maxBatch = 64) {
+    this.#connection = connection
+    this.#maxBatch = Math.max(1, maxBatch)
+  }
+
+  /** Queues `work`; settles with its outcome once its writes are committed (or rolled back). */
+  run<T>(work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ work, resolve: resolve as (value: unknown) => void, reject })
+      this.#draining ??= this.#drain()
+    })
+  }
+
+  /** Resolves once every transaction queued so far has settled. */
+  async idle(): Promise<void> {
+    while (this.#draining !== undefined) await this.#draining
+  }
+
+  // --- internal ---
+
+  async #drain(): Promise<void> {
+    try {
+      for (let first = this.#pending.shift(); first !== undefined; first = this.#pending.shift()) {
+        await this.#batch(first)
+      }
+    } finally {
+      // In the same turn as the last look at the queue, so a job queued from now on starts a drain.
+      this.#draining = undefined
+    }
+  }
+
+  /** One transaction: `first` as the transaction itself, then whatever queued meanwhile, each in a savepoint. */
+  async #batch(first: Job): Promise<void> {
+    const connection = this.#connection
+    try {
+      connection.run('BEGIN IMMEDIATE')
+    } catch (error) {
+      first.reject(error)
+      return
+    }
+    let firstValue: unknown
+    try {
+      firstValue = await first.work()
+    } catch (error) {
+      if (connection.inTransaction) connection.run('ROLLBACK')
+      first.reject(error)
+      return
+    }
+    const done: { readonly job: Job; readonly value: unknown }[] = [{ job: first, value: firstValue }]
+    try {
+      while (done.length < this.#maxBatch) {
+        const job = this.#pending.shift()
+        if (job === undefined) break
+        connection.run('SAVEPOINT batched')
+        try {
+          done.push({ job, value: await job.work() })
+          connection.run('RELEASE batched')
+        } catch (error) {
+          // SQLite may have rolled the whole transaction back (SQLITE_FULL, SQLITE_IOERR…): then
+          // the batch's earlier writes are gone too, and their callers must hear it.
+          if (!connection.inTransaction) throw new BatchLost(error, job)
+          connection.run('ROLLBACK TO batched')
+          connection.run('RELEASE batched')
+          job.reject(error)
+        }
+      }
+      connection.run('COMMIT')
+    } catch (error) {
+      if (connection.inTransaction) connection.run('ROLLBACK')
+      const cause = error instanceof BatchLost ? error.cause : error
+      if (error instanceof BatchLost) error.job.reject(cause)
+      for (const { job } of done) job.reject(cause)
+      return
+    }
+    for (const { job, value } of done) job.resolve(value)
+  }
+}
+
+// --- internal ---
+
+interface Job {
+  readonly work: () => Promise<unknown>
+  readonly resolve: (value: unknown) => void
+  readonly reject: (error: unknown) => void
+}
+
+/** A transaction failed and took the whole batch down with it. */
+class BatchLost extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly job: Job,
+  ) {
+    super('the batch was rolled back', { cause })
+    this.name = 'BatchLost'
+  }
+}
