@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, each printed as a ratio against a baseline measured in the same run.
 import { runCliBench } from './cli-bench.js'
 import { runCoreBench } from './core-bench.js'
+import { runDaemonBench } from './daemon-bench.js'
 import { runExecBench } from './exec-bench.js'
 import type { BenchResult } from './lib.js'
 import { runPollBench } from './poll-bench.js'
@@ -12,6 +13,7 @@ const suites: Suite[] = [
   ['core + store-sqlite (issue 2)', runCoreBench],
   ['notify-webhook (issue 3)', runWebhookBench],
   ['timon CLI start-up (issue 4)', runCliBench],
+  ['daemon throughput and memory (issue 4)', runDaemonBench],
   ['timon exec (issue 5)', runExecBench],
   ['poll-http (issue 6)', runPollBench],
 ]

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
 import { Dispatcher, Monitor, SystemClock, type Clock } from '@timon/core'
 import { WebhookNotifier } from '@timon/notify-webhook'
 import { HttpPoller, type PollerUpdate } from '@timon/poll-http'
@@ -89,7 +90,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const databasePath = join(config.dataDir, 'timon.db')
   let store: SqliteStore
   try {
-    store = new SqliteStore({ database: databasePath })
+    store = new SqliteStore({ database: databasePath, shareCommits: true })
   } catch (error) {
     throw new DaemonStartError(`cannot open the database ${databasePath}: ${messageOf(error)}`, { cause: error })
   }
@@ -186,6 +187,7 @@ export async function runDaemonProcess(options: RunDaemonProcessOptions = {}): P
     return 1
   }
 
+  limitHeapGrowth()
   const config = loadConfig({ configPath: options.configPath, env: options.env ?? process.env })
   if (config.isErr()) return fail(config.error)
   let log: Logger
@@ -278,6 +280,17 @@ async function claimSocketPath(socketPath: string, log: Logger): Promise<void> {
     case 'no_access':
       throw new DaemonStartError(`cannot check ${socketPath}: permission denied (is another user's daemon running there?)`)
   }
+}
+
+/**
+ * Keeps the daemon's memory small under bursts: V8 otherwise grows its young generation to 32 MB
+ * and its old space by half again at each step, and gives the memory back only after ~20 s of
+ * rest (measured: 150 MB after 100,000 pushes, 120 MB with these settings, throughput unchanged).
+ * Set before the daemon allocates much; the live heap itself stays around 15 MB.
+ */
+function limitHeapGrowth(): void {
+  setFlagsFromString('--max-semi-space-size=4')
+  setFlagsFromString('--heap-growing-percent=30')
 }
 
 /** A group name or numeric gid → gid, from `/etc/group`. */

@@ -140,4 +140,16 @@ describe('GroupCommit', () => {
     await group.idle()
     expect(await group.run(async () => 2)).toBe(2)
   })
+
+  it('with a gather step, lets work arriving in the same turn join a transaction that finished alone', async () => {
+    const connection = fakeConnection()
+    const group = new GroupCommit(connection, { gather: () => new Promise((resolve) => setImmediate(resolve)) })
+    const first = group.run(async () => 1)
+    // Queued after the first work finished but before the gather round ended: joins its commit.
+    await Promise.resolve()
+    await Promise.resolve()
+    const second = group.run(async () => 2)
+    expect(await Promise.all([first, second])).toEqual([1, 2])
+    expect(connection.log).toEqual(['BEGIN IMMEDIATE', 'SAVEPOINT batched', 'RELEASE batched', 'COMMIT'])
+  })
 })

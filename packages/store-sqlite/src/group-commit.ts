@@ -23,9 +23,18 @@ export class GroupCommit {
   readonly #pending: Job[] = []
   #draining: Promise<void> | undefined
 
-  constructor(connection: GroupCommitConnection, maxBatch = 64) {
+  readonly #gather: (() => Promise<void>) | undefined
+
+  /**
+   * @param options.gather awaited once before committing a transaction that has no company yet,
+   *   so that work already arriving (requests read in the same event-loop turn) can join its
+   *   commit; e.g. a `setImmediate` round. Without it, only transactions queued while one runs
+   *   share its commit.
+   */
+  constructor(connection: GroupCommitConnection, options: { readonly maxBatch?: number; readonly gather?: () => Promise<void> } = {}) {
     this.#connection = connection
-    this.#maxBatch = Math.max(1, maxBatch)
+    this.#maxBatch = Math.max(1, options.maxBatch ?? 64)
+    this.#gather = options.gather
   }
 
   /** Queues `work`; settles with its outcome once its writes are committed (or rolled back). */
@@ -73,6 +82,7 @@ export class GroupCommit {
     }
     const done: { readonly job: Job; readonly value: unknown }[] = [{ job: first, value: firstValue }]
     try {
+      if (this.#pending.length === 0 && this.#gather !== undefined) await this.#gather()
       while (done.length < this.#maxBatch) {
         const job = this.#pending.shift()
         if (job === undefined) break

@@ -31,6 +31,9 @@ describeStoreConformance('sqlite (file)', () => openFile(), {
 
 describeStoreConformance('sqlite (:memory:)', () => new SqliteStore({ database: ':memory:' }))
 
+// The daemon's setting: transactions share commits.
+describeStoreConformance('sqlite (shared commits)', () => new SqliteStore({ database: freshPath(), shareCommits: true }))
+
 describe('SqliteStore', () => {
   let path: string
   const open: Store[] = []

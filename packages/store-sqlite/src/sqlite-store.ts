@@ -74,6 +74,14 @@ export interface SqliteStoreOptions {
    * Defaults to 5000.
    */
   readonly busyTimeout?: number
+  /**
+   * Let concurrent callers share commits: a transaction that finishes alone waits one
+   * event-loop turn (`setImmediate`) before committing, so that requests already read join it.
+   * Worth it in a server with many concurrent writers (the daemon turns it on); a single caller
+   * only pays the wait. Default `false`: transactions that queue up while one runs still share
+   * its commit.
+   */
+  readonly shareCommits?: boolean
 }
 
 /**
@@ -105,15 +113,18 @@ export class SqliteStore implements Store {
     this.#statements = new Statements(handle)
     this.#db = new Kysely<Tables>({ dialect: new StoreDialect(handle, this.#statements) })
     const statements = this.#statements
-    this.#transactions = new GroupCommit({
+    this.#transactions = new GroupCommit(
+      {
       // IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred
       // transaction that reads, then writes, fails at once with SQLITE_BUSY if another process
       // wrote in between.
-      run: (statement) => void statements.prepare(statement).run(),
-      get inTransaction() {
-        return handle.inTransaction
+        run: (statement) => void statements.prepare(statement).run(),
+        get inTransaction() {
+          return handle.inTransaction
+        },
       },
-    })
+      options.shareCommits === true ? { gather: () => new Promise((resolve) => setImmediate(resolve)) } : {},
+    )
   }
 
   /**
