@@ -3,13 +3,12 @@
 // idle and after 100,000 pushes.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { connect } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Monitor } from '@timon/core'
 import { TimonClient } from '@timon/socket-daemon/client'
 import { SqliteStore } from '@timon/store-sqlite'
-import { result, tempDir, timeMs, type BenchResult } from './lib.js'
+import { result, tempDir, timeMs, waitForSocket, type BenchResult } from './lib.js'
 
 const BIN = fileURLToPath(new URL('../packages/cli/bin/timon.js', import.meta.url))
 /** Probes pushed to, round robin (they exist before timing, as in steady state). */
@@ -233,22 +232,6 @@ function rssMb(child: ChildProcess): number {
   return Number(kb) / 1024
 }
 
-async function waitForSocket(socket: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 15_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the daemon exited with status ${child.exitCode} before listening on ${socket}`)
-    const up = await new Promise<boolean>((resolve) => {
-      const probe = connect(socket, () => {
-        probe.end()
-        resolve(true)
-      })
-      probe.once('error', () => resolve(false))
-    })
-    if (up) return
-    if (Date.now() > deadline) throw new Error(`no daemon on ${socket} after 15 s`)
-    await sleep(20)
-  }
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))

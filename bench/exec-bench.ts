@@ -2,14 +2,12 @@
 // process, against a real daemon, compared with `node -e` spawning `true` measured in the same run;
 // and the same with 10 MB of output (to /dev/null and the run's log) against node spawning the
 // command with its output to /dev/null.
-import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { existsSync, statSync, writeFileSync } from 'node:fs'
-import { connect } from 'node:net'
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { median, result, tempDir, type BenchResult } from './lib.js'
+import { CLI_DIR as CLI, median, refreshCliBundle, result, roundMs, tempDir, timeProcess, waitForSocket, type BenchResult } from './lib.js'
 
-const CLI = fileURLToPath(new URL('../packages/cli/', import.meta.url))
 const BIN = join(CLI, 'bin', 'timon.js')
 /** Processes of each kind, interleaved so that machine noise hits both alike. */
 const RUNS = 30
@@ -25,7 +23,7 @@ const PRINT_10MB = "process.stdout.write(('x'.repeat(99) + '\\n').repeat(100000)
  * `timon exec` of a command printing 10 MB against node spawning it.
  */
 export async function runExecBench(): Promise<BenchResult[]> {
-  refreshBundle()
+  refreshCliBundle()
   const { dir, path, cleanup } = tempDir('timon-exec-bench-')
   const socket = path('timon.sock')
   writeFileSync(path('timon.toml'), `[daemon]\ndata_dir = "${path('data')}"\nsocket = "${socket}"\nlog_level = "silent"\n\n[exec]\nmax_log_size = "32MiB"\n`)
@@ -58,14 +56,14 @@ export async function runExecBench(): Promise<BenchResult[]> {
       bareOutputs.push(bareOutput())
     }
 
-    const value = round(median(execs))
-    const baseline = round(median(bares))
-    const output = round(median(outputs))
-    const outputBaseline = round(median(bareOutputs))
+    const value = roundMs(median(execs))
+    const baseline = roundMs(median(bares))
+    const output = roundMs(median(outputs))
+    const outputBaseline = roundMs(median(bareOutputs))
     const baselineName = "node -e \"spawnSync('true')\""
     return [
       result({ name: 'timon exec bench -- true (whole process, median)', value, unit: 'ms', baseline, baselineName, ratio: value / baseline, target: 2, better: 'lower' }),
-      result({ name: 'timon exec overhead over spawning true', value: round(value - baseline), unit: 'ms', baseline, baselineName, ratio: value / baseline }),
+      result({ name: 'timon exec overhead over spawning true', value: roundMs(value - baseline), unit: 'ms', baseline, baselineName, ratio: value / baseline }),
       result({
         name: 'timon exec of a command printing 10 MB (median)',
         value: output,
@@ -85,40 +83,9 @@ export async function runExecBench(): Promise<BenchResult[]> {
 // --- internal ---
 
 /** Wall time of one process, its output to /dev/null. */
-function timeProcess(file: string, args: readonly string[], env: NodeJS.ProcessEnv): number {
-  const start = process.hrtime.bigint()
-  const child = spawnSync(file, args, { env, stdio: 'ignore' })
-  const ms = Number(process.hrtime.bigint() - start) / 1e6
-  if (child.status !== 0) throw new Error(`${file} ${args.join(' ')} exited with status ${String(child.status)}`)
-  return ms
-}
 
-function refreshBundle(): void {
-  const mtime = (file: string) => (existsSync(file) ? statSync(file).mtimeMs : -1)
-  const bundle = mtime(join(CLI, 'dist', 'timon.cjs'))
-  const builds = ['cli', 'core', 'socket-daemon'].map((name) => mtime(join(CLI, '..', name, 'dist', '.tsbuildinfo')))
-  if (bundle < 0 || builds.some((build) => build > bundle)) execFileSync(process.execPath, [join(CLI, 'scripts', 'bundle.mjs')], { stdio: 'inherit' })
-}
 
-async function waitForSocket(socket: string): Promise<void> {
-  const deadline = Date.now() + 15_000
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const probe = connect(socket, () => {
-        probe.end()
-        resolve(true)
-      })
-      probe.once('error', () => resolve(false))
-    })
-    if (up) return
-    if (Date.now() > deadline) throw new Error(`no daemon on ${socket} after 15 s`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10
-}
 
 // `node --import tsx bench/exec-bench.ts` runs it alone.
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

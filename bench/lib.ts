@@ -1,8 +1,11 @@
 // Small helpers shared by the benchmarks: timing, temp dirs, and printing a ratio against a
 // baseline measured in the same run.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 /** A fresh temporary directory, removed by `cleanup()`. */
 export function tempDir(prefix = 'timon-bench-'): { dir: string; path: (name: string) => string; cleanup: () => void } {
@@ -48,4 +51,51 @@ export function result(r: Omit<BenchResult, 'pass'>): BenchResult {
   const pass =
     limit !== undefined ? value <= limit : target === undefined ? undefined : better === 'higher' ? ratio >= target : ratio <= target
   return pass === undefined ? r : { ...r, pass }
+}
+
+/** Milliseconds a whole process takes (`file args…`, output ignored); throws when it fails. */
+export function timeProcess(file: string, args: readonly string[], env: NodeJS.ProcessEnv): number {
+  const start = process.hrtime.bigint()
+  const child = spawnSync(file, args, { env, stdio: 'ignore' })
+  const ms = Number(process.hrtime.bigint() - start) / 1e6
+  if (child.status !== 0) throw new Error(`${file} ${args.join(' ')} exited with status ${String(child.status)}`)
+  return ms
+}
+
+/** The `timon` CLI package. */
+export const CLI_DIR = fileURLToPath(new URL('../packages/cli/', import.meta.url))
+
+/** Rebuilds the CLI's bundle when it is older than the build of the packages it holds. */
+export function refreshCliBundle(): void {
+  const mtime = (file: string) => (existsSync(file) ? statSync(file).mtimeMs : -1)
+  const bundle = mtime(join(CLI_DIR, 'dist', 'timon.cjs'))
+  const builds = ['cli', 'core', 'socket-daemon'].map((name) => mtime(join(CLI_DIR, '..', name, 'dist', '.tsbuildinfo')))
+  if (bundle < 0 || builds.some((build) => build > bundle)) {
+    execFileSync(process.execPath, [join(CLI_DIR, 'scripts', 'bundle.mjs')], { stdio: 'inherit' })
+  }
+}
+
+/** Waits (at most 15 s) until something accepts connections on `socket`; fails early if `child` exits. */
+export async function waitForSocket(socket: string, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    if (child !== undefined && child.exitCode !== null) {
+      throw new Error(`the daemon exited with status ${child.exitCode} before listening on ${socket}`)
+    }
+    const up = await new Promise<boolean>((resolve) => {
+      const probe = connect(socket, () => {
+        probe.end()
+        resolve(true)
+      })
+      probe.once('error', () => resolve(false))
+    })
+    if (up) return
+    if (Date.now() > deadline) throw new Error(`no daemon on ${socket} after 15 s`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** Milliseconds rounded to a tenth. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 10) / 10
 }

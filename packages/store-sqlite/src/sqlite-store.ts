@@ -95,7 +95,6 @@ export interface SqliteStoreOptions {
  */
 export class SqliteStore implements Store {
   readonly #db: Kysely<Tables>
-  readonly #handle: BetterSqlite3.Database
   readonly #statements: Statements
   /** Transactions run one after another on the one connection, sharing commits under load. */
   readonly #transactions: GroupCommit
@@ -109,7 +108,6 @@ export class SqliteStore implements Store {
       if (typeof options.database === 'string') handle.close()
       throw error
     }
-    this.#handle = handle
     this.#statements = new Statements(handle)
     this.#db = new Kysely<Tables>({ dialect: new StoreDialect(handle, this.#statements) })
     const statements = this.#statements
