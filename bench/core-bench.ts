@@ -191,8 +191,8 @@ async function rssWithManyProbes(): Promise<BenchResult> {
     const file = tmp.path('rss.db')
     await freshDatabase(file)
     seedProbes(file, 100_000, 1)
-    const child = new URL('./rss-child.ts', import.meta.url).pathname
-    const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', child, file], { encoding: 'utf8' })) as {
+    const child = new URL('./rss-child.mjs', import.meta.url).pathname
+    const out = JSON.parse(execFileSync(process.execPath, [child, file], { encoding: 'utf8' })) as {
       rssMb: number
       baselineMb: number
       contracts: number
