@@ -13,6 +13,7 @@ import {
   type RetryPolicy,
 } from '@timon/core'
 import { createKeepAliveAgent } from '@timon/http-common'
+import pRetry from 'p-retry'
 import { matchesAny } from './match-event.js'
 import { buildPayload } from './payload.js'
 import { PRESETS } from './presets.js'
@@ -211,15 +212,30 @@ type PostResult =
  * (p-retry is deliberately not used: this single immediate retry needs no library, and real
  * retries are the Dispatcher's, durable in the outbox.)
  */
+/**
+ * One delivery attempt. A keep-alive socket the server closed just as it was reused fails before
+ * any answer; that request is sent once more, at once, on a new connection and within the same
+ * timeout (as HTTP clients do). Retries between attempts are the Dispatcher's, not this one's.
+ */
 async function post(target: Target, url: string, headers: Record<string, string>, body: string): Promise<PostResult> {
   const deadline = performance.now() + target.timeoutMs
-  const first = await postOnce(target, url, headers, body, target.timeoutMs)
-  if (first.kind === 'reused-socket-reset') {
-    const left = Math.max(1, Math.round(deadline - performance.now()))
-    const second = await postOnce(target, url, headers, body, left)
-    return second.kind === 'reused-socket-reset' ? { kind: 'error', message: second.message } : second
+  try {
+    return await pRetry(
+      async () => {
+        const result = await postOnce(target, url, headers, body, Math.max(1, Math.round(deadline - performance.now())))
+        if (result.kind === 'reused-socket-reset') throw new ReusedSocketReset(result.message)
+        return result
+      },
+      { retries: 1, minTimeout: 0, maxTimeout: 0, randomize: false },
+    )
+  } catch (error) {
+    return { kind: 'error', message: error instanceof Error ? error.message : String(error) }
   }
-  return first
+}
+
+/** A reused keep-alive socket was reset before any answer: worth one immediate retry. */
+class ReusedSocketReset extends Error {
+  override readonly name = 'ReusedSocketReset'
 }
 
 function postOnce(
