@@ -78,19 +78,7 @@ function lazyOutput(stream: () => NodeJS.WriteStream): Output {
     async writeBytes(bytes) {
       const out = target()
       if (closed) return false
-      if (!out.write(bytes)) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            out.off('drain', done)
-            out.off('close', done)
-            out.off('error', done)
-            resolve()
-          }
-          out.once('drain', done)
-          out.once('close', done)
-          out.once('error', done)
-        })
-      }
+      if (!out.write(bytes)) await drained(out)
       return !closed
     },
     get isTTY() {
@@ -101,4 +89,19 @@ function lazyOutput(stream: () => NodeJS.WriteStream): Output {
 
 async function question(prompt: string): Promise<string | undefined> {
   return (await import('./prompt.js')).question(prompt)
+}
+
+/** Resolves when `stream` can take more (drain), or will not take any more (close, error). */
+export function drained(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done)
+      stream.off('close', done)
+      stream.off('error', done)
+      resolve()
+    }
+    stream.once('drain', done)
+    stream.once('close', done)
+    stream.once('error', done)
+  })
 }

@@ -9,6 +9,7 @@ import { goQuote } from '@timon/core/lite'
 import type { ClientError, OutputSummary, OutputWriter } from '@timon/socket-daemon/client'
 import type { Result } from 'neverthrow'
 import type { Context } from '../command.js'
+import { drained } from '../io.js'
 import { commandComment, exitHealth, exitLabel, exitStatus, formatCommandLine, stepDetail, type CommandExit } from './exec-outcome.js'
 import { OutputTail, type TailStream } from './output-tail.js'
 import { acquireRunLock, lockDirectory, type LockOutcome, type RunLock } from './run-lock.js'
@@ -248,19 +249,6 @@ function cannotRun(file: string, error: unknown): ChildEnd {
   return { exit: { code: code === 'ENOENT' ? 127 : 126, signal: null }, failure }
 }
 
-function drained(stream: NodeJS.WriteStream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done)
-      stream.off('close', done)
-      stream.off('error', done)
-      resolve()
-    }
-    stream.once('drain', done)
-    stream.once('close', done)
-    stream.once('error', done)
-  })
-}
 
 /** Writes the first warning only: `timon exec` says at most once that monitoring is impaired. */
 function warnOnce(ctx: Context): Warn {
