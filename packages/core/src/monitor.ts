@@ -347,7 +347,7 @@ export class Monitor {
   /** Active incidents and one page of probes and jobs with their last report. */
   async status(options: StatusOptions = {}): Promise<Result<StatusView, CoreError>> {
     const limit = options.limit ?? 1000
-    if (!Number.isInteger(limit) || limit < 1) return err(validation('limit must be a positive integer'))
+    if (!isPositiveInteger(limit)) return err(validation('limit must be a positive integer'))
     return ok(
       await this.#store.transaction(async (tx) => {
         const activeIncidents = await tx.listActiveIncidents()
@@ -390,7 +390,7 @@ export class Monitor {
   /** `show <code>`: the probe/job, its rules and its most recent samples/runs. */
   async showContract(code: string, options: ShowOptions = {}): Promise<Result<ContractView, CoreError>> {
     const limit = options.all === true ? undefined : (options.limit ?? 20)
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) return err(validation('limit must be a positive integer'))
+    if (limit !== undefined && !isPositiveInteger(limit)) return err(validation('limit must be a positive integer'))
     return this.#store.transaction(async (tx) => {
       const contract = await tx.findContract(code)
       if (contract === undefined) return err(notFound('contract'))
@@ -489,6 +489,7 @@ export class Monitor {
   /** Outbox deliveries, newest first, e.g. the failed ones with their reasons. */
   async deliveries(query: { readonly status?: DeliveryStatus; readonly limit?: number } = {}): Promise<Result<DeliveryList, CoreError>> {
     const limit = query.limit ?? 100
+    if (!isPositiveInteger(limit)) return err(validation('limit must be a positive integer'))
     return ok(await this.#store.transaction((tx) => tx.listDeliveries(query.status === undefined ? { limit } : { status: query.status, limit })))
   }
 
@@ -653,6 +654,10 @@ async function applyRunEndRules(
 async function lastDegradedBy(tx: StoreTx, incident: Incident): Promise<number | null | undefined> {
   const events = await tx.listIncidentEvents(incident.id)
   return events.findLast((e) => e.type === 'opened' || e.type === 'relapsed')?.reportId
+}
+
+function isPositiveInteger(value: number): boolean {
+  return Number.isInteger(value) && value >= 1
 }
 
 function linkedConflict(target: string, incidentIds: readonly number[]): CoreError {

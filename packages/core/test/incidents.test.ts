@@ -115,6 +115,11 @@ describe('the outbox', () => {
     expect((await monitor.deliveries())._unsafeUnwrap()).toHaveLength(2)
   })
 
+  it('refuses a delivery listing limit that is not a positive integer', async () => {
+    const { monitor } = setup({ notifications: router })
+    expect((await monitor.deliveries({ limit: 0 }))._unsafeUnwrapErr()).toMatchObject({ code: 'validation', message: 'limit must be a positive integer' })
+  })
+
   it('records timon.started and timon.ping for their subscribers only', async () => {
     const { monitor } = setup({ notifications: router })
     expect((await monitor.emit('timon.started'))._unsafeUnwrap().deliveries).toBe(1)

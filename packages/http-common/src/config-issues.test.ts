@@ -39,4 +39,12 @@ describe('formatIssue', () => {
       'check[2].headers.X A: is not a valid header name',
     ])
   })
+
+  it('names top-level keys without a leading dot, and the whole file as config', () => {
+    expect(formatIssue('', { code: 'custom', path: ['daemon', 'log_level'], message: 'unknown level "x"', input: undefined })).toEqual([
+      'daemon.log_level: unknown level "x"',
+    ])
+    expect(formatIssue('', { code: 'unrecognized_keys', path: [], keys: ['bogus'], message: '', input: {} })).toEqual(['bogus: unknown key'])
+    expect(formatIssue('', { code: 'custom', path: [], message: 'must be a table', input: undefined })).toEqual(['config: must be a table'])
+  })
 })

@@ -5,8 +5,10 @@
  */
 
 // The client
-export { CLIENT_ERROR_CODES, TimonClient } from './client.js'
-export type { ClientError, ClientErrorCode, DeliveryQuery, HealthView, RawResponse, TimonClientOptions } from './client.js'
+export { TimonClient } from './client.js'
+export type { DeliveryQuery, HealthView, RawResponse, TimonClientOptions } from './client.js'
+export { CLIENT_ERROR_CODES } from './client-error.js'
+export type { ClientError, ClientErrorCode } from './client-error.js'
 export type { LogChunk, OutputStreamOptions, OutputSummary, OutputWriter, ReadLogOptions } from './run-log-stream.js'
 export type { LogStream, OutputStream } from './frames.js'
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { hostname as osHostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseDuration } from '@timon/core'
+import { formatIssues } from '@timon/http-common'
 import { parseWebhooks, type WebhookConfig } from '@timon/notify-webhook'
 import { parseChecks, type HttpCheck } from '@timon/poll-http'
 import { err, ok, type Result } from 'neverthrow'
@@ -78,7 +79,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
   const env = options.env ?? process.env
   const baseDir = options.baseDir ?? process.cwd()
   const parsed = configSchema.safeParse(input)
-  const issues = parsed.success ? [] : parsed.error.issues.flatMap(formatIssue)
+  const issues = parsed.success ? [] : formatIssues('', parsed.error.issues)
   const files = { baseDir, ...(options.readFile === undefined ? {} : { readFile: options.readFile }) }
   const webhooks = parseWebhooks(isTable(input) ? input.webhook : undefined, files)
   if (webhooks.isErr()) issues.push(...webhooks.error)
@@ -236,12 +237,6 @@ const configSchema = z.strictObject(
 )
 
 const OCTAL_MODE = /^(?:0o|0)?[0-7]{1,3}$/
-
-function formatIssue(issue: z.core.$ZodIssue): string[] {
-  const at = issue.path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('').replace(/^\./, '')
-  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${at === '' ? '' : `${at}.`}${key}: unknown key`)
-  return [`${at === '' ? 'config' : at}: ${issue.message}`]
-}
 
 function isTable(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)

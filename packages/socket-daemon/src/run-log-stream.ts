@@ -5,7 +5,7 @@
  */
 import { request, type ClientRequest, type IncomingMessage } from 'node:http'
 import { err, ok, type Result } from 'neverthrow'
-import type { ClientError, ClientErrorCode } from './client.js'
+import { errorOfAnswer, type ClientError } from './client-error.js'
 import { FrameDecoder, frameHeader, type LogStream, type OutputStream } from './frames.js'
 import { fromWire } from './wire.js'
 
@@ -285,24 +285,3 @@ function protocolError(socketPath: string, status: number): ClientError {
   return { code: 'protocol', status, message: `unexpected answer from ${socketPath} (HTTP ${status})` }
 }
 
-/** The daemon's `{"error": {"code", "message", ...}}` as a {@link ClientError}. */
-function errorOfAnswer(status: number, json: unknown): ClientError {
-  const error = isRecord(json) && isRecord(json.error) ? json.error : undefined
-  const message = typeof error?.message === 'string' ? error.message : `the daemon answered HTTP ${status}`
-  const code = typeof error?.code === 'string' && KNOWN_CODES.has(error.code) ? (error.code as ClientErrorCode) : status >= 500 ? 'internal' : 'protocol'
-  return { code, message, status, ...(typeof error?.subject === 'string' ? { subject: error.subject } : {}) }
-}
-
-const KNOWN_CODES: ReadonlySet<string> = new Set([
-  'validation',
-  'not_found',
-  'conflict',
-  'payload_too_large',
-  'unsupported_media_type',
-  'method_not_allowed',
-  'internal',
-])
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
