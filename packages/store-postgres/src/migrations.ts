@@ -1,0 +1,219 @@
+import { sql, type Kysely } from 'kysely'
+
+/**
+ * One schema change. Versions count up from 1 without gaps; a released migration is never edited,
+ * a change is a new migration.
+ */
+export interface Migration {
+  /** Recorded in `schema_migrations.version`. */
+  readonly version: number
+  /** A few words on what it does, recorded with it. */
+  readonly name: string
+  /** SQL run as one script inside the migration's transaction. */
+  readonly sql: string
+}
+
+/**
+ * The schema, as an ordered record of migrations. Instants are `timestamptz` (one clock for every
+ * daemon: the server can compare them with `now()`, and psql shows them readably), durations
+ * `bigint` milliseconds, ids `bigint` identities. Codes sort bytewise (`COLLATE "C"`) whatever
+ * the database's locale, as in the other stores. Foreign keys cascade so that nothing is left
+ * orphaned; partial indexes keep the deadline and outbox queries proportional to what is due.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE contracts (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        code text COLLATE "C" NOT NULL UNIQUE,
+        kind text NOT NULL CHECK (kind IN ('probe', 'job')),
+        stale_after bigint,
+        stale_incident_after bigint,
+        overtime_incident_after bigint,
+        overlap_incident boolean NOT NULL,
+        is_stale boolean NOT NULL DEFAULT false,
+        stale_at timestamptz,
+        stale_incident_at timestamptz,
+        last_report_id bigint,
+        created_at timestamptz NOT NULL
+      );
+      -- status order: probes then jobs, each by code
+      CREATE INDEX contracts_kind_code ON contracts (kind, code);
+      CREATE INDEX contracts_stale_at ON contracts (stale_at) WHERE stale_at IS NOT NULL;
+      CREATE INDEX contracts_stale_incident_at ON contracts (stale_incident_at) WHERE stale_incident_at IS NOT NULL;
+      CREATE INDEX contracts_last_report_id ON contracts (last_report_id);
+
+      CREATE TABLE reports (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        contract_id bigint NOT NULL REFERENCES contracts (id) ON DELETE CASCADE,
+        kind text NOT NULL CHECK (kind IN ('sample', 'run')),
+        uid text NOT NULL,
+        health text NOT NULL CHECK (health IN ('healthy', 'warning', 'critical', 'unknown')),
+        pushed_at timestamptz,
+        comment text,
+        started_at timestamptz,
+        start_comment text,
+        ended_at timestamptz,
+        end_comment text,
+        overtime_at timestamptz,
+        exit_code integer,
+        exit_signal text,
+        log_path text,
+        skipped boolean NOT NULL DEFAULT false,
+        stale_after bigint,
+        stale_incident_after bigint,
+        overtime_incident_after bigint,
+        overlap_incident boolean NOT NULL,
+        CHECK ((kind = 'sample') = (pushed_at IS NOT NULL)),
+        CHECK ((kind = 'run') = (started_at IS NOT NULL)),
+        UNIQUE (contract_id, uid)
+      );
+      -- latest report, newest-first paging, cascades
+      CREATE INDEX reports_contract_id ON reports (contract_id, id);
+      CREATE INDEX reports_unfinished_runs ON reports (contract_id, id) WHERE kind = 'run' AND ended_at IS NULL;
+      CREATE INDEX reports_overtime_at ON reports (overtime_at) WHERE ended_at IS NULL AND overtime_at IS NOT NULL;
+      ALTER TABLE contracts ADD FOREIGN KEY (last_report_id) REFERENCES reports (id) ON DELETE SET NULL;
+
+      CREATE TABLE steps (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        report_id bigint NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+        label text NOT NULL,
+        health text NOT NULL CHECK (health IN ('healthy', 'warning', 'critical')),
+        at timestamptz NOT NULL,
+        detail text
+      );
+      CREATE INDEX steps_report_id ON steps (report_id, id);
+
+      CREATE TABLE incidents (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        state text NOT NULL CHECK (state IN ('open', 'recovered', 'relapsed', 'resolved')),
+        trigger_type text NOT NULL
+          CHECK (trigger_type IN ('manual', 'critical', 'stale', 'job_overtime', 'job_overlap')),
+        title text NOT NULL,
+        description text,
+        contract_id bigint REFERENCES contracts (id) ON DELETE CASCADE,
+        opened_at timestamptz NOT NULL,
+        recovered_at timestamptz,
+        relapsed_at timestamptz,
+        resolved_at timestamptz
+      );
+      CREATE INDEX incidents_contract_id ON incidents (contract_id);
+      -- at most one non-resolved incident per (contract, trigger), even from concurrent daemons (Q-10)
+      CREATE UNIQUE INDEX incidents_one_active ON incidents (contract_id, trigger_type)
+        WHERE state <> 'resolved' AND contract_id IS NOT NULL;
+      CREATE INDEX incidents_active ON incidents (id) WHERE state <> 'resolved';
+
+      CREATE TABLE incident_events (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        incident_id bigint NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+        type text NOT NULL CHECK (type IN ('opened', 'recovered', 'relapsed', 'resolved', 'annotation')),
+        report_id bigint REFERENCES reports (id) ON DELETE SET NULL,
+        note text NOT NULL,
+        is_system boolean NOT NULL,
+        at timestamptz NOT NULL
+      );
+      CREATE INDEX incident_events_incident_id ON incident_events (incident_id, id);
+      CREATE INDEX incident_events_report_id ON incident_events (report_id);
+
+      CREATE TABLE deliveries (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        delivery_id text NOT NULL UNIQUE,
+        target text NOT NULL,
+        event jsonb NOT NULL,
+        ordering_key text,
+        status text NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+        attempts integer NOT NULL,
+        next_attempt_at timestamptz NOT NULL,
+        last_error text,
+        created_at timestamptz NOT NULL,
+        finished_at timestamptz
+      );
+      CREATE INDEX deliveries_pending_due ON deliveries (next_attempt_at, id) WHERE status = 'pending';
+      CREATE INDEX deliveries_pending_order ON deliveries (target, ordering_key, id)
+        WHERE status = 'pending' AND ordering_key IS NOT NULL;
+      -- listing one status newest first, counting by status
+      CREATE INDEX deliveries_status ON deliveries (status, id);
+    `,
+  },
+]
+
+/** The newest schema version this code knows. */
+export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0
+
+/** Thrown on open when the database was migrated by a newer Timon. */
+export class SchemaVersionError extends Error {
+  override readonly name = 'SchemaVersionError'
+  /** The newest version applied to the database. */
+  readonly databaseVersion: number
+  /** The newest version this code knows. */
+  readonly supportedVersion: number
+
+  constructor(databaseVersion: number, supportedVersion: number) {
+    super(
+      `database schema version ${databaseVersion} is newer than this Timon supports (${supportedVersion}); upgrade Timon`,
+    )
+    this.databaseVersion = databaseVersion
+    this.supportedVersion = supportedVersion
+  }
+}
+
+/** What {@link migrate} did: the schema version before and after. */
+export interface MigrateResult {
+  readonly from: number
+  readonly to: number
+}
+
+/**
+ * Brings `schema` up to date: creates it when missing, applies every migration newer than the
+ * newest recorded one and records each in `schema_migrations`, all in one transaction. Idempotent.
+ * Throws {@link SchemaVersionError} when the schema is newer than `migrations`, and rethrows any
+ * SQL error after rolling back.
+ *
+ * Daemons starting together on one database migrate once: the transaction first takes an advisory
+ * lock named after the schema, held until it ends, so the others wait and then find it up to date.
+ *
+ * `db` must have `schema` as its search_path; `migrations` defaults to {@link MIGRATIONS}.
+ */
+export async function migrate(
+  db: Kysely<unknown>,
+  schema: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<MigrateResult> {
+  assertOrdered(migrations)
+  const supported = migrations[migrations.length - 1]?.version ?? 0
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK}, hashtext(${schema}))`.execute(trx)
+    // Not CREATE SCHEMA IF NOT EXISTS: that needs the CREATE privilege even when the schema exists.
+    const { rows: found } = await sql`SELECT 1 FROM pg_namespace WHERE nspname = ${schema}`.execute(trx)
+    if (found.length === 0) await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(trx)
+    await sql`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`.execute(trx)
+    const { rows } = await sql<{ version: number | null }>`SELECT max(version) AS version FROM schema_migrations`.execute(trx)
+    const current = rows[0]?.version ?? 0
+    if (current > supported) throw new SchemaVersionError(current, supported)
+    for (const migration of migrations) {
+      if (migration.version <= current) continue
+      await sql.raw(migration.sql).execute(trx)
+      await sql`INSERT INTO schema_migrations (version, name) VALUES (${migration.version}, ${migration.name})`.execute(trx)
+    }
+    return { from: current, to: Math.max(current, supported) }
+  })
+}
+
+// --- internal ---
+
+/** First key of the migration's advisory lock (the second is the schema's hash): "timon" in ASCII, trimmed to 32 bits. */
+const MIGRATION_LOCK = 0x74696d6f
+
+function assertOrdered(migrations: readonly Migration[]): void {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(`migration ${migration.name}: version ${migration.version}, expected ${index + 1}`)
+    }
+  })
+}

@@ -1,0 +1,118 @@
+import type { Generated } from 'kysely'
+
+// Row types of the PostgreSQL schema (see migrations.ts). They never leave this package:
+// postgres-store.ts maps them to domain types with one toDomain / toRow pair per table.
+//
+// Encodings: instants are `timestamptz` (read back as Dates), durations `bigint` milliseconds,
+// ids `bigint` (both read as numbers: see the pool's type parsers), a delivery's event `jsonb`.
+
+/** Every table the store uses, as Kysely sees it. */
+export interface Tables {
+  schema_migrations: SchemaMigrationsTable
+  contracts: ContractsTable
+  reports: ReportsTable
+  steps: StepsTable
+  incidents: IncidentsTable
+  incident_events: IncidentEventsTable
+  deliveries: DeliveriesTable
+}
+
+/** One applied migration. */
+export interface SchemaMigrationsTable {
+  version: number
+  name: string
+  applied_at: Generated<Date>
+}
+
+/** Probes and jobs, with their rules as columns. */
+export interface ContractsTable {
+  id: Generated<number>
+  code: string
+  kind: string
+  stale_after: number | null
+  stale_incident_after: number | null
+  overtime_incident_after: number | null
+  overlap_incident: boolean
+  is_stale: boolean
+  stale_at: Date | null
+  stale_incident_at: Date | null
+  last_report_id: number | null
+  created_at: Date
+}
+
+/** Samples (`kind = 'sample'`) and runs (`kind = 'run'`); the other kind's columns are NULL. */
+export interface ReportsTable {
+  id: Generated<number>
+  contract_id: number
+  kind: string
+  uid: string
+  health: string
+  pushed_at: Date | null
+  comment: string | null
+  started_at: Date | null
+  start_comment: string | null
+  ended_at: Date | null
+  end_comment: string | null
+  overtime_at: Date | null
+  exit_code: number | null
+  exit_signal: string | null
+  log_path: string | null
+  skipped: boolean
+  stale_after: number | null
+  stale_incident_after: number | null
+  overtime_incident_after: number | null
+  overlap_incident: boolean
+}
+
+/** Steps of runs. */
+export interface StepsTable {
+  id: Generated<number>
+  report_id: number
+  label: string
+  health: string
+  at: Date
+  detail: string | null
+}
+
+/** Incidents; `contract_id` is NULL for manual ones. */
+export interface IncidentsTable {
+  id: Generated<number>
+  state: string
+  trigger_type: string
+  title: string
+  description: string | null
+  contract_id: number | null
+  opened_at: Date
+  recovered_at: Date | null
+  relapsed_at: Date | null
+  resolved_at: Date | null
+}
+
+/** Incident timelines. */
+export interface IncidentEventsTable {
+  id: Generated<number>
+  incident_id: number
+  type: string
+  report_id: number | null
+  note: string
+  is_system: boolean
+  at: Date
+}
+
+/**
+ * The notification outbox; `event` is the NotificationEvent as JSON (Dates as ISO strings),
+ * written as text and read back parsed.
+ */
+export interface DeliveriesTable {
+  id: Generated<number>
+  delivery_id: string
+  target: string
+  event: unknown
+  ordering_key: string | null
+  status: string
+  attempts: number
+  next_attempt_at: Date
+  last_error: string | null
+  created_at: Date
+  finished_at: Date | null
+}
