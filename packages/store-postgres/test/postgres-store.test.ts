@@ -142,6 +142,7 @@ if (TEST_DATABASE_URL === undefined) {
         const checks = await Promise.all(monitors.map((m) => m.check()))
         const opened = checks.flatMap((c) => c._unsafeUnwrap().opened)
         expect(opened).toHaveLength(30)
+        expect(checks.flatMap((c) => c._unsafeUnwrap().markedStale).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `p${String(i).padStart(2, '0')}`))
         expect(new Set(opened.map((i) => i.contractId)).size).toBe(30)
         const timelines = await stores[0]?.transaction(async (t) =>
           Promise.all((await t.listActiveIncidents()).map(async (i) => (await t.listIncidentEvents(i.id)).map((e) => e.type))),
