@@ -8,6 +8,7 @@ import { PostgresStore } from '../src/postgres-store.js'
 import { SKIPPED_WITHOUT_DATABASE, ScratchSchemas, TEST_DATABASE_URL } from './scratch-schemas.js'
 
 if (TEST_DATABASE_URL === undefined) {
+  console.warn(SKIPPED_WITHOUT_DATABASE)
   describe.skip(SKIPPED_WITHOUT_DATABASE, () => {
     it('runs the store conformance suite and the PostgreSQL cases', () => {})
   })
