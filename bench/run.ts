@@ -5,6 +5,7 @@ import { runDaemonBench } from './daemon-bench.js'
 import { runExecBench } from './exec-bench.js'
 import type { BenchResult } from './lib.js'
 import { runPollBench } from './poll-bench.js'
+import { runPostgresBench } from './postgres-bench.js'
 import { runWebhookBench } from './webhook-bench.js'
 
 type Suite = readonly [title: string, run: () => Promise<readonly BenchResult[] | Record<string, number>>]
@@ -16,6 +17,7 @@ const suites: Suite[] = [
   ['daemon throughput and memory (issue 4)', runDaemonBench],
   ['timon exec (issue 5)', runExecBench],
   ['poll-http (issue 6)', runPollBench],
+  ['store-postgres (issue 13)', runPostgresBench],
 ]
 
 // `npm run bench -- webhook poll` runs only the suites whose title contains one of the words.
