@@ -3,6 +3,7 @@ import pg from 'pg'
 import { SerialQueue, type Store, type StoreTx } from '@timon/core'
 import { migrate } from './migrations.js'
 import { PostgresTx } from './postgres-tx.js'
+import { preparedStatementPool } from './prepared-pool.js'
 import type { Tables } from './tables.js'
 
 /** How to open a {@link PostgresStore}. */
@@ -57,7 +58,7 @@ export class PostgresStore implements Store {
     // An idle connection that breaks (the server restarted) is dropped by the pool, which emits
     // 'error'; without a listener that would crash the process. The next transaction reconnects.
     pool.on('error', () => {})
-    const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) })
+    const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: preparedStatementPool(pool) }) })
     try {
       await migrate(db as Kysely<unknown>, schema)
     } catch (error) {
