@@ -123,7 +123,7 @@ export class WebhookNotifier implements Notifier {
   #buildRequest(target: Target, delivery: Delivery): { readonly url: string; readonly body: string } {
     const { body, preset, url } = target.config
     const payload = buildPayload(delivery.event, this.#hostname)
-    if (body === undefined && preset !== undefined) return PRESETS[preset].build(payload, url)
+    if (body === undefined && preset !== undefined) return PRESETS[preset].build(payload, target.config)
     return { url, body: renderBody(payload, body) }
   }
 
