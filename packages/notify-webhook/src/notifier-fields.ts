@@ -3,6 +3,7 @@ import { durationField } from '@timon/http-common'
 import { err, ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 import { matchEvent } from './match-event.js'
+import { compileBody, type BodyTemplate } from './render-body.js'
 
 // The keys every notifier table shares (`[[webhook]]`, `[[email]]`, `[[command]]`), so that `on`,
 // `name` and `retry` read and fail the same way whatever the target.
@@ -43,6 +44,20 @@ export function eventPatternsField() {
       { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an array of event names') },
     )
     .min(1, 'must not be empty')
+}
+
+/**
+ * The zod field of a Mustache template key (`body`, `subject`): compiled here, so that a template
+ * that does not parse is a config issue (`template does not parse: …`), not a failure at send time.
+ * Add `.optional()` where it is optional.
+ */
+export function templateField() {
+  return z.string({ error: 'must be a string' }).transform((source, ctx): BodyTemplate => {
+    const compiled = compileBody(source)
+    if (compiled.isOk()) return compiled.value
+    ctx.addIssue({ code: 'custom', message: `template does not parse: ${compiled.error}` })
+    return z.NEVER
+  })
 }
 
 /** The zod field of a `retry` table with `attempts`, `timeout` and `delay` (see {@link RETRY_DEFAULTS}). */

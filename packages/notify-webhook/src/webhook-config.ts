@@ -2,9 +2,9 @@ import { TRANSPORT_HEADERS, caFileField, headersField, httpUrlProblem, parseTabl
 import type { CaFile, HeaderRules } from '@timon/http-common'
 import { ok, type Result } from 'neverthrow'
 import { z } from 'zod'
-import { createNamer, eventPatternsField, nameField, retryField, type NotifierRetry } from './notifier-fields.js'
+import { createNamer, eventPatternsField, nameField, retryField, templateField, type NotifierRetry } from './notifier-fields.js'
 import { PRESET_NAMES, type PresetName, type TelegramChatId } from './presets.js'
-import { compileBody, type BodyTemplate } from './render-body.js'
+import type { BodyTemplate } from './render-body.js'
 
 /**
  * How a webhook's deliveries are retried (`[webhook.retry]`): the timeout covers the whole request
@@ -52,15 +52,7 @@ const webhookShape = {
     }),
   cert: caFileField().optional(),
   headers: headersField(HEADER_RULES).default({}),
-  body: z
-    .string({ error: 'must be a string' })
-    .transform((source, ctx): BodyTemplate => {
-      const compiled = compileBody(source)
-      if (compiled.isOk()) return compiled.value
-      ctx.addIssue({ code: 'custom', message: `template does not parse: ${compiled.error}` })
-      return z.NEVER
-    })
-    .optional(),
+  body: templateField().optional(),
   preset: z.enum(PRESET_NAMES, { error: `must be one of: ${PRESET_NAMES.join(', ')}` }).optional(),
   chat_id: z
     .union([z.number().int(CHAT_ID), z.string().regex(/^@\w+$/, CHAT_ID)], { error: CHAT_ID })
