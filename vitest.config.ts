@@ -15,6 +15,8 @@ export default defineConfig({
       { find: /^@timon\/store-postgres$/, replacement: src('store-postgres/src/index.ts') },
       { find: /^@timon\/http-common$/, replacement: src('http-common/src/index.ts') },
       { find: /^@timon\/notify-webhook$/, replacement: src('notify-webhook/src/index.ts') },
+      { find: /^@timon\/notify-email$/, replacement: src('notify-email/src/index.ts') },
+      { find: /^@timon\/notify-command$/, replacement: src('notify-command/src/index.ts') },
       { find: /^@timon\/poll-http$/, replacement: src('poll-http/src/index.ts') },
       { find: /^@timon\/socket-daemon\/client$/, replacement: src('socket-daemon/src/client-entry.ts') },
       { find: /^@timon\/socket-daemon$/, replacement: src('socket-daemon/src/index.ts') },

@@ -2,6 +2,7 @@
 import { runCliBench } from './cli-bench.js'
 import { runCoreBench } from './core-bench.js'
 import { runDaemonBench } from './daemon-bench.js'
+import { runEmailBench } from './email-bench.js'
 import { runExecBench } from './exec-bench.js'
 import type { BenchResult } from './lib.js'
 import { runPollBench } from './poll-bench.js'
@@ -18,6 +19,7 @@ const suites: Suite[] = [
   ['timon exec (issue 5)', runExecBench],
   ['poll-http (issue 6)', runPollBench],
   ['store-postgres (issue 13)', runPostgresBench],
+  ['notify-email (issue 14)', runEmailBench],
 ]
 
 // `npm run bench -- webhook poll` runs only the suites whose title contains one of the words.

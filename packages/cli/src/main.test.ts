@@ -22,6 +22,15 @@ describe('timon (dispatch, help and errors)', () => {
     expect(extra.stdout).toBe('')
   })
 
+  it('prints the help of version for version --help and -h, not the version', async () => {
+    for (const flag of ['--help', '-h']) {
+      const { status, stdout } = await runCli(['version', flag])
+      expect(status).toBe(0)
+      expect(stdout).toContain('Usage:\n  timon version')
+      expect(stdout).not.toContain(`Timon ${VERSION}`)
+    }
+  })
+
   it("prints a command's help for --help, -h and help <command>, without checking its arguments", async () => {
     const viaFlag = await runCli(['push', 'probe', '--help'])
     expect(viaFlag.status).toBe(0)
@@ -86,7 +95,7 @@ describe('timon (dispatch, help and errors)', () => {
     expect(crashed).toMatchObject({ status: 1, stdout: '', stderr: 'Error: boom\n', closed: true })
   })
 
-  it('colours only on a terminal, never with NO_COLOR, always with FORCE_COLOR', async () => {
+  it('colours only on a terminal that is not TERM=dumb, never with NO_COLOR, always with FORCE_COLOR', async () => {
     const view = {
       activeIncidents: [],
       contracts: [{ contract: contract({ code: 'p1' }), lastReport: sample({ health: 'critical' }), activeIncidentIds: [] }],
@@ -97,6 +106,8 @@ describe('timon (dispatch, help and errors)', () => {
     expect((await runCli(['status'], { client })).stdout).not.toContain(escape)
     expect((await runCli(['status'], { client, stdoutIsTTY: true })).stdout).toContain(escape)
     expect((await runCli(['status'], { client, stdoutIsTTY: true, env: { NO_COLOR: '1' } })).stdout).not.toContain(escape)
+    expect((await runCli(['status'], { client, stdoutIsTTY: true, env: { TERM: 'dumb' } })).stdout).not.toContain(escape)
+    expect((await runCli(['status'], { client, stdoutIsTTY: true, env: { TERM: 'xterm-256color' } })).stdout).toContain(escape)
     expect((await runCli(['status'], { client, env: { FORCE_COLOR: '1' } })).stdout).toContain(escape)
     expect((await runCli(['status'], { client, env: { FORCE_COLOR: '1', NO_COLOR: '1' } })).stdout).not.toContain(escape)
   })

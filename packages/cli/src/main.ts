@@ -44,7 +44,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<void | numb
 
   if (first === undefined || first === '-h' || first === '--help') return print(io, rootHelp())
   if (first === '--version' || first === 'version') {
-    if (first === 'version') parseArgs(VERSION_SPEC, argv.slice(start + 1))
+    if (first === 'version' && parseArgs(VERSION_SPEC, argv.slice(start + 1)).help) return print(io, formatHelp(VERSION_SPEC))
     return print(io, `Timon ${VERSION}\n`)
   }
   if (first === 'help') {

@@ -2,7 +2,7 @@ import type { EventName } from '@timon/core'
 import type { WebhookPayload } from './payload.js'
 
 /** The services a webhook can target with `preset = "…"`. */
-export const PRESET_NAMES = ['discord', 'slack', 'ntfy', 'gotify'] as const
+export const PRESET_NAMES = ['discord', 'slack', 'ntfy', 'gotify', 'telegram'] as const
 /** One of {@link PRESET_NAMES}. */
 export type PresetName = (typeof PRESET_NAMES)[number]
 
@@ -14,10 +14,22 @@ export interface PresetRequest {
   readonly body: string
 }
 
+/** A Telegram chat: its number (negative for groups) or a public channel's `@username`. */
+export type TelegramChatId = number | string
+
+/** What a preset reads of its webhook's config. */
+export interface PresetTarget {
+  readonly url: string
+  /** The telegram preset's `chat_id` (required by it). */
+  readonly chatId?: TelegramChatId
+  /** The telegram preset's `thread_id`: a forum topic. */
+  readonly threadId?: number
+}
+
 /** Builds the request a service expects. A webhook's own `body` replaces the whole preset. */
 export interface Preset {
-  /** The request for `payload`, given the webhook's configured `url`. */
-  build(payload: WebhookPayload, url: string): PresetRequest
+  /** The request for `payload`, given the webhook's config. */
+  build(payload: WebhookPayload, target: PresetTarget): PresetRequest
 }
 
 /**
@@ -34,12 +46,31 @@ export interface Preset {
  *   (with `topic`, `title`, `message`, `priority`, `tags`) is posted to the server's root
  *   (`https://ntfy.sh/`), as ntfy requires, with the URL's query kept.
  * - `gotify`: `{title, message, priority}` for `/message?token=…`; priority 8 for alerts.
+ * - `telegram`: the Bot API's `sendMessage` (`https://api.telegram.org/bot<token>/sendMessage`) to
+ *   `chat_id`, in the forum topic `thread_id` when set: the state's emoji and the title in bold,
+ *   then the description and the note, then the incident code and host; HTML parse mode, every value
+ *   escaped (`&`, `<`, `>`), link previews off.
  */
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
-  discord: { build: (payload, url) => ({ url, body: JSON.stringify(discordBody(payload)) }) },
-  slack: { build: (payload, url) => ({ url, body: JSON.stringify(slackBody(payload)) }) },
-  ntfy: { build: ntfyRequest },
-  gotify: { build: (payload, url) => ({ url, body: JSON.stringify(gotifyBody(payload)) }) },
+  discord: { build: (payload, { url }) => ({ url, body: JSON.stringify(discordBody(payload)) }) },
+  slack: { build: (payload, { url }) => ({ url, body: JSON.stringify(slackBody(payload)) }) },
+  ntfy: { build: (payload, { url }) => ntfyRequest(payload, url) },
+  gotify: { build: (payload, { url }) => ({ url, body: JSON.stringify(gotifyBody(payload)) }) },
+  telegram: { build: (payload, target) => ({ url: target.url, body: JSON.stringify(telegramBody(payload, target)) }) },
+}
+
+/**
+ * What each event is, in a word, for titles and subjects: `opened`, `recovered`, `relapsed`,
+ * `resolved`, `annotated`, `ping`, `started`.
+ */
+export const EVENT_VERBS: Readonly<Record<EventName, string>> = {
+  'incident.open': 'opened',
+  'incident.relapsed': 'relapsed',
+  'incident.recovered': 'recovered',
+  'incident.resolved': 'resolved',
+  'incident.annotated': 'annotated',
+  'timon.ping': 'ping',
+  'timon.started': 'started',
 }
 
 // --- internal ---
@@ -56,16 +87,19 @@ const TONES: Readonly<Record<EventName, Tone>> = {
   'timon.started': 'info',
 }
 
-/** Verbs of the incident events, for titles. */
-const VERBS: Readonly<Record<EventName, string>> = {
-  'incident.open': 'opened',
-  'incident.relapsed': 'relapsed',
-  'incident.recovered': 'recovered',
-  'incident.resolved': 'resolved',
-  'incident.annotated': 'annotated',
-  'timon.ping': 'ping',
-  'timon.started': 'started',
+/** Telegram shows emoji as they are: the state an event leaves the incident in, or the daemon's news. */
+const TELEGRAM_EMOJI: Readonly<Record<EventName, string>> = {
+  'incident.open': '🔴',
+  'incident.relapsed': '🟠',
+  'incident.recovered': '🟢',
+  'incident.resolved': '✅',
+  'incident.annotated': '📝',
+  'timon.ping': '🏓',
+  'timon.started': '🚀',
 }
+
+/** Telegram counts at most 4096 characters of text; values are cut below that before escaping. */
+const TELEGRAM_VALUE_LIMIT = 1500
 
 /** Discord embed colours (decimal RGB): red, green, blue as Argus uses them, and grey. */
 const DISCORD_COLORS: Readonly<Record<Tone, number>> = {
@@ -102,7 +136,7 @@ function summarize(payload: WebhookPayload): Summary {
   const incident = payload.incident
   if (incident !== undefined) {
     return {
-      title: `${incident.code} ${VERBS[payload._event]}: ${incident.title}`,
+      title: `${incident.code} ${EVENT_VERBS[payload._event]}: ${incident.title}`,
       message: payload.note ?? incident.description ?? incident.title,
       tone,
     }
@@ -138,7 +172,7 @@ function discordBody(payload: WebhookPayload): unknown {
 
 function slackBody(payload: WebhookPayload): unknown {
   const { title, message, tone } = summarize(payload)
-  const fields = [{ title: 'Host', value: slackEscape(payload._hostname), short: true }]
+  const fields = [{ title: 'Host', value: escapeHtml(payload._hostname), short: true }]
   if (payload.incident !== undefined) {
     fields.unshift(
       { title: 'State', value: payload.incident.state, short: true },
@@ -146,17 +180,35 @@ function slackBody(payload: WebhookPayload): unknown {
     )
   }
   return {
-    text: slackEscape(title),
+    text: escapeHtml(title),
     attachments: [
       {
         color: `#${DISCORD_COLORS[tone].toString(16).padStart(6, '0')}`,
-        fallback: slackEscape(title),
-        text: slackEscape(message),
+        fallback: escapeHtml(title),
+        text: escapeHtml(message),
         fields,
         footer: 'Timon',
         ts: Math.floor(Date.parse(payload._timestamp) / 1000),
       },
     ],
+  }
+}
+
+function telegramBody(payload: WebhookPayload, target: PresetTarget): unknown {
+  const { title } = summarize(payload)
+  const text = (value: string) => escapeHtml(limit(value, TELEGRAM_VALUE_LIMIT))
+  const lines = [`${TELEGRAM_EMOJI[payload._event]} <b>${text(title)}</b>`]
+  const incident = payload.incident
+  if (incident?.description != null) lines.push(text(incident.description))
+  if (payload.note !== undefined && payload.note !== incident?.description) lines.push(`<i>${text(payload.note)}</i>`)
+  const where = escapeHtml(payload._hostname)
+  lines.push(incident === undefined ? where : `<code>${incident.code}</code> · ${incident.state} · ${where}`)
+  return {
+    chat_id: target.chatId,
+    ...(target.threadId === undefined ? {} : { message_thread_id: target.threadId }),
+    text: lines.join('\n'),
+    parse_mode: 'HTML',
+    link_preview_options: { is_disabled: true },
   }
 }
 
@@ -190,7 +242,7 @@ function limit(text: string, max: number): string {
   return `${text.slice(0, cut)}…`
 }
 
-/** Slack's mrkdwn needs `&`, `<` and `>` escaped. */
-function slackEscape(text: string): string {
+/** Slack's mrkdwn and Telegram's HTML both need `&`, `<` and `>` escaped (`&` first). */
+function escapeHtml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
 }

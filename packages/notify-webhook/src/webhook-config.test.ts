@@ -94,7 +94,7 @@ describe('parseWebhooks', () => {
       'webhook[2].on[1]: must be a string',
       'webhook[2].url: invalid url "not a url"',
       'webhook[2].headers.Bad Header: is not a valid header name',
-      'webhook[2].preset: must be one of: discord, slack, ntfy, gotify',
+      'webhook[2].preset: must be one of: discord, slack, ntfy, gotify, telegram',
     ])
   })
 
@@ -193,5 +193,30 @@ describe('parseWebhooks', () => {
       'webhook[0].url: the ntfy preset needs the topic URL, e.g. "https://ntfy.sh/my-topic"',
     ])
     expect(parseWebhooks([{ ...minimal, url: 'https://ntfy.sh/alerts', preset: 'ntfy' }]).isOk()).toBe(true)
+  })
+  it('reads chat_id and thread_id of the telegram preset', () => {
+    const url = 'https://api.telegram.org/bot123:ABC/sendMessage'
+    expect(parseWebhooks([{ ...minimal, url, preset: 'telegram', chat_id: -1001234567890, thread_id: 7 }])._unsafeUnwrap()[0]).toMatchObject({
+      preset: 'telegram',
+      chatId: -1001234567890,
+      threadId: 7,
+    })
+    expect(parseWebhooks([{ ...minimal, url, preset: 'telegram', chat_id: '@ops' }])._unsafeUnwrap()[0]).not.toHaveProperty('threadId')
+  })
+
+  it('needs chat_id and the sendMessage URL for the telegram preset, and refuses its keys elsewhere', () => {
+    expect(issuesOf([{ ...minimal, url: 'https://api.telegram.org/bot123/getMe', preset: 'telegram' }])).toEqual([
+      'webhook[0].chat_id: is required by the telegram preset',
+      'webhook[0].url: the telegram preset needs the sendMessage URL, e.g. "https://api.telegram.org/bot<token>/sendMessage"',
+    ])
+    expect(issuesOf([{ ...minimal, chat_id: 1, thread_id: 2 }])).toEqual([
+      'webhook[0].chat_id: is only used with preset = "telegram"',
+      'webhook[0].thread_id: is only used with preset = "telegram"',
+    ])
+    const url = 'https://api.telegram.org/bot1/sendMessage'
+    expect(issuesOf([{ ...minimal, url, preset: 'telegram', chat_id: 'ops', thread_id: 0 }])).toEqual([
+      'webhook[0].chat_id: must be a chat number or a channel "@username"',
+      'webhook[0].thread_id: must be a forum topic number',
+    ])
   })
 })

@@ -1,21 +1,16 @@
-import { EVENT_NAMES } from '@timon/core'
-import { TRANSPORT_HEADERS, caFileField, durationField, headersField, httpUrlProblem, parseTableArray, readCaFile } from '@timon/http-common'
+import { TRANSPORT_HEADERS, caFileField, headersField, httpUrlProblem, parseTableArray, readCaFile } from '@timon/http-common'
 import type { CaFile, HeaderRules } from '@timon/http-common'
-import { err, ok, type Result } from 'neverthrow'
+import { ok, type Result } from 'neverthrow'
 import { z } from 'zod'
-import { matchEvent } from './match-event.js'
-import { PRESET_NAMES, type PresetName } from './presets.js'
-import { compileBody, type BodyTemplate } from './render-body.js'
+import { createNamer, eventPatternsField, nameField, retryField, templateField, type NotifierRetry } from './notifier-fields.js'
+import { PRESET_NAMES, type PresetName, type TelegramChatId } from './presets.js'
+import type { BodyTemplate } from './render-body.js'
 
-/** How a webhook's deliveries are retried (`[webhook.retry]`). */
-export interface WebhookRetry {
-  /** Retries after the first attempt; 0 = none. Default 5. */
-  readonly attempts: number
-  /** Per-attempt timeout in milliseconds (the whole request and response). Default 10 s. */
-  readonly timeoutMs: number
-  /** Milliseconds between attempts, unless the endpoint sends Retry-After. Default 5 s. */
-  readonly delayMs: number
-}
+/**
+ * How a webhook's deliveries are retried (`[webhook.retry]`): the timeout covers the whole request
+ * and response, and Retry-After replaces the delay when the endpoint sends it.
+ */
+export type WebhookRetry = NotifierRetry
 
 /** The CA certificate(s) a webhook trusts in addition to the system's, read at load time. */
 export type WebhookCert = CaFile
@@ -34,27 +29,21 @@ export interface WebhookConfig {
   /** The body template; without one the preset's body, else the payload as JSON. */
   readonly body?: BodyTemplate
   readonly preset?: PresetName
+  /** `chat_id` of the telegram preset: a chat's number or a channel's `@username`. */
+  readonly chatId?: TelegramChatId
+  /** `thread_id` of the telegram preset: the forum topic to post in. */
+  readonly threadId?: number
   readonly retry: WebhookRetry
 }
 
 /** Headers Timon sets itself, or that depend on the body: a config cannot set them. */
 const HEADER_RULES: HeaderRules = { reserved: [...TRANSPORT_HEADERS, 'x-timon-event', 'x-timon-delivery'], setBy: 'Timon' }
 
+const CHAT_ID = 'must be a chat number or a channel "@username"'
+
 const webhookShape = {
-  name: z
-    .string({ error: 'must be a string' })
-    .refine((name) => name.trim() !== '', 'must not be empty')
-    .optional(),
-  on: z
-    .array(
-      z
-        .string({ error: 'must be a string' })
-        .refine((pattern) => EVENT_NAMES.some((event) => matchEvent(pattern, event)), {
-          message: `matches no event (events: ${EVENT_NAMES.join(', ')}; wildcards: "*", "incident.*", "*.open")`,
-        }),
-      { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an array of event names') },
-    )
-    .min(1, 'must not be empty'),
+  name: nameField(),
+  on: eventPatternsField(),
   url: z
     .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
     .superRefine((url, ctx) => {
@@ -63,31 +52,13 @@ const webhookShape = {
     }),
   cert: caFileField().optional(),
   headers: headersField(HEADER_RULES).default({}),
-  body: z
-    .string({ error: 'must be a string' })
-    .transform((source, ctx): BodyTemplate => {
-      const compiled = compileBody(source)
-      if (compiled.isOk()) return compiled.value
-      ctx.addIssue({ code: 'custom', message: `template does not parse: ${compiled.error}` })
-      return z.NEVER
-    })
-    .optional(),
+  body: templateField().optional(),
   preset: z.enum(PRESET_NAMES, { error: `must be one of: ${PRESET_NAMES.join(', ')}` }).optional(),
-  retry: z
-    .strictObject(
-      {
-        attempts: z
-          .number({ error: 'must be an integer >= 0' })
-          .int('must be an integer >= 0')
-          .min(0, 'must be an integer >= 0')
-          .default(5),
-        timeout: durationField().default(10_000),
-        delay: durationField({ allowZero: true }).default(5_000),
-      },
-      { error: 'must be a table' },
-    )
-    .transform(({ attempts, timeout, delay }): WebhookRetry => ({ attempts, timeoutMs: timeout, delayMs: delay }))
-    .default({ attempts: 5, timeoutMs: 10_000, delayMs: 5_000 }),
+  chat_id: z
+    .union([z.number().int(CHAT_ID), z.string().regex(/^@\w+$/, CHAT_ID)], { error: CHAT_ID })
+    .optional(),
+  thread_id: z.number({ error: 'must be a forum topic number' }).int('must be a forum topic number').positive('must be a forum topic number').optional(),
+  retry: retryField(),
 }
 
 /**
@@ -99,6 +70,7 @@ const webhookShape = {
 export const webhookSchema = z
   .strictObject(webhookShape, { error: 'must be a table' })
   .superRefine((entry, ctx) => {
+    checkTelegramKeys(entry, ctx)
     if (entry.preset === 'ntfy' && entry.body === undefined && httpUrlProblem(entry.url) === undefined) {
       if (!/\/[^/]+$/.test(new URL(entry.url).pathname)) {
         ctx.addIssue({
@@ -109,6 +81,11 @@ export const webhookSchema = z
       }
     }
   })
+  .transform(({ chat_id, thread_id, ...entry }) => ({
+    ...entry,
+    ...(chat_id === undefined ? {} : { chatId: chat_id }),
+    ...(thread_id === undefined ? {} : { threadId: thread_id }),
+  }))
 
 /** One `[[webhook]]` as {@link webhookSchema} outputs it: no name given yet, cert not read. */
 export type WebhookEntry = z.output<typeof webhookSchema>
@@ -130,15 +107,36 @@ export interface ParseWebhooksOptions {
  *   `webhook[<i>].<key>: <problem>` (e.g. `webhook[1].retry.timeout: invalid duration "x"`).
  */
 export function parseWebhooks(input: unknown, options: ParseWebhooksOptions = {}): Result<WebhookConfig[], string[]> {
-  const seen = new Map<string, number>()
-  return parseTableArray('webhook', input, webhookSchema, ({ name: givenName, cert: certPath, ...entry }, prefix, i) => {
-    const name = givenName ?? prefix
-    const first = seen.get(name)
-    if (first !== undefined) return err([`${prefix}.name: "${name}" is already the name of webhook[${first}]`])
-    seen.set(name, i)
-    if (certPath === undefined) return ok([{ name, ...entry }])
-    return readCaFile(certPath, options)
-      .map((cert): WebhookConfig[] => [{ name, ...entry, cert }])
-      .mapErr((problem) => [`${prefix}.cert: ${problem}`])
-  })
+  const nameOf = createNamer('webhook')
+  return parseTableArray('webhook', input, webhookSchema, ({ name: givenName, cert: certPath, ...entry }, prefix, i) =>
+    nameOf(givenName, prefix, i).andThen((name) => {
+      if (certPath === undefined) return ok([{ name, ...entry }])
+      return readCaFile(certPath, options)
+        .map((cert): WebhookConfig[] => [{ name, ...entry, cert }])
+        .mapErr((problem) => [`${prefix}.cert: ${problem}`])
+    }),
+  )
+}
+
+// --- internal ---
+
+/**
+ * `chat_id` and `thread_id` belong to the telegram preset, which needs `chat_id` (unless a `body`
+ * replaces the preset) and the Bot API's `sendMessage` URL, whose path holds the bot token.
+ */
+function checkTelegramKeys(
+  entry: { readonly preset?: PresetName | undefined; readonly body?: BodyTemplate | undefined; readonly url: string; readonly chat_id?: unknown; readonly thread_id?: unknown },
+  ctx: z.RefinementCtx,
+): void {
+  if (entry.preset !== 'telegram') {
+    for (const key of ['chat_id', 'thread_id'] as const) {
+      if (entry[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'is only used with preset = "telegram"' })
+    }
+    return
+  }
+  if (entry.body !== undefined) return
+  if (entry.chat_id === undefined) ctx.addIssue({ code: 'custom', path: ['chat_id'], message: 'is required by the telegram preset' })
+  if (httpUrlProblem(entry.url) === undefined && !/\/bot[^/]+\/sendMessage$/.test(new URL(entry.url).pathname)) {
+    ctx.addIssue({ code: 'custom', path: ['url'], message: 'the telegram preset needs the sendMessage URL, e.g. "https://api.telegram.org/bot<token>/sendMessage"' })
+  }
 }

@@ -123,7 +123,7 @@ export class WebhookNotifier implements Notifier {
   #buildRequest(target: Target, delivery: Delivery): { readonly url: string; readonly body: string } {
     const { body, preset, url } = target.config
     const payload = buildPayload(delivery.event, this.#hostname)
-    if (body === undefined && preset !== undefined) return PRESETS[preset].build(payload, url)
+    if (body === undefined && preset !== undefined) return PRESETS[preset].build(payload, target.config)
     return { url, body: renderBody(payload, body) }
   }
 
@@ -206,16 +206,11 @@ type PostResult =
   | { readonly kind: 'error'; readonly message: string }
 
 /**
- * One POST, bounded by the webhook's timeout. A request that fails with ECONNRESET/EPIPE before any
- * response on a *reused* keep-alive socket (the server closed it as we sent) is tried once more at
- * once on another socket, within the same time budget: that race is not the endpoint failing.
- * (p-retry is deliberately not used: this single immediate retry needs no library, and real
- * retries are the Dispatcher's, durable in the outbox.)
- */
-/**
- * One delivery attempt. A keep-alive socket the server closed just as it was reused fails before
- * any answer; that request is sent once more, at once, on a new connection and within the same
- * timeout (as HTTP clients do). Retries between attempts are the Dispatcher's, not this one's.
+ * One delivery attempt: one POST, bounded by the webhook's timeout. A request that fails with
+ * ECONNRESET/EPIPE before any answer on a *reused* keep-alive socket (the server closed it as we
+ * sent) is sent once more, at once, within the same time budget, through p-retry (one retry, no
+ * wait): that race is not the endpoint failing. Retries between attempts are the Dispatcher's,
+ * durable in the outbox, not this function's.
  */
 async function post(target: Target, url: string, headers: Record<string, string>, body: string): Promise<PostResult> {
   const deadline = performance.now() + target.timeoutMs

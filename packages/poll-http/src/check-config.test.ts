@@ -17,6 +17,12 @@ const one = (check: Record<string, unknown>): HttpCheck => {
 const issues = (checks: unknown, options?: Parameters<typeof parseChecks>[1]): string[] => parse(checks, options)._unsafeUnwrapErr()
 
 describe('parseChecks: keys and defaults', () => {
+  it('accepts an interval of exactly 1s, and a shorter one only when the caller lowers the minimum', () => {
+    expect(one({ code: 'fast', url: 'http://h/', interval: '1s' })).toMatchObject({ intervalMs: 1_000 })
+    const fast = parse([{ code: 'fast', url: 'http://h/', interval: '100ms' }], { ...base, minIntervalMs: 0 })
+    expect(fast._unsafeUnwrap()[0]).toMatchObject({ intervalMs: 100 })
+  })
+
   it('fills in every default for a minimal check', () => {
     expect(one({ code: 'web', url: 'http://10.0.0.5:8080/health' })).toEqual({
       code: 'web',
@@ -202,6 +208,7 @@ describe('parseChecks: every error names the key', () => {
     ['a bad interval', { code: 'web', url: 'http://h/', interval: 'soon' }, 'check[0].interval: invalid duration "soon"'],
     ['a zero interval', { code: 'web', url: 'http://h/', interval: '0' }, 'check[0].interval: must be greater than 0'],
     ['a numeric interval', { code: 'web', url: 'http://h/', interval: 60 }, 'check[0].interval: must be a duration string'],
+    ['an interval under a second', { code: 'web', url: 'http://h/', interval: '1ms' }, 'check[0].interval: must be at least 1s, got 1ms'],
     ['a bad timeout', { code: 'web', url: 'http://h/', timeout: '-1s' }, 'check[0].timeout: invalid duration "-1s" — must not be negative'],
     ['a timeout over the interval', { code: 'web', url: 'http://h/', interval: '30s', timeout: '1m' }, 'check[0].timeout: must not be longer than interval (30s)'],
     ['an unknown method', { code: 'web', url: 'http://h/', method: 'get' }, 'check[0].method: must be one of: GET, HEAD, POST'],

@@ -80,6 +80,8 @@ export const CHECK_PRESET_DEFAULTS: Readonly<Record<CheckPreset, PresetDefaults>
 
 /** The default `interval`: 1 minute. */
 export const DEFAULT_INTERVAL_MS = 60_000
+/** The shortest `interval` {@link parseChecks} accepts by default, as `[daemon] ping_interval`: 1 second. */
+export const MIN_CHECK_INTERVAL_MS = 1000
 /** The default `timeout`: 10 seconds, or the interval when that is shorter. */
 export const DEFAULT_TIMEOUT_MS = 10_000
 
@@ -126,8 +128,8 @@ const checkShape = {
  * loader). Unknown keys are errors; durations are strings such as `"2m"`; `json` tables may be
  * nested or use quoted dotted keys. Its output has the preset applied (the preset's path on URLs
  * without one, its expectations unless the check sets its own) and every default filled in. It
- * neither reads `cert` nor derives probe codes: {@link parseChecks} does, as they involve the file
- * system and the whole list.
+ * neither reads `cert` nor derives probe codes, nor enforces the shortest interval: {@link parseChecks}
+ * does, as they involve the file system, the whole list and the caller's minimum.
  */
 export const checkSchema = z
   .strictObject(checkShape, { error: 'must be a table' })
@@ -189,6 +191,11 @@ export interface ParseChecksOptions {
   readonly baseDir: string
   /** Reads a cert file (default `fs.readFileSync(path, 'utf8')`); throws when it cannot. */
   readonly readFile?: (path: string) => string | Buffer
+  /**
+   * The shortest `interval` accepted, in milliseconds; default {@link MIN_CHECK_INTERVAL_MS}. Only
+   * tests go below it: a shorter interval polls a service flat out.
+   */
+  readonly minIntervalMs?: number
 }
 
 /**
@@ -203,8 +210,10 @@ export interface ParseChecksOptions {
  */
 export function parseChecks(input: unknown, options: ParseChecksOptions): Result<HttpCheck[], string[]> {
   const fedBy = new Map<string, string>()
+  const minIntervalMs = options.minIntervalMs ?? MIN_CHECK_INTERVAL_MS
   return parseTableArray('check', input, checkSchema, ({ urls, certPath, code: baseCode, ...rest }, prefix) => {
     const issues: string[] = []
+    if (rest.intervalMs < minIntervalMs) issues.push(`${prefix}.interval: must be at least ${formatHumanDuration(minIntervalMs)}, got ${formatHumanDuration(rest.intervalMs)}`)
     const probes: { code: string; url: string; at: string }[] = []
     for (const [j, url] of urls.entries()) {
       const at = urls.length === 1 ? `${prefix}.code` : `${prefix}.url[${j}]`

@@ -8,6 +8,7 @@ export {
   CHECK_PRESET_DEFAULTS,
   DEFAULT_INTERVAL_MS,
   DEFAULT_TIMEOUT_MS,
+  MIN_CHECK_INTERVAL_MS,
   HTTP_METHODS,
   checkSchema,
   hostPortSuffix,

@@ -77,9 +77,9 @@ export function collector(): { record: (sample: PolledSample) => Promise<void>; 
   }
 }
 
-/** `parseChecks` of `[[check]]` tables, throwing on issues. */
+/** `parseChecks` of `[[check]]` tables, throwing on issues; intervals under 1 s are allowed, to keep tests short. */
 export function checks(...tables: Record<string, unknown>[]): HttpCheck[] {
-  const parsed = parseChecks(tables, { baseDir: process.cwd() })
+  const parsed = parseChecks(tables, { baseDir: process.cwd(), minIntervalMs: 0 })
   if (parsed.isErr()) throw new Error(parsed.error.join('\n'))
   return parsed.value
 }

@@ -33,7 +33,7 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 }
 
 function checks(url: string, code: string, extra: Record<string, unknown> = {}) {
-  return parseChecks([{ code, url, interval: '100ms', timeout: '50ms', failure_threshold: 2, ...extra }], { baseDir: '/' })._unsafeUnwrap()
+  return parseChecks([{ code, url, interval: '100ms', timeout: '50ms', failure_threshold: 2, ...extra }], { baseDir: '/', minIntervalMs: 0 })._unsafeUnwrap()
 }
 
 describe('HTTP checks polled by the daemon', () => {
@@ -75,8 +75,8 @@ describe('HTTP checks polled by the daemon', () => {
     daemon = await startTestDaemon({ checks: checks(a.url, 'svc.a') })
     await eventually(async () => a.hits(), (hits) => hits > 0)
 
-    const next = parseConfig({ daemon: { data_dir: daemon.config.dataDir, socket: daemon.config.socket }, check: [{ code: 'svc.b', url: b.url, interval: '100ms', timeout: '50ms' }] }, { baseDir: '/' })
-    const update = daemon.daemon.reload(next._unsafeUnwrap())
+    const next = parseConfig({ daemon: { data_dir: daemon.config.dataDir, socket: daemon.config.socket } }, { baseDir: '/' })
+    const update = daemon.daemon.reload({ ...next._unsafeUnwrap(), checks: checks(b.url, 'svc.b') })
     expect(update).toMatchObject({ added: ['svc.b'], removed: ['svc.a'] })
     await eventually(async () => b.hits(), (hits) => hits > 0)
     const hitsOfA = a.hits()

@@ -41,13 +41,14 @@ export const COLOR: Style = {
 /**
  * Decides whether to colour: never when `NO_COLOR` is set to a non-empty value
  * (https://no-color.org); always when `FORCE_COLOR` is set to a non-empty value other than `0`;
- * otherwise only when the output stream is a terminal.
+ * otherwise only when the output stream is a terminal that is not `TERM=dumb` (one that shows
+ * escape sequences as text, such as Emacs' shell buffers).
  */
 export function pickStyle(stream: { readonly isTTY?: boolean }, env: Readonly<Record<string, string | undefined>>): Style {
   if (nonEmpty(env['NO_COLOR'])) return PLAIN
   const force = env['FORCE_COLOR']
   if (nonEmpty(force) && force !== '0') return COLOR
-  return stream.isTTY === true ? COLOR : PLAIN
+  return stream.isTTY === true && env['TERM'] !== 'dumb' ? COLOR : PLAIN
 }
 
 /** The status icon of a health: `✓` healthy, `⚠` warning, `✗` critical, `?` unknown. */

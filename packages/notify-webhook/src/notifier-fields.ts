@@ -1,0 +1,113 @@
+import { EVENT_NAMES } from '@timon/core'
+import { durationField } from '@timon/http-common'
+import { err, ok, type Result } from 'neverthrow'
+import { z } from 'zod'
+import { matchEvent } from './match-event.js'
+import { compileBody, type BodyTemplate } from './render-body.js'
+
+// The keys every notifier table shares (`[[webhook]]`, `[[email]]`, `[[command]]`), so that `on`,
+// `name` and `retry` read and fail the same way whatever the target.
+
+/** The defaults of a `retry` table: 5 retries, 10 s per attempt, 5 s apart. */
+export const RETRY_DEFAULTS = { attempts: 5, timeoutMs: 10_000, delayMs: 5_000 } as const
+
+/** A `retry` table with a per-attempt timeout (`[webhook.retry]`, `[email.retry]`). */
+export interface NotifierRetry {
+  /** Retries after the first attempt; 0 = none. Default 5. */
+  readonly attempts: number
+  /** Per-attempt timeout in milliseconds. Default 10 s. */
+  readonly timeoutMs: number
+  /** Milliseconds between attempts, unless the target asks for another wait. Default 5 s. */
+  readonly delayMs: number
+}
+
+/** The zod field of a notifier's optional `name`: a non-blank string. */
+export function nameField() {
+  return z
+    .string({ error: 'must be a string' })
+    .refine((name) => name.trim() !== '', 'must not be empty')
+    .optional()
+}
+
+/**
+ * The zod field of `on`: a non-empty list of event patterns (see `matchEvent`), each matching at
+ * least one event, so that a typo such as `incident.opened` is a config error, not silence.
+ */
+export function eventPatternsField() {
+  return z
+    .array(
+      z
+        .string({ error: 'must be a string' })
+        .refine((pattern) => EVENT_NAMES.some((event) => matchEvent(pattern, event)), {
+          message: `matches no event (events: ${EVENT_NAMES.join(', ')}; wildcards: "*", "incident.*", "*.open")`,
+        }),
+      { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an array of event names') },
+    )
+    .min(1, 'must not be empty')
+}
+
+/**
+ * The zod field of a Mustache template key (`body`, `subject`): compiled here, so that a template
+ * that does not parse is a config issue (`template does not parse: …`), not a failure at send time.
+ * Add `.optional()` where it is optional.
+ */
+export function templateField() {
+  return z.string({ error: 'must be a string' }).transform((source, ctx): BodyTemplate => {
+    const compiled = compileBody(source)
+    if (compiled.isOk()) return compiled.value
+    ctx.addIssue({ code: 'custom', message: `template does not parse: ${compiled.error}` })
+    return z.NEVER
+  })
+}
+
+/** The zod field of a `retry` table with `attempts`, `timeout` and `delay` (see {@link RETRY_DEFAULTS}). */
+export function retryField() {
+  return z
+    .strictObject({ attempts: attemptsField(), timeout: durationField().default(RETRY_DEFAULTS.timeoutMs), delay: delayField() }, { error: 'must be a table' })
+    .transform(({ attempts, timeout, delay }): NotifierRetry => ({ attempts, timeoutMs: timeout, delayMs: delay }))
+    .default(RETRY_DEFAULTS)
+}
+
+/**
+ * The zod field of a `retry` table with `attempts` and `delay` only, for a notifier whose timeout
+ * is a key of its own table (`[[command]] timeout`).
+ */
+export function retryWithoutTimeoutField() {
+  return z
+    .strictObject({ attempts: attemptsField(), delay: delayField() }, { error: 'must be a table' })
+    .transform(({ attempts, delay }): Omit<NotifierRetry, 'timeoutMs'> => ({ attempts, delayMs: delay }))
+    .default({ attempts: RETRY_DEFAULTS.attempts, delayMs: RETRY_DEFAULTS.delayMs })
+}
+
+/**
+ * Gives the tables of one kind their names: the `name` given, else `<prefix>` (`email[2]`), and
+ * refuses a name used twice.
+ *
+ * @param kind - the table key, for messages (`email`).
+ * @returns a function of one table's given name, prefix and index that gives its name or the issue
+ *   `<prefix>.name: "<name>" is already the name of <kind>[<j>]`.
+ */
+export function createNamer(kind: string): (given: string | undefined, prefix: string, index: number) => Result<string, string[]> {
+  const seen = new Map<string, number>()
+  return (given, prefix, index) => {
+    const name = given ?? prefix
+    const first = seen.get(name)
+    if (first !== undefined) return err([`${prefix}.name: "${name}" is already the name of ${kind}[${first}]`])
+    seen.set(name, index)
+    return ok(name)
+  }
+}
+
+// --- internal ---
+
+function attemptsField() {
+  return z
+    .number({ error: 'must be an integer >= 0' })
+    .int('must be an integer >= 0')
+    .min(0, 'must be an integer >= 0')
+    .default(RETRY_DEFAULTS.attempts)
+}
+
+function delayField() {
+  return durationField({ allowZero: true }).default(RETRY_DEFAULTS.delayMs)
+}
