@@ -16,11 +16,13 @@ async function freshDatabase(path: string): Promise<void> {
   await store.close()
 }
 
+type Synchronous = 'full' | 'normal'
+
 /** Raw better-sqlite3 connection with the store's pragmas. */
-function raw(path: string): Database.Database {
+function raw(path: string, synchronous: Synchronous = 'normal'): Database.Database {
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = NORMAL')
+  db.pragma(`synchronous = ${synchronous}`)
   db.pragma('foreign_keys = ON')
   return db
 }
@@ -58,44 +60,79 @@ function seedProbes(
   db.close()
 }
 
-async function pushThroughput(): Promise<BenchResult> {
-  const tmp = tempDir()
-  const N = 5000
-  try {
-    const storeFile = tmp.path('monitor.db')
-    const rawFile = tmp.path('raw.db')
-    await freshDatabase(storeFile)
-    await freshDatabase(rawFile)
-    // Probes exist before timing, as in steady state.
-    const store = new SqliteStore({ database: storeFile })
-    const monitor = new Monitor({ store })
-    for (let p = 0; p < 100; p++) await monitor.pushProbe({ code: `probe-${p}`, health: 'healthy', staleIncidentAfter: '15m' })
-    const monitorMs = await timeMs(async () => {
-      for (let i = 0; i < N; i++) await monitor.pushProbe({ code: `probe-${i % 100}`, health: i % 7 === 0 ? 'warning' : 'healthy' })
-    })
-    await store.close()
+/** Probe pushes per second through `Monitor` + `SqliteStore`: sequential, or `concurrency` at a time. */
+async function monitorPushRate(path: string, synchronous: Synchronous, n: number, concurrency = 1): Promise<number> {
+  await freshDatabase(path)
+  const store = new SqliteStore({ database: path, synchronous, shareCommits: concurrency > 1 })
+  const monitor = new Monitor({ store })
+  // Probes exist before timing, as in steady state.
+  for (let p = 0; p < 100; p++) await monitor.pushProbe({ code: `probe-${p}`, health: 'healthy', staleIncidentAfter: '15m' })
+  const push = (i: number) => monitor.pushProbe({ code: `probe-${i % 100}`, health: i % 7 === 0 ? 'warning' : 'healthy' })
+  const ms = await timeMs(async () => {
+    if (concurrency === 1) {
+      for (let i = 0; i < n; i++) await push(i)
+      return
+    }
+    let next = 0
+    const worker = async () => {
+      while (next < n) await push(next++)
+    }
+    await Promise.all(Array.from({ length: concurrency }, worker))
+  })
+  await store.close()
+  return (n / ms) * 1000
+}
 
-    const db = raw(rawFile)
-    db.prepare(`INSERT INTO contracts (code, kind, overlap_incident, created_at) VALUES ('probe-0', 'probe', 1, ?)`).run(T0)
-    const insert = db.prepare(
-      `INSERT INTO reports (contract_id, kind, uid, health, pushed_at, overlap_incident) VALUES (1, 'sample', ?, 'healthy', ?, 1)`,
-    )
-    const one = db.transaction((i: number) => insert.run(i.toString(16).padStart(12, '0'), T0 + i))
-    const rawMs = await timeMs(async () => {
-      for (let i = 0; i < N; i++) one(i)
-    })
-    db.close()
-    const monitorRate = (N / monitorMs) * 1000
-    const rawRate = (N / rawMs) * 1000
+/** Single-insert transactions per second on a raw better-sqlite3 connection. */
+async function rawInsertRate(path: string, synchronous: Synchronous, n: number): Promise<number> {
+  await freshDatabase(path)
+  const db = raw(path, synchronous)
+  db.prepare(`INSERT INTO contracts (code, kind, overlap_incident, created_at) VALUES ('probe-0', 'probe', 1, ?)`).run(T0)
+  const insert = db.prepare(
+    `INSERT INTO reports (contract_id, kind, uid, health, pushed_at, overlap_incident) VALUES (1, 'sample', ?, 'healthy', ?, 1)`,
+  )
+  const one = db.transaction((i: number) => insert.run(i.toString(16).padStart(12, '0'), T0 + i))
+  const ms = await timeMs(async () => {
+    for (let i = 0; i < n; i++) one(i)
+  })
+  db.close()
+  return (n / ms) * 1000
+}
+
+/** `Monitor` + SQLite against raw single-insert transactions, both at the same `synchronous` level. */
+async function pushThroughput(synchronous: Synchronous, n: number): Promise<BenchResult> {
+  const tmp = tempDir()
+  try {
+    const monitorRate = await monitorPushRate(tmp.path('monitor.db'), synchronous, n)
+    const rawRate = await rawInsertRate(tmp.path('raw.db'), synchronous, n)
     return result({
-      name: 'probe pushes/s, Monitor + SQLite (WAL file)',
+      name: `probe pushes/s, Monitor + SQLite (WAL file, synchronous=${synchronous.toUpperCase()})`,
       value: Math.round(monitorRate),
       unit: 'push/s',
       baseline: Math.round(rawRate),
-      baselineName: 'raw better-sqlite3 insert/s',
+      baselineName: `raw better-sqlite3 insert/s (synchronous=${synchronous.toUpperCase()})`,
       ratio: monitorRate / rawRate,
-      target: 0.25,
+      target: 0.4,
       better: 'higher',
+    })
+  } finally {
+    tmp.cleanup()
+  }
+}
+
+/** With synchronous=FULL, 8 concurrent pushers sharing commits against one pusher at a time. */
+async function sharedCommitGain(n: number): Promise<BenchResult> {
+  const tmp = tempDir()
+  try {
+    const single = await monitorPushRate(tmp.path('single.db'), 'full', n)
+    const grouped = await monitorPushRate(tmp.path('grouped.db'), 'full', n, 8)
+    return result({
+      name: 'probe pushes/s, synchronous=FULL, 8 concurrent with shared commits',
+      value: Math.round(grouped),
+      unit: 'push/s',
+      baseline: Math.round(single),
+      baselineName: 'one at a time (push/s)',
+      ratio: grouped / single,
     })
   } finally {
     tmp.cleanup()
@@ -213,5 +250,12 @@ async function rssWithManyProbes(): Promise<BenchResult> {
 
 /** Runs the core benchmarks; returns their result lines. */
 export async function runCoreBench(): Promise<BenchResult[]> {
-  return [await pushThroughput(), await checkScaling(), await truncateCost(), await rssWithManyProbes()]
+  return [
+    await pushThroughput('normal', 5000),
+    await pushThroughput('full', 2000),
+    await sharedCommitGain(2000),
+    await checkScaling(),
+    await truncateCost(),
+    await rssWithManyProbes(),
+  ]
 }

@@ -122,6 +122,8 @@ export type {
   SummaryCounts,
   TruncateCounts,
 } from './ports/store.js'
+export { STORE_FAULT_KINDS, StoreFault } from './store-fault.js'
+export type { StoreFaultKind, StoreHealth } from './store-fault.js'
 export { MemoryStore } from './memory-store.js'
 export { SerialQueue } from './serial-queue.js'
 export { Dispatcher } from './dispatcher.js'

@@ -1,4 +1,4 @@
-import type BetterSqlite3 from 'better-sqlite3'
+import type { SqliteDatabase } from './driver.js'
 
 /**
  * One schema change. Versions count up from 1 without gaps; a released migration is never edited,
@@ -174,13 +174,14 @@ export interface MigrateResult {
  * `migrations` defaults to {@link MIGRATIONS}; `now` (epoch ms) stamps `applied_at`.
  */
 export function migrate(
-  db: BetterSqlite3.Database,
+  db: SqliteDatabase,
   migrations: readonly Migration[] = MIGRATIONS,
   now: () => number = Date.now,
 ): MigrateResult {
   assertOrdered(migrations)
   const supported = migrations[migrations.length - 1]?.version ?? 0
-  const run = db.transaction((): MigrateResult => {
+  db.exec('BEGIN IMMEDIATE')
+  try {
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY,
       name TEXT NOT NULL,
@@ -197,9 +198,12 @@ export function migrate(
       db.exec(migration.sql)
       record.run(migration.version, migration.name, now())
     }
+    db.exec('COMMIT')
     return { from: current, to: Math.max(current, supported) }
-  })
-  return run.immediate()
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK')
+    throw error
+  }
 }
 
 // --- internal ---

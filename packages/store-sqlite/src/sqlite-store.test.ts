@@ -72,14 +72,20 @@ describe('SqliteStore', () => {
     expect(statSync(`${path}-wal`).mode & 0o777).toBe(0o600)
   })
 
-  it('opens the file in WAL mode with foreign keys on', () => {
+  it('opens the file in WAL mode with foreign keys on, synchronous FULL', () => {
     const handle = new BetterSqlite3(path)
     store(handle)
     expect(handle.pragma('journal_mode', { simple: true })).toBe('wal')
     expect(handle.pragma('foreign_keys', { simple: true })).toBe(1)
-    expect(handle.pragma('synchronous', { simple: true })).toBe(1) // NORMAL
+    expect(handle.pragma('synchronous', { simple: true })).toBe(2) // FULL
     expect(handle.pragma('busy_timeout', { simple: true })).toBe(5000)
     expect(inspect((db) => db.pragma('journal_mode', { simple: true }))).toBe('wal')
+  })
+
+  it('trades durability on power loss for speed with synchronous: normal', () => {
+    const handle = new BetterSqlite3(path)
+    open.push(new SqliteStore({ database: handle, synchronous: 'normal' }))
+    expect(handle.pragma('synchronous', { simple: true })).toBe(1) // NORMAL
   })
 
   it('keeps data across close and reopen', async () => {

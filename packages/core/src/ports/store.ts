@@ -19,6 +19,7 @@ import type {
 } from '../domain.js'
 import type { Health } from '../validate.js'
 import type { TruncatePlan } from '../truncate-policy.js'
+import type { StoreHealth } from '../store-fault.js'
 
 /**
  * Persistence for the core. Adapters implement it in domain types only (no SQL or driver type
@@ -35,6 +36,12 @@ export interface Store {
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>
   /** Releases the store's resources; no call may follow. */
   close(): Promise<void>
+  /**
+   * Whether the storage works, cheaply enough to ask on every health probe; optional, a store
+   * without it is taken as healthy. A fault seen since opening (e.g. a `StoreFault` thrown by a
+   * transaction) is reported until it is gone.
+   */
+  health?(): Promise<StoreHealth>
 }
 
 /** What a {@link Store} offers inside a transaction. */

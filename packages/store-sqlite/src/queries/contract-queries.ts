@@ -1,0 +1,126 @@
+// Contracts. Kysely's builder (typed columns) for all but the two queries every push runs, which
+// are prepared SQL text with positional parameters: Kysely compiles a query afresh each time, and
+// that costs more than SQLite takes to run these.
+import type { Contract, ContractOverview, ContractPatch, Report, StoreTx } from '@timon/core'
+import { bit } from '../rows/codec.js'
+import { contracts, type ContractRow } from '../rows/contracts.js'
+import { reports } from '../rows/reports.js'
+import { chunks, pushTo, RESOLVED, type QueryContext } from './query-context.js'
+
+type ContractQueries = Pick<
+  StoreTx,
+  'findContract' | 'getContract' | 'insertContract' | 'updateContract' | 'deleteContract' | 'listContractOverviews'
+>
+
+export function contractQueries({ db, statements }: QueryContext): ContractQueries {
+  return {
+    async findContract(code) {
+      const row = statements.prepare(FIND_CONTRACT).get(code) as ContractRow | undefined
+      return row === undefined ? undefined : contracts.toDomain(row)
+    },
+
+    async getContract(id) {
+      const row = await db.selectFrom('contracts').selectAll().where('id', '=', id).executeTakeFirst()
+      return row === undefined ? undefined : contracts.toDomain(row)
+    },
+
+    async insertContract(input): Promise<Contract> {
+      const row = contracts.toRow({ ...input, isStale: false, staleAt: null, staleIncidentAt: null, lastReportId: null })
+      const { insertId } = await db.insertInto('contracts').values(row).executeTakeFirstOrThrow()
+      return contracts.toDomain({ ...row, id: Number(insertId) })
+    },
+
+    async updateContract(id, patch) {
+      statements.prepare(UPDATE_CONTRACT).run(updateParameters(id, patch))
+    },
+
+    async deleteContract(id) {
+      await db.deleteFrom('contracts').where('id', '=', id).execute()
+    },
+
+    async listContractOverviews({ after, limit }): Promise<readonly ContractOverview[]> {
+      // Two range scans of (kind, code), probes then jobs: status order without sorting the table.
+      const kindPage = (kind: 'probe' | 'job', n: number) => {
+        let query = db.selectFrom('contracts').selectAll().where('kind', '=', kind)
+        if (after?.kind === kind) query = query.where('code', '>', after.code)
+        return query.orderBy('code').limit(n).execute()
+      }
+      const rows = after?.kind === 'job' ? [] : await kindPage('probe', limit)
+      if (rows.length < limit) rows.push(...(await kindPage('job', limit - rows.length)))
+      if (rows.length === 0) return []
+
+      const lastReportIds = rows.flatMap((row) => (row.last_report_id === null ? [] : [row.last_report_id]))
+      const lastReports = new Map<number, Report>()
+      for (const ids of chunks(lastReportIds)) {
+        const reportRows = await db.selectFrom('reports').selectAll().where('id', 'in', ids).execute()
+        for (const row of reportRows) lastReports.set(row.id, reports.toDomain(row))
+      }
+      const activeIds = new Map<number, number[]>()
+      for (const ids of chunks(rows.map((row) => row.id))) {
+        const incidentRows = await db
+          .selectFrom('incidents')
+          .select(['id', 'contract_id'])
+          .where('contract_id', 'in', ids)
+          .where('state', '<>', RESOLVED)
+          .orderBy('id')
+          .execute()
+        for (const { id, contract_id } of incidentRows) {
+          if (contract_id !== null) pushTo(activeIds, contract_id, id)
+        }
+      }
+      return rows.map((row) => ({
+        contract: contracts.toDomain(row),
+        lastReport: row.last_report_id === null ? undefined : lastReports.get(row.last_report_id),
+        activeIncidentIds: activeIds.get(row.id) ?? [],
+      }))
+    },
+  }
+}
+
+// --- internal ---
+
+const FIND_CONTRACT = 'SELECT * FROM contracts WHERE code = ?'
+
+/** The columns `updateContract` may set, in the order of `updateParameters`. */
+const UPDATE_COLUMNS = [
+  'stale_after',
+  'stale_incident_after',
+  'overtime_incident_after',
+  'overlap_incident',
+  'is_stale',
+  'stale_at',
+  'stale_incident_at',
+  'last_report_id',
+] as const
+
+/**
+ * Sets the columns a `ContractPatch` names and keeps the others: one statement for every patch,
+ * each column behind a flag saying whether the patch sets it (better-sqlite3 binds `?` only by
+ * position, so a flag repeats for each column of its group).
+ */
+const UPDATE_CONTRACT = `UPDATE contracts SET ${UPDATE_COLUMNS.map((column) => `${column} = iif(?, ?, ${column})`).join(', ')} WHERE id = ?`
+
+/** (flag, value) per column of `UPDATE_COLUMNS`, then the id. */
+function updateParameters(id: number, patch: ContractPatch): unknown[] {
+  const { rules, isStale, staleAt, staleIncidentAt, lastReportId } = patch
+  const setsRules = bit(rules !== undefined)
+  return [
+    setsRules,
+    rules?.staleAfter ?? null,
+    setsRules,
+    rules?.staleIncidentAfter ?? null,
+    setsRules,
+    rules?.overtimeIncidentAfter ?? null,
+    setsRules,
+    rules === undefined ? 0 : bit(rules.overlapIncident),
+    bit(isStale !== undefined),
+    isStale === undefined ? 0 : bit(isStale),
+    bit(staleAt !== undefined),
+    staleAt == null ? null : staleAt.getTime(),
+    bit(staleIncidentAt !== undefined),
+    staleIncidentAt == null ? null : staleIncidentAt.getTime(),
+    bit(lastReportId !== undefined),
+    lastReportId ?? null,
+    id,
+  ]
+}

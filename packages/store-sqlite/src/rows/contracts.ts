@@ -1,0 +1,40 @@
+// Maps `contracts` rows to domain values and back; no queries here.
+import { CONTRACT_KINDS, type Contract } from '@timon/core'
+import type { Selectable } from 'kysely'
+import type { ContractsTable } from '../tables.js'
+import { bit, bool, dateOrNull, msOrNull, oneOf } from './codec.js'
+import { rules } from './rules.js'
+
+export type ContractRow = Selectable<ContractsTable>
+
+export const contracts = {
+  toDomain(row: ContractRow): Contract {
+    return {
+      id: row.id,
+      code: row.code,
+      kind: oneOf(CONTRACT_KINDS, row.kind, 'contracts.kind'),
+      rules: rules.toDomain(row),
+      isStale: bool(row.is_stale),
+      staleAt: dateOrNull(row.stale_at),
+      staleIncidentAt: dateOrNull(row.stale_incident_at),
+      lastReportId: row.last_report_id,
+      createdAt: new Date(row.created_at),
+    }
+  },
+  toRow(contract: Omit<Contract, 'id'>): Omit<ContractRow, 'id'> {
+    const { stale_after, stale_incident_after, overtime_incident_after, overlap_incident } = rules.toRow(contract.rules)
+    return {
+      code: contract.code,
+      kind: contract.kind,
+      stale_after,
+      stale_incident_after,
+      overtime_incident_after,
+      overlap_incident,
+      is_stale: bit(contract.isStale),
+      stale_at: msOrNull(contract.staleAt),
+      stale_incident_at: msOrNull(contract.staleIncidentAt),
+      last_report_id: contract.lastReportId,
+      created_at: contract.createdAt.getTime(),
+    }
+  },
+}

@@ -1,0 +1,85 @@
+// Maps `reports` rows to domain values and back; no queries here.
+import { HEALTHS, REPORT_HEALTHS, type Report, type Run, type RunPatch, type Sample } from '@timon/core'
+import type { Selectable } from 'kysely'
+import type { ReportsTable } from '../tables.js'
+import { bit, bool, corruptRow, dateOrNull, msOrNull, oneOf } from './codec.js'
+import { rules } from './rules.js'
+
+export type ReportRow = Selectable<ReportsTable>
+
+/** A report without its id, in the shape of either kind. */
+export type ReportFields =
+  | (Omit<Sample, 'id'> & { readonly kind: 'sample' })
+  | (Omit<Run, 'id'> & { readonly kind: 'run' })
+
+export const reports = {
+  toDomain(row: ReportRow): Report {
+    if (row.kind === 'sample' && row.pushed_at !== null) {
+      return {
+        id: row.id,
+        contractId: row.contract_id,
+        uid: row.uid,
+        rules: rules.toDomain(row),
+        kind: 'sample',
+        health: oneOf(HEALTHS, row.health, 'reports.health'),
+        pushedAt: new Date(row.pushed_at),
+        comment: row.comment,
+      }
+    }
+    if (row.kind === 'run' && row.started_at !== null) {
+      return {
+        id: row.id,
+        contractId: row.contract_id,
+        uid: row.uid,
+        rules: rules.toDomain(row),
+        kind: 'run',
+        health: oneOf(REPORT_HEALTHS, row.health, 'reports.health'),
+        startedAt: new Date(row.started_at),
+        startComment: row.start_comment,
+        endedAt: dateOrNull(row.ended_at),
+        endComment: row.end_comment,
+        overtimeAt: dateOrNull(row.overtime_at),
+        exit: row.exit_code === null && row.exit_signal === null ? null : { code: row.exit_code, signal: row.exit_signal },
+        logPath: row.log_path,
+        skipped: bool(row.skipped),
+      }
+    }
+    throw corruptRow(`report ${row.id} of kind ${row.kind}`)
+  },
+  toRow(report: ReportFields): Omit<ReportRow, 'id'> {
+    const { stale_after, stale_incident_after, overtime_incident_after, overlap_incident } = rules.toRow(report.rules)
+    const sample = report.kind === 'sample' ? report : undefined
+    const run = report.kind === 'run' ? report : undefined
+    return {
+      contract_id: report.contractId,
+      kind: report.kind,
+      uid: report.uid,
+      health: report.health,
+      pushed_at: sample === undefined ? null : sample.pushedAt.getTime(),
+      comment: sample === undefined ? null : sample.comment,
+      started_at: run === undefined ? null : run.startedAt.getTime(),
+      start_comment: run === undefined ? null : run.startComment,
+      ended_at: run === undefined ? null : msOrNull(run.endedAt),
+      end_comment: run === undefined ? null : run.endComment,
+      overtime_at: run === undefined ? null : msOrNull(run.overtimeAt),
+      exit_code: run?.exit?.code ?? null,
+      exit_signal: run?.exit?.signal ?? null,
+      log_path: run === undefined ? null : run.logPath,
+      skipped: run === undefined ? 0 : bit(run.skipped),
+      stale_after,
+      stale_incident_after,
+      overtime_incident_after,
+      overlap_incident,
+    }
+  },
+  runPatchToRow(patch: RunPatch): Partial<Omit<ReportRow, 'id'>> {
+    return {
+      ...(patch.health === undefined ? {} : { health: patch.health }),
+      ...(patch.endedAt === undefined ? {} : { ended_at: patch.endedAt.getTime() }),
+      ...(patch.endComment === undefined ? {} : { end_comment: patch.endComment }),
+      ...(patch.overtimeAt === undefined ? {} : { overtime_at: msOrNull(patch.overtimeAt) }),
+      ...(patch.exit === undefined ? {} : { exit_code: patch.exit?.code ?? null, exit_signal: patch.exit?.signal ?? null }),
+      ...(patch.logPath === undefined ? {} : { log_path: patch.logPath }),
+    }
+  },
+}

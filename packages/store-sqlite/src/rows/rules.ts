@@ -1,0 +1,26 @@
+// Maps the rule columns (shared by `contracts` and `reports`) to `Rules` and back; no queries here.
+import type { Rules } from '@timon/core'
+import type { ContractsTable } from '../tables.js'
+import { bit, bool } from './codec.js'
+
+/** The rule columns, the same in `contracts` and `reports`. */
+export type RuleColumns = Pick<ContractsTable, 'stale_after' | 'stale_incident_after' | 'overtime_incident_after' | 'overlap_incident'>
+
+export const rules = {
+  toDomain(row: RuleColumns): Rules {
+    return {
+      staleAfter: row.stale_after,
+      staleIncidentAfter: row.stale_incident_after,
+      overtimeIncidentAfter: row.overtime_incident_after,
+      overlapIncident: bool(row.overlap_incident),
+    }
+  },
+  toRow(value: Rules): RuleColumns {
+    return {
+      stale_after: value.staleAfter,
+      stale_incident_after: value.staleIncidentAfter,
+      overtime_incident_after: value.overtimeIncidentAfter,
+      overlap_incident: bit(value.overlapIncident),
+    }
+  },
+}
