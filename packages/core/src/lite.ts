@@ -4,8 +4,9 @@
  */
 export { conflict, messageOf, notFound, validation } from './errors.js'
 export type { CoreError, CoreErrorCode, Subject } from './errors.js'
-export { formatAgo, formatGoDuration, formatHumanDuration, parseDuration } from './duration.js'
+export { MAX_DURATION_MS, formatAgo, formatGoDuration, formatHumanDuration, parseDuration } from './duration.js'
 export type { Duration } from './duration.js'
+export { formatIssues } from './issues.js'
 export {
   HEALTHS,
   formatIncidentCode,

@@ -1,6 +1,6 @@
 import type { Result } from 'neverthrow'
 import { z } from 'zod'
-import { parseDuration } from './duration.js'
+import { MAX_DURATION_MS, parseDuration } from './duration.js'
 import type { CoreError } from './errors.js'
 import {
   optionalText,
@@ -16,7 +16,8 @@ import {
 
 /**
  * A rule or retention duration as given by a caller: a duration string (`'5m'`, `'1h30m'`), a
- * number of milliseconds, or `'off'` / `null` to remove a rule.
+ * whole number of milliseconds (at most `MAX_DURATION_MS`, 100 years), or `'off'` / `null` to
+ * remove a rule.
  */
 export type DurationInput = string | number
 
@@ -78,11 +79,12 @@ function ruleSchema(name: string) {
     })
 }
 
+/** A duration string as {@link parseDuration} reads it, or a number of milliseconds within the same bounds. */
 function toDuration(value: string | number, prefix: string): { ok: true; value: number } | { ok: false; message: string } {
   if (typeof value === 'number') {
-    return Number.isFinite(value) && value >= 0
+    return Number.isSafeInteger(value) && value >= 0 && value <= MAX_DURATION_MS
       ? { ok: true, value }
-      : { ok: false, message: `${prefix} — must be a non-negative number of milliseconds` }
+      : { ok: false, message: `${prefix} — must be a whole number of milliseconds from 0 to ${MAX_DURATION_MS} (100y)` }
   }
   const parsed = parseDuration(value)
   return parsed.isOk() ? { ok: true, value: parsed.value } : { ok: false, message: `${prefix} — ${parsed.error.message}` }

@@ -21,7 +21,7 @@ describe('probe pushes', () => {
       [{ code: 'ok.code', health: 'healthy', comment: 'x'.repeat(251) }, 'invalid comment — must be 1–250 characters'],
       [
         { code: 'ok.code', health: 'healthy', staleAfter: '1h', staleIncidentAfter: '30m' },
-        'stale (1h0m0s) must be less or equal to stale-incident (30m0s)',
+        'invalid rule stale-after — 1h must not be longer than stale-incident-after (30m)',
       ],
     ] as const
     for (const [input, message] of bad) {
@@ -125,7 +125,8 @@ describe('probe pushes', () => {
     const { monitor } = setup()
     await monitor.pushProbe({ code: 'web', health: 'healthy', staleIncidentAfter: '10m' })
     const error = (await monitor.pushProbe({ code: 'web', health: 'healthy', staleAfter: '1h' }))._unsafeUnwrapErr()
-    expect(error.message).toBe('stale (1h0m0s) must be less or equal to stale-incident (10m0s)')
+    const message = 'invalid rule stale-after — 1h must not be longer than stale-incident-after (10m)'
+    expect(error).toEqual({ code: 'validation', message, issues: [message] })
   })
 
   it('relapses a recovered stale incident when the probe goes stale again', async () => {
@@ -155,5 +156,30 @@ describe('probe pushes', () => {
     expect((await monitor.pushProbe({ code: 'web', health: 'healthy' }))._unsafeUnwrap().recovered).toMatchObject([{ id: 2 }])
     clock.advance('1m')
     expect((await monitor.pushProbe({ code: 'web', health: 'critical' }))._unsafeUnwrap().relapsed).toMatchObject([{ id: 2 }])
+  })
+})
+
+describe('rule durations', () => {
+  const wholeMs = 'must be a whole number of milliseconds from 0 to 3153600000000 (100y)'
+  it.each([
+    ['1500us', 'invalid rule stale-after — invalid duration "1500us" — must be a whole number of milliseconds'],
+    ['1us', 'invalid rule stale-after — invalid duration "1us" — must be a whole number of milliseconds'],
+    ['1.5ms', 'invalid rule stale-after — invalid duration "1.5ms" — must be a whole number of milliseconds'],
+    ['101y', 'invalid rule stale-after — invalid duration "101y" — must be at most 100y'],
+    [1e300, `invalid rule stale-after — ${wholeMs}`],
+    [0.5, `invalid rule stale-after — ${wholeMs}`],
+    [9007199254740993, `invalid rule stale-after — ${wholeMs}`],
+    [9007199254740991, `invalid rule stale-after — ${wholeMs}`],
+    [3153600000001, `invalid rule stale-after — ${wholeMs}`],
+  ])('refuses %j as a validation error naming the rule', async (staleAfter, message) => {
+    const { monitor } = setup()
+    const error = (await monitor.pushProbe({ code: 'web', health: 'healthy', staleAfter }))._unsafeUnwrapErr()
+    expect(error).toEqual({ code: 'validation', message, issues: [message] })
+  })
+
+  it('arms a rule of 100 years, the longest, as a real deadline', async () => {
+    const { monitor, clock } = setup()
+    await monitor.pushProbe({ code: 'web', health: 'healthy', staleAfter: 3_153_600_000_000, staleIncidentAfter: '100y' })
+    expect(await monitor.nextDeadline()).toEqual(new Date(clock.now().getTime() + 3_153_600_000_000))
   })
 })
