@@ -173,6 +173,13 @@ describe('formatHumanDuration', () => {
     expect(formatHumanDuration(ms)).toBe(text)
   })
 
+  it('drops milliseconds from 10 seconds on, so an elapsed time reads 1m 53s, not 1m 886ms', () => {
+    expect(formatHumanDuration(9_999)).toBe('9s 999ms')
+    expect(formatHumanDuration(10_999)).toBe('10s')
+    expect(formatHumanDuration(MINUTE + 886)).toBe('1m')
+    expect(formatAgo(MINUTE + 53 * SECOND + 886)).toBe('1m 53s ago')
+  })
+
   it('shows at most two units and drops the rest', () => {
     expect(formatHumanDuration(HOUR + 2 * MINUTE + 3 * SECOND + 4)).toBe('1h 2m')
     expect(formatHumanDuration(HOUR + 5 * SECOND + 300)).toBe('1h 5s')

@@ -80,8 +80,9 @@ export function formatGoDuration(ms: Duration): string {
 /**
  * Formats a duration for people, with at most two units taken from the largest down:
  * `y` (365d), `mo` (30d), `w` (7d), `d`, `h`, `m`, `s`, `ms`. Units that are zero are skipped, so
- * the two parts need not be adjacent (`1h 5s`); anything below 1 ms is dropped.
- * Examples: `500ms`, `1s 500ms`, `4m 12s`, `1d 1h`, `1w 1d`, `1mo 2w`, `1y 1mo`.
+ * the two parts need not be adjacent (`1h 5s`). Milliseconds show only below 10 seconds, where
+ * they still matter (`1m 53s`, never `1m 886ms`); anything below 1 ms is dropped.
+ * Examples: `500ms`, `1s 500ms`, `12s`, `4m 12s`, `1d 1h`, `1w 1d`, `1mo 2w`, `1y 1mo`.
  *
  * @param ms the duration in milliseconds.
  * @returns `0s` when nothing is left to print: zero, under 1 ms, negative, or not finite.
@@ -89,9 +90,10 @@ export function formatGoDuration(ms: Duration): string {
 export function formatHumanDuration(ms: Duration): string {
   if (!Number.isFinite(ms)) return '0s'
   let remaining = Math.floor(ms)
+  const smallest = remaining < 10_000 ? 1 : 1_000
   const parts: string[] = []
   for (const [unit, size] of HUMAN_UNITS) {
-    if (parts.length === 2) break
+    if (parts.length === 2 || size < smallest) break
     if (remaining < size) continue
     const count = Math.floor(remaining / size)
     parts.push(`${count}${unit}`)
