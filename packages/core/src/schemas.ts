@@ -12,6 +12,7 @@ import {
   validateNote,
   validateTitle,
   validateUid,
+  type Health,
 } from './validate.js'
 
 /**
@@ -21,14 +22,20 @@ import {
  */
 export type DurationInput = string | number
 
-/** A zod string schema that checks and normalises with one of the `validate*` functions. */
-export function checkedString<T>(check: (value: string) => Result<T, CoreError>) {
-  return z.string().transform((value, ctx): T => {
+/**
+ * A zod string schema that checks and normalises with one of the `validate*` functions. `In`
+ * narrows the input type callers see (`Health` rather than `string`), so that a typo fails to
+ * compile; the check still runs on any string, which is what the wire sends.
+ */
+export function checkedString<T, In extends string = string>(check: (value: string) => Result<T, CoreError>): z.ZodType<T, In> {
+  const schema = z.string().transform((value, ctx): T => {
     const result = check(value)
     if (result.isOk()) return result.value
     ctx.addIssue({ code: 'custom', message: result.error.message })
     return z.NEVER
   })
+  // Only the declared input type narrows: the runtime schema is the one above.
+  return schema as unknown as z.ZodType<T, In>
 }
 
 /** An optional text field: absent, `null` or blank mean absent. */
@@ -92,7 +99,7 @@ function toDuration(value: string | number, prefix: string): { ok: true; value: 
 
 const code = checkedString(validateCode)
 const uid = checkedString(validateUid)
-const health = checkedString(validateHealth)
+const health = checkedString<Health, Health>(validateHealth)
 const incidentId = z.number().int().nonnegative()
 
 /** Input of `Monitor.pushProbe`. */
@@ -131,10 +138,7 @@ const detail = z
 const exit = z
   .object({
     code: z.number().int().min(0).max(255).nullable(),
-    signal: z
-      .string()
-      .regex(/^SIG[A-Z0-9]+$/, 'invalid signal — must look like SIGTERM')
-      .nullable(),
+    signal: (z.string().regex(/^SIG[A-Z0-9]+$/, 'invalid signal — must look like SIGTERM') as z.ZodType<`SIG${string}`, `SIG${string}`>).nullable(),
   })
   .optional()
 

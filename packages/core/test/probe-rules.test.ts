@@ -15,7 +15,6 @@ describe('probe pushes', () => {
     const { monitor } = setup()
     const bad = [
       [{ code: 'A', health: 'healthy' }, 'invalid code "A" — must be 2–50 characters'],
-      [{ code: 'ok.code', health: 'fine' }, 'invalid health "fine" — must be one of: healthy, warning, critical'],
       [{ code: 'ok.code', health: 'healthy', staleAfter: '5x' }, 'invalid rule stale-after — invalid duration "5x"'],
       [{ code: 'ok.code', health: 'healthy', staleAfter: '-5m' }, 'invalid rule stale-after — invalid duration "-5m" — must not be negative'],
       [{ code: 'ok.code', health: 'healthy', comment: 'x'.repeat(251) }, 'invalid comment — must be 1–250 characters'],
@@ -119,6 +118,16 @@ describe('probe pushes', () => {
     await monitor.pushProbe({ code: 'web', health: 'healthy', staleIncidentAfter: 'off' })
     expect((await monitor.showContract('web'))._unsafeUnwrap().rules.staleIncidentAfter).toBeNull()
     expect(await monitor.nextDeadline()).toBeUndefined()
+  })
+
+  it('refuses a health outside the vocabulary when compiling, and still when running (untyped callers)', async () => {
+    const { monitor } = setup()
+    // @ts-expect-error 'ok' is not a Health: 'healthy' | 'warning' | 'critical'
+    const error = (await monitor.pushProbe({ code: 'web', health: 'ok' }))._unsafeUnwrapErr()
+    expect(error.message).toBe('invalid health "ok" — must be one of: healthy, warning, critical')
+    // @ts-expect-error the same for a step's health
+    const step = await monitor.pushStep({ code: 'web', uid: '000000000001', label: 'x', health: 'fine' })
+    expect(step._unsafeUnwrapErr().message).toBe('invalid health "fine" — must be one of: healthy, warning, critical')
   })
 
   it('checks stale-after against the stale-incident rule already in force', async () => {
