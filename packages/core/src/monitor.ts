@@ -276,7 +276,7 @@ export class Monitor {
         contractId: null,
         openedAt: now,
       })
-      // The Go original wrote no timeline entry for manual incidents.
+      // The Go original wrote no timeline entry for manual incidents: docs/behaviour.md#manual-incidents.
       await tx.insertIncidentEvent({ incidentId: incident.id, type: 'opened', reportId: null, note: 'opened manually', isSystem: false, at: now })
       await writer.notify({ name: 'incident.open', at: now, incident })
       return ok({ incident })
@@ -605,8 +605,8 @@ async function endRun(
 /**
  * The rules evaluated when a run ends: critical (with the first critical step's label), overtime
  * (an overdue deadline fires first; the incident recovers when the run that went overtime ends,
- * Q-22), overlap (recovers once at most one run is going) and, for the latest run, staleness
- * (counted from the end, Q-3).
+ * docs/behaviour.md#overtime), overlap (recovers once at most one run is going) and, for the latest run, staleness
+ * (counted from the end, docs/behaviour.md#job-staleness).
  */
 async function applyRunEndRules(
   writer: IncidentWriter,
