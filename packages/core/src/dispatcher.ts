@@ -20,6 +20,11 @@ export interface DispatcherOptions {
   readonly maxRetryAfterMs?: number
   /** Where outcomes (debug) and failures of the outbox itself (error) are reported; default: nowhere. */
   readonly log?: LogSink
+  /**
+   * Called when a delivery will be due again at `at` (a retry): the caller must {@link Dispatcher.wake}
+   * the dispatcher then, e.g. by re-reading {@link Dispatcher.nextDueAt} for its timer.
+   */
+  readonly onRetryAt?: (at: Date) => void
 }
 
 /** Outcomes recorded by a {@link Dispatcher}, e.g. during one {@link Dispatcher.drain}. */
@@ -40,7 +45,8 @@ export interface DispatchReport {
  * go out in order, one at a time, also across retries: the store only offers the oldest pending one.
  *
  * It never sleeps or sets timers: the caller {@link wake}s it when deliveries were queued and when
- * {@link nextDueAt} comes; finished attempts wake it themselves. A restart resumes where the store says.
+ * {@link nextDueAt} comes (`onRetryAt` says when a retry moved it); finished attempts wake it
+ * themselves. A restart resumes where the store says.
  */
 export class Dispatcher {
   readonly #store: Store
@@ -51,6 +57,7 @@ export class Dispatcher {
   readonly #batchSize: number
   readonly #maxRetryAfterMs: number
   readonly #log: LogSink | undefined
+  readonly #onRetryAt: ((at: Date) => void) | undefined
   /** Ids of the deliveries held: waiting for a slot or being attempted. */
   readonly #held = new Set<number>()
   /** Ids whose attempt ended while a claim was reading the store: its read may predate their outcome. */
@@ -76,6 +83,7 @@ export class Dispatcher {
     this.#batchSize = Math.max(1, options.batchSize ?? 256)
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 3_600_000
     this.#log = options.log
+    this.#onRetryAt = options.onRetryAt
   }
 
   /** Starts working off what is due now (e.g. deliveries left pending by the last run). Later calls do nothing. */
@@ -223,7 +231,9 @@ export class Dispatcher {
     const attempt: Promise<void> = this.#attempt(delivery)
       .catch((error: unknown) => {
         // The outcome could not be recorded: the delivery stays pending and is attempted again later.
-        this.#unrecorded.set(delivery.id, this.#clock.now().getTime() + RECORDING_RETRY_MS)
+        const retryAt = this.#clock.now().getTime() + RECORDING_RETRY_MS
+        this.#unrecorded.set(delivery.id, retryAt)
+        this.#onRetryAt?.(new Date(retryAt))
         this.#log?.error(`recording the outcome of delivery ${delivery.deliveryId} failed: ${messageOf(error)}`)
       })
       .finally(() => {
@@ -269,9 +279,9 @@ export class Dispatcher {
       return 'failed'
     }
     const wait = Math.min(outcome.retryAfterMs ?? policy.delayMs, this.#maxRetryAfterMs)
-    await this.#store.transaction((tx) =>
-      tx.updateDelivery(delivery.id, { attempts, lastError: outcome.error, nextAttemptAt: new Date(now.getTime() + wait) }),
-    )
+    const retryAt = new Date(now.getTime() + wait)
+    await this.#store.transaction((tx) => tx.updateDelivery(delivery.id, { attempts, lastError: outcome.error, nextAttemptAt: retryAt }))
+    this.#onRetryAt?.(retryAt)
     this.#log?.debug(`delivery ${delivery.deliveryId} to ${delivery.target} rescheduled: ${outcome.error}`)
     return 'rescheduled'
   }

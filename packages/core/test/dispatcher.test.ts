@@ -125,7 +125,9 @@ describe('the dispatcher', () => {
   })
 
   it('sends the events of one incident in order, one at a time, also across retries', async () => {
-    const { clock, dispatcher, hand, queue } = setup()
+    const { clock, store, hand, queue } = setup()
+    const retries: Date[] = []
+    const dispatcher = new Dispatcher({ store, clock, notifier: hand.notifier, onRetryAt: (at) => retries.push(at) })
     dispatcher.start()
     await queue('a', 1, 'incident.open')
     await queue('a', 1, 'incident.recovered')
@@ -139,6 +141,7 @@ describe('the dispatcher', () => {
     await settled()
     expect(hand.open).toEqual([]) // the open waits for its retry; the recovery waits behind it
     expect(await dispatcher.nextDueAt()).toEqual(new Date(clock.now().getTime() + 60_000))
+    expect(retries).toEqual([new Date(clock.now().getTime() + 60_000)])
 
     clock.advance('1m')
     dispatcher.wake()
