@@ -155,16 +155,12 @@ async function throughput(store: Store, events: readonly NotificationEvent[]) {
       }
     })
     const started = performance.now()
-    let delivered = 0
-    for (;;) {
-      const report = await dispatcher.runDue()
-      delivered += report.delivered
-      if (report.delivered + report.rescheduled + report.failed === 0) break
-    }
+    const { delivered } = await dispatcher.drain()
     const seconds = (performance.now() - started) / 1000
     if (delivered !== events.length) throw new Error(`bench: delivered ${delivered} of ${events.length}`)
     return { perSecond: delivered / seconds, connections }
   } finally {
+    await dispatcher.stop()
     notifier.close()
     await store.close()
     server.closeAllConnections()

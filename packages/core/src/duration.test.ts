@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatAgo, formatGoDuration, formatHumanDuration, parseDuration } from './duration.js'
+import { formatAgo, formatGoDuration, formatHumanDuration, MAX_DURATION_MS, parseDuration } from './duration.js'
 
 const SECOND = 1_000
 const MINUTE = 60 * SECOND
@@ -61,16 +61,16 @@ describe('parseDuration', () => {
     expect(parsed('100y')).toBe(100 * 8_760 * HOUR)
   })
 
-  it('reads sub-millisecond units as fractional milliseconds', () => {
-    expect(parsed('1500us')).toBe(1.5)
-    expect(parsed('1500µs')).toBe(1.5) // U+00B5 MICRO SIGN
-    expect(parsed('1500μs')).toBe(1.5) // U+03BC GREEK SMALL LETTER MU
-    expect(parsed('1000ns')).toBe(0.001)
-    expect(parsed('1s500ns')).toBe(1_000.0005)
+  it('accepts sub-millisecond units that add up to whole milliseconds', () => {
+    expect(parsed('1000us')).toBe(1)
+    expect(parsed('1000µs')).toBe(1) // U+00B5 MICRO SIGN
+    expect(parsed('1000μs')).toBe(1) // U+03BC GREEK SMALL LETTER MU
+    expect(parsed('1s1000000ns')).toBe(1_001)
+    expect(parsed('1.0000009ms')).toBe(1) // fractions finer than a nanosecond are truncated, as Go does
   })
 
-  it('truncates fractions finer than a nanosecond, as Go does', () => {
-    expect(parsed('1.9ns')).toBe(0.000001)
+  it.each(['1500us', '1us', '1.5ms', '1ns', '1s500ns', '0.5ms'])('rejects %j, which is not a whole number of milliseconds', (input) => {
+    expect(failure(input)).toEqual({ code: 'validation', message: `invalid duration "${input}" — must be a whole number of milliseconds` })
   })
 
   it.each(['', ' ', 'abc', '5', '1x', 'h', '.h', '.', '1D', '1H', '1Mo', '00', '1h5', '1.5.5h', '+-5m', '++5m', '5m+1h', '1h-5m', '1\t h', 'constructor', '1constructor'])(
@@ -95,11 +95,14 @@ describe('parseDuration', () => {
     expect(failure('-').message).toBe('invalid duration "-"')
   })
 
-  it("rejects values beyond Go's maximum duration of about 292 years", () => {
-    expect(parsed('2562047h')).toBe(2_562_047 * HOUR)
-    expect(failure('2562048h').message).toBe('invalid duration "2562048h"')
-    expect(failure('300y').message).toBe('invalid duration "300y"')
-    expect(failure('99999999999999999999ns').message).toBe('invalid duration "99999999999999999999ns"')
+  it('accepts at most 100 years, the one bound of every duration', () => {
+    expect(parsed('100y')).toBe(MAX_DURATION_MS)
+    expect(MAX_DURATION_MS).toBe(3_153_600_000_000)
+    expect(parsed('876000h')).toBe(MAX_DURATION_MS)
+    for (const input of ['100y1ms', '876001h', '300y', '2562048h', '99999999999999999999ns', '1e300s'.replace('e300', '0'.repeat(300))]) {
+      expect(failure(input).message).toBe(`invalid duration "${input}" — must be at most 100y`)
+    }
+    expect(failure('300yjunk').message).toBe('invalid duration "300yjunk"')
   })
 })
 
@@ -168,6 +171,13 @@ describe('formatHumanDuration', () => {
     [400 * DAY, '1y 1mo'],
   ])('formats %s ms as %j, as in the reference table', (ms, text) => {
     expect(formatHumanDuration(ms)).toBe(text)
+  })
+
+  it('drops milliseconds from 10 seconds on, so an elapsed time reads 1m 53s, not 1m 886ms', () => {
+    expect(formatHumanDuration(9_999)).toBe('9s 999ms')
+    expect(formatHumanDuration(10_999)).toBe('10s')
+    expect(formatHumanDuration(MINUTE + 886)).toBe('1m')
+    expect(formatAgo(MINUTE + 53 * SECOND + 886)).toBe('1m 53s ago')
   })
 
   it('shows at most two units and drops the rest', () => {

@@ -2,10 +2,17 @@ import { err, ok, type Result } from 'neverthrow'
 import { validation, type CoreError } from './errors.js'
 
 /**
- * A length of time in **milliseconds**. Usually a whole number; fractional values express
- * microseconds and nanoseconds (`0.001` = 1 µs). Durations given by users are never negative.
+ * A length of time in **milliseconds**. Durations given by users (flags, config, the wire) are
+ * whole numbers from 0 to {@link MAX_DURATION_MS}.
  */
 export type Duration = number
+
+/**
+ * The longest duration Timon accepts: 100 years (`100y` = 876,000 h, 3,153,600,000,000 ms). Far
+ * beyond any sensible rule or retention, and far inside what a `Date` and an SQLite INTEGER
+ * hold, so `now + duration` is always a valid instant.
+ */
+export const MAX_DURATION_MS = 100 * 8_760 * 3_600_000
 
 /**
  * Parses a duration as written in flags and config (`30d`, `1w2d`, `1h30m`, `1d 12h`, `250ms`, `0`).
@@ -15,15 +22,15 @@ export type Duration = number
  * is one of `ns`, `us`, `µs`, `μs`, `ms`, `s`, `m` (minutes), `h`, `d` (24h), `w` (168h),
  * `mo` (720h), `y` (8760h). Units are case-sensitive (`1D` is rejected).
  *
- * Departures from the Go original (decisions Q-16): a leading `-` is rejected
- * (`invalid duration "<s>" — must not be negative`, also for `-0`), and decimals of `d`, `w`, `mo`
- * and `y` mean what they say (`1.5d` = 36h). Anything else that does not parse, including values
- * above Go's limit of 2^63-1 ns (about 292 years), gives `invalid duration "<s>"`, where `<s>` is
- * the input with its spaces removed.
+ * Departures from the Go original (docs/behaviour.md#durations): a leading `-` is rejected
+ * (`invalid duration "<s>" — must not be negative`, also for `-0`); decimals of `d`, `w`, `mo`
+ * and `y` mean what they say (`1.5d` = 36h); the result must be a whole number of milliseconds
+ * (`1500us` and `1.5ms` give `… — must be a whole number of milliseconds`, `1000us` is 1 ms) and at
+ * most {@link MAX_DURATION_MS} (`… — must be at most 100y`). Anything else that does not parse
+ * gives `invalid duration "<s>"`, where `<s>` is the input with its spaces removed.
  *
- * @returns the duration in milliseconds; exact for any value that is a whole number of
- *   nanoseconds' worth of milliseconds within the safe-integer range (fractions below 1 ns are
- *   truncated, as Go does).
+ * @returns the duration in whole milliseconds, computed exactly (fractions below 1 ns are
+ *   truncated first, as Go does).
  */
 export function parseDuration(input: string): Result<Duration, CoreError> {
   const shown = input.replaceAll(' ', '')
@@ -38,7 +45,9 @@ export function parseDuration(input: string): Result<Duration, CoreError> {
   const nanos = rest === '0' ? 0n : parseTerms(rest)
   if (nanos === undefined) return invalid()
   if (negative) return err(validation(`invalid duration "${shown}" — must not be negative`))
-  return ok(nanosToMs(nanos))
+  if (nanos > MAX_DURATION_NS) return err(validation(`invalid duration "${shown}" — must be at most 100y`))
+  if (nanos % NS_PER_MS !== 0n) return err(validation(`invalid duration "${shown}" — must be a whole number of milliseconds`))
+  return ok(Number(nanos / NS_PER_MS))
 }
 
 /**
@@ -71,8 +80,9 @@ export function formatGoDuration(ms: Duration): string {
 /**
  * Formats a duration for people, with at most two units taken from the largest down:
  * `y` (365d), `mo` (30d), `w` (7d), `d`, `h`, `m`, `s`, `ms`. Units that are zero are skipped, so
- * the two parts need not be adjacent (`1h 5s`); anything below 1 ms is dropped.
- * Examples: `500ms`, `1s 500ms`, `4m 12s`, `1d 1h`, `1w 1d`, `1mo 2w`, `1y 1mo`.
+ * the two parts need not be adjacent (`1h 5s`). Milliseconds show only below 10 seconds, where
+ * they still matter (`1m 53s`, never `1m 886ms`); anything below 1 ms is dropped.
+ * Examples: `500ms`, `1s 500ms`, `12s`, `4m 12s`, `1d 1h`, `1w 1d`, `1mo 2w`, `1y 1mo`.
  *
  * @param ms the duration in milliseconds.
  * @returns `0s` when nothing is left to print: zero, under 1 ms, negative, or not finite.
@@ -80,9 +90,10 @@ export function formatGoDuration(ms: Duration): string {
 export function formatHumanDuration(ms: Duration): string {
   if (!Number.isFinite(ms)) return '0s'
   let remaining = Math.floor(ms)
+  const smallest = remaining < 10_000 ? 1 : 1_000
   const parts: string[] = []
   for (const [unit, size] of HUMAN_UNITS) {
-    if (parts.length === 2) break
+    if (parts.length === 2 || size < smallest) break
     if (remaining < size) continue
     const count = Math.floor(remaining / size)
     parts.push(`${count}${unit}`)
@@ -107,8 +118,7 @@ const NS_PER_MS = 1_000_000n
 const NS_PER_SECOND = 1_000_000_000n
 const NS_PER_HOUR = 3_600n * NS_PER_SECOND
 
-/** Go's largest `time.Duration`, in nanoseconds. */
-const MAX_NANOS = (1n << 63n) - 1n
+const MAX_DURATION_NS = BigInt(MAX_DURATION_MS) * NS_PER_MS
 
 /** Nanoseconds per unit. A Map, so that names like `constructor` are never units. */
 const UNIT_NANOS: ReadonlyMap<string, bigint> = new Map([
@@ -143,7 +153,8 @@ const HUMAN_UNITS: readonly (readonly [string, number])[] = [
 /**
  * Sums `<number><unit>` terms in nanoseconds, in exact integer arithmetic.
  * As in Go, the unit is the longest run of characters that are neither digits nor `.`, so `1mo`
- * reads as months and `1ms` as milliseconds. Returns `undefined` when the text does not parse.
+ * reads as months and `1ms` as milliseconds. Returns `undefined` when the text does not parse; a sum
+ * beyond {@link MAX_DURATION_MS} is returned only as some value above it.
  */
 function parseTerms(text: string): bigint | undefined {
   if (text === '') return undefined
@@ -155,17 +166,14 @@ function parseTerms(text: string): bigint | undefined {
     const fraction = match?.[2] ?? ''
     const unit = UNIT_NANOS.get(match?.[3] ?? '')
     if (match === null || (whole === '' && fraction === '') || unit === undefined) return undefined
-    total += BigInt(whole === '' ? '0' : whole) * unit
-    if (fraction !== '') total += (BigInt(fraction) * unit) / 10n ** BigInt(fraction.length)
-    if (total > MAX_NANOS) return undefined
+    // Once too long (the caller says so), the rest is only checked, not summed: numbers stay small.
+    if (total <= MAX_DURATION_NS) {
+      total += BigInt(whole === '' ? '0' : whole) * unit
+      if (fraction !== '') total += (BigInt(fraction) * unit) / 10n ** BigInt(fraction.length)
+    }
     rest = rest.slice(match[0].length)
   }
   return total
-}
-
-/** Whole milliseconds stay exact; the sub-millisecond rest becomes the fraction. */
-function nanosToMs(nanos: bigint): number {
-  return Number(nanos / NS_PER_MS) + Number(nanos % NS_PER_MS) / 1e6
 }
 
 /** Rounds a non-negative millisecond value to whole nanoseconds without float noise. */

@@ -2,10 +2,11 @@
  * `@timon/core/lite`: the pure helpers a fast-starting client needs (codes, text fields,
  * durations, errors) without the Monitor or zod, so `timon push` loads little.
  */
-export { conflict, notFound, validation } from './errors.js'
+export { conflict, messageOf, notFound, validation } from './errors.js'
 export type { CoreError, CoreErrorCode, Subject } from './errors.js'
-export { formatAgo, formatGoDuration, formatHumanDuration, parseDuration } from './duration.js'
+export { MAX_DURATION_MS, formatAgo, formatGoDuration, formatHumanDuration, parseDuration } from './duration.js'
 export type { Duration } from './duration.js'
+export { formatIssues } from './issues.js'
 export {
   HEALTHS,
   formatIncidentCode,

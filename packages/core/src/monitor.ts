@@ -3,7 +3,8 @@ import type { z } from 'zod'
 import type { Contract, ContractKind, DeliveryStatus, Incident, Report, Rules, Run, RunExit } from './domain.js'
 import { DEFAULT_RULES } from './domain.js'
 import { conflict, notFound, validation, type CoreError } from './errors.js'
-import { formatGoDuration } from './duration.js'
+import { formatHumanDuration } from './duration.js'
+import { formatIssues } from './issues.js'
 import { IncidentWriter } from './incident/incident-writer.js'
 import {
   criticalNote,
@@ -275,7 +276,7 @@ export class Monitor {
         contractId: null,
         openedAt: now,
       })
-      // The Go original wrote no timeline entry for manual incidents (Q-28).
+      // The Go original wrote no timeline entry for manual incidents: docs/behaviour.md#manual-incidents.
       await tx.insertIncidentEvent({ incidentId: incident.id, type: 'opened', reportId: null, note: 'opened manually', isSystem: false, at: now })
       await writer.notify({ name: 'incident.open', at: now, incident })
       return ok({ incident })
@@ -548,7 +549,7 @@ class Rollback extends Error {
 function parseInput<S extends z.ZodType>(schema: S, input: unknown): Result<z.output<S>, CoreError> {
   const parsed = schema.safeParse(input)
   if (parsed.success) return ok(parsed.data)
-  const issues = parsed.error.issues.map((issue) => (issue.path.length > 0 && issue.code !== 'custom' ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+  const issues = formatIssues('', parsed.error.issues, { customMessagesNameTheField: true })
   return err(validation(issues[0] ?? 'invalid input', issues))
 }
 
@@ -564,11 +565,8 @@ function mergeRules(
     overlapIncident: push.overlapIncident ?? current.overlapIncident,
   }
   if (rules.staleAfter !== null && rules.staleIncidentAfter !== null && rules.staleAfter > rules.staleIncidentAfter) {
-    return err(
-      validation(
-        `stale (${formatGoDuration(rules.staleAfter)}) must be less or equal to stale-incident (${formatGoDuration(rules.staleIncidentAfter)})`,
-      ),
-    )
+    const message = `invalid rule stale-after — ${formatHumanDuration(rules.staleAfter)} must not be longer than stale-incident-after (${formatHumanDuration(rules.staleIncidentAfter)})`
+    return err(validation(message, [message]))
   }
   return ok(rules)
 }
@@ -607,8 +605,8 @@ async function endRun(
 /**
  * The rules evaluated when a run ends: critical (with the first critical step's label), overtime
  * (an overdue deadline fires first; the incident recovers when the run that went overtime ends,
- * Q-22), overlap (recovers once at most one run is going) and, for the latest run, staleness
- * (counted from the end, Q-3).
+ * docs/behaviour.md#overtime), overlap (recovers once at most one run is going) and, for the latest run, staleness
+ * (counted from the end, docs/behaviour.md#job-staleness).
  */
 async function applyRunEndRules(
   writer: IncidentWriter,

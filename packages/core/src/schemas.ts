@@ -1,6 +1,6 @@
 import type { Result } from 'neverthrow'
 import { z } from 'zod'
-import { parseDuration } from './duration.js'
+import { MAX_DURATION_MS, parseDuration } from './duration.js'
 import type { CoreError } from './errors.js'
 import {
   optionalText,
@@ -12,22 +12,30 @@ import {
   validateNote,
   validateTitle,
   validateUid,
+  type Health,
 } from './validate.js'
 
 /**
  * A rule or retention duration as given by a caller: a duration string (`'5m'`, `'1h30m'`), a
- * number of milliseconds, or `'off'` / `null` to remove a rule.
+ * whole number of milliseconds (at most `MAX_DURATION_MS`, 100 years), or `'off'` / `null` to
+ * remove a rule.
  */
 export type DurationInput = string | number
 
-/** A zod string schema that checks and normalises with one of the `validate*` functions. */
-export function checkedString<T>(check: (value: string) => Result<T, CoreError>) {
-  return z.string().transform((value, ctx): T => {
+/**
+ * A zod string schema that checks and normalises with one of the `validate*` functions. `In`
+ * narrows the input type callers see (`Health` rather than `string`), so that a typo fails to
+ * compile; the check still runs on any string, which is what the wire sends.
+ */
+export function checkedString<T, In extends string = string>(check: (value: string) => Result<T, CoreError>): z.ZodType<T, In> {
+  const schema = z.string().transform((value, ctx): T => {
     const result = check(value)
     if (result.isOk()) return result.value
     ctx.addIssue({ code: 'custom', message: result.error.message })
     return z.NEVER
   })
+  // Only the declared input type narrows: the runtime schema is the one above.
+  return schema as unknown as z.ZodType<T, In>
 }
 
 /** An optional text field: absent, `null` or blank mean absent. */
@@ -78,11 +86,12 @@ function ruleSchema(name: string) {
     })
 }
 
+/** A duration string as {@link parseDuration} reads it, or a number of milliseconds within the same bounds. */
 function toDuration(value: string | number, prefix: string): { ok: true; value: number } | { ok: false; message: string } {
   if (typeof value === 'number') {
-    return Number.isFinite(value) && value >= 0
+    return Number.isSafeInteger(value) && value >= 0 && value <= MAX_DURATION_MS
       ? { ok: true, value }
-      : { ok: false, message: `${prefix} — must be a non-negative number of milliseconds` }
+      : { ok: false, message: `${prefix} — must be a whole number of milliseconds from 0 to ${MAX_DURATION_MS} (100y)` }
   }
   const parsed = parseDuration(value)
   return parsed.isOk() ? { ok: true, value: parsed.value } : { ok: false, message: `${prefix} — ${parsed.error.message}` }
@@ -90,7 +99,7 @@ function toDuration(value: string | number, prefix: string): { ok: true; value: 
 
 const code = checkedString(validateCode)
 const uid = checkedString(validateUid)
-const health = checkedString(validateHealth)
+const health = checkedString<Health, Health>(validateHealth)
 const incidentId = z.number().int().nonnegative()
 
 /** Input of `Monitor.pushProbe`. */
@@ -129,10 +138,7 @@ const detail = z
 const exit = z
   .object({
     code: z.number().int().min(0).max(255).nullable(),
-    signal: z
-      .string()
-      .regex(/^SIG[A-Z0-9]+$/, 'invalid signal — must look like SIGTERM')
-      .nullable(),
+    signal: (z.string().regex(/^SIG[A-Z0-9]+$/, 'invalid signal — must look like SIGTERM') as z.ZodType<`SIG${string}`, `SIG${string}`>).nullable(),
   })
   .optional()
 

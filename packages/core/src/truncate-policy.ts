@@ -35,7 +35,7 @@ export interface TruncatePlan {
 /**
  * Turns truncate options into a plan. Health options inherit from the next higher severity
  * (`keepHealthy` ← `keepWarning` ← `keepCritical`), as the Timon README says (the Go original does
- * not implement it, Q-2).
+ * not implement it; docs/behaviour.md#truncate).
  */
 export function planTruncate(
   options: TruncateOptions,

@@ -1,4 +1,4 @@
-import { describeStoreConformance } from '../src/testing/store-conformance.js'
+import { describeStoreConformance } from '../src/conformance/store-conformance.js'
 import { MemoryStore } from '../src/memory-store.js'
 
 describeStoreConformance('memory', () => new MemoryStore())

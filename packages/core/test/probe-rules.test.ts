@@ -15,13 +15,12 @@ describe('probe pushes', () => {
     const { monitor } = setup()
     const bad = [
       [{ code: 'A', health: 'healthy' }, 'invalid code "A" — must be 2–50 characters'],
-      [{ code: 'ok.code', health: 'fine' }, 'invalid health "fine" — must be one of: healthy, warning, critical'],
       [{ code: 'ok.code', health: 'healthy', staleAfter: '5x' }, 'invalid rule stale-after — invalid duration "5x"'],
       [{ code: 'ok.code', health: 'healthy', staleAfter: '-5m' }, 'invalid rule stale-after — invalid duration "-5m" — must not be negative'],
       [{ code: 'ok.code', health: 'healthy', comment: 'x'.repeat(251) }, 'invalid comment — must be 1–250 characters'],
       [
         { code: 'ok.code', health: 'healthy', staleAfter: '1h', staleIncidentAfter: '30m' },
-        'stale (1h0m0s) must be less or equal to stale-incident (30m0s)',
+        'invalid rule stale-after — 1h must not be longer than stale-incident-after (30m)',
       ],
     ] as const
     for (const [input, message] of bad) {
@@ -121,11 +120,22 @@ describe('probe pushes', () => {
     expect(await monitor.nextDeadline()).toBeUndefined()
   })
 
+  it('refuses a health outside the vocabulary when compiling, and still when running (untyped callers)', async () => {
+    const { monitor } = setup()
+    // @ts-expect-error 'ok' is not a Health: 'healthy' | 'warning' | 'critical'
+    const error = (await monitor.pushProbe({ code: 'web', health: 'ok' }))._unsafeUnwrapErr()
+    expect(error.message).toBe('invalid health "ok" — must be one of: healthy, warning, critical')
+    // @ts-expect-error the same for a step's health
+    const step = await monitor.pushStep({ code: 'web', uid: '000000000001', label: 'x', health: 'fine' })
+    expect(step._unsafeUnwrapErr().message).toBe('invalid health "fine" — must be one of: healthy, warning, critical')
+  })
+
   it('checks stale-after against the stale-incident rule already in force', async () => {
     const { monitor } = setup()
     await monitor.pushProbe({ code: 'web', health: 'healthy', staleIncidentAfter: '10m' })
     const error = (await monitor.pushProbe({ code: 'web', health: 'healthy', staleAfter: '1h' }))._unsafeUnwrapErr()
-    expect(error.message).toBe('stale (1h0m0s) must be less or equal to stale-incident (10m0s)')
+    const message = 'invalid rule stale-after — 1h must not be longer than stale-incident-after (10m)'
+    expect(error).toEqual({ code: 'validation', message, issues: [message] })
   })
 
   it('relapses a recovered stale incident when the probe goes stale again', async () => {
@@ -155,5 +165,30 @@ describe('probe pushes', () => {
     expect((await monitor.pushProbe({ code: 'web', health: 'healthy' }))._unsafeUnwrap().recovered).toMatchObject([{ id: 2 }])
     clock.advance('1m')
     expect((await monitor.pushProbe({ code: 'web', health: 'critical' }))._unsafeUnwrap().relapsed).toMatchObject([{ id: 2 }])
+  })
+})
+
+describe('rule durations', () => {
+  const wholeMs = 'must be a whole number of milliseconds from 0 to 3153600000000 (100y)'
+  it.each([
+    ['1500us', 'invalid rule stale-after — invalid duration "1500us" — must be a whole number of milliseconds'],
+    ['1us', 'invalid rule stale-after — invalid duration "1us" — must be a whole number of milliseconds'],
+    ['1.5ms', 'invalid rule stale-after — invalid duration "1.5ms" — must be a whole number of milliseconds'],
+    ['101y', 'invalid rule stale-after — invalid duration "101y" — must be at most 100y'],
+    [1e300, `invalid rule stale-after — ${wholeMs}`],
+    [0.5, `invalid rule stale-after — ${wholeMs}`],
+    [9007199254740993, `invalid rule stale-after — ${wholeMs}`],
+    [9007199254740991, `invalid rule stale-after — ${wholeMs}`],
+    [3153600000001, `invalid rule stale-after — ${wholeMs}`],
+  ])('refuses %j as a validation error naming the rule', async (staleAfter, message) => {
+    const { monitor } = setup()
+    const error = (await monitor.pushProbe({ code: 'web', health: 'healthy', staleAfter }))._unsafeUnwrapErr()
+    expect(error).toEqual({ code: 'validation', message, issues: [message] })
+  })
+
+  it('arms a rule of 100 years, the longest, as a real deadline', async () => {
+    const { monitor, clock } = setup()
+    await monitor.pushProbe({ code: 'web', health: 'healthy', staleAfter: 3_153_600_000_000, staleIncidentAfter: '100y' })
+    expect(await monitor.nextDeadline()).toEqual(new Date(clock.now().getTime() + 3_153_600_000_000))
   })
 })

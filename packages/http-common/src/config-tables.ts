@@ -1,6 +1,6 @@
 import { err, ok, type Result } from 'neverthrow'
 import type { z } from 'zod'
-import { formatIssues } from './config-issues.js'
+import { formatIssues } from '@timon/core/lite'
 
 /**
  * Validates an array of config tables (`[[<key>]]` in TOML; `undefined` = none) and loads each

@@ -11,7 +11,6 @@ export type { HeaderRules } from './headers.js'
 
 export { httpUrlProblem } from './url.js'
 
-export { formatIssue, formatIssues } from './config-issues.js'
 export { parseTableArray } from './config-tables.js'
 
 export { durationField } from './duration-field.js'

@@ -1,8 +1,8 @@
 /**
  * Whether an `on` pattern of a webhook matches an event name.
  *
- * Patterns match segment by segment (decisions.md, "Webhooks"; a departure from the Go original,
- * whose `*` ended the comparison so that `*.open` matched every event, Q-18):
+ * Patterns match segment by segment (a departure from the Go original, whose `*` ended the
+ * comparison so that `*.open` matched every event; docs/behaviour.md#event-matching):
  *
  * - `*` alone matches every event;
  * - otherwise the pattern and the event must have the same number of dot-separated segments, and

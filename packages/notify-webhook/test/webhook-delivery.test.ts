@@ -71,7 +71,7 @@ describe('WebhookNotifier', () => {
     const { dispatcher, send } = setUp([{ name: 'ops', on: ['*'], url: server.url, headers: { 'X-My-Header': 'yes' } }])
     const delivery = only(await send(event('incident.open')))
 
-    expect(await dispatcher.runDue()).toEqual({ delivered: 1, rescheduled: 0, failed: 0 })
+    expect(await dispatcher.drain()).toEqual({ delivered: 1, rescheduled: 0, failed: 0 })
 
     const [request] = server.requests
     expect(request?.method).toBe('POST')
@@ -109,7 +109,7 @@ describe('WebhookNotifier', () => {
       { on: ['*'], url: server.url, headers: { 'content-type': 'text/plain; charset=utf-8', 'USER-AGENT': 'mine' } },
     ])
     await send(event('timon.ping'))
-    await dispatcher.runDue()
+    await dispatcher.drain()
     expect(server.requests[0]?.headers).toMatchObject({ 'content-type': 'text/plain; charset=utf-8', 'user-agent': 'mine' })
     expect(server.requests[0]?.headers['x-timon-event']).toBe('timon.ping')
   })
@@ -125,7 +125,7 @@ describe('WebhookNotifier', () => {
     ])
     const title = 'Backup "nightly"\nfailed — échec 💥 <&>'
     await send(event('incident.open', { incident: { title } }))
-    await dispatcher.runDue()
+    await dispatcher.drain()
     expect(JSON.parse(server.requests[0]?.body ?? '')).toEqual({
       message: 'db.backup turned critical',
       title,
@@ -141,7 +141,7 @@ describe('WebhookNotifier', () => {
       { name: 'ntfy', on: ['*'], url: `${server.url}/alerts`, preset: 'ntfy' },
     ])
     await send(event('timon.started'))
-    await dispatcher.runDue()
+    await dispatcher.drain()
     const byBody = server.requests.map((r) => [r.url, r.body])
     expect(byBody).toContainEqual(['/hook', 'plain timon.started'])
     const discord = server.requests.find((r) => r.body.includes('embeds'))
@@ -155,7 +155,7 @@ describe('WebhookNotifier', () => {
     const server = await receiver()
     const { dispatcher, send } = setUp([{ on: ['*'], url: server.url }], { concurrency: 1 })
     for (let i = 0; i < 5; i += 1) await send(event('timon.ping'))
-    expect(await dispatcher.runDue()).toMatchObject({ delivered: 5 })
+    expect(await dispatcher.drain()).toMatchObject({ delivered: 5 })
     expect(server.requests).toHaveLength(5)
     expect(server.connections).toBe(1)
   })
@@ -174,9 +174,9 @@ describe('WebhookNotifier', () => {
       else res.end('ok')
     }
     const [first] = await send(event('timon.ping'))
-    expect(await dispatcher.runDue()).toMatchObject({ delivered: 1 })
+    expect(await dispatcher.drain()).toMatchObject({ delivered: 1 })
     const second = only(await send(event('timon.ping')))
-    expect(await dispatcher.runDue()).toMatchObject({ delivered: 1 })
+    expect(await dispatcher.drain()).toMatchObject({ delivered: 1 })
 
     expect(server.requests.map((r) => r.headers['x-timon-delivery'])).toEqual([
       first?.deliveryId,
@@ -193,7 +193,7 @@ describe('WebhookNotifier', () => {
     })
     const { dispatcher, send, store } = setUp([{ on: ['*'], url: server.url }])
     const delivery = only(await send(event('timon.ping')))
-    expect(await dispatcher.runDue()).toMatchObject({ rescheduled: 1 })
+    expect(await dispatcher.drain()).toMatchObject({ rescheduled: 1 })
     expect((await stored(store, delivery.id)).lastError).toBe(
       'HTTP 302: redirects are not followed (Location: http://127.0.0.1:1/elsewhere)',
     )
@@ -211,7 +211,7 @@ describe('durable delivery through the Dispatcher', () => {
     ])
     const delivery = only(await send(event('incident.open')))
 
-    expect(await dispatcher.runDue()).toEqual({ delivered: 0, rescheduled: 1, failed: 0 })
+    expect(await dispatcher.drain()).toEqual({ delivered: 0, rescheduled: 1, failed: 0 })
     expect(await stored(store, delivery.id)).toMatchObject({
       status: 'pending',
       attempts: 1,
@@ -221,11 +221,11 @@ describe('durable delivery through the Dispatcher', () => {
     expect(await dispatcher.nextDueAt()).toEqual(new Date('2026-04-19T00:06:10Z'))
 
     clock.advance('29s')
-    expect(await dispatcher.runDue()).toEqual({ delivered: 0, rescheduled: 0, failed: 0 })
+    expect(await dispatcher.drain()).toEqual({ delivered: 0, rescheduled: 0, failed: 0 })
     clock.advance('1s')
-    expect(await dispatcher.runDue()).toEqual({ delivered: 0, rescheduled: 1, failed: 0 })
+    expect(await dispatcher.drain()).toEqual({ delivered: 0, rescheduled: 1, failed: 0 })
     clock.advance('30s')
-    expect(await dispatcher.runDue()).toEqual({ delivered: 0, rescheduled: 0, failed: 1 })
+    expect(await dispatcher.drain()).toEqual({ delivered: 0, rescheduled: 0, failed: 1 })
 
     expect(await stored(store, delivery.id)).toMatchObject({
       status: 'failed',
@@ -246,11 +246,11 @@ describe('durable delivery through the Dispatcher', () => {
     })
     const { clock, dispatcher, send, store } = setUp([{ on: ['*'], url: server.url }])
     const delivery = only(await send(event('incident.resolved')))
-    await dispatcher.runDue()
+    await dispatcher.drain()
     clock.advance('5s')
-    await dispatcher.runDue()
+    await dispatcher.drain()
     clock.advance('5s')
-    expect(await dispatcher.runDue()).toMatchObject({ delivered: 1 })
+    expect(await dispatcher.drain()).toMatchObject({ delivered: 1 })
     expect(await stored(store, delivery.id)).toMatchObject({ status: 'delivered', attempts: 3, lastError: null })
   })
 
@@ -258,7 +258,7 @@ describe('durable delivery through the Dispatcher', () => {
     const url = await deadUrl()
     const { dispatcher, send, store } = setUp([{ on: ['*'], url, retry: { attempts: 0 } }])
     const delivery = only(await send(event('timon.ping')))
-    expect(await dispatcher.runDue()).toMatchObject({ failed: 1 })
+    expect(await dispatcher.drain()).toMatchObject({ failed: 1 })
     const failed = await stored(store, delivery.id)
     expect(failed).toMatchObject({ status: 'failed', attempts: 1 })
     expect(failed.lastError).toContain('ECONNREFUSED')
@@ -271,7 +271,7 @@ describe('durable delivery through the Dispatcher', () => {
     })
     const { dispatcher, send, store, logged } = setUp([{ on: ['*'], url: server.url }])
     const delivery = only(await send(event('incident.open')))
-    expect(await dispatcher.runDue()).toEqual({ delivered: 0, rescheduled: 0, failed: 1 })
+    expect(await dispatcher.drain()).toEqual({ delivered: 0, rescheduled: 0, failed: 1 })
     const failed = await stored(store, delivery.id)
     expect(failed).toMatchObject({ status: 'failed', attempts: 1 })
     expect(failed.lastError).toBe(`HTTP 401 Unauthorized: {"error":"unknown webhook token"} ${'x'.repeat(200 - 43)}`)
@@ -284,7 +284,7 @@ describe('durable delivery through the Dispatcher', () => {
     })
     const { dispatcher, send, store } = setUp([{ on: ['*'], url: server.url }])
     const delivery = only(await send(event('timon.ping')))
-    expect(await dispatcher.runDue()).toMatchObject({ rescheduled: 1 })
+    expect(await dispatcher.drain()).toMatchObject({ rescheduled: 1 })
     expect((await stored(store, delivery.id)).nextAttemptAt).toEqual(new Date('2026-04-19T00:05:45Z'))
   })
 
@@ -294,7 +294,7 @@ describe('durable delivery through the Dispatcher', () => {
     })
     const { dispatcher, send, store } = setUp([{ on: ['*'], url: server.url, retry: { delay: '2m' } }])
     const delivery = only(await send(event('timon.ping')))
-    await dispatcher.runDue()
+    await dispatcher.drain()
     expect((await stored(store, delivery.id)).nextAttemptAt).toEqual(new Date('2026-04-19T00:07:40Z'))
   })
 
@@ -307,7 +307,7 @@ describe('durable delivery through the Dispatcher', () => {
     const { dispatcher, send } = setUp([{ on: ['*'], url: server.url, retry: { timeout: '5s' } }])
     await send(event('timon.ping'))
     const started = performance.now()
-    expect(await dispatcher.runDue()).toMatchObject({ delivered: 1 })
+    expect(await dispatcher.drain()).toMatchObject({ delivered: 1 })
     expect(performance.now() - started).toBeLessThan(1_000)
   })
 
@@ -318,15 +318,15 @@ describe('durable delivery through the Dispatcher', () => {
     })
     const { clock, dispatcher, send, store } = setUp([{ on: ['*'], url: server.url }])
     const delivery = only(await send(event('incident.open')))
-    await dispatcher.runDue()
+    await dispatcher.drain()
     expect(await stored(store, delivery.id)).toMatchObject({
       nextAttemptAt: new Date('2026-04-19T00:07:40Z'),
       lastError: 'HTTP 429 Too Many Requests: slow down',
     })
     clock.advance('119s')
-    expect(await dispatcher.runDue()).toMatchObject({ delivered: 0 })
+    expect(await dispatcher.drain()).toMatchObject({ delivered: 0 })
     clock.advance('1s')
-    expect(await dispatcher.runDue()).toMatchObject({ delivered: 1 })
+    expect(await dispatcher.drain()).toMatchObject({ delivered: 1 })
   })
 
   it('waits until the HTTP date of a 503 Retry-After', async () => {
@@ -339,7 +339,7 @@ describe('durable delivery through the Dispatcher', () => {
     const setup = setUp([{ on: ['*'], url: server.url }])
     clock = setup.clock
     const delivery = only(await setup.send(event('incident.open')))
-    await setup.dispatcher.runDue()
+    await setup.dispatcher.drain()
     expect((await stored(setup.store, delivery.id)).nextAttemptAt).toEqual(new Date('2026-04-19T00:07:10Z'))
   })
 
@@ -350,7 +350,7 @@ describe('durable delivery through the Dispatcher', () => {
     const { dispatcher, send, store } = setUp([{ on: ['*'], url: server.url, retry: { timeout: '200ms' } }])
     const delivery = only(await send(event('incident.open')))
     const started = performance.now()
-    expect(await dispatcher.runDue()).toMatchObject({ rescheduled: 1 })
+    expect(await dispatcher.drain()).toMatchObject({ rescheduled: 1 })
     expect(performance.now() - started).toBeLessThan(2_000)
     expect((await stored(store, delivery.id)).lastError).toBe('timed out after 200ms')
   })
@@ -372,7 +372,7 @@ describe('durable delivery through the Dispatcher', () => {
     await send(event('incident.open'))
     for (let i = 1; i < 5; i += 1) await send(event('incident.annotated', { note: `note ${i}` }))
 
-    expect(await dispatcher.runDue()).toEqual({ delivered: 5, rescheduled: 6, failed: 0 })
+    expect(await dispatcher.drain()).toEqual({ delivered: 5, rescheduled: 6, failed: 0 })
     expect(fast.requests.map((r) => r.headers['x-timon-event'])).toEqual([
       'incident.open',
       ...Array(4).fill('incident.annotated'),
@@ -391,10 +391,10 @@ describe('durable delivery through the Dispatcher', () => {
     const { clock, dispatcher, send } = setUp([{ on: ['*'], url: server.url }])
     await send(event('incident.open'), 'incident:3')
     await send(event('incident.recovered', { incident: { state: 'recovered' } }), 'incident:3')
-    await dispatcher.runDue()
+    await dispatcher.drain()
     clock.advance('5s')
-    await dispatcher.runDue()
-    await dispatcher.runDue()
+    await dispatcher.drain()
+    await dispatcher.drain()
     expect(server.requests.map((r) => r.headers['x-timon-event'])).toEqual([
       'incident.open',
       'incident.open',
@@ -414,7 +414,7 @@ describe('durable delivery through the Dispatcher', () => {
         createdAt: clock.now(),
       }),
     )
-    expect(await dispatcher.runDue()).toMatchObject({ failed: 1 })
+    expect(await dispatcher.drain()).toMatchObject({ failed: 1 })
     expect((await stored(store, delivery.id)).lastError).toContain('removed')
   })
 })

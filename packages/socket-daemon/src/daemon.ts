@@ -47,7 +47,7 @@ export interface RunningDaemon {
   reload(config: DaemonConfig): PollerUpdate
   /**
    * Stops gracefully: stops accepting connections, lets requests in flight finish, stops the
-   * scheduler and waits for a dispatch round in progress, closes the store, removes the socket.
+   * scheduler and waits for the webhook attempts in flight, closes the store, removes the socket.
    * Calling it again returns the same promise.
    */
   stop(): Promise<void>
@@ -96,7 +96,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   }
   const notifier = new WebhookNotifier({ webhooks: config.webhooks, hostname: config.hostname, version, logger: log, clock })
   const monitor = new Monitor({ store, clock, notifications: notifier })
-  const dispatcher = new Dispatcher({ store, notifier, clock })
+  // A retry moves the outbox's next due time: the scheduler re-reads it.
+  const dispatcher = new Dispatcher({ store, notifier, clock, log, onRetryAt: () => scheduler.rearm() })
   const scheduler = new Scheduler({ monitor, dispatcher, clock, log, pingIntervalMs: config.pingIntervalMs })
   const poller = new HttpPoller({ checks: config.checks, clock, logger: log })
   const server = new ApiServer({

@@ -1,4 +1,4 @@
-import type { CheckResult, Dispatcher, DispatchReport, Monitor } from '@timon/core'
+import type { CheckResult, Dispatcher, Monitor } from '@timon/core'
 import { ok } from 'neverthrow'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createLogger } from './logger.js'
@@ -13,7 +13,9 @@ function harness(options: { pingIntervalMs?: number } = {}) {
     failNext: false,
     checks: 0,
     lookups: 0,
-    rounds: 0,
+    wakes: 0,
+    started: 0,
+    stopped: 0,
     pings: 0,
   }
   const monitor = {
@@ -37,10 +39,15 @@ function harness(options: { pingIntervalMs?: number } = {}) {
   }
   const dispatcher = {
     nextDueAt: async () => state.due,
-    runDue: async (): Promise<DispatchReport> => {
-      state.rounds += 1
+    start: () => {
+      state.started += 1
+    },
+    wake: () => {
+      state.wakes += 1
       state.due = undefined
-      return { delivered: 1, rescheduled: 0, failed: 0 }
+    },
+    stop: async () => {
+      state.stopped += 1
     },
   }
   const lines: string[] = []
@@ -135,17 +142,19 @@ describe('the scheduler', () => {
     await scheduler.stop()
   })
 
-  it('starts a dispatch round when deliveries are due, and when told they were queued', async () => {
+  it('starts the dispatcher, wakes it when deliveries are due and when told they were queued, and stops it', async () => {
     const { state, scheduler } = harness()
     state.due = inMs(3000)
     scheduler.start()
-    await vi.advanceTimersByTimeAsync(3020)
-    expect(state.rounds).toBe(1)
-    state.due = new Date()
+    expect(state.started).toBe(1)
+    await vi.advanceTimersByTimeAsync(2990)
+    expect(state.wakes).toBe(0)
+    await vi.advanceTimersByTimeAsync(30)
+    expect(state.wakes).toBe(1)
     scheduler.rearm({ deliveries: true })
-    await vi.advanceTimersByTimeAsync(20)
-    expect(state.rounds).toBe(2)
+    expect(state.wakes).toBe(2)
     await scheduler.stop()
+    expect(state.stopped).toBe(1)
   })
 
   it('emits timon.ping every interval, first one interval after start', async () => {

@@ -16,13 +16,12 @@ export interface SchedulerOptions {
 
 /**
  * The daemon's poller, without polling: one timer sleeps until the earliest of the Monitor's next
- * deadline and the outbox's next due delivery, then runs `monitor.check()` and a dispatch round
- * (again while something is due). {@link rearm} is called after anything that may have moved a
- * deadline or queued a delivery, so an incident opens on time rather than a tick late.
+ * deadline and the outbox's next due delivery, then runs `monitor.check()` and wakes the
+ * Dispatcher (again while something is due). {@link rearm} is called after anything that may have
+ * moved a deadline or queued a delivery, so an incident opens on time rather than a tick late.
  *
- * Dispatch rounds run in the background: a push never waits for a webhook, and a round may start
- * while another is still waiting on a slow endpoint (the Dispatcher's in-flight set keeps a
- * delivery from being attempted twice). Errors are logged, never thrown.
+ * The one Dispatcher works in the background: a push never waits for a webhook. Errors are
+ * logged, never thrown.
  */
 export class Scheduler {
   readonly #monitor: Monitor
@@ -35,12 +34,6 @@ export class Scheduler {
   #pingTimer: NodeJS.Timeout | undefined
   #evaluating: Promise<void> | undefined
   #again = false
-  /** Deliveries were queued since the last round started: start one even if another is going. */
-  #queued = false
-  readonly #rounds = new Set<Promise<void>>()
-  /** When the last round started, and whether the last finished one found nothing to do. */
-  #lastRoundAt = Number.NEGATIVE_INFINITY
-  #lastRoundEmpty = false
   /** When the last evaluation ended (`performance.now()`), to space evaluations. */
   #lastEvaluationAt = Number.NEGATIVE_INFINITY
   #started = false
@@ -59,18 +52,18 @@ export class Scheduler {
   start(): void {
     if (this.#started || this.#stopped) return
     this.#started = true
-    this.#queued = true
+    this.#dispatcher.start()
     this.#armPing()
     this.#request()
   }
 
   /**
    * Re-evaluates when to wake up: call after a push (a deadline may have moved), and with
-   * `deliveries: true` after deliveries were queued (a dispatch round starts at once).
+   * `deliveries: true` after deliveries were queued (the Dispatcher is woken at once).
    * Calls in a burst are coalesced.
    */
   rearm(change: { readonly deliveries?: boolean } = {}): void {
-    if (change.deliveries === true) this.#queued = true
+    if (change.deliveries === true) this.#dispatcher.wake()
     this.#request()
   }
 
@@ -80,15 +73,15 @@ export class Scheduler {
   }
 
   /**
-   * Stops the timers and waits for the evaluation and the dispatch rounds in progress (a round
-   * lasts at most the slowest webhook's timeout).
+   * Stops the timers and the Dispatcher, and waits for the evaluation and the delivery attempts in
+   * progress (an attempt lasts at most the slowest webhook's timeout).
    */
   async stop(): Promise<void> {
     this.#stopped = true
     clearTimeout(this.#timer)
     clearTimeout(this.#pingTimer)
     await this.#evaluating
-    await Promise.allSettled([...this.#rounds])
+    await this.#dispatcher.stop()
   }
 
   // --- internal ---
@@ -142,21 +135,10 @@ export class Scheduler {
         await this.#check()
         continue
       }
+      // Due now: the Dispatcher takes it, and wakes itself as its attempts end.
       const due = (await this.#dispatcher.nextDueAt())?.getTime()
-      let dueWake = due
-      if (due !== undefined && due <= now) {
-        // Start a round at once for new deliveries, or to continue a busy outbox; otherwise (what is
-        // due is being attempted, or waits behind an earlier delivery of its incident) at most one
-        // round per ROUND_SPACING_MS.
-        const spaced = this.#lastRoundAt + ROUND_SPACING_MS
-        if (this.#queued || (this.#rounds.size === 0 && !this.#lastRoundEmpty) || now >= spaced) {
-          this.#startRound(now)
-          dueWake = this.#rounds.size > 0 ? now + ROUND_SPACING_MS : undefined
-        } else {
-          dueWake = spaced
-        }
-      }
-      return minDefined(deadline, dueWake)
+      if (due !== undefined && due <= now) this.#dispatcher.wake()
+      return minDefined(deadline, due !== undefined && due > now ? due : undefined)
     }
   }
 
@@ -174,30 +156,7 @@ export class Scheduler {
     for (const incident of result.opened) this.#log.info(`${describe(incident)} opened`)
     for (const incident of result.relapsed) this.#log.info(`${describe(incident)} relapsed`)
     for (const incident of result.recovered) this.#log.info(`${describe(incident)} recovered`)
-    if (result.opened.length + result.relapsed.length + result.recovered.length > 0) this.#queued = true
-  }
-
-  #startRound(now: number): void {
-    this.#queued = false
-    this.#lastRoundAt = now
-    const round = this.#dispatcher
-      .runDue()
-      .then(
-        (report) => {
-          const done = report.delivered + report.rescheduled + report.failed
-          this.#lastRoundEmpty = done === 0
-          if (done > 0) this.#log.debug(`dispatch round: ${report.delivered} delivered, ${report.rescheduled} rescheduled, ${report.failed} failed`)
-        },
-        (error: unknown) => {
-          this.#lastRoundEmpty = true
-          this.#log.error('dispatching webhook deliveries failed', error)
-        },
-      )
-      .finally(() => {
-        this.#rounds.delete(round)
-        this.#request()
-      })
-    this.#rounds.add(round)
+    if (result.opened.length + result.relapsed.length + result.recovered.length > 0) this.#dispatcher.wake()
   }
 
   #arm(wake: number | undefined): void {
@@ -233,7 +192,6 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 const ERROR_RETRY_MS = 1000
 /** The shortest time between two evaluations; also the most a re-arm may be late by. */
 const COALESCE_MS = 10
-const ROUND_SPACING_MS = 1000
 /** check() batches; after this many passes in one evaluation, the rest waits for the next one. */
 const MAX_PASSES = 20
 

@@ -15,7 +15,7 @@ export interface Migration {
 
 /**
  * The schema, as an ordered record of migrations. Instants are INTEGER epoch milliseconds (UTC),
- * durations INTEGER milliseconds, booleans 0/1 (decisions: Q-25). Foreign keys cascade so that
+ * durations INTEGER milliseconds, booleans 0/1 (docs/behaviour.md#storage). Foreign keys cascade so that
  * nothing is left orphaned; partial indexes keep the deadline and outbox queries proportional to
  * what is due.
  */
@@ -99,7 +99,7 @@ export const MIGRATIONS: readonly Migration[] = [
         resolved_at INTEGER
       ) STRICT;
       CREATE INDEX incidents_contract_id ON incidents (contract_id);
-      -- at most one non-resolved incident per (contract, trigger), so concurrent pushes cannot open two (Q-10)
+      -- at most one non-resolved incident per (contract, trigger), so concurrent pushes cannot open two (docs/behaviour.md#one-open-incident-per-trigger)
       CREATE UNIQUE INDEX incidents_one_active ON incidents (contract_id, trigger_type)
         WHERE state <> 'resolved' AND contract_id IS NOT NULL;
       CREATE INDEX incidents_active ON incidents (id) WHERE state <> 'resolved';

@@ -6,7 +6,7 @@ export function incidentTitle(code: string, trigger: AutomaticTrigger): string {
   return `${code} is ${TITLE_WORDS[trigger]}`
 }
 
-/** The sample or run a critical note refers to. Samples are called samples, runs runs (Q-6 fixed). */
+/** The sample or run a critical note refers to. Samples are called samples, runs runs (docs/behaviour.md#incident-notes). */
 export interface ReportMention {
   readonly kind: 'sample' | 'run'
   readonly uid: string
@@ -37,7 +37,7 @@ export function staleNote(entry: IncidentEventType, code: string, staleIncidentA
 
 /**
  * Timeline note of a stale incident recovering: the probe/job reported again, and how late (the
- * Go original said "reported in time", Q-23).
+ * Go original said "reported in time", docs/behaviour.md#incident-notes).
  */
 export function staleRecoveredNote(code: string, lateBy: number): string {
   return `${code} reported again, ${formatGoDuration(lateBy)} after going stale`

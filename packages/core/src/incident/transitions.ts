@@ -16,7 +16,7 @@ export type IncidentStateOrNone = IncidentState | 'none'
 
 /**
  * The one incident state machine. A missing cell means "nothing happens". Departures from the Go
- * original (decisions.md, Q-7): relapsed recovers again, so open → recovered → relapsed →
+ * original (docs/behaviour.md#incident-state-machine): relapsed recovers again, so open → recovered → relapsed →
  * recovered … cycles; resolving is permanent and allowed from any non-resolved state.
  */
 export const TRANSITIONS: Readonly<Record<IncidentStateOrNone, Partial<Record<IncidentAction, Transition>>>> = {

@@ -23,7 +23,7 @@ import type { StoreHealth } from '../store-fault.js'
 
 /**
  * Persistence for the core. Adapters implement it in domain types only (no SQL or driver type
- * crosses it) and prove it with `describeStoreConformance` from `@timon/core/testing`.
+ * crosses it) and prove it with `describeStoreConformance` from `@timon/core/conformance`.
  *
  * Absence is `undefined`; the core decides whether that is an error. Adapters throw only for faults
  * they cannot explain (I/O, corrupt rows).
