@@ -106,7 +106,7 @@ async function throughDispatcher(emails: readonly EmailConfig[], events: readonl
     const started = performance.now()
     let delivered = 0
     for (;;) {
-      const report = await dispatcher.runDue()
+      const report = await dispatcher.drain()
       delivered += report.delivered
       if (report.delivered + report.rescheduled + report.failed === 0) break
     }

@@ -110,7 +110,7 @@ describe('CommandNotifier', () => {
   it('leaves a failed run pending in the outbox, its reason recorded', async () => {
     const { notifier, store, clock } = setUp([{ name: 'pager', command: [script('echo "no route to pager" >&2; exit 1')], retry: { attempts: 3, delay: '1m' } }])
     const [delivery] = await enqueue(store, clock, notifier, event('incident.open'))
-    expect(await new Dispatcher({ store, notifier, clock }).runDue()).toMatchObject({ rescheduled: 1 })
+    expect(await new Dispatcher({ store, notifier, clock }).drain()).toMatchObject({ rescheduled: 1 })
     expect(await stored(store, delivery!.id)).toMatchObject({ status: 'pending', attempts: 1, lastError: 'exit status 1: no route to pager' })
   })
 

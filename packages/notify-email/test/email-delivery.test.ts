@@ -119,7 +119,7 @@ describe('EmailNotifier', () => {
     expect(outcome).not.toHaveProperty('final')
     expect(dropping.dropped).toBe(1)
 
-    const report = await new Dispatcher({ store, notifier, clock }).runDue()
+    const report = await new Dispatcher({ store, notifier, clock }).drain()
     expect(report).toMatchObject({ rescheduled: 1, failed: 0 })
     const after = await stored(store, delivery!.id)
     expect(after).toMatchObject({ status: 'pending', attempts: 1 })

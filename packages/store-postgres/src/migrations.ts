@@ -100,7 +100,7 @@ export const MIGRATIONS: readonly Migration[] = [
         resolved_at timestamptz
       );
       CREATE INDEX incidents_contract_id ON incidents (contract_id);
-      -- at most one non-resolved incident per (contract, trigger), even from concurrent daemons (Q-10)
+      -- at most one non-resolved incident per (contract, trigger), even from concurrent daemons (docs/behaviour.md)
       CREATE UNIQUE INDEX incidents_one_active ON incidents (contract_id, trigger_type)
         WHERE state <> 'resolved' AND contract_id IS NOT NULL;
       CREATE INDEX incidents_active ON incidents (id) WHERE state <> 'resolved';
