@@ -15,7 +15,7 @@ export default defineConfig({
       { find: /^@timon\/http-common$/, replacement: src('http-common/src/index.ts') },
       { find: /^@timon\/notify-webhook$/, replacement: src('notify-webhook/src/index.ts') },
       { find: /^@timon\/poll-http$/, replacement: src('poll-http/src/index.ts') },
-      { find: /^@timon\/socket-daemon\/client$/, replacement: src('socket-daemon/src/client-entry.ts') },
+      { find: /^@timon\/client$/, replacement: src('client/src/index.ts') },
       { find: /^@timon\/socket-daemon$/, replacement: src('socket-daemon/src/index.ts') },
     ],
   },

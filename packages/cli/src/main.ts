@@ -91,7 +91,7 @@ async function runCommand(command: Command, io: CliIo, args: ReturnType<typeof p
     print: (text) => io.stdout.write(text),
     printJson: async (value) => {
       // Loaded on use: `timon --help` and friends never load the client.
-      const { toWire } = await import('@timon/socket-daemon/client')
+      const { toWire } = await import('@timon/client')
       io.stdout.write(`${JSON.stringify(toWire(value), null, 2)}\n`)
     },
   }

@@ -11,7 +11,8 @@ import { z } from 'zod'
 import { LOG_LEVELS, type LogLevel } from './logger.js'
 import { MIN_LOG_BYTES, formatBytes, parseByteSize } from './run-log-file.js'
 import { DEFAULT_MAX_LOG_BYTES } from './run-logs.js'
-import { defaultDataDir, findConfigFile, resolveSocketPath, type Env } from './paths.js'
+import { findConfigFile, resolveSocketPath, type Env } from '@timon/client'
+import { defaultDataDir } from './paths.js'
 
 /** The daemon's configuration, validated, with every default applied and every path absolute. */
 export interface DaemonConfig {

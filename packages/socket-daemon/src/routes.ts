@@ -12,7 +12,6 @@ import {
   validation,
   type CoreError,
   type ContractOverview,
-  type CoreErrorCode,
   type DeleteResult,
   type IncidentChanges,
   type Monitor,
@@ -24,15 +23,12 @@ import type { Result } from 'neverthrow'
 import { z } from 'zod'
 import { receiveOutput, sendLog, type StreamResult } from './run-log-routes.js'
 import type { RunLogStore } from './run-logs.js'
-import { camelCase, snakeCase, toWire } from './wire.js'
+import { camelCase, snakeCase, toWire, type WireError, type WireErrorCode } from '@timon/client'
 
 /**
- * The error codes of the wire API: the core's, plus those of the HTTP layer. Every one maps to a
- * status in {@link ERROR_STATUS}.
+ * The one mapping from the wire's error codes to HTTP statuses. Exhaustive: a code added to the
+ * list (`WIRE_ERROR_CODES` of `@timon/client`, which holds the core's) fails to compile here.
  */
-export type WireErrorCode = CoreErrorCode | 'payload_too_large' | 'unsupported_media_type' | 'method_not_allowed' | 'internal'
-
-/** The one mapping from error codes to HTTP statuses (exhaustive: a new core code fails to compile here). */
 export const ERROR_STATUS: Readonly<Record<WireErrorCode, number>> = {
   validation: 400,
   not_found: 404,
@@ -41,16 +37,6 @@ export const ERROR_STATUS: Readonly<Record<WireErrorCode, number>> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   internal: 500,
-}
-
-/** An error as the wire carries it: `{"error": {"code", "message", ...}}`. */
-export interface WireError {
-  readonly code: WireErrorCode
-  readonly message: string
-  /** Every problem of a `validation` error. */
-  readonly issues?: readonly string[]
-  /** What a `not_found` error was looking for. */
-  readonly subject?: string
 }
 
 /** What a route answers: a status and a body, already in wire form (snake_case). */

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Frame } from './frames.js'
+import type { Frame } from '@timon/client'
 import { MAX_PIECE_BYTES, RunLogWriter, formatBytes, parseByteSize, readRunLog } from './run-log-file.js'
 
 let dir: string

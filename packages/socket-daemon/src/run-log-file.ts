@@ -20,7 +20,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises'
-import type { Frame, OutputStream } from './frames.js'
+import type { Frame, OutputStream } from '@timon/client'
 
 /** A line longer than this is written in pieces, so one line cannot hold the memory: 16 KiB. */
 export const MAX_PIECE_BYTES = 16 * 1024

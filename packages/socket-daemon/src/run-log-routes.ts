@@ -5,10 +5,10 @@
  */
 import { stat } from 'node:fs/promises'
 import { conflict, notFound, parseTarget, validation, type CoreError, type Monitor, type Run } from '@timon/core'
-import { FrameDecoder, FrameError, OUTPUT_STREAMS, frameHeader, type OutputStream } from './frames.js'
+import { FrameDecoder, FrameError, OUTPUT_STREAMS, frameHeader, type OutputStream, type WireError } from '@timon/client'
 import { readRunLog } from './run-log-file.js'
 import type { RunLogStore } from './run-logs.js'
-import type { StreamExchange, WireError } from './routes.js'
+import type { StreamExchange } from './routes.js'
 
 /** What a streaming handler ends with: an error or a JSON answer to send, or nothing (it answered itself, or the client is gone). */
 export type StreamResult = { readonly error: WireError } | { readonly status: number; readonly body: unknown } | undefined

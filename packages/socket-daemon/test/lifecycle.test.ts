@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node
 import { createServer } from 'node:net'
 import { request } from 'node:http'
 import { join } from 'node:path'
-import { runDaemonProcess, startDaemon, TimonClient } from '@timon/socket-daemon'
+import { TimonClient } from '@timon/client'
+import { runDaemonProcess, startDaemon } from '@timon/socket-daemon'
 import { afterEach, describe, expect, it } from 'vitest'
 import { makeTempDir, startReceiver, startTestDaemon, testConfig, webhooks, type TestDaemon } from './helpers.js'
 

@@ -5,8 +5,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import type { LogChunk } from '@timon/socket-daemon/client'
-import { encodeFrame } from '@timon/socket-daemon'
+import { encodeFrame, type LogChunk } from '@timon/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeTempDir, rawRequest, startTestDaemon, type TestDaemon } from './helpers.js'
 
