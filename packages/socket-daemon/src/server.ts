@@ -2,7 +2,8 @@ import { chmod, chown } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { validation } from '@timon/core'
 import type { Logger } from './logger.js'
-import { errorAnswer, matchRoute, type RouteAnswer, type RouteContext } from './routes.js'
+import { matchRoute } from './routes/table.js'
+import { errorAnswer, type RouteAnswer, type RouteContext } from './routes/types.js'
 
 /** The largest request body accepted: 1 MiB. */
 export const MAX_BODY_BYTES = 1024 * 1024

@@ -1,7 +1,7 @@
 import { mkdir, rmdir, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import type { Logger } from './logger.js'
-import { RunLogWriter } from './run-log-file.js'
+import type { Logger } from '../logger.js'
+import { RunLogWriter } from './writer.js'
 
 /** Options of a {@link RunLogStore}. */
 export interface RunLogStoreOptions {

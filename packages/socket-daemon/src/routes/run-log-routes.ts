@@ -1,17 +1,14 @@
 /**
  * The streaming routes of run logs (`timon exec`, `timon logs`): receiving a run's output and
- * sending a log back, both as frames (see `frames.ts`). The route table (`routes.ts`) lists them;
+ * sending a log back, both as frames (`@timon/client`'s framing). The route table (`table.ts`) lists them;
  * this module does the work.
  */
 import { stat } from 'node:fs/promises'
 import { conflict, notFound, parseTarget, validation, type CoreError, type Monitor, type Run } from '@timon/core'
 import { FrameDecoder, FrameError, OUTPUT_STREAMS, frameHeader, type OutputStream, type WireError } from '@timon/client'
-import { readRunLog } from './run-log-file.js'
-import type { RunLogStore } from './run-logs.js'
-import type { StreamExchange } from './routes.js'
-
-/** What a streaming handler ends with: an error or a JSON answer to send, or nothing (it answered itself, or the client is gone). */
-export type StreamResult = { readonly error: WireError } | { readonly status: number; readonly body: unknown } | undefined
+import { readRunLog } from '../run-logs/reader.js'
+import type { RunLogStore } from '../run-logs/store.js'
+import type { StreamExchange, StreamResult } from './types.js'
 
 /** How often a follower looks at the run (has it ended, has its log appeared), in ms. */
 export const FOLLOW_POLL_MS = 250
