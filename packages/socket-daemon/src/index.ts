@@ -6,8 +6,8 @@
  */
 
 // The daemon
-export { DaemonStartError, runDaemonProcess, startDaemon } from './daemon.js'
-export type { RunDaemonProcessOptions, RunningDaemon, StartDaemonOptions } from './daemon.js'
+export { DaemonStartError, startDaemon } from './daemon.js'
+export type { RunningDaemon, StartDaemonOptions } from './daemon.js'
 export type { Scheduler } from './scheduler.js'
 
 // Configuration
