@@ -421,6 +421,31 @@ export class Monitor {
     })
   }
 
+  /** The run `code:uid`, without its steps (`timon logs code:uid` follows it). */
+  async findRun(code: string, uid: string): Promise<Result<Run, CoreError>> {
+    return this.#store.transaction(async (tx) => {
+      const contract = await tx.findContract(code)
+      const report = contract === undefined ? undefined : await tx.findReport(contract.id, uid)
+      if (report === undefined) return err(notFound('report'))
+      if (report.kind !== 'run') return err(validation(`"${code}:${uid}" is a probe sample, not a job run`))
+      return ok(report)
+    })
+  }
+
+  /**
+   * The latest run of job `code` that started, skipped runs left out however many there are
+   * (`timon logs code`).
+   */
+  async latestRun(code: string): Promise<Result<Run, CoreError>> {
+    return this.#store.transaction(async (tx) => {
+      const contract = await tx.findContract(code)
+      if (contract === undefined) return err(notFound('contract'))
+      if (contract.kind !== 'job') return err(validation(`"${code}" is a probe, not a job`))
+      const run = await tx.latestStartedRun(contract.id)
+      return run === undefined ? err(notFound('report')) : ok(run)
+    })
+  }
+
   /**
    * Deletes an incident, a probe/job with its whole history, or one sample/run. Refused while
    * linked to active incidents (or, for an incident, while it is not resolved) unless `force`.

@@ -58,6 +58,15 @@ describe('run output and logs', () => {
     expect(await readAll('logs.basic')).toEqual({ stdout: 'hello\nlast', stderr: 'warn: x\n', notes: [] })
   })
 
+  it('reads the latest run that started after any number of skipped runs', async () => {
+    const uid = await startRun('logs.skips')
+    const writer = await t.client.streamOutput('logs.skips', uid)
+    writer.write('stdout', Buffer.from('ran\n'))
+    ;(await writer.end())._unsafeUnwrap()
+    for (let i = 0; i < 60; i++) (await t.client.skipRun({ code: 'logs.skips' }))._unsafeUnwrap()
+    expect(await readAll('logs.skips')).toEqual({ stdout: 'ran\n', stderr: '', notes: [] })
+  })
+
   it('answers 404 for an unknown run and for a run without output', async () => {
     const unknown = await t.client.readLog('logs.nothing:0123456789ab')
     expect(unknown._unsafeUnwrapErr()).toMatchObject({ code: 'not_found', message: 'sample or run does not exist', status: 404 })

@@ -306,6 +306,19 @@ class SqliteTx implements StoreTx {
     return row === undefined ? undefined : reports.toDomain(row)
   }
 
+  async latestStartedRun(contractId: number): Promise<Run | undefined> {
+    const row = await this.#trx
+      .selectFrom('reports')
+      .selectAll()
+      .where('contract_id', '=', contractId)
+      .where('kind', '=', 'run')
+      .where('skipped', '=', 0)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+    return row === undefined ? undefined : (reports.toDomain(row) as Run)
+  }
+
   async listReports(contractId: number, page: ReportPage): Promise<readonly Report[]> {
     let query = this.#trx.selectFrom('reports').selectAll().where('contract_id', '=', contractId)
     if (page.beforeId !== undefined) query = query.where('id', '<', page.beforeId)

@@ -4,7 +4,7 @@
  * this module does the work.
  */
 import { stat } from 'node:fs/promises'
-import { conflict, notFound, parseTarget, validation, type CoreError, type Monitor, type Run } from '@timon/core'
+import { conflict, parseTarget, validation, type CoreError, type Monitor, type Run } from '@timon/core'
 import { FrameDecoder, FrameError, OUTPUT_STREAMS, frameHeader, type OutputStream, type WireError } from '@timon/client'
 import { readRunLog } from '../run-logs/reader.js'
 import type { RunLogStore } from '../run-logs/store.js'
@@ -172,20 +172,14 @@ function parseRunRef(text: string): { readonly kind: 'run'; readonly code: strin
 
 /** The run `code:uid`, or the error to answer. */
 async function findRun(monitor: Monitor, code: string, uid: string): Promise<Run | CoreError> {
-  const shown = await monitor.showReport(code, uid)
-  if (shown.isErr()) return shown.error
-  const { report } = shown.value
-  if (report.kind !== 'run') return validation(`"${code}:${uid}" is a probe sample: only job runs have logs`)
-  return report
+  const found = await monitor.findRun(code, uid)
+  return found.isOk() ? found.value : found.error
 }
 
 /** The latest run of job `code` that was not skipped, or the error to answer. */
 async function latestRun(monitor: Monitor, code: string): Promise<Run | CoreError> {
-  const shown = await monitor.showContract(code, { limit: 50 })
-  if (shown.isErr()) return shown.error
-  if (shown.value.contract.kind !== 'job') return validation(`"${code}" is a probe: only job runs have logs`)
-  for (const { report } of shown.value.reports) if (report.kind === 'run' && !report.skipped) return report
-  return notFound('report')
+  const found = await monitor.latestRun(code)
+  return found.isOk() ? found.value : found.error
 }
 
 function noOutput(): WireError {

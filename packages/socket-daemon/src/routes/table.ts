@@ -12,7 +12,6 @@ import {
   validation,
   type CoreError,
   type ContractOverview,
-  type DeleteResult,
   type IncidentChanges,
   type Monitor,
   type PolledSource,
@@ -82,7 +81,7 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
     200,
     async (m, input, context) => {
       const deleted = await m.delete(input.target, { force: input.force === true })
-      if (deleted.isOk()) await context.runLogs?.remove(logPathsOf(deleted.value))
+      if (deleted.isOk()) await context.runLogs?.removeLogsOf(deleted.value)
       return deleted.map((value) => ({ deleted: value }))
     },
     unchanged,
@@ -93,7 +92,7 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
     200,
     async (m, input, context) => {
       const truncated = await m.truncate(input)
-      if (truncated.isOk()) await context.runLogs?.remove(truncated.value.logPaths)
+      if (truncated.isOk()) await context.runLogs?.removeLogsOf(truncated.value)
       return truncated
     },
     unchanged,
@@ -235,13 +234,6 @@ function stream(
       return 'error' in result ? errorAnswer(result.error) : { status: result.status, body: toWire(result.body) }
     },
   }
-}
-
-/** The log files a delete removed the runs of (`timon exec` logs). */
-function logPathsOf(deleted: DeleteResult): readonly string[] {
-  if (deleted.kind === 'contract') return deleted.logPaths
-  if (deleted.kind === 'report' && deleted.report.kind === 'run' && deleted.report.logPath !== null) return [deleted.report.logPath]
-  return []
 }
 
 /** Pushes may move deadlines, and queue deliveries when an incident changed. */

@@ -1,5 +1,6 @@
 import { mkdir, rmdir, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import type { DeleteResult, TruncateResult } from '@timon/core'
 import type { Logger } from '../logger.js'
 import { RunLogWriter } from './writer.js'
 
@@ -70,6 +71,14 @@ export class RunLogStore {
   }
 
   /**
+   * Removes the log files of the runs that a `Monitor.delete` or `Monitor.truncate` deleted (see
+   * {@link remove}).
+   */
+  removeLogsOf(deleted: DeleteResult | TruncateResult): Promise<void> {
+    return this.remove(logPathsOf(deleted))
+  }
+
+  /**
    * Removes log files (of deleted runs): a writer still writing one is discarded first, files
    * already gone are ignored, and a `<code>` directory left empty is removed. Only `*.log` files
    * are touched. Failures are logged, never thrown: the runs are deleted already.
@@ -103,6 +112,13 @@ export class RunLogStore {
 }
 
 // --- internal ---
+
+/** The log files of the runs a delete or a truncation removed. */
+function logPathsOf(deleted: DeleteResult | TruncateResult): readonly string[] {
+  if (!('kind' in deleted) || deleted.kind === 'contract') return deleted.logPaths
+  if (deleted.kind === 'report' && deleted.report.kind === 'run' && deleted.report.logPath !== null) return [deleted.report.logPath]
+  return []
+}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
