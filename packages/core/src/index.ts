@@ -35,6 +35,7 @@ export {
   truncateSchema,
   MAX_DETAIL_BYTES,
 } from './schemas.js'
+export { describeInputIssues } from './input-issues.js'
 export type {
   AnnotateInput,
   DurationInput,

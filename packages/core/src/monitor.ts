@@ -5,6 +5,7 @@ import { DEFAULT_RULES } from './domain.js'
 import { conflict, notFound, validation, type CoreError } from './errors.js'
 import { formatGoDuration } from './duration.js'
 import { IncidentWriter } from './incident/incident-writer.js'
+import { describeInputIssues } from './input-issues.js'
 import {
   criticalNote,
   overlapNote,
@@ -67,6 +68,12 @@ export interface MonitorOptions {
    * transaction as the change; without a router no deliveries are written.
    */
   readonly notifications?: NotificationRouter
+  /**
+   * How validation errors name the fields of an input, from their keys (default: as they are,
+   * camelCase). The daemon passes its wire's naming (`snakeCase`), so that an error answered over
+   * the wire names the field as the caller sent it: the input is validated once, here.
+   */
+  readonly fieldName?: (key: string) => string
   /** Random sources, replaceable for deterministic tests. */
   readonly ids?: {
     /** A sample/run uid: 12 lowercase hexadecimal characters. */
@@ -112,6 +119,7 @@ export class Monitor {
   readonly #router: NotificationRouter | undefined
   readonly #uid: () => string
   readonly #deliveryId: () => string
+  readonly #fieldName: ((key: string) => string) | undefined
 
   constructor(options: MonitorOptions) {
     this.#store = options.store
@@ -119,6 +127,7 @@ export class Monitor {
     this.#router = options.notifications
     this.#uid = options.ids?.uid ?? randomUid
     this.#deliveryId = options.ids?.deliveryId ?? randomUuid
+    this.#fieldName = options.fieldName
   }
 
   /** The clock this monitor reads. */
@@ -491,7 +500,7 @@ export class Monitor {
    * sample/run of one, or anything linked to an active incident; those are skipped silently.
    */
   async truncate(input: TruncateInput): Promise<Result<TruncateResult, CoreError>> {
-    const parsed = parseInput(truncateSchema, input)
+    const parsed = parseInput(truncateSchema, input, this.#fieldName)
     if (parsed.isErr()) return err(parsed.error)
     const { code, ...retention } = parsed.value
     const now = this.#clock.now()
@@ -529,7 +538,7 @@ export class Monitor {
     input: unknown,
     work: (tx: StoreTx, writer: IncidentWriter, now: Date, input: z.output<S>) => Promise<Result<T, CoreError>>,
   ): Promise<Result<T, CoreError>> {
-    const parsed = parseInput(schema, input)
+    const parsed = parseInput(schema, input, this.#fieldName)
     if (parsed.isErr()) return err(parsed.error)
     const now = this.#clock.now()
     try {
@@ -570,10 +579,11 @@ class Rollback extends Error {
   }
 }
 
-function parseInput<S extends z.ZodType>(schema: S, input: unknown): Result<z.output<S>, CoreError> {
-  const parsed = schema.safeParse(input)
+/** The one validation of an input (see `describeInputIssues` for the wording of its problems). */
+function parseInput<S extends z.ZodType>(schema: S, input: unknown, fieldName?: (key: string) => string): Result<z.output<S>, CoreError> {
+  const parsed = schema.safeParse(input, { reportInput: true })
   if (parsed.success) return ok(parsed.data)
-  const issues = parsed.error.issues.map((issue) => (issue.path.length > 0 && issue.code !== 'custom' ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+  const issues = describeInputIssues(parsed.error.issues, fieldName)
   return err(validation(issues[0] ?? 'invalid input', issues))
 }
 

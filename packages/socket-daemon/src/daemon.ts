@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import { snakeCase } from '@timon/client'
 import { Dispatcher, Monitor, SystemClock, type Clock } from '@timon/core'
 import { WebhookNotifier } from '@timon/notify-webhook'
 import { HttpPoller, type PollerUpdate } from '@timon/poll-http'
@@ -99,7 +100,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     throw new DaemonStartError(`cannot open the database ${databasePath}: ${messageOf(error)}`, { cause: error })
   }
   const notifier = new WebhookNotifier({ webhooks: config.webhooks, hostname: config.hostname, version, logger: log, clock })
-  const monitor = new Monitor({ store, clock, notifications: notifier })
+  // Validation errors name the wire's keys: the routes hand their input to the Monitor unvalidated.
+  const monitor = new Monitor({ store, clock, notifications: notifier, fieldName: snakeCase })
   const dispatcher = new Dispatcher({ store, notifier, clock })
   const scheduler = new Scheduler({ monitor, dispatcher, clock, log, pingIntervalMs: config.pingIntervalMs })
   const poller = new HttpPoller({ checks: config.checks, clock, logger: log })

@@ -9,6 +9,7 @@ import {
   skipRunSchema,
   startJobSchema,
   truncateSchema,
+  describeInputIssues,
   validation,
   type CoreError,
   type ContractOverview,
@@ -18,7 +19,7 @@ import {
   type StatusView,
 } from '@timon/core'
 import { camelCase, snakeCase, toWire } from '@timon/client'
-import type { Result } from 'neverthrow'
+import { err, ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 import type { RunLogStore } from '../run-logs/store.js'
 import { receiveOutput, sendLog } from './run-log-routes.js'
@@ -53,10 +54,12 @@ const deliveriesQuery = z.strictObject({
 })
 
 /**
- * THE route table: the one place that maps the wire to the `Monitor`. Every JSON entry validates
- * its input with zod (snake_case keys, unknown keys refused), calls one Monitor method and answers
- * `toWire(result)`, or the core's error with its status; the streaming entries (a run's output and
- * log, `run-log-routes.ts`) read and write frames. Documented in `docs/wire-api.md`.
+ * THE route table: the one place that maps the wire to the `Monitor`. A POST entry maps the body's
+ * snake_case keys to the Monitor's camelCase ones (refusing keys it does not know) and hands it to
+ * one Monitor method, which validates it, once (its errors name the wire's keys: the daemon's
+ * Monitor is built with `fieldName: snakeCase`); it answers `toWire(result)`, or the core's error
+ * with its status. A GET entry parses its query. The streaming entries (a run's output and log,
+ * `run-log-routes.ts`) read and write frames. Documented in `docs/wire-api.md`.
  */
 export const ROUTES: readonly (Route | StreamRoute)[] = [
   {
@@ -65,19 +68,20 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
     pattern: /^\/healthz$/,
     handle: async (context) => ({ status: 200, body: { ok: true, version: context.version } }),
   },
-  post('/v1/push/probe', pushProbeSchema, 201, (m, input) => m.pushProbe(input), pushed),
-  post('/v1/push/job/start', startJobSchema, 201, (m, input) => m.startJob(input), pushed),
-  post('/v1/push/job/step', pushStepSchema, 200, (m, input) => m.pushStep(input), pushed),
-  post('/v1/push/job/end', endJobSchema, 200, (m, input) => m.endJob(input), pushed),
-  post('/v1/push/job/skip', skipRunSchema, 201, (m, input) => m.skipRun(input), unchanged),
+  post('/v1/push/probe', monitorInput(pushProbeSchema), 201, (m, input) => m.pushProbe(input), pushed),
+  post('/v1/push/job/start', monitorInput(startJobSchema), 201, (m, input) => m.startJob(input), pushed),
+  post('/v1/push/job/step', monitorInput(pushStepSchema), 200, (m, input) => m.pushStep(input), pushed),
+  post('/v1/push/job/end', monitorInput(endJobSchema), 200, (m, input) => m.endJob(input), pushed),
+  post('/v1/push/job/skip', monitorInput(skipRunSchema), 201, (m, input) => m.skipRun(input), unchanged),
   stream('POST', '/v1/runs/{code}:{uid}/output', /^\/v1\/runs\/([^/]+)\/output$/, receiveOutput),
   stream('GET', '/v1/runs/{target}/log', /^\/v1\/runs\/([^/]+)\/log$/, sendLog),
-  post('/v1/push/incident', openIncidentSchema, 201, (m, input) => m.openIncident(input), queued),
-  post('/v1/annotate', annotateSchema, 200, (m, input) => m.annotate(input), queued),
-  post('/v1/resolve', resolveSchema, 200, (m, input) => m.resolve(input), queued),
+  post('/v1/push/incident', monitorInput(openIncidentSchema), 201, (m, input) => m.openIncident(input), queued),
+  post('/v1/annotate', monitorInput(annotateSchema), 200, (m, input) => m.annotate(input), queued),
+  post('/v1/resolve', monitorInput(resolveSchema), 200, (m, input) => m.resolve(input), queued),
   post(
     '/v1/delete',
-    z.object({ target: z.string(), force: z.boolean().optional() }),
+    // `Monitor.delete` takes a target and options, not one input to validate: the route does.
+    routeInput(z.object({ target: z.string(), force: z.boolean().optional() })),
     200,
     async (m, input, context) => {
       const deleted = await m.delete(input.target, { force: input.force === true })
@@ -88,7 +92,7 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
   ),
   post(
     '/v1/truncate',
-    truncateSchema,
+    monitorInput(truncateSchema),
     200,
     async (m, input, context) => {
       const truncated = await m.truncate(input)
@@ -143,10 +147,10 @@ export function matchRoute(method: string, pathname: string): RouteMatch {
 
 /**
  * Turns a zod error into the core's `validation` error, naming the wire's keys:
- * `health: is required`, `stale_after: invalid rule stale-after — invalid duration "x"`.
+ * `limit: must be a positive integer`, `force: must be a boolean`.
  */
 export function validationOf(error: z.ZodError): CoreError {
-  const issues = error.issues.flatMap(describeIssue)
+  const issues = describeInputIssues(error.issues, snakeCase)
   return validation(issues[0] ?? 'invalid request', issues)
 }
 
@@ -154,15 +158,36 @@ export function validationOf(error: z.ZodError): CoreError {
 
 type Call<I, T> = (monitor: Monitor, input: I, context: RouteContext) => Promise<Result<T, CoreError>>
 
-/** A POST route: the body is validated by the core's input schema with its keys in snake_case. */
-function post<S extends z.ZodObject, T>(
-  path: string,
-  schema: S,
-  status: number,
-  call: Call<z.output<S>, T>,
-  rearm: (value: T) => RouteAnswer['rearm'],
-): Route {
-  const wire = wireSchema(schema)
+/**
+ * The input of a POST route: the fields it takes (camelCase), and, when the Monitor method it
+ * calls does not validate its input itself, the check that does.
+ */
+interface PostInput<I> {
+  readonly fields: ReadonlySet<string>
+  readonly check?: (input: Record<string, unknown>) => Result<I, CoreError>
+}
+
+/** The input of a Monitor method that validates it (the core's input schema): the route only maps keys. */
+function monitorInput<S extends z.ZodObject>(schema: S): PostInput<z.input<S>> {
+  return { fields: new Set(Object.keys(schema.shape)) }
+}
+
+/** An input the route validates itself, with `schema`. */
+function routeInput<S extends z.ZodObject>(schema: S): PostInput<z.output<S>> {
+  return {
+    fields: new Set(Object.keys(schema.shape)),
+    check: (input) => {
+      const parsed = schema.safeParse(input, { reportInput: true })
+      return parsed.success ? ok(parsed.data) : err(validationOf(parsed.error))
+    },
+  }
+}
+
+/**
+ * A POST route: the body's keys are mapped to camelCase (an unknown key, or one not written in
+ * the wire's snake_case, is refused) and the input handed to `call`, which validates it.
+ */
+function post<I, T>(path: string, input: PostInput<I>, status: number, call: Call<I, T>, rearm: (value: T) => RouteAnswer['rearm']): Route {
   return {
     method: 'POST',
     path,
@@ -171,9 +196,11 @@ function post<S extends z.ZodObject, T>(
       if (body === null || typeof body !== 'object' || Array.isArray(body)) {
         return errorAnswer(validation('the request body must be a JSON object'))
       }
-      const parsed = wire.safeParse(body, { reportInput: true })
-      if (!parsed.success) return errorAnswer(validationOf(parsed.error))
-      const result = await call(context.monitor, camelKeys(parsed.data) as z.output<S>, context)
+      const mapped = fromWireKeys(body as Record<string, unknown>, input.fields)
+      if (mapped.isErr()) return errorAnswer(mapped.error)
+      const checked = input.check === undefined ? ok(mapped.value as I) : input.check(mapped.value)
+      if (checked.isErr()) return errorAnswer(checked.error)
+      const result = await call(context.monitor, checked.value, context)
       if (result.isErr()) return errorAnswer(result.error)
       const after = rearm(result.value)
       return after === undefined ? { status, body: toWire(result.value) } : { status, body: toWire(result.value), rearm: after }
@@ -249,38 +276,19 @@ function unchanged(): undefined {
   return undefined
 }
 
-/** The core's schema with its keys in snake_case and unknown keys refused. */
-function wireSchema(schema: z.ZodObject): z.ZodType<Record<string, unknown>> {
-  const shape = Object.fromEntries(Object.entries(schema.shape).map(([key, value]) => [snakeCase(key), value]))
-  return z.strictObject(shape)
-}
-
-function camelKeys(input: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(input).map(([key, value]) => [camelCase(key), value]))
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string[] {
-  const at = issue.path.map(String).join('.')
-  const prefix = at === '' ? '' : `${at}: `
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return issue.keys.map((key) => `${at === '' ? '' : `${at}.`}${key}: unknown field`)
-    case 'custom':
-      return [issue.message]
-    case 'invalid_type':
-      return [`${prefix}${issue.input === undefined ? 'is required' : `must be ${expected(issue)}`}`]
-    case 'invalid_union':
-      return [`${prefix}must be ${[...new Set(issue.errors.flat().map(expected))].join(' or ')}`]
-    default:
-      return [`${prefix}${issue.message}`]
+/**
+ * The body's top-level keys in camelCase: each must be the snake_case form of one of `fields`
+ * (`stale_after` for `staleAfter`); any other is an `unknown field`.
+ */
+function fromWireKeys(body: Record<string, unknown>, fields: ReadonlySet<string>): Result<Record<string, unknown>, CoreError> {
+  const input: Record<string, unknown> = {}
+  const unknown: string[] = []
+  for (const key of Object.keys(body)) {
+    const field = camelCase(key)
+    if (fields.has(field) && snakeCase(field) === key) input[field] = body[key]
+    else unknown.push(`${key}: unknown field`)
   }
-}
-
-function expected(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type') return issue.expected === 'null' ? 'null' : `a ${issue.expected}`
-  if (issue.code === 'invalid_value') return issue.values.map((value) => JSON.stringify(value)).join(' or ')
-  if (issue.code === 'invalid_union') return [...new Set(issue.errors.flat().map(expected))].join(' or ')
-  return 'valid'
+  return unknown.length === 0 ? ok(input) : err(validation(unknown[0] ?? 'unknown field', unknown))
 }
 
 function decode(param: string): string {
