@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { err, ok, type Result } from 'neverthrow'
 // Types only: a client must not load the core (zod) at run time.
 import type {
@@ -247,8 +248,4 @@ function parseAnswer(address: string, status: number, text: string): Result<RawR
   } catch {
     return err(unexpectedAnswer(address, status, text))
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

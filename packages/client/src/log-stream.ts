@@ -4,6 +4,7 @@
  * only, so that a `timon push` never loads `node:http`.
  */
 import type { ClientRequest, IncomingMessage } from 'node:http'
+import { errorMessage } from '@timon/core/lite'
 import { err, ok, type Result } from 'neverthrow'
 import { errorOfAnswer, type ClientError } from './errors.js'
 import { FrameDecoder, frameHeader, type LogStream, type OutputStream } from './frames.js'
@@ -267,7 +268,7 @@ async function* chunksOf(address: string, res: IncomingMessage): AsyncGenerator<
       for (const frame of decoder.push(chunk as Buffer)) yield frame
     }
   } catch (error) {
-    throw new Error(`lost the connection to the Timon daemon at ${address}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+    throw new Error(`lost the connection to the Timon daemon at ${address}: ${errorMessage(error)}`, { cause: error })
   } finally {
     res.destroy()
   }

@@ -15,4 +15,6 @@ export { formatIssue, formatIssues } from './config-issues.js'
 export { parseTableArray } from './config-tables.js'
 
 export { durationField } from './duration-field.js'
+
+export { packageVersion } from './package-version.js'
 export type { DurationFieldOptions } from './duration-field.js'

@@ -2,7 +2,8 @@ import { mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { snakeCase } from '@timon/client'
-import { Dispatcher, Monitor, SystemClock, type Clock } from '@timon/core'
+import { Dispatcher, Monitor, SystemClock, errorMessage, type Clock } from '@timon/core'
+import { packageVersion } from '@timon/http-common'
 import { WebhookNotifier } from '@timon/notify-webhook'
 import { HttpPoller, type PollerUpdate } from '@timon/poll-http'
 import { SqliteStore } from '@timon/store-sqlite'
@@ -75,7 +76,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const { config } = options
   const log = options.log ?? silentLogger
   const clock = options.clock ?? new SystemClock()
-  const version = options.version ?? packageVersion()
+  const version = options.version ?? packageVersion(import.meta.url)
   const socketPath = config.socket
 
   await claimSocketPath(socketPath, log)
@@ -84,12 +85,12 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   try {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o750 })
   } catch (error) {
-    throw new DaemonStartError(`cannot create data_dir "${config.dataDir}": ${messageOf(error)}`, { cause: error })
+    throw new DaemonStartError(`cannot create data_dir "${config.dataDir}": ${errorMessage(error)}`, { cause: error })
   }
   try {
     mkdirSync(config.exec.logDir, { recursive: true, mode: 0o750 })
   } catch (error) {
-    throw new DaemonStartError(`cannot create the run log directory "${config.exec.logDir}" ([exec] log_dir): ${messageOf(error)}`, { cause: error })
+    throw new DaemonStartError(`cannot create the run log directory "${config.exec.logDir}" ([exec] log_dir): ${errorMessage(error)}`, { cause: error })
   }
   const runLogs = new RunLogStore({ dir: config.exec.logDir, maxBytes: config.exec.maxLogBytes, log })
   const databasePath = join(config.dataDir, 'timon.db')
@@ -97,7 +98,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   try {
     store = new SqliteStore({ database: databasePath, shareCommits: true })
   } catch (error) {
-    throw new DaemonStartError(`cannot open the database ${databasePath}: ${messageOf(error)}`, { cause: error })
+    throw new DaemonStartError(`cannot open the database ${databasePath}: ${errorMessage(error)}`, { cause: error })
   }
   const notifier = new WebhookNotifier({ webhooks: config.webhooks, hostname: config.hostname, version, logger: log, clock })
   // Validation errors name the wire's keys: the routes hand their input to the Monitor unvalidated.
@@ -174,7 +175,7 @@ async function claimSocketPath(socketPath: string, log: Logger): Promise<void> {
         unlinkSync(socketPath)
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-          throw new DaemonStartError(`cannot remove the stale socket ${socketPath}: ${messageOf(error)}`, { cause: error })
+          throw new DaemonStartError(`cannot remove the stale socket ${socketPath}: ${errorMessage(error)}`, { cause: error })
         }
       }
       return
@@ -196,7 +197,7 @@ function resolveGroup(group: string): number {
   try {
     text = readFileSync('/etc/group', 'utf8')
   } catch (error) {
-    throw new DaemonStartError(`daemon.socket_group: cannot read /etc/group to find "${group}": ${messageOf(error)}`, { cause: error })
+    throw new DaemonStartError(`daemon.socket_group: cannot read /etc/group to find "${group}": ${errorMessage(error)}`, { cause: error })
   }
   for (const line of text.split('\n')) {
     const [name, , gid] = line.split(':')
@@ -212,17 +213,4 @@ async function removeOwnSocket(socketPath: string, ino: number | undefined): Pro
   } catch {
     // Already gone (the server removes it on close).
   }
-}
-
-function packageVersion(): string {
-  try {
-    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown }
-    return typeof manifest.version === 'string' ? manifest.version : 'dev'
-  } catch {
-    return 'dev'
-  }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

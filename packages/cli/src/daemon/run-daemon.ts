@@ -8,6 +8,7 @@
  * holds it (see scripts/bundle.mjs).
  */
 import { setFlagsFromString } from 'node:v8'
+import { errorMessage } from '@timon/core/lite'
 import type { DaemonConfig, Logger, RunningDaemon } from '@timon/socket-daemon'
 import { CliError } from '../errors.js'
 
@@ -56,7 +57,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
   try {
     log = createLogger({ level: options.verbose === true ? 'debug' : config.value.logLevel, logDir: config.value.logDir })
   } catch (error) {
-    throw new CliError(`cannot open the log file in log_dir "${config.value.logDir ?? ''}": ${messageOf(error)}`, { cause: error })
+    throw new CliError(`cannot open the log file in log_dir "${config.value.logDir ?? ''}": ${errorMessage(error)}`, { cause: error })
   }
   if (config.value.path !== undefined) log.debug(`configuration read from ${config.value.path}`)
 
@@ -70,7 +71,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
       else log.fatal('the daemon could not start', error)
     }
     log.close()
-    throw new CliError(error instanceof DaemonStartError ? error.message : `the daemon could not start: ${messageOf(error)}`, { cause: error })
+    throw new CliError(error instanceof DaemonStartError ? error.message : `the daemon could not start: ${errorMessage(error)}`, { cause: error })
   }
   options.onStarted?.(daemon)
   return serveUntilStopped(daemon, log, load, options)
@@ -138,8 +139,4 @@ function serveUntilStopped(
 function limitHeapGrowth(): void {
   setFlagsFromString('--max-semi-space-size=4')
   setFlagsFromString('--heap-growing-percent=30')
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

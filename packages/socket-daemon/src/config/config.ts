@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { hostname as osHostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { parseDuration } from '@timon/core'
+import { errorMessage, parseDuration } from '@timon/core'
 import { formatIssues } from '@timon/http-common'
 import { parseWebhooks, type WebhookConfig } from '@timon/notify-webhook'
 import { parseChecks, type HttpCheck } from '@timon/poll-http'
@@ -140,13 +140,13 @@ export function loadConfig(options: LoadConfigOptions = {}): Result<DaemonConfig
   try {
     text = readFileSync(absolute, 'utf8')
   } catch (error) {
-    return err(`cannot read configuration file "${absolute}": ${error instanceof Error ? error.message : String(error)}`)
+    return err(`cannot read configuration file "${absolute}": ${errorMessage(error)}`)
   }
   let toml: unknown
   try {
     toml = parseToml(text)
   } catch (error) {
-    return err(`invalid configuration file "${absolute}": ${error instanceof Error ? error.message : String(error)}`)
+    return err(`invalid configuration file "${absolute}": ${errorMessage(error)}`)
   }
   return parseConfig(toml, { ...parseOptions, path: absolute, baseDir: dirname(absolute) }).mapErr((issues) => formatConfigError(absolute, issues))
 }

@@ -4,6 +4,7 @@
  * this module does the work.
  */
 import { stat } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { conflict, parseTarget, validation, type CoreError, type Monitor, type Run } from '@timon/core'
 import { FrameDecoder, FrameError, OUTPUT_STREAMS, frameHeader, type OutputStream, type WireError } from '@timon/client'
 import { readRunLog } from '../run-logs/reader.js'
@@ -122,7 +123,7 @@ export async function sendLog(monitor: Monitor, logs: RunLogStore | undefined, e
     if (req.method === 'HEAD') return undefined
     // A run whose output has not started yet (`timon exec` opens its log at the first byte): wait for it.
     while (run.logPath === null && run.endedAt === null && !stop.signal.aborted) {
-      await sleep(FOLLOW_POLL_MS, stop.signal)
+      await sleep(FOLLOW_POLL_MS, undefined, { signal: stop.signal }).catch(() => undefined) // an abort ends the wait
       const again = await findRun(monitor, code, run.uid)
       if ('message' in again) break
       run = again
@@ -203,17 +204,5 @@ function drained(res: StreamExchange['res']): Promise<void> {
     }
     res.once('drain', done)
     res.once('close', done)
-  })
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done)
   })
 }

@@ -3,6 +3,7 @@
  * file while its run writes it.
  */
 import { open, stat } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Frame, OutputStream } from '@timon/client'
 import { EMPTY, LINE, NEWLINE, NOTE, PIECE, STREAM_BYTES } from './format.js'
 import type { RunLogWriter } from './writer.js'
@@ -76,7 +77,8 @@ export async function* readRunLog(path: string, options: ReadRunLogOptions = {})
         if (last === undefined || (last.ino === ino && last.size === position)) return
         continue
       }
-      await sleep(pollMs, signal)
+      // Until the next look, or the end of reading (an abort ends the wait, not the reader).
+      await sleep(pollMs, undefined, { signal }).catch(() => undefined)
     }
   } finally {
     await fh.close().catch(() => undefined)
@@ -120,16 +122,4 @@ function framesOf(records: Buffer): Frame[] {
   }
   flush()
   return frames
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal?.addEventListener('abort', done)
-  })
 }

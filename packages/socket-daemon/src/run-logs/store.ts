@@ -1,6 +1,6 @@
 import { mkdir, rmdir, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import type { DeleteResult, TruncateResult } from '@timon/core'
+import { errorMessage, type DeleteResult, type TruncateResult } from '@timon/core'
 import type { Logger } from '../logger.js'
 import { RunLogWriter } from './writer.js'
 
@@ -95,7 +95,7 @@ export class RunLogStore {
         }
         await unlink(path)
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.#log?.warn(`cannot remove the run log ${path}: ${messageOf(error)}`)
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.#log?.warn(`cannot remove the run log ${path}: ${errorMessage(error)}`)
       }
       dirs.add(dirname(path))
     }
@@ -118,8 +118,4 @@ function logPathsOf(deleted: DeleteResult | TruncateResult): readonly string[] {
   if (!('kind' in deleted) || deleted.kind === 'contract') return deleted.logPaths
   if (deleted.kind === 'report' && deleted.report.kind === 'run' && deleted.report.logPath !== null) return [deleted.report.logPath]
   return []
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }
