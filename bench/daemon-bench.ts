@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Monitor } from '@timon/core'
-import { TimonClient } from '@timon/socket-daemon/client'
+import { TimonClient } from '@timon/client'
 import { SqliteStore } from '@timon/store-sqlite'
 import { result, tempDir, timeMs, waitForSocket, type BenchResult } from './lib.js'
 

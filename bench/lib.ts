@@ -69,7 +69,7 @@ export const CLI_DIR = fileURLToPath(new URL('../packages/cli/', import.meta.url
 export function refreshCliBundle(): void {
   const mtime = (file: string) => (existsSync(file) ? statSync(file).mtimeMs : -1)
   const bundle = mtime(join(CLI_DIR, 'dist', 'timon.cjs'))
-  const builds = ['cli', 'core', 'socket-daemon'].map((name) => mtime(join(CLI_DIR, '..', name, 'dist', '.tsbuildinfo')))
+  const builds = ['cli', 'core', 'client'].map((name) => mtime(join(CLI_DIR, '..', name, 'dist', '.tsbuildinfo')))
   if (bundle < 0 || builds.some((build) => build > bundle)) {
     execFileSync(process.execPath, [join(CLI_DIR, 'scripts', 'bundle.mjs')], { stdio: 'inherit' })
   }

@@ -30,7 +30,7 @@ cli
 /** Whether `file` exists and is at least as new as the builds of the packages it contains. */
 function isFresh(file) {
   const at = mtime(file)
-  const builds = [join(dist, '.tsbuildinfo'), join(__dirname, '../../core/dist/.tsbuildinfo'), join(__dirname, '../../socket-daemon/dist/.tsbuildinfo')]
+  const builds = [join(dist, '.tsbuildinfo'), join(__dirname, '../../core/dist/.tsbuildinfo'), join(__dirname, '../../client/dist/.tsbuildinfo')]
   return at >= 0 && builds.every((build) => mtime(build) <= at)
 }
 

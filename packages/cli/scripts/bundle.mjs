@@ -36,7 +36,7 @@ const result = await build({
     {
       name: 'daemon-external',
       setup(build) {
-        // Only the daemon entry; `@timon/socket-daemon/client` is bundled.
+        // The daemon's package; the client (`@timon/client`) is bundled.
         build.onResolve({ filter: /^@timon\/socket-daemon$/ }, (args) => ({ path: args.path, external: true }))
       },
     },

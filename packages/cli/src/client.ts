@@ -1,4 +1,4 @@
-import type { ClientError, TimonClient } from '@timon/socket-daemon/client'
+import type { ClientError, TimonClient } from '@timon/client'
 import type { Result } from 'neverthrow'
 import { CliError } from './errors.js'
 
@@ -34,7 +34,7 @@ export type CliClient = Pick<
  * The client module is loaded here, on first use, so `timon --help` and `timon version` load nothing.
  */
 export async function connectClient(env: Readonly<Record<string, string | undefined>>): Promise<CliClient> {
-  const { TimonClient, discoverSocketPath } = await import('@timon/socket-daemon/client')
+  const { TimonClient, discoverSocketPath } = await import('@timon/client')
   return new TimonClient({ socketPath: discoverSocketPath(env) })
 }
 

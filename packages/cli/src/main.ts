@@ -1,3 +1,4 @@
+import { errorMessage } from '@timon/core/lite'
 import { formatHelp, parseArgs, GLOBAL_FLAGS } from './args.js'
 import type { CliClient } from './client.js'
 import type { Command, Context } from './command.js'
@@ -26,7 +27,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       io.stderr.write(`Error: ${error.message}\n`)
       if (verbose && error.code !== undefined) io.stderr.write(`(error code: ${error.code})\n`)
     } else {
-      const message = error instanceof Error ? error.message : String(error)
+      const message = errorMessage(error)
       io.stderr.write(`Error: ${message.split('\n')[0] ?? ''}\n`)
       if (verbose && error instanceof Error && error.stack !== undefined) io.stderr.write(`${error.stack}\n`)
     }
@@ -91,7 +92,7 @@ async function runCommand(command: Command, io: CliIo, args: ReturnType<typeof p
     print: (text) => io.stdout.write(text),
     printJson: async (value) => {
       // Loaded on use: `timon --help` and friends never load the client.
-      const { toWire } = await import('@timon/socket-daemon/client')
+      const { toWire } = await import('@timon/client')
       io.stdout.write(`${JSON.stringify(toWire(value), null, 2)}\n`)
     },
   }

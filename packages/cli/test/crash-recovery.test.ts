@@ -2,7 +2,7 @@
 // deliveries still pending when it died go out after the restart.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { TimonClient } from '@timon/socket-daemon/client'
+import { TimonClient } from '@timon/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureBuilt, poll, startDaemon, tempDir, type DaemonProcess } from './helpers.js'
 

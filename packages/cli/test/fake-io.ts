@@ -3,7 +3,7 @@
  * a chosen terminal state, scripted answers to prompts and a fake client that records its calls.
  */
 import { err, ok, type Result } from 'neverthrow'
-import type { ClientError } from '@timon/socket-daemon/client'
+import type { ClientError } from '@timon/client'
 import type { CliClient } from '../src/client.js'
 import type { CliIo } from '../src/io.js'
 import { run } from '../src/main.js'

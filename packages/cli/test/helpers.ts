@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { TimonClient } from '@timon/socket-daemon/client'
+import { TimonClient } from '@timon/client'
 
 /** packages/cli. */
 export const CLI_DIR = fileURLToPath(new URL('..', import.meta.url))
@@ -46,7 +46,7 @@ export function ensureBuilt(): void {
   }
   const mtime = (path: string) => (existsSync(path) ? statSync(path).mtimeMs : -1)
   const bundle = mtime(join(CLI_DIR, 'dist', 'timon.cjs'))
-  const builds = [join(CLI_DIR, 'dist'), join(CLI_DIR, '..', 'core', 'dist'), join(CLI_DIR, '..', 'socket-daemon', 'dist')].map((dir) =>
+  const builds = [join(CLI_DIR, 'dist'), join(CLI_DIR, '..', 'core', 'dist'), join(CLI_DIR, '..', 'client', 'dist')].map((dir) =>
     mtime(join(dir, '.tsbuildinfo')),
   )
   if (bundle < 0 || builds.some((build) => build > bundle)) {

@@ -1,5 +1,5 @@
 import type { Delivery } from './domain.js'
-import { messageOf } from './errors.js'
+import { errorMessage } from './error-message.js'
 import type { Clock } from './ports/clock.js'
 import type { LogSink } from './ports/logger.js'
 import type { DeliveryOutcome, Notifier } from './ports/notifier.js'
@@ -180,7 +180,7 @@ export class Dispatcher {
         // Held deliveries are still pending and come first: ask for enough to see `room` others.
         due = await this.#store.transaction((tx) => tx.dueDeliveries(this.#clock.now(), this.#held.size + room))
       } catch (error) {
-        this.#log?.error(`reading the outbox failed: ${messageOf(error)}`)
+        this.#log?.error(`reading the outbox failed: ${errorMessage(error)}`)
         break
       }
       if (this.#state !== 'running') break
@@ -234,7 +234,7 @@ export class Dispatcher {
         const retryAt = this.#clock.now().getTime() + RECORDING_RETRY_MS
         this.#unrecorded.set(delivery.id, retryAt)
         this.#onRetryAt?.(new Date(retryAt))
-        this.#log?.error(`recording the outcome of delivery ${delivery.deliveryId} failed: ${messageOf(error)}`)
+        this.#log?.error(`recording the outcome of delivery ${delivery.deliveryId} failed: ${errorMessage(error)}`)
       })
       .finally(() => {
         this.#attempts.delete(attempt)
@@ -291,7 +291,7 @@ export class Dispatcher {
     try {
       return await this.#notifier.deliver(delivery)
     } catch (error) {
-      return { ok: false, error: `notifier threw: ${messageOf(error)}` }
+      return { ok: false, error: `notifier threw: ${errorMessage(error)}` }
     }
   }
 }

@@ -29,11 +29,6 @@ export function conflict(message: string): CoreError {
   return { code: 'conflict', message }
 }
 
-/** The message of a thrown value, for logs and error lines: an `Error`'s message, anything else as a string. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
 // --- internal ---
 
 const NOT_FOUND_MESSAGES: Record<Subject, string> = {

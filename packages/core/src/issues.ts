@@ -9,6 +9,11 @@ export interface FormatIssuesOptions {
    * messages as written, without the path. Default `false` (config tables, whose checks do not).
    */
   readonly customMessagesNameTheField?: boolean
+  /**
+   * How a field is named, from its key in the input (default: as is): the daemon names the
+   * wire's snake_case keys for the camelCase keys the Monitor parses.
+   */
+  readonly fieldName?: (key: string) => string
 }
 
 /**
@@ -24,10 +29,11 @@ export interface FormatIssuesOptions {
  * @param prefix - where the input stands, e.g. `webhook[2]` for one table of a config file; `''` for none.
  */
 export function formatIssues(prefix: string, issues: readonly z.core.$ZodIssue[], options: FormatIssuesOptions = {}): string[] {
+  const name = options.fieldName ?? ((key: string) => key)
   return issues.flatMap((issue) => {
     if (issue.code === 'custom' && options.customMessagesNameTheField === true) return [issue.message]
-    const at = (prefix + issue.path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('')).replace(/^\./, '')
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${at === '' ? '' : `${at}.`}${key}: unknown key`)
+    const at = (prefix + issue.path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${name(String(key))}`)).join('')).replace(/^\./, '')
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${at === '' ? '' : `${at}.`}${name(key)}: unknown key`)
     const problem = problemOf(issue)
     return [at === '' ? problem : `${at}: ${problem}`]
   })

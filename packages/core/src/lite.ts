@@ -1,8 +1,10 @@
 /**
  * `@timon/core/lite`: the pure helpers a fast-starting client needs (codes, text fields,
- * durations, errors) without the Monitor or zod, so `timon push` loads little.
+ * durations, errors, the message of a thrown value) without the Monitor or zod, so `timon push`
+ * loads little.
  */
-export { conflict, messageOf, notFound, validation } from './errors.js'
+export { conflict, notFound, validation } from './errors.js'
+export { errorMessage } from './error-message.js'
 export type { CoreError, CoreErrorCode, Subject } from './errors.js'
 export { MAX_DURATION_MS, formatAgo, formatGoDuration, formatHumanDuration, parseDuration } from './duration.js'
 export type { Duration } from './duration.js'

@@ -144,6 +144,9 @@ class MemoryTx implements StoreTx {
   async latestReport(contractId: number) {
     return this.#reportsOf(contractId)[0]
   }
+  async latestStartedRun(contractId: number) {
+    return this.#reportsOf(contractId).find((r): r is Run => r.kind === 'run' && !r.skipped)
+  }
   async listReports(contractId: number, page: Parameters<StoreTx['listReports']>[1]) {
     const reports = this.#reportsOf(contractId).filter((r) => page.beforeId === undefined || r.id < page.beforeId)
     return page.limit === undefined ? reports : reports.slice(0, page.limit)

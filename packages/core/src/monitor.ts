@@ -68,6 +68,12 @@ export interface MonitorOptions {
    * transaction as the change; without a router no deliveries are written.
    */
   readonly notifications?: NotificationRouter
+  /**
+   * How validation errors name the fields of an input, from their keys (default: as they are,
+   * camelCase). The daemon passes its wire's naming (`snakeCase`), so that an error answered over
+   * the wire names the field as the caller sent it: the input is validated once, here.
+   */
+  readonly fieldName?: (key: string) => string
   /** Random sources, replaceable for deterministic tests. */
   readonly ids?: {
     /** A sample/run uid: 12 lowercase hexadecimal characters. */
@@ -113,6 +119,7 @@ export class Monitor {
   readonly #router: NotificationRouter | undefined
   readonly #uid: () => string
   readonly #deliveryId: () => string
+  readonly #fieldName: ((key: string) => string) | undefined
 
   constructor(options: MonitorOptions) {
     this.#store = options.store
@@ -120,6 +127,7 @@ export class Monitor {
     this.#router = options.notifications
     this.#uid = options.ids?.uid ?? randomUid
     this.#deliveryId = options.ids?.deliveryId ?? randomUuid
+    this.#fieldName = options.fieldName
   }
 
   /** The clock this monitor reads. */
@@ -422,6 +430,31 @@ export class Monitor {
     })
   }
 
+  /** The run `code:uid`, without its steps (`timon logs code:uid` follows it). */
+  async findRun(code: string, uid: string): Promise<Result<Run, CoreError>> {
+    return this.#store.transaction(async (tx) => {
+      const contract = await tx.findContract(code)
+      const report = contract === undefined ? undefined : await tx.findReport(contract.id, uid)
+      if (report === undefined) return err(notFound('report'))
+      if (report.kind !== 'run') return err(validation(`"${code}:${uid}" is a probe sample, not a job run`))
+      return ok(report)
+    })
+  }
+
+  /**
+   * The latest run of job `code` that started, skipped runs left out however many there are
+   * (`timon logs code`).
+   */
+  async latestRun(code: string): Promise<Result<Run, CoreError>> {
+    return this.#store.transaction(async (tx) => {
+      const contract = await tx.findContract(code)
+      if (contract === undefined) return err(notFound('contract'))
+      if (contract.kind !== 'job') return err(validation(`"${code}" is a probe, not a job`))
+      const run = await tx.latestStartedRun(contract.id)
+      return run === undefined ? err(notFound('report')) : ok(run)
+    })
+  }
+
   /**
    * Deletes an incident, a probe/job with its whole history, or one sample/run. Refused while
    * linked to active incidents (or, for an incident, while it is not resolved) unless `force`.
@@ -467,7 +500,7 @@ export class Monitor {
    * sample/run of one, or anything linked to an active incident; those are skipped silently.
    */
   async truncate(input: TruncateInput): Promise<Result<TruncateResult, CoreError>> {
-    const parsed = parseInput(truncateSchema, input)
+    const parsed = parseInput(truncateSchema, input, this.#fieldName)
     if (parsed.isErr()) return err(parsed.error)
     const { code, ...retention } = parsed.value
     const now = this.#clock.now()
@@ -505,7 +538,7 @@ export class Monitor {
     input: unknown,
     work: (tx: StoreTx, writer: IncidentWriter, now: Date, input: z.output<S>) => Promise<Result<T, CoreError>>,
   ): Promise<Result<T, CoreError>> {
-    const parsed = parseInput(schema, input)
+    const parsed = parseInput(schema, input, this.#fieldName)
     if (parsed.isErr()) return err(parsed.error)
     const now = this.#clock.now()
     try {
@@ -546,10 +579,11 @@ class Rollback extends Error {
   }
 }
 
-function parseInput<S extends z.ZodType>(schema: S, input: unknown): Result<z.output<S>, CoreError> {
-  const parsed = schema.safeParse(input)
+/** The one validation of an input (see `formatIssues` for the wording of its problems). */
+function parseInput<S extends z.ZodType>(schema: S, input: unknown, fieldName?: (key: string) => string): Result<z.output<S>, CoreError> {
+  const parsed = schema.safeParse(input, { reportInput: true })
   if (parsed.success) return ok(parsed.data)
-  const issues = formatIssues('', parsed.error.issues, { customMessagesNameTheField: true })
+  const issues = formatIssues('', parsed.error.issues, { customMessagesNameTheField: true, fieldName })
   return err(validation(issues[0] ?? 'invalid input', issues))
 }
 

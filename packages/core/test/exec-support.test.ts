@@ -54,6 +54,21 @@ describe('what `timon exec` records through the Monitor', () => {
     expect((await monitor.skipRun({ code: 'a.probe' }))._unsafeUnwrapErr().message).toBe('code "a.probe" is already used by a probe')
   })
 
+  it('finds a run, and the latest run that started whatever the number of skipped runs after it', async () => {
+    const { monitor } = setup()
+    const { run } = (await monitor.startJob({ code: 'sync' }))._unsafeUnwrap()
+    for (let i = 0; i < 60; i++) (await monitor.skipRun({ code: 'sync' }))._unsafeUnwrap()
+    expect((await monitor.latestRun('sync'))._unsafeUnwrap()).toEqual(run)
+    expect((await monitor.findRun('sync', run.uid))._unsafeUnwrap()).toEqual(run)
+    expect((await monitor.findRun('sync', '0123456789ab'))._unsafeUnwrapErr()).toMatchObject({ code: 'not_found', subject: 'report' })
+    expect((await monitor.latestRun('nope'))._unsafeUnwrapErr()).toMatchObject({ code: 'not_found', subject: 'contract' })
+    expect((await monitor.skipRun({ code: 'only.skips' })).isOk()).toBe(true)
+    expect((await monitor.latestRun('only.skips'))._unsafeUnwrapErr()).toMatchObject({ code: 'not_found', subject: 'report' })
+    const sample = (await monitor.pushProbe({ code: 'a.probe', health: 'healthy' }))._unsafeUnwrap().sample
+    expect((await monitor.latestRun('a.probe'))._unsafeUnwrapErr()).toMatchObject({ code: 'validation', message: '"a.probe" is a probe, not a job' })
+    expect((await monitor.findRun('a.probe', sample.uid))._unsafeUnwrapErr()).toMatchObject({ code: 'validation' })
+  })
+
   it('hands back the log paths of what delete and truncate removed', async () => {
     const { monitor, clock } = setup()
     const old = (await monitor.startJob({ code: 'sync' }))._unsafeUnwrap().run

@@ -192,3 +192,14 @@ describe('rule durations', () => {
     expect(await monitor.nextDeadline()).toEqual(new Date(clock.now().getTime() + 3_153_600_000_000))
   })
 })
+
+describe('input validation', () => {
+  it('names the fields of an input as given, or as the caller names them (the daemon: snake_case)', async () => {
+    const plain = setup().monitor
+    const bad = { code: 'a.probe', overlapIncident: 'yes' } as unknown as Parameters<typeof plain.startJob>[0]
+    expect((await plain.pushProbe({ code: 'a.probe' } as Parameters<typeof plain.pushProbe>[0]))._unsafeUnwrapErr()).toMatchObject({ message: 'health: is required' })
+    expect((await plain.startJob(bad))._unsafeUnwrapErr()).toMatchObject({ message: 'overlapIncident: must be a boolean' })
+    const wire = setup({ fieldName: (key) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) }).monitor
+    expect((await wire.startJob(bad))._unsafeUnwrapErr()).toMatchObject({ code: 'validation', message: 'overlap_incident: must be a boolean', issues: ['overlap_incident: must be a boolean'] })
+  })
+})

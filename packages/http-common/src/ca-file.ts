@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { errorMessage } from '@timon/core/lite'
 import { err, ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 
@@ -36,7 +37,7 @@ export function readCaFile(path: string, options: ReadCaFileOptions = {}): Resul
   try {
     pem = readFile(resolved).toString()
   } catch (error) {
-    return err(`cannot read "${resolved}": ${messageOf(error)}`)
+    return err(`cannot read "${resolved}": ${errorMessage(error)}`)
   }
   const blocks = pem.match(PEM_CERTIFICATE) ?? []
   if (blocks.length === 0) return err(`"${resolved}" holds no PEM certificate`)
@@ -44,7 +45,7 @@ export function readCaFile(path: string, options: ReadCaFileOptions = {}): Resul
     try {
       void new X509Certificate(block).publicKey
     } catch (error) {
-      return err(`"${resolved}" holds an invalid certificate: ${messageOf(error)}`)
+      return err(`"${resolved}" holds an invalid certificate: ${errorMessage(error)}`)
     }
   }
   return ok({ path: resolved, pem })
@@ -61,7 +62,3 @@ export function caFileField() {
 // --- internal ---
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}

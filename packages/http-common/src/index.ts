@@ -14,4 +14,6 @@ export { httpUrlProblem } from './url.js'
 export { parseTableArray } from './config-tables.js'
 
 export { durationField } from './duration-field.js'
+
+export { packageVersion } from './package-version.js'
 export type { DurationFieldOptions } from './duration-field.js'

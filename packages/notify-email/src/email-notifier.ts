@@ -1,5 +1,6 @@
 import { hostname as osHostname } from 'node:os'
 import type { Delivery, DeliveryOutcome, EventName, LogSink, Notifier, RetryPolicy } from '@timon/core'
+import { errorMessage } from '@timon/core/lite'
 import { defaultCertificates } from '@timon/http-common'
 import { buildPayload, matchesAny } from '@timon/notify-webhook'
 import nodemailer, { type SendMailOptions, type SMTPPoolSentMessageInfo, type Transporter } from 'nodemailer'
@@ -83,7 +84,7 @@ export class EmailNotifier implements Notifier {
         headers: { 'X-Timon-Event': delivery.event.name, 'X-Timon-Delivery': delivery.deliveryId },
       }
     } catch (error) {
-      const outcome = { ok: false, error: `cannot build the message: ${messageOf(error)}`, final: true } as const
+      const outcome = { ok: false, error: `cannot build the message: ${errorMessage(error)}`, final: true } as const
       this.#logger.error(`${what} failed: ${outcome.error}`)
       return outcome
     }
@@ -189,7 +190,7 @@ function describeRefusal(refusal: SmtpReply): string {
 
 function describeReply(reply: SmtpReply, error: unknown): string {
   if (reply.response !== undefined) return `${reply.command ?? 'SMTP'} refused: ${quote(reply.response)}`
-  const message = messageOf(error)
+  const message = errorMessage(error)
   return reply.code === undefined || message.includes(reply.code) ? message : `${message} (${reply.code})`
 }
 
@@ -198,6 +199,3 @@ function quote(text: string): string {
   return line.length <= QUOTED_CHARS ? line : `${line.slice(0, QUOTED_CHARS)}…`
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}

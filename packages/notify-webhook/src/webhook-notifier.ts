@@ -1,6 +1,5 @@
 import http from 'node:http'
 import https from 'node:https'
-import { createRequire } from 'node:module'
 import { hostname as osHostname } from 'node:os'
 import {
   SystemClock,
@@ -12,7 +11,8 @@ import {
   type Notifier,
   type RetryPolicy,
 } from '@timon/core'
-import { createKeepAliveAgent } from '@timon/http-common'
+import { errorMessage } from '@timon/core/lite'
+import { createKeepAliveAgent, packageVersion } from '@timon/http-common'
 import pRetry from 'p-retry'
 import { matchesAny } from './match-event.js'
 import { buildPayload } from './payload.js'
@@ -68,7 +68,7 @@ export class WebhookNotifier implements Notifier {
     this.#byName = new Map(this.#webhooks.map((target) => [target.config.name, target]))
     if (this.#byName.size !== this.#webhooks.length) throw new TypeError('WebhookNotifier: webhook names must be unique')
     this.#hostname = options.hostname ?? (osHostname() || 'localhost')
-    this.#userAgent = `timon/${options.version ?? packageVersion()}`
+    this.#userAgent = `timon/${options.version ?? packageVersion(import.meta.url)}`
     this.#logger = options.logger ?? SILENT
     this.#clock = options.clock ?? new SystemClock()
   }
@@ -98,7 +98,7 @@ export class WebhookNotifier implements Notifier {
     try {
       request = this.#buildRequest(target, delivery)
     } catch (error) {
-      const outcome = { ok: false, error: `cannot build the body: ${messageOf(error)}`, final: true } as const
+      const outcome = { ok: false, error: `cannot build the body: ${errorMessage(error)}`, final: true } as const
       this.#logger.error(`${what} failed: ${outcome.error}`)
       return outcome
     }
@@ -224,7 +224,7 @@ async function post(target: Target, url: string, headers: Record<string, string>
       { retries: 1, minTimeout: 0, maxTimeout: 0, randomize: false },
     )
   } catch (error) {
-    return { kind: 'error', message: error instanceof Error ? error.message : String(error) }
+    return { kind: 'error', message: errorMessage(error) }
   }
 }
 
@@ -317,20 +317,10 @@ function describeError(error: NodeJS.ErrnoException): string {
   const code = error.code
   const message =
     error.message ||
-    (error instanceof AggregateError ? error.errors.map((inner: unknown) => messageOf(inner)).join('; ') : String(error))
+    (error instanceof AggregateError ? error.errors.map((inner: unknown) => errorMessage(inner)).join('; ') : String(error))
   return code === undefined || message.includes(code) ? message : `${message} (${code})`
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }
 
 function formatMs(ms: number): string {
   return ms < 1000 || ms % 1000 !== 0 ? `${ms}ms` : `${ms / 1000}s`
-}
-
-function packageVersion(): string {
-  const manifest: unknown = createRequire(import.meta.url)('../package.json')
-  const version = (manifest as { version?: unknown }).version
-  return typeof version === 'string' ? version : '0.0.0'
 }

@@ -1,7 +1,6 @@
 import type http from 'node:http'
-import { createRequire } from 'node:module'
-import { SystemClock, type Clock, type Health, type LogSink, type PolledSample, type PolledSource, type Poller } from '@timon/core'
-import { createKeepAliveAgent } from '@timon/http-common'
+import { SystemClock, errorMessage, type Clock, type Health, type LogSink, type PolledSample, type PolledSource, type Poller } from '@timon/core'
+import { createKeepAliveAgent, packageVersion } from '@timon/http-common'
 import type { HttpCheck } from './check-config.js'
 import { evaluate } from './evaluate.js'
 import { sendRequest } from './http-request.js'
@@ -85,7 +84,7 @@ export class HttpPoller implements Poller {
     this.#random = options.random ?? Math.random
     this.#logger = options.logger ?? SILENT
     this.#limiter = new InFlightLimiter(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT)
-    this.#userAgent = options.userAgent ?? `timon/${packageVersion()}`
+    this.#userAgent = options.userAgent ?? `timon/${packageVersion(import.meta.url)}`
     this.#onRunStart = options.onRunStart
     this.#entries = new Map(uniqueChecks(options.checks).map((check) => [check.code, createEntry(check, this.#userAgent)]))
   }
@@ -238,7 +237,7 @@ export class HttpPoller implements Poller {
       try {
         await record({ code: check.code, health: step.health, comment, staleIncidentAfter: check.staleIncidentAfterMs })
       } catch (error) {
-        this.#logger.error(`check ${check.code}: cannot record the sample: ${error instanceof Error ? error.message : String(error)}`)
+        this.#logger.error(`check ${check.code}: cannot record the sample: ${errorMessage(error)}`)
       }
     } catch (error) {
       // A bug: say so, and keep the schedule going.
@@ -370,10 +369,4 @@ function clipBytes(text: string, max: number): string {
     out += char
   }
   return `${out}…`
-}
-
-function packageVersion(): string {
-  const manifest: unknown = createRequire(import.meta.url)('../package.json')
-  const version = (manifest as { version?: unknown }).version
-  return typeof version === 'string' ? version : '0.0.0'
 }

@@ -1,24 +1,26 @@
 import { mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { setFlagsFromString } from 'node:v8'
-import { Dispatcher, Monitor, SystemClock, type Clock } from '@timon/core'
+import { snakeCase } from '@timon/client'
+import { Dispatcher, Monitor, SystemClock, errorMessage, type Clock } from '@timon/core'
+import { packageVersion } from '@timon/http-common'
 import { WebhookNotifier } from '@timon/notify-webhook'
 import { HttpPoller, type PollerUpdate } from '@timon/poll-http'
 import { SqliteStore } from '@timon/store-sqlite'
-import { loadConfig, type DaemonConfig } from './config.js'
+import type { DaemonConfig } from './config/config.js'
 import { probeSocket } from './instance-check.js'
-import { RunLogStore } from './run-logs.js'
-import { createLogger, type Logger, silentLogger } from './logger.js'
+import { RunLogStore } from './run-logs/store.js'
+import { silentLogger, type Logger } from './logger.js'
 import { Scheduler } from './scheduler.js'
 import { ApiServer } from './server.js'
 
-/** The daemon could not start, for a reason its message explains to people (no stack needed). */
+/**
+ * The daemon could not start, for a reason its message explains to people in one line (no stack
+ * needed): another daemon on the socket, a socket path that is unsafe or in use, a `data_dir` or
+ * log directory that cannot be created, a database that cannot be opened, an unknown group.
+ */
 export class DaemonStartError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'DaemonStartError'
-  }
+  override readonly name = 'DaemonStartError'
 }
 
 /** Options of {@link startDaemon}. */
@@ -41,8 +43,9 @@ export interface RunningDaemon {
   readonly monitor: Monitor
   readonly scheduler: Scheduler
   /**
-   * Applies a re-read configuration without a restart: HTTP checks are added, removed or changed
-   * (unchanged ones keep their schedule and thresholds). Other settings need a restart.
+   * Applies a re-read configuration without a restart (what `timon daemon` does on SIGHUP): HTTP
+   * checks are added, removed or changed (unchanged ones keep their schedule and thresholds), and
+   * the change is logged. Other settings need a restart.
    */
   reload(config: DaemonConfig): PollerUpdate
   /**
@@ -63,6 +66,9 @@ export interface RunningDaemon {
  * 5. queues `timon.started` and starts the scheduler (deadlines missed while down fire now,
  *    pending deliveries go out), and logs `daemon started on unix socket <path>`.
  *
+ * It installs no signal handler and never exits the process: the caller owns the process
+ * (`timon daemon` stops it on SIGTERM/SIGINT and reloads it on SIGHUP).
+ *
  * @throws DaemonStartError for the expected refusals (another daemon, an unknown group, a data_dir
  *   that cannot be created, a socket path in use); anything else is a bug or a broken environment.
  */
@@ -70,7 +76,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const { config } = options
   const log = options.log ?? silentLogger
   const clock = options.clock ?? new SystemClock()
-  const version = options.version ?? packageVersion()
+  const version = options.version ?? packageVersion(import.meta.url)
   const socketPath = config.socket
 
   await claimSocketPath(socketPath, log)
@@ -79,12 +85,12 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   try {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o750 })
   } catch (error) {
-    throw new DaemonStartError(`cannot create data_dir "${config.dataDir}": ${messageOf(error)}`, { cause: error })
+    throw new DaemonStartError(`cannot create data_dir "${config.dataDir}": ${errorMessage(error)}`, { cause: error })
   }
   try {
     mkdirSync(config.exec.logDir, { recursive: true, mode: 0o750 })
   } catch (error) {
-    throw new DaemonStartError(`cannot create the run log directory "${config.exec.logDir}" ([exec] log_dir): ${messageOf(error)}`, { cause: error })
+    throw new DaemonStartError(`cannot create the run log directory "${config.exec.logDir}" ([exec] log_dir): ${errorMessage(error)}`, { cause: error })
   }
   const runLogs = new RunLogStore({ dir: config.exec.logDir, maxBytes: config.exec.maxLogBytes, log })
   const databasePath = join(config.dataDir, 'timon.db')
@@ -92,10 +98,11 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   try {
     store = new SqliteStore({ database: databasePath, shareCommits: true })
   } catch (error) {
-    throw new DaemonStartError(`cannot open the database ${databasePath}: ${messageOf(error)}`, { cause: error })
+    throw new DaemonStartError(`cannot open the database ${databasePath}: ${errorMessage(error)}`, { cause: error })
   }
   const notifier = new WebhookNotifier({ webhooks: config.webhooks, hostname: config.hostname, version, logger: log, clock })
-  const monitor = new Monitor({ store, clock, notifications: notifier })
+  // Validation errors name the wire's keys: the routes hand their input to the Monitor unvalidated.
+  const monitor = new Monitor({ store, clock, notifications: notifier, fieldName: snakeCase })
   // A retry moves the outbox's next due time: the scheduler re-reads it.
   const dispatcher = new Dispatcher({ store, notifier, clock, log, onRetryAt: () => scheduler.rearm() })
   const scheduler = new Scheduler({ monitor, dispatcher, clock, log, pingIntervalMs: config.pingIntervalMs })
@@ -155,105 +162,6 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   return { socketPath, databasePath, monitor, scheduler, reload, stop }
 }
 
-/** Options of {@link runDaemonProcess}: what `timon daemon` passes on. */
-export interface RunDaemonProcessOptions {
-  /** `--config FILE`. */
-  readonly configPath?: string | undefined
-  /** `-v`: log at debug level whatever the config says. */
-  readonly verbose?: boolean
-  /** Default `process.env`. */
-  readonly env?: NodeJS.ProcessEnv
-  /** Reported by `GET /healthz` and `User-Agent`; default: this package's version. */
-  readonly version?: string
-  /** Ends the process (default `process.exit`); tests pass a recorder. */
-  readonly exit?: (code: number) => void
-  /** Where start-up errors are printed (default stderr). */
-  readonly stderr?: (text: string) => void
-}
-
-/**
- * Runs the daemon as the process's main task (`timon daemon`): loads the config, starts the
- * daemon, and handles signals. SIGTERM and SIGINT stop it gracefully, then exit 0 (a second
- * signal exits 1 at once); SIGHUP re-reads the configuration and applies its HTTP checks. A config error or a
- * refused start prints `Error: <message>` on stderr and exits 1.
- *
- * @returns the exit status, after `exit` was called with it.
- */
-export async function runDaemonProcess(options: RunDaemonProcessOptions = {}): Promise<number> {
-  const exit = options.exit ?? ((code: number) => process.exit(code))
-  const stderr = options.stderr ?? ((text: string) => void process.stderr.write(text))
-  const fail = (message: string) => {
-    stderr(`Error: ${message}\n`)
-    exit(1)
-    return 1
-  }
-
-  limitHeapGrowth()
-  const config = loadConfig({ configPath: options.configPath, env: options.env ?? process.env })
-  if (config.isErr()) return fail(config.error)
-  let log: Logger
-  try {
-    log = createLogger({ level: options.verbose === true ? 'debug' : config.value.logLevel, logDir: config.value.logDir })
-  } catch (error) {
-    return fail(`cannot open the log file in log_dir "${config.value.logDir ?? ''}": ${messageOf(error)}`)
-  }
-  if (config.value.path !== undefined) log.debug(`configuration read from ${config.value.path}`)
-
-  let daemon: RunningDaemon
-  try {
-    daemon = await startDaemon({ config: config.value, log, ...(options.version === undefined ? {} : { version: options.version }) })
-  } catch (error) {
-    // On stdout the log line would repeat the stderr one; a log file keeps its own record.
-    if (config.value.logDir !== undefined) {
-      if (error instanceof DaemonStartError) log.fatal(error.message)
-      else log.fatal('the daemon could not start', error)
-    }
-    log.close()
-    return fail(error instanceof DaemonStartError ? error.message : `the daemon could not start: ${messageOf(error)}`)
-  }
-
-  return new Promise<number>((resolve) => {
-    let signalled = false
-    const finish = (code: number) => {
-      for (const [signal, handler] of handlers) process.off(signal, handler)
-      process.off('unhandledRejection', onRejection)
-      log.close()
-      exit(code)
-      resolve(code)
-    }
-    const onStop = (signal: NodeJS.Signals) => {
-      if (signalled) {
-        log.warn(`${signal} received again: exiting without finishing`)
-        finish(1)
-        return
-      }
-      signalled = true
-      log.info(`${signal} received: stopping`)
-      daemon.stop().then(
-        () => finish(0),
-        (error: unknown) => {
-          log.error('stopping failed', error)
-          finish(1)
-        },
-      )
-    }
-    // SIGHUP re-reads the configuration; a broken one is logged and the running one kept.
-    const reload = () => {
-      const next = loadConfig({ configPath: options.configPath, env: options.env ?? process.env })
-      if (next.isErr()) log.error(`SIGHUP received: configuration not reloaded: ${next.error}`)
-      else daemon.reload(next.value)
-    }
-    const onRejection = (reason: unknown) => log.error('unhandled promise rejection (a bug; the daemon keeps running)', reason)
-    const handlers: [NodeJS.Signals, (signal: NodeJS.Signals) => void][] = [
-      ['SIGTERM', onStop],
-      ['SIGINT', onStop],
-      ['SIGHUP', () => reload()],
-    ]
-    for (const [signal, handler] of handlers) process.on(signal, handler)
-    process.on('unhandledRejection', onRejection)
-  })
-}
-
 // --- internal ---
 
 /** The single-instance check: refuse a live daemon (or anything unexpected), remove a stale socket. */
@@ -268,7 +176,7 @@ async function claimSocketPath(socketPath: string, log: Logger): Promise<void> {
         unlinkSync(socketPath)
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-          throw new DaemonStartError(`cannot remove the stale socket ${socketPath}: ${messageOf(error)}`, { cause: error })
+          throw new DaemonStartError(`cannot remove the stale socket ${socketPath}: ${errorMessage(error)}`, { cause: error })
         }
       }
       return
@@ -283,17 +191,6 @@ async function claimSocketPath(socketPath: string, log: Logger): Promise<void> {
   }
 }
 
-/**
- * Keeps the daemon's memory small under bursts: V8 otherwise grows its young generation to 32 MB
- * and its old space by half again at each step, and gives the memory back only after ~20 s of
- * rest (measured: 150 MB after 100,000 pushes, 120 MB with these settings, throughput unchanged).
- * Set before the daemon allocates much; the live heap itself stays around 15 MB.
- */
-function limitHeapGrowth(): void {
-  setFlagsFromString('--max-semi-space-size=4')
-  setFlagsFromString('--heap-growing-percent=30')
-}
-
 /** A group name or numeric gid → gid, from `/etc/group`. */
 function resolveGroup(group: string): number {
   if (/^[0-9]+$/.test(group)) return Number(group)
@@ -301,7 +198,7 @@ function resolveGroup(group: string): number {
   try {
     text = readFileSync('/etc/group', 'utf8')
   } catch (error) {
-    throw new DaemonStartError(`daemon.socket_group: cannot read /etc/group to find "${group}": ${messageOf(error)}`, { cause: error })
+    throw new DaemonStartError(`daemon.socket_group: cannot read /etc/group to find "${group}": ${errorMessage(error)}`, { cause: error })
   }
   for (const line of text.split('\n')) {
     const [name, , gid] = line.split(':')
@@ -317,17 +214,4 @@ async function removeOwnSocket(socketPath: string, ino: number | undefined): Pro
   } catch {
     // Already gone (the server removes it on close).
   }
-}
-
-function packageVersion(): string {
-  try {
-    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown }
-    return typeof manifest.version === 'string' ? manifest.version : 'dev'
-  } catch {
-    return 'dev'
-  }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

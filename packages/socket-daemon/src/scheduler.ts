@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { formatIncidentCode, type CheckResult, type Clock, type Dispatcher, type Incident, type Monitor } from '@timon/core'
 import type { Logger } from './logger.js'
 
@@ -203,8 +204,4 @@ function minDefined(a: number | undefined, b: number | undefined): number | unde
 
 function describe(incident: Incident): string {
   return `${formatIncidentCode(incident.id)} (${incident.triggerType}) "${incident.title}"`
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

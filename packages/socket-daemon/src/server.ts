@@ -1,11 +1,12 @@
 import { chmod, chown } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { validation } from '@timon/core'
+import { errorMessage, validation } from '@timon/core'
 import type { Logger } from './logger.js'
-import { errorAnswer, matchRoute, type RouteAnswer, type RouteContext } from './routes.js'
+import { matchRoute } from './routes/table.js'
+import { errorAnswer, type RouteAnswer, type RouteContext } from './routes/types.js'
 
 /** The largest request body accepted: 1 MiB. */
-export const MAX_BODY_BYTES = 1024 * 1024
+export const MAX_REQUEST_BODY_BYTES = 1024 * 1024
 
 /** Options of {@link ApiServer}. */
 export interface ApiServerOptions {
@@ -13,7 +14,7 @@ export interface ApiServerOptions {
   readonly log: Logger
   /** Called after a route that may have moved a deadline or queued deliveries has answered. */
   readonly onChange?: (change: { readonly deliveries: boolean }) => void
-  /** Default {@link MAX_BODY_BYTES}. */
+  /** Default {@link MAX_REQUEST_BODY_BYTES}. */
   readonly maxBodyBytes?: number
   /** How long {@link ApiServer.close} lets requests in flight finish before cutting them, in ms (default 10 s). */
   readonly closeGraceMs?: number
@@ -42,7 +43,7 @@ export class ApiServer {
     this.#context = options.context
     this.#log = options.log
     this.#onChange = options.onChange
-    this.#maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES
+    this.#maxBodyBytes = options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES
     this.#closeGraceMs = options.closeGraceMs ?? 10_000
     // No server-wide request timeout: a run's output is one request as long as the run. JSON bodies
     // get their own limit (readBody); headers still must come within 10 s.
@@ -178,7 +179,7 @@ export class ApiServer {
       try {
         body = JSON.parse(read.text)
       } catch (error) {
-        return { answer: errorAnswer(validation(`malformed JSON: ${error instanceof Error ? error.message : String(error)}`)), close: false }
+        return { answer: errorAnswer(validation(`malformed JSON: ${errorMessage(error)}`)), close: false }
       }
     }
     return { answer: await route.handle(this.#context, { body, query, params: match.params }), close: false }

@@ -263,7 +263,7 @@ describe('bad input gets a 4xx with {"error": {code, message}} and the daemon ke
 
 describe('the client', () => {
   it('reports an unreachable daemon with the socket path and a hint', async () => {
-    const { TimonClient } = await import('@timon/socket-daemon/client')
+    const { TimonClient } = await import('@timon/client')
     const client = new TimonClient({ socketPath: `${t.dir}/nobody.sock` })
     const error = (await client.health())._unsafeUnwrapErr()
     expect(error).toEqual({

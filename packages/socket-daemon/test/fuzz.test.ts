@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { ROUTES } from '@timon/socket-daemon'
+import { ROUTES } from '../src/routes/table.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postJson, rawRequest, startTestDaemon, type TestDaemon } from './helpers.js'
 

@@ -3,7 +3,8 @@ import { createServer, request, type IncomingHttpHeaders, type Server } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseWebhooks } from '@timon/notify-webhook'
-import { createLogger, startDaemon, TimonClient, type DaemonConfig, type Logger, type RunningDaemon } from '@timon/socket-daemon'
+import { TimonClient } from '@timon/client'
+import { createLogger, startDaemon, type DaemonConfig, type Logger, type RunningDaemon } from '@timon/socket-daemon'
 
 /** A temp directory with a short path (Unix socket paths must stay under ~100 bytes). */
 export function makeTempDir(): { readonly dir: string; readonly remove: () => void } {

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { request } from 'node:http'
 import { join } from 'node:path'
-import { runDaemonProcess, startDaemon, TimonClient } from '@timon/socket-daemon'
+import { TimonClient } from '@timon/client'
+import { startDaemon } from '@timon/socket-daemon'
 import { afterEach, describe, expect, it } from 'vitest'
 import { makeTempDir, startReceiver, startTestDaemon, testConfig, webhooks, type TestDaemon } from './helpers.js'
 
@@ -143,62 +144,5 @@ describe('restart', () => {
     expect(status.activeIncidents.map((i) => i.id)).toEqual([incident.id])
     const delivered = await receiver.waitFor((h) => h.json._event === 'incident.open', 3000)
     expect(delivered.headers['x-timon-delivery']).toBe(receiver.attempts[0]?.headers['x-timon-delivery'])
-  })
-})
-
-describe('runDaemonProcess (timon daemon)', () => {
-  it('prints a config error and exits 1', async () => {
-    const dir = tempDir()
-    const file = join(dir.dir, 'timon.toml')
-    writeFileSync(file, '[daemon]\nlog_level = "loud"\n')
-    const exits: number[] = []
-    const errors: string[] = []
-    const code = await runDaemonProcess({ configPath: file, env: {}, exit: (c) => exits.push(c), stderr: (text) => errors.push(text) })
-    expect([code, exits]).toEqual([1, [1]])
-    expect(errors.join('')).toBe(
-      `Error: invalid configuration file "${file}": daemon.log_level: unknown level "loud", must be one of: silent, fatal, error, warn, info, debug\n`,
-    )
-  })
-
-  it('serves until SIGTERM, reloads checks on SIGHUP (keeping the running config when the new one is broken), then stops cleanly with exit 0', async () => {
-    const dir = tempDir()
-    const file = join(dir.dir, 'timon.toml')
-    const socket = join(dir.dir, 'd.sock')
-    mkdirSync(join(dir.dir, 'logs'))
-    writeFileSync(file, `[daemon]\ndata_dir = "data"\nlog_dir = "logs"\nsocket = "${socket}"\nlog_level = "info"\n`)
-    const exits: number[] = []
-    const running = runDaemonProcess({ configPath: file, env: {}, exit: (c) => exits.push(c), stderr: () => {} })
-
-    const client = new TimonClient({ socketPath: socket })
-    cleanups.push(() => client.close())
-    let healthy = false
-    for (let i = 0; i < 100 && !healthy; i++) {
-      healthy = (await client.health()).isOk()
-      if (!healthy) await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-    expect(healthy).toBe(true)
-
-    const refused: string[] = []
-    const second = await runDaemonProcess({ configPath: file, env: {}, exit: () => {}, stderr: (text) => refused.push(text) })
-    expect([second, refused.join('')]).toEqual([1, `Error: another Timon daemon is already running on ${socket}\n`])
-
-    const daemonTable = `[daemon]\ndata_dir = "data"\nlog_dir = "logs"\nsocket = "${socket}"\nlog_level = "info"\n`
-    writeFileSync(file, `${daemonTable}bogus = 1\n`)
-    process.emit('SIGHUP', 'SIGHUP')
-    expect((await client.health()).isOk()).toBe(true)
-    writeFileSync(file, `${daemonTable}[[check]]\ncode = "svc.health"\nurl = "http://127.0.0.1:9/health"\ninterval = "1h"\n`)
-    process.emit('SIGHUP', 'SIGHUP')
-    expect((await client.health()).isOk()).toBe(true)
-    process.emit('SIGTERM', 'SIGTERM')
-    expect(await running).toBe(0)
-    expect(exits).toEqual([0])
-    expect(existsSync(socket)).toBe(false)
-    const { readFileSync } = await import('node:fs')
-    const logged = readFileSync(join(dir.dir, 'logs', 'timon.log'), 'utf8')
-    expect(logged).toMatch(`[INFO] daemon started on unix socket ${socket}`)
-    expect(logged).toMatch('[ERROR] SIGHUP received: configuration not reloaded: invalid configuration file')
-    expect(logged).toMatch('daemon.bogus: unknown key')
-    expect(logged).toMatch('[INFO] configuration reloaded: checks 1 added, 0 removed, 0 changed, 0 unchanged')
-    expect(logged).toMatch('[INFO] daemon stopped')
   })
 })

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { parseChecks } from '@timon/poll-http'
 import { afterEach, describe, expect, it } from 'vitest'
-import { parseConfig } from '../src/config.js'
+import { parseConfig } from '@timon/socket-daemon'
 import { startTestDaemon, type TestDaemon } from './helpers.js'
 
 /** A health endpoint whose answer the test switches. */

@@ -5,8 +5,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import type { LogChunk } from '@timon/socket-daemon/client'
-import { encodeFrame } from '@timon/socket-daemon'
+import { encodeFrame, type LogChunk } from '@timon/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeTempDir, rawRequest, startTestDaemon, type TestDaemon } from './helpers.js'
 
@@ -57,6 +56,15 @@ describe('run output and logs', () => {
     // `code` alone is the latest run; a skipped run is not taken for it.
     expect((await t.client.skipRun({ code: 'logs.basic', comment: 'still going' }))._unsafeUnwrap().run).toMatchObject({ skipped: true, startComment: 'still going' })
     expect(await readAll('logs.basic')).toEqual({ stdout: 'hello\nlast', stderr: 'warn: x\n', notes: [] })
+  })
+
+  it('reads the latest run that started after any number of skipped runs', async () => {
+    const uid = await startRun('logs.skips')
+    const writer = await t.client.streamOutput('logs.skips', uid)
+    writer.write('stdout', Buffer.from('ran\n'))
+    ;(await writer.end())._unsafeUnwrap()
+    for (let i = 0; i < 60; i++) (await t.client.skipRun({ code: 'logs.skips' }))._unsafeUnwrap()
+    expect(await readAll('logs.skips')).toEqual({ stdout: 'ran\n', stderr: '', notes: [] })
   })
 
   it('answers 404 for an unknown run and for a run without output', async () => {

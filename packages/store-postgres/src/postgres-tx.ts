@@ -169,6 +169,19 @@ export class PostgresTx implements StoreTx {
     return row === undefined ? undefined : reports.toDomain(row)
   }
 
+  async latestStartedRun(contractId: number): Promise<Run | undefined> {
+    const row = await this.#trx
+      .selectFrom('reports')
+      .selectAll()
+      .where('contract_id', '=', contractId)
+      .where('kind', '=', 'run')
+      .where('skipped', '=', false)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+    return row === undefined ? undefined : (reports.toDomain(row) as Run)
+  }
+
   async listReports(contractId: number, page: ReportPage): Promise<readonly Report[]> {
     let query = this.#trx.selectFrom('reports').selectAll().where('contract_id', '=', contractId)
     if (page.beforeId !== undefined) query = query.where('id', '<', page.beforeId)

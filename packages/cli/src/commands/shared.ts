@@ -3,7 +3,7 @@ import { parseDuration, trimSpace } from '@timon/core/lite'
 import type { Result } from 'neverthrow'
 import { formatUsage, type CommandSpec, type ParsedArgs } from '../args.js'
 import { unwrap, type CliClient } from '../client.js'
-import type { ClientError } from '@timon/socket-daemon/client'
+import type { ClientError } from '@timon/client'
 import type { Context } from '../command.js'
 import { UsageError } from '../errors.js'
 

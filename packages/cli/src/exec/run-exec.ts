@@ -5,8 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import type { Readable } from 'node:stream'
 import type { StartJobInput } from '@timon/core'
-import { goQuote } from '@timon/core/lite'
-import type { ClientError, OutputSummary, OutputWriter } from '@timon/socket-daemon/client'
+import { errorMessage, goQuote } from '@timon/core/lite'
+import type { ClientError, OutputSummary, OutputWriter } from '@timon/client'
 import type { Result } from 'neverthrow'
 import type { Context } from '../command.js'
 import { drained } from '../io.js'
@@ -59,7 +59,7 @@ export async function runExec(ctx: Context, plan: ExecPlan): Promise<number> {
     try {
       outcome = acquireRunLock(plan.code, { dir: lockDirectory(ctx.io.env) })
     } catch (error) {
-      warn(`--skip-if-running: ${messageOf(error)} — running the command without the lock`)
+      warn(`--skip-if-running: ${errorMessage(error)} — running the command without the lock`)
     }
     if (outcome?.kind === 'held') {
       const comment = `skipped: the previous run (pid ${outcome.pid}) is still running`
@@ -242,13 +242,12 @@ class LazyRunLog {
 
 function cannotRun(file: string, error: unknown): ChildEnd {
   const code = (error as NodeJS.ErrnoException).code
-  const reason = code === 'ENOENT' ? 'command not found' : code === 'EACCES' ? 'permission denied' : messageOf(error)
+  const reason = code === 'ENOENT' ? 'command not found' : code === 'EACCES' ? 'permission denied' : errorMessage(error)
   const failure = `timon exec: cannot run ${goQuote(file)}: ${reason}`
   process.stderr.write(`${failure}\n`)
   // As shells report it: 127 for a command not found, 126 for one that cannot be executed.
   return { exit: { code: code === 'ENOENT' ? 127 : 126, signal: null }, failure }
 }
-
 
 /** Writes the first warning only: `timon exec` says at most once that monitoring is impaired. */
 function warnOnce(ctx: Context): Warn {
@@ -258,8 +257,4 @@ function warnOnce(ctx: Context): Warn {
     warned = true
     ctx.io.stderr.write(`Warning: ${message}\n`)
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

@@ -341,6 +341,22 @@ export function describeStoreConformance(
         expect(await tx((t) => t.latestReport(empty.id))).toBeUndefined()
       })
 
+      it('gives the latest run that started (skipped ones left out), undefined when there is none', async () => {
+        const { job, started, onlySkipped } = await tx(async (t) => {
+          const job = await addContract(t, 'job', 'job')
+          const onlySkipped = await addContract(t, 'skips', 'job')
+          const started = await addRun(t, job.id, 1, at(0))
+          for (let n = 2; n <= 60; n++) {
+            await t.insertRun({ contractId: job.id, uid: uid(n), startedAt: at(n), startComment: null, rules: RULES_ALL, overtimeAt: null, skipped: true })
+          }
+          await t.insertRun({ contractId: onlySkipped.id, uid: uid(1), startedAt: at(1), startComment: null, rules: RULES_ALL, overtimeAt: null, skipped: true })
+          return { job, started, onlySkipped }
+        })
+        expect(await tx((t) => t.latestStartedRun(job.id))).toEqual(started)
+        expect(await tx((t) => t.latestStartedRun(onlySkipped.id))).toBeUndefined()
+        expect(await tx((t) => t.latestStartedRun(job.id + 1000))).toBeUndefined()
+      })
+
       it('lists reports newest first, paging back with beforeId and limit', async () => {
         const { c, all } = await tx(async (t) => {
           const c = await addContract(t, 'p')

@@ -67,6 +67,8 @@ export interface StoreTx {
   updateRun(id: number, patch: RunPatch): Promise<void>
   /** The newest report of a contract (highest id), if any. */
   latestReport(contractId: number): Promise<Report | undefined>
+  /** The newest run of a job (highest id) that started, i.e. was not skipped, if any. */
+  latestStartedRun(contractId: number): Promise<Run | undefined>
   /** Reports of a contract, newest first; `beforeId` pages further back. */
   listReports(contractId: number, page: ReportPage): Promise<readonly Report[]>
   countReports(contractId: number): Promise<number>

@@ -15,6 +15,7 @@ type ReportQueries = Pick<
   | 'findReport'
   | 'updateRun'
   | 'latestReport'
+  | 'latestStartedRun'
   | 'listReports'
   | 'countReports'
   | 'unfinishedRuns'
@@ -69,6 +70,19 @@ export function reportQueries({ db, statements }: QueryContext): ReportQueries {
         .limit(1)
         .executeTakeFirst()
       return row === undefined ? undefined : reports.toDomain(row)
+    },
+
+    async latestStartedRun(contractId) {
+      const row = await db
+        .selectFrom('reports')
+        .selectAll()
+        .where('contract_id', '=', contractId)
+        .where('kind', '=', 'run')
+        .where('skipped', '=', 0)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst()
+      return row === undefined ? undefined : (reports.toDomain(row) as Run)
     },
 
     async listReports(contractId, page) {

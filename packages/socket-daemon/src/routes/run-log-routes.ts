@@ -1,17 +1,15 @@
 /**
  * The streaming routes of run logs (`timon exec`, `timon logs`): receiving a run's output and
- * sending a log back, both as frames (see `frames.ts`). The route table (`routes.ts`) lists them;
+ * sending a log back, both as frames (`@timon/client`'s framing). The route table (`table.ts`) lists them;
  * this module does the work.
  */
 import { stat } from 'node:fs/promises'
-import { conflict, notFound, parseTarget, validation, type CoreError, type Monitor, type Run } from '@timon/core'
-import { FrameDecoder, FrameError, OUTPUT_STREAMS, frameHeader, type OutputStream } from './frames.js'
-import { readRunLog } from './run-log-file.js'
-import type { RunLogStore } from './run-logs.js'
-import type { StreamExchange, WireError } from './routes.js'
-
-/** What a streaming handler ends with: an error or a JSON answer to send, or nothing (it answered itself, or the client is gone). */
-export type StreamResult = { readonly error: WireError } | { readonly status: number; readonly body: unknown } | undefined
+import { setTimeout as sleep } from 'node:timers/promises'
+import { conflict, parseTarget, validation, type CoreError, type Monitor, type Run } from '@timon/core'
+import { FrameDecoder, FrameError, OUTPUT_STREAMS, frameHeader, type OutputStream, type WireError } from '@timon/client'
+import { readRunLog } from '../run-logs/reader.js'
+import type { RunLogStore } from '../run-logs/store.js'
+import type { StreamExchange, StreamResult } from './types.js'
 
 /** How often a follower looks at the run (has it ended, has its log appeared), in ms. */
 export const FOLLOW_POLL_MS = 250
@@ -125,7 +123,7 @@ export async function sendLog(monitor: Monitor, logs: RunLogStore | undefined, e
     if (req.method === 'HEAD') return undefined
     // A run whose output has not started yet (`timon exec` opens its log at the first byte): wait for it.
     while (run.logPath === null && run.endedAt === null && !stop.signal.aborted) {
-      await sleep(FOLLOW_POLL_MS, stop.signal)
+      await sleep(FOLLOW_POLL_MS, undefined, { signal: stop.signal }).catch(() => undefined) // an abort ends the wait
       const again = await findRun(monitor, code, run.uid)
       if ('message' in again) break
       run = again
@@ -175,20 +173,14 @@ function parseRunRef(text: string): { readonly kind: 'run'; readonly code: strin
 
 /** The run `code:uid`, or the error to answer. */
 async function findRun(monitor: Monitor, code: string, uid: string): Promise<Run | CoreError> {
-  const shown = await monitor.showReport(code, uid)
-  if (shown.isErr()) return shown.error
-  const { report } = shown.value
-  if (report.kind !== 'run') return validation(`"${code}:${uid}" is a probe sample: only job runs have logs`)
-  return report
+  const found = await monitor.findRun(code, uid)
+  return found.isOk() ? found.value : found.error
 }
 
 /** The latest run of job `code` that was not skipped, or the error to answer. */
 async function latestRun(monitor: Monitor, code: string): Promise<Run | CoreError> {
-  const shown = await monitor.showContract(code, { limit: 50 })
-  if (shown.isErr()) return shown.error
-  if (shown.value.contract.kind !== 'job') return validation(`"${code}" is a probe: only job runs have logs`)
-  for (const { report } of shown.value.reports) if (report.kind === 'run' && !report.skipped) return report
-  return notFound('report')
+  const found = await monitor.latestRun(code)
+  return found.isOk() ? found.value : found.error
 }
 
 function noOutput(): WireError {
@@ -212,17 +204,5 @@ function drained(res: StreamExchange['res']): Promise<void> {
     }
     res.once('drain', done)
     res.once('close', done)
-  })
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done)
   })
 }

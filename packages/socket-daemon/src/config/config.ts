@@ -1,16 +1,18 @@
 import { readFileSync } from 'node:fs'
 import { hostname as osHostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { formatIssues, parseDuration } from '@timon/core'
+import { errorMessage, formatIssues, parseDuration } from '@timon/core'
 import { parseWebhooks, type WebhookConfig } from '@timon/notify-webhook'
 import { parseChecks, type HttpCheck } from '@timon/poll-http'
 import { err, ok, type Result } from 'neverthrow'
 import { parse as parseToml } from 'smol-toml'
 import { z } from 'zod'
-import { LOG_LEVELS, type LogLevel } from './logger.js'
-import { MIN_LOG_BYTES, formatBytes, parseByteSize } from './run-log-file.js'
-import { DEFAULT_MAX_LOG_BYTES } from './run-logs.js'
-import { defaultDataDir, findConfigFile, resolveSocketPath, type Env } from './paths.js'
+import { LOG_LEVELS, type LogLevel } from '../logger.js'
+import { formatBytes, parseByteSize } from '../run-logs/byte-size.js'
+import { DEFAULT_MAX_LOG_BYTES } from '../run-logs/store.js'
+import { MIN_LOG_BYTES } from '../run-logs/writer.js'
+import { findConfigFile, resolveSocketPath, type Env } from '@timon/client'
+import { defaultDataDir } from './paths.js'
 
 /** The daemon's configuration, validated, with every default applied and every path absolute. */
 export interface DaemonConfig {
@@ -137,13 +139,13 @@ export function loadConfig(options: LoadConfigOptions = {}): Result<DaemonConfig
   try {
     text = readFileSync(absolute, 'utf8')
   } catch (error) {
-    return err(`cannot read configuration file "${absolute}": ${error instanceof Error ? error.message : String(error)}`)
+    return err(`cannot read configuration file "${absolute}": ${errorMessage(error)}`)
   }
   let toml: unknown
   try {
     toml = parseToml(text)
   } catch (error) {
-    return err(`invalid configuration file "${absolute}": ${error instanceof Error ? error.message : String(error)}`)
+    return err(`invalid configuration file "${absolute}": ${errorMessage(error)}`)
   }
   return parseConfig(toml, { ...parseOptions, path: absolute, baseDir: dirname(absolute) }).mapErr((issues) => formatConfigError(absolute, issues))
 }

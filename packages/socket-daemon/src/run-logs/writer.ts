@@ -1,26 +1,12 @@
 /**
- * A run's log file (`timon exec`): the command's stdout and stderr in one file, line by line,
- * binary-safe, with a size cap that keeps the end.
- *
- * The format is a sequence of records, each ending with a newline (`\n`), whose first two bytes
- * say what it is:
- *
- * | record            | meaning                                                                    |
- * |-------------------|----------------------------------------------------------------------------|
- * | `1 ` + line + `\n` | a line of stdout; the record's newline is the line's own                   |
- * | `2 ` + line + `\n` | a line of stderr                                                           |
- * | `1+` + bytes + `\n`| stdout bytes without a newline: a piece of a line longer than 16 KiB, or the |
- * | `2+` + bytes + `\n`| last bytes of output that did not end with one; the record's newline is not output |
- * | `# ` + text + `\n` | a note from Timon, such as how many bytes were cut                          |
- *
- * Output bytes are written as they came (no decoding), so a record's content never holds a
- * newline and a reader gets the exact bytes of each stream back by concatenating its records.
- * Lines of the two streams never mix within a line: a partial line waits (per stream) for its
- * newline or the end of the output. `cat` shows a readable log; `grep '^2'` the errors.
+ * The writer of a run's log file (see `format.ts`): the command's stdout and stderr in one file,
+ * line by line, binary-safe, with a size cap that keeps the end.
  */
 import { randomBytes } from 'node:crypto'
-import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises'
-import type { Frame, OutputStream } from './frames.js'
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises'
+import type { OutputStream } from '@timon/client'
+import { formatBytes } from './byte-size.js'
+import { EMPTY, LINE, NEWLINE, NOTE, PIECE, STREAM_BYTES } from './format.js'
 
 /** A line longer than this is written in pieces, so one line cannot hold the memory: 16 KiB. */
 export const MAX_PIECE_BYTES = 16 * 1024
@@ -355,128 +341,12 @@ export class RunLogWriter {
   }
 }
 
-/** Options of {@link readRunLog}. */
-export interface ReadRunLogOptions {
-  /** The writer of the file, while a run is writing it (so that rewrites are followed). */
-  readonly writer?: RunLogWriter | undefined
-  /** Keep reading new output until the run has ended (default: stop at the end of the file). */
-  readonly follow?: boolean
-  /** Whether the run has ended; asked (follow only) when the file has no new output and no writer is active. */
-  readonly ended?: () => Promise<boolean>
-  /** Stops reading (the client went away, the daemon stops). */
-  readonly signal?: AbortSignal
-  /** How often to look for new output when no writer tells, in ms (default 250). */
-  readonly pollMs?: number
-}
-
-/**
- * Reads a log file as frames: each stream's lines with their newlines (consecutive records of a
- * stream merged, up to 64 KiB a frame), and notes as `note` frames. With `follow`, waits for new
- * output until the run has ended and the file is drained; a rewrite of the file (the cap) is
- * followed where the reader was, or from the note on when the part it had not read yet was cut.
- *
- * @throws the `open` error of the file (`ENOENT` when there is none).
- */
-export async function* readRunLog(path: string, options: ReadRunLogOptions = {}): AsyncGenerator<Frame, void, undefined> {
-  const { writer, signal } = options
-  const pollMs = options.pollMs ?? 250
-  let fh = await open(path, 'r')
-  try {
-    let ino = (await fh.stat()).ino
-    let position = 0
-    let rest: Buffer = EMPTY
-    const chunk = Buffer.allocUnsafe(READ_BYTES)
-    for (;;) {
-      if (signal?.aborted === true) return
-      const version = writer?.version ?? 0
-      const { bytesRead } = await fh.read(chunk, 0, READ_BYTES, position)
-      if (bytesRead > 0) {
-        position += bytesRead
-        const data = Buffer.concat([rest, chunk.subarray(0, bytesRead)])
-        const end = data.lastIndexOf(NEWLINE) + 1
-        rest = data.subarray(end)
-        if (end > 0) yield* framesOf(data.subarray(0, end))
-        continue
-      }
-      const current = await stat(path).catch(() => undefined)
-      if (current === undefined) return // deleted
-      if (current.ino !== ino) {
-        // Rewritten past the cap: go on from the same point of the output in the new file.
-        const consumed = position - rest.length
-        const before = writer?.mapping(ino)
-        await fh.close()
-        fh = await open(path, 'r')
-        ino = (await fh.stat()).ino
-        const after = writer?.mapping(ino)
-        const offset = before === undefined ? undefined : before.base + (consumed - before.head)
-        position = after === undefined || offset === undefined || offset < after.base ? 0 : after.head + (offset - after.base)
-        rest = EMPTY
-        continue
-      }
-      if (options.follow !== true) return
-      if (writer !== undefined && !writer.done) {
-        await writer.changed(version, 1000, signal)
-        continue
-      }
-      if (current.size === position && (await (options.ended?.() ?? Promise.resolve(true)))) {
-        // The run has ended: one last look for output written meanwhile, then the end.
-        const last = await stat(path).catch(() => undefined)
-        if (last === undefined || (last.ino === ino && last.size === position)) return
-        continue
-      }
-      await sleep(pollMs, signal)
-    }
-  } finally {
-    await fh.close().catch(() => undefined)
-  }
-}
-
-/** Formats a byte count for people: `10MiB`, `512KiB`, `1000B`. */
-export function formatBytes(bytes: number): string {
-  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
-    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`
-  }
-  return `${bytes}B`
-}
-
-/**
- * Parses a size: a whole number of bytes, or with a unit `B`, `KiB`, `MiB`, `GiB` (powers of 1024)
- * or `KB`, `MB`, `GB` (powers of 1000), case-insensitive, with optional spaces (`10MiB`, `512 KiB`).
- *
- * @returns the bytes, or `undefined` when `text` is not a size.
- */
-export function parseByteSize(text: string): number | undefined {
-  const match = /^\s*(\d+)\s*([kmg]i?b|b)?\s*$/i.exec(text)
-  if (match === null) return undefined
-  const unit = (match[2] ?? 'b').toLowerCase()
-  const value = Number(match[1]) * (SIZE_UNITS[unit] ?? Number.NaN)
-  return Number.isSafeInteger(value) ? value : undefined
-}
-
 // --- internal ---
 
-const NEWLINE = 0x0a
 const NEWLINE_BUFFER = Buffer.from([NEWLINE])
-const LINE = 0x20 // ' '
-const PIECE = 0x2b // '+'
-const NOTE = 0x23 // '#'
-const STREAM_BYTES: Readonly<Record<OutputStream, number>> = { stdout: 0x31, stderr: 0x32 } // '1', '2'
-const EMPTY = Buffer.alloc(0)
 const PREFIXES: Readonly<Record<OutputStream, { readonly line: Buffer; readonly piece: Buffer }>> = {
   stdout: { line: Buffer.from('1 '), piece: Buffer.from('1+') },
   stderr: { line: Buffer.from('2 '), piece: Buffer.from('2+') },
-}
-const READ_BYTES = 64 * 1024
-const MAX_FRAME_OUT = 64 * 1024
-
-const SIZE_UNITS: Readonly<Record<string, number>> = {
-  b: 1,
-  kib: 1024,
-  mib: 1024 ** 2,
-  gib: 1024 ** 3,
-  kb: 1000,
-  mb: 1000 ** 2,
-  gb: 1000 ** 3,
 }
 
 /** The first record start at or after `at` in `records` (`records.length` when there is none). */
@@ -499,40 +369,6 @@ function outputBytes(records: Buffer): number {
   return total
 }
 
-/** The frames of whole records: each stream's bytes (lines with their newlines), and notes. */
-function framesOf(records: Buffer): Frame[] {
-  const frames: Frame[] = []
-  let stream: OutputStream | undefined
-  let parts: Buffer[] = []
-  let size = 0
-  const flush = () => {
-    if (stream !== undefined && parts.length > 0) frames.push({ stream, bytes: parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size) })
-    parts = []
-    size = 0
-  }
-  for (let start = 0; start < records.length; ) {
-    const newline = records.indexOf(NEWLINE, start)
-    const end = newline === -1 ? records.length : newline
-    const first = records[start]
-    const kind = records[start + 1]
-    if (first === NOTE) {
-      flush()
-      stream = undefined
-      frames.push({ stream: 'note', bytes: records.subarray(Math.min(start + 2, end), end) })
-    } else if ((first === STREAM_BYTES.stdout || first === STREAM_BYTES.stderr) && (kind === LINE || kind === PIECE)) {
-      const of: OutputStream = first === STREAM_BYTES.stdout ? 'stdout' : 'stderr'
-      const content = records.subarray(start + 2, kind === LINE ? Math.min(end + 1, records.length) : end)
-      if (of !== stream || size + content.length > MAX_FRAME_OUT) flush()
-      stream = of
-      parts.push(content)
-      size += content.length
-    }
-    start = end + 1
-  }
-  flush()
-  return frames
-}
-
 async function writeAll(fh: FileHandle, data: Buffer, position: number): Promise<void> {
   for (let written = 0; written < data.length; ) {
     const { bytesWritten } = await fh.write(data, written, data.length - written, position + written)
@@ -550,16 +386,4 @@ async function readAll(fh: FileHandle, into: Buffer, position: number): Promise<
 
 function ignoreMissing(error: NodeJS.ErrnoException): void {
   if (error.code !== 'ENOENT') throw error
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal?.addEventListener('abort', done)
-  })
 }

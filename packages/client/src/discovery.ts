@@ -1,6 +1,57 @@
-import { readFileSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
-import { findConfigFile, resolveSocketPath, type Env } from './paths.js'
+/**
+ * Where the daemon is: the socket path and the config file, as the contract says, in one place
+ * that the client and the daemon both use, so they always look in the same places in the same
+ * order. Synchronous and cheap, for a fast-starting client.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+
+/** The environment variables Timon reads (a subset of `process.env`). */
+export type Env = Readonly<Record<string, string | undefined>>
+
+/** The socket path used when nothing else is configured. */
+export const DEFAULT_SOCKET_PATH = '/tmp/timon.sock'
+
+/**
+ * The daemon's socket path, in the contract's order: `TIMON_SOCKET`, else `[daemon] socket` of the
+ * config, else `$XDG_RUNTIME_DIR/timon.sock` when that variable is set, else `/tmp/timon.sock`.
+ * Empty values count as unset.
+ */
+export function resolveSocketPath(env: Env = process.env, config?: { readonly socket?: string | undefined }): string {
+  const fromEnv = nonEmpty(env.TIMON_SOCKET)
+  if (fromEnv !== undefined) return fromEnv
+  const fromConfig = nonEmpty(config?.socket)
+  if (fromConfig !== undefined) return fromConfig
+  const runtimeDir = nonEmpty(env.XDG_RUNTIME_DIR)
+  return runtimeDir === undefined ? DEFAULT_SOCKET_PATH : join(runtimeDir, 'timon.sock')
+}
+
+/**
+ * The config file to read: `explicit` (`timon daemon --config FILE`), else `TIMON_CONFIG`, else the
+ * first of `~/.config/timon/timon.toml` and `/etc/timon/timon.toml` that exists, else `undefined`
+ * (defaults apply). An explicit or `TIMON_CONFIG` path is returned whether it exists or not: the
+ * loader reports it missing. There is no `./timon.toml` (decisions, Q-1).
+ */
+export function findConfigFile(
+  explicit?: string,
+  env: Env = process.env,
+  exists: (path: string) => boolean = existsSync,
+): string | undefined {
+  const given = nonEmpty(explicit) ?? nonEmpty(env.TIMON_CONFIG)
+  if (given !== undefined) return given
+  return configCandidates(env).find((path) => exists(path))
+}
+
+/** The files searched when no config file is given, in order. */
+export function configCandidates(env: Env = process.env): readonly string[] {
+  return [join(homeDir(env), '.config', 'timon', 'timon.toml'), '/etc/timon/timon.toml']
+}
+
+/** `$HOME`, else the OS's idea of the user's home directory. */
+export function homeDir(env: Env = process.env): string {
+  return nonEmpty(env.HOME) ?? homedir()
+}
 
 /**
  * The socket path a client should use, following the whole contract: `TIMON_SOCKET`, else the
@@ -65,4 +116,8 @@ function unquote(literal: string): string | undefined {
   } catch {
     return undefined
   }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value
 }

@@ -1,15 +1,17 @@
 /**
  * The client's HTTP/1.1 transport over `node:net`: the answer parser byte by byte, and the
  * connection pool against real `net` servers on temp Unix sockets (keep-alive reuse, a server
- * closing idle connections, malformed answers, timeouts), then against the real daemon.
+ * closing idle connections, malformed answers, timeouts). Against the real daemon: the daemon's
+ * package, test/client.test.ts.
  */
 import { execFile } from 'node:child_process'
 import { createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { TimonClient } from '@timon/socket-daemon/client'
-import { ResponseParser, SocketTransport, type HttpResponse, type TransportResult } from '../src/socket-transport.js'
-import { makeTempDir, startTestDaemon } from './helpers.js'
+import { TimonClient, type HttpResponse, type TransportResult } from '@timon/client'
+import { ResponseParser } from '../src/transport/response-parser.js'
+import { UnixSocketTransport } from '../src/transport/unix-socket.js'
+import { makeTempDir } from './helpers.js'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -195,8 +197,8 @@ function json(body: unknown, extra = ''): string {
   return `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n${extra}\r\n${text}`
 }
 
-function transport(path: string, options: Partial<ConstructorParameters<typeof SocketTransport>[0]> = {}): SocketTransport {
-  const made = new SocketTransport({ socketPath: path, ...options })
+function transport(path: string, options: Partial<ConstructorParameters<typeof UnixSocketTransport>[0]> = {}): UnixSocketTransport {
+  const made = new UnixSocketTransport({ socketPath: path, ...options })
   cleanups.push(() => made.close())
   return made
 }
@@ -213,7 +215,7 @@ function failed(result: TransportResult): { kind: string; message: string } {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-describe('SocketTransport', () => {
+describe('UnixSocketTransport', () => {
   it('sends the request line, Host, fixed headers and a Content-Length body', async () => {
     const server = await fakeServer((socket) => socket.write(json({ ok: true })))
     const t = transport(server.path, { headers: { Accept: 'application/json' } })
@@ -390,8 +392,8 @@ describe('SocketTransport', () => {
   it('does not keep a process alive with idle connections', async () => {
     // In a child process (the built module): it must exit on its own after its answer, without close().
     const server = await fakeServer((socket) => socket.write(json({ ok: true })))
-    const module = new URL('../dist/socket-transport.js', import.meta.url).href
-    const code = `const { SocketTransport } = await import(${JSON.stringify(module)}); const r = await new SocketTransport({ socketPath: ${JSON.stringify(server.path)} }).request('GET', '/'); console.log(r.ok ? r.response.status : r.failure.message)`
+    const module = new URL('../dist/transport/unix-socket.js', import.meta.url).href
+    const code = `const { UnixSocketTransport } = await import(${JSON.stringify(module)}); const r = await new UnixSocketTransport({ socketPath: ${JSON.stringify(server.path)} }).request('GET', '/'); console.log(r.ok ? r.response.status : r.failure.message)`
     const started = Date.now()
     // (Not spawnSync: the server answers from this process.)
     const child = await new Promise<{ error: Error | null; stdout: string; stderr: string }>((resolve) =>
@@ -432,39 +434,5 @@ describe('TimonClient over the transport', () => {
   it('refuses an invalid raw path without sending it', async () => {
     const client = new TimonClient({ socketPath: '/nonexistent.sock' })
     expect((await client.request('GET', '/a b'))._unsafeUnwrapErr()).toMatchObject({ code: 'validation' })
-  })
-})
-
-describe('against the real daemon', () => {
-  it('pushes concurrently over a few kept-alive connections', async () => {
-    const t = await startTestDaemon()
-    cleanups.push(t.cleanup)
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => t.client.pushProbe({ code: `pool.${i % 5}`, health: 'healthy' })))
-    expect(results.every((result) => result.isOk())).toBe(true)
-    const status = (await t.client.status())._unsafeUnwrap()
-    expect(status.contracts.filter((entry) => entry.contract.code.startsWith('pool.'))).toHaveLength(5)
-  })
-
-  it('goes on across a daemon restart on the same socket (its idle connections closed)', async () => {
-    const dir = makeTempDir()
-    const first = await startTestDaemon({}, dir)
-    const client = new TimonClient({ socketPath: first.config.socket })
-    cleanups.push(() => client.close())
-    expect((await client.pushProbe({ code: 'restart.a', health: 'healthy' })).isOk()).toBe(true)
-    await first.daemon.stop()
-    first.client.close()
-    expect((await client.health())._unsafeUnwrapErr().code).toBe('unreachable')
-    const second = await startTestDaemon({}, dir)
-    cleanups.push(second.cleanup)
-    expect((await client.pushProbe({ code: 'restart.b', health: 'healthy' })).isOk()).toBe(true)
-    expect((await client.show('restart.a')).isOk()).toBe(true)
-  })
-
-  it('reads a 413 and the closing of the connection that follows, then keeps serving', async () => {
-    const t = await startTestDaemon()
-    cleanups.push(t.cleanup)
-    const big = (await t.client.request('POST', '/v1/push/probe', { code: 'x'.repeat(2 * 1024 * 1024) }))._unsafeUnwrap()
-    expect(big.status).toBe(413)
-    expect((await t.client.health()).isOk()).toBe(true)
   })
 })

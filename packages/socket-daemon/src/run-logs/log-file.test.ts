@@ -2,8 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Frame } from './frames.js'
-import { MAX_PIECE_BYTES, RunLogWriter, formatBytes, parseByteSize, readRunLog } from './run-log-file.js'
+import type { Frame } from '@timon/client'
+import { formatBytes, parseByteSize } from './byte-size.js'
+import { readRunLog } from './reader.js'
+import { MAX_PIECE_BYTES, RunLogWriter } from './writer.js'
 
 let dir: string
 beforeEach(() => {

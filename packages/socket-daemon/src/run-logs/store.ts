@@ -1,7 +1,8 @@
 import { mkdir, rmdir, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import type { Logger } from './logger.js'
-import { RunLogWriter } from './run-log-file.js'
+import { errorMessage, type DeleteResult, type TruncateResult } from '@timon/core'
+import type { Logger } from '../logger.js'
+import { RunLogWriter } from './writer.js'
 
 /** Options of a {@link RunLogStore}. */
 export interface RunLogStoreOptions {
@@ -70,6 +71,14 @@ export class RunLogStore {
   }
 
   /**
+   * Removes the log files of the runs that a `Monitor.delete` or `Monitor.truncate` deleted (see
+   * {@link remove}).
+   */
+  removeLogsOf(deleted: DeleteResult | TruncateResult): Promise<void> {
+    return this.remove(logPathsOf(deleted))
+  }
+
+  /**
    * Removes log files (of deleted runs): a writer still writing one is discarded first, files
    * already gone are ignored, and a `<code>` directory left empty is removed. Only `*.log` files
    * are touched. Failures are logged, never thrown: the runs are deleted already.
@@ -86,7 +95,7 @@ export class RunLogStore {
         }
         await unlink(path)
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.#log?.warn(`cannot remove the run log ${path}: ${messageOf(error)}`)
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.#log?.warn(`cannot remove the run log ${path}: ${errorMessage(error)}`)
       }
       dirs.add(dirname(path))
     }
@@ -104,6 +113,9 @@ export class RunLogStore {
 
 // --- internal ---
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+/** The log files of the runs a delete or a truncation removed. */
+function logPathsOf(deleted: DeleteResult | TruncateResult): readonly string[] {
+  if (!('kind' in deleted) || deleted.kind === 'contract') return deleted.logPaths
+  if (deleted.kind === 'report' && deleted.report.kind === 'run' && deleted.report.logPath !== null) return [deleted.report.logPath]
+  return []
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { err, ok, type Result } from 'neverthrow'
 // Types only: a client must not load the core (zod) at run time.
 import type {
@@ -24,12 +25,14 @@ import type {
   TruncateInput,
   TruncateResult,
 } from '@timon/core'
-import { errorOfAnswer, type ClientError } from './client-error.js'
-import { discoverSocketPath } from './socket-discovery.js'
-import { SocketTransport, type TransportFailure } from './socket-transport.js'
+import { discoverSocketPath } from './discovery.js'
+import { errorOfAnswer, type ClientError } from './errors.js'
+// Types only: the streaming module is loaded by the methods that use it.
+import type { LogChunk, OutputStreamOptions, OutputWriter, ReadLogOptions } from './log-stream.js'
+import { clientErrorOf, isRetryable, unexpectedAnswer } from './transport/failures.js'
+import type { Transport } from './transport/transport.js'
+import { UnixSocketTransport } from './transport/unix-socket.js'
 import { fromWire, toWire } from './wire.js'
-// Types only: the streaming module (node:http) is loaded by the methods that use it.
-import type { LogChunk, OutputStreamOptions, OutputWriter, ReadLogOptions } from './run-log-stream.js'
 
 /** A raw answer of the daemon: the HTTP status and the parsed JSON body (snake_case, as sent). */
 export interface RawResponse {
@@ -58,6 +61,8 @@ export interface TimonClientOptions {
    * `[daemon] socket`, `$XDG_RUNTIME_DIR/timon.sock`, `/tmp/timon.sock`).
    */
   readonly socketPath?: string
+  /** How to reach the daemon, instead of its Unix socket (`socketPath` and `timeoutMs` are then unused). */
+  readonly transport?: Transport
   /** How long a request may take in all, connecting and waiting for a free connection included, in milliseconds (default 30 s). */
   readonly timeoutMs?: number
   /** Retries of a connect refused for lack of room (EAGAIN under bursts), default 5. */
@@ -77,16 +82,18 @@ export interface TimonClientOptions {
  * ```
  */
 export class TimonClient {
-  /** The socket this client talks to. */
-  readonly socketPath: string
-  #transport: SocketTransport | undefined
-  readonly #timeoutMs: number
+  readonly #transport: Transport
   readonly #connectRetries: number
 
   constructor(options: TimonClientOptions = {}) {
-    this.socketPath = options.socketPath ?? discoverSocketPath()
-    this.#timeoutMs = options.timeoutMs ?? 30_000
+    this.#transport =
+      options.transport ?? new UnixSocketTransport({ socketPath: options.socketPath ?? discoverSocketPath(), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) })
     this.#connectRetries = options.connectRetries ?? 5
+  }
+
+  /** Where the daemon is: its socket path. */
+  get address(): string {
+    return this.#transport.address
   }
 
   /** `GET /healthz`: whether the daemon is up, and its version. */
@@ -125,8 +132,8 @@ export class TimonClient {
    * run's log. Never rejects: a failure shows in the writer's `error` and `end()`.
    */
   async streamOutput(code: string, uid: string, options: OutputStreamOptions = {}): Promise<OutputWriter> {
-    const { openOutputStream } = await import('./run-log-stream.js')
-    return openOutputStream(this.socketPath, code, uid, { timeoutMs: this.#timeoutMs, ...options })
+    const { openOutputStream } = await import('./log-stream.js')
+    return openOutputStream(this.#transport, code, uid, { timeoutMs: this.#transport.timeoutMs, ...options })
   }
 
   /**
@@ -135,8 +142,8 @@ export class TimonClient {
    * ended) or the daemon's error.
    */
   async readLog(target: string, options: ReadLogOptions = {}): Promise<Result<AsyncIterable<LogChunk>, ClientError>> {
-    const { openLogReader } = await import('./run-log-stream.js')
-    return openLogReader(this.socketPath, target, { timeoutMs: this.#timeoutMs, ...options })
+    const { openLogReader } = await import('./log-stream.js')
+    return openLogReader(this.#transport, target, { timeoutMs: this.#transport.timeoutMs, ...options })
   }
 
   /** Opens a manual incident (`timon push incident`). */
@@ -198,7 +205,7 @@ export class TimonClient {
 
   /** Closes the kept-alive connections. The client is unusable afterwards. */
   close(): void {
-    this.#transport?.close()
+    this.#transport.close()
   }
 
   // --- internal ---
@@ -213,56 +220,20 @@ export class TimonClient {
 
   async #send(method: string, path: string, payload: string | undefined): Promise<Result<RawResponse, ClientError>> {
     for (let attempt = 0; ; attempt++) {
-      const outcome = await this.#attempt(method, path, payload)
-      if (!outcome.retry || attempt >= this.#connectRetries) return outcome.result
-      await sleep(RETRY_BASE_MS * 2 ** attempt * (1 + Math.random()))
-    }
-  }
-
-  async #attempt(method: string, path: string, payload: string | undefined): Promise<Attempt> {
-    // HTTP/1.1 over node:net rather than node:http, whose loading alone slows a `timon push` down.
-    this.#transport ??= new SocketTransport({ socketPath: this.socketPath, timeoutMs: this.#timeoutMs, headers: { Accept: 'application/json' } })
-    const outcome = await this.#transport.request(method, path, payload)
-    if (!outcome.ok) return this.#failure(outcome.failure)
-    const { status, body } = outcome.response
-    return { retry: false, result: parseAnswer(this.socketPath, status, body.toString('utf8')) }
-  }
-
-  #failure(failure: TransportFailure): Attempt {
-    const code = failure.code ?? 'EUNKNOWN'
-    switch (failure.kind) {
-      case 'timeout':
-        return { retry: false, result: err({ code: 'timeout', message: `the Timon daemon at ${this.socketPath} did not answer within ${this.#timeoutMs} ms` }) }
-      case 'connect': {
-        const message = `cannot reach the Timon daemon at ${this.socketPath} (connect ${code}): ${UNREACHABLE_HINTS[code] ?? DEFAULT_HINT}`
-        return { retry: RETRYABLE_CONNECT.has(code), result: err({ code: 'unreachable', message }) }
+      const outcome = await this.#transport.request(method, path, payload)
+      if (outcome.ok) {
+        const { status, body } = outcome.response
+        return parseAnswer(this.#transport.address, status, body.toString('utf8'))
       }
-      case 'invalid':
-        return { retry: false, result: err({ code: 'validation', message: failure.message }) }
-      case 'closed':
-        // (A kept-alive connection the daemon closed while idle was already sent again, once, by the transport.)
-        return { retry: false, result: err({ code: 'protocol', message: `lost the connection to the Timon daemon at ${this.socketPath}: ${failure.message}` }) }
-      case 'protocol':
-        return { retry: false, result: err({ code: 'protocol', message: `unexpected answer from ${this.socketPath}: ${failure.message}` }) }
+      if (!isRetryable(outcome.failure) || attempt >= this.#connectRetries) return err(clientErrorOf(outcome.failure, this.#transport.address, this.#transport.timeoutMs))
+      await sleep(RETRY_BASE_MS * 2 ** attempt * (1 + Math.random()))
     }
   }
 }
 
 // --- internal ---
 
-interface Attempt {
-  readonly retry: boolean
-  readonly result: Result<RawResponse, ClientError>
-}
-
 const RETRY_BASE_MS = 10
-/** Connect failures that mean "busy, try again", not "not there". */
-const RETRYABLE_CONNECT = new Set(['EAGAIN', 'EWOULDBLOCK', 'ECONNRESET'])
-const DEFAULT_HINT = 'is it running? Start it with "timon daemon"'
-const UNREACHABLE_HINTS: Record<string, string> = {
-  EACCES: 'permission denied: the socket\'s mode or group does not let this user in (see socket_mode and socket_group)',
-  EAGAIN: 'the daemon is too busy to accept connections, try again',
-}
 
 function queryString(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams()
@@ -271,15 +242,10 @@ function queryString(params: Record<string, string | number | undefined>): strin
   return text === '' ? '' : `?${text}`
 }
 
-function parseAnswer(socketPath: string, status: number, text: string): Result<RawResponse, ClientError> {
+function parseAnswer(address: string, status: number, text: string): Result<RawResponse, ClientError> {
   try {
     return ok({ status, json: JSON.parse(text) as unknown })
   } catch {
-    const excerpt = text.length > 80 ? `${text.slice(0, 80)}…` : text
-    return err({ code: 'protocol', status, message: `unexpected answer from ${socketPath} (HTTP ${status}): ${JSON.stringify(excerpt)}` })
+    return err(unexpectedAnswer(address, status, text))
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

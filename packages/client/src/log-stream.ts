@@ -1,12 +1,15 @@
 /**
  * The client side of the run log routes (`timon exec`, `timon logs`): one streamed HTTP request
- * each, over `node:http`. {@link TimonClient} loads this module on first use only, so that a
- * `timon push` never loads `node:http`.
+ * each, opened by the client's {@link Transport}. {@link TimonClient} loads this module on first use
+ * only, so that a `timon push` never loads `node:http`.
  */
-import { request, type ClientRequest, type IncomingMessage } from 'node:http'
+import type { ClientRequest, IncomingMessage } from 'node:http'
+import { errorMessage } from '@timon/core/lite'
 import { err, ok, type Result } from 'neverthrow'
-import { errorOfAnswer, type ClientError } from './client-error.js'
+import { errorOfAnswer, type ClientError } from './errors.js'
 import { FrameDecoder, frameHeader, type LogStream, type OutputStream } from './frames.js'
+import { clientErrorOf, streamFailureOf, unexpectedAnswer } from './transport/failures.js'
+import type { Transport } from './transport/transport.js'
 import { fromWire } from './wire.js'
 
 /** What the daemon answers once a run's output has ended. */
@@ -65,41 +68,45 @@ export interface ReadLogOptions {
 }
 
 /**
- * Opens `POST /v1/runs/{code}:{uid}/output` on `socketPath`. The request is sent at once (so a
+ * Opens `POST /v1/runs/{code}:{uid}/output` through `transport`. The request is sent at once (so a
  * refusal comes early); bytes written before the connection is up are buffered.
  */
-export function openOutputStream(socketPath: string, code: string, uid: string, options: OutputStreamOptions = {}): OutputWriter {
-  return new HttpOutputWriter(socketPath, code, uid, options)
+export async function openOutputStream(transport: Transport, code: string, uid: string, options: OutputStreamOptions = {}): Promise<OutputWriter> {
+  const path = `/v1/runs/${encodeURIComponent(`${code}:${uid}`)}/output`
+  const opened = await transport.openStream({ method: 'POST', path, headers: { 'Content-Type': 'application/octet-stream', Accept: 'application/json' } })
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  if (!opened.ok) return new FailedOutputWriter(clientErrorOf(opened.failure, transport.address, timeoutMs), options)
+  return new HttpOutputWriter(transport.address, opened.request, options)
 }
 
 /**
- * Opens `GET /v1/runs/{target}/log` on `socketPath` and resolves once the daemon has answered:
+ * Opens `GET /v1/runs/{target}/log` through `transport` and resolves once the daemon has answered:
  * with the log's chunks to iterate, or the daemon's error (`not_found`: `sample or run does not
  * exist`, `no output was recorded for this run`). Iterating throws an `Error` when the connection
  * breaks before the end.
  */
-export function openLogReader(socketPath: string, target: string, options: ReadLogOptions = {}): Promise<Result<AsyncIterable<LogChunk>, ClientError>> {
+export async function openLogReader(transport: Transport, target: string, options: ReadLogOptions = {}): Promise<Result<AsyncIterable<LogChunk>, ClientError>> {
+  const address = transport.address
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const path = `/v1/runs/${encodeURIComponent(target)}/log${options.follow === true ? '?follow=true' : ''}`
+  const opened = await transport.openStream({ method: 'GET', path, headers: { Accept: 'application/octet-stream' } })
+  if (!opened.ok) return err(clientErrorOf(opened.failure, address, timeoutMs))
+  const req = opened.request
   return new Promise((resolve) => {
-    const path = `/v1/runs/${encodeURIComponent(target)}/log${options.follow === true ? '?follow=true' : ''}`
-    let connected = false
     let answered = false
-    const req = request({ socketPath, path, method: 'GET', agent: false, headers: { Host: 'timon', Accept: 'application/octet-stream' } })
-    req.setTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })))
-    req.on('socket', (socket) => {
-      if (socket.connecting) socket.once('connect', () => (connected = true))
-      else connected = true
-    })
+    const connected = watchConnect(req)
+    req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })))
     req.on('error', (error: NodeJS.ErrnoException) => {
-      if (!answered) resolve(err(failureOf(socketPath, error, connected, options.timeoutMs ?? DEFAULT_TIMEOUT_MS)))
+      if (!answered) resolve(err(clientErrorOf(streamFailureOf(error, connected()), address, timeoutMs)))
     })
     req.on('response', (res) => {
       answered = true
       req.setTimeout(0)
       if (res.statusCode !== 200) {
-        void readAnswer(socketPath, res).then((answer) => resolve(answer.isErr() ? err(answer.error) : err(protocolError(socketPath, res.statusCode ?? 0))))
+        void readAnswer(address, res).then((answer) => resolve(answer.isErr() ? err(answer.error) : err(unexpectedAnswer(address, res.statusCode ?? 0))))
         return
       }
-      resolve(ok(chunksOf(socketPath, res)))
+      resolve(ok(chunksOf(address, res)))
     })
     req.end()
   })
@@ -109,14 +116,41 @@ export function openLogReader(socketPath: string, target: string, options: ReadL
 
 const DEFAULT_TIMEOUT_MS = 30_000
 const DEFAULT_STALL_TIMEOUT_MS = 10_000
-const DEFAULT_HINT = 'is it running? Start it with "timon daemon"'
-const UNREACHABLE_HINTS: Readonly<Record<string, string>> = {
-  EACCES: "permission denied: the socket's mode or group does not let this user in (see socket_mode and socket_group)",
-  EAGAIN: 'the daemon is too busy to accept connections, try again',
+
+/** Tells, from then on, whether the request's connection is up. */
+function watchConnect(req: ClientRequest): () => boolean {
+  let connected = false
+  req.on('socket', (socket) => {
+    if (socket.connecting) socket.once('connect', () => (connected = true))
+    else connected = true
+  })
+  return () => connected
+}
+
+/** The writer of a stream that could not be opened: it takes nothing and ends with its error. */
+class FailedOutputWriter implements OutputWriter {
+  readonly error: ClientError
+
+  constructor(error: ClientError, options: OutputStreamOptions) {
+    this.error = error
+    options.onError?.(error)
+  }
+
+  write(): boolean {
+    return true
+  }
+
+  drained(): Promise<void> {
+    return Promise.resolve()
+  }
+
+  end(): Promise<Result<OutputSummary, ClientError>> {
+    return Promise.resolve(err(this.error))
+  }
 }
 
 class HttpOutputWriter implements OutputWriter {
-  readonly #socketPath: string
+  readonly #address: string
   readonly #req: ClientRequest
   readonly #timeoutMs: number
   readonly #stallTimeoutMs: number
@@ -125,44 +159,33 @@ class HttpOutputWriter implements OutputWriter {
   #answer: Result<OutputSummary, ClientError> | undefined
   readonly #answered: Promise<void>
   #settle!: () => void
-  #connected = false
+  readonly #connected: () => boolean
   #stall: NodeJS.Timeout | undefined
   #ended = false
   #answering = false
 
-  constructor(socketPath: string, code: string, uid: string, options: OutputStreamOptions) {
-    this.#socketPath = socketPath
+  constructor(address: string, req: ClientRequest, options: OutputStreamOptions) {
+    this.#address = address
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
     this.#stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS
     this.#onError = options.onError
     this.#answered = new Promise((resolve) => (this.#settle = resolve))
-    const path = `/v1/runs/${encodeURIComponent(`${code}:${uid}`)}/output`
-    const req = request({
-      socketPath,
-      path,
-      method: 'POST',
-      agent: false,
-      headers: { Host: 'timon', 'Content-Type': 'application/octet-stream', Accept: 'application/json' },
-    })
     this.#req = req
-    req.on('socket', (socket) => {
-      if (socket.connecting) socket.once('connect', () => (this.#connected = true))
-      else this.#connected = true
-    })
+    this.#connected = watchConnect(req)
     req.on('error', (error: NodeJS.ErrnoException) => {
       // Once an answer came, it says why (the write that failed after it does not).
-      if (!this.#answering) this.#fail(failureOf(socketPath, error, this.#connected, this.#timeoutMs))
+      if (!this.#answering) this.#fail(clientErrorOf(streamFailureOf(error, this.#connected()), address, this.#timeoutMs))
     })
     req.on('response', (res) => {
       this.#answering = true
-      void readAnswer(socketPath, res).then((answer) => {
+      void readAnswer(address, res).then((answer) => {
         const summary: Result<OutputSummary, ClientError> = answer.isErr()
           ? err(answer.error)
           : res.statusCode === 200
             ? ok(answer.value as OutputSummary)
-            : err(protocolError(socketPath, res.statusCode ?? 0))
+            : err(unexpectedAnswer(address, res.statusCode ?? 0))
         // An answer before the end is a refusal (unknown run, output already recorded, …).
-        if (summary.isErr() || !this.#ended) this.#fail(summary.isErr() ? summary.error : protocolError(socketPath, res.statusCode ?? 0))
+        if (summary.isErr() || !this.#ended) this.#fail(summary.isErr() ? summary.error : unexpectedAnswer(address, res.statusCode ?? 0))
         else {
           this.#answer = summary
           this.#clearStall()
@@ -187,7 +210,7 @@ class HttpOutputWriter implements OutputWriter {
     this.#req.uncork()
     if (!ready && this.#stall === undefined) {
       this.#stall = setTimeout(() => {
-        this.#fail({ code: 'timeout', message: `the Timon daemon at ${this.#socketPath} did not take the output for ${this.#stallTimeoutMs} ms` })
+        this.#fail({ code: 'timeout', message: `the Timon daemon at ${this.#address} did not take the output for ${this.#stallTimeoutMs} ms` })
       }, this.#stallTimeoutMs)
       // Never what keeps a process alive: the stream is not worth waiting for.
       this.#stall.unref()
@@ -213,14 +236,14 @@ class HttpOutputWriter implements OutputWriter {
       this.#ended = true
       this.#req.end()
       const timer = setTimeout(() => {
-        this.#fail({ code: 'timeout', message: `the Timon daemon at ${this.#socketPath} did not answer within ${this.#timeoutMs} ms` })
+        this.#fail({ code: 'timeout', message: `the Timon daemon at ${this.#address} did not answer within ${this.#timeoutMs} ms` })
       }, this.#timeoutMs)
       await this.#answered
       clearTimeout(timer)
     }
     this.#ended = true
     await this.#answered
-    return this.#answer ?? err(this.#error ?? protocolError(this.#socketPath, 0))
+    return this.#answer ?? err(this.#error ?? unexpectedAnswer(this.#address, 0))
   }
 
   #fail(error: ClientError): void {
@@ -238,50 +261,36 @@ class HttpOutputWriter implements OutputWriter {
   }
 }
 
-async function* chunksOf(socketPath: string, res: IncomingMessage): AsyncGenerator<LogChunk, void, undefined> {
+async function* chunksOf(address: string, res: IncomingMessage): AsyncGenerator<LogChunk, void, undefined> {
   const decoder = new FrameDecoder()
   try {
     for await (const chunk of res) {
       for (const frame of decoder.push(chunk as Buffer)) yield frame
     }
   } catch (error) {
-    throw new Error(`lost the connection to the Timon daemon at ${socketPath}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+    throw new Error(`lost the connection to the Timon daemon at ${address}: ${errorMessage(error)}`, { cause: error })
   } finally {
     res.destroy()
   }
-  if (decoder.pending > 0) throw new Error(`lost the connection to the Timon daemon at ${socketPath}: the log ended in the middle of a frame`)
+  if (decoder.pending > 0) throw new Error(`lost the connection to the Timon daemon at ${address}: the log ended in the middle of a frame`)
 }
 
 /** Reads a JSON answer: its value (camelCase) for a 2xx, the daemon's error otherwise. */
-function readAnswer(socketPath: string, res: IncomingMessage): Promise<Result<unknown, ClientError>> {
+function readAnswer(address: string, res: IncomingMessage): Promise<Result<unknown, ClientError>> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = []
     const status = res.statusCode ?? 0
     res.on('data', (chunk: Buffer) => chunks.push(chunk))
-    res.on('error', (error) => resolve(err({ code: 'protocol', message: `lost the connection to the Timon daemon at ${socketPath}: ${error.message}` })))
+    res.on('error', (error) => resolve(err({ code: 'protocol', message: `lost the connection to the Timon daemon at ${address}: ${error.message}` })))
     res.on('end', () => {
       let json: unknown
       try {
         json = JSON.parse(Buffer.concat(chunks).toString('utf8'))
       } catch {
-        resolve(err(protocolError(socketPath, status)))
+        resolve(err(unexpectedAnswer(address, status)))
         return
       }
       resolve(status >= 200 && status < 300 ? ok(fromWire(json)) : err(errorOfAnswer(status, json)))
     })
   })
 }
-
-function failureOf(socketPath: string, error: NodeJS.ErrnoException, connected: boolean, timeoutMs: number): ClientError {
-  const code = error.code ?? 'EUNKNOWN'
-  if (code === 'ETIMEDOUT') return { code: 'timeout', message: `the Timon daemon at ${socketPath} did not answer within ${timeoutMs} ms` }
-  if (!connected) {
-    return { code: 'unreachable', message: `cannot reach the Timon daemon at ${socketPath} (connect ${code}): ${UNREACHABLE_HINTS[code] ?? DEFAULT_HINT}` }
-  }
-  return { code: 'protocol', message: `lost the connection to the Timon daemon at ${socketPath}: ${error.message}` }
-}
-
-function protocolError(socketPath: string, status: number): ClientError {
-  return { code: 'protocol', status, message: `unexpected answer from ${socketPath} (HTTP ${status})` }
-}
-

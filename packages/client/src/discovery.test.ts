@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { defaultDataDir, findConfigFile, resolveSocketPath } from './paths.js'
-import { discoverSocketPath, scanSocketKey } from './socket-discovery.js'
+import { discoverSocketPath, findConfigFile, resolveSocketPath, scanSocketKey } from './discovery.js'
 
 describe('socket path resolution', () => {
   it('prefers TIMON_SOCKET over everything', () => {
@@ -39,17 +38,6 @@ describe('config file search', () => {
     const looked: string[] = []
     expect(findConfigFile(undefined, { HOME: home }, (path) => (looked.push(path), false))).toBeUndefined()
     expect(looked).toEqual([userFile, systemFile])
-  })
-})
-
-describe('default data_dir', () => {
-  it('is /var/lib/timon for root', () => {
-    expect(defaultDataDir({ HOME: '/root', XDG_STATE_HOME: '/s' }, 0)).toBe('/var/lib/timon')
-  })
-
-  it('is $XDG_STATE_HOME/timon, else ~/.local/state/timon, for other users', () => {
-    expect(defaultDataDir({ HOME: '/home/ann', XDG_STATE_HOME: '/s' }, 1000)).toBe('/s/timon')
-    expect(defaultDataDir({ HOME: '/home/ann' }, 1000)).toBe('/home/ann/.local/state/timon')
   })
 })
 

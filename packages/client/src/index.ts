@@ -1,0 +1,29 @@
+/**
+ * `@timon/client`: the typed client of the Timon daemon's wire API, and the wire itself (its
+ * serializer, its error codes, the framing of run output) that the daemon's server shares. It
+ * loads neither zod, Kysely, SQLite, mustache nor the server, so a short-lived process
+ * (`timon push`) starts fast and a host that only pushes never loads better-sqlite3.
+ */
+
+// The client
+export { TimonClient } from './client.js'
+export type { DeliveryQuery, HealthView, RawResponse, TimonClientOptions } from './client.js'
+export type { LogChunk, OutputStreamOptions, OutputSummary, OutputWriter, ReadLogOptions } from './log-stream.js'
+
+// Errors: the wire's codes (the daemon maps each to its status) and the client's
+export { CLIENT_ERROR_CODES, WIRE_ERROR_CODES } from './errors.js'
+export type { ClientError, ClientErrorCode, WireError, WireErrorCode } from './errors.js'
+
+// Transports
+export { UnixSocketTransport } from './transport/unix-socket.js'
+export type { UnixSocketTransportOptions } from './transport/unix-socket.js'
+export type { ConnectionFailure, HttpResponse, StreamRequest, StreamResult, Transport, TransportResult } from './transport/transport.js'
+
+// Where the daemon is
+export { DEFAULT_SOCKET_PATH, configCandidates, discoverSocketPath, findConfigFile, homeDir, resolveSocketPath, scanSocketKey } from './discovery.js'
+export type { Env } from './discovery.js'
+
+// The wire: the serializer and the framing of run output
+export { camelCase, fromWire, snakeCase, toWire } from './wire.js'
+export { FRAME_HEADER_BYTES, FrameDecoder, FrameError, MAX_FRAME_BYTES, OUTPUT_STREAMS, STREAM_IDS, encodeFrame, frameHeader } from './frames.js'
+export type { Frame, LogStream, OutputStream } from './frames.js'
