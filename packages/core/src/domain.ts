@@ -11,7 +11,7 @@ export type ContractKind = (typeof CONTRACT_KINDS)[number]
 export const INCIDENT_STATES = ['open', 'recovered', 'relapsed', 'resolved'] as const
 export type IncidentState = (typeof INCIDENT_STATES)[number]
 
-export const TRIGGER_TYPES = ['manual', 'critical', 'stale', 'job_overtime', 'job_overlap'] as const
+export const TRIGGER_TYPES = ['manual', 'critical', 'stale', 'job_overtime', 'job_overlap', 'missed', 'short'] as const
 export type TriggerType = (typeof TRIGGER_TYPES)[number]
 /** Triggers that the rules open by themselves (every trigger but `manual`). */
 export type AutomaticTrigger = Exclude<TriggerType, 'manual'>
@@ -45,7 +45,21 @@ export interface Rules {
   readonly overtimeIncidentAfter: number | null
   /** Jobs: open a `job_overlap` incident when a run starts while another is going (default on). */
   readonly overlapIncident: boolean
+  /**
+   * A cron expression (five fields, six with seconds, or `@hourly` … `@yearly`): when a run or
+   * push is expected. A `missed` incident opens when one is `grace` late.
+   */
+  readonly schedule: string | null
+  /** The IANA time zone of `schedule`; `null` means the monitor's default zone. */
+  readonly tz: string | null
+  /** How late a scheduled run or push may be before it counts as missed; `null` means {@link DEFAULT_GRACE_MS}. */
+  readonly grace: number | null
+  /** Jobs: open a `short` incident when a run ends sooner than this. */
+  readonly minRuntime: number | null
 }
+
+/** The grace of a schedule without one: 5 minutes. */
+export const DEFAULT_GRACE_MS = 5 * 60_000
 
 /** The rules of a contract that has never been given any. */
 export const DEFAULT_RULES: Rules = {
@@ -53,6 +67,10 @@ export const DEFAULT_RULES: Rules = {
   staleIncidentAfter: null,
   overtimeIncidentAfter: null,
   overlapIncident: true,
+  schedule: null,
+  tz: null,
+  grace: null,
+  minRuntime: null,
 }
 
 /** A probe or a job: the thing that reports. */
@@ -70,6 +88,10 @@ export interface Contract {
   /** The newest sample or run, `null` when there is none. */
   readonly lastReportId: number | null
   readonly createdAt: Date
+  /** The next time a run or push is expected by the schedule, `null` without one. */
+  readonly expectedAt: Date | null
+  /** When that expected run counts as missed (`expectedAt` plus grace): the schedule's deadline. */
+  readonly missedAt: Date | null
 }
 
 interface ReportBase {

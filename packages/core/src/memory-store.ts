@@ -85,6 +85,8 @@ class MemoryTx implements StoreTx {
       staleAt: null,
       staleIncidentAt: null,
       lastReportId: null,
+      expectedAt: null,
+      missedAt: null,
     }))
   }
   async updateContract(id: number, patch: Parameters<StoreTx['updateContract']>[1]) {
@@ -242,9 +244,15 @@ class MemoryTx implements StoreTx {
       .sort((a, b) => (a.overtimeAt?.getTime() ?? 0) - (b.overtimeAt?.getTime() ?? 0))
       .slice(0, limit)
   }
+  async dueMissed(at: Date, limit: number) {
+    return [...this.#t.contracts.rows.values()]
+      .filter((c) => c.missedAt !== null && c.missedAt <= at)
+      .sort((a, b) => (a.missedAt?.getTime() ?? 0) - (b.missedAt?.getTime() ?? 0) || a.id - b.id)
+      .slice(0, limit)
+  }
   async nextDeadline() {
     let next: number | undefined
-    for (const c of this.#t.contracts.rows.values()) next = earliest(next, c.staleAt, c.staleIncidentAt)
+    for (const c of this.#t.contracts.rows.values()) next = earliest(next, c.staleAt, c.staleIncidentAt, c.missedAt)
     for (const r of this.#t.reports.rows.values()) if (r.kind === 'run' && r.endedAt === null) next = earliest(next, r.overtimeAt)
     return next === undefined ? undefined : new Date(next)
   }

@@ -8,15 +8,19 @@ import { formatIssues } from './issues.js'
 import { IncidentWriter } from './incident/incident-writer.js'
 import {
   criticalNote,
+  missedNote,
+  missedRecoveredNote,
+  missedTitle,
   overlapNote,
   overtimeNote,
   overtimeRecoveredNote,
+  shortNote,
   staleNote,
   staleRecoveredNote,
 } from './incident/notes.js'
 import { SystemClock, type Clock } from './ports/clock.js'
 import type { NotificationRouter } from './ports/notifier.js'
-import type { Store, StoreTx } from './ports/store.js'
+import type { ContractPatch, Store, StoreTx } from './ports/store.js'
 import {
   annotateSchema,
   endJobSchema,
@@ -39,6 +43,9 @@ import {
   type StartJobInput,
   type TruncateInput,
 } from './schemas.js'
+import { isTimeZone } from './schedule/cron-schedule.js'
+import { localTime, localTimestamp } from './schedule/expected.js'
+import { armedSchedule, graceOf, rearmedAfterMiss, zoneOf } from './schedule/schedule-rule.js'
 import { planTruncate } from './truncate-policy.js'
 import { formatIncidentCode, parseTarget, type Target } from './validate.js'
 import type {
@@ -51,6 +58,7 @@ import type {
   PushProbeResult,
   ReportView,
   RunResult,
+  ScheduleView,
   ShowView,
   StatusView,
   SummaryView,
@@ -68,6 +76,8 @@ export interface MonitorOptions {
    * transaction as the change; without a router no deliveries are written.
    */
   readonly notifications?: NotificationRouter
+  /** The IANA time zone of schedules that name none (default `UTC`). */
+  readonly timezone?: string
   /** Random sources, replaceable for deterministic tests. */
   readonly ids?: {
     /** A sample/run uid: 12 lowercase hexadecimal characters. */
@@ -113,8 +123,12 @@ export class Monitor {
   readonly #router: NotificationRouter | undefined
   readonly #uid: () => string
   readonly #deliveryId: () => string
+  readonly #timezone: string
 
+  /** @throws RangeError when `options.timezone` is not a known IANA zone (check it with `isTimeZone` first). */
   constructor(options: MonitorOptions) {
+    this.#timezone = options.timezone ?? 'UTC'
+    if (!isTimeZone(this.#timezone)) throw new RangeError(`unknown time zone "${this.#timezone}"`)
     this.#store = options.store
     this.#clock = options.clock ?? new SystemClock()
     this.#router = options.notifications
@@ -146,13 +160,14 @@ export class Monitor {
         comment: push.comment ?? null,
         rules: rules.value,
       })
-      await tx.updateContract(contract.id, { rules: rules.value, ...armedStaleDeadlines(rules.value, now), lastReportId: sample.id })
+      await tx.updateContract(contract.id, { rules: rules.value, ...this.#armedDeadlines(rules.value, now), lastReportId: sample.id })
       const mention = { kind: 'sample', uid: sample.uid } as const
       if (push.health !== 'warning') {
         const action = push.health === 'critical' ? 'degrade' : 'recover'
         await writer.apply(contract, 'critical', action, (entry) => criticalNote(entry, contract.code, mention, push.comment, undefined), sample.id)
       }
       await recoverStale(writer, contract, now)
+      await writer.apply(contract, 'missed', 'recover', () => missedRecoveredNote(contract.code, mention), sample.id)
       return ok({ sample, ...writer.changes })
     })
   }
@@ -179,13 +194,14 @@ export class Monitor {
         rules: rules.value,
         overtimeAt: overtime === null ? null : new Date(now.getTime() + overtime),
       })
-      await tx.updateContract(contract.id, { rules: rules.value, ...armedStaleDeadlines(rules.value, now), lastReportId: run.id })
+      await tx.updateContract(contract.id, { rules: rules.value, ...this.#armedDeadlines(rules.value, now), lastReportId: run.id })
       if (going.length === 0) {
         await writer.apply(contract, 'job_overlap', 'recover', (entry) => overlapNote(entry, contract.code, run.uid), run.id)
       } else if (rules.value.overlapIncident) {
         await writer.apply(contract, 'job_overlap', 'degrade', (entry) => overlapNote(entry, contract.code, run.uid), run.id)
       }
       await recoverStale(writer, contract, now)
+      await writer.apply(contract, 'missed', 'recover', () => missedRecoveredNote(contract.code, { kind: 'run', uid: run.uid }), run.id)
       return ok({ run, ...writer.changes })
     })
   }
@@ -331,10 +347,12 @@ export class Monitor {
             await writer.apply(contract, 'job_overtime', 'degrade', (entry) => overtimeNote(entry, contract.code, rule, run.uid), run.id)
           }
         }
+        const missed = await tx.dueMissed(now, CHECK_BATCH)
+        for (const contract of missed) await this.#noteMissed(tx, writer, contract, now)
         result.opened.push(...writer.changes.opened)
         result.recovered.push(...writer.changes.recovered)
         result.relapsed.push(...writer.changes.relapsed)
-        return contracts.length + runs.length
+        return Math.max(contracts.length, runs.length, missed.length)
       })
       if (batch < CHECK_BATCH) return ok(result)
     }
@@ -406,6 +424,7 @@ export class Monitor {
         activeIncidents: await tx.activeIncidentsOfContract(contract.id),
         reports: reports.map((report) => ({ report, activeIncidentIds: linked.get(report.id) ?? [] })),
         reportCount: await tx.countReports(contract.id),
+        schedule: this.#scheduleView(contract),
       })
     })
   }
@@ -520,6 +539,31 @@ export class Monitor {
     }
   }
 
+  /** A fresh report re-arms the stale deadlines and the schedule's. */
+  #armedDeadlines(rules: Rules, from: Date): ContractPatch {
+    return { ...armedStaleDeadlines(rules, from), ...armedSchedule(rules, from, this.#timezone) }
+  }
+
+  /** A scheduled run was not seen in time: the `missed` incident opens (or relapses) and the next one is armed. */
+  async #noteMissed(tx: StoreTx, writer: IncidentWriter, contract: Contract, now: Date): Promise<void> {
+    await tx.updateContract(contract.id, rearmedAfterMiss(contract.rules, now, this.#timezone))
+    if (contract.expectedAt === null) return
+    const tz = zoneOf(contract.rules, this.#timezone)
+    const expected = localTime(contract.expectedAt, tz)
+    const at = localTimestamp(contract.expectedAt, tz)
+    const grace = graceOf(contract.rules)
+    await writer.apply(contract, 'missed', 'degrade', (entry) => missedNote(entry, contract.code, expected, at, grace), null, {
+      title: missedTitle(contract.code, expected),
+    })
+  }
+
+  #scheduleView(contract: Contract): ScheduleView | null {
+    const { rules, expectedAt } = contract
+    if (rules.schedule === null) return null
+    const tz = zoneOf(rules, this.#timezone)
+    return { expression: rules.schedule, tz, grace: graceOf(rules), expectedAt, expectedLocal: expectedAt === null ? null : localTimestamp(expectedAt, tz) }
+  }
+
   #writer(tx: StoreTx, now: Date): IncidentWriter {
     return new IncidentWriter(tx, now, this.#router, this.#deliveryId)
   }
@@ -554,15 +598,11 @@ function parseInput<S extends z.ZodType>(schema: S, input: unknown): Result<z.ou
 }
 
 /** Applies a push's rules to the rules in force: omitted ones stay, `null` removes one. */
-function mergeRules(
-  current: Rules,
-  push: { staleAfter?: number | null | undefined; staleIncidentAfter?: number | null | undefined; overtimeIncidentAfter?: number | null | undefined; overlapIncident?: boolean | undefined },
-): Result<Rules, CoreError> {
-  const rules: Rules = {
-    staleAfter: push.staleAfter === undefined ? current.staleAfter : push.staleAfter,
-    staleIncidentAfter: push.staleIncidentAfter === undefined ? current.staleIncidentAfter : push.staleIncidentAfter,
-    overtimeIncidentAfter: push.overtimeIncidentAfter === undefined ? current.overtimeIncidentAfter : push.overtimeIncidentAfter,
-    overlapIncident: push.overlapIncident ?? current.overlapIncident,
+function mergeRules(current: Rules, push: { readonly [K in keyof Rules]?: Rules[K] | undefined }): Result<Rules, CoreError> {
+  const rules = { ...current }
+  for (const name of Object.keys(current) as (keyof Rules)[]) {
+    const value = push[name]
+    if (value !== undefined) Object.assign(rules, { [name]: value })
   }
   if (rules.staleAfter !== null && rules.staleIncidentAfter !== null && rules.staleAfter > rules.staleIncidentAfter) {
     const message = `invalid rule stale-after — ${formatHumanDuration(rules.staleAfter)} must not be longer than stale-incident-after (${formatHumanDuration(rules.staleIncidentAfter)})`
@@ -624,7 +664,7 @@ async function applyRunEndRules(
     const action = run.health === 'critical' ? 'degrade' : 'recover'
     // The final step's detail (a command's last lines of output) describes the incident it opens.
     const description = action === 'degrade' ? end.detail : undefined
-    await writer.apply(contract, 'critical', action, (entry) => criticalNote(entry, contract.code, mention, comment, firstCritical), run.id, description)
+    await writer.apply(contract, 'critical', action, (entry) => criticalNote(entry, contract.code, mention, comment, firstCritical), run.id, { description })
   }
 
   const rule = run.rules.overtimeIncidentAfter
@@ -637,6 +677,10 @@ async function applyRunEndRules(
   if (overtime !== undefined && rule !== null && (await lastDegradedBy(tx, overtime)) === run.id) {
     await writer.apply(contract, 'job_overtime', 'recover', () => overtimeRecoveredNote(contract.code, took, rule, run.uid), run.id)
   }
+
+  const { minRuntime } = run.rules
+  const short = minRuntime !== null && took < minRuntime ? 'degrade' : 'recover'
+  await writer.apply(contract, 'short', short, (entry) => shortNote(entry, contract.code, took, minRuntime, run.uid), run.id)
 
   if ((await tx.unfinishedRuns(contract.id)).length <= 1) {
     await writer.apply(contract, 'job_overlap', 'recover', (entry) => overlapNote(entry, contract.code, run.uid), run.id)

@@ -2,6 +2,7 @@ import type { Result } from 'neverthrow'
 import { z } from 'zod'
 import { MAX_DURATION_MS, parseDuration } from './duration.js'
 import type { CoreError } from './errors.js'
+import { isTimeZone, parseSchedule } from './schedule/cron-schedule.js'
 import {
   optionalText,
   validateCode,
@@ -86,6 +87,35 @@ function ruleSchema(name: string) {
     })
 }
 
+/**
+ * A sticky text rule: `undefined` keeps it, `'off'` or `null` removes it, other text is checked by
+ * `check` (which returns the error message, or `undefined` when the text is fine).
+ */
+function textRuleSchema(check: (value: string) => string | undefined) {
+  return z
+    .union([z.string(), z.null()])
+    .optional()
+    .transform((value, ctx): string | null | undefined => {
+      if (value === undefined) return undefined
+      if (value === null || value === 'off') return null
+      const message = check(value.trim())
+      if (message === undefined) return value.trim()
+      ctx.addIssue({ code: 'custom', message })
+      return z.NEVER
+    })
+}
+
+/** The schedule rules shared by probes and jobs (docs/behaviour.md#schedules). */
+const scheduleRules = {
+  // The expression is checked in UTC: whether it parses does not depend on the zone.
+  schedule: textRuleSchema((value) => {
+    const parsed = parseSchedule(value, 'UTC')
+    return parsed.isErr() ? parsed.error.message : undefined
+  }),
+  tz: textRuleSchema((value) => (isTimeZone(value) ? undefined : `invalid rule tz — unknown time zone "${value}"`)),
+  grace: ruleSchema('grace'),
+}
+
 /** A duration string as {@link parseDuration} reads it, or a number of milliseconds within the same bounds. */
 function toDuration(value: string | number, prefix: string): { ok: true; value: number } | { ok: false; message: string } {
   if (typeof value === 'number') {
@@ -109,6 +139,7 @@ export const pushProbeSchema = z.object({
   comment: optionalChecked(validateComment),
   staleAfter: ruleSchema('stale-after'),
   staleIncidentAfter: ruleSchema('stale-incident-after'),
+  ...scheduleRules,
 })
 
 /** Input of `Monitor.startJob`. */
@@ -119,6 +150,8 @@ export const startJobSchema = z.object({
   staleIncidentAfter: ruleSchema('stale-incident-after'),
   overtimeIncidentAfter: ruleSchema('overtime-incident-after'),
   overlapIncident: z.boolean().optional(),
+  ...scheduleRules,
+  minRuntime: ruleSchema('min-runtime'),
 })
 
 /** The most text a step may carry as `detail` (UTF-8 bytes), e.g. the last lines of output. */

@@ -69,6 +69,8 @@ export function describeStoreConformance(
           staleIncidentAt: null,
           lastReportId: null,
           createdAt: at(0),
+          expectedAt: null,
+          missedAt: null,
         })
         expect(await tx((t) => t.findContract('db.backup'))).toEqual(inserted)
         expect(await tx((t) => t.getContract(inserted.id))).toEqual(inserted)
@@ -99,8 +101,8 @@ export function describeStoreConformance(
         const c = await tx((t) => addContract(t, 'p'))
         const s = await tx((t) => addSample(t, c.id, 1, 'healthy', at(1)))
         await tx((t) => t.updateContract(c.id, { isStale: true, staleAt: at(10), staleIncidentAt: at(20) }))
-        await tx((t) => t.updateContract(c.id, { rules: RULES_ALL, lastReportId: s.id }))
-        await tx((t) => t.updateContract(c.id, { staleAt: null }))
+        await tx((t) => t.updateContract(c.id, { rules: RULES_ALL, lastReportId: s.id, expectedAt: at(30), missedAt: at(32) }))
+        await tx((t) => t.updateContract(c.id, { staleAt: null, expectedAt: at(40) }))
         await tx((t) => t.updateContract(c.id, {}))
         expect(await tx((t) => t.getContract(c.id))).toEqual({
           ...c,
@@ -109,6 +111,8 @@ export function describeStoreConformance(
           staleAt: null,
           staleIncidentAt: at(20),
           lastReportId: s.id,
+          expectedAt: at(40),
+          missedAt: at(32),
         })
       })
     })
@@ -641,6 +645,25 @@ export function describeStoreConformance(
         expect(await tx((t) => t.dueRuns(at(9), 10))).toEqual([])
       })
 
+      it('gives contracts whose schedule deadline is at or before an instant, earliest first', async () => {
+        const c = await tx(async (t) => {
+          const make = async (code: string, missedAt: Date | null) => {
+            const contract = await addContract(t, code)
+            const expectedAt = missedAt === null ? null : new Date(missedAt.getTime() - 60_000)
+            await t.updateContract(contract.id, { expectedAt, missedAt, staleAt: at(1) })
+            return { ...contract, expectedAt, missedAt, staleAt: at(1) }
+          }
+          return { later: await make('later', at(30)), earlier: await make('earlier', at(10)), future: await make('future', at(41)), off: await make('off', null), exact: await make('exact', at(40)) }
+        })
+        expect(await tx((t) => t.dueMissed(at(40), 10))).toEqual([c.earlier, c.later, c.exact])
+        expect(await tx((t) => t.dueMissed(at(40), 1))).toEqual([c.earlier])
+        expect(await tx((t) => t.dueMissed(at(9), 10))).toEqual([])
+        await tx((t) => t.updateContract(c.earlier.id, { staleAt: null }))
+        expect(await tx((t) => t.nextDeadline())).toEqual(at(1))
+        for (const contract of Object.values(c)) await tx((t) => t.updateContract(contract.id, { staleAt: null }))
+        expect(await tx((t) => t.nextDeadline())).toEqual(at(10))
+      })
+
       it('gives the earliest armed deadline of contracts and unfinished runs, undefined when none', async () => {
         expect(await tx((t) => t.nextDeadline())).toBeUndefined()
         const { p, run, ended } = await tx(async (t) => {
@@ -1086,8 +1109,26 @@ function at(minutes: number): Date {
   return new Date(BASE + minutes * 60_000)
 }
 
-const RULES_OFF: Rules = { staleAfter: null, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: true }
-const RULES_ALL: Rules = { staleAfter: 60_000, staleIncidentAfter: 3_600_000, overtimeIncidentAfter: 1_500, overlapIncident: false }
+const RULES_OFF: Rules = {
+  staleAfter: null,
+  staleIncidentAfter: null,
+  overtimeIncidentAfter: null,
+  overlapIncident: true,
+  schedule: null,
+  tz: null,
+  grace: null,
+  minRuntime: null,
+}
+const RULES_ALL: Rules = {
+  staleAfter: 60_000,
+  staleIncidentAfter: 3_600_000,
+  overtimeIncidentAfter: 1_500,
+  overlapIncident: false,
+  schedule: '0 30 3 L * *',
+  tz: 'Europe/Berlin',
+  grace: 120_000,
+  minRuntime: 2_500,
+}
 
 /**
  * Lets other promise chains run for a while (many microtask turns), so that a store which does not

@@ -115,7 +115,9 @@ export interface StoreTx {
   dueContracts(at: Date, limit: number): Promise<readonly Contract[]>
   /** Unfinished runs whose overtime deadline is at or before `at`, earliest first. */
   dueRuns(at: Date, limit: number): Promise<readonly Run[]>
-  /** The earliest armed deadline of any contract or run, if any. */
+  /** Contracts whose schedule deadline (`missedAt`) is at or before `at`, earliest first. */
+  dueMissed(at: Date, limit: number): Promise<readonly Contract[]>
+  /** The earliest armed deadline of any contract (stale, stale-incident, missed) or run, if any. */
   nextDeadline(): Promise<Date | undefined>
 
   // --- aggregates ---
@@ -156,7 +158,7 @@ export interface NewContract {
 }
 
 export type ContractPatch = Partial<
-  Pick<Contract, 'rules' | 'isStale' | 'staleAt' | 'staleIncidentAt' | 'lastReportId'>
+  Pick<Contract, 'rules' | 'isStale' | 'staleAt' | 'staleIncidentAt' | 'lastReportId' | 'expectedAt' | 'missedAt'>
 >
 
 /** Paging of `listContractOverviews`: strictly after (kind, code) in status order. */
