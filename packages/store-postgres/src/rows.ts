@@ -41,7 +41,10 @@ export type IncidentRow = Selectable<IncidentsTable>
 export type IncidentEventRow = Selectable<IncidentEventsTable>
 export type DeliveryRow = Selectable<DeliveriesTable>
 
-type RuleColumns = Pick<ContractRow, 'stale_after' | 'stale_incident_after' | 'overtime_incident_after' | 'overlap_incident'>
+type RuleColumns = Pick<
+  ContractRow,
+  'stale_after' | 'stale_incident_after' | 'overtime_incident_after' | 'overlap_incident' | 'schedule' | 'tz' | 'grace' | 'min_runtime'
+>
 
 const rules = {
   toDomain(row: RuleColumns): Rules {
@@ -50,6 +53,10 @@ const rules = {
       staleIncidentAfter: row.stale_incident_after,
       overtimeIncidentAfter: row.overtime_incident_after,
       overlapIncident: row.overlap_incident,
+      schedule: row.schedule,
+      tz: row.tz,
+      grace: row.grace,
+      minRuntime: row.min_runtime,
     }
   },
   toRow(value: Rules): RuleColumns {
@@ -58,6 +65,10 @@ const rules = {
       stale_incident_after: value.staleIncidentAfter,
       overtime_incident_after: value.overtimeIncidentAfter,
       overlap_incident: value.overlapIncident,
+      schedule: value.schedule,
+      tz: value.tz,
+      grace: value.grace,
+      min_runtime: value.minRuntime,
     }
   },
 }
@@ -74,6 +85,8 @@ export const contracts = {
       staleIncidentAt: row.stale_incident_at,
       lastReportId: row.last_report_id,
       createdAt: row.created_at,
+      expectedAt: row.expected_at,
+      missedAt: row.missed_at,
     }
   },
   toRow(contract: Omit<Contract, 'id'>): Omit<ContractRow, 'id'> {
@@ -86,6 +99,8 @@ export const contracts = {
       stale_incident_at: contract.staleIncidentAt,
       last_report_id: contract.lastReportId,
       created_at: contract.createdAt,
+      expected_at: contract.expectedAt,
+      missed_at: contract.missedAt,
     }
   },
   patchToRow(patch: ContractPatch): Partial<Omit<ContractRow, 'id'>> {
@@ -95,6 +110,8 @@ export const contracts = {
       ...(patch.staleAt === undefined ? {} : { stale_at: patch.staleAt }),
       ...(patch.staleIncidentAt === undefined ? {} : { stale_incident_at: patch.staleIncidentAt }),
       ...(patch.lastReportId === undefined ? {} : { last_report_id: patch.lastReportId }),
+      ...(patch.expectedAt === undefined ? {} : { expected_at: patch.expectedAt }),
+      ...(patch.missedAt === undefined ? {} : { missed_at: patch.missedAt }),
     }
   },
 }

@@ -38,6 +38,12 @@ export interface ContractsTable {
   stale_incident_at: Date | null
   last_report_id: number | null
   created_at: Date
+  schedule: string | null
+  tz: string | null
+  grace: number | null
+  min_runtime: number | null
+  expected_at: Date | null
+  missed_at: Date | null
 }
 
 /** Samples (`kind = 'sample'`) and runs (`kind = 'run'`); the other kind's columns are NULL. */
@@ -62,6 +68,10 @@ export interface ReportsTable {
   stale_incident_after: number | null
   overtime_incident_after: number | null
   overlap_incident: boolean
+  schedule: string | null
+  tz: string | null
+  grace: number | null
+  min_runtime: number | null
 }
 
 /** Steps of runs. */

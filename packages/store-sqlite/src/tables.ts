@@ -38,6 +38,12 @@ export interface ContractsTable {
   stale_incident_at: number | null
   last_report_id: number | null
   created_at: number
+  schedule: string | null
+  tz: string | null
+  grace: number | null
+  min_runtime: number | null
+  expected_at: number | null
+  missed_at: number | null
 }
 
 /** Samples (`kind = 'sample'`) and runs (`kind = 'run'`); the other kind's columns are NULL. */
@@ -62,6 +68,10 @@ export interface ReportsTable {
   stale_incident_after: number | null
   overtime_incident_after: number | null
   overlap_incident: number
+  schedule: string | null
+  tz: string | null
+  grace: number | null
+  min_runtime: number | null
 }
 
 /** Steps of runs. */

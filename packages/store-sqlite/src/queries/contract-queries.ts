@@ -25,7 +25,7 @@ export function contractQueries({ db, statements }: QueryContext): ContractQueri
     },
 
     async insertContract(input): Promise<Contract> {
-      const row = contracts.toRow({ ...input, isStale: false, staleAt: null, staleIncidentAt: null, lastReportId: null })
+      const row = contracts.toRow({ ...input, isStale: false, staleAt: null, staleIncidentAt: null, lastReportId: null, expectedAt: null, missedAt: null })
       const { insertId } = await db.insertInto('contracts').values(row).executeTakeFirstOrThrow()
       return contracts.toDomain({ ...row, id: Number(insertId) })
     },
@@ -87,10 +87,16 @@ const UPDATE_COLUMNS = [
   'stale_incident_after',
   'overtime_incident_after',
   'overlap_incident',
+  'schedule',
+  'tz',
+  'grace',
+  'min_runtime',
   'is_stale',
   'stale_at',
   'stale_incident_at',
   'last_report_id',
+  'expected_at',
+  'missed_at',
 ] as const
 
 /**
@@ -102,7 +108,7 @@ const UPDATE_CONTRACT = `UPDATE contracts SET ${UPDATE_COLUMNS.map((column) => `
 
 /** (flag, value) per column of `UPDATE_COLUMNS`, then the id. */
 function updateParameters(id: number, patch: ContractPatch): unknown[] {
-  const { rules, isStale, staleAt, staleIncidentAt, lastReportId } = patch
+  const { rules, isStale, staleAt, staleIncidentAt, lastReportId, expectedAt, missedAt } = patch
   const setsRules = bit(rules !== undefined)
   return [
     setsRules,
@@ -113,6 +119,14 @@ function updateParameters(id: number, patch: ContractPatch): unknown[] {
     rules?.overtimeIncidentAfter ?? null,
     setsRules,
     rules === undefined ? 0 : bit(rules.overlapIncident),
+    setsRules,
+    rules?.schedule ?? null,
+    setsRules,
+    rules?.tz ?? null,
+    setsRules,
+    rules?.grace ?? null,
+    setsRules,
+    rules?.minRuntime ?? null,
     bit(isStale !== undefined),
     isStale === undefined ? 0 : bit(isStale),
     bit(staleAt !== undefined),
@@ -121,6 +135,10 @@ function updateParameters(id: number, patch: ContractPatch): unknown[] {
     staleIncidentAt == null ? null : staleIncidentAt.getTime(),
     bit(lastReportId !== undefined),
     lastReportId ?? null,
+    bit(expectedAt !== undefined),
+    expectedAt == null ? null : expectedAt.getTime(),
+    bit(missedAt !== undefined),
+    missedAt == null ? null : missedAt.getTime(),
     id,
   ]
 }

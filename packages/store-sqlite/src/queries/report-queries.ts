@@ -145,6 +145,10 @@ const INSERT_COLUMNS = [
   'stale_incident_after',
   'overtime_incident_after',
   'overlap_incident',
+  'schedule',
+  'tz',
+  'grace',
+  'min_runtime',
 ] as const satisfies readonly (keyof Omit<ReportRow, 'id'>)[]
 
 const INSERT_REPORT = `INSERT INTO reports (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`

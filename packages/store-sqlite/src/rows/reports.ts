@@ -47,7 +47,6 @@ export const reports = {
     throw corruptRow(`report ${row.id} of kind ${row.kind}`)
   },
   toRow(report: ReportFields): Omit<ReportRow, 'id'> {
-    const { stale_after, stale_incident_after, overtime_incident_after, overlap_incident } = rules.toRow(report.rules)
     const sample = report.kind === 'sample' ? report : undefined
     const run = report.kind === 'run' ? report : undefined
     return {
@@ -66,10 +65,7 @@ export const reports = {
       exit_signal: run?.exit?.signal ?? null,
       log_path: run === undefined ? null : run.logPath,
       skipped: run === undefined ? 0 : bit(run.skipped),
-      stale_after,
-      stale_incident_after,
-      overtime_incident_after,
-      overlap_incident,
+      ...rules.toRow(report.rules),
     }
   },
   runPatchToRow(patch: RunPatch): Partial<Omit<ReportRow, 'id'>> {
