@@ -56,6 +56,10 @@ export interface Rules {
   readonly grace: number | null
   /** Jobs: open a `short` incident when a run ends sooner than this. */
   readonly minRuntime: number | null
+  /** Open the critical incident at this many critical reports in a row; `null` means 1. */
+  readonly failureThreshold: number | null
+  /** Recover the critical incident after this many healthy reports in a row; `null` means 1. */
+  readonly successThreshold: number | null
 }
 
 /** The grace of a schedule without one: 5 minutes. */
@@ -71,6 +75,8 @@ export const DEFAULT_RULES: Rules = {
   tz: null,
   grace: null,
   minRuntime: null,
+  failureThreshold: null,
+  successThreshold: null,
 }
 
 /** A probe or a job: the thing that reports. */
@@ -92,6 +98,28 @@ export interface Contract {
   readonly expectedAt: Date | null
   /** When that expected run counts as missed (`expectedAt` plus grace): the schedule's deadline. */
   readonly missedAt: Date | null
+  /** Critical reports in a row, up to the latest (reset by a healthy or warning one). */
+  readonly failureStreak: number
+  /** Healthy reports in a row, up to the latest (reset by a critical or warning one). */
+  readonly successStreak: number
+}
+
+/** The state of a contract just inserted: nothing armed, no report, no streak. */
+export const NEW_CONTRACT_STATE = {
+  isStale: false,
+  staleAt: null,
+  staleIncidentAt: null,
+  lastReportId: null,
+  expectedAt: null,
+  missedAt: null,
+  failureStreak: 0,
+  successStreak: 0,
+} as const satisfies Omit<Contract, 'id' | 'code' | 'kind' | 'rules' | 'createdAt'>
+
+/** Where a report stands in a streak towards a threshold: the `count`-th of `of` ("2 of 3"). */
+export interface Progress {
+  readonly count: number
+  readonly of: number
 }
 
 interface ReportBase {
@@ -102,6 +130,8 @@ interface ReportBase {
   readonly health: ReportHealth
   /** The rules in force when this report was pushed. */
   readonly rules: Rules
+  /** Its place in a critical or healthy streak towards a threshold above 1; `null` otherwise. */
+  readonly progress: Progress | null
 }
 
 /** One health push of a probe. */

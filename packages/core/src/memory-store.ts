@@ -1,4 +1,4 @@
-import type { Contract, Delivery, DeliveryStatus, Incident, IncidentEvent, Report, Run, Sample, Step } from './domain.js'
+import { NEW_CONTRACT_STATE, type Contract, type Delivery, type DeliveryStatus, type Incident, type IncidentEvent, type Report, type Run, type Sample, type Step } from './domain.js'
 import type {
   CodeCount,
   ContractOverview,
@@ -78,16 +78,7 @@ class MemoryTx implements StoreTx {
   }
   async insertContract(input: Parameters<StoreTx['insertContract']>[0]) {
     if (await this.findContract(input.code)) throw new Error(`UNIQUE constraint failed: contracts.code (${input.code})`)
-    return this.#insert(this.#t.contracts, (id) => ({
-      id,
-      ...input,
-      isStale: false,
-      staleAt: null,
-      staleIncidentAt: null,
-      lastReportId: null,
-      expectedAt: null,
-      missedAt: null,
-    }))
+    return this.#insert(this.#t.contracts, (id) => ({ id, ...input, ...NEW_CONTRACT_STATE}))
   }
   async updateContract(id: number, patch: Parameters<StoreTx['updateContract']>[1]) {
     this.#update(this.#t.contracts, id, patch)
@@ -115,7 +106,7 @@ class MemoryTx implements StoreTx {
   // --- reports ---
   async insertSample(input: Parameters<StoreTx['insertSample']>[0]): Promise<Sample> {
     this.#uniqueUid(input.contractId, input.uid)
-    return this.#insert(this.#t.reports, (id) => ({ id, kind: 'sample' as const, ...input })) as Sample
+    return this.#insert(this.#t.reports, (id) => ({ id, kind: 'sample' as const, ...input, progress: input.progress ?? null })) as Sample
   }
   async insertRun(input: Parameters<StoreTx['insertRun']>[0]): Promise<Run> {
     this.#uniqueUid(input.contractId, input.uid)
@@ -129,6 +120,7 @@ class MemoryTx implements StoreTx {
       exit: null,
       logPath: null,
       skipped,
+      progress: null,
       ...fields,
     })) as Run
   }

@@ -46,6 +46,7 @@ import {
 import { isTimeZone } from './schedule/cron-schedule.js'
 import { localTime, localTimestamp } from './schedule/expected.js'
 import { armedSchedule, graceOf, rearmedAfterMiss, zoneOf } from './schedule/schedule-rule.js'
+import { countReport } from './rules/threshold.js'
 import { planTruncate } from './truncate-policy.js'
 import { formatIncidentCode, parseTarget, type Target } from './validate.js'
 import type {
@@ -152,6 +153,7 @@ export class Monitor {
       const rules = mergeRules(found.value?.rules ?? DEFAULT_RULES, push)
       if (rules.isErr()) return err(rules.error)
       const contract = found.value ?? (await tx.insertContract({ code: push.code, kind: 'probe', rules: rules.value, createdAt: now }))
+      const counted = countReport(push.health, contract, rules.value, await isFailing(writer, contract))
       const sample = await tx.insertSample({
         contractId: contract.id,
         uid: this.#uid(),
@@ -159,12 +161,12 @@ export class Monitor {
         pushedAt: now,
         comment: push.comment ?? null,
         rules: rules.value,
+        progress: counted.progress,
       })
-      await tx.updateContract(contract.id, { rules: rules.value, ...this.#armedDeadlines(rules.value, now), lastReportId: sample.id })
+      await tx.updateContract(contract.id, { rules: rules.value, ...this.#armedDeadlines(rules.value, now), ...counted.streaks, lastReportId: sample.id })
       const mention = { kind: 'sample', uid: sample.uid } as const
-      if (push.health !== 'warning') {
-        const action = push.health === 'critical' ? 'degrade' : 'recover'
-        await writer.apply(contract, 'critical', action, (entry) => criticalNote(entry, contract.code, mention, push.comment, undefined), sample.id)
+      if (counted.action !== undefined) {
+        await writer.apply(contract, 'critical', counted.action, (entry) => criticalNote(entry, contract.code, mention, push.comment, undefined), sample.id)
       }
       await recoverStale(writer, contract, now)
       await writer.apply(contract, 'missed', 'recover', () => missedRecoveredNote(contract.code, mention), sample.id)
@@ -229,8 +231,8 @@ export class Monitor {
         return ok({ run: { ...run, health }, ...writer.changes })
       }
       const ended = await endRun(tx, run, { health, endedAt: now, endComment: step.endComment ?? step.label, exit: step.exit ?? null })
-      await applyRunEndRules(writer, tx, contract, ended, { comment: step.endComment, detail: step.detail }, now, run.overtimeAt)
-      return ok({ run: ended, ...writer.changes })
+      const counted = await applyRunEndRules(writer, tx, contract, ended, { comment: step.endComment, detail: step.detail }, now, run.overtimeAt)
+      return ok({ run: counted, ...writer.changes })
     })
   }
 
@@ -242,8 +244,8 @@ export class Monitor {
       const { contract, run } = found.value
       const health = run.health === 'unknown' ? 'healthy' : run.health
       const ended = await endRun(tx, run, { health, endedAt: now, endComment: end.comment ?? null, exit: end.exit ?? null })
-      await applyRunEndRules(writer, tx, contract, ended, { comment: end.comment, detail: undefined }, now, run.overtimeAt)
-      return ok({ run: ended, ...writer.changes })
+      const counted = await applyRunEndRules(writer, tx, contract, ended, { comment: end.comment, detail: undefined }, now, run.overtimeAt)
+      return ok({ run: counted, ...writer.changes })
     })
   }
 
@@ -617,6 +619,12 @@ function armedStaleDeadlines(rules: Rules, from: Date): Pick<Contract, 'isStale'
   return { isStale: false, staleAt: at(rules.staleAfter), staleIncidentAt: at(rules.staleIncidentAfter) }
 }
 
+/** Whether the contract's critical incident is open or relapsed (not absent, not recovered). */
+async function isFailing(writer: IncidentWriter, contract: Contract): Promise<boolean> {
+  const state = (await writer.active(contract, 'critical'))?.state
+  return state === 'open' || state === 'relapsed'
+}
+
 /** A report arrived: an open or relapsed stale incident recovers, saying how late it came. */
 async function recoverStale(writer: IncidentWriter, contract: Contract, now: Date): Promise<void> {
   const stale = await writer.active(contract, 'stale')
@@ -646,7 +654,8 @@ async function endRun(
  * The rules evaluated when a run ends: critical (with the first critical step's label), overtime
  * (an overdue deadline fires first; the incident recovers when the run that went overtime ends,
  * docs/behaviour.md#overtime), overlap (recovers once at most one run is going) and, for the latest run, staleness
- * (counted from the end, docs/behaviour.md#job-staleness).
+ * (counted from the end, docs/behaviour.md#job-staleness). Returns the run with its place in a
+ * threshold streak.
  */
 async function applyRunEndRules(
   writer: IncidentWriter,
@@ -656,12 +665,16 @@ async function applyRunEndRules(
   end: { comment: string | undefined; detail: string | undefined },
   now: Date,
   overtimeAt: Date | null,
-): Promise<void> {
+): Promise<Run> {
   const mention = { kind: 'run', uid: run.uid } as const
   const { comment } = end
-  if (run.health !== 'warning') {
+  // An ended run's health is never `unknown` (endRun decides it).
+  const counted = countReport(run.health === 'unknown' ? 'healthy' : run.health, contract, contract.rules, await isFailing(writer, contract))
+  await tx.updateContract(contract.id, counted.streaks)
+  if (counted.progress !== null) await tx.updateRun(run.id, { progress: counted.progress })
+  const action = counted.action
+  if (action !== undefined) {
     const firstCritical = run.health === 'critical' ? (await tx.listSteps(run.id)).find((s) => s.health === 'critical')?.label : undefined
-    const action = run.health === 'critical' ? 'degrade' : 'recover'
     // The final step's detail (a command's last lines of output) describes the incident it opens.
     const description = action === 'degrade' ? end.detail : undefined
     await writer.apply(contract, 'critical', action, (entry) => criticalNote(entry, contract.code, mention, comment, firstCritical), run.id, { description })
@@ -690,6 +703,7 @@ async function applyRunEndRules(
     await tx.updateContract(contract.id, armedStaleDeadlines(contract.rules, now))
     await recoverStale(writer, contract, now)
   }
+  return counted.progress === null ? run : { ...run, progress: counted.progress }
 }
 
 /** The report whose degrade (open or relapse) is the incident's latest. */

@@ -116,6 +116,26 @@ const scheduleRules = {
   grace: ruleSchema('grace'),
 }
 
+/** A sticky count rule: `undefined` keeps it, `'off'` or `null` removes it (back to 1), else a whole number from 1 to 1000. */
+function countRuleSchema(name: string) {
+  return z
+    .union([z.number(), z.literal('off'), z.null()])
+    .optional()
+    .transform((value, ctx): number | null | undefined => {
+      if (value === undefined) return undefined
+      if (value === null || value === 'off') return null
+      if (Number.isInteger(value) && value >= 1 && value <= 1000) return value
+      ctx.addIssue({ code: 'custom', message: `invalid rule ${name} — must be a whole number from 1 to 1000 (use "off" to remove it)` })
+      return z.NEVER
+    })
+}
+
+/** The threshold rules shared by probes and jobs (docs/behaviour.md#thresholds). */
+const thresholdRules = {
+  failureThreshold: countRuleSchema('failure-threshold'),
+  successThreshold: countRuleSchema('success-threshold'),
+}
+
 /** A duration string as {@link parseDuration} reads it, or a number of milliseconds within the same bounds. */
 function toDuration(value: string | number, prefix: string): { ok: true; value: number } | { ok: false; message: string } {
   if (typeof value === 'number') {
@@ -140,6 +160,7 @@ export const pushProbeSchema = z.object({
   staleAfter: ruleSchema('stale-after'),
   staleIncidentAfter: ruleSchema('stale-incident-after'),
   ...scheduleRules,
+  ...thresholdRules,
 })
 
 /** Input of `Monitor.startJob`. */
@@ -151,6 +172,7 @@ export const startJobSchema = z.object({
   overtimeIncidentAfter: ruleSchema('overtime-incident-after'),
   overlapIncident: z.boolean().optional(),
   ...scheduleRules,
+  ...thresholdRules,
   minRuntime: ruleSchema('min-runtime'),
 })
 

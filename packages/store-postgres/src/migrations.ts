@@ -161,6 +161,23 @@ export const MIGRATIONS: readonly Migration[] = [
           CHECK (trigger_type IN ('manual', 'critical', 'stale', 'job_overtime', 'job_overlap', 'missed', 'short'));
     `,
   },
+  {
+    version: 3,
+    name: 'failure and success thresholds',
+    // docs/behaviour.md#thresholds
+    sql: `
+      ALTER TABLE contracts
+        ADD COLUMN failure_threshold integer,
+        ADD COLUMN success_threshold integer,
+        ADD COLUMN failure_streak integer NOT NULL DEFAULT 0,
+        ADD COLUMN success_streak integer NOT NULL DEFAULT 0;
+      ALTER TABLE reports
+        ADD COLUMN failure_threshold integer,
+        ADD COLUMN success_threshold integer,
+        ADD COLUMN progress_count integer,
+        ADD COLUMN progress_of integer;
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */

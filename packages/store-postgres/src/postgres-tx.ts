@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely'
 import {
   DELIVERY_STATUSES,
+  NEW_CONTRACT_STATE,
   type CodeCount,
   type Contract,
   type ContractOverview,
@@ -66,7 +67,7 @@ export class PostgresTx implements StoreTx {
   }
 
   async insertContract(input: NewContract): Promise<Contract> {
-    const row = contracts.toRow({ ...input, isStale: false, staleAt: null, staleIncidentAt: null, lastReportId: null, expectedAt: null, missedAt: null })
+    const row = contracts.toRow({ ...input, ...NEW_CONTRACT_STATE })
     const { id } = await this.#trx.insertInto('contracts').values(row).returning('id').executeTakeFirstOrThrow()
     return contracts.toDomain({ ...row, id })
   }
@@ -120,7 +121,7 @@ export class PostgresTx implements StoreTx {
   // --- reports ---
 
   async insertSample(input: NewSample): Promise<Sample> {
-    return (await this.#insertReport({ ...input, kind: 'sample' })) as Sample
+    return (await this.#insertReport({ ...input, kind: 'sample', progress: input.progress ?? null })) as Sample
   }
 
   async insertRun(input: NewRun): Promise<Run> {
@@ -128,6 +129,7 @@ export class PostgresTx implements StoreTx {
     return (await this.#insertReport({
       ...input,
       kind: 'run',
+      progress: null,
       health: skipped ? 'healthy' : 'unknown',
       endedAt: skipped ? input.startedAt : null,
       endComment: null,

@@ -177,6 +177,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX incidents_active ON incidents (id) WHERE state <> 'resolved';
     `,
   },
+  {
+    version: 3,
+    name: 'failure and success thresholds',
+    // docs/behaviour.md#thresholds
+    sql: `
+      ALTER TABLE contracts ADD COLUMN failure_threshold INTEGER;
+      ALTER TABLE contracts ADD COLUMN success_threshold INTEGER;
+      ALTER TABLE contracts ADD COLUMN failure_streak INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE contracts ADD COLUMN success_streak INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE reports ADD COLUMN failure_threshold INTEGER;
+      ALTER TABLE reports ADD COLUMN success_threshold INTEGER;
+      ALTER TABLE reports ADD COLUMN progress_count INTEGER;
+      ALTER TABLE reports ADD COLUMN progress_of INTEGER;
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */

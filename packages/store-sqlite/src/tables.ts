@@ -42,6 +42,10 @@ export interface ContractsTable {
   tz: string | null
   grace: number | null
   min_runtime: number | null
+  failure_threshold: number | null
+  success_threshold: number | null
+  failure_streak: Generated<number>
+  success_streak: Generated<number>
   expected_at: number | null
   missed_at: number | null
 }
@@ -72,6 +76,10 @@ export interface ReportsTable {
   tz: string | null
   grace: number | null
   min_runtime: number | null
+  failure_threshold: number | null
+  success_threshold: number | null
+  progress_count: number | null
+  progress_of: number | null
 }
 
 /** Steps of runs. */

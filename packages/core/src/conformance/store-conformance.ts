@@ -71,6 +71,8 @@ export function describeStoreConformance(
           createdAt: at(0),
           expectedAt: null,
           missedAt: null,
+          failureStreak: 0,
+          successStreak: 0,
         })
         expect(await tx((t) => t.findContract('db.backup'))).toEqual(inserted)
         expect(await tx((t) => t.getContract(inserted.id))).toEqual(inserted)
@@ -102,7 +104,8 @@ export function describeStoreConformance(
         const s = await tx((t) => addSample(t, c.id, 1, 'healthy', at(1)))
         await tx((t) => t.updateContract(c.id, { isStale: true, staleAt: at(10), staleIncidentAt: at(20) }))
         await tx((t) => t.updateContract(c.id, { rules: RULES_ALL, lastReportId: s.id, expectedAt: at(30), missedAt: at(32) }))
-        await tx((t) => t.updateContract(c.id, { staleAt: null, expectedAt: at(40) }))
+        await tx((t) => t.updateContract(c.id, { staleAt: null, expectedAt: at(40), failureStreak: 2 }))
+        await tx((t) => t.updateContract(c.id, { successStreak: 5 }))
         await tx((t) => t.updateContract(c.id, {}))
         expect(await tx((t) => t.getContract(c.id))).toEqual({
           ...c,
@@ -113,6 +116,8 @@ export function describeStoreConformance(
           lastReportId: s.id,
           expectedAt: at(40),
           missedAt: at(32),
+          failureStreak: 2,
+          successStreak: 5,
         })
       })
     })
@@ -226,6 +231,7 @@ export function describeStoreConformance(
               pushedAt: at(5),
               comment: 'disk 91%',
               rules: RULES_ALL,
+              progress: { count: 2, of: 3 },
             }),
             await t.insertSample({
               contractId: c.id,
@@ -246,8 +252,9 @@ export function describeStoreConformance(
           pushedAt: at(5),
           comment: 'disk 91%',
           rules: RULES_ALL,
+          progress: { count: 2, of: 3 },
         })
-        expect(without).toMatchObject({ kind: 'sample', health: 'critical', comment: null, rules: RULES_OFF })
+        expect(without).toMatchObject({ kind: 'sample', health: 'critical', comment: null, rules: RULES_OFF, progress: null })
         expect(await tx((t) => t.getReport(withComment.id))).toEqual(withComment)
         expect(await tx((t) => t.getReport(without.id))).toEqual(without)
       })
@@ -279,8 +286,12 @@ export function describeStoreConformance(
           logPath: null,
           skipped: false,
           rules: RULES_ALL,
+          progress: null,
         })
         expect(await tx((t) => t.getReport(run.id))).toEqual(run)
+        await tx((t) => t.updateRun(run.id, { progress: { count: 1, of: 2 } }))
+        expect(await tx((t) => t.getReport(run.id))).toEqual({ ...run, progress: { count: 1, of: 2 } })
+        await tx((t) => t.updateRun(run.id, { progress: null }))
 
         await tx((t) => t.updateRun(run.id, { health: 'warning' }))
         expect(await tx((t) => t.getReport(run.id))).toEqual({ ...run, health: 'warning' })
@@ -1118,6 +1129,8 @@ const RULES_OFF: Rules = {
   tz: null,
   grace: null,
   minRuntime: null,
+  failureThreshold: null,
+  successThreshold: null,
 }
 const RULES_ALL: Rules = {
   staleAfter: 60_000,
@@ -1128,6 +1141,8 @@ const RULES_ALL: Rules = {
   tz: 'Europe/Berlin',
   grace: 120_000,
   minRuntime: 2_500,
+  failureThreshold: 3,
+  successThreshold: 2,
 }
 
 /**

@@ -8,6 +8,7 @@ import type {
   IncidentEventType,
   IncidentState,
   NotificationEvent,
+  Progress,
   Report,
   ReportHealth,
   Rules,
@@ -158,7 +159,7 @@ export interface NewContract {
 }
 
 export type ContractPatch = Partial<
-  Pick<Contract, 'rules' | 'isStale' | 'staleAt' | 'staleIncidentAt' | 'lastReportId' | 'expectedAt' | 'missedAt'>
+  Pick<Contract, 'rules' | 'isStale' | 'staleAt' | 'staleIncidentAt' | 'lastReportId' | 'expectedAt' | 'missedAt' | 'failureStreak' | 'successStreak'>
 >
 
 /** Paging of `listContractOverviews`: strictly after (kind, code) in status order. */
@@ -180,6 +181,8 @@ export interface NewSample {
   readonly pushedAt: Date
   readonly comment: string | null
   readonly rules: Rules
+  /** Default `null`. */
+  readonly progress?: Progress | null
 }
 
 export interface NewRun {
@@ -200,6 +203,7 @@ export type RunPatch = Partial<{
   readonly overtimeAt: Date | null
   readonly exit: RunExit | null
   readonly logPath: string | null
+  readonly progress: Progress | null
 }>
 
 export interface ReportPage {

@@ -1,7 +1,7 @@
 // Contracts. Kysely's builder (typed columns) for all but the two queries every push runs, which
 // are prepared SQL text with positional parameters: Kysely compiles a query afresh each time, and
 // that costs more than SQLite takes to run these.
-import type { Contract, ContractOverview, ContractPatch, Report, StoreTx } from '@timon/core'
+import { NEW_CONTRACT_STATE, type Contract, type ContractOverview, type ContractPatch, type Report, type StoreTx } from '@timon/core'
 import { bit } from '../rows/codec.js'
 import { contracts, type ContractRow } from '../rows/contracts.js'
 import { reports } from '../rows/reports.js'
@@ -25,7 +25,7 @@ export function contractQueries({ db, statements }: QueryContext): ContractQueri
     },
 
     async insertContract(input): Promise<Contract> {
-      const row = contracts.toRow({ ...input, isStale: false, staleAt: null, staleIncidentAt: null, lastReportId: null, expectedAt: null, missedAt: null })
+      const row = contracts.toRow({ ...input, ...NEW_CONTRACT_STATE })
       const { insertId } = await db.insertInto('contracts').values(row).executeTakeFirstOrThrow()
       return contracts.toDomain({ ...row, id: Number(insertId) })
     },
@@ -91,12 +91,16 @@ const UPDATE_COLUMNS = [
   'tz',
   'grace',
   'min_runtime',
+  'failure_threshold',
+  'success_threshold',
   'is_stale',
   'stale_at',
   'stale_incident_at',
   'last_report_id',
   'expected_at',
   'missed_at',
+  'failure_streak',
+  'success_streak',
 ] as const
 
 /**
@@ -108,7 +112,7 @@ const UPDATE_CONTRACT = `UPDATE contracts SET ${UPDATE_COLUMNS.map((column) => `
 
 /** (flag, value) per column of `UPDATE_COLUMNS`, then the id. */
 function updateParameters(id: number, patch: ContractPatch): unknown[] {
-  const { rules, isStale, staleAt, staleIncidentAt, lastReportId, expectedAt, missedAt } = patch
+  const { rules, isStale, staleAt, staleIncidentAt, lastReportId, expectedAt, missedAt, failureStreak, successStreak } = patch
   const setsRules = bit(rules !== undefined)
   return [
     setsRules,
@@ -127,6 +131,10 @@ function updateParameters(id: number, patch: ContractPatch): unknown[] {
     rules?.grace ?? null,
     setsRules,
     rules?.minRuntime ?? null,
+    setsRules,
+    rules?.failureThreshold ?? null,
+    setsRules,
+    rules?.successThreshold ?? null,
     bit(isStale !== undefined),
     isStale === undefined ? 0 : bit(isStale),
     bit(staleAt !== undefined),
@@ -139,6 +147,10 @@ function updateParameters(id: number, patch: ContractPatch): unknown[] {
     expectedAt == null ? null : expectedAt.getTime(),
     bit(missedAt !== undefined),
     missedAt == null ? null : missedAt.getTime(),
+    bit(failureStreak !== undefined),
+    failureStreak ?? 0,
+    bit(successStreak !== undefined),
+    successStreak ?? 0,
     id,
   ]
 }

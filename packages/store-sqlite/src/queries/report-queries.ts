@@ -27,7 +27,7 @@ type ReportQueries = Pick<
 export function reportQueries({ db, statements }: QueryContext): ReportQueries {
   return {
     async insertSample(input) {
-      return insertReport(statements, { ...input, kind: 'sample' }) as Sample
+      return insertReport(statements, { ...input, kind: 'sample', progress: input.progress ?? null }) as Sample
     },
 
     async insertRun(input) {
@@ -41,6 +41,7 @@ export function reportQueries({ db, statements }: QueryContext): ReportQueries {
         exit: null,
         logPath: null,
         skipped,
+        progress: null,
       }) as Run
     },
 
@@ -149,6 +150,10 @@ const INSERT_COLUMNS = [
   'tz',
   'grace',
   'min_runtime',
+  'failure_threshold',
+  'success_threshold',
+  'progress_count',
+  'progress_of',
 ] as const satisfies readonly (keyof Omit<ReportRow, 'id'>)[]
 
 const INSERT_REPORT = `INSERT INTO reports (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`

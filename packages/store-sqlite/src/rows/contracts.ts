@@ -21,6 +21,8 @@ export const contracts = {
       createdAt: new Date(row.created_at),
       expectedAt: dateOrNull(row.expected_at),
       missedAt: dateOrNull(row.missed_at),
+      failureStreak: row.failure_streak,
+      successStreak: row.success_streak,
     }
   },
   toRow(contract: Omit<Contract, 'id'>): Omit<ContractRow, 'id'> {
@@ -35,6 +37,8 @@ export const contracts = {
       created_at: contract.createdAt.getTime(),
       expected_at: msOrNull(contract.expectedAt),
       missed_at: msOrNull(contract.missedAt),
+      failure_streak: contract.failureStreak,
+      success_streak: contract.successStreak,
     }
   },
 }

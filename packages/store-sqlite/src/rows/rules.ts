@@ -6,7 +6,7 @@ import { bit, bool } from './codec.js'
 /** The rule columns, the same in `contracts` and `reports`. */
 export type RuleColumns = Pick<
   ContractsTable,
-  'stale_after' | 'stale_incident_after' | 'overtime_incident_after' | 'overlap_incident' | 'schedule' | 'tz' | 'grace' | 'min_runtime'
+  'stale_after' | 'stale_incident_after' | 'overtime_incident_after' | 'overlap_incident' | 'schedule' | 'tz' | 'grace' | 'min_runtime' | 'failure_threshold' | 'success_threshold'
 >
 
 export const rules = {
@@ -20,6 +20,8 @@ export const rules = {
       tz: row.tz,
       grace: row.grace,
       minRuntime: row.min_runtime,
+      failureThreshold: row.failure_threshold,
+      successThreshold: row.success_threshold,
     }
   },
   toRow(value: Rules): RuleColumns {
@@ -32,6 +34,8 @@ export const rules = {
       tz: value.tz,
       grace: value.grace,
       min_runtime: value.minRuntime,
+      failure_threshold: value.failureThreshold,
+      success_threshold: value.successThreshold,
     }
   },
 }
