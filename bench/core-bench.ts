@@ -32,11 +32,16 @@ function seedProbes(
   path: string,
   probes: number,
   samplesEach: number,
-  { spanDays = 60, staleAt = null }: { spanDays?: number; staleAt?: ((probe: number) => number) | null } = {},
+  {
+    spanDays = 60,
+    staleAt = null,
+    missedAt = null,
+  }: { spanDays?: number; staleAt?: ((probe: number) => number) | null; missedAt?: ((probe: number) => number) | null } = {},
 ): void {
   const db = raw(path)
   const insertContract = db.prepare(
-    `INSERT INTO contracts (code, kind, overlap_incident, is_stale, stale_after, stale_at, created_at) VALUES (?, 'probe', 1, 0, ?, ?, ?)`,
+    `INSERT INTO contracts (code, kind, overlap_incident, is_stale, stale_after, stale_at, created_at, schedule, expected_at, missed_at)
+     VALUES (?, 'probe', 1, 0, ?, ?, ?, ?, ?, ?)`,
   )
   const insertSample = db.prepare(
     `INSERT INTO reports (contract_id, kind, uid, health, pushed_at, overlap_incident) VALUES (?, 'sample', ?, ?, ?, 1)`,
@@ -46,7 +51,9 @@ function seedProbes(
   db.transaction(() => {
     for (let p = 0; p < probes; p++) {
       const due = staleAt === null ? null : staleAt(p)
-      const contractId = Number(insertContract.run(`probe-${p}`, due === null ? null : DAY, due, T0).lastInsertRowid)
+      const missed = missedAt === null ? null : missedAt(p)
+      const schedule = missed === null ? [null, null, null] : ['0 3 * * *', missed - 300_000, missed]
+      const contractId = Number(insertContract.run(`probe-${p}`, due === null ? null : DAY, due, T0, ...schedule).lastInsertRowid)
       let last = 0
       for (let s = 0; s < samplesEach; s++) {
         const at = T0 - Math.floor(((samplesEach - s) / samplesEach) * spanDays * DAY)
@@ -168,6 +175,51 @@ async function checkCost(probes: number): Promise<number> {
   }
 }
 
+/** The median cost of a check() that finds 10 scheduled probes missed among `probes` scheduled ones. */
+async function missedCheckCost(probes: number): Promise<number> {
+  const tmp = tempDir()
+  try {
+    const file = tmp.path('missed.db')
+    await freshDatabase(file)
+    const farFuture = T0 + 365 * DAY
+    seedProbes(file, probes, 1, { missedAt: (p) => (p < 10 ? T0 : farFuture) })
+    const clock = new FakeClock(T0 + 1000)
+    const store = new SqliteStore({ database: file })
+    const monitor = new Monitor({ store, clock })
+    const rearm = raw(file)
+    const rearmStmt = rearm.prepare("UPDATE contracts SET missed_at = ? WHERE code IN ('probe-0','probe-1','probe-2','probe-3','probe-4','probe-5','probe-6','probe-7','probe-8','probe-9')")
+    const times: number[] = []
+    for (let i = 0; i < 30; i++) {
+      rearmStmt.run(T0)
+      times.push(await timeMs(() => monitor.check()))
+      const armed = rearm.prepare('SELECT count(*) AS n FROM contracts WHERE missed_at > ?').get(T0 + 1000) as { n: number }
+      if (armed.n !== probes) throw new Error(`check() re-armed ${armed.n - (probes - 10)} missed schedules, expected 10`)
+    }
+    const missed = rearm.prepare("SELECT count(*) AS n FROM incidents WHERE trigger_type = 'missed'").get() as { n: number }
+    if (missed.n !== 10) throw new Error(`check() opened ${missed.n} missed incidents, expected 10`)
+    rearm.close()
+    await store.close()
+    return median(times.slice(5))
+  } finally {
+    tmp.cleanup()
+  }
+}
+
+async function missedScaling(): Promise<BenchResult> {
+  const small = await missedCheckCost(1_000)
+  const large = await missedCheckCost(100_000)
+  return result({
+    name: 'check() with 10 missed among 100,000 scheduled probes',
+    value: Number(large.toFixed(3)),
+    unit: 'ms',
+    baseline: Number(small.toFixed(3)),
+    baselineName: 'among 1,000 scheduled probes (ms)',
+    ratio: large / small,
+    target: 2,
+    better: 'lower',
+  })
+}
+
 async function checkScaling(): Promise<BenchResult> {
   const small = await checkCost(1_000)
   const large = await checkCost(100_000)
@@ -255,6 +307,7 @@ export async function runCoreBench(): Promise<BenchResult[]> {
     await pushThroughput('full', 2000),
     await sharedCommitGain(2000),
     await checkScaling(),
+    await missedScaling(),
     await truncateCost(),
     await rssWithManyProbes(),
   ]

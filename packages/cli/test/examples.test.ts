@@ -50,7 +50,7 @@ describe('examples/cron-backup/backup.sh', () => {
       rules: Record<string, unknown>
       reports: { report: { uid: string; health: string; end_comment: string } }[]
     }
-    expect(job.rules).toEqual({ stale_after: 25 * 3_600_000, stale_incident_after: 26 * 3_600_000, overtime_incident_after: 3_600_000, overlap_incident: true })
+    expect(job.rules).toMatchObject({ stale_after: 25 * 3_600_000, stale_incident_after: 26 * 3_600_000, overtime_incident_after: 3_600_000, overlap_incident: true, schedule: null })
     expect(job.reports).toHaveLength(1)
     const run = job.reports[0]?.report
     expect(run).toMatchObject({ health: 'healthy', end_comment: 'Backup OK' })

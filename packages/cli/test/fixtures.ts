@@ -2,7 +2,7 @@
  * Fixed domain values for the CLI's unit tests: builders with defaults, and a fixed "now" so that
  * every "… ago" is known in advance.
  */
-import type { Contract, Incident, IncidentEvent, Rules, Run, Sample, Step } from '@timon/core'
+import { DEFAULT_RULES, NEW_CONTRACT_STATE, type Contract, type Incident, type IncidentEvent, type Rules, type Run, type Sample, type Step } from '@timon/core'
 
 /** The instant every test formats against. */
 export const NOW = new Date('2026-04-19T12:00:00.000Z')
@@ -17,17 +17,14 @@ export const MINUTE = 60 * SECOND
 export const HOUR = 60 * MINUTE
 export const DAY = 24 * HOUR
 
-export const NO_RULES: Rules = { staleAfter: null, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: true }
+export const NO_RULES: Rules = DEFAULT_RULES
 
 export function contract(overrides: Partial<Contract> & Pick<Contract, 'code'>): Contract {
   return {
     id: 1,
     kind: 'probe',
     rules: NO_RULES,
-    isStale: false,
-    staleAt: null,
-    staleIncidentAt: null,
-    lastReportId: null,
+    ...NEW_CONTRACT_STATE,
     createdAt: before(30 * DAY),
     ...overrides,
   }
@@ -43,6 +40,7 @@ export function sample(overrides: Partial<Sample> = {}): Sample {
     rules: NO_RULES,
     pushedAt: before(MINUTE),
     comment: null,
+    progress: null,
     ...overrides,
   }
 }
@@ -63,6 +61,7 @@ export function run(overrides: Partial<Run> = {}): Run {
     exit: null,
     logPath: null,
     skipped: false,
+    progress: null,
     ...overrides,
   }
 }

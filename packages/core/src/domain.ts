@@ -11,7 +11,7 @@ export type ContractKind = (typeof CONTRACT_KINDS)[number]
 export const INCIDENT_STATES = ['open', 'recovered', 'relapsed', 'resolved'] as const
 export type IncidentState = (typeof INCIDENT_STATES)[number]
 
-export const TRIGGER_TYPES = ['manual', 'critical', 'stale', 'job_overtime', 'job_overlap'] as const
+export const TRIGGER_TYPES = ['manual', 'critical', 'stale', 'job_overtime', 'job_overlap', 'missed', 'short'] as const
 export type TriggerType = (typeof TRIGGER_TYPES)[number]
 /** Triggers that the rules open by themselves (every trigger but `manual`). */
 export type AutomaticTrigger = Exclude<TriggerType, 'manual'>
@@ -45,7 +45,25 @@ export interface Rules {
   readonly overtimeIncidentAfter: number | null
   /** Jobs: open a `job_overlap` incident when a run starts while another is going (default on). */
   readonly overlapIncident: boolean
+  /**
+   * A cron expression (five fields, six with seconds, or `@hourly` … `@yearly`): when a run or
+   * push is expected. A `missed` incident opens when one is `grace` late.
+   */
+  readonly schedule: string | null
+  /** The IANA time zone of `schedule`; `null` means the monitor's default zone. */
+  readonly tz: string | null
+  /** How late a scheduled run or push may be before it counts as missed; `null` means {@link DEFAULT_GRACE_MS}. */
+  readonly grace: number | null
+  /** Jobs: open a `short` incident when a run ends sooner than this. */
+  readonly minRuntime: number | null
+  /** Open the critical incident at this many critical reports in a row; `null` means 1. */
+  readonly failureThreshold: number | null
+  /** Recover the critical incident after this many healthy reports in a row; `null` means 1. */
+  readonly successThreshold: number | null
 }
+
+/** The grace of a schedule without one: 5 minutes. */
+export const DEFAULT_GRACE_MS = 5 * 60_000
 
 /** The rules of a contract that has never been given any. */
 export const DEFAULT_RULES: Rules = {
@@ -53,6 +71,12 @@ export const DEFAULT_RULES: Rules = {
   staleIncidentAfter: null,
   overtimeIncidentAfter: null,
   overlapIncident: true,
+  schedule: null,
+  tz: null,
+  grace: null,
+  minRuntime: null,
+  failureThreshold: null,
+  successThreshold: null,
 }
 
 /** A probe or a job: the thing that reports. */
@@ -70,6 +94,32 @@ export interface Contract {
   /** The newest sample or run, `null` when there is none. */
   readonly lastReportId: number | null
   readonly createdAt: Date
+  /** The next time a run or push is expected by the schedule, `null` without one. */
+  readonly expectedAt: Date | null
+  /** When that expected run counts as missed (`expectedAt` plus grace): the schedule's deadline. */
+  readonly missedAt: Date | null
+  /** Critical reports in a row, up to the latest (reset by a healthy or warning one). */
+  readonly failureStreak: number
+  /** Healthy reports in a row, up to the latest (reset by a critical or warning one). */
+  readonly successStreak: number
+}
+
+/** The state of a contract just inserted: nothing armed, no report, no streak. */
+export const NEW_CONTRACT_STATE = {
+  isStale: false,
+  staleAt: null,
+  staleIncidentAt: null,
+  lastReportId: null,
+  expectedAt: null,
+  missedAt: null,
+  failureStreak: 0,
+  successStreak: 0,
+} as const satisfies Omit<Contract, 'id' | 'code' | 'kind' | 'rules' | 'createdAt'>
+
+/** Where a report stands in a streak towards a threshold: the `count`-th of `of` ("2 of 3"). */
+export interface Progress {
+  readonly count: number
+  readonly of: number
 }
 
 interface ReportBase {
@@ -80,6 +130,8 @@ interface ReportBase {
   readonly health: ReportHealth
   /** The rules in force when this report was pushed. */
   readonly rules: Rules
+  /** Its place in a critical or healthy streak towards a threshold above 1; `null` otherwise. */
+  readonly progress: Progress | null
 }
 
 /** One health push of a probe. */

@@ -52,7 +52,9 @@ export type {
 // Domain
 export {
   CONTRACT_KINDS,
+  DEFAULT_GRACE_MS,
   DEFAULT_RULES,
+  NEW_CONTRACT_STATE,
   DELIVERY_STATUSES,
   EVENT_NAMES,
   INCIDENT_EVENT_TYPES,
@@ -72,6 +74,7 @@ export type {
   IncidentEventType,
   IncidentState,
   NotificationEvent,
+  Progress,
   Report,
   ReportHealth,
   Rules,

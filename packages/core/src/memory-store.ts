@@ -1,4 +1,4 @@
-import type { Contract, Delivery, DeliveryStatus, Incident, IncidentEvent, Report, Run, Sample, Step } from './domain.js'
+import { NEW_CONTRACT_STATE, type Contract, type Delivery, type DeliveryStatus, type Incident, type IncidentEvent, type Report, type Run, type Sample, type Step } from './domain.js'
 import type {
   CodeCount,
   ContractOverview,
@@ -78,14 +78,7 @@ class MemoryTx implements StoreTx {
   }
   async insertContract(input: Parameters<StoreTx['insertContract']>[0]) {
     if (await this.findContract(input.code)) throw new Error(`UNIQUE constraint failed: contracts.code (${input.code})`)
-    return this.#insert(this.#t.contracts, (id) => ({
-      id,
-      ...input,
-      isStale: false,
-      staleAt: null,
-      staleIncidentAt: null,
-      lastReportId: null,
-    }))
+    return this.#insert(this.#t.contracts, (id) => ({ id, ...input, ...NEW_CONTRACT_STATE}))
   }
   async updateContract(id: number, patch: Parameters<StoreTx['updateContract']>[1]) {
     this.#update(this.#t.contracts, id, patch)
@@ -113,7 +106,7 @@ class MemoryTx implements StoreTx {
   // --- reports ---
   async insertSample(input: Parameters<StoreTx['insertSample']>[0]): Promise<Sample> {
     this.#uniqueUid(input.contractId, input.uid)
-    return this.#insert(this.#t.reports, (id) => ({ id, kind: 'sample' as const, ...input })) as Sample
+    return this.#insert(this.#t.reports, (id) => ({ id, kind: 'sample' as const, ...input, progress: input.progress ?? null })) as Sample
   }
   async insertRun(input: Parameters<StoreTx['insertRun']>[0]): Promise<Run> {
     this.#uniqueUid(input.contractId, input.uid)
@@ -127,6 +120,7 @@ class MemoryTx implements StoreTx {
       exit: null,
       logPath: null,
       skipped,
+      progress: null,
       ...fields,
     })) as Run
   }
@@ -245,9 +239,15 @@ class MemoryTx implements StoreTx {
       .sort((a, b) => (a.overtimeAt?.getTime() ?? 0) - (b.overtimeAt?.getTime() ?? 0))
       .slice(0, limit)
   }
+  async dueMissed(at: Date, limit: number) {
+    return [...this.#t.contracts.rows.values()]
+      .filter((c) => c.missedAt !== null && c.missedAt <= at)
+      .sort((a, b) => (a.missedAt?.getTime() ?? 0) - (b.missedAt?.getTime() ?? 0) || a.id - b.id)
+      .slice(0, limit)
+  }
   async nextDeadline() {
     let next: number | undefined
-    for (const c of this.#t.contracts.rows.values()) next = earliest(next, c.staleAt, c.staleIncidentAt)
+    for (const c of this.#t.contracts.rows.values()) next = earliest(next, c.staleAt, c.staleIncidentAt, c.missedAt)
     for (const r of this.#t.reports.rows.values()) if (r.kind === 'run' && r.endedAt === null) next = earliest(next, r.overtimeAt)
     return next === undefined ? undefined : new Date(next)
   }

@@ -8,15 +8,19 @@ import { formatIssues } from './issues.js'
 import { IncidentWriter } from './incident/incident-writer.js'
 import {
   criticalNote,
+  missedNote,
+  missedRecoveredNote,
+  missedTitle,
   overlapNote,
   overtimeNote,
   overtimeRecoveredNote,
+  shortNote,
   staleNote,
   staleRecoveredNote,
 } from './incident/notes.js'
 import { SystemClock, type Clock } from './ports/clock.js'
 import type { NotificationRouter } from './ports/notifier.js'
-import type { Store, StoreTx } from './ports/store.js'
+import type { ContractPatch, Store, StoreTx } from './ports/store.js'
 import {
   annotateSchema,
   endJobSchema,
@@ -39,6 +43,10 @@ import {
   type StartJobInput,
   type TruncateInput,
 } from './schemas.js'
+import { isTimeZone } from './schedule/cron-schedule.js'
+import { localTime, localTimestamp } from './schedule/expected.js'
+import { armedSchedule, graceOf, rearmedAfterMiss, zoneOf } from './schedule/schedule-rule.js'
+import { countReport } from './rules/threshold.js'
 import { planTruncate } from './truncate-policy.js'
 import { formatIncidentCode, parseTarget, type Target } from './validate.js'
 import type {
@@ -51,6 +59,7 @@ import type {
   PushProbeResult,
   ReportView,
   RunResult,
+  ScheduleView,
   ShowView,
   StatusView,
   SummaryView,
@@ -74,6 +83,8 @@ export interface MonitorOptions {
    * the wire names the field as the caller sent it: the input is validated once, here.
    */
   readonly fieldName?: (key: string) => string
+  /** The IANA time zone of schedules that name none (default `UTC`). */
+  readonly timezone?: string
   /** Random sources, replaceable for deterministic tests. */
   readonly ids?: {
     /** A sample/run uid: 12 lowercase hexadecimal characters. */
@@ -120,8 +131,12 @@ export class Monitor {
   readonly #uid: () => string
   readonly #deliveryId: () => string
   readonly #fieldName: ((key: string) => string) | undefined
+  readonly #timezone: string
 
+  /** @throws RangeError when `options.timezone` is not a known IANA zone (check it with `isTimeZone` first). */
   constructor(options: MonitorOptions) {
+    this.#timezone = options.timezone ?? 'UTC'
+    if (!isTimeZone(this.#timezone)) throw new RangeError(`unknown time zone "${this.#timezone}"`)
     this.#store = options.store
     this.#clock = options.clock ?? new SystemClock()
     this.#router = options.notifications
@@ -146,6 +161,7 @@ export class Monitor {
       const rules = mergeRules(found.value?.rules ?? DEFAULT_RULES, push)
       if (rules.isErr()) return err(rules.error)
       const contract = found.value ?? (await tx.insertContract({ code: push.code, kind: 'probe', rules: rules.value, createdAt: now }))
+      const counted = countReport(push.health, contract, rules.value, await isFailing(writer, contract))
       const sample = await tx.insertSample({
         contractId: contract.id,
         uid: this.#uid(),
@@ -153,14 +169,15 @@ export class Monitor {
         pushedAt: now,
         comment: push.comment ?? null,
         rules: rules.value,
+        progress: counted.progress,
       })
-      await tx.updateContract(contract.id, { rules: rules.value, ...armedStaleDeadlines(rules.value, now), lastReportId: sample.id })
+      await tx.updateContract(contract.id, { rules: rules.value, ...this.#armedDeadlines(rules.value, now), ...counted.streaks, lastReportId: sample.id })
       const mention = { kind: 'sample', uid: sample.uid } as const
-      if (push.health !== 'warning') {
-        const action = push.health === 'critical' ? 'degrade' : 'recover'
-        await writer.apply(contract, 'critical', action, (entry) => criticalNote(entry, contract.code, mention, push.comment, undefined), sample.id)
+      if (counted.action !== undefined) {
+        await writer.apply(contract, 'critical', counted.action, (entry) => criticalNote(entry, contract.code, mention, push.comment, undefined), sample.id)
       }
       await recoverStale(writer, contract, now)
+      await writer.apply(contract, 'missed', 'recover', () => missedRecoveredNote(contract.code, mention), sample.id)
       return ok({ sample, ...writer.changes })
     })
   }
@@ -187,13 +204,14 @@ export class Monitor {
         rules: rules.value,
         overtimeAt: overtime === null ? null : new Date(now.getTime() + overtime),
       })
-      await tx.updateContract(contract.id, { rules: rules.value, ...armedStaleDeadlines(rules.value, now), lastReportId: run.id })
+      await tx.updateContract(contract.id, { rules: rules.value, ...this.#armedDeadlines(rules.value, now), lastReportId: run.id })
       if (going.length === 0) {
         await writer.apply(contract, 'job_overlap', 'recover', (entry) => overlapNote(entry, contract.code, run.uid), run.id)
       } else if (rules.value.overlapIncident) {
         await writer.apply(contract, 'job_overlap', 'degrade', (entry) => overlapNote(entry, contract.code, run.uid), run.id)
       }
       await recoverStale(writer, contract, now)
+      await writer.apply(contract, 'missed', 'recover', () => missedRecoveredNote(contract.code, { kind: 'run', uid: run.uid }), run.id)
       return ok({ run, ...writer.changes })
     })
   }
@@ -221,8 +239,8 @@ export class Monitor {
         return ok({ run: { ...run, health }, ...writer.changes })
       }
       const ended = await endRun(tx, run, { health, endedAt: now, endComment: step.endComment ?? step.label, exit: step.exit ?? null })
-      await applyRunEndRules(writer, tx, contract, ended, { comment: step.endComment, detail: step.detail }, now, run.overtimeAt)
-      return ok({ run: ended, ...writer.changes })
+      const counted = await applyRunEndRules(writer, tx, contract, ended, { comment: step.endComment, detail: step.detail }, now, run.overtimeAt)
+      return ok({ run: counted, ...writer.changes })
     })
   }
 
@@ -234,8 +252,8 @@ export class Monitor {
       const { contract, run } = found.value
       const health = run.health === 'unknown' ? 'healthy' : run.health
       const ended = await endRun(tx, run, { health, endedAt: now, endComment: end.comment ?? null, exit: end.exit ?? null })
-      await applyRunEndRules(writer, tx, contract, ended, { comment: end.comment, detail: undefined }, now, run.overtimeAt)
-      return ok({ run: ended, ...writer.changes })
+      const counted = await applyRunEndRules(writer, tx, contract, ended, { comment: end.comment, detail: undefined }, now, run.overtimeAt)
+      return ok({ run: counted, ...writer.changes })
     })
   }
 
@@ -339,10 +357,12 @@ export class Monitor {
             await writer.apply(contract, 'job_overtime', 'degrade', (entry) => overtimeNote(entry, contract.code, rule, run.uid), run.id)
           }
         }
+        const missed = await tx.dueMissed(now, CHECK_BATCH)
+        for (const contract of missed) await this.#noteMissed(tx, writer, contract, now)
         result.opened.push(...writer.changes.opened)
         result.recovered.push(...writer.changes.recovered)
         result.relapsed.push(...writer.changes.relapsed)
-        return contracts.length + runs.length
+        return Math.max(contracts.length, runs.length, missed.length)
       })
       if (batch < CHECK_BATCH) return ok(result)
     }
@@ -414,6 +434,7 @@ export class Monitor {
         activeIncidents: await tx.activeIncidentsOfContract(contract.id),
         reports: reports.map((report) => ({ report, activeIncidentIds: linked.get(report.id) ?? [] })),
         reportCount: await tx.countReports(contract.id),
+        schedule: this.#scheduleView(contract),
       })
     })
   }
@@ -553,6 +574,31 @@ export class Monitor {
     }
   }
 
+  /** A fresh report re-arms the stale deadlines and the schedule's. */
+  #armedDeadlines(rules: Rules, from: Date): ContractPatch {
+    return { ...armedStaleDeadlines(rules, from), ...armedSchedule(rules, from, this.#timezone) }
+  }
+
+  /** A scheduled run was not seen in time: the `missed` incident opens (or relapses) and the next one is armed. */
+  async #noteMissed(tx: StoreTx, writer: IncidentWriter, contract: Contract, now: Date): Promise<void> {
+    await tx.updateContract(contract.id, rearmedAfterMiss(contract.rules, now, this.#timezone))
+    if (contract.expectedAt === null) return
+    const tz = zoneOf(contract.rules, this.#timezone)
+    const expected = localTime(contract.expectedAt, tz)
+    const at = localTimestamp(contract.expectedAt, tz)
+    const grace = graceOf(contract.rules)
+    await writer.apply(contract, 'missed', 'degrade', (entry) => missedNote(entry, contract.code, expected, at, grace), null, {
+      title: missedTitle(contract.code, expected),
+    })
+  }
+
+  #scheduleView(contract: Contract): ScheduleView | null {
+    const { rules, expectedAt } = contract
+    if (rules.schedule === null) return null
+    const tz = zoneOf(rules, this.#timezone)
+    return { expression: rules.schedule, tz, grace: graceOf(rules), expectedAt, expectedLocal: expectedAt === null ? null : localTimestamp(expectedAt, tz) }
+  }
+
   #writer(tx: StoreTx, now: Date): IncidentWriter {
     return new IncidentWriter(tx, now, this.#router, this.#deliveryId)
   }
@@ -588,15 +634,11 @@ function parseInput<S extends z.ZodType>(schema: S, input: unknown, fieldName?: 
 }
 
 /** Applies a push's rules to the rules in force: omitted ones stay, `null` removes one. */
-function mergeRules(
-  current: Rules,
-  push: { staleAfter?: number | null | undefined; staleIncidentAfter?: number | null | undefined; overtimeIncidentAfter?: number | null | undefined; overlapIncident?: boolean | undefined },
-): Result<Rules, CoreError> {
-  const rules: Rules = {
-    staleAfter: push.staleAfter === undefined ? current.staleAfter : push.staleAfter,
-    staleIncidentAfter: push.staleIncidentAfter === undefined ? current.staleIncidentAfter : push.staleIncidentAfter,
-    overtimeIncidentAfter: push.overtimeIncidentAfter === undefined ? current.overtimeIncidentAfter : push.overtimeIncidentAfter,
-    overlapIncident: push.overlapIncident ?? current.overlapIncident,
+function mergeRules(current: Rules, push: { readonly [K in keyof Rules]?: Rules[K] | undefined }): Result<Rules, CoreError> {
+  const rules = { ...current }
+  for (const name of Object.keys(current) as (keyof Rules)[]) {
+    const value = push[name]
+    if (value !== undefined) Object.assign(rules, { [name]: value })
   }
   if (rules.staleAfter !== null && rules.staleIncidentAfter !== null && rules.staleAfter > rules.staleIncidentAfter) {
     const message = `invalid rule stale-after — ${formatHumanDuration(rules.staleAfter)} must not be longer than stale-incident-after (${formatHumanDuration(rules.staleIncidentAfter)})`
@@ -609,6 +651,12 @@ function mergeRules(
 function armedStaleDeadlines(rules: Rules, from: Date): Pick<Contract, 'isStale' | 'staleAt' | 'staleIncidentAt'> {
   const at = (delay: number | null) => (delay === null ? null : new Date(from.getTime() + delay))
   return { isStale: false, staleAt: at(rules.staleAfter), staleIncidentAt: at(rules.staleIncidentAfter) }
+}
+
+/** Whether the contract's critical incident is open or relapsed (not absent, not recovered). */
+async function isFailing(writer: IncidentWriter, contract: Contract): Promise<boolean> {
+  const state = (await writer.active(contract, 'critical'))?.state
+  return state === 'open' || state === 'relapsed'
 }
 
 /** A report arrived: an open or relapsed stale incident recovers, saying how late it came. */
@@ -640,7 +688,8 @@ async function endRun(
  * The rules evaluated when a run ends: critical (with the first critical step's label), overtime
  * (an overdue deadline fires first; the incident recovers when the run that went overtime ends,
  * docs/behaviour.md#overtime), overlap (recovers once at most one run is going) and, for the latest run, staleness
- * (counted from the end, docs/behaviour.md#job-staleness).
+ * (counted from the end, docs/behaviour.md#job-staleness). Returns the run with its place in a
+ * threshold streak.
  */
 async function applyRunEndRules(
   writer: IncidentWriter,
@@ -650,15 +699,19 @@ async function applyRunEndRules(
   end: { comment: string | undefined; detail: string | undefined },
   now: Date,
   overtimeAt: Date | null,
-): Promise<void> {
+): Promise<Run> {
   const mention = { kind: 'run', uid: run.uid } as const
   const { comment } = end
-  if (run.health !== 'warning') {
+  // An ended run's health is never `unknown` (endRun decides it).
+  const counted = countReport(run.health === 'unknown' ? 'healthy' : run.health, contract, contract.rules, await isFailing(writer, contract))
+  await tx.updateContract(contract.id, counted.streaks)
+  if (counted.progress !== null) await tx.updateRun(run.id, { progress: counted.progress })
+  const action = counted.action
+  if (action !== undefined) {
     const firstCritical = run.health === 'critical' ? (await tx.listSteps(run.id)).find((s) => s.health === 'critical')?.label : undefined
-    const action = run.health === 'critical' ? 'degrade' : 'recover'
     // The final step's detail (a command's last lines of output) describes the incident it opens.
     const description = action === 'degrade' ? end.detail : undefined
-    await writer.apply(contract, 'critical', action, (entry) => criticalNote(entry, contract.code, mention, comment, firstCritical), run.id, description)
+    await writer.apply(contract, 'critical', action, (entry) => criticalNote(entry, contract.code, mention, comment, firstCritical), run.id, { description })
   }
 
   const rule = run.rules.overtimeIncidentAfter
@@ -672,6 +725,10 @@ async function applyRunEndRules(
     await writer.apply(contract, 'job_overtime', 'recover', () => overtimeRecoveredNote(contract.code, took, rule, run.uid), run.id)
   }
 
+  const { minRuntime } = run.rules
+  const short = minRuntime !== null && took < minRuntime ? 'degrade' : 'recover'
+  await writer.apply(contract, 'short', short, (entry) => shortNote(entry, contract.code, took, minRuntime, run.uid), run.id)
+
   if ((await tx.unfinishedRuns(contract.id)).length <= 1) {
     await writer.apply(contract, 'job_overlap', 'recover', (entry) => overlapNote(entry, contract.code, run.uid), run.id)
   }
@@ -680,6 +737,7 @@ async function applyRunEndRules(
     await tx.updateContract(contract.id, armedStaleDeadlines(contract.rules, now))
     await recoverStale(writer, contract, now)
   }
+  return counted.progress === null ? run : { ...run, progress: counted.progress }
 }
 
 /** The report whose degrade (open or relapse) is the incident's latest. */

@@ -2,6 +2,7 @@ import type { Result } from 'neverthrow'
 import { z } from 'zod'
 import { MAX_DURATION_MS, parseDuration } from './duration.js'
 import type { CoreError } from './errors.js'
+import { isTimeZone, parseSchedule } from './schedule/cron-schedule.js'
 import {
   optionalText,
   validateCode,
@@ -86,6 +87,55 @@ function ruleSchema(name: string) {
     })
 }
 
+/**
+ * A sticky text rule: `undefined` keeps it, `'off'` or `null` removes it, other text is checked by
+ * `check` (which returns the error message, or `undefined` when the text is fine).
+ */
+function textRuleSchema(check: (value: string) => string | undefined) {
+  return z
+    .union([z.string(), z.null()])
+    .optional()
+    .transform((value, ctx): string | null | undefined => {
+      if (value === undefined) return undefined
+      if (value === null || value === 'off') return null
+      const message = check(value.trim())
+      if (message === undefined) return value.trim()
+      ctx.addIssue({ code: 'custom', message })
+      return z.NEVER
+    })
+}
+
+/** The schedule rules shared by probes and jobs (docs/behaviour.md#schedules). */
+const scheduleRules = {
+  // The expression is checked in UTC: whether it parses does not depend on the zone.
+  schedule: textRuleSchema((value) => {
+    const parsed = parseSchedule(value, 'UTC')
+    return parsed.isErr() ? parsed.error.message : undefined
+  }),
+  tz: textRuleSchema((value) => (isTimeZone(value) ? undefined : `invalid rule tz — unknown time zone "${value}"`)),
+  grace: ruleSchema('grace'),
+}
+
+/** A sticky count rule: `undefined` keeps it, `'off'` or `null` removes it (back to 1), else a whole number from 1 to 1000. */
+function countRuleSchema(name: string) {
+  return z
+    .union([z.number(), z.literal('off'), z.null()])
+    .optional()
+    .transform((value, ctx): number | null | undefined => {
+      if (value === undefined) return undefined
+      if (value === null || value === 'off') return null
+      if (Number.isInteger(value) && value >= 1 && value <= 1000) return value
+      ctx.addIssue({ code: 'custom', message: `invalid rule ${name} — must be a whole number from 1 to 1000 (use "off" to remove it)` })
+      return z.NEVER
+    })
+}
+
+/** The threshold rules shared by probes and jobs (docs/behaviour.md#thresholds). */
+const thresholdRules = {
+  failureThreshold: countRuleSchema('failure-threshold'),
+  successThreshold: countRuleSchema('success-threshold'),
+}
+
 /** A duration string as {@link parseDuration} reads it, or a number of milliseconds within the same bounds. */
 function toDuration(value: string | number, prefix: string): { ok: true; value: number } | { ok: false; message: string } {
   if (typeof value === 'number') {
@@ -109,6 +159,8 @@ export const pushProbeSchema = z.object({
   comment: optionalChecked(validateComment),
   staleAfter: ruleSchema('stale-after'),
   staleIncidentAfter: ruleSchema('stale-incident-after'),
+  ...scheduleRules,
+  ...thresholdRules,
 })
 
 /** Input of `Monitor.startJob`. */
@@ -119,6 +171,9 @@ export const startJobSchema = z.object({
   staleIncidentAfter: ruleSchema('stale-incident-after'),
   overtimeIncidentAfter: ruleSchema('overtime-incident-after'),
   overlapIncident: z.boolean().optional(),
+  ...scheduleRules,
+  ...thresholdRules,
+  minRuntime: ruleSchema('min-runtime'),
 })
 
 /** The most text a step may carry as `detail` (UTF-8 bytes), e.g. the last lines of output. */

@@ -51,6 +51,21 @@ export interface ContractView {
   readonly reports: readonly ReportWithIncidents[]
   /** All reports of the contract (the history may be longer than `reports`). */
   readonly reportCount: number
+  /** The schedule and when the next run or push is expected; `null` without a schedule. */
+  readonly schedule: ScheduleView | null
+}
+
+/** A probe/job's schedule as `show` prints it. */
+export interface ScheduleView {
+  readonly expression: string
+  /** The zone it is read in: its own, else the monitor's default. */
+  readonly tz: string
+  /** Milliseconds a run or push may be late. */
+  readonly grace: number
+  /** The next expected run or push; `null` when the schedule has no more. */
+  readonly expectedAt: Date | null
+  /** `expectedAt` as RFC 3339 in the zone (`2025-03-30T03:00:00+02:00`). */
+  readonly expectedLocal: string | null
 }
 
 export interface ReportWithIncidents {

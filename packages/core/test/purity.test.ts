@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 
 const SRC = new URL('../src/', import.meta.url).pathname
 const FORBIDDEN = ['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'child_process', 'timers', 'timers/promises', 'dgram', 'tls', 'worker_threads']
@@ -32,6 +32,15 @@ describe('@timon/core stays pure', () => {
     const io = importsOf(source).filter((spec) => FORBIDDEN.includes(spec.replace(/^node:/, '')))
     expect(io).toEqual([])
     expect(source).not.toMatch(TIMER_CALLS)
+  })
+
+  it('reads schedules through croner without starting a timer', async () => {
+    const setTimeout = vi.spyOn(globalThis, 'setTimeout')
+    const { parseSchedule } = await import('../src/schedule/cron-schedule.js')
+    const schedule = parseSchedule('*/5 * * * *', 'Europe/Berlin')._unsafeUnwrap()
+    expect(schedule.nextAfter(new Date('2025-01-01T00:01:00Z'))).toEqual(new Date('2025-01-01T00:05:00Z'))
+    expect(setTimeout).not.toHaveBeenCalled()
+    setTimeout.mockRestore()
   })
 
   it('would catch an offending import', () => {

@@ -137,6 +137,47 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_status ON deliveries (status, id);
     `,
   },
+  {
+    version: 2,
+    name: 'schedules, missed and short incidents',
+    // docs/behaviour.md#schedules
+    sql: `
+      ALTER TABLE contracts
+        ADD COLUMN schedule text,
+        ADD COLUMN tz text,
+        ADD COLUMN grace bigint,
+        ADD COLUMN min_runtime bigint,
+        ADD COLUMN expected_at timestamptz,
+        ADD COLUMN missed_at timestamptz;
+      CREATE INDEX contracts_missed_at ON contracts (missed_at) WHERE missed_at IS NOT NULL;
+      ALTER TABLE reports
+        ADD COLUMN schedule text,
+        ADD COLUMN tz text,
+        ADD COLUMN grace bigint,
+        ADD COLUMN min_runtime bigint;
+      ALTER TABLE incidents
+        DROP CONSTRAINT incidents_trigger_type_check,
+        ADD CONSTRAINT incidents_trigger_type_check
+          CHECK (trigger_type IN ('manual', 'critical', 'stale', 'job_overtime', 'job_overlap', 'missed', 'short'));
+    `,
+  },
+  {
+    version: 3,
+    name: 'failure and success thresholds',
+    // docs/behaviour.md#thresholds
+    sql: `
+      ALTER TABLE contracts
+        ADD COLUMN failure_threshold integer,
+        ADD COLUMN success_threshold integer,
+        ADD COLUMN failure_streak integer NOT NULL DEFAULT 0,
+        ADD COLUMN success_streak integer NOT NULL DEFAULT 0;
+      ALTER TABLE reports
+        ADD COLUMN failure_threshold integer,
+        ADD COLUMN success_threshold integer,
+        ADD COLUMN progress_count integer,
+        ADD COLUMN progress_of integer;
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */

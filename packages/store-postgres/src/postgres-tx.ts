@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely'
 import {
   DELIVERY_STATUSES,
+  NEW_CONTRACT_STATE,
   type CodeCount,
   type Contract,
   type ContractOverview,
@@ -66,7 +67,7 @@ export class PostgresTx implements StoreTx {
   }
 
   async insertContract(input: NewContract): Promise<Contract> {
-    const row = contracts.toRow({ ...input, isStale: false, staleAt: null, staleIncidentAt: null, lastReportId: null })
+    const row = contracts.toRow({ ...input, ...NEW_CONTRACT_STATE })
     const { id } = await this.#trx.insertInto('contracts').values(row).returning('id').executeTakeFirstOrThrow()
     return contracts.toDomain({ ...row, id })
   }
@@ -120,7 +121,7 @@ export class PostgresTx implements StoreTx {
   // --- reports ---
 
   async insertSample(input: NewSample): Promise<Sample> {
-    return (await this.#insertReport({ ...input, kind: 'sample' })) as Sample
+    return (await this.#insertReport({ ...input, kind: 'sample', progress: input.progress ?? null })) as Sample
   }
 
   async insertRun(input: NewRun): Promise<Run> {
@@ -128,6 +129,7 @@ export class PostgresTx implements StoreTx {
     return (await this.#insertReport({
       ...input,
       kind: 'run',
+      progress: null,
       health: skipped ? 'healthy' : 'unknown',
       endedAt: skipped ? input.startedAt : null,
       endComment: null,
@@ -359,13 +361,29 @@ export class PostgresTx implements StoreTx {
     return rows.map((row) => reports.toDomain(row) as Run)
   }
 
+  async dueMissed(at: Date, limit: number): Promise<readonly Contract[]> {
+    const rows = await this.#trx
+      .selectFrom('contracts')
+      .selectAll()
+      .where('missed_at', 'is not', null)
+      .where('missed_at', '<=', at)
+      .orderBy('missed_at')
+      .orderBy('id')
+      .limit(limit)
+      .forNoKeyUpdate()
+      .skipLocked()
+      .execute()
+    return rows.map(contracts.toDomain)
+  }
+
   async nextDeadline(): Promise<Date | undefined> {
-    // Three min() lookups, each the first entry of a partial index; least() skips NULLs.
+    // Four min() lookups, each the first entry of a partial index; least() skips NULLs.
     const { rows } = await sql<{ next: Date | null }>`
       SELECT least(
         (SELECT min(stale_at) FROM contracts WHERE stale_at IS NOT NULL),
         (SELECT min(stale_incident_at) FROM contracts WHERE stale_incident_at IS NOT NULL),
-        (SELECT min(overtime_at) FROM reports WHERE ended_at IS NULL AND overtime_at IS NOT NULL)
+        (SELECT min(overtime_at) FROM reports WHERE ended_at IS NULL AND overtime_at IS NOT NULL),
+        (SELECT min(missed_at) FROM contracts WHERE missed_at IS NOT NULL)
       ) AS next
     `.execute(this.#trx)
     return rows[0]?.next ?? undefined

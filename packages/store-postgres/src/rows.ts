@@ -41,7 +41,10 @@ export type IncidentRow = Selectable<IncidentsTable>
 export type IncidentEventRow = Selectable<IncidentEventsTable>
 export type DeliveryRow = Selectable<DeliveriesTable>
 
-type RuleColumns = Pick<ContractRow, 'stale_after' | 'stale_incident_after' | 'overtime_incident_after' | 'overlap_incident'>
+type RuleColumns = Pick<
+  ContractRow,
+  'stale_after' | 'stale_incident_after' | 'overtime_incident_after' | 'overlap_incident' | 'schedule' | 'tz' | 'grace' | 'min_runtime' | 'failure_threshold' | 'success_threshold'
+>
 
 const rules = {
   toDomain(row: RuleColumns): Rules {
@@ -50,6 +53,12 @@ const rules = {
       staleIncidentAfter: row.stale_incident_after,
       overtimeIncidentAfter: row.overtime_incident_after,
       overlapIncident: row.overlap_incident,
+      schedule: row.schedule,
+      tz: row.tz,
+      grace: row.grace,
+      minRuntime: row.min_runtime,
+      failureThreshold: row.failure_threshold,
+      successThreshold: row.success_threshold,
     }
   },
   toRow(value: Rules): RuleColumns {
@@ -58,6 +67,12 @@ const rules = {
       stale_incident_after: value.staleIncidentAfter,
       overtime_incident_after: value.overtimeIncidentAfter,
       overlap_incident: value.overlapIncident,
+      schedule: value.schedule,
+      tz: value.tz,
+      grace: value.grace,
+      min_runtime: value.minRuntime,
+      failure_threshold: value.failureThreshold,
+      success_threshold: value.successThreshold,
     }
   },
 }
@@ -74,6 +89,10 @@ export const contracts = {
       staleIncidentAt: row.stale_incident_at,
       lastReportId: row.last_report_id,
       createdAt: row.created_at,
+      expectedAt: row.expected_at,
+      missedAt: row.missed_at,
+      failureStreak: row.failure_streak,
+      successStreak: row.success_streak,
     }
   },
   toRow(contract: Omit<Contract, 'id'>): Omit<ContractRow, 'id'> {
@@ -86,6 +105,10 @@ export const contracts = {
       stale_incident_at: contract.staleIncidentAt,
       last_report_id: contract.lastReportId,
       created_at: contract.createdAt,
+      expected_at: contract.expectedAt,
+      missed_at: contract.missedAt,
+      failure_streak: contract.failureStreak,
+      success_streak: contract.successStreak,
     }
   },
   patchToRow(patch: ContractPatch): Partial<Omit<ContractRow, 'id'>> {
@@ -95,6 +118,10 @@ export const contracts = {
       ...(patch.staleAt === undefined ? {} : { stale_at: patch.staleAt }),
       ...(patch.staleIncidentAt === undefined ? {} : { stale_incident_at: patch.staleIncidentAt }),
       ...(patch.lastReportId === undefined ? {} : { last_report_id: patch.lastReportId }),
+      ...(patch.expectedAt === undefined ? {} : { expected_at: patch.expectedAt }),
+      ...(patch.missedAt === undefined ? {} : { missed_at: patch.missedAt }),
+      ...(patch.failureStreak === undefined ? {} : { failure_streak: patch.failureStreak }),
+      ...(patch.successStreak === undefined ? {} : { success_streak: patch.successStreak }),
     }
   },
 }
@@ -106,7 +133,8 @@ export type ReportFields =
 
 export const reports = {
   toDomain(row: ReportRow): Report {
-    const base = { id: row.id, contractId: row.contract_id, uid: row.uid, rules: rules.toDomain(row) }
+    const progress = row.progress_count === null || row.progress_of === null ? null : { count: row.progress_count, of: row.progress_of }
+    const base = { id: row.id, contractId: row.contract_id, uid: row.uid, rules: rules.toDomain(row), progress }
     if (row.kind === 'sample' && row.pushed_at !== null) {
       return {
         ...base,
@@ -134,7 +162,15 @@ export const reports = {
     throw corrupt(`report ${row.id} of kind ${row.kind}`)
   },
   toRow(report: ReportFields): Omit<ReportRow, 'id'> {
-    const common = { contract_id: report.contractId, kind: report.kind, uid: report.uid, health: report.health, ...rules.toRow(report.rules) }
+    const common = {
+      contract_id: report.contractId,
+      kind: report.kind,
+      uid: report.uid,
+      health: report.health,
+      ...rules.toRow(report.rules),
+      progress_count: report.progress?.count ?? null,
+      progress_of: report.progress?.of ?? null,
+    }
     const none = { pushed_at: null, comment: null, started_at: null, start_comment: null, ended_at: null, end_comment: null }
     return report.kind === 'sample'
       ? {
@@ -170,6 +206,7 @@ export const reports = {
       ...(patch.overtimeAt === undefined ? {} : { overtime_at: patch.overtimeAt }),
       ...(patch.exit === undefined ? {} : { exit_code: patch.exit?.code ?? null, exit_signal: patch.exit?.signal ?? null }),
       ...(patch.logPath === undefined ? {} : { log_path: patch.logPath }),
+      ...(patch.progress === undefined ? {} : { progress_count: patch.progress?.count ?? null, progress_of: patch.progress?.of ?? null }),
     }
   },
 }

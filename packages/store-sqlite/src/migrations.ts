@@ -1,4 +1,5 @@
 import type { SqliteDatabase } from './driver.js'
+import { pragma } from './open-database.js'
 
 /**
  * One schema change. Versions count up from 1 without gaps; a released migration is never edited,
@@ -137,6 +138,60 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_status ON deliveries (status);
     `,
   },
+  {
+    version: 2,
+    name: 'schedules, missed and short incidents',
+    // docs/behaviour.md#schedules. The trigger vocabulary is a CHECK, so incidents is rebuilt.
+    sql: `
+      ALTER TABLE contracts ADD COLUMN schedule TEXT;
+      ALTER TABLE contracts ADD COLUMN tz TEXT;
+      ALTER TABLE contracts ADD COLUMN grace INTEGER;
+      ALTER TABLE contracts ADD COLUMN min_runtime INTEGER;
+      ALTER TABLE contracts ADD COLUMN expected_at INTEGER;
+      ALTER TABLE contracts ADD COLUMN missed_at INTEGER;
+      CREATE INDEX contracts_missed_at ON contracts (missed_at) WHERE missed_at IS NOT NULL;
+      ALTER TABLE reports ADD COLUMN schedule TEXT;
+      ALTER TABLE reports ADD COLUMN tz TEXT;
+      ALTER TABLE reports ADD COLUMN grace INTEGER;
+      ALTER TABLE reports ADD COLUMN min_runtime INTEGER;
+
+      CREATE TABLE incidents_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        state TEXT NOT NULL CHECK (state IN ('open', 'recovered', 'relapsed', 'resolved')),
+        trigger_type TEXT NOT NULL
+          CHECK (trigger_type IN ('manual', 'critical', 'stale', 'job_overtime', 'job_overlap', 'missed', 'short')),
+        title TEXT NOT NULL,
+        description TEXT,
+        contract_id INTEGER REFERENCES contracts (id) ON DELETE CASCADE,
+        opened_at INTEGER NOT NULL,
+        recovered_at INTEGER,
+        relapsed_at INTEGER,
+        resolved_at INTEGER
+      ) STRICT;
+      INSERT INTO incidents_new SELECT * FROM incidents;
+      DROP TABLE incidents;
+      ALTER TABLE incidents_new RENAME TO incidents;
+      CREATE INDEX incidents_contract_id ON incidents (contract_id);
+      CREATE UNIQUE INDEX incidents_one_active ON incidents (contract_id, trigger_type)
+        WHERE state <> 'resolved' AND contract_id IS NOT NULL;
+      CREATE INDEX incidents_active ON incidents (id) WHERE state <> 'resolved';
+    `,
+  },
+  {
+    version: 3,
+    name: 'failure and success thresholds',
+    // docs/behaviour.md#thresholds
+    sql: `
+      ALTER TABLE contracts ADD COLUMN failure_threshold INTEGER;
+      ALTER TABLE contracts ADD COLUMN success_threshold INTEGER;
+      ALTER TABLE contracts ADD COLUMN failure_streak INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE contracts ADD COLUMN success_streak INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE reports ADD COLUMN failure_threshold INTEGER;
+      ALTER TABLE reports ADD COLUMN success_threshold INTEGER;
+      ALTER TABLE reports ADD COLUMN progress_count INTEGER;
+      ALTER TABLE reports ADD COLUMN progress_of INTEGER;
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */
@@ -180,6 +235,10 @@ export function migrate(
 ): MigrateResult {
   assertOrdered(migrations)
   const supported = migrations[migrations.length - 1]?.version ?? 0
+  // SQLite's way to change a table's constraints is to rebuild it, which needs foreign keys off
+  // (https://www.sqlite.org/lang_altertable.html#otheralter); the pragma only works outside a transaction.
+  const foreignKeys = pragma(db, 'foreign_keys') === 1
+  db.exec('PRAGMA foreign_keys = OFF')
   db.exec('BEGIN IMMEDIATE')
   try {
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -193,16 +252,21 @@ export function migrate(
     const current = row?.version ?? 0
     if (current > supported) throw new SchemaVersionError(current, supported)
     const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
-    for (const migration of migrations) {
-      if (migration.version <= current) continue
+    const pending = migrations.filter((migration) => migration.version > current)
+    for (const migration of pending) {
       db.exec(migration.sql)
       record.run(migration.version, migration.name, now())
     }
+    // Foreign keys are off while migrating (a table rebuild must not cascade); check them instead.
+    const broken = pending.length === 0 ? [] : db.prepare('PRAGMA foreign_key_check').all()
+    if (broken.length > 0) throw new Error(`migration broke ${broken.length} foreign key(s): ${JSON.stringify(broken.slice(0, 3))}`)
     db.exec('COMMIT')
     return { from: current, to: Math.max(current, supported) }
   } catch (error) {
     if (db.inTransaction) db.exec('ROLLBACK')
     throw error
+  } finally {
+    if (foreignKeys) db.exec('PRAGMA foreign_keys = ON')
   }
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import type { Store, StoreTx } from '@timon/core'
+import { DEFAULT_RULES, type Store, type StoreTx } from '@timon/core'
 import { describeStoreConformance } from '@timon/core/conformance'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, SchemaVersionError, migrate, type Migration } from './migrations.js'
@@ -192,6 +192,25 @@ describe('SqliteStore', () => {
     db.close()
   })
 
+  it('keeps incidents, their timelines and cascades when migration 2 rebuilds the incidents table', () => {
+    const db = new BetterSqlite3(':memory:')
+    db.exec('PRAGMA foreign_keys = ON')
+    migrate(db, MIGRATIONS.slice(0, 1))
+    db.exec(`
+      INSERT INTO contracts (id, code, kind, overlap_incident, created_at) VALUES (1, 'db.backup', 'job', 1, 0);
+      INSERT INTO incidents (id, state, trigger_type, title, contract_id, opened_at) VALUES (7, 'open', 'stale', 'db.backup is stale', 1, 5);
+      INSERT INTO incident_events (incident_id, type, note, is_system, at) VALUES (7, 'opened', 'went stale', 1, 5);
+    `)
+    expect(migrate(db)).toEqual({ from: 1, to: LATEST_SCHEMA_VERSION })
+    expect(db.prepare('SELECT id, trigger_type FROM incidents').all()).toEqual([{ id: 7, trigger_type: 'stale' }])
+    expect(db.prepare('SELECT note FROM incident_events WHERE incident_id = 7').all()).toEqual([{ note: 'went stale' }])
+    expect(db.prepare('PRAGMA foreign_keys').get()).toEqual({ foreign_keys: 1 })
+    db.exec(`INSERT INTO incidents (state, trigger_type, title, contract_id, opened_at) VALUES ('open', 'missed', 'db.backup missed its 03:00 run', 1, 9)`)
+    db.exec('DELETE FROM contracts WHERE id = 1')
+    expect(db.prepare('SELECT count(*) AS n FROM incident_events').get()).toEqual({ n: 0 })
+    db.close()
+  })
+
   it('numbers its migrations 1, 2, 3… without gaps', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1))
     expect(() => migrate(new BetterSqlite3(':memory:'), [{ version: 2, name: 'gap', sql: '' }])).toThrow(/expected 1/)
@@ -220,7 +239,8 @@ describe('SqliteStore', () => {
     expect(dueContracts).toMatch(/SEARCH contracts USING INDEX contracts_stale_incident_at \(stale_incident_at<\?\)/)
     expect(await planOf((t) => t.dueRuns(now, 10))).toMatch(/SEARCH reports USING INDEX reports_overtime_at \(overtime_at>\? AND overtime_at<\?\)/)
     const nextDeadline = await planOf((t) => t.nextDeadline())
-    for (const index of ['contracts_stale_at', 'contracts_stale_incident_at', 'reports_overtime_at']) {
+    expect(await planOf((t) => t.dueMissed(now, 10))).toMatch(/SEARCH contracts USING INDEX contracts_missed_at \(missed_at>\? AND missed_at<\?\)/)
+    for (const index of ['contracts_stale_at', 'contracts_stale_incident_at', 'reports_overtime_at', 'contracts_missed_at']) {
       expect(nextDeadline).toMatch(new RegExp(`SEARCH \\w+ USING (COVERING )?INDEX ${index}`))
     }
     const dueDeliveries = await planOf((t) => t.dueDeliveries(now, 10))
@@ -234,4 +254,4 @@ describe('SqliteStore', () => {
 
 // --- internal ---
 
-const RULES = { staleAfter: null, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: true }
+const RULES = DEFAULT_RULES

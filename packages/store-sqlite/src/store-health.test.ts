@@ -2,7 +2,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { StoreFault, type Rules } from '@timon/core'
+import { DEFAULT_RULES, StoreFault, type Rules } from '@timon/core'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { storeFaultOf } from './faults.js'
 import { SqliteStore } from './sqlite-store.js'
@@ -80,7 +80,7 @@ describe('SqliteStore faults and health', () => {
 
 // --- internal ---
 
-const RULES: Rules = { staleAfter: null, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: true }
+const RULES: Rules = DEFAULT_RULES
 
 function contract(code: string) {
   return { code, kind: 'probe' as const, rules: RULES, createdAt: new Date(0) }

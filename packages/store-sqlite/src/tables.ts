@@ -38,6 +38,16 @@ export interface ContractsTable {
   stale_incident_at: number | null
   last_report_id: number | null
   created_at: number
+  schedule: string | null
+  tz: string | null
+  grace: number | null
+  min_runtime: number | null
+  failure_threshold: number | null
+  success_threshold: number | null
+  failure_streak: Generated<number>
+  success_streak: Generated<number>
+  expected_at: number | null
+  missed_at: number | null
 }
 
 /** Samples (`kind = 'sample'`) and runs (`kind = 'run'`); the other kind's columns are NULL. */
@@ -62,6 +72,14 @@ export interface ReportsTable {
   stale_incident_after: number | null
   overtime_incident_after: number | null
   overlap_incident: number
+  schedule: string | null
+  tz: string | null
+  grace: number | null
+  min_runtime: number | null
+  failure_threshold: number | null
+  success_threshold: number | null
+  progress_count: number | null
+  progress_of: number | null
 }
 
 /** Steps of runs. */

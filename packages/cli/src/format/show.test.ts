@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import { DEFAULT_RULES } from '@timon/core'
 import { DAY, HOUR, MINUTE, NOW, SECOND, before, contract, event, incident, run, sample, step } from '../../test/fixtures.js'
 import { formatShow } from './show.js'
 
-const jobRules = { staleAfter: 25 * HOUR, staleIncidentAfter: 26 * HOUR, overtimeIncidentAfter: 30 * MINUTE, overlapIncident: true }
+const jobRules = { ...DEFAULT_RULES, staleAfter: 25 * HOUR, staleIncidentAfter: 26 * HOUR, overtimeIncidentAfter: 30 * MINUTE, overlapIncident: true }
 
 describe('formatShow: a probe or job', () => {
   it('prints a job with its rules in force, active incidents and runs, newest first (§6.10)', () => {
@@ -10,6 +11,7 @@ describe('formatShow: a probe or job', () => {
     const text = formatShow(
       {
         kind: 'contract',
+      schedule: null,
         contract: contract({ code: 'nightly.sync', kind: 'job', rules: jobRules }),
         lastReport: running,
         rules: jobRules,
@@ -54,9 +56,10 @@ describe('formatShow: a probe or job', () => {
     const text = formatShow(
       {
         kind: 'contract',
+      schedule: null,
         contract: contract({ code: 'myapp.health' }),
         lastReport: last,
-        rules: { staleAfter: 5 * MINUTE, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: true },
+        rules: { ...DEFAULT_RULES, staleAfter: 5 * MINUTE, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: true },
         activeIncidents: [],
         reports: [
           { report: last, activeIncidentIds: [] },
@@ -85,9 +88,10 @@ describe('formatShow: a probe or job', () => {
     const last = sample()
     const view = {
       kind: 'contract' as const,
+      schedule: null,
       contract: contract({ code: 'p1' }),
       lastReport: last,
-      rules: { staleAfter: null, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: true },
+      rules: { ...DEFAULT_RULES, staleAfter: null, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: true },
       activeIncidents: [],
       reports: [{ report: last, activeIncidentIds: [] }],
     }
@@ -97,8 +101,8 @@ describe('formatShow: a probe or job', () => {
   })
 
   it('shows a stale job with no overlap rule, and None when it has no run left', () => {
-    const rules = { staleAfter: null, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: false }
-    const text = formatShow({ kind: 'contract', contract: contract({ code: 'j1', kind: 'job', isStale: true, rules }), lastReport: undefined, rules, activeIncidents: [], reports: [], reportCount: 0 }, NOW)
+    const rules = { ...DEFAULT_RULES, staleAfter: null, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: false }
+    const text = formatShow({ kind: 'contract', schedule: null, contract: contract({ code: 'j1', kind: 'job', isStale: true, rules }), lastReport: undefined, rules, activeIncidents: [], reports: [], reportCount: 0 }, NOW)
     expect(text).toBe('JOB  j1\n  health            ? unknown\n  overlap incident  no\n\nRUNS\n  None\n')
   })
 })
@@ -193,11 +197,12 @@ describe('formatShow: one sample or run', () => {
     const text = formatShow({ kind: 'report', contract: contract({ code: 'j1', kind: 'job' }), report: skipped, steps: [], activeIncidentIds: [] }, NOW)
     expect(text).toContain('\n  skipped           yes: the previous run was still going (timon exec --skip-if-running)\n  started           1m ago\n')
     expect(text).not.toContain('duration')
-    const rules = { staleAfter: null, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: true }
+    const rules = { ...DEFAULT_RULES, staleAfter: null, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: true }
     const running = run({ startedAt: before(2 * MINUTE) })
     const job = formatShow(
       {
         kind: 'contract',
+      schedule: null,
         contract: contract({ code: 'j1', kind: 'job' }),
         lastReport: running,
         rules,

@@ -69,6 +69,10 @@ export function describeStoreConformance(
           staleIncidentAt: null,
           lastReportId: null,
           createdAt: at(0),
+          expectedAt: null,
+          missedAt: null,
+          failureStreak: 0,
+          successStreak: 0,
         })
         expect(await tx((t) => t.findContract('db.backup'))).toEqual(inserted)
         expect(await tx((t) => t.getContract(inserted.id))).toEqual(inserted)
@@ -99,8 +103,9 @@ export function describeStoreConformance(
         const c = await tx((t) => addContract(t, 'p'))
         const s = await tx((t) => addSample(t, c.id, 1, 'healthy', at(1)))
         await tx((t) => t.updateContract(c.id, { isStale: true, staleAt: at(10), staleIncidentAt: at(20) }))
-        await tx((t) => t.updateContract(c.id, { rules: RULES_ALL, lastReportId: s.id }))
-        await tx((t) => t.updateContract(c.id, { staleAt: null }))
+        await tx((t) => t.updateContract(c.id, { rules: RULES_ALL, lastReportId: s.id, expectedAt: at(30), missedAt: at(32) }))
+        await tx((t) => t.updateContract(c.id, { staleAt: null, expectedAt: at(40), failureStreak: 2 }))
+        await tx((t) => t.updateContract(c.id, { successStreak: 5 }))
         await tx((t) => t.updateContract(c.id, {}))
         expect(await tx((t) => t.getContract(c.id))).toEqual({
           ...c,
@@ -109,6 +114,10 @@ export function describeStoreConformance(
           staleAt: null,
           staleIncidentAt: at(20),
           lastReportId: s.id,
+          expectedAt: at(40),
+          missedAt: at(32),
+          failureStreak: 2,
+          successStreak: 5,
         })
       })
     })
@@ -222,6 +231,7 @@ export function describeStoreConformance(
               pushedAt: at(5),
               comment: 'disk 91%',
               rules: RULES_ALL,
+              progress: { count: 2, of: 3 },
             }),
             await t.insertSample({
               contractId: c.id,
@@ -242,8 +252,9 @@ export function describeStoreConformance(
           pushedAt: at(5),
           comment: 'disk 91%',
           rules: RULES_ALL,
+          progress: { count: 2, of: 3 },
         })
-        expect(without).toMatchObject({ kind: 'sample', health: 'critical', comment: null, rules: RULES_OFF })
+        expect(without).toMatchObject({ kind: 'sample', health: 'critical', comment: null, rules: RULES_OFF, progress: null })
         expect(await tx((t) => t.getReport(withComment.id))).toEqual(withComment)
         expect(await tx((t) => t.getReport(without.id))).toEqual(without)
       })
@@ -275,8 +286,12 @@ export function describeStoreConformance(
           logPath: null,
           skipped: false,
           rules: RULES_ALL,
+          progress: null,
         })
         expect(await tx((t) => t.getReport(run.id))).toEqual(run)
+        await tx((t) => t.updateRun(run.id, { progress: { count: 1, of: 2 } }))
+        expect(await tx((t) => t.getReport(run.id))).toEqual({ ...run, progress: { count: 1, of: 2 } })
+        await tx((t) => t.updateRun(run.id, { progress: null }))
 
         await tx((t) => t.updateRun(run.id, { health: 'warning' }))
         expect(await tx((t) => t.getReport(run.id))).toEqual({ ...run, health: 'warning' })
@@ -655,6 +670,25 @@ export function describeStoreConformance(
         expect(await tx((t) => t.dueRuns(at(40), 10))).toEqual([r.earlier, r.later, r.exact])
         expect(await tx((t) => t.dueRuns(at(40), 1))).toEqual([r.earlier])
         expect(await tx((t) => t.dueRuns(at(9), 10))).toEqual([])
+      })
+
+      it('gives contracts whose schedule deadline is at or before an instant, earliest first', async () => {
+        const c = await tx(async (t) => {
+          const make = async (code: string, missedAt: Date | null) => {
+            const contract = await addContract(t, code)
+            const expectedAt = missedAt === null ? null : new Date(missedAt.getTime() - 60_000)
+            await t.updateContract(contract.id, { expectedAt, missedAt, staleAt: at(1) })
+            return { ...contract, expectedAt, missedAt, staleAt: at(1) }
+          }
+          return { later: await make('later', at(30)), earlier: await make('earlier', at(10)), future: await make('future', at(41)), off: await make('off', null), exact: await make('exact', at(40)) }
+        })
+        expect(await tx((t) => t.dueMissed(at(40), 10))).toEqual([c.earlier, c.later, c.exact])
+        expect(await tx((t) => t.dueMissed(at(40), 1))).toEqual([c.earlier])
+        expect(await tx((t) => t.dueMissed(at(9), 10))).toEqual([])
+        await tx((t) => t.updateContract(c.earlier.id, { staleAt: null }))
+        expect(await tx((t) => t.nextDeadline())).toEqual(at(1))
+        for (const contract of Object.values(c)) await tx((t) => t.updateContract(contract.id, { staleAt: null }))
+        expect(await tx((t) => t.nextDeadline())).toEqual(at(10))
       })
 
       it('gives the earliest armed deadline of contracts and unfinished runs, undefined when none', async () => {
@@ -1102,8 +1136,30 @@ function at(minutes: number): Date {
   return new Date(BASE + minutes * 60_000)
 }
 
-const RULES_OFF: Rules = { staleAfter: null, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: true }
-const RULES_ALL: Rules = { staleAfter: 60_000, staleIncidentAfter: 3_600_000, overtimeIncidentAfter: 1_500, overlapIncident: false }
+const RULES_OFF: Rules = {
+  staleAfter: null,
+  staleIncidentAfter: null,
+  overtimeIncidentAfter: null,
+  overlapIncident: true,
+  schedule: null,
+  tz: null,
+  grace: null,
+  minRuntime: null,
+  failureThreshold: null,
+  successThreshold: null,
+}
+const RULES_ALL: Rules = {
+  staleAfter: 60_000,
+  staleIncidentAfter: 3_600_000,
+  overtimeIncidentAfter: 1_500,
+  overlapIncident: false,
+  schedule: '0 30 3 L * *',
+  tz: 'Europe/Berlin',
+  grace: 120_000,
+  minRuntime: 2_500,
+  failureThreshold: 3,
+  successThreshold: 2,
+}
 
 /**
  * Lets other promise chains run for a while (many microtask turns), so that a store which does not

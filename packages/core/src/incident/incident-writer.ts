@@ -42,8 +42,9 @@ export class IncidentWriter {
   /**
    * Degrades or recovers the contract's incident of `trigger`. `note` receives the timeline entry
    * type, since opened and relapsed notes differ. A `description`, when given, describes the
-   * incident it opens or relapses. Returns the incident after the transition, or `undefined` when
-   * the table says nothing happens.
+   * incident it opens or relapses; a `title` replaces the trigger's usual title of an incident it
+   * opens. Returns the incident after the transition, or `undefined` when the table says nothing
+   * happens.
    */
   async apply(
     contract: Contract,
@@ -51,7 +52,7 @@ export class IncidentWriter {
     action: Exclude<IncidentAction, 'resolve'>,
     note: (entry: IncidentEventType) => string,
     reportId: number | null,
-    description?: string,
+    { description, title }: { readonly description?: string | undefined; readonly title?: string } = {},
   ): Promise<Incident | undefined> {
     const current = await this.active(contract, trigger)
     const transition = transitionFor(current?.state ?? 'none', action)
@@ -60,7 +61,7 @@ export class IncidentWriter {
       current === undefined
         ? await this.#tx.insertIncident({
             triggerType: trigger,
-            title: incidentTitle(contract.code, trigger),
+            title: title ?? incidentTitle(contract.code, trigger),
             description: description ?? null,
             contractId: contract.id,
             openedAt: this.#now,

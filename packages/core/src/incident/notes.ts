@@ -1,9 +1,34 @@
 import type { AutomaticTrigger, IncidentEventType } from '../domain.js'
 import { formatGoDuration } from '../duration.js'
 
-/** The automatic titles: `<code> is critical`, `… is stale`, `… is overtime`, `… is overlapping`. */
+/**
+ * The automatic titles: `<code> is critical`, `… is stale`, `… is overtime`, `… is overlapping`,
+ * `… ended too soon`; a missed run's title names its time ({@link missedTitle}).
+ */
 export function incidentTitle(code: string, trigger: AutomaticTrigger): string {
-  return `${code} is ${TITLE_WORDS[trigger]}`
+  return trigger === 'short' ? `${code} ended too soon` : `${code} is ${TITLE_WORDS[trigger]}`
+}
+
+/** The title of a `missed` incident: `db.backup missed its 03:00 run`, the time in the schedule's zone. */
+export function missedTitle(code: string, expectedLocal: string): string {
+  return `${code} missed its ${expectedLocal} run`
+}
+
+/** Timeline note of a missed incident opening or relapsing: which run, in full, and the grace it had. */
+export function missedNote(entry: IncidentEventType, code: string, expectedLocal: string, expectedAt: string, grace: number): string {
+  return `${code} missed its ${expectedLocal} run${again(entry)} (expected at ${expectedAt}, grace ${formatGoDuration(grace)})`
+}
+
+/** Timeline note of a missed incident recovering: a run started or a push arrived. */
+export function missedRecoveredNote(code: string, report: ReportMention): string {
+  return `${code} ${report.kind === 'run' ? 'started a run' : 'pushed a sample'} again (${report.kind} ${report.uid})`
+}
+
+/** Timeline note of a short incident: opened or relapsed by a run that ended too soon, recovered by one that did not. */
+export function shortNote(entry: IncidentEventType, code: string, took: number, minRuntime: number | null, runUid: string): string {
+  const rule = minRuntime === null ? 'min-runtime off' : `min-runtime ${formatGoDuration(minRuntime)}`
+  if (entry === 'recovered') return `${code} ran for ${formatGoDuration(took)}, ${rule} (run ${runUid})`
+  return `${code} ended too soon${again(entry)}, after ${formatGoDuration(took)}, ${rule} (run ${runUid})`
 }
 
 /** The sample or run a critical note refers to. Samples are called samples, runs runs (docs/behaviour.md#incident-notes). */
@@ -61,7 +86,8 @@ export function overlapNote(entry: IncidentEventType, code: string, runUid: stri
 
 // --- internal ---
 
-const TITLE_WORDS: Record<AutomaticTrigger, string> = {
+const TITLE_WORDS: Record<Exclude<AutomaticTrigger, 'short'>, string> = {
+  missed: 'missing a scheduled run',
   critical: 'critical',
   stale: 'stale',
   job_overtime: 'overtime',

@@ -8,6 +8,7 @@ import type {
   IncidentEventType,
   IncidentState,
   NotificationEvent,
+  Progress,
   Report,
   ReportHealth,
   Rules,
@@ -117,7 +118,9 @@ export interface StoreTx {
   dueContracts(at: Date, limit: number): Promise<readonly Contract[]>
   /** Unfinished runs whose overtime deadline is at or before `at`, earliest first. */
   dueRuns(at: Date, limit: number): Promise<readonly Run[]>
-  /** The earliest armed deadline of any contract or run, if any. */
+  /** Contracts whose schedule deadline (`missedAt`) is at or before `at`, earliest first. */
+  dueMissed(at: Date, limit: number): Promise<readonly Contract[]>
+  /** The earliest armed deadline of any contract (stale, stale-incident, missed) or run, if any. */
   nextDeadline(): Promise<Date | undefined>
 
   // --- aggregates ---
@@ -158,7 +161,7 @@ export interface NewContract {
 }
 
 export type ContractPatch = Partial<
-  Pick<Contract, 'rules' | 'isStale' | 'staleAt' | 'staleIncidentAt' | 'lastReportId'>
+  Pick<Contract, 'rules' | 'isStale' | 'staleAt' | 'staleIncidentAt' | 'lastReportId' | 'expectedAt' | 'missedAt' | 'failureStreak' | 'successStreak'>
 >
 
 /** Paging of `listContractOverviews`: strictly after (kind, code) in status order. */
@@ -180,6 +183,8 @@ export interface NewSample {
   readonly pushedAt: Date
   readonly comment: string | null
   readonly rules: Rules
+  /** Default `null`. */
+  readonly progress?: Progress | null
 }
 
 export interface NewRun {
@@ -200,6 +205,7 @@ export type RunPatch = Partial<{
   readonly overtimeAt: Date | null
   readonly exit: RunExit | null
   readonly logPath: string | null
+  readonly progress: Progress | null
 }>
 
 export interface ReportPage {

@@ -1,7 +1,7 @@
 // Contracts. Kysely's builder (typed columns) for all but the two queries every push runs, which
 // are prepared SQL text with positional parameters: Kysely compiles a query afresh each time, and
 // that costs more than SQLite takes to run these.
-import type { Contract, ContractOverview, ContractPatch, Report, StoreTx } from '@timon/core'
+import { NEW_CONTRACT_STATE, type Contract, type ContractOverview, type ContractPatch, type Report, type StoreTx } from '@timon/core'
 import { bit } from '../rows/codec.js'
 import { contracts, type ContractRow } from '../rows/contracts.js'
 import { reports } from '../rows/reports.js'
@@ -25,7 +25,7 @@ export function contractQueries({ db, statements }: QueryContext): ContractQueri
     },
 
     async insertContract(input): Promise<Contract> {
-      const row = contracts.toRow({ ...input, isStale: false, staleAt: null, staleIncidentAt: null, lastReportId: null })
+      const row = contracts.toRow({ ...input, ...NEW_CONTRACT_STATE })
       const { insertId } = await db.insertInto('contracts').values(row).executeTakeFirstOrThrow()
       return contracts.toDomain({ ...row, id: Number(insertId) })
     },
@@ -87,10 +87,20 @@ const UPDATE_COLUMNS = [
   'stale_incident_after',
   'overtime_incident_after',
   'overlap_incident',
+  'schedule',
+  'tz',
+  'grace',
+  'min_runtime',
+  'failure_threshold',
+  'success_threshold',
   'is_stale',
   'stale_at',
   'stale_incident_at',
   'last_report_id',
+  'expected_at',
+  'missed_at',
+  'failure_streak',
+  'success_streak',
 ] as const
 
 /**
@@ -102,7 +112,7 @@ const UPDATE_CONTRACT = `UPDATE contracts SET ${UPDATE_COLUMNS.map((column) => `
 
 /** (flag, value) per column of `UPDATE_COLUMNS`, then the id. */
 function updateParameters(id: number, patch: ContractPatch): unknown[] {
-  const { rules, isStale, staleAt, staleIncidentAt, lastReportId } = patch
+  const { rules, isStale, staleAt, staleIncidentAt, lastReportId, expectedAt, missedAt, failureStreak, successStreak } = patch
   const setsRules = bit(rules !== undefined)
   return [
     setsRules,
@@ -113,6 +123,18 @@ function updateParameters(id: number, patch: ContractPatch): unknown[] {
     rules?.overtimeIncidentAfter ?? null,
     setsRules,
     rules === undefined ? 0 : bit(rules.overlapIncident),
+    setsRules,
+    rules?.schedule ?? null,
+    setsRules,
+    rules?.tz ?? null,
+    setsRules,
+    rules?.grace ?? null,
+    setsRules,
+    rules?.minRuntime ?? null,
+    setsRules,
+    rules?.failureThreshold ?? null,
+    setsRules,
+    rules?.successThreshold ?? null,
     bit(isStale !== undefined),
     isStale === undefined ? 0 : bit(isStale),
     bit(staleAt !== undefined),
@@ -121,6 +143,14 @@ function updateParameters(id: number, patch: ContractPatch): unknown[] {
     staleIncidentAt == null ? null : staleIncidentAt.getTime(),
     bit(lastReportId !== undefined),
     lastReportId ?? null,
+    bit(expectedAt !== undefined),
+    expectedAt == null ? null : expectedAt.getTime(),
+    bit(missedAt !== undefined),
+    missedAt == null ? null : missedAt.getTime(),
+    bit(failureStreak !== undefined),
+    failureStreak ?? 0,
+    bit(successStreak !== undefined),
+    successStreak ?? 0,
     id,
   ]
 }

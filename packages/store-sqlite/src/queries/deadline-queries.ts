@@ -7,7 +7,7 @@ import { contracts } from '../rows/contracts.js'
 import { reports } from '../rows/reports.js'
 import { RUN, type QueryContext } from './query-context.js'
 
-type DeadlineQueries = Pick<StoreTx, 'dueContracts' | 'dueRuns' | 'nextDeadline'>
+type DeadlineQueries = Pick<StoreTx, 'dueContracts' | 'dueRuns' | 'dueMissed' | 'nextDeadline'>
 
 export function deadlineQueries({ db }: QueryContext): DeadlineQueries {
   return {
@@ -41,8 +41,21 @@ export function deadlineQueries({ db }: QueryContext): DeadlineQueries {
       return rows.map((row) => reports.toDomain(row) as Run)
     },
 
+    async dueMissed(at, limit) {
+      const rows = await db
+        .selectFrom('contracts')
+        .selectAll()
+        .where('missed_at', 'is not', null)
+        .where('missed_at', '<=', at.getTime())
+        .orderBy('missed_at')
+        .orderBy('id')
+        .limit(limit)
+        .execute()
+      return rows.map(contracts.toDomain)
+    },
+
     async nextDeadline() {
-      // Three min() lookups, each the first entry of a partial index.
+      // Four min() lookups, each the first entry of a partial index.
       const row = await db
         .selectNoFrom((eb) => [
           eb.selectFrom('contracts').select((e) => e.fn.min('stale_at').as('v')).where('stale_at', 'is not', null).as('stale'),
@@ -57,9 +70,10 @@ export function deadlineQueries({ db }: QueryContext): DeadlineQueries {
             .where('ended_at', 'is', null)
             .where('overtime_at', 'is not', null)
             .as('overtime'),
+          eb.selectFrom('contracts').select((e) => e.fn.min('missed_at').as('v')).where('missed_at', 'is not', null).as('missed'),
         ])
         .executeTakeFirstOrThrow()
-      const candidates = [row.stale, row.staleIncident, row.overtime].filter((v): v is number => typeof v === 'number')
+      const candidates = [row.stale, row.staleIncident, row.overtime, row.missed].filter((v): v is number => typeof v === 'number')
       return candidates.length === 0 ? undefined : new Date(Math.min(...candidates))
     },
   }

@@ -28,7 +28,7 @@ type ReportQueries = Pick<
 export function reportQueries({ db, statements }: QueryContext): ReportQueries {
   return {
     async insertSample(input) {
-      return insertReport(statements, { ...input, kind: 'sample' }) as Sample
+      return insertReport(statements, { ...input, kind: 'sample', progress: input.progress ?? null }) as Sample
     },
 
     async insertRun(input) {
@@ -42,6 +42,7 @@ export function reportQueries({ db, statements }: QueryContext): ReportQueries {
         exit: null,
         logPath: null,
         skipped,
+        progress: null,
       }) as Run
     },
 
@@ -159,6 +160,14 @@ const INSERT_COLUMNS = [
   'stale_incident_after',
   'overtime_incident_after',
   'overlap_incident',
+  'schedule',
+  'tz',
+  'grace',
+  'min_runtime',
+  'failure_threshold',
+  'success_threshold',
+  'progress_count',
+  'progress_of',
 ] as const satisfies readonly (keyof Omit<ReportRow, 'id'>)[]
 
 const INSERT_REPORT = `INSERT INTO reports (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`

@@ -19,22 +19,26 @@ export const contracts = {
       staleIncidentAt: dateOrNull(row.stale_incident_at),
       lastReportId: row.last_report_id,
       createdAt: new Date(row.created_at),
+      expectedAt: dateOrNull(row.expected_at),
+      missedAt: dateOrNull(row.missed_at),
+      failureStreak: row.failure_streak,
+      successStreak: row.success_streak,
     }
   },
   toRow(contract: Omit<Contract, 'id'>): Omit<ContractRow, 'id'> {
-    const { stale_after, stale_incident_after, overtime_incident_after, overlap_incident } = rules.toRow(contract.rules)
     return {
       code: contract.code,
       kind: contract.kind,
-      stale_after,
-      stale_incident_after,
-      overtime_incident_after,
-      overlap_incident,
+      ...rules.toRow(contract.rules),
       is_stale: bit(contract.isStale),
       stale_at: msOrNull(contract.staleAt),
       stale_incident_at: msOrNull(contract.staleIncidentAt),
       last_report_id: contract.lastReportId,
       created_at: contract.createdAt.getTime(),
+      expected_at: msOrNull(contract.expectedAt),
+      missed_at: msOrNull(contract.missedAt),
+      failure_streak: contract.failureStreak,
+      success_streak: contract.successStreak,
     }
   },
 }

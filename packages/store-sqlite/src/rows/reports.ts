@@ -1,5 +1,5 @@
 // Maps `reports` rows to domain values and back; no queries here.
-import { HEALTHS, REPORT_HEALTHS, type Report, type Run, type RunPatch, type Sample } from '@timon/core'
+import { HEALTHS, REPORT_HEALTHS, type Progress, type Report, type Run, type RunPatch, type Sample } from '@timon/core'
 import type { Selectable } from 'kysely'
 import type { ReportsTable } from '../tables.js'
 import { bit, bool, corruptRow, dateOrNull, msOrNull, oneOf } from './codec.js'
@@ -20,6 +20,7 @@ export const reports = {
         contractId: row.contract_id,
         uid: row.uid,
         rules: rules.toDomain(row),
+        progress: progress(row),
         kind: 'sample',
         health: oneOf(HEALTHS, row.health, 'reports.health'),
         pushedAt: new Date(row.pushed_at),
@@ -32,6 +33,7 @@ export const reports = {
         contractId: row.contract_id,
         uid: row.uid,
         rules: rules.toDomain(row),
+        progress: progress(row),
         kind: 'run',
         health: oneOf(REPORT_HEALTHS, row.health, 'reports.health'),
         startedAt: new Date(row.started_at),
@@ -47,7 +49,6 @@ export const reports = {
     throw corruptRow(`report ${row.id} of kind ${row.kind}`)
   },
   toRow(report: ReportFields): Omit<ReportRow, 'id'> {
-    const { stale_after, stale_incident_after, overtime_incident_after, overlap_incident } = rules.toRow(report.rules)
     const sample = report.kind === 'sample' ? report : undefined
     const run = report.kind === 'run' ? report : undefined
     return {
@@ -66,10 +67,9 @@ export const reports = {
       exit_signal: run?.exit?.signal ?? null,
       log_path: run === undefined ? null : run.logPath,
       skipped: run === undefined ? 0 : bit(run.skipped),
-      stale_after,
-      stale_incident_after,
-      overtime_incident_after,
-      overlap_incident,
+      ...rules.toRow(report.rules),
+      progress_count: report.progress?.count ?? null,
+      progress_of: report.progress?.of ?? null,
     }
   },
   runPatchToRow(patch: RunPatch): Partial<Omit<ReportRow, 'id'>> {
@@ -80,6 +80,11 @@ export const reports = {
       ...(patch.overtimeAt === undefined ? {} : { overtime_at: msOrNull(patch.overtimeAt) }),
       ...(patch.exit === undefined ? {} : { exit_code: patch.exit?.code ?? null, exit_signal: patch.exit?.signal ?? null }),
       ...(patch.logPath === undefined ? {} : { log_path: patch.logPath }),
+      ...(patch.progress === undefined ? {} : { progress_count: patch.progress?.count ?? null, progress_of: patch.progress?.of ?? null }),
     }
   },
+}
+
+function progress(row: ReportRow): Progress | null {
+  return row.progress_count === null || row.progress_of === null ? null : { count: row.progress_count, of: row.progress_of }
 }

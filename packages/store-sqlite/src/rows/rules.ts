@@ -4,7 +4,10 @@ import type { ContractsTable } from '../tables.js'
 import { bit, bool } from './codec.js'
 
 /** The rule columns, the same in `contracts` and `reports`. */
-export type RuleColumns = Pick<ContractsTable, 'stale_after' | 'stale_incident_after' | 'overtime_incident_after' | 'overlap_incident'>
+export type RuleColumns = Pick<
+  ContractsTable,
+  'stale_after' | 'stale_incident_after' | 'overtime_incident_after' | 'overlap_incident' | 'schedule' | 'tz' | 'grace' | 'min_runtime' | 'failure_threshold' | 'success_threshold'
+>
 
 export const rules = {
   toDomain(row: RuleColumns): Rules {
@@ -13,6 +16,12 @@ export const rules = {
       staleIncidentAfter: row.stale_incident_after,
       overtimeIncidentAfter: row.overtime_incident_after,
       overlapIncident: bool(row.overlap_incident),
+      schedule: row.schedule,
+      tz: row.tz,
+      grace: row.grace,
+      minRuntime: row.min_runtime,
+      failureThreshold: row.failure_threshold,
+      successThreshold: row.success_threshold,
     }
   },
   toRow(value: Rules): RuleColumns {
@@ -21,6 +30,12 @@ export const rules = {
       stale_incident_after: value.staleIncidentAfter,
       overtime_incident_after: value.overtimeIncidentAfter,
       overlap_incident: bit(value.overlapIncident),
+      schedule: value.schedule,
+      tz: value.tz,
+      grace: value.grace,
+      min_runtime: value.minRuntime,
+      failure_threshold: value.failureThreshold,
+      success_threshold: value.successThreshold,
     }
   },
 }
