@@ -41,9 +41,11 @@ describe('socket path resolution', () => {
     })
   })
 
-  it('puts the runtime directory (locks) next to the default socket', () => {
+  it('puts the runtime directory (locks) in the same places as the default socket, for root too', () => {
     const none = () => false
-    expect(runtimeDirectory({ uid: 0, env: { XDG_RUNTIME_DIR: '/run/user/0' } })).toEqual({ path: '/run/timon', mode: 0o755 })
+    // Root's as any user's: /run/timon is the system daemon's.
+    expect(runtimeDirectory({ uid: 0, env: { XDG_RUNTIME_DIR: '/run/user/0' } })).toEqual({ path: '/run/user/0/timon', mode: 0o700 })
+    expect(runtimeDirectory({ uid: 0, env: {}, isDirectory: none })).toEqual({ path: '/tmp/timon-0', mode: 0o700 })
     expect(runtimeDirectory({ uid: 1000, env: { XDG_RUNTIME_DIR: '/x' }, isDirectory: none })).toEqual({ path: '/x/timon', mode: 0o700 })
     expect(runtimeDirectory({ uid: 1000, env: {}, isDirectory: (path) => path === '/run/user/1000' })).toEqual({ path: '/run/user/1000/timon', mode: 0o700 })
     expect(runtimeDirectory({ uid: 1000, env: {}, isDirectory: none })).toEqual({ path: '/tmp/timon-1000', mode: 0o700 })

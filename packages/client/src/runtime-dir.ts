@@ -6,15 +6,17 @@
  *
  * | user  | default socket                                   | runtime directory (locks: `<it>/locks`) |
  * |-------|--------------------------------------------------|------------------------------------------|
- * | root  | `/run/timon/timon.sock`                          | `/run/timon`                             |
- * | other | `$XDG_RUNTIME_DIR/timon.sock`                    | `$XDG_RUNTIME_DIR/timon`                 |
- * |       | else `/run/user/<uid>/timon.sock` (if it exists) | `/run/user/<uid>/timon`                  |
- * |       | else `/tmp/timon-<uid>/timon.sock`               | `/tmp/timon-<uid>`                       |
+ * | root  | `/run/timon/timon.sock`                          | as for other users                       |
+ * | any   | `$XDG_RUNTIME_DIR/timon.sock`                    | `$XDG_RUNTIME_DIR/timon`                 |
+ * |       | else `/run/user/<uid>/timon.sock` (if it exists) | else `/run/user/<uid>/timon`             |
+ * |       | else `/tmp/timon-<uid>/timon.sock`               | else `/tmp/timon-<uid>`                  |
  *
  * `/run/timon` (0755, root's) and `/tmp/timon-<uid>` (0700, the user's) are Timon's own: the
  * daemon creates them, and refuses one that someone else owns or opened to others.
  * `$XDG_RUNTIME_DIR` and `/run/user/<uid>` are the user's runtime directory, which the system
- * creates for the user alone.
+ * creates for the user alone. Root's daemon is a system service, so its socket has a fixed system
+ * place; root's `timon exec` locks are a user's like any other (`/run/timon` may belong to the
+ * service's own user, as with systemd's `RuntimeDirectory=`, and must not hold root's locks).
  */
 import { lstatSync, mkdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -54,12 +56,11 @@ export function defaultSocketPlace(options: PlaceOptions = {}): SocketPlace {
 }
 
 /**
- * Timon's per-user runtime directory (see the table above), with the mode it is created with:
- * `timon exec` keeps its locks in `<it>/locks`.
+ * Timon's per-user runtime directory (see the table above: the same places as the default socket,
+ * root included), with the mode it is created with: `timon exec` keeps its locks in `<it>/locks`.
  */
 export function runtimeDirectory(options: PlaceOptions = {}): OwnDirectory {
   const uid = options.uid ?? currentUid()
-  if (uid === 0) return { path: ROOT_DIR, mode: 0o755 }
   const runtime = userRuntimeDir(uid, options)
   return { path: runtime === undefined ? tmpDir(uid) : join(runtime, 'timon'), mode: 0o700 }
 }
