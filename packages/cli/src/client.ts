@@ -30,12 +30,13 @@ export type CliClient = Pick<
 
 /**
  * Connects to the daemon named by the environment (`TIMON_SOCKET`, the config's `[daemon] socket`,
- * `$XDG_RUNTIME_DIR/timon.sock`, `/tmp/timon.sock`). Nothing is sent until a method is called.
- * The client module is loaded here, on first use, so `timon --help` and `timon version` load nothing.
+ * else the default place, whose socket must belong to this user or root). Nothing is sent until
+ * a method is called. The client module is loaded here, on first use, so `timon --help` and
+ * `timon version` load nothing.
  */
 export async function connectClient(env: Readonly<Record<string, string | undefined>>): Promise<CliClient> {
-  const { TimonClient, discoverSocketPath } = await import('@timon/client')
-  return new TimonClient({ socketPath: discoverSocketPath(env) })
+  const { TimonClient } = await import('@timon/client')
+  return new TimonClient({ env })
 }
 
 /**

@@ -3,7 +3,7 @@
  * daemon on a temp socket and data dir.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -187,7 +187,7 @@ describe('timon exec', () => {
       expect(runs.map((run) => run.skipped).sort()).toEqual([false, true])
       expect(runs.find((run) => run.skipped)).toMatchObject({ health: 'healthy', log_path: null })
       expect((await timon(['show', 'exec.lock'])).stdout).toMatch(/\n {2}[0-9a-f]{12} +↷ skipped +skipped \d+m?s?.* ago +"skipped: the previous run \(pid \d+\) is still running"\n/)
-      expect(readdirSync(join(runtimeDir, 'timon'))).toEqual([])
+      expect(readdirSync(join(runtimeDir, 'timon', 'locks'))).toEqual([])
     } finally {
       remove()
     }
@@ -195,12 +195,62 @@ describe('timon exec', () => {
 
   it('takes over a lock left by a process that is gone', async () => {
     const dead = spawnSync('true').pid
-    mkdirSync(join(runtimeDir, 'timon'), { recursive: true, mode: 0o700 })
-    writeFileSync(join(runtimeDir, 'timon', 'exec.stale.lock'), `${dead}\nleft-over\n`)
+    const locks = join(runtimeDir, 'timon', 'locks')
+    mkdirSync(locks, { recursive: true, mode: 0o700 })
+    writeFileSync(join(locks, `exec.stale@run-${dead}-leftover`), `${dead}\n\n`)
+    writeFileSync(join(locks, 'exec.stale@lock'), `${dead}\n\nleft-over\n`)
     const result = await timon(['exec', 'exec.stale', '--skip-if-running', '--', 'echo', 'ran'])
     expect(result).toEqual({ status: 0, stdout: 'ran\n', stderr: '' })
-    expect(existsSync(join(runtimeDir, 'timon', 'exec.stale.lock'))).toBe(false)
+    expect(readdirSync(locks).filter((name) => name.startsWith('exec.stale@'))).toEqual([])
     expect((await runsOf('exec.stale')).map((run) => run.skipped)).toEqual([false])
+  })
+
+  it('sees, with --skip-if-running, a run started without the flag (every exec takes the lock)', async () => {
+    const { dir, remove } = tempDir()
+    try {
+      const env = { GO: join(dir, 'go'), STARTED: join(dir, 'started') }
+      const plain = start(['exec', 'exec.mixed', '--', 'sh', '-c', 'touch "$STARTED"; while [ ! -e "$GO" ]; do sleep 0.05; done'], env)
+      await poll(() => existsSync(env.STARTED), 10_000, () => 'the first run did not start')
+      const skipping = await timon(['exec', 'exec.mixed', '--skip-if-running', '--', 'sh', '-c', 'echo ran'], env)
+      expect(skipping).toEqual({ status: 0, stdout: '', stderr: '' })
+      // Without the flag, a second run overlaps, as before (the overlap rule applies).
+      const overlapping = await timon(['exec', 'exec.mixed', '--overlap-incident=false', '--', 'sh', '-c', 'echo ran'], env)
+      expect(overlapping).toEqual({ status: 0, stdout: 'ran\n', stderr: '' })
+      writeFileSync(env.GO, '')
+      expect((await plain.ended).status).toBe(0)
+      const runs = await runsOf('exec.mixed')
+      expect(runs.map((run) => run.skipped)).toEqual([false, true, false])
+      expect(readdirSync(join(runtimeDir, 'timon', 'locks')).filter((name) => name.startsWith('exec.mixed@'))).toEqual([])
+    } finally {
+      remove()
+    }
+  })
+
+  it.runIf(process.getuid?.() === 0)('runs the command unlocked, with one warning recorded on the run, when another user created the lock directory', async () => {
+    const { dir, remove } = tempDir()
+    try {
+      // Another user (12345) prepared the directory where this user's locks go, to switch them off.
+      mkdirSync(join(dir, 'timon'), { mode: 0o700 })
+      chownSync(join(dir, 'timon'), 12345, 12345)
+      for (const flags of [[], ['--skip-if-running']]) {
+        const result = await timon(['exec', 'exec.unsafe', ...flags, '--', 'sh', '-c', 'echo ran'], { XDG_RUNTIME_DIR: dir })
+        expect(result.status).toBe(0)
+        expect(result.stdout).toBe('ran\n')
+        expect(result.stderr).toMatch(
+          new RegExp(`^Warning: cannot lock the runs of exec\\.unsafe: the directory ${join(dir, 'timon').replaceAll('/', '\\/')} belongs to uid 12345, not to this user \\(uid 0\\).* — running the command unlocked \\(.*\\)\n$`),
+        )
+      }
+      const runs = await runsOf('exec.unsafe')
+      expect(runs.map((run) => [run.skipped, run.health])).toEqual([
+        [false, 'warning'],
+        [false, 'warning'],
+      ])
+      const shown = JSON.parse((await timon(['show', `exec.unsafe:${runs[0]?.uid ?? ''}`, '--json'])).stdout) as { steps: { label: string; health: string; detail: string }[] }
+      expect(shown.steps[0]).toMatchObject({ label: 'run lock unavailable', health: 'warning', detail: expect.stringMatching(/belongs to uid 12345/) })
+      expect(readdirSync(join(dir, 'timon'))).toEqual([])
+    } finally {
+      remove()
+    }
   })
 
   it('puts the last lines of output in the critical incident’s description and the webhook payload', async () => {

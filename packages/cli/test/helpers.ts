@@ -33,6 +33,8 @@ export interface ExecOptions {
   /** Written to stdin, which is then closed (stdin is never a terminal here). */
   readonly input?: string
   readonly cwd?: string
+  /** Run as this user (and group of the same number): the tests run as root. */
+  readonly uid?: number
 }
 
 /**
@@ -76,7 +78,8 @@ export function baseEnv(home: string, extra: Record<string, string | undefined> 
 /** Runs `node bin/timon.js <args>` and waits for it to end. */
 export function exec(args: readonly string[], env: NodeJS.ProcessEnv, options: ExecOptions = {}): Promise<Exec> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, ...options.env }, cwd: options.cwd ?? REPO_DIR, stdio: ['pipe', 'pipe', 'pipe'] })
+    const user = options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, ...options.env }, cwd: options.cwd ?? REPO_DIR, stdio: ['pipe', 'pipe', 'pipe'], ...user })
     collect(child, options.input).then(resolve, reject)
   })
 }

@@ -25,13 +25,14 @@ import type {
   TruncateInput,
   TruncateResult,
 } from '@timon/core'
-import { discoverSocketPath } from './discovery.js'
+import { discoverSocket, type Env } from './discovery.js'
 import { errorOfAnswer, type ClientError } from './errors.js'
 // Types only: the streaming module is loaded by the methods that use it.
 import type { LogChunk, OutputStreamOptions, OutputWriter, ReadLogOptions } from './log-stream.js'
 import { clientErrorOf, isRetryable, unexpectedAnswer } from './transport/failures.js'
 import type { Transport } from './transport/transport.js'
 import { UnixSocketTransport } from './transport/unix-socket.js'
+import { checkSocketOwner } from './runtime-dir.js'
 import { fromWire, toWire } from './wire.js'
 
 /** A raw answer of the daemon: the HTTP status and the parsed JSON body (snake_case, as sent). */
@@ -57,10 +58,15 @@ export interface DeliveryQuery {
 /** Options of a {@link TimonClient}. */
 export interface TimonClientOptions {
   /**
-   * The daemon's socket. Default: the contract's resolution (`TIMON_SOCKET`, the config's
-   * `[daemon] socket`, `$XDG_RUNTIME_DIR/timon.sock`, `/tmp/timon.sock`).
+   * The daemon's socket, trusted as named. Default: the contract's discovery (`discoverSocket`:
+   * `TIMON_SOCKET`, the config's `[daemon] socket`, else the default place, where a socket that
+   * belongs neither to this user nor to root is refused as `unreachable`).
    */
   readonly socketPath?: string
+  /** The environment the socket is discovered from (default `process.env`). */
+  readonly env?: Env
+  /** The user whose default place is looked in, and whom (or root) a discovered socket must belong to; default: the process's. */
+  readonly uid?: number
   /** How to reach the daemon, instead of its Unix socket (`socketPath` and `timeoutMs` are then unused). */
   readonly transport?: Transport
   /** How long a request may take in all, connecting and waiting for a free connection included, in milliseconds (default 30 s). */
@@ -86,8 +92,7 @@ export class TimonClient {
   readonly #connectRetries: number
 
   constructor(options: TimonClientOptions = {}) {
-    this.#transport =
-      options.transport ?? new UnixSocketTransport({ socketPath: options.socketPath ?? discoverSocketPath(), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) })
+    this.#transport = options.transport ?? socketTransport(options)
     this.#connectRetries = options.connectRetries ?? 5
   }
 
@@ -234,6 +239,16 @@ export class TimonClient {
 // --- internal ---
 
 const RETRY_BASE_MS = 10
+
+/** The transport to the named socket, or to the discovered one, checked before connecting when found in the default place. */
+function socketTransport(options: TimonClientOptions): UnixSocketTransport {
+  const timeout = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }
+  if (options.socketPath !== undefined) return new UnixSocketTransport({ socketPath: options.socketPath, ...timeout })
+  const uid = options.uid === undefined ? {} : { uid: options.uid }
+  const found = discoverSocket(options.env, undefined, uid)
+  const check = found.source === 'default' ? { checkSocket: (path: string) => checkSocketOwner(path, uid) } : {}
+  return new UnixSocketTransport({ socketPath: found.path, ...timeout, ...check })
+}
 
 function queryString(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams()

@@ -2,20 +2,53 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { discoverSocketPath, findConfigFile, resolveSocketPath, scanSocketKey } from './discovery.js'
+import { discoverSocket, discoverSocketPath, findConfigFile, resolveSocket, scanSocketKey } from './discovery.js'
+import { runtimeDirectory } from './runtime-dir.js'
 
 describe('socket path resolution', () => {
-  it('prefers TIMON_SOCKET over everything', () => {
-    expect(resolveSocketPath({ TIMON_SOCKET: '/run/a.sock', XDG_RUNTIME_DIR: '/run/user/1' }, { socket: '/b.sock' })).toBe('/run/a.sock')
+  const ann = { uid: 1000, isDirectory: () => false }
+
+  it('prefers TIMON_SOCKET over everything, then [daemon] socket, both named explicitly', () => {
+    expect(resolveSocket({ TIMON_SOCKET: '/run/a.sock', XDG_RUNTIME_DIR: '/run/user/1' }, { socket: '/b.sock' }, ann)).toEqual({ path: '/run/a.sock', source: 'env' })
+    expect(resolveSocket({ TIMON_SOCKET: '', XDG_RUNTIME_DIR: '/run/user/1' }, { socket: '/b.sock' }, ann)).toEqual({ path: '/b.sock', source: 'config' })
+    expect(resolveSocket({ TIMON_SOCKET: '/run/a.sock' }, undefined, { uid: 0 })).toEqual({ path: '/run/a.sock', source: 'env' })
   })
 
-  it('uses [daemon] socket when TIMON_SOCKET is unset or empty', () => {
-    expect(resolveSocketPath({ TIMON_SOCKET: '', XDG_RUNTIME_DIR: '/run/user/1' }, { socket: '/b.sock' })).toBe('/b.sock')
+  it('defaults to /run/timon/timon.sock for root, whatever XDG_RUNTIME_DIR says', () => {
+    expect(resolveSocket({ XDG_RUNTIME_DIR: '/run/user/0' }, undefined, { uid: 0 })).toEqual({
+      path: '/run/timon/timon.sock',
+      source: 'default',
+      directory: { path: '/run/timon', mode: 0o755 },
+    })
   })
 
-  it('falls back to $XDG_RUNTIME_DIR/timon.sock, then /tmp/timon.sock', () => {
-    expect(resolveSocketPath({ XDG_RUNTIME_DIR: '/run/user/1' })).toBe('/run/user/1/timon.sock')
-    expect(resolveSocketPath({})).toBe('/tmp/timon.sock')
+  it('for other users: $XDG_RUNTIME_DIR/timon.sock, else /run/user/<uid>/timon.sock when it exists, else /tmp/timon-<uid>/timon.sock', () => {
+    const looked: string[] = []
+    const exists = (path: string) => (looked.push(path), path === '/run/user/1000')
+    expect(resolveSocket({ XDG_RUNTIME_DIR: '/run/user/1000' }, undefined, { uid: 1000, isDirectory: exists })).toEqual({
+      path: '/run/user/1000/timon.sock',
+      source: 'default',
+      directory: undefined,
+    })
+    expect(looked).toEqual([])
+    // Cron has no XDG_RUNTIME_DIR: it finds the login session's daemon all the same.
+    expect(resolveSocket({}, undefined, { uid: 1000, isDirectory: exists })).toMatchObject({ path: '/run/user/1000/timon.sock', source: 'default' })
+    expect(looked).toEqual(['/run/user/1000'])
+    expect(resolveSocket({ XDG_RUNTIME_DIR: '' }, undefined, { uid: 1001, isDirectory: exists })).toEqual({
+      path: '/tmp/timon-1001/timon.sock',
+      source: 'default',
+      directory: { path: '/tmp/timon-1001', mode: 0o700 },
+    })
+  })
+
+  it('puts the runtime directory (locks) in the same places as the default socket, for root too', () => {
+    const none = () => false
+    // Root's as any user's: /run/timon is the system daemon's.
+    expect(runtimeDirectory({ uid: 0, env: { XDG_RUNTIME_DIR: '/run/user/0' } })).toEqual({ path: '/run/user/0/timon', mode: 0o700 })
+    expect(runtimeDirectory({ uid: 0, env: {}, isDirectory: none })).toEqual({ path: '/tmp/timon-0', mode: 0o700 })
+    expect(runtimeDirectory({ uid: 1000, env: { XDG_RUNTIME_DIR: '/x' }, isDirectory: none })).toEqual({ path: '/x/timon', mode: 0o700 })
+    expect(runtimeDirectory({ uid: 1000, env: {}, isDirectory: (path) => path === '/run/user/1000' })).toEqual({ path: '/run/user/1000/timon', mode: 0o700 })
+    expect(runtimeDirectory({ uid: 1000, env: {}, isDirectory: none })).toEqual({ path: '/tmp/timon-1000', mode: 0o700 })
   })
 })
 
@@ -32,6 +65,13 @@ describe('config file search', () => {
   it('then the first of ~/.config/timon/timon.toml and /etc/timon/timon.toml that exists', () => {
     expect(findConfigFile(undefined, { HOME: home }, (path) => path === userFile || path === systemFile)).toBe(userFile)
     expect(findConfigFile(undefined, { HOME: home }, (path) => path === systemFile)).toBe(systemFile)
+  })
+
+  it('honours $XDG_CONFIG_HOME', () => {
+    const looked: string[] = []
+    expect(findConfigFile(undefined, { HOME: home, XDG_CONFIG_HOME: '/cfg' }, (path) => (looked.push(path), false))).toBeUndefined()
+    expect(looked).toEqual(['/cfg/timon/timon.toml', systemFile])
+    expect(findConfigFile(undefined, { HOME: home, XDG_CONFIG_HOME: '' }, (path) => path === userFile)).toBe(userFile)
   })
 
   it('finds nothing otherwise, and never looks in the current directory', () => {
@@ -52,9 +92,13 @@ describe('client-side socket discovery', () => {
     expect(discoverSocketPath({ TIMON_CONFIG: file, TIMON_SOCKET: '/e.sock', HOME: dir })).toBe('/e.sock')
   })
 
-  it('falls back to the defaults without a file or a key', () => {
-    expect(discoverSocketPath({ TIMON_CONFIG: join(dir, 'missing.toml'), HOME: dir })).toBe('/tmp/timon.sock')
-    expect(discoverSocketPath({ HOME: dir, XDG_RUNTIME_DIR: '/run/user/7' })).toBe('/run/user/7/timon.sock')
+  it('falls back to the default place without a file or a key, and says so', () => {
+    const ann = { uid: 1000, isDirectory: () => false }
+    expect(discoverSocket({ TIMON_CONFIG: join(dir, 'missing.toml'), HOME: dir }, undefined, ann)).toMatchObject({ path: '/tmp/timon-1000/timon.sock', source: 'default' })
+    expect(discoverSocket({ HOME: dir, XDG_RUNTIME_DIR: '/run/user/7' }, undefined, ann)).toMatchObject({ path: '/run/user/7/timon.sock', source: 'default' })
+    const file = join(dir, 'named.toml')
+    writeFileSync(file, '[daemon]\nsocket = "/srv/t.sock"\n')
+    expect(discoverSocket({ TIMON_CONFIG: file, HOME: dir }, undefined, ann)).toEqual({ path: '/srv/t.sock', source: 'config' })
   })
 
   it('reads only the daemon table', () => {

@@ -1,37 +1,53 @@
 /**
  * Where the daemon is: the socket path and the config file, as the contract says, in one place
  * that the client and the daemon both use, so they always look in the same places in the same
- * order. Synchronous and cheap, for a fast-starting client.
+ * order (the default places themselves are in `runtime-dir.ts`). Synchronous and cheap, for a
+ * fast-starting client.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
+import { defaultSocketPlace, type OwnDirectory, type PlaceOptions } from './runtime-dir.js'
 
 /** The environment variables Timon reads (a subset of `process.env`). */
 export type Env = Readonly<Record<string, string | undefined>>
 
-/** The socket path used when nothing else is configured. */
-export const DEFAULT_SOCKET_PATH = '/tmp/timon.sock'
+/** Where a socket path came from: named (`TIMON_SOCKET`, `[daemon] socket`), or the default place. */
+export type SocketSource = 'env' | 'config' | 'default'
+
+/** A socket path and where it came from. */
+export interface SocketLocation {
+  readonly path: string
+  readonly source: SocketSource
+  /** For a default socket in Timon's own directory (`/run/timon`, `/tmp/timon-<uid>`): that directory, which the daemon creates. */
+  readonly directory?: OwnDirectory | undefined
+}
 
 /**
- * The daemon's socket path, in the contract's order: `TIMON_SOCKET`, else `[daemon] socket` of the
- * config, else `$XDG_RUNTIME_DIR/timon.sock` when that variable is set, else `/tmp/timon.sock`.
- * Empty values count as unset.
+ * The daemon's socket, in the contract's order: `TIMON_SOCKET`, else `[daemon] socket` of the
+ * config, else the default place (`defaultSocketPlace`: `/run/timon/timon.sock` for root;
+ * `$XDG_RUNTIME_DIR/timon.sock`, else `/run/user/<uid>/timon.sock` when that directory exists,
+ * else `/tmp/timon-<uid>/timon.sock` for other users). Empty values count as unset.
  */
-export function resolveSocketPath(env: Env = process.env, config?: { readonly socket?: string | undefined }): string {
+export function resolveSocket(env: Env = process.env, config?: { readonly socket?: string | undefined }, options: Omit<PlaceOptions, 'env'> = {}): SocketLocation {
   const fromEnv = nonEmpty(env.TIMON_SOCKET)
-  if (fromEnv !== undefined) return fromEnv
+  if (fromEnv !== undefined) return { path: fromEnv, source: 'env' }
   const fromConfig = nonEmpty(config?.socket)
-  if (fromConfig !== undefined) return fromConfig
-  const runtimeDir = nonEmpty(env.XDG_RUNTIME_DIR)
-  return runtimeDir === undefined ? DEFAULT_SOCKET_PATH : join(runtimeDir, 'timon.sock')
+  if (fromConfig !== undefined) return { path: fromConfig, source: 'config' }
+  const place = defaultSocketPlace({ ...options, env })
+  return { path: place.path, source: 'default', directory: place.directory }
+}
+
+/** {@link resolveSocket}'s path. */
+export function resolveSocketPath(env: Env = process.env, config?: { readonly socket?: string | undefined }, options: Omit<PlaceOptions, 'env'> = {}): string {
+  return resolveSocket(env, config, options).path
 }
 
 /**
  * The config file to read: `explicit` (`timon daemon --config FILE`), else `TIMON_CONFIG`, else the
- * first of `~/.config/timon/timon.toml` and `/etc/timon/timon.toml` that exists, else `undefined`
- * (defaults apply). An explicit or `TIMON_CONFIG` path is returned whether it exists or not: the
- * loader reports it missing. There is no `./timon.toml` (decisions, Q-1).
+ * first of `${XDG_CONFIG_HOME:-~/.config}/timon/timon.toml` and `/etc/timon/timon.toml` that
+ * exists, else `undefined` (defaults apply). An explicit or `TIMON_CONFIG` path is returned
+ * whether it exists or not: the loader reports it missing. There is no `./timon.toml`.
  */
 export function findConfigFile(
   explicit?: string,
@@ -45,7 +61,8 @@ export function findConfigFile(
 
 /** The files searched when no config file is given, in order. */
 export function configCandidates(env: Env = process.env): readonly string[] {
-  return [join(homeDir(env), '.config', 'timon', 'timon.toml'), '/etc/timon/timon.toml']
+  const configHome = nonEmpty(env.XDG_CONFIG_HOME) ?? join(homeDir(env), '.config')
+  return [join(configHome, 'timon', 'timon.toml'), '/etc/timon/timon.toml']
 }
 
 /** `$HOME`, else the OS's idea of the user's home directory. */
@@ -54,21 +71,27 @@ export function homeDir(env: Env = process.env): string {
 }
 
 /**
- * The socket path a client should use, following the whole contract: `TIMON_SOCKET`, else the
- * `[daemon] socket` of the config file the daemon would read (`TIMON_CONFIG`, `~/.config/timon/timon.toml`,
- * `/etc/timon/timon.toml`), else `$XDG_RUNTIME_DIR/timon.sock`, else `/tmp/timon.sock`.
+ * The socket a client should use, following the whole contract (see {@link resolveSocket}):
+ * `TIMON_SOCKET`, else the `[daemon] socket` of the config file the daemon would read
+ * ({@link findConfigFile}), else the default place. A client checks a socket found in the default
+ * place before it connects (`checkSocketOwner`); a named one it trusts.
  *
  * Synchronous and cheap, for a fast-starting client: the config file is read only when
  * `TIMON_SOCKET` is unset and a file exists, and only the one key is looked for (a small scanner,
  * not a TOML parser; an unreadable file or one it cannot follow means "not set"). A relative
  * socket path is resolved against the config file's directory, as the daemon does.
  */
-export function discoverSocketPath(env: Env = process.env, configPath?: string): string {
-  if (env.TIMON_SOCKET !== undefined && env.TIMON_SOCKET !== '') return env.TIMON_SOCKET
+export function discoverSocket(env: Env = process.env, configPath?: string, options: Omit<PlaceOptions, 'env'> = {}): SocketLocation {
+  if (nonEmpty(env.TIMON_SOCKET) !== undefined) return resolveSocket(env, undefined, options)
   const file = findConfigFile(configPath, env)
   const socket = file === undefined ? undefined : readSocketKey(file)
-  if (file === undefined || socket === undefined || socket === '') return resolveSocketPath(env)
-  return resolveSocketPath(env, { socket: resolve(dirname(file), socket) })
+  if (file === undefined || socket === undefined || socket === '') return resolveSocket(env, undefined, options)
+  return resolveSocket(env, { socket: resolve(dirname(file), socket) }, options)
+}
+
+/** {@link discoverSocket}'s path. */
+export function discoverSocketPath(env: Env = process.env, configPath?: string): string {
+  return discoverSocket(env, configPath).path
 }
 
 /**

@@ -20,8 +20,10 @@ export type { UnixSocketTransportOptions } from './transport/unix-socket.js'
 export type { ConnectionFailure, HttpResponse, StreamRequest, StreamResult, Transport, TransportResult } from './transport/transport.js'
 
 // Where the daemon is
-export { DEFAULT_SOCKET_PATH, configCandidates, discoverSocketPath, findConfigFile, homeDir, resolveSocketPath, scanSocketKey } from './discovery.js'
-export type { Env } from './discovery.js'
+export { configCandidates, discoverSocket, discoverSocketPath, findConfigFile, homeDir, resolveSocket, resolveSocketPath, scanSocketKey } from './discovery.js'
+export type { Env, SocketLocation, SocketSource } from './discovery.js'
+export { checkSocketOwner, defaultSocketPlace, ensurePrivateDirectory, runtimeDirectory } from './runtime-dir.js'
+export type { FileSystemProbe, OwnDirectory, OwnerOptions, PlaceOptions, SocketPlace } from './runtime-dir.js'
 
 // The wire: the serializer and the framing of run output
 export { camelCase, fromWire, snakeCase, toWire } from './wire.js'

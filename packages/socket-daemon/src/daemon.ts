@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { snakeCase } from '@timon/client'
+import { ensurePrivateDirectory, snakeCase } from '@timon/client'
 import { Dispatcher, Monitor, SystemClock, errorMessage, type Clock } from '@timon/core'
 import { packageVersion } from '@timon/http-common'
 import { WebhookNotifier } from '@timon/notify-webhook'
@@ -58,8 +58,10 @@ export interface RunningDaemon {
 
 /**
  * Starts the daemon:
- * 1. refuses when a daemon already answers on the socket, before touching the database
- *    (decisions Q-32); removes a stale socket file nobody listens on;
+ * 1. for the default socket in Timon's own directory (`/run/timon`, `/tmp/timon-<uid>`), creates
+ *    that directory for this user alone, or refuses one that another user owns or opened to others;
+ *    refuses when a daemon already answers on the socket, before touching the database; removes a
+ *    stale socket file nobody listens on;
  * 2. creates `data_dir` (0750) and opens `<data_dir>/timon.db`;
  * 3. builds the Monitor (webhooks as its notification router), the Dispatcher and the scheduler;
  * 4. listens on the socket with mode `socket_mode` (0600 by default) and group `socket_group`;
@@ -79,6 +81,12 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const version = options.version ?? packageVersion(import.meta.url)
   const socketPath = config.socket
 
+  if (config.socketDirectory !== undefined) {
+    // The default socket's own directory (`/run/timon`, `/tmp/timon-<uid>`): created for this user
+    // alone, or refused when another user prepared it (they could squat the socket).
+    const unsafe = ensurePrivateDirectory(config.socketDirectory)
+    if (unsafe !== undefined) throw new DaemonStartError(`cannot use the default socket ${socketPath}: ${unsafe}`)
+  }
   await claimSocketPath(socketPath, log)
   const gid = config.socketGroup === undefined ? undefined : resolveGroup(config.socketGroup)
 

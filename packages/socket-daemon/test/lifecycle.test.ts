@@ -1,9 +1,9 @@
-import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { TimonClient } from '@timon/client'
-import { startDaemon } from '@timon/socket-daemon'
+import { DaemonStartError, startDaemon } from '@timon/socket-daemon'
 import { afterEach, describe, expect, it } from 'vitest'
 import { makeTempDir, startReceiver, startTestDaemon, testConfig, webhooks, type TestDaemon } from './helpers.js'
 
@@ -68,6 +68,30 @@ describe('the socket', () => {
     const t = await started({ socketMode: 0o660, socketGroup: String(gid) })
     const stats = statSync(t.config.socket)
     expect([stats.mode & 0o777, stats.gid]).toEqual([0o660, gid])
+  })
+
+  it("creates the default socket's own directory 0700, and refuses one another user created, before opening the database", async () => {
+    const uid = process.getuid?.() ?? 0
+    const dir = tempDir()
+    const own = join(dir.dir, 'own')
+    const t = await started({ socket: join(own, 'timon.sock'), socketDirectory: { path: own, mode: 0o700 } }, { dir: dir.dir, remove: () => {} })
+    expect(statSync(own).mode & 0o777).toBe(0o700)
+    expect((await t.client.health()).isOk()).toBe(true)
+
+    const other = tempDir()
+    const squatted = join(other.dir, 'own')
+    mkdirSync(squatted, { mode: 0o700 })
+    chownSync(squatted, 12345, 12345)
+    const config = testConfig(other.dir, { socket: join(squatted, 'timon.sock'), socketDirectory: { path: squatted, mode: 0o700 } })
+    await expect(startDaemon({ config })).rejects.toThrow(
+      new DaemonStartError(
+        `cannot use the default socket ${config.socket}: the directory ${squatted} belongs to uid 12345, not to this user (uid ${uid}): another user may have created it; remove it, or name another place (TIMON_SOCKET, [daemon] socket)`,
+      ),
+    )
+    chownSync(squatted, uid, uid)
+    chmodSync(squatted, 0o770)
+    await expect(startDaemon({ config })).rejects.toThrow(/is open to other users \(mode 0770, at most 0700 expected\)/)
+    expect(existsSync(config.dataDir)).toBe(false)
   })
 
   it('refuses an unknown socket_group before opening the database', async () => {

@@ -14,8 +14,10 @@ export const daemon: Command = {
     description:
       'Start the daemon. Reads the config, opens the Unix socket, and runs the rules and webhook deliveries ' +
       'until stopped (SIGTERM or SIGINT; SIGHUP reloads the HTTP checks).\n\n' +
-      'Config: --config FILE, else $TIMON_CONFIG, else ~/.config/timon/timon.toml, else /etc/timon/timon.toml, else defaults.\n' +
-      'Socket: $TIMON_SOCKET, else [daemon] socket, else $XDG_RUNTIME_DIR/timon.sock, else /tmp/timon.sock.',
+      'Config: --config FILE, else $TIMON_CONFIG, else ${XDG_CONFIG_HOME:-~/.config}/timon/timon.toml, else /etc/timon/timon.toml, else defaults.\n' +
+      'Socket: $TIMON_SOCKET, else [daemon] socket, else /run/timon/timon.sock for root; for other users ' +
+      '$XDG_RUNTIME_DIR/timon.sock, else /run/user/<uid>/timon.sock when that directory exists, else ' +
+      '/tmp/timon-<uid>/timon.sock (in a directory only the user may own).',
     usage: 'daemon [flags]',
     args: { min: 0, max: 0 },
     flags: [{ name: 'config', type: 'string', placeholder: '<file>', description: 'Read the configuration from this file' }],

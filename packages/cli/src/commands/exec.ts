@@ -28,7 +28,7 @@ export const exec: Command = {
       { name: 'stale-incident-after', type: 'string', placeholder: '<duration>', description: 'Same as --stale-after, and also opens an incident ("off" removes the rule)' },
       { name: 'overtime-incident-after', type: 'string', placeholder: '<duration>', description: 'Open an incident if the run lasts longer than this delay ("off" removes the rule)' },
       { name: 'overlap-incident', type: 'boolean', description: 'Open an incident if a run starts while another is running (default: true; --overlap-incident=false disables)' },
-      { name: 'skip-if-running', type: 'boolean', description: 'Do not run the command while a run of this job is still going on this host: record a skipped run and exit 0' },
+      { name: 'skip-if-running', type: 'boolean', description: 'Do not run the command while another run of this job is going on this host (started with this flag or not): record a skipped run and exit 0' },
       { name: 'warning-exit-codes', type: 'string', placeholder: '<codes>', description: 'Exit codes that make the run a warning rather than critical, comma-separated (e.g. 1,2)' },
       { name: 'tail-lines', type: 'string', placeholder: '<n>', description: 'How many last lines of output describe the run\'s end and its incident (default 20, 0 for none)' },
     ],

@@ -1,5 +1,5 @@
 /** The pure and in-process parts of `timon exec`: the tail, the outcome, the lock, the command line. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -7,7 +7,7 @@ import { parseArgs } from '../args.js'
 import { exec } from '../commands/exec.js'
 import { commandComment, exitHealth, exitLabel, exitStatus, formatCommandLine, stepDetail } from './exec-outcome.js'
 import { OutputTail, keepEnd } from './output-tail.js'
-import { acquireRunLock } from './run-lock.js'
+import { acquireRunLock, lockDirectory } from './run-lock.js'
 
 describe('OutputTail', () => {
   it('keeps the last lines of both streams in the order they were completed, partial lines last', () => {
@@ -69,7 +69,7 @@ describe('the outcome of a command', () => {
   })
 })
 
-describe('the --skip-if-running lock', () => {
+describe('the run lock', () => {
   let dir: string
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'tlock-'))
@@ -77,26 +77,86 @@ describe('the --skip-if-running lock', () => {
   afterEach(() => {
     rmSync(dir, { recursive: true, force: true })
   })
+  const runFiles = (code: string) => readdirSync(dir).filter((name) => name.startsWith(`${code}@run-`))
 
-  it('is taken by one holder at a time and released by its holder only', () => {
-    const alive = new Set([101, 102])
+  it('registers every run; --skip-if-running is refused while another is registered, whether that one used the flag or not', () => {
+    const alive = new Set([101, 102, 103])
     const isAlive = (pid: number) => alive.has(pid)
-    const first = acquireRunLock('job.a', { dir, pid: 101, isAlive })
-    expect(first.kind).toBe('acquired')
-    expect(acquireRunLock('job.a', { dir, pid: 102, isAlive })).toEqual({ kind: 'held', pid: 101, path: join(dir, 'job.a.lock') })
-    expect(readFileSync(join(dir, 'job.a.lock'), 'utf8')).toMatch(/^101\n/)
-    if (first.kind === 'acquired') first.lock.release()
-    const second = acquireRunLock('job.a', { dir, pid: 102, isAlive })
-    expect(second.kind).toBe('acquired')
-    if (first.kind === 'acquired') first.lock.release() // not its lock any more: stays
-    expect(readFileSync(join(dir, 'job.a.lock'), 'utf8')).toMatch(/^102\n/)
+    // A run started without the flag…
+    const plain = acquireRunLock('job.a', { dir, skipIfRunning: false, pid: 101, isAlive })
+    expect(plain).toMatchObject({ kind: 'acquired', running: [] })
+    expect(runFiles('job.a')).toHaveLength(1)
+    // …is seen by one with the flag, which registers nothing.
+    const skipped = acquireRunLock('job.a', { dir, skipIfRunning: true, pid: 102, isAlive })
+    expect(skipped).toMatchObject({ kind: 'held', pid: 101 })
+    expect(runFiles('job.a')).toHaveLength(1)
+    // Without the flag a run overlaps, registered too, so the next --skip-if-running sees it.
+    const overlapping = acquireRunLock('job.a', { dir, skipIfRunning: false, pid: 103, isAlive })
+    expect(overlapping).toMatchObject({ kind: 'acquired', running: [101] })
+    if (plain.kind === 'acquired') plain.lock.release()
+    expect(acquireRunLock('job.a', { dir, skipIfRunning: true, pid: 102, isAlive })).toMatchObject({ kind: 'held', pid: 103 })
+    if (overlapping.kind === 'acquired') overlapping.lock.release()
+    const free = acquireRunLock('job.a', { dir, skipIfRunning: true, pid: 102, isAlive })
+    expect(free).toMatchObject({ kind: 'acquired', running: [] })
+    if (free.kind === 'acquired') free.lock.release()
+    expect(readdirSync(dir)).toEqual([])
   })
 
-  it('takes over a lock whose pid is dead, or whose content is not a pid', () => {
-    writeFileSync(join(dir, 'job.b.lock'), '4000000\nold\n')
-    expect(acquireRunLock('job.b', { dir, pid: 7, isAlive: () => false }).kind).toBe('acquired')
-    writeFileSync(join(dir, 'job.c.lock'), 'garbage')
-    expect(acquireRunLock('job.c', { dir, pid: 7, isAlive: () => true }).kind).toBe('acquired')
+  it("keeps jobs apart, whatever their codes (a.b is not a's)", () => {
+    const isAlive = () => true
+    expect(acquireRunLock('a', { dir, skipIfRunning: false, pid: 101, isAlive }).kind).toBe('acquired')
+    expect(acquireRunLock('a.b', { dir, skipIfRunning: true, pid: 102, isAlive }).kind).toBe('acquired')
+    expect(acquireRunLock('a.b', { dir, skipIfRunning: true, pid: 103, isAlive })).toMatchObject({ kind: 'held', pid: 102 })
+  })
+
+  it('removes the run files and the mutex of processes that are gone, and files that hold no pid', () => {
+    writeFileSync(join(dir, 'job.b@run-4000000-dead'), '4000000\n\n')
+    writeFileSync(join(dir, 'job.b@run-garbage'), 'garbage')
+    writeFileSync(join(dir, 'job.b@lock'), '4000001\n\nold\n')
+    const alive = (pid: number) => pid === 7
+    const taken = acquireRunLock('job.b', { dir, skipIfRunning: true, pid: 7, isAlive: alive })
+    expect(taken).toMatchObject({ kind: 'acquired', running: [] })
+    expect(runFiles('job.b')).toEqual([taken.kind === 'acquired' ? taken.lock.path.slice(dir.length + 1) : ''])
+    expect(existsSync(join(dir, 'job.b@lock'))).toBe(false)
+  })
+
+  it('waits for a mutex a live exec holds, then fails', () => {
+    writeFileSync(join(dir, 'job.c@lock'), '101\n\nbusy\n')
+    expect(() => acquireRunLock('job.c', { dir, skipIfRunning: true, pid: 7, isAlive: () => true })).toThrow(`the lock ${join(dir, 'job.c@lock')} stays held by pid 101`)
+  })
+
+  it('tells a reused pid from the exec that had it (by its start time, where /proc tells it)', () => {
+    const started = existsSync(`/proc/${process.pid}/stat`)
+    writeFileSync(join(dir, 'job.d@run-reused'), `${process.pid}\n1\n`) // this pid, another start time
+    const taken = acquireRunLock('job.d', { dir, skipIfRunning: true, pid: 4_000_002 })
+    expect(taken.kind).toBe(started ? 'acquired' : 'held')
+  })
+})
+
+describe('the lock directory', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tlockdir-'))
+  })
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('is <runtime dir>/locks, each level created 0700 for the user', () => {
+    const uid = process.getuid?.() ?? 0
+    expect(lockDirectory({ env: { XDG_RUNTIME_DIR: dir }, uid })._unsafeUnwrap()).toBe(join(dir, 'timon', 'locks'))
+    expect(statSync(join(dir, 'timon')).mode & 0o777).toBe(0o700)
+    expect(statSync(join(dir, 'timon', 'locks')).mode & 0o777).toBe(0o700)
+  })
+
+  it.runIf(process.getuid?.() === 0)('is refused when another user created it, or opened it to others', () => {
+    mkdirSync(join(dir, 'timon'), { mode: 0o700 })
+    chownSync(join(dir, 'timon'), 12345, 12345)
+    expect(lockDirectory({ env: { XDG_RUNTIME_DIR: dir }, uid: 0 })._unsafeUnwrapErr()).toMatch(`the directory ${join(dir, 'timon')} belongs to uid 12345, not to this user (uid 0)`)
+    chownSync(join(dir, 'timon'), 0, 0)
+    mkdirSync(join(dir, 'timon', 'locks'), { mode: 0o700 })
+    chmodSync(join(dir, 'timon', 'locks'), 0o777)
+    expect(lockDirectory({ env: { XDG_RUNTIME_DIR: dir }, uid: 0 })._unsafeUnwrapErr()).toMatch(/is open to other users \(mode 0777, at most 0700 expected\)/)
   })
 })
 

@@ -12,7 +12,7 @@ import type { Context } from '../command.js'
 import { drained } from '../io.js'
 import { commandComment, exitHealth, exitLabel, exitStatus, formatCommandLine, stepDetail, type CommandExit } from './exec-outcome.js'
 import { OutputTail, type TailStream } from './output-tail.js'
-import { acquireRunLock, lockDirectory, type LockOutcome, type RunLock } from './run-lock.js'
+import { acquireRunLock, lockDirectory, type LockOutcome } from './run-lock.js'
 
 /** What `timon exec` was asked to do, checked. */
 export interface ExecPlan {
@@ -41,39 +41,34 @@ export const MAX_DETAIL_BYTES = 16 * 1024
 export const PIPE_GRACE_MS = 2000
 
 /**
- * Runs `plan`: takes the job's lock (`--skip-if-running`; a live holder means a skipped run and
- * status 0), starts the run, runs the command with its output streamed to the terminal and to the
- * run's log (opened at the first byte of output), forwards SIGINT, SIGTERM and SIGHUP to it, and
- * ends the run with a step saying how it ended, with the last lines of output as its detail.
+ * Runs `plan`: registers the run in the job's lock (every exec does; with `--skip-if-running`, a
+ * run of the job already going means a skipped run and status 0), starts the run, runs the
+ * command with its output streamed to the terminal and to the run's log (opened at the first byte
+ * of output), forwards SIGINT, SIGTERM and SIGHUP to it, and ends the run with a step saying how
+ * it ended, with the last lines of output as its detail.
  *
  * Fails open: when the daemon cannot be reached or refuses, the command runs all the same and one
- * warning line goes to stderr.
+ * warning line goes to stderr. So when the lock cannot be used (its directory belongs to another
+ * user, or is open to others): the command runs, unlocked, with one warning line, and the run
+ * records it in a warning step (`run lock unavailable`), so that it shows in `show` and `status`.
  *
  * @returns the command's exit status (128 + the signal's number when a signal killed it).
  */
 export async function runExec(ctx: Context, plan: ExecPlan): Promise<number> {
   const warn = warnOnce(ctx)
-  let lock: RunLock | undefined
-  if (plan.skipIfRunning) {
-    let outcome: LockOutcome | undefined
-    try {
-      outcome = acquireRunLock(plan.code, { dir: lockDirectory(ctx.io.env) })
-    } catch (error) {
-      warn(`--skip-if-running: ${errorMessage(error)} — running the command without the lock`)
-    }
-    if (outcome?.kind === 'held') {
-      const comment = `skipped: the previous run (pid ${outcome.pid}) is still running`
-      const skipped = await (await ctx.client()).skipRun({ code: plan.code, comment })
-      if (skipped.isErr()) warn(`cannot record the skipped run: ${skipped.error.message}`)
-      else if (ctx.verbose) ctx.io.stderr.write(`timon exec: ${plan.code} ${comment}\n`)
-      return 0
-    }
-    lock = outcome?.lock
+  const locked = lockRun(ctx, plan)
+  if (locked.kind === 'held') {
+    const comment = `skipped: the previous run (pid ${locked.pid}) is still running`
+    const skipped = await (await ctx.client()).skipRun({ code: plan.code, comment })
+    if (skipped.isErr()) warn(`cannot record the skipped run: ${skipped.error.message}`)
+    else if (ctx.verbose) ctx.io.stderr.write(`timon exec: ${plan.code} ${comment}\n`)
+    return 0
   }
+  if (locked.kind === 'unlocked') ctx.io.stderr.write(`Warning: ${locked.problem}\n`)
   try {
-    return await runMonitored(ctx, plan, warn)
+    return await runMonitored(ctx, plan, warn, locked.kind === 'unlocked' ? locked.problem : undefined)
   } finally {
-    lock?.release()
+    if (locked.kind === 'acquired') locked.lock.release()
   }
 }
 
@@ -81,16 +76,40 @@ export async function runExec(ctx: Context, plan: ExecPlan): Promise<number> {
 
 type Warn = (message: string) => void
 
+/** The run's place in the job's lock: registered, skipped for another run, or not lockable (and why). */
+type Locked = LockOutcome | { readonly kind: 'unlocked'; readonly problem: string }
+
+function lockRun(ctx: Context, plan: ExecPlan): Locked {
+  const unlocked = (why: string): Locked => ({
+    kind: 'unlocked',
+    problem:
+      `cannot lock the runs of ${plan.code}: ${why} — running the command unlocked` +
+      (plan.skipIfRunning ? ' (--skip-if-running cannot tell whether another run is going)' : ' (a --skip-if-running exec cannot see this run)'),
+  })
+  const dir = lockDirectory({ env: ctx.io.env })
+  if (dir.isErr()) return unlocked(dir.error)
+  try {
+    return acquireRunLock(plan.code, { dir: dir.value, skipIfRunning: plan.skipIfRunning })
+  } catch (error) {
+    return unlocked(errorMessage(error))
+  }
+}
+
 /** The signals passed on to the command. */
 const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
-async function runMonitored(ctx: Context, plan: ExecPlan, warn: Warn): Promise<number> {
+async function runMonitored(ctx: Context, plan: ExecPlan, warn: Warn, lockProblem: string | undefined): Promise<number> {
   const client = await ctx.client()
   // The command starts while the run's start is on its way (a round trip less before it runs);
   // output that comes before the run's uid waits for it.
-  const started = client.startJob({ ...plan.start, comment: plan.comment ?? commandComment(plan.command) }).then((result) => {
+  const started = client.startJob({ ...plan.start, comment: plan.comment ?? commandComment(plan.command) }).then(async (result) => {
     if (result.isErr()) warn(`${result.error.message} — running the command without monitoring`)
-    return result.isOk() ? result.value.run : undefined
+    const run = result.isOk() ? result.value.run : undefined
+    if (run !== undefined && lockProblem !== undefined) {
+      const recorded = await client.pushStep({ code: plan.code, uid: run.uid, label: 'run lock unavailable', health: 'warning', detail: lockProblem })
+      if (recorded.isErr()) warn(`cannot record that the run is unlocked: ${recorded.error.message}`)
+    }
+    return run
   })
   const log = new LazyRunLog(async () => {
     const run = await started

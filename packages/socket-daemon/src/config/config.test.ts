@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadConfig, parseConfig } from './config.js'
 
 const env = { HOME: '/home/ann' }
-const options = { env, baseDir: '/etc/timon', hostname: 'box', uid: 1000 }
+const options = { env, baseDir: '/etc/timon', hostname: 'box', uid: 1000, isDirectory: () => false }
 
 function issuesOf(input: unknown): string[] {
   return parseConfig(input, options)._unsafeUnwrapErr()
@@ -20,7 +20,8 @@ describe('parseConfig', () => {
       logDir: undefined,
       logLevel: 'info',
       pingIntervalMs: undefined,
-      socket: '/tmp/timon.sock',
+      socket: '/tmp/timon-1000/timon.sock',
+      socketDirectory: { path: '/tmp/timon-1000', mode: 0o700 },
       socketMode: 0o600,
       socketGroup: undefined,
       webhooks: [],
@@ -55,6 +56,17 @@ describe('parseConfig', () => {
       socketMode: 0o660,
       socketGroup: 'timon',
     })
+  })
+
+  it("defaults the socket to the user's runtime directory, else /run/timon for root, with no directory to create", () => {
+    const cron = parseConfig({}, { ...options, isDirectory: (path) => path === '/run/user/1000' })._unsafeUnwrap()
+    expect([cron.socket, cron.socketDirectory]).toEqual(['/run/user/1000/timon.sock', undefined])
+    const login = parseConfig({}, { ...options, env: { ...env, XDG_RUNTIME_DIR: '/run/user/1000' } })._unsafeUnwrap()
+    expect([login.socket, login.socketDirectory]).toEqual(['/run/user/1000/timon.sock', undefined])
+    const root = parseConfig({}, { ...options, uid: 0 })._unsafeUnwrap()
+    expect([root.socket, root.socketDirectory, root.dataDir]).toEqual(['/run/timon/timon.sock', { path: '/run/timon', mode: 0o755 }, '/var/lib/timon'])
+    const named = parseConfig({ daemon: { socket: 'run/t.sock' } }, options)._unsafeUnwrap()
+    expect([named.socket, named.socketDirectory]).toEqual(['/etc/timon/run/t.sock', undefined])
   })
 
   it('lets TIMON_SOCKET override [daemon] socket', () => {
@@ -136,6 +148,7 @@ describe('loadConfig', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
   const write = (name: string, text: string) => {
     const file = join(dir, name)
+    mkdirSync(dirname(file), { recursive: true })
     writeFileSync(file, text)
     return file
   }
@@ -149,6 +162,11 @@ describe('loadConfig', () => {
   it('uses TIMON_CONFIG when no file is given', () => {
     const file = write('env.toml', '[daemon]\nhostname = "from-env"\n')
     expect(loadConfig({ env: { HOME: dir, TIMON_CONFIG: file } })._unsafeUnwrap().hostname).toBe('from-env')
+  })
+
+  it('finds the file in $XDG_CONFIG_HOME/timon/timon.toml', () => {
+    const file = write('xdg/timon/timon.toml', '[daemon]\nhostname = "from-xdg"\n')
+    expect(loadConfig({ env: { HOME: join(dir, 'nobody'), XDG_CONFIG_HOME: join(dir, 'xdg') } })._unsafeUnwrap()).toMatchObject({ path: file, hostname: 'from-xdg' })
   })
 
   it('applies the defaults when no file is found', () => {

@@ -11,7 +11,7 @@ import { LOG_LEVELS, type LogLevel } from '../logger.js'
 import { formatBytes, parseByteSize } from '../run-logs/byte-size.js'
 import { DEFAULT_MAX_LOG_BYTES } from '../run-logs/store.js'
 import { MIN_LOG_BYTES } from '../run-logs/writer.js'
-import { findConfigFile, resolveSocketPath, type Env } from '@timon/client'
+import { findConfigFile, resolveSocket, type Env, type OwnDirectory } from '@timon/client'
 import { defaultDataDir } from './paths.js'
 
 /** The daemon's configuration, validated, with every default applied and every path absolute. */
@@ -28,8 +28,18 @@ export interface DaemonConfig {
   readonly logLevel: LogLevel
   /** `[daemon] ping_interval` in milliseconds; `undefined` = no `timon.ping` (the default). */
   readonly pingIntervalMs: number | undefined
-  /** The socket path (`TIMON_SOCKET`, `[daemon] socket`, `$XDG_RUNTIME_DIR/timon.sock`, `/tmp/timon.sock`). */
+  /**
+   * The socket path: `TIMON_SOCKET`, else `[daemon] socket`, else the default place
+   * (`/run/timon/timon.sock` for root; `$XDG_RUNTIME_DIR/timon.sock`, else
+   * `/run/user/<uid>/timon.sock` when that directory exists, else `/tmp/timon-<uid>/timon.sock`).
+   */
   readonly socket: string
+  /**
+   * For a default socket in Timon's own directory (`/run/timon`, `/tmp/timon-<uid>`): that
+   * directory, which the daemon creates with its mode, or refuses when someone else owns it or it
+   * is open to others. Absent for a named socket.
+   */
+  readonly socketDirectory?: OwnDirectory | undefined
   /** The socket's file mode (`[daemon] socket_mode`, default 0600). */
   readonly socketMode: number
   /** The socket's group (`[daemon] socket_group`: a name or a numeric gid), if any. */
@@ -60,8 +70,10 @@ export interface ParseConfigOptions {
   readonly env?: Env
   /** The default hostname; default: the OS hostname, else `localhost`. */
   readonly hostname?: string
-  /** The user id, for the default `data_dir` (root gets `/var/lib/timon`); default: the process's. */
+  /** The user id, for the default `data_dir` and socket (root gets `/var/lib/timon`, `/run/timon`); default: the process's. */
   readonly uid?: number | undefined
+  /** Whether a directory exists (`/run/user/<uid>`, for the default socket); default: the file system's answer. */
+  readonly isDirectory?: (path: string) => boolean
   /** Reads a webhook `cert` file (tests); default: `fs.readFileSync`. */
   readonly readFile?: (path: string) => string | Buffer
 }
@@ -89,13 +101,16 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
   if (!parsed.success || webhooks.isErr() || checks.isErr()) return err(issues)
 
   const daemon = parsed.data.daemon
-  const socket = resolveSocketPath(env, daemon.socket === undefined ? undefined : { socket: resolve(baseDir, daemon.socket) })
+  const uid = 'uid' in options ? options.uid : process.getuid?.()
+  const places = { ...(uid === undefined ? {} : { uid }), ...(options.isDirectory === undefined ? {} : { isDirectory: options.isDirectory }) }
+  const located = resolveSocket(env, daemon.socket === undefined ? undefined : { socket: resolve(baseDir, daemon.socket) }, places)
+  const socket = located.path
   const socketIssue = checkSocketPath(socket)
   if (socketIssue !== undefined) {
-    const key = env.TIMON_SOCKET !== undefined && env.TIMON_SOCKET !== '' ? 'TIMON_SOCKET' : daemon.socket === undefined ? 'XDG_RUNTIME_DIR' : 'daemon.socket'
+    const key = located.source === 'env' ? 'TIMON_SOCKET' : located.source === 'config' ? 'daemon.socket' : 'XDG_RUNTIME_DIR'
     return err([`${key}: ${socketIssue}`])
   }
-  const dataDir = daemon.data_dir === undefined ? defaultDataDir(env, 'uid' in options ? options.uid : process.getuid?.()) : resolve(baseDir, daemon.data_dir)
+  const dataDir = daemon.data_dir === undefined ? defaultDataDir(env, uid) : resolve(baseDir, daemon.data_dir)
   return ok({
     path: options.path,
     hostname: daemon.hostname ?? options.hostname ?? (osHostname() || 'localhost'),
@@ -104,6 +119,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
     logLevel: daemon.log_level ?? 'info',
     pingIntervalMs: daemon.ping_interval,
     socket,
+    ...(located.directory === undefined ? {} : { socketDirectory: located.directory }),
     socketMode: daemon.socket_mode ?? 0o600,
     socketGroup: daemon.socket_group,
     webhooks: webhooks.value,
