@@ -148,6 +148,17 @@ class MemoryTx implements StoreTx {
     const reports = this.#reportsOf(contractId).filter((r) => page.beforeId === undefined || r.id < page.beforeId)
     return page.limit === undefined ? reports : reports.slice(0, page.limit)
   }
+  async recentReports(contractIds: readonly number[], perContract: number) {
+    const wanted = new Set(contractIds)
+    const recent = new Map<number, Report[]>()
+    for (const report of [...this.#t.reports.rows.values()].reverse()) {
+      if (!wanted.has(report.contractId)) continue
+      const list = recent.get(report.contractId) ?? []
+      if (list.length === 0) recent.set(report.contractId, list)
+      if (list.length < perContract) list.push(report)
+    }
+    return recent
+  }
   async countReports(contractId: number) {
     return this.#reportsOf(contractId).length
   }

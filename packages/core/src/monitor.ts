@@ -361,6 +361,15 @@ export class Monitor {
     )
   }
 
+  /**
+   * The newest samples/runs of many probes/jobs at once (ids from {@link status}), newest first, at
+   * most `perContract` each (default 20); probes/jobs without any are absent from the map.
+   */
+  async recentReports(contractIds: readonly number[], perContract = 20): Promise<Result<ReadonlyMap<number, readonly Report[]>, CoreError>> {
+    if (!isPositiveInteger(perContract)) return err(validation('perContract must be a positive integer'))
+    return ok(await this.#store.transaction((tx) => tx.recentReports(contractIds, perContract)))
+  }
+
   /** Counts for a one-line summary; each probe/job counted once. */
   async summary(): Promise<Result<SummaryView, CoreError>> {
     return ok(await this.#store.transaction((tx) => tx.summarize()))

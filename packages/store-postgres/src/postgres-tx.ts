@@ -177,6 +177,23 @@ export class PostgresTx implements StoreTx {
     return (await query.execute()).map(reports.toDomain)
   }
 
+  async recentReports(contractIds: readonly number[], perContract: number): Promise<ReadonlyMap<number, readonly Report[]>> {
+    const recent = new Map<number, Report[]>()
+    if (contractIds.length === 0) return recent
+    const ranked = this.#trx
+      .selectFrom('reports')
+      .selectAll()
+      .select((eb) => eb.fn.agg<number>('row_number').over((over) => over.partitionBy('contract_id').orderBy('id', 'desc')).as('rank'))
+      .where('contract_id', '=', anyOf(contractIds))
+    const rows = await this.#trx.selectFrom(ranked.as('r')).selectAll().where('rank', '<=', perContract).orderBy('contract_id').orderBy('id', 'desc').execute()
+    for (const { rank: _rank, ...row } of rows) {
+      const list = recent.get(row.contract_id)
+      if (list === undefined) recent.set(row.contract_id, [reports.toDomain(row)])
+      else list.push(reports.toDomain(row))
+    }
+    return recent
+  }
+
   async countReports(contractId: number): Promise<number> {
     const { count } = await this.#trx
       .selectFrom('reports')

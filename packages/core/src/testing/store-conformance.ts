@@ -366,6 +366,30 @@ export function describeStoreConformance(
         expect(await tx((t) => t.countReports(c.id + 1000))).toBe(0)
       })
 
+      it('lists the newest reports of many contracts at once, at most perContract each', async () => {
+        const { a, b, empty, aReports, bReports } = await tx(async (t) => {
+          const a = await addContract(t, 'a')
+          const b = await addContract(t, 'b', 'job')
+          const empty = await addContract(t, 'empty')
+          const aReports: Report[] = []
+          const bReports: Report[] = []
+          for (let n = 1; n <= 4; n++) {
+            aReports.push(await addSample(t, a.id, n, n === 2 ? 'critical' : 'healthy', at(n)))
+            bReports.push(await addRun(t, b.id, n, at(n)))
+          }
+          return { a, b, empty, aReports, bReports }
+        })
+        const recent = await tx((t) => t.recentReports([a.id, b.id, empty.id, a.id + 1000], 3))
+        expect(new Map(recent)).toEqual(
+          new Map([
+            [a.id, aReports.slice(1).reverse()],
+            [b.id, bReports.slice(1).reverse()],
+          ]),
+        )
+        expect([...(await tx((t) => t.recentReports([b.id], 10))).get(b.id) ?? []].map((r) => r.id)).toEqual([...bReports].reverse().map((r) => r.id))
+        expect((await tx((t) => t.recentReports([], 3))).size).toBe(0)
+      })
+
       it('lists the unfinished runs of a job oldest first, leaving out excludeId', async () => {
         const { job, first, second, third } = await tx(async (t) => {
           const job = await addContract(t, 'job', 'job')

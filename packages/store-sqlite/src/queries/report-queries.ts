@@ -5,7 +5,7 @@ import type { Report, Run, Sample, StoreTx } from '@timon/core'
 import { reports, type ReportFields, type ReportRow } from '../rows/reports.js'
 import { steps } from '../rows/steps.js'
 import type { Statements } from '../statements.js'
-import { RUN, type QueryContext } from './query-context.js'
+import { chunks, RUN, type QueryContext } from './query-context.js'
 
 type ReportQueries = Pick<
   StoreTx,
@@ -17,6 +17,7 @@ type ReportQueries = Pick<
   | 'latestReport'
   | 'listReports'
   | 'countReports'
+  | 'recentReports'
   | 'unfinishedRuns'
   | 'deleteReport'
   | 'runLogPaths'
@@ -77,6 +78,20 @@ export function reportQueries({ db, statements }: QueryContext): ReportQueries {
       query = query.orderBy('id', 'desc')
       if (page.limit !== undefined) query = query.limit(page.limit)
       return (await query.execute()).map(reports.toDomain)
+    },
+
+    async recentReports(contractIds, perContract) {
+      const recent = new Map<number, Report[]>()
+      for (const ids of chunks([...new Set(contractIds)])) {
+        const ranked = db
+          .selectFrom('reports')
+          .selectAll()
+          .select((eb) => eb.fn.agg<number>('row_number').over((over) => over.partitionBy('contract_id').orderBy('id', 'desc')).as('rank'))
+          .where('contract_id', 'in', ids)
+        const rows = await db.selectFrom(ranked.as('r')).selectAll().where('rank', '<=', perContract).orderBy('contract_id').orderBy('id', 'desc').execute()
+        for (const { rank: _rank, ...row } of rows) appendTo(recent, row.contract_id, reports.toDomain(row))
+      }
+      return recent
     },
 
     async countReports(contractId) {
@@ -148,6 +163,12 @@ const INSERT_COLUMNS = [
 ] as const satisfies readonly (keyof Omit<ReportRow, 'id'>)[]
 
 const INSERT_REPORT = `INSERT INTO reports (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`
+
+function appendTo(map: Map<number, Report[]>, key: number, value: Report): void {
+  const list = map.get(key)
+  if (list === undefined) map.set(key, [value])
+  else list.push(value)
+}
 
 function insertReport(statements: Statements, fields: ReportFields): Report {
   const row = reports.toRow(fields)
