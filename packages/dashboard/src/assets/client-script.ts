@@ -3,7 +3,8 @@
  * Content-Security-Policy can forbid inline scripts). Pages work without it; with it:
  * - the overview filter applies as you type (the same rules as the server-side `?q=&state=`);
  * - a page with `data-events` on `<body>` listens to Server-Sent Events and swaps in its fresh
- *   `#live` region on each change, keeping keyboard focus where it was;
+ *   `#live` region on each change, keeping keyboard focus where it was (`data-live="on"` on
+ *   `<body>` once connected);
  * - a `<pre data-log-src>` follows a run's log until the run's log is complete.
  * Plain ES2017 in a string: there is no build step.
  */
@@ -72,7 +73,9 @@ export const CLIENT_SCRIPT = String.raw`(function () {
           if (again) { again = false; refresh(version) }
         })
     }
-    new EventSource(events).addEventListener('change', function (event) { refresh(event.data) })
+    var source = new EventSource(events)
+    source.addEventListener('hello', function () { document.body.setAttribute('data-live', 'on') })
+    source.addEventListener('change', function (event) { refresh(event.data) })
   }
 
   var log = document.querySelector('pre[data-log-src]')
