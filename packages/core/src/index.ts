@@ -74,6 +74,7 @@ export type {
   NotificationEvent,
   Report,
   ReportHealth,
+  ReportMark,
   Rules,
   Run,
   RunExit,

@@ -1,4 +1,4 @@
-import type { Contract, Delivery, DeliveryStatus, Incident, IncidentEvent, Report, Run, Sample, Step } from './domain.js'
+import type { Contract, Delivery, DeliveryStatus, Incident, IncidentEvent, Report, ReportMark, Run, Sample, Step } from './domain.js'
 import type {
   CodeCount,
   ContractOverview,
@@ -148,14 +148,14 @@ class MemoryTx implements StoreTx {
     const reports = this.#reportsOf(contractId).filter((r) => page.beforeId === undefined || r.id < page.beforeId)
     return page.limit === undefined ? reports : reports.slice(0, page.limit)
   }
-  async recentReports(contractIds: readonly number[], perContract: number) {
+  async recentReportMarks(contractIds: readonly number[], perContract: number) {
     const wanted = new Set(contractIds)
-    const recent = new Map<number, Report[]>()
+    const recent = new Map<number, ReportMark[]>()
     for (const report of [...this.#t.reports.rows.values()].reverse()) {
       if (!wanted.has(report.contractId)) continue
       const list = recent.get(report.contractId) ?? []
       if (list.length === 0) recent.set(report.contractId, list)
-      if (list.length < perContract) list.push(report)
+      if (list.length < perContract) list.push({ kind: report.kind, health: report.health, running: report.kind === 'run' && report.endedAt === null })
     }
     return recent
   }

@@ -10,6 +10,7 @@ import {
   type Monitor,
   type Report,
   type ReportHealth,
+  type ReportMark,
   type StatusView,
 } from '@timon/core'
 import { coversCode, type Access } from './access.js'
@@ -30,7 +31,7 @@ export interface SubjectRow {
   /** When the last report arrived, ended, or (running) started. */
   readonly lastReportAt: Date | undefined
   /** Recent samples/runs, oldest first. */
-  readonly recent: readonly Report[]
+  readonly recent: readonly ReportMark[]
 }
 
 /** An active incident with the code of its probe/job (`null` for manual ones). */
@@ -56,7 +57,7 @@ export async function loadOverview(monitor: Monitor, access: Access, stripLength
   if (pages.isErr()) return err(pages.error)
   const { contracts, activeIncidents } = pages.value
   const visible = contracts.filter((c) => coversCode(access, c.contract.code))
-  const recent = await monitor.recentReports(
+  const recent = await monitor.recentReportMarks(
     visible.map((c) => c.contract.id),
     stripLength,
   )
@@ -78,8 +79,13 @@ export async function loadOverview(monitor: Monitor, access: Access, stripLength
 
 /** The row of one probe/job from its `show` view, with its `stripLength` newest reports. */
 export function subjectRowOf(view: ContractView, stripLength: number): SubjectRow {
-  const newestFirst = view.reports.slice(0, stripLength).map((r) => r.report)
+  const newestFirst = view.reports.slice(0, stripLength).map((r) => markOf(r.report))
   return subjectRow(view.contract, view.lastReport, view.activeIncidents, newestFirst)
+}
+
+/** A report as its history-strip mark. */
+export function markOf(report: Report): ReportMark {
+  return { kind: report.kind, health: report.health, running: report.kind === 'run' && report.endedAt === null }
 }
 
 /** The first segment of a code: `db` for `db.backup`. */
@@ -105,7 +111,7 @@ export async function loadStatus(monitor: Monitor): Promise<Result<Pick<StatusVi
 
 const STATUS_PAGE = 1000
 
-function subjectRow(contract: Contract, lastReport: Report | undefined, incidents: readonly Incident[], newestFirst: readonly Report[]): SubjectRow {
+function subjectRow(contract: Contract, lastReport: Report | undefined, incidents: readonly Incident[], newestFirst: readonly ReportMark[]): SubjectRow {
   const flags: SubjectFlag[] = []
   if (contract.isStale) flags.push('stale')
   if (lastReport?.kind === 'run' && lastReport.endedAt === null) flags.push('running')

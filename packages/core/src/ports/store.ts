@@ -10,6 +10,7 @@ import type {
   NotificationEvent,
   Report,
   ReportHealth,
+  ReportMark,
   Rules,
   Run,
   RunExit,
@@ -71,10 +72,10 @@ export interface StoreTx {
   listReports(contractId: number, page: ReportPage): Promise<readonly Report[]>
   countReports(contractId: number): Promise<number>
   /**
-   * The newest reports of each of many contracts in one call (the dashboard's history strips):
-   * newest first, at most `perContract` each. Contracts without reports are absent from the map.
+   * The newest reports of each of many contracts, as marks (the dashboard's history strips): newest
+   * first, at most `perContract` each. Contracts without reports are absent from the map.
    */
-  recentReports(contractIds: readonly number[], perContract: number): Promise<ReadonlyMap<number, readonly Report[]>>
+  recentReportMarks(contractIds: readonly number[], perContract: number): Promise<ReadonlyMap<number, readonly ReportMark[]>>
   /** Runs of a job that have not ended, oldest first, `excludeId` left out. */
   unfinishedRuns(contractId: number, excludeId?: number): Promise<readonly Run[]>
   /**

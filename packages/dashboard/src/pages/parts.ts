@@ -1,4 +1,4 @@
-import type { Report, ReportHealth } from '@timon/core'
+import type { ReportHealth, ReportMark } from '@timon/core'
 import { html, trusted, type SafeHtml } from '../html.js'
 import type { SubjectFlag, SubjectRow } from '../overview-model.js'
 
@@ -16,11 +16,11 @@ export function flagPills(flags: readonly SubjectFlag[]): SafeHtml {
  * Recent samples/runs as a strip of coloured cells, oldest first, with a text summary for screen
  * readers. Built from fixed class names only, so it needs no escaping (and stays fast for 10,000 rows).
  */
-export function historyStrip(recent: readonly Report[]): SafeHtml {
+export function historyStrip(recent: readonly ReportMark[]): SafeHtml {
   const counts = new Map<string, number>()
   let cells = ''
-  for (const report of recent) {
-    const state = report.kind === 'run' && report.endedAt === null ? 'running' : report.health
+  for (const mark of recent) {
+    const state = mark.running ? 'running' : mark.health
     counts.set(state, (counts.get(state) ?? 0) + 1)
     cells += `<i class="h-${state}"></i>`
   }

@@ -4,14 +4,14 @@ import { ago, duration, runMillis } from '../format.js'
 import { html, type SafeHtml } from '../html.js'
 import type { LogChunk } from '../read-log.js'
 import { flagPills, healthLabel, historyStrip, incidentLink } from './parts.js'
-import type { SubjectFlag } from '../overview-model.js'
+import { markOf, type SubjectFlag } from '../overview-model.js'
 
 /** A probe's page: its facts, active incidents and recent samples with their comments. */
 export function probePage(view: ContractView, flags: readonly SubjectFlag[], now: Date): SafeHtml {
   const samples = view.reports.map((r) => r.report).filter((r): r is Sample => r.kind === 'sample')
   return html`<h1>${view.contract.code} <span class="muted">probe</span></h1><div id="live">${facts(view, flags, now)}
 <section aria-labelledby="samples-title"><h2 id="samples-title">Samples <span class="muted">(${samples.length} of ${view.reportCount})</span></h2>
-<p>${historyStrip([...samples].reverse())}</p>
+<p>${historyStrip([...samples].reverse().map(markOf))}</p>
 <div class="table-wrap"><table><thead><tr><th scope="col">Sample</th><th scope="col">Health</th><th scope="col">Pushed</th><th scope="col">Comment</th></tr></thead><tbody>${samples.map(
     (s) => html`<tr><td><code>${s.uid}</code></td><td>${healthLabel(s.health)}</td><td>${ago(now, s.pushedAt)}</td><td class="pre">${s.comment ?? ''}</td></tr>`,
   )}</tbody></table></div></section></div>`
