@@ -22,14 +22,15 @@ const CHROMIUM = '/usr/bin/chromium'
  *   --json` does for the same data on the same server (every status page, JSON.stringify). Median
  *   of {@link ROUNDS} alternated rounds each, SQLite in memory. Target ≤ 2×.
  * - `push to open page`: a probe pushed while Chromium shows that overview, until its row is in the
- *   page (SSE event, fetch, swap), against the plain reload of the same page. Limit 1000 ms.
+ *   page (the default 50 ms coalescing, SSE event, fetch, swap), against the plain reload of the
+ *   same page. Limit 1000 ms.
  */
 export async function runDashboardBench(): Promise<BenchResult[]> {
   const clock = new FakeClock('2025-06-01T00:00:00Z')
   const store = new SqliteStore({ database: ':memory:' })
   const monitor = new Monitor({ store, clock })
   await seed(monitor, clock)
-  const dashboard = createDashboard({ monitor, authorize: async () => undefined, live: { coalesceMs: 0 } })
+  const dashboard = createDashboard({ monitor, authorize: async () => undefined })
   const server = await serve(dashboard, monitor)
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   try {

@@ -4,7 +4,7 @@ import { html, type SafeHtml } from './html.js'
 /** `4m 12s ago` as a `<time>` element carrying the exact instant (whole seconds, so pages stay calm). */
 export function ago(now: Date, at: Date): SafeHtml {
   const seconds = Math.max(0, Math.floor((now.getTime() - at.getTime()) / 1000))
-  return html`<time datetime="${at.toISOString()}" title="${at.toISOString()}">${formatHumanDuration(seconds * 1000)} ago</time>`
+  return html`<time datetime="${at.toISOString()}">${formatHumanDuration(seconds * 1000)} ago</time>`
 }
 
 /** A duration in milliseconds for people: `1m 5s`, `350ms`. */

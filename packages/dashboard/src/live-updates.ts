@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 
 /** Options of {@link LiveUpdates}. */
 export interface LiveUpdatesOptions {
-  /** Changes within this many milliseconds are sent as one event (default 200). */
+  /** Changes within this many milliseconds are sent as one event (default 50). */
   readonly coalesceMs?: number
   /** A comment line this often keeps proxies from closing idle streams (default 25 s). */
   readonly heartbeatMs?: number
@@ -20,7 +20,7 @@ export class LiveUpdates {
   #version = 0
 
   constructor(options: LiveUpdatesOptions = {}) {
-    this.#coalesceMs = options.coalesceMs ?? 200
+    this.#coalesceMs = options.coalesceMs ?? 50
     this.#heartbeat = setInterval(() => this.#write(': keep-alive\n\n'), options.heartbeatMs ?? 25_000)
     this.#heartbeat.unref()
   }

@@ -56,10 +56,11 @@ export const CLIENT_SCRIPT = String.raw`(function () {
           var fresh = new DOMParser().parseFromString(text, 'text/html').getElementById('live')
           if (!fresh) return
           var current = document.getElementById('live')
-          var focused = document.activeElement && current.contains(document.activeElement) ? document.activeElement.getAttribute('data-focus-key') : null
-          current.innerHTML = fresh.innerHTML
+          var focused = document.activeElement && current.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null
+          // The parsed region itself goes in: parsing several megabytes once, not twice.
+          current.replaceWith(fresh)
           if (focused) {
-            var target = current.querySelector('[data-focus-key="' + CSS.escape(focused) + '"]')
+            var target = fresh.querySelector('a[href="' + CSS.escape(focused) + '"]')
             if (target) target.focus()
           }
           applyFilter()

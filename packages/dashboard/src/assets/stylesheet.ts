@@ -28,6 +28,9 @@ header form { margin-left: auto; }
 main { padding: 1rem; max-width: 90rem; margin: 0 auto; }
 h1 { font-size: 1.5rem; margin: .2rem 0 1rem; }
 h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
+h3 { font-size: 1rem; margin: 1rem 0 .25rem; }
+/* Groups off screen are neither laid out nor painted: a 10,000-row overview stays quick to swap. */
+section.group { content-visibility: auto; contain-intrinsic-size: auto 30rem; }
 .muted { color: var(--muted); }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }

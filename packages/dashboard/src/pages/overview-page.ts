@@ -52,5 +52,5 @@ function groups(rows: readonly SubjectRow[], now: Date): SafeHtml {
 
 function subjectRow(row: SubjectRow, now: Date): SafeHtml {
   const href = subjectHref(row)
-  return html`<tr data-code="${row.code}" data-state="${rowStates(row)}"><td><a href="${href}" data-focus-key="${href}">${row.code}</a> <span class="muted">${row.kind}</span></td><td>${healthLabel(row.health)}</td><td>${flagPills(row.flags)}</td><td>${row.lastReportAt === undefined ? '—' : ago(now, row.lastReportAt)}</td><td class="wide">${historyStrip(row.recent)}</td></tr>`
+  return html`<tr data-code="${row.code}" data-state="${rowStates(row)}"><td><a href="${href}">${row.code}</a> <span class="muted">${row.kind}</span></td><td>${healthLabel(row.health)}</td><td>${flagPills(row.flags)}</td><td>${row.lastReportAt === undefined ? '—' : ago(now, row.lastReportAt)}</td><td class="wide">${historyStrip(row.recent)}</td></tr>`
 }

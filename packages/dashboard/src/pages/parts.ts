@@ -35,5 +35,5 @@ export function subjectHref(row: Pick<SubjectRow, 'kind' | 'code'>): string {
 
 /** A link to an incident's page. */
 export function incidentLink(id: number): SafeHtml {
-  return html`<a href="/incidents/${id}" data-focus-key="inc-${id}">INC-${id}</a>`
+  return html`<a href="/incidents/${id}">INC-${id}</a>`
 }

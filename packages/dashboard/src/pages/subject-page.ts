@@ -32,7 +32,7 @@ export function jobPage(view: ContractView, flags: readonly SubjectFlag[], selec
 <section aria-labelledby="runs-title"><h2 id="runs-title">Runs <span class="muted">(${runs.length} of ${view.reportCount})</span></h2>${durationChart(runs, now)}
 <div class="table-wrap"><table><thead><tr><th scope="col">Run</th><th scope="col">Health</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Exit</th><th scope="col">Comment</th></tr></thead><tbody>${runs.map(
     (run) =>
-      html`<tr><td><a href="${base}?run=${run.uid}" data-focus-key="run-${run.uid}"${run.uid === selected?.view.report.uid ? html` aria-current="true"` : ''}><code>${run.uid}</code></a></td><td>${healthLabel(run.endedAt === null ? 'running' : run.health)}${run.skipped ? html` <span class="flag">skipped</span>` : ''}</td><td>${ago(now, run.startedAt)}</td><td>${duration(runMillis(run, now) ?? 0)}</td><td>${exitText(run)}</td><td class="pre">${[run.startComment, run.endComment].filter((c) => c !== null).join(' — ')}</td></tr>`,
+      html`<tr><td><a href="${base}?run=${run.uid}"${run.uid === selected?.view.report.uid ? html` aria-current="true"` : ''}><code>${run.uid}</code></a></td><td>${healthLabel(run.endedAt === null ? 'running' : run.health)}${run.skipped ? html` <span class="flag">skipped</span>` : ''}</td><td>${ago(now, run.startedAt)}</td><td>${duration(runMillis(run, now) ?? 0)}</td><td>${exitText(run)}</td><td class="pre">${[run.startComment, run.endComment].filter((c) => c !== null).join(' — ')}</td></tr>`,
   )}</tbody></table></div></section>
 ${selected === undefined ? '' : steps(selected.view, now)}</div>
 ${selected === undefined ? '' : logViewer(base, selected)}`
