@@ -56,6 +56,8 @@ describe('the dashboard in Chromium', () => {
     expect(await page.locator('section.group').count()).toBe(10)
     await expect.poll(() => page.getByRole('heading', { name: 'Open incidents (100)' }).isVisible()).toBe(true)
     const row = page.locator('tr[data-code="group9.subject-10"]')
+    // Groups off screen are not rendered (content-visibility): scroll there as a person would.
+    await row.scrollIntoViewIfNeeded()
     expect(await row.isVisible()).toBe(true)
     expect(await row.locator('.health').innerText()).toBe('critical')
     expect(await row.locator('.strip').getAttribute('aria-label')).toBe('Last 3: 1 healthy, 1 warning, 1 critical')
