@@ -59,7 +59,7 @@ describe('the dashboard in Chromium', () => {
     // Groups off screen are not rendered (content-visibility): scroll there as a person would.
     await row.scrollIntoViewIfNeeded()
     expect(await row.isVisible()).toBe(true)
-    expect(await row.locator('.health').innerText()).toBe('critical')
+    await expect.poll(() => row.locator('.health').innerText()).toBe('critical')
     expect(await row.locator('.strip').getAttribute('aria-label')).toBe('Last 3: 1 healthy, 1 warning, 1 critical')
     mkdirSync(OUTPUT, { recursive: true })
     await page.screenshot({ path: join(OUTPUT, 'overview-1000.png') })
