@@ -44,11 +44,6 @@ export class LiveUpdates {
     }, this.#coalesceMs)
   }
 
-  /** Open streams. */
-  get clients(): number {
-    return this.#clients.size
-  }
-
   /** Ends every stream and stops the timers. */
   close(): void {
     clearInterval(this.#heartbeat)

@@ -58,11 +58,6 @@ export class SessionStore {
     this.#sessions.delete(id)
   }
 
-  /** Sessions currently kept. */
-  get size(): number {
-    return this.#sessions.size
-  }
-
   #prune(now: number): void {
     for (const [id, session] of this.#sessions) if (session.expiresAt.getTime() <= now) this.#sessions.delete(id)
     // Map order is insertion order: the first keys are the oldest sessions.

@@ -56,10 +56,14 @@ describe('the dashboard in Chromium', () => {
     expect(await page.locator('section.group').count()).toBe(10)
     await expect.poll(() => page.getByRole('heading', { name: 'Open incidents (100)' }).isVisible()).toBe(true)
     const row = page.locator('tr[data-code="group9.subject-10"]')
-    // Groups off screen are not rendered (content-visibility): scroll there as a person would.
-    await row.scrollIntoViewIfNeeded()
+    // Groups off screen are not rendered (content-visibility): scroll there as a person would, again
+    // while the groups above take their real height.
+    const readHealth = async () => {
+      await row.scrollIntoViewIfNeeded()
+      return row.locator('.health').innerText()
+    }
+    await expect.poll(readHealth).toBe('critical')
     expect(await row.isVisible()).toBe(true)
-    await expect.poll(() => row.locator('.health').innerText()).toBe('critical')
     expect(await row.locator('.strip').getAttribute('aria-label')).toBe('Last 3: 1 healthy, 1 warning, 1 critical')
     mkdirSync(OUTPUT, { recursive: true })
     await page.screenshot({ path: join(OUTPUT, 'overview-1000.png') })
