@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^@timon\/store-sqlite$/, replacement: src('store-sqlite/src/index.ts') },
       { find: /^@timon\/store-postgres$/, replacement: src('store-postgres/src/index.ts') },
       { find: /^@timon\/http-common$/, replacement: src('http-common/src/index.ts') },
+      { find: /^@timon\/dashboard$/, replacement: src('dashboard/src/index.ts') },
       { find: /^@timon\/notify-webhook$/, replacement: src('notify-webhook/src/index.ts') },
       { find: /^@timon\/notify-email$/, replacement: src('notify-email/src/index.ts') },
       { find: /^@timon\/notify-command$/, replacement: src('notify-command/src/index.ts') },

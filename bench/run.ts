@@ -2,6 +2,7 @@
 import { runCliBench } from './cli-bench.js'
 import { runCoreBench } from './core-bench.js'
 import { runDaemonBench } from './daemon-bench.js'
+import { runDashboardBench } from './dashboard-bench.js'
 import { runEmailBench } from './email-bench.js'
 import { runExecBench } from './exec-bench.js'
 import type { BenchResult } from './lib.js'
@@ -20,6 +21,7 @@ const suites: Suite[] = [
   ['poll-http (issue 6)', runPollBench],
   ['store-postgres (issue 13)', runPostgresBench],
   ['notify-email (issue 14)', runEmailBench],
+  ['dashboard (issue 15)', runDashboardBench],
 ]
 
 // `npm run bench -- webhook poll` runs only the suites whose title contains one of the words.

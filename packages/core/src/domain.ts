@@ -170,6 +170,14 @@ export interface Run extends ReportBase {
 /** A sample or a run. */
 export type Report = Sample | Run
 
+/** A report reduced to what a history strip draws: cheap to read for thousands of probes and jobs. */
+export interface ReportMark {
+  readonly kind: Report['kind']
+  readonly health: ReportHealth
+  /** A run that has not ended yet. */
+  readonly running: boolean
+}
+
 /** One step of a run. */
 export interface Step {
   readonly id: number

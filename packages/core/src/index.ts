@@ -77,6 +77,7 @@ export type {
   Progress,
   Report,
   ReportHealth,
+  ReportMark,
   Rules,
   Run,
   RunExit,

@@ -29,3 +29,4 @@ export {
   validateUid,
 } from './validate.js'
 export type { Health, ReportRef, Target } from './validate.js'
+export { matchCodeGlob, matchesAnyCodeGlob } from './code-glob.js'

@@ -1,4 +1,4 @@
-import { NEW_CONTRACT_STATE, type Contract, type Delivery, type DeliveryStatus, type Incident, type IncidentEvent, type Report, type Run, type Sample, type Step } from './domain.js'
+import { NEW_CONTRACT_STATE, type Contract, type Delivery, type DeliveryStatus, type Incident, type IncidentEvent, type Report, type ReportMark, type Run, type Sample, type Step } from './domain.js'
 import type {
   CodeCount,
   ContractOverview,
@@ -144,6 +144,17 @@ class MemoryTx implements StoreTx {
   async listReports(contractId: number, page: Parameters<StoreTx['listReports']>[1]) {
     const reports = this.#reportsOf(contractId).filter((r) => page.beforeId === undefined || r.id < page.beforeId)
     return page.limit === undefined ? reports : reports.slice(0, page.limit)
+  }
+  async recentReportMarks(contractIds: readonly number[], perContract: number) {
+    const wanted = new Set(contractIds)
+    const recent = new Map<number, ReportMark[]>()
+    for (const report of [...this.#t.reports.rows.values()].reverse()) {
+      if (!wanted.has(report.contractId)) continue
+      const list = recent.get(report.contractId) ?? []
+      if (list.length === 0) recent.set(report.contractId, list)
+      if (list.length < perContract) list.push({ kind: report.kind, health: report.health, running: report.kind === 'run' && report.endedAt === null })
+    }
+    return recent
   }
   async countReports(contractId: number) {
     return this.#reportsOf(contractId).length

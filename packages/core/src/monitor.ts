@@ -1,6 +1,6 @@
 import { err, ok, type Result } from 'neverthrow'
 import type { z } from 'zod'
-import type { Contract, ContractKind, DeliveryStatus, Incident, Report, Rules, Run, RunExit } from './domain.js'
+import type { Contract, ContractKind, DeliveryStatus, Incident, Report, ReportMark, Rules, Run, RunExit } from './domain.js'
 import { DEFAULT_RULES } from './domain.js'
 import { conflict, notFound, validation, type CoreError } from './errors.js'
 import { formatHumanDuration } from './duration.js'
@@ -388,6 +388,16 @@ export class Monitor {
         return page.length > limit && last !== undefined ? { ...view, next: { kind: last.kind, code: last.code } } : view
       }),
     )
+  }
+
+  /**
+   * The newest samples/runs of many probes/jobs at once (ids from {@link status}) as marks (kind,
+   * health, running), newest first, at most `perContract` each (default 20); probes/jobs without any
+   * are absent from the map.
+   */
+  async recentReportMarks(contractIds: readonly number[], perContract = 20): Promise<Result<ReadonlyMap<number, readonly ReportMark[]>, CoreError>> {
+    if (!isPositiveInteger(perContract)) return err(validation('perContract must be a positive integer'))
+    return ok(await this.#store.transaction((tx) => tx.recentReportMarks(contractIds, perContract)))
   }
 
   /** Counts for a one-line summary; each probe/job counted once. */

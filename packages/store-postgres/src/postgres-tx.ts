@@ -22,6 +22,7 @@ import {
   type NewSample,
   type NewStep,
   type Report,
+  type ReportMark,
   type ReportPage,
   type Run,
   type RunPatch,
@@ -33,7 +34,7 @@ import {
   type TruncateCounts,
   type TruncatePlan,
 } from '@timon/core'
-import { contracts, corrupt, deliveries, incidentEvents, incidents, oneOf, reports, steps, type ReportFields } from './rows.js'
+import { contracts, corrupt, deliveries, incidentEvents, incidents, oneOf, reports, steps, type MarkRow, type ReportFields } from './rows.js'
 import type { Tables } from './tables.js'
 
 /**
@@ -190,6 +191,26 @@ export class PostgresTx implements StoreTx {
     query = query.orderBy('id', 'desc')
     if (page.limit !== undefined) query = query.limit(page.limit)
     return (await query.execute()).map(reports.toDomain)
+  }
+
+  async recentReportMarks(contractIds: readonly number[], perContract: number): Promise<ReadonlyMap<number, readonly ReportMark[]>> {
+    const recent = new Map<number, ReportMark[]>()
+    if (contractIds.length === 0) return recent
+    // One round trip: a lateral LIMIT per contract walks the (contract_id) index newest first.
+    const { rows } = await sql<MarkRow & { contract_id: number }>`
+      SELECT r.contract_id, r.kind, r.health, r.ended_at
+      FROM unnest(${[...contractIds]}::bigint[]) AS c(id)
+      CROSS JOIN LATERAL (
+        SELECT id, contract_id, kind, health, ended_at FROM reports WHERE contract_id = c.id ORDER BY id DESC LIMIT ${perContract}
+      ) AS r
+      ORDER BY r.contract_id, r.id DESC`.execute(this.#trx)
+    for (const row of rows) {
+      const mark = reports.markToDomain(row)
+      const list = recent.get(row.contract_id)
+      if (list === undefined) recent.set(row.contract_id, [mark])
+      else list.push(mark)
+    }
+    return recent
   }
 
   async countReports(contractId: number): Promise<number> {

@@ -17,6 +17,7 @@ import {
   type IncidentPatch,
   type NotificationEvent,
   type Report,
+  type ReportMark,
   type Rules,
   type Run,
   type RunPatch,
@@ -126,6 +127,9 @@ export const contracts = {
   },
 }
 
+/** The columns of a {@link ReportMark}. */
+export type MarkRow = Pick<ReportRow, 'kind' | 'health' | 'ended_at'>
+
 /** A report without its id, in the shape of either kind. */
 export type ReportFields =
   | (Omit<Sample, 'id'> & { readonly kind: 'sample' })
@@ -160,6 +164,10 @@ export const reports = {
       }
     }
     throw corrupt(`report ${row.id} of kind ${row.kind}`)
+  },
+  markToDomain(row: MarkRow): ReportMark {
+    const kind = oneOf(['sample', 'run'] as const, row.kind, 'reports.kind')
+    return { kind, health: oneOf(REPORT_HEALTHS, row.health, 'reports.health'), running: kind === 'run' && row.ended_at === null }
   },
   toRow(report: ReportFields): Omit<ReportRow, 'id'> {
     const common = {

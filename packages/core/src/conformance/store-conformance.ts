@@ -397,6 +397,37 @@ export function describeStoreConformance(
         expect(await tx((t) => t.countReports(c.id + 1000))).toBe(0)
       })
 
+      it('marks the newest reports of many contracts at once, at most perContract each', async () => {
+        const { a, b, empty } = await tx(async (t) => {
+          const a = await addContract(t, 'a')
+          const b = await addContract(t, 'b', 'job')
+          const empty = await addContract(t, 'empty')
+          for (let n = 1; n <= 4; n++) {
+            await addSample(t, a.id, n, n === 3 ? 'critical' : n === 4 ? 'warning' : 'healthy', at(n))
+            const run = await addRun(t, b.id, n, at(n))
+            if (n < 4) await t.updateRun(run.id, { health: n === 1 ? 'critical' : 'healthy', endedAt: at(n + 1) })
+          }
+          return { a, b, empty }
+        })
+        const recent = await tx((t) => t.recentReportMarks([a.id, b.id, empty.id, a.id + 1000], 3))
+        const sample = (health: ReportHealth) => ({ kind: 'sample', health, running: false })
+        expect(new Map(recent)).toEqual(
+          new Map([
+            [a.id, [sample('warning'), sample('critical'), sample('healthy')]],
+            [
+              b.id,
+              [
+                { kind: 'run', health: 'unknown', running: true },
+                { kind: 'run', health: 'healthy', running: false },
+                { kind: 'run', health: 'healthy', running: false },
+              ],
+            ],
+          ]),
+        )
+        expect((await tx((t) => t.recentReportMarks([b.id], 10))).get(b.id)?.map((m) => m.health)).toEqual(['unknown', 'healthy', 'healthy', 'critical'])
+        expect((await tx((t) => t.recentReportMarks([], 3))).size).toBe(0)
+      })
+
       it('lists the unfinished runs of a job oldest first, leaving out excludeId', async () => {
         const { job, first, second, third } = await tx(async (t) => {
           const job = await addContract(t, 'job', 'job')

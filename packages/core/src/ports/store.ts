@@ -11,6 +11,7 @@ import type {
   Progress,
   Report,
   ReportHealth,
+  ReportMark,
   Rules,
   Run,
   RunExit,
@@ -73,6 +74,11 @@ export interface StoreTx {
   /** Reports of a contract, newest first; `beforeId` pages further back. */
   listReports(contractId: number, page: ReportPage): Promise<readonly Report[]>
   countReports(contractId: number): Promise<number>
+  /**
+   * The newest reports of each of many contracts, as marks (the dashboard's history strips): newest
+   * first, at most `perContract` each. Contracts without reports are absent from the map.
+   */
+  recentReportMarks(contractIds: readonly number[], perContract: number): Promise<ReadonlyMap<number, readonly ReportMark[]>>
   /** Runs of a job that have not ended, oldest first, `excludeId` left out. */
   unfinishedRuns(contractId: number, excludeId?: number): Promise<readonly Run[]>
   /**

@@ -1,11 +1,14 @@
 // Maps `reports` rows to domain values and back; no queries here.
-import { HEALTHS, REPORT_HEALTHS, type Progress, type Report, type Run, type RunPatch, type Sample } from '@timon/core'
+import { HEALTHS, REPORT_HEALTHS, type Progress, type Report, type ReportMark, type Run, type RunPatch, type Sample } from '@timon/core'
 import type { Selectable } from 'kysely'
 import type { ReportsTable } from '../tables.js'
 import { bit, bool, corruptRow, dateOrNull, msOrNull, oneOf } from './codec.js'
 import { rules } from './rules.js'
 
 export type ReportRow = Selectable<ReportsTable>
+
+/** The columns of a {@link ReportMark}. */
+export type MarkRow = Pick<ReportRow, 'kind' | 'health' | 'ended_at'>
 
 /** A report without its id, in the shape of either kind. */
 export type ReportFields =
@@ -48,6 +51,11 @@ export const reports = {
     }
     throw corruptRow(`report ${row.id} of kind ${row.kind}`)
   },
+  markToDomain(row: MarkRow): ReportMark {
+    const kind = oneOf(['sample', 'run'] as const, row.kind, 'reports.kind')
+    return { kind, health: oneOf(REPORT_HEALTHS, row.health, 'reports.health'), running: kind === 'run' && row.ended_at === null }
+  },
+
   toRow(report: ReportFields): Omit<ReportRow, 'id'> {
     const sample = report.kind === 'sample' ? report : undefined
     const run = report.kind === 'run' ? report : undefined
