@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import http from 'node:http'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { HttpPoller, parseChecks } from '@timon/poll-http'
 import { result, type BenchResult } from './lib.js'
 
@@ -163,8 +164,4 @@ function ratio(value: number, baseline: number): number {
 
 function round(value: number): number {
   return Math.round(value * 100) / 100
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

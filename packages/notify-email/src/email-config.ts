@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { errorMessage } from '@timon/core/lite'
 import { caFileField, parseTableArray, readCaFile, type CaFile } from '@timon/http-common'
 import { createNamer, eventPatternsField, nameField, retryField, templateField, type BodyTemplate, type NotifierRetry } from '@timon/notify-webhook'
 import { err, ok, type Result } from 'neverthrow'
@@ -164,7 +165,7 @@ function readPassword(path: string, options: ParseEmailsOptions): Result<string,
     // Only the line break an editor adds is dropped: other spaces may be part of the password.
     password = readFile(resolved).toString().replace(/\r?\n$/, '')
   } catch (error) {
-    return err(`cannot read "${resolved}": ${error instanceof Error ? error.message : String(error)}`)
+    return err(`cannot read "${resolved}": ${errorMessage(error)}`)
   }
   return password === '' ? err(`"${resolved}" is empty`) : ok(password)
 }

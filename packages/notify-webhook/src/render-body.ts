@@ -1,3 +1,4 @@
+import { errorMessage } from '@timon/core/lite'
 import Mustache from 'mustache'
 import { err, ok, type Result } from 'neverthrow'
 import type { WebhookPayload } from './payload.js'
@@ -39,7 +40,7 @@ export function compileBody(source: string): Result<BodyTemplate, string> {
   try {
     tokens = writer.parse(source) as MustacheTokens
   } catch (error) {
-    return err(error instanceof Error ? error.message : String(error))
+    return err(errorMessage(error))
   }
   const problem = findMisuse(tokens)
   return problem === undefined ? ok(new BodyTemplate(source, tokens)) : err(problem)

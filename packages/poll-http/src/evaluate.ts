@@ -1,4 +1,4 @@
-import { formatHumanDuration } from '@timon/core'
+import { errorMessage, formatHumanDuration } from '@timon/core'
 import type { HttpCheck } from './check-config.js'
 
 /** At most this much of a response body is read; the rest is dropped with the connection. */
@@ -143,11 +143,6 @@ function errorCode(error: unknown): string | undefined {
     }
   }
   return undefined
-}
-
-function errorMessage(error: unknown): string {
-  if (error instanceof AggregateError && error.message === '') return error.errors.map(errorMessage).join('; ')
-  return error instanceof Error ? error.message : String(error)
 }
 
 /** The start of an error body worth quoting: plain text (not HTML), whitespace collapsed. */

@@ -1,6 +1,7 @@
 // Real local HTTP servers and a sample collector for the poller tests.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { PolledSample } from '@timon/core'
 import { parseChecks, type HttpCheck } from '@timon/poll-http'
 
@@ -93,6 +94,4 @@ export async function waitFor(condition: () => boolean, timeoutMs = 2_000, what 
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
+export { sleep }

@@ -1,6 +1,6 @@
 // Names the storage faults SQLite reports (a full disk, a corrupted file) as the core's
 // `StoreFault`; no queries here.
-import { StoreFault, type StoreFaultKind } from '@timon/core'
+import { StoreFault, errorMessage, type StoreFaultKind } from '@timon/core'
 
 /** The `StoreFault` an error of the driver stands for, or `undefined` when it is no storage fault. */
 export function storeFaultOf(error: unknown): StoreFault | undefined {
@@ -9,7 +9,7 @@ export function storeFaultOf(error: unknown): StoreFault | undefined {
   if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return undefined
   const kind = faultKind(code)
   if (kind === undefined) return undefined
-  const message = error instanceof Error ? error.message : String(error)
+  const message = errorMessage(error)
   return new StoreFault(kind, `${FAULT_TEXT[kind]} (${code}: ${message})`, { cause: error })
 }
 
