@@ -39,7 +39,8 @@ export type ReportRow = Selectable<ReportsTable>
 export type StepRow = Selectable<StepsTable>
 export type IncidentRow = Selectable<IncidentsTable>
 export type IncidentEventRow = Selectable<IncidentEventsTable>
-export type DeliveryRow = Selectable<DeliveriesTable>
+/** A delivery as the domain sees it: its claim stays in the store. */
+export type DeliveryRow = Omit<Selectable<DeliveriesTable>, 'claimed_by' | 'lease_until'>
 
 type RuleColumns = Pick<ContractRow, 'stale_after' | 'stale_incident_after' | 'overtime_incident_after' | 'overlap_incident'>
 
