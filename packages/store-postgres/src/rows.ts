@@ -317,6 +317,7 @@ interface EventJson {
   readonly at: string
   readonly incident?: Record<keyof Incident, unknown>
   readonly note?: string
+  readonly daemon?: string
 }
 
 /** Revives the Dates of a stored event (its own and its incident's). */
@@ -344,6 +345,7 @@ function eventFromJson(json: unknown, deliveryId: number): NotificationEvent {
     }
   }
   if (raw.note !== undefined) event.note = raw.note
+  if (raw.daemon !== undefined) event.daemon = raw.daemon
   return event
 }
 
