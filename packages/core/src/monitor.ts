@@ -513,7 +513,7 @@ export class Monitor {
     })
   }
 
-  /** Records a daemon event (`timon.started`, `timon.ping`) in the outbox for its subscribers. */
+  /** Records a daemon event (`timon.started`, `timon.ping`) in the outbox for its subscribers; `from.daemon` names the daemon in it. */
   async emit(name: 'timon.started' | 'timon.ping', from: { readonly daemon?: string } = {}): Promise<Result<{ readonly deliveries: number }, CoreError>> {
     const now = this.#clock.now()
     const event = from.daemon === undefined ? { name, at: now } : { name, at: now, daemon: from.daemon }
