@@ -1,6 +1,14 @@
 // Issue 13 benchmarks: @timon/core + @timon/store-postgres against raw pg, on the server named by
 // TIMON_TEST_DATABASE_URL (skipped when unset). Each measurement uses a scratch schema, dropped after.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
 import pg from 'pg'
+import { TimonClient } from '@timon/client'
 import { Monitor } from '@timon/core'
 import { FakeClock } from '@timon/core/testing'
 import { PostgresStore } from '@timon/store-postgres'
@@ -8,6 +16,8 @@ import { SKIPPED_WITHOUT_DATABASE, ScratchSchemas, TEST_DATABASE_URL } from '../
 import { median, result, timeMs, type BenchResult } from './lib.js'
 
 const T0 = Date.parse('2025-01-01T00:00:00Z')
+const RAW_BASELINE = 'raw pg single-row INSERT transactions/s'
+const TIMON_BIN = fileURLToPath(new URL('../packages/cli/bin/timon.js', import.meta.url))
 
 export async function runPostgresBench(): Promise<readonly BenchResult[]> {
   if (TEST_DATABASE_URL === undefined) {
@@ -16,7 +26,13 @@ export async function runPostgresBench(): Promise<readonly BenchResult[]> {
   }
   const schemas = new ScratchSchemas(TEST_DATABASE_URL)
   try {
-    return [await pushThroughput(TEST_DATABASE_URL, schemas), await checkScaling(TEST_DATABASE_URL, schemas)]
+    const rawRate = await rawInsertRate(TEST_DATABASE_URL, schemas)
+    return [
+      await pushThroughput(TEST_DATABASE_URL, schemas, rawRate),
+      await daemonThroughput(TEST_DATABASE_URL, schemas, rawRate, 1),
+      await daemonThroughput(TEST_DATABASE_URL, schemas, rawRate, 2),
+      await checkScaling(TEST_DATABASE_URL, schemas),
+    ]
   } finally {
     await schemas.dropAll()
   }
@@ -25,7 +41,7 @@ export async function runPostgresBench(): Promise<readonly BenchResult[]> {
 // --- internal ---
 
 /** Probe pushes through Monitor + PostgresStore against single-row INSERTs (each its own transaction) through pg. */
-async function pushThroughput(url: string, schemas: ScratchSchemas): Promise<BenchResult> {
+async function pushThroughput(url: string, schemas: ScratchSchemas, rawRate: number): Promise<BenchResult> {
   const N = 3000
   const store = await PostgresStore.open({ url, schema: schemas.next() })
   const monitor = new Monitor({ store })
@@ -35,15 +51,73 @@ async function pushThroughput(url: string, schemas: ScratchSchemas): Promise<Ben
     for (let i = 0; i < N; i++) await monitor.pushProbe({ code: `probe-${i % 100}`, health: i % 7 === 0 ? 'warning' : 'healthy' })
   })
   await store.close()
+  const monitorRate = (N / monitorMs) * 1000
+  return result({
+    name: 'probe pushes/s, Monitor + PostgreSQL',
+    value: Math.round(monitorRate),
+    unit: 'push/s',
+    baseline: Math.round(rawRate),
+    baselineName: RAW_BASELINE,
+    ratio: monitorRate / rawRate,
+  })
+}
 
+/**
+ * Probe pushes/s through `daemons` `timon daemon` processes on one schema, from 8 concurrent clients
+ * spread over them (each push a request on the Unix socket), against raw single-row INSERTs.
+ */
+async function daemonThroughput(url: string, schemas: ScratchSchemas, rawRate: number, daemons: number): Promise<BenchResult> {
+  const N = 4000
+  const CLIENTS = 8
+  const schema = schemas.next()
+  const dir = mkdtempSync(join(tmpdir(), 'timon-pgbench-'))
+  const children: ChildProcess[] = []
+  try {
+    const sockets = Array.from({ length: daemons }, (_, i) => join(dir, `d${i}.sock`))
+    for (const [i, socket] of sockets.entries()) {
+      const config = join(dir, `d${i}.toml`)
+      writeFileSync(config, `[daemon]\nname = "bench-${i}"\ndata_dir = "${dir}"\nlog_level = "warn"\n[store]\nurl = "${url}"\nschema = "${schema}"\n`)
+      children.push(spawn(process.execPath, [TIMON_BIN, 'daemon', '--config', config], { env: { ...process.env, TIMON_SOCKET: socket }, stdio: 'ignore' }))
+    }
+    const clients = Array.from({ length: CLIENTS }, (_, c) => new TimonClient({ socketPath: sockets[c % daemons] ?? '', connectRetries: 0 }))
+    for (const client of clients) {
+      while ((await client.health()).isErr()) await sleep(50)
+    }
+    for (let p = 0; p < 100; p++) (await clients[0]?.pushProbe({ code: `probe-${p}`, health: 'healthy', staleIncidentAfter: '15m' }))?._unsafeUnwrap()
+    const ms = await timeMs(async () => {
+      await Promise.all(
+        clients.map(async (client, c) => {
+          for (let i = c; i < N; i += CLIENTS) (await client.pushProbe({ code: `probe-${i % 100}`, health: 'healthy' }))._unsafeUnwrap()
+        }),
+      )
+    })
+    for (const client of clients) client.close()
+    const rate = (N / ms) * 1000
+    return result({
+      name: `probe pushes/s through ${daemons} daemon${daemons === 1 ? '' : 's'} on PostgreSQL (${CLIENTS} clients)`,
+      value: Math.round(rate),
+      unit: 'push/s',
+      baseline: Math.round(rawRate),
+      baselineName: RAW_BASELINE,
+      ratio: rate / rawRate,
+    })
+  } finally {
+    for (const child of children) child.kill('SIGTERM')
+    await Promise.all(children.map((child) => (child.exitCode === null ? once(child, 'exit') : undefined)))
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Single-row INSERT transactions/s of a report through pg, one after another: the baseline of the push figures. */
+async function rawInsertRate(url: string, schemas: ScratchSchemas): Promise<number> {
+  const N = 3000
   const rawSchema = schemas.next()
   await (await PostgresStore.open({ url, schema: rawSchema })).close()
   const client = new pg.Client({ connectionString: url, options: `-c search_path=${rawSchema}` })
   await client.connect()
-  let rawMs: number
   try {
     await client.query(`INSERT INTO contracts (code, kind, overlap_incident, created_at) VALUES ('probe-0', 'probe', true, now())`)
-    rawMs = await timeMs(async () => {
+    const rawMs = await timeMs(async () => {
       for (let i = 0; i < N; i++) {
         await client.query(
           `INSERT INTO reports (contract_id, kind, uid, health, pushed_at, overlap_incident) VALUES (1, 'sample', $1, 'healthy', $2, true)`,
@@ -51,19 +125,10 @@ async function pushThroughput(url: string, schemas: ScratchSchemas): Promise<Ben
         )
       }
     })
+    return (N / rawMs) * 1000
   } finally {
     await client.end()
   }
-  const monitorRate = (N / monitorMs) * 1000
-  const rawRate = (N / rawMs) * 1000
-  return result({
-    name: 'probe pushes/s, Monitor + PostgreSQL',
-    value: Math.round(monitorRate),
-    unit: 'push/s',
-    baseline: Math.round(rawRate),
-    baselineName: 'raw pg single-row INSERT transactions/s',
-    ratio: monitorRate / rawRate,
-  })
 }
 
 /** Median ms of `check()` with 10 probes due among `probes`. */

@@ -17,7 +17,7 @@ describe('examples/file-notifier', () => {
 
     await monitor.pushProbe({ code: 'web', health: 'critical', comment: 'HTTP 503' })
     await monitor.pushProbe({ code: 'web', health: 'healthy' })
-    expect(await dispatcher.drain()).toEqual({ delivered: 2, rescheduled: 0, failed: 0 }) // same incident: in order
+    expect(await dispatcher.drain()).toEqual({ delivered: 2, rescheduled: 0, failed: 0, superseded: 0 }) // same incident: in order
 
     const lines = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
     expect(lines.map((l) => `${l.event} ${l.incident.code} ${l.incident.state}`)).toEqual([
@@ -32,9 +32,9 @@ describe('examples/file-notifier', () => {
     const failingMonitor = new Monitor({ store: brokenStore, clock, notifications: broken })
     const failingDispatcher = new Dispatcher({ store: brokenStore, clock, notifier: broken })
     await failingMonitor.openIncident({ title: 'Disk full' })
-    expect(await failingDispatcher.drain()).toEqual({ delivered: 0, rescheduled: 1, failed: 0 })
+    expect(await failingDispatcher.drain()).toEqual({ delivered: 0, rescheduled: 1, failed: 0, superseded: 0 })
     clock.advance('1s')
-    expect(await failingDispatcher.drain()).toEqual({ delivered: 0, rescheduled: 0, failed: 1 })
+    expect(await failingDispatcher.drain()).toEqual({ delivered: 0, rescheduled: 0, failed: 1, superseded: 0 })
     const [failed] = (await failingMonitor.deliveries({ status: 'failed' }))._unsafeUnwrap()
     expect(failed?.lastError).toMatch(/ENOENT/)
   })

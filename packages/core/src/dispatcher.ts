@@ -3,7 +3,7 @@ import { errorMessage } from './error-message.js'
 import type { Clock } from './ports/clock.js'
 import type { LogSink } from './ports/logger.js'
 import type { DeliveryOutcome, Notifier } from './ports/notifier.js'
-import type { Store } from './ports/store.js'
+import type { DeliveryClaim, DeliveryPatch, Store } from './ports/store.js'
 
 /** Options of a {@link Dispatcher}. */
 export interface DispatcherOptions {
@@ -25,6 +25,17 @@ export interface DispatcherOptions {
    * the dispatcher then, e.g. by re-reading {@link Dispatcher.nextDueAt} for its timer.
    */
   readonly onRetryAt?: (at: Date) => void
+  /**
+   * Who this dispatcher claims deliveries as (see `StoreTx.claimDueDeliveries`): unique among the
+   * dispatchers sharing a store, e.g. a daemon's name and a nonce. Default: a random id.
+   */
+  readonly owner?: string
+  /**
+   * How long a claim keeps other dispatchers off a delivery, in ms (default 15 s). Claims are
+   * renewed on every read of the outbox, so it must be longer than one attempt (a target's timeout);
+   * when a dispatcher dies, another takes its deliveries over once it runs out.
+   */
+  readonly leaseMs?: number
 }
 
 /** Outcomes recorded by a {@link Dispatcher}, e.g. during one {@link Dispatcher.drain}. */
@@ -32,6 +43,8 @@ export interface DispatchReport {
   readonly delivered: number
   readonly rescheduled: number
   readonly failed: number
+  /** Attempts whose outcome was not recorded: another dispatcher had taken the delivery over meanwhile. */
+  readonly superseded: number
 }
 
 /**
@@ -43,6 +56,9 @@ export interface DispatchReport {
  * `perTargetConcurrency` per target) hold across every {@link wake}, and a delivery is attempted by
  * at most one attempt at a time. Deliveries of one target and ordering key (one incident's events)
  * go out in order, one at a time, also across retries: the store only offers the oldest pending one.
+ * Dispatchers sharing a store (daemons on one database) claim deliveries with a lease, so one
+ * delivery is attempted by one of them at a time; one that dies leaves its claims to the others
+ * once their leases run out, and its attempts in flight may then repeat, with the same delivery id.
  *
  * It never sleeps or sets timers: the caller {@link wake}s it when deliveries were queued and when
  * {@link nextDueAt} comes (`onRetryAt` says when a retry moved it); finished attempts wake it
@@ -58,6 +74,7 @@ export class Dispatcher {
   readonly #maxRetryAfterMs: number
   readonly #log: LogSink | undefined
   readonly #onRetryAt: ((at: Date) => void) | undefined
+  readonly #claim: DeliveryClaim
   /** Ids of the deliveries held: waiting for a slot or being attempted. */
   readonly #held = new Set<number>()
   /** Ids whose attempt ended while a claim was reading the store: its read may predate their outcome. */
@@ -72,7 +89,7 @@ export class Dispatcher {
   #claiming: Promise<void> | undefined
   #claimAgain = false
   #state: 'new' | 'running' | 'stopped' = 'new'
-  readonly #recorded = { delivered: 0, rescheduled: 0, failed: 0 }
+  readonly #recorded = { delivered: 0, rescheduled: 0, failed: 0, superseded: 0 }
 
   constructor(options: DispatcherOptions) {
     this.#store = options.store
@@ -84,6 +101,7 @@ export class Dispatcher {
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 3_600_000
     this.#log = options.log
     this.#onRetryAt = options.onRetryAt
+    this.#claim = { owner: options.owner ?? globalThis.crypto.randomUUID(), leaseMs: options.leaseMs ?? 15_000 }
   }
 
   /** Starts working off what is due now (e.g. deliveries left pending by the last run). Later calls do nothing. */
@@ -136,6 +154,7 @@ export class Dispatcher {
       delivered: this.#recorded.delivered - before.delivered,
       rescheduled: this.#recorded.rescheduled - before.rescheduled,
       failed: this.#recorded.failed - before.failed,
+      superseded: this.#recorded.superseded - before.superseded,
     }
   }
 
@@ -177,8 +196,8 @@ export class Dispatcher {
       if (room <= 0) break
       let due: readonly Delivery[]
       try {
-        // Held deliveries are still pending and come first: ask for enough to see `room` others.
-        due = await this.#store.transaction((tx) => tx.dueDeliveries(this.#clock.now(), this.#held.size + room))
+        // Held deliveries are still pending and come first (their claims renewed): ask for enough to see `room` others.
+        due = await this.#store.transaction((tx) => tx.claimDueDeliveries(this.#clock.now(), this.#claim, this.#held.size + room))
       } catch (error) {
         this.#log?.error(`reading the outbox failed: ${errorMessage(error)}`)
         break
@@ -264,26 +283,24 @@ export class Dispatcher {
         : await this.#deliverSafely(delivery)
     const now = this.#clock.now()
     const attempts = delivery.attempts + 1
-    if (outcome.ok) {
-      await this.#store.transaction((tx) =>
-        tx.updateDelivery(delivery.id, { status: 'delivered', attempts, lastError: null, finishedAt: now }),
-      )
-      this.#log?.debug(`delivery ${delivery.deliveryId} to ${delivery.target} delivered`)
-      return 'delivered'
+    const settle = async (patch: DeliveryPatch, result: keyof DispatchReport, words: string): Promise<keyof DispatchReport> => {
+      const held = await this.#store.transaction((tx) => tx.settleDelivery(delivery.id, this.#claim.owner, patch))
+      if (!held) {
+        this.#log?.error(`delivery ${delivery.deliveryId} to ${delivery.target} was taken over by another dispatcher (its lease ran out); this attempt (${words}) is not recorded`)
+        return 'superseded'
+      }
+      this.#log?.debug(`delivery ${delivery.deliveryId} to ${delivery.target} ${words}`)
+      return result
     }
+    if (outcome.ok) return settle({ status: 'delivered', attempts, lastError: null, finishedAt: now }, 'delivered', 'delivered')
     if (outcome.final === true || policy === undefined || attempts > policy.retries) {
-      await this.#store.transaction((tx) =>
-        tx.updateDelivery(delivery.id, { status: 'failed', attempts, lastError: outcome.error, finishedAt: now }),
-      )
-      this.#log?.debug(`delivery ${delivery.deliveryId} to ${delivery.target} failed: ${outcome.error}`)
-      return 'failed'
+      return settle({ status: 'failed', attempts, lastError: outcome.error, finishedAt: now }, 'failed', `failed: ${outcome.error}`)
     }
     const wait = Math.min(outcome.retryAfterMs ?? policy.delayMs, this.#maxRetryAfterMs)
     const retryAt = new Date(now.getTime() + wait)
-    await this.#store.transaction((tx) => tx.updateDelivery(delivery.id, { attempts, lastError: outcome.error, nextAttemptAt: retryAt }))
-    this.#onRetryAt?.(retryAt)
-    this.#log?.debug(`delivery ${delivery.deliveryId} to ${delivery.target} rescheduled: ${outcome.error}`)
-    return 'rescheduled'
+    const result = await settle({ attempts, lastError: outcome.error, nextAttemptAt: retryAt }, 'rescheduled', `rescheduled: ${outcome.error}`)
+    if (result === 'rescheduled') this.#onRetryAt?.(retryAt)
+    return result
   }
 
   /** A notifier that throws is a bug in it, but must not lose the delivery: count it as a failed attempt. */

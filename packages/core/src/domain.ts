@@ -225,6 +225,8 @@ export interface NotificationEvent {
   readonly incident?: Incident
   /** The timeline note of the transition or annotation, when the event has one. */
   readonly note?: string
+  /** The daemon (`[daemon] name`) that emitted a `timon.*` event, when it has a name. */
+  readonly daemon?: string
 }
 
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const

@@ -109,6 +109,9 @@ export type {
   ContractOverview,
   ContractPage,
   ContractPatch,
+  DaemonBeat,
+  DaemonLiveness,
+  DeliveryClaim,
   DeliveryPatch,
   DeliveryQuery,
   IncidentPatch,
@@ -126,6 +129,7 @@ export type {
   SummaryCounts,
   TruncateCounts,
 } from './ports/store.js'
+export { LocalDeliveryClaims } from './local-delivery-claims.js'
 export { STORE_FAULT_KINDS, StoreFault } from './store-fault.js'
 export type { StoreFaultKind, StoreHealth } from './store-fault.js'
 export { MemoryStore } from './memory-store.js'

@@ -1,4 +1,5 @@
 import { NEW_CONTRACT_STATE, type Contract, type Delivery, type DeliveryStatus, type Incident, type IncidentEvent, type Report, type ReportMark, type Run, type Sample, type Step } from './domain.js'
+import { LocalDeliveryClaims } from './local-delivery-claims.js'
 import type {
   CodeCount,
   ContractOverview,
@@ -55,6 +56,7 @@ class Tables {
   readonly incidents = new Table<Incident>()
   readonly events = new Table<IncidentEvent>()
   readonly deliveries = new Table<Delivery>()
+  readonly claims = new LocalDeliveryClaims()
 }
 
 class MemoryTx implements StoreTx {
@@ -330,6 +332,14 @@ class MemoryTx implements StoreTx {
   }
   async updateDelivery(id: number, patch: Parameters<StoreTx['updateDelivery']>[1]) {
     this.#update(this.#t.deliveries, id, patch)
+  }
+  async claimDueDeliveries(at: Date, claim: Parameters<StoreTx['claimDueDeliveries']>[1], limit: number) {
+    return this.#t.claims.claim(at, claim, limit, (n) => this.dueDeliveries(at, n))
+  }
+  async settleDelivery(id: number, owner: string, patch: Parameters<StoreTx['settleDelivery']>[2]) {
+    if (!this.#t.claims.release(id, owner)) return false
+    this.#update(this.#t.deliveries, id, patch)
+    return true
   }
   async nextDeliveryAt() {
     let next: number | undefined

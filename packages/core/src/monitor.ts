@@ -544,10 +544,11 @@ export class Monitor {
     })
   }
 
-  /** Records a daemon event (`timon.started`, `timon.ping`) in the outbox for its subscribers. */
-  async emit(name: 'timon.started' | 'timon.ping'): Promise<Result<{ readonly deliveries: number }, CoreError>> {
+  /** Records a daemon event (`timon.started`, `timon.ping`) in the outbox for its subscribers; `from.daemon` names the daemon in it. */
+  async emit(name: 'timon.started' | 'timon.ping', from: { readonly daemon?: string } = {}): Promise<Result<{ readonly deliveries: number }, CoreError>> {
     const now = this.#clock.now()
-    const deliveries = await this.#store.transaction((tx) => this.#writer(tx, now).notify({ name, at: now }))
+    const event = from.daemon === undefined ? { name, at: now } : { name, at: now, daemon: from.daemon }
+    const deliveries = await this.#store.transaction((tx) => this.#writer(tx, now).notify(event))
     return ok({ deliveries })
   }
 

@@ -1,5 +1,5 @@
 import type { Contract, Delivery, DeliveryStatus, Incident, IncidentEvent, Report, Rules, Run, Sample, Step } from './domain.js'
-import type { ContractOverview, SummaryCounts, TruncateCounts } from './ports/store.js'
+import type { ContractOverview, DaemonLiveness, SummaryCounts, TruncateCounts } from './ports/store.js'
 
 /** The incidents a change opened, recovered or relapsed, each as it is after the change. */
 export interface IncidentChanges {
@@ -36,6 +36,8 @@ export interface StatusView {
   readonly next?: { readonly kind: Contract['kind']; readonly code: string }
   /** Deliveries per status, so a failing notifier is visible. */
   readonly deliveries: Readonly<Record<DeliveryStatus, number>>
+  /** The daemons alive on the store, by name (set by the daemon, not the Monitor; one for SQLite). */
+  readonly daemons?: readonly DaemonLiveness[]
 }
 
 export type SummaryView = SummaryCounts

@@ -204,7 +204,7 @@ describe('the dispatcher', () => {
       await settled()
       for (const call of [...hand.open]) call.answer(call.delivery.target === 'a' ? { ok: true } : { ok: false, error: 'HTTP 500' })
     }
-    expect(await draining).toEqual({ delivered: 2, rescheduled: 0, failed: 1 })
+    expect(await draining).toEqual({ delivered: 2, rescheduled: 0, failed: 1, superseded: 0 })
   })
 
   it('keeps a delivery whose outcome could not be recorded pending for a later attempt, and reports it', async () => {
@@ -216,7 +216,7 @@ describe('the dispatcher', () => {
       get: (target, key) =>
         key === 'transaction'
           ? (work: Parameters<MemoryStore['transaction']>[0]) =>
-              target.transaction((tx) => work(new Proxy(tx, { get: (t, k) => (k === 'updateDelivery' ? () => Promise.reject(new Error('disk full')) : bound(t, k)) })))
+              target.transaction((tx) => work(new Proxy(tx, { get: (t, k) => (k === 'settleDelivery' ? () => Promise.reject(new Error('disk full')) : bound(t, k)) })))
           : bound(target, key),
     })
     const dispatcher = new Dispatcher({ store: failing, clock, notifier: hand.notifier, log })

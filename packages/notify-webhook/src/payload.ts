@@ -30,6 +30,8 @@ export interface WebhookPayload {
   readonly incident?: IncidentPayload
   /** Present when the event has a note (the timeline note or the annotation). */
   readonly note?: string
+  /** The daemon that sent a `timon.*` event (`[daemon] name`), when it has one. */
+  readonly daemon?: string
 }
 
 /**
@@ -49,6 +51,7 @@ export function buildPayload(event: NotificationEvent, hostname: string): Webhoo
   }
   if (event.incident !== undefined) payload.incident = toIncidentPayload(event.incident)
   if (event.note !== undefined) payload.note = event.note
+  if (event.daemon !== undefined) payload.daemon = event.daemon
   return payload
 }
 

@@ -71,7 +71,7 @@ describe('WebhookNotifier', () => {
     const { dispatcher, send } = setUp([{ name: 'ops', on: ['*'], url: server.url, headers: { 'X-My-Header': 'yes' } }])
     const delivery = only(await send(event('incident.open')))
 
-    expect(await dispatcher.drain()).toEqual({ delivered: 1, rescheduled: 0, failed: 0 })
+    expect(await dispatcher.drain()).toEqual({ delivered: 1, rescheduled: 0, failed: 0, superseded: 0 })
 
     const [request] = server.requests
     expect(request?.method).toBe('POST')
@@ -211,7 +211,7 @@ describe('durable delivery through the Dispatcher', () => {
     ])
     const delivery = only(await send(event('incident.open')))
 
-    expect(await dispatcher.drain()).toEqual({ delivered: 0, rescheduled: 1, failed: 0 })
+    expect(await dispatcher.drain()).toEqual({ delivered: 0, rescheduled: 1, failed: 0, superseded: 0 })
     expect(await stored(store, delivery.id)).toMatchObject({
       status: 'pending',
       attempts: 1,
@@ -221,11 +221,11 @@ describe('durable delivery through the Dispatcher', () => {
     expect(await dispatcher.nextDueAt()).toEqual(new Date('2026-04-19T00:06:10Z'))
 
     clock.advance('29s')
-    expect(await dispatcher.drain()).toEqual({ delivered: 0, rescheduled: 0, failed: 0 })
+    expect(await dispatcher.drain()).toEqual({ delivered: 0, rescheduled: 0, failed: 0, superseded: 0 })
     clock.advance('1s')
-    expect(await dispatcher.drain()).toEqual({ delivered: 0, rescheduled: 1, failed: 0 })
+    expect(await dispatcher.drain()).toEqual({ delivered: 0, rescheduled: 1, failed: 0, superseded: 0 })
     clock.advance('30s')
-    expect(await dispatcher.drain()).toEqual({ delivered: 0, rescheduled: 0, failed: 1 })
+    expect(await dispatcher.drain()).toEqual({ delivered: 0, rescheduled: 0, failed: 1, superseded: 0 })
 
     expect(await stored(store, delivery.id)).toMatchObject({
       status: 'failed',
@@ -271,7 +271,7 @@ describe('durable delivery through the Dispatcher', () => {
     })
     const { dispatcher, send, store, logged } = setUp([{ on: ['*'], url: server.url }])
     const delivery = only(await send(event('incident.open')))
-    expect(await dispatcher.drain()).toEqual({ delivered: 0, rescheduled: 0, failed: 1 })
+    expect(await dispatcher.drain()).toEqual({ delivered: 0, rescheduled: 0, failed: 1, superseded: 0 })
     const failed = await stored(store, delivery.id)
     expect(failed).toMatchObject({ status: 'failed', attempts: 1 })
     expect(failed.lastError).toBe(`HTTP 401 Unauthorized: {"error":"unknown webhook token"} ${'x'.repeat(200 - 43)}`)
@@ -372,7 +372,7 @@ describe('durable delivery through the Dispatcher', () => {
     await send(event('incident.open'))
     for (let i = 1; i < 5; i += 1) await send(event('incident.annotated', { note: `note ${i}` }))
 
-    expect(await dispatcher.drain()).toEqual({ delivered: 5, rescheduled: 6, failed: 0 })
+    expect(await dispatcher.drain()).toEqual({ delivered: 5, rescheduled: 6, failed: 0, superseded: 0 })
     expect(fast.requests.map((r) => r.headers['x-timon-event'])).toEqual([
       'incident.open',
       ...Array(4).fill('incident.annotated'),

@@ -67,7 +67,7 @@ describe.skipIf(!hasOpenssl)('HTTPS webhooks with a private CA', () => {
     const dispatcher = new Dispatcher({ store, notifier, clock })
     try {
       const [trusted, untrusted] = await enqueue(store, clock, notifier, event('incident.open'))
-      expect(await dispatcher.drain()).toEqual({ delivered: 1, rescheduled: 0, failed: 1 })
+      expect(await dispatcher.drain()).toEqual({ delivered: 1, rescheduled: 0, failed: 1, superseded: 0 })
 
       expect((await stored(store, trusted?.id ?? 0)).status).toBe('delivered')
       const failed = await stored(store, untrusted?.id ?? 0)

@@ -55,7 +55,7 @@ describe('restart durability with the SQLite store', () => {
     const second = boot(file, server.url, clock)
     try {
       expect(await second.dispatcher.nextDueAt()).toEqual(new Date('2026-04-19T00:00:00Z'))
-      expect(await second.dispatcher.drain()).toEqual({ delivered: 2, rescheduled: 0, failed: 0 })
+      expect(await second.dispatcher.drain()).toEqual({ delivered: 2, rescheduled: 0, failed: 0, superseded: 0 })
       expect(await stored(second.store, tried?.id ?? 0)).toMatchObject({ status: 'delivered', attempts: 2 })
       expect(await stored(second.store, untried?.id ?? 0)).toMatchObject({ status: 'delivered', attempts: 1 })
       const ids = server.requests.map((r) => r.headers['x-timon-delivery'])

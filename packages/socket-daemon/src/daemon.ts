@@ -1,18 +1,19 @@
+import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
-import { join } from 'node:path'
 import { ensurePrivateDirectory, snakeCase } from '@timon/client'
 import { Dispatcher, Monitor, SystemClock, errorMessage, type Clock } from '@timon/core'
 import { packageVersion } from '@timon/http-common'
 import { WebhookNotifier } from '@timon/notify-webhook'
 import { HttpPoller, type PollerUpdate } from '@timon/poll-http'
-import { SqliteStore } from '@timon/store-sqlite'
 import type { DaemonConfig } from './config/config.js'
 import { probeSocket } from './instance-check.js'
+import { Liveness } from './liveness.js'
 import { RunLogStore } from './run-logs/store.js'
 import { silentLogger, type Logger } from './logger.js'
 import { Scheduler } from './scheduler.js'
 import { ApiServer } from './server.js'
+import { openStore, StoreOpenError } from './store-factory.js'
 
 /**
  * The daemon could not start, for a reason its message explains to people in one line (no stack
@@ -38,8 +39,10 @@ export interface StartDaemonOptions {
 export interface RunningDaemon {
   /** The socket it listens on. */
   readonly socketPath: string
-  /** Its database file. */
+  /** Its database: the SQLite file, or the PostgreSQL URL with the password masked. */
   readonly databasePath: string
+  /** `[daemon] name`. */
+  readonly name: string
   readonly monitor: Monitor
   readonly scheduler: Scheduler
   /**
@@ -62,7 +65,8 @@ export interface RunningDaemon {
  *    that directory for this user alone, or refuses one that another user owns or opened to others;
  *    refuses when a daemon already answers on the socket, before touching the database; removes a
  *    stale socket file nobody listens on;
- * 2. creates `data_dir` (0750) and opens `<data_dir>/timon.db`;
+ * 2. creates `data_dir` (0750) and opens the store (`openStore`: `<data_dir>/timon.db`, or
+ *    PostgreSQL with `[store] url`), then beats its heartbeat there (`Liveness`);
  * 3. builds the Monitor (webhooks as its notification router), the Dispatcher and the scheduler;
  * 4. listens on the socket with mode `socket_mode` (0600 by default) and group `socket_group`;
  * 5. queues `timon.started` and starts the scheduler (deadlines missed while down fire now,
@@ -101,22 +105,44 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     throw new DaemonStartError(`cannot create the run log directory "${config.exec.logDir}" ([exec] log_dir): ${errorMessage(error)}`, { cause: error })
   }
   const runLogs = new RunLogStore({ dir: config.exec.logDir, maxBytes: config.exec.maxLogBytes, log })
-  const databasePath = join(config.dataDir, 'timon.db')
-  let store: SqliteStore
+  let opened: Awaited<ReturnType<typeof openStore>>
   try {
-    store = new SqliteStore({ database: databasePath, shareCommits: true })
+    opened = await openStore(config.store)
   } catch (error) {
-    throw new DaemonStartError(`cannot open the database ${databasePath}: ${errorMessage(error)}`, { cause: error })
+    if (error instanceof StoreOpenError) throw new DaemonStartError(error.message, { cause: error })
+    throw error
   }
+  const { store, description: databasePath } = opened
+  const { leaseMs } = config.store
   const notifier = new WebhookNotifier({ webhooks: config.webhooks, hostname: config.hostname, version, logger: log, clock })
   // Validation errors name the wire's keys: the routes hand their input to the Monitor unvalidated.
   const monitor = new Monitor({ store, clock, notifications: notifier, fieldName: snakeCase })
+  // The owner of this process's delivery claims: a restarted daemon of the same name does not take
+  // its predecessor's claims for its own (they run out after the lease).
+  const owner = `${config.name}/${randomBytes(4).toString('hex')}`
   // A retry moves the outbox's next due time: the scheduler re-reads it.
-  const dispatcher = new Dispatcher({ store, notifier, clock, log, onRetryAt: () => scheduler.rearm() })
-  const scheduler = new Scheduler({ monitor, dispatcher, clock, log, pingIntervalMs: config.pingIntervalMs })
+  const dispatcher = new Dispatcher({ store, notifier, clock, log, owner, leaseMs, onRetryAt: () => scheduler.rearm() })
+  const scheduler = new Scheduler({
+    monitor,
+    dispatcher,
+    clock,
+    log,
+    pingIntervalMs: config.pingIntervalMs,
+    daemonName: config.name,
+    // Another daemon's claims run out unannounced: look at least once a lease.
+    ...(opened.shared ? { safetyIntervalMs: leaseMs } : {}),
+  })
+  const liveness = new Liveness({ store, beat: { name: config.name, startedAt: clock.now(), version }, clock, log, leaseMs })
   const poller = new HttpPoller({ checks: config.checks, clock, logger: log })
   const server = new ApiServer({
-    context: { monitor, version, polled: () => poller.sources(), runLogs },
+    context: {
+      monitor,
+      version,
+      polled: () => poller.sources(),
+      runLogs,
+      daemons: () => liveness.daemons(),
+      storeHealth: async () => (await store.health?.()) ?? { ok: true },
+    },
     log,
     onChange: (change) => scheduler.rearm(change),
   })
@@ -128,8 +154,10 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       throw new DaemonStartError(`cannot listen on ${socketPath}: ${error.message}`, { cause: error })
     })
     socketIno = statSync(socketPath).ino
-    await monitor.emit('timon.started')
+    liveness.start()
+    await monitor.emit('timon.started', { daemon: config.name })
   } catch (error) {
+    await liveness.stop()
     await server.close().catch(() => undefined)
     notifier.close()
     await store.close()
@@ -143,8 +171,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     const { opened, recovered, relapsed } = pushed.value
     scheduler.rearm({ deliveries: opened.length + recovered.length + relapsed.length > 0 })
   })
-  log.info(`daemon started on unix socket ${socketPath}`)
-  log.debug(`database ${databasePath}, ${config.webhooks.length} webhook(s), ping ${config.pingIntervalMs === undefined ? 'off' : `every ${config.pingIntervalMs}ms`}`)
+  log.info(`daemon started on unix socket ${socketPath} (name ${config.name}, database ${databasePath})`)
+  log.debug(`${config.webhooks.length} webhook(s), ping ${config.pingIntervalMs === undefined ? 'off' : `every ${config.pingIntervalMs}ms`}`)
 
   let stopping: Promise<void> | undefined
   const stop = () => {
@@ -153,6 +181,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       await runLogs.close()
       await poller.stop()
       await scheduler.stop()
+      await liveness.stop()
       notifier.close()
       await store.close()
       await removeOwnSocket(socketPath, socketIno)
@@ -167,7 +196,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     )
     return update
   }
-  return { socketPath, databasePath, monitor, scheduler, reload, stop }
+  return { socketPath, databasePath, name: config.name, monitor, scheduler, reload, stop }
 }
 
 // --- internal ---

@@ -11,8 +11,13 @@ export interface SchedulerOptions {
   readonly log: Logger
   /** Emit `timon.ping` this often, in ms; `undefined` = never. */
   readonly pingIntervalMs?: number | undefined
-  /** Wake up at least this often even with nothing armed, in ms (default 60 s); correctness does not depend on it. */
+  /**
+   * Wake up at least this often even with nothing armed, in ms (default 60 s). With other daemons
+   * on the store, also how soon this one sees a delivery whose claim another left to run out.
+   */
   readonly safetyIntervalMs?: number
+  /** Names this daemon in `timon.ping` (the `daemon` key). */
+  readonly daemonName?: string
 }
 
 /**
@@ -31,6 +36,7 @@ export class Scheduler {
   readonly #log: Logger
   readonly #pingIntervalMs: number | undefined
   readonly #safetyIntervalMs: number
+  readonly #daemonName: string | undefined
   #timer: NodeJS.Timeout | undefined
   #pingTimer: NodeJS.Timeout | undefined
   #evaluating: Promise<void> | undefined
@@ -47,6 +53,7 @@ export class Scheduler {
     this.#log = options.log
     this.#pingIntervalMs = options.pingIntervalMs
     this.#safetyIntervalMs = options.safetyIntervalMs ?? 60_000
+    this.#daemonName = options.daemonName
   }
 
   /** Evaluates what is due now (deadlines missed while the daemon was down, pending deliveries) and arms the timers. */
@@ -178,7 +185,7 @@ export class Scheduler {
   async #ping(): Promise<void> {
     if (this.#stopped) return
     try {
-      const result = await this.#monitor.emit('timon.ping')
+      const result = await this.#monitor.emit('timon.ping', this.#daemonName === undefined ? {} : { daemon: this.#daemonName })
       if (result.isOk() && result.value.deliveries > 0) this.rearm({ deliveries: true })
     } catch (error) {
       this.#log.error('queueing timon.ping failed', error)

@@ -1,9 +1,9 @@
 import { chmod, chown } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { errorMessage, validation } from '@timon/core'
+import { StoreFault, errorMessage, validation } from '@timon/core'
 import type { Logger } from './logger.js'
 import { matchRoute } from './routes/table.js'
-import { errorAnswer, type RouteAnswer, type RouteContext } from './routes/types.js'
+import { STORE_FAULT_CODE, errorAnswer, type RouteAnswer, type RouteContext } from './routes/types.js'
 
 /** The largest request body accepted: 1 MiB. */
 export const MAX_REQUEST_BODY_BYTES = 1024 * 1024
@@ -126,8 +126,14 @@ export class ApiServer {
       answer = outcome.answer
       close = outcome.close
     } catch (error) {
-      this.#log.error(`${req.method ?? '?'} ${req.url ?? '?'} failed`, error)
-      answer = errorAnswer({ code: 'internal', message: 'internal error' })
+      if (error instanceof StoreFault) {
+        // The storage failed, not the daemon: say so (503/507), so a client retries or spools.
+        this.#log.warn(`${req.method ?? '?'} ${req.url ?? '?'} failed: ${error.message}`)
+        answer = errorAnswer({ code: STORE_FAULT_CODE[error.kind], message: error.message })
+      } else {
+        this.#log.error(`${req.method ?? '?'} ${req.url ?? '?'} failed`, error)
+        answer = errorAnswer({ code: 'internal', message: 'internal error' })
+      }
     }
     if (answer === undefined) return // the client went away mid-request
     this.#send(res, answer, close)

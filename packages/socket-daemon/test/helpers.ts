@@ -14,10 +14,13 @@ export function makeTempDir(): { readonly dir: string; readonly remove: () => vo
 
 /** A daemon config for tests: silent, socket and data in `dir`. */
 export function testConfig(dir: string, overrides: Partial<DaemonConfig> = {}): DaemonConfig {
+  const dataDir = overrides.dataDir ?? join(dir, 'data')
   return {
     path: undefined,
     hostname: 'test-host',
-    dataDir: join(dir, 'data'),
+    name: 'test-daemon',
+    store: { kind: 'sqlite', path: join(dataDir, 'timon.db'), synchronous: 'full', leaseMs: 15_000 },
+    dataDir,
     logDir: undefined,
     logLevel: 'silent',
     pingIntervalMs: undefined,

@@ -13,11 +13,11 @@ afterEach(async () => {
 const event = (name: string) => (hook: { json: Record<string, unknown> }) => hook.json._event === name
 
 describe('the scheduler', () => {
-  it('sends timon.started once the daemon listens', async () => {
+  it('sends timon.started, naming the daemon, once the daemon listens', async () => {
     receiver = await startReceiver()
     t = await startTestDaemon({ webhooks: webhooks([{ on: ['timon.*'], url: `${receiver.url}/started` }]) })
     const hook = await receiver.waitFor(event('timon.started'))
-    expect(hook.json).toEqual({ _event: 'timon.started', _hostname: 'test-host', _timestamp: expect.any(String) })
+    expect(hook.json).toEqual({ _event: 'timon.started', _hostname: 'test-host', _timestamp: expect.any(String), daemon: 'test-daemon' })
     expect(hook.headers['x-timon-event']).toBe('timon.started')
     expect(hook.headers['x-timon-delivery']).toEqual(expect.any(String))
   })

@@ -178,6 +178,20 @@ export const MIGRATIONS: readonly Migration[] = [
         ADD COLUMN progress_of integer;
     `,
   },
+  {
+    version: 4,
+    name: 'delivery claims and daemon heartbeats',
+    sql: `
+      -- who attempts a delivery, until when: several daemons never attempt one at once (README, "Several daemons")
+      ALTER TABLE deliveries ADD COLUMN claimed_by text, ADD COLUMN lease_until timestamptz;
+      CREATE TABLE daemons (
+        name text PRIMARY KEY,
+        started_at timestamptz NOT NULL,
+        last_seen_at timestamptz NOT NULL,
+        version text NOT NULL
+      );
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */

@@ -1,6 +1,7 @@
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
-import { SerialQueue, type Store, type StoreTx } from '@timon/core'
+import { SerialQueue, errorMessage, type DaemonBeat, type DaemonLiveness, type Store, type StoreFault, type StoreHealth, type StoreTx } from '@timon/core'
+import { storeFaultOf } from './faults.js'
 import { migrate } from './migrations.js'
 import { PostgresTx } from './postgres-tx.js'
 import { preparedStatementPool } from './prepared-pool.js'
@@ -24,6 +25,16 @@ export interface PostgresStoreOptions {
    * restart) on the next transaction. Default 1.
    */
   readonly poolSize?: number
+  /**
+   * How long a statement waits for a row lock, in ms (`lock_timeout`), so a push stuck behind a
+   * lock that a dead or hung daemon holds fails (503 `store_unavailable`) rather than hangs.
+   * Default 5000.
+   */
+  readonly lockTimeoutMs?: number
+  /** The longest a statement may run, in ms (`statement_timeout`). Default 60000. */
+  readonly statementTimeoutMs?: number
+  /** How long connecting may take, in ms. Default 5000. */
+  readonly connectTimeoutMs?: number
 }
 
 /**
@@ -39,6 +50,8 @@ export class PostgresStore implements Store {
   readonly #db: Kysely<Tables>
   readonly #queue = new SerialQueue()
   #closed = false
+  /** The storage fault the last transaction failed with; cleared by one that commits. */
+  #fault: StoreFault | undefined
 
   private constructor(db: Kysely<Tables>) {
     this.#db = db
@@ -48,11 +61,17 @@ export class PostgresStore implements Store {
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const schema = options.schema ?? 'public'
     if (!SCHEMA_NAME.test(schema)) throw new Error(`PostgresStore: schema "${schema}" must match ${SCHEMA_NAME}`)
+    const lockTimeout = options.lockTimeoutMs ?? 5000
+    const statementTimeout = options.statementTimeoutMs ?? 60_000
     const pool = new pg.Pool({
       connectionString: options.url,
       ...(options.password === undefined ? {} : { password: options.password }),
       max: Math.max(1, options.poolSize ?? 1),
-      options: `-c search_path=${schema}`,
+      // A session left idle in a transaction (a hung daemon) releases its locks after the statement timeout.
+      options: `-c search_path=${schema} -c lock_timeout=${lockTimeout} -c statement_timeout=${statementTimeout} -c idle_in_transaction_session_timeout=${statementTimeout}`,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      // A peer that vanished (power loss, network cut) is noticed instead of waited on.
+      keepAlive: true,
       types: { getTypeParser: typeParser },
     })
     // An idle connection that breaks (the server restarted) is dropped by the pool, which emits
@@ -63,7 +82,7 @@ export class PostgresStore implements Store {
       await migrate(db as Kysely<unknown>, schema)
     } catch (error) {
       await db.destroy()
-      throw error
+      throw storeFaultOf(error) ?? error
     }
     return new PostgresStore(db)
   }
@@ -74,18 +93,67 @@ export class PostgresStore implements Store {
    * A transaction that lost a race to another daemon and was rolled back whole (a deadlock, or
    * creating a contract another daemon created meanwhile, which it could not see) runs `work`
    * again, once: the second time it sees the other's commit. Nothing of the first attempt stays.
+   *
+   * A database that cannot be reached, a lock or statement timeout, a full disk fail it with a
+   * `StoreFault` (see `storeFaultOf`), which {@link health} reports until a transaction commits.
+   * The pool reconnects on the next transaction once the server is back.
    */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
     return this.#queue.run(async () => {
       if (this.#closed) throw new Error('PostgresStore is closed')
       const attempt = () => this.#db.transaction().execute((trx) => work(new PostgresTx(trx)))
       try {
-        return await attempt()
+        let result: T
+        try {
+          result = await attempt()
+        } catch (error) {
+          if (!lostRace(error)) throw error
+          result = await attempt()
+        }
+        this.#fault = undefined
+        return result
       } catch (error) {
-        if (!lostRace(error)) throw error
-        return attempt()
+        const fault = storeFaultOf(error)
+        if (fault === undefined) throw error
+        this.#fault = fault
+        throw fault
       }
     })
+  }
+
+  /** Asks the server (`SELECT 1`, outside the transaction queue); a failure is the fault it stands for. */
+  async health(): Promise<StoreHealth> {
+    try {
+      await sql`SELECT 1`.execute(this.#db)
+    } catch (error) {
+      const fault = storeFaultOf(error)
+      return { ok: false, kind: fault?.kind ?? 'unavailable', reason: fault?.message ?? errorMessage(error) }
+    }
+    // Reachable, but the last transaction may have failed for another reason (a full disk).
+    const fault = this.#fault
+    return fault === undefined || fault.kind === 'unavailable' ? { ok: true } : { ok: false, kind: fault.kind, reason: fault.message }
+  }
+
+  async heartbeat(beat: DaemonBeat): Promise<void> {
+    try {
+      await sql`
+        INSERT INTO daemons (name, started_at, last_seen_at, version) VALUES (${beat.name}, ${beat.startedAt}, now(), ${beat.version})
+        ON CONFLICT (name) DO UPDATE SET started_at = excluded.started_at, last_seen_at = now(), version = excluded.version`.execute(this.#db)
+    } catch (error) {
+      throw storeFaultOf(error) ?? error
+    }
+  }
+
+  async liveDaemons(withinMs: number): Promise<readonly DaemonLiveness[]> {
+    try {
+      const { rows } = await sql<{ name: string; started_at: Date; last_seen_at: Date; version: string }>`
+        SELECT name, started_at, last_seen_at, version FROM daemons
+        WHERE last_seen_at > now() - make_interval(secs => ${withinMs / 1000}::double precision)
+        ORDER BY name`.execute(this.#db)
+      return rows.map((row) => ({ name: row.name, startedAt: row.started_at, lastSeenAt: row.last_seen_at, version: row.version }))
+    } catch (error) {
+      throw storeFaultOf(error) ?? error
+    }
   }
 
   async close(): Promise<void> {

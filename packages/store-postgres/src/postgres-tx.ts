@@ -8,6 +8,7 @@ import {
   type ContractPage,
   type ContractPatch,
   type Delivery,
+  type DeliveryClaim,
   type DeliveryPatch,
   type DeliveryQuery,
   type DeliveryStatus,
@@ -34,7 +35,7 @@ import {
   type TruncateCounts,
   type TruncatePlan,
 } from '@timon/core'
-import { contracts, corrupt, deliveries, incidentEvents, incidents, oneOf, reports, steps, type MarkRow, type ReportFields } from './rows.js'
+import { contracts, corrupt, deliveries, incidentEvents, incidents, oneOf, reports, steps, type DeliveryRow, type MarkRow, type ReportFields } from './rows.js'
 import type { Tables } from './tables.js'
 
 /**
@@ -537,6 +538,42 @@ export class PostgresTx implements StoreTx {
     const set = deliveries.patchToRow(patch)
     if (Object.keys(set).length === 0) return
     await this.#trx.updateTable('deliveries').set(set).where('id', '=', id).execute()
+  }
+
+  /**
+   * One statement: the due heads (as `dueDeliveries`) that nobody else holds a live lease on are
+   * locked `FOR UPDATE SKIP LOCKED` (a daemon claiming at the same moment skips them rather than
+   * waits) and stamped with the owner and a lease on the server's clock.
+   */
+  async claimDueDeliveries(at: Date, claim: DeliveryClaim, limit: number): Promise<readonly Delivery[]> {
+    const { rows } = await sql<DeliveryRow>`
+      UPDATE deliveries
+      SET claimed_by = ${claim.owner}, lease_until = now() + make_interval(secs => ${claim.leaseMs / 1000}::double precision)
+      WHERE id IN (
+        SELECT d.id FROM deliveries d
+        WHERE d.status = ${PENDING} AND d.next_attempt_at <= ${at}
+          AND (d.lease_until IS NULL OR d.lease_until <= now() OR d.claimed_by = ${claim.owner})
+          AND NOT EXISTS (
+            SELECT 1 FROM deliveries o
+            WHERE o.status = ${PENDING} AND o.ordering_key IS NOT NULL
+              AND o.target = d.target AND o.ordering_key = d.ordering_key AND o.id < d.id
+          )
+        ORDER BY d.id
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED
+      )
+      RETURNING *`.execute(this.#trx)
+    return rows.map(deliveries.toDomain).sort((a, b) => a.id - b.id)
+  }
+
+  async settleDelivery(id: number, owner: string, patch: DeliveryPatch): Promise<boolean> {
+    const result = await this.#trx
+      .updateTable('deliveries')
+      .set({ ...deliveries.patchToRow(patch), claimed_by: null, lease_until: null })
+      .where('id', '=', id)
+      .where('claimed_by', '=', owner)
+      .executeTakeFirst()
+    return result.numUpdatedRows > 0n
   }
 
   async nextDeliveryAt(): Promise<Date | undefined> {

@@ -40,7 +40,8 @@ export type ReportRow = Selectable<ReportsTable>
 export type StepRow = Selectable<StepsTable>
 export type IncidentRow = Selectable<IncidentsTable>
 export type IncidentEventRow = Selectable<IncidentEventsTable>
-export type DeliveryRow = Selectable<DeliveriesTable>
+/** A delivery as the domain sees it: its claim stays in the store. */
+export type DeliveryRow = Omit<Selectable<DeliveriesTable>, 'claimed_by' | 'lease_until'>
 
 type RuleColumns = Pick<
   ContractRow,
@@ -361,6 +362,7 @@ interface EventJson {
   readonly at: string
   readonly incident?: Record<keyof Incident, unknown>
   readonly note?: string
+  readonly daemon?: string
 }
 
 /** Revives the Dates of a stored event (its own and its incident's). */
@@ -388,6 +390,7 @@ function eventFromJson(json: unknown, deliveryId: number): NotificationEvent {
     }
   }
   if (raw.note !== undefined) event.note = raw.note
+  if (raw.daemon !== undefined) event.daemon = raw.daemon
   return event
 }
 

@@ -15,6 +15,7 @@ export interface Tables {
   incidents: IncidentsTable
   incident_events: IncidentEventsTable
   deliveries: DeliveriesTable
+  daemons: DaemonsTable
 }
 
 /** One applied migration. */
@@ -133,4 +134,15 @@ export interface DeliveriesTable {
   last_error: string | null
   created_at: Date
   finished_at: Date | null
+  /** Who claimed it to attempt it (`DeliveryClaim.owner`), until `lease_until`; null when nobody. */
+  claimed_by: Generated<string | null>
+  lease_until: Generated<Date | null>
+}
+
+/** The daemons serving the database, with their heartbeats. */
+export interface DaemonsTable {
+  name: string
+  started_at: Date
+  last_seen_at: Date
+  version: string
 }

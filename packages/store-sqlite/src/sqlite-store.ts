@@ -1,6 +1,6 @@
 // The SqliteStore: opens, checks and migrates the connection, runs transactions and names its
 // faults. Its queries live in queries/, one module per area of the port.
-import type { Store, StoreFault, StoreHealth, StoreTx } from '@timon/core'
+import { LocalDeliveryClaims, type Store, type StoreFault, type StoreHealth, type StoreTx } from '@timon/core'
 import { Kysely } from 'kysely'
 import type { SqliteDatabase } from './driver.js'
 import { storeFaultOf } from './faults.js'
@@ -98,7 +98,7 @@ export class SqliteStore implements Store {
       ...deadlineQueries(context),
       ...summaryQueries(context),
       ...truncateQueries(context),
-      ...outboxQueries(context),
+      ...outboxQueries(context, new LocalDeliveryClaims()),
     }
     const statements = this.#statements
     this.#transactions = new GroupCommit(

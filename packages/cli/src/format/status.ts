@@ -1,4 +1,4 @@
-import type { ContractOverview, DeliveryStatus, StatusView } from '@timon/core'
+import type { ContractOverview, DaemonLiveness, DeliveryStatus, StatusView } from '@timon/core'
 import { formatIncidentCode } from '@timon/core/lite'
 import { ago, contractHealth, incidentCodes, incidentState, isManual, plural, quoted, reportComment, reportTime } from './common.js'
 import { PLAIN, type Style } from './style.js'
@@ -18,7 +18,8 @@ import { formatTable, type Row } from './tabwriter.js'
  *
  * Incidents come in the view's order (ascending id), contracts too (probes first, then jobs, each
  * by code). A probe the daemon polls itself (`[[check]]`) ends with `polled <url>`. When webhook
- * deliveries have failed, a last section says how many and where to look.
+ * deliveries have failed, a section says how many and where to look. When several daemons serve
+ * the database, a last line names them: `DAEMONS (2)  alpha, beta`.
  *
  * @param now the instant "… ago" is measured from.
  */
@@ -26,6 +27,7 @@ export function formatStatus(
   view: Pick<StatusView, 'activeIncidents'> & {
     readonly contracts: readonly (ContractOverview & { readonly polledFrom?: string })[]
     readonly deliveries?: Readonly<Record<DeliveryStatus, number>>
+    readonly daemons?: readonly DaemonLiveness[]
   },
   now: Date,
   style: Style = PLAIN,
@@ -59,5 +61,7 @@ export function formatStatus(
   if (failed > 0) {
     rows.push('', 'WEBHOOKS', `  ${style.red(plural(failed, 'failed delivery', 'failed deliveries'))} \u2014 see "timon deliveries"`)
   }
+  const daemons = view.daemons ?? []
+  if (daemons.length > 1) rows.push('', `DAEMONS (${daemons.length})  ${daemons.map((daemon) => daemon.name).join(', ')}`)
   return formatTable(rows)
 }

@@ -1067,6 +1067,58 @@ export function describeStoreConformance(
       })
     })
 
+    describe('delivery claims', () => {
+      const HOUR = 3_600_000
+      const a = { owner: 'daemon-a', leaseMs: HOUR }
+      const b = { owner: 'daemon-b', leaseMs: HOUR }
+      const ids = (list: readonly { id: number }[]) => list.map((x) => x.id)
+
+      it('gives due deliveries to one owner at a time, and its own claims again to that owner', async () => {
+        const d = await tx(async (t) => ({
+          one: await t.insertDelivery(delivery('one', 'ops', null, at(0))),
+          two: await t.insertDelivery(delivery('two', 'chat', null, at(5))),
+          later: await t.insertDelivery(delivery('later', 'ops', null, at(50))),
+        }))
+        expect(ids(await tx((t) => t.claimDueDeliveries(at(10), a, 1)))).toEqual([d.one.id])
+        expect(await tx((t) => t.claimDueDeliveries(at(10), b, 10))).toEqual([d.two])
+        expect(await tx((t) => t.claimDueDeliveries(at(10), a, 10))).toEqual([d.one])
+        expect(await tx((t) => t.claimDueDeliveries(at(10), { owner: 'daemon-c', leaseMs: HOUR }, 10))).toEqual([])
+        expect(ids(await tx((t) => t.dueDeliveries(at(10), 10)))).toEqual([d.one.id, d.two.id])
+      })
+
+      it('lets another owner take a delivery over once the lease ran out, and then refuses the first owner its outcome', async () => {
+        const d = await tx((t) => t.insertDelivery(delivery('d', 'ops', null, at(0))))
+        expect(ids(await tx((t) => t.claimDueDeliveries(at(10), { ...a, leaseMs: 0 }, 10)))).toEqual([d.id])
+        expect(ids(await tx((t) => t.claimDueDeliveries(at(10), b, 10)))).toEqual([d.id])
+        expect(await tx((t) => t.settleDelivery(d.id, a.owner, { status: 'delivered', attempts: 1, finishedAt: at(11) }))).toBe(false)
+        expect(await tx((t) => t.getDelivery(d.id))).toEqual(d)
+        expect(await tx((t) => t.settleDelivery(d.id, b.owner, { status: 'delivered', attempts: 1, finishedAt: at(11) }))).toBe(true)
+        expect(await tx((t) => t.getDelivery(d.id))).toMatchObject({ status: 'delivered', attempts: 1, finishedAt: at(11) })
+        expect(await tx((t) => t.settleDelivery(d.id, b.owner, { status: 'failed' }))).toBe(false)
+      })
+
+      it('releases the claim with the outcome: a rescheduled delivery goes to whoever claims it when due again', async () => {
+        const d = await tx((t) => t.insertDelivery(delivery('d', 'ops', null, at(0))))
+        await tx((t) => t.claimDueDeliveries(at(10), a, 10))
+        expect(await tx((t) => t.settleDelivery(d.id, a.owner, { attempts: 1, lastError: 'HTTP 500', nextAttemptAt: at(20) }))).toBe(true)
+        expect(await tx((t) => t.claimDueDeliveries(at(10), b, 10))).toEqual([])
+        expect(await tx((t) => t.claimDueDeliveries(at(20), b, 10))).toMatchObject([{ id: d.id, attempts: 1, lastError: 'HTTP 500' }])
+        expect(await tx((t) => t.claimDueDeliveries(at(20), a, 10))).toEqual([])
+      })
+
+      it('claims no delivery while an older one of its target and ordering key is pending, claimed or not', async () => {
+        const d = await tx(async (t) => ({
+          first: await t.insertDelivery(delivery('first', 'ops', 'INC-1', at(0))),
+          second: await t.insertDelivery(delivery('second', 'ops', 'INC-1', at(0))),
+          other: await t.insertDelivery(delivery('other', 'ops', 'INC-2', at(0))),
+        }))
+        expect(ids(await tx((t) => t.claimDueDeliveries(at(10), a, 1)))).toEqual([d.first.id])
+        expect(ids(await tx((t) => t.claimDueDeliveries(at(10), b, 10)))).toEqual([d.other.id])
+        await tx((t) => t.settleDelivery(d.first.id, a.owner, { status: 'delivered', attempts: 1, finishedAt: at(10) }))
+        expect(ids(await tx((t) => t.claimDueDeliveries(at(10), b, 10)))).toEqual([d.second.id, d.other.id])
+      })
+    })
+
     describe('transactions', () => {
       it('rolls back every write of a transaction that throws, and rethrows its error', async () => {
         const { kept, sample } = await tx(async (t) => {

@@ -44,6 +44,14 @@ export interface Store {
    * transaction) is reported until it is gone.
    */
   health?(): Promise<StoreHealth>
+  /**
+   * Records that the daemon `beat.name` is alive now (inserting it on its first beat). Optional: a
+   * store one process owns has no other daemons to list. The time is the store's clock (the
+   * database server's, for a shared store), so daemons whose clocks differ agree.
+   */
+  heartbeat?(beat: DaemonBeat): Promise<void>
+  /** The daemons whose last beat is at most `withinMs` old, by name. Optional, with {@link heartbeat}. */
+  liveDaemons?(withinMs: number): Promise<readonly DaemonLiveness[]>
 }
 
 /** What a {@link Store} offers inside a transaction. */
@@ -150,6 +158,24 @@ export interface StoreTx {
    */
   dueDeliveries(at: Date, limit: number): Promise<readonly Delivery[]>
   updateDelivery(id: number, patch: DeliveryPatch): Promise<void>
+  /**
+   * Claims due deliveries for `claim.owner` until its lease runs out, and returns them, oldest
+   * first, at most `limit`: what `dueDeliveries` would give, less those another owner holds a lease
+   * on. The owner's own claims are given again, their leases renewed. So several dispatchers on one
+   * store (daemons on one database) never attempt one delivery at once, and one incident's events
+   * still go out in order: a delivery is not claimable while an older one of its target and ordering
+   * key is pending, claimed or not.
+   *
+   * The lease runs on the store's clock: `at` for a store one process owns, the database server's
+   * for a shared one. `leaseMs` 0 makes the claim expire at once (another owner may take it).
+   */
+  claimDueDeliveries(at: Date, claim: DeliveryClaim, limit: number): Promise<readonly Delivery[]>
+  /**
+   * Records an attempt's outcome (`patch`) and releases the claim, only while `owner` still holds
+   * it (its claim is the latest, even with the lease run out): `false`, changing nothing, once another
+   * owner took the delivery over.
+   */
+  settleDelivery(id: number, owner: string, patch: DeliveryPatch): Promise<boolean>
   /** The earliest `nextAttemptAt` of a pending delivery, if any. */
   nextDeliveryAt(): Promise<Date | undefined>
   /** Deliveries, newest first, optionally of one status. */
@@ -299,6 +325,24 @@ export type DeliveryPatch = Partial<{
   readonly lastError: string | null
   readonly finishedAt: Date | null
 }>
+
+/** Who claims deliveries (a daemon's name and a per-process nonce) and for how long, in ms. */
+export interface DeliveryClaim {
+  readonly owner: string
+  readonly leaseMs: number
+}
+
+/** A daemon's heartbeat: who it is, since when it runs and which version. */
+export interface DaemonBeat {
+  readonly name: string
+  readonly startedAt: Date
+  readonly version: string
+}
+
+/** A daemon alive on a store: its beat and when it was last seen (store clock). */
+export interface DaemonLiveness extends DaemonBeat {
+  readonly lastSeenAt: Date
+}
 
 export interface DeliveryQuery {
   readonly status?: DeliveryStatus

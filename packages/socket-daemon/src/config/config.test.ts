@@ -16,6 +16,8 @@ describe('parseConfig', () => {
     expect(parseConfig({}, options)._unsafeUnwrap()).toEqual({
       path: undefined,
       hostname: 'box',
+      name: 'box',
+      store: { kind: 'sqlite', path: '/home/ann/.local/state/timon/timon.db', synchronous: 'full', leaseMs: 15_000 },
       dataDir: '/home/ann/.local/state/timon',
       logDir: undefined,
       logLevel: 'info',
@@ -92,6 +94,32 @@ describe('parseConfig', () => {
     expect(config._unsafeUnwrap().webhooks).toMatchObject([
       { name: 'webhook[0]', on: ['incident.*'], url: 'https://example.com/hook', retry: { attempts: 3, timeoutMs: 10_000, delayMs: 5_000 } },
     ])
+  })
+
+  describe('[store]', () => {
+    it('opens PostgreSQL with [store] url, password_file (relative to the file), schema and lease; the name defaults to the hostname', () => {
+      const config = parseConfig(
+        { daemon: { name: 'alpha' }, store: { url: 'postgres://timon@db/timon', password_file: 'pw', schema: 'timon', lease: '30s' } },
+        options,
+      )._unsafeUnwrap()
+      expect(config.name).toBe('alpha')
+      expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://timon@db/timon', passwordFile: '/etc/timon/pw', schema: 'timon', leaseMs: 30_000 })
+      expect(parseConfig({ store: { synchronous: 'normal' } }, options)._unsafeUnwrap().store).toMatchObject({ kind: 'sqlite', synchronous: 'normal' })
+    })
+
+    it('takes TIMON_DATABASE_URL before [store] url', () => {
+      const config = parseConfig({ store: { url: 'postgres://a@file/x' } }, { ...options, env: { ...env, TIMON_DATABASE_URL: 'postgresql://b@env/y' } })
+      expect(config._unsafeUnwrap().store).toMatchObject({ kind: 'postgres', url: 'postgresql://b@env/y' })
+    })
+
+    it('refuses what does not fit, naming the key', () => {
+      expect(issuesOf({ store: { url: 'mysql://x' } })).toEqual(['store.url: must be a postgres:// or postgresql:// URL'])
+      expect(issuesOf({ store: { lease: '500ms' } })).toEqual(['store.lease: must be at least 1s, got "500ms"'])
+      expect(issuesOf({ store: { url: 'postgres://h/d', synchronous: 'normal' } })).toEqual(['store.synchronous: applies to SQLite only, not with store.url'])
+      expect(issuesOf({ store: { password_file: '/pw' } })).toEqual(['store.password_file: needs store.url (or TIMON_DATABASE_URL)'])
+      expect(issuesOf({ store: { synchronous: 'off' } })).toEqual(['store.synchronous: must be "full" or "normal"'])
+      expect(issuesOf({ store: { port: 5432 } })).toEqual(['store.port: unknown key'])
+    })
   })
 
   describe('ping_interval', () => {

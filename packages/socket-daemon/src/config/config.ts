@@ -13,6 +13,7 @@ import { DEFAULT_MAX_LOG_BYTES } from '../run-logs/store.js'
 import { MIN_LOG_BYTES } from '../run-logs/writer.js'
 import { findConfigFile, resolveSocket, type Env, type OwnDirectory } from '@timon/client'
 import { defaultDataDir } from './paths.js'
+import { resolveStoreConfig, storeSchema, type StoreConfig } from './store-config.js'
 
 /** The daemon's configuration, validated, with every default applied and every path absolute. */
 export interface DaemonConfig {
@@ -20,6 +21,13 @@ export interface DaemonConfig {
   readonly path: string | undefined
   /** `_hostname` of webhook payloads (`[daemon] hostname`; default: the OS hostname, else `localhost`). */
   readonly hostname: string
+  /**
+   * `[daemon] name`, default the OS hostname: how this daemon is known among the daemons sharing a
+   * database (`timon status`, the `daemon` key of `timon.*` events). Unique per database.
+   */
+  readonly name: string
+  /** `[store]`: SQLite in `data_dir` (default) or PostgreSQL. */
+  readonly store: StoreConfig
   /** Where `timon.db` lives (`[daemon] data_dir`; default: see `defaultDataDir`). Created 0750. */
   readonly dataDir: string
   /** Logs are appended to `<logDir>/timon.log` when set; they go to stdout otherwise. */
@@ -66,7 +74,7 @@ export interface ParseConfigOptions {
   readonly path?: string | undefined
   /** Relative paths (`data_dir`, `log_dir`, `socket`, webhook `cert`) resolve against it; default: cwd. */
   readonly baseDir?: string
-  /** For `TIMON_SOCKET`, `XDG_RUNTIME_DIR`, `XDG_STATE_HOME` and `HOME`; default `process.env`. */
+  /** For `TIMON_SOCKET`, `TIMON_DATABASE_URL`, `XDG_RUNTIME_DIR`, `XDG_STATE_HOME` and `HOME`; default `process.env`. */
   readonly env?: Env
   /** The default hostname; default: the OS hostname, else `localhost`. */
   readonly hostname?: string
@@ -111,9 +119,14 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
     return err([`${key}: ${socketIssue}`])
   }
   const dataDir = daemon.data_dir === undefined ? defaultDataDir(env, uid) : resolve(baseDir, daemon.data_dir)
+  const store = resolveStoreConfig(parsed.data.store, env, baseDir, dataDir)
+  if ('issue' in store) return err([store.issue])
+  const systemHostname = options.hostname ?? (osHostname() || 'localhost')
   return ok({
     path: options.path,
-    hostname: daemon.hostname ?? options.hostname ?? (osHostname() || 'localhost'),
+    hostname: daemon.hostname ?? systemHostname,
+    name: daemon.name ?? systemHostname,
+    store: store.store,
     dataDir,
     logDir: daemon.log_dir === undefined ? undefined : resolve(baseDir, daemon.log_dir),
     logLevel: daemon.log_level ?? 'info',
@@ -213,13 +226,15 @@ const socketGroup = z
   .transform((value) => String(value).trim())
   .refine((value) => value !== '', 'must not be empty')
 
+const nonEmpty = z
+  .string({ error: 'must be a string' })
+  .transform((value) => value.trim())
+  .refine((value) => value !== '', 'must not be empty')
+
 const daemonSchema = z.strictObject(
   {
-    hostname: z
-      .string({ error: 'must be a string' })
-      .transform((value) => value.trim())
-      .refine((value) => value !== '', 'must not be empty')
-      .optional(),
+    hostname: nonEmpty.optional(),
+    name: nonEmpty.optional(),
     data_dir: path.optional(),
     log_dir: path.optional(),
     log_level: logLevel.optional(),
@@ -249,7 +264,7 @@ const execSchema = z.strictObject({ log_dir: path.optional(), max_log_size: byte
 
 // `webhook` and `check` are checked by their packages' own schemas (parseWebhooks, parseChecks).
 const configSchema = z.strictObject(
-  { daemon: daemonSchema.default({}), exec: execSchema.default({}), webhook: z.unknown().optional(), check: z.unknown().optional() },
+  { daemon: daemonSchema.default({}), exec: execSchema.default({}), store: storeSchema.default({}), webhook: z.unknown().optional(), check: z.unknown().optional() },
   { error: 'must be a table' },
 )
 

@@ -23,7 +23,7 @@ import { err, ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 import type { RunLogStore } from '../run-logs/store.js'
 import { receiveOutput, sendLog } from './run-log-routes.js'
-import { errorAnswer, type Route, type RouteAnswer, type RouteContext, type StreamExchange, type StreamResult, type StreamRoute } from './types.js'
+import { STORE_FAULT_CODE, errorAnswer, type Route, type RouteAnswer, type RouteContext, type StreamExchange, type StreamResult, type StreamRoute } from './types.js'
 
 // The queries of the GET routes (the POST bodies use the core's input schemas).
 
@@ -66,7 +66,12 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
     method: 'GET',
     path: '/healthz',
     pattern: /^\/healthz$/,
-    handle: async (context) => ({ status: 200, body: { ok: true, version: context.version } }),
+    // 503 with the reason while the store fails (a load balancer then sends pushes elsewhere).
+    handle: async (context) => {
+      const health = (await context.storeHealth?.()) ?? { ok: true }
+      if (health.ok) return { status: 200, body: { ok: true, version: context.version } }
+      return { status: 503, body: { ok: false, version: context.version, status: STORE_FAULT_CODE[health.kind], reason: health.reason } }
+    },
   },
   post('/v1/push/probe', monitorInput(pushProbeSchema), 201, (m, input) => m.pushProbe(input), pushed),
   post('/v1/push/job/start', monitorInput(startJobSchema), 201, (m, input) => m.startJob(input), pushed),
@@ -107,7 +112,10 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
         ...(query.limit === undefined ? {} : { limit: query.limit }),
         ...(query.after_kind === undefined || query.after_code === undefined ? {} : { after: { kind: query.after_kind, code: query.after_code } }),
       })
-    ).map((view) => withPolledSources(view, context.polled?.() ?? [])),
+    ).asyncMap(async (view) => {
+      const withSources = withPolledSources(view, context.polled?.() ?? [])
+      return context.daemons === undefined ? withSources : { ...withSources, daemons: await context.daemons() }
+    }),
   ),
   get('/v1/summary', /^\/v1\/summary$/, z.strictObject({}), (m) => m.summary()),
   get('/v1/show/{target}', /^\/v1\/show\/(.*)$/, showQuery, (m, query, [target = '']) =>

@@ -4,7 +4,7 @@
  * none of them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Monitor, PolledSource } from '@timon/core'
+import type { DaemonLiveness, Monitor, PolledSource, StoreFaultKind, StoreHealth } from '@timon/core'
 import { toWire, type WireError, type WireErrorCode } from '@timon/client'
 import type { RunLogStore } from '../run-logs/store.js'
 
@@ -20,6 +20,16 @@ export const ERROR_STATUS: Readonly<Record<WireErrorCode, number>> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   internal: 500,
+  storage_full: 507,
+  store_unavailable: 503,
+  store_corrupt: 503,
+}
+
+/** The wire's error code of each kind of `StoreFault`, answered by every route that meets one. */
+export const STORE_FAULT_CODE: Readonly<Record<StoreFaultKind, WireErrorCode>> = {
+  full: 'storage_full',
+  unavailable: 'store_unavailable',
+  corrupt: 'store_corrupt',
 }
 
 /** What a route answers: a status and a body, already in wire form (snake_case). */
@@ -51,6 +61,10 @@ export interface RouteContext {
   readonly polled?: () => readonly PolledSource[]
   /** Where run logs (`timon exec`) are kept; without it the log routes answer 404 and deletes remove no file. */
   readonly runLogs?: RunLogStore
+  /** Whether the store works (`Store.health`), for `GET /healthz`; without it the store is taken as healthy. */
+  readonly storeHealth?: () => Promise<StoreHealth>
+  /** The daemons alive on the store, for `status` (`daemons` on the wire). */
+  readonly daemons?: () => Promise<readonly DaemonLiveness[]>
 }
 
 /** One entry of the route table. */

@@ -1,6 +1,6 @@
 // The notification outbox. Kysely's builder (typed columns): deliveries are written only when an
 // incident moves, and read by the dispatcher, so no query here is worth hand-written SQL.
-import { DELIVERY_STATUSES, type DeliveryStatus, type StoreTx } from '@timon/core'
+import { DELIVERY_STATUSES, LocalDeliveryClaims, type Delivery, type DeliveryStatus, type StoreTx } from '@timon/core'
 import { sql } from 'kysely'
 import { oneOf } from '../rows/codec.js'
 import { deliveries } from '../rows/deliveries.js'
@@ -8,11 +8,20 @@ import { PENDING, type QueryContext } from './query-context.js'
 
 type OutboxQueries = Pick<
   StoreTx,
-  'insertDelivery' | 'getDelivery' | 'dueDeliveries' | 'updateDelivery' | 'nextDeliveryAt' | 'listDeliveries' | 'countDeliveries'
+  | 'insertDelivery'
+  | 'getDelivery'
+  | 'dueDeliveries'
+  | 'updateDelivery'
+  | 'claimDueDeliveries'
+  | 'settleDelivery'
+  | 'nextDeliveryAt'
+  | 'listDeliveries'
+  | 'countDeliveries'
 >
 
-export function outboxQueries({ db }: QueryContext): OutboxQueries {
-  return {
+/** The outbox's queries; claims live in memory (`claims`), as one process owns the file. */
+export function outboxQueries({ db }: QueryContext, claims: LocalDeliveryClaims): OutboxQueries {
+  const queries: OutboxQueries = {
     async insertDelivery(input) {
       const row = deliveries.toRow({ ...input, status: 'pending', attempts: 0, lastError: null, finishedAt: null })
       const { insertId } = await db.insertInto('deliveries').values(row).executeTakeFirstOrThrow()
@@ -55,6 +64,16 @@ export function outboxQueries({ db }: QueryContext): OutboxQueries {
       await db.updateTable('deliveries').set(set).where('id', '=', id).execute()
     },
 
+    claimDueDeliveries(at, claim, limit): Promise<readonly Delivery[]> {
+      return claims.claim(at, claim, limit, (n) => queries.dueDeliveries(at, n))
+    },
+
+    async settleDelivery(id, owner, patch) {
+      if (!claims.release(id, owner)) return false
+      await queries.updateDelivery(id, patch)
+      return true
+    },
+
     async nextDeliveryAt() {
       const { next } = await db
         .selectFrom('deliveries')
@@ -82,4 +101,5 @@ export function outboxQueries({ db }: QueryContext): OutboxQueries {
       return counts
     },
   }
+  return queries
 }

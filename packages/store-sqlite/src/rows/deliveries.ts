@@ -21,6 +21,7 @@ interface EventJson {
   readonly at: string
   readonly incident?: Record<keyof Incident, unknown>
   readonly note?: string
+  readonly daemon?: string
 }
 
 export const deliveries = {
@@ -88,5 +89,6 @@ function eventFromJson(text: string, deliveryId: number): NotificationEvent {
     }
   }
   if (raw.note !== undefined) event.note = raw.note
+  if (raw.daemon !== undefined) event.daemon = raw.daemon
   return event
 }
