@@ -15,6 +15,7 @@ export interface Tables {
   incidents: IncidentsTable
   incident_events: IncidentEventsTable
   deliveries: DeliveriesTable
+  tokens: TokensTable
 }
 
 /** One applied migration. */
@@ -133,4 +134,17 @@ export interface DeliveriesTable {
   last_error: string | null
   created_at: Date
   finished_at: Date | null
+}
+
+/** API tokens of the TCP listener: the secret's SHA-256, never the secret. */
+export interface TokensTable {
+  id: Generated<number>
+  name: string
+  scope: string
+  codes: string[]
+  secret_hash: string
+  created_at: Date
+  last_used_at: Date | null
+  expires_at: Date | null
+  revoked: boolean
 }
