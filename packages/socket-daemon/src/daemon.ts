@@ -2,26 +2,22 @@ import { mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ensurePrivateDirectory, snakeCase } from '@timon/client'
-import { Dispatcher, Monitor, SystemClock, errorMessage, type Clock } from '@timon/core'
+import { Dispatcher, Monitor, SystemClock, TokenService, errorMessage, type Clock } from '@timon/core'
 import { packageVersion } from '@timon/http-common'
 import { WebhookNotifier } from '@timon/notify-webhook'
 import { HttpPoller, type PollerUpdate } from '@timon/poll-http'
 import { SqliteStore } from '@timon/store-sqlite'
 import type { DaemonConfig } from './config/config.js'
+import { DaemonStartError } from './daemon-start-error.js'
+import { startTcpListeners, type TcpListener } from './http/tcp-listeners.js'
 import { probeSocket } from './instance-check.js'
 import { RunLogStore } from './run-logs/store.js'
 import { silentLogger, type Logger } from './logger.js'
 import { Scheduler } from './scheduler.js'
+
+export { DaemonStartError }
 import { ApiServer } from './server.js'
 
-/**
- * The daemon could not start, for a reason its message explains to people in one line (no stack
- * needed): another daemon on the socket, a socket path that is unsafe or in use, a `data_dir` or
- * log directory that cannot be created, a database that cannot be opened, an unknown group.
- */
-export class DaemonStartError extends Error {
-  override readonly name = 'DaemonStartError'
-}
 
 /** Options of {@link startDaemon}. */
 export interface StartDaemonOptions {
@@ -42,6 +38,10 @@ export interface RunningDaemon {
   readonly databasePath: string
   readonly monitor: Monitor
   readonly scheduler: Scheduler
+  /** The API tokens of the TCP listeners. */
+  readonly tokens: TokenService
+  /** The TCP listeners (`[http] listen`), with the ports they bound. */
+  readonly listeners: readonly TcpListener[]
   /**
    * Applies a re-read configuration without a restart (what `timon daemon` does on SIGHUP): HTTP
    * checks are added, removed or changed (unchanged ones keep their schedule and thresholds), and
@@ -115,11 +115,11 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const dispatcher = new Dispatcher({ store, notifier, clock, log, onRetryAt: () => scheduler.rearm() })
   const scheduler = new Scheduler({ monitor, dispatcher, clock, log, pingIntervalMs: config.pingIntervalMs })
   const poller = new HttpPoller({ checks: config.checks, clock, logger: log })
-  const server = new ApiServer({
-    context: { monitor, version, polled: () => poller.sources(), runLogs },
-    log,
-    onChange: (change) => scheduler.rearm(change),
-  })
+  const tokens = new TokenService({ store, clock })
+  const context = { monitor, version, polled: () => poller.sources(), runLogs, tokens }
+  const onChange = (change: { readonly deliveries: boolean }) => scheduler.rearm(change)
+  const server = new ApiServer({ context, log, onChange, maxConnections: config.http.maxConnections })
+  let listeners: TcpListener[] = []
 
   let socketIno: number | undefined
   try {
@@ -128,8 +128,10 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       throw new DaemonStartError(`cannot listen on ${socketPath}: ${error.message}`, { cause: error })
     })
     socketIno = statSync(socketPath).ino
+    listeners = await startTcpListeners({ http: config.http, context, log, onChange })
     await monitor.emit('timon.started')
   } catch (error) {
+    await Promise.all(listeners.map((listener) => listener.server.close().catch(() => undefined)))
     await server.close().catch(() => undefined)
     notifier.close()
     await store.close()
@@ -149,7 +151,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   let stopping: Promise<void> | undefined
   const stop = () => {
     stopping ??= (async () => {
-      await server.close()
+      await Promise.all([server.close(), ...listeners.map((listener) => listener.server.close())])
       await runLogs.close()
       await poller.stop()
       await scheduler.stop()
@@ -167,7 +169,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     )
     return update
   }
-  return { socketPath, databasePath, monitor, scheduler, reload, stop }
+  return { socketPath, databasePath, monitor, scheduler, tokens, listeners, reload, stop }
 }
 
 // --- internal ---
