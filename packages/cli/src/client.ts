@@ -25,6 +25,9 @@ export type CliClient = Pick<
   | 'delete'
   | 'truncate'
   | 'deliveries'
+  | 'createToken'
+  | 'tokens'
+  | 'revokeToken'
   | 'close'
 >
 

@@ -48,6 +48,24 @@ export interface HealthView {
   readonly version: string
 }
 
+/** An API token as the daemon shows it (never its secret). */
+export interface TokenView {
+  readonly name: string
+  readonly scope: 'push' | 'read' | 'admin'
+  readonly codes: readonly string[]
+  readonly createdAt: Date
+  readonly lastUsedAt: Date | null
+  readonly expiresAt: Date | null
+}
+
+/** Input of {@link TimonClient.createToken}: `expires` is a duration (`30d`). */
+export interface CreateTokenRequest {
+  readonly name: string
+  readonly scope?: 'push' | 'read' | 'admin'
+  readonly codes?: readonly string[]
+  readonly expires?: string
+}
+
 /** A filter for {@link TimonClient.deliveries}. */
 export interface DeliveryQuery {
   readonly status?: DeliveryStatus
@@ -198,6 +216,23 @@ export class TimonClient {
   async deliveries(query: DeliveryQuery = {}): Promise<Result<DeliveryList, ClientError>> {
     const answer = await this.#call<{ deliveries: DeliveryList }>('GET', `/v1/deliveries${queryString({ status: query.status, limit: query.limit })}`)
     return answer.map((body) => body.deliveries)
+  }
+
+  /** Creates an API token (`timon token create`); its secret is in the answer only. */
+  createToken(input: CreateTokenRequest): Promise<Result<{ readonly token: TokenView; readonly secret: string }, ClientError>> {
+    return this.#call('POST', '/v1/tokens', input)
+  }
+
+  /** The API tokens not revoked, by name (`timon token list`). */
+  async tokens(): Promise<Result<readonly TokenView[], ClientError>> {
+    const answer = await this.#call<{ tokens: readonly TokenView[] }>('GET', '/v1/tokens')
+    return answer.map((body) => body.tokens)
+  }
+
+  /** Revokes the API token `name` (`timon token revoke`). */
+  async revokeToken(name: string): Promise<Result<TokenView, ClientError>> {
+    const answer = await this.#call<{ token: TokenView }>('POST', '/v1/tokens/revoke', { name })
+    return answer.map((body) => body.token)
   }
 
   /**

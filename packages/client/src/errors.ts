@@ -17,6 +17,9 @@ export const WIRE_ERROR_CODES = [
   'storage_full',
   'store_unavailable',
   'store_corrupt',
+  'unauthorized',
+  'forbidden',
+  'rate_limited',
 ] as const
 
 /** An error code of the wire API (see {@link WIRE_ERROR_CODES}). */

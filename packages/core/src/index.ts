@@ -128,8 +128,14 @@ export type {
   StoreTx,
   SummaryCounts,
   TruncateCounts,
+  NewToken,
+  TokenPatch,
 } from './ports/store.js'
 export { LocalDeliveryClaims } from './local-delivery-claims.js'
+export { TOKEN_SCOPES, scopeAllows } from './tokens/token.js'
+export type { ApiToken, TokenScope } from './tokens/token.js'
+export { LAST_USED_RESOLUTION_MS, TokenService } from './tokens/token-service.js'
+export type { AuthFailure, CreateTokenInput, TokenServiceOptions } from './tokens/token-service.js'
 export { STORE_FAULT_KINDS, StoreFault } from './store-fault.js'
 export type { StoreFaultKind, StoreHealth } from './store-fault.js'
 export { MemoryStore } from './memory-store.js'

@@ -10,6 +10,7 @@ import type {
   TruncateCounts,
 } from './ports/store.js'
 import { SerialQueue } from './serial-queue.js'
+import type { ApiToken } from './tokens/token.js'
 import { isIncidentTruncated, isReportTruncated, type TruncatePlan } from './truncate-policy.js'
 
 /**
@@ -57,6 +58,7 @@ class Tables {
   readonly events = new Table<IncidentEvent>()
   readonly deliveries = new Table<Delivery>()
   readonly claims = new LocalDeliveryClaims()
+  readonly tokens = new Table<ApiToken>()
 }
 
 class MemoryTx implements StoreTx {
@@ -355,6 +357,24 @@ class MemoryTx implements StoreTx {
     const counts: Record<DeliveryStatus, number> = { pending: 0, delivered: 0, failed: 0 }
     for (const d of this.#t.deliveries.rows.values()) counts[d.status] += 1
     return counts
+  }
+
+  // --- API tokens ---
+  async insertToken(input: Parameters<StoreTx['insertToken']>[0]) {
+    if (await this.findTokenByName(input.name)) throw new Error(`UNIQUE constraint failed: tokens.name (${input.name})`)
+    return this.#insert(this.#t.tokens, (id) => ({ id, ...input, codes: [...input.codes], lastUsedAt: null, revoked: false }))
+  }
+  async findTokenByName(name: string) {
+    return [...this.#t.tokens.rows.values()].find((t) => t.name === name && !t.revoked)
+  }
+  async findTokenBySecretHash(secretHash: string) {
+    return [...this.#t.tokens.rows.values()].find((t) => t.secretHash === secretHash)
+  }
+  async listTokens() {
+    return [...this.#t.tokens.rows.values()].filter((t) => !t.revoked).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  }
+  async updateToken(id: number, patch: Parameters<StoreTx['updateToken']>[1]) {
+    this.#update(this.#t.tokens, id, patch)
   }
 
   // --- internal ---

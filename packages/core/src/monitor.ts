@@ -194,11 +194,14 @@ export class Monitor {
       const rules = mergeRules(found.value?.rules ?? DEFAULT_RULES, start)
       if (rules.isErr()) return err(rules.error)
       const contract = found.value ?? (await tx.insertContract({ code: start.code, kind: 'job', rules: rules.value, createdAt: now }))
+      if (start.uid !== undefined && (await tx.findReport(contract.id, start.uid)) !== undefined) {
+        return err(conflict(`${start.code}:${start.uid} already exists`))
+      }
       const going = await tx.unfinishedRuns(contract.id)
       const overtime = rules.value.overtimeIncidentAfter
       const run = await tx.insertRun({
         contractId: contract.id,
-        uid: this.#uid(),
+        uid: start.uid ?? this.#uid(),
         startedAt: now,
         startComment: start.comment ?? null,
         rules: rules.value,

@@ -166,6 +166,8 @@ export const pushProbeSchema = z.object({
 /** Input of `Monitor.startJob`. */
 export const startJobSchema = z.object({
   code,
+  /** The run's uid, when the caller chose it (a ping URL's `rid`); a new one otherwise. */
+  uid: uid.optional(),
   comment: optionalChecked(validateComment),
   staleAfter: ruleSchema('stale-after'),
   staleIncidentAfter: ruleSchema('stale-incident-after'),

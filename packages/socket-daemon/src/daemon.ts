@@ -2,27 +2,23 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { ensurePrivateDirectory, snakeCase } from '@timon/client'
-import { Dispatcher, Monitor, SystemClock, errorMessage, type Clock } from '@timon/core'
+import { Dispatcher, Monitor, SystemClock, TokenService, errorMessage, type Clock } from '@timon/core'
 import { packageVersion } from '@timon/http-common'
 import { WebhookNotifier } from '@timon/notify-webhook'
 import { HttpPoller, type PollerUpdate } from '@timon/poll-http'
 import type { DaemonConfig } from './config/config.js'
+import { DaemonStartError } from './daemon-start-error.js'
+import { startTcpListeners, type TcpListener } from './http/tcp-listeners.js'
 import { probeSocket } from './instance-check.js'
 import { Liveness } from './liveness.js'
 import { RunLogStore } from './run-logs/store.js'
 import { silentLogger, type Logger } from './logger.js'
 import { Scheduler } from './scheduler.js'
+
+export { DaemonStartError }
 import { ApiServer } from './server.js'
 import { openStore, StoreOpenError } from './store-factory.js'
 
-/**
- * The daemon could not start, for a reason its message explains to people in one line (no stack
- * needed): another daemon on the socket, a socket path that is unsafe or in use, a `data_dir` or
- * log directory that cannot be created, a database that cannot be opened, an unknown group.
- */
-export class DaemonStartError extends Error {
-  override readonly name = 'DaemonStartError'
-}
 
 /** Options of {@link startDaemon}. */
 export interface StartDaemonOptions {
@@ -45,6 +41,10 @@ export interface RunningDaemon {
   readonly name: string
   readonly monitor: Monitor
   readonly scheduler: Scheduler
+  /** The API tokens of the TCP listeners. */
+  readonly tokens: TokenService
+  /** The TCP listeners (`[http] listen`), with the ports they bound. */
+  readonly listeners: readonly TcpListener[]
   /**
    * Applies a re-read configuration without a restart (what `timon daemon` does on SIGHUP): HTTP
    * checks are added, removed or changed (unchanged ones keep their schedule and thresholds), and
@@ -134,18 +134,19 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   })
   const liveness = new Liveness({ store, beat: { name: config.name, startedAt: clock.now(), version }, clock, log, leaseMs })
   const poller = new HttpPoller({ checks: config.checks, clock, logger: log })
-  const server = new ApiServer({
-    context: {
-      monitor,
-      version,
-      polled: () => poller.sources(),
-      runLogs,
-      daemons: () => liveness.daemons(),
-      storeHealth: async () => (await store.health?.()) ?? { ok: true },
-    },
-    log,
-    onChange: (change) => scheduler.rearm(change),
-  })
+  const tokens = new TokenService({ store, clock })
+  const context = {
+    monitor,
+    version,
+    polled: () => poller.sources(),
+    runLogs,
+    tokens,
+    daemons: () => liveness.daemons(),
+    storeHealth: async () => (await store.health?.()) ?? { ok: true as const },
+  }
+  const onChange = (change: { readonly deliveries: boolean }) => scheduler.rearm(change)
+  const server = new ApiServer({ context, log, onChange, maxConnections: config.http.maxConnections })
+  let listeners: TcpListener[] = []
 
   let socketIno: number | undefined
   try {
@@ -154,9 +155,11 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       throw new DaemonStartError(`cannot listen on ${socketPath}: ${error.message}`, { cause: error })
     })
     socketIno = statSync(socketPath).ino
+    listeners = await startTcpListeners({ http: config.http, context, log, onChange })
     liveness.start()
     await monitor.emit('timon.started', { daemon: config.name })
   } catch (error) {
+    await Promise.all(listeners.map((listener) => listener.server.close().catch(() => undefined)))
     await liveness.stop()
     await server.close().catch(() => undefined)
     notifier.close()
@@ -177,7 +180,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   let stopping: Promise<void> | undefined
   const stop = () => {
     stopping ??= (async () => {
-      await server.close()
+      await Promise.all([server.close(), ...listeners.map((listener) => listener.server.close())])
       await runLogs.close()
       await poller.stop()
       await scheduler.stop()
@@ -196,7 +199,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     )
     return update
   }
-  return { socketPath, databasePath, name: config.name, monitor, scheduler, reload, stop }
+  return { socketPath, databasePath, name: config.name, monitor, scheduler, tokens, listeners, reload, stop }
 }
 
 // --- internal ---

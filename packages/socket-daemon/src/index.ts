@@ -12,7 +12,7 @@ export type { Scheduler } from './scheduler.js'
 
 // Configuration
 export { formatConfigError, loadConfig, parseConfig } from './config/config.js'
-export type { DaemonConfig, ExecConfig, LoadConfigOptions, ParseConfigOptions } from './config/config.js'
+export type { DaemonConfig, ExecConfig, HttpConfig, ListenAddress, LoadConfigOptions, ParseConfigOptions } from './config/config.js'
 
 // Logs
 export { LOG_LEVELS, createLogger, silentLogger } from './logger.js'

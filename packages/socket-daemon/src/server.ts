@@ -1,6 +1,10 @@
 import { chmod, chown } from 'node:fs/promises'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import { StoreFault, errorMessage, validation } from '@timon/core'
+import { admit, checkCode, codeOfTarget, isAnswer, neededScope, type AccessControl, type Grant } from './http/access.js'
+import { DEFAULT_MAX_CONNECTIONS, guardConnections } from './http/connection-guard.js'
+import { answerPing, isPingPath, PING_BODY_BYTES, redactPingPath } from './http/ping.js'
 import type { Logger } from './logger.js'
 import { matchRoute } from './routes/table.js'
 import { STORE_FAULT_CODE, errorAnswer, type RouteAnswer, type RouteContext } from './routes/types.js'
@@ -18,7 +22,19 @@ export interface ApiServerOptions {
   readonly maxBodyBytes?: number
   /** How long {@link ApiServer.close} lets requests in flight finish before cutting them, in ms (default 10 s). */
   readonly closeGraceMs?: number
+  /** Bearer tokens for every route but the public ones (the TCP listener); without it, none is asked (the Unix socket). */
+  readonly access?: AccessControl
+  /** Serve HTTPS with this PEM certificate chain and key. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer }
+  /** The cap on open connections (idle ones make room, see `guardConnections`); default {@link DEFAULT_MAX_CONNECTIONS}. */
+  readonly maxConnections?: number
 }
+
+/** A client must have sent its complete request headers (and, under TLS, its handshake) within this long, in ms. */
+export const HEADERS_TIMEOUT_MS = 10_000
+
+/** An idle keep-alive connection is closed after this long, in ms. */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000
 
 /**
  * The wire API over HTTP/1.1 on a Unix socket. Around the route table it handles the HTTP layer:
@@ -35,6 +51,7 @@ export class ApiServer {
   readonly #onChange: ((change: { readonly deliveries: boolean }) => void) | undefined
   readonly #maxBodyBytes: number
   readonly #closeGraceMs: number
+  readonly #access: AccessControl | undefined
   /** Aborted by {@link close}: streaming routes end their exchanges. */
   readonly #stopping = new AbortController()
   #closing = false
@@ -45,11 +62,22 @@ export class ApiServer {
     this.#onChange = options.onChange
     this.#maxBodyBytes = options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES
     this.#closeGraceMs = options.closeGraceMs ?? 10_000
+    this.#access = options.access
     // No server-wide request timeout: a run's output is one request as long as the run. JSON bodies
-    // get their own limit (readBody); headers still must come within 10 s.
-    this.server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0, headersTimeout: 10_000 }, (req, res) => {
-      void this.#serve(req, res)
-    })
+    // get their own limit (readBody); headers must come within 10 s, checked every second (Node's
+    // default sweep, every 30 s, let a silent client hold a connection for up to 40 s).
+    const http: ServerOptions = {
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      requestTimeout: 0,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      connectionsCheckingInterval: 1_000,
+    }
+    const serve = (req: IncomingMessage, res: ServerResponse) => void this.#serve(req, res)
+    this.server =
+      options.tls === undefined
+        ? createServer(http, serve)
+        : createTlsServer({ ...http, cert: options.tls.cert, key: options.tls.key, handshakeTimeout: HEADERS_TIMEOUT_MS }, serve)
+    guardConnections(this.server, options.maxConnections ?? DEFAULT_MAX_CONNECTIONS)
     // `Expect: 100-continue`: refuse an announced oversized body before it is sent.
     this.server.on('checkContinue', (req, res) => {
       if (declaredLength(req) > this.#maxBodyBytes) {
@@ -67,7 +95,7 @@ export class ApiServer {
       const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
       const body = `${JSON.stringify({ error: { code: 'validation', message: `bad HTTP request: ${error.message}` } })}\n`
       socket.end(
-        `HTTP/1.1 ${status} Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       )
     })
   }
@@ -92,6 +120,19 @@ export class ApiServer {
     })
     if (gid !== undefined) await chown(path, -1, gid)
     await chmod(path, mode)
+  }
+
+  /** Listens on TCP `host`:`port` (`port` 0 picks a free one); resolves with the port bound. */
+  async listenTcp(host: string, port: number): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen({ host, port }, () => {
+        this.server.off('error', reject)
+        resolve()
+      })
+    })
+    const address = this.server.address()
+    return typeof address === 'object' && address !== null ? address.port : port
   }
 
   /**
@@ -128,10 +169,10 @@ export class ApiServer {
     } catch (error) {
       if (error instanceof StoreFault) {
         // The storage failed, not the daemon: say so (503/507), so a client retries or spools.
-        this.#log.warn(`${req.method ?? '?'} ${req.url ?? '?'} failed: ${error.message}`)
+        this.#log.warn(`${req.method ?? '?'} ${redactPingPath(req.url ?? '?')} failed: ${error.message}`)
         answer = errorAnswer({ code: STORE_FAULT_CODE[error.kind], message: error.message })
       } else {
-        this.#log.error(`${req.method ?? '?'} ${req.url ?? '?'} failed`, error)
+        this.#log.error(`${req.method ?? '?'} ${redactPingPath(req.url ?? '?')} failed`, error)
         answer = errorAnswer({ code: 'internal', message: 'internal error' })
       }
     }
@@ -140,7 +181,7 @@ export class ApiServer {
     if (this.#log.enabled('debug')) {
       const took = (performance.now() - started).toFixed(1)
       const error = answer.status >= 400 ? `: ${(answer.body as { error?: { message?: string } }).error?.message ?? ''}` : ''
-      this.#log.debug(`${req.method ?? '?'} ${req.url ?? '?'} ${answer.status} (${took}ms)${error}`)
+      this.#log.debug(`${req.method ?? '?'} ${redactPingPath(req.url ?? '?')} ${answer.status} (${took}ms)${error}`)
     }
     if (answer.rearm !== undefined) {
       try {
@@ -157,6 +198,7 @@ export class ApiServer {
     const pathname = queryAt === -1 ? url : url.slice(0, queryAt)
     const query = new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1))
     const method = req.method ?? 'GET'
+    if (isPingPath(pathname)) return this.#ping(req, res, pathname, query)
     const match = matchRoute(method, pathname)
     if (match.kind !== 'found') {
       // A body that came with it is left unread: Node drops it and keeps the connection.
@@ -164,6 +206,18 @@ export class ApiServer {
       const allowed = [...new Set(match.allowed)].join(', ')
       const answer = errorAnswer({ code: 'method_not_allowed', message: `${method} is not allowed on ${pathname} (allowed: ${allowed})` })
       return { answer: { ...answer, headers: { Allow: allowed } }, close: false }
+    }
+    let grant: Grant | undefined
+    const need = neededScope(match.route)
+    if (this.#access !== undefined && need !== 'public') {
+      const admitted = await admit(this.#access, req, need)
+      if (isAnswer(admitted)) return { answer: admitted, close: false }
+      grant = admitted
+      if (match.route.codeIn !== 'body') {
+        const param = match.route.codeIn === 'param' ? match.params[0] : undefined
+        const denied = checkCode(grant, param === undefined ? undefined : codeOfTarget(param))
+        if (denied !== undefined) return { answer: denied, close: false }
+      }
     }
     if ('stream' in match.route) {
       const exchange = { req, res, query, params: match.params, signal: this.#stopping.signal }
@@ -186,9 +240,49 @@ export class ApiServer {
         body = JSON.parse(read.text)
       } catch (error) {
         return { answer: errorAnswer(validation(`malformed JSON: ${errorMessage(error)}`)), close: false }
+      }      if (grant !== undefined && route.codeIn === 'body') {
+        const code = (body as { code?: unknown } | null)?.code
+        const denied = checkCode(grant, typeof code === 'string' ? code : undefined)
+        if (denied !== undefined) return { answer: denied, close: false }
       }
     }
     return { answer: await route.handle(this.#context, { body, query, params: match.params }), close: false }
+  }
+
+  /** A ping URL: the body (first {@link PING_BODY_BYTES}) as text, a plain-text answer. */
+  async #ping(req: IncomingMessage, res: ServerResponse, pathname: string, query: URLSearchParams): Promise<{ answer: undefined; close: boolean }> {
+    const method = req.method ?? 'GET'
+    if (method !== 'GET' && method !== 'POST' && method !== 'HEAD') {
+      this.#sendText(res, { status: 405, text: `${method} is not allowed on ping URLs (allowed: GET, POST, HEAD)`, headers: { Allow: 'GET, POST, HEAD' } }, false)
+      return { answer: undefined, close: false }
+    }
+    const read = await readBody(req, this.#maxBodyBytes)
+    if (read.kind === 'aborted') return { answer: undefined, close: true }
+    if (read.kind === 'too_large') {
+      this.#sendText(res, { status: 413, text: `the request body is larger than ${this.#maxBodyBytes} bytes` }, true)
+      return { answer: undefined, close: true }
+    }
+    const body = Buffer.from(read.text, 'utf8').subarray(0, PING_BODY_BYTES).toString('utf8').replace(/\uFFFD$/, '')
+    const answer = await answerPing(this.#context.monitor, this.#context.tokens === undefined ? undefined : { ...this.#access, tokens: this.#context.tokens }, {
+      pathname,
+      query,
+      body,
+    })
+    this.#sendText(res, answer, false)
+    if (answer.status === 200) this.#onChange?.({ deliveries: answer.deliveries })
+    return { answer: undefined, close: false }
+  }
+
+  #sendText(res: ServerResponse, answer: { readonly status: number; readonly text: string; readonly headers?: Readonly<Record<string, string>> }, close: boolean): void {
+    // `OK` exactly as Healthchecks answers; an error is one line.
+    const text = answer.status === 200 ? answer.text : `${answer.text}\n`
+    res.writeHead(answer.status, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': Buffer.byteLength(text),
+      ...answer.headers,
+      ...(close || this.#closing ? { Connection: 'close' } : {}),
+    })
+    res.end(text)
   }
 
   #tooLarge(): RouteAnswer {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseWebhooks } from '@timon/notify-webhook'
 import { TimonClient } from '@timon/client'
+import type { Clock } from '@timon/core'
 import { createLogger, startDaemon, type DaemonConfig, type Logger, type RunningDaemon } from '@timon/socket-daemon'
 
 /** A temp directory with a short path (Unix socket paths must stay under ~100 bytes). */
@@ -30,6 +31,7 @@ export function testConfig(dir: string, overrides: Partial<DaemonConfig> = {}): 
     webhooks: [],
     checks: [],
     exec: { logDir: join(dir, 'data', 'logs'), maxLogBytes: 10 * 1024 * 1024 },
+    http: { listen: [], tls: undefined, maxConnections: 512, rateLimitPerSecond: undefined },
     ...overrides,
   }
 }
@@ -51,10 +53,10 @@ export interface TestDaemon {
   readonly cleanup: () => Promise<void>
 }
 
-export async function startTestDaemon(overrides: Partial<DaemonConfig> = {}, dir = makeTempDir()): Promise<TestDaemon> {
+export async function startTestDaemon(overrides: Partial<DaemonConfig> = {}, dir = makeTempDir(), clock?: Clock): Promise<TestDaemon> {
   const config = testConfig(dir.dir, overrides)
   const log = memoryLogger()
-  const daemon = await startDaemon({ config, log, version: '9.9.9-test' })
+  const daemon = await startDaemon({ config, log, version: '9.9.9-test', ...(clock === undefined ? {} : { clock }) })
   const client = new TimonClient({ socketPath: config.socket })
   return {
     dir: dir.dir,

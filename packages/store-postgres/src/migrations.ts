@@ -192,6 +192,25 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'api tokens',
+    // docs/behaviour.md#tokens: a name is unique among the tokens not revoked.
+    sql: `
+      CREATE TABLE tokens (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        name text NOT NULL,
+        scope text NOT NULL CHECK (scope IN ('push', 'read', 'admin')),
+        codes text[] NOT NULL,
+        secret_hash text NOT NULL UNIQUE,
+        created_at timestamptz NOT NULL,
+        last_used_at timestamptz,
+        expires_at timestamptz,
+        revoked boolean NOT NULL DEFAULT false
+      );
+      CREATE UNIQUE INDEX tokens_active_name ON tokens (name) WHERE NOT revoked;
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */

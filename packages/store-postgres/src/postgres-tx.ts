@@ -16,7 +16,10 @@ import {
   type IncidentEvent,
   type IncidentPatch,
   type NewContract,
+  type ApiToken,
   type NewDelivery,
+  type NewToken,
+  type TokenPatch,
   type NewIncident,
   type NewIncidentEvent,
   type NewRun,
@@ -35,7 +38,7 @@ import {
   type TruncateCounts,
   type TruncatePlan,
 } from '@timon/core'
-import { contracts, corrupt, deliveries, incidentEvents, incidents, oneOf, reports, steps, type DeliveryRow, type MarkRow, type ReportFields } from './rows.js'
+import { contracts, corrupt, deliveries, incidentEvents, incidents, oneOf, reports, steps, tokens, type DeliveryRow, type MarkRow, type ReportFields } from './rows.js'
 import type { Tables } from './tables.js'
 
 /**
@@ -601,6 +604,36 @@ export class PostgresTx implements StoreTx {
     const counts: Record<DeliveryStatus, number> = { pending: 0, delivered: 0, failed: 0 }
     for (const { status, count } of rows) counts[oneOf(DELIVERY_STATUSES, status, 'deliveries.status')] = count
     return counts
+  }
+
+  // --- API tokens ---
+
+  async insertToken(input: NewToken): Promise<ApiToken> {
+    const row = tokens.toRow({ ...input, lastUsedAt: null, revoked: false })
+    const inserted = await this.#trx.insertInto('tokens').values(row).returningAll().executeTakeFirstOrThrow()
+    return tokens.toDomain(inserted)
+  }
+
+  async findTokenByName(name: string): Promise<ApiToken | undefined> {
+    const row = await this.#trx.selectFrom('tokens').selectAll().where('name', '=', name).where('revoked', '=', false).executeTakeFirst()
+    return row === undefined ? undefined : tokens.toDomain(row)
+  }
+
+  async findTokenBySecretHash(secretHash: string): Promise<ApiToken | undefined> {
+    const row = await this.#trx.selectFrom('tokens').selectAll().where('secret_hash', '=', secretHash).executeTakeFirst()
+    return row === undefined ? undefined : tokens.toDomain(row)
+  }
+
+  async listTokens(): Promise<readonly ApiToken[]> {
+    // COLLATE "C": byte order, as the other stores sort names.
+    const rows = await this.#trx.selectFrom('tokens').selectAll().where('revoked', '=', false).orderBy(sql`name COLLATE "C"`).execute()
+    return rows.map(tokens.toDomain)
+  }
+
+  async updateToken(id: number, patch: TokenPatch): Promise<void> {
+    const set = tokens.patchToRow(patch)
+    if (Object.keys(set).length === 0) return
+    await this.#trx.updateTable('tokens').set(set).where('id', '=', id).execute()
   }
 
   // --- internal ---

@@ -7,7 +7,9 @@ import {
   INCIDENT_EVENT_TYPES,
   INCIDENT_STATES,
   REPORT_HEALTHS,
+  TOKEN_SCOPES,
   TRIGGER_TYPES,
+  type ApiToken,
   type Contract,
   type ContractPatch,
   type Delivery,
@@ -23,6 +25,7 @@ import {
   type RunPatch,
   type Sample,
   type Step,
+  type TokenPatch,
 } from '@timon/core'
 import type {
   ContractsTable,
@@ -31,6 +34,7 @@ import type {
   IncidentsTable,
   ReportsTable,
   StepsTable,
+  TokensTable,
 } from './tables.js'
 
 // One toDomain / toRow pair per table: the only place row types meet domain types.
@@ -42,6 +46,7 @@ export type IncidentRow = Selectable<IncidentsTable>
 export type IncidentEventRow = Selectable<IncidentEventsTable>
 /** A delivery as the domain sees it: its claim stays in the store. */
 export type DeliveryRow = Omit<Selectable<DeliveriesTable>, 'claimed_by' | 'lease_until'>
+export type TokenRow = Selectable<TokensTable>
 
 type RuleColumns = Pick<
   ContractRow,
@@ -337,6 +342,40 @@ export const deliveries = {
       ...(patch.nextAttemptAt === undefined ? {} : { next_attempt_at: patch.nextAttemptAt }),
       ...(patch.lastError === undefined ? {} : { last_error: patch.lastError }),
       ...(patch.finishedAt === undefined ? {} : { finished_at: patch.finishedAt }),
+    }
+  },
+}
+
+export const tokens = {
+  toDomain(row: TokenRow): ApiToken {
+    return {
+      id: row.id,
+      name: row.name,
+      scope: oneOf(TOKEN_SCOPES, row.scope, 'tokens.scope'),
+      codes: row.codes,
+      secretHash: row.secret_hash,
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+      expiresAt: row.expires_at,
+      revoked: row.revoked,
+    }
+  },
+  toRow(token: Omit<ApiToken, 'id'>): Omit<TokenRow, 'id'> {
+    return {
+      name: token.name,
+      scope: token.scope,
+      codes: [...token.codes],
+      secret_hash: token.secretHash,
+      created_at: token.createdAt,
+      last_used_at: token.lastUsedAt,
+      expires_at: token.expiresAt,
+      revoked: token.revoked,
+    }
+  },
+  patchToRow(patch: TokenPatch): Partial<Omit<TokenRow, 'id'>> {
+    return {
+      ...(patch.lastUsedAt === undefined ? {} : { last_used_at: patch.lastUsedAt }),
+      ...(patch.revoked === undefined ? {} : { revoked: true }),
     }
   },
 }

@@ -16,6 +16,7 @@ export interface Tables {
   incident_events: IncidentEventsTable
   deliveries: DeliveriesTable
   daemons: DaemonsTable
+  tokens: TokensTable
 }
 
 /** One applied migration. */
@@ -145,4 +146,17 @@ export interface DaemonsTable {
   started_at: Date
   last_seen_at: Date
   version: string
+}
+
+/** API tokens of the TCP listener: the secret's SHA-256, never the secret. */
+export interface TokensTable {
+  id: Generated<number>
+  name: string
+  scope: string
+  codes: string[]
+  secret_hash: string
+  created_at: Date
+  last_used_at: Date | null
+  expires_at: Date | null
+  revoked: boolean
 }

@@ -192,6 +192,25 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE reports ADD COLUMN progress_of INTEGER;
     `,
   },
+  {
+    version: 4,
+    name: 'api tokens',
+    // docs/behaviour.md#tokens: a name is unique among the tokens not revoked.
+    sql: `
+      CREATE TABLE tokens (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        scope TEXT NOT NULL CHECK (scope IN ('push', 'read', 'admin')),
+        codes TEXT NOT NULL,
+        secret_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        expires_at INTEGER,
+        revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))
+      ) STRICT;
+      CREATE UNIQUE INDEX tokens_active_name ON tokens (name) WHERE revoked = 0;
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */

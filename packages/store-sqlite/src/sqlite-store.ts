@@ -15,6 +15,7 @@ import { outboxQueries } from './queries/outbox-queries.js'
 import type { QueryContext } from './queries/query-context.js'
 import { reportQueries } from './queries/report-queries.js'
 import { summaryQueries } from './queries/summary-queries.js'
+import { tokenQueries } from './queries/token-queries.js'
 import { truncateQueries } from './queries/truncate-queries.js'
 import { Statements } from './statements.js'
 import { StoreDialect } from './store-dialect.js'
@@ -99,6 +100,7 @@ export class SqliteStore implements Store {
       ...summaryQueries(context),
       ...truncateQueries(context),
       ...outboxQueries(context, new LocalDeliveryClaims()),
+      ...tokenQueries(context),
     }
     const statements = this.#statements
     this.#transactions = new GroupCommit(

@@ -15,6 +15,7 @@ export interface Tables {
   incidents: IncidentsTable
   incident_events: IncidentEventsTable
   deliveries: DeliveriesTable
+  tokens: TokensTable
 }
 
 /** One applied migration. */
@@ -130,4 +131,17 @@ export interface DeliveriesTable {
   last_error: string | null
   created_at: number
   finished_at: number | null
+}
+
+/** API tokens of the TCP listener: the secret's SHA-256, never the secret; `codes` a JSON array of globs. */
+export interface TokensTable {
+  id: Generated<number>
+  name: string
+  scope: string
+  codes: string
+  secret_hash: string
+  created_at: number
+  last_used_at: number | null
+  expires_at: number | null
+  revoked: number
 }

@@ -14,6 +14,7 @@ import { resolve } from './resolve.js'
 import { show } from './show.js'
 import { status } from './status.js'
 import { summary } from './summary.js'
+import { tokenCreate, tokenList, tokenRevoke } from './token.js'
 import { truncate } from './truncate.js'
 
 /** Every command, in the order `timon help` lists them. */
@@ -34,10 +35,14 @@ export const COMMANDS: readonly Command[] = [
   deleteCommand,
   truncate,
   deliveries,
+  tokenCreate,
+  tokenList,
+  tokenRevoke,
 ]
 
 /** Command groups: words that only lead to sub-commands, with their help line. */
 export const GROUPS: ReadonlyMap<string, string> = new Map([
   ['push', 'Push probe samples, job runs and incidents to the daemon'],
   ['push job', 'Start, step and end job runs'],
+  ['token', 'Create, list and revoke API tokens of the TCP listener'],
 ])

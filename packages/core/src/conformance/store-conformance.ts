@@ -1119,6 +1119,47 @@ export function describeStoreConformance(
       })
     })
 
+    describe('API tokens', () => {
+      const newToken = (name: string, secretHash: string) => ({
+        name,
+        scope: 'read' as const,
+        codes: ['web.*', 'db.backup'],
+        secretHash,
+        createdAt: at(0),
+        expiresAt: at(60),
+      })
+
+      it('inserts a token and finds it by name and by secret hash', async () => {
+        const token = await tx((t) => t.insertToken(newToken('ci', 'a'.repeat(64))))
+        expect(token).toEqual({ id: token.id, ...newToken('ci', 'a'.repeat(64)), lastUsedAt: null, revoked: false })
+        expect(await tx((t) => t.findTokenByName('ci'))).toEqual(token)
+        expect(await tx((t) => t.findTokenBySecretHash('a'.repeat(64)))).toEqual(token)
+        expect(await tx((t) => t.findTokenByName('other'))).toBeUndefined()
+        expect(await tx((t) => t.findTokenBySecretHash('b'.repeat(64)))).toBeUndefined()
+      })
+
+      it('keeps a token without codes or expiry as such', async () => {
+        const token = await tx((t) => t.insertToken({ ...newToken('all', 'c'.repeat(64)), codes: [], expiresAt: null, scope: 'admin' }))
+        expect(await tx((t) => t.findTokenByName('all'))).toEqual({ ...token, codes: [], expiresAt: null, scope: 'admin' })
+      })
+
+      it('lists the tokens not revoked by name, records use, and frees a revoked name', async () => {
+        const b = await tx((t) => t.insertToken(newToken('b', 'b'.repeat(64))))
+        const a = await tx((t) => t.insertToken(newToken('a', 'a'.repeat(64))))
+        expect((await tx((t) => t.listTokens())).map((t) => t.name)).toEqual(['a', 'b'])
+        await expect(tx((t) => t.insertToken(newToken('a', 'd'.repeat(64))))).rejects.toThrow()
+        await tx((t) => t.updateToken(a.id, { lastUsedAt: at(5) }))
+        expect((await tx((t) => t.findTokenByName('a')))?.lastUsedAt).toEqual(at(5))
+        await tx((t) => t.updateToken(a.id, { revoked: true }))
+        expect((await tx((t) => t.listTokens())).map((t) => t.name)).toEqual(['b'])
+        expect(await tx((t) => t.findTokenByName('a'))).toBeUndefined()
+        expect(await tx((t) => t.findTokenBySecretHash('a'.repeat(64)))).toMatchObject({ id: a.id, revoked: true })
+        const again = await tx((t) => t.insertToken(newToken('a', 'e'.repeat(64))))
+        expect(again.id).not.toBe(a.id)
+        expect(b.revoked).toBe(false)
+      })
+    })
+
     describe('transactions', () => {
       it('rolls back every write of a transaction that throws, and rethrows its error', async () => {
         const { kept, sample } = await tx(async (t) => {

@@ -22,6 +22,7 @@ import type {
 import type { Health } from '../validate.js'
 import type { TruncatePlan } from '../truncate-policy.js'
 import type { StoreHealth } from '../store-fault.js'
+import type { ApiToken, TokenScope } from '../tokens/token.js'
 
 /**
  * Persistence for the core. Adapters implement it in domain types only (no SQL or driver type
@@ -181,6 +182,17 @@ export interface StoreTx {
   /** Deliveries, newest first, optionally of one status. */
   listDeliveries(query: DeliveryQuery): Promise<readonly Delivery[]>
   countDeliveries(): Promise<Readonly<Record<DeliveryStatus, number>>>
+
+  // --- API tokens ---
+  /** Inserts a token; a name already held by a token not revoked is a unique violation (thrown). */
+  insertToken(input: NewToken): Promise<ApiToken>
+  /** The token not revoked named `name`, if any. */
+  findTokenByName(name: string): Promise<ApiToken | undefined>
+  /** The token (revoked or not) whose secret hashes to `secretHash`, if any. */
+  findTokenBySecretHash(secretHash: string): Promise<ApiToken | undefined>
+  /** The tokens not revoked, by name. */
+  listTokens(): Promise<readonly ApiToken[]>
+  updateToken(id: number, patch: TokenPatch): Promise<void>
 }
 
 // --- inputs and outputs of the port ---
@@ -348,3 +360,17 @@ export interface DeliveryQuery {
   readonly status?: DeliveryStatus
   readonly limit: number
 }
+
+export interface NewToken {
+  readonly name: string
+  readonly scope: TokenScope
+  readonly codes: readonly string[]
+  readonly secretHash: string
+  readonly createdAt: Date
+  readonly expiresAt: Date | null
+}
+
+export type TokenPatch = Partial<{
+  readonly lastUsedAt: Date
+  readonly revoked: true
+}>

@@ -12,6 +12,26 @@ function issuesOf(input: unknown): string[] {
 }
 
 describe('parseConfig', () => {
+  it('reads [http]: listen addresses (IPv6 in brackets), TLS files, the connection cap and the rate', () => {
+    const config = parseConfig(
+      { http: { listen: ['127.0.0.1:8923', '[::1]:8923'], tls_cert: 'c.pem', tls_key: 'k.pem', max_connections: 100, rate_limit: '600/m' } },
+      { baseDir: '/etc/timon', env: {}, uid: 1000, isDirectory: () => false },
+    )._unsafeUnwrap()
+    expect(config.http).toEqual({
+      listen: [{ host: '127.0.0.1', port: 8923 }, { host: '::1', port: 8923 }],
+      tls: { certFile: '/etc/timon/c.pem', keyFile: '/etc/timon/k.pem' },
+      maxConnections: 100,
+      rateLimitPerSecond: 10,
+    })
+  })
+
+  it('refuses a bad [http] address, rate, or a certificate without its key', () => {
+    const issues = (input: unknown) => parseConfig(input, { env: {}, uid: 1000, isDirectory: () => false })._unsafeUnwrapErr()
+    expect(issues({ http: { listen: ['8923'] } })[0]).toContain('http.listen[0]: invalid address "8923"')
+    expect(issues({ http: { rate_limit: 'fast' } })[0]).toContain('http.rate_limit: invalid rate "fast"')
+    expect(issues({ http: { tls_cert: 'c.pem' } })[0]).toContain('tls_cert and tls_key go together')
+  })
+
   it('applies the defaults to an empty config', () => {
     expect(parseConfig({}, options)._unsafeUnwrap()).toEqual({
       path: undefined,
@@ -29,6 +49,7 @@ describe('parseConfig', () => {
       webhooks: [],
       checks: [],
       exec: { logDir: '/home/ann/.local/state/timon/logs', maxLogBytes: 10 * 1024 * 1024 },
+      http: { listen: [], tls: undefined, maxConnections: 512, rateLimitPerSecond: undefined },
     })
   })
 

@@ -11,6 +11,8 @@ import { LOG_LEVELS, type LogLevel } from '../logger.js'
 import { formatBytes, parseByteSize } from '../run-logs/byte-size.js'
 import { DEFAULT_MAX_LOG_BYTES } from '../run-logs/store.js'
 import { MIN_LOG_BYTES } from '../run-logs/writer.js'
+import { DEFAULT_MAX_CONNECTIONS } from '../http/connection-guard.js'
+import { parseRate } from '../http/rate-limit.js'
 import { findConfigFile, resolveSocket, type Env, type OwnDirectory } from '@timon/client'
 import { defaultDataDir } from './paths.js'
 import { resolveStoreConfig, storeSchema, type StoreConfig } from './store-config.js'
@@ -58,6 +60,26 @@ export interface DaemonConfig {
   readonly checks: readonly HttpCheck[]
   /** `[exec]`: the run logs of `timon exec`. */
   readonly exec: ExecConfig
+  /** `[http]`: the TCP listener. */
+  readonly http: HttpConfig
+}
+
+/** The `[http]` table: the API over TCP, with bearer tokens. */
+export interface HttpConfig {
+  /** `listen`: the addresses to listen on (none by default: no TCP listener); port 0 picks a free port. */
+  readonly listen: readonly ListenAddress[]
+  /** `tls_cert` and `tls_key`, read at start: HTTPS when set. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined
+  /** `max_connections`: open connections per listener, the Unix socket's included (default 512). */
+  readonly maxConnections: number
+  /** `rate_limit` (`"50/s"`, `"600/m"`) in requests per second per token; `undefined` = off (the default). */
+  readonly rateLimitPerSecond: number | undefined
+}
+
+/** A `host:port` of `[http] listen` (IPv6 in brackets: `[::1]:8923`). */
+export interface ListenAddress {
+  readonly host: string
+  readonly port: number
 }
 
 /** The `[exec]` table: where `timon exec` run logs are kept and how large they may grow. */
@@ -140,6 +162,14 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
     exec: {
       logDir: parsed.data.exec.log_dir === undefined ? join(dataDir, 'logs') : resolve(baseDir, parsed.data.exec.log_dir),
       maxLogBytes: parsed.data.exec.max_log_size ?? DEFAULT_MAX_LOG_BYTES,
+    },
+    http: {
+      listen: parsed.data.http.listen ?? [],
+      tls: parsed.data.http.tls_cert === undefined || parsed.data.http.tls_key === undefined
+        ? undefined
+        : { certFile: resolve(baseDir, parsed.data.http.tls_cert), keyFile: resolve(baseDir, parsed.data.http.tls_key) },
+      maxConnections: parsed.data.http.max_connections ?? DEFAULT_MAX_CONNECTIONS,
+      rateLimitPerSecond: parsed.data.http.rate_limit,
     },
   })
 }
@@ -262,9 +292,46 @@ const byteSize = z.union([z.string(), z.number()], { error: 'must be a size such
 
 const execSchema = z.strictObject({ log_dir: path.optional(), max_log_size: byteSize.optional() }, { error: 'must be a table ([exec])' })
 
+const listenAddress = z.string({ error: 'must be a "host:port" string' }).transform((value, ctx): ListenAddress => {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+)):([0-9]{1,5})$/.exec(value.trim())
+  const port = Number(match?.[3])
+  if (match === null || port > 65535) {
+    ctx.addIssue({ code: 'custom', message: `invalid address ${JSON.stringify(value)}, must be host:port such as "127.0.0.1:8923" or "[::1]:8923"` })
+    return z.NEVER
+  }
+  return { host: match[1] ?? match[2] ?? '', port }
+})
+
+const rateLimit = z.string({ error: 'must be a rate such as "50/s" or "600/m"' }).transform((value, ctx): number => {
+  const perSecond = parseRate(value)
+  if (perSecond !== undefined) return perSecond
+  ctx.addIssue({ code: 'custom', message: `invalid rate ${JSON.stringify(value)}, must be such as "50/s" or "600/m"` })
+  return z.NEVER
+})
+
+const httpSchema = z
+  .strictObject(
+    {
+      listen: z.array(listenAddress, { error: 'must be a list of "host:port" strings' }).optional(),
+      tls_cert: path.optional(),
+      tls_key: path.optional(),
+      max_connections: z.number({ error: 'must be a number' }).int('must be an integer').min(16, 'must be at least 16').max(100_000).optional(),
+      rate_limit: rateLimit.optional(),
+    },
+    { error: 'must be a table ([http])' },
+  )
+  .refine((http) => (http.tls_cert === undefined) === (http.tls_key === undefined), { message: 'tls_cert and tls_key go together' })
+
 // `webhook` and `check` are checked by their packages' own schemas (parseWebhooks, parseChecks).
 const configSchema = z.strictObject(
-  { daemon: daemonSchema.default({}), exec: execSchema.default({}), store: storeSchema.default({}), webhook: z.unknown().optional(), check: z.unknown().optional() },
+  {
+    daemon: daemonSchema.default({}),
+    exec: execSchema.default({}),
+    http: httpSchema.default({}),
+    store: storeSchema.default({}),
+    webhook: z.unknown().optional(),
+    check: z.unknown().optional(),
+  },
   { error: 'must be a table' },
 )
 

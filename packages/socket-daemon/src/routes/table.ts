@@ -1,5 +1,9 @@
 import {
   DELIVERY_STATUSES,
+  TOKEN_SCOPES,
+  notFound,
+  parseDuration,
+  type ApiToken,
   annotateSchema,
   endJobSchema,
   openIncidentSchema,
@@ -66,6 +70,7 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
     method: 'GET',
     path: '/healthz',
     pattern: /^\/healthz$/,
+    access: 'public',
     // 503 with the reason while the store fails (a load balancer then sends pushes elsewhere).
     handle: async (context) => {
       const health = (await context.storeHealth?.()) ?? { ok: true }
@@ -73,13 +78,13 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
       return { status: 503, body: { ok: false, version: context.version, status: STORE_FAULT_CODE[health.kind], reason: health.reason } }
     },
   },
-  post('/v1/push/probe', monitorInput(pushProbeSchema), 201, (m, input) => m.pushProbe(input), pushed),
-  post('/v1/push/job/start', monitorInput(startJobSchema), 201, (m, input) => m.startJob(input), pushed),
-  post('/v1/push/job/step', monitorInput(pushStepSchema), 200, (m, input) => m.pushStep(input), pushed),
-  post('/v1/push/job/end', monitorInput(endJobSchema), 200, (m, input) => m.endJob(input), pushed),
-  post('/v1/push/job/skip', monitorInput(skipRunSchema), 201, (m, input) => m.skipRun(input), unchanged),
-  stream('POST', '/v1/runs/{code}:{uid}/output', /^\/v1\/runs\/([^/]+)\/output$/, receiveOutput),
-  stream('GET', '/v1/runs/{target}/log', /^\/v1\/runs\/([^/]+)\/log$/, sendLog),
+  pushRoute('/v1/push/probe', monitorInput(pushProbeSchema), 201, (m, input) => m.pushProbe(input), pushed),
+  pushRoute('/v1/push/job/start', monitorInput(startJobSchema), 201, (m, input) => m.startJob(input), pushed),
+  pushRoute('/v1/push/job/step', monitorInput(pushStepSchema), 200, (m, input) => m.pushStep(input), pushed),
+  pushRoute('/v1/push/job/end', monitorInput(endJobSchema), 200, (m, input) => m.endJob(input), pushed),
+  pushRoute('/v1/push/job/skip', monitorInput(skipRunSchema), 201, (m, input) => m.skipRun(input), unchanged),
+  { ...stream('POST', '/v1/runs/{code}:{uid}/output', /^\/v1\/runs\/([^/]+)\/output$/, receiveOutput), access: 'push', codeIn: 'param' },
+  { ...stream('GET', '/v1/runs/{target}/log', /^\/v1\/runs\/([^/]+)\/log$/, sendLog), codeIn: 'param' },
   post('/v1/push/incident', monitorInput(openIncidentSchema), 201, (m, input) => m.openIncident(input), queued),
   post('/v1/annotate', monitorInput(annotateSchema), 200, (m, input) => m.annotate(input), queued),
   post('/v1/resolve', monitorInput(resolveSchema), 200, (m, input) => m.resolve(input), queued),
@@ -118,14 +123,62 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
     }),
   ),
   get('/v1/summary', /^\/v1\/summary$/, z.strictObject({}), (m) => m.summary()),
-  get('/v1/show/{target}', /^\/v1\/show\/(.*)$/, showQuery, (m, query, [target = '']) =>
-    m.show(target, { ...(query.limit === undefined ? {} : { limit: query.limit }), all: query.all === true }),
-  ),
+  {
+    ...get('/v1/show/{target}', /^\/v1\/show\/(.*)$/, showQuery, (m, query, [target = '']) =>
+      m.show(target, { ...(query.limit === undefined ? {} : { limit: query.limit }), all: query.all === true }),
+    ),
+    codeIn: 'param',
+  },
   get('/v1/deliveries', /^\/v1\/deliveries$/, deliveriesQuery, async (m, query) =>
     (await m.deliveries({ ...(query.status === undefined ? {} : { status: query.status }), ...(query.limit === undefined ? {} : { limit: query.limit }) })).map(
       (deliveries) => ({ deliveries }),
     ),
   ),
+  {
+    ...post(
+      '/v1/tokens',
+      routeInput(
+        z.object({
+          name: z.string(),
+          scope: z.enum(TOKEN_SCOPES, { error: `must be one of: ${TOKEN_SCOPES.join(', ')}` }).optional(),
+          codes: z.array(z.string()).max(100).optional(),
+          expires: z.string().optional(),
+        }),
+      ),
+      201,
+      async (_m, input, context) => {
+        if (context.tokens === undefined) return err(notFound('token'))
+        const expires = input.expires === undefined ? ok(undefined) : parseDuration(input.expires)
+        if (expires.isErr()) return err(validation(`expires: ${expires.error.message}`))
+        const created = await context.tokens.create({
+          name: input.name,
+          ...(input.scope === undefined ? {} : { scope: input.scope }),
+          ...(input.codes === undefined ? {} : { codes: input.codes }),
+          ...(expires.value === undefined ? {} : { expiresInMs: expires.value }),
+        })
+        return created.map(({ token, secret }) => ({ token: tokenView(token), secret }))
+      },
+      unchanged,
+    ),
+    access: 'admin',
+  },
+  {
+    ...get('/v1/tokens', /^\/v1\/tokens$/, z.strictObject({}), async (_m, _query, _params, context) =>
+      context.tokens === undefined ? err(notFound('token')) : (await context.tokens.list()).map((tokens) => ({ tokens: tokens.map(tokenView) })),
+    ),
+    access: 'admin',
+  },
+  {
+    ...post(
+      '/v1/tokens/revoke',
+      routeInput(z.object({ name: z.string() })),
+      200,
+      async (_m, input, context) =>
+        context.tokens === undefined ? err(notFound('token')) : (await context.tokens.revoke(input.name)).map((token) => ({ token: tokenView(token) })),
+      unchanged,
+    ),
+    access: 'admin',
+  },
 ]
 
 /** The result of looking a request up in {@link ROUTES}. */
@@ -214,6 +267,17 @@ function post<I, T>(path: string, input: PostInput<I>, status: number, call: Cal
       return after === undefined ? { status, body: toWire(result.value) } : { status, body: toWire(result.value), rearm: after }
     },
   }
+}
+
+/** A token as the wire shows it: never its secret nor the secret's hash. */
+function tokenView(token: ApiToken) {
+  const { name, scope, codes, createdAt, lastUsedAt, expiresAt } = token
+  return { name, scope, codes, createdAt, lastUsedAt, expiresAt }
+}
+
+/** A push route: scope `push`, limited by the body's `code`. */
+function pushRoute<I, T>(...args: Parameters<typeof post<I, T>>): Route {
+  return { ...post(...args), access: 'push', codeIn: 'body' }
 }
 
 /** A GET route: the query is validated (unknown parameters refused). */

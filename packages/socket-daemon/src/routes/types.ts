@@ -4,7 +4,7 @@
  * none of them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { DaemonLiveness, Monitor, PolledSource, StoreFaultKind, StoreHealth } from '@timon/core'
+import type { DaemonLiveness, Monitor, PolledSource, StoreFaultKind, StoreHealth, TokenScope, TokenService } from '@timon/core'
 import { toWire, type WireError, type WireErrorCode } from '@timon/client'
 import type { RunLogStore } from '../run-logs/store.js'
 
@@ -20,6 +20,9 @@ export const ERROR_STATUS: Readonly<Record<WireErrorCode, number>> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   internal: 500,
+  unauthorized: 401,
+  forbidden: 403,
+  rate_limited: 429,
   storage_full: 507,
   store_unavailable: 503,
   store_corrupt: 503,
@@ -65,10 +68,24 @@ export interface RouteContext {
   readonly storeHealth?: () => Promise<StoreHealth>
   /** The daemons alive on the store, for `status` (`daemons` on the wire). */
   readonly daemons?: () => Promise<readonly DaemonLiveness[]>
+  /** The API tokens (the TCP listener's bearer tokens, the token routes, ping URLs); without it those answer 404. */
+  readonly tokens?: TokenService
+}
+
+/**
+ * Who may use a route over TCP (the Unix socket needs no token): `public` anyone (`/healthz`), or
+ * a token of that scope (`admin` may use all). A route without one needs `read` for a GET and
+ * `admin` otherwise. A token limited to codes may only use a route that names a code it matches:
+ * the body's `code` (`codeIn: 'body'`) or the code of the first path parameter (`'param'`,
+ * `code`, `code:uid`).
+ */
+export interface RouteAccess {
+  readonly access?: TokenScope | 'public'
+  readonly codeIn?: 'body' | 'param'
 }
 
 /** One entry of the route table. */
-export interface Route {
+export interface Route extends RouteAccess {
   readonly method: 'GET' | 'POST'
   /** The documented path (`/v1/show/{target}`). */
   readonly path: string
@@ -93,7 +110,7 @@ export interface StreamExchange {
  * returns the (JSON) answer for the server to send, after which an error closes the connection
  * (the body may be unread).
  */
-export interface StreamRoute {
+export interface StreamRoute extends RouteAccess {
   readonly method: 'GET' | 'POST'
   /** The documented path (`/v1/runs/{code}:{uid}/output`). */
   readonly path: string
