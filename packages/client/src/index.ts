@@ -16,6 +16,9 @@ export type { ClientError, ClientErrorCode, WireError, WireErrorCode } from './e
 
 // Transports
 export { UnixSocketTransport } from './transport/unix-socket.js'
+export { HttpTransport, openHttpTransport, parseDaemonUrl } from './transport/http.js'
+export type { DaemonUrl, HttpTransportOptions } from './transport/http.js'
+export type { PooledTransport, PooledTransportOptions } from './transport/pooled.js'
 export type { UnixSocketTransportOptions } from './transport/unix-socket.js'
 export type { ConnectionFailure, HttpResponse, StreamRequest, StreamResult, Transport, TransportResult } from './transport/transport.js'
 
