@@ -62,7 +62,7 @@ describe("pushes' origin: host and original time (at)", () => {
     const after = (await monitor.showContract('web'))._unsafeUnwrap()
     expect(after.contract).toEqual(before.contract)
     expect(after.reports.map((r) => r.report.health)).toEqual(expect.arrayContaining(['healthy', 'critical']))
-    expect((await monitor.status())._unsafeUnwrap().incidents).toEqual([])
+    expect((await monitor.status())._unsafeUnwrap().activeIncidents).toEqual([])
   })
 
   it('applies a spooled run in order: start, step and end at their times, the end rules included', async () => {
