@@ -116,6 +116,15 @@ describe('HttpTransport', () => {
     expect(JSON.stringify(answer)).not.toContain('wrong-token')
   })
 
+  it('sends the machine\'s host with every push that names none', async () => {
+    const server = await listen(createServer())
+    const client = new TimonClient({ transport: await transport({ url: server.url, token: TOKEN }), host: 'web-1.example' })
+    await client.pushProbe({ code: 'web', health: 'healthy' })
+    await client.startJob({ code: 'job', host: 'other' })
+    await client.summary()
+    expect(server.seen.map((s) => s.body)).toEqual(['{"host":"web-1.example","code":"web","health":"healthy"}', '{"code":"job","host":"other"}', ''])
+  })
+
   it('streams a body to the daemon with the token', async () => {
     const server = await listen(createServer())
     const t = await transport({ url: server.url, token: TOKEN })

@@ -12,6 +12,7 @@ import { pushJobStep } from './push-job-step.js'
 import { pushProbe } from './push-probe.js'
 import { resolve } from './resolve.js'
 import { show } from './show.js'
+import { spool } from './spool.js'
 import { status } from './status.js'
 import { summary } from './summary.js'
 import { truncate } from './truncate.js'
@@ -34,6 +35,7 @@ export const COMMANDS: readonly Command[] = [
   deleteCommand,
   truncate,
   deliveries,
+  spool,
 ]
 
 /** Command groups: words that only lead to sub-commands, with their help line. */
