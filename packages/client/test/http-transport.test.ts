@@ -122,7 +122,7 @@ describe('HttpTransport', () => {
     await client.pushProbe({ code: 'web', health: 'healthy' })
     await client.startJob({ code: 'job', host: 'other' })
     await client.summary()
-    expect(server.seen.map((s) => s.body)).toEqual(['{"host":"web-1.example","code":"web","health":"healthy"}', '{"code":"job","host":"other"}', ''])
+    expect(server.seen.map((s) => s.body)).toEqual(['{"code":"web","health":"healthy","host":"web-1.example"}', '{"code":"job","host":"other"}', ''])
   })
 
   it('streams a body to the daemon with the token', async () => {
