@@ -6,6 +6,7 @@
  */
 import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { baseEnv, ensureBuilt, exec, startDaemon, tempDir, type DaemonProcess, type Exec } from './helpers.js'
@@ -61,9 +62,9 @@ let daemon: DaemonProcess
 let proxy: TokenProxy
 let home: { dir: string; remove: () => void }
 
-/** The environment of a machine that talks to the daemon over TCP only (no socket). */
+/** The environment of a machine that talks to the daemon over TCP only (no socket); its spool in the test's directory (root's default is /var/lib/timon/spool). */
 function remoteEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return baseEnv(home.dir, { TIMON_URL: `http://127.0.0.1:${proxy.port}`, TIMON_TOKEN: TOKEN, TIMON_HOST: 'web-7.example', XDG_STATE_HOME: join(home.dir, 'state'), ...extra })
+  return baseEnv(home.dir, { TIMON_URL: `http://127.0.0.1:${proxy.port}`, TIMON_TOKEN: TOKEN, TIMON_HOST: 'web-7.example', TIMON_CONFIG: join(home.dir, 'timon.toml'), ...extra })
 }
 const remote = (args: readonly string[], extra: Record<string, string> = {}): Promise<Exec> => exec(args, remoteEnv(extra))
 
@@ -79,6 +80,7 @@ beforeAll(async () => {
   proxy = new TokenProxy(daemon.socket)
   await proxy.listen()
   home = tempDir('tcli-remote-')
+  writeFileSync(join(home.dir, 'timon.toml'), `[client]\nspool_dir = "${join(home.dir, 'spool')}"\n`)
 })
 
 afterAll(async () => {
@@ -163,6 +165,21 @@ describe('the client spool', () => {
     expect(job.reports[0]?.report).toMatchObject({ uid, started_at: times[1], ended_at: times[3], end_comment: 'done' })
   })
 
+  it('keeps a remote timon exec while the daemon is away: the command runs, one warning line, the run arrives later', async () => {
+    await daemon.stop()
+    await proxy.close()
+    const result = await remote(['exec', 'spool.exec', '--', 'sh', '-c', 'echo still runs; exit 3'])
+    expect(result.status).toBe(3)
+    expect(result.stdout).toBe('still runs\n')
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^timon: warning: cannot reach the Timon daemon at http:\/\/127\.0\.0\.1:\d+ .*kept in the spool/) as unknown])
+    daemon = await startDaemon({ dir: daemon.dir })
+    proxy = Object.assign(new TokenProxy(daemon.socket), { port: proxy.port })
+    await proxy.listen()
+    expect(json<{ sent: number }>(await remote(['spool', 'flush', '--json'])).sent).toBeGreaterThanOrEqual(2)
+    const shown = json<{ reports: { report: { health: string; exit: { code: number } } }[] }>(await remote(['show', 'spool.exec', '--json']))
+    expect(shown.reports[0]?.report).toMatchObject({ health: 'critical', exit: { code: 3 } })
+  })
+
   it('sends each entry once when two processes flush at once', async () => {
     await daemon.stop()
     await proxy.close()
@@ -179,7 +196,7 @@ describe('the client spool', () => {
   })
 
   it('is off for the local socket: an unreachable daemon is an error there', async () => {
-    const result = await exec(['push', 'probe', 'local.web', 'healthy'], baseEnv(home.dir, { TIMON_SOCKET: join(home.dir, 'none.sock'), XDG_STATE_HOME: join(home.dir, 'state') }))
+    const result = await exec(['push', 'probe', 'local.web', 'healthy'], baseEnv(home.dir, { TIMON_SOCKET: join(home.dir, 'none.sock'), TIMON_CONFIG: join(home.dir, 'timon.toml') }))
     expect(result.status).toBe(1)
     expect(result.stderr).toMatch(/cannot reach the Timon daemon/)
   })

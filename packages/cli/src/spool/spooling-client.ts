@@ -5,7 +5,7 @@
  * daemon. Everything but the push methods goes to the daemon as it is.
  */
 import { randomBytes } from 'node:crypto'
-import type { ClientError } from '@timon/client'
+import type { ClientError, OutputWriter } from '@timon/client'
 import { ok, type Result } from 'neverthrow'
 import type { CliClient } from '../client.js'
 import { SpoolDir, type SpoolEntry, type SpooledOperation } from './spool-dir.js'
@@ -34,6 +34,9 @@ type Pushes = Pick<CliClient, SpooledOperation>
  */
 export function spoolingClient(inner: CliClient, spool: SpoolDir, warn: (line: string) => void, newUid: () => string = randomUid): CliClient & { flush(): Promise<FlushReport> } {
   let flushed = false
+  let warned = false
+  /** Runs started through the spool (`code:uid`): the daemon has no run to log their output to. */
+  const spooledRuns = new Set<string>()
 
   /** Sends the spool, once per process, before the first push: why it could not all be sent, or `undefined` once it was. */
   const sendSpoolFirst = async (): Promise<ClientError | undefined> => {
@@ -51,7 +54,10 @@ export function spoolingClient(inner: CliClient, spool: SpoolDir, warn: (line: s
     const keep = (reason: string): Result<T, ClientError> => {
       const entry: SpoolEntry = { operation, input: { ...input, at } }
       spool.append(entry)
-      warn(`timon: warning: ${reason}; the push is kept in the spool ${spool.dir} and will be sent later`)
+      if (operation === 'startJob') spooledRuns.add(`${input.code}:${String(input.uid)}`)
+      // One line per command: `timon exec` may keep its start, steps and end.
+      if (!warned) warn(`timon: warning: ${reason}; the push is kept in the spool ${spool.dir} and will be sent later`)
+      warned = true
       return ok(spooled(entry))
     }
     // Behind older pushes that could not be sent: this one waits too, to keep the order.
@@ -76,7 +82,7 @@ export function spoolingClient(inner: CliClient, spool: SpoolDir, warn: (line: s
   return {
     ...pushes,
     health: () => inner.health(),
-    streamOutput: (code, uid, options) => inner.streamOutput(code, uid, options),
+    streamOutput: (code, uid, options) => (spooledRuns.has(`${code}:${uid}`) ? Promise.resolve(DISCARDING_WRITER) : inner.streamOutput(code, uid, options)),
     readLog: (target, options) => inner.readLog(target, options),
     openIncident: (input) => inner.openIncident(input),
     annotate: (input) => inner.annotate(input),
@@ -138,6 +144,14 @@ export function describe(entry: SpoolEntry): string {
 }
 
 // --- internal ---
+
+/** The output writer of a run kept in the spool: its output is not logged (the daemon has no run for it yet). */
+const DISCARDING_WRITER: OutputWriter = {
+  write: () => true,
+  drained: () => Promise.resolve(),
+  end: () => Promise.resolve(ok({ logPath: '', received: 0, cut: 0 })),
+  error: undefined,
+}
 
 function randomUid(): string {
   return randomBytes(6).toString('hex')
