@@ -4,7 +4,6 @@
  * and so that the spool is sent first, in order, before any push of a command that reaches the
  * daemon. Everything but the push methods goes to the daemon as it is.
  */
-import { randomBytes } from 'node:crypto'
 import type { ClientError, OutputWriter } from '@timon/client'
 import { ok, type Result } from 'neverthrow'
 import type { CliClient } from '../client.js'
@@ -153,8 +152,9 @@ const DISCARDING_WRITER: OutputWriter = {
   error: undefined,
 }
 
+/** 12 random lowercase hex characters; `crypto` is the global one, loaded only when a run starts. */
 function randomUid(): string {
-  return randomBytes(6).toString('hex')
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString('hex')
 }
 
 const OPERATION_NAMES: Readonly<Record<SpooledOperation, string>> = {
