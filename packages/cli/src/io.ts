@@ -50,7 +50,7 @@ export function processIo(): CliIo {
     },
     env: process.env,
     now: () => new Date(),
-    connect: async () => (await import('./client.js')).connectClient(process.env),
+    connect: async () => (await import('./client.js')).connectClient(process.env, (line) => process.stderr.write(`${line}\n`)),
   }
 }
 

@@ -10,7 +10,7 @@ import { run } from '../src/main.js'
 import { NOW } from './fixtures.js'
 
 /** The methods a test's fake client implements: each returns the value to answer with. */
-export type FakeMethods = { [K in keyof CliClient]?: (...args: Parameters<CliClient[K]>) => unknown }
+export type FakeMethods = { [K in keyof CliClient]?: (...args: Parameters<NonNullable<CliClient[K]>>) => unknown }
 
 export interface FakeRunOptions {
   /** The fake client's methods; a call to any other method fails the test. */

@@ -91,6 +91,8 @@ export interface TimonClientOptions {
   readonly timeoutMs?: number
   /** Retries of a connect refused for lack of room (EAGAIN under bursts), default 5. */
   readonly connectRetries?: number
+  /** The machine's name sent as `host` with every push that does not name one (see `machineName`); none by default. */
+  readonly host?: string | undefined
 }
 
 /**
@@ -108,10 +110,12 @@ export interface TimonClientOptions {
 export class TimonClient {
   readonly #transport: Transport
   readonly #connectRetries: number
+  readonly #host: string | undefined
 
   constructor(options: TimonClientOptions = {}) {
     this.#transport = options.transport ?? socketTransport(options)
     this.#connectRetries = options.connectRetries ?? 5
+    this.#host = options.host
   }
 
   /** Where the daemon is: its socket path. */
@@ -126,27 +130,27 @@ export class TimonClient {
 
   /** Pushes a probe sample (`timon push probe`). */
   pushProbe(input: PushProbeInput): Promise<Result<PushProbeResult, ClientError>> {
-    return this.#call('POST', '/v1/push/probe', input)
+    return this.#call('POST', '/v1/push/probe', this.#withHost(input))
   }
 
   /** Starts a job run (`timon push job start`); the run's `uid` addresses its steps and end. */
   startJob(input: StartJobInput): Promise<Result<RunResult, ClientError>> {
-    return this.#call('POST', '/v1/push/job/start', input)
+    return this.#call('POST', '/v1/push/job/start', this.#withHost(input))
   }
 
   /** Records a step of a running run (`timon push job step`). */
   pushStep(input: PushStepInput): Promise<Result<RunResult, ClientError>> {
-    return this.#call('POST', '/v1/push/job/step', input)
+    return this.#call('POST', '/v1/push/job/step', this.#withHost(input))
   }
 
   /** Ends a running run (`timon push job end`). */
   endJob(input: EndJobInput): Promise<Result<RunResult, ClientError>> {
-    return this.#call('POST', '/v1/push/job/end', input)
+    return this.#call('POST', '/v1/push/job/end', this.#withHost(input))
   }
 
   /** Records a run that was skipped because the previous one was still going (`timon exec --skip-if-running`). */
   skipRun(input: SkipRunInput): Promise<Result<RunResult, ClientError>> {
-    return this.#call('POST', '/v1/push/job/skip', input)
+    return this.#call('POST', '/v1/push/job/skip', this.#withHost(input))
   }
 
   /**
@@ -249,6 +253,11 @@ export class TimonClient {
   }
 
   // --- internal ---
+
+  /** A push's input with this client's `host`, unless it names its own. */
+  #withHost<T extends { readonly host?: string | null | undefined }>(input: T): T {
+    return this.#host === undefined || input.host != null ? input : { ...input, host: this.#host }
+  }
 
   async #call<T>(method: string, path: string, input?: unknown): Promise<Result<T, ClientError>> {
     const answer = await this.#send(method, path, input === undefined ? undefined : JSON.stringify(toWire(input)))

@@ -2,13 +2,15 @@ import type { CoreErrorCode } from '@timon/core/lite'
 
 /**
  * THE list of the wire API's error codes (`{"error": {"code", …}}`): the core's (`validation`,
- * `not_found`, `conflict`) and the HTTP layer's. The daemon maps each to its HTTP status with an
+ * `not_found`, `conflict`, `too_old`: a push older than `max_push_age`) and the HTTP layer's. The daemon maps each to its HTTP status with an
  * exhaustive table typed by {@link WireErrorCode}, so a code added here cannot be missed there.
  */
 export const WIRE_ERROR_CODES = [
   'validation',
   'not_found',
   'conflict',
+  // A push's original time (`at`) older than `[daemon] max_push_age` (422).
+  'too_old',
   'payload_too_large',
   'unsupported_media_type',
   'method_not_allowed',

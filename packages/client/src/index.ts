@@ -16,6 +16,9 @@ export type { ClientError, ClientErrorCode, WireError, WireErrorCode } from './e
 
 // Transports
 export { UnixSocketTransport } from './transport/unix-socket.js'
+export { HttpTransport, openHttpTransport, parseDaemonUrl } from './transport/http.js'
+export type { DaemonUrl, HttpTransportOptions } from './transport/http.js'
+export type { PooledTransport, PooledTransportOptions } from './transport/pooled.js'
 export type { UnixSocketTransportOptions } from './transport/unix-socket.js'
 export type { ConnectionFailure, HttpResponse, StreamRequest, StreamResult, Transport, TransportResult } from './transport/transport.js'
 
@@ -29,3 +32,7 @@ export type { FileSystemProbe, OwnDirectory, OwnerOptions, PlaceOptions, SocketP
 export { camelCase, fromWire, snakeCase, toWire } from './wire.js'
 export { FRAME_HEADER_BYTES, FrameDecoder, FrameError, MAX_FRAME_BYTES, OUTPUT_STREAMS, STREAM_IDS, encodeFrame, frameHeader } from './frames.js'
 export type { Frame, LogStream, OutputStream } from './frames.js'
+
+// The client's settings: a remote daemon, the spool, this machine's name
+export { defaultSpoolDir, machineName, readClientSettings, scanClientTable } from './client-config.js'
+export type { ClientSettings, RemoteDaemon } from './client-config.js'

@@ -132,6 +132,8 @@ interface ReportBase {
   readonly rules: Rules
   /** Its place in a critical or healthy streak towards a threshold above 1; `null` otherwise. */
   readonly progress: Progress | null
+  /** The machine that pushed it (its hostname, or `TIMON_HOST`); `null` or absent when not said. */
+  readonly host?: string | null
 }
 
 /** One health push of a probe. */

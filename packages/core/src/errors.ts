@@ -6,9 +6,10 @@ export type CoreError =
   | { readonly code: 'validation'; readonly message: string; readonly issues?: readonly string[] }
   | { readonly code: 'not_found'; readonly message: string; readonly subject: Subject }
   | { readonly code: 'conflict'; readonly message: string }
+  | { readonly code: 'too_old'; readonly message: string }
 
 /** The code of a {@link CoreError}: an `as const` vocabulary for exhaustive mappings. */
-export const CORE_ERROR_CODES = ['validation', 'not_found', 'conflict'] as const
+export const CORE_ERROR_CODES = ['validation', 'not_found', 'conflict', 'too_old'] as const
 export type CoreErrorCode = CoreError['code']
 
 /** What a `not_found` error was looking for. */
@@ -27,6 +28,11 @@ export function notFound(subject: Subject): CoreError {
 /** A `conflict` error: the input is valid but the current state forbids the operation. */
 export function conflict(message: string): CoreError {
   return { code: 'conflict', message }
+}
+
+/** A `too_old` error: a push whose original time (`at`) is further in the past than the daemon keeps pushes for (`max_push_age`). */
+export function tooOld(message: string): CoreError {
+  return { code: 'too_old', message }
 }
 
 // --- internal ---

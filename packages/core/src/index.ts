@@ -1,5 +1,5 @@
 // The Monitor facade
-export { Monitor } from './monitor.js'
+export { DEFAULT_MAX_PUSH_AGE_MS, MAX_CLOCK_SKEW_MS, Monitor } from './monitor.js'
 export type { MonitorOptions, ShowOptions, StatusOptions, DeleteOptions } from './monitor.js'
 export type {
   CheckResult,

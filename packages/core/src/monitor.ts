@@ -2,7 +2,7 @@ import { err, ok, type Result } from 'neverthrow'
 import type { z } from 'zod'
 import type { Contract, ContractKind, DeliveryStatus, Incident, Report, ReportMark, Rules, Run, RunExit } from './domain.js'
 import { DEFAULT_RULES } from './domain.js'
-import { conflict, notFound, validation, type CoreError } from './errors.js'
+import { conflict, notFound, tooOld, validation, type CoreError } from './errors.js'
 import { formatHumanDuration } from './duration.js'
 import { formatIssues } from './issues.js'
 import { IncidentWriter } from './incident/incident-writer.js'
@@ -85,6 +85,11 @@ export interface MonitorOptions {
   readonly fieldName?: (key: string) => string
   /** The IANA time zone of schedules that name none (default `UTC`). */
   readonly timezone?: string
+  /**
+   * How far in the past a push's original time (`at`) may be, in ms (default 24 h,
+   * {@link DEFAULT_MAX_PUSH_AGE_MS}); an older push fails as `too_old`.
+   */
+  readonly maxPushAgeMs?: number
   /** Random sources, replaceable for deterministic tests. */
   readonly ids?: {
     /** A sample/run uid: 12 lowercase hexadecimal characters. */
@@ -116,6 +121,12 @@ export interface DeleteOptions {
   readonly force?: boolean
 }
 
+/** How far in the past a push's original time may be by default: 24 hours. */
+export const DEFAULT_MAX_PUSH_AGE_MS = 24 * 60 * 60 * 1000
+
+/** How far ahead of the daemon's clock a push's original time may be (clocks drift): 5 minutes. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
+
 /**
  * The one facade of Timon's core: push samples and runs, open and move incidents, read status,
  * delete and truncate, and evaluate deadlines. Every method returns a `Result`; expected failures
@@ -132,6 +143,7 @@ export class Monitor {
   readonly #deliveryId: () => string
   readonly #fieldName: ((key: string) => string) | undefined
   readonly #timezone: string
+  readonly #maxPushAgeMs: number
 
   /** @throws RangeError when `options.timezone` is not a known IANA zone (check it with `isTimeZone` first). */
   constructor(options: MonitorOptions) {
@@ -143,6 +155,7 @@ export class Monitor {
     this.#uid = options.ids?.uid ?? randomUid
     this.#deliveryId = options.ids?.deliveryId ?? randomUuid
     this.#fieldName = options.fieldName
+    this.#maxPushAgeMs = options.maxPushAgeMs ?? DEFAULT_MAX_PUSH_AGE_MS
   }
 
   /** The clock this monitor reads. */
@@ -161,16 +174,10 @@ export class Monitor {
       const rules = mergeRules(found.value?.rules ?? DEFAULT_RULES, push)
       if (rules.isErr()) return err(rules.error)
       const contract = found.value ?? (await tx.insertContract({ code: push.code, kind: 'probe', rules: rules.value, createdAt: now }))
+      const base = { contractId: contract.id, uid: this.#uid(), health: push.health, pushedAt: now, comment: push.comment ?? null, rules: rules.value, host: push.host ?? null }
+      if (await isLate(tx, contract, push.at)) return ok({ sample: await tx.insertSample(base), ...writer.changes })
       const counted = countReport(push.health, contract, rules.value, await isFailing(writer, contract))
-      const sample = await tx.insertSample({
-        contractId: contract.id,
-        uid: this.#uid(),
-        health: push.health,
-        pushedAt: now,
-        comment: push.comment ?? null,
-        rules: rules.value,
-        progress: counted.progress,
-      })
+      const sample = await tx.insertSample({ ...base, progress: counted.progress })
       await tx.updateContract(contract.id, { rules: rules.value, ...this.#armedDeadlines(rules.value, now), ...counted.streaks, lastReportId: sample.id })
       const mention = { kind: 'sample', uid: sample.uid } as const
       if (counted.action !== undefined) {
@@ -194,19 +201,13 @@ export class Monitor {
       const rules = mergeRules(found.value?.rules ?? DEFAULT_RULES, start)
       if (rules.isErr()) return err(rules.error)
       const contract = found.value ?? (await tx.insertContract({ code: start.code, kind: 'job', rules: rules.value, createdAt: now }))
-      if (start.uid !== undefined && (await tx.findReport(contract.id, start.uid)) !== undefined) {
-        return err(conflict(`${start.code}:${start.uid} already exists`))
-      }
+      if (start.uid !== undefined && (await tx.findReport(contract.id, start.uid)) !== undefined) return err(conflict(`run ${start.code}:${start.uid} already exists`))
+      const base = { contractId: contract.id, uid: start.uid ?? this.#uid(), startedAt: now, startComment: start.comment ?? null, rules: rules.value, host: start.host ?? null }
+      // A late run is history: it arms no overtime deadline and leaves the job's state alone.
+      if (await isLate(tx, contract, start.at)) return ok({ run: await tx.insertRun({ ...base, overtimeAt: null }), ...writer.changes })
       const going = await tx.unfinishedRuns(contract.id)
       const overtime = rules.value.overtimeIncidentAfter
-      const run = await tx.insertRun({
-        contractId: contract.id,
-        uid: start.uid ?? this.#uid(),
-        startedAt: now,
-        startComment: start.comment ?? null,
-        rules: rules.value,
-        overtimeAt: overtime === null ? null : new Date(now.getTime() + overtime),
-      })
+      const run = await tx.insertRun({ ...base, overtimeAt: overtime === null ? null : new Date(now.getTime() + overtime) })
       await tx.updateContract(contract.id, { rules: rules.value, ...this.#armedDeadlines(rules.value, now), lastReportId: run.id })
       if (going.length === 0) {
         await writer.apply(contract, 'job_overlap', 'recover', (entry) => overlapNote(entry, contract.code, run.uid), run.id)
@@ -242,6 +243,7 @@ export class Monitor {
         return ok({ run: { ...run, health }, ...writer.changes })
       }
       const ended = await endRun(tx, run, { health, endedAt: now, endComment: step.endComment ?? step.label, exit: step.exit ?? null })
+      if (await isLate(tx, contract, step.at)) return ok({ run: ended, ...writer.changes })
       const counted = await applyRunEndRules(writer, tx, contract, ended, { comment: step.endComment, detail: step.detail }, now, run.overtimeAt)
       return ok({ run: counted, ...writer.changes })
     })
@@ -255,6 +257,7 @@ export class Monitor {
       const { contract, run } = found.value
       const health = run.health === 'unknown' ? 'healthy' : run.health
       const ended = await endRun(tx, run, { health, endedAt: now, endComment: end.comment ?? null, exit: end.exit ?? null })
+      if (await isLate(tx, contract, end.at)) return ok({ run: ended, ...writer.changes })
       const counted = await applyRunEndRules(writer, tx, contract, ended, { comment: end.comment, detail: undefined }, now, run.overtimeAt)
       return ok({ run: counted, ...writer.changes })
     })
@@ -290,6 +293,7 @@ export class Monitor {
         rules: contract.rules,
         overtimeAt: null,
         skipped: true,
+        host: skip.host ?? null,
       })
       return ok({ run, ...writer.changes })
     })
@@ -575,7 +579,9 @@ export class Monitor {
   ): Promise<Result<T, CoreError>> {
     const parsed = parseInput(schema, input, this.#fieldName)
     if (parsed.isErr()) return err(parsed.error)
-    const now = this.#clock.now()
+    const timed = this.#pushTime((parsed.value as { at?: Date }).at)
+    if (timed.isErr()) return err(timed.error)
+    const now = timed.value
     try {
       return await this.#store.transaction(async (tx) => {
         const result = await work(tx, this.#writer(tx, now), now, parsed.value)
@@ -586,6 +592,22 @@ export class Monitor {
       if (error instanceof Rollback) return err(error.reason)
       throw error
     }
+  }
+
+  /**
+   * The time a push counts at: now, or its original time `at` when given (a push a client kept
+   * while the daemon was away), at most `maxPushAgeMs` old and not ahead of this clock by more than
+   * {@link MAX_CLOCK_SKEW_MS} (a time just ahead counts as now).
+   */
+  #pushTime(at: Date | undefined): Result<Date, CoreError> {
+    const now = this.#clock.now()
+    if (at === undefined) return ok(now)
+    const age = now.getTime() - at.getTime()
+    if (age > this.#maxPushAgeMs) {
+      return err(tooOld(`the push is too old: its time ${at.toISOString()} is ${formatHumanDuration(age)} ago, more than the ${formatHumanDuration(this.#maxPushAgeMs)} pushes are kept for (max_push_age)`))
+    }
+    if (-age > MAX_CLOCK_SKEW_MS) return err(validation(`invalid at ${at.toISOString()} — it is ${formatHumanDuration(-age)} in the future: is this machine's clock right?`))
+    return ok(age < 0 ? now : at)
   }
 
   /** A fresh report re-arms the stale deadlines and the schedule's. */
@@ -687,6 +709,18 @@ async function findRunningRun(tx: StoreTx, code: string, uid: string): Promise<R
   if (contract === undefined || report === undefined || report.kind !== 'run') return err(notFound('run'))
   if (report.endedAt !== null) return err(conflict('job has already ended'))
   return ok({ contract, run: report })
+}
+
+/**
+ * Whether a push with the original time `at` is older than the contract's latest sample or run:
+ * it is then kept as history, changing neither the contract's state nor its incidents. A push
+ * without `at` is never late.
+ */
+async function isLate(tx: StoreTx, contract: Contract, at: Date | undefined): Promise<boolean> {
+  if (at === undefined || contract.lastReportId === null) return false
+  const latest = await tx.getReport(contract.lastReportId)
+  if (latest === undefined) return false
+  return at.getTime() < (latest.kind === 'sample' ? latest.pushedAt : latest.startedAt).getTime()
 }
 
 async function endRun(

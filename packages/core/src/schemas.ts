@@ -12,6 +12,7 @@ import {
   validateLabel,
   validateNote,
   validateTitle,
+  validateHost,
   validateUid,
   type Health,
 } from './validate.js'
@@ -149,11 +150,30 @@ function toDuration(value: string | number, prefix: string): { ok: true; value: 
 
 const code = checkedString(validateCode)
 const uid = checkedString(validateUid)
+
+/** An RFC 3339 timestamp with a time zone (`2024-05-01T12:00:00Z`, `…+02:00`), as a `Date`. */
+const rfc3339 = z.string().transform((value, ctx): Date => {
+  const time = RFC3339.test(value) ? Date.parse(value) : Number.NaN
+  if (!Number.isNaN(time)) return new Date(time)
+  ctx.addIssue({ code: 'custom', message: `invalid at ${JSON.stringify(value.slice(0, 40))} — must be an RFC 3339 time such as 2024-05-01T12:00:00Z` })
+  return z.NEVER
+})
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/
+
+/**
+ * What every push may carry besides its own fields: the machine that sent it (`host`) and its
+ * original time (`at`: a push kept in a client's spool while the daemon was away).
+ */
+const pushOrigin = {
+  host: optionalChecked(validateHost),
+  at: rfc3339.optional(),
+}
 const health = checkedString<Health, Health>(validateHealth)
 const incidentId = z.number().int().nonnegative()
 
 /** Input of `Monitor.pushProbe`. */
 export const pushProbeSchema = z.object({
+  ...pushOrigin,
   code,
   health,
   comment: optionalChecked(validateComment),
@@ -165,8 +185,9 @@ export const pushProbeSchema = z.object({
 
 /** Input of `Monitor.startJob`. */
 export const startJobSchema = z.object({
+  ...pushOrigin,
   code,
-  /** The run's uid, when the caller chose it (a ping URL's `rid`); a new one otherwise. */
+  /** The run's uid when the caller chose it (a ping URL's `rid`, a spooled start that printed it before the daemon saw it); random when absent. */
   uid: uid.optional(),
   comment: optionalChecked(validateComment),
   staleAfter: ruleSchema('stale-after'),
@@ -202,6 +223,7 @@ const exit = z
 /** Input of `Monitor.pushStep`. */
 export const pushStepSchema = z
   .object({
+    ...pushOrigin,
     code,
     uid,
     label: checkedString(validateLabel),
@@ -217,13 +239,13 @@ export const pushStepSchema = z
   .refine((input) => input.end === true || input.exit === undefined, { message: 'exit can only be given with end' })
 
 /** Input of `Monitor.endJob`. */
-export const endJobSchema = z.object({ code, uid, comment: optionalChecked(validateComment), exit })
+export const endJobSchema = z.object({ ...pushOrigin, code, uid, comment: optionalChecked(validateComment), exit })
 
 /** Input of `Monitor.recordRunLog`: where a run's output is kept. */
 export const recordRunLogSchema = z.object({ code, uid, path: z.string().min(1).max(4096) })
 
 /** Input of `Monitor.skipRun`: a run that did not start because the previous one was still going. */
-export const skipRunSchema = z.object({ code, comment: optionalChecked(validateComment) })
+export const skipRunSchema = z.object({ ...pushOrigin, code, comment: optionalChecked(validateComment) })
 
 /** Input of `Monitor.openIncident`. */
 export const openIncidentSchema = z.object({

@@ -201,8 +201,21 @@ export function optionalText(
   return validate(value)
 }
 
+/** The longest host name accepted (a DNS name's limit). */
+export const MAX_HOST_LENGTH = 253
+
+/**
+ * Checks a pushing machine's name (`host`): a host name, or an address, of at most
+ * {@link MAX_HOST_LENGTH} characters: letters, digits, `.`, `-`, `_` and `:`.
+ */
+export function validateHost(host: string): Result<string, CoreError> {
+  if (host.length <= MAX_HOST_LENGTH && HOST.test(host)) return ok(host)
+  return err(validation(`invalid host ${goQuote(host.length > 80 ? `${host.slice(0, 80)}…` : host)} — must be a host name of at most ${MAX_HOST_LENGTH} characters (letters, digits, '.', '-', '_', ':')`))
+}
+
 // --- internal ---
 
+const HOST = /^[A-Za-z0-9_:](?:[A-Za-z0-9._:-]*[A-Za-z0-9_:])?$/
 const CODE = /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/
 const CODE_WITH_UID = /^([a-z0-9][a-z0-9.-]*[a-z0-9]):([a-f0-9]{12})$/
 const UID = /^[a-f0-9]{12}$/

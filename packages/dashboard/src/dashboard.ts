@@ -84,7 +84,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 const FORM_LIMIT = 16 * 1024
 const LOG_CHUNK = 64 * 1024
 
-const ERROR_STATUS: Record<CoreError['code'], number> = { validation: 400, not_found: 404, conflict: 409 }
+const ERROR_STATUS: Record<CoreError['code'], number> = { validation: 400, not_found: 404, conflict: 409, too_old: 422 }
 
 const logQuerySchema = z.object({ from: z.coerce.number().int().min(0).catch(0).default(0) })
 

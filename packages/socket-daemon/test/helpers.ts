@@ -25,6 +25,7 @@ export function testConfig(dir: string, overrides: Partial<DaemonConfig> = {}): 
     logDir: undefined,
     logLevel: 'silent',
     pingIntervalMs: undefined,
+    maxPushAgeMs: 24 * 60 * 60 * 1000,
     socket: join(dir, 's.sock'),
     socketMode: 0o600,
     socketGroup: undefined,

@@ -12,6 +12,7 @@ import { pushJobStep } from './push-job-step.js'
 import { pushProbe } from './push-probe.js'
 import { resolve } from './resolve.js'
 import { show } from './show.js'
+import { spool } from './spool.js'
 import { status } from './status.js'
 import { summary } from './summary.js'
 import { tokenCreate, tokenList, tokenRevoke } from './token.js'
@@ -38,6 +39,7 @@ export const COMMANDS: readonly Command[] = [
   tokenCreate,
   tokenList,
   tokenRevoke,
+  spool,
 ]
 
 /** Command groups: words that only lead to sub-commands, with their help line. */

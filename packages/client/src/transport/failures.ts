@@ -12,7 +12,7 @@ export function clientErrorOf(failure: ConnectionFailure, address: string, timeo
       return { code: 'timeout', message: `the Timon daemon at ${address} did not answer within ${timeoutMs} ms` }
     case 'connect': {
       const code = failure.code ?? 'EUNKNOWN'
-      return { code: 'unreachable', message: `cannot reach the Timon daemon at ${address} (connect ${code}): ${UNREACHABLE_HINTS[code] ?? DEFAULT_HINT}` }
+      return { code: 'unreachable', message: `cannot reach the Timon daemon at ${address} (connect ${code}): ${hintOf(code, address)}` }
     }
     case 'untrusted':
       return { code: 'unreachable', message: failure.message }
@@ -51,9 +51,21 @@ export function unexpectedAnswer(address: string, status: number, text?: string)
 
 // --- internal ---
 
+/** What to do about a connect failure `code` to `address` (a socket path, or an http(s):// URL). */
+function hintOf(code: string, address: string): string {
+  const remote = address.startsWith('http://') || address.startsWith('https://')
+  if (remote && (CERTIFICATE_CODES.test(code) || code.startsWith('ERR_TLS_'))) return CERTIFICATE_HINT
+  return UNREACHABLE_HINTS[code] ?? (remote ? REMOTE_HINT : DEFAULT_HINT)
+}
+
+/** OpenSSL's verification errors, as Node names them. */
+const CERTIFICATE_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(?:GET|VERIFY)/
+
 /** Connect failures that mean "busy, try again", not "not there". */
 const RETRYABLE_CONNECT = new Set(['EAGAIN', 'EWOULDBLOCK', 'ECONNRESET'])
 const DEFAULT_HINT = 'is it running? Start it with "timon daemon"'
+const REMOTE_HINT = 'is it running, with an [http] listen on that address?'
+const CERTIFICATE_HINT = "its TLS certificate is not trusted: give its CA's certificate in TIMON_CA_FILE or [client] ca_file"
 const UNREACHABLE_HINTS: Readonly<Record<string, string>> = {
   EACCES: "permission denied: the socket's mode or group does not let this user in (see socket_mode and socket_group)",
   EAGAIN: 'the daemon is too busy to accept connections, try again',

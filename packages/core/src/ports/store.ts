@@ -229,6 +229,8 @@ export interface NewSample {
   readonly rules: Rules
   /** Default `null`. */
   readonly progress?: Progress | null
+  /** The machine that pushed it; default `null`. */
+  readonly host?: string | null
 }
 
 export interface NewRun {
@@ -240,6 +242,8 @@ export interface NewRun {
   readonly overtimeAt: Date | null
   /** A skipped run is recorded already ended, with `startedAt` as its end (default `false`). */
   readonly skipped?: boolean
+  /** The machine that pushed it; default `null`. */
+  readonly host?: string | null
 }
 
 export type RunPatch = Partial<{

@@ -50,7 +50,16 @@ describe('parseConfig', () => {
       checks: [],
       exec: { logDir: '/home/ann/.local/state/timon/logs', maxLogBytes: 10 * 1024 * 1024 },
       http: { listen: [], tls: undefined, maxConnections: 512, rateLimitPerSecond: undefined },
+      maxPushAgeMs: 24 * 60 * 60 * 1000,
     })
+  })
+
+  it('reads [daemon] max_push_age and accepts the [client] table the timon client reads', () => {
+    const config = parseConfig({ daemon: { max_push_age: '2h' }, client: { url: 'https://monitor.example:8923', token_file: 't', ca_file: 'ca.pem', spool: false, spool_dir: 's' } }, options)
+    expect(config._unsafeUnwrap().maxPushAgeMs).toBe(2 * 60 * 60 * 1000)
+    expect(issuesOf({ daemon: { max_push_age: '10s' } })).toEqual(['daemon.max_push_age: must be at least 1m, got "10s"'])
+    expect(issuesOf({ client: { url: 'monitor.example' } })).toEqual(['client.url: must be an http:// or https:// URL'])
+    expect(issuesOf({ client: { spool: 'yes' } })).toEqual(['client.spool: must be true or false'])
   })
 
   it('reads every [daemon] key, resolving relative paths against the config file', () => {

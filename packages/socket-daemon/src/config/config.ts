@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { hostname as osHostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { errorMessage, formatIssues, parseDuration } from '@timon/core'
+import { DEFAULT_MAX_PUSH_AGE_MS, errorMessage, formatIssues, parseDuration } from '@timon/core'
 import { parseWebhooks, type WebhookConfig } from '@timon/notify-webhook'
 import { parseChecks, type HttpCheck } from '@timon/poll-http'
 import { err, ok, type Result } from 'neverthrow'
@@ -38,6 +38,8 @@ export interface DaemonConfig {
   readonly logLevel: LogLevel
   /** `[daemon] ping_interval` in milliseconds; `undefined` = no `timon.ping` (the default). */
   readonly pingIntervalMs: number | undefined
+  /** `[daemon] max_push_age` in milliseconds: how old a push's original time (`at`) may be (default 24h). */
+  readonly maxPushAgeMs: number
   /**
    * The socket path: `TIMON_SOCKET`, else `[daemon] socket`, else the default place
    * (`/run/timon/timon.sock` for root; `$XDG_RUNTIME_DIR/timon.sock`, else
@@ -153,6 +155,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
     logDir: daemon.log_dir === undefined ? undefined : resolve(baseDir, daemon.log_dir),
     logLevel: daemon.log_level ?? 'info',
     pingIntervalMs: daemon.ping_interval,
+    maxPushAgeMs: daemon.max_push_age ?? DEFAULT_MAX_PUSH_AGE_MS,
     socket,
     ...(located.directory === undefined ? {} : { socketDirectory: located.directory }),
     socketMode: daemon.socket_mode ?? 0o600,
@@ -261,6 +264,20 @@ const nonEmpty = z
   .transform((value) => value.trim())
   .refine((value) => value !== '', 'must not be empty')
 
+/** A duration of at least 1 minute. */
+const maxPushAge = z.string({ error: 'must be a duration string such as "24h"' }).transform((value, ctx): number => {
+  const parsed = parseDuration(value.trim())
+  if (parsed.isErr()) {
+    ctx.addIssue({ code: 'custom', message: parsed.error.message })
+    return z.NEVER
+  }
+  if (parsed.value < 60_000) {
+    ctx.addIssue({ code: 'custom', message: `must be at least 1m, got "${value}"` })
+    return z.NEVER
+  }
+  return parsed.value
+})
+
 const daemonSchema = z.strictObject(
   {
     hostname: nonEmpty.optional(),
@@ -269,11 +286,27 @@ const daemonSchema = z.strictObject(
     log_dir: path.optional(),
     log_level: logLevel.optional(),
     ping_interval: pingInterval.optional(),
+    max_push_age: maxPushAge.optional(),
     socket: path.optional(),
     socket_mode: socketMode.optional(),
     socket_group: socketGroup.optional(),
   },
   { error: 'must be a table ([daemon])' },
+)
+
+/**
+ * `[client]`: read by the `timon` client (its daemon URL, token file, CA file and spool), not by
+ * the daemon; checked here so that one file serves both.
+ */
+const clientSchema = z.strictObject(
+  {
+    url: z.string({ error: 'must be a string' }).refine((value) => /^https?:\/\/./.test(value), 'must be an http:// or https:// URL').optional(),
+    token_file: path.optional(),
+    ca_file: path.optional(),
+    spool: z.boolean({ error: 'must be true or false' }).optional(),
+    spool_dir: path.optional(),
+  },
+  { error: 'must be a table ([client])' },
 )
 
 /** A size: a string with a unit (`"10MiB"`, `"512KiB"`, `"1MB"`) or a TOML integer of bytes; at least 64 KiB. */
@@ -329,6 +362,7 @@ const configSchema = z.strictObject(
     exec: execSchema.default({}),
     http: httpSchema.default({}),
     store: storeSchema.default({}),
+    client: clientSchema.optional(),
     webhook: z.unknown().optional(),
     check: z.unknown().optional(),
   },

@@ -17,6 +17,7 @@ export const ERROR_STATUS: Readonly<Record<WireErrorCode, number>> = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  too_old: 422,
   payload_too_large: 413,
   unsupported_media_type: 415,
   internal: 500,
