@@ -104,7 +104,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const databasePath = join(config.dataDir, 'timon.db')
   let store: SqliteStore
   try {
-    store = new SqliteStore({ database: databasePath, shareCommits: true })
+    store = new SqliteStore({ database: databasePath, shareCommits: true, synchronous: config.store.synchronous })
   } catch (error) {
     throw new DaemonStartError(`cannot open the database ${databasePath}: ${errorMessage(error)}`, { cause: error })
   }

@@ -27,6 +27,7 @@ export function testConfig(dir: string, overrides: Partial<DaemonConfig> = {}): 
     webhooks: [],
     checks: [],
     exec: { logDir: join(dir, 'data', 'logs'), maxLogBytes: 10 * 1024 * 1024 },
+    store: { synchronous: 'full' },
     ...overrides,
   }
 }

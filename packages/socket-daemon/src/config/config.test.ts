@@ -27,6 +27,7 @@ describe('parseConfig', () => {
       webhooks: [],
       checks: [],
       exec: { logDir: '/home/ann/.local/state/timon/logs', maxLogBytes: 10 * 1024 * 1024 },
+      store: { synchronous: 'full' },
     })
   })
 
@@ -85,6 +86,11 @@ describe('parseConfig', () => {
     expect(issuesOf({ exec: { max_log_size: '10 parsecs' } })).toEqual(['exec.max_log_size: invalid size "10 parsecs", must be a size such as "10MiB", "512KiB" or a number of bytes'])
     expect(issuesOf({ exec: { max_log_size: '1KiB' } })).toEqual(['exec.max_log_size: must be at least 64KiB, got "1KiB"'])
     expect(issuesOf({ exec: { max_log: '1MiB' } })).toEqual(['exec.max_log: unknown key'])
+  })
+
+  it('reads [store] synchronous, full by default', () => {
+    expect(parseConfig({ store: { synchronous: 'normal' } }, options)._unsafeUnwrap().store).toEqual({ synchronous: 'normal' })
+    expect(issuesOf({ store: { synchronous: 'off' } })).toEqual(['store.synchronous: must be "full" or "normal"'])
   })
 
   it('reads [[webhook]] tables through the webhook package', () => {

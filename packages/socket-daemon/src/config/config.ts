@@ -5,6 +5,7 @@ import { errorMessage, formatIssues, parseDuration } from '@timon/core'
 import { parseWebhooks, type WebhookConfig } from '@timon/notify-webhook'
 import { parseChecks, type HttpCheck } from '@timon/poll-http'
 import { err, ok, type Result } from 'neverthrow'
+import type { Synchronous } from '@timon/store-sqlite'
 import { parse as parseToml } from 'smol-toml'
 import { z } from 'zod'
 import { LOG_LEVELS, type LogLevel } from '../logger.js'
@@ -50,6 +51,17 @@ export interface DaemonConfig {
   readonly checks: readonly HttpCheck[]
   /** `[exec]`: the run logs of `timon exec`. */
   readonly exec: ExecConfig
+  /** `[store]`: how the database trades durability for speed. */
+  readonly store: StoreConfig
+}
+
+/** The `[store]` table. */
+export interface StoreConfig {
+  /**
+   * `[store] synchronous`: `full` (default) syncs every commit, so an acknowledged push survives
+   * a power loss; `normal` survives a crash of the daemon but may lose the last commits on power loss.
+   */
+  readonly synchronous: Synchronous
 }
 
 /** The `[exec]` table: where `timon exec` run logs are kept and how large they may grow. */
@@ -128,6 +140,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
       logDir: parsed.data.exec.log_dir === undefined ? join(dataDir, 'logs') : resolve(baseDir, parsed.data.exec.log_dir),
       maxLogBytes: parsed.data.exec.max_log_size ?? DEFAULT_MAX_LOG_BYTES,
     },
+    store: { synchronous: parsed.data.store.synchronous ?? 'full' },
   })
 }
 
@@ -247,9 +260,14 @@ const byteSize = z.union([z.string(), z.number()], { error: 'must be a size such
 
 const execSchema = z.strictObject({ log_dir: path.optional(), max_log_size: byteSize.optional() }, { error: 'must be a table ([exec])' })
 
+const storeSchema = z.strictObject(
+  { synchronous: z.enum(['full', 'normal'], { error: 'must be "full" or "normal"' }).optional() },
+  { error: 'must be a table ([store])' },
+)
+
 // `webhook` and `check` are checked by their packages' own schemas (parseWebhooks, parseChecks).
 const configSchema = z.strictObject(
-  { daemon: daemonSchema.default({}), exec: execSchema.default({}), webhook: z.unknown().optional(), check: z.unknown().optional() },
+  { daemon: daemonSchema.default({}), exec: execSchema.default({}), store: storeSchema.default({}), webhook: z.unknown().optional(), check: z.unknown().optional() },
   { error: 'must be a table' },
 )
 
