@@ -9,6 +9,7 @@ import { HttpPoller, type PollerUpdate } from '@timon/poll-http'
 import { SqliteStore } from '@timon/store-sqlite'
 import type { DaemonConfig } from './config/config.js'
 import { probeSocket } from './instance-check.js'
+import { unsafeLogDirectory } from './run-logs/safe-paths.js'
 import { RunLogStore } from './run-logs/store.js'
 import { silentLogger, type Logger } from './logger.js'
 import { Scheduler } from './scheduler.js'
@@ -17,7 +18,8 @@ import { ApiServer } from './server.js'
 /**
  * The daemon could not start, for a reason its message explains to people in one line (no stack
  * needed): another daemon on the socket, a socket path that is unsafe or in use, a `data_dir` or
- * log directory that cannot be created, a database that cannot be opened, an unknown group.
+ * log directory that cannot be created, a log directory other users can write to, a database that
+ * cannot be opened, an unknown group.
  */
 export class DaemonStartError extends Error {
   override readonly name = 'DaemonStartError'
@@ -100,6 +102,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   } catch (error) {
     throw new DaemonStartError(`cannot create the run log directory "${config.exec.logDir}" ([exec] log_dir): ${errorMessage(error)}`, { cause: error })
   }
+  const unsafeLogDir = unsafeLogDirectory(config.exec.logDir)
+  if (unsafeLogDir !== undefined) throw new DaemonStartError(`refusing the run log directory "${config.exec.logDir}" ([exec] log_dir): ${unsafeLogDir}`)
   const runLogs = new RunLogStore({ dir: config.exec.logDir, maxBytes: config.exec.maxLogBytes, log })
   const databasePath = join(config.dataDir, 'timon.db')
   let store: SqliteStore

@@ -136,6 +136,7 @@ export async function sendLog(monitor: Monitor, logs: RunLogStore | undefined, e
       res.end(note)
       return undefined
     }
+    await logs?.checkReadable(path)
     const uid = run.uid
     const frames = readRunLog(path, {
       writer: logs?.active(path),

@@ -1,7 +1,8 @@
-import { mkdir, rmdir, unlink } from 'node:fs/promises'
+import { rmdir, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { errorMessage, type DeleteResult, type TruncateResult } from '@timon/core'
 import type { Logger } from '../logger.js'
+import { checkCodeDirectory, ensureCodeDirectory } from './safe-paths.js'
 import { RunLogWriter } from './writer.js'
 
 /** Options of a {@link RunLogStore}. */
@@ -19,7 +20,8 @@ export const DEFAULT_MAX_LOG_BYTES = 10 * 1024 * 1024
 
 /**
  * The daemon's run logs (`timon exec`): where each run's log file goes, the writers of the runs
- * being written, and removal when runs are deleted. Directories are created 0750, files 0640.
+ * being written, and removal when runs are deleted. Directories are created 0750, files 0640;
+ * nothing is created, read or removed through a symlink (see `safe-paths.ts`).
  */
 export class RunLogStore {
   readonly dir: string
@@ -43,12 +45,13 @@ export class RunLogStore {
    * discarded.
    *
    * @returns `undefined` when the file exists already (its output was recorded, or is being).
-   * @throws for other file system failures.
+   * @throws UnsafeLogPath when the `<code>` directory is a symlink or not ours alone; the error of
+   *   other file system failures.
    */
   async create(code: string, uid: string): Promise<RunLogWriter | undefined> {
     const path = this.pathFor(code, uid)
     if (this.#active.has(path)) return undefined
-    await mkdir(dirname(path), { recursive: true, mode: 0o750 })
+    await ensureCodeDirectory(dirname(path))
     let writer: RunLogWriter
     try {
       writer = await RunLogWriter.create(path, {
@@ -63,6 +66,16 @@ export class RunLogStore {
     }
     this.#active.set(path, writer)
     return writer
+  }
+
+  /**
+   * Checks that the log file `path` may be read: its `<code>` directory is a real directory of ours
+   * (the file itself is opened without following a symlink).
+   *
+   * @throws UnsafeLogPath when it is not; the `lstat` error when it is missing.
+   */
+  async checkReadable(path: string): Promise<void> {
+    await checkCodeDirectory(dirname(path))
   }
 
   /** The writer of the log at `path` while its run is writing it. */
@@ -93,6 +106,7 @@ export class RunLogStore {
           this.#active.delete(path)
           await writer.discard()
         }
+        await checkCodeDirectory(dirname(path))
         await unlink(path)
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.#log?.warn(`cannot remove the run log ${path}: ${errorMessage(error)}`)
@@ -100,7 +114,7 @@ export class RunLogStore {
       dirs.add(dirname(path))
     }
     for (const dir of dirs) {
-      // Fails (and is left alone) while other logs remain in it.
+      // Fails (and is left alone) while other logs remain in it; rmdir never follows a symlink.
       await rmdir(dir).catch(() => undefined)
     }
   }
