@@ -5,7 +5,7 @@ import type { CoreErrorCode } from '@timon/core/lite'
  * `not_found`, `conflict`) and the HTTP layer's. The daemon maps each to its HTTP status with an
  * exhaustive table typed by {@link WireErrorCode}, so a code added here cannot be missed there.
  */
-export const WIRE_ERROR_CODES = ['validation', 'not_found', 'conflict', 'payload_too_large', 'unsupported_media_type', 'method_not_allowed', 'internal'] as const
+export const WIRE_ERROR_CODES = ['validation', 'not_found', 'conflict', 'payload_too_large', 'unsupported_media_type', 'method_not_allowed', 'too_many_followers', 'internal'] as const
 
 /** An error code of the wire API (see {@link WIRE_ERROR_CODES}). */
 export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number]

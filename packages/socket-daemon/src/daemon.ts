@@ -104,7 +104,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   }
   const unsafeLogDir = unsafeLogDirectory(config.exec.logDir)
   if (unsafeLogDir !== undefined) throw new DaemonStartError(`refusing the run log directory "${config.exec.logDir}" ([exec] log_dir): ${unsafeLogDir}`)
-  const runLogs = new RunLogStore({ dir: config.exec.logDir, maxBytes: config.exec.maxLogBytes, log })
+  const runLogs = new RunLogStore({ dir: config.exec.logDir, maxBytes: config.exec.maxLogBytes, maxFollowers: config.exec.maxFollowers, log })
   const databasePath = join(config.dataDir, 'timon.db')
   let store: SqliteStore
   try {

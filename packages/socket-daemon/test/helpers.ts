@@ -26,7 +26,7 @@ export function testConfig(dir: string, overrides: Partial<DaemonConfig> = {}): 
     socketGroup: undefined,
     webhooks: [],
     checks: [],
-    exec: { logDir: join(dir, 'data', 'logs'), maxLogBytes: 10 * 1024 * 1024 },
+    exec: { logDir: join(dir, 'data', 'logs'), maxLogBytes: 10 * 1024 * 1024, maxFollowers: 64 },
     store: { synchronous: 'full' },
     ...overrides,
   }

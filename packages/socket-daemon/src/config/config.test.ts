@@ -26,7 +26,7 @@ describe('parseConfig', () => {
       socketGroup: undefined,
       webhooks: [],
       checks: [],
-      exec: { logDir: '/home/ann/.local/state/timon/logs', maxLogBytes: 10 * 1024 * 1024 },
+      exec: { logDir: '/home/ann/.local/state/timon/logs', maxLogBytes: 10 * 1024 * 1024, maxFollowers: 64 },
       store: { synchronous: 'full' },
     })
   })
@@ -80,8 +80,10 @@ describe('parseConfig', () => {
   })
 
   it('reads [exec] log_dir and max_log_size, as a size with a unit or a number of bytes', () => {
-    expect(parseConfig({ daemon: { data_dir: '/srv/timon' } }, options)._unsafeUnwrap().exec).toEqual({ logDir: '/srv/timon/logs', maxLogBytes: 10 * 1024 * 1024 })
-    expect(parseConfig({ exec: { log_dir: 'runs', max_log_size: '512KiB' } }, options)._unsafeUnwrap().exec).toEqual({ logDir: '/etc/timon/runs', maxLogBytes: 512 * 1024 })
+    expect(parseConfig({ daemon: { data_dir: '/srv/timon' } }, options)._unsafeUnwrap().exec).toEqual({ logDir: '/srv/timon/logs', maxLogBytes: 10 * 1024 * 1024, maxFollowers: 64 })
+    expect(parseConfig({ exec: { log_dir: 'runs', max_log_size: '512KiB' } }, options)._unsafeUnwrap().exec).toMatchObject({ logDir: '/etc/timon/runs', maxLogBytes: 512 * 1024 })
+    expect(parseConfig({ exec: { max_followers: 5 } }, options)._unsafeUnwrap().exec.maxFollowers).toBe(5)
+    expect(issuesOf({ exec: { max_followers: 0 } })).toEqual(['exec.max_followers: must be at least 1'])
     expect(parseConfig({ exec: { max_log_size: 1_000_000 } }, options)._unsafeUnwrap().exec.maxLogBytes).toBe(1_000_000)
     expect(issuesOf({ exec: { max_log_size: '10 parsecs' } })).toEqual(['exec.max_log_size: invalid size "10 parsecs", must be a size such as "10MiB", "512KiB" or a number of bytes'])
     expect(issuesOf({ exec: { max_log_size: '1KiB' } })).toEqual(['exec.max_log_size: must be at least 64KiB, got "1KiB"'])

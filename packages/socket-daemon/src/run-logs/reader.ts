@@ -19,8 +19,11 @@ export interface ReadRunLogOptions {
   readonly ended?: () => Promise<boolean>
   /** Stops reading (the client went away, the daemon stops). */
   readonly signal?: AbortSignal
-  /** How often to look for new output when no writer tells, in ms (default 250). */
-  readonly pollMs?: number
+  /**
+   * Resolves when the run may have changed (it ended, or output came without a writer of this
+   * process telling), then the reader looks again. Default: after 250 ms.
+   */
+  readonly changed?: () => Promise<void>
 }
 
 /**
@@ -33,7 +36,6 @@ export interface ReadRunLogOptions {
  */
 export async function* readRunLog(path: string, options: ReadRunLogOptions = {}): AsyncGenerator<Frame, void, undefined> {
   const { writer, signal } = options
-  const pollMs = options.pollMs ?? 250
   let fh = await open(path, READ_FLAGS)
   try {
     let ino = (await fh.stat()).ino
@@ -79,7 +81,7 @@ export async function* readRunLog(path: string, options: ReadRunLogOptions = {})
         continue
       }
       // Until the next look, or the end of reading (an abort ends the wait, not the reader).
-      await sleep(pollMs, undefined, { signal }).catch(() => undefined)
+      await (options.changed?.() ?? sleep(DEFAULT_POLL_MS, undefined, { signal }).catch(() => undefined))
     }
   } finally {
     await fh.close().catch(() => undefined)
@@ -88,6 +90,7 @@ export async function* readRunLog(path: string, options: ReadRunLogOptions = {})
 
 // --- internal ---
 
+const DEFAULT_POLL_MS = 250
 const READ_BYTES = 64 * 1024
 const MAX_FRAME_OUT = 64 * 1024
 

@@ -13,7 +13,12 @@ export interface RunLogStoreOptions {
   readonly maxBytes: number
   /** Where failures to remove a log are reported. */
   readonly log?: Logger
+  /** How many `logs --follow` readers may follow at once (default {@link MAX_FOLLOWERS}). */
+  readonly maxFollowers?: number
 }
+
+/** Default cap on the readers following logs at once. */
+export const MAX_FOLLOWERS = 64
 
 /** Default `[exec] max_log_size`: 10 MiB. */
 export const DEFAULT_MAX_LOG_BYTES = 10 * 1024 * 1024
@@ -28,11 +33,63 @@ export class RunLogStore {
   readonly maxBytes: number
   readonly #log: Logger | undefined
   readonly #active = new Map<string, RunLogWriter>()
+  /** Wake-ups of the followers waiting for a run (its log to start, or the run to end), per `code:uid`. */
+  readonly #watchers = new Map<string, Set<() => void>>()
+  readonly #maxFollowers: number
+  #followers = 0
 
   constructor(options: RunLogStoreOptions) {
     this.dir = options.dir
     this.maxBytes = options.maxBytes
     this.#log = options.log
+    this.#maxFollowers = options.maxFollowers ?? MAX_FOLLOWERS
+  }
+
+  /**
+   * Takes a follower's place: the release to call once it stops following, or `undefined` when
+   * the cap is reached.
+   */
+  follow(): (() => void) | undefined {
+    if (this.#followers >= this.#maxFollowers) return undefined
+    this.#followers++
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      this.#followers--
+    }
+  }
+
+  /** Says that run `code:uid` changed (its log was recorded, it ended): its followers look again. */
+  runChanged(code: string, uid: string): void {
+    const watchers = this.#watchers.get(runKey(code, uid))
+    if (watchers === undefined) return
+    this.#watchers.delete(runKey(code, uid))
+    for (const wake of watchers) wake()
+  }
+
+  /**
+   * Resolves when {@link runChanged} is called for run `code:uid`, after `timeoutMs` at the latest
+   * (a safety net for changes made elsewhere, such as a deletion), or on `signal`'s abort.
+   */
+  waitForRun(code: string, uid: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const key = runKey(code, uid)
+      const done = () => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', done)
+        const watchers = this.#watchers.get(key)
+        watchers?.delete(done)
+        if (watchers?.size === 0) this.#watchers.delete(key)
+        resolve()
+      }
+      const timer = setTimeout(done, timeoutMs)
+      if (signal?.aborted === true) return done()
+      signal?.addEventListener('abort', done)
+      let watchers = this.#watchers.get(key)
+      if (watchers === undefined) this.#watchers.set(key, (watchers = new Set()))
+      watchers.add(done)
+    })
   }
 
   /** The log file of run `uid` of job `code` (codes are `[a-z0-9.-]`, uids hexadecimal: no path tricks). */
@@ -126,6 +183,10 @@ export class RunLogStore {
 }
 
 // --- internal ---
+
+function runKey(code: string, uid: string): string {
+  return `${code}:${uid}`
+}
 
 /** The log files of the runs a delete or a truncation removed. */
 function logPathsOf(deleted: DeleteResult | TruncateResult): readonly string[] {
