@@ -1,19 +1,19 @@
-// The daemon (issue 4, benchmarks 2 and 3): pushes/s through the socket API with 8 concurrent
-// keep-alive clients against the in-process Monitor on the same kind of store, and the daemon's RSS
-// idle and after 100,000 pushes.
+// The daemon (issues 4 and 9): pushes/s through the socket API with 8 concurrent keep-alive clients,
+// against the in-process Monitor on the same kind of store and against a trivial HTTP server (the
+// ceiling), for both `synchronous` settings; and the daemon's RSS idle and after 100,000 pushes.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Monitor } from '@timon/core'
 import { TimonClient } from '@timon/client'
-import { SqliteStore } from '@timon/store-sqlite'
+import { SqliteStore, type Synchronous } from '@timon/store-sqlite'
 import { result, tempDir, timeMs, waitForSocket, type BenchResult } from './lib.js'
 
 const BIN = fileURLToPath(new URL('../packages/cli/bin/timon.js', import.meta.url))
 /** Probes pushed to, round robin (they exist before timing, as in steady state). */
 const PROBES = 100
-/** Concurrent keep-alive clients of the throughput figure. */
+/** Concurrent keep-alive clients of the throughput figures. */
 const CLIENTS = 8
 /**
  * Pushes timed per round, through the daemon and in-process alike: both databases grow the same,
@@ -24,97 +24,144 @@ const ROUND_PUSHES = 10_000
 const WARM_UP_PUSHES = 2_000
 /** Alternated rounds of each; the best of each counts (noise only ever slows a round down). */
 const ROUNDS = 2
+/** Pushes/s the daemon must reach with `synchronous = "normal"` (issue 9). */
+const DAEMON_PUSHES_PER_S = 15_000
 /** Pushes before the second RSS reading, all phases counted. */
 const RSS_PUSHES = 100_000
 /** Clients pushing towards {@link RSS_PUSHES} (more than {@link CLIENTS}, to get there quickly). */
 const RSS_CLIENTS = 32
-const RSS_LIMIT_MB = 120
+const RSS_LIMIT_MB = 110
 /** Rest before the last RSS reading: V8's memory reducer shrinks an idle heap after some 10–20 s. */
 const SETTLE_MS = 25_000
+const SETTINGS: readonly Synchronous[] = ['full', 'normal']
 
 /**
- * - `daemon pushes/s`: probe pushes through the real daemon, a CHILD process (`timon daemon`, so
+ * - `ceiling pushes/s`: the same {@link CLIENTS} `TimonClient`s pushing to a trivial `node:http`
+ *   server in a child process, on a Unix socket, that parses the JSON body and answers 201 with a
+ *   sample: what the HTTP layer and the client cost, with no store behind.
+ * - per `synchronous` setting (`full`, the default, syncs every commit; `normal` does not):
+ *   `daemon pushes/s`: probe pushes through the real daemon, a CHILD process (`timon daemon`, so
  *   client and server run on separate cores), by {@link CLIENTS} `TimonClient`s each pushing in
- *   turn over its kept-alive connection; against the in-process `Monitor` + `SqliteStore` on a WAL
- *   file in the same run, pushing one after the other (the daemon serialises pushes anyway), the
- *   same number of pushes into a database of the same size. Target ≥ 0.5.
+ *   turn over its kept-alive connection; against the in-process `Monitor` + `SqliteStore` with the
+ *   same setting on a WAL file in the same run, pushing one after the other, the same number of
+ *   pushes into a database of the same size. Target ≥ 1.5 (shared commits). Then the same figure
+ *   against the ceiling (with `normal`, target ≥ {@link DAEMON_PUSHES_PER_S} pushes/s).
  * - `daemon CPU per push` (no target): the daemon's CPU time (user + system, from /proc) per push
  *   in its best round, against this process's per in-process push: where the gap comes from.
- * - `daemon RSS idle`: VmRSS of the daemon once started and answering, against a bare `node`
- *   process waiting on a timer; `daemon RSS after 100,000 pushes`: once that many pushes are
- *   answered (then 1 s of rest), against the idle figure. Limit 120 MB each. Then (no limit) the
- *   same after {@link SETTLE_MS} of rest.
+ * - `daemon RSS idle`: VmRSS of the default (`full`) daemon once started and answering, against a
+ *   bare `node` process waiting on a timer; `daemon RSS after 100,000 pushes`: once that many
+ *   pushes are answered (then 1 s of rest), against the idle figure. Limit {@link RSS_LIMIT_MB} MB
+ *   each. Then (no limit) the same after {@link SETTLE_MS} of rest.
  *
  * Child processes get a minimal environment (PATH, HOME and Timon's variables): this shell's
  * NODE_EXTRA_CA_CERTS, for one, would slow every start and is not what a service has.
- * `TIMON_DAEMON_NODE_ARGS` adds node flags to the daemon's command line, to profile it
+ * `TIMON_DAEMON_NODE_ARGS` adds node flags to the daemons' command lines, to profile them
  * (`--cpu-prof --cpu-prof-dir=/tmp/prof`) or try V8 settings (`--max-semi-space-size=2`).
  */
 export async function runDaemonBench(): Promise<BenchResult[]> {
   const tmp = tempDir('timon-daemon-bench-')
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp.dir }
-  let daemon: Daemon | undefined
+  const children: Child[] = []
+  const monitors: InProcess[] = []
   try {
     const bareRss = await bareNodeRss(env)
-    const running = await startDaemon(tmp.path('daemon'), env)
-    daemon = running
-    await sleep(500)
-    const idleRss = rssMb(running.child)
-    let pushed = 0
-
-    // Probes exist before timing, in both stores, and both are warmed up alike.
-    const clients = Array.from({ length: RSS_CLIENTS }, () => new TimonClient({ socketPath: running.socket }))
-    pushed += await pushThrough(clients.slice(0, 1), PROBES, { staleIncidentAfter: '15m' })
-    pushed += await pushThrough(clients.slice(0, CLIENTS), WARM_UP_PUSHES)
-    const monitor = await inProcessMonitor(tmp.path('monitor.db'))
-    await pushInProcess(monitor.monitor, PROBES, { staleIncidentAfter: '15m' })
-    await pushInProcess(monitor.monitor, WARM_UP_PUSHES)
-
-    let daemonRate = 0
-    let monitorRate = 0
-    let daemonCpu = Number.POSITIVE_INFINITY
-    let monitorCpu = Number.POSITIVE_INFINITY
-    for (let round = 0; round < ROUNDS; round++) {
-      const cpuBefore = process.cpuUsage()
-      const monitorMs = await timeMs(() => pushInProcess(monitor.monitor, ROUND_PUSHES))
-      const cpu = process.cpuUsage(cpuBefore)
-      monitorRate = Math.max(monitorRate, (ROUND_PUSHES / monitorMs) * 1000)
-      monitorCpu = Math.min(monitorCpu, (cpu.user + cpu.system) / ROUND_PUSHES)
-      const daemonCpuBefore = cpuMs(running.child)
-      const daemonMs = await timeMs(async () => {
-        pushed += await pushThrough(clients.slice(0, CLIENTS), ROUND_PUSHES)
-      })
-      daemonRate = Math.max(daemonRate, (ROUND_PUSHES / daemonMs) * 1000)
-      daemonCpu = Math.min(daemonCpu, ((cpuMs(running.child) - daemonCpuBefore) * 1000) / ROUND_PUSHES)
+    const ceiling = await startCeiling(tmp.path('ceiling.sock'), env)
+    children.push(ceiling)
+    const daemons = new Map<Synchronous, Child>()
+    for (const setting of SETTINGS) {
+      const daemon = await startDaemon(tmp.path(`daemon-${setting}`), env, setting)
+      children.push(daemon)
+      daemons.set(setting, daemon)
     }
-    await monitor.close()
+    await sleep(500)
+    const main = daemons.get('full') as Child
+    const idleRss = rssMb(main.child)
 
-    pushed += await pushThrough(clients, Math.max(0, RSS_PUSHES - pushed))
-    for (const client of clients) client.close()
+    // Probes exist before timing, in every store, and all are warmed up alike.
+    const clientsOf = (child: Child, n: number) => Array.from({ length: n }, () => new TimonClient({ socketPath: child.socket }))
+    const ceilingClients = clientsOf(ceiling, CLIENTS)
+    await pushThrough(ceilingClients, WARM_UP_PUSHES)
+    const runs = new Map<Synchronous, Run>()
+    for (const setting of SETTINGS) {
+      const daemon = daemons.get(setting) as Child
+      const clients = clientsOf(daemon, setting === 'full' ? RSS_CLIENTS : CLIENTS)
+      let pushed = await pushThrough(clients.slice(0, 1), PROBES, { staleIncidentAfter: '15m' })
+      pushed += await pushThrough(clients.slice(0, CLIENTS), WARM_UP_PUSHES)
+      const monitor = inProcessMonitor(tmp.path(`monitor-${setting}.db`), setting)
+      monitors.push(monitor)
+      await pushInProcess(monitor.monitor, PROBES, { staleIncidentAfter: '15m' })
+      await pushInProcess(monitor.monitor, WARM_UP_PUSHES)
+      runs.set(setting, { daemon, clients, monitor, pushed, daemonRate: 0, monitorRate: 0, daemonCpu: Infinity, monitorCpu: Infinity })
+    }
+
+    let ceilingRate = 0
+    for (let round = 0; round < ROUNDS; round++) {
+      ceilingRate = Math.max(ceilingRate, (ROUND_PUSHES / (await timeMs(() => pushThrough(ceilingClients, ROUND_PUSHES)))) * 1000)
+      for (const run of runs.values()) {
+        const cpuBefore = process.cpuUsage()
+        const monitorMs = await timeMs(() => pushInProcess(run.monitor.monitor, ROUND_PUSHES))
+        const cpu = process.cpuUsage(cpuBefore)
+        run.monitorRate = Math.max(run.monitorRate, (ROUND_PUSHES / monitorMs) * 1000)
+        run.monitorCpu = Math.min(run.monitorCpu, (cpu.user + cpu.system) / ROUND_PUSHES)
+        const daemonCpuBefore = cpuMs(run.daemon.child)
+        const daemonMs = await timeMs(async () => {
+          run.pushed += await pushThrough(run.clients.slice(0, CLIENTS), ROUND_PUSHES)
+        })
+        run.daemonRate = Math.max(run.daemonRate, (ROUND_PUSHES / daemonMs) * 1000)
+        run.daemonCpu = Math.min(run.daemonCpu, ((cpuMs(run.daemon.child) - daemonCpuBefore) * 1000) / ROUND_PUSHES)
+      }
+    }
+    for (const client of ceilingClients) client.close()
+    await ceiling.stop()
+    await daemons.get('normal')?.stop()
+    for (const monitor of monitors.splice(0)) await monitor.close()
+
+    const full = runs.get('full') as Run
+    full.pushed += await pushThrough(full.clients, Math.max(0, RSS_PUSHES - full.pushed))
+    for (const run of runs.values()) for (const client of run.clients) client.close()
     await sleep(1_000)
-    const loadedRss = rssMb(running.child)
+    const loadedRss = rssMb(main.child)
     await sleep(SETTLE_MS - 1_000)
-    const settledRss = rssMb(running.child)
+    const settledRss = rssMb(main.child)
 
     return [
       result({
-        name: `daemon pushes/s, ${CLIENTS} keep-alive clients over the socket (daemon in a child process)`,
-        value: Math.round(daemonRate),
+        name: `ceiling pushes/s, ${CLIENTS} keep-alive clients to a trivial node:http server (child process) that parses the body and answers 201`,
+        value: Math.round(ceilingRate),
         unit: 'push/s',
-        baseline: Math.round(monitorRate),
-        baselineName: 'in-process Monitor + SqliteStore (WAL file, sequential) push/s',
-        ratio: daemonRate / monitorRate,
-        target: 0.5,
-        better: 'higher',
+        baseline: Math.round((runs.get('normal') as Run).daemonRate),
+        baselineName: 'daemon (synchronous = normal) push/s',
+        ratio: ceilingRate / (runs.get('normal') as Run).daemonRate,
       }),
-      result({
-        name: 'daemon CPU per push (user + system, best round)',
-        value: Math.round(daemonCpu),
-        unit: 'µs',
-        baseline: Math.round(monitorCpu),
-        baselineName: 'in-process Monitor CPU per push (µs)',
-        ratio: daemonCpu / monitorCpu,
-      }),
+      ...[...runs].flatMap(([setting, run]) => [
+        result({
+          name: `daemon pushes/s, synchronous = ${setting}, ${CLIENTS} keep-alive clients over the socket (daemon in a child process)`,
+          value: Math.round(run.daemonRate),
+          unit: 'push/s',
+          baseline: Math.round(run.monitorRate),
+          baselineName: `in-process Monitor + SqliteStore (synchronous = ${setting}, WAL file, sequential) push/s`,
+          ratio: run.daemonRate / run.monitorRate,
+          target: 1.5,
+          better: 'higher',
+        }),
+        result({
+          name: `daemon pushes/s, synchronous = ${setting}, against the ceiling`,
+          value: Math.round(run.daemonRate),
+          unit: 'push/s',
+          baseline: Math.round(ceilingRate),
+          baselineName: 'ceiling push/s',
+          ratio: run.daemonRate / ceilingRate,
+          ...(setting === 'normal' ? { floor: DAEMON_PUSHES_PER_S } : {}),
+        }),
+        result({
+          name: `daemon CPU per push, synchronous = ${setting} (user + system, best round)`,
+          value: Math.round(run.daemonCpu),
+          unit: 'µs',
+          baseline: Math.round(run.monitorCpu),
+          baselineName: 'in-process Monitor CPU per push (µs)',
+          ratio: run.daemonCpu / run.monitorCpu,
+        }),
+      ]),
       result({
         name: 'daemon RSS idle (child env without NODE_EXTRA_CA_CERTS)',
         value: Math.round(idleRss),
@@ -125,7 +172,7 @@ export async function runDaemonBench(): Promise<BenchResult[]> {
         limit: RSS_LIMIT_MB,
       }),
       result({
-        name: `daemon RSS after ${pushed.toLocaleString('en-US')} pushes`,
+        name: `daemon RSS after ${full.pushed.toLocaleString('en-US')} pushes`,
         value: Math.round(loadedRss),
         unit: 'MB',
         baseline: Math.round(idleRss),
@@ -143,30 +190,75 @@ export async function runDaemonBench(): Promise<BenchResult[]> {
       }),
     ]
   } finally {
-    await daemon?.stop()
+    for (const monitor of monitors) await monitor.close()
+    for (const child of children) await child.stop()
     tmp.cleanup()
   }
 }
 
 // --- internal ---
 
-interface Daemon {
+/** A server in a child process: a daemon or the ceiling. */
+interface Child {
   readonly child: ChildProcess
   readonly socket: string
   readonly stop: () => Promise<void>
 }
 
-async function startDaemon(dir: string, env: Record<string, string>): Promise<Daemon> {
+/** One `synchronous` setting's daemon, its clients and in-process twin, and their best figures so far. */
+interface Run {
+  readonly daemon: Child
+  readonly clients: readonly TimonClient[]
+  readonly monitor: InProcess
+  pushed: number
+  daemonRate: number
+  monitorRate: number
+  daemonCpu: number
+  monitorCpu: number
+}
+
+interface InProcess {
+  readonly monitor: Monitor
+  readonly close: () => Promise<void>
+}
+
+async function startDaemon(dir: string, env: Record<string, string>, synchronous: Synchronous): Promise<Child> {
   const socket = join(dir, 'timon.sock')
   const config = join(dir, 'timon.toml')
   mkdirSync(dir, { recursive: true })
-  writeFileSync(config, `[daemon]\ndata_dir = "${join(dir, 'data')}"\nsocket = "${socket}"\nlog_level = "error"\n`)
+  writeFileSync(
+    config,
+    `[daemon]\ndata_dir = "${join(dir, 'data')}"\nsocket = "${socket}"\nlog_level = "error"\n[store]\nsynchronous = "${synchronous}"\n`,
+  )
   // TIMON_DAEMON_NODE_ARGS: extra node flags for the daemon (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
   const nodeArgs = (process.env.TIMON_DAEMON_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '')
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'daemon'], {
-    env: { ...env, TIMON_CONFIG: config, TIMON_SOCKET: socket },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  return startChild([...nodeArgs, BIN, 'daemon'], { ...env, TIMON_CONFIG: config, TIMON_SOCKET: socket }, socket)
+}
+
+/**
+ * The ceiling: `node:http` on a Unix socket that reads and parses the JSON body and answers 201
+ * with a sample of the daemon's size, and nothing else.
+ */
+function startCeiling(socket: string, env: Record<string, string>): Promise<Child> {
+  return startChild(['-e', CEILING_SERVER, socket], env, socket)
+}
+
+const CEILING_SERVER = `
+const answer = JSON.stringify({ sample: { id: 1, contract_id: 1, kind: 'sample', uid: 'aaaaaaaaaaaaaaaaaaaaaaaaaa', health: 'healthy',
+  pushed_at: new Date().toISOString(), comment: null, progress: null }, opened: [], recovered: [], relapsed: [] }) + '\\n'
+require('node:http').createServer((req, res) => {
+  const chunks = []
+  req.on('data', (chunk) => chunks.push(chunk))
+  req.on('end', () => {
+    JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    res.writeHead(201, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(answer) })
+    res.end(answer)
   })
+}).listen(process.argv[1])
+`
+
+async function startChild(args: readonly string[], env: Record<string, string>, socket: string): Promise<Child> {
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'inherit'] })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   await waitForSocket(socket, child)
   return {
@@ -194,9 +286,10 @@ async function pushThrough(clients: readonly TimonClient[], count: number, rules
   return count
 }
 
-async function inProcessMonitor(file: string): Promise<{ monitor: Monitor; close: () => Promise<void> }> {
-  const store = new SqliteStore({ database: file })
-  return { monitor: new Monitor({ store }), close: () => store.close() }
+function inProcessMonitor(file: string, synchronous: Synchronous): InProcess {
+  const store = new SqliteStore({ database: file, synchronous })
+  let closed: Promise<void> | undefined
+  return { monitor: new Monitor({ store }), close: () => (closed ??= store.close()) }
 }
 
 async function pushInProcess(monitor: Monitor, count: number, rules: { staleIncidentAfter?: string } = {}): Promise<void> {

@@ -31,7 +31,7 @@ export function median(values: readonly number[]): number {
 /**
  * One result line: what was measured, its figure, the baseline's, their ratio and the target.
  * `better` says which direction passes: 'higher' (ratio ≥ target) or 'lower' (ratio ≤ target);
- * `limit` instead bounds the value itself (e.g. an RSS in MB).
+ * `limit` instead bounds the value itself from above (e.g. an RSS in MB), `floor` from below (e.g. pushes/s).
  */
 export interface BenchResult {
   readonly name: string
@@ -43,13 +43,22 @@ export interface BenchResult {
   readonly target?: number
   readonly better?: 'higher' | 'lower'
   readonly limit?: number
+  readonly floor?: number
   readonly pass?: boolean
 }
 
 export function result(r: Omit<BenchResult, 'pass'>): BenchResult {
-  const { target, better, limit, value, ratio } = r
+  const { target, better, limit, floor, value, ratio } = r
   const pass =
-    limit !== undefined ? value <= limit : target === undefined ? undefined : better === 'higher' ? ratio >= target : ratio <= target
+    limit !== undefined
+      ? value <= limit
+      : floor !== undefined
+        ? value >= floor
+        : target === undefined
+          ? undefined
+          : better === 'higher'
+            ? ratio >= target
+            : ratio <= target
   return pass === undefined ? r : { ...r, pass }
 }
 

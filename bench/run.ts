@@ -41,9 +41,11 @@ for (const [title, run] of suites) {
     const target =
       r.limit !== undefined
         ? ` (target ≤ ${r.limit} ${r.unit})`
-        : r.target === undefined
-          ? ''
-          : ` (target ${r.better === 'higher' ? '≥' : '≤'} ${r.target})`
+        : r.floor !== undefined
+          ? ` (target ≥ ${r.floor} ${r.unit})`
+          : r.target === undefined
+            ? ''
+            : ` (target ${r.better === 'higher' ? '≥' : '≤'} ${r.target})`
     console.log(`${r.name}: ${r.value} ${r.unit} vs ${r.baselineName} ${r.baseline} → ratio ${r.ratio.toFixed(3)}${target}${verdict}`)
   }
 }

@@ -14,6 +14,8 @@ export const WIRE_ERROR_CODES = [
   'payload_too_large',
   'unsupported_media_type',
   'method_not_allowed',
+  // `logs --follow` beyond `[exec] max_followers` (429).
+  'too_many_followers',
   'internal',
   // The store failed (a `StoreFault`): its disk is full (507), it cannot be reached (503), its data are corrupt (503).
   'storage_full',

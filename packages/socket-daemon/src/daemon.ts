@@ -11,6 +11,7 @@ import { DaemonStartError } from './daemon-start-error.js'
 import { startTcpListeners, type TcpListener } from './http/tcp-listeners.js'
 import { probeSocket } from './instance-check.js'
 import { Liveness } from './liveness.js'
+import { unsafeLogDirectory } from './run-logs/safe-paths.js'
 import { RunLogStore } from './run-logs/store.js'
 import { silentLogger, type Logger } from './logger.js'
 import { Scheduler } from './scheduler.js'
@@ -104,7 +105,9 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   } catch (error) {
     throw new DaemonStartError(`cannot create the run log directory "${config.exec.logDir}" ([exec] log_dir): ${errorMessage(error)}`, { cause: error })
   }
-  const runLogs = new RunLogStore({ dir: config.exec.logDir, maxBytes: config.exec.maxLogBytes, log })
+  const unsafeLogDir = unsafeLogDirectory(config.exec.logDir)
+  if (unsafeLogDir !== undefined) throw new DaemonStartError(`refusing the run log directory "${config.exec.logDir}" ([exec] log_dir): ${unsafeLogDir}`)
+  const runLogs = new RunLogStore({ dir: config.exec.logDir, maxBytes: config.exec.maxLogBytes, maxFollowers: config.exec.maxFollowers, log })
   let opened: Awaited<ReturnType<typeof openStore>>
   try {
     opened = await openStore(config.store)

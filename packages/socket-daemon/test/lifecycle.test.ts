@@ -55,6 +55,18 @@ describe('single instance', () => {
     await expect(startDaemon({ config })).rejects.toThrow('exists and is not a socket')
     expect(existsSync(config.dataDir)).toBe(false)
   })
+
+  it('refuses a run log directory other users can write to', async () => {
+    const dir = tempDir()
+    const config = testConfig(dir.dir)
+    mkdirSync(config.exec.logDir, { recursive: true })
+    chmodSync(config.exec.logDir, 0o777)
+    await expect(startDaemon({ config })).rejects.toThrow(
+      new DaemonStartError(
+        `refusing the run log directory "${config.exec.logDir}" ([exec] log_dir): other users can write to it (mode 0777); make it writable by the daemon's user only (chmod go-w)`,
+      ),
+    )
+  })
 })
 
 describe('the socket', () => {

@@ -7,12 +7,13 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { encodeFrame, type LogChunk } from '@timon/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FOLLOW_RECHECK_MS } from '../src/routes/run-log-routes.js'
 import { makeTempDir, rawRequest, startTestDaemon, type TestDaemon } from './helpers.js'
 
 let t: TestDaemon
 beforeAll(async () => {
   const dir = makeTempDir()
-  t = await startTestDaemon({ exec: { logDir: join(dir.dir, 'data', 'logs'), maxLogBytes: 64 * 1024 } }, dir)
+  t = await startTestDaemon({ exec: { logDir: join(dir.dir, 'data', 'logs'), maxLogBytes: 64 * 1024, maxFollowers: 2 } }, dir)
 })
 afterAll(async () => {
   await t?.cleanup()
@@ -145,6 +146,49 @@ describe('run output and logs', () => {
     const following = collect((await t.client.readLog(`logs.follow:${uid}`, { follow: true }))._unsafeUnwrap())
     await t.client.endJob({ code: 'logs.follow', uid })
     expect(await following).toEqual({ stdout: '', stderr: '', notes: ['no output was recorded for this run'] })
+  })
+
+  it('wakes a follower by the run’s news, without polling the database', async () => {
+    const uid = await startRun('logs.news')
+    const monitor = t.daemon.monitor
+    let looks = 0
+    const findRun = monitor.findRun.bind(monitor)
+    monitor.findRun = (code, runUid) => {
+      looks++
+      return findRun(code, runUid)
+    }
+    try {
+      const following = collect((await t.client.readLog(`logs.news:${uid}`, { follow: true }))._unsafeUnwrap())
+      const before = looks
+      // A window in which a polling follower (every 250 ms) would have looked twice or more.
+      await new Promise((resolve) => setTimeout(resolve, 600))
+      expect(looks - before).toBe(0)
+      const writer = await t.client.streamOutput('logs.news', uid)
+      writer.write('stdout', Buffer.from('news\n'))
+      ;(await writer.end())._unsafeUnwrap()
+      const ending = Date.now()
+      await t.client.endJob({ code: 'logs.news', uid })
+      expect(await following).toEqual({ stdout: 'news\n', stderr: '', notes: [] })
+      expect(Date.now() - ending).toBeLessThan(FOLLOW_RECHECK_MS)
+    } finally {
+      monitor.findRun = findRun
+    }
+  })
+
+  it('answers 429 too_many_followers past [exec] max_followers, and frees a place when a follower stops', async () => {
+    const uids = [await startRun('logs.cap'), await startRun('logs.cap'), await startRun('logs.cap')]
+    const first = collect((await t.client.readLog(`logs.cap:${uids[0]}`, { follow: true }))._unsafeUnwrap())
+    const second = collect((await t.client.readLog(`logs.cap:${uids[1]}`, { follow: true }))._unsafeUnwrap())
+    const refused = await t.client.readLog(`logs.cap:${uids[2]}`, { follow: true })
+    expect(refused._unsafeUnwrapErr()).toMatchObject({ code: 'too_many_followers', status: 429 })
+    // Reading without following is not capped (this run has no output yet).
+    expect((await t.client.readLog(`logs.cap:${uids[2]}`))._unsafeUnwrapErr()).toMatchObject({ code: 'not_found', status: 404 })
+    await t.client.endJob({ code: 'logs.cap', uid: uids[0] as string })
+    await first
+    const third = collect((await t.client.readLog(`logs.cap:${uids[2]}`, { follow: true }))._unsafeUnwrap())
+    for (const uid of uids.slice(1)) await t.client.endJob({ code: 'logs.cap', uid: uid as string })
+    expect(await second).toEqual({ stdout: '', stderr: '', notes: ['no output was recorded for this run'] })
+    expect(await third).toEqual({ stdout: '', stderr: '', notes: ['no output was recorded for this run'] })
   })
 
   it('removes the log files of the runs that delete and truncate remove', async () => {

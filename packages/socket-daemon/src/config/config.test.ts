@@ -48,7 +48,7 @@ describe('parseConfig', () => {
       socketGroup: undefined,
       webhooks: [],
       checks: [],
-      exec: { logDir: '/home/ann/.local/state/timon/logs', maxLogBytes: 10 * 1024 * 1024 },
+      exec: { logDir: '/home/ann/.local/state/timon/logs', maxLogBytes: 10 * 1024 * 1024, maxFollowers: 64 },
       http: { listen: [], tls: undefined, maxConnections: 512, rateLimitPerSecond: undefined },
       maxPushAgeMs: 24 * 60 * 60 * 1000,
     })
@@ -111,12 +111,19 @@ describe('parseConfig', () => {
   })
 
   it('reads [exec] log_dir and max_log_size, as a size with a unit or a number of bytes', () => {
-    expect(parseConfig({ daemon: { data_dir: '/srv/timon' } }, options)._unsafeUnwrap().exec).toEqual({ logDir: '/srv/timon/logs', maxLogBytes: 10 * 1024 * 1024 })
-    expect(parseConfig({ exec: { log_dir: 'runs', max_log_size: '512KiB' } }, options)._unsafeUnwrap().exec).toEqual({ logDir: '/etc/timon/runs', maxLogBytes: 512 * 1024 })
+    expect(parseConfig({ daemon: { data_dir: '/srv/timon' } }, options)._unsafeUnwrap().exec).toEqual({ logDir: '/srv/timon/logs', maxLogBytes: 10 * 1024 * 1024, maxFollowers: 64 })
+    expect(parseConfig({ exec: { log_dir: 'runs', max_log_size: '512KiB' } }, options)._unsafeUnwrap().exec).toMatchObject({ logDir: '/etc/timon/runs', maxLogBytes: 512 * 1024 })
+    expect(parseConfig({ exec: { max_followers: 5 } }, options)._unsafeUnwrap().exec.maxFollowers).toBe(5)
+    expect(issuesOf({ exec: { max_followers: 0 } })).toEqual(['exec.max_followers: must be at least 1'])
     expect(parseConfig({ exec: { max_log_size: 1_000_000 } }, options)._unsafeUnwrap().exec.maxLogBytes).toBe(1_000_000)
     expect(issuesOf({ exec: { max_log_size: '10 parsecs' } })).toEqual(['exec.max_log_size: invalid size "10 parsecs", must be a size such as "10MiB", "512KiB" or a number of bytes'])
     expect(issuesOf({ exec: { max_log_size: '1KiB' } })).toEqual(['exec.max_log_size: must be at least 64KiB, got "1KiB"'])
     expect(issuesOf({ exec: { max_log: '1MiB' } })).toEqual(['exec.max_log: unknown key'])
+  })
+
+  it('reads [store] synchronous, full by default', () => {
+    expect(parseConfig({ store: { synchronous: 'normal' } }, options)._unsafeUnwrap().store).toEqual({ synchronous: 'normal' })
+    expect(issuesOf({ store: { synchronous: 'off' } })).toEqual(['store.synchronous: must be "full" or "normal"'])
   })
 
   it('reads [[webhook]] tables through the webhook package', () => {

@@ -9,7 +9,7 @@ import { parse as parseToml } from 'smol-toml'
 import { z } from 'zod'
 import { LOG_LEVELS, type LogLevel } from '../logger.js'
 import { formatBytes, parseByteSize } from '../run-logs/byte-size.js'
-import { DEFAULT_MAX_LOG_BYTES } from '../run-logs/store.js'
+import { DEFAULT_MAX_LOG_BYTES, MAX_FOLLOWERS } from '../run-logs/store.js'
 import { MIN_LOG_BYTES } from '../run-logs/writer.js'
 import { DEFAULT_MAX_CONNECTIONS } from '../http/connection-guard.js'
 import { parseRate } from '../http/rate-limit.js'
@@ -90,6 +90,8 @@ export interface ExecConfig {
   readonly logDir: string
   /** `[exec] max_log_size` in bytes (`"10MiB"`, `"512KiB"`, or a number of bytes), default 10 MiB. */
   readonly maxLogBytes: number
+  /** `[exec] max_followers`: readers following logs at once (`timon logs --follow`), default 64; beyond, 429. */
+  readonly maxFollowers: number
 }
 
 /** Options of {@link parseConfig}. */
@@ -165,6 +167,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
     exec: {
       logDir: parsed.data.exec.log_dir === undefined ? join(dataDir, 'logs') : resolve(baseDir, parsed.data.exec.log_dir),
       maxLogBytes: parsed.data.exec.max_log_size ?? DEFAULT_MAX_LOG_BYTES,
+      maxFollowers: parsed.data.exec.max_followers ?? MAX_FOLLOWERS,
     },
     http: {
       listen: parsed.data.http.listen ?? [],
@@ -323,7 +326,14 @@ const byteSize = z.union([z.string(), z.number()], { error: 'must be a size such
   return bytes
 })
 
-const execSchema = z.strictObject({ log_dir: path.optional(), max_log_size: byteSize.optional() }, { error: 'must be a table ([exec])' })
+const execSchema = z.strictObject(
+  {
+    log_dir: path.optional(),
+    max_log_size: byteSize.optional(),
+    max_followers: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').optional(),
+  },
+  { error: 'must be a table ([exec])' },
+)
 
 const listenAddress = z.string({ error: 'must be a "host:port" string' }).transform((value, ctx): ListenAddress => {
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+)):([0-9]{1,5})$/.exec(value.trim())

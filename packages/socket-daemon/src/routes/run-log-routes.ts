@@ -11,8 +11,11 @@ import { readRunLog } from '../run-logs/reader.js'
 import type { RunLogStore } from '../run-logs/store.js'
 import type { StreamExchange, StreamResult } from './types.js'
 
-/** How often a follower looks at the run (has it ended, has its log appeared), in ms. */
-export const FOLLOW_POLL_MS = 250
+/**
+ * How long a follower waits for news of its run (its log starting, its end) before it looks at the
+ * database anyway, in ms: a safety net for changes that send none (a deletion). News wakes it at once.
+ */
+export const FOLLOW_RECHECK_MS = 5_000
 
 /** Output received but not written yet past which reading the body waits for the disk: 1 MiB. */
 const MAX_BACKLOG_BYTES = 1024 * 1024
@@ -46,6 +49,7 @@ export async function receiveOutput(monitor: Monitor, logs: RunLogStore | undefi
       await writer.discard()
       return { error: recorded.error }
     }
+    logs.runChanged(code, uid) // followers waiting for the log to start
     // The daemon stops: stop reading (what came is kept) and let the connection go.
     const onStop = () => req.destroy()
     signal.addEventListener('abort', onStop)
@@ -104,6 +108,10 @@ export async function sendLog(monitor: Monitor, logs: RunLogStore | undefined, e
   const found = target.value.kind === 'report' ? await findRun(monitor, code, target.value.uid) : await latestRun(monitor, code)
   if ('message' in found) return { error: found }
   let run: Run = found
+  const release = following ? logs?.follow() : undefined
+  if (following && logs !== undefined && release === undefined) {
+    return { error: { code: 'too_many_followers', message: 'too many readers are following logs; try again later' } }
+  }
 
   // Stop on the daemon's stop or the client's leaving.
   const stop = new AbortController()
@@ -116,6 +124,11 @@ export async function sendLog(monitor: Monitor, logs: RunLogStore | undefined, e
     if (req.method === 'HEAD') res.end()
     else res.flushHeaders()
   }
+  // Woken by the run's news (an abort ends the wait); without a log store, a look every recheck.
+  const news = () =>
+    logs === undefined
+      ? sleep(FOLLOW_RECHECK_MS, undefined, { signal: stop.signal }).catch(() => undefined)
+      : logs.waitForRun(code, run.uid, FOLLOW_RECHECK_MS, stop.signal)
   try {
     const waiting = following && run.logPath === null && run.endedAt === null
     if (!waiting && (run.logPath === null || (await stat(run.logPath).catch(() => undefined)) === undefined)) return { error: noOutput() }
@@ -123,7 +136,7 @@ export async function sendLog(monitor: Monitor, logs: RunLogStore | undefined, e
     if (req.method === 'HEAD') return undefined
     // A run whose output has not started yet (`timon exec` opens its log at the first byte): wait for it.
     while (run.logPath === null && run.endedAt === null && !stop.signal.aborted) {
-      await sleep(FOLLOW_POLL_MS, undefined, { signal: stop.signal }).catch(() => undefined) // an abort ends the wait
+      await news()
       const again = await findRun(monitor, code, run.uid)
       if ('message' in again) break
       run = again
@@ -136,6 +149,7 @@ export async function sendLog(monitor: Monitor, logs: RunLogStore | undefined, e
       res.end(note)
       return undefined
     }
+    await logs?.checkReadable(path)
     const uid = run.uid
     const frames = readRunLog(path, {
       writer: logs?.active(path),
@@ -145,7 +159,7 @@ export async function sendLog(monitor: Monitor, logs: RunLogStore | undefined, e
         return 'message' in now || now.endedAt !== null
       },
       signal: stop.signal,
-      pollMs: FOLLOW_POLL_MS,
+      changed: news,
     })
     for await (const frame of frames) {
       if (frame.bytes.length === 0) continue
@@ -156,6 +170,7 @@ export async function sendLog(monitor: Monitor, logs: RunLogStore | undefined, e
     res.end()
     return undefined
   } finally {
+    release?.()
     signal.removeEventListener('abort', onStop)
     res.off('close', onStop)
   }

@@ -81,7 +81,18 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
   pushRoute('/v1/push/probe', monitorInput(pushProbeSchema), 201, (m, input) => m.pushProbe(input), pushed),
   pushRoute('/v1/push/job/start', monitorInput(startJobSchema), 201, (m, input) => m.startJob(input), pushed),
   pushRoute('/v1/push/job/step', monitorInput(pushStepSchema), 200, (m, input) => m.pushStep(input), pushed),
-  pushRoute('/v1/push/job/end', monitorInput(endJobSchema), 200, (m, input) => m.endJob(input), pushed),
+  pushRoute(
+    '/v1/push/job/end',
+    monitorInput(endJobSchema),
+    200,
+    async (m, input, context) => {
+      const ended = await m.endJob(input)
+      // Followers of the run's log learn that it ended (no polling).
+      if (ended.isOk()) context.runLogs?.runChanged(input.code, input.uid)
+      return ended
+    },
+    pushed,
+  ),
   pushRoute('/v1/push/job/skip', monitorInput(skipRunSchema), 201, (m, input) => m.skipRun(input), unchanged),
   { ...stream('POST', '/v1/runs/{code}:{uid}/output', /^\/v1\/runs\/([^/]+)\/output$/, receiveOutput), access: 'push', codeIn: 'param' },
   { ...stream('GET', '/v1/runs/{target}/log', /^\/v1\/runs\/([^/]+)\/log$/, sendLog), codeIn: 'param' },

@@ -16,6 +16,7 @@ export const ERROR_STATUS: Readonly<Record<WireErrorCode, number>> = {
   validation: 400,
   not_found: 404,
   method_not_allowed: 405,
+  too_many_followers: 429,
   conflict: 409,
   too_old: 422,
   payload_too_large: 413,

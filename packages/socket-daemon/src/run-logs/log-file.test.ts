@@ -99,7 +99,7 @@ describe('RunLogWriter', () => {
     const writer = await RunLogWriter.create(path, { maxBytes: 64 * 1024 })
     const got: Buffer[] = []
     const reading = (async () => {
-      for await (const frame of readRunLog(path, { writer, follow: true, ended: async () => writer.done, pollMs: 5 })) {
+      for await (const frame of readRunLog(path, { writer, follow: true, ended: async () => writer.done, changed: () => new Promise((resolve) => setTimeout(resolve, 5)) })) {
         if (frame.stream === 'stdout') got.push(frame.bytes)
       }
     })()

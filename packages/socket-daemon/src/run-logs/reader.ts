@@ -6,6 +6,7 @@ import { open, stat } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Frame, OutputStream } from '@timon/client'
 import { EMPTY, LINE, NEWLINE, NOTE, PIECE, STREAM_BYTES } from './format.js'
+import { READ_FLAGS } from './safe-paths.js'
 import type { RunLogWriter } from './writer.js'
 
 /** Options of {@link readRunLog}. */
@@ -18,8 +19,11 @@ export interface ReadRunLogOptions {
   readonly ended?: () => Promise<boolean>
   /** Stops reading (the client went away, the daemon stops). */
   readonly signal?: AbortSignal
-  /** How often to look for new output when no writer tells, in ms (default 250). */
-  readonly pollMs?: number
+  /**
+   * Resolves when the run may have changed (it ended, or output came without a writer of this
+   * process telling), then the reader looks again. Default: after 250 ms.
+   */
+  readonly changed?: () => Promise<void>
 }
 
 /**
@@ -28,12 +32,11 @@ export interface ReadRunLogOptions {
  * output until the run has ended and the file is drained; a rewrite of the file (the cap) is
  * followed where the reader was, or from the note on when the part it had not read yet was cut.
  *
- * @throws the `open` error of the file (`ENOENT` when there is none).
+ * @throws the `open` error of the file (`ENOENT` when there is none, `ELOOP` for a symlink).
  */
 export async function* readRunLog(path: string, options: ReadRunLogOptions = {}): AsyncGenerator<Frame, void, undefined> {
   const { writer, signal } = options
-  const pollMs = options.pollMs ?? 250
-  let fh = await open(path, 'r')
+  let fh = await open(path, READ_FLAGS)
   try {
     let ino = (await fh.stat()).ino
     let position = 0
@@ -58,7 +61,7 @@ export async function* readRunLog(path: string, options: ReadRunLogOptions = {})
         const consumed = position - rest.length
         const before = writer?.mapping(ino)
         await fh.close()
-        fh = await open(path, 'r')
+        fh = await open(path, READ_FLAGS)
         ino = (await fh.stat()).ino
         const after = writer?.mapping(ino)
         const offset = before === undefined ? undefined : before.base + (consumed - before.head)
@@ -78,7 +81,7 @@ export async function* readRunLog(path: string, options: ReadRunLogOptions = {})
         continue
       }
       // Until the next look, or the end of reading (an abort ends the wait, not the reader).
-      await sleep(pollMs, undefined, { signal }).catch(() => undefined)
+      await (options.changed?.() ?? sleep(DEFAULT_POLL_MS, undefined, { signal }).catch(() => undefined))
     }
   } finally {
     await fh.close().catch(() => undefined)
@@ -87,6 +90,7 @@ export async function* readRunLog(path: string, options: ReadRunLogOptions = {})
 
 // --- internal ---
 
+const DEFAULT_POLL_MS = 250
 const READ_BYTES = 64 * 1024
 const MAX_FRAME_OUT = 64 * 1024
 

@@ -7,6 +7,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises'
 import type { OutputStream } from '@timon/client'
 import { formatBytes } from './byte-size.js'
 import { EMPTY, LINE, NEWLINE, NOTE, PIECE, STREAM_BYTES } from './format.js'
+import { CREATE_FLAGS } from './safe-paths.js'
 
 /** A line longer than this is written in pieces, so one line cannot hold the memory: 16 KiB. */
 export const MAX_PIECE_BYTES = 16 * 1024
@@ -74,12 +75,13 @@ export class RunLogWriter {
   }
 
   /**
-   * Creates the file `path` (mode 0640; its directory must exist). Refuses a file that exists.
+   * Creates the file `path` (mode 0640; its directory must exist). Refuses a file that exists,
+   * a symlink included.
    *
    * @throws the `open` error (`EEXIST` when the file exists).
    */
   static async create(path: string, options: RunLogWriterOptions): Promise<RunLogWriter> {
-    const fh = await open(path, 'wx+', 0o640)
+    const fh = await open(path, CREATE_FLAGS, 0o640)
     const { ino } = await fh.stat()
     return new RunLogWriter(path, fh, ino, options)
   }
@@ -309,7 +311,7 @@ export class RunLogWriter {
     const cut = this.#recorded - inKept
     const note = Buffer.from(`# ${cut} bytes of earlier output were cut (the log keeps the last ${formatBytes(this.#maxBytes)} at most)\n`)
     const temporary = `${this.path}.${randomBytes(6).toString('hex')}.tmp`
-    const fh = await open(temporary, 'wx+', 0o640)
+    const fh = await open(temporary, CREATE_FLAGS, 0o640)
     try {
       const content = Buffer.concat([note, kept])
       await writeAll(fh, content, 0)
