@@ -4,6 +4,7 @@ export type { MonitorOptions, ShowOptions, StatusOptions, DeleteOptions } from '
 export type {
   CheckResult,
   ContractView,
+  ScheduleView,
   DeleteResult,
   DeliveryList,
   IncidentChanges,
@@ -48,6 +49,10 @@ export type {
   StartJobInput,
   TruncateInput,
 } from './schemas.js'
+
+// Schedules: cron expressions read in a time zone (croner)
+export { isTimeZone, parseSchedule } from './schedule/cron-schedule.js'
+export type { Schedule } from './schedule/cron-schedule.js'
 
 // Domain
 export {

@@ -110,7 +110,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   }
   const notifier = new WebhookNotifier({ webhooks: config.webhooks, hostname: config.hostname, version, logger: log, clock })
   // Validation errors name the wire's keys: the routes hand their input to the Monitor unvalidated.
-  const monitor = new Monitor({ store, clock, notifications: notifier, fieldName: snakeCase })
+  const monitor = new Monitor({ store, clock, notifications: notifier, fieldName: snakeCase, timezone: config.timezone })
   // A retry moves the outbox's next due time: the scheduler re-reads it.
   const dispatcher = new Dispatcher({ store, notifier, clock, log, onRetryAt: () => scheduler.rearm() })
   const scheduler = new Scheduler({ monitor, dispatcher, clock, log, pingIntervalMs: config.pingIntervalMs })

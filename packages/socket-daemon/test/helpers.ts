@@ -21,6 +21,7 @@ export function testConfig(dir: string, overrides: Partial<DaemonConfig> = {}): 
     logDir: undefined,
     logLevel: 'silent',
     pingIntervalMs: undefined,
+    timezone: 'UTC',
     socket: join(dir, 's.sock'),
     socketMode: 0o600,
     socketGroup: undefined,

@@ -24,6 +24,7 @@ describe('parseConfig', () => {
       socketDirectory: { path: '/tmp/timon-1000', mode: 0o700 },
       socketMode: 0o600,
       socketGroup: undefined,
+      timezone: 'UTC',
       webhooks: [],
       checks: [],
       exec: { logDir: '/home/ann/.local/state/timon/logs', maxLogBytes: 10 * 1024 * 1024 },
@@ -92,6 +93,18 @@ describe('parseConfig', () => {
     expect(config._unsafeUnwrap().webhooks).toMatchObject([
       { name: 'webhook[0]', on: ['incident.*'], url: 'https://example.com/hook', retry: { attempts: 3, timeoutMs: 10_000, delayMs: 5_000 } },
     ])
+  })
+
+  describe('timezone', () => {
+    it('is UTC unless set, and takes an IANA zone', () => {
+      expect(parseConfig({ daemon: { timezone: ' Europe/Berlin ' } }, options)._unsafeUnwrap().timezone).toBe('Europe/Berlin')
+    })
+
+    it('rejects an unknown zone', () => {
+      expect(issuesOf({ daemon: { timezone: 'Mars/Olympus' } })).toEqual([
+        'daemon.timezone: unknown time zone "Mars/Olympus", must be an IANA zone such as "Europe/Berlin"',
+      ])
+    })
   })
 
   describe('ping_interval', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { hostname as osHostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { errorMessage, formatIssues, parseDuration } from '@timon/core'
+import { errorMessage, formatIssues, isTimeZone, parseDuration } from '@timon/core'
 import { parseWebhooks, type WebhookConfig } from '@timon/notify-webhook'
 import { parseChecks, type HttpCheck } from '@timon/poll-http'
 import { err, ok, type Result } from 'neverthrow'
@@ -28,6 +28,8 @@ export interface DaemonConfig {
   readonly logLevel: LogLevel
   /** `[daemon] ping_interval` in milliseconds; `undefined` = no `timon.ping` (the default). */
   readonly pingIntervalMs: number | undefined
+  /** `[daemon] timezone`: the IANA zone of schedules given without `--tz`; default `UTC`. */
+  readonly timezone: string
   /**
    * The socket path: `TIMON_SOCKET`, else `[daemon] socket`, else the default place
    * (`/run/timon/timon.sock` for root; `$XDG_RUNTIME_DIR/timon.sock`, else
@@ -118,6 +120,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
     logDir: daemon.log_dir === undefined ? undefined : resolve(baseDir, daemon.log_dir),
     logLevel: daemon.log_level ?? 'info',
     pingIntervalMs: daemon.ping_interval,
+    timezone: daemon.timezone ?? 'UTC',
     socket,
     ...(located.directory === undefined ? {} : { socketDirectory: located.directory }),
     socketMode: daemon.socket_mode ?? 0o600,
@@ -213,6 +216,14 @@ const socketGroup = z
   .transform((value) => String(value).trim())
   .refine((value) => value !== '', 'must not be empty')
 
+/** An IANA time zone name (`"Europe/Berlin"`, `"UTC"`). */
+const timezone = z.string({ error: 'must be a string' }).transform((value, ctx): string => {
+  const zone = value.trim()
+  if (isTimeZone(zone)) return zone
+  ctx.addIssue({ code: 'custom', message: `unknown time zone ${JSON.stringify(value)}, must be an IANA zone such as "Europe/Berlin"` })
+  return z.NEVER
+})
+
 const daemonSchema = z.strictObject(
   {
     hostname: z
@@ -224,6 +235,7 @@ const daemonSchema = z.strictObject(
     log_dir: path.optional(),
     log_level: logLevel.optional(),
     ping_interval: pingInterval.optional(),
+    timezone: timezone.optional(),
     socket: path.optional(),
     socket_mode: socketMode.optional(),
     socket_group: socketGroup.optional(),
