@@ -12,7 +12,7 @@ export const CORE_ERROR_CODES = ['validation', 'not_found', 'conflict'] as const
 export type CoreErrorCode = CoreError['code']
 
 /** What a `not_found` error was looking for. */
-export type Subject = 'contract' | 'report' | 'run' | 'incident'
+export type Subject = 'contract' | 'report' | 'run' | 'incident' | 'silence'
 
 /** A `validation` error: bad input, described so that a user can fix it. */
 export function validation(message: string, issues?: readonly string[]): CoreError {
@@ -35,5 +35,6 @@ const NOT_FOUND_MESSAGES: Record<Subject, string> = {
   contract: 'probe or job does not exist',
   report: 'sample or run does not exist',
   run: 'run does not exist',
+  silence: 'silence does not exist',
   incident: 'incident does not exist',
 }
