@@ -22,6 +22,7 @@ import {
   type Run,
   type RunPatch,
   type Sample,
+  type Silence,
   type Step,
 } from '@timon/core'
 import type {
@@ -31,6 +32,7 @@ import type {
   IncidentsTable,
   ReportsTable,
   StepsTable,
+  SilencesTable,
 } from './tables.js'
 
 // One toDomain / toRow pair per table: the only place row types meet domain types.
@@ -232,6 +234,20 @@ export const steps = {
   },
   toRow(step: Omit<Step, 'id'>): Omit<StepRow, 'id'> {
     return { report_id: step.reportId, label: step.label, health: step.health, at: step.at, detail: step.detail }
+  },
+}
+
+export const silences = {
+  toDomain(row: Selectable<SilencesTable>): Silence {
+    return {
+      id: row.id,
+      pattern: row.pattern,
+      startsAt: row.starts_at,
+      endsAt: row.ends_at,
+      comment: row.comment,
+      createdAt: row.created_at,
+      released: row.released,
+    }
   },
 }
 

@@ -14,6 +14,7 @@ import { incidentQueries } from './queries/incident-queries.js'
 import { outboxQueries } from './queries/outbox-queries.js'
 import type { QueryContext } from './queries/query-context.js'
 import { reportQueries } from './queries/report-queries.js'
+import { silenceQueries } from './queries/silence-queries.js'
 import { summaryQueries } from './queries/summary-queries.js'
 import { truncateQueries } from './queries/truncate-queries.js'
 import { Statements } from './statements.js'
@@ -99,6 +100,7 @@ export class SqliteStore implements Store {
       ...summaryQueries(context),
       ...truncateQueries(context),
       ...outboxQueries(context),
+      ...silenceQueries(context),
     }
     const statements = this.#statements
     this.#transactions = new GroupCommit(
