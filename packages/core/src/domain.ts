@@ -191,6 +191,29 @@ export interface Step {
   readonly detail: string | null
 }
 
+/**
+ * A silence: while it is in force (`startsAt` ≤ now < `endsAt`), the incidents of the codes its
+ * `pattern` (a code glob) matches change as usual but send no notification (docs/behaviour.md#silences).
+ */
+export interface Silence {
+  readonly id: number
+  readonly pattern: string
+  readonly startsAt: Date
+  /** When it ends; `timon silence end` moves it to that moment. */
+  readonly endsAt: Date
+  readonly comment: string | null
+  readonly createdAt: Date
+  /** Set once its end has been handled (held notifications released): its deadline is no longer armed. */
+  readonly released: boolean
+}
+
+/** An incident whose notifications were held (by a silence), and by what, for the notes. */
+export interface HeldIncident {
+  readonly incident: Incident
+  /** What held it: `SIL-3`, or a maintenance window. */
+  readonly heldBy: string
+}
+
 /** An incident: opened by a rule or by hand, then moved through the state machine. */
 export interface Incident {
   readonly id: number

@@ -13,7 +13,7 @@ export const CORE_ERROR_CODES = ['validation', 'not_found', 'conflict', 'too_old
 export type CoreErrorCode = CoreError['code']
 
 /** What a `not_found` error was looking for. */
-export type Subject = 'contract' | 'report' | 'run' | 'incident' | 'token'
+export type Subject = 'contract' | 'report' | 'run' | 'incident' | 'token' | 'silence'
 
 /** A `validation` error: bad input, described so that a user can fix it. */
 export function validation(message: string, issues?: readonly string[]): CoreError {
@@ -41,6 +41,7 @@ const NOT_FOUND_MESSAGES: Record<Subject, string> = {
   contract: 'probe or job does not exist',
   report: 'sample or run does not exist',
   run: 'run does not exist',
+  silence: 'silence does not exist',
   incident: 'incident does not exist',
   token: 'token does not exist',
 }

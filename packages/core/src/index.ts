@@ -4,6 +4,8 @@ export type { MonitorOptions, ShowOptions, StatusOptions, DeleteOptions } from '
 export type {
   CheckResult,
   ContractView,
+  ScheduleView,
+  SilenceList,
   DeleteResult,
   DeliveryList,
   IncidentChanges,
@@ -21,8 +23,10 @@ export type {
 
 // Inputs and their schemas (shared with the daemon's wire validation)
 export {
+  addSilenceSchema,
   annotateSchema,
   checkedString,
+  endSilenceSchema,
   durationSchema,
   endJobSchema,
   openIncidentSchema,
@@ -36,6 +40,8 @@ export {
   MAX_DETAIL_BYTES,
 } from './schemas.js'
 export type {
+  AddSilenceInput,
+  EndSilenceInput,
   AnnotateInput,
   DurationInput,
   EndJobInput,
@@ -48,6 +54,14 @@ export type {
   StartJobInput,
   TruncateInput,
 } from './schemas.js'
+
+// Silences and maintenance windows
+export { checkCodeGlob, formatSilenceCode, parseSilenceCode } from './silence/silences.js'
+export type { MaintenanceInForce, MaintenanceWindow } from './silence/silences.js'
+
+// Schedules: cron expressions read in a time zone (croner)
+export { isTimeZone, parseSchedule } from './schedule/cron-schedule.js'
+export type { Schedule } from './schedule/cron-schedule.js'
 
 // Domain
 export {
@@ -82,6 +96,8 @@ export type {
   Run,
   RunExit,
   Sample,
+  Silence,
+  HeldIncident,
   Step,
   TriggerType,
 } from './domain.js'
@@ -118,6 +134,8 @@ export type {
   NewContract,
   NewDelivery,
   NewIncident,
+  NewSilence,
+  SilencePatch,
   NewIncidentEvent,
   NewRun,
   NewSample,

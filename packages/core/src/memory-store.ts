@@ -1,4 +1,4 @@
-import { NEW_CONTRACT_STATE, type Contract, type Delivery, type DeliveryStatus, type Incident, type IncidentEvent, type Report, type ReportMark, type Run, type Sample, type Step } from './domain.js'
+import { NEW_CONTRACT_STATE, type Contract, type Delivery, type DeliveryStatus, type Incident, type IncidentEvent, type Report, type ReportMark, type Run, type Sample, type Silence, type Step } from './domain.js'
 import { LocalDeliveryClaims } from './local-delivery-claims.js'
 import type {
   CodeCount,
@@ -59,6 +59,9 @@ class Tables {
   readonly deliveries = new Table<Delivery>()
   readonly claims = new LocalDeliveryClaims()
   readonly tokens = new Table<ApiToken>()
+  readonly silences = new Table<Silence>()
+  /** Held incidents, keyed by incident id. */
+  readonly holds = new Table<{ readonly id: number; readonly heldBy: string }>()
 }
 
 class MemoryTx implements StoreTx {
@@ -213,6 +216,7 @@ class MemoryTx implements StoreTx {
     this.#update(this.#t.incidents, id, patch)
   }
   async deleteIncident(id: number) {
+    this.#delete(this.#t.holds, id)
     for (const event of this.#where(this.#t.events, (e) => e.incidentId === id)) this.#delete(this.#t.events, event.id)
     this.#delete(this.#t.incidents, id)
   }
@@ -387,6 +391,45 @@ class MemoryTx implements StoreTx {
     for (const r of this.#t.reports.rows.values()) {
       if (r.contractId === contractId && r.uid === uid) throw new Error(`UNIQUE constraint failed: reports (contract, uid ${uid})`)
     }
+  }
+
+  // --- silences ---
+  async insertSilence(input: Parameters<StoreTx['insertSilence']>[0]) {
+    return this.#insert(this.#t.silences, (id) => ({ id, ...input, released: false }))
+  }
+  async getSilence(id: number) {
+    return this.#t.silences.rows.get(id)
+  }
+  async listSilences(at: Date) {
+    return this.#where(this.#t.silences, (silence) => silence.endsAt > at)
+  }
+  async updateSilence(id: number, patch: Parameters<StoreTx['updateSilence']>[1]) {
+    this.#update(this.#t.silences, id, patch)
+  }
+  async dueSilences(at: Date, limit: number) {
+    return this.#where(this.#t.silences, (silence) => !silence.released && silence.endsAt <= at)
+      .sort((a, b) => a.endsAt.getTime() - b.endsAt.getTime() || a.id - b.id)
+      .slice(0, limit)
+  }
+  async nextSilenceEnd() {
+    const at = earliest(...this.#where(this.#t.silences, (silence) => !silence.released).map((silence) => silence.endsAt))
+    return at === undefined ? undefined : new Date(at)
+  }
+  async holdIncident(incidentId: number, heldBy: string) {
+    const before = this.#t.holds.rows.get(incidentId)
+    this.#t.holds.rows.set(incidentId, { id: incidentId, heldBy })
+    this.#undo.push(() => (before === undefined ? this.#t.holds.rows.delete(incidentId) : this.#t.holds.rows.set(incidentId, before)))
+  }
+  async heldIncidents(afterId: number, limit: number) {
+    return this.#where(this.#t.holds, (hold) => hold.id > afterId)
+      .slice(0, limit)
+      .flatMap((hold) => {
+        const incident = this.#t.incidents.rows.get(hold.id)
+        return incident === undefined ? [] : [{ incident, heldBy: hold.heldBy }]
+      })
+  }
+  async releaseIncident(incidentId: number) {
+    this.#delete(this.#t.holds, incidentId)
   }
 
   /** Rows in id order that match. */

@@ -1,6 +1,6 @@
 import { err, ok, type Result } from 'neverthrow'
 import type { z } from 'zod'
-import type { Contract, ContractKind, DeliveryStatus, Incident, Report, ReportMark, Rules, Run, RunExit } from './domain.js'
+import type { Contract, ContractKind, DeliveryStatus, Incident, Report, ReportMark, Rules, Run, RunExit, Silence } from './domain.js'
 import { DEFAULT_RULES } from './domain.js'
 import { conflict, notFound, tooOld, validation, type CoreError } from './errors.js'
 import { formatHumanDuration } from './duration.js'
@@ -22,6 +22,8 @@ import { SystemClock, type Clock } from './ports/clock.js'
 import type { NotificationRouter } from './ports/notifier.js'
 import type { ContractPatch, Store, StoreTx } from './ports/store.js'
 import {
+  addSilenceSchema,
+  endSilenceSchema,
   annotateSchema,
   endJobSchema,
   openIncidentSchema,
@@ -32,6 +34,8 @@ import {
   skipRunSchema,
   startJobSchema,
   truncateSchema,
+  type AddSilenceInput,
+  type EndSilenceInput,
   type AnnotateInput,
   type EndJobInput,
   type OpenIncidentInput,
@@ -47,10 +51,19 @@ import { isTimeZone } from './schedule/cron-schedule.js'
 import { localTime, localTimestamp } from './schedule/expected.js'
 import { armedSchedule, graceOf, rearmedAfterMiss, zoneOf } from './schedule/schedule-rule.js'
 import { countReport } from './rules/threshold.js'
+import {
+  Silencer,
+  maintenanceInForce,
+  parseMaintenance,
+  releaseHeld,
+  type MaintenanceWindow,
+  type ParsedMaintenance,
+} from './silence/silences.js'
 import { planTruncate } from './truncate-policy.js'
 import { formatIncidentCode, parseTarget, type Target } from './validate.js'
 import type {
   CheckResult,
+  SilenceList,
   ContractView,
   DeleteResult,
   DeliveryList,
@@ -90,6 +103,8 @@ export interface MonitorOptions {
    * {@link DEFAULT_MAX_PUSH_AGE_MS}); an older push fails as `too_old`.
    */
   readonly maxPushAgeMs?: number
+  /** Maintenance windows: the codes they silence while in force (docs/behaviour.md#silences). */
+  readonly maintenance?: readonly MaintenanceWindow[]
   /** Random sources, replaceable for deterministic tests. */
   readonly ids?: {
     /** A sample/run uid: 12 lowercase hexadecimal characters. */
@@ -144,11 +159,16 @@ export class Monitor {
   readonly #fieldName: ((key: string) => string) | undefined
   readonly #timezone: string
   readonly #maxPushAgeMs: number
+  readonly #maintenance: readonly ParsedMaintenance[]
 
-  /** @throws RangeError when `options.timezone` is not a known IANA zone (check it with `isTimeZone` first). */
+  /**
+   * @throws RangeError when `options.timezone` is not a known IANA zone (check it with `isTimeZone`
+   * first), or a maintenance window's schedule does not read (check it with `parseSchedule`).
+   */
   constructor(options: MonitorOptions) {
     this.#timezone = options.timezone ?? 'UTC'
     if (!isTimeZone(this.#timezone)) throw new RangeError(`unknown time zone "${this.#timezone}"`)
+    this.#maintenance = parseMaintenance(options.maintenance ?? [], this.#timezone)
     this.#store = options.store
     this.#clock = options.clock ?? new SystemClock()
     this.#router = options.notifications
@@ -371,13 +391,58 @@ export class Monitor {
         result.relapsed.push(...writer.changes.relapsed)
         return Math.max(contracts.length, runs.length, missed.length)
       })
-      if (batch < CHECK_BATCH) return ok(result)
+      if (batch < CHECK_BATCH) break
     }
+    await this.#store.transaction(async (tx) => {
+      for (const silence of await tx.dueSilences(now, Number.MAX_SAFE_INTEGER)) await tx.updateSilence(silence.id, { released: true })
+      await this.#releaseHeld(tx, now)
+    })
+    return ok(result)
   }
 
-  /** The earliest instant at which {@link check} has something to do, or `undefined` when nothing is armed. */
+  /**
+   * The earliest instant at which {@link check} has something to do, or `undefined` when nothing is
+   * armed: a rule's deadline, or the end of a silence or of a maintenance window in force.
+   */
   async nextDeadline(): Promise<Date | undefined> {
-    return this.#store.transaction((tx) => tx.nextDeadline())
+    const now = this.#clock.now()
+    const [deadline, silenceEnd] = await this.#store.transaction(async (tx) => [await tx.nextDeadline(), await tx.nextSilenceEnd()] as const)
+    const times = [deadline, silenceEnd, ...maintenanceInForce(this.#maintenance, now).map((window) => window.endsAt)].filter((at) => at !== undefined)
+    return times.length === 0 ? undefined : new Date(Math.min(...times.map((at) => at.getTime())))
+  }
+
+  /**
+   * Silences the codes `pattern` (a code glob) matches from now, `for` a duration or `until` an
+   * instant: their incidents change as usual, but notifications are held until it ends.
+   */
+  async addSilence(input: AddSilenceInput): Promise<Result<{ readonly silence: Silence }, CoreError>> {
+    return this.#write(addSilenceSchema, input, async (tx, _writer, now, silence) => {
+      const endsAt = silence.until ?? new Date(now.getTime() + (silence.for ?? 0))
+      if (endsAt <= now) return err(validation('invalid silence — it must end after now'))
+      return ok({ silence: await tx.insertSilence({ pattern: silence.pattern, startsAt: now, endsAt, comment: silence.comment ?? null, createdAt: now }) })
+    })
+  }
+
+  /** The silences not yet over, and the maintenance windows in force. */
+  async listSilences(): Promise<Result<SilenceList, CoreError>> {
+    const now = this.#clock.now()
+    const silences = await this.#store.transaction((tx) => tx.listSilences(now))
+    return ok({ silences, maintenance: maintenanceInForce(this.#maintenance, now) })
+  }
+
+  /**
+   * Ends a silence now: the incidents it held that are still open or relapsed are notified once
+   * (unless another silence still covers them).
+   */
+  async endSilence(input: EndSilenceInput): Promise<Result<{ readonly silence: Silence }, CoreError>> {
+    return this.#write(endSilenceSchema, input, async (tx, _writer, now, { id }) => {
+      const silence = await tx.getSilence(id)
+      if (silence === undefined) return err(notFound('silence'))
+      if (silence.endsAt <= now) return ok({ silence })
+      await tx.updateSilence(id, { endsAt: now, released: true })
+      await this.#releaseHeld(tx, now)
+      return ok({ silence: { ...silence, endsAt: now, released: true } })
+    })
   }
 
   /** Active incidents and one page of probes and jobs with their last report. */
@@ -391,7 +456,9 @@ export class Monitor {
         const contracts = page.slice(0, limit)
         const last = contracts.at(-1)?.contract
         const deliveries = await tx.countDeliveries()
-        const view: StatusView = { activeIncidents, contracts, deliveries }
+        const now = this.#clock.now()
+        const silences = (await tx.listSilences(now)).filter((silence) => silence.startsAt <= now)
+        const view: StatusView = { activeIncidents, contracts, deliveries, silences, maintenance: maintenanceInForce(this.#maintenance, now) }
         return page.length > limit && last !== undefined ? { ...view, next: { kind: last.kind, code: last.code } } : view
       }),
     )
@@ -636,7 +703,14 @@ export class Monitor {
   }
 
   #writer(tx: StoreTx, now: Date): IncidentWriter {
-    return new IncidentWriter(tx, now, this.#router, this.#deliveryId)
+    const silencer = new Silencer(tx, now, this.#maintenance)
+    return new IncidentWriter(tx, now, this.#router, this.#deliveryId, (code) => silencer.silencedBy(code))
+  }
+
+  /** Notifies the held incidents no longer silenced (see `releaseHeld`). */
+  async #releaseHeld(tx: StoreTx, now: Date): Promise<void> {
+    const writer = this.#writer(tx, now)
+    await releaseHeld(tx, new Silencer(tx, now, this.#maintenance), now, (event) => writer.notify(event))
   }
 
   /** The contract of `code` if it exists and is of `kind`; `undefined` when it does not exist yet. */

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { MAX_DURATION_MS, parseDuration } from './duration.js'
 import type { CoreError } from './errors.js'
 import { isTimeZone, parseSchedule } from './schedule/cron-schedule.js'
+import { checkCodeGlob } from './silence/silences.js'
 import {
   optionalText,
   validateCode,
@@ -271,6 +272,29 @@ export const truncateSchema = z.object({
   keepIncidents: retention('keep-incidents'),
 })
 
+/** Input of `Monitor.addSilence`: a code glob, and how long (`for`) or until when (`until`, RFC 3339). */
+export const addSilenceSchema = z
+  .object({
+    pattern: z.string().transform((value, ctx): string => {
+      const message = checkCodeGlob(value.trim())
+      if (message === undefined) return value.trim()
+      ctx.addIssue({ code: 'custom', message })
+      return z.NEVER
+    }),
+    for: durationSchema('invalid for').optional(),
+    until: z
+      .union([z.date(), z.string().datetime({ offset: true, error: 'invalid until — must be an RFC 3339 instant such as 2026-01-31T18:00:00Z' })])
+      .transform((value) => new Date(value))
+      .optional(),
+    comment: optionalChecked(validateComment),
+  })
+  .refine((input) => (input.for === undefined) !== (input.until === undefined), { message: 'give either for or until' })
+
+/** Input of `Monitor.endSilence`. */
+export const endSilenceSchema = z.object({ id: z.number().int().positive() })
+
+export type AddSilenceInput = z.input<typeof addSilenceSchema>
+export type EndSilenceInput = z.input<typeof endSilenceSchema>
 export type PushProbeInput = z.input<typeof pushProbeSchema>
 export type StartJobInput = z.input<typeof startJobSchema>
 export type PushStepInput = z.input<typeof pushStepSchema>

@@ -1,4 +1,5 @@
-import type { Contract, Delivery, DeliveryStatus, Incident, IncidentEvent, Report, Rules, Run, Sample, Step } from './domain.js'
+import type { Contract, Delivery, DeliveryStatus, Incident, IncidentEvent, Report, Rules, Run, Sample, Silence, Step } from './domain.js'
+import type { MaintenanceInForce } from './silence/silences.js'
 import type { ContractOverview, DaemonLiveness, SummaryCounts, TruncateCounts } from './ports/store.js'
 
 /** The incidents a change opened, recovered or relapsed, each as it is after the change. */
@@ -38,6 +39,16 @@ export interface StatusView {
   readonly deliveries: Readonly<Record<DeliveryStatus, number>>
   /** The daemons alive on the store, by name (set by the daemon, not the Monitor; one for SQLite). */
   readonly daemons?: readonly DaemonLiveness[]
+  /** The silences in force, ascending id. */
+  readonly silences: readonly Silence[]
+  /** The maintenance windows in force. */
+  readonly maintenance: readonly MaintenanceInForce[]
+}
+
+/** `silence list`: the silences not yet over (in force or to come) and the maintenance windows in force. */
+export interface SilenceList {
+  readonly silences: readonly Silence[]
+  readonly maintenance: readonly MaintenanceInForce[]
 }
 
 export type SummaryView = SummaryCounts

@@ -119,7 +119,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const { leaseMs } = config.store
   const notifier = new WebhookNotifier({ webhooks: config.webhooks, hostname: config.hostname, version, logger: log, clock })
   // Validation errors name the wire's keys: the routes hand their input to the Monitor unvalidated.
-  const monitor = new Monitor({ store, clock, notifications: notifier, fieldName: snakeCase, maxPushAgeMs: config.maxPushAgeMs })
+  const monitor = new Monitor({ store, clock, notifications: notifier, fieldName: snakeCase, maxPushAgeMs: config.maxPushAgeMs, timezone: config.timezone })
   // The owner of this process's delivery claims: a restarted daemon of the same name does not take
   // its predecessor's claims for its own (they run out after the lease).
   const owner = `${config.name}/${randomBytes(4).toString('hex')}`

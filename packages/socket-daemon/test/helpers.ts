@@ -26,6 +26,7 @@ export function testConfig(dir: string, overrides: Partial<DaemonConfig> = {}): 
     logLevel: 'silent',
     pingIntervalMs: undefined,
     maxPushAgeMs: 24 * 60 * 60 * 1000,
+    timezone: 'UTC',
     socket: join(dir, 's.sock'),
     socketMode: 0o600,
     socketGroup: undefined,

@@ -211,6 +211,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX tokens_active_name ON tokens (name) WHERE NOT revoked;
     `,
   },
+  {
+    version: 6,
+    name: 'silences and held incidents',
+    // docs/behaviour.md#silences: a silence's end is a deadline until it is released.
+    sql: `
+      CREATE TABLE silences (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        pattern text NOT NULL,
+        starts_at timestamptz NOT NULL,
+        ends_at timestamptz NOT NULL,
+        comment text,
+        created_at timestamptz NOT NULL,
+        released boolean NOT NULL DEFAULT false
+      );
+      CREATE INDEX silences_ends_at ON silences (ends_at) WHERE NOT released;
+      CREATE TABLE incident_holds (
+        incident_id bigint PRIMARY KEY REFERENCES incidents (id) ON DELETE CASCADE,
+        held_by text NOT NULL
+      );
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */

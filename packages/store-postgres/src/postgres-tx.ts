@@ -39,6 +39,7 @@ import {
   type TruncatePlan,
 } from '@timon/core'
 import { contracts, corrupt, deliveries, incidentEvents, incidents, oneOf, reports, steps, tokens, type DeliveryRow, type MarkRow, type ReportFields } from './rows.js'
+import { silenceQueries } from './silence-queries.js'
 import type { Tables } from './tables.js'
 
 /**
@@ -54,10 +55,24 @@ import type { Tables } from './tables.js'
  */
 export class PostgresTx implements StoreTx {
   readonly #trx: Transaction<Tables>
+  readonly #silences: ReturnType<typeof silenceQueries>
 
   constructor(trx: Transaction<Tables>) {
     this.#trx = trx
+    this.#silences = silenceQueries(trx)
   }
+
+  // --- silences (silence-queries.ts) ---
+
+  insertSilence: StoreTx['insertSilence'] = (input) => this.#silences.insertSilence(input)
+  getSilence: StoreTx['getSilence'] = (id) => this.#silences.getSilence(id)
+  listSilences: StoreTx['listSilences'] = (at) => this.#silences.listSilences(at)
+  updateSilence: StoreTx['updateSilence'] = (id, patch) => this.#silences.updateSilence(id, patch)
+  dueSilences: StoreTx['dueSilences'] = (at, limit) => this.#silences.dueSilences(at, limit)
+  nextSilenceEnd: StoreTx['nextSilenceEnd'] = () => this.#silences.nextSilenceEnd()
+  holdIncident: StoreTx['holdIncident'] = (incidentId, heldBy) => this.#silences.holdIncident(incidentId, heldBy)
+  heldIncidents: StoreTx['heldIncidents'] = (afterId, limit) => this.#silences.heldIncidents(afterId, limit)
+  releaseIncident: StoreTx['releaseIncident'] = (incidentId) => this.#silences.releaseIncident(incidentId)
 
   // --- contracts ---
 

@@ -24,6 +24,7 @@ import {
   type Run,
   type RunPatch,
   type Sample,
+  type Silence,
   type Step,
   type TokenPatch,
 } from '@timon/core'
@@ -35,6 +36,7 @@ import type {
   ReportsTable,
   StepsTable,
   TokensTable,
+  SilencesTable,
 } from './tables.js'
 
 // One toDomain / toRow pair per table: the only place row types meet domain types.
@@ -238,6 +240,20 @@ export const steps = {
   },
   toRow(step: Omit<Step, 'id'>): Omit<StepRow, 'id'> {
     return { report_id: step.reportId, label: step.label, health: step.health, at: step.at, detail: step.detail }
+  },
+}
+
+export const silences = {
+  toDomain(row: Selectable<SilencesTable>): Silence {
+    return {
+      id: row.id,
+      pattern: row.pattern,
+      startsAt: row.starts_at,
+      endsAt: row.ends_at,
+      comment: row.comment,
+      createdAt: row.created_at,
+      released: row.released,
+    }
   },
 }
 

@@ -17,6 +17,25 @@ export interface Tables {
   deliveries: DeliveriesTable
   daemons: DaemonsTable
   tokens: TokensTable
+  silences: SilencesTable
+  incident_holds: IncidentHoldsTable
+}
+
+/** Silences (docs/behaviour.md#silences). */
+export interface SilencesTable {
+  id: Generated<number>
+  pattern: string
+  starts_at: Date
+  ends_at: Date
+  comment: string | null
+  created_at: Date
+  released: Generated<boolean>
+}
+
+/** Incidents whose notifications a silence holds. */
+export interface IncidentHoldsTable {
+  incident_id: number
+  held_by: string
 }
 
 /** One applied migration. */

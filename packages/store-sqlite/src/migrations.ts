@@ -211,6 +211,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX tokens_active_name ON tokens (name) WHERE revoked = 0;
     `,
   },
+  {
+    version: 5,
+    name: 'silences and held incidents',
+    // docs/behaviour.md#silences: a silence's end is a deadline until it is released.
+    sql: `
+      CREATE TABLE silences (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        pattern TEXT NOT NULL,
+        starts_at INTEGER NOT NULL,
+        ends_at INTEGER NOT NULL,
+        comment TEXT,
+        created_at INTEGER NOT NULL,
+        released INTEGER NOT NULL DEFAULT 0 CHECK (released IN (0, 1))
+      ) STRICT;
+      CREATE INDEX silences_ends_at ON silences (ends_at) WHERE released = 0;
+      CREATE TABLE incident_holds (
+        incident_id INTEGER PRIMARY KEY REFERENCES incidents (id) ON DELETE CASCADE,
+        held_by TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */

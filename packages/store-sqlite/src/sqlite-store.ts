@@ -14,6 +14,7 @@ import { incidentQueries } from './queries/incident-queries.js'
 import { outboxQueries } from './queries/outbox-queries.js'
 import type { QueryContext } from './queries/query-context.js'
 import { reportQueries } from './queries/report-queries.js'
+import { silenceQueries } from './queries/silence-queries.js'
 import { summaryQueries } from './queries/summary-queries.js'
 import { tokenQueries } from './queries/token-queries.js'
 import { truncateQueries } from './queries/truncate-queries.js'
@@ -101,6 +102,7 @@ export class SqliteStore implements Store {
       ...truncateQueries(context),
       ...outboxQueries(context, new LocalDeliveryClaims()),
       ...tokenQueries(context),
+      ...silenceQueries(context),
     }
     const statements = this.#statements
     this.#transactions = new GroupCommit(

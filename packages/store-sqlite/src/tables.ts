@@ -16,6 +16,25 @@ export interface Tables {
   incident_events: IncidentEventsTable
   deliveries: DeliveriesTable
   tokens: TokensTable
+  silences: SilencesTable
+  incident_holds: IncidentHoldsTable
+}
+
+/** Silences; `released` 0/1 (its end handled). */
+export interface SilencesTable {
+  id: Generated<number>
+  pattern: string
+  starts_at: number
+  ends_at: number
+  comment: string | null
+  created_at: number
+  released: number
+}
+
+/** Incidents whose notifications a silence holds. */
+export interface IncidentHoldsTable {
+  incident_id: number
+  held_by: string
 }
 
 /** One applied migration. */

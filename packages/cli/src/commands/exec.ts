@@ -1,5 +1,6 @@
 import { validateCode, validateComment } from '@timon/core/lite'
 import type { Command } from '../command.js'
+import { MIN_RUNTIME_FLAG, SCHEDULE_FLAGS, scheduleRules } from './rule-flags.js'
 import { Checks } from './shared.js'
 
 /**
@@ -28,12 +29,15 @@ export const exec: Command = {
       { name: 'stale-incident-after', type: 'string', placeholder: '<duration>', description: 'Same as --stale-after, and also opens an incident ("off" removes the rule)' },
       { name: 'overtime-incident-after', type: 'string', placeholder: '<duration>', description: 'Open an incident if the run lasts longer than this delay ("off" removes the rule)' },
       { name: 'overlap-incident', type: 'boolean', description: 'Open an incident if a run starts while another is running (default: true; --overlap-incident=false disables)' },
+      ...SCHEDULE_FLAGS,
+      MIN_RUNTIME_FLAG,
       { name: 'skip-if-running', type: 'boolean', description: 'Do not run the command while another run of this job is going on this host (started with this flag or not): record a skipped run and exit 0' },
       { name: 'warning-exit-codes', type: 'string', placeholder: '<codes>', description: 'Exit codes that make the run a warning rather than critical, comma-separated (e.g. 1,2)' },
       { name: 'tail-lines', type: 'string', placeholder: '<n>', description: 'How many last lines of output describe the run\'s end and its incident (default 20, 0 for none)' },
     ],
     examples: [
       'timon exec db.backup --stale-incident-after 26h -- borg create --stats /backup::{now} /srv',
+      'timon exec db.backup --schedule "0 3 * * *" --tz Europe/Berlin --min-runtime 1m -- borg create /backup::{now} /srv',
       'timon exec nightly.sync --skip-if-running --overtime-incident-after 30m -- rsync -a /src/ /dst/',
       "timon exec report.mail --warning-exit-codes 1 -- sh -c 'generate-report | mail -s report ops'",
     ],
@@ -49,6 +53,8 @@ export const exec: Command = {
     const staleIncidentAfter = checks.rule('stale-incident-after')
     const overtimeIncidentAfter = checks.rule('overtime-incident-after')
     checks.staleOrder(staleAfter, staleIncidentAfter)
+    const scheduled = scheduleRules(checks)
+    const minRuntime = checks.rule('min-runtime')
     const warningCodes = exitCodes(checks, checks.optional('warning-exit-codes'))
     const tailLines = lineCount(checks, checks.optional('tail-lines'))
 
@@ -64,6 +70,8 @@ export const exec: Command = {
         staleIncidentAfter: staleIncidentAfter?.text,
         overtimeIncidentAfter: overtimeIncidentAfter?.text,
         overlapIncident: args.boolean('overlap-incident'),
+        ...scheduled,
+        minRuntime: minRuntime?.text,
       },
       skipIfRunning: args.boolean('skip-if-running') === true,
       warningCodes,

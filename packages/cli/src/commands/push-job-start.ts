@@ -1,5 +1,6 @@
 import { validateCode, validateComment } from '@timon/core/lite'
 import { JSON_FLAG, type Command } from '../command.js'
+import { MIN_RUNTIME_FLAG, SCHEDULE_FLAGS, scheduleRules } from './rule-flags.js'
 import { Checks, call } from './shared.js'
 
 /** `timon push job start <code>`: starts a job run and prints its uid (and a newline). */
@@ -18,10 +19,13 @@ export const pushJobStart: Command = {
       { name: 'stale-incident-after', type: 'string', placeholder: '<duration>', description: 'Same as --stale-after, and also opens an incident ("off" removes the rule)' },
       { name: 'overtime-incident-after', type: 'string', placeholder: '<duration>', description: 'Open an incident if the run lasts longer than this delay ("off" removes the rule)' },
       { name: 'overlap-incident', type: 'boolean', description: 'Open an incident if a run starts while another is running (default: true; --overlap-incident=false disables)' },
+      ...SCHEDULE_FLAGS,
+      MIN_RUNTIME_FLAG,
       JSON_FLAG,
     ],
     examples: [
       'TIMON_JOB_RUN=$(timon push job start nightly.sync --overtime-incident-after 30m --stale-after 25h --stale-incident-after 26h)',
+      'TIMON_JOB_RUN=$(timon push job start db.backup --schedule "0 3 * * *" --tz Europe/Berlin --grace 10m --min-runtime 1m)',
     ],
   },
   async run(ctx, args) {
@@ -32,6 +36,8 @@ export const pushJobStart: Command = {
     const staleIncidentAfter = checks.rule('stale-incident-after')
     const overtimeIncidentAfter = checks.rule('overtime-incident-after')
     checks.staleOrder(staleAfter, staleIncidentAfter)
+    const scheduled = scheduleRules(checks)
+    const minRuntime = checks.rule('min-runtime')
 
     const result = await call(ctx, (client) =>
       client.startJob({
@@ -41,6 +47,8 @@ export const pushJobStart: Command = {
         staleIncidentAfter: staleIncidentAfter?.text,
         overtimeIncidentAfter: overtimeIncidentAfter?.text,
         overlapIncident: args.boolean('overlap-incident'),
+        ...scheduled,
+        minRuntime: minRuntime?.text,
       }),
     )
     if (args.boolean('json') === true) await ctx.printJson(result)

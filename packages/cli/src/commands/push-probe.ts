@@ -1,5 +1,6 @@
 import { validateCode, validateComment, validateHealth } from '@timon/core/lite'
 import { JSON_FLAG, type Command } from '../command.js'
+import { SCHEDULE_FLAGS, scheduleRules } from './rule-flags.js'
 import { Checks, call } from './shared.js'
 
 /** `timon push probe <code> <healthy|warning|critical>`: pushes a probe sample. Prints nothing. */
@@ -16,9 +17,13 @@ export const pushProbe: Command = {
       { name: 'comment', type: 'string', placeholder: '<text>', description: 'Optional comment attached to this sample' },
       { name: 'stale-after', type: 'string', placeholder: '<duration>', description: 'Flag the probe as stale if no push arrives within this delay ("off" removes the rule)' },
       { name: 'stale-incident-after', type: 'string', placeholder: '<duration>', description: 'Same as --stale-after, and also opens an incident ("off" removes the rule)' },
+      ...SCHEDULE_FLAGS,
       JSON_FLAG,
     ],
-    examples: ['timon push probe myapp.health healthy --comment "All good" --stale-after 5m --stale-incident-after 15m'],
+    examples: [
+      'timon push probe myapp.health healthy --comment "All good" --stale-after 5m --stale-incident-after 15m',
+      'timon push probe disk.space critical --failure-threshold 3 --schedule "*/10 * * * *"',
+    ],
   },
   async run(ctx, args) {
     const checks = new Checks(pushProbe.spec, args)
@@ -28,9 +33,10 @@ export const pushProbe: Command = {
     const staleAfter = checks.rule('stale-after')
     const staleIncidentAfter = checks.rule('stale-incident-after')
     checks.staleOrder(staleAfter, staleIncidentAfter)
+    const scheduled = scheduleRules(checks)
 
     const result = await call(ctx, (client) =>
-      client.pushProbe({ code, health, comment, staleAfter: staleAfter?.text, staleIncidentAfter: staleIncidentAfter?.text }),
+      client.pushProbe({ code, health, comment, staleAfter: staleAfter?.text, staleIncidentAfter: staleIncidentAfter?.text, ...scheduled }),
     )
     if (args.boolean('json') === true) await ctx.printJson(result)
   },

@@ -12,11 +12,15 @@ describe('timon status', () => {
       contracts: [{ contract: contract({ code: 'myapp.health' }), lastReport: sample({ comment: 'All good' }), activeIncidentIds: [] }],
       next: { kind: 'probe', code: 'myapp.health' },
       deliveries,
+      silences: [],
+      maintenance: [],
     }
     const second: StatusView = {
       activeIncidents: [],
       contracts: [{ contract: contract({ code: 'db.backup', kind: 'job' }), lastReport: run({ health: 'critical', endedAt: before(0) }), activeIncidentIds: [3] }],
       deliveries,
+      silences: [],
+      maintenance: [],
     }
     const result = await runCli(['status'], { client: { status: (options) => (options?.after === undefined ? first : second) } })
     expect(result.calls).toEqual([['status'], ['status', { after: { kind: 'probe', code: 'myapp.health' } }]])
@@ -34,9 +38,9 @@ describe('timon status', () => {
   })
 
   it('prints one JSON document in wire form with --json, all pages merged', async () => {
-    const view: StatusView = { activeIncidents: [], contracts: [{ contract: contract({ code: 'p1' }), lastReport: sample(), activeIncidentIds: [] }], deliveries }
+    const view: StatusView = { activeIncidents: [], contracts: [{ contract: contract({ code: 'p1' }), lastReport: sample(), activeIncidentIds: [] }], deliveries, silences: [], maintenance: [] }
     const json = JSON.parse((await runCli(['status', '--json'], { client: { status: () => view } })).stdout) as Record<string, unknown>
-    expect(Object.keys(json)).toEqual(['active_incidents', 'contracts', 'deliveries'])
+    expect(Object.keys(json)).toEqual(['active_incidents', 'contracts', 'deliveries', 'silences', 'maintenance'])
     expect(json.contracts).toMatchObject([{ contract: { code: 'p1', is_stale: false }, last_report: { pushed_at: before(MINUTE).toISOString() }, active_incident_ids: [] }])
   })
 

@@ -24,12 +24,7 @@ export const status: Command = {
       contracts.push(...page.contracts)
       next = page.next
     }
-    const view: StatusView = {
-      activeIncidents: first.activeIncidents,
-      contracts,
-      deliveries: first.deliveries,
-      ...(first.daemons === undefined ? {} : { daemons: first.daemons }),
-    }
+    const view: StatusView = { ...first, contracts, next: undefined }
     if (args.boolean('json') === true) await ctx.printJson(view)
     else ctx.print(formatStatus(view, ctx.io.now(), ctx.style))
   },

@@ -1,4 +1,4 @@
-import type { ContractView, IncidentView, ReportView, Rules, ShowView } from '@timon/core'
+import type { ContractView, IncidentView, Progress, ReportView, Rules, ScheduleView, ShowView } from '@timon/core'
 import { formatHumanDuration, formatIncidentCode } from '@timon/core/lite'
 import {
   ago,
@@ -57,6 +57,7 @@ export function formatContractView(view: ContractView, now: Date, style: Style =
     rows.push([isJob ? '  last start' : '  last push', ago(at, now)])
   }
   rows.push(...ruleRows(view.rules, isJob))
+  if (view.schedule !== null) rows.push(...scheduleRows(view.schedule, now))
   if (view.activeIncidents.length > 0) {
     rows.push(['  active incidents', style.red(incidentCodes(view.activeIncidents.map((incident) => incident.id)))])
   }
@@ -66,7 +67,7 @@ export function formatContractView(view: ContractView, now: Date, style: Style =
   if (view.reports.length === 0) rows.push('  None')
   for (const { report, activeIncidentIds } of view.reports) {
     if (report.kind === 'sample') {
-      rows.push([`  ${report.uid}`, formatHealth(report.health, style), quoted(report.comment), ago(report.pushedAt, now)])
+      rows.push([`  ${report.uid}`, withProgress(formatHealth(report.health, style), report.progress), quoted(report.comment), ago(report.pushedAt, now)])
       continue
     }
     if (report.skipped) {
@@ -76,7 +77,7 @@ export function formatContractView(view: ContractView, now: Date, style: Style =
     const duration = runDuration(report)
     rows.push([
       `  ${report.uid}`,
-      reportHealth(report, style, false),
+      withProgress(reportHealth(report, style, false), report.progress),
       report.endedAt === null || duration === undefined
         ? `started ${ago(report.startedAt, now)}`
         : `ended ${ago(report.endedAt, now)} (${formatHumanDuration(duration)})`,
@@ -99,7 +100,7 @@ export function formatReportView(view: ReportView, now: Date, style: Style = PLA
   const { contract, report } = view
   const isJob = contract.kind === 'job'
   const rows: Row[] = [`${style.bold(isJob ? 'JOB' : 'PROBE')}  ${contract.code}  ${report.kind === 'run' ? 'run' : 'sample'} ${report.uid}`]
-  rows.push(['  health', reportHealth(report, style, false)])
+  rows.push(['  health', withProgress(reportHealth(report, style, false), report.progress)])
   if (report.kind === 'sample') {
     rows.push(['  pushed', ago(report.pushedAt, now)])
     if (report.comment !== null) rows.push(['  comment', report.comment])
@@ -171,5 +172,24 @@ function ruleRows(rules: Rules, isJob: boolean): Row[] {
   if (rules.staleIncidentAfter !== null) rows.push(['  stale incident after', formatHumanDuration(rules.staleIncidentAfter)])
   if (isJob && rules.overtimeIncidentAfter !== null) rows.push(['  overtime incident after', formatHumanDuration(rules.overtimeIncidentAfter)])
   if (isJob) rows.push(['  overlap incident', rules.overlapIncident ? 'yes' : 'no'])
+  if (isJob && rules.minRuntime !== null) rows.push(['  min runtime', formatHumanDuration(rules.minRuntime)])
+  if (rules.failureThreshold !== null) rows.push(['  failure threshold', String(rules.failureThreshold)])
+  if (rules.successThreshold !== null) rows.push(['  success threshold', String(rules.successThreshold)])
   return rows
+}
+
+/**
+ * The schedule lines of `show <code>`: the expression with its zone and grace, and the next
+ * expected run or push in that zone (`2025-03-30T03:00:00+02:00 (in 2h 5m)`).
+ */
+function scheduleRows(schedule: ScheduleView, now: Date): Row[] {
+  const rows: Row[] = [['  schedule', `${schedule.expression} (${schedule.tz}, grace ${formatHumanDuration(schedule.grace)})`]]
+  if (schedule.expectedAt === null || schedule.expectedLocal === null) return [...rows, ['  next expected', 'none']]
+  const until = schedule.expectedAt.getTime() - now.getTime()
+  return [...rows, ['  next expected', until > 0 ? `${schedule.expectedLocal} (in ${formatHumanDuration(until)})` : schedule.expectedLocal]]
+}
+
+/** A report's health with its place in a streak towards a threshold: `✗ critical (2 of 3)`. */
+function withProgress(health: string, progress: Progress | null): string {
+  return progress === null ? health : `${health} (${progress.count} of ${progress.of})`
 }

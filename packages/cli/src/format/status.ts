@@ -1,4 +1,4 @@
-import type { ContractOverview, DaemonLiveness, DeliveryStatus, StatusView } from '@timon/core'
+import type { ContractOverview, DaemonLiveness, DeliveryStatus, Incident, StatusView } from '@timon/core'
 import { formatIncidentCode } from '@timon/core/lite'
 import { ago, contractHealth, incidentCodes, incidentState, isManual, plural, quoted, reportComment, reportTime } from './common.js'
 import { PLAIN, type Style } from './style.js'
@@ -46,8 +46,10 @@ export function formatStatus(
 
   rows.push('', `PROBES & JOBS (${view.contracts.length})`)
   if (view.contracts.length === 0) rows.push('  None')
+  const missed = missedIds(view.activeIncidents)
   for (const { contract, lastReport, activeIncidentIds, polledFrom } of view.contracts) {
-    const health = contractHealth(contract, lastReport, style)
+    const reported = contractHealth(contract, lastReport, style)
+    const health = activeIncidentIds.some((id) => missed.has(id)) ? `${style.red('missed')} (${reported})` : reported
     const row = [
       `  ${contract.code}`,
       lastReport === undefined ? health : `${health} \u2014 ${ago(reportTime(lastReport), now)}`,
@@ -64,4 +66,13 @@ export function formatStatus(
   const daemons = view.daemons ?? []
   if (daemons.length > 1) rows.push('', `DAEMONS (${daemons.length})  ${daemons.map((daemon) => daemon.name).join(', ')}`)
   return formatTable(rows)
+}
+
+// --- internal ---
+
+/** The ids of the open or relapsed `missed` incidents: their probe/job is marked missed. */
+function missedIds(incidents: readonly Incident[]): ReadonlySet<number> {
+  return new Set(
+    incidents.filter((incident) => incident.triggerType === 'missed' && (incident.state === 'open' || incident.state === 'relapsed')).map((incident) => incident.id),
+  )
 }

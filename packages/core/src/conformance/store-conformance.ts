@@ -468,6 +468,58 @@ export function describeStoreConformance(
       })
     })
 
+    describe('silences', () => {
+      it('round-trips a silence, lists those not over, and updates its end and release', async () => {
+        const first = await tx((t) => t.insertSilence({ pattern: 'db.*', startsAt: at(0), endsAt: at(60), comment: 'migration', createdAt: at(0) }))
+        const second = await tx((t) => t.insertSilence({ pattern: '*', startsAt: at(0), endsAt: at(30), comment: null, createdAt: at(0) }))
+        expect(first).toEqual({ id: expect.any(Number), pattern: 'db.*', startsAt: at(0), endsAt: at(60), comment: 'migration', createdAt: at(0), released: false })
+        expect(await tx((t) => t.getSilence(first.id))).toEqual(first)
+        expect(await tx((t) => t.getSilence(first.id + 1000))).toBeUndefined()
+        expect((await tx((t) => t.listSilences(at(10)))).map((s) => s.id)).toEqual([first.id, second.id])
+        expect((await tx((t) => t.listSilences(at(30)))).map((s) => s.id)).toEqual([first.id])
+
+        await tx((t) => t.updateSilence(first.id, { endsAt: at(20) }))
+        expect(await tx((t) => t.getSilence(first.id))).toEqual({ ...first, endsAt: at(20) })
+        await tx((t) => t.updateSilence(first.id, { released: true }))
+        expect(await tx((t) => t.getSilence(first.id))).toEqual({ ...first, endsAt: at(20), released: true })
+      })
+
+      it('gives the due silences not released, earliest end first, and the next end', async () => {
+        expect(await tx((t) => t.nextSilenceEnd())).toBeUndefined()
+        const late = await tx((t) => t.insertSilence({ pattern: 'a', startsAt: at(0), endsAt: at(50), comment: null, createdAt: at(0) }))
+        const early = await tx((t) => t.insertSilence({ pattern: 'b', startsAt: at(0), endsAt: at(20), comment: null, createdAt: at(0) }))
+        expect(await tx((t) => t.nextSilenceEnd())).toEqual(at(20))
+        expect(await tx((t) => t.dueSilences(at(19), 10))).toEqual([])
+        expect((await tx((t) => t.dueSilences(at(60), 10))).map((s) => s.id)).toEqual([early.id, late.id])
+        expect((await tx((t) => t.dueSilences(at(60), 1))).map((s) => s.id)).toEqual([early.id])
+        await tx((t) => t.updateSilence(early.id, { released: true }))
+        expect(await tx((t) => t.nextSilenceEnd())).toEqual(at(50))
+        expect((await tx((t) => t.dueSilences(at(60), 10))).map((s) => s.id)).toEqual([late.id])
+      })
+
+      it('holds incidents (a second hold replaces the first), pages them by id, releases them, and forgets them with the incident', async () => {
+        const [one, two] = await tx(async (t) => {
+          const c = await addContract(t, 'p')
+          return [await addIncident(t, c.id, 'stale'), await addIncident(t, c.id, 'critical')]
+        })
+        await tx(async (t) => {
+          await t.holdIncident(two.id, 'SIL-1')
+          await t.holdIncident(one.id, 'SIL-1')
+          await t.holdIncident(one.id, 'SIL-2')
+        })
+        expect(await tx((t) => t.heldIncidents(0, 10))).toEqual([
+          { incident: one, heldBy: 'SIL-2' },
+          { incident: two, heldBy: 'SIL-1' },
+        ])
+        expect(await tx((t) => t.heldIncidents(one.id, 10))).toEqual([{ incident: two, heldBy: 'SIL-1' }])
+        expect(await tx((t) => t.heldIncidents(0, 1))).toEqual([{ incident: one, heldBy: 'SIL-2' }])
+        await tx((t) => t.releaseIncident(one.id))
+        expect((await tx((t) => t.heldIncidents(0, 10))).map((h) => h.incident.id)).toEqual([two.id])
+        await tx((t) => t.deleteIncident(two.id))
+        expect(await tx((t) => t.heldIncidents(0, 10))).toEqual([])
+      })
+    })
+
     describe('incidents', () => {
       it('inserts an open incident and reads it back', async () => {
         const [auto, manual] = await tx(async (t) => {

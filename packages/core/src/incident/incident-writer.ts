@@ -16,6 +16,9 @@ export function emptyChangeLog(): ChangeLog {
   return { opened: [], recovered: [], relapsed: [] }
 }
 
+/** Names what silences a code now, or `undefined` (see `Silencer`). */
+export type SilencedBy = (code: string) => Promise<string | undefined>
+
 /** Makes delivery ids; injected so tests are deterministic. */
 export type IdSource = () => string
 
@@ -28,13 +31,15 @@ export class IncidentWriter {
   readonly #router: NotificationRouter | undefined
   readonly #deliveryId: IdSource
   readonly #now: Date
+  readonly #silencedBy: SilencedBy | undefined
   readonly changes: ChangeLog = emptyChangeLog()
   /** Active incidents per contract and trigger, loaded once per contract (one query, not one per rule). */
   readonly #active = new Map<number, Map<TriggerType, Incident>>()
 
-  constructor(tx: StoreTx, now: Date, router: NotificationRouter | undefined, deliveryId: IdSource) {
+  constructor(tx: StoreTx, now: Date, router: NotificationRouter | undefined, deliveryId: IdSource, silencedBy?: SilencedBy) {
     this.#tx = tx
     this.#now = now
+    this.#silencedBy = silencedBy
     this.#router = router
     this.#deliveryId = deliveryId
   }
@@ -68,16 +73,18 @@ export class IncidentWriter {
           })
         : await this.#move(current, transition.to, description)
     this.#remember(contract, incident)
+    const silenced = await this.#silencedBy?.(contract.code)
     const text = note(transition.entry)
     await this.#tx.insertIncidentEvent({
       incidentId: incident.id,
       type: transition.entry,
       reportId,
-      note: text,
+      note: silenced === undefined ? text : `${text} (silenced by ${silenced}: not notified)`,
       isSystem: true,
       at: this.#now,
     })
-    await this.notify({ name: transition.event, at: this.#now, incident, note: text })
+    if (silenced === undefined) await this.notify({ name: transition.event, at: this.#now, incident, note: text })
+    else await this.#tx.holdIncident(incident.id, silenced)
     this.#log(transition.entry, incident)
     return incident
   }
@@ -106,7 +113,11 @@ export class IncidentWriter {
       isSystem: false,
       at: this.#now,
     })
-    await this.notify(note === undefined ? { name: transition.event, at: this.#now, incident: resolved } : { name: transition.event, at: this.#now, incident: resolved, note })
+    const contract = incident.contractId === null ? undefined : await this.#tx.getContract(incident.contractId)
+    const silenced = contract === undefined ? undefined : await this.#silencedBy?.(contract.code)
+    // A resolved incident is not notified when its silence ends: holding it is enough.
+    if (silenced !== undefined) await this.#tx.holdIncident(incident.id, silenced)
+    else await this.notify(note === undefined ? { name: transition.event, at: this.#now, incident: resolved } : { name: transition.event, at: this.#now, incident: resolved, note })
     return resolved
   }
 

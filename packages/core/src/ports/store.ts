@@ -3,6 +3,7 @@ import type {
   ContractKind,
   Delivery,
   DeliveryStatus,
+  HeldIncident,
   Incident,
   IncidentEvent,
   IncidentEventType,
@@ -16,6 +17,7 @@ import type {
   Run,
   RunExit,
   Sample,
+  Silence,
   Step,
   TriggerType,
 } from '../domain.js'
@@ -137,6 +139,23 @@ export interface StoreTx {
   dueMissed(at: Date, limit: number): Promise<readonly Contract[]>
   /** The earliest armed deadline of any contract (stale, stale-incident, missed) or run, if any. */
   nextDeadline(): Promise<Date | undefined>
+
+  // --- silences (docs/behaviour.md#silences) ---
+  insertSilence(input: NewSilence): Promise<Silence>
+  getSilence(id: number): Promise<Silence | undefined>
+  /** Silences not over at `at` (`endsAt` after it: in force or still to come), ascending id. */
+  listSilences(at: Date): Promise<readonly Silence[]>
+  updateSilence(id: number, patch: SilencePatch): Promise<void>
+  /** Silences not yet released whose end is at or before `at`, earliest end first. */
+  dueSilences(at: Date, limit: number): Promise<readonly Silence[]>
+  /** The earliest end of a silence not yet released (an indexed deadline), if any. */
+  nextSilenceEnd(): Promise<Date | undefined>
+  /** Records that an incident's notifications are held by `heldBy` (replacing an earlier hold). */
+  holdIncident(incidentId: number, heldBy: string): Promise<void>
+  /** Held incidents with an id above `afterId`, ascending id, at most `limit`. */
+  heldIncidents(afterId: number, limit: number): Promise<readonly HeldIncident[]>
+  /** Forgets an incident's hold (deleting the incident forgets it too). */
+  releaseIncident(incidentId: number): Promise<void>
 
   // --- aggregates ---
   /** Counts for `summary`: each contract counted once (see {@link SummaryCounts}). */
@@ -285,6 +304,19 @@ export type IncidentPatch = Partial<{
   readonly recoveredAt: Date | null
   readonly relapsedAt: Date | null
   readonly resolvedAt: Date | null
+}>
+
+export interface NewSilence {
+  readonly pattern: string
+  readonly startsAt: Date
+  readonly endsAt: Date
+  readonly comment: string | null
+  readonly createdAt: Date
+}
+
+export type SilencePatch = Partial<{
+  readonly endsAt: Date
+  readonly released: boolean
 }>
 
 export interface NewIncidentEvent {

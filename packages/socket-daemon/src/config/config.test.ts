@@ -46,6 +46,7 @@ describe('parseConfig', () => {
       socketDirectory: { path: '/tmp/timon-1000', mode: 0o700 },
       socketMode: 0o600,
       socketGroup: undefined,
+      timezone: 'UTC',
       webhooks: [],
       checks: [],
       exec: { logDir: '/home/ann/.local/state/timon/logs', maxLogBytes: 10 * 1024 * 1024, maxFollowers: 64 },
@@ -122,8 +123,8 @@ describe('parseConfig', () => {
   })
 
   it('reads [store] synchronous, full by default', () => {
-    expect(parseConfig({ store: { synchronous: 'normal' } }, options)._unsafeUnwrap().store).toEqual({ synchronous: 'normal' })
-    expect(issuesOf({ store: { synchronous: 'off' } })).toEqual(['store.synchronous: must be "full" or "normal"'])
+    expect(parseConfig({}, options)._unsafeUnwrap().store).toMatchObject({ kind: 'sqlite', synchronous: 'full' })
+    expect(parseConfig({ store: { synchronous: 'normal' } }, options)._unsafeUnwrap().store).toMatchObject({ kind: 'sqlite', synchronous: 'normal' })
   })
 
   it('reads [[webhook]] tables through the webhook package', () => {
@@ -156,6 +157,18 @@ describe('parseConfig', () => {
       expect(issuesOf({ store: { password_file: '/pw' } })).toEqual(['store.password_file: needs store.url (or TIMON_DATABASE_URL)'])
       expect(issuesOf({ store: { synchronous: 'off' } })).toEqual(['store.synchronous: must be "full" or "normal"'])
       expect(issuesOf({ store: { port: 5432 } })).toEqual(['store.port: unknown key'])
+    })
+  })
+
+  describe('timezone', () => {
+    it('is UTC unless set, and takes an IANA zone', () => {
+      expect(parseConfig({ daemon: { timezone: ' Europe/Berlin ' } }, options)._unsafeUnwrap().timezone).toBe('Europe/Berlin')
+    })
+
+    it('rejects an unknown zone', () => {
+      expect(issuesOf({ daemon: { timezone: 'Mars/Olympus' } })).toEqual([
+        'daemon.timezone: unknown time zone "Mars/Olympus", must be an IANA zone such as "Europe/Berlin"',
+      ])
     })
   })
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { hostname as osHostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { DEFAULT_MAX_PUSH_AGE_MS, errorMessage, formatIssues, parseDuration } from '@timon/core'
+import { DEFAULT_MAX_PUSH_AGE_MS, errorMessage, formatIssues, isTimeZone, parseDuration } from '@timon/core'
 import { parseWebhooks, type WebhookConfig } from '@timon/notify-webhook'
 import { parseChecks, type HttpCheck } from '@timon/poll-http'
 import { err, ok, type Result } from 'neverthrow'
@@ -40,6 +40,8 @@ export interface DaemonConfig {
   readonly pingIntervalMs: number | undefined
   /** `[daemon] max_push_age` in milliseconds: how old a push's original time (`at`) may be (default 24h). */
   readonly maxPushAgeMs: number
+  /** `[daemon] timezone`: the IANA zone of schedules given without `--tz`; default `UTC`. */
+  readonly timezone: string
   /**
    * The socket path: `TIMON_SOCKET`, else `[daemon] socket`, else the default place
    * (`/run/timon/timon.sock` for root; `$XDG_RUNTIME_DIR/timon.sock`, else
@@ -158,6 +160,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
     logLevel: daemon.log_level ?? 'info',
     pingIntervalMs: daemon.ping_interval,
     maxPushAgeMs: daemon.max_push_age ?? DEFAULT_MAX_PUSH_AGE_MS,
+    timezone: daemon.timezone ?? 'UTC',
     socket,
     ...(located.directory === undefined ? {} : { socketDirectory: located.directory }),
     socketMode: daemon.socket_mode ?? 0o600,
@@ -281,6 +284,14 @@ const maxPushAge = z.string({ error: 'must be a duration string such as "24h"' }
   return parsed.value
 })
 
+/** An IANA time zone name (`"Europe/Berlin"`, `"UTC"`). */
+const timezone = z.string({ error: 'must be a string' }).transform((value, ctx): string => {
+  const zone = value.trim()
+  if (isTimeZone(zone)) return zone
+  ctx.addIssue({ code: 'custom', message: `unknown time zone ${JSON.stringify(value)}, must be an IANA zone such as "Europe/Berlin"` })
+  return z.NEVER
+})
+
 const daemonSchema = z.strictObject(
   {
     hostname: nonEmpty.optional(),
@@ -290,6 +301,7 @@ const daemonSchema = z.strictObject(
     log_level: logLevel.optional(),
     ping_interval: pingInterval.optional(),
     max_push_age: maxPushAge.optional(),
+    timezone: timezone.optional(),
     socket: path.optional(),
     socket_mode: socketMode.optional(),
     socket_group: socketGroup.optional(),

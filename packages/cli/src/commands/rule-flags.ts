@@ -1,0 +1,58 @@
+import type { FlagSpec } from '../args.js'
+import type { Checks } from './shared.js'
+
+/**
+ * The schedule and threshold flags that `push probe`, `push job start` and `exec` share
+ * (docs/behaviour.md#schedules, #thresholds). Sticky like the other rules: `off` removes one.
+ */
+export const SCHEDULE_FLAGS: readonly FlagSpec[] = [
+  { name: 'schedule', type: 'string', placeholder: '<cron>', description: 'When a run or push is expected: a cron expression (5 or 6 fields, or @hourly, @daily, …); a missed one opens an incident ("off" removes the rule)' },
+  { name: 'tz', type: 'string', placeholder: '<zone>', description: 'The IANA time zone of --schedule (default: the daemon\'s [daemon] timezone, else UTC; "off" removes it)' },
+  { name: 'grace', type: 'string', placeholder: '<duration>', description: 'How late a scheduled run or push may be before it counts as missed (default 5m; "off" restores the default)' },
+  { name: 'failure-threshold', type: 'string', placeholder: '<n>', description: 'Open the critical incident at the N-th critical report in a row (default 1; "off" restores it)' },
+  { name: 'success-threshold', type: 'string', placeholder: '<n>', description: 'Recover the critical incident after N healthy reports in a row (default 1; "off" restores it)' },
+]
+
+/** `--min-runtime` of `push job start` and `exec`. */
+export const MIN_RUNTIME_FLAG: FlagSpec = {
+  name: 'min-runtime',
+  type: 'string',
+  placeholder: '<duration>',
+  description: 'Open a "short" incident when a run ends sooner than this ("off" removes the rule)',
+}
+
+/** The values of {@link SCHEDULE_FLAGS}, as the wire takes them; absent flags are `undefined`. */
+export interface ScheduleRuleValues {
+  readonly schedule: string | undefined
+  readonly tz: string | undefined
+  readonly grace: string | undefined
+  readonly failureThreshold: number | 'off' | undefined
+  readonly successThreshold: number | 'off' | undefined
+}
+
+/**
+ * Reads {@link SCHEDULE_FLAGS}. The durations and counts are checked here; the expression and the
+ * zone by the daemon (the cron library stays out of the CLI's fast path).
+ */
+export function scheduleRules(checks: Checks): ScheduleRuleValues {
+  return {
+    schedule: checks.optional('schedule'),
+    tz: checks.optional('tz'),
+    grace: checks.rule('grace')?.text,
+    failureThreshold: thresholdRule(checks, 'failure-threshold'),
+    successThreshold: thresholdRule(checks, 'success-threshold'),
+  }
+}
+
+// --- internal ---
+
+const MAX_THRESHOLD = 1000
+
+/** A threshold flag: `off`, or a whole number from 1 to 1000 (the daemon's bounds and message). */
+function thresholdRule(checks: Checks, name: string): number | 'off' | undefined {
+  const value = checks.optional(name)
+  if (value === undefined || value === 'off') return value
+  const count = /^[0-9]{1,4}$/.test(value) ? Number(value) : Number.NaN
+  if (count >= 1 && count <= MAX_THRESHOLD) return count
+  return checks.fail(`invalid rule ${name} \u2014 must be a whole number from 1 to ${MAX_THRESHOLD} (use "off" to remove it)`)
+}
