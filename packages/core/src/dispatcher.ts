@@ -1,3 +1,4 @@
+import { backoffDelay } from './backoff.js'
 import type { Delivery } from './domain.js'
 import { errorMessage } from './error-message.js'
 import type { Clock } from './ports/clock.js'
@@ -18,6 +19,8 @@ export interface DispatcherOptions {
   readonly batchSize?: number
   /** The longest wait a target may ask for with Retry-After, in ms (default 1 hour). */
   readonly maxRetryAfterMs?: number
+  /** The jitter of retry delays: a number in [0, 1) per retry (default `Math.random`; tests fix it). */
+  readonly random?: () => number
   /** Where outcomes (debug) and failures of the outbox itself (error) are reported; default: nowhere. */
   readonly log?: LogSink
   /**
@@ -36,7 +39,7 @@ export interface DispatchReport {
 
 /**
  * Works off the outbox for as long as it runs: every due delivery is attempted and its outcome
- * recorded (delivered, rescheduled after the policy's delay or the target's Retry-After, or failed
+ * recorded (delivered, rescheduled after the policy's backoff (see `backoffDelay`) or the target's Retry-After, or failed
  * with its reason once retries are exhausted or the failure is final).
  *
  * One long-lived dispatcher serves a daemon: its limits (`concurrency` in all,
@@ -56,6 +59,7 @@ export class Dispatcher {
   readonly #perTarget: number
   readonly #batchSize: number
   readonly #maxRetryAfterMs: number
+  readonly #random: () => number
   readonly #log: LogSink | undefined
   readonly #onRetryAt: ((at: Date) => void) | undefined
   /** Ids of the deliveries held: waiting for a slot or being attempted. */
@@ -82,6 +86,7 @@ export class Dispatcher {
     this.#perTarget = Math.max(1, options.perTargetConcurrency ?? 2)
     this.#batchSize = Math.max(1, options.batchSize ?? 256)
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 3_600_000
+    this.#random = options.random ?? Math.random
     this.#log = options.log
     this.#onRetryAt = options.onRetryAt
   }
@@ -278,7 +283,7 @@ export class Dispatcher {
       this.#log?.debug(`delivery ${delivery.deliveryId} to ${delivery.target} failed: ${outcome.error}`)
       return 'failed'
     }
-    const wait = Math.min(outcome.retryAfterMs ?? policy.delayMs, this.#maxRetryAfterMs)
+    const wait = Math.min(outcome.retryAfterMs ?? backoffDelay(policy, attempts, this.#random()), this.#maxRetryAfterMs)
     const retryAt = new Date(now.getTime() + wait)
     await this.#store.transaction((tx) => tx.updateDelivery(delivery.id, { attempts, lastError: outcome.error, nextAttemptAt: retryAt }))
     this.#onRetryAt?.(retryAt)

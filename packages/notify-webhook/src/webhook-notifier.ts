@@ -78,10 +78,10 @@ export class WebhookNotifier implements Notifier {
     return this.#webhooks.filter((target) => matchesAny(target.config.on, event)).map((target) => target.config.name)
   }
 
-  /** `retry.attempts` retries, `retry.delay` apart; `undefined` for a name no webhook has (any more). */
+  /** `retry.attempts` retries, `retry.delay` doubling up to `retry.max_delay`; `undefined` for a name no webhook has (any more). */
   retryPolicy(target: string): RetryPolicy | undefined {
     const webhook = this.#byName.get(target)?.config
-    return webhook === undefined ? undefined : { retries: webhook.retry.attempts, delayMs: webhook.retry.delayMs }
+    return webhook === undefined ? undefined : { retries: webhook.retry.attempts, delayMs: webhook.retry.delayMs, maxDelayMs: webhook.retry.maxDelayMs }
   }
 
   /**
