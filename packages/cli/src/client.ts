@@ -22,6 +22,8 @@ export type CliClient = Pick<
   | 'status'
   | 'summary'
   | 'show'
+  | 'retryDeliveries'
+  | 'notifyTest'
   | 'delete'
   | 'truncate'
   | 'deliveries'

@@ -12,7 +12,7 @@ export const CORE_ERROR_CODES = ['validation', 'not_found', 'conflict'] as const
 export type CoreErrorCode = CoreError['code']
 
 /** What a `not_found` error was looking for. */
-export type Subject = 'contract' | 'report' | 'run' | 'incident'
+export type Subject = 'contract' | 'report' | 'run' | 'incident' | 'delivery' | 'target'
 
 /** A `validation` error: bad input, described so that a user can fix it. */
 export function validation(message: string, issues?: readonly string[]): CoreError {
@@ -36,4 +36,6 @@ const NOT_FOUND_MESSAGES: Record<Subject, string> = {
   report: 'sample or run does not exist',
   run: 'run does not exist',
   incident: 'incident does not exist',
+  delivery: 'delivery does not exist',
+  target: 'no notifier target has that name',
 }

@@ -4,11 +4,11 @@ import { join } from 'node:path'
 import { ensurePrivateDirectory, snakeCase } from '@timon/client'
 import { Dispatcher, Monitor, SystemClock, errorMessage, type Clock } from '@timon/core'
 import { packageVersion } from '@timon/http-common'
-import { WebhookNotifier } from '@timon/notify-webhook'
 import { HttpPoller, type PollerUpdate } from '@timon/poll-http'
 import { SqliteStore } from '@timon/store-sqlite'
 import type { DaemonConfig } from './config/config.js'
 import { probeSocket } from './instance-check.js'
+import { TargetNotifier, type NotifierTables, type TargetsUpdate } from './notify/target-notifier.js'
 import { RunLogStore } from './run-logs/store.js'
 import { silentLogger, type Logger } from './logger.js'
 import { Scheduler } from './scheduler.js'
@@ -44,10 +44,12 @@ export interface RunningDaemon {
   readonly scheduler: Scheduler
   /**
    * Applies a re-read configuration without a restart (what `timon daemon` does on SIGHUP): HTTP
-   * checks are added, removed or changed (unchanged ones keep their schedule and thresholds), and
-   * the change is logged. Other settings need a restart.
+   * checks are added, removed or changed (unchanged ones keep their schedule and thresholds); the
+   * notifier tables (webhooks, emails, commands) and `[notify] test_target` are replaced (pending
+   * deliveries of targets still named go on; those of a removed target fail, saying so), and the
+   * change is logged. Other settings need a restart.
    */
-  reload(config: DaemonConfig): PollerUpdate
+  reload(config: DaemonConfig): PollerUpdate & { readonly targets: TargetsUpdate }
   /**
    * Stops gracefully: stops accepting connections, lets requests in flight finish, stops the
    * scheduler and waits for the webhook attempts in flight, closes the store, removes the socket.
@@ -63,7 +65,8 @@ export interface RunningDaemon {
  *    refuses when a daemon already answers on the socket, before touching the database; removes a
  *    stale socket file nobody listens on;
  * 2. creates `data_dir` (0750) and opens `<data_dir>/timon.db`;
- * 3. builds the Monitor (webhooks as its notification router), the Dispatcher and the scheduler;
+ * 3. builds the Monitor (the webhook, email and command targets as its notification router), the
+ *    Dispatcher and the scheduler; logs the test target when `[notify] test_target` is set;
  * 4. listens on the socket with mode `socket_mode` (0600 by default) and group `socket_group`;
  * 5. queues `timon.started` and starts the scheduler (deadlines missed while down fire now,
  *    pending deliveries go out), and logs `daemon started on unix socket <path>`.
@@ -108,7 +111,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   } catch (error) {
     throw new DaemonStartError(`cannot open the database ${databasePath}: ${errorMessage(error)}`, { cause: error })
   }
-  const notifier = new WebhookNotifier({ webhooks: config.webhooks, hostname: config.hostname, version, logger: log, clock })
+  const notifier = new TargetNotifier(notifierTables(config), { hostname: config.hostname, version, logger: log, clock })
   // Validation errors name the wire's keys: the routes hand their input to the Monitor unvalidated.
   const monitor = new Monitor({ store, clock, notifications: notifier, fieldName: snakeCase })
   // A retry moves the outbox's next due time: the scheduler re-reads it.
@@ -116,7 +119,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const scheduler = new Scheduler({ monitor, dispatcher, clock, log, pingIntervalMs: config.pingIntervalMs })
   const poller = new HttpPoller({ checks: config.checks, clock, logger: log })
   const server = new ApiServer({
-    context: { monitor, version, polled: () => poller.sources(), runLogs },
+    context: { monitor, version, polled: () => poller.sources(), runLogs, notifyTest: (target) => notifier.test(target) },
     log,
     onChange: (change) => scheduler.rearm(change),
   })
@@ -144,7 +147,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     scheduler.rearm({ deliveries: opened.length + recovered.length + relapsed.length > 0 })
   })
   log.info(`daemon started on unix socket ${socketPath}`)
-  log.debug(`database ${databasePath}, ${config.webhooks.length} webhook(s), ping ${config.pingIntervalMs === undefined ? 'off' : `every ${config.pingIntervalMs}ms`}`)
+  logTestTarget(notifier.testTarget, log)
+  log.debug(`database ${databasePath}, ${config.webhooks.length} webhook(s), ${config.emails.length} email(s), ${config.commands.length} command(s), ping ${config.pingIntervalMs === undefined ? 'off' : `every ${config.pingIntervalMs}ms`}`)
 
   let stopping: Promise<void> | undefined
   const stop = () => {
@@ -162,15 +166,33 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   }
   const reload = (next: DaemonConfig) => {
     const update = poller.update(next.checks)
+    const targets = notifier.update(notifierTables(next))
     log.info(
-      `configuration reloaded: checks ${update.added.length} added, ${update.removed.length} removed, ${update.changed.length} changed, ${update.unchanged} unchanged (other settings apply after a restart)`,
+      `configuration reloaded: checks ${update.added.length} added, ${update.removed.length} removed, ${update.changed.length} changed, ${update.unchanged} unchanged; ` +
+        `notifier targets ${describeNames(targets.added)} added, ${describeNames(targets.removed)} removed, ${targets.kept} kept (other settings apply after a restart)`,
     )
-    return update
+    logTestTarget(notifier.testTarget, log)
+    // Removed targets' pending deliveries fail now, and a test target applies to what is due.
+    scheduler.rearm({ deliveries: true })
+    return { ...update, targets }
   }
   return { socketPath, databasePath, monitor, scheduler, reload, stop }
 }
 
 // --- internal ---
+
+function notifierTables(config: DaemonConfig): NotifierTables {
+  return { webhooks: config.webhooks, emails: config.emails, commands: config.commands, testTarget: config.notify.testTarget }
+}
+
+function logTestTarget(testTarget: string | undefined, log: Logger): void {
+  if (testTarget !== undefined) log.warn(`notification test routing: every notification goes to "${testTarget}" only, marked with the target it was meant for ([notify] test_target / TIMON_NOTIFY_TEST_TARGET)`)
+}
+
+/** `2 (a, b)`, or `0`. */
+function describeNames(names: readonly string[]): string {
+  return names.length === 0 ? '0' : `${names.length} (${names.join(', ')})`
+}
 
 /** The single-instance check: refuse a live daemon (or anything unexpected), remove a stale socket. */
 async function claimSocketPath(socketPath: string, log: Logger): Promise<void> {

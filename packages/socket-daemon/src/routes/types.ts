@@ -4,8 +4,10 @@
  * none of them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Monitor, PolledSource } from '@timon/core'
+import type { CoreError, Monitor, PolledSource } from '@timon/core'
+import type { Result } from 'neverthrow'
 import { toWire, type WireError, type WireErrorCode } from '@timon/client'
+import type { TargetTestResult } from '../notify/target-notifier.js'
 import type { RunLogStore } from '../run-logs/store.js'
 
 /**
@@ -51,6 +53,8 @@ export interface RouteContext {
   readonly polled?: () => readonly PolledSource[]
   /** Where run logs (`timon exec`) are kept; without it the log routes answer 404 and deletes remove no file. */
   readonly runLogs?: RunLogStore
+  /** Sends a `timon.test` event to one notifier target, or all (`timon notify test`); without it the route answers 404. */
+  readonly notifyTest?: (target: string | undefined) => Promise<Result<readonly TargetTestResult[], CoreError>>
 }
 
 /** One entry of the route table. */

@@ -8,7 +8,7 @@ import { PENDING, type QueryContext } from './query-context.js'
 
 type OutboxQueries = Pick<
   StoreTx,
-  'insertDelivery' | 'getDelivery' | 'dueDeliveries' | 'updateDelivery' | 'nextDeliveryAt' | 'listDeliveries' | 'countDeliveries'
+  'insertDelivery' | 'getDelivery' | 'dueDeliveries' | 'updateDelivery' | 'requeueFailedDeliveries' | 'nextDeliveryAt' | 'listDeliveries' | 'countDeliveries'
 >
 
 export function outboxQueries({ db }: QueryContext): OutboxQueries {
@@ -53,6 +53,16 @@ export function outboxQueries({ db }: QueryContext): OutboxQueries {
       const set = deliveries.patchToRow(patch)
       if (Object.keys(set).length === 0) return
       await db.updateTable('deliveries').set(set).where('id', '=', id).execute()
+    },
+
+    async requeueFailedDeliveries(at, id) {
+      let update = db
+        .updateTable('deliveries')
+        .set(deliveries.patchToRow({ status: 'pending', attempts: 0, nextAttemptAt: at, finishedAt: null }))
+        .where('status', '=', 'failed')
+      if (id !== undefined) update = update.where('id', '=', id)
+      const { numUpdatedRows } = await update.executeTakeFirstOrThrow()
+      return Number(numUpdatedRows)
     },
 
     async nextDeliveryAt() {
