@@ -23,6 +23,8 @@ export type CliClient = Pick<
   | 'status'
   | 'summary'
   | 'show'
+  | 'retryDeliveries'
+  | 'notifyTest'
   | 'delete'
   | 'truncate'
   | 'deliveries'

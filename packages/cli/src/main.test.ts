@@ -9,9 +9,17 @@ describe('timon (dispatch, help and errors)', () => {
       const { status, stdout, stderr } = await runCli(argv)
       expect(status).toBe(0)
       expect(stdout).toContain('Usage:\n  timon <command> [flags]\n')
-      expect(stdout).toContain('  push job start   Start a new job run and print its uid\n')
+      expect(stdout).toContain('  push job start     Start a new job run and print its uid\n')
+      expect(stdout).toContain('  deliveries retry   Queue failed deliveries again\n')
       expect(stderr).toBe('')
     }
+  })
+
+  it('runs the longest command a line names: deliveries, then deliveries retry', async () => {
+    const retry = await runCli(['deliveries', 'retry', '--help'])
+    expect(retry.stdout).toContain('deliveries retry <delivery-id> | --failed')
+    const list = await runCli(['deliveries', '--help'])
+    expect(list.stdout).toContain('List webhook deliveries')
   })
 
   it('prints "Timon <version>" for --version and version', async () => {

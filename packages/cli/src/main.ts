@@ -115,7 +115,14 @@ function resolve(words: readonly string[]): Resolved {
     const word = words[i] ?? ''
     const candidate = path === '' ? word : `${path} ${word}`
     const command = word.startsWith('-') ? undefined : COMMANDS.find((one) => one.spec.name === candidate)
-    if (command !== undefined) return { kind: 'command', command, rest: words.slice(i + 1) }
+    // A command may lead to longer ones (`deliveries`, `deliveries retry`): the longest wins.
+    const next = words[i + 1]
+    const longer = next !== undefined && COMMANDS.some((one) => one.spec.name === `${candidate} ${next}`)
+    if (command !== undefined && !longer) return { kind: 'command', command, rest: words.slice(i + 1) }
+    if (command !== undefined) {
+      path = candidate
+      continue
+    }
     if (!word.startsWith('-') && GROUPS.has(candidate)) {
       path = candidate
       continue

@@ -39,7 +39,7 @@ describe('a daemon killed with SIGKILL under load', () => {
   it('keeps every acknowledged push and delivers the pending webhooks after a restart', async () => {
     const receiver = await startReceiver()
     try {
-      const config = `[[webhook]]\non = ["incident.*"]\nurl = "${receiver.url}"\n[webhook.retry]\nattempts = 100\ndelay = "100ms"\n`
+      const config = `[[webhook]]\non = ["incident.*"]\nurl = "${receiver.url}"\n[webhook.retry]\nattempts = 100\ndelay = "100ms"\nmax_delay = "200ms"\n`
       const first = await startDaemon({ dir: dir.dir, config })
       daemons.push(first)
 

@@ -66,6 +66,14 @@ export interface CreateTokenRequest {
   readonly expires?: string
 }
 
+/** One target's answer to {@link TimonClient.notifyTest}. */
+export interface NotifyTestResult {
+  readonly target: string
+  readonly delivered: boolean
+  /** Why it failed; absent when delivered. */
+  readonly error?: string
+}
+
 /** A filter for {@link TimonClient.deliveries}. */
 export interface DeliveryQuery {
   readonly status?: DeliveryStatus
@@ -237,6 +245,23 @@ export class TimonClient {
   async revokeToken(name: string): Promise<Result<TokenView, ClientError>> {
     const answer = await this.#call<{ token: TokenView }>('POST', '/v1/tokens/revoke', { name })
     return answer.map((body) => body.token)
+  }
+
+  /**
+   * Queues failed deliveries again, keeping their delivery ids (`timon deliveries retry`): one by
+   * its id (`#12` in `timon deliveries`), or every failed one.
+   */
+  retryDeliveries(which: { readonly id: number } | 'failed'): Promise<Result<{ readonly requeued: number }, ClientError>> {
+    return this.#call('POST', '/v1/deliveries/retry', which === 'failed' ? { failed: true } : { id: which.id })
+  }
+
+  /**
+   * Sends a `timon.test` event through one notifier target, or all, and waits for their answers
+   * (`timon notify test`). Nothing is recorded in the outbox.
+   */
+  async notifyTest(target?: string): Promise<Result<readonly NotifyTestResult[], ClientError>> {
+    const answer = await this.#call<{ results: readonly NotifyTestResult[] }>('POST', '/v1/notify/test', target === undefined ? {} : { target })
+    return answer.map((body) => body.results)
   }
 
   /**

@@ -7,7 +7,7 @@
 
 // The client
 export { TimonClient } from './client.js'
-export type { CreateTokenRequest, DeliveryQuery, HealthView, RawResponse, TimonClientOptions, TokenView } from './client.js'
+export type { CreateTokenRequest, DeliveryQuery, HealthView, NotifyTestResult, RawResponse, TimonClientOptions, TokenView } from './client.js'
 export type { LogChunk, OutputStreamOptions, OutputSummary, OutputWriter, ReadLogOptions } from './log-stream.js'
 
 // Errors: the wire's codes (the daemon maps each to its status) and the client's

@@ -1,3 +1,4 @@
+import { backoffDelay } from './backoff.js'
 import type { Delivery } from './domain.js'
 import { errorMessage } from './error-message.js'
 import type { Clock } from './ports/clock.js'
@@ -18,6 +19,8 @@ export interface DispatcherOptions {
   readonly batchSize?: number
   /** The longest wait a target may ask for with Retry-After, in ms (default 1 hour). */
   readonly maxRetryAfterMs?: number
+  /** The jitter of retry delays: a number in [0, 1) per retry (default `Math.random`; tests fix it). */
+  readonly random?: () => number
   /** Where outcomes (debug) and failures of the outbox itself (error) are reported; default: nowhere. */
   readonly log?: LogSink
   /**
@@ -49,7 +52,7 @@ export interface DispatchReport {
 
 /**
  * Works off the outbox for as long as it runs: every due delivery is attempted and its outcome
- * recorded (delivered, rescheduled after the policy's delay or the target's Retry-After, or failed
+ * recorded (delivered, rescheduled after the policy's backoff (see `backoffDelay`) or the target's Retry-After, or failed
  * with its reason once retries are exhausted or the failure is final).
  *
  * One long-lived dispatcher serves a daemon: its limits (`concurrency` in all,
@@ -72,6 +75,7 @@ export class Dispatcher {
   readonly #perTarget: number
   readonly #batchSize: number
   readonly #maxRetryAfterMs: number
+  readonly #random: () => number
   readonly #log: LogSink | undefined
   readonly #onRetryAt: ((at: Date) => void) | undefined
   readonly #claim: DeliveryClaim
@@ -99,6 +103,7 @@ export class Dispatcher {
     this.#perTarget = Math.max(1, options.perTargetConcurrency ?? 2)
     this.#batchSize = Math.max(1, options.batchSize ?? 256)
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 3_600_000
+    this.#random = options.random ?? Math.random
     this.#log = options.log
     this.#onRetryAt = options.onRetryAt
     this.#claim = { owner: options.owner ?? globalThis.crypto.randomUUID(), leaseMs: options.leaseMs ?? 15_000 }
@@ -296,7 +301,7 @@ export class Dispatcher {
     if (outcome.final === true || policy === undefined || attempts > policy.retries) {
       return settle({ status: 'failed', attempts, lastError: outcome.error, finishedAt: now }, 'failed', `failed: ${outcome.error}`)
     }
-    const wait = Math.min(outcome.retryAfterMs ?? policy.delayMs, this.#maxRetryAfterMs)
+    const wait = Math.min(outcome.retryAfterMs ?? backoffDelay(policy, attempts, this.#random()), this.#maxRetryAfterMs)
     const retryAt = new Date(now.getTime() + wait)
     const result = await settle({ attempts, lastError: outcome.error, nextAttemptAt: retryAt }, 'rescheduled', `rescheduled: ${outcome.error}`)
     if (result === 'rescheduled') this.#onRetryAt?.(retryAt)

@@ -20,7 +20,10 @@ export type AutomaticTrigger = Exclude<TriggerType, 'manual'>
 export const INCIDENT_EVENT_TYPES = ['opened', 'recovered', 'relapsed', 'resolved', 'annotation'] as const
 export type IncidentEventType = (typeof INCIDENT_EVENT_TYPES)[number]
 
-/** Notification events. Incident events come from state changes; the `timon.*` ones from the daemon. */
+/**
+ * Notification events. Incident events come from state changes; the `timon.*` ones from the daemon
+ * (`timon.test` only from `timon notify test`, never through the outbox).
+ */
 export const EVENT_NAMES = [
   'incident.open',
   'incident.recovered',
@@ -29,6 +32,7 @@ export const EVENT_NAMES = [
   'incident.annotated',
   'timon.ping',
   'timon.started',
+  'timon.test',
 ] as const
 export type EventName = (typeof EVENT_NAMES)[number]
 

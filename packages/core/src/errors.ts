@@ -13,7 +13,7 @@ export const CORE_ERROR_CODES = ['validation', 'not_found', 'conflict', 'too_old
 export type CoreErrorCode = CoreError['code']
 
 /** What a `not_found` error was looking for. */
-export type Subject = 'contract' | 'report' | 'run' | 'incident' | 'token' | 'silence'
+export type Subject = 'contract' | 'report' | 'run' | 'incident' | 'token' | 'silence' | 'delivery' | 'target'
 
 /** A `validation` error: bad input, described so that a user can fix it. */
 export function validation(message: string, issues?: readonly string[]): CoreError {
@@ -44,4 +44,6 @@ const NOT_FOUND_MESSAGES: Record<Subject, string> = {
   silence: 'silence does not exist',
   incident: 'incident does not exist',
   token: 'token does not exist',
+  delivery: 'delivery does not exist',
+  target: 'no notifier target has that name',
 }

@@ -347,6 +347,11 @@ class MemoryTx implements StoreTx {
     this.#update(this.#t.deliveries, id, patch)
     return true
   }
+  async requeueFailedDeliveries(at: Date, id?: number) {
+    const failed = this.#where(this.#t.deliveries, (d) => d.status === 'failed' && (id === undefined || d.id === id))
+    for (const d of failed) this.#update(this.#t.deliveries, d.id, { status: 'pending', attempts: 0, nextAttemptAt: at, finishedAt: null })
+    return failed.length
+  }
   async nextDeliveryAt() {
     let next: number | undefined
     for (const d of this.#t.deliveries.rows.values()) if (d.status === 'pending') next = earliest(next, d.nextAttemptAt)

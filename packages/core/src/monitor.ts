@@ -633,6 +633,23 @@ export class Monitor {
     return ok(await this.#store.transaction((tx) => tx.listDeliveries(query.status === undefined ? { limit } : { status: query.status, limit })))
   }
 
+  /**
+   * Queues failed deliveries again (`timon deliveries retry`): delivery `id` (`not_found` when
+   * there is none, `conflict` when it has not failed), or every failed one. They keep their
+   * delivery id, are due now and get their target's retries afresh.
+   */
+  async retryDeliveries(which: { readonly id: number } | 'failed'): Promise<Result<{ readonly requeued: number }, CoreError>> {
+    if (which !== 'failed' && !isPositiveInteger(which.id)) return err(validation('id must be a positive integer'))
+    return this.#store.transaction(async (tx) => {
+      const now = this.#clock.now()
+      if (which === 'failed') return ok({ requeued: await tx.requeueFailedDeliveries(now) })
+      const delivery = await tx.getDelivery(which.id)
+      if (delivery === undefined) return err(notFound('delivery'))
+      if (delivery.status !== 'failed') return err(conflict(`delivery #${which.id} is ${delivery.status}, not failed`))
+      return ok({ requeued: await tx.requeueFailedDeliveries(now, which.id) })
+    })
+  }
+
   // --- internal ---
 
   /**

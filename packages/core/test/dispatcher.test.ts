@@ -127,7 +127,7 @@ describe('the dispatcher', () => {
   it('sends the events of one incident in order, one at a time, also across retries', async () => {
     const { clock, store, hand, queue } = setup()
     const retries: Date[] = []
-    const dispatcher = new Dispatcher({ store, clock, notifier: hand.notifier, onRetryAt: (at) => retries.push(at) })
+    const dispatcher = new Dispatcher({ store, clock, notifier: hand.notifier, random: () => 0, onRetryAt: (at) => retries.push(at) })
     dispatcher.start()
     await queue('a', 1, 'incident.open')
     await queue('a', 1, 'incident.recovered')
@@ -230,5 +230,37 @@ describe('the dispatcher', () => {
     expect(await dispatcher.nextDueAt()).toEqual(new Date(clock.now().getTime() + 60_000))
     expect(errors).toEqual([expect.stringMatching(/^recording the outcome of delivery a\/INC-1\/incident.open\/1 failed: disk full$/)])
     expect(await store.transaction((tx) => tx.countDeliveries())).toMatchObject({ pending: 1 })
+  })
+
+  it('backs off exponentially with jitter up to max_delay, and lets Retry-After win', async () => {
+    const clock = new FakeClock()
+    const store = new MemoryStore()
+    const hand = handNotifier(10)
+    const notifier: Notifier = { ...hand.notifier, retryPolicy: () => ({ retries: 10, delayMs: 1000, maxDelayMs: 5000 }) }
+    const jitters = [0, 0.5, 0, 0.999, 0]
+    const dispatcher = new Dispatcher({ store, clock, notifier, random: () => jitters.shift() ?? 0 })
+    await store.transaction((tx) =>
+      tx.insertDelivery({ deliveryId: 'd1', target: 'a', event: { name: 'incident.open', at: clock.now() }, orderingKey: null, nextAttemptAt: clock.now(), createdAt: clock.now() }),
+    )
+    dispatcher.start()
+    const waits: number[] = []
+    for (const outcome of [
+      { ok: false, error: 'down' },
+      { ok: false, error: 'down' },
+      { ok: false, error: 'down' },
+      { ok: false, error: 'down', retryAfterMs: 42_000 },
+      { ok: false, error: 'down' },
+      { ok: false, error: 'down' },
+    ] as const) {
+      await settled()
+      hand.answerAll(outcome)
+      await settled()
+      const next = await dispatcher.nextDueAt()
+      waits.push((next?.getTime() ?? Number.NaN) - clock.now().getTime())
+      clock.set(next ?? clock.now())
+      dispatcher.wake()
+    }
+    // 1s; 2s jittered down by a quarter; 4s; Retry-After (no jitter drawn); the 5s cap jittered by almost half; the 5s cap.
+    expect(waits).toEqual([1000, 1500, 4000, 42_000, 2503, 5000])
   })
 })

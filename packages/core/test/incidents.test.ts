@@ -120,6 +120,23 @@ describe('the outbox', () => {
     expect((await monitor.deliveries({ limit: 0 }))._unsafeUnwrapErr()).toMatchObject({ code: 'validation', message: 'limit must be a positive integer' })
   })
 
+  it('queues a failed delivery again, refusing one that is unknown or has not failed', async () => {
+    const { monitor, store, clock } = setup({ notifications: router })
+    await monitor.emit('timon.started')
+    const [delivery] = (await monitor.deliveries())._unsafeUnwrap()
+    if (delivery === undefined) throw new Error('no delivery')
+    expect((await monitor.retryDeliveries({ id: delivery.id }))._unsafeUnwrapErr()).toMatchObject({ code: 'conflict', message: `delivery #${delivery.id} is pending, not failed` })
+    expect((await monitor.retryDeliveries({ id: delivery.id + 1 }))._unsafeUnwrapErr()).toMatchObject({ code: 'not_found', message: 'delivery does not exist' })
+    expect((await monitor.retryDeliveries({ id: 0 }))._unsafeUnwrapErr()).toMatchObject({ code: 'validation' })
+
+    await store.transaction((tx) => tx.updateDelivery(delivery.id, { status: 'failed', attempts: 6, lastError: 'HTTP 500', finishedAt: clock.now() }))
+    clock.advance('1h')
+    expect((await monitor.retryDeliveries({ id: delivery.id }))._unsafeUnwrap()).toEqual({ requeued: 1 })
+    const [requeued] = (await monitor.deliveries())._unsafeUnwrap()
+    expect(requeued).toMatchObject({ deliveryId: delivery.deliveryId, status: 'pending', attempts: 0, nextAttemptAt: clock.now(), finishedAt: null })
+    expect((await monitor.retryDeliveries('failed'))._unsafeUnwrap()).toEqual({ requeued: 0 })
+  })
+
   it('records timon.started and timon.ping for their subscribers only', async () => {
     const { monitor } = setup({ notifications: router })
     expect((await monitor.emit('timon.started'))._unsafeUnwrap().deliveries).toBe(1)

@@ -1,6 +1,7 @@
 import http from 'node:http'
 import https from 'node:https'
 import tls from 'node:tls'
+import { TunnelingAgent } from './proxy.js'
 
 /** Options of {@link createKeepAliveAgent}. */
 export interface KeepAliveAgentOptions {
@@ -10,13 +11,19 @@ export interface KeepAliveAgentOptions {
   readonly maxSockets?: number
   /** Idle sockets kept per origin at most; default: Node's (256). */
   readonly maxFreeSockets?: number
+  /**
+   * The proxy to reach the endpoint through (see `proxyFor`): an `https:` endpoint is reached
+   * through a CONNECT tunnel; for an `http:` one the agent only keeps the proxy's connections, and
+   * the request goes to the proxy (see `viaHttpProxy`).
+   */
+  readonly proxy?: URL
 }
 
 /**
  * A keep-alive agent of its own for one endpoint (so that a slow endpoint never holds another's
  * sockets), reusing the most recently used socket first (`scheduling: 'lifo'`). For an `https:`
  * URL it is an `https.Agent`, which with `ca` trusts those CAs besides the default ones, for this
- * agent only; for any other URL an `http.Agent` (`ca` is ignored).
+ * agent only (through a CONNECT tunnel with `proxy`); for any other URL an `http.Agent` (`ca` is ignored).
  */
 export function createKeepAliveAgent(url: string | URL, options: KeepAliveAgentOptions = {}): http.Agent {
   const agentOptions: http.AgentOptions = {
@@ -26,7 +33,8 @@ export function createKeepAliveAgent(url: string | URL, options: KeepAliveAgentO
     ...(options.maxFreeSockets === undefined ? {} : { maxFreeSockets: options.maxFreeSockets }),
   }
   if (new URL(url).protocol !== 'https:') return new http.Agent(agentOptions)
-  return new https.Agent(options.ca === undefined ? agentOptions : { ...agentOptions, ca: [...defaultCertificates(), options.ca] })
+  const tlsOptions = options.ca === undefined ? agentOptions : { ...agentOptions, ca: [...defaultCertificates(), options.ca] }
+  return options.proxy === undefined ? new https.Agent(tlsOptions) : new TunnelingAgent(options.proxy, tlsOptions)
 }
 
 /**

@@ -17,3 +17,5 @@ export { durationField } from './duration-field.js'
 
 export { packageVersion } from './package-version.js'
 export type { DurationFieldOptions } from './duration-field.js'
+export { TunnelingAgent, proxyFor, viaHttpProxy } from './proxy.js'
+export type { ProxyEnv } from './proxy.js'

@@ -10,7 +10,7 @@ describe('parseCommands', () => {
 
   it('applies the defaults: name command[<i>], timeout 10s, 5 retries 5s apart', () => {
     expect(parseCommands([{ on: ['incident.*'], command: ['/usr/local/bin/page-me', '--urgent'] }])._unsafeUnwrap()).toEqual([
-      { name: 'command[0]', on: ['incident.*'], command: ['/usr/local/bin/page-me', '--urgent'], timeoutMs: 10_000, retry: { attempts: 5, delayMs: 5_000 } },
+      { name: 'command[0]', on: ['incident.*'], command: ['/usr/local/bin/page-me', '--urgent'], timeoutMs: 10_000, retry: { attempts: 5, delayMs: 5_000, maxDelayMs: 3_600_000 } },
     ])
   })
 

@@ -53,10 +53,10 @@ export class CommandNotifier implements Notifier {
     return this.#commands.filter((command) => matchesAny(command.on, event)).map((command) => command.name)
   }
 
-  /** `retry.attempts` retries, `retry.delay` apart; `undefined` for a name no command has (any more). */
+  /** `retry.attempts` retries, `retry.delay` doubling up to `retry.max_delay`; `undefined` for a name no command has (any more). */
   retryPolicy(target: string): RetryPolicy | undefined {
     const command = this.#byName.get(target)
-    return command === undefined ? undefined : { retries: command.retry.attempts, delayMs: command.retry.delayMs }
+    return command === undefined ? undefined : { retries: command.retry.attempts, delayMs: command.retry.delayMs, maxDelayMs: command.retry.maxDelayMs }
   }
 
   /** Runs the delivery's command once. It never throws for a failed run: the outcome says what happened. */

@@ -118,7 +118,7 @@ describe('CommandNotifier', () => {
     const { notifier } = setUp([{ name: 'all', command: ['true'] }, { on: ['incident.open'], command: ['true'], retry: { attempts: 0 } }])
     expect(notifier.targetsFor('incident.open')).toEqual(['all', 'command[1]'])
     expect(notifier.targetsFor('timon.ping')).toEqual(['all'])
-    expect(notifier.retryPolicy('command[1]')).toEqual({ retries: 0, delayMs: 5_000 })
+    expect(notifier.retryPolicy('command[1]')).toEqual({ retries: 0, delayMs: 5_000, maxDelayMs: 3_600_000 })
     expect(notifier.retryPolicy('gone')).toBeUndefined()
   })
 })

@@ -25,7 +25,7 @@ describe('parseEmails', () => {
         to: ['ops@example.com'],
         from: 'timon@example.com',
         smtp: { host: 'mail.example.com', port: 587, secure: false },
-        retry: { attempts: 5, timeoutMs: 10_000, delayMs: 5_000 },
+        retry: { attempts: 5, timeoutMs: 10_000, delayMs: 5_000, maxDelayMs: 3_600_000 },
       },
     ])
   })

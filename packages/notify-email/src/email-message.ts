@@ -1,4 +1,4 @@
-import { EVENT_VERBS, type BodyTemplate, type WebhookPayload } from '@timon/notify-webhook'
+import { EVENT_VERBS, daemonNews, type BodyTemplate, type WebhookPayload } from '@timon/notify-webhook'
 
 /** The text parts of one email. */
 export interface EmailText {
@@ -31,10 +31,6 @@ function defaultSubject(payload: WebhookPayload): string {
   if (incident === undefined) return `[timon] ${daemonNews(payload)}`
   const verb = payload._event === 'incident.open' ? '' : `${EVENT_VERBS[payload._event]}: `
   return `[timon] ${incident.code} ${verb}${incident.title}`
-}
-
-function daemonNews(payload: WebhookPayload): string {
-  return payload._event === 'timon.started' ? `Timon started on ${payload._hostname}` : `Timon ping from ${payload._hostname}`
 }
 
 function defaultBody(payload: WebhookPayload): string {

@@ -56,10 +56,10 @@ export class EmailNotifier implements Notifier {
     return this.#emails.filter((target) => matchesAny(target.config.on, event)).map((target) => target.config.name)
   }
 
-  /** `retry.attempts` retries, `retry.delay` apart; `undefined` for a name no email has (any more). */
+  /** `retry.attempts` retries, `retry.delay` doubling up to `retry.max_delay`; `undefined` for a name no email has (any more). */
   retryPolicy(target: string): RetryPolicy | undefined {
     const email = this.#byName.get(target)?.config
-    return email === undefined ? undefined : { retries: email.retry.attempts, delayMs: email.retry.delayMs }
+    return email === undefined ? undefined : { retries: email.retry.attempts, delayMs: email.retry.delayMs, maxDelayMs: email.retry.maxDelayMs }
   }
 
   /**

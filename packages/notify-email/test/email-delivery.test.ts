@@ -119,7 +119,7 @@ describe('EmailNotifier', () => {
     expect(outcome).not.toHaveProperty('final')
     expect(dropping.dropped).toBe(1)
 
-    const report = await new Dispatcher({ store, notifier, clock }).drain()
+    const report = await new Dispatcher({ store, notifier, clock, random: () => 0 }).drain()
     expect(report).toMatchObject({ rescheduled: 1, failed: 0 })
     const after = await stored(store, delivery!.id)
     expect(after).toMatchObject({ status: 'pending', attempts: 1 })
@@ -154,7 +154,7 @@ describe('EmailNotifier', () => {
     ])
     expect(notifier.targetsFor('incident.open')).toEqual(['all', 'email[1]'])
     expect(notifier.targetsFor('timon.started')).toEqual(['all'])
-    expect(notifier.retryPolicy('email[1]')).toEqual({ retries: 1, delayMs: 60_000 })
+    expect(notifier.retryPolicy('email[1]')).toEqual({ retries: 1, delayMs: 60_000, maxDelayMs: 3_600_000 })
     expect(notifier.retryPolicy('gone')).toBeUndefined()
   })
 })

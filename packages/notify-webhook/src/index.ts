@@ -10,7 +10,7 @@ export { matchEvent, matchesAny } from './match-event.js'
 export { buildPayload, formatRfc3339 } from './payload.js'
 export type { IncidentPayload, WebhookPayload } from './payload.js'
 export { BodyTemplate, compileBody, queryEscape, renderBody } from './render-body.js'
-export { EVENT_VERBS, PRESETS, PRESET_NAMES } from './presets.js'
+export { EVENT_VERBS, PRESETS, PRESET_NAMES, daemonNews } from './presets.js'
 export type { Preset, PresetName, PresetRequest, PresetTarget, TelegramChatId } from './presets.js'
 
 // The keys every notifier table shares, for the other notifiers (@timon/notify-email, @timon/notify-command).

@@ -6,7 +6,7 @@ describe('matchEvent', () => {
   const table: readonly (readonly [string, readonly string[]])[] = [
     ['*', [...EVENT_NAMES]],
     ['incident.*', ['incident.open', 'incident.recovered', 'incident.relapsed', 'incident.resolved', 'incident.annotated']],
-    ['timon.*', ['timon.ping', 'timon.started']],
+    ['timon.*', ['timon.ping', 'timon.started', 'timon.test']],
     ['*.open', ['incident.open']],
     ['*.*', [...EVENT_NAMES]],
     ['incident.open', ['incident.open']],

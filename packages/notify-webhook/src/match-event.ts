@@ -13,7 +13,7 @@
  * |-----------------|------------------------------------------|
  * | `*`             | every event                              |
  * | `incident.*`    | every `incident.…` event                 |
- * | `timon.*`       | `timon.ping`, `timon.started`            |
+ * | `timon.*`       | `timon.ping`, `timon.started`, `timon.test` |
  * | `*.open`        | only `incident.open`                     |
  * | `incident.open` | only that event                          |
  * | `incident`      | nothing (missing segment)                |

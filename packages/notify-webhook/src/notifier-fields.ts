@@ -8,8 +8,8 @@ import { compileBody, type BodyTemplate } from './render-body.js'
 // The keys every notifier table shares (`[[webhook]]`, `[[email]]`, `[[command]]`), so that `on`,
 // `name` and `retry` read and fail the same way whatever the target.
 
-/** The defaults of a `retry` table: 5 retries, 10 s per attempt, 5 s apart. */
-export const RETRY_DEFAULTS = { attempts: 5, timeoutMs: 10_000, delayMs: 5_000 } as const
+/** The defaults of a `retry` table: 5 retries, 10 s per attempt, 5 s before the first retry, doubling up to 1 h. */
+export const RETRY_DEFAULTS = { attempts: 5, timeoutMs: 10_000, delayMs: 5_000, maxDelayMs: 3_600_000 } as const
 
 /** A `retry` table with a per-attempt timeout (`[webhook.retry]`, `[email.retry]`). */
 export interface NotifierRetry {
@@ -17,8 +17,10 @@ export interface NotifierRetry {
   readonly attempts: number
   /** Per-attempt timeout in milliseconds. Default 10 s. */
   readonly timeoutMs: number
-  /** Milliseconds between attempts, unless the target asks for another wait. Default 5 s. */
+  /** Milliseconds before the first retry, doubling per retry, unless the target asks for another wait. Default 5 s. */
   readonly delayMs: number
+  /** The longest wait between attempts (`max_delay`), in milliseconds. Default 1 h. */
+  readonly maxDelayMs: number
 }
 
 /** The zod field of a notifier's optional `name`: a non-blank string. */
@@ -60,11 +62,15 @@ export function templateField() {
   })
 }
 
-/** The zod field of a `retry` table with `attempts`, `timeout` and `delay` (see {@link RETRY_DEFAULTS}). */
+/** The zod field of a `retry` table with `attempts`, `timeout`, `delay` and `max_delay` (see {@link RETRY_DEFAULTS}). */
 export function retryField() {
   return z
-    .strictObject({ attempts: attemptsField(), timeout: durationField().default(RETRY_DEFAULTS.timeoutMs), delay: delayField() }, { error: 'must be a table' })
-    .transform(({ attempts, timeout, delay }): NotifierRetry => ({ attempts, timeoutMs: timeout, delayMs: delay }))
+    .strictObject(
+      { attempts: attemptsField(), timeout: durationField().default(RETRY_DEFAULTS.timeoutMs), delay: delayField(), max_delay: maxDelayField() },
+      { error: 'must be a table' },
+    )
+    .superRefine(checkMaxDelay)
+    .transform(({ attempts, timeout, delay, max_delay }): NotifierRetry => ({ attempts, timeoutMs: timeout, delayMs: delay, maxDelayMs: max_delay }))
     .default(RETRY_DEFAULTS)
 }
 
@@ -74,9 +80,10 @@ export function retryField() {
  */
 export function retryWithoutTimeoutField() {
   return z
-    .strictObject({ attempts: attemptsField(), delay: delayField() }, { error: 'must be a table' })
-    .transform(({ attempts, delay }): Omit<NotifierRetry, 'timeoutMs'> => ({ attempts, delayMs: delay }))
-    .default({ attempts: RETRY_DEFAULTS.attempts, delayMs: RETRY_DEFAULTS.delayMs })
+    .strictObject({ attempts: attemptsField(), delay: delayField(), max_delay: maxDelayField() }, { error: 'must be a table' })
+    .superRefine(checkMaxDelay)
+    .transform(({ attempts, delay, max_delay }): Omit<NotifierRetry, 'timeoutMs'> => ({ attempts, delayMs: delay, maxDelayMs: max_delay }))
+    .default({ attempts: RETRY_DEFAULTS.attempts, delayMs: RETRY_DEFAULTS.delayMs, maxDelayMs: RETRY_DEFAULTS.maxDelayMs })
 }
 
 /**
@@ -110,4 +117,13 @@ function attemptsField() {
 
 function delayField() {
   return durationField({ allowZero: true }).default(RETRY_DEFAULTS.delayMs)
+}
+
+function maxDelayField() {
+  return durationField({ allowZero: true }).default(RETRY_DEFAULTS.maxDelayMs)
+}
+
+/** A `max_delay` below `delay` would make the first retry wait longer than the cap. */
+function checkMaxDelay(retry: { readonly delay: number; readonly max_delay: number }, ctx: z.RefinementCtx): void {
+  if (retry.max_delay < retry.delay) ctx.addIssue({ code: 'custom', path: ['max_delay'], message: 'must not be shorter than delay' })
 }

@@ -61,7 +61,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
 
 /**
  * What each event is, in a word, for titles and subjects: `opened`, `recovered`, `relapsed`,
- * `resolved`, `annotated`, `ping`, `started`.
+ * `resolved`, `annotated`, `ping`, `started`, `test`.
  */
 export const EVENT_VERBS: Readonly<Record<EventName, string>> = {
   'incident.open': 'opened',
@@ -71,6 +71,19 @@ export const EVENT_VERBS: Readonly<Record<EventName, string>> = {
   'incident.annotated': 'annotated',
   'timon.ping': 'ping',
   'timon.started': 'started',
+  'timon.test': 'test',
+}
+
+/** The one-line title of a daemon event (`timon.*`): `Timon started on <host>` and the like. */
+export function daemonNews(payload: WebhookPayload): string {
+  switch (payload._event) {
+    case 'timon.started':
+      return `Timon started on ${payload._hostname}`
+    case 'timon.test':
+      return `Timon test notification from ${payload._hostname}`
+    default:
+      return `Timon ping from ${payload._hostname}`
+  }
 }
 
 // --- internal ---
@@ -85,6 +98,7 @@ const TONES: Readonly<Record<EventName, Tone>> = {
   'incident.annotated': 'neutral',
   'timon.ping': 'neutral',
   'timon.started': 'info',
+  'timon.test': 'info',
 }
 
 /** Telegram shows emoji as they are: the state an event leaves the incident in, or the daemon's news. */
@@ -96,6 +110,7 @@ const TELEGRAM_EMOJI: Readonly<Record<EventName, string>> = {
   'incident.annotated': '📝',
   'timon.ping': '🏓',
   'timon.started': '🚀',
+  'timon.test': '🧪',
 }
 
 /** Telegram counts at most 4096 characters of text; values are cut below that before escaping. */
@@ -123,6 +138,7 @@ const NTFY_TAGS: Readonly<Record<EventName, string>> = {
   'incident.annotated': 'memo',
   'timon.ping': 'ping_pong',
   'timon.started': 'rocket',
+  'timon.test': 'test_tube',
 }
 
 interface Summary {
@@ -141,8 +157,7 @@ function summarize(payload: WebhookPayload): Summary {
       tone,
     }
   }
-  const title =
-    payload._event === 'timon.started' ? `Timon started on ${payload._hostname}` : `Timon ping from ${payload._hostname}`
+  const title = daemonNews(payload)
   return { title, message: payload.note ?? title, tone }
 }
 

@@ -33,7 +33,7 @@ describe('parseWebhooks', () => {
       on: ['incident.*'],
       url: 'https://hooks.example.com/x',
       headers: {},
-      retry: { attempts: 5, timeoutMs: 10_000, delayMs: 5_000 },
+      retry: { attempts: 5, timeoutMs: 10_000, delayMs: 5_000, maxDelayMs: 3_600_000 },
     })
   })
 
@@ -67,7 +67,13 @@ describe('parseWebhooks', () => {
 
   it('accepts attempts = 0 (no retries) and a delay of 0', () => {
     const [webhook] = parseWebhooks([{ ...minimal, retry: { attempts: 0, delay: '0' } }])._unsafeUnwrap()
-    expect(webhook?.retry).toEqual({ attempts: 0, timeoutMs: 10_000, delayMs: 0 })
+    expect(webhook?.retry).toEqual({ attempts: 0, timeoutMs: 10_000, delayMs: 0, maxDelayMs: 3_600_000 })
+  })
+
+  it('reads max_delay, the cap of the doubling delay, and refuses one shorter than delay', () => {
+    const [webhook] = parseWebhooks([{ ...minimal, retry: { delay: '10s', max_delay: '10m' } }])._unsafeUnwrap()
+    expect(webhook?.retry).toMatchObject({ delayMs: 10_000, maxDelayMs: 600_000 })
+    expect(issuesOf([{ ...minimal, retry: { delay: '1m', max_delay: '30s' } }])).toEqual(['webhook[0].retry.max_delay: must not be shorter than delay'])
   })
 
   it('reports every problem as webhook[<i>].<key>: <problem>', () => {

@@ -12,7 +12,7 @@ import {
   type RetryPolicy,
 } from '@timon/core'
 import { errorMessage } from '@timon/core/lite'
-import { createKeepAliveAgent, packageVersion } from '@timon/http-common'
+import { createKeepAliveAgent, packageVersion, proxyFor, viaHttpProxy, type ProxyEnv } from '@timon/http-common'
 import pRetry from 'p-retry'
 import { matchesAny } from './match-event.js'
 import { buildPayload } from './payload.js'
@@ -35,6 +35,8 @@ export interface WebhookNotifierOptions {
   readonly logger?: WebhookLogger
   /** Turns an HTTP-date `Retry-After` into a wait; default: the system clock. */
   readonly clock?: Clock
+  /** Where `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` are read (see `proxyFor`); default `process.env`. */
+  readonly env?: ProxyEnv
 }
 
 /**
@@ -45,7 +47,9 @@ export interface WebhookNotifierOptions {
  *
  * One attempt is one `POST` with Node's `http`/`https`, through a keep-alive agent of its own per
  * webhook (a slow endpoint never holds another's sockets). With `cert`, that agent trusts the file's
- * CAs in addition to the default ones, for that webhook only. Redirects are not followed.
+ * CAs in addition to the default ones, for that webhook only. Redirects are not followed. With
+ * `HTTPS_PROXY` / `HTTP_PROXY` set (and the host not in `NO_PROXY`), the webhook is reached through
+ * that proxy: a CONNECT tunnel for `https:` URLs, a proxied request for `http:` ones.
  *
  * Every request carries `Content-Type: application/json` and `User-Agent: timon/<version>` (both
  * may be overridden by the webhook's `headers`), then `X-Timon-Event: <event>` and
@@ -64,7 +68,8 @@ export class WebhookNotifier implements Notifier {
   readonly #clock: Clock
 
   constructor(options: WebhookNotifierOptions) {
-    this.#webhooks = options.webhooks.map(createTarget)
+    const env = options.env ?? process.env
+    this.#webhooks = options.webhooks.map((config) => createTarget(config, env))
     this.#byName = new Map(this.#webhooks.map((target) => [target.config.name, target]))
     if (this.#byName.size !== this.#webhooks.length) throw new TypeError('WebhookNotifier: webhook names must be unique')
     this.#hostname = options.hostname ?? (osHostname() || 'localhost')
@@ -78,10 +83,10 @@ export class WebhookNotifier implements Notifier {
     return this.#webhooks.filter((target) => matchesAny(target.config.on, event)).map((target) => target.config.name)
   }
 
-  /** `retry.attempts` retries, `retry.delay` apart; `undefined` for a name no webhook has (any more). */
+  /** `retry.attempts` retries, `retry.delay` doubling up to `retry.max_delay`; `undefined` for a name no webhook has (any more). */
   retryPolicy(target: string): RetryPolicy | undefined {
     const webhook = this.#byName.get(target)?.config
-    return webhook === undefined ? undefined : { retries: webhook.retry.attempts, delayMs: webhook.retry.delayMs }
+    return webhook === undefined ? undefined : { retries: webhook.retry.attempts, delayMs: webhook.retry.delayMs, maxDelayMs: webhook.retry.maxDelayMs }
   }
 
   /**
@@ -179,6 +184,8 @@ interface Target {
   readonly config: WebhookConfig
   readonly agent: http.Agent
   readonly timeoutMs: number
+  /** The proxy of an `http:` webhook (an `https:` one's agent tunnels through its proxy itself). */
+  readonly httpProxy?: URL
 }
 
 /** At most this much of an error response is read (the rest is dropped with the socket). */
@@ -190,9 +197,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 
 const SILENT: WebhookLogger = { debug() {}, info() {}, warn() {}, error() {} }
 
-function createTarget(config: WebhookConfig): Target {
-  const agent = createKeepAliveAgent(config.url, { ca: config.cert?.pem })
-  return { config, agent, timeoutMs: Math.min(Math.max(1, config.retry.timeoutMs), MAX_TIMER_MS) }
+function createTarget(config: WebhookConfig, env: ProxyEnv): Target {
+  // A preset may post elsewhere than `url`, but on the same origin (e.g. Telegram's API).
+  const proxy = proxyFor(config.url, env)
+  const agent = createKeepAliveAgent(config.url, { ca: config.cert?.pem, ...(proxy === undefined ? {} : { proxy }) })
+  const timeoutMs = Math.min(Math.max(1, config.retry.timeoutMs), MAX_TIMER_MS)
+  return proxy === undefined || config.url.startsWith('https:') ? { config, agent, timeoutMs } : { config, agent, timeoutMs, httpProxy: proxy }
 }
 
 type PostResult =
@@ -243,7 +253,13 @@ function postOnce(
   return new Promise((resolve) => {
     const isHttps = url.startsWith('https:')
     const options = { method: 'POST', agent: target.agent, headers }
-    const request = isHttps ? https.request(url, options) : http.request(url, options)
+    let request: http.ClientRequest
+    if (isHttps) request = https.request(url, options)
+    else if (target.httpProxy === undefined) request = http.request(url, options)
+    else {
+      const via = viaHttpProxy(url, target.httpProxy)
+      request = http.request({ ...options, ...via, headers: { ...headers, ...via.headers } })
+    }
     let settled = false
     let timedOut = false
     let responded = false

@@ -35,7 +35,8 @@ function setUp(webhooks: unknown[], options: { concurrency?: number; store?: Sto
   })
   open.push(notifier)
   const store = options.store ?? new MemoryStore()
-  const dispatcher = new Dispatcher({ store, notifier, clock, concurrency: options.concurrency ?? 8 })
+  // No jitter: each retry waits exactly the doubled delay.
+  const dispatcher = new Dispatcher({ store, notifier, clock, concurrency: options.concurrency ?? 8, random: () => 0 })
   const send = async (notification: NotificationEvent, orderingKey: string | null = null) =>
     enqueue(store, clock, notifier, notification, orderingKey)
   return { clock, logged, notifier, store, dispatcher, send }
@@ -62,7 +63,7 @@ describe('WebhookNotifier', () => {
 
   it('gives each webhook its retry policy, and none to an unknown target', () => {
     const { notifier } = setUp([{ name: 'a', on: ['*'], url: 'http://x/', retry: { attempts: 2, delay: '1m' } }])
-    expect(notifier.retryPolicy('a')).toEqual({ retries: 2, delayMs: 60_000 })
+    expect(notifier.retryPolicy('a')).toEqual({ retries: 2, delayMs: 60_000, maxDelayMs: 3_600_000 })
     expect(notifier.retryPolicy('gone')).toBeUndefined()
   })
 
@@ -202,7 +203,7 @@ describe('WebhookNotifier', () => {
 })
 
 describe('durable delivery through the Dispatcher', () => {
-  it('retries `attempts` times, `delay` apart, with the same X-Timon-Delivery, then gives up with the reason', async () => {
+  it('retries `attempts` times, `delay` then twice that apart, with the same X-Timon-Delivery, then gives up with the reason', async () => {
     const server = await receiver((_req, res) => {
       res.writeHead(500).end('database is down')
     })
@@ -224,7 +225,9 @@ describe('durable delivery through the Dispatcher', () => {
     expect(await dispatcher.drain()).toEqual({ delivered: 0, rescheduled: 0, failed: 0, superseded: 0 })
     clock.advance('1s')
     expect(await dispatcher.drain()).toEqual({ delivered: 0, rescheduled: 1, failed: 0, superseded: 0 })
-    clock.advance('30s')
+    clock.advance('59s')
+    expect(await dispatcher.drain()).toEqual({ delivered: 0, rescheduled: 0, failed: 0, superseded: 0 })
+    clock.advance('1s')
     expect(await dispatcher.drain()).toEqual({ delivered: 0, rescheduled: 0, failed: 1, superseded: 0 })
 
     expect(await stored(store, delivery.id)).toMatchObject({
@@ -249,7 +252,7 @@ describe('durable delivery through the Dispatcher', () => {
     await dispatcher.drain()
     clock.advance('5s')
     await dispatcher.drain()
-    clock.advance('5s')
+    clock.advance('10s')
     expect(await dispatcher.drain()).toMatchObject({ delivered: 1 })
     expect(await stored(store, delivery.id)).toMatchObject({ status: 'delivered', attempts: 3, lastError: null })
   })

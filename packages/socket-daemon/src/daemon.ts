@@ -4,7 +4,6 @@ import { unlink } from 'node:fs/promises'
 import { ensurePrivateDirectory, snakeCase } from '@timon/client'
 import { Dispatcher, Monitor, SystemClock, TokenService, errorMessage, type Clock } from '@timon/core'
 import { packageVersion } from '@timon/http-common'
-import { WebhookNotifier } from '@timon/notify-webhook'
 import { HttpPoller, type PollerUpdate } from '@timon/poll-http'
 import type { DaemonConfig } from './config/config.js'
 import { DaemonStartError } from './daemon-start-error.js'
@@ -12,6 +11,7 @@ import { startTcpListeners, type TcpListener } from './http/tcp-listeners.js'
 import { probeSocket } from './instance-check.js'
 import { Liveness } from './liveness.js'
 import { unsafeLogDirectory } from './run-logs/safe-paths.js'
+import { TargetNotifier, type NotifierTables, type TargetsUpdate } from './notify/target-notifier.js'
 import { RunLogStore } from './run-logs/store.js'
 import { silentLogger, type Logger } from './logger.js'
 import { Scheduler } from './scheduler.js'
@@ -48,10 +48,12 @@ export interface RunningDaemon {
   readonly listeners: readonly TcpListener[]
   /**
    * Applies a re-read configuration without a restart (what `timon daemon` does on SIGHUP): HTTP
-   * checks are added, removed or changed (unchanged ones keep their schedule and thresholds), and
-   * the change is logged. Other settings need a restart.
+   * checks are added, removed or changed (unchanged ones keep their schedule and thresholds); the
+   * notifier tables (webhooks, emails, commands) and `[notify] test_target` are replaced (pending
+   * deliveries of targets still named go on; those of a removed target fail, saying so), and the
+   * change is logged. Other settings need a restart.
    */
-  reload(config: DaemonConfig): PollerUpdate
+  reload(config: DaemonConfig): PollerUpdate & { readonly targets: TargetsUpdate }
   /**
    * Stops gracefully: stops accepting connections, lets requests in flight finish, stops the
    * scheduler and waits for the webhook attempts in flight, closes the store, removes the socket.
@@ -68,7 +70,8 @@ export interface RunningDaemon {
  *    stale socket file nobody listens on;
  * 2. creates `data_dir` (0750) and opens the store (`openStore`: `<data_dir>/timon.db`, or
  *    PostgreSQL with `[store] url`), then beats its heartbeat there (`Liveness`);
- * 3. builds the Monitor (webhooks as its notification router), the Dispatcher and the scheduler;
+ * 3. builds the Monitor (the webhook, email and command targets as its notification router), the
+ *    Dispatcher and the scheduler; logs the test target when `[notify] test_target` is set;
  * 4. listens on the socket with mode `socket_mode` (0600 by default) and group `socket_group`;
  * 5. queues `timon.started` and starts the scheduler (deadlines missed while down fire now,
  *    pending deliveries go out), and logs `daemon started on unix socket <path>`.
@@ -117,7 +120,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   }
   const { store, description: databasePath } = opened
   const { leaseMs } = config.store
-  const notifier = new WebhookNotifier({ webhooks: config.webhooks, hostname: config.hostname, version, logger: log, clock })
+  const notifier = new TargetNotifier(notifierTables(config), { hostname: config.hostname, version, logger: log, clock })
   // Validation errors name the wire's keys: the routes hand their input to the Monitor unvalidated.
   const monitor = new Monitor({ store, clock, notifications: notifier, fieldName: snakeCase, maxPushAgeMs: config.maxPushAgeMs, timezone: config.timezone })
   // The owner of this process's delivery claims: a restarted daemon of the same name does not take
@@ -146,6 +149,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     tokens,
     daemons: () => liveness.daemons(),
     storeHealth: async () => (await store.health?.()) ?? { ok: true as const },
+    notifyTest: (target: string | undefined) => notifier.test(target),
   }
   const onChange = (change: { readonly deliveries: boolean }) => scheduler.rearm(change)
   const server = new ApiServer({ context, log, onChange, maxConnections: config.http.maxConnections })
@@ -178,7 +182,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     scheduler.rearm({ deliveries: opened.length + recovered.length + relapsed.length > 0 })
   })
   log.info(`daemon started on unix socket ${socketPath} (name ${config.name}, database ${databasePath})`)
-  log.debug(`${config.webhooks.length} webhook(s), ping ${config.pingIntervalMs === undefined ? 'off' : `every ${config.pingIntervalMs}ms`}`)
+  logTestTarget(notifier.testTarget, log)
+  log.debug(`${config.webhooks.length} webhook(s), ${config.emails.length} email(s), ${config.commands.length} command(s), ping ${config.pingIntervalMs === undefined ? 'off' : `every ${config.pingIntervalMs}ms`}`)
 
   let stopping: Promise<void> | undefined
   const stop = () => {
@@ -197,15 +202,33 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   }
   const reload = (next: DaemonConfig) => {
     const update = poller.update(next.checks)
+    const targets = notifier.update(notifierTables(next))
     log.info(
-      `configuration reloaded: checks ${update.added.length} added, ${update.removed.length} removed, ${update.changed.length} changed, ${update.unchanged} unchanged (other settings apply after a restart)`,
+      `configuration reloaded: checks ${update.added.length} added, ${update.removed.length} removed, ${update.changed.length} changed, ${update.unchanged} unchanged; ` +
+        `notifier targets ${describeNames(targets.added)} added, ${describeNames(targets.removed)} removed, ${targets.kept} kept (other settings apply after a restart)`,
     )
-    return update
+    logTestTarget(notifier.testTarget, log)
+    // Removed targets' pending deliveries fail now, and a test target applies to what is due.
+    scheduler.rearm({ deliveries: true })
+    return { ...update, targets }
   }
   return { socketPath, databasePath, name: config.name, monitor, scheduler, tokens, listeners, reload, stop }
 }
 
 // --- internal ---
+
+function notifierTables(config: DaemonConfig): NotifierTables {
+  return { webhooks: config.webhooks, emails: config.emails, commands: config.commands, testTarget: config.notify.testTarget }
+}
+
+function logTestTarget(testTarget: string | undefined, log: Logger): void {
+  if (testTarget !== undefined) log.warn(`notification test routing: every notification goes to "${testTarget}" only, marked with the target it was meant for ([notify] test_target / TIMON_NOTIFY_TEST_TARGET)`)
+}
+
+/** `2 (a, b)`, or `0`. */
+function describeNames(names: readonly string[]): string {
+  return names.length === 0 ? '0' : `${names.length} (${names.join(', ')})`
+}
 
 /** The single-instance check: refuse a live daemon (or anything unexpected), remove a stale socket. */
 async function claimSocketPath(socketPath: string, log: Logger): Promise<void> {

@@ -594,6 +594,16 @@ export class PostgresTx implements StoreTx {
     return result.numUpdatedRows > 0n
   }
 
+  async requeueFailedDeliveries(at: Date, id?: number): Promise<number> {
+    let update = this.#trx
+      .updateTable('deliveries')
+      .set(deliveries.patchToRow({ status: 'pending', attempts: 0, nextAttemptAt: at, finishedAt: null }))
+      .where('status', '=', 'failed')
+    if (id !== undefined) update = update.where('id', '=', id)
+    const { numUpdatedRows } = await update.executeTakeFirstOrThrow()
+    return Number(numUpdatedRows)
+  }
+
   async nextDeliveryAt(): Promise<Date | undefined> {
     const { next } = await this.#trx
       .selectFrom('deliveries')

@@ -3,8 +3,10 @@ import { annotate } from './annotate.js'
 import { daemon } from './daemon.js'
 import { deleteCommand } from './delete.js'
 import { deliveries } from './deliveries.js'
+import { deliveriesRetry } from './deliveries-retry.js'
 import { exec } from './exec.js'
 import { logs } from './logs.js'
+import { notifyTest } from './notify-test.js'
 import { pushIncident } from './push-incident.js'
 import { pushJobEnd } from './push-job-end.js'
 import { pushJobStart } from './push-job-start.js'
@@ -40,6 +42,8 @@ export const COMMANDS: readonly Command[] = [
   tokenList,
   tokenRevoke,
   spool,
+  deliveriesRetry,
+  notifyTest,
 ]
 
 /** Command groups: words that only lead to sub-commands, with their help line. */
@@ -47,4 +51,5 @@ export const GROUPS: ReadonlyMap<string, string> = new Map([
   ['push', 'Push probe samples, job runs and incidents to the daemon'],
   ['push job', 'Start, step and end job runs'],
   ['token', 'Create, list and revoke API tokens of the TCP listener'],
+  ['notify', 'Test the notifier targets'],
 ])

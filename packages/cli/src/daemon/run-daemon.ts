@@ -41,8 +41,8 @@ export interface SignalSource {
 /**
  * Loads the config, starts the daemon and serves until SIGTERM or SIGINT, then stops it
  * gracefully and resolves with 0 (1 when stopping failed). A second SIGTERM/SIGINT ends the
- * process at once with status 1. SIGHUP re-reads the configuration and applies its HTTP checks (a
- * broken one is logged and the running one kept).
+ * process at once with status 1. SIGHUP re-reads the configuration and applies its HTTP checks and
+ * notifier tables (a broken one is logged and the running one kept).
  *
  * @throws CliError for a config that does not load, a log file that cannot be opened, or a
  *   daemon that refuses to start, with the message to print after `Error: `.

@@ -95,6 +95,8 @@ export function spoolingClient(inner: CliClient, spool: SpoolDir, warn: (line: s
     createToken: (input) => inner.createToken(input),
     tokens: () => inner.tokens(),
     revokeToken: (name) => inner.revokeToken(name),
+    retryDeliveries: (input) => inner.retryDeliveries(input),
+    notifyTest: (target) => inner.notifyTest(target),
     close: () => inner.close(),
     flush: () => flushSpool(inner, spool, warn, LOCK_WAIT_MS),
   }

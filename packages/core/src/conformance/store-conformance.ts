@@ -1024,6 +1024,31 @@ export function describeStoreConformance(
         })
       })
 
+      it('queues failed deliveries again, one or all, keeping their delivery id', async () => {
+        const [a, b, sent, waiting] = await tx(async (t) => [
+          await t.insertDelivery(delivery('a', 'ops', 'k', at(0))),
+          await t.insertDelivery(delivery('b', 'chat', null, at(0))),
+          await t.insertDelivery(delivery('sent', 'ops', null, at(0))),
+          await t.insertDelivery(delivery('waiting', 'ops', null, at(0))),
+        ])
+        if (a === undefined || b === undefined || sent === undefined || waiting === undefined) throw new Error('not inserted')
+        await tx(async (t) => {
+          await t.updateDelivery(a.id, { status: 'failed', attempts: 6, lastError: 'HTTP 500', finishedAt: at(9) })
+          await t.updateDelivery(b.id, { status: 'failed', attempts: 1, lastError: 'HTTP 400', finishedAt: at(8) })
+          await t.updateDelivery(sent.id, { status: 'delivered', attempts: 1, finishedAt: at(7) })
+        })
+        expect(await tx((t) => t.requeueFailedDeliveries(at(20), sent.id))).toBe(0)
+        expect(await tx((t) => t.requeueFailedDeliveries(at(20), a.id))).toBe(1)
+        expect(await tx((t) => t.getDelivery(a.id))).toEqual({ ...a, status: 'pending', attempts: 0, nextAttemptAt: at(20), lastError: 'HTTP 500', finishedAt: null })
+        expect((await tx((t) => t.getDelivery(b.id)))?.status).toBe('failed')
+
+        expect(await tx((t) => t.requeueFailedDeliveries(at(30)))).toBe(1)
+        expect(await tx((t) => t.getDelivery(b.id))).toMatchObject({ deliveryId: 'b', status: 'pending', attempts: 0, nextAttemptAt: at(30), finishedAt: null })
+        expect(await tx((t) => t.getDelivery(sent.id))).toMatchObject({ status: 'delivered', finishedAt: at(7) })
+        expect(await tx((t) => t.getDelivery(waiting.id))).toEqual(waiting)
+        expect(await tx((t) => t.requeueFailedDeliveries(at(40)))).toBe(0)
+      })
+
       it('gives pending deliveries due at or before an instant, oldest first, at most limit', async () => {
         const d = await tx(async (t) => ({
           a: await t.insertDelivery(delivery('a', 'ops', null, at(20))),

@@ -13,8 +13,13 @@ export interface NotificationRouter {
 export interface RetryPolicy {
   /** Retries after the first attempt (0 = none). */
   readonly retries: number
-  /** Milliseconds between attempts, unless the target asks for another wait (Retry-After). */
+  /**
+   * Milliseconds before the first retry, unless the target asks for another wait (Retry-After);
+   * each further retry waits twice as long as the one before, up to {@link maxDelayMs}, with jitter.
+   */
   readonly delayMs: number
+  /** The longest wait between attempts, in milliseconds (default 1 hour); not above Retry-After's cap. */
+  readonly maxDelayMs?: number
 }
 
 /** The result of one delivery attempt. */

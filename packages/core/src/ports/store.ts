@@ -196,6 +196,14 @@ export interface StoreTx {
    * owner took the delivery over.
    */
   settleDelivery(id: number, owner: string, patch: DeliveryPatch): Promise<boolean>
+  /**
+   * Makes failed deliveries pending again, due at `at`, with no attempts counted and no finish
+   * time; their delivery id (and last error, until the next attempt) stays. Only delivery `id`
+   * when given (if it failed), else every failed one.
+   *
+   * @returns how many were queued again.
+   */
+  requeueFailedDeliveries(at: Date, id?: number): Promise<number>
   /** The earliest `nextAttemptAt` of a pending delivery, if any. */
   nextDeliveryAt(): Promise<Date | undefined>
   /** Deliveries, newest first, optionally of one status. */

@@ -48,6 +48,9 @@ describe('parseConfig', () => {
       socketGroup: undefined,
       timezone: 'UTC',
       webhooks: [],
+      emails: [],
+      commands: [],
+      notify: { testTarget: undefined },
       checks: [],
       exec: { logDir: '/home/ann/.local/state/timon/logs', maxLogBytes: 10 * 1024 * 1024, maxFollowers: 64 },
       http: { listen: [], tls: undefined, maxConnections: 512, rateLimitPerSecond: undefined },
@@ -61,6 +64,37 @@ describe('parseConfig', () => {
     expect(issuesOf({ daemon: { max_push_age: '10s' } })).toEqual(['daemon.max_push_age: must be at least 1m, got "10s"'])
     expect(issuesOf({ client: { url: 'monitor.example' } })).toEqual(['client.url: must be an http:// or https:// URL'])
     expect(issuesOf({ client: { spool: 'yes' } })).toEqual(['client.spool: must be true or false'])
+  })
+
+  describe('notifier targets', () => {
+    const webhook = { name: 'ops', on: ['incident.*'], url: 'https://hooks.example.com/x' }
+    const email = { name: 'ops-mail', on: ['incident.open'], to: ['ops@example.com'], from: 'timon@example.com', smtp: 'smtp://mail.example.com' }
+    const command = { name: 'pager', on: ['*'], command: ['/usr/local/bin/page-me'] }
+
+    it('reads [[email]] and [[command]] tables beside the webhooks', () => {
+      const config = parseConfig({ webhook: [webhook], email: [email], command: [command] }, options)._unsafeUnwrap()
+      expect(config.emails.map((e) => e.name)).toEqual(['ops-mail'])
+      expect(config.commands.map((c) => c.name)).toEqual(['pager'])
+      expect(config.notify.testTarget).toBeUndefined()
+    })
+
+    it('refuses a name used by two targets of different kinds, naming both tables', () => {
+      expect(issuesOf({ webhook: [webhook], email: [{ ...email, name: 'ops' }], command: [{ ...command, name: 'ops' }] })).toEqual([
+        'email[0].name: "ops" is already the name of webhook[0] (target names must be unique across webhooks, emails and commands)',
+        'command[0].name: "ops" is already the name of webhook[0] (target names must be unique across webhooks, emails and commands)',
+      ])
+    })
+
+    it('reads [notify] test_target, which TIMON_NOTIFY_TEST_TARGET overrides, and must name a target', () => {
+      const input = { webhook: [webhook], command: [command], notify: { test_target: 'ops' } }
+      expect(parseConfig(input, options)._unsafeUnwrap().notify).toEqual({ testTarget: 'ops' })
+      expect(parseConfig(input, { ...options, env: { ...env, TIMON_NOTIFY_TEST_TARGET: 'pager' } })._unsafeUnwrap().notify).toEqual({ testTarget: 'pager' })
+      expect(issuesOf({ ...input, notify: { test_target: 'chat' } })).toEqual(['notify.test_target: no webhook, email or command is named "chat" (targets: ops, pager)'])
+      expect(parseConfig(input, { ...options, env: { ...env, TIMON_NOTIFY_TEST_TARGET: 'nope' } })._unsafeUnwrapErr()).toEqual([
+        'TIMON_NOTIFY_TEST_TARGET: no webhook, email or command is named "nope" (targets: ops, pager)',
+      ])
+      expect(issuesOf({ notify: { test_target: 1 } })).toEqual(['notify.test_target: must be a string (a target name)'])
+    })
   })
 
   it('reads every [daemon] key, resolving relative paths against the config file', () => {

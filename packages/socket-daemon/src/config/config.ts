@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs'
 import { hostname as osHostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { DEFAULT_MAX_PUSH_AGE_MS, errorMessage, formatIssues, isTimeZone, parseDuration } from '@timon/core'
+import { parseCommands, type CommandConfig } from '@timon/notify-command'
+import { parseEmails, type EmailConfig } from '@timon/notify-email'
 import { parseWebhooks, type WebhookConfig } from '@timon/notify-webhook'
 import { parseChecks, type HttpCheck } from '@timon/poll-http'
 import { err, ok, type Result } from 'neverthrow'
@@ -60,6 +62,12 @@ export interface DaemonConfig {
   readonly socketGroup: string | undefined
   /** The `[[webhook]]` tables, in order. */
   readonly webhooks: readonly WebhookConfig[]
+  /** The `[[email]]` tables, in order. */
+  readonly emails: readonly EmailConfig[]
+  /** The `[[command]]` tables, in order. */
+  readonly commands: readonly CommandConfig[]
+  /** `[notify]`: how notifications are routed. Target names are unique across webhooks, emails and commands. */
+  readonly notify: NotifyConfig
   /** The `[[check]]` tables (HTTP health checks the daemon polls), one per probe, in order. */
   readonly checks: readonly HttpCheck[]
   /** `[exec]`: the run logs of `timon exec`. */
@@ -86,6 +94,15 @@ export interface ListenAddress {
   readonly port: number
 }
 
+/** The `[notify]` table. */
+export interface NotifyConfig {
+  /**
+   * `TIMON_NOTIFY_TEST_TARGET`, else `[notify] test_target`: while set, every notification of
+   * every target goes to this target only, marked with the target it was meant for.
+   */
+  readonly testTarget: string | undefined
+}
+
 /** The `[exec]` table: where `timon exec` run logs are kept and how large they may grow. */
 export interface ExecConfig {
   /** `[exec] log_dir`, default `<data_dir>/logs`; each run's log is `<logDir>/<code>/<uid>.log`. */
@@ -102,7 +119,7 @@ export interface ParseConfigOptions {
   readonly path?: string | undefined
   /** Relative paths (`data_dir`, `log_dir`, `socket`, webhook `cert`) resolve against it; default: cwd. */
   readonly baseDir?: string
-  /** For `TIMON_SOCKET`, `TIMON_DATABASE_URL`, `XDG_RUNTIME_DIR`, `XDG_STATE_HOME` and `HOME`; default `process.env`. */
+  /** For `TIMON_SOCKET`, `TIMON_DATABASE_URL`, `TIMON_NOTIFY_TEST_TARGET`, `XDG_RUNTIME_DIR`, `XDG_STATE_HOME` and `HOME`; default `process.env`. */
   readonly env?: Env
   /** The default hostname; default: the OS hostname, else `localhost`. */
   readonly hostname?: string
@@ -110,7 +127,7 @@ export interface ParseConfigOptions {
   readonly uid?: number | undefined
   /** Whether a directory exists (`/run/user/<uid>`, for the default socket); default: the file system's answer. */
   readonly isDirectory?: (path: string) => boolean
-  /** Reads a webhook `cert` file (tests); default: `fs.readFileSync`. */
+  /** Reads a webhook or email `cert` file or an email `password_file` (tests); default: `fs.readFileSync`. */
   readonly readFile?: (path: string) => string | Buffer
 }
 
@@ -132,9 +149,16 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
   const files = { baseDir, ...(options.readFile === undefined ? {} : { readFile: options.readFile }) }
   const webhooks = parseWebhooks(isTable(input) ? input.webhook : undefined, files)
   if (webhooks.isErr()) issues.push(...webhooks.error)
+  const emails = parseEmails(isTable(input) ? input.email : undefined, files)
+  if (emails.isErr()) issues.push(...emails.error)
+  const commands = parseCommands(isTable(input) ? input.command : undefined)
+  if (commands.isErr()) issues.push(...commands.error)
   const checks = parseChecks(isTable(input) ? input.check : undefined, files)
   if (checks.isErr()) issues.push(...checks.error)
-  if (!parsed.success || webhooks.isErr() || checks.isErr()) return err(issues)
+  if (!parsed.success || webhooks.isErr() || emails.isErr() || commands.isErr() || checks.isErr()) return err(issues)
+  const targets = { webhook: webhooks.value, email: emails.value, command: commands.value }
+  const routing = checkTargets(targets, env.TIMON_NOTIFY_TEST_TARGET, parsed.data.notify.test_target)
+  if (routing.isErr()) return err(routing.error)
 
   const daemon = parsed.data.daemon
   const uid = 'uid' in options ? options.uid : process.getuid?.()
@@ -166,6 +190,9 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
     socketMode: daemon.socket_mode ?? 0o600,
     socketGroup: daemon.socket_group,
     webhooks: webhooks.value,
+    emails: emails.value,
+    commands: commands.value,
+    notify: { testTarget: routing.value },
     checks: checks.value,
     exec: {
       logDir: parsed.data.exec.log_dir === undefined ? join(dataDir, 'logs') : resolve(baseDir, parsed.data.exec.log_dir),
@@ -377,7 +404,12 @@ const httpSchema = z
   )
   .refine((http) => (http.tls_cert === undefined) === (http.tls_key === undefined), { message: 'tls_cert and tls_key go together' })
 
-// `webhook` and `check` are checked by their packages' own schemas (parseWebhooks, parseChecks).
+const notifySchema = z.strictObject(
+  { test_target: z.string({ error: 'must be a string (a target name)' }).refine((name) => name.trim() !== '', 'must not be empty').optional() },
+  { error: 'must be a table ([notify])' },
+)
+
+// The notifier tables and `check` are checked by their packages' own schemas (parseWebhooks, …).
 const configSchema = z.strictObject(
   {
     daemon: daemonSchema.default({}),
@@ -385,11 +417,44 @@ const configSchema = z.strictObject(
     http: httpSchema.default({}),
     store: storeSchema.default({}),
     client: clientSchema.optional(),
+    notify: notifySchema.default({}),
     webhook: z.unknown().optional(),
+    email: z.unknown().optional(),
+    command: z.unknown().optional(),
     check: z.unknown().optional(),
   },
   { error: 'must be a table' },
 )
+
+/**
+ * The outbox addresses deliveries by target name alone, so a name must be unique across every
+ * kind of target; and a test target must be one of them.
+ *
+ * @returns the test target (the environment's first), or the issues naming both tables of a name.
+ */
+function checkTargets(
+  targets: Readonly<Record<string, readonly { readonly name: string }[]>>,
+  fromEnv: string | undefined,
+  fromConfig: string | undefined,
+): Result<string | undefined, string[]> {
+  const issues: string[] = []
+  const owner = new Map<string, string>()
+  for (const [kind, list] of Object.entries(targets)) {
+    list.forEach(({ name }, index) => {
+      const table = `${kind}[${index}]`
+      const first = owner.get(name)
+      if (first === undefined) owner.set(name, table)
+      else issues.push(`${table}.name: "${name}" is already the name of ${first} (target names must be unique across webhooks, emails and commands)`)
+    })
+  }
+  const testTarget = fromEnv !== undefined && fromEnv.trim() !== '' ? fromEnv.trim() : fromConfig
+  if (testTarget !== undefined && !owner.has(testTarget)) {
+    const key = fromEnv !== undefined && fromEnv.trim() !== '' ? 'TIMON_NOTIFY_TEST_TARGET' : 'notify.test_target'
+    const known = [...owner.keys()]
+    issues.push(`${key}: no webhook, email or command is named "${testTarget}"${known.length === 0 ? ' (none is configured)' : ` (targets: ${known.join(', ')})`}`)
+  }
+  return issues.length === 0 ? ok(testTarget) : err(issues)
+}
 
 const OCTAL_MODE = /^(?:0o|0)?[0-7]{1,3}$/
 

@@ -122,6 +122,25 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
     },
     unchanged,
   ),
+  post(
+    '/v1/deliveries/retry',
+    // Exactly one of a delivery's id or `failed: true`.
+    routeInput(
+      z
+        .object({ id: z.number().optional(), failed: z.literal(true, { error: 'must be true' }).optional() })
+        .refine((input) => (input.id === undefined) !== (input.failed === undefined), { message: 'give either id or failed: true' }),
+    ),
+    200,
+    (m, input) => m.retryDeliveries(input.id === undefined ? 'failed' : { id: input.id }),
+    queued,
+  ),
+  post(
+    '/v1/notify/test',
+    routeInput(z.object({ target: z.string().optional() })),
+    200,
+    async (_m, input, context) => (context.notifyTest === undefined ? err(notFound('target')) : (await context.notifyTest(input.target)).map((results) => ({ results }))),
+    unchanged,
+  ),
   get('/v1/status', /^\/v1\/status$/, statusQuery, async (m, query, _params, context) =>
     (
       await m.status({

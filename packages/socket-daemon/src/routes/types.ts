@@ -4,8 +4,10 @@
  * none of them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { DaemonLiveness, Monitor, PolledSource, StoreFaultKind, StoreHealth, TokenScope, TokenService } from '@timon/core'
+import type { CoreError, DaemonLiveness, Monitor, PolledSource, StoreFaultKind, StoreHealth, TokenScope, TokenService } from '@timon/core'
+import type { Result } from 'neverthrow'
 import { toWire, type WireError, type WireErrorCode } from '@timon/client'
+import type { TargetTestResult } from '../notify/target-notifier.js'
 import type { RunLogStore } from '../run-logs/store.js'
 
 /**
@@ -72,6 +74,8 @@ export interface RouteContext {
   readonly daemons?: () => Promise<readonly DaemonLiveness[]>
   /** The API tokens (the TCP listener's bearer tokens, the token routes, ping URLs); without it those answer 404. */
   readonly tokens?: TokenService
+  /** Sends a `timon.test` event to one notifier target, or all (`timon notify test`); without it the route answers 404. */
+  readonly notifyTest?: (target: string | undefined) => Promise<Result<readonly TargetTestResult[], CoreError>>
 }
 
 /**

@@ -14,6 +14,7 @@ type OutboxQueries = Pick<
   | 'updateDelivery'
   | 'claimDueDeliveries'
   | 'settleDelivery'
+  | 'requeueFailedDeliveries'
   | 'nextDeliveryAt'
   | 'listDeliveries'
   | 'countDeliveries'
@@ -72,6 +73,16 @@ export function outboxQueries({ db }: QueryContext, claims: LocalDeliveryClaims)
       if (!claims.release(id, owner)) return false
       await queries.updateDelivery(id, patch)
       return true
+    },
+
+    async requeueFailedDeliveries(at, id) {
+      let update = db
+        .updateTable('deliveries')
+        .set(deliveries.patchToRow({ status: 'pending', attempts: 0, nextAttemptAt: at, finishedAt: null }))
+        .where('status', '=', 'failed')
+      if (id !== undefined) update = update.where('id', '=', id)
+      const { numUpdatedRows } = await update.executeTakeFirstOrThrow()
+      return Number(numUpdatedRows)
     },
 
     async nextDeliveryAt() {
