@@ -1,7 +1,9 @@
 // @timon/poll-http: HTTP health checks, the HTTP adapter of the core's Poller port.
 
 export { HttpPoller } from './http-poller.js'
-export type { HttpPollerLogger, HttpPollerOptions, PollerUpdate, RunStart } from './http-poller.js'
+export type { HttpPollerLogger, HttpPollerOptions } from './http-poller.js'
+export { ScheduledPoller, clipBytes } from './scheduled-poller.js'
+export type { CheckRunner, PollerUpdate, RunStart, ScheduledCheck, ScheduledPollerOptions } from './scheduled-poller.js'
 
 export {
   CHECK_PRESETS,
