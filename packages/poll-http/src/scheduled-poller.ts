@@ -274,7 +274,8 @@ export class ScheduledPoller<C extends ScheduledCheck> implements Poller {
       const comment = clipBytes(step.comment + note, MAX_COMMENT_BYTES)
       this.#log(entry, step.health, comment)
       try {
-        await record({ code: check.code, health: step.health, comment, staleIncidentAfter: check.staleIncidentAfterMs })
+        const detail = evaluation.detail === undefined ? {} : { detail: clipBytes(evaluation.detail, MAX_DETAIL_BYTES) }
+        await record({ code: check.code, health: step.health, comment, ...detail, staleIncidentAfter: check.staleIncidentAfterMs })
       } catch (error) {
         this.#logger.error(`check ${check.code}: cannot record the sample: ${errorMessage(error)}`)
       }
@@ -326,6 +327,8 @@ const DEFAULT_MAX_IN_FLIGHT = 32
 const MAX_TIMER_MS = 2 ** 31 - 1
 /** The core accepts comments of at most 250 bytes. */
 const MAX_COMMENT_BYTES = 250
+/** A detail is kept to a few KiB: the start of a plugin's long output. */
+const MAX_DETAIL_BYTES = 4096
 
 const SILENT: LogSink = { debug() {}, info() {}, warn() {}, error() {} }
 
