@@ -2,13 +2,15 @@ import { mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ensurePrivateDirectory, snakeCase } from '@timon/client'
-import { Dispatcher, Monitor, SystemClock, errorMessage, type Clock } from '@timon/core'
+import { Dispatcher, Monitor, SystemClock, errorMessage, type Clock, type PolledSample } from '@timon/core'
 import { packageVersion } from '@timon/http-common'
 import { WebhookNotifier } from '@timon/notify-webhook'
 import { HttpPoller, type PollerUpdate } from '@timon/poll-http'
+import { SystemPoller } from '@timon/poll-system'
 import { SqliteStore } from '@timon/store-sqlite'
 import type { DaemonConfig } from './config/config.js'
 import { probeSocket } from './instance-check.js'
+import { PluginLoadError, composeNotifiers, loadPlugins, type LoadedPlugins } from './plugins/index.js'
 import { RunLogStore } from './run-logs/store.js'
 import { silentLogger, type Logger } from './logger.js'
 import { Scheduler } from './scheduler.js'
@@ -43,9 +45,9 @@ export interface RunningDaemon {
   readonly monitor: Monitor
   readonly scheduler: Scheduler
   /**
-   * Applies a re-read configuration without a restart (what `timon daemon` does on SIGHUP): HTTP
-   * checks are added, removed or changed (unchanged ones keep their schedule and thresholds), and
-   * the change is logged. Other settings need a restart.
+   * Applies a re-read configuration without a restart (what `timon daemon` does on SIGHUP): checks
+   * of every type are added, removed or changed (unchanged ones keep their schedule and thresholds),
+   * and the change is logged. Other settings (plugins included) need a restart.
    */
   reload(config: DaemonConfig): PollerUpdate
   /**
@@ -63,7 +65,8 @@ export interface RunningDaemon {
  *    refuses when a daemon already answers on the socket, before touching the database; removes a
  *    stale socket file nobody listens on;
  * 2. creates `data_dir` (0750) and opens `<data_dir>/timon.db`;
- * 3. builds the Monitor (webhooks as its notification router), the Dispatcher and the scheduler;
+ * 3. loads the `[[plugin]]` modules, builds the Monitor (webhooks and plugins' notifiers as its
+ *    notification router), the Dispatcher, the scheduler and the pollers (checks, plugins');
  * 4. listens on the socket with mode `socket_mode` (0600 by default) and group `socket_group`;
  * 5. queues `timon.started` and starts the scheduler (deadlines missed while down fire now,
  *    pending deliveries go out), and logs `daemon started on unix socket <path>`.
@@ -72,7 +75,7 @@ export interface RunningDaemon {
  * (`timon daemon` stops it on SIGTERM/SIGINT and reloads it on SIGHUP).
  *
  * @throws DaemonStartError for the expected refusals (another daemon, an unknown group, a data_dir
- *   that cannot be created, a socket path in use); anything else is a bug or a broken environment.
+ *   that cannot be created, a socket path in use, a plugin that cannot be loaded); anything else is a bug or a broken environment.
  */
 export async function startDaemon(options: StartDaemonOptions): Promise<RunningDaemon> {
   const { config } = options
@@ -88,6 +91,13 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     if (unsafe !== undefined) throw new DaemonStartError(`cannot use the default socket ${socketPath}: ${unsafe}`)
   }
   await claimSocketPath(socketPath, log)
+  let plugins: LoadedPlugins
+  try {
+    plugins = await loadPlugins(config.plugins, log)
+  } catch (error) {
+    if (error instanceof PluginLoadError) throw new DaemonStartError(error.message, { cause: error })
+    throw error
+  }
   const gid = config.socketGroup === undefined ? undefined : resolveGroup(config.socketGroup)
 
   try {
@@ -108,15 +118,18 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   } catch (error) {
     throw new DaemonStartError(`cannot open the database ${databasePath}: ${errorMessage(error)}`, { cause: error })
   }
-  const notifier = new WebhookNotifier({ webhooks: config.webhooks, hostname: config.hostname, version, logger: log, clock })
+  const webhooks = new WebhookNotifier({ webhooks: config.webhooks, hostname: config.hostname, version, logger: log, clock })
+  const notifier = composeNotifiers([webhooks, ...plugins.notifiers.map((named) => named.notifier)])
   // Validation errors name the wire's keys: the routes hand their input to the Monitor unvalidated.
   const monitor = new Monitor({ store, clock, notifications: notifier, fieldName: snakeCase })
   // A retry moves the outbox's next due time: the scheduler re-reads it.
   const dispatcher = new Dispatcher({ store, notifier, clock, log, onRetryAt: () => scheduler.rearm() })
   const scheduler = new Scheduler({ monitor, dispatcher, clock, log, pingIntervalMs: config.pingIntervalMs })
   const poller = new HttpPoller({ checks: config.checks, clock, logger: log })
+  const systemPoller = new SystemPoller({ checks: config.systemChecks, clock, logger: log })
+  const pollers = [poller, systemPoller, ...plugins.pollers.map((named) => named.poller)]
   const server = new ApiServer({
-    context: { monitor, version, polled: () => poller.sources(), runLogs },
+    context: { monitor, version, polled: () => pollers.flatMap((each) => each.sources()), runLogs },
     log,
     onChange: (change) => scheduler.rearm(change),
   })
@@ -131,29 +144,31 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     await monitor.emit('timon.started')
   } catch (error) {
     await server.close().catch(() => undefined)
-    notifier.close()
+    webhooks.close()
     await store.close()
     throw error
   }
   scheduler.start()
   // Each polled result is a probe sample like a pushed one: rules, incidents and webhooks apply.
-  poller.start(async (sample) => {
+  const record = async (sample: PolledSample) => {
+    if (sample.detail !== undefined) log.debug(`${sample.code}: ${sample.detail}`)
     const pushed = await monitor.pushProbe(sample)
     if (pushed.isErr()) throw new Error(pushed.error.message)
     const { opened, recovered, relapsed } = pushed.value
     scheduler.rearm({ deliveries: opened.length + recovered.length + relapsed.length > 0 })
-  })
+  }
+  for (const each of pollers) each.start(record)
   log.info(`daemon started on unix socket ${socketPath}`)
-  log.debug(`database ${databasePath}, ${config.webhooks.length} webhook(s), ping ${config.pingIntervalMs === undefined ? 'off' : `every ${config.pingIntervalMs}ms`}`)
+  log.debug(`database ${databasePath}, ${config.webhooks.length} webhook(s), ${config.plugins.length} plugin(s), ping ${config.pingIntervalMs === undefined ? 'off' : `every ${config.pingIntervalMs}ms`}`)
 
   let stopping: Promise<void> | undefined
   const stop = () => {
     stopping ??= (async () => {
       await server.close()
       await runLogs.close()
-      await poller.stop()
+      for (const each of pollers) await each.stop()
       await scheduler.stop()
-      notifier.close()
+      webhooks.close()
       await store.close()
       await removeOwnSocket(socketPath, socketIno)
       log.info('daemon stopped')
@@ -161,7 +176,14 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     return stopping
   }
   const reload = (next: DaemonConfig) => {
-    const update = poller.update(next.checks)
+    const http = poller.update(next.checks)
+    const system = systemPoller.update(next.systemChecks)
+    const update: PollerUpdate = {
+      added: [...http.added, ...system.added],
+      removed: [...http.removed, ...system.removed],
+      changed: [...http.changed, ...system.changed],
+      unchanged: http.unchanged + system.unchanged,
+    }
     log.info(
       `configuration reloaded: checks ${update.added.length} added, ${update.removed.length} removed, ${update.changed.length} changed, ${update.unchanged} unchanged (other settings apply after a restart)`,
     )

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path'
 import { errorMessage, formatIssues, parseDuration } from '@timon/core'
 import { parseWebhooks, type WebhookConfig } from '@timon/notify-webhook'
 import { parseChecks, type HttpCheck } from '@timon/poll-http'
+import { parseSystemChecks, type SystemCheck } from '@timon/poll-system'
 import { err, ok, type Result } from 'neverthrow'
 import { parse as parseToml } from 'smol-toml'
 import { z } from 'zod'
@@ -13,6 +14,7 @@ import { DEFAULT_MAX_LOG_BYTES } from '../run-logs/store.js'
 import { MIN_LOG_BYTES } from '../run-logs/writer.js'
 import { findConfigFile, resolveSocket, type Env, type OwnDirectory } from '@timon/client'
 import { defaultDataDir } from './paths.js'
+import { parsePlugins, type PluginConfig } from '../plugins/plugin-config.js'
 
 /** The daemon's configuration, validated, with every default applied and every path absolute. */
 export interface DaemonConfig {
@@ -48,6 +50,10 @@ export interface DaemonConfig {
   readonly webhooks: readonly WebhookConfig[]
   /** The `[[check]]` tables (HTTP health checks the daemon polls), one per probe, in order. */
   readonly checks: readonly HttpCheck[]
+  /** The `[[check]]` tables of the other types (`command`, `tcp`, `tls`, `disk`, `system`), in order. */
+  readonly systemChecks: readonly SystemCheck[]
+  /** The `[[plugin]]` tables, in order (their modules are loaded when the daemon starts). */
+  readonly plugins: readonly PluginConfig[]
   /** `[exec]`: the run logs of `timon exec`. */
   readonly exec: ExecConfig
 }
@@ -98,7 +104,18 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
   if (webhooks.isErr()) issues.push(...webhooks.error)
   const checks = parseChecks(isTable(input) ? input.check : undefined, files)
   if (checks.isErr()) issues.push(...checks.error)
-  if (!parsed.success || webhooks.isErr() || checks.isErr()) return err(issues)
+  const taken = new Set(checks.isOk() ? checks.value.map((check) => check.code) : [])
+  const systemChecks = parseSystemChecks(isTable(input) ? input.check : undefined, { ...files, taken })
+  if (systemChecks.isErr()) issues.push(...systemChecks.error)
+  const plugins = parsePlugins(isTable(input) ? input.plugin : undefined, baseDir)
+  if (plugins.isErr()) issues.push(...plugins.error)
+  if (plugins.isOk() && webhooks.isOk()) {
+    const webhookNames = new Set(webhooks.value.map((webhook) => webhook.name))
+    plugins.value.forEach((plugin, i) => {
+      if (webhookNames.has(plugin.name)) issues.push(`plugin[${i}].name: "${plugin.name}" is the name of a webhook already`)
+    })
+  }
+  if (!parsed.success || webhooks.isErr() || checks.isErr() || systemChecks.isErr() || plugins.isErr() || issues.length > 0) return err(issues)
 
   const daemon = parsed.data.daemon
   const uid = 'uid' in options ? options.uid : process.getuid?.()
@@ -124,6 +141,8 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
     socketGroup: daemon.socket_group,
     webhooks: webhooks.value,
     checks: checks.value,
+    systemChecks: systemChecks.value,
+    plugins: plugins.value,
     exec: {
       logDir: parsed.data.exec.log_dir === undefined ? join(dataDir, 'logs') : resolve(baseDir, parsed.data.exec.log_dir),
       maxLogBytes: parsed.data.exec.max_log_size ?? DEFAULT_MAX_LOG_BYTES,
@@ -247,9 +266,9 @@ const byteSize = z.union([z.string(), z.number()], { error: 'must be a size such
 
 const execSchema = z.strictObject({ log_dir: path.optional(), max_log_size: byteSize.optional() }, { error: 'must be a table ([exec])' })
 
-// `webhook` and `check` are checked by their packages' own schemas (parseWebhooks, parseChecks).
+// `webhook`, `check` and `plugin` are checked by their own parsers (parseWebhooks, parseChecks, parseSystemChecks, parsePlugins).
 const configSchema = z.strictObject(
-  { daemon: daemonSchema.default({}), exec: execSchema.default({}), webhook: z.unknown().optional(), check: z.unknown().optional() },
+  { daemon: daemonSchema.default({}), exec: execSchema.default({}), webhook: z.unknown().optional(), check: z.unknown().optional(), plugin: z.unknown().optional() },
   { error: 'must be a table' },
 )
 
