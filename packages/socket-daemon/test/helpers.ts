@@ -26,6 +26,8 @@ export function testConfig(dir: string, overrides: Partial<DaemonConfig> = {}): 
     socketGroup: undefined,
     webhooks: [],
     checks: [],
+    systemChecks: [],
+    plugins: [],
     exec: { logDir: join(dir, 'data', 'logs'), maxLogBytes: 10 * 1024 * 1024 },
     ...overrides,
   }
