@@ -26,6 +26,8 @@ describe('parseConfig', () => {
       socketGroup: undefined,
       webhooks: [],
       checks: [],
+      systemChecks: [],
+      plugins: [],
       exec: { logDir: '/home/ann/.local/state/timon/logs', maxLogBytes: 10 * 1024 * 1024 },
     })
   })
