@@ -20,6 +20,7 @@ export default defineConfig({
       { find: /^@timon\/notify-email$/, replacement: src('notify-email/src/index.ts') },
       { find: /^@timon\/notify-command$/, replacement: src('notify-command/src/index.ts') },
       { find: /^@timon\/poll-http$/, replacement: src('poll-http/src/index.ts') },
+      { find: /^@timon\/poll-system$/, replacement: src('poll-system/src/index.ts') },
       { find: /^@timon\/client$/, replacement: src('client/src/index.ts') },
       { find: /^@timon\/socket-daemon$/, replacement: src('socket-daemon/src/index.ts') },
     ],

@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark, each printed as a ratio against a baseline measured in the same run.
+import { runChecksBench } from './checks-bench.js'
 import { runCliBench } from './cli-bench.js'
 import { runCoreBench } from './core-bench.js'
 import { runDaemonBench } from './daemon-bench.js'
@@ -22,6 +23,7 @@ const suites: Suite[] = [
   ['store-postgres (issue 13)', runPostgresBench],
   ['notify-email (issue 14)', runEmailBench],
   ['dashboard (issue 15)', runDashboardBench],
+  ['command checks (issue 17)', runChecksBench],
 ]
 
 // `npm run bench -- webhook poll` runs only the suites whose title contains one of the words.

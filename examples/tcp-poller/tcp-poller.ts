@@ -1,8 +1,23 @@
 // A poller of your own: is something accepting TCP connections on host:port? It implements the
 // core's Poller port, so the daemon (or your program) records its samples like pushed probes:
 // incidents, webhooks, status and history work for it as for any probe.
+// Its default export makes it a `[[plugin]]` of the bundled daemon (see the README, "Writing a plugin").
 import { connect, type Socket } from 'node:net'
-import type { PolledSample, PolledSource, Poller } from '@timon/core'
+import type { LogSink, PolledSample, PolledSource, Poller } from '@timon/core'
+
+/**
+ * The plugin factory: `options = { interval_ms = 30000, targets = [{ code = "db.port", host = "127.0.0.1", port = 5432 }] }`.
+ * Throwing here (bad options) stops the daemon at start with a message naming the plugin.
+ */
+export default function tcpPlugin({ options }: { options: Readonly<Record<string, unknown>>; logger: LogSink }): Poller {
+  const targets = options.targets
+  const valid = (target: unknown): target is TcpTarget => {
+    const { code, host, port } = (target ?? {}) as Partial<Record<keyof TcpTarget, unknown>>
+    return typeof code === 'string' && typeof host === 'string' && typeof port === 'number'
+  }
+  if (!Array.isArray(targets) || !targets.every(valid)) throw new Error('options.targets must be an array of { code, host, port }')
+  return new TcpPoller({ targets, ...(typeof options.interval_ms === 'number' ? { intervalMs: options.interval_ms } : {}) })
+}
 
 export interface TcpTarget {
   readonly code: string

@@ -10,7 +10,7 @@
 //   (dist/timon.cjs.<build id>.cache), when there is one and this Node accepts it.
 'use strict'
 const { readFileSync, renameSync, statSync, writeFileSync } = require('node:fs')
-const { join } = require('node:path')
+const { dirname, join } = require('node:path')
 
 const dist = join(__dirname, '..', 'dist')
 const bundle = join(dist, 'timon.cjs')
@@ -27,11 +27,25 @@ cli
 
 // --- internal ---
 
-/** Whether `file` exists and is at least as new as the builds of the packages it contains. */
+/**
+ * Whether `file` exists and is at least as new as the builds of the packages it contains. Those
+ * are found where Node resolves them (a workspace link or an installed copy), never at a path of
+ * the source tree; an installed package ships no `.tsbuildinfo`, so its bundle is always fresh.
+ */
 function isFresh(file) {
   const at = mtime(file)
-  const builds = [join(dist, '.tsbuildinfo'), join(__dirname, '../../core/dist/.tsbuildinfo'), join(__dirname, '../../client/dist/.tsbuildinfo')]
-  return at >= 0 && builds.every((build) => mtime(build) <= at)
+  if (at < 0) return false
+  const builds = [join(dist, '.tsbuildinfo'), ...['@timon/core', '@timon/client'].map(buildInfo)]
+  return builds.every((build) => build === undefined || mtime(build) <= at)
+}
+
+/** The `.tsbuildinfo` of a package's dist, if the package is found. */
+function buildInfo(name) {
+  try {
+    return join(dirname(require.resolve(`${name}/package.json`)), 'dist', '.tsbuildinfo')
+  } catch {
+    return undefined
+  }
 }
 
 function mtime(path) {

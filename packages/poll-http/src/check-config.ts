@@ -3,6 +3,7 @@ import { TRANSPORT_HEADERS, caFileField, durationField, headersField, httpUrlPro
 import type { CaFile, HeaderRules } from '@timon/http-common'
 import { err, ok, type Result } from 'neverthrow'
 import { z } from 'zod'
+import type { ScheduledCheck } from './scheduled-poller.js'
 
 /** The ready-made checks: `loki` (`/ready`) and `grafana` (`/api/health`). */
 export const CHECK_PRESETS = ['loki', 'grafana'] as const
@@ -32,7 +33,7 @@ export type CheckCert = CaFile
  * preset applied and its defaults filled in. Two checks are the same check when they are deeply
  * equal, which is how `HttpPoller.update` tells unchanged checks from changed ones.
  */
-export interface HttpCheck {
+export interface HttpCheck extends ScheduledCheck {
   /** The probe code the samples are recorded under (suffixed with host-port when the check had several URLs). */
   readonly code: string
   /** The URL requested, normalised (`new URL(url).href`), with the preset's path when it had none. */
@@ -88,17 +89,68 @@ export const DEFAULT_TIMEOUT_MS = 10_000
 /** Headers that depend on the request itself: a config cannot set them. */
 const HEADER_RULES: HeaderRules = { reserved: TRANSPORT_HEADERS, setBy: 'the HTTP client' }
 
-const checkShape = {
+/**
+ * The keys every kind of `[[check]]` has (`type`, `code`, `interval`, `timeout`,
+ * `failure_threshold`, `success_threshold`, `stale_incident_after`): spread it into a kind's
+ * `z.strictObject`, refine with {@link scheduleIssues} and build with {@link scheduleFields}.
+ */
+export const commonCheckShape = {
   code: z
     .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
     .superRefine((code, ctx) => {
       const valid = validateCode(code)
       if (valid.isErr()) ctx.addIssue({ code: 'custom', message: valid.error.message })
     }),
-  url: z.unknown().transform(parseUrls),
-  preset: z.enum(CHECK_PRESETS, { error: `must be one of: ${CHECK_PRESETS.join(', ')}` }).optional(),
   interval: durationString().default(DEFAULT_INTERVAL_MS),
   timeout: durationString().optional(),
+  failure_threshold: count().default(2),
+  success_threshold: count().default(1),
+  stale_incident_after: durationString().optional(),
+}
+
+/** The common keys of a check as its schema outputs them. */
+export interface CommonCheckEntry {
+  readonly interval: number
+  readonly timeout?: number | undefined
+  readonly failure_threshold: number
+  readonly success_threshold: number
+  readonly stale_incident_after?: number | undefined
+}
+
+/** Adds the issues of the common keys taken together: a timeout longer than the interval, a stale rule shorter. */
+export function scheduleIssues(entry: CommonCheckEntry, ctx: z.RefinementCtx): void {
+  const every = `interval (${formatHumanDuration(entry.interval)})`
+  if (entry.timeout !== undefined && entry.timeout > entry.interval) {
+    ctx.addIssue({ code: 'custom', path: ['timeout'], message: `must not be longer than ${every}` })
+  }
+  if (entry.stale_incident_after !== undefined && entry.stale_incident_after <= entry.interval) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['stale_incident_after'],
+      message: `must be longer than ${every}, or the probe goes stale between two checks`,
+    })
+  }
+}
+
+/** The schedule of a check from its common keys, defaults filled in (timeout 10 s or the interval, stale rule 3 × interval). */
+export function scheduleFields(entry: CommonCheckEntry): Omit<ScheduledCheck, 'code'> {
+  return {
+    intervalMs: entry.interval,
+    timeoutMs: entry.timeout ?? Math.min(DEFAULT_TIMEOUT_MS, entry.interval),
+    failureThreshold: entry.failure_threshold,
+    successThreshold: entry.success_threshold,
+    staleIncidentAfterMs: entry.stale_incident_after ?? 3 * entry.interval,
+  }
+}
+
+/** The `type` of an HTTP check: absent or `"http"`. */
+export const HTTP_CHECK_TYPE = 'http'
+
+const checkShape = {
+  ...commonCheckShape,
+  type: z.literal(HTTP_CHECK_TYPE).optional(),
+  url: z.unknown().transform(parseUrls),
+  preset: z.enum(CHECK_PRESETS, { error: `must be one of: ${CHECK_PRESETS.join(', ')}` }).optional(),
   method: z.enum(HTTP_METHODS, { error: `must be one of: ${HTTP_METHODS.join(', ')}` }).default('GET'),
   headers: headersField(HEADER_RULES).default({}),
   cert: caFileField().optional(),
@@ -118,9 +170,6 @@ const checkShape = {
     .record(z.string(), z.unknown(), { error: 'must be a table of dotted paths to expected values, e.g. { "database" = "ok" }' })
     .transform(flattenJson)
     .optional(),
-  failure_threshold: count().default(2),
-  success_threshold: count().default(1),
-  stale_incident_after: durationString().optional(),
 }
 
 /**
@@ -134,17 +183,7 @@ const checkShape = {
 export const checkSchema = z
   .strictObject(checkShape, { error: 'must be a table' })
   .superRefine((entry, ctx) => {
-    const every = `interval (${formatHumanDuration(entry.interval)})`
-    if (entry.timeout !== undefined && entry.timeout > entry.interval) {
-      ctx.addIssue({ code: 'custom', path: ['timeout'], message: `must not be longer than ${every}` })
-    }
-    if (entry.stale_incident_after !== undefined && entry.stale_incident_after <= entry.interval) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['stale_incident_after'],
-        message: `must be longer than ${every}, or the probe goes stale between two checks`,
-      })
-    }
+    scheduleIssues(entry, ctx)
     if (entry.method === 'HEAD') {
       const bodyKeys = (['body_contains', 'json'] as const).filter((key) => entry[key] !== undefined)
       for (const key of bodyKeys) ctx.addIssue({ code: 'custom', path: [key], message: 'cannot be checked: a HEAD response has no body' })
@@ -164,14 +203,10 @@ export const checkSchema = z
       method: entry.method,
       headers: entry.headers,
       ...(entry.cert === undefined ? {} : { certPath: entry.cert }),
-      intervalMs: entry.interval,
-      timeoutMs: entry.timeout ?? Math.min(DEFAULT_TIMEOUT_MS, entry.interval),
+      ...scheduleFields(entry),
       ...(expectStatus === undefined ? {} : { expectStatus }),
       ...(bodyContains === undefined ? {} : { bodyContains }),
       json: entry.json ?? preset?.json ?? [],
-      failureThreshold: entry.failure_threshold,
-      successThreshold: entry.success_threshold,
-      staleIncidentAfterMs: entry.stale_incident_after ?? 3 * entry.interval,
     }
   })
 
@@ -199,8 +234,8 @@ export interface ParseChecksOptions {
 }
 
 /**
- * Validates the `check` array of a parsed TOML config (`undefined` = no checks) and loads what it
- * needs, so every problem is found at load time: `cert` files are read and checked, and a check
+ * Validates the HTTP checks of the `check` array of a parsed TOML config (`undefined` = no checks;
+ * tables of another `type` are skipped, see {@link isHttpCheckTable}) and loads what they need, so every problem is found at load time: `cert` files are read and checked, and a check
  * with several URLs becomes one probe per URL, its code suffixed with the URL's host and port
  * (`grafana.health` + `http://10.0.0.5:3000/…` → `grafana.health.10-0-0-5-3000`). Every probe code
  * must be valid (at most 50 bytes, suffix included) and fed by one check only.
@@ -240,7 +275,15 @@ export function parseChecks(input: unknown, options: ParseChecksOptions): Result
     }
     if (issues.length > 0) return err(issues)
     return ok(probes.map(({ code, url }): HttpCheck => ({ code, url, ...rest, ...(cert === undefined ? {} : { cert }) })))
-  })
+  }, isHttpCheckTable)
+}
+
+/**
+ * Whether a raw `[[check]]` table is an HTTP check (`type` absent or `"http"`); {@link parseChecks}
+ * leaves the others to the packages of their kind (`@timon/poll-system`).
+ */
+export function isHttpCheckTable(raw: unknown): boolean {
+  return typeof raw !== 'object' || raw === null || !('type' in raw) || (raw as { type: unknown }).type === HTTP_CHECK_TYPE
 }
 
 /**

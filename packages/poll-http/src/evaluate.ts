@@ -32,6 +32,13 @@ export type HttpOutcome =
 export interface Evaluation {
   readonly ok: boolean
   readonly reason: string
+  /**
+   * With `ok`: it passes, but with a warning (a Nagios plugin's exit 1, a disk above `warning`, a
+   * certificate within `warning_days`): the sample is `warning`, the thresholds count a success.
+   */
+  readonly warning?: boolean
+  /** More than the reason, e.g. a command's output after its first line; sent with the sample. */
+  readonly detail?: string
 }
 
 /** What {@link evaluate} checks: the expectations of a check. */

@@ -1,7 +1,9 @@
 // @timon/poll-http: HTTP health checks, the HTTP adapter of the core's Poller port.
 
 export { HttpPoller } from './http-poller.js'
-export type { HttpPollerLogger, HttpPollerOptions, PollerUpdate, RunStart } from './http-poller.js'
+export type { HttpPollerLogger, HttpPollerOptions } from './http-poller.js'
+export { ScheduledPoller, clipBytes } from './scheduled-poller.js'
+export type { CheckRunner, PollerUpdate, RunStart, ScheduledCheck, ScheduledPollerOptions } from './scheduled-poller.js'
 
 export {
   CHECK_PRESETS,
@@ -10,7 +12,12 @@ export {
   DEFAULT_TIMEOUT_MS,
   MIN_CHECK_INTERVAL_MS,
   HTTP_METHODS,
+  HTTP_CHECK_TYPE,
   checkSchema,
+  commonCheckShape,
+  isHttpCheckTable,
+  scheduleFields,
+  scheduleIssues,
   hostPortSuffix,
   parseChecks,
 } from './check-config.js'
@@ -18,6 +25,7 @@ export type {
   CheckCert,
   CheckEntry,
   CheckPreset,
+  CommonCheckEntry,
   HttpCheck,
   HttpMethod,
   JsonExpectation,

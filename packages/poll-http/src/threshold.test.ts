@@ -79,4 +79,14 @@ describe('stepThreshold', () => {
     expect(second.state).toEqual({ failures: 2, successes: 0, critical: true })
     expect(stepThreshold(second.state, pass, { failureThreshold: 2, successThreshold: 2 }).state).toEqual({ failures: 0, successes: 1, critical: true })
   })
+
+  it('gives warning for a passing verdict with a warning, and counts it as a success', () => {
+    const warn = { ok: true, reason: 'disk 85% used', warning: true }
+    const thresholds = { failureThreshold: 1, successThreshold: 1 }
+    expect(stepThreshold(INITIAL_THRESHOLD_STATE, warn, thresholds)).toMatchObject({ health: 'warning', comment: 'disk 85% used' })
+    const critical = stepThreshold(INITIAL_THRESHOLD_STATE, fail, thresholds)
+    expect(critical.health).toBe('critical')
+    const recovered = stepThreshold(critical.state, warn, thresholds)
+    expect(recovered).toMatchObject({ health: 'warning', comment: 'disk 85% used (recovered)', state: { critical: false } })
+  })
 })

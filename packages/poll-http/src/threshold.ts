@@ -38,9 +38,15 @@ export interface ThresholdStep {
  * - while critical, a success below `successThreshold` consecutive successes gives `warning`,
  *   `<reason> (recovering 1/3)`: the open incident stays open; a failure then is `critical` again;
  * - reaching it gives `healthy`, `<reason> (recovered)`; any success outside a critical spell is
- *   `healthy` with the bare reason.
+ *   `healthy` with the bare reason;
+ * - a success with `warning` steps as a success, and gives `warning` where it would give `healthy`.
  */
 export function stepThreshold(state: ThresholdState, evaluation: Evaluation, thresholds: Thresholds): ThresholdStep {
+  const step = stepCounts(state, evaluation, thresholds)
+  return evaluation.ok && evaluation.warning === true && step.health === 'healthy' ? { ...step, health: 'warning' } : step
+}
+
+function stepCounts(state: ThresholdState, evaluation: Evaluation, thresholds: Thresholds): ThresholdStep {
   const { reason } = evaluation
   if (!evaluation.ok) {
     const failures = state.failures + 1

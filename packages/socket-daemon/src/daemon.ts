@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { ensurePrivateDirectory, snakeCase } from '@timon/client'
-import { Dispatcher, Monitor, SystemClock, TokenService, errorMessage, type Clock } from '@timon/core'
+import { Dispatcher, Monitor, SystemClock, TokenService, errorMessage, type Clock, type PolledSample } from '@timon/core'
 import { packageVersion } from '@timon/http-common'
 import { HttpPoller, type PollerUpdate } from '@timon/poll-http'
+import { SystemPoller } from '@timon/poll-system'
 import type { DaemonConfig } from './config/config.js'
 import { DaemonStartError } from './daemon-start-error.js'
 import { startTcpListeners, type TcpListener } from './http/tcp-listeners.js'
@@ -12,6 +13,7 @@ import { probeSocket } from './instance-check.js'
 import { Liveness } from './liveness.js'
 import { unsafeLogDirectory } from './run-logs/safe-paths.js'
 import { TargetNotifier, type NotifierTables, type TargetsUpdate } from './notify/target-notifier.js'
+import { PluginLoadError, composeNotifiers, loadPlugins, type LoadedPlugins } from './plugins/index.js'
 import { RunLogStore } from './run-logs/store.js'
 import { silentLogger, type Logger } from './logger.js'
 import { Scheduler } from './scheduler.js'
@@ -47,11 +49,11 @@ export interface RunningDaemon {
   /** The TCP listeners (`[http] listen`), with the ports they bound. */
   readonly listeners: readonly TcpListener[]
   /**
-   * Applies a re-read configuration without a restart (what `timon daemon` does on SIGHUP): HTTP
-   * checks are added, removed or changed (unchanged ones keep their schedule and thresholds); the
-   * notifier tables (webhooks, emails, commands) and `[notify] test_target` are replaced (pending
+   * Applies a re-read configuration without a restart (what `timon daemon` does on SIGHUP): checks
+   * of every type are added, removed or changed (unchanged ones keep their schedule and thresholds);
+   * the notifier tables (webhooks, emails, commands) and `[notify] test_target` are replaced (pending
    * deliveries of targets still named go on; those of a removed target fail, saying so), and the
-   * change is logged. Other settings need a restart.
+   * change is logged. Other settings (plugins included) need a restart.
    */
   reload(config: DaemonConfig): PollerUpdate & { readonly targets: TargetsUpdate }
   /**
@@ -70,8 +72,9 @@ export interface RunningDaemon {
  *    stale socket file nobody listens on;
  * 2. creates `data_dir` (0750) and opens the store (`openStore`: `<data_dir>/timon.db`, or
  *    PostgreSQL with `[store] url`), then beats its heartbeat there (`Liveness`);
- * 3. builds the Monitor (the webhook, email and command targets as its notification router), the
- *    Dispatcher and the scheduler; logs the test target when `[notify] test_target` is set;
+ * 3. loads the `[[plugin]]` modules, builds the Monitor (the webhook, email, command and plugin
+ *    targets as its notification router), the Dispatcher, the scheduler and the pollers (checks,
+ *    plugins'); logs the test target when `[notify] test_target` is set;
  * 4. listens on the socket with mode `socket_mode` (0600 by default) and group `socket_group`;
  * 5. queues `timon.started` and starts the scheduler (deadlines missed while down fire now,
  *    pending deliveries go out), and logs `daemon started on unix socket <path>`.
@@ -80,7 +83,7 @@ export interface RunningDaemon {
  * (`timon daemon` stops it on SIGTERM/SIGINT and reloads it on SIGHUP).
  *
  * @throws DaemonStartError for the expected refusals (another daemon, an unknown group, a data_dir
- *   that cannot be created, a socket path in use); anything else is a bug or a broken environment.
+ *   that cannot be created, a socket path in use, a plugin that cannot be loaded); anything else is a bug or a broken environment.
  */
 export async function startDaemon(options: StartDaemonOptions): Promise<RunningDaemon> {
   const { config } = options
@@ -96,6 +99,13 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     if (unsafe !== undefined) throw new DaemonStartError(`cannot use the default socket ${socketPath}: ${unsafe}`)
   }
   await claimSocketPath(socketPath, log)
+  let plugins: LoadedPlugins
+  try {
+    plugins = await loadPlugins(config.plugins, log)
+  } catch (error) {
+    if (error instanceof PluginLoadError) throw new DaemonStartError(error.message, { cause: error })
+    throw error
+  }
   const gid = config.socketGroup === undefined ? undefined : resolveGroup(config.socketGroup)
 
   try {
@@ -120,7 +130,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   }
   const { store, description: databasePath } = opened
   const { leaseMs } = config.store
-  const notifier = new TargetNotifier(notifierTables(config), { hostname: config.hostname, version, logger: log, clock })
+  const targets = new TargetNotifier(notifierTables(config), { hostname: config.hostname, version, logger: log, clock })
+  const notifier = composeNotifiers([targets, ...plugins.notifiers.map((named) => named.notifier)])
   // Validation errors name the wire's keys: the routes hand their input to the Monitor unvalidated.
   const monitor = new Monitor({ store, clock, notifications: notifier, fieldName: snakeCase, maxPushAgeMs: config.maxPushAgeMs, timezone: config.timezone })
   // The owner of this process's delivery claims: a restarted daemon of the same name does not take
@@ -140,16 +151,18 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   })
   const liveness = new Liveness({ store, beat: { name: config.name, startedAt: clock.now(), version }, clock, log, leaseMs })
   const poller = new HttpPoller({ checks: config.checks, clock, logger: log })
+  const systemPoller = new SystemPoller({ checks: config.systemChecks, clock, logger: log })
+  const pollers = [poller, systemPoller, ...plugins.pollers.map((named) => named.poller)]
   const tokens = new TokenService({ store, clock })
   const context = {
     monitor,
     version,
-    polled: () => poller.sources(),
+    polled: () => pollers.flatMap((each) => each.sources()),
     runLogs,
     tokens,
     daemons: () => liveness.daemons(),
     storeHealth: async () => (await store.health?.()) ?? { ok: true as const },
-    notifyTest: (target: string | undefined) => notifier.test(target),
+    notifyTest: (target: string | undefined) => targets.test(target),
   }
   const onChange = (change: { readonly deliveries: boolean }) => scheduler.rearm(change)
   const server = new ApiServer({ context, log, onChange, maxConnections: config.http.maxConnections })
@@ -169,31 +182,33 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     await Promise.all(listeners.map((listener) => listener.server.close().catch(() => undefined)))
     await liveness.stop()
     await server.close().catch(() => undefined)
-    notifier.close()
+    targets.close()
     await store.close()
     throw error
   }
   scheduler.start()
   // Each polled result is a probe sample like a pushed one: rules, incidents and webhooks apply.
-  poller.start(async (sample) => {
+  const record = async (sample: PolledSample) => {
+    if (sample.detail !== undefined) log.debug(`${sample.code}: ${sample.detail}`)
     const pushed = await monitor.pushProbe(sample)
     if (pushed.isErr()) throw new Error(pushed.error.message)
     const { opened, recovered, relapsed } = pushed.value
     scheduler.rearm({ deliveries: opened.length + recovered.length + relapsed.length > 0 })
-  })
+  }
+  for (const each of pollers) each.start(record)
   log.info(`daemon started on unix socket ${socketPath} (name ${config.name}, database ${databasePath})`)
-  logTestTarget(notifier.testTarget, log)
-  log.debug(`${config.webhooks.length} webhook(s), ${config.emails.length} email(s), ${config.commands.length} command(s), ping ${config.pingIntervalMs === undefined ? 'off' : `every ${config.pingIntervalMs}ms`}`)
+  logTestTarget(targets.testTarget, log)
+  log.debug(`${config.webhooks.length} webhook(s), ${config.emails.length} email(s), ${config.commands.length} command(s), ${config.plugins.length} plugin(s), ping ${config.pingIntervalMs === undefined ? 'off' : `every ${config.pingIntervalMs}ms`}`)
 
   let stopping: Promise<void> | undefined
   const stop = () => {
     stopping ??= (async () => {
       await Promise.all([server.close(), ...listeners.map((listener) => listener.server.close())])
       await runLogs.close()
-      await poller.stop()
+      for (const each of pollers) await each.stop()
       await scheduler.stop()
       await liveness.stop()
-      notifier.close()
+      targets.close()
       await store.close()
       await removeOwnSocket(socketPath, socketIno)
       log.info('daemon stopped')
@@ -201,16 +216,23 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     return stopping
   }
   const reload = (next: DaemonConfig) => {
-    const update = poller.update(next.checks)
-    const targets = notifier.update(notifierTables(next))
+    const http = poller.update(next.checks)
+    const system = systemPoller.update(next.systemChecks)
+    const changedTargets = targets.update(notifierTables(next))
+    const update: PollerUpdate = {
+      added: [...http.added, ...system.added],
+      removed: [...http.removed, ...system.removed],
+      changed: [...http.changed, ...system.changed],
+      unchanged: http.unchanged + system.unchanged,
+    }
     log.info(
       `configuration reloaded: checks ${update.added.length} added, ${update.removed.length} removed, ${update.changed.length} changed, ${update.unchanged} unchanged; ` +
-        `notifier targets ${describeNames(targets.added)} added, ${describeNames(targets.removed)} removed, ${targets.kept} kept (other settings apply after a restart)`,
+        `notifier targets ${describeNames(changedTargets.added)} added, ${describeNames(changedTargets.removed)} removed, ${changedTargets.kept} kept (other settings apply after a restart)`,
     )
-    logTestTarget(notifier.testTarget, log)
+    logTestTarget(targets.testTarget, log)
     // Removed targets' pending deliveries fail now, and a test target applies to what is due.
     scheduler.rearm({ deliveries: true })
-    return { ...update, targets }
+    return { ...update, targets: changedTargets }
   }
   return { socketPath, databasePath, name: config.name, monitor, scheduler, tokens, listeners, reload, stop }
 }

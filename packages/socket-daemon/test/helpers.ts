@@ -35,6 +35,8 @@ export function testConfig(dir: string, overrides: Partial<DaemonConfig> = {}): 
     commands: [],
     notify: { testTarget: undefined },
     checks: [],
+    systemChecks: [],
+    plugins: [],
     exec: { logDir: join(dir, 'data', 'logs'), maxLogBytes: 10 * 1024 * 1024, maxFollowers: 64 },
     http: { listen: [], tls: undefined, maxConnections: 512, rateLimitPerSecond: undefined },
     ...overrides,

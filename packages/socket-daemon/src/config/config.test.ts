@@ -52,6 +52,8 @@ describe('parseConfig', () => {
       commands: [],
       notify: { testTarget: undefined },
       checks: [],
+      systemChecks: [],
+      plugins: [],
       exec: { logDir: '/home/ann/.local/state/timon/logs', maxLogBytes: 10 * 1024 * 1024, maxFollowers: 64 },
       http: { listen: [], tls: undefined, maxConnections: 512, rateLimitPerSecond: undefined },
       maxPushAgeMs: 24 * 60 * 60 * 1000,
@@ -80,8 +82,8 @@ describe('parseConfig', () => {
 
     it('refuses a name used by two targets of different kinds, naming both tables', () => {
       expect(issuesOf({ webhook: [webhook], email: [{ ...email, name: 'ops' }], command: [{ ...command, name: 'ops' }] })).toEqual([
-        'email[0].name: "ops" is already the name of webhook[0] (target names must be unique across webhooks, emails and commands)',
-        'command[0].name: "ops" is already the name of webhook[0] (target names must be unique across webhooks, emails and commands)',
+        'email[0].name: "ops" is already the name of webhook[0] (target names must be unique across webhooks, emails, commands and plugins)',
+        'command[0].name: "ops" is already the name of webhook[0] (target names must be unique across webhooks, emails, commands and plugins)',
       ])
     })
 

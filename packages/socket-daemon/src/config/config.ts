@@ -6,6 +6,7 @@ import { parseCommands, type CommandConfig } from '@timon/notify-command'
 import { parseEmails, type EmailConfig } from '@timon/notify-email'
 import { parseWebhooks, type WebhookConfig } from '@timon/notify-webhook'
 import { parseChecks, type HttpCheck } from '@timon/poll-http'
+import { parseSystemChecks, type SystemCheck } from '@timon/poll-system'
 import { err, ok, type Result } from 'neverthrow'
 import { parse as parseToml } from 'smol-toml'
 import { z } from 'zod'
@@ -18,6 +19,7 @@ import { parseRate } from '../http/rate-limit.js'
 import { findConfigFile, resolveSocket, type Env, type OwnDirectory } from '@timon/client'
 import { defaultDataDir } from './paths.js'
 import { resolveStoreConfig, storeSchema, type StoreConfig } from './store-config.js'
+import { parsePlugins, type PluginConfig } from '../plugins/plugin-config.js'
 
 /** The daemon's configuration, validated, with every default applied and every path absolute. */
 export interface DaemonConfig {
@@ -70,6 +72,10 @@ export interface DaemonConfig {
   readonly notify: NotifyConfig
   /** The `[[check]]` tables (HTTP health checks the daemon polls), one per probe, in order. */
   readonly checks: readonly HttpCheck[]
+  /** The `[[check]]` tables of the other types (`command`, `tcp`, `tls`, `disk`, `system`), in order. */
+  readonly systemChecks: readonly SystemCheck[]
+  /** The `[[plugin]]` tables, in order (their modules are loaded when the daemon starts). */
+  readonly plugins: readonly PluginConfig[]
   /** `[exec]`: the run logs of `timon exec`. */
   readonly exec: ExecConfig
   /** `[http]`: the TCP listener. */
@@ -155,8 +161,15 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
   if (commands.isErr()) issues.push(...commands.error)
   const checks = parseChecks(isTable(input) ? input.check : undefined, files)
   if (checks.isErr()) issues.push(...checks.error)
-  if (!parsed.success || webhooks.isErr() || emails.isErr() || commands.isErr() || checks.isErr()) return err(issues)
-  const targets = { webhook: webhooks.value, email: emails.value, command: commands.value }
+  const taken = new Set(checks.isOk() ? checks.value.map((check) => check.code) : [])
+  const systemChecks = parseSystemChecks(isTable(input) ? input.check : undefined, { ...files, taken })
+  if (systemChecks.isErr()) issues.push(...systemChecks.error)
+  const plugins = parsePlugins(isTable(input) ? input.plugin : undefined, baseDir)
+  if (plugins.isErr()) issues.push(...plugins.error)
+  if (!parsed.success || webhooks.isErr() || emails.isErr() || commands.isErr() || checks.isErr() || systemChecks.isErr() || plugins.isErr() || issues.length > 0) {
+    return err(issues)
+  }
+  const targets = { webhook: webhooks.value, email: emails.value, command: commands.value, plugin: plugins.value }
   const routing = checkTargets(targets, env.TIMON_NOTIFY_TEST_TARGET, parsed.data.notify.test_target)
   if (routing.isErr()) return err(routing.error)
 
@@ -194,6 +207,8 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
     commands: commands.value,
     notify: { testTarget: routing.value },
     checks: checks.value,
+    systemChecks: systemChecks.value,
+    plugins: plugins.value,
     exec: {
       logDir: parsed.data.exec.log_dir === undefined ? join(dataDir, 'logs') : resolve(baseDir, parsed.data.exec.log_dir),
       maxLogBytes: parsed.data.exec.max_log_size ?? DEFAULT_MAX_LOG_BYTES,
@@ -409,7 +424,7 @@ const notifySchema = z.strictObject(
   { error: 'must be a table ([notify])' },
 )
 
-// The notifier tables and `check` are checked by their packages' own schemas (parseWebhooks, …).
+// The notifier tables, `check` and `plugin` are checked by their own parsers (parseWebhooks, parseChecks, parseSystemChecks, parsePlugins, …).
 const configSchema = z.strictObject(
   {
     daemon: daemonSchema.default({}),
@@ -422,6 +437,7 @@ const configSchema = z.strictObject(
     email: z.unknown().optional(),
     command: z.unknown().optional(),
     check: z.unknown().optional(),
+    plugin: z.unknown().optional(),
   },
   { error: 'must be a table' },
 )
@@ -444,13 +460,15 @@ function checkTargets(
       const table = `${kind}[${index}]`
       const first = owner.get(name)
       if (first === undefined) owner.set(name, table)
-      else issues.push(`${table}.name: "${name}" is already the name of ${first} (target names must be unique across webhooks, emails and commands)`)
+      else issues.push(`${table}.name: "${name}" is already the name of ${first} (target names must be unique across webhooks, emails, commands and plugins)`)
     })
   }
   const testTarget = fromEnv !== undefined && fromEnv.trim() !== '' ? fromEnv.trim() : fromConfig
-  if (testTarget !== undefined && !owner.has(testTarget)) {
+  // A plugin's notifier is not a test target: it cannot prefix another target's messages.
+  const routable = [...owner].filter(([, table]) => !table.startsWith('plugin[')).map(([name]) => name)
+  if (testTarget !== undefined && !routable.includes(testTarget)) {
     const key = fromEnv !== undefined && fromEnv.trim() !== '' ? 'TIMON_NOTIFY_TEST_TARGET' : 'notify.test_target'
-    const known = [...owner.keys()]
+    const known = routable
     issues.push(`${key}: no webhook, email or command is named "${testTarget}"${known.length === 0 ? ' (none is configured)' : ` (targets: ${known.join(', ')})`}`)
   }
   return issues.length === 0 ? ok(testTarget) : err(issues)

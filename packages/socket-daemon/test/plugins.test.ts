@@ -1,0 +1,125 @@
+// [[plugin]] through the real daemon: the examples (file notifier, TCP poller) compiled to ES
+// modules as a user would ship them, loaded from the config, fed by a real TCP port.
+import { readFileSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { transform } from 'esbuild'
+import { DaemonStartError, parseConfig, startDaemon } from '@timon/socket-daemon'
+import { afterEach, describe, expect, it } from 'vitest'
+import { makeTempDir, memoryLogger, startTestDaemon, testConfig, type TestDaemon } from './helpers.js'
+
+const examples = fileURLToPath(new URL('../../../examples/', import.meta.url))
+
+/** Compiles an example to `<dir>/<name>.js` (types erased; it imports only node: modules). */
+async function compile(example: string, dir: string): Promise<string> {
+  const source = readFileSync(join(examples, example, `${example}.ts`), 'utf8')
+  const { code } = await transform(source, { loader: 'ts', format: 'esm', target: 'node20' })
+  const out = join(dir, `${example}.js`)
+  writeFileSync(out, code)
+  return out
+}
+
+async function eventually<T>(read: () => T | Promise<T>, done: (value: T) => boolean, tries = 400): Promise<T> {
+  for (let i = 0; ; i++) {
+    const value = await read()
+    if (done(value) || i >= tries) return value
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+describe('[[plugin]] in the daemon', () => {
+  it('a TCP poller plugin feeds a probe, and a file notifier plugin gets the incident through the outbox', async () => {
+    const dir = makeTempDir()
+    const server = net.createServer((socket) => socket.end())
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as net.AddressInfo
+    const audit = join(dir.dir, 'audit.jsonl')
+    const parsed = parseConfig(
+      {
+        plugin: [
+          { name: 'port-watch', module: './tcp-poller.js', options: { interval_ms: 50, targets: [{ code: 'db.port', host: '127.0.0.1', port }] } },
+          { name: 'audit', module: './file-notifier.js', on: ['incident.open'], options: { path: audit } },
+        ],
+      },
+      { baseDir: dir.dir },
+    )._unsafeUnwrap()
+    await compile('tcp-poller', dir.dir)
+    await compile('file-notifier', dir.dir)
+    const daemon: TestDaemon = await startTestDaemon({ plugins: parsed.plugins }, dir)
+    cleanups.push(daemon.cleanup)
+
+    const status = await eventually(() => daemon.client.status(), (r) => r.isOk() && r.value.contracts.length === 1)
+    expect(status._unsafeUnwrap().contracts[0]).toMatchObject({ contract: { code: 'db.port' }, lastReport: { health: 'healthy' } })
+    const raw = await daemon.client.request('GET', '/v1/status')
+    expect(raw._unsafeUnwrap().json).toMatchObject({ contracts: [{ polled_from: `tcp://127.0.0.1:${port}` }] })
+
+    await new Promise((resolve) => server.close(resolve))
+    const lines = await eventually(() => readLines(audit), (found) => found.length > 0)
+    expect(lines).toEqual([expect.objectContaining({ event: 'incident.open', incident: expect.objectContaining({ title: 'db.port is critical' }) })])
+    expect(daemon.log.lines.filter((line) => /ERROR|FATAL/i.test(line))).toEqual([])
+  })
+
+  it('stops the daemon at start with an error naming a plugin that cannot load or whose factory throws', async () => {
+    const dir = makeTempDir()
+    cleanups.push(dir.remove)
+    await compile('file-notifier', dir.dir)
+    const start = (plugin: Record<string, unknown>) =>
+      startDaemon({ config: testConfig(dir.dir, { plugins: parseConfig({ plugin: [plugin] }, { baseDir: dir.dir })._unsafeUnwrap().plugins }), log: memoryLogger() })
+    await expect(start({ name: 'ghost', module: './missing.js' })).rejects.toThrow(DaemonStartError)
+    await expect(start({ name: 'ghost', module: './missing.js' })).rejects.toThrow(/^plugin "ghost" \(module \.\/missing\.js\): cannot load: /)
+    await expect(start({ name: 'audit', module: './file-notifier.js' })).rejects.toThrow('plugin "audit" (module ./file-notifier.js): its factory threw: options.path must be the file to append to')
+  })
+
+  it('a plugin notifier that throws at run time is retried, and the daemon goes on', async () => {
+    const dir = makeTempDir()
+    const marker = join(dir.dir, 'attempts')
+    writeFileSync(
+      join(dir.dir, 'flaky.mjs'),
+      `import { appendFileSync, readFileSync } from 'node:fs'
+export default ({ options }) => ({
+  retryPolicy: () => ({ retries: 3, delayMs: 10 }),
+  async deliver() {
+    appendFileSync(options.marker, 'x')
+    if (readFileSync(options.marker, 'utf8').length < 2) throw new Error('boom')
+    return { ok: true }
+  },
+})
+`,
+    )
+    const plugins = parseConfig({ plugin: [{ name: 'flaky', module: './flaky.mjs', on: ['incident.open'], options: { marker } }] }, { baseDir: dir.dir })._unsafeUnwrap().plugins
+    const daemon = await startTestDaemon({ plugins }, dir)
+    cleanups.push(daemon.cleanup)
+    await daemon.client.pushProbe({ code: 'svc.x', health: 'critical' })
+    const attempts = await eventually(() => safeRead(marker), (text) => text.length >= 2)
+    expect(attempts).toBe('xx')
+    expect(daemon.log.lines.some((line) => line.includes('plugin flaky: delivery') && line.includes('threw: boom'))).toBe(true)
+    expect((await daemon.client.status()).isOk()).toBe(true)
+  })
+
+  it('rejects duplicate plugin names, and a plugin named like a webhook', () => {
+    const parse = (plugin: unknown[]) => parseConfig({ webhook: [{ name: 'x', url: 'http://127.0.0.1:1/', on: ['*'] }], plugin }, { baseDir: '/' })._unsafeUnwrapErr()
+    expect(parse([{ name: 'y', module: 'pkg' }, { name: 'y', module: 'pkg' }])).toEqual(['plugin[1].name: "y" is the name of plugin[0] already'])
+    expect(parse([{ name: 'x', module: 'pkg' }])).toEqual(['plugin[0].name: "x" is already the name of webhook[0] (target names must be unique across webhooks, emails, commands and plugins)'])
+  })
+})
+
+function readLines(path: string): unknown[] {
+  return safeRead(path)
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as unknown)
+}
+
+function safeRead(path: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return ''
+  }
+}
