@@ -110,6 +110,12 @@ export type {
   ContractPage,
   ContractPatch,
   DeliveryPatch,
+  HistoryCursor,
+  HistoryDelivery,
+  HistoryIncident,
+  HistoryPage,
+  HistoryQuery,
+  HistoryReport,
   DeliveryQuery,
   IncidentPatch,
   NewContract,
@@ -129,6 +135,7 @@ export type {
 export { STORE_FAULT_KINDS, StoreFault } from './store-fault.js'
 export type { StoreFaultKind, StoreHealth } from './store-fault.js'
 export { MemoryStore } from './memory-store.js'
+export { HISTORY_START, inHistoryScope, nextHistoryCursor } from './history/scope.js'
 export { SerialQueue } from './serial-queue.js'
 export { Dispatcher } from './dispatcher.js'
 export type { DispatcherOptions, DispatchReport } from './dispatcher.js'
