@@ -14,6 +14,7 @@ import type {
 import type { Health } from '../validate.js'
 import type { NewDelivery, NewIncident, Store, StoreTx } from '../ports/store.js'
 import { isIncidentTruncated, isReportTruncated, type TruncatePlan } from '../truncate-policy.js'
+import { describeHistoryExport } from './history-conformance.js'
 
 /**
  * What a backend under test can do beyond the port's plain contract. A case that needs a
@@ -1066,6 +1067,8 @@ export function describeStoreConformance(
         expect(await tx((t) => t.countDeliveries())).toEqual({ pending: 2, delivered: 2, failed: 1 })
       })
     })
+
+    describeHistoryExport(tx)
 
     describe('transactions', () => {
       it('rolls back every write of a transaction that throws, and rethrows its error', async () => {
