@@ -25,6 +25,7 @@ export type CliClient = Pick<
   | 'delete'
   | 'truncate'
   | 'deliveries'
+  | 'history'
   | 'close'
 >
 

@@ -6,6 +6,8 @@ import type {
   DeleteOptions,
   DeleteResult,
   DeliveryList,
+  HistoryPage,
+  HistoryQuery,
   DeliveryStatus,
   EndJobInput,
   IncidentResult,
@@ -198,6 +200,21 @@ export class TimonClient {
   async deliveries(query: DeliveryQuery = {}): Promise<Result<DeliveryList, ClientError>> {
     const answer = await this.#call<{ deliveries: DeliveryList }>('GET', `/v1/deliveries${queryString({ status: query.status, limit: query.limit })}`)
     return answer.map((body) => body.deliveries)
+  }
+
+  /** One page of the recorded history of a window (`timon replay`); its `next` is the `after` of the following page. */
+  history(query: HistoryQuery): Promise<Result<HistoryPage, ClientError>> {
+    const { after } = query
+    return this.#call(
+      'GET',
+      `/v1/history${queryString({
+        since: query.from.toISOString(),
+        until: query.to.toISOString(),
+        code: query.code,
+        limit: query.limit,
+        after: after === undefined ? undefined : `${after.reportId},${after.incidentId},${after.deliveryId}`,
+      })}`,
+    )
   }
 
   /**

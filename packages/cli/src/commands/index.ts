@@ -10,6 +10,7 @@ import { pushJobEnd } from './push-job-end.js'
 import { pushJobStart } from './push-job-start.js'
 import { pushJobStep } from './push-job-step.js'
 import { pushProbe } from './push-probe.js'
+import { replayCommand } from './replay.js'
 import { resolve } from './resolve.js'
 import { show } from './show.js'
 import { status } from './status.js'
@@ -34,6 +35,7 @@ export const COMMANDS: readonly Command[] = [
   deleteCommand,
   truncate,
   deliveries,
+  replayCommand,
 ]
 
 /** Command groups: words that only lead to sub-commands, with their help line. */
