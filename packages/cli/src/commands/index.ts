@@ -1,5 +1,6 @@
 import type { Command } from '../command.js'
 import { annotate } from './annotate.js'
+import { configCheck } from './config-check.js'
 import { daemon } from './daemon.js'
 import { deleteCommand } from './delete.js'
 import { deliveries } from './deliveries.js'
@@ -36,10 +37,12 @@ export const COMMANDS: readonly Command[] = [
   truncate,
   deliveries,
   replayCommand,
+  configCheck,
 ]
 
 /** Command groups: words that only lead to sub-commands, with their help line. */
 export const GROUPS: ReadonlyMap<string, string> = new Map([
   ['push', 'Push probe samples, job runs and incidents to the daemon'],
   ['push job', 'Start, step and end job runs'],
+  ['config', 'Check the configuration'],
 ])
