@@ -8,6 +8,7 @@ import { runExecBench } from './exec-bench.js'
 import type { BenchResult } from './lib.js'
 import { runPollBench } from './poll-bench.js'
 import { runPostgresBench } from './postgres-bench.js'
+import { runReplayBench } from './replay-bench.js'
 import { runWebhookBench } from './webhook-bench.js'
 
 type Suite = readonly [title: string, run: () => Promise<readonly BenchResult[] | Record<string, number>>]
@@ -22,6 +23,7 @@ const suites: Suite[] = [
   ['store-postgres (issue 13)', runPostgresBench],
   ['notify-email (issue 14)', runEmailBench],
   ['dashboard (issue 15)', runDashboardBench],
+  ['replay (issue 16)', runReplayBench],
 ]
 
 // `npm run bench -- webhook poll` runs only the suites whose title contains one of the words.
