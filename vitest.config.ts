@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@timon\/core\/testing$/, replacement: src('core/src/testing/index.ts') },
       { find: /^@timon\/core\/conformance$/, replacement: src('core/src/conformance/index.ts') },
       { find: /^@timon\/core\/lite$/, replacement: src('core/src/lite.ts') },
+      { find: /^@timon\/core\/replay$/, replacement: src('core/src/replay/index.ts') },
       { find: /^@timon\/core$/, replacement: src('core/src/index.ts') },
       { find: /^@timon\/store-sqlite$/, replacement: src('store-sqlite/src/index.ts') },
       { find: /^@timon\/store-postgres$/, replacement: src('store-postgres/src/index.ts') },

@@ -9,6 +9,7 @@ import { runExecBench } from './exec-bench.js'
 import type { BenchResult } from './lib.js'
 import { runPollBench } from './poll-bench.js'
 import { runPostgresBench } from './postgres-bench.js'
+import { runReplayBench } from './replay-bench.js'
 import { runWebhookBench } from './webhook-bench.js'
 
 type Suite = readonly [title: string, run: () => Promise<readonly BenchResult[] | Record<string, number>>]
@@ -24,6 +25,7 @@ const suites: Suite[] = [
   ['notify-email (issue 14)', runEmailBench],
   ['dashboard (issue 15)', runDashboardBench],
   ['command checks (issue 17)', runChecksBench],
+  ['replay (issue 16)', runReplayBench],
 ]
 
 // `npm run bench -- webhook poll` runs only the suites whose title contains one of the words.

@@ -55,12 +55,19 @@ export class ParsedArgs {
   /** `-v` / `--verbose` was given. */
   readonly verbose: boolean
   readonly #values: ReadonlyMap<string, string | boolean>
+  readonly #repeated: ReadonlyMap<string, readonly string[]>
 
-  constructor(args: readonly string[], values: ReadonlyMap<string, string | boolean>) {
+  constructor(args: readonly string[], values: ReadonlyMap<string, string | boolean>, repeated: ReadonlyMap<string, readonly string[]> = new Map()) {
     this.args = args
     this.#values = values
+    this.#repeated = repeated
     this.help = values.get('help') === true
     this.verbose = values.get('verbose') === true
+  }
+
+  /** Every value given to a string flag, in order (a repeatable flag such as `--set`); empty when not given. */
+  strings(name: string): readonly string[] {
+    return this.#repeated.get(name) ?? []
   }
 
   /** The value of a string flag, untrimmed, or `undefined` when the flag was not given. */
@@ -99,6 +106,12 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
     throw new UsageError(message, formatUsage(spec))
   }
   const values = new Map<string, string | boolean>()
+  // Every value of each string flag, for the repeatable ones (`timon replay --set … --set …`).
+  const repeated = new Map<string, string[]>()
+  const setString = (name: string, value: string) => {
+    values.set(name, value)
+    repeated.set(name, [...(repeated.get(name) ?? []), value])
+  }
   const args: string[] = []
 
   for (let i = 0; i < argv.length; i++) {
@@ -120,11 +133,11 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
       if (flag.type === 'boolean') {
         values.set(flag.name, inline === undefined ? true : parseBoolean(inline, `--${name}`, fail))
       } else if (inline !== undefined) {
-        values.set(flag.name, inline)
+        setString(flag.name, inline)
       } else {
         const next = argv[i + 1]
         if (next === undefined) return fail(`flag needs an argument: --${name}`)
-        values.set(flag.name, next)
+        setString(flag.name, next)
         i++
       }
       continue
@@ -141,11 +154,11 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
         }
         const rest = word.slice(j + 1).replace(/^=/, '')
         if (rest !== '') {
-          values.set(flag.name, rest)
+          setString(flag.name, rest)
         } else {
           const next = argv[i + 1]
           if (next === undefined) return fail(`flag needs an argument: '${letter}' in -${letter}`)
-          values.set(flag.name, next)
+          setString(flag.name, next)
           i++
         }
         break
@@ -155,7 +168,7 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
     args.push(word)
   }
 
-  const parsed = new ParsedArgs(args, values)
+  const parsed = new ParsedArgs(args, values, repeated)
   if (!parsed.help) {
     const message = checkArgCount(spec, args)
     if (message !== undefined) fail(message)

@@ -31,6 +31,7 @@ export type CliClient = Pick<
   | 'createToken'
   | 'tokens'
   | 'revokeToken'
+  | 'history'
   | 'close'
 > & {
   /** Sends the spool now (`timon spool flush`); absent when the spool is off. */

@@ -6,6 +6,8 @@ import type {
   DeleteOptions,
   DeleteResult,
   DeliveryList,
+  HistoryPage,
+  HistoryQuery,
   DeliveryStatus,
   EndJobInput,
   IncidentResult,
@@ -262,6 +264,21 @@ export class TimonClient {
   async notifyTest(target?: string): Promise<Result<readonly NotifyTestResult[], ClientError>> {
     const answer = await this.#call<{ results: readonly NotifyTestResult[] }>('POST', '/v1/notify/test', target === undefined ? {} : { target })
     return answer.map((body) => body.results)
+  }
+
+  /** One page of the recorded history of a window (`timon replay`); its `next` is the `after` of the following page. */
+  history(query: HistoryQuery): Promise<Result<HistoryPage, ClientError>> {
+    const { after } = query
+    return this.#call(
+      'GET',
+      `/v1/history${queryString({
+        since: query.from.toISOString(),
+        until: query.to.toISOString(),
+        code: query.code,
+        limit: query.limit,
+        after: after === undefined ? undefined : `${after.reportId},${after.incidentId},${after.deliveryId}`,
+      })}`,
+    )
   }
 
   /**

@@ -129,6 +129,12 @@ export type {
   DaemonLiveness,
   DeliveryClaim,
   DeliveryPatch,
+  HistoryCursor,
+  HistoryDelivery,
+  HistoryIncident,
+  HistoryPage,
+  HistoryQuery,
+  HistoryReport,
   DeliveryQuery,
   IncidentPatch,
   NewContract,
@@ -157,6 +163,7 @@ export type { AuthFailure, CreateTokenInput, TokenServiceOptions } from './token
 export { STORE_FAULT_KINDS, StoreFault } from './store-fault.js'
 export type { StoreFaultKind, StoreHealth } from './store-fault.js'
 export { MemoryStore } from './memory-store.js'
+export { HISTORY_START, inHistoryScope, nextHistoryCursor } from './history/scope.js'
 export { SerialQueue } from './serial-queue.js'
 export { Dispatcher } from './dispatcher.js'
 export type { DispatcherOptions, DispatchReport } from './dispatcher.js'

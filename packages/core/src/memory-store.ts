@@ -4,6 +4,11 @@ import type {
   CodeCount,
   ContractOverview,
   ContractPage,
+  HistoryDelivery,
+  HistoryIncident,
+  HistoryPage,
+  HistoryQuery,
+  HistoryReport,
   Store,
   StoreTx,
   SummaryCounts,
@@ -11,6 +16,7 @@ import type {
 } from './ports/store.js'
 import { SerialQueue } from './serial-queue.js'
 import type { ApiToken } from './tokens/token.js'
+import { HISTORY_START, inHistoryScope, nextHistoryCursor } from './history/scope.js'
 import { isIncidentTruncated, isReportTruncated, type TruncatePlan } from './truncate-policy.js'
 
 /**
@@ -384,6 +390,43 @@ class MemoryTx implements StoreTx {
   }
   async updateToken(id: number, patch: Parameters<StoreTx['updateToken']>[1]) {
     this.#update(this.#t.tokens, id, patch)
+  }
+
+  // --- history export ---
+  async exportHistory(query: HistoryQuery): Promise<HistoryPage> {
+    const after = query.after ?? HISTORY_START
+    const codeOf = (contractId: number | null | undefined) => (contractId == null ? null : (this.#t.contracts.rows.get(contractId)?.code ?? null))
+    const reports = this.#windowRows(this.#t.reports, after.reportId, query, (r) => (r.kind === 'sample' ? r.pushedAt : r.startedAt))
+    const incidents = this.#windowRows(this.#t.incidents, after.incidentId, query, (i) => i.openedAt)
+    const deliveries = this.#windowRows(this.#t.deliveries, after.deliveryId, query, (d) => d.createdAt)
+    const page: HistoryPage = {
+      reports: reports.rows.flatMap((r): HistoryReport[] => {
+        const code = codeOf(r.contractId)
+        if (code === null || !inHistoryScope(query, code)) return []
+        return [r.kind === 'sample' ? { ...r, code } : { ...r, code, steps: this.#where(this.#t.steps, (s) => s.reportId === r.id) }]
+      }),
+      incidents: incidents.rows.flatMap((i): HistoryIncident[] => {
+        const code = codeOf(i.contractId)
+        return inHistoryScope(query, code) ? [{ ...i, code, timeline: this.#where(this.#t.events, (e) => e.incidentId === i.id) }] : []
+      }),
+      deliveries: deliveries.rows.flatMap((d): HistoryDelivery[] => {
+        const code = codeOf(d.event.incident?.contractId)
+        return inHistoryScope(query, code) ? [{ ...d, code }] : []
+      }),
+    }
+    const next = nextHistoryCursor(query.limit, { reportId: reports, incidentId: incidents, deliveryId: deliveries })
+    return next === undefined ? page : { ...page, next }
+  }
+
+  /** Up to `limit` rows after `afterId` whose time is within the window, in id order, and the last id scanned. */
+  #windowRows<T extends { readonly id: number }>(table: Table<T>, afterId: number, query: HistoryQuery, timeOf: (row: T) => Date) {
+    const rows: T[] = []
+    for (const row of table.rows.values()) {
+      if (rows.length >= query.limit) break
+      const at = timeOf(row)
+      if (row.id > afterId && at >= query.from && at <= query.to) rows.push(row)
+    }
+    return { rows, count: rows.length, lastId: rows.at(-1)?.id ?? afterId }
   }
 
   // --- internal ---

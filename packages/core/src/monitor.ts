@@ -20,7 +20,7 @@ import {
 } from './incident/notes.js'
 import { SystemClock, type Clock } from './ports/clock.js'
 import type { NotificationRouter } from './ports/notifier.js'
-import type { ContractPatch, Store, StoreTx } from './ports/store.js'
+import type { ContractPatch, HistoryPage, HistoryQuery, Store, StoreTx } from './ports/store.js'
 import {
   addSilenceSchema,
   endSilenceSchema,
@@ -648,6 +648,16 @@ export class Monitor {
       if (delivery.status !== 'failed') return err(conflict(`delivery #${which.id} is ${delivery.status}, not failed`))
       return ok({ requeued: await tx.requeueFailedDeliveries(now, which.id) })
     })
+  }
+
+  /**
+   * One page of the recorded history of a window (`timon replay`); pass its `next` as `after` for
+   * the following page. Reads only.
+   */
+  async exportHistory(query: HistoryQuery): Promise<Result<HistoryPage, CoreError>> {
+    if (!isPositiveInteger(query.limit)) return err(validation('limit must be a positive integer'))
+    if (query.from > query.to) return err(validation('since must not be after until'))
+    return ok(await this.#store.transaction((tx) => tx.exportHistory(query)))
   }
 
   // --- internal ---

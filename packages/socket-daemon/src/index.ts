@@ -13,6 +13,7 @@ export type { Scheduler } from './scheduler.js'
 // Configuration
 export { formatConfigError, loadConfig, parseConfig } from './config/config.js'
 export type { DaemonConfig, ExecConfig, HttpConfig, ListenAddress, LoadConfigOptions, ParseConfigOptions } from './config/config.js'
+export { webhookRouter } from './config/webhook-router.js'
 
 // Logs
 export { LOG_LEVELS, createLogger, silentLogger } from './logger.js'

@@ -12,6 +12,9 @@ import {
   type DeliveryPatch,
   type DeliveryQuery,
   type DeliveryStatus,
+  type HistoryPage,
+  type HistoryQuery,
+  type HistoryReport,
   type Incident,
   type IncidentEvent,
   type IncidentPatch,
@@ -37,6 +40,9 @@ import {
   type TriggerType,
   type TruncateCounts,
   type TruncatePlan,
+  HISTORY_START,
+  inHistoryScope,
+  nextHistoryCursor,
 } from '@timon/core'
 import { contracts, corrupt, deliveries, incidentEvents, incidents, oneOf, reports, steps, tokens, type DeliveryRow, type MarkRow, type ReportFields } from './rows.js'
 import { silenceQueries } from './silence-queries.js'
@@ -668,6 +674,77 @@ export class PostgresTx implements StoreTx {
     const row = reports.toRow(report)
     const { id } = await this.#trx.insertInto('reports').values(row).returning('id').executeTakeFirstOrThrow()
     return reports.toDomain({ ...row, id })
+  }
+
+  // --- history export ---
+
+  async exportHistory(query: HistoryQuery): Promise<HistoryPage> {
+    const after = query.after ?? HISTORY_START
+    const { from, to } = query
+    const codes = new Map((await this.#trx.selectFrom('contracts').select(['id', 'code']).execute()).map((c) => [Number(c.id), c.code]))
+    const codeOf = (id: number | null | undefined) => (id == null ? null : (codes.get(Number(id)) ?? null))
+
+    const reportRows = await this.#trx
+      .selectFrom('reports')
+      .selectAll()
+      .where('id', '>', after.reportId)
+      .where((eb) => eb.or([eb.and([eb('pushed_at', '>=', from), eb('pushed_at', '<=', to)]), eb.and([eb('pushed_at', 'is', null), eb('started_at', '>=', from), eb('started_at', '<=', to)])]))
+      .orderBy('id')
+      .limit(query.limit)
+      .execute()
+    const inScope = reportRows.filter((row) => inHistoryScope(query, codeOf(row.contract_id)))
+    const runIds = inScope.filter((row) => row.kind === 'run').map((row) => row.id)
+    const stepsOf = new Map<number, Step[]>()
+    const stepRows = runIds.length === 0 ? [] : await this.#trx.selectFrom('steps').selectAll().where('report_id', '=', anyOf(runIds)).orderBy('id').execute()
+    for (const step of stepRows.map(steps.toDomain)) stepsOf.set(step.reportId, [...(stepsOf.get(step.reportId) ?? []), step])
+
+    const incidentRows = await this.#trx
+      .selectFrom('incidents')
+      .selectAll()
+      .where('id', '>', after.incidentId)
+      .where('opened_at', '>=', from)
+      .where('opened_at', '<=', to)
+      .orderBy('id')
+      .limit(query.limit)
+      .execute()
+    const wanted = incidentRows.filter((row) => inHistoryScope(query, codeOf(row.contract_id)))
+    const timelines = new Map<number, IncidentEvent[]>()
+    const eventRows = wanted.length === 0 ? [] : await this.#trx.selectFrom('incident_events').selectAll().where('incident_id', '=', anyOf(wanted.map((row) => row.id))).orderBy('id').execute()
+    for (const event of eventRows.map(incidentEvents.toDomain)) timelines.set(event.incidentId, [...(timelines.get(event.incidentId) ?? []), event])
+
+    const deliveryRows = await this.#trx
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('id', '>', after.deliveryId)
+      .where('created_at', '>=', from)
+      .where('created_at', '<=', to)
+      .orderBy('id')
+      .limit(query.limit)
+      .execute()
+
+    const page: HistoryPage = {
+      reports: inScope.map((row): HistoryReport => {
+        const report = reports.toDomain(row)
+        const code = codeOf(row.contract_id) ?? ''
+        return report.kind === 'sample' ? { ...report, code } : { ...report, code, steps: stepsOf.get(report.id) ?? [] }
+      }),
+      incidents: wanted.map((row) => {
+        const incident = incidents.toDomain(row)
+        return { ...incident, code: codeOf(incident.contractId), timeline: timelines.get(incident.id) ?? [] }
+      }),
+      deliveries: deliveryRows.flatMap((row) => {
+        const delivery = deliveries.toDomain(row)
+        const code = codeOf(delivery.event.incident?.contractId)
+        return inHistoryScope(query, code) ? [{ ...delivery, code }] : []
+      }),
+    }
+    const scanned = (rows: readonly { id: number | string }[], afterId: number) => ({ count: rows.length, lastId: rows.length === 0 ? afterId : Number(rows[rows.length - 1]?.id) })
+    const next = nextHistoryCursor(query.limit, {
+      reportId: scanned(reportRows, after.reportId),
+      incidentId: scanned(incidentRows, after.incidentId),
+      deliveryId: scanned(deliveryRows, after.deliveryId),
+    })
+    return next === undefined ? page : { ...page, next }
   }
 }
 

@@ -10,6 +10,7 @@ import { migrate } from './migrations.js'
 import { configure, isFileless, openDatabase, type Synchronous } from './open-database.js'
 import { contractQueries } from './queries/contract-queries.js'
 import { deadlineQueries } from './queries/deadline-queries.js'
+import { historyQueries } from './queries/history-queries.js'
 import { incidentQueries } from './queries/incident-queries.js'
 import { outboxQueries } from './queries/outbox-queries.js'
 import type { QueryContext } from './queries/query-context.js'
@@ -103,6 +104,7 @@ export class SqliteStore implements Store {
       ...outboxQueries(context, new LocalDeliveryClaims()),
       ...tokenQueries(context),
       ...silenceQueries(context),
+      ...historyQueries(context),
     }
     const statements = this.#statements
     this.#transactions = new GroupCommit(

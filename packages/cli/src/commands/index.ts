@@ -1,5 +1,6 @@
 import type { Command } from '../command.js'
 import { annotate } from './annotate.js'
+import { configCheck } from './config-check.js'
 import { daemon } from './daemon.js'
 import { deleteCommand } from './delete.js'
 import { deliveries } from './deliveries.js'
@@ -12,6 +13,7 @@ import { pushJobEnd } from './push-job-end.js'
 import { pushJobStart } from './push-job-start.js'
 import { pushJobStep } from './push-job-step.js'
 import { pushProbe } from './push-probe.js'
+import { replayCommand } from './replay.js'
 import { resolve } from './resolve.js'
 import { show } from './show.js'
 import { spool } from './spool.js'
@@ -44,6 +46,8 @@ export const COMMANDS: readonly Command[] = [
   spool,
   deliveriesRetry,
   notifyTest,
+  replayCommand,
+  configCheck,
 ]
 
 /** Command groups: words that only lead to sub-commands, with their help line. */
@@ -52,4 +56,5 @@ export const GROUPS: ReadonlyMap<string, string> = new Map([
   ['push job', 'Start, step and end job runs'],
   ['token', 'Create, list and revoke API tokens of the TCP listener'],
   ['notify', 'Test the notifier targets'],
+  ['config', 'Check the configuration'],
 ])

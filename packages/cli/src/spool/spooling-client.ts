@@ -97,6 +97,7 @@ export function spoolingClient(inner: CliClient, spool: SpoolDir, warn: (line: s
     revokeToken: (name) => inner.revokeToken(name),
     retryDeliveries: (input) => inner.retryDeliveries(input),
     notifyTest: (target) => inner.notifyTest(target),
+    history: (query) => inner.history(query),
     close: () => inner.close(),
     flush: () => flushSpool(inner, spool, warn, LOCK_WAIT_MS),
   }

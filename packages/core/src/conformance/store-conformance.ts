@@ -14,6 +14,7 @@ import type {
 import type { Health } from '../validate.js'
 import type { NewDelivery, NewIncident, Store, StoreTx } from '../ports/store.js'
 import { isIncidentTruncated, isReportTruncated, type TruncatePlan } from '../truncate-policy.js'
+import { describeHistoryExport } from './history-conformance.js'
 
 /**
  * What a backend under test can do beyond the port's plain contract. A case that needs a
@@ -1236,6 +1237,8 @@ export function describeStoreConformance(
         expect(b.revoked).toBe(false)
       })
     })
+
+    describeHistoryExport(tx)
 
     describe('transactions', () => {
       it('rolls back every write of a transaction that throws, and rethrows its error', async () => {

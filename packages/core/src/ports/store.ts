@@ -220,6 +220,14 @@ export interface StoreTx {
   /** The tokens not revoked, by name. */
   listTokens(): Promise<readonly ApiToken[]>
   updateToken(id: number, patch: TokenPatch): Promise<void>
+
+  // --- history export ---
+  /**
+   * One page of the history of a window (`timon replay`, `replayHistory`): reports with steps,
+   * incidents with their timelines, and deliveries, each part in id order after its cursor. See
+   * {@link HistoryQuery} for what falls in the window.
+   */
+  exportHistory(query: HistoryQuery): Promise<HistoryPage>
 }
 
 // --- inputs and outputs of the port ---
@@ -418,3 +426,49 @@ export type TokenPatch = Partial<{
   readonly lastUsedAt: Date
   readonly revoked: true
 }>
+
+/**
+ * What {@link StoreTx.exportHistory} reads. Samples count by `pushedAt`, runs (with their steps)
+ * by `startedAt`, incidents by `openedAt`, deliveries by `createdAt`, each within
+ * `[from, to]`. With `code`, only what belongs to a probe/job the code glob matches (see
+ * `matchCodeGlob`); without it, manual incidents and `timon.*` deliveries too.
+ */
+export interface HistoryQuery {
+  readonly from: Date
+  readonly to: Date
+  readonly code?: string
+  /** Continue after these ids (the `next` of the previous page); omit for the first page. */
+  readonly after?: HistoryCursor
+  /** At most this many rows of each part are scanned per page. */
+  readonly limit: number
+}
+
+/** Where a history export stands in each of its parts: the last id scanned. */
+export interface HistoryCursor {
+  readonly reportId: number
+  readonly incidentId: number
+  readonly deliveryId: number
+}
+
+/** A sample or run with its probe/job's code, a run with its steps (insertion order). */
+export type HistoryReport = (Sample & { readonly code: string }) | (Run & { readonly code: string; readonly steps: readonly Step[] })
+
+/** An incident with its code (`null` for manual ones) and its timeline in insertion order. */
+export interface HistoryIncident extends Incident {
+  readonly code: string | null
+  readonly timeline: readonly IncidentEvent[]
+}
+
+/** A delivery with the code of its incident's probe/job (`null` for manual incidents and `timon.*` events). */
+export interface HistoryDelivery extends Delivery {
+  readonly code: string | null
+}
+
+/** One page of a history export; the parts are in id order. */
+export interface HistoryPage {
+  readonly reports: readonly HistoryReport[]
+  readonly incidents: readonly HistoryIncident[]
+  readonly deliveries: readonly HistoryDelivery[]
+  /** The cursor of the next page; absent when every part is exhausted. */
+  readonly next?: HistoryCursor
+}

@@ -57,6 +57,23 @@ const deliveriesQuery = z.strictObject({
   limit: limit.optional(),
 })
 
+const instant = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 instant' }).transform((value) => new Date(value))
+
+const historyQuery = z.strictObject({
+  since: instant,
+  until: instant,
+  code: z.string().optional(),
+  after: z
+    .string()
+    .regex(/^[0-9]{1,15},[0-9]{1,15},[0-9]{1,15}$/, 'must be three ids: report,incident,delivery')
+    .transform((value) => {
+      const [reportId = 0, incidentId = 0, deliveryId = 0] = value.split(',').map(Number)
+      return { reportId, incidentId, deliveryId }
+    })
+    .optional(),
+  limit: limit.optional(),
+})
+
 /**
  * THE route table: the one place that maps the wire to the `Monitor`. A POST entry maps the body's
  * snake_case keys to the Monitor's camelCase ones (refusing keys it does not know) and hands it to
@@ -209,7 +226,20 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
     ),
     access: 'admin',
   },
+  // One page per request (`next` continues), so a month of samples never makes one giant answer.
+  get('/v1/history', /^\/v1\/history$/, historyQuery, (m, query) =>
+    m.exportHistory({
+      from: query.since,
+      to: query.until,
+      limit: query.limit ?? HISTORY_PAGE_SIZE,
+      ...(query.code === undefined ? {} : { code: query.code }),
+      ...(query.after === undefined ? {} : { after: query.after }),
+    }),
+  ),
 ]
+
+/** Rows of each part per history page unless asked otherwise. */
+const HISTORY_PAGE_SIZE = 5000
 
 /** The result of looking a request up in {@link ROUTES}. */
 export type RouteMatch =

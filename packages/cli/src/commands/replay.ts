@@ -1,0 +1,100 @@
+import type { HistoryPage, HistoryQuery, NotificationRouter } from '@timon/core'
+import { formatHumanDuration, parseDuration } from '@timon/core/lite'
+import { JSON_FLAG, type Command, type Context } from '../command.js'
+import { CliError } from '../errors.js'
+import { Checks, call } from './shared.js'
+
+/** `timon replay`: what the stored history would have given under other rules; changes nothing. */
+export const replayCommand: Command = {
+  spec: {
+    name: 'replay',
+    summary: 'Replay the stored history under other rules and show what would have changed',
+    description:
+      'Read the stored history through the daemon, replay it under the rules of --config (its webhooks) and the ' +
+      '--set overrides, and list per probe/job the incidents and notifications that would have happened against ' +
+      'those that did: added, removed, changed. Nothing is changed. Without --config, notifications go where the ' +
+      'recorded ones went.',
+    usage: 'replay [flags]',
+    args: { min: 0, max: 0 },
+    flags: [
+      { name: 'config', type: 'string', placeholder: '<file>', description: 'Route notifications by the webhooks of this config file' },
+      { name: 'set', type: 'string', placeholder: "<glob:rule=value>", description: "Change a rule for matching codes, e.g. 'db.*:stale_incident_after=2h' (repeatable)" },
+      { name: 'since', type: 'string', placeholder: '<duration>', description: 'Replay this far back (default 7d)' },
+      { name: 'until', type: 'string', placeholder: '<time>', description: 'Replay up to this RFC 3339 instant (default now)' },
+      { name: 'code', type: 'string', placeholder: '<glob>', description: 'Only probes/jobs matching this code glob' },
+      JSON_FLAG,
+    ],
+    examples: ["timon replay --set 'db.*:stale_incident_after=2h' --since 30d"],
+  },
+  async run(ctx, args) {
+    const checks = new Checks(replayCommand.spec, args)
+    const { compareOutcomes, outcomeOf, parseRuleSetting, replay, collectHistory } = await import('@timon/core/replay')
+    const overrides = args.strings('set').map((text) => parseRuleSetting(text).match((o) => o, (e) => checks.fail(e.message)))
+    const sinceText = checks.optional('since') ?? '7d'
+    const since = parseDuration(sinceText).match((ms) => ms, (e) => checks.fail(`invalid --since \u2014 ${e.message}`))
+    const untilText = checks.optional('until')
+    const to = untilText === undefined ? ctx.io.now() : new Date(untilText)
+    if (Number.isNaN(to.getTime())) checks.fail(`invalid --until "${untilText}" \u2014 must be an RFC 3339 instant`)
+    const from = new Date(to.getTime() - since)
+    const code = checks.optional('code')
+    const configPath = checks.optional('config')
+    const notifications = configPath === undefined ? undefined : await routerOf(configPath, ctx)
+
+    const query = { from, to, ...(code === undefined ? {} : { code }) }
+    const history = await collectHistory(pages(ctx, query))
+    const replayed = await replay({ history, from, to, rules: { overrides, ...(notifications === undefined ? {} : { notifications }) } })
+    if (replayed.isErr()) throw new CliError(replayed.error.message)
+    const comparison = compareOutcomes(outcomeOf(history), replayed.value)
+    if (args.boolean('json') === true) await ctx.printJson(comparison)
+    else ctx.print(formatComparison(comparison))
+  },
+}
+
+// --- internal ---
+
+type Comparison = ReturnType<typeof import('@timon/core/replay').compareOutcomes>
+
+async function* pages(ctx: Context, query: Omit<HistoryQuery, 'limit'>): AsyncGenerator<HistoryPage> {
+  let after: HistoryQuery['after']
+  for (;;) {
+    const page = await call(ctx, (client) => client.history({ ...query, limit: 5000, ...(after === undefined ? {} : { after }) }))
+    yield page
+    if (page.next === undefined) return
+    after = page.next
+  }
+}
+
+/** The router of a config file's webhooks; the daemon's config parser is loaded only here. */
+async function routerOf(path: string, ctx: Context): Promise<NotificationRouter> {
+  const { loadConfig, webhookRouter } = await import('@timon/socket-daemon')
+  const config = loadConfig({ configPath: path, env: ctx.io.env })
+  if (config.isErr()) throw new CliError(config.error)
+  return webhookRouter(config.value)
+}
+
+/** Per code the differences, then the summary line ("3 incidents fewer, 41 notifications fewer, 1 new: …"). */
+function formatComparison(comparison: Comparison): string {
+  const lines: string[] = []
+  const when = (d: Date) => d.toISOString()
+  const shift = (ms: number) => `${ms < 0 ? 'earlier' : 'later'} by ${formatHumanDuration(Math.abs(ms))}`
+  for (const { code, added, removed, changed } of comparison.codes) {
+    lines.push(code ?? '(manual incidents)')
+    for (const entry of added) lines.push(`  + ${entry.type === 'incident' ? `${entry.incident.trigger} incident opened at ${when(entry.incident.openedAt)}` : `${entry.notification.event} to ${entry.notification.target} at ${when(entry.notification.at)}`}`)
+    for (const entry of removed) lines.push(`  - ${entry.type === 'incident' ? `${entry.incident.trigger} incident opened at ${when(entry.incident.openedAt)}` : `${entry.notification.event} to ${entry.notification.target} at ${when(entry.notification.at)}`}`)
+    for (const change of changed) {
+      lines.push(
+        change.type === 'incident'
+          ? `  ~ ${change.recorded.trigger} incident opened at ${when(change.replayed.openedAt)}, ${change.shiftMs === 0 ? 'same time, other course' : shift(change.shiftMs)}`
+          : `  ~ ${change.recorded.event} to ${change.recorded.target} at ${when(change.replayed.at)}, ${change.shiftMs === 0 ? 'same time' : shift(change.shiftMs)}`,
+      )
+    }
+  }
+  const { incidents, notifications } = comparison.summary
+  const delta = (n: number, what: string) => (n === 0 ? `same ${what}s` : `${Math.abs(n)} ${what}${Math.abs(n) === 1 ? '' : 's'} ${n < 0 ? 'fewer' : 'more'}`)
+  const fresh = comparison.codes.flatMap((c) => c.added.flatMap((e) => (e.type === 'incident' ? [`${c.code ?? 'manual'} ${e.incident.trigger} at ${when(e.incident.openedAt)}`] : [])))
+  lines.push(
+    `${delta(incidents.replayed - incidents.recorded, 'incident')}, ${delta(notifications.replayed - notifications.recorded, 'notification')}` +
+      (fresh.length === 0 ? '' : `, ${fresh.length} new: ${fresh.join(', ')}`),
+  )
+  return `${lines.join('\n')}\n`
+}

@@ -1,0 +1,45 @@
+/** `timon replay` against a real daemon: the stored history replayed under other rules and webhooks. */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ensureBuilt, startDaemon, tempDir, type DaemonProcess } from './helpers.js'
+
+let daemon: DaemonProcess
+
+beforeAll(async () => {
+  ensureBuilt()
+  daemon = await startDaemon({ config: `\n[[webhook]]\nname = "chat"\non = ["incident.*"]\nurl = "http://127.0.0.1:9/hook"\n\n[webhook.retry]\nattempts = 0\n` })
+  for (const health of ['critical', 'critical', 'healthy']) expect((await daemon.timon(['push', 'probe', 'web.api', health])).status).toBe(0)
+  expect((await daemon.timon(['push', 'probe', 'db.main', 'healthy'])).status).toBe(0)
+})
+
+afterAll(async () => {
+  await daemon?.cleanup()
+})
+
+describe('timon replay', () => {
+  it('reproduces the stored history under unchanged rules', async () => {
+    const result = await daemon.timon(['replay', '--json'])
+    expect(result.status).toBe(0)
+    expect(JSON.parse(result.stdout)).toEqual({ summary: { incidents: { recorded: 1, replayed: 1 }, notifications: { recorded: 2, replayed: 2 } }, codes: [] })
+  })
+
+  it('shows what a threshold and other webhooks would have changed', async () => {
+    const tmp = tempDir()
+    try {
+      const config = join(tmp.dir, 'other.toml')
+      writeFileSync(config, '[[webhook]]\nname = "pager"\non = ["incident.open"]\nurl = "http://127.0.0.1:9/"\n')
+      const json = JSON.parse((await daemon.timon(['replay', '--set', 'web.*:failure_threshold=3', '--json'])).stdout)
+      expect(json.summary).toEqual({ incidents: { recorded: 1, replayed: 0 }, notifications: { recorded: 2, replayed: 0 } })
+      expect(json.codes).toMatchObject([{ code: 'web.api', removed: [{ type: 'incident', incident: { trigger: 'critical' } }, {}, {}], added: [], changed: [] }])
+      const text = (await daemon.timon(['replay', '--config', config])).stdout
+      expect(text).toContain('web.api\n  + incident.open to pager at ')
+      expect(text.trimEnd().split('\n').at(-1)).toBe('same incidents, 1 notification fewer')
+      const bad = await daemon.timon(['replay', '--set', 'web.*:nope=1'])
+      expect(bad.status).toBe(1)
+      expect(bad.stderr).toMatch(/unknown rule "nope"/)
+    } finally {
+      tmp.remove()
+    }
+  })
+})

@@ -1,0 +1,225 @@
+import { err, ok, type Result } from 'neverthrow'
+import type { Incident, Rules } from '../domain.js'
+import { validation, type CoreError } from '../errors.js'
+import { collectHistory, historyPages, type History } from '../history/read.js'
+import { matchCodeGlob } from '../code-glob.js'
+import { MemoryStore } from '../memory-store.js'
+import { Monitor } from '../monitor.js'
+import type { NotificationRouter } from '../ports/notifier.js'
+import type { HistoryIncident, HistoryReport } from '../ports/store.js'
+import { FakeClock } from '../testing/fake-clock.js'
+import type { IncidentChanges } from '../views.js'
+import { outcomeOf, type Outcome } from './outcome.js'
+
+/** Rules to change for the probes/jobs a code glob matches (`matchCodeGlob`). */
+export interface RuleOverride {
+  readonly code: string
+  readonly rules: Partial<Rules>
+}
+
+/** The rules a history is replayed under; what is not given stays as recorded. */
+export interface ReplayRules {
+  /** Applied in order to the rules each recorded report carried (a later override wins). */
+  readonly overrides?: readonly RuleOverride[]
+  /** Who hears about which event (webhooks' `on`); by default the targets the recorded deliveries went to, per event. */
+  readonly notifications?: NotificationRouter
+  /** The time zone of schedules that name none (default `UTC`), as the daemon's `timezone`. */
+  readonly timezone?: string
+}
+
+/** What {@link replay} replays. */
+export interface ReplayOptions {
+  readonly history: History
+  readonly rules?: ReplayRules
+  /** The window: recorded actions outside it are left out; deadlines are evaluated up to `to`. */
+  readonly from: Date
+  readonly to: Date
+}
+
+/**
+ * Replays a recorded history through a fresh {@link Monitor} on a `FakeClock` and a `MemoryStore`,
+ * under changed rules, and returns the incidents and notifications that would have happened.
+ *
+ * Recorded actions (samples, runs with their steps, skipped runs, manual incidents, a person's
+ * resolves and annotations) are applied in time order; between two of them the clock moves
+ * deadline by deadline, running `check()` at each, as a daemon that is never late would. A
+ * deadline at the very instant of an action comes after it (the report was in time). Actions at
+ * the same millisecond go in a fixed order: run starts and samples, steps, run ends, manual
+ * incidents, resolves and annotations. A resolve or annotation of an automatic incident goes to
+ * the replay's latest incident of the same probe/job and trigger, and is dropped when there is
+ * none (or it is already resolved).
+ *
+ * An `err` only when an override makes a recorded report's rules invalid (e.g. `stale_after`
+ * longer than `stale_incident_after`), naming the code.
+ */
+export async function replay(options: ReplayOptions): Promise<Result<Outcome, CoreError>> {
+  const { history, from, to } = options
+  const rules = options.rules ?? {}
+  const clock = new FakeClock(from)
+  const store = new MemoryStore()
+  let uid = ''
+  const monitor = new Monitor({
+    store,
+    clock,
+    notifications: rules.notifications ?? recordedRouter(history),
+    timezone: rules.timezone ?? 'UTC',
+    ids: { uid: () => uid },
+  })
+  const latest = new Map<string, Incident>()
+  const manual = new Map<number, number>()
+  const remember = (changes: IncidentChanges) => {
+    for (const incident of changes.opened) latest.set(`${incident.contractId}\u0000${incident.triggerType}`, incident)
+  }
+  const contractIds = new Map<string, number>()
+
+  const fireDeadlines = async (until: number, inclusive: boolean) => {
+    for (;;) {
+      const due = (await monitor.nextDeadline())?.getTime()
+      if (due === undefined || due > until || (!inclusive && due === until)) return
+      clock.set(Math.max(due, clock.now().getTime()))
+      const checked = await monitor.check()
+      if (checked.isOk()) remember(checked.value)
+    }
+  }
+
+  const automaticTarget = (incident: HistoryIncident): Incident | undefined => {
+    const contractId = incident.code === null ? undefined : contractIds.get(incident.code)
+    return contractId === undefined ? undefined : latest.get(`${contractId}\u0000${incident.triggerType}`)
+  }
+
+  const apply = async (action: Action): Promise<Result<unknown, CoreError>> => {
+    switch (action.kind) {
+      case 'sample': {
+        const { report } = action
+        uid = report.uid
+        const pushed = await monitor.pushProbe({ code: report.code, health: report.health, comment: report.comment, ...rulesFor(report, rules) })
+        if (pushed.isErr()) return pushed
+        contractIds.set(report.code, pushed.value.sample.contractId)
+        remember(pushed.value)
+        return pushed
+      }
+      case 'start': {
+        const { run } = action
+        uid = run.uid
+        if (run.skipped) return monitor.skipRun({ code: run.code, comment: run.startComment })
+        const started = await monitor.startJob({ code: run.code, comment: run.startComment, ...rulesFor(run, rules) })
+        if (started.isErr()) return started
+        contractIds.set(run.code, started.value.run.contractId)
+        remember(started.value)
+        return started
+      }
+      case 'step': {
+        const { run, step, ends } = action
+        const base = { code: run.code, uid: run.uid, label: step.label, health: step.health, detail: step.detail }
+        // An end comment equal to the label is the one `--end` wrote for want of one.
+        const endComment = run.endComment === step.label ? undefined : run.endComment
+        const pushed = await monitor.pushStep(ends ? { ...base, end: true, endComment, ...exitInput(run) } : base)
+        if (pushed.isOk()) remember(pushed.value)
+        return pushed
+      }
+      case 'end': {
+        const { run } = action
+        const ended = await monitor.endJob({ code: run.code, uid: run.uid, comment: run.endComment, ...exitInput(run) })
+        if (ended.isOk()) remember(ended.value)
+        return ended
+      }
+      case 'open': {
+        const opened = await monitor.openIncident({ title: action.incident.title, description: action.incident.description })
+        if (opened.isOk()) manual.set(action.incident.id, opened.value.incident.id)
+        return opened
+      }
+      case 'resolve':
+      case 'annotate': {
+        const id = action.incident.triggerType === 'manual' ? manual.get(action.incident.id) : automaticTarget(action.incident)?.id
+        if (id === undefined) return ok(undefined)
+        // A recorded resolve or annotation that has nothing left to act on is dropped, not an error.
+        if (action.kind === 'annotate') return ok(await monitor.annotate({ id, note: action.note }))
+        return ok(await monitor.resolve(action.note === DEFAULT_RESOLVE_NOTE ? { id } : { id, note: action.note }))
+      }
+    }
+  }
+
+  for (const action of actionsOf(history, from.getTime(), to.getTime())) {
+    await fireDeadlines(action.at, false)
+    clock.set(Math.max(action.at, clock.now().getTime()))
+    const result = await apply(action)
+    if (result.isErr()) return err(validation(`${action.code ?? 'replay'}: ${result.error.message}`))
+  }
+  await fireDeadlines(to.getTime(), true)
+  return ok(outcomeOf(await collectHistory(historyPages(store, { from, to: new Date(Math.max(to.getTime(), clock.now().getTime())) }))))
+}
+
+/**
+ * A router that sends each event to the targets its recorded deliveries went to: replaying with
+ * it keeps the routing as it was.
+ */
+export function recordedRouter(history: History): NotificationRouter {
+  const targets = new Map<string, string[]>()
+  for (const { event, target } of history.deliveries) {
+    const list = targets.get(event.name) ?? []
+    if (!list.includes(target)) targets.set(event.name, [...list, target])
+  }
+  return { targetsFor: (event) => targets.get(event) ?? [] }
+}
+
+// --- internal ---
+
+/** What `Monitor.resolve` writes on the timeline when no note is given. */
+const DEFAULT_RESOLVE_NOTE = 'resolved'
+
+type RunReport = Extract<HistoryReport, { kind: 'run' }>
+
+/** One recorded action, at its instant; `rank` orders actions of the same millisecond. */
+type Action = { readonly at: number; readonly rank: number; readonly order: number; readonly code: string | null } & (
+  | { readonly kind: 'sample'; readonly report: Extract<HistoryReport, { kind: 'sample' }> }
+  | { readonly kind: 'start' | 'end'; readonly run: RunReport }
+  | { readonly kind: 'step'; readonly run: RunReport; readonly step: RunReport['steps'][number]; readonly ends: boolean }
+  | { readonly kind: 'open'; readonly incident: HistoryIncident }
+  | { readonly kind: 'resolve' | 'annotate'; readonly incident: HistoryIncident; readonly note: string }
+)
+
+/** The recorded actions within `[from, to]`, in the order they are replayed. */
+function actionsOf(history: History, from: number, to: number): Action[] {
+  const actions: Action[] = []
+  for (const report of history.reports) {
+    if (report.kind === 'sample') {
+      actions.push({ kind: 'sample', at: report.pushedAt.getTime(), rank: 0, order: report.id, code: report.code, report })
+      continue
+    }
+    actions.push({ kind: 'start', at: report.startedAt.getTime(), rank: 0, order: report.id, code: report.code, run: report })
+    if (report.skipped) continue
+    const endedAt = report.endedAt?.getTime()
+    // A last step at the run's end ended it (`push job step --end`): replayed as such, its detail describes an incident it opens.
+    const endStep = report.steps.at(-1)
+    const endsWithStep = endStep !== undefined && endStep.at.getTime() === endedAt
+    for (const step of report.steps) {
+      actions.push({ kind: 'step', at: step.at.getTime(), rank: 1, order: step.id, code: report.code, run: report, step, ends: endsWithStep && step === endStep })
+    }
+    if (endedAt !== undefined && !endsWithStep) actions.push({ kind: 'end', at: endedAt, rank: 2, order: report.id, code: report.code, run: report })
+  }
+  for (const incident of history.incidents) {
+    if (incident.triggerType === 'manual') {
+      actions.push({ kind: 'open', at: incident.openedAt.getTime(), rank: 3, order: incident.id, code: null, incident })
+    }
+    for (const entry of incident.timeline) {
+      if (entry.isSystem || (entry.type !== 'resolved' && entry.type !== 'annotation')) continue
+      const kind = entry.type === 'resolved' ? 'resolve' : 'annotate'
+      actions.push({ kind, at: entry.at.getTime(), rank: 4, order: entry.id, code: incident.code, incident, note: entry.note })
+    }
+  }
+  return actions.filter((a) => a.at >= from && a.at <= to).sort((a, b) => a.at - b.at || a.rank - b.rank || a.order - b.order)
+}
+
+/** The rules a report carried, with the overrides whose glob matches its code applied. */
+function rulesFor(report: HistoryReport, rules: ReplayRules): Rules {
+  let result = report.rules
+  for (const override of rules.overrides ?? []) {
+    if (matchCodeGlob(override.code, report.code)) result = { ...result, ...override.rules }
+  }
+  return result
+}
+
+/** How a recorded run ended, as an input (the signal name is checked again there). */
+function exitInput(run: RunReport): { exit?: { code: number | null; signal: `SIG${string}` | null } } {
+  return run.exit === null ? {} : { exit: { code: run.exit.code, signal: run.exit.signal as `SIG${string}` | null } }
+}

@@ -1,0 +1,254 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import type { NotificationRouter } from '../src/ports/notifier.js'
+import { collectHistory, historyPages } from '../src/history/read.js'
+import { compareOutcomes, outcomeOf, parseRuleSetting, replay, type RuleOverride } from '../src/replay/index.js'
+import type { Monitor } from '../src/monitor.js'
+import type { FakeClock } from '../src/testing/fake-clock.js'
+import { setup } from './helpers.js'
+
+const START = new Date('2025-01-01T00:00:00Z')
+const ROUTER: NotificationRouter = {
+  targetsFor: (event) => (event === 'incident.open' ? ['pager', 'chat'] : event.startsWith('incident.') ? ['chat'] : []),
+}
+
+/** Runs the check a punctual daemon would at each deadline strictly before `until` (at or before, when `inclusive`). */
+async function runDeadlines(monitor: Monitor, clock: FakeClock, until: number, inclusive = false): Promise<void> {
+  for (;;) {
+    const due = (await monitor.nextDeadline())?.getTime()
+    if (due === undefined || due > until || (!inclusive && due === until)) return
+    clock.set(Math.max(due, clock.now().getTime()))
+    await monitor.check()
+  }
+}
+
+/** Records a history: `script` acts through `at(offset)`, which moves a punctual daemon's time forward. */
+async function record(script: (monitor: Monitor, at: (offsetMs: number) => Promise<void>) => Promise<void>, endMs: number) {
+  const { monitor, clock, store } = setup({ notifications: ROUTER })
+  const at = async (offset: number) => {
+    await runDeadlines(monitor, clock, START.getTime() + offset)
+    clock.set(START.getTime() + offset)
+  }
+  await script(monitor, at)
+  const to = new Date(START.getTime() + endMs)
+  await runDeadlines(monitor, clock, to.getTime(), true)
+  const history = await collectHistory(historyPages(store, { from: START, to, limit: 7 }))
+  return { history, to }
+}
+
+const MIN = 60_000
+const HOUR = 60 * MIN
+
+async function replayed(recorded: Awaited<ReturnType<typeof record>>, overrides: RuleOverride[] = [], notifications: NotificationRouter = ROUTER) {
+  const outcome = (await replay({ history: recorded.history, from: START, to: recorded.to, rules: { overrides, notifications } }))._unsafeUnwrap()
+  return { outcome, comparison: compareOutcomes(outcomeOf(recorded.history), outcome) }
+}
+
+const set = (text: string) => parseRuleSetting(text)._unsafeUnwrap()
+
+describe('replay', () => {
+  it('reproduces a random recorded history under unchanged rules', async () => {
+    const duration = fc.integer({ min: 1, max: 3 * HOUR })
+    const staleRule = fc.constantFrom(undefined, 'off', 10 * MIN, 30 * MIN, 2 * HOUR)
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant('probe' as const),
+        code: fc.constantFrom('db.main', 'db.replica', 'web.api'),
+        health: fc.constantFrom('healthy', 'warning', 'critical'),
+        staleAfter: staleRule,
+        staleIncidentAfter: staleRule,
+        failureThreshold: fc.constantFrom(undefined, 1, 2, 3),
+        successThreshold: fc.constantFrom(undefined, 1, 2),
+        schedule: fc.constantFrom(undefined, undefined, '*/30 * * * *', 'off'),
+      }),
+      fc.record({
+        kind: fc.constant('start' as const),
+        code: fc.constantFrom('job.backup', 'job.sync'),
+        overtimeIncidentAfter: fc.constantFrom(undefined, 'off', 20 * MIN, HOUR),
+        overlapIncident: fc.constantFrom(undefined, true, false),
+        minRuntime: fc.constantFrom(undefined, 'off', 5 * MIN),
+        staleIncidentAfter: staleRule,
+      }),
+      fc.record({ kind: fc.constant('step' as const), pick: fc.nat(), health: fc.constantFrom('healthy', 'warning', 'critical'), end: fc.boolean(), detail: fc.constantFrom(undefined, 'last lines') }),
+      fc.record({ kind: fc.constant('end' as const), pick: fc.nat() }),
+      fc.record({ kind: fc.constant('open' as const), title: fc.constantFrom('disk full', 'maintenance') }),
+      fc.record({ kind: fc.constant('resolve' as const), pick: fc.nat(), note: fc.constantFrom(undefined, 'fixed it') }),
+      fc.record({ kind: fc.constant('annotate' as const), pick: fc.nat() }),
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(duration, op), { maxLength: 40 }), duration, async (script, tail) => {
+        const running: { code: string; uid: string }[] = []
+        let offset = 0
+        const recorded = await record(async (monitor, at) => {
+          for (const [delay, action] of script) {
+            offset += delay
+            await at(offset)
+            const pickFrom = <T>(list: readonly T[], n: number) => (list.length === 0 ? undefined : list[n % list.length])
+            switch (action.kind) {
+              case 'probe': {
+                const { kind: _, ...input } = action
+                await monitor.pushProbe(input)
+                break
+              }
+              case 'start': {
+                const { kind: _, ...input } = action
+                const started = await monitor.startJob(input)
+                if (started.isOk()) running.push({ code: action.code, uid: started.value.run.uid })
+                break
+              }
+              case 'step': {
+                const run = pickFrom(running, action.pick)
+                if (run === undefined) break
+                await monitor.pushStep({ ...run, label: 'step', health: action.health, end: action.end, detail: action.detail })
+                if (action.end) running.splice(running.indexOf(run), 1)
+                break
+              }
+              case 'end': {
+                const run = pickFrom(running, action.pick)
+                if (run === undefined) break
+                await monitor.endJob(run)
+                running.splice(running.indexOf(run), 1)
+                break
+              }
+              case 'open':
+                await monitor.openIncident({ title: action.title })
+                break
+              case 'resolve': {
+                const incident = pickFrom((await monitor.status())._unsafeUnwrap().activeIncidents, action.pick)
+                if (incident !== undefined) await monitor.resolve({ id: incident.id, note: action.note })
+                break
+              }
+              case 'annotate': {
+                const incident = pickFrom((await monitor.status())._unsafeUnwrap().activeIncidents, action.pick)
+                if (incident !== undefined) await monitor.annotate({ id: incident.id, note: 'looking' })
+                break
+              }
+            }
+          }
+        }, script.reduce((sum, [delay]) => sum + delay, tail))
+        const { outcome, comparison } = await replayed(recorded)
+        expect(outcome).toEqual(outcomeOf(recorded.history))
+        expect(comparison.codes).toEqual([])
+      }),
+      { numRuns: 100 },
+    )
+  })
+
+  it('opens a stale incident later, or not at all, with a longer stale_incident_after', async () => {
+    const recorded = await record(async (monitor, at) => {
+      await monitor.pushProbe({ code: 'db.main', health: 'healthy', staleIncidentAfter: '30m' })
+      await at(90 * MIN)
+      await monitor.pushProbe({ code: 'db.main', health: 'healthy' })
+      await at(4 * HOUR)
+      await monitor.pushProbe({ code: 'db.main', health: 'healthy' })
+    }, 5 * HOUR)
+    // Recorded: stale at 30m, back at 1h30, stale again at 2h, back at 4h, stale again at 4h30: one incident.
+    expect(outcomeOf(recorded.history).incidents.map((i) => i.relapsedAt)).toEqual([new Date(START.getTime() + 4 * HOUR + 30 * MIN)])
+    const { outcome, comparison } = await replayed(recorded, [set('db.*:stale_incident_after=2h')])
+    expect(outcome.incidents.map((i) => [i.openedAt, i.relapsedAt])).toEqual([[new Date(START.getTime() + 90 * MIN + 2 * HOUR), null]])
+    expect(comparison.summary).toEqual({ incidents: { recorded: 1, replayed: 1 }, notifications: { recorded: 6, replayed: 3 } })
+    const [db] = comparison.codes
+    expect(db?.changed.find((c) => c.type === 'incident')?.shiftMs).toBe(3 * HOUR)
+    expect(db?.removed.map((e) => (e.type === 'notification' ? e.notification.event : e.type))).toEqual(['incident.recovered', 'incident.relapsed', 'incident.relapsed'])
+  })
+
+  it('leaves codes the glob does not match as recorded', async () => {
+    const recorded = await record(async (monitor) => {
+      await monitor.pushProbe({ code: 'web.api', health: 'healthy', staleIncidentAfter: '30m' })
+    }, HOUR)
+    const { comparison } = await replayed(recorded, [set('db.*:stale_incident_after=2h')])
+    expect(comparison.codes).toEqual([])
+  })
+
+  it('opens no overtime incident with a longer overtime_incident_after, and one with a shorter', async () => {
+    const recorded = await record(async (monitor, at) => {
+      const run = (await monitor.startJob({ code: 'job.backup', overtimeIncidentAfter: '1h' }))._unsafeUnwrap().run
+      await at(45 * MIN)
+      await monitor.endJob({ code: 'job.backup', uid: run.uid })
+    }, HOUR)
+    expect(outcomeOf(recorded.history).incidents).toEqual([])
+    const { outcome } = await replayed(recorded, [set('job.*:overtime_incident_after=30m')])
+    expect(outcome.incidents.map((i) => [i.trigger, i.openedAt, i.recoveredAt])).toEqual([
+      ['job_overtime', new Date(START.getTime() + 30 * MIN), new Date(START.getTime() + 45 * MIN)],
+    ])
+  })
+
+  it('opens no overlap incident with overlap_incident=false', async () => {
+    const recorded = await record(async (monitor, at) => {
+      await monitor.startJob({ code: 'job.sync' })
+      await at(MIN)
+      await monitor.startJob({ code: 'job.sync' })
+    }, HOUR)
+    expect(outcomeOf(recorded.history).incidents.map((i) => i.trigger)).toEqual(['job_overlap'])
+    const { comparison } = await replayed(recorded, [set('job.sync:overlap_incident=false')])
+    expect(comparison.summary.incidents).toEqual({ recorded: 1, replayed: 0 })
+  })
+
+  it('opens the critical incident at the third critical sample with failure_threshold=3', async () => {
+    const recorded = await record(async (monitor, at) => {
+      for (let i = 0; i < 4; i += 1) {
+        await at(i * MIN)
+        await monitor.pushProbe({ code: 'web.api', health: 'critical' })
+      }
+    }, HOUR)
+    const { outcome, comparison } = await replayed(recorded, [set('web.api:failure_threshold=3')])
+    expect(outcome.incidents.map((i) => i.openedAt)).toEqual([new Date(START.getTime() + 2 * MIN)])
+    expect(comparison.codes[0]?.changed[0]).toMatchObject({ type: 'incident', shiftMs: 2 * MIN })
+  })
+
+  it('opens missed incidents under a schedule the history did not have', async () => {
+    const recorded = await record(async (monitor, at) => {
+      await monitor.pushProbe({ code: 'db.dump', health: 'healthy' })
+      await at(2 * HOUR)
+      await monitor.pushProbe({ code: 'db.dump', health: 'healthy' })
+    }, 2 * HOUR)
+    const { outcome } = await replayed(recorded, [set('db.dump:schedule=0 * * * *'), set('db.dump:grace=10m')])
+    expect(outcome.incidents.map((i) => [i.trigger, i.openedAt, i.recoveredAt])).toEqual([
+      ['missed', new Date(START.getTime() + HOUR + 10 * MIN), new Date(START.getTime() + 2 * HOUR)],
+    ])
+  })
+
+  it('opens a short incident with min_runtime', async () => {
+    const recorded = await record(async (monitor, at) => {
+      const run = (await monitor.startJob({ code: 'job.backup' }))._unsafeUnwrap().run
+      await at(MIN)
+      await monitor.pushStep({ code: 'job.backup', uid: run.uid, label: 'done', health: 'healthy', end: true })
+    }, HOUR)
+    const { outcome } = await replayed(recorded, [set('job.*:min_runtime=5m')])
+    expect(outcome.incidents.map((i) => [i.trigger, i.openedAt])).toEqual([['short', new Date(START.getTime() + MIN)]])
+  })
+
+  it('routes notifications by the webhooks given', async () => {
+    const recorded = await record(async (monitor, at) => {
+      await monitor.pushProbe({ code: 'web.api', health: 'critical' })
+      await at(MIN)
+      await monitor.pushProbe({ code: 'web.api', health: 'healthy' })
+    }, HOUR)
+    const { comparison } = await replayed(recorded, [], { targetsFor: (event) => (event === 'incident.open' ? ['pager'] : []) })
+    expect(comparison.summary.notifications).toEqual({ recorded: 3, replayed: 1 })
+    expect(comparison.codes[0]?.removed.map((e) => (e.type === 'notification' ? `${e.notification.target} ${e.notification.event}` : ''))).toEqual([
+      'chat incident.open',
+      'chat incident.recovered',
+    ])
+  })
+
+  it('keeps a person resolving an incident, and reports an override that makes the rules invalid', async () => {
+    const recorded = await record(async (monitor, at) => {
+      await monitor.pushProbe({ code: 'db.main', health: 'critical', staleAfter: '10m' })
+      await at(MIN)
+      await monitor.resolve({ id: 1, note: 'known' })
+    }, HOUR)
+    const { outcome } = await replayed(recorded)
+    expect(outcome.incidents.map((i) => i.state)).toEqual(['resolved'])
+    const refused = await replay({ history: recorded.history, from: START, to: recorded.to, rules: { overrides: [set('db.*:stale_incident_after=5m')] } })
+    expect(refused._unsafeUnwrapErr().message).toMatch(/^db\.main: invalid rule stale-after/)
+  })
+
+  it('reads --set values as a push does', () => {
+    expect(parseRuleSetting('db.*:stale_incident_after=2h')._unsafeUnwrap()).toEqual({ code: 'db.*', rules: { staleIncidentAfter: 2 * HOUR } })
+    expect(parseRuleSetting('*:failure_threshold=off')._unsafeUnwrap()).toEqual({ code: '*', rules: { failureThreshold: null } })
+    expect(parseRuleSetting('db:stale=2h')._unsafeUnwrapErr().message).toMatch(/unknown rule "stale"/)
+    expect(parseRuleSetting('db.*:grace=soon')._unsafeUnwrapErr().message).toMatch(/invalid rule grace/)
+    expect(parseRuleSetting('no-equals')._unsafeUnwrapErr().message).toMatch(/expected GLOB:rule=value/)
+  })
+})
