@@ -7,7 +7,7 @@
 import type { ClientError, OutputWriter } from '@timon/client'
 import { ok, type Result } from 'neverthrow'
 import type { CliClient } from '../client.js'
-import { SpoolDir, type SpoolEntry, type SpooledOperation } from './spool-dir.js'
+import type { SpoolDir, SpoolEntry, SpooledOperation } from './spool-dir.js'
 
 /** How a flush went. */
 export interface FlushReport {

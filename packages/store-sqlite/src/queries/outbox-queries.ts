@@ -1,6 +1,6 @@
 // The notification outbox. Kysely's builder (typed columns): deliveries are written only when an
 // incident moves, and read by the dispatcher, so no query here is worth hand-written SQL.
-import { DELIVERY_STATUSES, LocalDeliveryClaims, type Delivery, type DeliveryStatus, type StoreTx } from '@timon/core'
+import { DELIVERY_STATUSES, type LocalDeliveryClaims, type Delivery, type DeliveryStatus, type StoreTx } from '@timon/core'
 import { sql } from 'kysely'
 import { oneOf } from '../rows/codec.js'
 import { deliveries } from '../rows/deliveries.js'
