@@ -110,13 +110,13 @@ describe('timon (dispatch, help and errors)', () => {
       deliveries: { pending: 0, delivered: 0, failed: 0 },
     }
     const client = { status: () => view }
-    const escape = '\x1b['
-    expect((await runCli(['status'], { client })).stdout).not.toContain(escape)
-    expect((await runCli(['status'], { client, stdoutIsTTY: true })).stdout).toContain(escape)
-    expect((await runCli(['status'], { client, stdoutIsTTY: true, env: { NO_COLOR: '1' } })).stdout).not.toContain(escape)
-    expect((await runCli(['status'], { client, stdoutIsTTY: true, env: { TERM: 'dumb' } })).stdout).not.toContain(escape)
-    expect((await runCli(['status'], { client, stdoutIsTTY: true, env: { TERM: 'xterm-256color' } })).stdout).toContain(escape)
-    expect((await runCli(['status'], { client, env: { FORCE_COLOR: '1' } })).stdout).toContain(escape)
-    expect((await runCli(['status'], { client, env: { FORCE_COLOR: '1', NO_COLOR: '1' } })).stdout).not.toContain(escape)
+    const ansi = '\x1b['
+    expect((await runCli(['status'], { client })).stdout).not.toContain(ansi)
+    expect((await runCli(['status'], { client, stdoutIsTTY: true })).stdout).toContain(ansi)
+    expect((await runCli(['status'], { client, stdoutIsTTY: true, env: { NO_COLOR: '1' } })).stdout).not.toContain(ansi)
+    expect((await runCli(['status'], { client, stdoutIsTTY: true, env: { TERM: 'dumb' } })).stdout).not.toContain(ansi)
+    expect((await runCli(['status'], { client, stdoutIsTTY: true, env: { TERM: 'xterm-256color' } })).stdout).toContain(ansi)
+    expect((await runCli(['status'], { client, env: { FORCE_COLOR: '1' } })).stdout).toContain(ansi)
+    expect((await runCli(['status'], { client, env: { FORCE_COLOR: '1', NO_COLOR: '1' } })).stdout).not.toContain(ansi)
   })
 })

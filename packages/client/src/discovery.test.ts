@@ -24,7 +24,10 @@ describe('socket path resolution', () => {
 
   it('for other users: $XDG_RUNTIME_DIR/timon.sock, else /run/user/<uid>/timon.sock when it exists, else /tmp/timon-<uid>/timon.sock', () => {
     const looked: string[] = []
-    const exists = (path: string) => (looked.push(path), path === '/run/user/1000')
+    const exists = (path: string) => {
+      looked.push(path)
+      return path === '/run/user/1000'
+    }
     expect(resolveSocket({ XDG_RUNTIME_DIR: '/run/user/1000' }, undefined, { uid: 1000, isDirectory: exists })).toEqual({
       path: '/run/user/1000/timon.sock',
       source: 'default',
@@ -69,14 +72,20 @@ describe('config file search', () => {
 
   it('honours $XDG_CONFIG_HOME', () => {
     const looked: string[] = []
-    expect(findConfigFile(undefined, { HOME: home, XDG_CONFIG_HOME: '/cfg' }, (path) => (looked.push(path), false))).toBeUndefined()
+    expect(findConfigFile(undefined, { HOME: home, XDG_CONFIG_HOME: '/cfg' }, (path) => {
+      looked.push(path)
+      return false
+    })).toBeUndefined()
     expect(looked).toEqual(['/cfg/timon/timon.toml', systemFile])
     expect(findConfigFile(undefined, { HOME: home, XDG_CONFIG_HOME: '' }, (path) => path === userFile)).toBe(userFile)
   })
 
   it('finds nothing otherwise, and never looks in the current directory', () => {
     const looked: string[] = []
-    expect(findConfigFile(undefined, { HOME: home }, (path) => (looked.push(path), false))).toBeUndefined()
+    expect(findConfigFile(undefined, { HOME: home }, (path) => {
+      looked.push(path)
+      return false
+    })).toBeUndefined()
     expect(looked).toEqual([userFile, systemFile])
   })
 })

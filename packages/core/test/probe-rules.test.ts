@@ -177,6 +177,7 @@ describe('rule durations', () => {
     ['101y', 'invalid rule stale-after — invalid duration "101y" — must be at most 100y'],
     [1e300, `invalid rule stale-after — ${wholeMs}`],
     [0.5, `invalid rule stale-after — ${wholeMs}`],
+    // biome-ignore lint/correctness/noPrecisionLoss: the wire value that cannot be an exact integer is the case under test
     [9007199254740993, `invalid rule stale-after — ${wholeMs}`],
     [9007199254740991, `invalid rule stale-after — ${wholeMs}`],
     [3153600000001, `invalid rule stale-after — ${wholeMs}`],

@@ -328,17 +328,26 @@ function parseUrls(value: unknown, ctx: z.RefinementCtx): string[] {
   }
   const urls: string[] = []
   const seen = new Map<string, number>()
-  list.forEach((item: unknown, i) => {
+  for (const [i, item] of list.entries()) {
     const path = typeof value === 'string' ? [] : [i]
-    if (typeof item !== 'string') return fail('must be a string', path)
+    if (typeof item !== 'string') {
+      fail('must be a string', path)
+      continue
+    }
     const problem = httpUrlProblem(item)
-    if (problem !== undefined) return fail(problem, path)
+    if (problem !== undefined) {
+      fail(problem, path)
+      continue
+    }
     const href = new URL(item).href
     const first = seen.get(href)
-    if (first !== undefined) return fail(`is the same URL as url[${first}]`, path)
+    if (first !== undefined) {
+      fail(`is the same URL as url[${first}]`, path)
+      continue
+    }
     seen.set(href, i)
     urls.push(href)
-  })
+  }
   return urls.length === list.length ? urls : z.NEVER
 }
 

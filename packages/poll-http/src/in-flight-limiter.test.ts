@@ -9,8 +9,14 @@ describe('InFlightLimiter', () => {
     const a = await limiter.acquire('a', never)
     const b = await limiter.acquire('b', never)
     const order: string[] = []
-    const c = limiter.acquire('c', never).then((release) => (order.push('c'), release))
-    const d = limiter.acquire('d', never).then((release) => (order.push('d'), release))
+    const c = limiter.acquire('c', never).then((release) => {
+      order.push('c')
+      return release
+    })
+    const d = limiter.acquire('d', never).then((release) => {
+      order.push('d')
+      return release
+    })
     expect(limiter.waiting).toBe(2)
     a?.()
     a?.() // a second release does nothing

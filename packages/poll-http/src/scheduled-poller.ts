@@ -231,7 +231,10 @@ export class ScheduledPoller<C extends ScheduledCheck> implements Poller {
     if (this.#record === undefined || entry.retired) return
     const now = this.#now()
     // An interval longer than Node's longest timer is reached in several hops.
-    if (entry.nextAt - now > MAX_TIMER_MS / 2) return this.#schedule(entry, entry.nextAt)
+    if (entry.nextAt - now > MAX_TIMER_MS / 2) {
+      this.#schedule(entry, entry.nextAt)
+      return
+    }
 
     const due = entry.nextAt
     const { at, missed } = nextRunAt(due, now, entry.check.intervalMs)
@@ -257,7 +260,7 @@ export class ScheduledPoller<C extends ScheduledCheck> implements Poller {
     try {
       const release = await this.#limiter.acquire(runner.slotKey, controller.signal)
       if (release === undefined) return
-      let evaluation
+      let evaluation: Awaited<ReturnType<typeof runner.run>>
       try {
         this.#onRunStart?.({ code: check.code, scheduledAt: due, lateMs: this.#now() - due })
         evaluation = await runner.run(controller.signal)

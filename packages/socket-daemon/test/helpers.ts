@@ -179,7 +179,11 @@ export async function startReceiver(): Promise<WebhookReceiver> {
         const found = received.find(predicate)
         if (found !== undefined) return resolve(found)
         const timer = setTimeout(() => reject(new Error(`no matching webhook within ${timeoutMs} ms; got ${JSON.stringify(received.map((h) => h.json._event))}`)), timeoutMs)
-        waiters.push({ predicate, resolve: (hook) => (clearTimeout(timer), resolve(hook)) })
+        waiters.push({ predicate, resolve: (hook) => {
+            clearTimeout(timer)
+            resolve(hook)
+          },
+        })
       }),
     answer: (prefix, status, delayMs = 0) => answers.set(prefix, { status, delayMs }),
     close: () =>

@@ -257,7 +257,10 @@ describe('connection hygiene', () => {
       return socket
     })
     try {
-      await Promise.all(sockets.map((socket) => new Promise<void>((resolve) => (socket.once('connect', resolve), socket.once('close', () => resolve())))))
+      await Promise.all(sockets.map((socket) => new Promise<void>((resolve) => {
+            socket.once('connect', resolve)
+            socket.once('close', () => resolve())
+          })))
       const started = Date.now()
       expect((await rawRequest(t.config.socket, { path: '/healthz' })).status).toBe(200)
       expect(Date.now() - started).toBeLessThan(2_000)

@@ -16,7 +16,10 @@ const open: SqliteStore[] = []
 afterEach(async () => {
   for (const store of open.splice(0)) await store.close().catch(() => undefined)
 })
-const track = (store: SqliteStore) => (open.push(store), store)
+const track = (store: SqliteStore) => {
+  open.push(store)
+  return store
+}
 
 describe('SqliteStore faults and health', () => {
   it('refuses at open a file whose pages were overwritten with garbage', async () => {

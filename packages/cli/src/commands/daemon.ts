@@ -13,8 +13,8 @@ export const daemon: Command = {
     summary: 'Start the daemon',
     description:
       'Start the daemon. Reads the config, opens the Unix socket, and runs the rules and webhook deliveries ' +
-      'until stopped (SIGTERM or SIGINT; SIGHUP reloads the HTTP checks).\n\n' +
-      'Config: --config FILE, else $TIMON_CONFIG, else ${XDG_CONFIG_HOME:-~/.config}/timon/timon.toml, else /etc/timon/timon.toml, else defaults.\n' +
+      'until stopped (SIGTERM or SIGINT; SIGHUP reloads the checks and the notifier tables).\n\n' +
+      'Config: --config FILE, else $TIMON_CONFIG, else $XDG_CONFIG_HOME/timon/timon.toml (~/.config when unset), else /etc/timon/timon.toml, else defaults.\n' +
       'Socket: $TIMON_SOCKET, else [daemon] socket, else /run/timon/timon.sock for root; for other users ' +
       '$XDG_RUNTIME_DIR/timon.sock, else /run/user/<uid>/timon.sock when that directory exists, else ' +
       '/tmp/timon-<uid>/timon.sock (in a directory only the user may own).',

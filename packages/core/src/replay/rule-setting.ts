@@ -32,13 +32,13 @@ export function parseRuleSetting(text: string): Result<RuleOverride, CoreError> 
   if (glob.isErr()) return err(validation(`invalid --set "${text}" — ${glob.error.message}`))
   const name = WIRE_RULE_NAMES[wireName]
   if (name === undefined) return err(validation(`invalid --set "${text}" — unknown rule "${wireName}" (one of ${Object.keys(WIRE_RULE_NAMES).join(', ')})`))
-  const parsed = startJobSchema.shape[name].safeParse(valueOf(name, raw.trim()))
+  const parsed = startJobSchema.shape[name].safeParse(typedValue(name, raw.trim()))
   if (!parsed.success) return err(validation(`invalid --set "${text}" — ${parsed.error.issues[0]?.message ?? 'invalid value'}`))
   return ok({ code, rules: { [name]: parsed.data } })
 }
 
 /** The value as typed, as the rule's schema wants it: counts are numbers, `overlap_incident` a boolean. */
-function valueOf(name: keyof Rules, raw: string): unknown {
+function typedValue(name: keyof Rules, raw: string): unknown {
   if ((name === 'failureThreshold' || name === 'successThreshold') && /^\d+$/.test(raw)) return Number(raw)
   if (name === 'overlapIncident') return raw === 'true' ? true : raw === 'false' ? false : raw
   return raw
