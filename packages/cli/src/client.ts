@@ -32,6 +32,9 @@ export type CliClient = Pick<
   | 'tokens'
   | 'revokeToken'
   | 'history'
+  | 'addSilence'
+  | 'silences'
+  | 'endSilence'
   | 'close'
 > & {
   /** Sends the spool now (`timon spool flush`); absent when the spool is off. */

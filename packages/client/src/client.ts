@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { err, ok, type Result } from 'neverthrow'
 // Types only: a client must not load the core (zod) at run time.
 import type {
+  AddSilenceInput,
   AnnotateInput,
   DeleteOptions,
   DeleteResult,
@@ -20,6 +21,8 @@ import type {
   SkipRunInput,
   ShowOptions,
   ShowView,
+  Silence,
+  SilenceList,
   StartJobInput,
   StatusOptions,
   StatusView,
@@ -264,6 +267,23 @@ export class TimonClient {
   async notifyTest(target?: string): Promise<Result<readonly NotifyTestResult[], ClientError>> {
     const answer = await this.#call<{ results: readonly NotifyTestResult[] }>('POST', '/v1/notify/test', target === undefined ? {} : { target })
     return answer.map((body) => body.results)
+  }
+
+  /** Silences the codes a code glob matches, `for` a duration or `until` an instant (`timon silence add`). */
+  async addSilence(input: AddSilenceInput): Promise<Result<Silence, ClientError>> {
+    const answer = await this.#call<{ silence: Silence }>('POST', '/v1/silences', input)
+    return answer.map((body) => body.silence)
+  }
+
+  /** The silences not yet over and the maintenance windows in force (`timon silence list`). */
+  silences(): Promise<Result<SilenceList, ClientError>> {
+    return this.#call('GET', '/v1/silences')
+  }
+
+  /** Ends a silence now, releasing the notifications it held (`timon silence end`). */
+  async endSilence(id: number): Promise<Result<Silence, ClientError>> {
+    const answer = await this.#call<{ silence: Silence }>('POST', '/v1/silences/end', { id })
+    return answer.map((body) => body.silence)
   }
 
   /** One page of the recorded history of a window (`timon replay`); its `next` is the `after` of the following page. */

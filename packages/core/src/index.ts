@@ -56,7 +56,8 @@ export type {
 } from './schemas.js'
 
 // Silences and maintenance windows
-export { checkCodeGlob, formatSilenceCode, parseSilenceCode } from './silence/silences.js'
+export { checkCodeGlob } from './silence/silences.js'
+export { formatSilenceCode, parseSilenceCode } from './silence/silence-code.js'
 export type { MaintenanceInForce, MaintenanceWindow } from './silence/silences.js'
 
 // Schedules: cron expressions read in a time zone (croner)

@@ -30,3 +30,4 @@ export {
 } from './validate.js'
 export type { Health, ReportRef, Target } from './validate.js'
 export { matchCodeGlob, matchesAnyCodeGlob } from './code-glob.js'
+export { formatSilenceCode, parseSilenceCode } from './silence/silence-code.js'

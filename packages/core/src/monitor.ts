@@ -159,7 +159,7 @@ export class Monitor {
   readonly #fieldName: ((key: string) => string) | undefined
   readonly #timezone: string
   readonly #maxPushAgeMs: number
-  readonly #maintenance: readonly ParsedMaintenance[]
+  #maintenance: readonly ParsedMaintenance[]
 
   /**
    * @throws RangeError when `options.timezone` is not a known IANA zone (check it with `isTimeZone`
@@ -409,6 +409,16 @@ export class Monitor {
     const [deadline, silenceEnd] = await this.#store.transaction(async (tx) => [await tx.nextDeadline(), await tx.nextSilenceEnd()] as const)
     const times = [deadline, silenceEnd, ...maintenanceInForce(this.#maintenance, now).map((window) => window.endsAt)].filter((at) => at !== undefined)
     return times.length === 0 ? undefined : new Date(Math.min(...times.map((at) => at.getTime())))
+  }
+
+  /**
+   * Replaces the maintenance windows (a daemon's reload). Notifications held by a window no longer
+   * in force are released at the next {@link check}.
+   *
+   * @throws RangeError when a window's schedule does not read (check it with `parseSchedule`).
+   */
+  setMaintenance(windows: readonly MaintenanceWindow[]): void {
+    this.#maintenance = parseMaintenance(windows, this.#timezone)
   }
 
   /**

@@ -133,7 +133,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const targets = new TargetNotifier(notifierTables(config), { hostname: config.hostname, version, logger: log, clock })
   const notifier = composeNotifiers([targets, ...plugins.notifiers.map((named) => named.notifier)])
   // Validation errors name the wire's keys: the routes hand their input to the Monitor unvalidated.
-  const monitor = new Monitor({ store, clock, notifications: notifier, fieldName: snakeCase, maxPushAgeMs: config.maxPushAgeMs, timezone: config.timezone })
+  const monitor = new Monitor({ store, clock, notifications: notifier, fieldName: snakeCase, maxPushAgeMs: config.maxPushAgeMs, timezone: config.timezone, maintenance: config.maintenance })
   // The owner of this process's delivery claims: a restarted daemon of the same name does not take
   // its predecessor's claims for its own (they run out after the lease).
   const owner = `${config.name}/${randomBytes(4).toString('hex')}`
@@ -219,6 +219,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     const http = poller.update(next.checks)
     const system = systemPoller.update(next.systemChecks)
     const changedTargets = targets.update(notifierTables(next))
+    monitor.setMaintenance(next.maintenance)
     const update: PollerUpdate = {
       added: [...http.added, ...system.added],
       removed: [...http.removed, ...system.removed],
@@ -227,7 +228,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     }
     log.info(
       `configuration reloaded: checks ${update.added.length} added, ${update.removed.length} removed, ${update.changed.length} changed, ${update.unchanged} unchanged; ` +
-        `notifier targets ${describeNames(changedTargets.added)} added, ${describeNames(changedTargets.removed)} removed, ${changedTargets.kept} kept (other settings apply after a restart)`,
+        `notifier targets ${describeNames(changedTargets.added)} added, ${describeNames(changedTargets.removed)} removed, ${changedTargets.kept} kept maintenance windows ${next.maintenance.length} (other settings apply after a restart)`,
     )
     logTestTarget(targets.testTarget, log)
     // Removed targets' pending deliveries fail now, and a test target applies to what is due.

@@ -37,6 +37,7 @@ export function testConfig(dir: string, overrides: Partial<DaemonConfig> = {}): 
     checks: [],
     systemChecks: [],
     plugins: [],
+    maintenance: [],
     exec: { logDir: join(dir, 'data', 'logs'), maxLogBytes: 10 * 1024 * 1024, maxFollowers: 64 },
     http: { listen: [], tls: undefined, maxConnections: 512, rateLimitPerSecond: undefined },
     ...overrides,

@@ -102,6 +102,9 @@ describe('the TCP listener', () => {
       { path: '/v1/tokens', ok: 200, scopes: ['admin'] },
       { path: '/v1/push/incident', body: { title: 'by hand' }, ok: 201, scopes: ['admin'] },
       { path: '/v1/truncate', body: { keep: '30d' }, ok: 200, scopes: ['admin'] },
+      { path: '/v1/silences', body: { pattern: 'db.*', for: '1h' }, ok: 201, scopes: ['admin'] },
+      { path: '/v1/silences', ok: 200, scopes: ['read', 'admin'] },
+      { path: '/v1/silences/end', body: { id: 1 }, ok: 200, scopes: ['admin'] },
     ]
     for (const route of routes) {
       expect((await tcp(port, route)).status, `${route.path} without a token`).toBe(401)

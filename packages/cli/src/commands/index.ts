@@ -16,6 +16,7 @@ import { pushProbe } from './push-probe.js'
 import { replayCommand } from './replay.js'
 import { resolve } from './resolve.js'
 import { show } from './show.js'
+import { silenceAdd, silenceEnd, silenceList } from './silence.js'
 import { spool } from './spool.js'
 import { status } from './status.js'
 import { summary } from './summary.js'
@@ -43,6 +44,9 @@ export const COMMANDS: readonly Command[] = [
   tokenCreate,
   tokenList,
   tokenRevoke,
+  silenceAdd,
+  silenceList,
+  silenceEnd,
   spool,
   deliveriesRetry,
   notifyTest,
@@ -55,6 +59,7 @@ export const GROUPS: ReadonlyMap<string, string> = new Map([
   ['push', 'Push probe samples, job runs and incidents to the daemon'],
   ['push job', 'Start, step and end job runs'],
   ['token', 'Create, list and revoke API tokens of the TCP listener'],
+  ['silence', 'Add, list and end silences of notifications'],
   ['notify', 'Test the notifier targets'],
   ['config', 'Check the configuration'],
 ])

@@ -108,4 +108,27 @@ describe('formatStatus', () => {
     )
     expect(text).toContain('  grafana.health  ? unknown      polled http://10.0.0.5:3000/api/health\n')
   })
+
+  it('marks silenced probes and jobs and lists the silences and maintenance windows in force', () => {
+    const silence = { id: 3, pattern: 'db.*', startsAt: before(HOUR), endsAt: new Date(NOW.getTime() + HOUR), comment: 'disk swap', createdAt: before(HOUR), released: false }
+    const window = { codes: ['web.*'], schedule: '0 2 * * SUN', startsAt: before(MINUTE), endsAt: new Date(NOW.getTime() + 2 * HOUR) }
+    const text = formatStatus(
+      {
+        activeIncidents: [],
+        contracts: [
+          { contract: contract({ code: 'db.main' }), lastReport: undefined, activeIncidentIds: [] },
+          { contract: contract({ code: 'web.shop' }), lastReport: undefined, activeIncidentIds: [] },
+          { contract: contract({ code: 'mail.queue' }), lastReport: undefined, activeIncidentIds: [] },
+        ],
+        silences: [silence],
+        maintenance: [window],
+      },
+      NOW,
+    )
+    expect(text).toMatch(/\n {2}db\.main +\? unknown +silenced SIL-3\n/)
+    expect(text).toMatch(/\n {2}web\.shop +\? unknown +silenced maintenance\n/)
+    expect(text).toMatch(/\n {2}mail\.queue +\? unknown\n/)
+    expect(text).toContain(`\nSILENCES (2)\n  SIL-3        db.*   until ${silence.endsAt.toISOString()}  "disk swap"\n`)
+    expect(text).toContain(`  maintenance  web.*  until ${window.endsAt.toISOString()}  "0 2 * * SUN"\n`)
+  })
 })

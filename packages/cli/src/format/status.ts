@@ -1,5 +1,5 @@
-import type { ContractOverview, DaemonLiveness, DeliveryStatus, Incident, StatusView } from '@timon/core'
-import { formatIncidentCode } from '@timon/core/lite'
+import type { ContractOverview, DaemonLiveness, DeliveryStatus, Incident, MaintenanceInForce, Silence, StatusView } from '@timon/core'
+import { formatIncidentCode, formatSilenceCode, matchCodeGlob, matchesAnyCodeGlob } from '@timon/core/lite'
 import { ago, contractHealth, incidentCodes, incidentState, isManual, plural, quoted, reportComment, reportTime } from './common.js'
 import { PLAIN, type Style } from './style.js'
 import { formatTable, type Row } from './tabwriter.js'
@@ -19,7 +19,9 @@ import { formatTable, type Row } from './tabwriter.js'
  * Incidents come in the view's order (ascending id), contracts too (probes first, then jobs, each
  * by code). A probe the daemon polls itself (`[[check]]`) ends with `polled <url>`. When webhook
  * deliveries have failed, a section says how many and where to look. When several daemons serve
- * the database, a last line names them: `DAEMONS (2)  alpha, beta`.
+ * the database, a last line names them: `DAEMONS (2)  alpha, beta`. A probe or job a silence or
+ * maintenance window in force covers ends with `silenced SIL-3` (or `silenced maintenance`), and a
+ * section lists those in force.
  *
  * @param now the instant "… ago" is measured from.
  */
@@ -28,6 +30,8 @@ export function formatStatus(
     readonly contracts: readonly (ContractOverview & { readonly polledFrom?: string })[]
     readonly deliveries?: Readonly<Record<DeliveryStatus, number>>
     readonly daemons?: readonly DaemonLiveness[]
+    readonly silences?: readonly Silence[]
+    readonly maintenance?: readonly MaintenanceInForce[]
   },
   now: Date,
   style: Style = PLAIN,
@@ -56,8 +60,14 @@ export function formatStatus(
       quoted(lastReport === undefined ? null : reportComment(lastReport)),
       style.red(incidentCodes(activeIncidentIds)),
     ]
-    rows.push(polledFrom === undefined ? row : [...row, `polled ${polledFrom}`])
+    const silencedBy = silencer(contract.code, view.silences ?? [], view.maintenance ?? [])
+    const polled = polledFrom === undefined ? '' : `polled ${polledFrom}`
+    const tail = silencedBy === undefined ? [polled].filter((cell) => cell !== '') : [polled, style.yellow(`silenced ${silencedBy}`)]
+    rows.push([...row, ...tail])
   }
+
+  const silenceRows = silencesInForce(view.silences ?? [], view.maintenance ?? [])
+  if (silenceRows.length > 0) rows.push('', `SILENCES (${silenceRows.length})`, ...silenceRows)
 
   const failed = view.deliveries?.failed ?? 0
   if (failed > 0) {
@@ -69,6 +79,21 @@ export function formatStatus(
 }
 
 // --- internal ---
+
+/** What silences `code` now: the first silence in force that matches it (`SIL-3`), else `maintenance`. */
+function silencer(code: string, silences: readonly Silence[], maintenance: readonly MaintenanceInForce[]): string | undefined {
+  const silence = silences.find((candidate) => matchCodeGlob(candidate.pattern, code))
+  if (silence !== undefined) return formatSilenceCode(silence.id)
+  return maintenance.some((window) => matchesAnyCodeGlob(window.codes, code)) ? 'maintenance' : undefined
+}
+
+/** One row per silence and maintenance window in force, with its end. */
+function silencesInForce(silences: readonly Silence[], maintenance: readonly MaintenanceInForce[]): Row[] {
+  return [
+    ...silences.map((silence): Row => [`  ${formatSilenceCode(silence.id)}`, silence.pattern, `until ${silence.endsAt.toISOString()}`, quoted(silence.comment)]),
+    ...maintenance.map((window): Row => ['  maintenance', window.codes.join(','), `until ${window.endsAt.toISOString()}`, `"${window.schedule}"`]),
+  ]
+}
 
 /** The ids of the open or relapsed `missed` incidents: their probe/job is marked missed. */
 function missedIds(incidents: readonly Incident[]): ReadonlySet<number> {

@@ -1,14 +1,13 @@
 // Silences and maintenance windows: while one is in force for a code, its incidents change as
 // usual but their notifications are held; when it ends, the held incidents still failing are
 // notified once (docs/behaviour.md#silences).
-import { err, ok, type Result } from 'neverthrow'
 import { matchesAnyCodeGlob, matchCodeGlob } from '../code-glob.js'
 import type { NotificationEvent, Silence } from '../domain.js'
 import { formatHumanDuration } from '../duration.js'
-import { validation, type CoreError } from '../errors.js'
 import type { StoreTx } from '../ports/store.js'
 import { parseSchedule, type Schedule } from '../schedule/cron-schedule.js'
 import { validateCode } from '../validate.js'
+import { formatSilenceCode } from './silence-code.js'
 
 /** A `[[maintenance]]` table: the codes it silences, from each occurrence of `schedule` for `duration`. */
 export interface MaintenanceWindow {
@@ -34,17 +33,6 @@ export interface MaintenanceInForce {
 export interface ParsedMaintenance {
   readonly window: MaintenanceWindow
   readonly schedule: Schedule
-}
-
-/** `SIL-3`: how a silence is named to users. */
-export function formatSilenceCode(id: number): string {
-  return `SIL-${id}`
-}
-
-/** `SIL-3` or `3` → 3. */
-export function parseSilenceCode(text: string): Result<number, CoreError> {
-  const match = /^(?:SIL-)?([1-9][0-9]{0,14})$/i.exec(text.trim())
-  return match?.[1] === undefined ? err(validation(`invalid silence "${text}" \u2014 must look like SIL-3`)) : ok(Number(match[1]))
 }
 
 /**

@@ -57,6 +57,7 @@ describe('parseConfig', () => {
       exec: { logDir: '/home/ann/.local/state/timon/logs', maxLogBytes: 10 * 1024 * 1024, maxFollowers: 64 },
       http: { listen: [], tls: undefined, maxConnections: 512, rateLimitPerSecond: undefined },
       maxPushAgeMs: 24 * 60 * 60 * 1000,
+      maintenance: [],
     })
   })
 
@@ -205,6 +206,29 @@ describe('parseConfig', () => {
       expect(issuesOf({ daemon: { timezone: 'Mars/Olympus' } })).toEqual([
         'daemon.timezone: unknown time zone "Mars/Olympus", must be an IANA zone such as "Europe/Berlin"',
       ])
+    })
+  })
+
+  describe('[[maintenance]]', () => {
+    it('reads codes, a schedule (seconds included), a duration and a zone', () => {
+      const config = parseConfig({ maintenance: [{ codes: [' db.* '], schedule: '0 0 2 * * SUN', duration: '2h', tz: 'Europe/Berlin' }, { codes: ['*'], schedule: '@daily', duration: '5m' }] }, options)
+      expect(config._unsafeUnwrap().maintenance).toEqual([
+        { codes: ['db.*'], schedule: '0 0 2 * * SUN', duration: 2 * 60 * 60 * 1000, tz: 'Europe/Berlin' },
+        { codes: ['*'], schedule: '@daily', duration: 5 * 60 * 1000 },
+      ])
+    })
+
+    it('names the table and key of each problem', () => {
+      const issues = issuesOf({
+        daemon: { timezone: 'UTC' },
+        maintenance: [{ codes: ['db x*'], schedule: '0 2 * * SUN', duration: '0s' }, { codes: ['db.*'], schedule: '61 2 * * *', duration: '1h', window: 1 }],
+      })
+      expect(issues).toEqual([
+        expect.stringMatching(/^maintenance\[0\]\.codes\[0\]: /),
+        'maintenance[0].duration: must be longer than zero',
+        'maintenance[1].window: unknown key',
+      ])
+      expect(issuesOf({ maintenance: [{ codes: ['db.*'], schedule: '61 2 * * *', duration: '1h' }] })).toEqual([expect.stringMatching(/^maintenance\[0\]\.schedule: .*61 2 \* \* \*/)])
     })
   })
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { hostname as osHostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { DEFAULT_MAX_PUSH_AGE_MS, errorMessage, formatIssues, isTimeZone, parseDuration } from '@timon/core'
+import { DEFAULT_MAX_PUSH_AGE_MS, checkCodeGlob, errorMessage, formatIssues, isTimeZone, parseDuration, parseSchedule, type MaintenanceWindow } from '@timon/core'
 import { parseCommands, type CommandConfig } from '@timon/notify-command'
 import { parseEmails, type EmailConfig } from '@timon/notify-email'
 import { parseWebhooks, type WebhookConfig } from '@timon/notify-webhook'
@@ -80,6 +80,8 @@ export interface DaemonConfig {
   readonly exec: ExecConfig
   /** `[http]`: the TCP listener. */
   readonly http: HttpConfig
+  /** The `[[maintenance]]` tables: windows that silence their codes' notifications (docs/behaviour.md#silences). */
+  readonly maintenance: readonly MaintenanceWindow[]
 }
 
 /** The `[http]` table: the API over TCP, with bearer tokens. */
@@ -222,6 +224,12 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
       maxConnections: parsed.data.http.max_connections ?? DEFAULT_MAX_CONNECTIONS,
       rateLimitPerSecond: parsed.data.http.rate_limit,
     },
+    maintenance: parsed.data.maintenance.map((window) => ({
+      codes: window.codes,
+      schedule: window.schedule,
+      duration: window.duration,
+      ...(window.tz === undefined ? {} : { tz: window.tz }),
+    })),
   })
 }
 
@@ -424,6 +432,33 @@ const notifySchema = z.strictObject(
   { error: 'must be a table ([notify])' },
 )
 
+const codeGlob = z.string({ error: 'must be a string (a code glob such as "db.*")' }).transform((value, ctx): string => {
+  const glob = value.trim()
+  const issue = checkCodeGlob(glob)
+  if (issue === undefined) return glob
+  ctx.addIssue({ code: 'custom', message: issue })
+  return z.NEVER
+})
+
+const windowDuration = z.string({ error: 'must be a duration such as "2h"' }).transform((value, ctx): number => {
+  const parsed = parseDuration(value)
+  if (parsed.isOk() && parsed.value > 0) return parsed.value
+  ctx.addIssue({ code: 'custom', message: parsed.isErr() ? parsed.error.message : 'must be longer than zero' })
+  return z.NEVER
+})
+
+/** A `[[maintenance]]` table; its schedule is read in its zone, else `[daemon] timezone`. */
+const maintenanceSchema = z
+  .strictObject(
+    {
+      codes: z.array(codeGlob, { error: 'must be a list of code globs' }).min(1, 'must name at least one code glob'),
+      schedule: z.string({ error: 'must be a string (a cron expression)' }),
+      duration: windowDuration,
+      tz: timezone.optional(),
+    },
+    { error: 'must be a table ([[maintenance]])' },
+  )
+
 // The notifier tables, `check` and `plugin` are checked by their own parsers (parseWebhooks, parseChecks, parseSystemChecks, parsePlugins, …).
 const configSchema = z.strictObject(
   {
@@ -438,9 +473,17 @@ const configSchema = z.strictObject(
     command: z.unknown().optional(),
     check: z.unknown().optional(),
     plugin: z.unknown().optional(),
+    maintenance: z.array(maintenanceSchema, { error: 'must be an array of tables ([[maintenance]])' }).default([]),
   },
   { error: 'must be a table' },
 )
+  .superRefine((config, ctx) => {
+    // A schedule is read in its zone, which may be the daemon's: checked once both are known.
+    config.maintenance.forEach((window, index) => {
+      const read = parseSchedule(window.schedule, window.tz ?? config.daemon.timezone ?? 'UTC')
+      if (read.isErr()) ctx.addIssue({ code: 'custom', path: ['maintenance', index, 'schedule'], message: read.error.message })
+    })
+  })
 
 /**
  * The outbox addresses deliveries by target name alone, so a name must be unique across every

@@ -1,6 +1,8 @@
 import {
   DELIVERY_STATUSES,
   TOKEN_SCOPES,
+  addSilenceSchema,
+  endSilenceSchema,
   notFound,
   parseDuration,
   type ApiToken,
@@ -226,6 +228,10 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
     ),
     access: 'admin',
   },
+  // Silences change who is notified: adding and ending one takes an admin token over TCP.
+  { ...post('/v1/silences', monitorInput(addSilenceSchema), 201, (m, input) => m.addSilence(input), silenceMoved), access: 'admin' },
+  get('/v1/silences', /^\/v1\/silences$/, z.strictObject({}), (m) => m.listSilences()),
+  { ...post('/v1/silences/end', monitorInput(endSilenceSchema), 200, (m, input) => m.endSilence(input), silenceMoved), access: 'admin' },
   // One page per request (`next` continues), so a month of samples never makes one giant answer.
   get('/v1/history', /^\/v1\/history$/, historyQuery, (m, query) =>
     m.exportHistory({
@@ -393,6 +399,11 @@ function stream(
       return 'error' in result ? errorAnswer(result.error) : { status: result.status, body: toWire(result.body) }
     },
   }
+}
+
+/** A silence's end is a deadline, and ending one may release held notifications. */
+function silenceMoved(): RouteAnswer['rearm'] {
+  return { deliveries: true }
 }
 
 /** Pushes may move deadlines, and queue deliveries when an incident changed. */
