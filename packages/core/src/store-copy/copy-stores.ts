@@ -85,7 +85,17 @@ export async function copyStores(from: CopyDatabase, to: CopyDatabase, options: 
         await checkVersions(source, from, target, to)
         const plans = await planTables(source, from, target, to)
         const tables: TableCopyCount[] = []
-        for (const plan of plans) tables.push(await copyTable(source, target, plan, batchSize))
+        const later: LaterValue[] = []
+        for (const plan of plans) {
+          const copied = await copyTable(source, target, plan, batchSize)
+          tables.push(copied.count)
+          later.push(...copied.later)
+        }
+        // Every table is there now: fill in the references to rows of later tables.
+        for (const { table, column } of new Map(later.map((value) => [`${value.table.name}.${value.column}`, value])).values()) {
+          const values = later.filter((value) => value.table === table && value.column === column).map((value) => [value.key, value.value] as const)
+          await target.update(table.name, table.key, column, values)
+        }
         return { tables }
       }),
     )
@@ -103,6 +113,14 @@ class CopyRefused extends Error {
   constructor(readonly reason: StoreCopyError) {
     super(reason.message)
   }
+}
+
+/** A value of a {@link CopiedTable.later} column, set once every table is copied. */
+interface LaterValue {
+  readonly table: CopiedTable
+  readonly column: string
+  readonly key: number
+  readonly value: PortableValue
 }
 
 interface TablePlan {
@@ -146,10 +164,15 @@ async function planTables(source: CopyTx, from: CopyDatabase, target: CopyTx, to
   return plans
 }
 
-async function copyTable(source: CopyTx, target: CopyTx, plan: TablePlan, batchSize: number): Promise<TableCopyCount> {
+async function copyTable(
+  source: CopyTx,
+  target: CopyTx,
+  plan: TablePlan,
+  batchSize: number,
+): Promise<{ readonly count: TableCopyCount; readonly later: readonly LaterValue[] }> {
   const { table, columns } = plan
   const later = table.later ?? []
-  const pending: Array<readonly [string, number, PortableValue]> = []
+  const pending: LaterValue[] = []
   const conflicts: RowConflict[] = []
   let count = { table: table.name, source: 0, copied: 0, present: 0 }
   let after: number | undefined
@@ -161,7 +184,7 @@ async function copyTable(source: CopyTx, target: CopyTx, plan: TablePlan, batchS
     for (const row of rows) {
       const key = keyOf(row, table.key)
       if (!inserted.has(key)) continue
-      for (const column of later) if (row[column] !== null) pending.push([column, key, row[column] ?? null])
+      for (const column of later) if ((row[column] ?? null) !== null) pending.push({ table, column, key, value: row[column] ?? null })
     }
     const skipped = rows.filter((row) => !inserted.has(keyOf(row, table.key)))
     const present = skipped.length === 0 ? [] : await target.readKeys(table.name, table.key, columns, skipped.map((row) => keyOf(row, table.key)))
@@ -176,12 +199,8 @@ async function copyTable(source: CopyTx, target: CopyTx, plan: TablePlan, batchS
   }
   // Later tables would refer to rows that are not there: stop at the first table with conflicts.
   if (conflicts.length > 0) refuse('conflict', conflictMessage(conflicts), conflicts)
-  for (const column of later) {
-    const values = pending.filter(([name]) => name === column).map(([, key, value]) => [key, value] as const)
-    if (values.length > 0) await target.update(table.name, table.key, column, values)
-  }
   if (count.copied > 0) await target.afterInsert(table.name, table.key)
-  return count
+  return { count, later: pending }
 }
 
 function refuse(kind: 'schema_version' | 'schema_mismatch', message: string): never
