@@ -18,6 +18,7 @@ import { resolve } from './resolve.js'
 import { show } from './show.js'
 import { spool } from './spool.js'
 import { status } from './status.js'
+import { storeCopy } from './store-copy.js'
 import { summary } from './summary.js'
 import { tokenCreate, tokenList, tokenRevoke } from './token.js'
 import { truncate } from './truncate.js'
@@ -48,6 +49,7 @@ export const COMMANDS: readonly Command[] = [
   notifyTest,
   replayCommand,
   configCheck,
+  storeCopy,
 ]
 
 /** Command groups: words that only lead to sub-commands, with their help line. */
@@ -57,4 +59,5 @@ export const GROUPS: ReadonlyMap<string, string> = new Map([
   ['token', 'Create, list and revoke API tokens of the TCP listener'],
   ['notify', 'Test the notifier targets'],
   ['config', 'Check the configuration'],
+  ['store', 'Copy the history between stores'],
 ])
