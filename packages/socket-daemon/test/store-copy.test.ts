@@ -214,6 +214,18 @@ if (TEST_DATABASE_URL === undefined) {
       }
     })
 
+    it('refuses a PostgreSQL target a daemon is serving', async () => {
+      const schema = schemas.next()
+      const served = await PostgresStore.open({ url, schema })
+      await served.heartbeat({ name: 'web-1', startedAt: new Date(), version: '0.1.0' })
+      await served.close()
+      const source = sqliteFile()
+      await new SqliteStore({ database: source }).close()
+      const error = (await copyStore(at(`sqlite:${source}`), postgres(schema)))._unsafeUnwrapErr()
+      expect(error).toMatchObject({ kind: 'open' })
+      expect(error.message).toMatch(/daemon\(s\) web-1 seen on it within the last minute: stop them before copying into it$/)
+    })
+
     it('reports a PostgreSQL target row that differs, copying nothing', async () => {
       const source = sqliteFile()
       const store = new SqliteStore({ database: source })

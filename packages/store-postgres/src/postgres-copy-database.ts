@@ -11,7 +11,10 @@ export interface PostgresCopyOptions {
   readonly password?: string
   /** The schema holding Timon's tables. Default `public`. */
   readonly schema?: string
-  /** Whether rows are copied into it: then the schema is created and migrated first, as the store does on open. */
+  /**
+   * Whether rows are copied into it: then the schema is created and migrated first, as the store
+   * does on open, and opening fails when a daemon was seen on it within the last minute.
+   */
   readonly write: boolean
   /** How to name it in messages: the URL without its password. */
   readonly description: string
@@ -40,7 +43,7 @@ export class PostgresCopyDatabase implements CopyDatabase {
     const schema = options.schema ?? 'public'
     if (!SCHEMA_NAME.test(schema)) throw new Error(`PostgresCopyDatabase: schema "${schema}" must match ${SCHEMA_NAME}`)
     const password = options.password === undefined ? {} : { password: options.password }
-    if (options.write) await (await PostgresStore.open({ url: options.url, ...password, schema })).close()
+    if (options.write) await migrateIdle(await PostgresStore.open({ url: options.url, ...password, schema }))
     const client = new pg.Client({
       connectionString: options.url,
       ...password,
@@ -70,6 +73,21 @@ export class PostgresCopyDatabase implements CopyDatabase {
 }
 
 // --- internal ---
+
+/** A daemon seen this recently may still be serving the database (heartbeats come every third of the lease). */
+const DAEMON_SEEN_WITHIN_MS = 60_000
+
+/** Closes `store`, which opening migrated; throws when a daemon was seen on it lately: it must not be written under one. */
+async function migrateIdle(store: PostgresStore): Promise<void> {
+  try {
+    const live = await store.liveDaemons(DAEMON_SEEN_WITHIN_MS)
+    if (live.length > 0) {
+      throw new Error(`daemon(s) ${live.map((daemon) => daemon.name).join(', ')} seen on it within the last minute: stop them before copying into it`)
+    }
+  } finally {
+    await store.close()
+  }
+}
 
 type Kind = 'instant' | 'boolean' | 'json' | 'list' | 'plain'
 

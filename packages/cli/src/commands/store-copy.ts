@@ -12,7 +12,7 @@ export const storeCopy: Command = {
       '<to>, ids kept (INC-<id> codes stay the same), in one transaction: all or nothing. <to> is created and migrated ' +
       'when needed; both must be at this Timon\'s schema version. Running it again copies nothing new; a row of <to> ' +
       'with the same id but other content is reported as a conflict and nothing is copied. Stores are sqlite:<path> or ' +
-      'postgres://user@host/db[?schema=name]. Stop the daemons serving <to> first; <from> may stay in use.',
+      'postgres://user@host/db[?schema=name]. Stop the daemons serving <to> first (a PostgreSQL <to> with a daemon seen in the last minute is refused); <from> may stay in use.',
     usage: 'store copy <from> <to> [flags]',
     args: { min: 2, max: 2 },
     flags: [JSON_FLAG],
