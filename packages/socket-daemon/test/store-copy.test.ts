@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { COPIED_TABLES, Monitor, TokenService, type Store } from '@timon/core'
+import { COPIED_TABLES, Monitor, TokenService, copyStores, type Store } from '@timon/core'
 import { FakeClock } from '@timon/core/testing'
-import { SqliteStore } from '@timon/store-sqlite'
+import { SqliteCopyDatabase, SqliteStore } from '@timon/store-sqlite'
 import { PostgresStore } from '@timon/store-postgres'
 import { afterAll, describe, expect, it } from 'vitest'
 import { SKIPPED_WITHOUT_DATABASE, ScratchSchemas, TEST_DATABASE_URL } from '../../store-postgres/test/scratch-schemas.js'
@@ -142,6 +142,44 @@ describe('timon store copy between SQLite files', () => {
     const missing = (await copyStore(at(`sqlite:${join(dir, 'none.db')}`), at(`sqlite:${sqliteFile()}`)))._unsafeUnwrapErr()
     expect(missing).toMatchObject({ kind: 'open' })
     expect(missing.message).toMatch(/^cannot open sqlite:.*none\.db/)
+  })
+
+  it('copies in batches, resuming after the last key of each', async () => {
+    const source = sqliteFile()
+    const store = new SqliteStore({ database: source })
+    await makeHistory(store)
+    await store.close()
+    const target = sqliteFile()
+    const from = await SqliteCopyDatabase.open({ path: source, write: false })
+    const to = await SqliteCopyDatabase.open({ path: target, write: true })
+    try {
+      const report = (await copyStores(from, to, { batchSize: 2 }))._unsafeUnwrap()
+      expect(report.tables.find(({ table }) => table === 'incident_events')?.copied).toBeGreaterThan(4)
+      expect(dumpSqlite(target)).toEqual(dumpSqlite(source))
+    } finally {
+      await from.close()
+      await to.close()
+    }
+  })
+
+  it('refuses a source table it does not know, and a target without a column of the source', async () => {
+    const source = sqliteFile()
+    await new SqliteStore({ database: source }).close()
+    const withExtra = new BetterSqlite3(source)
+    withExtra.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)')
+    withExtra.close()
+    const unknown = (await copyStore(at(`sqlite:${source}`), at(`sqlite:${sqliteFile()}`)))._unsafeUnwrapErr()
+    expect(unknown).toEqual({ kind: 'schema_mismatch', message: `sqlite:${source}: table(s) notes unknown to the copy` })
+
+    const plain = sqliteFile()
+    await new SqliteStore({ database: plain }).close()
+    const target = sqliteFile()
+    await new SqliteStore({ database: target }).close()
+    const narrowed = new BetterSqlite3(target)
+    narrowed.exec('ALTER TABLE silences DROP COLUMN comment')
+    narrowed.close()
+    const missing = (await copyStore(at(`sqlite:${plain}`), at(`sqlite:${target}`)))._unsafeUnwrapErr()
+    expect(missing).toEqual({ kind: 'schema_mismatch', message: `sqlite:${target}: silences has no column(s) comment` })
   })
 
   it('reads store locations, and refuses anything else', () => {
