@@ -85,17 +85,14 @@ export async function copyStores(from: CopyDatabase, to: CopyDatabase, options: 
         await checkVersions(source, from, target, to)
         const plans = await planTables(source, from, target, to)
         const tables: TableCopyCount[] = []
-        const later: LaterValue[] = []
+        const later: LaterColumn[] = []
         for (const plan of plans) {
           const copied = await copyTable(source, target, plan, batchSize)
           tables.push(copied.count)
           later.push(...copied.later)
         }
         // Every table is there now: fill in the references to rows of later tables.
-        for (const { table, column } of new Map(later.map((value) => [`${value.table.name}.${value.column}`, value])).values()) {
-          const values = later.filter((value) => value.table === table && value.column === column).map((value) => [value.key, value.value] as const)
-          await target.update(table.name, table.key, column, values)
-        }
+        for (const { table, column, values } of later) if (values.length > 0) await target.update(table.name, table.key, column, values)
         return { tables }
       }),
     )
@@ -115,12 +112,11 @@ class CopyRefused extends Error {
   }
 }
 
-/** A value of a {@link CopiedTable.later} column, set once every table is copied. */
-interface LaterValue {
+/** The values of a {@link CopiedTable.later} column in the rows inserted, by key: set once every table is copied. */
+interface LaterColumn {
   readonly table: CopiedTable
   readonly column: string
-  readonly key: number
-  readonly value: PortableValue
+  readonly values: Array<readonly [number, PortableValue]>
 }
 
 interface TablePlan {
@@ -169,10 +165,10 @@ async function copyTable(
   target: CopyTx,
   plan: TablePlan,
   batchSize: number,
-): Promise<{ readonly count: TableCopyCount; readonly later: readonly LaterValue[] }> {
+): Promise<{ readonly count: TableCopyCount; readonly later: readonly LaterColumn[] }> {
   const { table, columns } = plan
   const later = table.later ?? []
-  const pending: LaterValue[] = []
+  const pending: LaterColumn[] = later.map((column) => ({ table, column, values: [] }))
   const conflicts: RowConflict[] = []
   let count = { table: table.name, source: 0, copied: 0, present: 0 }
   let after: number | undefined
@@ -184,7 +180,7 @@ async function copyTable(
     for (const row of rows) {
       const key = keyOf(row, table.key)
       if (!inserted.has(key)) continue
-      for (const column of later) if ((row[column] ?? null) !== null) pending.push({ table, column, key, value: row[column] ?? null })
+      for (const { column, values } of pending) if ((row[column] ?? null) !== null) values.push([key, row[column] ?? null])
     }
     const skipped = rows.filter((row) => !inserted.has(keyOf(row, table.key)))
     const present = skipped.length === 0 ? [] : await target.readKeys(table.name, table.key, columns, skipped.map((row) => keyOf(row, table.key)))
