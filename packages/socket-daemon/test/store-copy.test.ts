@@ -162,6 +162,26 @@ describe('timon store copy between SQLite files', () => {
     }
   })
 
+  it('inserts fewer rows at a time than asked when they would bind more parameters than SQLite takes', async () => {
+    const source = sqliteFile()
+    const store = new SqliteStore({ database: source })
+    const monitor = new Monitor({ store })
+    for (let n = 0; n < 1300; n++) (await monitor.pushProbe({ code: `probe.${n}`, health: 'healthy' }))._unsafeUnwrap()
+    await store.close()
+    const target = sqliteFile()
+    const from = await SqliteCopyDatabase.open({ path: source, write: false })
+    const to = await SqliteCopyDatabase.open({ path: target, write: true })
+    try {
+      // 28 columns of reports × 1300 rows would be 36,400 parameters in one insert.
+      const report = (await copyStores(from, to, { batchSize: 5000 }))._unsafeUnwrap()
+      expect(report.tables.find(({ table }) => table === 'reports')).toMatchObject({ source: 1300, copied: 1300 })
+      expect(dumpSqlite(target)).toEqual(dumpSqlite(source))
+    } finally {
+      await from.close()
+      await to.close()
+    }
+  })
+
   it('refuses a source table it does not know, and a target without a column of the source', async () => {
     const source = sqliteFile()
     await new SqliteStore({ database: source }).close()

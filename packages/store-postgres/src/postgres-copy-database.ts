@@ -29,6 +29,8 @@ export interface PostgresCopyOptions {
 export class PostgresCopyDatabase implements CopyDatabase {
   readonly description: string
   readonly latestSchemaVersion = LATEST_SCHEMA_VERSION
+  /** The protocol counts a statement's parameters in 16 bits. */
+  readonly maxParameters = 65_535
   readonly #client: pg.Client
   readonly #write: boolean
 

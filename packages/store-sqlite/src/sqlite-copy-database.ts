@@ -23,6 +23,8 @@ export interface SqliteCopyOptions {
 export class SqliteCopyDatabase implements CopyDatabase {
   readonly description: string
   readonly latestSchemaVersion = LATEST_SCHEMA_VERSION
+  /** SQLITE_MAX_VARIABLE_NUMBER's default since SQLite 3.32. */
+  readonly maxParameters = 32_766
   readonly #db: SqliteDatabase
   readonly #write: boolean
 

@@ -24,6 +24,8 @@ export interface CopyDatabase {
   readonly description: string
   /** The newest schema version this code knows for this engine. */
   readonly latestSchemaVersion: number
+  /** The most parameters one statement may bind: an insert carries at most this many values. */
+  readonly maxParameters: number
   /**
    * Runs `work` in one transaction: its reads see one snapshot; its writes commit together when
    * `work` resolves and are rolled back when it throws.

@@ -62,7 +62,7 @@ export type StoreCopyError =
 
 /** How to copy. */
 export interface CopyOptions {
-  /** Rows read and inserted at a time. Default 500. */
+  /** Rows read and inserted at a time, at most (fewer when the target binds fewer parameters). Default 500. */
   readonly batchSize?: number
 }
 
@@ -87,7 +87,8 @@ export async function copyStores(from: CopyDatabase, to: CopyDatabase, options: 
         const tables: TableCopyCount[] = []
         const later: LaterColumn[] = []
         for (const plan of plans) {
-          const copied = await copyTable(source, target, plan, batchSize)
+          const rows = Math.max(1, Math.min(batchSize, Math.floor(to.maxParameters / plan.columns.length)))
+          const copied = await copyTable(source, target, plan, rows)
           tables.push(copied.count)
           later.push(...copied.later)
         }
