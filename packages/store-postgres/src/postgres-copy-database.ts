@@ -152,10 +152,19 @@ class PostgresCopyTx implements CopyTx {
   }
 
   async update(table: string, key: string, column: string, values: ReadonlyArray<readonly [number, PortableValue]>): Promise<void> {
+    if (values.length === 0) return
     const kind = (await this.#kindsOf(table)).get(column) ?? 'plain'
-    for (const [rowKey, value] of values) {
-      await this.#client.query(`UPDATE ${id(table)} SET ${id(column)} = $1 WHERE ${id(key)} = $2`, [fromPortable(value, kind), rowKey])
-    }
+    // One statement: the values travel as text, cast back to the column's type (from the catalog).
+    const { rows } = await this.#client.query<{ type: string }>(
+      'SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2',
+      [id(table), column],
+    )
+    const type = rows[0]?.type
+    if (type === undefined) throw new Error(`PostgresCopyDatabase: no column ${table}.${column}`)
+    await this.#client.query(
+      `UPDATE ${id(table)} SET ${id(column)} = v.value::${type} FROM unnest($1::bigint[], $2::text[]) AS v(k, value) WHERE ${id(table)}.${id(key)} = v.k`,
+      [values.map(([rowKey]) => rowKey), values.map(([, value]) => fromPortable(value, kind))],
+    )
   }
 
   async afterInsert(table: string, key: string): Promise<void> {
