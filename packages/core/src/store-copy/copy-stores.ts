@@ -27,7 +27,7 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
  * What is not copied: each database's own migrations, the daemons' heartbeats and the delivery
  * claims of the daemons serving the source (a copied delivery is pending, claimed by nobody).
  */
-export const UNCOPIED_TABLES: readonly string[] = ['schema_migrations', 'daemons']
+const UNCOPIED_TABLES: readonly string[] = ['schema_migrations', 'daemons']
 const UNCOPIED_COLUMNS: ReadonlyMap<string, readonly string[]> = new Map([['deliveries', ['claimed_by', 'lease_until']]])
 
 /** What one table's copy did. */
