@@ -15,11 +15,11 @@ const { dirname, join } = require('node:path')
 const dist = join(__dirname, '..', 'dist')
 const bundle = join(dist, 'timon.cjs')
 
-// `timon daemon`, `timon replay` (its --config) and `timon config` import the daemon's package (an
+// `timon daemon`, `timon replay` (its --config), `timon config` and `timon store` import the daemon's package (an
 // ES module) at run time, which code evaluated through vm.Script cannot do: they run unbundled,
 // where start-up time does not matter.
 const command = process.argv.slice(2).find((word) => !word.startsWith('-'))
-const cli = !['daemon', 'replay', 'config'].includes(command) && isFresh(bundle) ? Promise.resolve(loadBundle(bundle)) : import('../dist/main.js')
+const cli = !['daemon', 'replay', 'config', 'store'].includes(command) && isFresh(bundle) ? Promise.resolve(loadBundle(bundle)) : import('../dist/main.js')
 cli
   .then(({ run }) => run(process.argv.slice(2)))
   .then((status) => {

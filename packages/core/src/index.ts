@@ -169,3 +169,8 @@ export { SerialQueue } from './serial-queue.js'
 export { Dispatcher } from './dispatcher.js'
 export type { DispatcherOptions, DispatchReport } from './dispatcher.js'
 export { DEFAULT_MAX_RETRY_DELAY_MS, backoffDelay } from './backoff.js'
+
+// Copying a whole history between stores (timon store copy)
+export { COPIED_TABLES, copyStores } from './store-copy/copy-stores.js'
+export type { CopiedTable, CopyOptions, CopyReport, RowConflict, StoreCopyError, TableCopyCount } from './store-copy/copy-stores.js'
+export type { CopyColumn, CopyDatabase, CopyTx, PortableRow, PortableValue } from './ports/table-copy.js'

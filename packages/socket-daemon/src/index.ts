@@ -18,3 +18,7 @@ export { webhookRouter } from './config/webhook-router.js'
 // Logs
 export { LOG_LEVELS, createLogger, silentLogger } from './logger.js'
 export type { LogLevel, Logger, LoggerOptions } from './logger.js'
+
+// Copying a whole history between stores (timon store copy)
+export { copyStore, parseStoreLocation } from './store-copy.js'
+export type { CopyStoreError, StoreLocation } from './store-copy.js'

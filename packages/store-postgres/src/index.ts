@@ -4,3 +4,7 @@ export type { PostgresStoreOptions } from './postgres-store.js'
 
 // Schema versions
 export { LATEST_SCHEMA_VERSION, SchemaVersionError } from './migrations.js'
+
+// The tables as rows, for copying a history between stores
+export { PostgresCopyDatabase } from './postgres-copy-database.js'
+export type { PostgresCopyOptions } from './postgres-copy-database.js'

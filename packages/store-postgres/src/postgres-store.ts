@@ -166,7 +166,8 @@ export class PostgresStore implements Store {
 
 // --- internal ---
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
+/** What a schema name may be (it is written into the connection's options). */
+export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
 
 /** int8: ids and counts as numbers (pg gives strings, as int8 may exceed 2^53; Timon's never do). */
 const INT8_OID = 20
@@ -180,7 +181,8 @@ function lostRace(error: unknown): boolean {
 const DEADLOCK_DETECTED = '40P01'
 const UNIQUE_VIOLATION = '23505'
 
-function typeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
+/** The pool's type parsers: int8 as numbers (see INT8_OID), the rest as `pg` parses them. */
+export function typeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
   if (oid === INT8_OID) return Number
   return pg.types.getTypeParser(oid, format ?? 'text') as (value: string) => unknown
 }

@@ -8,3 +8,7 @@ export type { IntegrityCheck } from './integrity.js'
 
 // Schema versions
 export { LATEST_SCHEMA_VERSION, SchemaVersionError } from './migrations.js'
+
+// The tables as rows, for copying a history between stores
+export { SqliteCopyDatabase } from './sqlite-copy-database.js'
+export type { SqliteCopyOptions } from './sqlite-copy-database.js'

@@ -19,6 +19,7 @@ import { show } from './show.js'
 import { silenceAdd, silenceEnd, silenceList } from './silence.js'
 import { spool } from './spool.js'
 import { status } from './status.js'
+import { storeCopy } from './store-copy.js'
 import { summary } from './summary.js'
 import { tokenCreate, tokenList, tokenRevoke } from './token.js'
 import { truncate } from './truncate.js'
@@ -52,6 +53,7 @@ export const COMMANDS: readonly Command[] = [
   notifyTest,
   replayCommand,
   configCheck,
+  storeCopy,
 ]
 
 /** Command groups: words that only lead to sub-commands, with their help line. */
@@ -62,4 +64,5 @@ export const GROUPS: ReadonlyMap<string, string> = new Map([
   ['silence', 'Add, list and end silences of notifications'],
   ['notify', 'Test the notifier targets'],
   ['config', 'Check the configuration'],
+  ['store', 'Copy the history between stores'],
 ])
