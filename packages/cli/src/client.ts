@@ -32,6 +32,7 @@ export type CliClient = Pick<
   | 'tokens'
   | 'revokeToken'
   | 'history'
+  | 'incidents'
   | 'close'
 > & {
   /** Sends the spool now (`timon spool flush`); absent when the spool is off. */

@@ -29,9 +29,9 @@ describe('Monitor.queryIncidents', () => {
     ])
     expect(all.next).toBeUndefined()
     const ids = async (query: Parameters<typeof monitor.queryIncidents>[0]) => (await monitor.queryIncidents(query))._unsafeUnwrap().incidents.map((i) => i.id)
-    expect(await ids({ states: ['open', 'relapsed'] })).toEqual([4, 2])
-    expect(await ids({ codes: ['db.*'] })).toEqual([3, 1])
-    expect(await ids({ triggers: ['manual'] })).toEqual([4])
+    expect(await ids({ state: ['open', 'relapsed'] })).toEqual([4, 2])
+    expect(await ids({ code: ['db.*'] })).toEqual([3, 1])
+    expect(await ids({ trigger: ['manual'] })).toEqual([4])
     expect(await ids({ since: new Date('2025-01-01T00:01:00Z'), until: new Date('2025-01-01T00:02:00Z') })).toEqual([3, 2])
   })
 
@@ -47,8 +47,8 @@ describe('Monitor.queryIncidents', () => {
   it('refuses an unknown state, a bad glob, a bad cursor, a bad limit and a window that ends before it starts', async () => {
     const { monitor } = setup()
     const message = async (query: object) => (await monitor.queryIncidents(query as never))._unsafeUnwrapErr().message
-    expect(await message({ states: ['closed'] })).toContain('must be one of: open, recovered, relapsed, resolved')
-    expect(await message({ codes: ['db.**'] })).toContain('invalid code glob "db.**"')
+    expect(await message({ state: ['closed'] })).toContain('must be one of: open, recovered, relapsed, resolved')
+    expect(await message({ code: ['db.**'] })).toContain('invalid code glob "db.**"')
     expect(await message({ cursor: 'abc' })).toContain('cursor must be the next of a previous page')
     expect(await message({ limit: 0 })).toContain('limit')
     expect(await message({ limit: 1001 })).toContain('must be at most 1000')

@@ -8,15 +8,15 @@ export const INCIDENT_PAGE_SIZE = 50
 export const MAX_INCIDENT_PAGE_SIZE = 1000
 
 /**
- * Input of `Monitor.queryIncidents`: each filter given narrows the answer (`states`: any of them;
- * `codes`: code globs, any of them; `since`/`until`: when the incident opened, inclusive); `cursor`
- * is the `next` of the previous page.
+ * Input of `Monitor.queryIncidents` (named as on the wire and the CLI): each filter given narrows
+ * the answer (`state`, `trigger`: any of these; `code`: any of these code globs; `since`/`until`:
+ * when the incident opened, inclusive); `cursor` is the `next` of the previous page.
  */
 export const queryIncidentsSchema = z
   .object({
-    states: z.array(z.enum(INCIDENT_STATES, { error: `must be one of: ${INCIDENT_STATES.join(', ')}` })).min(1).optional(),
-    triggers: z.array(z.enum(TRIGGER_TYPES, { error: `must be one of: ${TRIGGER_TYPES.join(', ')}` })).min(1).optional(),
-    codes: z
+    state: z.array(z.enum(INCIDENT_STATES, { error: `must be one of: ${INCIDENT_STATES.join(', ')}` })).min(1).optional(),
+    trigger: z.array(z.enum(TRIGGER_TYPES, { error: `must be one of: ${TRIGGER_TYPES.join(', ')}` })).min(1).optional(),
+    code: z
       .array(
         z.string().transform((value, ctx): string => {
           const message = checkCodeGlob(value)
@@ -53,8 +53,16 @@ export interface IncidentList {
 
 /** The store query of a parsed input: one incident more than the page, to tell whether another page follows. */
 export function storeQueryOf(input: z.output<typeof queryIncidentsSchema>): IncidentQuery {
-  const { cursor, limit, ...filters } = input
-  return { ...filters, limit: (limit ?? INCIDENT_PAGE_SIZE) + 1, ...(cursor === undefined ? {} : { before: cursor }) }
+  const { state, trigger, code, since, until, cursor, limit } = input
+  return {
+    limit: (limit ?? INCIDENT_PAGE_SIZE) + 1,
+    ...(state === undefined ? {} : { states: state }),
+    ...(trigger === undefined ? {} : { triggers: trigger }),
+    ...(code === undefined ? {} : { codes: code }),
+    ...(since === undefined ? {} : { since }),
+    ...(until === undefined ? {} : { until }),
+    ...(cursor === undefined ? {} : { before: cursor }),
+  }
 }
 
 /** The page of what the store answered to {@link storeQueryOf}. */
