@@ -93,6 +93,15 @@ describe('the dashboard in the daemon', () => {
     expect((await get(t, '/', await token(t, 'reader', 'read'))).text).toContain('<html')
   })
 
+  it('over TCP: holds a bearer token to the listener’s rate limit, as on the API', async () => {
+    t = await startTestDaemon(http({ rateLimitPerSecond: 1 }))
+    const secret = await token(t, 'scraper', 'read')
+    expect((await get(t, '/metrics', secret)).status).toBe(200)
+    const limited = await get(t, '/metrics', secret)
+    expect(limited.status).toBe(429)
+    expect(limited.headers['retry-after']).toBe('1')
+  })
+
   it('counts pushes, runs by result and their durations on /metrics (public with public_metrics)', async () => {
     t = await startTestDaemon(http({ publicMetrics: true }))
     ;(await t.client.pushProbe({ code: 'web.api', health: 'healthy' }))._unsafeUnwrap()

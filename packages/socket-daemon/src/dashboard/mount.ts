@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Clock, Monitor, TokenService } from '@timon/core'
+import type { ApiToken, Clock, Monitor, TokenService } from '@timon/core'
 import { createDashboard, type Access, type Dashboard } from '@timon/dashboard'
 import type { HttpConfig } from '../config/config.js'
+import type { AccessControl } from '../http/access.js'
 import type { Logger } from '../logger.js'
 import type { RunLogStore } from '../run-logs/store.js'
 import { readLogChunk } from './read-log.js'
@@ -41,12 +42,21 @@ export function socketMount(dashboard: Dashboard): Mount {
 
 /**
  * The dashboard on a TCP listener: a request's `Authorization: Bearer` token (a scraper's, a
- * script's) is resolved to its access; browsers sign in and carry a session cookie instead.
+ * script's) is resolved to its access, within the listener's rate limit per token as on the API
+ * (429 past it); browsers sign in and carry a session cookie instead.
  */
-export function tcpMount(dashboard: Dashboard, tokens: TokenService, secure: boolean): Mount {
+export function tcpMount(dashboard: Dashboard, control: AccessControl, secure: boolean): Mount {
   return async (req, res) => {
     const bearer = /^Bearer[ ]+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1]
-    const access = bearer === undefined ? undefined : await accessOf(tokens, bearer)
+    const token = bearer === undefined ? undefined : await control.tokens.authenticate(bearer)
+    if (token?.isOk() === true) {
+      const wait = control.rateLimit?.take(token.value.id)
+      if (wait !== undefined) {
+        res.writeHead(429, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': String(wait) }).end(`token "${token.value.name}" is over its rate limit; retry in ${wait}s\n`)
+        return true
+      }
+    }
+    const access = token?.isOk() === true ? accessOfToken(token.value) : undefined
     return dashboard.handle(req, res, { via: 'tcp', secure, ...(access === undefined ? {} : { access }) })
   }
 }
@@ -54,7 +64,9 @@ export function tcpMount(dashboard: Dashboard, tokens: TokenService, secure: boo
 /** A token's access (scope, and its codes when it is limited to some); `undefined` for an invalid, expired or revoked one. */
 async function accessOf(tokens: TokenService, secret: string): Promise<Access | undefined> {
   const token = await tokens.authenticate(secret)
-  if (token.isErr()) return undefined
-  const { scope, codes } = token.value
+  return token.isOk() ? accessOfToken(token.value) : undefined
+}
+
+function accessOfToken({ scope, codes }: ApiToken): Access {
   return codes.length === 0 ? { scope } : { scope, codes }
 }

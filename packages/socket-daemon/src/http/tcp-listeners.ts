@@ -43,7 +43,7 @@ export async function startTcpListeners(options: StartTcpListenersOptions): Prom
   const tls = http.tls === undefined ? undefined : { cert: readPem(http.tls.certFile, 'tls_cert'), key: readPem(http.tls.keyFile, 'tls_key') }
   const rateLimit = http.rateLimitPerSecond === undefined ? undefined : new RateLimiter(http.rateLimitPerSecond)
   const access = { tokens: context.tokens, rateLimit }
-  const mount = dashboard === undefined ? undefined : tcpMount(dashboard, context.tokens, tls !== undefined)
+  const mount = dashboard === undefined ? undefined : tcpMount(dashboard, access, tls !== undefined)
   const started: TcpListener[] = []
   try {
     for (const address of http.listen) {
