@@ -165,10 +165,10 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       dashboard.metrics.countRun(run.health)
       if (!run.skipped && run.endedAt !== null) dashboard.metrics.observeRunDuration(code, (run.endedAt.getTime() - run.startedAt.getTime()) / 1000)
     },
-    changed: (change) => {
-      dashboard.notifyChange()
+    changed: ({ deliveries, codes }) => {
+      dashboard.notifyChange(codes)
       // The dashboard's own actions (resolve, annotate) queue deliveries no route re-arms for.
-      if (change.deliveries) scheduler.rearm(change)
+      if (deliveries) scheduler.rearm({ deliveries })
     },
   })
   const context = {

@@ -136,6 +136,11 @@ describe('the dashboard in the daemon', () => {
       await page.getByRole('link', { name: 'db.main' }).waitFor({ timeout: 5000 })
       expect(await page.locator('tr[data-code="db.main"] .health').innerText()).toBe('critical')
       expect(await page.evaluate('window.notReloaded')).toBe(true)
+      // A push of a code on the page: its row alone is swapped in (the mark on another row stays).
+      await page.evaluate('document.querySelector(\'tr[data-code="db.main"]\').setAttribute("data-mark", "kept")')
+      ;(await t.client.pushProbe({ code: 'web.api', health: 'warning' }))._unsafeUnwrap()
+      await expect.poll(() => page.locator('tr[data-code="web.api"] .health').innerText()).toBe('warning')
+      expect(await page.locator('tr[data-code="db.main"]').getAttribute('data-mark')).toBe('kept')
     } finally {
       await browser.close()
     }

@@ -9,9 +9,10 @@ export interface MonitorObserver {
   readonly runEnded: (code: string, run: Run) => void
   /**
    * Something the dashboard shows changed: a report, an incident, a stale flag, a deletion.
-   * `deliveries` is true when incidents opened, recovered, relapsed, were resolved or annotated.
+   * `deliveries` is true when incidents opened, recovered, relapsed, were resolved or annotated;
+   * `codes` names the probes/jobs a report changed (besides incidents), absent when anything may have.
    */
-  readonly changed: (change: { readonly deliveries: boolean }) => void
+  readonly changed: (change: { readonly deliveries: boolean; readonly codes?: readonly string[] }) => void
 }
 
 /**
@@ -22,17 +23,17 @@ export interface MonitorObserver {
 export function observeMonitor(monitor: Monitor, observer: MonitorObserver): void {
   const { pushProbe, startJob, pushStep, endJob, skipRun, resolve, annotate, openIncident, check, delete: remove, truncate } = ownMethods(monitor)
   const incidents = (changes: IncidentChanges) => changes.opened.length + changes.recovered.length + changes.relapsed.length > 0
-  const report = (kind: 'probe' | 'job', changes: IncidentChanges) => {
+  const report = (kind: 'probe' | 'job', code: string) => (changes: IncidentChanges) => {
     observer.pushed(kind)
-    observer.changed({ deliveries: incidents(changes) })
+    observer.changed({ deliveries: incidents(changes), codes: [code] })
   }
   const ended = (code: string) => (changes: IncidentChanges & { readonly run: Run }) => {
-    report('job', changes)
+    report('job', code)(changes)
     observer.runEnded(code, changes.run)
   }
-  monitor.pushProbe = async (input) => tap(await pushProbe(input), (value) => report('probe', value))
-  monitor.startJob = async (input) => tap(await startJob(input), (value) => report('job', value))
-  monitor.pushStep = async (input) => tap(await pushStep(input), (value) => report('job', value))
+  monitor.pushProbe = async (input) => tap(await pushProbe(input), report('probe', input.code))
+  monitor.startJob = async (input) => tap(await startJob(input), report('job', input.code))
+  monitor.pushStep = async (input) => tap(await pushStep(input), report('job', input.code))
   monitor.endJob = async (input) => tap(await endJob(input), ended(input.code))
   monitor.skipRun = async (input) => tap(await skipRun(input), ended(input.code))
   monitor.resolve = async (input) => tap(await resolve(input), () => observer.changed({ deliveries: true }))
@@ -40,7 +41,9 @@ export function observeMonitor(monitor: Monitor, observer: MonitorObserver): voi
   monitor.openIncident = async (input) => tap(await openIncident(input), () => observer.changed({ deliveries: true }))
   monitor.check = async () =>
     tap(await check(), (value) => {
-      if (value.markedStale.length > 0 || incidents(value)) observer.changed({ deliveries: incidents(value) })
+      // Incidents of deadlines name no code here: the whole page then.
+      if (incidents(value)) observer.changed({ deliveries: true })
+      else if (value.markedStale.length > 0) observer.changed({ deliveries: false, codes: value.markedStale })
     })
   monitor.delete = async (target, options) => tap(await remove(target, options), () => observer.changed({ deliveries: false }))
   monitor.truncate = async (input) => tap(await truncate(input), () => observer.changed({ deliveries: false }))
