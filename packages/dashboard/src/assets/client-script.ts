@@ -53,7 +53,8 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     var busy = false
     var queued = null
     var updated = function () {
-      applyFilter()
+      // Without a filter every row shows: no need to walk thousands of them.
+      if (form && (form.elements.q.value.trim() !== '' || form.elements.state.value !== '')) applyFilter()
       var stamp = document.getElementById('updated')
       if (stamp) stamp.textContent = 'Updated ' + new Date().toLocaleTimeString()
       document.body.setAttribute('data-version', version)
@@ -104,7 +105,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
           body.insertBefore(row, before)
           group.querySelector('h3 .count').textContent = '(' + body.children.length + ')'
           var total = document.getElementById('subjects-count')
-          if (total) total.textContent = '(' + document.querySelectorAll('#live tr[data-code]').length + ')'
+          if (total) total.textContent = '(' + (parseInt(total.textContent.slice(1), 10) + 1) + ')'
         }
         version = got.response.headers.get('X-Timon-Live-Version')
         updated()
