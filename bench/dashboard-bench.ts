@@ -22,8 +22,8 @@ const CHROMIUM = '/usr/bin/chromium'
  *   --json` does for the same data on the same server (every status page, JSON.stringify). Median
  *   of {@link ROUNDS} alternated rounds each, SQLite in memory. Target ≤ 2×.
  * - `push to open page`: a probe pushed while Chromium shows that overview, until its row is in the
- *   page (the default 50 ms coalescing, SSE event, fetch, swap), against the plain reload of the
- *   same page. Limit 1000 ms.
+ *   page (the default 50 ms coalescing, SSE `rows` event, fetch of that row and the open incidents,
+ *   insertion in its group), against the plain reload of the same page. Limit 1000 ms.
  */
 export async function runDashboardBench(): Promise<BenchResult[]> {
   const clock = new FakeClock('2025-06-01T00:00:00Z')
@@ -123,7 +123,7 @@ async function pushToPage(url: string, monitor: Monitor, dashboard: Dashboard): 
     await page.locator('body[data-live="on"]').waitFor()
     const shown = await timeMs(async () => {
       await monitor.pushProbe({ code: 'group0.pushed-now', health: 'critical' })
-      dashboard.notifyChange()
+      dashboard.notifyChange(['group0.pushed-now'])
       await page.locator('tr[data-code="group0.pushed-now"]').waitFor({ state: 'attached', timeout: 30_000 })
     })
     return result({

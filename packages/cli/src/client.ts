@@ -35,6 +35,7 @@ export type CliClient = Pick<
   | 'addSilence'
   | 'silences'
   | 'endSilence'
+  | 'incidents'
   | 'close'
 > & {
   /** Sends the spool now (`timon spool flush`); absent when the spool is off. */

@@ -9,6 +9,8 @@ import type {
   DeliveryList,
   HistoryPage,
   HistoryQuery,
+  IncidentList,
+  QueryIncidentsInput,
   DeliveryStatus,
   EndJobInput,
   IncidentResult,
@@ -297,6 +299,22 @@ export class TimonClient {
         code: query.code,
         limit: query.limit,
         after: after === undefined ? undefined : `${after.reportId},${after.incidentId},${after.deliveryId}`,
+      })}`,
+    )
+  }
+
+  /** Incidents newest first, filtered (`timon incidents`); pass the answer's `next` as `cursor` for the following page. */
+  incidents(query: QueryIncidentsInput = {}): Promise<Result<IncidentList, ClientError>> {
+    return this.#call(
+      'GET',
+      `/v1/incidents${queryString({
+        state: query.state?.join(','),
+        trigger: query.trigger?.join(','),
+        code: query.code?.join(','),
+        since: query.since?.toISOString(),
+        until: query.until?.toISOString(),
+        limit: query.limit,
+        cursor: query.cursor,
       })}`,
     )
   }

@@ -137,7 +137,10 @@ export type {
   HistoryQuery,
   HistoryReport,
   DeliveryQuery,
+  CodedIncident,
+  IncidentCursor,
   IncidentPatch,
+  IncidentQuery,
   NewContract,
   NewDelivery,
   NewIncident,
@@ -165,6 +168,8 @@ export { STORE_FAULT_KINDS, StoreFault } from './store-fault.js'
 export type { StoreFaultKind, StoreHealth } from './store-fault.js'
 export { MemoryStore } from './memory-store.js'
 export { HISTORY_START, inHistoryScope, nextHistoryCursor } from './history/scope.js'
+export { INCIDENT_PAGE_SIZE, MAX_INCIDENT_PAGE_SIZE, queryIncidentsSchema } from './incident/incident-query.js'
+export type { IncidentList, QueryIncidentsInput } from './incident/incident-query.js'
 export { SerialQueue } from './serial-queue.js'
 export { Dispatcher } from './dispatcher.js'
 export type { DispatcherOptions, DispatchReport } from './dispatcher.js'

@@ -1,6 +1,7 @@
 import { NEW_CONTRACT_STATE, type Contract, type Delivery, type DeliveryStatus, type Incident, type IncidentEvent, type Report, type ReportMark, type Run, type Sample, type Silence, type Step } from './domain.js'
 import { LocalDeliveryClaims } from './local-delivery-claims.js'
 import type {
+  CodedIncident,
   CodeCount,
   ContractOverview,
   ContractPage,
@@ -9,6 +10,7 @@ import type {
   HistoryPage,
   HistoryQuery,
   HistoryReport,
+  IncidentQuery,
   Store,
   StoreTx,
   SummaryCounts,
@@ -16,6 +18,7 @@ import type {
 } from './ports/store.js'
 import { SerialQueue } from './serial-queue.js'
 import type { ApiToken } from './tokens/token.js'
+import { matchesAnyCodeGlob } from './code-glob.js'
 import { HISTORY_START, inHistoryScope, nextHistoryCursor } from './history/scope.js'
 import { isIncidentTruncated, isReportTruncated, type TruncatePlan } from './truncate-policy.js'
 
@@ -390,6 +393,25 @@ class MemoryTx implements StoreTx {
   }
   async updateToken(id: number, patch: Parameters<StoreTx['updateToken']>[1]) {
     this.#update(this.#t.tokens, id, patch)
+  }
+
+  // --- incident queries ---
+  async queryIncidents(query: IncidentQuery): Promise<readonly CodedIncident[]> {
+    const { states, triggers, codes, since, until, before } = query
+    const newestFirst = (a: Incident, b: Incident) => b.openedAt.getTime() - a.openedAt.getTime() || b.id - a.id
+    return [...this.#t.incidents.rows.values()]
+      .map((incident): CodedIncident => ({ ...incident, code: incident.contractId === null ? null : (this.#t.contracts.rows.get(incident.contractId)?.code ?? null) }))
+      .filter(
+        (i) =>
+          (states === undefined || states.includes(i.state)) &&
+          (triggers === undefined || triggers.includes(i.triggerType)) &&
+          (codes === undefined || (i.code !== null && matchesAnyCodeGlob(codes, i.code))) &&
+          (since === undefined || i.openedAt >= since) &&
+          (until === undefined || i.openedAt <= until) &&
+          (before === undefined || newestFirst(i, { ...i, ...before }) > 0),
+      )
+      .sort(newestFirst)
+      .slice(0, query.limit)
   }
 
   // --- history export ---

@@ -59,6 +59,7 @@ import {
   type MaintenanceWindow,
   type ParsedMaintenance,
 } from './silence/silences.js'
+import { pageOf, queryIncidentsSchema, storeQueryOf, type IncidentList, type QueryIncidentsInput } from './incident/incident-query.js'
 import { planTruncate } from './truncate-policy.js'
 import { formatIncidentCode, parseTarget, type Target } from './validate.js'
 import type {
@@ -668,6 +669,17 @@ export class Monitor {
     if (!isPositiveInteger(query.limit)) return err(validation('limit must be a positive integer'))
     if (query.from > query.to) return err(validation('since must not be after until'))
     return ok(await this.#store.transaction((tx) => tx.exportHistory(query)))
+  }
+
+  /**
+   * The incidents matching every filter given, newest first (by opening), one page at a time:
+   * pass the answer's `next` as `cursor` for the following page. Reads only.
+   */
+  async queryIncidents(input: QueryIncidentsInput = {}): Promise<Result<IncidentList, CoreError>> {
+    const parsed = parseInput(queryIncidentsSchema, input, this.#fieldName)
+    if (parsed.isErr()) return err(parsed.error)
+    const found = await this.#store.transaction((tx) => tx.queryIncidents(storeQueryOf(parsed.value)))
+    return ok(pageOf(found, parsed.value.limit))
   }
 
   // --- internal ---

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
-import { validateCode, validateUid, type Clock, type CoreError, type Monitor } from '@timon/core'
+import { MAX_INCIDENT_PAGE_SIZE, validateCode, validateUid, type Clock, type CoreError, type Monitor } from '@timon/core'
 import { canRead, coversCode, isAdmin, LOCAL_ADMIN, type Access } from './access.js'
 import { ASSETS } from './assets.js'
 import { badgeOf, badgeSvg, shieldsEndpoint } from './badge.js'
@@ -14,7 +14,7 @@ import { loadOverview, subjectRowOf, type SubjectRow } from './overview-model.js
 import { incidentPage } from './pages/incident-page.js'
 import { layout, type Chrome } from './pages/layout.js'
 import { loginPage } from './pages/login-page.js'
-import { overviewPage } from './pages/overview-page.js'
+import { liveRowsFragment, overviewPage } from './pages/overview-page.js'
 import { subjectHref } from './pages/parts.js'
 import { statusPage } from './pages/status-page.js'
 import { jobPage, probePage, type SelectedRun } from './pages/subject-page.js'
@@ -66,8 +66,12 @@ export interface Dashboard {
    * `false` without touching `res` for any other path, for the daemon to answer.
    */
   handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<boolean>
-  /** Tells open pages that something changed (a push, a run, an incident); they refresh within a moment. */
-  notifyChange(): void
+  /**
+   * Tells open pages that something changed (a push, a run, an incident); they refresh within a
+   * moment. With `codes` (a push of these probes/jobs changed nothing else but incidents), the
+   * overview fetches just their rows and the open incidents instead of the whole page.
+   */
+  notifyChange(codes?: readonly string[]): void
   /** Counters the daemon feeds, exposed on `/metrics`. */
   readonly metrics: DashboardMetrics
   /** Ends the open event streams and timers. */
@@ -87,6 +91,7 @@ const LOG_CHUNK = 64 * 1024
 const ERROR_STATUS: Record<CoreError['code'], number> = { validation: 400, not_found: 404, conflict: 409, too_old: 422 }
 
 const logQuerySchema = z.object({ from: z.coerce.number().int().min(0).catch(0).default(0) })
+const liveRowsQuerySchema = z.object({ since: z.coerce.number().int().min(0).catch(0).default(0) })
 
 /** One request being answered, with who asks. */
 interface Exchange {
@@ -134,8 +139,8 @@ class DashboardHandler implements Dashboard {
     return true
   }
 
-  notifyChange(): void {
-    this.#live.notify()
+  notifyChange(codes?: readonly string[]): void {
+    this.#live.notify(codes)
   }
 
   close(): void {
@@ -175,6 +180,7 @@ class DashboardHandler implements Dashboard {
       return get ? (x) => this.#badge(x, decode(code), format === 'svg' ? 'svg' : 'json') : notAllowed('GET')
     }
     if (path === '/events') return get ? (x) => this.#events(x) : notAllowed('GET')
+    if (path === '/live/rows') return get ? (x) => this.#liveRows(x) : notAllowed('GET')
     return undefined
   }
 
@@ -307,6 +313,28 @@ class DashboardHandler implements Dashboard {
   async #events(x: Exchange): Promise<void> {
     if (!canRead(x.access) && this.#options.publicStatus !== true) return send(x.res, 401, 'text/plain; charset=utf-8', 'sign in first\n')
     this.#live.attach(x.req, x.res)
+  }
+
+  /**
+   * The overview's rows of the codes changed since the page's version (`?since=`), and its open
+   * incidents, for the script to swap in; `X-Timon-Live-Full: true` when the page must fetch all.
+   */
+  async #liveRows(x: Exchange): Promise<void> {
+    const access = x.access
+    if (!canRead(access)) return send(x.res, 401, 'text/plain; charset=utf-8', 'sign in first\n')
+    const { since } = liveRowsQuerySchema.parse(Object.fromEntries(x.url.searchParams))
+    const changed = this.#live.changedSince(since)
+    const headers = { 'X-Timon-Live-Version': String(changed.version), 'X-Timon-Live-Full': String(changed.codes === 'all') }
+    if (changed.codes === 'all') return send(x.res, 200, 'text/html; charset=utf-8', '', headers)
+    const rows: SubjectRow[] = []
+    for (const code of changed.codes.filter((each) => coversCode(access, each))) {
+      const view = await this.#monitor.showContract(code, { limit: this.#stripLength })
+      if (view.isOk()) rows.push(subjectRowOf(view.value, this.#stripLength))
+    }
+    const active = await this.#monitor.queryIncidents({ state: ['open', 'recovered', 'relapsed'], limit: MAX_INCIDENT_PAGE_SIZE })
+    if (active.isErr()) return this.#coreError(x, active.error)
+    const incidents = active.value.incidents.filter((incident) => coversCode(access, incident.code)).map((incident) => ({ incident, code: incident.code }))
+    send(x.res, 200, 'text/html; charset=utf-8', liveRowsFragment(incidents, rows, this.#clock.now()).text, headers)
   }
 
   // --- helpers ---

@@ -89,6 +89,29 @@ describe('the dashboard in Chromium', () => {
     expect(await page.evaluate('window.notReloaded')).toBe(true)
   })
 
+  it('swaps in just the rows of the codes a push changed, and the open incidents', async () => {
+    served = await serveDashboard({ via: 'socket' })
+    const { monitor, dashboard } = served
+    for (const code of ['web.a', 'web.b', 'web.d']) await monitor.pushProbe({ code, health: 'healthy' })
+    page = await browser.newPage()
+    await page.goto(`${served.url}/`)
+    await page.locator('body[data-live="on"]').waitFor()
+    // A full refresh would replace the whole region, and this mark with it.
+    await page.evaluate('document.querySelector(\'tr[data-code="web.b"]\').setAttribute("data-mark", "kept")')
+    await monitor.pushProbe({ code: 'web.a', health: 'critical' })
+    await monitor.pushProbe({ code: 'web.c', health: 'warning' })
+    dashboard.notifyChange(['web.a', 'web.c'])
+    await expect.poll(() => page.locator('tr[data-code="web.a"] .health').innerText()).toBe('critical')
+    expect(await page.locator('section.group[data-group="web"] tr[data-code]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-code')))).toEqual(['web.a', 'web.b', 'web.c', 'web.d'])
+    expect(await page.locator('section.group[data-group="web"] h3').innerText()).toBe('web (4)')
+    expect(await page.getByRole('heading', { name: 'Open incidents (1)' }).isVisible()).toBe(true)
+    expect(await page.locator('tr[data-code="web.b"]').getAttribute('data-mark')).toBe('kept')
+    // A code of a group the page does not have yet: the page is laid out again.
+    await monitor.pushProbe({ code: 'db.main', health: 'healthy' })
+    dashboard.notifyChange(['db.main'])
+    await page.locator('section.group[data-group="db"] tr[data-code="db.main"]').waitFor()
+  })
+
   it('follows the log of a live run until it ends', async () => {
     let log = 'starting\n'
     let running = true

@@ -8,6 +8,9 @@ import { HttpPoller, type PollerUpdate } from '@timon/poll-http'
 import { SystemPoller } from '@timon/poll-system'
 import type { DaemonConfig } from './config/config.js'
 import { DaemonStartError } from './daemon-start-error.js'
+import { countingNotifier } from './dashboard/counting-notifier.js'
+import { createDaemonDashboard, socketMount } from './dashboard/mount.js'
+import { observeMonitor } from './dashboard/observe-monitor.js'
 import { startTcpListeners, type TcpListener } from './http/tcp-listeners.js'
 import { probeSocket } from './instance-check.js'
 import { Liveness } from './liveness.js'
@@ -136,9 +139,11 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const monitor = new Monitor({ store, clock, notifications: notifier, fieldName: snakeCase, maxPushAgeMs: config.maxPushAgeMs, timezone: config.timezone, maintenance: config.maintenance })
   // The owner of this process's delivery claims: a restarted daemon of the same name does not take
   // its predecessor's claims for its own (they run out after the lease).
+  const tokens = new TokenService({ store, clock })
+  const dashboard = createDaemonDashboard({ monitor, tokens, runLogs, http: config.http, clock, log })
   const owner = `${config.name}/${randomBytes(4).toString('hex')}`
   // A retry moves the outbox's next due time: the scheduler re-reads it.
-  const dispatcher = new Dispatcher({ store, notifier, clock, log, owner, leaseMs, onRetryAt: () => scheduler.rearm() })
+  const dispatcher = new Dispatcher({ store, notifier: countingNotifier(notifier, (target, ok) => dashboard.metrics.countDelivery(target, ok)), clock, log, owner, leaseMs, onRetryAt: () => scheduler.rearm() })
   const scheduler = new Scheduler({
     monitor,
     dispatcher,
@@ -153,7 +158,19 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const poller = new HttpPoller({ checks: config.checks, clock, logger: log })
   const systemPoller = new SystemPoller({ checks: config.systemChecks, clock, logger: log })
   const pollers = [poller, systemPoller, ...plugins.pollers.map((named) => named.poller)]
-  const tokens = new TokenService({ store, clock })
+  // Every change, whoever makes it, reaches open pages and the counters of /metrics.
+  observeMonitor(monitor, {
+    pushed: (kind) => dashboard.metrics.countPush(kind),
+    runEnded: (code, run) => {
+      dashboard.metrics.countRun(run.health)
+      if (!run.skipped && run.endedAt !== null) dashboard.metrics.observeRunDuration(code, (run.endedAt.getTime() - run.startedAt.getTime()) / 1000)
+    },
+    changed: ({ deliveries, codes }) => {
+      dashboard.notifyChange(codes)
+      // The dashboard's own actions (resolve, annotate) queue deliveries no route re-arms for.
+      if (deliveries) scheduler.rearm({ deliveries })
+    },
+  })
   const context = {
     monitor,
     version,
@@ -165,7 +182,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     notifyTest: (target: string | undefined) => targets.test(target),
   }
   const onChange = (change: { readonly deliveries: boolean }) => scheduler.rearm(change)
-  const server = new ApiServer({ context, log, onChange, maxConnections: config.http.maxConnections })
+  const server = new ApiServer({ context, log, onChange, maxConnections: config.http.maxConnections, mount: socketMount(dashboard) })
   let listeners: TcpListener[] = []
 
   let socketIno: number | undefined
@@ -175,10 +192,11 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       throw new DaemonStartError(`cannot listen on ${socketPath}: ${error.message}`, { cause: error })
     })
     socketIno = statSync(socketPath).ino
-    listeners = await startTcpListeners({ http: config.http, context, log, onChange })
+    listeners = await startTcpListeners({ http: config.http, context, log, onChange, dashboard })
     liveness.start()
     await monitor.emit('timon.started', { daemon: config.name })
   } catch (error) {
+    dashboard.close()
     await Promise.all(listeners.map((listener) => listener.server.close().catch(() => undefined)))
     await liveness.stop()
     await server.close().catch(() => undefined)
@@ -203,6 +221,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   let stopping: Promise<void> | undefined
   const stop = () => {
     stopping ??= (async () => {
+      dashboard.close() // ends the open event streams, so the servers can close
       await Promise.all([server.close(), ...listeners.map((listener) => listener.server.close())])
       await runLogs.close()
       for (const each of pollers) await each.stop()

@@ -4,6 +4,7 @@ import { createServer as createTlsServer } from 'node:https'
 import { StoreFault, errorMessage, validation } from '@timon/core'
 import { admit, checkCode, codeOfTarget, isAnswer, neededScope, type AccessControl, type Grant } from './http/access.js'
 import { DEFAULT_MAX_CONNECTIONS, guardConnections } from './http/connection-guard.js'
+import type { Mount } from './dashboard/mount.js'
 import { answerPing, isPingPath, PING_BODY_BYTES, redactPingPath } from './http/ping.js'
 import type { Logger } from './logger.js'
 import { matchRoute } from './routes/table.js'
@@ -28,6 +29,8 @@ export interface ApiServerOptions {
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer }
   /** The cap on open connections (idle ones make room, see `guardConnections`); default {@link DEFAULT_MAX_CONNECTIONS}. */
   readonly maxConnections?: number
+  /** A handler for the paths no route knows (the dashboard), tried before answering 404. */
+  readonly mount?: Mount
 }
 
 /** A client must have sent its complete request headers (and, under TLS, its handshake) within this long, in ms. */
@@ -52,6 +55,7 @@ export class ApiServer {
   readonly #maxBodyBytes: number
   readonly #closeGraceMs: number
   readonly #access: AccessControl | undefined
+  readonly #mount: Mount | undefined
   /** Aborted by {@link close}: streaming routes end their exchanges. */
   readonly #stopping = new AbortController()
   #closing = false
@@ -63,6 +67,7 @@ export class ApiServer {
     this.#maxBodyBytes = options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES
     this.#closeGraceMs = options.closeGraceMs ?? 10_000
     this.#access = options.access
+    this.#mount = options.mount
     // No server-wide request timeout: a run's output is one request as long as the run. JSON bodies
     // get their own limit (readBody); headers must come within 10 s, checked every second (Node's
     // default sweep, every 30 s, let a silent client hold a connection for up to 40 s).
@@ -200,6 +205,7 @@ export class ApiServer {
     const method = req.method ?? 'GET'
     if (isPingPath(pathname)) return this.#ping(req, res, pathname, query)
     const match = matchRoute(method, pathname)
+    if (match.kind === 'none' && this.#mount !== undefined && (await this.#mount(req, res))) return { answer: undefined, close: false }
     if (match.kind !== 'found') {
       // A body that came with it is left unread: Node drops it and keeps the connection.
       if (match.kind === 'none') return { answer: errorAnswer({ code: 'not_found', message: `no such route: ${method} ${pathname}` }), close: false }

@@ -39,7 +39,7 @@ export function testConfig(dir: string, overrides: Partial<DaemonConfig> = {}): 
     plugins: [],
     maintenance: [],
     exec: { logDir: join(dir, 'data', 'logs'), maxLogBytes: 10 * 1024 * 1024, maxFollowers: 64 },
-    http: { listen: [], tls: undefined, maxConnections: 512, rateLimitPerSecond: undefined },
+    http: { listen: [], tls: undefined, maxConnections: 512, rateLimitPerSecond: undefined, publicStatus: false, publicCodes: [], publicMetrics: false },
     ...overrides,
   }
 }

@@ -17,7 +17,7 @@ afterEach(async () => {
 })
 
 const http = (rateLimitPerSecond?: number) => ({
-  http: { listen: [{ host: '127.0.0.1', port: 0 }], tls: undefined, maxConnections: 64, rateLimitPerSecond },
+  http: { listen: [{ host: '127.0.0.1', port: 0 }], tls: undefined, maxConnections: 64, rateLimitPerSecond, publicStatus: false, publicCodes: [], publicMetrics: false },
 })
 
 function portOf(d: TestDaemon): number {
@@ -246,7 +246,7 @@ describe('ping URLs', () => {
 
 describe('connection hygiene', () => {
   it('keeps /healthz answering on the Unix socket with 1,000 idle clients connected', async () => {
-    t = await startTestDaemon({ http: { listen: [], tls: undefined, maxConnections: 64, rateLimitPerSecond: undefined } })
+    t = await startTestDaemon({ http: { listen: [], tls: undefined, maxConnections: 64, rateLimitPerSecond: undefined, publicStatus: false, publicCodes: [], publicMetrics: false } })
     let closed = 0
     let allButCapClosed: () => void = () => undefined
     const evicted = new Promise<void>((resolve) => (allButCapClosed = resolve))

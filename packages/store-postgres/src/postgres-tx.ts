@@ -14,6 +14,8 @@ import {
   type DeliveryStatus,
   type HistoryPage,
   type HistoryQuery,
+  type CodedIncident,
+  type IncidentQuery,
   type HistoryReport,
   type Incident,
   type IncidentEvent,
@@ -44,6 +46,7 @@ import {
   inHistoryScope,
   nextHistoryCursor,
 } from '@timon/core'
+import { queryIncidents } from './incident-queries.js'
 import { contracts, corrupt, deliveries, incidentEvents, incidents, oneOf, reports, steps, tokens, type DeliveryRow, type MarkRow, type ReportFields } from './rows.js'
 import { silenceQueries } from './silence-queries.js'
 import type { Tables } from './tables.js'
@@ -674,6 +677,12 @@ export class PostgresTx implements StoreTx {
     const row = reports.toRow(report)
     const { id } = await this.#trx.insertInto('reports').values(row).returning('id').executeTakeFirstOrThrow()
     return reports.toDomain({ ...row, id })
+  }
+
+  // --- incident queries ---
+
+  queryIncidents(query: IncidentQuery): Promise<readonly CodedIncident[]> {
+    return queryIncidents(this.#trx, query)
   }
 
   // --- history export ---

@@ -232,6 +232,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 6,
+    name: 'incident history index',
+    // The incident query (GET /v1/incidents): newest first, paged by (opened_at, id).
+    sql: `CREATE INDEX incidents_opened ON incidents (opened_at, id);`,
+  },
 ]
 
 /** The newest schema version this code knows. */

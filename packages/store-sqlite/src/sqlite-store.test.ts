@@ -250,6 +250,23 @@ describe('SqliteStore', () => {
     expect(await planOf((t) => t.listActiveIncidents())).toMatch(/USING INDEX incidents_active/)
     expect(await planOf((t) => t.activeIncident(1, 'stale'))).toMatch(/USING INDEX incidents_one_active/)
   })
+
+  it('answers the incident query, newest first and paged, from the (opened_at, id) index', async () => {
+    const handle = new BetterSqlite3(':memory:')
+    const prepared: string[] = []
+    const prepare = handle.prepare.bind(handle)
+    handle.prepare = ((text: string) => {
+      prepared.push(text)
+      return prepare(text)
+    }) as typeof handle.prepare
+    const s = store(handle)
+    await s.transaction((t) => t.queryIncidents({ states: ['open'], before: { openedAt: new Date(), id: 9 }, since: new Date(0), limit: 10 }))
+    const text = prepared.find((candidate) => /from "incidents"/i.test(candidate)) ?? ''
+    const params = Array.from(text.matchAll(/\?/g), () => 0)
+    const plan = (prepare(`EXPLAIN QUERY PLAN ${text}`).all(params) as { detail: string }[]).map((row) => row.detail).join('\n')
+    expect(plan).toMatch(/SEARCH incidents USING INDEX incidents_opened/)
+    expect(plan).not.toMatch(/TEMP B-TREE/)
+  })
 })
 
 // --- internal ---

@@ -11,6 +11,7 @@ import { configure, isFileless, openDatabase, type Synchronous } from './open-da
 import { contractQueries } from './queries/contract-queries.js'
 import { deadlineQueries } from './queries/deadline-queries.js'
 import { historyQueries } from './queries/history-queries.js'
+import { incidentHistoryQueries } from './queries/incident-history-queries.js'
 import { incidentQueries } from './queries/incident-queries.js'
 import { outboxQueries } from './queries/outbox-queries.js'
 import type { QueryContext } from './queries/query-context.js'
@@ -105,6 +106,7 @@ export class SqliteStore implements Store {
       ...tokenQueries(context),
       ...silenceQueries(context),
       ...historyQueries(context),
+      ...incidentHistoryQueries(context),
     }
     const statements = this.#statements
     this.#transactions = new GroupCommit(

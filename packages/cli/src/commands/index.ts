@@ -6,6 +6,7 @@ import { deleteCommand } from './delete.js'
 import { deliveries } from './deliveries.js'
 import { deliveriesRetry } from './deliveries-retry.js'
 import { exec } from './exec.js'
+import { incidents } from './incidents.js'
 import { logs } from './logs.js'
 import { notifyTest } from './notify-test.js'
 import { pushIncident } from './push-incident.js'
@@ -42,6 +43,7 @@ export const COMMANDS: readonly Command[] = [
   deleteCommand,
   truncate,
   deliveries,
+  incidents,
   tokenCreate,
   tokenList,
   tokenRevoke,

@@ -101,6 +101,7 @@ export function spoolingClient(inner: CliClient, spool: SpoolDir, warn: (line: s
     retryDeliveries: (input) => inner.retryDeliveries(input),
     notifyTest: (target) => inner.notifyTest(target),
     history: (query) => inner.history(query),
+    incidents: (query) => inner.incidents(query),
     close: () => inner.close(),
     flush: () => flushSpool(inner, spool, warn, LOCK_WAIT_MS),
   }

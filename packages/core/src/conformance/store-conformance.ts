@@ -15,6 +15,7 @@ import type { Health } from '../validate.js'
 import type { NewDelivery, NewIncident, Store, StoreTx } from '../ports/store.js'
 import { isIncidentTruncated, isReportTruncated, type TruncatePlan } from '../truncate-policy.js'
 import { describeHistoryExport } from './history-conformance.js'
+import { describeIncidentQuery } from './incident-query-conformance.js'
 
 /**
  * What a backend under test can do beyond the port's plain contract. A case that needs a
@@ -1239,6 +1240,7 @@ export function describeStoreConformance(
     })
 
     describeHistoryExport(tx)
+    describeIncidentQuery(tx)
 
     describe('transactions', () => {
       it('rolls back every write of a transaction that throws, and rethrows its error', async () => {

@@ -228,6 +228,14 @@ export interface StoreTx {
    * {@link HistoryQuery} for what falls in the window.
    */
   exportHistory(query: HistoryQuery): Promise<HistoryPage>
+
+  // --- incident queries ---
+  /**
+   * Incidents matching every filter of `query`, newest first (`openedAt` descending, then id
+   * descending), at most `limit`, each with its probe/job's code (`null` for manual ones). An
+   * adapter answers it from an index on (`openedAt`, id).
+   */
+  queryIncidents(query: IncidentQuery): Promise<readonly CodedIncident[]>
 }
 
 // --- inputs and outputs of the port ---
@@ -472,3 +480,32 @@ export interface HistoryPage {
   /** The cursor of the next page; absent when every part is exhausted. */
   readonly next?: HistoryCursor
 }
+
+/** What {@link StoreTx.queryIncidents} selects; each filter given narrows it. */
+export interface IncidentQuery {
+  /** Only incidents in one of these states (a non-empty list). */
+  readonly states?: readonly IncidentState[]
+  /** Only incidents of one of these triggers (a non-empty list). */
+  readonly triggers?: readonly TriggerType[]
+  /** Only incidents of a probe/job whose code one of these globs matches (`matchCodeGlob`); manual incidents then never match. */
+  readonly codes?: readonly string[]
+  /** Only incidents opened at or after this instant. */
+  readonly since?: Date
+  /** Only incidents opened at or before this instant. */
+  readonly until?: Date
+  /** Only incidents older than this one (the last of the previous page) in the order of the answer. */
+  readonly before?: IncidentCursor
+  readonly limit: number
+}
+
+/** Where a page of {@link StoreTx.queryIncidents} ended: its last incident. */
+export interface IncidentCursor {
+  readonly openedAt: Date
+  readonly id: number
+}
+
+/** An incident with the code of its probe/job (`null` for a manual incident). */
+export interface CodedIncident extends Incident {
+  readonly code: string | null
+}
+

@@ -17,15 +17,23 @@ export function overviewPage(overview: Overview, query: OverviewQuery, now: Date
     (state) => html`<option value="${state}"${state === query.state ? trusted(' selected') : ''}>${state}</option>`,
   )}</select></div>
 <button type="submit">Apply</button></form>
-<div id="live">${incidentSection(overview.incidents, now)}
-<section aria-labelledby="subjects-title"><h2 id="subjects-title">Probes and jobs <span class="muted">(${overview.subjects.length})</span></h2>
+<div id="live" data-rows="/live/rows">${incidentSection(overview.incidents, now)}
+<section aria-labelledby="subjects-title"><h2 id="subjects-title">Probes and jobs <span class="muted" id="subjects-count">(${overview.subjects.length})</span></h2>
 ${rows.length === 0 ? html`<p class="muted">Nothing matches.</p>` : groups(rows, now)}</section></div>`
+}
+
+/**
+ * What the overview's script swaps in after a change of some codes: the open incidents' section,
+ * and the rows of those probes/jobs (`tbody#rows`), each placed by the script by its `data-code`.
+ */
+export function liveRowsFragment(incidents: readonly IncidentRow[], rows: readonly SubjectRow[], now: Date): SafeHtml {
+  return html`${incidentSection(incidents, now)}<table><tbody id="rows">${rows.map((row) => subjectRow(row, now))}</tbody></table>`
 }
 
 // --- internal ---
 
 function incidentSection(incidents: readonly IncidentRow[], now: Date): SafeHtml {
-  return html`<section aria-labelledby="incidents-title"><h2 id="incidents-title">Open incidents <span class="muted">(${incidents.length})</span></h2>${
+  return html`<section id="incidents" aria-labelledby="incidents-title"><h2 id="incidents-title">Open incidents <span class="muted">(${incidents.length})</span></h2>${
     incidents.length === 0
       ? html`<p class="muted">No open incidents.</p>`
       : html`<div class="table-wrap"><table><thead><tr><th scope="col">Incident</th><th scope="col">State</th><th scope="col">Trigger</th><th scope="col">Age</th><th scope="col">Title</th></tr></thead><tbody>${incidents.map(
@@ -44,7 +52,7 @@ function groups(rows: readonly SubjectRow[], now: Date): SafeHtml {
   }
   return html`${[...byGroup].map(
     ([group, members]) =>
-      html`<section class="group" aria-label="${group}"><h3>${group} <span class="muted">(${members.length})</span></h3><div class="table-wrap"><table><thead><tr><th scope="col">Code</th><th scope="col">Health</th><th scope="col">Flags</th><th scope="col">Last report</th><th scope="col" class="wide">Recent</th></tr></thead><tbody>${trusted(
+      html`<section class="group" data-group="${group}" aria-label="${group}"><h3>${group} <span class="muted count">(${members.length})</span></h3><div class="table-wrap"><table><thead><tr><th scope="col">Code</th><th scope="col">Health</th><th scope="col">Flags</th><th scope="col">Last report</th><th scope="col" class="wide">Recent</th></tr></thead><tbody>${trusted(
         members.map((row) => subjectRow(row, now).text).join(''),
       )}</tbody></table></div></section>`,
   )}`

@@ -22,6 +22,9 @@ describe('parseConfig', () => {
       tls: { certFile: '/etc/timon/c.pem', keyFile: '/etc/timon/k.pem' },
       maxConnections: 100,
       rateLimitPerSecond: 10,
+      publicStatus: false,
+      publicCodes: [],
+      publicMetrics: false,
     })
   })
 
@@ -30,6 +33,15 @@ describe('parseConfig', () => {
     expect(issues({ http: { listen: ['8923'] } })[0]).toContain('http.listen[0]: invalid address "8923"')
     expect(issues({ http: { rate_limit: 'fast' } })[0]).toContain('http.rate_limit: invalid rate "fast"')
     expect(issues({ http: { tls_cert: 'c.pem' } })[0]).toContain('tls_cert and tls_key go together')
+  })
+
+  it('reads the dashboard keys of [http]: public_status, public_codes, public_metrics', () => {
+    const options = { env: {}, uid: 1000, isDirectory: () => false }
+    const config = parseConfig({ http: { public_status: true, public_codes: ['web.*'], public_metrics: true } }, options)._unsafeUnwrap()
+    expect(config.http).toMatchObject({ publicStatus: true, publicCodes: ['web.*'], publicMetrics: true })
+    const issues = (input: unknown) => parseConfig(input, options)._unsafeUnwrapErr()
+    expect(issues({ http: { public_status: 'yes' } })[0]).toContain('http.public_status: must be true or false')
+    expect(issues({ http: { public_codes: [' '] } })[0]).toContain('http.public_codes[0]: must not be empty')
   })
 
   it('applies the defaults to an empty config', () => {
@@ -55,7 +67,7 @@ describe('parseConfig', () => {
       systemChecks: [],
       plugins: [],
       exec: { logDir: '/home/ann/.local/state/timon/logs', maxLogBytes: 10 * 1024 * 1024, maxFollowers: 64 },
-      http: { listen: [], tls: undefined, maxConnections: 512, rateLimitPerSecond: undefined },
+      http: { listen: [], tls: undefined, maxConnections: 512, rateLimitPerSecond: undefined, publicStatus: false, publicCodes: [], publicMetrics: false },
       maxPushAgeMs: 24 * 60 * 60 * 1000,
       maintenance: [],
     })

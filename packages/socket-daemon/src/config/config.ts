@@ -94,6 +94,12 @@ export interface HttpConfig {
   readonly maxConnections: number
   /** `rate_limit` (`"50/s"`, `"600/m"`) in requests per second per token; `undefined` = off (the default). */
   readonly rateLimitPerSecond: number | undefined
+  /** `public_status`: serve the dashboard's read-only `/status` page of `publicCodes` without a token (default false). */
+  readonly publicStatus: boolean
+  /** `public_codes`: code globs (`web.*`) shown on `/status` and whose badges need no token (default none). */
+  readonly publicCodes: readonly string[]
+  /** `public_metrics`: serve `/metrics` without a token (default false: the `read` scope). */
+  readonly publicMetrics: boolean
 }
 
 /** A `host:port` of `[http] listen` (IPv6 in brackets: `[::1]:8923`). */
@@ -223,6 +229,9 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
         : { certFile: resolve(baseDir, parsed.data.http.tls_cert), keyFile: resolve(baseDir, parsed.data.http.tls_key) },
       maxConnections: parsed.data.http.max_connections ?? DEFAULT_MAX_CONNECTIONS,
       rateLimitPerSecond: parsed.data.http.rate_limit,
+      publicStatus: parsed.data.http.public_status ?? false,
+      publicCodes: parsed.data.http.public_codes ?? [],
+      publicMetrics: parsed.data.http.public_metrics ?? false,
     },
     maintenance: parsed.data.maintenance.map((window) => ({
       codes: window.codes,
@@ -422,6 +431,11 @@ const httpSchema = z
       tls_key: path.optional(),
       max_connections: z.number({ error: 'must be a number' }).int('must be an integer').min(16, 'must be at least 16').max(100_000).optional(),
       rate_limit: rateLimit.optional(),
+      public_status: z.boolean({ error: 'must be true or false' }).optional(),
+      public_codes: z
+        .array(z.string({ error: 'must be a code glob such as "web.*"' }).refine((glob) => glob.trim() !== '', 'must not be empty'), { error: 'must be a list of code globs such as ["web.*"]' })
+        .optional(),
+      public_metrics: z.boolean({ error: 'must be true or false' }).optional(),
     },
     { error: 'must be a table ([http])' },
   )

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { errorMessage } from '@timon/core'
+import type { Dashboard } from '@timon/dashboard'
 import type { HttpConfig } from '../config/config.js'
+import { tcpMount } from '../dashboard/mount.js'
 import { DaemonStartError } from '../daemon-start-error.js'
 import type { Logger } from '../logger.js'
 import type { RouteContext } from '../routes/types.js'
@@ -23,6 +25,8 @@ export interface StartTcpListenersOptions {
   readonly context: RouteContext & { readonly tokens: NonNullable<RouteContext['tokens']> }
   readonly log: Logger
   readonly onChange: (change: { readonly deliveries: boolean }) => void
+  /** Served for the paths the API does not know (browsers sign in with a token; a bearer token works too). */
+  readonly dashboard?: Dashboard
 }
 
 /**
@@ -34,15 +38,16 @@ export interface StartTcpListenersOptions {
  *   (the listeners already started are closed).
  */
 export async function startTcpListeners(options: StartTcpListenersOptions): Promise<TcpListener[]> {
-  const { http, context, log, onChange } = options
+  const { http, context, log, onChange, dashboard } = options
   if (http.listen.length === 0) return []
   const tls = http.tls === undefined ? undefined : { cert: readPem(http.tls.certFile, 'tls_cert'), key: readPem(http.tls.keyFile, 'tls_key') }
   const rateLimit = http.rateLimitPerSecond === undefined ? undefined : new RateLimiter(http.rateLimitPerSecond)
   const access = { tokens: context.tokens, rateLimit }
+  const mount = dashboard === undefined ? undefined : tcpMount(dashboard, access, tls !== undefined)
   const started: TcpListener[] = []
   try {
     for (const address of http.listen) {
-      const server = new ApiServer({ context, log, onChange, access, maxConnections: http.maxConnections, ...(tls === undefined ? {} : { tls }) })
+      const server = new ApiServer({ context, log, onChange, access, maxConnections: http.maxConnections, ...(tls === undefined ? {} : { tls }), ...(mount === undefined ? {} : { mount }) })
       const shown = isIP(address.host) === 6 ? `[${address.host}]` : address.host
       const port = await server.listenTcp(address.host, address.port).catch((error: unknown) => {
         throw new DaemonStartError(`cannot listen on ${shown}:${address.port} ([http] listen): ${errorMessage(error)}`, { cause: error })

@@ -22,6 +22,7 @@ import {
   type IncidentChanges,
   type Monitor,
   type PolledSource,
+  type QueryIncidentsInput,
   type StatusView,
 } from '@timon/core'
 import { camelCase, snakeCase, toWire } from '@timon/client'
@@ -74,6 +75,19 @@ const historyQuery = z.strictObject({
     })
     .optional(),
   limit: limit.optional(),
+})
+
+/** A comma-separated list (`open,relapsed`); its items are checked by the Monitor. */
+const commaList = z.string().transform((value) => value.split(',').map((item) => item.trim()))
+
+const incidentsQuery = z.strictObject({
+  state: commaList.optional(),
+  trigger: commaList.optional(),
+  code: commaList.optional(),
+  since: instant.optional(),
+  until: instant.optional(),
+  limit: limit.optional(),
+  cursor: z.string().optional(),
 })
 
 /**
@@ -232,6 +246,9 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
   { ...post('/v1/silences', monitorInput(addSilenceSchema), 201, (m, input) => m.addSilence(input), silenceMoved), access: 'admin' },
   get('/v1/silences', /^\/v1\/silences$/, z.strictObject({}), (m) => m.listSilences()),
   { ...post('/v1/silences/end', monitorInput(endSilenceSchema), 200, (m, input) => m.endSilence(input), silenceMoved), access: 'admin' },
+  // Newest first, one page per request (`next` continues, as `cursor`).
+  // The Monitor checks the list items (states, triggers, code globs) and names the wire's keys.
+  get('/v1/incidents', /^\/v1\/incidents$/, incidentsQuery, (m, query) => m.queryIncidents(query as QueryIncidentsInput)),
   // One page per request (`next` continues), so a month of samples never makes one giant answer.
   get('/v1/history', /^\/v1\/history$/, historyQuery, (m, query) =>
     m.exportHistory({

@@ -95,7 +95,7 @@ const READ_BYTES = 64 * 1024
 const MAX_FRAME_OUT = 64 * 1024
 
 /** The frames of whole records: each stream's bytes (lines with their newlines), and notes. */
-function framesOf(records: Buffer): Frame[] {
+export function framesOf(records: Buffer): Frame[] {
   const frames: Frame[] = []
   let stream: OutputStream | undefined
   let parts: Buffer[] = []
