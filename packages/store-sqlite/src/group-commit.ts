@@ -45,6 +45,11 @@ export class GroupCommit {
     })
   }
 
+  /** Whether a transaction is running or queued. */
+  get busy(): boolean {
+    return this.#draining !== undefined
+  }
+
   /** Resolves once every transaction queued so far has settled. */
   async idle(): Promise<void> {
     while (this.#draining !== undefined) await this.#draining

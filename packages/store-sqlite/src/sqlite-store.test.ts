@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
@@ -70,6 +70,27 @@ describe('SqliteStore', () => {
     }
     expect(statSync(path).mode & 0o777).toBe(0o600)
     expect(statSync(`${path}-wal`).mode & 0o777).toBe(0o600)
+  })
+
+  it('checkpoints the WAL into the database file once idle for a second', async () => {
+    const s = store()
+    await s.transaction((t) => t.insertContract({ code: 'p', kind: 'probe', rules: RULES, createdAt: new Date() }))
+    /** The contracts the database file holds by itself, without its WAL. */
+    const inFile = () => {
+      const copy = `${path}-copy`
+      copyFileSync(path, copy)
+      const db = new BetterSqlite3(copy, { readonly: true })
+      try {
+        const tables = db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'contracts'`).get() as { n: number }
+        return tables.n === 0 ? 0 : (db.prepare('SELECT count(*) AS n FROM contracts').get() as { n: number }).n
+      } finally {
+        db.close()
+        rmSync(copy)
+      }
+    }
+    expect(inFile()).toBe(0)
+    await new Promise((resolve) => setTimeout(resolve, 1300))
+    expect(inFile()).toBe(1)
   })
 
   it('opens the file in WAL mode with foreign keys on, synchronous FULL', () => {

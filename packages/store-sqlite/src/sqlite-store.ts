@@ -78,6 +78,10 @@ export class SqliteStore implements Store {
   readonly #tx: StoreTx
   /** The last storage fault seen: a corruption for good, others until a transaction commits. */
   #fault: StoreFault | undefined
+  /** When the last transaction settled (`performance.now()`), to checkpoint the WAL once idle. */
+  #lastTransactionAt = 0
+  #checkpointTimer: NodeJS.Timeout | undefined
+  #closed = false
 
   constructor(options: SqliteStoreOptions) {
     const path = typeof options.database === 'string' ? options.database : undefined
@@ -135,9 +139,11 @@ export class SqliteStore implements Store {
     return this.#transactions.run(() => work(tx)).then(
       (value) => {
         if (this.#fault !== undefined && this.#fault.kind !== 'corrupt') this.#fault = undefined
+        this.#settled()
         return value
       },
       (error: unknown) => {
+        this.#settled()
         throw this.#noted(error)
       },
     )
@@ -161,9 +167,36 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.#closed = true
+    clearTimeout(this.#checkpointTimer)
     // Wait for a transaction still running before closing the connection under its feet.
     await this.#transactions.idle()
     await this.#db.destroy()
+  }
+
+  /**
+   * Notes a transaction's end and arms the idle checkpoint: the WAL is checkpointed only every
+   * `WAL_AUTOCHECKPOINT` pages under load, so once the store has been idle for
+   * {@link IDLE_CHECKPOINT_MS} the store checkpoints it (passive: never waits for a reader).
+   */
+  #settled(): void {
+    this.#lastTransactionAt = performance.now()
+    this.#checkpointTimer ??= setTimeout(() => this.#checkpointWhenIdle(), IDLE_CHECKPOINT_MS).unref()
+  }
+
+  #checkpointWhenIdle(): void {
+    this.#checkpointTimer = undefined
+    if (this.#closed) return
+    const quiet = performance.now() - this.#lastTransactionAt
+    if (this.#transactions.busy || quiet < IDLE_CHECKPOINT_MS) {
+      this.#checkpointTimer = setTimeout(() => this.#checkpointWhenIdle(), Math.max(1, IDLE_CHECKPOINT_MS - quiet)).unref()
+      return
+    }
+    try {
+      this.#statements.prepare(CHECKPOINT).get()
+    } catch (error) {
+      this.#noted(error)
+    }
   }
 
   /** `error` as a `StoreFault` when it is one (remembered for `health`), else unchanged. */
@@ -178,5 +211,10 @@ export class SqliteStore implements Store {
 // --- internal ---
 
 const DEFAULT_BUSY_TIMEOUT = 5000
+
+/** How long the store must have been idle before it checkpoints the WAL, in ms. */
+const IDLE_CHECKPOINT_MS = 1000
+
+const CHECKPOINT = 'PRAGMA wal_checkpoint(PASSIVE)'
 
 const SCHEMA_VERSION = 'SELECT max(version) FROM schema_migrations'

@@ -1,6 +1,8 @@
-// Deadlines: which contracts and runs are due, and the next one. Kysely's builder (typed columns);
-// none of these runs on every push. The queries are shaped so that SQLite answers them from the
-// partial indexes (see migrations.ts), in time proportional to what is due.
+// Deadlines: which contracts and runs are due, and the next one. Kysely's builder (typed columns),
+// but for the next deadline, prepared SQL text: the daemon's scheduler asks for it after pushes
+// (every 10 ms under load), and Kysely compiles a query afresh each time. The queries are shaped so
+// that SQLite answers them from the partial indexes (see migrations.ts), in time proportional to
+// what is due.
 import type { Run, StoreTx } from '@timon/core'
 import { sql } from 'kysely'
 import { contracts } from '../rows/contracts.js'
@@ -9,7 +11,7 @@ import { RUN, type QueryContext } from './query-context.js'
 
 type DeadlineQueries = Pick<StoreTx, 'dueContracts' | 'dueRuns' | 'dueMissed' | 'nextDeadline'>
 
-export function deadlineQueries({ db }: QueryContext): DeadlineQueries {
+export function deadlineQueries({ db, statements }: QueryContext): DeadlineQueries {
   return {
     async dueContracts(at, limit) {
       // The OR of two indexable ranges lets SQLite union the two partial indexes: the work is
@@ -55,26 +57,18 @@ export function deadlineQueries({ db }: QueryContext): DeadlineQueries {
     },
 
     async nextDeadline() {
-      // Four min() lookups, each the first entry of a partial index.
-      const row = await db
-        .selectNoFrom((eb) => [
-          eb.selectFrom('contracts').select((e) => e.fn.min('stale_at').as('v')).where('stale_at', 'is not', null).as('stale'),
-          eb
-            .selectFrom('contracts')
-            .select((e) => e.fn.min('stale_incident_at').as('v'))
-            .where('stale_incident_at', 'is not', null)
-            .as('staleIncident'),
-          eb
-            .selectFrom('reports')
-            .select((e) => e.fn.min('overtime_at').as('v'))
-            .where('ended_at', 'is', null)
-            .where('overtime_at', 'is not', null)
-            .as('overtime'),
-          eb.selectFrom('contracts').select((e) => e.fn.min('missed_at').as('v')).where('missed_at', 'is not', null).as('missed'),
-        ])
-        .executeTakeFirstOrThrow()
+      const row = statements.prepare(NEXT_DEADLINE).get() as Record<'stale' | 'staleIncident' | 'overtime' | 'missed', unknown>
       const candidates = [row.stale, row.staleIncident, row.overtime, row.missed].filter((v): v is number => typeof v === 'number')
       return candidates.length === 0 ? undefined : new Date(Math.min(...candidates))
     },
   }
 }
+
+// --- internal ---
+
+/** Four min() lookups, each the first entry of a partial index (their WHERE repeats the index's). */
+const NEXT_DEADLINE = `SELECT
+  (SELECT min(stale_at) FROM contracts WHERE stale_at IS NOT NULL) AS stale,
+  (SELECT min(stale_incident_at) FROM contracts WHERE stale_incident_at IS NOT NULL) AS staleIncident,
+  (SELECT min(overtime_at) FROM reports WHERE ended_at IS NULL AND overtime_at IS NOT NULL) AS overtime,
+  (SELECT min(missed_at) FROM contracts WHERE missed_at IS NOT NULL) AS missed`

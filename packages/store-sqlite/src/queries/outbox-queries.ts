@@ -1,5 +1,6 @@
 // The notification outbox. Kysely's builder (typed columns): deliveries are written only when an
-// incident moves, and read by the dispatcher, so no query here is worth hand-written SQL.
+// incident moves, and read by the dispatcher. The next attempt's time is prepared SQL text: the
+// daemon's scheduler asks for it after pushes (every 10 ms under load).
 import { DELIVERY_STATUSES, type LocalDeliveryClaims, type Delivery, type DeliveryStatus, type StoreTx } from '@timon/core'
 import { sql } from 'kysely'
 import { oneOf } from '../rows/codec.js'
@@ -21,7 +22,7 @@ type OutboxQueries = Pick<
 >
 
 /** The outbox's queries; claims live in memory (`claims`), as one process owns the file. */
-export function outboxQueries({ db }: QueryContext, claims: LocalDeliveryClaims): OutboxQueries {
+export function outboxQueries({ db, statements }: QueryContext, claims: LocalDeliveryClaims): OutboxQueries {
   const queries: OutboxQueries = {
     async insertDelivery(input) {
       const row = deliveries.toRow({ ...input, status: 'pending', attempts: 0, lastError: null, finishedAt: null })
@@ -86,12 +87,8 @@ export function outboxQueries({ db }: QueryContext, claims: LocalDeliveryClaims)
     },
 
     async nextDeliveryAt() {
-      const { next } = await db
-        .selectFrom('deliveries')
-        .select((eb) => eb.fn.min('next_attempt_at').as('next'))
-        .where('status', '=', PENDING)
-        .executeTakeFirstOrThrow()
-      return typeof next === 'number' ? new Date(next) : undefined
+      const row = statements.prepare(NEXT_DELIVERY_AT).get() as { next: unknown } | undefined
+      return typeof row?.next === 'number' ? new Date(row.next) : undefined
     },
 
     async listDeliveries(query) {
@@ -114,3 +111,8 @@ export function outboxQueries({ db }: QueryContext, claims: LocalDeliveryClaims)
   }
   return queries
 }
+
+// --- internal ---
+
+/** `status = 'pending'` as a literal, as in the partial index's WHERE. */
+const NEXT_DELIVERY_AT = `SELECT min(next_attempt_at) AS next FROM deliveries WHERE status = 'pending'`

@@ -1,5 +1,6 @@
 // Silences and held incidents (docs/behaviour.md#silences). Kysely's builder: none of these runs
-// on every push. The next end is the first entry of the partial index `silences_ends_at`.
+// on every push. The next end, which the daemon's scheduler asks for after pushes, is prepared SQL
+// text: the first entry of the partial index `silences_ends_at`.
 import type { StoreTx } from '@timon/core'
 import { incidents } from '../rows/incidents.js'
 import { silences } from '../rows/silences.js'
@@ -10,7 +11,7 @@ type SilenceQueries = Pick<
   'insertSilence' | 'getSilence' | 'listSilences' | 'updateSilence' | 'dueSilences' | 'nextSilenceEnd' | 'holdIncident' | 'heldIncidents' | 'releaseIncident'
 >
 
-export function silenceQueries({ db }: QueryContext): SilenceQueries {
+export function silenceQueries({ db, statements }: QueryContext): SilenceQueries {
   return {
     async insertSilence(input) {
       const row = {
@@ -57,7 +58,7 @@ export function silenceQueries({ db }: QueryContext): SilenceQueries {
     },
 
     async nextSilenceEnd() {
-      const row = await db.selectFrom('silences').select((e) => e.fn.min('ends_at').as('v')).where('released', '=', 0).executeTakeFirst()
+      const row = statements.prepare(NEXT_SILENCE_END).get() as { v: unknown } | undefined
       return typeof row?.v === 'number' ? new Date(row.v) : undefined
     },
 
@@ -87,3 +88,8 @@ export function silenceQueries({ db }: QueryContext): SilenceQueries {
     },
   }
 }
+
+// --- internal ---
+
+/** `released = 0` as a literal, as in the partial index's WHERE (a bound parameter never matches it). */
+const NEXT_SILENCE_END = 'SELECT min(ends_at) AS v FROM silences WHERE released = 0'
