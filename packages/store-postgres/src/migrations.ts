@@ -232,6 +232,14 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'report host',
+    // docs/behaviour.md#hosts: the machine that pushed a sample or run.
+    sql: `
+      ALTER TABLE reports ADD COLUMN host text;
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */

@@ -146,7 +146,7 @@ export type ReportFields =
 export const reports = {
   toDomain(row: ReportRow): Report {
     const progress = row.progress_count === null || row.progress_of === null ? null : { count: row.progress_count, of: row.progress_of }
-    const base = { id: row.id, contractId: row.contract_id, uid: row.uid, rules: rules.toDomain(row), progress }
+    const base = { id: row.id, contractId: row.contract_id, uid: row.uid, rules: rules.toDomain(row), progress, host: row.host }
     if (row.kind === 'sample' && row.pushed_at !== null) {
       return {
         ...base,
@@ -186,6 +186,7 @@ export const reports = {
       ...rules.toRow(report.rules),
       progress_count: report.progress?.count ?? null,
       progress_of: report.progress?.of ?? null,
+      host: report.host ?? null,
     }
     const none = { pushed_at: null, comment: null, started_at: null, start_comment: null, ended_at: null, end_comment: null }
     return report.kind === 'sample'

@@ -232,6 +232,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 6,
+    name: 'report host',
+    // docs/behaviour.md#hosts: the machine that pushed a sample or run.
+    sql: `
+      ALTER TABLE reports ADD COLUMN host TEXT;
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */
