@@ -84,6 +84,21 @@ describe('formatShow: a probe or job', () => {
     )
   })
 
+  it('names the host of the last push and adds a host column when a listed report has one', () => {
+    const last = sample({ id: 2, uid: '9be01c44a2f0', pushedAt: before(MINUTE), host: 'web-1' })
+    const rules = { ...DEFAULT_RULES, staleAfter: null, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: true }
+    const reports = [
+      { report: last, activeIncidentIds: [] },
+      { report: sample({ id: 1, uid: '77aa01bc93de', pushedAt: before(HOUR), host: null }), activeIncidentIds: [] },
+    ]
+    const text = formatShow({ kind: 'contract', schedule: null, contract: contract({ code: 'p1' }), lastReport: last, rules, activeIncidents: [], reports, reportCount: 2 }, NOW)
+    expect(text).toBe(
+      ['PROBE  p1', '  health     ✓ healthy', '  last push  1m ago', '  host       web-1', '', 'SAMPLES', '  9be01c44a2f0  web-1  ✓ healthy    1m ago', '  77aa01bc93de  -      ✓ healthy    1h ago', ''].join('\n'),
+    )
+    const report = formatShow({ kind: 'report', contract: contract({ code: 'p1' }), report: last, steps: [], activeIncidentIds: [] }, NOW)
+    expect(report).toContain('\n  host       web-1\n')
+  })
+
   it('says how many older samples are not listed', () => {
     const last = sample()
     const view = {
