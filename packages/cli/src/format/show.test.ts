@@ -96,7 +96,7 @@ describe('formatShow: a probe or job', () => {
       ['PROBE  p1', '  health     ✓ healthy', '  last push  1m ago', '  host       web-1', '', 'SAMPLES', '  9be01c44a2f0  web-1  ✓ healthy    1m ago', '  77aa01bc93de  -      ✓ healthy    1h ago', ''].join('\n'),
     )
     const report = formatShow({ kind: 'report', contract: contract({ code: 'p1' }), report: last, steps: [], activeIncidentIds: [] }, NOW)
-    expect(report).toContain('\n  host       web-1\n')
+    expect(report).toContain('\n  health  ✓ healthy\n  host    web-1\n')
   })
 
   it('says how many older samples are not listed', () => {
