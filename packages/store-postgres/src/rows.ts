@@ -419,6 +419,7 @@ interface EventJson {
   readonly incident?: Record<keyof Incident, unknown>
   readonly note?: string
   readonly daemon?: string
+  readonly host?: string
 }
 
 /** Revives the Dates of a stored event (its own and its incident's). */
@@ -447,6 +448,7 @@ function eventFromJson(json: unknown, deliveryId: number): NotificationEvent {
   }
   if (raw.note !== undefined) event.note = raw.note
   if (raw.daemon !== undefined) event.daemon = raw.daemon
+  if (raw.host !== undefined) event.host = raw.host
   return event
 }
 

@@ -986,7 +986,7 @@ export function describeStoreConformance(
           relapsedAt: at(3),
           resolvedAt: null,
         }
-        const event: NotificationEvent = { name: 'incident.relapsed', at: at(3), incident, note: 'critical again' }
+        const event: NotificationEvent = { name: 'incident.relapsed', at: at(3), incident, note: 'critical again', host: 'web-1' }
         const [withIncident, ping] = await tx(async (t) => [
           await t.insertDelivery(delivery('d-1', 'ops', 'INC-7', at(4), event, at(3))),
           await t.insertDelivery(delivery('d-2', 'ops', null, at(5), { name: 'timon.ping', at: at(5) }, at(5))),
