@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { ensurePrivateDirectory, snakeCase } from '@timon/client'
@@ -153,7 +153,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const poller = new HttpPoller({ checks: config.checks, clock, logger: log })
   const systemPoller = new SystemPoller({ checks: config.systemChecks, clock, logger: log })
   const pollers = [poller, systemPoller, ...plugins.pollers.map((named) => named.poller)]
-  const tokens = new TokenService({ store, clock })
+  const tokens = new TokenService({ store, clock, sha256Hex: (secret) => createHash('sha256').update(secret).digest('hex') })
   const context = {
     monitor,
     version,
