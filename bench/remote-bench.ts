@@ -3,11 +3,10 @@
 // whole process (curl) against `timon push probe` as a whole process.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { openHttpTransport, TimonClient } from '@timon/client'
 import { pushThrough } from './daemon-bench.js'
-import { CLI_DIR, median, refreshCliBundle, result, roundMs, tempDir, timeMs, timeProcess, waitForSocket, type BenchResult } from './lib.js'
+import { CLI_DIR, freePort, median, refreshCliBundle, result, roundMs, tempDir, timeMs, timeProcess, waitForSocket, type BenchResult } from './lib.js'
 
 const BIN = join(CLI_DIR, 'bin', 'timon.js')
 /** Concurrent keep-alive clients, as in the socket figures of the daemon bench. */
@@ -171,14 +170,4 @@ function selfSignedCertificate(dir: string): Certificate {
     { stdio: 'ignore' },
   )
   return { cert, key }
-}
-
-/** A port free a moment ago on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
 }
