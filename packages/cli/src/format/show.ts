@@ -66,8 +66,9 @@ export function formatContractView(view: ContractView, now: Date, style: Style =
   const noun = isJob ? 'run' : 'sample'
   rows.push('', isJob ? 'RUNS' : 'SAMPLES')
   if (view.reports.length === 0) rows.push('  None')
-  // A host column only when some listed report says where it came from.
-  const hostCell = view.reports.some(({ report }) => report.host != null) ? (report: Report) => [report.host ?? '-'] : () => []
+  // A host column once the listed reports come from more than one machine (as in status).
+  const hosts = new Set(view.reports.flatMap(({ report }) => (report.host == null ? [] : [report.host])))
+  const hostCell = hosts.size > 1 ? (report: Report) => [report.host ?? '-'] : () => []
   for (const { report, activeIncidentIds } of view.reports) {
     if (report.kind === 'sample') {
       rows.push([`  ${report.uid}`, ...hostCell(report), withProgress(formatHealth(report.health, style), report.progress), quoted(report.comment), ago(report.pushedAt, now)])
