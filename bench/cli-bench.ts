@@ -1,10 +1,11 @@
 // Start-up of the `timon` command (issue 4, benchmark 1): one `timon push probe` as a whole process,
 // against a real daemon, compared with `node -e 0` measured in the same run; and (issue 11) the same
-// push to a TCP URL (TIMON_URL) compared with the push on the Unix socket.
+// push to the daemon's TCP listener (TIMON_URL, a token) compared with the push on the Unix socket.
 import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CLI_DIR as CLI, median, refreshCliBundle, result, roundMs, tempDir, timeProcess, waitForSocket, type BenchResult } from './lib.js'
+import { TimonClient } from '@timon/client'
+import { CLI_DIR as CLI, freePort, median, refreshCliBundle, result, roundMs, tempDir, timeProcess, waitForSocket, type BenchResult } from './lib.js'
 
 const BIN = join(CLI, 'bin', 'timon.js')
 /** Processes of each kind, interleaved so that machine noise hits both alike. */
@@ -19,7 +20,8 @@ export async function runCliBench(): Promise<readonly BenchResult[]> {
   refreshCliBundle()
   const { dir, path, cleanup } = tempDir('timon-cli-bench-')
   const socket = path('timon.sock')
-  writeFileSync(path('timon.toml'), `[daemon]\ndata_dir = "${path('data')}"\nsocket = "${socket}"\nlog_level = "silent"\n`)
+  const port = await freePort()
+  writeFileSync(path('timon.toml'), `[daemon]\ndata_dir = "${path('data')}"\nsocket = "${socket}"\nlog_level = "silent"\n[http]\nlisten = ["127.0.0.1:${port}"]\n`)
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, TIMON_SOCKET: socket }
   const daemon = spawn(process.execPath, [BIN, 'daemon'], { env: { ...env, TIMON_CONFIG: path('timon.toml') }, stdio: 'ignore' })
   try {
@@ -38,7 +40,7 @@ export async function runCliBench(): Promise<readonly BenchResult[]> {
     }
     const value = roundMs(median(pushes))
     const baseline = roundMs(median(bares))
-    const tcp = await benchTcpPush(socket, env, push)
+    const tcp = await benchTcpPush(socket, port, env, push)
     return [
       tcp,
       result({
@@ -62,56 +64,34 @@ export async function runCliBench(): Promise<readonly BenchResult[]> {
 // --- internal ---
 
 /**
- * A `timon push probe` to `TIMON_URL=http://127.0.0.1:<port>` against the same push on the socket,
- * alternated. The port is a byte-for-byte TCP forwarder to the daemon's socket in a child process
- * (the daemon's own `[http] listen` takes its place once it has one), so this measures what the
- * client pays for TCP: the URL, the transport, the spool check.
+ * A `timon push probe` to `TIMON_URL=http://127.0.0.1:<port>` (the daemon's `[http] listen`, with a
+ * `push` token made on the socket) against the same push on the socket, alternated: what the client
+ * pays for TCP (the URL, the transport, the spool check) and the listener for the token.
  */
-async function benchTcpPush(socket: string, env: NodeJS.ProcessEnv, socketPush: () => number): Promise<BenchResult> {
-  const forwarder = spawn(process.execPath, ['-e', FORWARDER, socket], { stdio: ['ignore', 'pipe', 'inherit'] })
-  try {
-    const port = await new Promise<string>((resolve, reject) => {
-      forwarder.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()))
-      forwarder.once('exit', (code) => reject(new Error(`the TCP forwarder exited with status ${String(code)}`)))
-    })
-    const remoteEnv = { PATH: env.PATH, HOME: env.HOME, TIMON_URL: `http://127.0.0.1:${port}`, TIMON_TOKEN: 'bench-token' }
-    const remote = () => timeProcess(process.execPath, [BIN, 'push', 'probe', 'bench.tcp', 'healthy'], remoteEnv)
-    for (let i = 0; i < 5; i++) remote()
-    const remotes: number[] = []
-    const locals: number[] = []
-    for (let i = 0; i < RUNS; i++) {
-      remotes.push(remote())
-      locals.push(socketPush())
-    }
-    const value = roundMs(median(remotes))
-    const baseline = roundMs(median(locals))
-    return result({
-      name: 'timon push probe to a TCP URL (whole process, median; via a TCP forwarder to the socket)',
-      value,
-      unit: 'ms',
-      baseline,
-      baselineName: 'timon push probe on the Unix socket',
-      ratio: value / baseline,
-      target: 1.15,
-      better: 'lower',
-    })
-  } finally {
-    forwarder.kill('SIGTERM')
+async function benchTcpPush(socket: string, port: number, env: NodeJS.ProcessEnv, socketPush: () => number): Promise<BenchResult> {
+  const admin = new TimonClient({ socketPath: socket })
+  const created = await admin.createToken({ name: 'cli-bench', scope: 'push' })
+  admin.close()
+  if (created.isErr()) throw new Error(`cannot create a token: ${created.error.message}`)
+  const remoteEnv = { PATH: env.PATH, HOME: env.HOME, TIMON_URL: `http://127.0.0.1:${port}`, TIMON_TOKEN: created.value.secret }
+  const remote = () => timeProcess(process.execPath, [BIN, 'push', 'probe', 'bench.tcp', 'healthy'], remoteEnv)
+  for (let i = 0; i < 5; i++) remote()
+  const remotes: number[] = []
+  const locals: number[] = []
+  for (let i = 0; i < RUNS; i++) {
+    remotes.push(remote())
+    locals.push(socketPush())
   }
+  const value = roundMs(median(remotes))
+  const baseline = roundMs(median(locals))
+  return result({
+    name: "timon push probe to a TCP URL (whole process, median; the daemon's [http] listen, a token)",
+    value,
+    unit: 'ms',
+    baseline,
+    baselineName: 'timon push probe on the Unix socket',
+    ratio: value / baseline,
+    target: 1.15,
+    better: 'lower',
+  })
 }
-
-/** A TCP server on 127.0.0.1 that pipes each connection to the Unix socket `argv[1]`; prints its port. */
-const FORWARDER = `
-const net = require('node:net')
-const server = net.createServer((client) => {
-  const upstream = net.connect(process.argv[1])
-  client.pipe(upstream).pipe(client)
-  client.on('error', () => upstream.destroy())
-  upstream.on('error', () => client.destroy())
-})
-server.listen(0, '127.0.0.1', () => console.log(server.address().port))
-`
-
-
-
-

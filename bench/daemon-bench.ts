@@ -272,7 +272,7 @@ async function startChild(args: readonly string[], env: Record<string, string>, 
 }
 
 /** Pushes `count` probe samples spread over `clients`, each pushing in turn; resolves with the count. */
-async function pushThrough(clients: readonly TimonClient[], count: number, rules: { staleIncidentAfter?: string } = {}): Promise<number> {
+export async function pushThrough(clients: readonly TimonClient[], count: number, rules: { staleIncidentAfter?: string } = {}): Promise<number> {
   let next = 0
   await Promise.all(
     clients.map(async (client) => {

@@ -2,7 +2,7 @@
 // baseline measured in the same run.
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
-import { connect } from 'node:net'
+import { connect, createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -107,4 +107,14 @@ export async function waitForSocket(socket: string, child?: ChildProcess): Promi
 /** Milliseconds rounded to a tenth. */
 export function roundMs(ms: number): number {
   return Math.round(ms * 10) / 10
+}
+
+/** A port free a moment ago on 127.0.0.1 (for a daemon's `[http] listen`). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
 }

@@ -9,6 +9,7 @@ import { runExecBench } from './exec-bench.js'
 import type { BenchResult } from './lib.js'
 import { runPollBench } from './poll-bench.js'
 import { runPostgresBench } from './postgres-bench.js'
+import { runRemoteBench } from './remote-bench.js'
 import { runReplayBench } from './replay-bench.js'
 import { runWebhookBench } from './webhook-bench.js'
 
@@ -26,6 +27,7 @@ const suites: Suite[] = [
   ['dashboard (issue 15)', runDashboardBench],
   ['command checks (issue 17)', runChecksBench],
   ['replay (issue 16)', runReplayBench],
+  ['the daemon over TCP and HTTPS (issue 11)', runRemoteBench],
 ]
 
 // `npm run bench -- webhook poll` runs only the suites whose title contains one of the words.

@@ -85,7 +85,7 @@ describe('push probe, status, summary and show', () => {
     expect(expectOk(await timon('push', 'probe', 'myapp.health', 'warning')).stdout).toBe('')
 
     const shown = expectOk(await timon('show', 'myapp.health')).stdout
-    expect(shown).toMatch(/^PROBE {2}myapp\.health\n {2}health {16}⚠ warning\n {2}last push {13}\S.* ago\n {2}stale after {11}5m\n {2}stale incident after {2}15m\n\nSAMPLES\n/)
+    expect(shown).toMatch(/^PROBE {2}myapp\.health\n {2}health {16}⚠ warning\n {2}last push {13}\S.* ago\n {2}host {18}\S+\n {2}stale after {11}5m\n {2}stale incident after {2}15m\n\nSAMPLES\n/)
     const rows = shown.split('SAMPLES\n')[1]?.trimEnd().split('\n') ?? []
     expect(rows).toHaveLength(2)
     expect(rows[0]).toMatch(/^ {2}[0-9a-f]{12} {2}⚠ warning {2}\s+\S+( \S+)? ago$/)
@@ -102,7 +102,7 @@ describe('push probe, status, summary and show', () => {
     const pushed = json<{ sample: { uid: string } }>(await timon('push', 'probe', 'sample.probe', 'critical', '--comment', 'HTTP 503', '--json'))
     expect(pushed.sample.uid).toMatch(UID)
     const shown = expectOk(await timon('show', `sample.probe:${pushed.sample.uid}`)).stdout
-    expect(shown).toMatch(new RegExp(`^PROBE {2}sample\\.probe {2}sample ${pushed.sample.uid}\\n {2}health {12}✗ critical\\n {2}pushed {12}.* ago\\n {2}comment {11}HTTP 503\\n {2}active incidents {2}INC-\\d+\\n$`))
+    expect(shown).toMatch(new RegExp(`^PROBE {2}sample\\.probe {2}sample ${pushed.sample.uid}\\n {2}health {12}✗ critical\\n {2}host {14}\\S+\\n {2}pushed {12}.* ago\\n {2}comment {11}HTTP 503\\n {2}active incidents {2}INC-\\d+\\n$`))
   })
 
   it('lists the 20 most recent samples by default, more with --limit, all with --all', async () => {

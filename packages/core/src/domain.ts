@@ -256,6 +256,8 @@ export interface NotificationEvent {
   readonly note?: string
   /** The daemon (`[daemon] name`) that emitted a `timon.*` event, when it has a name. */
   readonly daemon?: string
+  /** The machine that pushed the latest report of the incident's probe or job, when it said. */
+  readonly host?: string
 }
 
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const

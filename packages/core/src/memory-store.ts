@@ -122,7 +122,7 @@ class MemoryTx implements StoreTx {
   // --- reports ---
   async insertSample(input: Parameters<StoreTx['insertSample']>[0]): Promise<Sample> {
     this.#uniqueUid(input.contractId, input.uid)
-    return this.#insert(this.#t.reports, (id) => ({ id, kind: 'sample' as const, ...input, progress: input.progress ?? null })) as Sample
+    return this.#insert(this.#t.reports, (id) => ({ id, kind: 'sample' as const, ...input, progress: input.progress ?? null, host: input.host ?? null })) as Sample
   }
   async insertRun(input: Parameters<StoreTx['insertRun']>[0]): Promise<Run> {
     this.#uniqueUid(input.contractId, input.uid)
@@ -138,6 +138,7 @@ class MemoryTx implements StoreTx {
       skipped,
       progress: null,
       ...fields,
+      host: fields.host ?? null,
     })) as Run
   }
   async getReport(id: number) {

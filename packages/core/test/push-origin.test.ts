@@ -22,6 +22,17 @@ describe("pushes' origin: host and original time (at)", () => {
     expect((await monitor.pushProbe({ code: 'web', health: 'healthy', host: 'x'.repeat(253) })).isOk()).toBe(true)
   })
 
+  it("puts the host of the subject's latest report on its incident's notifications", async () => {
+    const { monitor } = setup({ notifications: { targetsFor: () => ['hook'] } })
+    await monitor.pushProbe({ code: 'web', health: 'healthy', host: 'web-1' })
+    await monitor.pushProbe({ code: 'web', health: 'critical', host: 'web-2' })
+    const { run } = (await monitor.startJob({ code: 'backup' }))._unsafeUnwrap()
+    await monitor.pushStep({ code: 'backup', uid: run.uid, label: 'Dump failed', health: 'critical', end: true })
+    const events = (await monitor.deliveries())._unsafeUnwrap().map((delivery) => delivery.event)
+    expect(events.find((event) => event.incident?.title.startsWith('web'))?.host).toBe('web-2')
+    expect(events.find((event) => event.incident?.title.startsWith('backup'))).not.toHaveProperty('host')
+  })
+
   it('starts a run with the uid the client chose, and refuses one that exists', async () => {
     const { monitor } = setup()
     expect((await monitor.startJob({ code: 'backup', uid: 'abcdef012345' }))._unsafeUnwrap().run.uid).toBe('abcdef012345')

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { MemoryStore, TokenService, scopeAllows } from '../src/index.js'
 import { FakeClock } from '../src/testing/index.js'
@@ -18,6 +19,15 @@ describe('TokenService', () => {
     const stored = await store.transaction((tx) => tx.listTokens())
     expect(JSON.stringify(stored)).not.toContain(created.secret)
     expect((await tokens.authenticate(created.secret))._unsafeUnwrap().name).toBe('ci')
+  })
+
+  it('authenticates with a synchronous SHA-256 (a server\'s) the tokens the default one made, and back', async () => {
+    const { tokens, store, clock } = setup()
+    const sync = new TokenService({ store, clock, sha256Hex: (text) => createHash('sha256').update(text).digest('hex') })
+    const made = (await tokens.create({ name: 'old' }))._unsafeUnwrap()
+    expect((await sync.authenticate(made.secret))._unsafeUnwrap().name).toBe('old')
+    const madeSync = (await sync.create({ name: 'new' }))._unsafeUnwrap()
+    expect((await tokens.authenticate(madeSync.secret))._unsafeUnwrap().name).toBe('new')
   })
 
   it('defaults to scope push and every code; makes a different secret each time', async () => {

@@ -32,6 +32,8 @@ export interface WebhookPayload {
   readonly note?: string
   /** The daemon that sent a `timon.*` event (`[daemon] name`), when it has one. */
   readonly daemon?: string
+  /** The machine that pushed the latest report of the incident's probe or job, when it said. */
+  readonly host?: string
 }
 
 /**
@@ -52,6 +54,7 @@ export function buildPayload(event: NotificationEvent, hostname: string): Webhoo
   if (event.incident !== undefined) payload.incident = toIncidentPayload(event.incident)
   if (event.note !== undefined) payload.note = event.note
   if (event.daemon !== undefined) payload.daemon = event.daemon
+  if (event.host !== undefined) payload.host = event.host
   return payload
 }
 

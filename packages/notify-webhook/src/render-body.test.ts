@@ -35,6 +35,11 @@ describe('buildPayload', () => {
     })
   })
 
+  it("names the host of the incident's probe or job as host, when the event has one", () => {
+    expect(buildPayload({ ...event('incident.open'), host: 'web-1' }, 'prod-1')).toMatchObject({ _hostname: 'prod-1', host: 'web-1' })
+    expect(buildPayload(event('incident.open'), 'prod-1')).not.toHaveProperty('host')
+  })
+
   it('leaves out incident and note when the event has none', () => {
     expect(buildPayload(event('timon.ping'), 'h')).toEqual({
       _event: 'timon.ping',

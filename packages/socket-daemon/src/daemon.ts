@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { ensurePrivateDirectory, snakeCase } from '@timon/client'
@@ -139,7 +139,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const monitor = new Monitor({ store, clock, notifications: notifier, fieldName: snakeCase, maxPushAgeMs: config.maxPushAgeMs, timezone: config.timezone, maintenance: config.maintenance })
   // The owner of this process's delivery claims: a restarted daemon of the same name does not take
   // its predecessor's claims for its own (they run out after the lease).
-  const tokens = new TokenService({ store, clock })
+  const tokens = new TokenService({ store, clock, sha256Hex: (secret) => createHash('sha256').update(secret).digest('hex') })
   const dashboard = createDaemonDashboard({ monitor, tokens, runLogs, http: config.http, clock, log })
   const owner = `${config.name}/${randomBytes(4).toString('hex')}`
   // A retry moves the outbox's next due time: the scheduler re-reads it.

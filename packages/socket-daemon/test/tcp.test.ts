@@ -207,20 +207,21 @@ describe('ping URLs', () => {
     expect((await curl(`${base}/web.cron/fail`, '--data-raw', 'disk full\nmore'))).toMatchObject({ code: 0 })
     const show = (await t.client.show('web.cron'))._unsafeUnwrap()
     expect(show).toMatchObject({ kind: 'contract', contract: { kind: 'probe' }, lastReport: { health: 'critical', comment: 'disk full' } })
-    expect((await curl(`${base}/web.cron/0`)).code).toBe(0)
-    expect((await t.client.show('web.cron'))._unsafeUnwrap()).toMatchObject({ lastReport: { health: 'healthy' } })
+    expect((await curl(`${base}/web.cron/0?host=web-3.example`)).code).toBe(0)
+    expect((await t.client.show('web.cron'))._unsafeUnwrap()).toMatchObject({ lastReport: { health: 'healthy', host: 'web-3.example' } })
+    expect((await curl(`${base}/web.cron?host=not%20a%20host`)).stderr).toContain('400')
   })
 
   it('starts and ends job runs: /start with rid, exit statuses, /log, and a run that starts and ends at once', async () => {
     t = await startTestDaemon(http())
     const port = portOf(t)
     const base = `http://127.0.0.1:${port}/ping/${await token(t, 'cron', 'push')}`
-    const start = await curl(`${base}/db.backup/start?rid=0123456789ab`, '-D', '-')
+    const start = await curl(`${base}/db.backup/start?rid=0123456789ab&host=db-1`, '-D', '-')
     expect(start.stdout).toMatch(/X-Timon-Run: 0123456789ab/i)
     expect((await curl(`${base}/db.backup/log?rid=0123456789ab`, '--data-raw', 'half way'))).toMatchObject({ code: 0 })
     expect((await curl(`${base}/db.backup/3?rid=0123456789ab`, '--data-raw', 'tar: error'))).toMatchObject({ code: 0 })
     const run = (await t.client.show('db.backup:0123456789ab'))._unsafeUnwrap()
-    expect(run).toMatchObject({ kind: 'report', report: { kind: 'run', health: 'critical', exit: { code: 3, signal: null } } })
+    expect(run).toMatchObject({ kind: 'report', report: { kind: 'run', health: 'critical', exit: { code: 3, signal: null }, host: 'db-1' } })
     expect(JSON.stringify(run)).toContain('half way')
     expect(JSON.stringify(run)).toContain('tar: error')
     // No run going: one that starts and ends now.

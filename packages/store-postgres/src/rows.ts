@@ -146,7 +146,7 @@ export type ReportFields =
 export const reports = {
   toDomain(row: ReportRow): Report {
     const progress = row.progress_count === null || row.progress_of === null ? null : { count: row.progress_count, of: row.progress_of }
-    const base = { id: row.id, contractId: row.contract_id, uid: row.uid, rules: rules.toDomain(row), progress }
+    const base = { id: row.id, contractId: row.contract_id, uid: row.uid, rules: rules.toDomain(row), progress, host: row.host }
     if (row.kind === 'sample' && row.pushed_at !== null) {
       return {
         ...base,
@@ -186,6 +186,7 @@ export const reports = {
       ...rules.toRow(report.rules),
       progress_count: report.progress?.count ?? null,
       progress_of: report.progress?.of ?? null,
+      host: report.host ?? null,
     }
     const none = { pushed_at: null, comment: null, started_at: null, start_comment: null, ended_at: null, end_comment: null }
     return report.kind === 'sample'
@@ -418,6 +419,7 @@ interface EventJson {
   readonly incident?: Record<keyof Incident, unknown>
   readonly note?: string
   readonly daemon?: string
+  readonly host?: string
 }
 
 /** Revives the Dates of a stored event (its own and its incident's). */
@@ -446,6 +448,7 @@ function eventFromJson(json: unknown, deliveryId: number): NotificationEvent {
   }
   if (raw.note !== undefined) event.note = raw.note
   if (raw.daemon !== undefined) event.daemon = raw.daemon
+  if (raw.host !== undefined) event.host = raw.host
   return event
 }
 

@@ -238,6 +238,14 @@ export const MIGRATIONS: readonly Migration[] = [
     // The incident query (GET /v1/incidents): newest first, paged by (opened_at, id).
     sql: `CREATE INDEX incidents_opened ON incidents (opened_at, id);`,
   },
+  {
+    version: 7,
+    name: 'report host',
+    // docs/behaviour.md#hosts: the machine that pushed a sample or run.
+    sql: `
+      ALTER TABLE reports ADD COLUMN host TEXT;
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */

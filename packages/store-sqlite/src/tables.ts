@@ -100,6 +100,8 @@ export interface ReportsTable {
   success_threshold: number | null
   progress_count: number | null
   progress_of: number | null
+  /** The machine that pushed it. */
+  host: string | null
 }
 
 /** Steps of runs. */

@@ -84,6 +84,26 @@ describe('formatShow: a probe or job', () => {
     )
   })
 
+  it('names the host of the last push, and adds a host column once the listed reports come from more than one', () => {
+    const last = sample({ id: 3, uid: '9be01c44a2f0', pushedAt: before(MINUTE), host: 'web-1' })
+    const rules = { ...DEFAULT_RULES, staleAfter: null, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: true }
+    const reports = [
+      { report: last, activeIncidentIds: [] },
+      { report: sample({ id: 2, uid: '77aa01bc93de', pushedAt: before(HOUR), host: null }), activeIncidentIds: [] },
+      { report: sample({ id: 1, uid: '5e6f7a8b9c0d', pushedAt: before(2 * HOUR), host: 'web-1' }), activeIncidentIds: [] },
+    ]
+    const view = { kind: 'contract' as const, schedule: null, contract: contract({ code: 'p1' }), lastReport: last, rules, activeIncidents: [], reports, reportCount: 3 }
+    expect(formatShow(view, NOW)).toBe(
+      ['PROBE  p1', '  health     ✓ healthy', '  last push  1m ago', '  host       web-1', '', 'SAMPLES', '  9be01c44a2f0  ✓ healthy    1m ago', '  77aa01bc93de  ✓ healthy    1h ago', '  5e6f7a8b9c0d  ✓ healthy    2h ago', ''].join('\n'),
+    )
+    const other = { report: sample({ id: 1, uid: '5e6f7a8b9c0d', pushedAt: before(2 * HOUR), host: 'db-22' }), activeIncidentIds: [] }
+    expect(formatShow({ ...view, reports: [...reports.slice(0, 2), other] }, NOW)).toContain(
+      ['SAMPLES', '  9be01c44a2f0  web-1  ✓ healthy    1m ago', '  77aa01bc93de  -      ✓ healthy    1h ago', '  5e6f7a8b9c0d  db-22  ✓ healthy    2h ago'].join('\n'),
+    )
+    const report = formatShow({ kind: 'report', contract: contract({ code: 'p1' }), report: last, steps: [], activeIncidentIds: [] }, NOW)
+    expect(report).toContain('\n  health  ✓ healthy\n  host    web-1\n')
+  })
+
   it('says how many older samples are not listed', () => {
     const last = sample()
     const view = {

@@ -1,4 +1,4 @@
-import type { ContractView, IncidentView, Progress, ReportView, Rules, ScheduleView, ShowView } from '@timon/core'
+import type { ContractView, IncidentView, Progress, Report, ReportView, Rules, ScheduleView, ShowView } from '@timon/core'
 import { formatHumanDuration, formatIncidentCode } from '@timon/core/lite'
 import {
   ago,
@@ -55,6 +55,7 @@ export function formatContractView(view: ContractView, now: Date, style: Style =
   if (lastReport !== undefined) {
     const at = lastReport.kind === 'sample' ? lastReport.pushedAt : lastReport.startedAt
     rows.push([isJob ? '  last start' : '  last push', ago(at, now)])
+    if (lastReport.host != null) rows.push(['  host', lastReport.host])
   }
   rows.push(...ruleRows(view.rules, isJob))
   if (view.schedule !== null) rows.push(...scheduleRows(view.schedule, now))
@@ -65,18 +66,22 @@ export function formatContractView(view: ContractView, now: Date, style: Style =
   const noun = isJob ? 'run' : 'sample'
   rows.push('', isJob ? 'RUNS' : 'SAMPLES')
   if (view.reports.length === 0) rows.push('  None')
+  // A host column once the listed reports come from more than one machine (as in status).
+  const hosts = new Set(view.reports.flatMap(({ report }) => (report.host == null ? [] : [report.host])))
+  const hostCell = hosts.size > 1 ? (report: Report) => [report.host ?? '-'] : () => []
   for (const { report, activeIncidentIds } of view.reports) {
     if (report.kind === 'sample') {
-      rows.push([`  ${report.uid}`, withProgress(formatHealth(report.health, style), report.progress), quoted(report.comment), ago(report.pushedAt, now)])
+      rows.push([`  ${report.uid}`, ...hostCell(report), withProgress(formatHealth(report.health, style), report.progress), quoted(report.comment), ago(report.pushedAt, now)])
       continue
     }
     if (report.skipped) {
-      rows.push([`  ${report.uid}`, style.dim('\u21b7 skipped'), `skipped ${ago(report.startedAt, now)}`, quoted(report.startComment)])
+      rows.push([`  ${report.uid}`, ...hostCell(report), style.dim('\u21b7 skipped'), `skipped ${ago(report.startedAt, now)}`, quoted(report.startComment)])
       continue
     }
     const duration = runDuration(report)
     rows.push([
       `  ${report.uid}`,
+      ...hostCell(report),
       withProgress(reportHealth(report, style, false), report.progress),
       report.endedAt === null || duration === undefined
         ? `started ${ago(report.startedAt, now)}`
@@ -101,6 +106,7 @@ export function formatReportView(view: ReportView, now: Date, style: Style = PLA
   const isJob = contract.kind === 'job'
   const rows: Row[] = [`${style.bold(isJob ? 'JOB' : 'PROBE')}  ${contract.code}  ${report.kind === 'run' ? 'run' : 'sample'} ${report.uid}`]
   rows.push(['  health', withProgress(reportHealth(report, style, false), report.progress)])
+  if (report.host != null) rows.push(['  host', report.host])
   if (report.kind === 'sample') {
     rows.push(['  pushed', ago(report.pushedAt, now)])
     if (report.comment !== null) rows.push(['  comment', report.comment])

@@ -131,4 +131,12 @@ describe('formatStatus', () => {
     expect(text).toContain(`\nSILENCES (2)\n  SIL-3        db.*   until ${silence.endsAt.toISOString()}  "disk swap"\n`)
     expect(text).toContain(`  maintenance  web.*  until ${window.endsAt.toISOString()}  "0 2 * * SUN"\n`)
   })
+
+  it('adds a host column once the latest reports come from more than one machine', () => {
+    const probe = (code: string, host: string | null) => ({ contract: contract({ code }), lastReport: sample({ host, pushedAt: before(MINUTE) }), activeIncidentIds: [] })
+    const oneHost = formatStatus({ activeIncidents: [], contracts: [probe('a.health', 'web-1'), probe('b.health', 'web-1')] }, NOW)
+    expect(oneHost).toContain('\n  a.health  ✓ healthy — 1m ago\n')
+    const twoHosts = formatStatus({ activeIncidents: [], contracts: [probe('a.health', 'web-1'), probe('b.health', 'db-22'), probe('c.health', null)] }, NOW)
+    expect(twoHosts).toContain(['  a.health  web-1  ✓ healthy — 1m ago', '  b.health  db-22  ✓ healthy — 1m ago', '  c.health  -      ✓ healthy — 1m ago'].join('\n'))
+  })
 })

@@ -17,7 +17,8 @@ import { formatTable, type Row } from './tabwriter.js'
  * ```
  *
  * Incidents come in the view's order (ascending id), contracts too (probes first, then jobs, each
- * by code). A probe the daemon polls itself (`[[check]]`) ends with `polled <url>`. When webhook
+ * by code). Once the latest reports come from more than one machine, a column after the code says
+ * which (`host`, `-` when a push did not say). A probe the daemon polls itself (`[[check]]`) ends with `polled <url>`. When webhook
  * deliveries have failed, a section says how many and where to look. When several daemons serve
  * the database, a last line names them: `DAEMONS (2)  alpha, beta`. A probe or job a silence or
  * maintenance window in force covers ends with `silenced SIL-3` (or `silenced maintenance`), and a
@@ -51,11 +52,13 @@ export function formatStatus(
   rows.push('', `PROBES & JOBS (${view.contracts.length})`)
   if (view.contracts.length === 0) rows.push('  None')
   const missed = missedIds(view.activeIncidents)
+  const hosts = new Set(view.contracts.flatMap(({ lastReport }) => (lastReport?.host == null ? [] : [lastReport.host])))
   for (const { contract, lastReport, activeIncidentIds, polledFrom } of view.contracts) {
     const reported = contractHealth(contract, lastReport, style)
     const health = activeIncidentIds.some((id) => missed.has(id)) ? `${style.red('missed')} (${reported})` : reported
     const row = [
       `  ${contract.code}`,
+      ...(hosts.size > 1 ? [lastReport?.host ?? '-'] : []),
       lastReport === undefined ? health : `${health} \u2014 ${ago(reportTime(lastReport), now)}`,
       quoted(lastReport === undefined ? null : reportComment(lastReport)),
       style.red(incidentCodes(activeIncidentIds)),

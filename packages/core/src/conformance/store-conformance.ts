@@ -234,6 +234,7 @@ export function describeStoreConformance(
               comment: 'disk 91%',
               rules: RULES_ALL,
               progress: { count: 2, of: 3 },
+              host: 'web-1.example',
             }),
             await t.insertSample({
               contractId: c.id,
@@ -255,8 +256,9 @@ export function describeStoreConformance(
           comment: 'disk 91%',
           rules: RULES_ALL,
           progress: { count: 2, of: 3 },
+          host: 'web-1.example',
         })
-        expect(without).toMatchObject({ kind: 'sample', health: 'critical', comment: null, rules: RULES_OFF, progress: null })
+        expect(without).toMatchObject({ kind: 'sample', health: 'critical', comment: null, rules: RULES_OFF, progress: null, host: null })
         expect(await tx((t) => t.getReport(withComment.id))).toEqual(withComment)
         expect(await tx((t) => t.getReport(without.id))).toEqual(without)
       })
@@ -271,6 +273,7 @@ export function describeStoreConformance(
             startComment: 'nightly',
             rules: RULES_ALL,
             overtimeAt: at(70),
+            host: 'db-2',
           })
         })
         expect(run).toEqual({
@@ -289,6 +292,7 @@ export function describeStoreConformance(
           skipped: false,
           rules: RULES_ALL,
           progress: null,
+          host: 'db-2',
         })
         expect(await tx((t) => t.getReport(run.id))).toEqual(run)
         await tx((t) => t.updateRun(run.id, { progress: { count: 1, of: 2 } }))
@@ -319,7 +323,7 @@ export function describeStoreConformance(
           const c = await addContract(t, 'j', 'job')
           return t.insertRun({ contractId: c.id, uid: uid(8), startedAt: at(5), startComment: null, rules: RULES_ALL, overtimeAt: null, skipped: true })
         })
-        expect(run).toMatchObject({ kind: 'run', skipped: true, health: 'healthy', startedAt: at(5), endedAt: at(5) })
+        expect(run).toMatchObject({ kind: 'run', skipped: true, health: 'healthy', startedAt: at(5), endedAt: at(5), host: null })
         expect(await tx((t) => t.getReport(run.id))).toEqual(run)
         expect(await tx((t) => t.unfinishedRuns(run.contractId))).toEqual([])
       })
@@ -880,13 +884,13 @@ export function describeStoreConformance(
           return made
         })()
 
-      it('lists probes first then jobs, each by code, with last report and active incident ids', async () => {
+      it('lists probes first then jobs, each by code, with last report (its host included) and active incident ids', async () => {
         const { mProbe, last, incidents } = await tx(async (t) => {
           await seedOverviews(t)
           const mProbe = await t.findContract('m-probe')
           if (mProbe === undefined) throw new Error('fixture')
           await addSample(t, mProbe.id, 1, 'healthy', at(0))
-          const last = await addSample(t, mProbe.id, 2, 'warning', at(1))
+          const last = await t.insertSample({ contractId: mProbe.id, uid: uid(2), health: 'warning', pushedAt: at(1), comment: null, rules: RULES_OFF, host: 'web-2' })
           await t.updateContract(mProbe.id, { lastReportId: last.id })
           const first = await addIncident(t, mProbe.id, 'stale')
           const resolved = await addIncident(t, mProbe.id, 'critical')
@@ -898,6 +902,7 @@ export function describeStoreConformance(
         const page = await tx((t) => t.listContractOverviews({ limit: 100 }))
         expect(page.map((o) => o.contract.code)).toEqual(['b-probe', 'm-probe', 'y-probe', 'a-job', 'c-job', 'z-job'])
         expect(page[1]).toEqual({ contract: mProbe, lastReport: last, activeIncidentIds: incidents })
+        expect(page[1]?.lastReport?.host).toBe('web-2')
         expect(page[0]).toMatchObject({ lastReport: undefined, activeIncidentIds: [] })
       })
 
@@ -982,7 +987,7 @@ export function describeStoreConformance(
           relapsedAt: at(3),
           resolvedAt: null,
         }
-        const event: NotificationEvent = { name: 'incident.relapsed', at: at(3), incident, note: 'critical again' }
+        const event: NotificationEvent = { name: 'incident.relapsed', at: at(3), incident, note: 'critical again', host: 'web-1' }
         const [withIncident, ping] = await tx(async (t) => [
           await t.insertDelivery(delivery('d-1', 'ops', 'INC-7', at(4), event, at(3))),
           await t.insertDelivery(delivery('d-2', 'ops', null, at(5), { name: 'timon.ping', at: at(5) }, at(5))),

@@ -121,10 +121,16 @@ export class IncidentWriter {
     return resolved
   }
 
-  /** Writes one outbox delivery per target subscribed to the event. */
+  /**
+   * Writes one outbox delivery per target subscribed to the event, naming the host of the latest
+   * report of the incident's probe or job.
+   */
   async notify(event: NotificationEvent): Promise<number> {
     const targets = this.#router?.targetsFor(event.name) ?? []
+    if (targets.length === 0) return 0
     const orderingKey = event.incident === undefined ? null : `incident:${event.incident.id}`
+    const host = await this.#subjectHost(event)
+    if (host !== undefined) event = { ...event, host }
     for (const target of targets) {
       await this.#tx.insertDelivery({
         deliveryId: this.#deliveryId(),
@@ -139,6 +145,11 @@ export class IncidentWriter {
   }
 
   // --- internal ---
+
+  async #subjectHost({ incident, host }: NotificationEvent): Promise<string | undefined> {
+    if (host !== undefined || incident?.contractId == null) return host
+    return (await this.#tx.latestReport(incident.contractId))?.host ?? undefined
+  }
 
   async #move(incident: Incident, to: Incident['state'], description?: string): Promise<Incident> {
     const stamps = stampsFor(incident, to, this.#now)

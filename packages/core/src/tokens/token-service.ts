@@ -24,6 +24,11 @@ export interface TokenServiceOptions {
   readonly clock: Clock
   /** Fills a buffer with random bytes; default the platform's CSPRNG. */
   readonly randomBytes?: (bytes: Uint8Array) => Uint8Array
+  /**
+   * The SHA-256 of a secret, as lowercase hex; default WebCrypto's, which is asynchronous (a
+   * thread-pool round trip on every request). A server passes a synchronous one (`node:crypto`).
+   */
+  readonly sha256Hex?: (text: string) => string | Promise<string>
 }
 
 /** `last_used_at` is written at most this often per token, so authenticating stays a read. */
@@ -43,12 +48,14 @@ export class TokenService {
   readonly #store: Store
   readonly #clock: Clock
   readonly #randomBytes: (bytes: Uint8Array) => Uint8Array
+  readonly #sha256Hex: (text: string) => string | Promise<string>
   readonly #cache = new Map<string, ApiToken>()
 
   constructor(options: TokenServiceOptions) {
     this.#store = options.store
     this.#clock = options.clock
     this.#randomBytes = options.randomBytes ?? ((bytes) => globalThis.crypto.getRandomValues(bytes))
+    this.#sha256Hex = options.sha256Hex ?? webCryptoSha256Hex
   }
 
   /** Creates a token and returns it with its secret, which is shown once and kept nowhere. */
@@ -56,7 +63,7 @@ export class TokenService {
     const checked = checkInput(input)
     if (checked.isErr()) return err(checked.error)
     const secret = `${SECRET_PREFIX}${base64url(this.#randomBytes(new Uint8Array(32)))}`
-    const secretHash = await sha256Hex(secret)
+    const secretHash = await this.#sha256Hex(secret)
     const now = this.#clock.now()
     const expiresAt = input.expiresInMs === undefined ? null : new Date(now.getTime() + input.expiresInMs)
     return this.#store.transaction(async (tx) => {
@@ -86,7 +93,7 @@ export class TokenService {
   /** The token `secret` belongs to, if it is known, not revoked and not expired. */
   async authenticate(secret: string): Promise<Result<ApiToken, AuthFailure>> {
     if (secret.length > MAX_SECRET_LENGTH || !secret.startsWith(SECRET_PREFIX)) return err('unknown')
-    const hash = await sha256Hex(secret)
+    const hash = await this.#sha256Hex(secret)
     let token = this.#cache.get(hash)
     if (token === undefined) {
       token = await this.#store.transaction((tx) => tx.findTokenBySecretHash(hash))
@@ -131,7 +138,7 @@ function checkInput(input: CreateTokenInput): Result<void, CoreError> {
   return ok(undefined)
 }
 
-async function sha256Hex(text: string): Promise<string> {
+async function webCryptoSha256Hex(text: string): Promise<string> {
   const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('')
 }

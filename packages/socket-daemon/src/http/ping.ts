@@ -15,7 +15,7 @@ export interface PingAnswer {
   readonly deliveries: boolean
 }
 
-/** A ping URL request: `/ping/<secret>/<code>[/start|/fail|/log|/<0-255>]`, `?rid=<uid>`. */
+/** A ping URL request: `/ping/<secret>/<code>[/start|/fail|/log|/<0-255>]`, `?rid=<uid>&host=<name>`. */
 export interface PingRequest {
   readonly pathname: string
   readonly query: URLSearchParams
@@ -38,7 +38,8 @@ export function redactPingPath(url: string): string {
  * status critical; on a probe (or an unknown code, created as a probe) a sample, on a job the end
  * of run `rid` (or of the latest run still going; with none, a run that starts and ends now).
  * `/start` starts a run (uid `rid` when given, returned in `X-Timon-Run`); `/log` adds the body as
- * a step (job) or a sample of unchanged health with it as comment (probe). The secret is a token
+ * a step (job) or a sample of unchanged health with it as comment (probe). `host` names the
+ * pinging machine on the sample or run it records. The secret is a token
  * of scope `push` (or `admin`) allowed the code.
  */
 export async function answerPing(monitor: Monitor, control: AccessControl | undefined, request: PingRequest): Promise<PingAnswer> {
@@ -50,7 +51,8 @@ export async function answerPing(monitor: Monitor, control: AccessControl | unde
   const denied = checkCode(grant, code)
   if (denied !== undefined) return refusal(denied)
   const rid = request.query.get('rid') ?? undefined
-  const pinged = await ping(monitor, { code, action, ...(rid === undefined ? {} : { rid }), body: request.body })
+  const host = request.query.get('host') ?? undefined
+  const pinged = await ping(monitor, { code, action, ...(rid === undefined ? {} : { rid }), ...(host === undefined ? {} : { host }), body: request.body })
   if (pinged.isErr()) return text(ERROR_STATUS[pinged.error.code], pinged.error.message)
   return { status: 200, text: 'OK', deliveries: pinged.value.deliveries, ...(pinged.value.run === undefined ? {} : { headers: { 'X-Timon-Run': pinged.value.run } }) }
 }
@@ -73,6 +75,7 @@ interface Ping {
   readonly code: string
   readonly action: Action
   readonly rid?: string
+  readonly host?: string
   readonly body: string
 }
 
@@ -81,17 +84,18 @@ type Pinged = { readonly deliveries: boolean; readonly run?: string }
 async function ping(monitor: Monitor, p: Ping): Promise<Result<Pinged, CoreError>> {
   const detail = p.body === '' ? undefined : p.body
   const action = p.action
+  const origin = p.host === undefined ? {} : { host: p.host }
   const kind = await kindOf(monitor, p.code)
   if (kind.isErr()) return err(kind.error)
   if (action.kind === 'start') {
-    const started = await monitor.startJob({ code: p.code, ...(p.rid === undefined ? {} : { uid: p.rid }) })
+    const started = await monitor.startJob({ code: p.code, ...origin, ...(p.rid === undefined ? {} : { uid: p.rid }) })
     return started.map((r) => ({ deliveries: changed(r), run: r.run.uid }))
   }
   if (kind.value.kind !== 'job') {
     const health = action.kind === 'log' ? kind.value.health : action.health
     if (health === undefined) return err({ code: 'not_found', message: `"${p.code}" has no sample to log to`, subject: 'report' })
     const comment = commentOf(p.body, action.kind === 'end' ? action.status : null)
-    const pushed = await monitor.pushProbe({ code: p.code, health, ...(comment === undefined ? {} : { comment }) })
+    const pushed = await monitor.pushProbe({ code: p.code, health, ...origin, ...(comment === undefined ? {} : { comment }) })
     return pushed.map((r) => ({ deliveries: changed(r) }))
   }
   let uid = p.rid ?? kind.value.running
@@ -102,7 +106,7 @@ async function ping(monitor: Monitor, p: Ping): Promise<Result<Pinged, CoreError
   }
   let startedChanges = false
   if (uid === undefined) {
-    const started = await monitor.startJob({ code: p.code })
+    const started = await monitor.startJob({ code: p.code, ...origin })
     if (started.isErr()) return err(started.error)
     uid = started.value.run.uid
     startedChanges = changed(started.value)

@@ -182,6 +182,7 @@ const INSERT_COLUMNS = [
   'success_threshold',
   'progress_count',
   'progress_of',
+  'host',
 ] as const satisfies readonly (keyof Omit<ReportRow, 'id'>)[]
 
 const RECENT_MARKS = 'SELECT kind, health, ended_at FROM reports WHERE contract_id = ? ORDER BY id DESC LIMIT ?'

@@ -22,6 +22,7 @@ interface EventJson {
   readonly incident?: Record<keyof Incident, unknown>
   readonly note?: string
   readonly daemon?: string
+  readonly host?: string
 }
 
 export const deliveries = {
@@ -90,5 +91,6 @@ function eventFromJson(text: string, deliveryId: number): NotificationEvent {
   }
   if (raw.note !== undefined) event.note = raw.note
   if (raw.daemon !== undefined) event.daemon = raw.daemon
+  if (raw.host !== undefined) event.host = raw.host
   return event
 }

@@ -28,6 +28,7 @@ export const reports = {
         health: oneOf(HEALTHS, row.health, 'reports.health'),
         pushedAt: new Date(row.pushed_at),
         comment: row.comment,
+        host: row.host,
       }
     }
     if (row.kind === 'run' && row.started_at !== null) {
@@ -47,6 +48,7 @@ export const reports = {
         exit: row.exit_code === null && row.exit_signal === null ? null : { code: row.exit_code, signal: row.exit_signal },
         logPath: row.log_path,
         skipped: bool(row.skipped),
+        host: row.host,
       }
     }
     throw corruptRow(`report ${row.id} of kind ${row.kind}`)
@@ -78,6 +80,7 @@ export const reports = {
       ...rules.toRow(report.rules),
       progress_count: report.progress?.count ?? null,
       progress_of: report.progress?.of ?? null,
+      host: report.host ?? null,
     }
   },
   runPatchToRow(patch: RunPatch): Partial<Omit<ReportRow, 'id'>> {
