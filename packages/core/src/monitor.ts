@@ -50,6 +50,7 @@ import {
 import { isTimeZone } from './schedule/cron-schedule.js'
 import { localTime, localTimestamp } from './schedule/expected.js'
 import { armedSchedule, graceOf, rearmedAfterMiss, zoneOf } from './schedule/schedule-rule.js'
+import { checkDependency } from './rules/dependency.js'
 import { countReport } from './rules/threshold.js'
 import {
   Silencer,
@@ -191,7 +192,8 @@ export class Monitor {
     return this.#write(pushProbeSchema, input, async (tx, writer, now, push) => {
       const found = await this.#contractFor(tx, push.code, 'probe')
       if (found.isErr()) return err(found.error)
-      const rules = mergeRules(found.value?.rules ?? DEFAULT_RULES, push)
+      const merged = mergeRules(found.value?.rules ?? DEFAULT_RULES, push)
+      const rules = merged.isErr() ? merged : await checkDependency(tx, push.code, merged.value)
       if (rules.isErr()) return err(rules.error)
       const contract = found.value ?? (await tx.insertContract({ code: push.code, kind: 'probe', rules: rules.value, createdAt: now }))
       const base = { contractId: contract.id, uid: this.#uid(), health: push.health, pushedAt: now, comment: push.comment ?? null, rules: rules.value, host: push.host ?? null }
@@ -218,7 +220,8 @@ export class Monitor {
     return this.#write(startJobSchema, input, async (tx, writer, now, start) => {
       const found = await this.#contractFor(tx, start.code, 'job')
       if (found.isErr()) return err(found.error)
-      const rules = mergeRules(found.value?.rules ?? DEFAULT_RULES, start)
+      const merged = mergeRules(found.value?.rules ?? DEFAULT_RULES, start)
+      const rules = merged.isErr() ? merged : await checkDependency(tx, start.code, merged.value)
       if (rules.isErr()) return err(rules.error)
       const contract = found.value ?? (await tx.insertContract({ code: start.code, kind: 'job', rules: rules.value, createdAt: now }))
       if (start.uid !== undefined && (await tx.findReport(contract.id, start.uid)) !== undefined) return err(conflict(`run ${start.code}:${start.uid} already exists`))
@@ -688,8 +691,11 @@ export class Monitor {
     const now = timed.value
     try {
       return await this.#store.transaction(async (tx) => {
-        const result = await work(tx, this.#writer(tx, now), now, parsed.value)
+        const writer = this.#writer(tx, now)
+        const result = await work(tx, writer, now, parsed.value)
         if (result.isErr()) throw new Rollback(result.error)
+        // A parent that stopped failing releases the dependents it held (docs/behaviour.md#dependencies).
+        if (writer.stoppedFailing) await this.#releaseHeld(tx, now)
         return result
       })
     } catch (error) {
@@ -741,10 +747,10 @@ export class Monitor {
 
   #writer(tx: StoreTx, now: Date): IncidentWriter {
     const silencer = new Silencer(tx, now, this.#maintenance)
-    return new IncidentWriter(tx, now, this.#router, this.#deliveryId, (code) => silencer.silencedBy(code))
+    return new IncidentWriter(tx, now, this.#router, this.#deliveryId, (code) => silencer.heldBy(code))
   }
 
-  /** Notifies the held incidents no longer silenced (see `releaseHeld`). */
+  /** Notifies the held incidents no longer held (see `releaseHeld`). */
   async #releaseHeld(tx: StoreTx, now: Date): Promise<void> {
     const writer = this.#writer(tx, now)
     await releaseHeld(tx, new Silencer(tx, now, this.#maintenance), now, (event) => writer.notify(event))

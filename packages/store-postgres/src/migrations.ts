@@ -232,6 +232,15 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'dependencies',
+    // docs/behaviour.md#dependencies
+    sql: `
+      ALTER TABLE contracts ADD COLUMN depends_on text;
+      ALTER TABLE reports ADD COLUMN depends_on text;
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */

@@ -232,6 +232,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 6,
+    name: 'dependencies',
+    // docs/behaviour.md#dependencies
+    sql: `
+      ALTER TABLE contracts ADD COLUMN depends_on TEXT;
+      ALTER TABLE reports ADD COLUMN depends_on TEXT;
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */

@@ -64,6 +64,7 @@ export interface ContractsTable {
   min_runtime: number | null
   failure_threshold: number | null
   success_threshold: number | null
+  depends_on: string | null
   failure_streak: Generated<number>
   success_streak: Generated<number>
   expected_at: number | null
@@ -98,6 +99,7 @@ export interface ReportsTable {
   min_runtime: number | null
   failure_threshold: number | null
   success_threshold: number | null
+  depends_on: string | null
   progress_count: number | null
   progress_of: number | null
 }

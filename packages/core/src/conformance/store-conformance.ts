@@ -1351,6 +1351,7 @@ const RULES_OFF: Rules = {
   minRuntime: null,
   failureThreshold: null,
   successThreshold: null,
+  dependsOn: null,
 }
 const RULES_ALL: Rules = {
   staleAfter: 60_000,
@@ -1363,6 +1364,7 @@ const RULES_ALL: Rules = {
   minRuntime: 2_500,
   failureThreshold: 3,
   successThreshold: 2,
+  dependsOn: 'db.main',
 }
 
 /**

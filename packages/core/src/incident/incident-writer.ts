@@ -1,6 +1,7 @@
 import type { AutomaticTrigger, Contract, Incident, IncidentEventType, NotificationEvent, TriggerType } from '../domain.js'
 import type { NotificationRouter } from '../ports/notifier.js'
 import type { StoreTx } from '../ports/store.js'
+import { heldNote } from '../silence/silences.js'
 import { incidentTitle } from './notes.js'
 import { stampsFor, transitionFor, type IncidentAction } from './transitions.js'
 
@@ -16,8 +17,8 @@ export function emptyChangeLog(): ChangeLog {
   return { opened: [], recovered: [], relapsed: [] }
 }
 
-/** Names what silences a code now, or `undefined` (see `Silencer`). */
-export type SilencedBy = (code: string) => Promise<string | undefined>
+/** Names what holds a code's notifications now, or `undefined` (see `Silencer`). */
+export type HeldBy = (code: string) => Promise<string | undefined>
 
 /** Makes delivery ids; injected so tests are deterministic. */
 export type IdSource = () => string
@@ -31,15 +32,17 @@ export class IncidentWriter {
   readonly #router: NotificationRouter | undefined
   readonly #deliveryId: IdSource
   readonly #now: Date
-  readonly #silencedBy: SilencedBy | undefined
+  readonly #heldBy: HeldBy | undefined
   readonly changes: ChangeLog = emptyChangeLog()
+  /** Set once an incident stopped failing (recovered or resolved): held dependents may be released. */
+  #stoppedFailing = false
   /** Active incidents per contract and trigger, loaded once per contract (one query, not one per rule). */
   readonly #active = new Map<number, Map<TriggerType, Incident>>()
 
-  constructor(tx: StoreTx, now: Date, router: NotificationRouter | undefined, deliveryId: IdSource, silencedBy?: SilencedBy) {
+  constructor(tx: StoreTx, now: Date, router: NotificationRouter | undefined, deliveryId: IdSource, heldBy?: HeldBy) {
     this.#tx = tx
     this.#now = now
-    this.#silencedBy = silencedBy
+    this.#heldBy = heldBy
     this.#router = router
     this.#deliveryId = deliveryId
   }
@@ -73,13 +76,13 @@ export class IncidentWriter {
           })
         : await this.#move(current, transition.to, description)
     this.#remember(contract, incident)
-    const silenced = await this.#silencedBy?.(contract.code)
+    const silenced = await this.#heldBy?.(contract.code)
     const text = note(transition.entry)
     await this.#tx.insertIncidentEvent({
       incidentId: incident.id,
       type: transition.entry,
       reportId,
-      note: silenced === undefined ? text : `${text} (silenced by ${silenced}: not notified)`,
+      note: silenced === undefined ? text : heldNote(text, silenced),
       isSystem: true,
       at: this.#now,
     })
@@ -104,6 +107,7 @@ export class IncidentWriter {
     const transition = transitionFor(incident.state, 'resolve')
     if (transition === undefined) return undefined
     const resolved = await this.#move(incident, transition.to)
+    this.#stoppedFailing = true
     if (incident.contractId !== null) this.#active.get(incident.contractId)?.delete(incident.triggerType)
     await this.#tx.insertIncidentEvent({
       incidentId: incident.id,
@@ -114,11 +118,16 @@ export class IncidentWriter {
       at: this.#now,
     })
     const contract = incident.contractId === null ? undefined : await this.#tx.getContract(incident.contractId)
-    const silenced = contract === undefined ? undefined : await this.#silencedBy?.(contract.code)
+    const silenced = contract === undefined ? undefined : await this.#heldBy?.(contract.code)
     // A resolved incident is not notified when its silence ends: holding it is enough.
     if (silenced !== undefined) await this.#tx.holdIncident(incident.id, silenced)
     else await this.notify(note === undefined ? { name: transition.event, at: this.#now, incident: resolved } : { name: transition.event, at: this.#now, incident: resolved, note })
     return resolved
+  }
+
+  /** Whether an incident stopped failing in this transaction (then held dependents may be released). */
+  get stoppedFailing(): boolean {
+    return this.#stoppedFailing
   }
 
   /** Writes one outbox delivery per target subscribed to the event. */
@@ -153,7 +162,10 @@ export class IncidentWriter {
 
   #log(entry: IncidentEventType, incident: Incident): void {
     if (entry === 'opened') this.changes.opened.push(incident)
-    else if (entry === 'recovered') this.changes.recovered.push(incident)
+    else if (entry === 'recovered') {
+      this.changes.recovered.push(incident)
+      this.#stoppedFailing = true
+    }
     else if (entry === 'relapsed') this.changes.relapsed.push(incident)
   }
 }
