@@ -30,6 +30,7 @@ export const EVENT_NAMES = [
   'incident.relapsed',
   'incident.resolved',
   'incident.annotated',
+  'incident.reminder',
   'timon.ping',
   'timon.started',
   'timon.test',
@@ -222,6 +223,16 @@ export interface HeldIncident {
   readonly incident: Incident
   /** What held it: `SIL-3`, a maintenance window, or `depends on <code>`. */
   readonly heldBy: string
+}
+
+/**
+ * When an incident still open or relapsed is next reminded to one target (its `remind_every`):
+ * a deadline (docs/behaviour.md#reminders).
+ */
+export interface Reminder {
+  readonly incidentId: number
+  readonly target: string
+  readonly remindAt: Date
 }
 
 /** An incident: opened by a rule or by hand, then moved through the state machine. */

@@ -400,6 +400,7 @@ export class Monitor {
       for (const silence of await tx.dueSilences(now, Number.MAX_SAFE_INTEGER)) await tx.updateSilence(silence.id, { released: true })
       await this.#releaseHeld(tx, now)
     })
+    await this.#remind(now)
     return ok(result)
   }
 
@@ -409,8 +410,10 @@ export class Monitor {
    */
   async nextDeadline(): Promise<Date | undefined> {
     const now = this.#clock.now()
-    const [deadline, silenceEnd] = await this.#store.transaction(async (tx) => [await tx.nextDeadline(), await tx.nextSilenceEnd()] as const)
-    const times = [deadline, silenceEnd, ...maintenanceInForce(this.#maintenance, now).map((window) => window.endsAt)].filter((at) => at !== undefined)
+    const [deadline, silenceEnd, reminder] = await this.#store.transaction(
+      async (tx) => [await tx.nextDeadline(), await tx.nextSilenceEnd(), await tx.nextReminder()] as const,
+    )
+    const times = [deadline, silenceEnd, reminder, ...maintenanceInForce(this.#maintenance, now).map((window) => window.endsAt)].filter((at) => at !== undefined)
     return times.length === 0 ? undefined : new Date(Math.min(...times.map((at) => at.getTime())))
   }
 
@@ -754,6 +757,23 @@ export class Monitor {
   async #releaseHeld(tx: StoreTx, now: Date): Promise<void> {
     const writer = this.#writer(tx, now)
     await releaseHeld(tx, new Silencer(tx, now, this.#maintenance), now, (event) => writer.notify(event))
+  }
+
+  /** Sends the reminders due at `now` (docs/behaviour.md#reminders), in batches. */
+  async #remind(now: Date): Promise<void> {
+    for (let due = CHECK_BATCH; due === CHECK_BATCH; ) {
+      due = await this.#store.transaction(async (tx) => {
+        const writer = this.#writer(tx, now)
+        const reminders = await tx.dueReminders(now, CHECK_BATCH)
+        for (const { incidentId, target } of reminders) {
+          const incident = await tx.getIncident(incidentId)
+          const contract = incident?.contractId == null ? undefined : await tx.getContract(incident.contractId)
+          if (incident === undefined) await tx.clearReminders(incidentId)
+          else await writer.remind(incident, target, contract?.code)
+        }
+        return reminders.length
+      })
+    }
   }
 
   /** The contract of `code` if it exists and is of `kind`; `undefined` when it does not exist yet. */

@@ -19,6 +19,7 @@ export interface Tables {
   tokens: TokensTable
   silences: SilencesTable
   incident_holds: IncidentHoldsTable
+  incident_reminders: IncidentRemindersTable
 }
 
 /** Silences (docs/behaviour.md#silences). */
@@ -36,6 +37,13 @@ export interface SilencesTable {
 export interface IncidentHoldsTable {
   incident_id: number
   held_by: string
+}
+
+/** When an incident is next reminded to a target (docs/behaviour.md#reminders). */
+export interface IncidentRemindersTable {
+  incident_id: number
+  target: string
+  remind_at: Date
 }
 
 /** One applied migration. */

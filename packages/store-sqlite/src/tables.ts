@@ -18,6 +18,7 @@ export interface Tables {
   tokens: TokensTable
   silences: SilencesTable
   incident_holds: IncidentHoldsTable
+  incident_reminders: IncidentRemindersTable
 }
 
 /** Silences; `released` 0/1 (its end handled). */
@@ -35,6 +36,13 @@ export interface SilencesTable {
 export interface IncidentHoldsTable {
   incident_id: number
   held_by: string
+}
+
+/** When an incident is next reminded to a target (docs/behaviour.md#reminders). */
+export interface IncidentRemindersTable {
+  incident_id: number
+  target: string
+  remind_at: number
 }
 
 /** One applied migration. */

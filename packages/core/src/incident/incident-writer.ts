@@ -87,7 +87,7 @@ export class IncidentWriter {
       at: this.#now,
     })
     if (silenced === undefined) await this.notify({ name: transition.event, at: this.#now, incident, note: text })
-    else await this.#tx.holdIncident(incident.id, silenced)
+    else await this.#hold(incident.id, silenced)
     this.#log(transition.entry, incident)
     return incident
   }
@@ -120,7 +120,7 @@ export class IncidentWriter {
     const contract = incident.contractId === null ? undefined : await this.#tx.getContract(incident.contractId)
     const silenced = contract === undefined ? undefined : await this.#heldBy?.(contract.code)
     // A resolved incident is not notified when its silence ends: holding it is enough.
-    if (silenced !== undefined) await this.#tx.holdIncident(incident.id, silenced)
+    if (silenced !== undefined) await this.#hold(incident.id, silenced)
     else await this.notify(note === undefined ? { name: transition.event, at: this.#now, incident: resolved } : { name: transition.event, at: this.#now, incident: resolved, note })
     return resolved
   }
@@ -130,24 +130,52 @@ export class IncidentWriter {
     return this.#stoppedFailing
   }
 
-  /** Writes one outbox delivery per target subscribed to the event. */
+  /**
+   * Writes one outbox delivery per target subscribed to the event. An incident notified as open or
+   * relapsed arms its reminders; one notified as recovered or resolved forgets them.
+   */
   async notify(event: NotificationEvent): Promise<number> {
     const targets = this.#router?.targetsFor(event.name) ?? []
-    const orderingKey = event.incident === undefined ? null : `incident:${event.incident.id}`
-    for (const target of targets) {
-      await this.#tx.insertDelivery({
-        deliveryId: this.#deliveryId(),
-        target,
-        event,
-        orderingKey,
-        nextAttemptAt: event.at,
-        createdAt: event.at,
-      })
-    }
+    for (const target of targets) await this.#deliver(target, event)
+    const { incident } = event
+    if (incident === undefined || event.name === 'incident.annotated') return targets.length
+    if (isFailing(incident)) {
+      for (const target of this.#router?.targetsFor('incident.reminder') ?? []) await this.#armReminder(incident.id, target)
+    } else await this.#tx.clearReminders(incident.id)
     return targets.length
   }
 
+  /**
+   * Sends a due reminder of an incident to its target and arms the next one. An incident no longer
+   * failing is not reminded; one held now is held instead (its release notifies it and re-arms).
+   */
+  async remind(incident: Incident, target: string, code: string | undefined): Promise<boolean> {
+    const held = code === undefined ? undefined : await this.#heldBy?.(code)
+    if (held !== undefined) await this.#hold(incident.id, held)
+    if (!isFailing(incident)) await this.#tx.clearReminders(incident.id)
+    if (held !== undefined || !isFailing(incident)) return false
+    await this.#deliver(target, { name: 'incident.reminder', at: this.#now, incident, note: `${code ?? 'the incident'} is still ${incident.state}` })
+    await this.#armReminder(incident.id, target)
+    return true
+  }
+
   // --- internal ---
+
+  async #deliver(target: string, event: NotificationEvent): Promise<void> {
+    const orderingKey = event.incident === undefined ? null : `incident:${event.incident.id}`
+    await this.#tx.insertDelivery({ deliveryId: this.#deliveryId(), target, event, orderingKey, nextAttemptAt: event.at, createdAt: event.at })
+  }
+
+  async #armReminder(incidentId: number, target: string): Promise<void> {
+    const every = this.#router?.remindEvery?.(target)
+    if (every !== undefined) await this.#tx.armReminder({ incidentId, target, remindAt: new Date(this.#now.getTime() + every) })
+  }
+
+  /** A held incident gets no reminder while held. */
+  async #hold(incidentId: number, heldBy: string): Promise<void> {
+    await this.#tx.holdIncident(incidentId, heldBy)
+    await this.#tx.clearReminders(incidentId)
+  }
 
   async #move(incident: Incident, to: Incident['state'], description?: string): Promise<Incident> {
     const stamps = stampsFor(incident, to, this.#now)
@@ -168,4 +196,8 @@ export class IncidentWriter {
     }
     else if (entry === 'relapsed') this.changes.relapsed.push(incident)
   }
+}
+
+function isFailing(incident: Incident): boolean {
+  return incident.state === 'open' || incident.state === 'relapsed'
 }
