@@ -32,6 +32,14 @@ export function nameField() {
 }
 
 /**
+ * The zod field of `remind_every` (optional): how often (ms) a target that takes `incident.reminder`
+ * is reminded of each incident still open or relapsed (docs/behaviour.md#reminders).
+ */
+export function remindEveryField() {
+  return durationField({ examples: '"4h"' }).optional()
+}
+
+/**
  * The zod field of `on`: a non-empty list of event patterns (see `matchEvent`), each matching at
  * least one event, so that a typo such as `incident.opened` is a config error, not silence.
  */
