@@ -195,7 +195,8 @@ export class Monitor {
       const merged = mergeRules(found.value?.rules ?? DEFAULT_RULES, push)
       const rules = merged.isErr() ? merged : await checkDependency(tx, push.code, merged.value)
       if (rules.isErr()) return err(rules.error)
-      const contract = found.value ?? (await tx.insertContract({ code: push.code, kind: 'probe', rules: rules.value, createdAt: now }))
+      // With the rules in force from this push on: they decide, among others, what holds its notifications.
+      const contract = { ...(found.value ?? (await tx.insertContract({ code: push.code, kind: 'probe', rules: rules.value, createdAt: now }))), rules: rules.value }
       const base = { contractId: contract.id, uid: this.#uid(), health: push.health, pushedAt: now, comment: push.comment ?? null, rules: rules.value, host: push.host ?? null }
       if (await isLate(tx, contract, push.at)) return ok({ sample: await tx.insertSample(base), ...writer.changes })
       const counted = countReport(push.health, contract, rules.value, await isFailing(writer, contract))
@@ -223,7 +224,7 @@ export class Monitor {
       const merged = mergeRules(found.value?.rules ?? DEFAULT_RULES, start)
       const rules = merged.isErr() ? merged : await checkDependency(tx, start.code, merged.value)
       if (rules.isErr()) return err(rules.error)
-      const contract = found.value ?? (await tx.insertContract({ code: start.code, kind: 'job', rules: rules.value, createdAt: now }))
+      const contract = { ...(found.value ?? (await tx.insertContract({ code: start.code, kind: 'job', rules: rules.value, createdAt: now }))), rules: rules.value }
       if (start.uid !== undefined && (await tx.findReport(contract.id, start.uid)) !== undefined) return err(conflict(`run ${start.code}:${start.uid} already exists`))
       const base = { contractId: contract.id, uid: start.uid ?? this.#uid(), startedAt: now, startComment: start.comment ?? null, rules: rules.value, host: start.host ?? null }
       // A late run is history: it arms no overtime deadline and leaves the job's state alone.
@@ -750,7 +751,7 @@ export class Monitor {
 
   #writer(tx: StoreTx, now: Date): IncidentWriter {
     const silencer = new Silencer(tx, now, this.#maintenance)
-    return new IncidentWriter(tx, now, this.#router, this.#deliveryId, (code) => silencer.heldBy(code))
+    return new IncidentWriter(tx, now, this.#router, this.#deliveryId, (contract) => silencer.heldBy(contract))
   }
 
   /** Notifies the held incidents no longer held (see `releaseHeld`). */
@@ -769,7 +770,7 @@ export class Monitor {
           const incident = await tx.getIncident(incidentId)
           const contract = incident?.contractId == null ? undefined : await tx.getContract(incident.contractId)
           if (incident === undefined) await tx.clearReminders(incidentId)
-          else await writer.remind(incident, target, contract?.code)
+          else await writer.remind(incident, target, contract)
         }
         return reminders.length
       })

@@ -17,8 +17,8 @@ export function emptyChangeLog(): ChangeLog {
   return { opened: [], recovered: [], relapsed: [] }
 }
 
-/** Names what holds a code's notifications now, or `undefined` (see `Silencer`). */
-export type HeldBy = (code: string) => Promise<string | undefined>
+/** Names what holds a contract's notifications now, or `undefined` (see `Silencer`). */
+export type HeldBy = (contract: Contract) => Promise<string | undefined>
 
 /** Makes delivery ids; injected so tests are deterministic. */
 export type IdSource = () => string
@@ -76,7 +76,7 @@ export class IncidentWriter {
           })
         : await this.#move(current, transition.to, description)
     this.#remember(contract, incident)
-    const silenced = await this.#heldBy?.(contract.code)
+    const silenced = await this.#heldBy?.(contract)
     const text = note(transition.entry)
     await this.#tx.insertIncidentEvent({
       incidentId: incident.id,
@@ -118,7 +118,7 @@ export class IncidentWriter {
       at: this.#now,
     })
     const contract = incident.contractId === null ? undefined : await this.#tx.getContract(incident.contractId)
-    const silenced = contract === undefined ? undefined : await this.#heldBy?.(contract.code)
+    const silenced = contract === undefined ? undefined : await this.#heldBy?.(contract)
     // A resolved incident is not notified when its silence ends: holding it is enough.
     if (silenced !== undefined) await this.#hold(incident.id, silenced)
     else await this.notify(note === undefined ? { name: transition.event, at: this.#now, incident: resolved } : { name: transition.event, at: this.#now, incident: resolved, note })
@@ -149,12 +149,12 @@ export class IncidentWriter {
    * Sends a due reminder of an incident to its target and arms the next one. An incident no longer
    * failing is not reminded; one held now is held instead (its release notifies it and re-arms).
    */
-  async remind(incident: Incident, target: string, code: string | undefined): Promise<boolean> {
-    const held = code === undefined ? undefined : await this.#heldBy?.(code)
+  async remind(incident: Incident, target: string, contract: Contract | undefined): Promise<boolean> {
+    const held = contract === undefined ? undefined : await this.#heldBy?.(contract)
     if (held !== undefined) await this.#hold(incident.id, held)
     if (!isFailing(incident)) await this.#tx.clearReminders(incident.id)
     if (held !== undefined || !isFailing(incident)) return false
-    await this.#deliver(target, { name: 'incident.reminder', at: this.#now, incident, note: `${code ?? 'the incident'} is still ${incident.state}` })
+    await this.#deliver(target, { name: 'incident.reminder', at: this.#now, incident, note: `${contract?.code ?? 'the incident'} is still ${incident.state}` })
     await this.#armReminder(incident.id, target)
     return true
   }

@@ -2,7 +2,7 @@
 // usual but their notifications are held; when it ends, the held incidents still failing are
 // notified once (docs/behaviour.md#silences).
 import { matchesAnyCodeGlob, matchCodeGlob } from '../code-glob.js'
-import type { NotificationEvent, Silence } from '../domain.js'
+import type { Contract, NotificationEvent, Silence } from '../domain.js'
 import { formatHumanDuration } from '../duration.js'
 import type { StoreTx } from '../ports/store.js'
 import { dependencyHoldOf, heldParent } from '../rules/dependency.js'
@@ -98,18 +98,17 @@ export class Silencer {
   }
 
   /**
-   * The name of what holds `code`'s notifications now (`SIL-3`, a maintenance window, or
-   * `depends on <code>` while that code is failing), or `undefined`.
+   * The name of what holds the contract's notifications now (`SIL-3`, a maintenance window, or
+   * `depends on <code>` while that code is failing), or `undefined`. `contract` must carry the
+   * rules in force.
    */
-  async heldBy(code: string): Promise<string | undefined> {
+  async heldBy(contract: Contract): Promise<string | undefined> {
     const { silences, windows } = await this.#load()
-    const silence = silences.find((s) => matchCodeGlob(s.pattern, code))
+    const silence = silences.find((s) => matchCodeGlob(s.pattern, contract.code))
     if (silence !== undefined) return formatSilenceCode(silence.id)
-    const window = windows.find((w) => matchesAnyCodeGlob(w.codes, code))
+    const window = windows.find((w) => matchesAnyCodeGlob(w.codes, contract.code))
     if (window !== undefined) return maintenanceName(window)
-    // Read afresh: the push being applied may have just changed the dependency.
-    const contract = await this.#tx.findContract(code)
-    return contract === undefined ? undefined : dependencyHoldOf(this.#tx, contract)
+    return dependencyHoldOf(this.#tx, contract)
   }
 
   async #load(): Promise<InForce> {
@@ -147,7 +146,7 @@ export async function releaseHeld(
     const held = await tx.heldIncidents(afterId, RELEASE_BATCH)
     for (const { incident, heldBy } of held) {
       const contract = incident.contractId === null ? undefined : await tx.getContract(incident.contractId)
-      const still = contract === undefined ? undefined : await silencer.heldBy(contract.code)
+      const still = contract === undefined ? undefined : await silencer.heldBy(contract)
       if (still !== undefined) {
         if (still !== heldBy) await tx.holdIncident(incident.id, still)
         continue
