@@ -1,5 +1,5 @@
 import { durationField, parseTableArray } from '@timon/http-common'
-import { createNamer, eventPatternsField, nameField, remindEveryField, retryWithoutTimeoutField, RETRY_DEFAULTS, type NotifierRetry } from '@timon/notify-webhook'
+import { checkRemindEvery, createNamer, eventPatternsField, nameField, remindEveryField, retryWithoutTimeoutField, RETRY_DEFAULTS, type NotifierRetry } from '@timon/notify-webhook'
 import { ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 
@@ -43,6 +43,7 @@ export const commandSchema = z
     },
     { error: 'must be a table' },
   )
+  .superRefine(checkRemindEvery)
   .transform(({ timeout, remind_every, ...entry }) => ({ ...entry, timeoutMs: timeout, remindEveryMs: remind_every }))
 
 /** One `[[command]]` as {@link commandSchema} outputs it: no name given yet. */

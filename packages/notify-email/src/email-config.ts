@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { errorMessage } from '@timon/core/lite'
 import { caFileField, parseTableArray, readCaFile, type CaFile } from '@timon/http-common'
-import { createNamer, eventPatternsField, nameField, remindEveryField, retryField, templateField, type BodyTemplate, type NotifierRetry } from '@timon/notify-webhook'
+import { checkRemindEvery, createNamer, eventPatternsField, nameField, remindEveryField, retryField, templateField, type BodyTemplate, type NotifierRetry } from '@timon/notify-webhook'
 import { err, ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 
@@ -72,6 +72,7 @@ export const emailSchema = z
     { error: 'must be a table' },
   )
   .superRefine((entry, ctx) => {
+    checkRemindEvery(entry, ctx)
     if (entry.password_file === undefined) return
     if (entry.smtp.user === undefined) ctx.addIssue({ code: 'custom', path: ['password_file'], message: 'needs a user in smtp ("smtp://user@host")' })
     if (entry.smtp.password !== undefined) ctx.addIssue({ code: 'custom', path: ['password_file'], message: 'cannot be used with a password in smtp' })

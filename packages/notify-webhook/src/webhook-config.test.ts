@@ -75,6 +75,9 @@ describe('parseWebhooks', () => {
     expect(webhook?.remindEveryMs).toBe(4 * 3_600_000)
     expect(quiet?.remindEveryMs).toBeUndefined()
     expect(issuesOf([{ ...minimal, remind_every: '0s' }])).toEqual(['webhook[0].remind_every: must be greater than 0'])
+    expect(issuesOf([{ ...minimal, on: ['incident.open'], remind_every: '4h' }])).toEqual([
+      'webhook[0].remind_every: needs on to match incident.reminder (e.g. on = ["incident.*"])',
+    ])
   })
 
   it('reads max_delay, the cap of the doubling delay, and refuses one shorter than delay', () => {

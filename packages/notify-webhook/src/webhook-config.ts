@@ -2,7 +2,7 @@ import { TRANSPORT_HEADERS, caFileField, headersField, httpUrlProblem, parseTabl
 import type { CaFile, HeaderRules } from '@timon/http-common'
 import { ok, type Result } from 'neverthrow'
 import { z } from 'zod'
-import { createNamer, eventPatternsField, nameField, remindEveryField, retryField, templateField, type NotifierRetry } from './notifier-fields.js'
+import { checkRemindEvery, createNamer, eventPatternsField, nameField, remindEveryField, retryField, templateField, type NotifierRetry } from './notifier-fields.js'
 import { PRESET_NAMES, type PresetName, type TelegramChatId } from './presets.js'
 import type { BodyTemplate } from './render-body.js'
 
@@ -74,6 +74,7 @@ export const webhookSchema = z
   .strictObject(webhookShape, { error: 'must be a table' })
   .superRefine((entry, ctx) => {
     checkTelegramKeys(entry, ctx)
+    checkRemindEvery(entry, ctx)
     if (entry.preset === 'ntfy' && entry.body === undefined && httpUrlProblem(entry.url) === undefined) {
       if (!/\/[^/]+$/.test(new URL(entry.url).pathname)) {
         ctx.addIssue({
