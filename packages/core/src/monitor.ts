@@ -362,7 +362,10 @@ export class Monitor {
     })
   }
 
-  /** Flags stale probes/jobs, opens stale and overtime incidents: every deadline due at `clock.now()`. */
+  /**
+   * Flags stale probes/jobs, opens stale, overtime and missed incidents, releases what ended
+   * silences held and sends due reminders: every deadline due at `clock.now()`.
+   */
   async check(): Promise<Result<CheckResult, CoreError>> {
     const now = this.#clock.now()
     const result = { opened: [] as Incident[], recovered: [] as Incident[], relapsed: [] as Incident[], markedStale: [] as string[] }
@@ -407,7 +410,7 @@ export class Monitor {
 
   /**
    * The earliest instant at which {@link check} has something to do, or `undefined` when nothing is
-   * armed: a rule's deadline, or the end of a silence or of a maintenance window in force.
+   * armed: a rule's deadline, a reminder, or the end of a silence or of a maintenance window in force.
    */
   async nextDeadline(): Promise<Date | undefined> {
     const now = this.#clock.now()
