@@ -1,6 +1,6 @@
 /**
- * Schedules, thresholds and the minimum runtime through the built `timon` binary against a real
- * daemon whose `[daemon] timezone` is set (docs/behaviour.md#schedules, #thresholds).
+ * Schedules, thresholds, the minimum runtime and dependencies through the built `timon` binary against a real
+ * daemon whose `[daemon] timezone` is set (docs/behaviour.md#schedules, #thresholds, #dependencies).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureBuilt, poll, startDaemon, type DaemonProcess, type Exec } from './helpers.js'
@@ -119,5 +119,17 @@ describe('thresholds', () => {
     const shown = expectOk(await timon('show', 'flaky.job')).stdout
     expect(shown).toMatch(row('failure threshold', '2'))
     expect(shown).toMatch(/\(1 of 2\)/)
+  })
+})
+
+describe('dependencies', () => {
+  it('takes --depends-on on push probe, job start and exec, lists it in show, and refuses a cycle naming the codes', async () => {
+    expectOk(await timon('push', 'probe', 'app.web', 'healthy', '--depends-on', 'app.db'))
+    expectOk(await timon('push', 'job', 'start', 'app.db', '--depends-on', 'app.net'))
+    expectOk(await timon('exec', 'app.net', '--depends-on', 'app.dns', '--', 'true'))
+    expect(expectOk(await timon('show', 'app.web')).stdout).toMatch(row('depends on', 'app.db'))
+    expectFailure(await timon('push', 'probe', 'app.dns', 'healthy', '--depends-on', 'app.web'), 'invalid rule depends-on \u2014 it would make a cycle: app.dns \u2192 app.web \u2192 app.db \u2192 app.net \u2192 app.dns')
+    expectOk(await timon('push', 'probe', 'app.web', 'healthy', '--depends-on', 'off'))
+    expect(expectOk(await timon('show', 'app.web')).stdout).not.toMatch(/depends on/)
   })
 })

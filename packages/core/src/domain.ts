@@ -30,6 +30,7 @@ export const EVENT_NAMES = [
   'incident.relapsed',
   'incident.resolved',
   'incident.annotated',
+  'incident.reminder',
   'timon.ping',
   'timon.started',
   'timon.test',
@@ -64,6 +65,11 @@ export interface Rules {
   readonly failureThreshold: number | null
   /** Recover the critical incident after this many healthy reports in a row; `null` means 1. */
   readonly successThreshold: number | null
+  /**
+   * The code this probe/job depends on: while it has an open or relapsed incident, this one's
+   * incident notifications are held (docs/behaviour.md#dependencies).
+   */
+  readonly dependsOn: string | null
 }
 
 /** The grace of a schedule without one: 5 minutes. */
@@ -81,6 +87,7 @@ export const DEFAULT_RULES: Rules = {
   minRuntime: null,
   failureThreshold: null,
   successThreshold: null,
+  dependsOn: null,
 }
 
 /** A probe or a job: the thing that reports. */
@@ -211,11 +218,21 @@ export interface Silence {
   readonly released: boolean
 }
 
-/** An incident whose notifications were held (by a silence), and by what, for the notes. */
+/** An incident whose notifications were held (by a silence or a dependency), and by what, for the notes. */
 export interface HeldIncident {
   readonly incident: Incident
-  /** What held it: `SIL-3`, or a maintenance window. */
+  /** What held it: `SIL-3`, a maintenance window, or `depends on <code>`. */
   readonly heldBy: string
+}
+
+/**
+ * When an incident still open or relapsed is next reminded to one target (its `remind_every`):
+ * a deadline (docs/behaviour.md#reminders).
+ */
+export interface Reminder {
+  readonly incidentId: number
+  readonly target: string
+  readonly remindAt: Date
 }
 
 /** An incident: opened by a rule or by hand, then moved through the state machine. */

@@ -99,6 +99,7 @@ export type {
   Sample,
   Silence,
   HeldIncident,
+  Reminder,
   Step,
   TriggerType,
 } from './domain.js'

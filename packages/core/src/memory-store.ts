@@ -1,4 +1,4 @@
-import { NEW_CONTRACT_STATE, type Contract, type Delivery, type DeliveryStatus, type Incident, type IncidentEvent, type Report, type ReportMark, type Run, type Sample, type Silence, type Step } from './domain.js'
+import { NEW_CONTRACT_STATE, type Contract, type Delivery, type DeliveryStatus, type Incident, type IncidentEvent, type Reminder, type Report, type ReportMark, type Run, type Sample, type Silence, type Step } from './domain.js'
 import { LocalDeliveryClaims } from './local-delivery-claims.js'
 import type {
   CodedIncident,
@@ -71,6 +71,7 @@ class Tables {
   readonly silences = new Table<Silence>()
   /** Held incidents, keyed by incident id. */
   readonly holds = new Table<{ readonly id: number; readonly heldBy: string }>()
+  readonly reminders = new Table<Reminder & { readonly id: number }>()
 }
 
 class MemoryTx implements StoreTx {
@@ -227,6 +228,7 @@ class MemoryTx implements StoreTx {
   }
   async deleteIncident(id: number) {
     this.#delete(this.#t.holds, id)
+    await this.clearReminders(id)
     for (const event of this.#where(this.#t.events, (e) => e.incidentId === id)) this.#delete(this.#t.events, event.id)
     this.#delete(this.#t.incidents, id)
   }
@@ -501,6 +503,24 @@ class MemoryTx implements StoreTx {
   }
   async releaseIncident(incidentId: number) {
     this.#delete(this.#t.holds, incidentId)
+  }
+  async armReminder(reminder: Reminder) {
+    const armed = this.#where(this.#t.reminders, (r) => r.incidentId === reminder.incidentId && r.target === reminder.target)[0]
+    if (armed === undefined) this.#insert(this.#t.reminders, (id) => ({ id, ...reminder }))
+    else this.#update(this.#t.reminders, armed.id, { remindAt: reminder.remindAt })
+  }
+  async clearReminders(incidentId: number) {
+    for (const reminder of this.#where(this.#t.reminders, (r) => r.incidentId === incidentId)) this.#delete(this.#t.reminders, reminder.id)
+  }
+  async dueReminders(at: Date, limit: number) {
+    return this.#where(this.#t.reminders, (r) => r.remindAt <= at)
+      .sort((a, b) => a.remindAt.getTime() - b.remindAt.getTime() || a.id - b.id)
+      .slice(0, limit)
+      .map(({ incidentId, target, remindAt }) => ({ incidentId, target, remindAt }))
+  }
+  async nextReminder() {
+    const at = earliest(...[...this.#t.reminders.rows.values()].map((r) => r.remindAt))
+    return at === undefined ? undefined : new Date(at)
   }
 
   /** Rows in id order that match. */

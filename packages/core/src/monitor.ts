@@ -50,6 +50,7 @@ import {
 import { isTimeZone } from './schedule/cron-schedule.js'
 import { localTime, localTimestamp } from './schedule/expected.js'
 import { armedSchedule, graceOf, rearmedAfterMiss, zoneOf } from './schedule/schedule-rule.js'
+import { checkDependency } from './rules/dependency.js'
 import { countReport } from './rules/threshold.js'
 import {
   Silencer,
@@ -192,9 +193,11 @@ export class Monitor {
     return this.#write(pushProbeSchema, input, async (tx, writer, now, push) => {
       const found = await this.#contractFor(tx, push.code, 'probe')
       if (found.isErr()) return err(found.error)
-      const rules = mergeRules(found.value?.rules ?? DEFAULT_RULES, push)
+      const merged = mergeRules(found.value?.rules ?? DEFAULT_RULES, push)
+      const rules = merged.isErr() ? merged : await checkDependency(tx, push.code, merged.value)
       if (rules.isErr()) return err(rules.error)
-      const contract = found.value ?? (await tx.insertContract({ code: push.code, kind: 'probe', rules: rules.value, createdAt: now }))
+      // With the rules in force from this push on: they decide, among others, what holds its notifications.
+      const contract = { ...(found.value ?? (await tx.insertContract({ code: push.code, kind: 'probe', rules: rules.value, createdAt: now }))), rules: rules.value }
       const base = { contractId: contract.id, uid: this.#uid(), health: push.health, pushedAt: now, comment: push.comment ?? null, rules: rules.value, host: push.host ?? null }
       if (await isLate(tx, contract, push.at)) return ok({ sample: await tx.insertSample(base), ...writer.changes })
       const counted = countReport(push.health, contract, rules.value, await isFailing(writer, contract))
@@ -219,9 +222,10 @@ export class Monitor {
     return this.#write(startJobSchema, input, async (tx, writer, now, start) => {
       const found = await this.#contractFor(tx, start.code, 'job')
       if (found.isErr()) return err(found.error)
-      const rules = mergeRules(found.value?.rules ?? DEFAULT_RULES, start)
+      const merged = mergeRules(found.value?.rules ?? DEFAULT_RULES, start)
+      const rules = merged.isErr() ? merged : await checkDependency(tx, start.code, merged.value)
       if (rules.isErr()) return err(rules.error)
-      const contract = found.value ?? (await tx.insertContract({ code: start.code, kind: 'job', rules: rules.value, createdAt: now }))
+      const contract = { ...(found.value ?? (await tx.insertContract({ code: start.code, kind: 'job', rules: rules.value, createdAt: now }))), rules: rules.value }
       if (start.uid !== undefined && (await tx.findReport(contract.id, start.uid)) !== undefined) return err(conflict(`run ${start.code}:${start.uid} already exists`))
       const base = { contractId: contract.id, uid: start.uid ?? this.#uid(), startedAt: now, startComment: start.comment ?? null, rules: rules.value, host: start.host ?? null }
       // A late run is history: it arms no overtime deadline and leaves the job's state alone.
@@ -359,7 +363,10 @@ export class Monitor {
     })
   }
 
-  /** Flags stale probes/jobs, opens stale and overtime incidents: every deadline due at `clock.now()`. */
+  /**
+   * Flags stale probes/jobs, opens stale, overtime and missed incidents, releases what ended
+   * silences held and sends due reminders: every deadline due at `clock.now()`.
+   */
   async check(): Promise<Result<CheckResult, CoreError>> {
     const now = this.#clock.now()
     const result = { opened: [] as Incident[], recovered: [] as Incident[], relapsed: [] as Incident[], markedStale: [] as string[] }
@@ -398,17 +405,20 @@ export class Monitor {
       for (const silence of await tx.dueSilences(now, Number.MAX_SAFE_INTEGER)) await tx.updateSilence(silence.id, { released: true })
       await this.#releaseHeld(tx, now)
     })
+    await this.#remind(now)
     return ok(result)
   }
 
   /**
    * The earliest instant at which {@link check} has something to do, or `undefined` when nothing is
-   * armed: a rule's deadline, or the end of a silence or of a maintenance window in force.
+   * armed: a rule's deadline, a reminder, or the end of a silence or of a maintenance window in force.
    */
   async nextDeadline(): Promise<Date | undefined> {
     const now = this.#clock.now()
-    const [deadline, silenceEnd] = await this.#store.transaction(async (tx) => [await tx.nextDeadline(), await tx.nextSilenceEnd()] as const)
-    const times = [deadline, silenceEnd, ...maintenanceInForce(this.#maintenance, now).map((window) => window.endsAt)].filter((at) => at !== undefined)
+    const [deadline, silenceEnd, reminder] = await this.#store.transaction(
+      async (tx) => [await tx.nextDeadline(), await tx.nextSilenceEnd(), await tx.nextReminder()] as const,
+    )
+    const times = [deadline, silenceEnd, reminder, ...maintenanceInForce(this.#maintenance, now).map((window) => window.endsAt)].filter((at) => at !== undefined)
     return times.length === 0 ? undefined : new Date(Math.min(...times.map((at) => at.getTime())))
   }
 
@@ -700,8 +710,11 @@ export class Monitor {
     const now = timed.value
     try {
       return await this.#store.transaction(async (tx) => {
-        const result = await work(tx, this.#writer(tx, now), now, parsed.value)
+        const writer = this.#writer(tx, now)
+        const result = await work(tx, writer, now, parsed.value)
         if (result.isErr()) throw new Rollback(result.error)
+        // A parent that stopped failing releases the dependents it held (docs/behaviour.md#dependencies).
+        if (writer.stoppedFailing) await this.#releaseHeld(tx, now)
         return result
       })
     } catch (error) {
@@ -753,13 +766,30 @@ export class Monitor {
 
   #writer(tx: StoreTx, now: Date): IncidentWriter {
     const silencer = new Silencer(tx, now, this.#maintenance)
-    return new IncidentWriter(tx, now, this.#router, this.#deliveryId, (code) => silencer.silencedBy(code))
+    return new IncidentWriter(tx, now, this.#router, this.#deliveryId, (contract) => silencer.heldBy(contract))
   }
 
-  /** Notifies the held incidents no longer silenced (see `releaseHeld`). */
+  /** Notifies the held incidents no longer held (see `releaseHeld`). */
   async #releaseHeld(tx: StoreTx, now: Date): Promise<void> {
     const writer = this.#writer(tx, now)
     await releaseHeld(tx, new Silencer(tx, now, this.#maintenance), now, (event) => writer.notify(event))
+  }
+
+  /** Sends the reminders due at `now` (docs/behaviour.md#reminders), in batches. */
+  async #remind(now: Date): Promise<void> {
+    for (let due = CHECK_BATCH; due === CHECK_BATCH; ) {
+      due = await this.#store.transaction(async (tx) => {
+        const writer = this.#writer(tx, now)
+        const reminders = await tx.dueReminders(now, CHECK_BATCH)
+        for (const { incidentId, target } of reminders) {
+          const incident = await tx.getIncident(incidentId)
+          const contract = incident?.contractId == null ? undefined : await tx.getContract(incident.contractId)
+          if (incident === undefined) await tx.clearReminders(incidentId)
+          else await writer.remind(incident, target, contract)
+        }
+        return reminders.length
+      })
+    }
   }
 
   /** The contract of `code` if it exists and is of `kind`; `undefined` when it does not exist yet. */

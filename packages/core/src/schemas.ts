@@ -138,6 +138,14 @@ const thresholdRules = {
   successThreshold: countRuleSchema('success-threshold'),
 }
 
+/** The dependency rule shared by probes and jobs (docs/behaviour.md#dependencies). */
+const dependencyRules = {
+  dependsOn: textRuleSchema((value) => {
+    const checked = validateCode(value)
+    return checked.isErr() ? `invalid rule depends-on — ${checked.error.message}` : undefined
+  }),
+}
+
 /** A duration string as {@link parseDuration} reads it, or a number of milliseconds within the same bounds. */
 function toDuration(value: string | number, prefix: string): { ok: true; value: number } | { ok: false; message: string } {
   if (typeof value === 'number') {
@@ -182,6 +190,7 @@ export const pushProbeSchema = z.object({
   staleIncidentAfter: ruleSchema('stale-incident-after'),
   ...scheduleRules,
   ...thresholdRules,
+  ...dependencyRules,
 })
 
 /** Input of `Monitor.startJob`. */
@@ -197,6 +206,7 @@ export const startJobSchema = z.object({
   overlapIncident: z.boolean().optional(),
   ...scheduleRules,
   ...thresholdRules,
+  ...dependencyRules,
   minRuntime: ruleSchema('min-runtime'),
 })
 

@@ -17,6 +17,19 @@ export function setup(options: Partial<MonitorOptions> = {}) {
   return { clock, store, monitor }
 }
 
+/** A monitor whose deliveries all go to one target, so the outbox shows what was notified. */
+export function setupNotified(options: Partial<MonitorOptions> = {}) {
+  return setup({ notifications: { targetsFor: () => ['hook'] }, ...options })
+}
+
+/** The outbox, oldest first: `<event> INC-<id>` and the note. */
+export async function notified(monitor: Monitor): Promise<string[]> {
+  const list = (await monitor.deliveries())._unsafeUnwrap()
+  return [...list]
+    .reverse()
+    .map((delivery) => `${delivery.event.name} INC-${delivery.event.incident?.id ?? '?'}${delivery.event.note === undefined ? '' : `: ${delivery.event.note}`}`)
+}
+
 /** The timeline notes of an incident, in order. */
 export async function notes(monitor: Monitor, id: number): Promise<string[]> {
   const view = (await monitor.showIncident(id))._unsafeUnwrap()

@@ -1,20 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { Monitor } from '../src/monitor.js'
 import { FakeClock } from '../src/testing/fake-clock.js'
-import { notes, setup } from './helpers.js'
-
-/** A monitor whose deliveries all go to one target, so the outbox shows what was notified. */
-function setupNotified(options: Parameters<typeof setup>[0] = {}) {
-  return setup({ notifications: { targetsFor: () => ['hook'] }, ...options })
-}
-
-/** The outbox, oldest first: `<event> INC-<id>` and the note. */
-async function notified(monitor: Monitor): Promise<string[]> {
-  const list = (await monitor.deliveries())._unsafeUnwrap()
-  return [...list]
-    .reverse()
-    .map((delivery) => `${delivery.event.name} INC-${delivery.event.incident?.id ?? '?'}${delivery.event.note === undefined ? '' : `: ${delivery.event.note}`}`)
-}
+import { notes, notified, setupNotified } from './helpers.js'
 
 describe('silences', () => {
   it('records incidents of a silenced code without notifying, then notifies the still open ones once when the silence ends', async () => {

@@ -1,5 +1,5 @@
 import { durationField, parseTableArray } from '@timon/http-common'
-import { createNamer, eventPatternsField, nameField, retryWithoutTimeoutField, RETRY_DEFAULTS, type NotifierRetry } from '@timon/notify-webhook'
+import { checkRemindEvery, createNamer, eventPatternsField, nameField, remindEveryField, retryWithoutTimeoutField, RETRY_DEFAULTS, type NotifierRetry } from '@timon/notify-webhook'
 import { ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 
@@ -15,6 +15,8 @@ export interface CommandConfig {
   readonly timeoutMs: number
   /** `attempts` retries `delay` apart (`[command.retry]`). */
   readonly retry: Omit<NotifierRetry, 'timeoutMs'>
+  /** `remind_every` in milliseconds: how often an incident still open or relapsed is reminded (`incident.reminder`); none when absent. */
+  readonly remindEveryMs?: number
 }
 
 /**
@@ -37,10 +39,12 @@ export const commandSchema = z
         .transform((argv) => argv as [string, ...string[]]),
       timeout: durationField().default(RETRY_DEFAULTS.timeoutMs),
       retry: retryWithoutTimeoutField(),
+      remind_every: remindEveryField(),
     },
     { error: 'must be a table' },
   )
-  .transform(({ timeout, ...entry }) => ({ ...entry, timeoutMs: timeout }))
+  .superRefine(checkRemindEvery)
+  .transform(({ timeout, remind_every, ...entry }) => ({ ...entry, timeoutMs: timeout, remindEveryMs: remind_every }))
 
 /** One `[[command]]` as {@link commandSchema} outputs it: no name given yet. */
 export type CommandEntry = z.output<typeof commandSchema>

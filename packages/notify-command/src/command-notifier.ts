@@ -53,6 +53,11 @@ export class CommandNotifier implements Notifier {
     return this.#commands.filter((command) => matchesAny(command.on, event)).map((command) => command.name)
   }
 
+  /** `remind_every` of `target`, in milliseconds; `undefined` without one (or for an unknown name). */
+  remindEvery(target: string): number | undefined {
+    return this.#byName.get(target)?.remindEveryMs
+  }
+
   /** `retry.attempts` retries, `retry.delay` doubling up to `retry.max_delay`; `undefined` for a name no command has (any more). */
   retryPolicy(target: string): RetryPolicy | undefined {
     const command = this.#byName.get(target)

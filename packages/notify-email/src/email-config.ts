@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { errorMessage } from '@timon/core/lite'
 import { caFileField, parseTableArray, readCaFile, type CaFile } from '@timon/http-common'
-import { createNamer, eventPatternsField, nameField, retryField, templateField, type BodyTemplate, type NotifierRetry } from '@timon/notify-webhook'
+import { checkRemindEvery, createNamer, eventPatternsField, nameField, remindEveryField, retryField, templateField, type BodyTemplate, type NotifierRetry } from '@timon/notify-webhook'
 import { err, ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 
@@ -40,6 +40,8 @@ export interface EmailConfig {
   readonly body?: BodyTemplate
   /** `attempts` retries `delay` apart; `timeout` bounds one attempt (connect, log in, send). */
   readonly retry: NotifierRetry
+  /** `remind_every` in milliseconds: how often an incident still open or relapsed is reminded (`incident.reminder`); none when absent. */
+  readonly remindEveryMs?: number
 }
 
 /** The SMTP ports by scheme: submission with STARTTLS, and implicit TLS. */
@@ -65,10 +67,12 @@ export const emailSchema = z
       subject: templateField().optional(),
       body: templateField().optional(),
       retry: retryField(),
+      remind_every: remindEveryField(),
     },
     { error: 'must be a table' },
   )
   .superRefine((entry, ctx) => {
+    checkRemindEvery(entry, ctx)
     if (entry.password_file === undefined) return
     if (entry.smtp.user === undefined) ctx.addIssue({ code: 'custom', path: ['password_file'], message: 'needs a user in smtp ("smtp://user@host")' })
     if (entry.smtp.password !== undefined) ctx.addIssue({ code: 'custom', path: ['password_file'], message: 'cannot be used with a password in smtp' })
@@ -95,7 +99,7 @@ export interface ParseEmailsOptions {
  */
 export function parseEmails(input: unknown, options: ParseEmailsOptions = {}): Result<EmailConfig[], string[]> {
   const nameOf = createNamer('email')
-  return parseTableArray('email', input, emailSchema, ({ name: givenName, cert: certPath, password_file: passwordFile, smtp, ...entry }, prefix, i) =>
+  return parseTableArray('email', input, emailSchema, ({ name: givenName, cert: certPath, password_file: passwordFile, smtp, remind_every: remindEveryMs, ...entry }, prefix, i) =>
     nameOf(givenName, prefix, i).andThen((name) => {
       const issues: string[] = []
       let cert: CaFile | undefined
@@ -111,7 +115,7 @@ export function parseEmails(input: unknown, options: ParseEmailsOptions = {}): R
         else server = { ...smtp, password: read.value }
       }
       if (issues.length > 0) return err(issues)
-      return ok([{ name, ...entry, smtp: server, ...(cert === undefined ? {} : { cert }) }])
+      return ok([{ name, ...entry, remindEveryMs, smtp: server, ...(cert === undefined ? {} : { cert }) }])
     }),
   )
 }

@@ -56,6 +56,11 @@ export class EmailNotifier implements Notifier {
     return this.#emails.filter((target) => matchesAny(target.config.on, event)).map((target) => target.config.name)
   }
 
+  /** `remind_every` of `target`, in milliseconds; `undefined` without one (or for an unknown name). */
+  remindEvery(target: string): number | undefined {
+    return this.#byName.get(target)?.config.remindEveryMs
+  }
+
   /** `retry.attempts` retries, `retry.delay` doubling up to `retry.max_delay`; `undefined` for a name no email has (any more). */
   retryPolicy(target: string): RetryPolicy | undefined {
     const email = this.#byName.get(target)?.config

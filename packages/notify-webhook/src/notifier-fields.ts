@@ -32,6 +32,20 @@ export function nameField() {
 }
 
 /**
+ * The zod field of `remind_every` (optional): how often (ms) a target that takes `incident.reminder`
+ * is reminded of each incident still open or relapsed (docs/behaviour.md#reminders).
+ */
+export function remindEveryField() {
+  return durationField({ examples: '"4h"' }).optional()
+}
+
+/** Refuses a `remind_every` on a table whose `on` does not match `incident.reminder`: it would never remind. */
+export function checkRemindEvery(entry: { readonly on: readonly string[]; readonly remind_every?: number | undefined }, ctx: z.RefinementCtx): void {
+  if (entry.remind_every === undefined || entry.on.some((pattern) => matchEvent(pattern, 'incident.reminder'))) return
+  ctx.addIssue({ code: 'custom', path: ['remind_every'], message: 'needs on to match incident.reminder (e.g. on = ["incident.*"])' })
+}
+
+/**
  * The zod field of `on`: a non-empty list of event patterns (see `matchEvent`), each matching at
  * least one event, so that a typo such as `incident.opened` is a config error, not silence.
  */

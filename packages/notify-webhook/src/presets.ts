@@ -61,7 +61,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
 
 /**
  * What each event is, in a word, for titles and subjects: `opened`, `recovered`, `relapsed`,
- * `resolved`, `annotated`, `ping`, `started`, `test`.
+ * `resolved`, `annotated`, `reminder`, `ping`, `started`, `test`.
  */
 export const EVENT_VERBS: Readonly<Record<EventName, string>> = {
   'incident.open': 'opened',
@@ -69,6 +69,7 @@ export const EVENT_VERBS: Readonly<Record<EventName, string>> = {
   'incident.recovered': 'recovered',
   'incident.resolved': 'resolved',
   'incident.annotated': 'annotated',
+  'incident.reminder': 'reminder',
   'timon.ping': 'ping',
   'timon.started': 'started',
   'timon.test': 'test',
@@ -96,6 +97,7 @@ const TONES: Readonly<Record<EventName, Tone>> = {
   'incident.recovered': 'ok',
   'incident.resolved': 'ok',
   'incident.annotated': 'neutral',
+  'incident.reminder': 'alert',
   'timon.ping': 'neutral',
   'timon.started': 'info',
   'timon.test': 'info',
@@ -108,6 +110,7 @@ const TELEGRAM_EMOJI: Readonly<Record<EventName, string>> = {
   'incident.recovered': '🟢',
   'incident.resolved': '✅',
   'incident.annotated': '📝',
+  'incident.reminder': '⏰',
   'timon.ping': '🏓',
   'timon.started': '🚀',
   'timon.test': '🧪',
@@ -136,6 +139,7 @@ const NTFY_TAGS: Readonly<Record<EventName, string>> = {
   'incident.recovered': 'white_check_mark',
   'incident.resolved': 'heavy_check_mark',
   'incident.annotated': 'memo',
+  'incident.reminder': 'alarm_clock',
   'timon.ping': 'ping_pong',
   'timon.started': 'rocket',
   'timon.test': 'test_tube',

@@ -70,6 +70,16 @@ describe('parseWebhooks', () => {
     expect(webhook?.retry).toEqual({ attempts: 0, timeoutMs: 10_000, delayMs: 0, maxDelayMs: 3_600_000 })
   })
 
+  it('reads remind_every, and refuses one that is not a positive duration', () => {
+    const [webhook, quiet] = parseWebhooks([{ ...minimal, remind_every: '4h' }, minimal])._unsafeUnwrap()
+    expect(webhook?.remindEveryMs).toBe(4 * 3_600_000)
+    expect(quiet?.remindEveryMs).toBeUndefined()
+    expect(issuesOf([{ ...minimal, remind_every: '0s' }])).toEqual(['webhook[0].remind_every: must be greater than 0'])
+    expect(issuesOf([{ ...minimal, on: ['incident.open'], remind_every: '4h' }])).toEqual([
+      'webhook[0].remind_every: needs on to match incident.reminder (e.g. on = ["incident.*"])',
+    ])
+  })
+
   it('reads max_delay, the cap of the doubling delay, and refuses one shorter than delay', () => {
     const [webhook] = parseWebhooks([{ ...minimal, retry: { delay: '10s', max_delay: '10m' } }])._unsafeUnwrap()
     expect(webhook?.retry).toMatchObject({ delayMs: 10_000, maxDelayMs: 600_000 })

@@ -2,7 +2,7 @@ import { TRANSPORT_HEADERS, caFileField, headersField, httpUrlProblem, parseTabl
 import type { CaFile, HeaderRules } from '@timon/http-common'
 import { ok, type Result } from 'neverthrow'
 import { z } from 'zod'
-import { createNamer, eventPatternsField, nameField, retryField, templateField, type NotifierRetry } from './notifier-fields.js'
+import { checkRemindEvery, createNamer, eventPatternsField, nameField, remindEveryField, retryField, templateField, type NotifierRetry } from './notifier-fields.js'
 import { PRESET_NAMES, type PresetName, type TelegramChatId } from './presets.js'
 import type { BodyTemplate } from './render-body.js'
 
@@ -34,6 +34,8 @@ export interface WebhookConfig {
   /** `thread_id` of the telegram preset: the forum topic to post in. */
   readonly threadId?: number
   readonly retry: WebhookRetry
+  /** `remind_every` in milliseconds: how often an incident still open or relapsed is reminded (`incident.reminder`); none when absent. */
+  readonly remindEveryMs?: number
 }
 
 /** Headers Timon sets itself, or that depend on the body: a config cannot set them. */
@@ -59,6 +61,7 @@ const webhookShape = {
     .optional(),
   thread_id: z.number({ error: 'must be a forum topic number' }).int('must be a forum topic number').positive('must be a forum topic number').optional(),
   retry: retryField(),
+  remind_every: remindEveryField(),
 }
 
 /**
@@ -71,6 +74,7 @@ export const webhookSchema = z
   .strictObject(webhookShape, { error: 'must be a table' })
   .superRefine((entry, ctx) => {
     checkTelegramKeys(entry, ctx)
+    checkRemindEvery(entry, ctx)
     if (entry.preset === 'ntfy' && entry.body === undefined && httpUrlProblem(entry.url) === undefined) {
       if (!/\/[^/]+$/.test(new URL(entry.url).pathname)) {
         ctx.addIssue({
@@ -81,8 +85,9 @@ export const webhookSchema = z
       }
     }
   })
-  .transform(({ chat_id, thread_id, ...entry }) => ({
+  .transform(({ chat_id, thread_id, remind_every, ...entry }) => ({
     ...entry,
+    remindEveryMs: remind_every,
     ...(chat_id === undefined ? {} : { chatId: chat_id }),
     ...(thread_id === undefined ? {} : { threadId: thread_id }),
   }))

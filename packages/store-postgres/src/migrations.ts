@@ -246,6 +246,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE reports ADD COLUMN host text;
     `,
   },
+  {
+    version: 9,
+    name: 'dependencies',
+    // docs/behaviour.md#dependencies
+    sql: `
+      ALTER TABLE contracts ADD COLUMN depends_on text;
+      ALTER TABLE reports ADD COLUMN depends_on text;
+    `,
+  },
+  {
+    version: 10,
+    name: 'incident reminders',
+    // docs/behaviour.md#reminders: each reminder is a deadline, found by its index.
+    sql: `
+      CREATE TABLE incident_reminders (
+        incident_id bigint NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+        target text NOT NULL,
+        remind_at timestamptz NOT NULL,
+        PRIMARY KEY (incident_id, target)
+      );
+      CREATE INDEX incident_reminders_remind_at ON incident_reminders (remind_at);
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */

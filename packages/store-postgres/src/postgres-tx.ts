@@ -48,6 +48,7 @@ import {
 } from '@timon/core'
 import { queryIncidents } from './incident-queries.js'
 import { contracts, corrupt, deliveries, incidentEvents, incidents, oneOf, reports, steps, tokens, type DeliveryRow, type MarkRow, type ReportFields } from './rows.js'
+import { reminderQueries } from './reminder-queries.js'
 import { silenceQueries } from './silence-queries.js'
 import type { Tables } from './tables.js'
 
@@ -65,10 +66,12 @@ import type { Tables } from './tables.js'
 export class PostgresTx implements StoreTx {
   readonly #trx: Transaction<Tables>
   readonly #silences: ReturnType<typeof silenceQueries>
+  readonly #reminders: ReturnType<typeof reminderQueries>
 
   constructor(trx: Transaction<Tables>) {
     this.#trx = trx
     this.#silences = silenceQueries(trx)
+    this.#reminders = reminderQueries(trx)
   }
 
   // --- silences (silence-queries.ts) ---
@@ -82,6 +85,13 @@ export class PostgresTx implements StoreTx {
   holdIncident: StoreTx['holdIncident'] = (incidentId, heldBy) => this.#silences.holdIncident(incidentId, heldBy)
   heldIncidents: StoreTx['heldIncidents'] = (afterId, limit) => this.#silences.heldIncidents(afterId, limit)
   releaseIncident: StoreTx['releaseIncident'] = (incidentId) => this.#silences.releaseIncident(incidentId)
+
+  // --- reminders (reminder-queries.ts) ---
+
+  armReminder: StoreTx['armReminder'] = (reminder) => this.#reminders.armReminder(reminder)
+  clearReminders: StoreTx['clearReminders'] = (incidentId) => this.#reminders.clearReminders(incidentId)
+  dueReminders: StoreTx['dueReminders'] = (at, limit) => this.#reminders.dueReminders(at, limit)
+  nextReminder: StoreTx['nextReminder'] = () => this.#reminders.nextReminder()
 
   // --- contracts ---
 

@@ -52,7 +52,7 @@ export type TokenRow = Selectable<TokensTable>
 
 type RuleColumns = Pick<
   ContractRow,
-  'stale_after' | 'stale_incident_after' | 'overtime_incident_after' | 'overlap_incident' | 'schedule' | 'tz' | 'grace' | 'min_runtime' | 'failure_threshold' | 'success_threshold'
+  'stale_after' | 'stale_incident_after' | 'overtime_incident_after' | 'overlap_incident' | 'schedule' | 'tz' | 'grace' | 'min_runtime' | 'failure_threshold' | 'success_threshold' | 'depends_on'
 >
 
 const rules = {
@@ -68,6 +68,7 @@ const rules = {
       minRuntime: row.min_runtime,
       failureThreshold: row.failure_threshold,
       successThreshold: row.success_threshold,
+      dependsOn: row.depends_on,
     }
   },
   toRow(value: Rules): RuleColumns {
@@ -82,6 +83,7 @@ const rules = {
       min_runtime: value.minRuntime,
       failure_threshold: value.failureThreshold,
       success_threshold: value.successThreshold,
+      depends_on: value.dependsOn,
     }
   },
 }

@@ -19,6 +19,7 @@ export interface Tables {
   tokens: TokensTable
   silences: SilencesTable
   incident_holds: IncidentHoldsTable
+  incident_reminders: IncidentRemindersTable
 }
 
 /** Silences (docs/behaviour.md#silences). */
@@ -36,6 +37,13 @@ export interface SilencesTable {
 export interface IncidentHoldsTable {
   incident_id: number
   held_by: string
+}
+
+/** When an incident is next reminded to a target (docs/behaviour.md#reminders). */
+export interface IncidentRemindersTable {
+  incident_id: number
+  target: string
+  remind_at: Date
 }
 
 /** One applied migration. */
@@ -65,6 +73,7 @@ export interface ContractsTable {
   min_runtime: number | null
   failure_threshold: number | null
   success_threshold: number | null
+  depends_on: string | null
   failure_streak: Generated<number>
   success_streak: Generated<number>
   expected_at: Date | null
@@ -99,6 +108,7 @@ export interface ReportsTable {
   min_runtime: number | null
   failure_threshold: number | null
   success_threshold: number | null
+  depends_on: string | null
   progress_count: number | null
   progress_of: number | null
   /** The machine that pushed it. */

@@ -246,6 +246,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE reports ADD COLUMN host TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'dependencies',
+    // docs/behaviour.md#dependencies
+    sql: `
+      ALTER TABLE contracts ADD COLUMN depends_on TEXT;
+      ALTER TABLE reports ADD COLUMN depends_on TEXT;
+    `,
+  },
+  {
+    version: 9,
+    name: 'incident reminders',
+    // docs/behaviour.md#reminders: each reminder is a deadline, found by its index.
+    sql: `
+      CREATE TABLE incident_reminders (
+        incident_id INTEGER NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+        target TEXT NOT NULL,
+        remind_at INTEGER NOT NULL,
+        PRIMARY KEY (incident_id, target)
+      ) STRICT;
+      CREATE INDEX incident_reminders_remind_at ON incident_reminders (remind_at);
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */

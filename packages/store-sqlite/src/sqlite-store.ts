@@ -16,6 +16,7 @@ import { incidentQueries } from './queries/incident-queries.js'
 import { outboxQueries } from './queries/outbox-queries.js'
 import type { QueryContext } from './queries/query-context.js'
 import { reportQueries } from './queries/report-queries.js'
+import { reminderQueries } from './queries/reminder-queries.js'
 import { silenceQueries } from './queries/silence-queries.js'
 import { summaryQueries } from './queries/summary-queries.js'
 import { tokenQueries } from './queries/token-queries.js'
@@ -109,6 +110,7 @@ export class SqliteStore implements Store {
       ...outboxQueries(context, new LocalDeliveryClaims()),
       ...tokenQueries(context),
       ...silenceQueries(context),
+      ...reminderQueries(context),
       ...historyQueries(context),
       ...incidentHistoryQueries(context),
     }

@@ -18,6 +18,7 @@ export interface Tables {
   tokens: TokensTable
   silences: SilencesTable
   incident_holds: IncidentHoldsTable
+  incident_reminders: IncidentRemindersTable
 }
 
 /** Silences; `released` 0/1 (its end handled). */
@@ -35,6 +36,13 @@ export interface SilencesTable {
 export interface IncidentHoldsTable {
   incident_id: number
   held_by: string
+}
+
+/** When an incident is next reminded to a target (docs/behaviour.md#reminders). */
+export interface IncidentRemindersTable {
+  incident_id: number
+  target: string
+  remind_at: number
 }
 
 /** One applied migration. */
@@ -64,6 +72,7 @@ export interface ContractsTable {
   min_runtime: number | null
   failure_threshold: number | null
   success_threshold: number | null
+  depends_on: string | null
   failure_streak: Generated<number>
   success_streak: Generated<number>
   expected_at: number | null
@@ -98,6 +107,7 @@ export interface ReportsTable {
   min_runtime: number | null
   failure_threshold: number | null
   success_threshold: number | null
+  depends_on: string | null
   progress_count: number | null
   progress_of: number | null
   /** The machine that pushed it. */

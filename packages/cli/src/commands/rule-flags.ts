@@ -2,8 +2,8 @@ import type { FlagSpec } from '../args.js'
 import type { Checks } from './shared.js'
 
 /**
- * The schedule and threshold flags that `push probe`, `push job start` and `exec` share
- * (docs/behaviour.md#schedules, #thresholds). Sticky like the other rules: `off` removes one.
+ * The schedule, threshold and dependency flags that `push probe`, `push job start` and `exec` share
+ * (docs/behaviour.md#schedules, #thresholds, #dependencies). Sticky like the other rules: `off` removes one.
  */
 export const SCHEDULE_FLAGS: readonly FlagSpec[] = [
   { name: 'schedule', type: 'string', placeholder: '<cron>', description: 'When a run or push is expected: a cron expression (5 or 6 fields, or @hourly, @daily, …); a missed one opens an incident ("off" removes the rule)' },
@@ -11,6 +11,7 @@ export const SCHEDULE_FLAGS: readonly FlagSpec[] = [
   { name: 'grace', type: 'string', placeholder: '<duration>', description: 'How late a scheduled run or push may be before it counts as missed (default 5m; "off" restores the default)' },
   { name: 'failure-threshold', type: 'string', placeholder: '<n>', description: 'Open the critical incident at the N-th critical report in a row (default 1; "off" restores it)' },
   { name: 'success-threshold', type: 'string', placeholder: '<n>', description: 'Recover the critical incident after N healthy reports in a row (default 1; "off" restores it)' },
+  { name: 'depends-on', type: 'string', placeholder: '<code>', description: 'Hold incident notifications while this code has an open incident ("off" removes the rule)' },
 ]
 
 /** `--min-runtime` of `push job start` and `exec`. */
@@ -28,6 +29,7 @@ export interface ScheduleRuleValues {
   readonly grace: string | undefined
   readonly failureThreshold: number | 'off' | undefined
   readonly successThreshold: number | 'off' | undefined
+  readonly dependsOn: string | undefined
 }
 
 /**
@@ -41,6 +43,7 @@ export function scheduleRules(checks: Checks): ScheduleRuleValues {
     grace: checks.rule('grace')?.text,
     failureThreshold: thresholdRule(checks, 'failure-threshold'),
     successThreshold: thresholdRule(checks, 'success-threshold'),
+    dependsOn: checks.optional('depends-on'),
   }
 }
 

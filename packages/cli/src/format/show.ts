@@ -181,6 +181,7 @@ function ruleRows(rules: Rules, isJob: boolean): Row[] {
   if (isJob && rules.minRuntime !== null) rows.push(['  min runtime', formatHumanDuration(rules.minRuntime)])
   if (rules.failureThreshold !== null) rows.push(['  failure threshold', String(rules.failureThreshold)])
   if (rules.successThreshold !== null) rows.push(['  success threshold', String(rules.successThreshold)])
+  if (rules.dependsOn !== null) rows.push(['  depends on', rules.dependsOn])
   return rows
 }
 

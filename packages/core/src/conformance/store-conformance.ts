@@ -526,6 +526,33 @@ export function describeStoreConformance(
       })
     })
 
+    describe('reminders', () => {
+      it('arms one reminder per incident and target (arming again moves it), lists the due ones earliest first, and clears them', async () => {
+        const [one, two] = await tx(async (t) => {
+          const c = await addContract(t, 'p')
+          return [await addIncident(t, c.id, 'stale'), await addIncident(t, c.id, 'critical')]
+        })
+        expect(await tx((t) => t.nextReminder())).toBeUndefined()
+        await tx(async (t) => {
+          await t.armReminder({ incidentId: one.id, target: 'hook', remindAt: at(30) })
+          await t.armReminder({ incidentId: one.id, target: 'mail', remindAt: at(10) })
+          await t.armReminder({ incidentId: two.id, target: 'hook', remindAt: at(20) })
+          await t.armReminder({ incidentId: one.id, target: 'hook', remindAt: at(40) })
+        })
+        expect(await tx((t) => t.nextReminder())).toEqual(at(10))
+        expect(await tx((t) => t.dueReminders(at(40), 10))).toEqual([
+          { incidentId: one.id, target: 'mail', remindAt: at(10) },
+          { incidentId: two.id, target: 'hook', remindAt: at(20) },
+          { incidentId: one.id, target: 'hook', remindAt: at(40) },
+        ])
+        expect((await tx((t) => t.dueReminders(at(39), 1))).map((r) => r.target)).toEqual(['mail'])
+        await tx((t) => t.clearReminders(one.id))
+        expect(await tx((t) => t.dueReminders(at(90), 10))).toEqual([{ incidentId: two.id, target: 'hook', remindAt: at(20) }])
+        await tx((t) => t.deleteIncident(two.id))
+        expect(await tx((t) => t.nextReminder())).toBeUndefined()
+      })
+    })
+
     describe('incidents', () => {
       it('inserts an open incident and reads it back', async () => {
         const [auto, manual] = await tx(async (t) => {
@@ -1358,6 +1385,7 @@ const RULES_OFF: Rules = {
   minRuntime: null,
   failureThreshold: null,
   successThreshold: null,
+  dependsOn: null,
 }
 const RULES_ALL: Rules = {
   staleAfter: 60_000,
@@ -1370,6 +1398,7 @@ const RULES_ALL: Rules = {
   minRuntime: 2_500,
   failureThreshold: 3,
   successThreshold: 2,
+  dependsOn: 'db.main',
 }
 
 /**

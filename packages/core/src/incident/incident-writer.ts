@@ -1,6 +1,7 @@
 import type { AutomaticTrigger, Contract, Incident, IncidentEventType, NotificationEvent, TriggerType } from '../domain.js'
 import type { NotificationRouter } from '../ports/notifier.js'
 import type { StoreTx } from '../ports/store.js'
+import { heldNote } from '../silence/silences.js'
 import { incidentTitle } from './notes.js'
 import { stampsFor, transitionFor, type IncidentAction } from './transitions.js'
 
@@ -16,8 +17,8 @@ export function emptyChangeLog(): ChangeLog {
   return { opened: [], recovered: [], relapsed: [] }
 }
 
-/** Names what silences a code now, or `undefined` (see `Silencer`). */
-export type SilencedBy = (code: string) => Promise<string | undefined>
+/** Names what holds a contract's notifications now, or `undefined` (see `Silencer`). */
+export type HeldBy = (contract: Contract) => Promise<string | undefined>
 
 /** Makes delivery ids; injected so tests are deterministic. */
 export type IdSource = () => string
@@ -31,15 +32,17 @@ export class IncidentWriter {
   readonly #router: NotificationRouter | undefined
   readonly #deliveryId: IdSource
   readonly #now: Date
-  readonly #silencedBy: SilencedBy | undefined
+  readonly #heldBy: HeldBy | undefined
   readonly changes: ChangeLog = emptyChangeLog()
+  /** Set once an incident stopped failing (recovered or resolved): held dependents may be released. */
+  #stoppedFailing = false
   /** Active incidents per contract and trigger, loaded once per contract (one query, not one per rule). */
   readonly #active = new Map<number, Map<TriggerType, Incident>>()
 
-  constructor(tx: StoreTx, now: Date, router: NotificationRouter | undefined, deliveryId: IdSource, silencedBy?: SilencedBy) {
+  constructor(tx: StoreTx, now: Date, router: NotificationRouter | undefined, deliveryId: IdSource, heldBy?: HeldBy) {
     this.#tx = tx
     this.#now = now
-    this.#silencedBy = silencedBy
+    this.#heldBy = heldBy
     this.#router = router
     this.#deliveryId = deliveryId
   }
@@ -73,18 +76,18 @@ export class IncidentWriter {
           })
         : await this.#move(current, transition.to, description)
     this.#remember(contract, incident)
-    const silenced = await this.#silencedBy?.(contract.code)
+    const silenced = await this.#heldBy?.(contract)
     const text = note(transition.entry)
     await this.#tx.insertIncidentEvent({
       incidentId: incident.id,
       type: transition.entry,
       reportId,
-      note: silenced === undefined ? text : `${text} (silenced by ${silenced}: not notified)`,
+      note: silenced === undefined ? text : heldNote(text, silenced),
       isSystem: true,
       at: this.#now,
     })
     if (silenced === undefined) await this.notify({ name: transition.event, at: this.#now, incident, note: text })
-    else await this.#tx.holdIncident(incident.id, silenced)
+    else await this.#hold(incident.id, silenced)
     this.#log(transition.entry, incident)
     return incident
   }
@@ -104,6 +107,7 @@ export class IncidentWriter {
     const transition = transitionFor(incident.state, 'resolve')
     if (transition === undefined) return undefined
     const resolved = await this.#move(incident, transition.to)
+    this.#stoppedFailing = true
     if (incident.contractId !== null) this.#active.get(incident.contractId)?.delete(incident.triggerType)
     await this.#tx.insertIncidentEvent({
       incidentId: incident.id,
@@ -114,34 +118,50 @@ export class IncidentWriter {
       at: this.#now,
     })
     const contract = incident.contractId === null ? undefined : await this.#tx.getContract(incident.contractId)
-    const silenced = contract === undefined ? undefined : await this.#silencedBy?.(contract.code)
+    const silenced = contract === undefined ? undefined : await this.#heldBy?.(contract)
     // A resolved incident is not notified when its silence ends: holding it is enough.
-    if (silenced !== undefined) await this.#tx.holdIncident(incident.id, silenced)
+    if (silenced !== undefined) await this.#hold(incident.id, silenced)
     else await this.notify(note === undefined ? { name: transition.event, at: this.#now, incident: resolved } : { name: transition.event, at: this.#now, incident: resolved, note })
     return resolved
   }
 
+  /** Whether an incident stopped failing in this transaction (then held dependents may be released). */
+  get stoppedFailing(): boolean {
+    return this.#stoppedFailing
+  }
+
   /**
    * Writes one outbox delivery per target subscribed to the event, naming the host of the latest
-   * report of the incident's probe or job.
+   * report of the incident's probe or job. An incident notified as open or relapsed arms its
+   * reminders; one notified as recovered or resolved forgets them.
    */
   async notify(event: NotificationEvent): Promise<number> {
     const targets = this.#router?.targetsFor(event.name) ?? []
-    if (targets.length === 0) return 0
-    const orderingKey = event.incident === undefined ? null : `incident:${event.incident.id}`
-    const host = await this.#subjectHost(event)
-    if (host !== undefined) event = { ...event, host }
-    for (const target of targets) {
-      await this.#tx.insertDelivery({
-        deliveryId: this.#deliveryId(),
-        target,
-        event,
-        orderingKey,
-        nextAttemptAt: event.at,
-        createdAt: event.at,
-      })
+    if (targets.length > 0) {
+      const host = await this.#subjectHost(event)
+      if (host !== undefined) event = { ...event, host }
     }
+    for (const target of targets) await this.#deliver(target, event)
+    const { incident } = event
+    if (incident === undefined || event.name === 'incident.annotated') return targets.length
+    if (isFailing(incident)) {
+      for (const target of this.#router?.targetsFor('incident.reminder') ?? []) await this.#armReminder(incident.id, target)
+    } else await this.#tx.clearReminders(incident.id)
     return targets.length
+  }
+
+  /**
+   * Sends a due reminder of an incident to its target and arms the next one. An incident no longer
+   * failing is not reminded; one held now is held instead (its release notifies it and re-arms).
+   */
+  async remind(incident: Incident, target: string, contract: Contract | undefined): Promise<boolean> {
+    const held = contract === undefined ? undefined : await this.#heldBy?.(contract)
+    if (held !== undefined) await this.#hold(incident.id, held)
+    if (!isFailing(incident)) await this.#tx.clearReminders(incident.id)
+    if (held !== undefined || !isFailing(incident)) return false
+    await this.#deliver(target, { name: 'incident.reminder', at: this.#now, incident, note: `${contract?.code ?? 'the incident'} is still ${incident.state}` })
+    await this.#armReminder(incident.id, target)
+    return true
   }
 
   // --- internal ---
@@ -149,6 +169,22 @@ export class IncidentWriter {
   async #subjectHost({ incident, host }: NotificationEvent): Promise<string | undefined> {
     if (host !== undefined || incident?.contractId == null) return host
     return (await this.#tx.latestReport(incident.contractId))?.host ?? undefined
+  }
+
+  async #deliver(target: string, event: NotificationEvent): Promise<void> {
+    const orderingKey = event.incident === undefined ? null : `incident:${event.incident.id}`
+    await this.#tx.insertDelivery({ deliveryId: this.#deliveryId(), target, event, orderingKey, nextAttemptAt: event.at, createdAt: event.at })
+  }
+
+  async #armReminder(incidentId: number, target: string): Promise<void> {
+    const every = this.#router?.remindEvery?.(target)
+    if (every !== undefined) await this.#tx.armReminder({ incidentId, target, remindAt: new Date(this.#now.getTime() + every) })
+  }
+
+  /** A held incident gets no reminder while held. */
+  async #hold(incidentId: number, heldBy: string): Promise<void> {
+    await this.#tx.holdIncident(incidentId, heldBy)
+    await this.#tx.clearReminders(incidentId)
   }
 
   async #move(incident: Incident, to: Incident['state'], description?: string): Promise<Incident> {
@@ -164,7 +200,14 @@ export class IncidentWriter {
 
   #log(entry: IncidentEventType, incident: Incident): void {
     if (entry === 'opened') this.changes.opened.push(incident)
-    else if (entry === 'recovered') this.changes.recovered.push(incident)
+    else if (entry === 'recovered') {
+      this.changes.recovered.push(incident)
+      this.#stoppedFailing = true
+    }
     else if (entry === 'relapsed') this.changes.relapsed.push(incident)
   }
+}
+
+function isFailing(incident: Incident): boolean {
+  return incident.state === 'open' || incident.state === 'relapsed'
 }

@@ -7,6 +7,11 @@ import type { Delivery, EventName } from '../domain.js'
 export interface NotificationRouter {
   /** The targets (e.g. webhook names) subscribed to `event`, in a stable order. */
   targetsFor(event: EventName): readonly string[]
+  /**
+   * How often (ms) `target` is reminded of each incident still open or relapsed
+   * (`remind_every`, docs/behaviour.md#reminders); `undefined` for none.
+   */
+  remindEvery?(target: string): number | undefined
 }
 
 /** How often and how far apart a target's deliveries are tried. */

@@ -4,6 +4,7 @@ import type {
   Delivery,
   DeliveryStatus,
   HeldIncident,
+  Reminder,
   Incident,
   IncidentEvent,
   IncidentEventType,
@@ -156,6 +157,16 @@ export interface StoreTx {
   heldIncidents(afterId: number, limit: number): Promise<readonly HeldIncident[]>
   /** Forgets an incident's hold (deleting the incident forgets it too). */
   releaseIncident(incidentId: number): Promise<void>
+
+  // --- reminders (docs/behaviour.md#reminders) ---
+  /** Arms (or moves) the reminder of an incident to one target. */
+  armReminder(reminder: Reminder): Promise<void>
+  /** Forgets every reminder of an incident (deleting the incident forgets them too). */
+  clearReminders(incidentId: number): Promise<void>
+  /** Reminders due at or before `at`, earliest first, at most `limit`. */
+  dueReminders(at: Date, limit: number): Promise<readonly Reminder[]>
+  /** The earliest armed reminder (an indexed deadline), if any. */
+  nextReminder(): Promise<Date | undefined>
 
   // --- aggregates ---
   /** Counts for `summary`: each contract counted once (see {@link SummaryCounts}). */

@@ -17,6 +17,7 @@ export const WIRE_RULE_NAMES: Readonly<Record<string, keyof Rules>> = {
   min_runtime: 'minRuntime',
   failure_threshold: 'failureThreshold',
   success_threshold: 'successThreshold',
+  depends_on: 'dependsOn',
 }
 
 /**

@@ -2,9 +2,10 @@
 // usual but their notifications are held; when it ends, the held incidents still failing are
 // notified once (docs/behaviour.md#silences).
 import { matchesAnyCodeGlob, matchCodeGlob } from '../code-glob.js'
-import type { NotificationEvent, Silence } from '../domain.js'
+import type { Contract, NotificationEvent, Silence } from '../domain.js'
 import { formatHumanDuration } from '../duration.js'
 import type { StoreTx } from '../ports/store.js'
+import { dependencyHoldOf, heldParent } from '../rules/dependency.js'
 import { parseSchedule, type Schedule } from '../schedule/cron-schedule.js'
 import { validateCode } from '../validate.js'
 import { formatSilenceCode } from './silence-code.js'
@@ -81,8 +82,8 @@ export function maintenanceName(window: MaintenanceInForce): string {
 }
 
 /**
- * What silences a code inside one transaction: the stored silences and the maintenance windows in
- * force at `now`, loaded once on first use.
+ * What holds a code's notifications inside one transaction: the stored silences and the
+ * maintenance windows in force at `now` (loaded once on first use), then its dependency.
  */
 export class Silencer {
   readonly #tx: StoreTx
@@ -96,13 +97,18 @@ export class Silencer {
     this.#windows = windows
   }
 
-  /** The name of what silences `code` now (`SIL-3`, or a maintenance window), or `undefined`. */
-  async silencedBy(code: string): Promise<string | undefined> {
+  /**
+   * The name of what holds the contract's notifications now (`SIL-3`, a maintenance window, or
+   * `depends on <code>` while that code is failing), or `undefined`. `contract` must carry the
+   * rules in force.
+   */
+  async heldBy(contract: Contract): Promise<string | undefined> {
     const { silences, windows } = await this.#load()
-    const silence = silences.find((s) => matchCodeGlob(s.pattern, code))
+    const silence = silences.find((s) => matchCodeGlob(s.pattern, contract.code))
     if (silence !== undefined) return formatSilenceCode(silence.id)
-    const window = windows.find((w) => matchesAnyCodeGlob(w.codes, code))
-    return window === undefined ? undefined : maintenanceName(window)
+    const window = windows.find((w) => matchesAnyCodeGlob(w.codes, contract.code))
+    if (window !== undefined) return maintenanceName(window)
+    return dependencyHoldOf(this.#tx, contract)
   }
 
   async #load(): Promise<InForce> {
@@ -119,10 +125,15 @@ interface InForce {
   readonly windows: readonly MaintenanceInForce[]
 }
 
+/** The timeline note of a transition whose notification `heldBy` holds. */
+export function heldNote(text: string, heldBy: string): string {
+  return heldParent(heldBy) === undefined ? `${text} (silenced by ${heldBy}: not notified)` : `${text} (held: ${heldBy}: not notified)`
+}
+
 /**
- * Releases the held incidents whose code is no longer silenced: each still open or relapsed is
- * notified once of its state (its note names what held it); the others are just forgotten.
- * Returns how many were released.
+ * Releases the held incidents whose code is no longer held: each still open or relapsed is
+ * notified once of its state (its note names what held it); the others are just forgotten. One
+ * still held by something else is held by that instead. Returns how many were released.
  */
 export async function releaseHeld(
   tx: StoreTx,
@@ -135,11 +146,17 @@ export async function releaseHeld(
     const held = await tx.heldIncidents(afterId, RELEASE_BATCH)
     for (const { incident, heldBy } of held) {
       const contract = incident.contractId === null ? undefined : await tx.getContract(incident.contractId)
-      if (contract !== undefined && (await silencer.silencedBy(contract.code)) !== undefined) continue
+      const still = contract === undefined ? undefined : await silencer.heldBy(contract)
+      if (still !== undefined) {
+        if (still !== heldBy) await tx.holdIncident(incident.id, still)
+        continue
+      }
       await tx.releaseIncident(incident.id)
       released += 1
       if (incident.state !== 'open' && incident.state !== 'relapsed') continue
-      const note = `${heldBy} has ended and ${contract?.code ?? 'the incident'} is still ${incident.state}: its notifications were held`
+      const parent = heldParent(heldBy)
+      const ended = parent === undefined ? `${heldBy} has ended` : `${parent} is no longer failing`
+      const note = `${ended} and ${contract?.code ?? 'the incident'} is still ${incident.state}: its notifications were held`
       await notify({ name: incident.state === 'open' ? 'incident.open' : 'incident.relapsed', at: now, incident, note })
     }
     if (held.length < RELEASE_BATCH) return released

@@ -24,10 +24,12 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
 ]
 
 /**
- * What is not copied: each database's own migrations, the daemons' heartbeats and the delivery
- * claims of the daemons serving the source (a copied delivery is pending, claimed by nobody).
+ * What is not copied: each database's own migrations, the daemons' heartbeats, the delivery
+ * claims of the daemons serving the source (a copied delivery is pending, claimed by nobody), and
+ * the pending reminder times (keyed by incident and target, not an id: an incident still open is
+ * reminded again once its next notification arms them).
  */
-const UNCOPIED_TABLES: readonly string[] = ['schema_migrations', 'daemons']
+const UNCOPIED_TABLES: readonly string[] = ['schema_migrations', 'daemons', 'incident_reminders']
 const UNCOPIED_COLUMNS: ReadonlyMap<string, readonly string[]> = new Map([['deliveries', ['claimed_by', 'lease_until']]])
 
 /** What one table's copy did. */

@@ -63,7 +63,21 @@ describe('TargetNotifier', () => {
       expect(await notifier.deliver(delivery(1, 'a', 'db is critical', clock))).toEqual({ ok: true })
       expect(lines()).toEqual(['b incident.open [a] db is critical'])
       expect(notifier.retryPolicy('a')).toMatchObject({ retries: 3, delayMs: 60_000 })
+      expect(notifier.remindEvery('a')).toBeUndefined()
       expect(await notifier.deliver(delivery(2, 'gone', 'x', clock))).toMatchObject({ ok: false, final: true, error: 'no notifier target named "gone" any more' })
+    } finally {
+      notifier.close()
+    }
+  })
+
+  it('answers each target\'s remind_every', () => {
+    const { tables, clock } = setup()
+    const reminded = { name: 'pager', on: ['incident.*'], command: ['page-me'], remind_every: '4h' }
+    const notifier = new TargetNotifier(tables(['a'], undefined, [reminded]), { hostname: 'box', version: '1', logger: SILENT, clock })
+    try {
+      expect(notifier.targetsFor('incident.reminder')).toEqual(['a', 'pager'])
+      expect(notifier.remindEvery('pager')).toBe(4 * 3_600_000)
+      expect(notifier.remindEvery('a')).toBeUndefined()
     } finally {
       notifier.close()
     }

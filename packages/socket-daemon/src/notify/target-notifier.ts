@@ -86,6 +86,11 @@ export class TargetNotifier implements Notifier {
     return this.#current.notifiers.flatMap((notifier) => notifier.targetsFor(event))
   }
 
+  /** `remind_every` of `target` (as the config names it now). */
+  remindEvery(target: string): number | undefined {
+    return this.#current.byName.get(target)?.remindEvery?.(target)
+  }
+
   /** The policy of `target` (as the config names it now); `undefined` for a target removed from it. */
   retryPolicy(target: string): RetryPolicy | undefined {
     return this.#current.byName.get(target)?.retryPolicy(target)

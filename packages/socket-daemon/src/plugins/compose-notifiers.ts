@@ -10,6 +10,7 @@ export function composeNotifiers(notifiers: readonly Notifier[]): Notifier {
   return {
     targetsFor: (event: EventName) => notifiers.flatMap((notifier) => notifier.targetsFor(event)),
     retryPolicy: (target: string) => owner(target)?.retryPolicy(target),
+    remindEvery: (target: string) => owner(target)?.remindEvery?.(target),
     deliver(delivery: Delivery): Promise<DeliveryOutcome> {
       const notifier = owner(delivery.target)
       // A target removed from the config: retrying cannot help.

@@ -180,6 +180,7 @@ const INSERT_COLUMNS = [
   'min_runtime',
   'failure_threshold',
   'success_threshold',
+  'depends_on',
   'progress_count',
   'progress_of',
   'host',

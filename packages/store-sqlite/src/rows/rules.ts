@@ -6,7 +6,7 @@ import { bit, bool } from './codec.js'
 /** The rule columns, the same in `contracts` and `reports`. */
 export type RuleColumns = Pick<
   ContractsTable,
-  'stale_after' | 'stale_incident_after' | 'overtime_incident_after' | 'overlap_incident' | 'schedule' | 'tz' | 'grace' | 'min_runtime' | 'failure_threshold' | 'success_threshold'
+  'stale_after' | 'stale_incident_after' | 'overtime_incident_after' | 'overlap_incident' | 'schedule' | 'tz' | 'grace' | 'min_runtime' | 'failure_threshold' | 'success_threshold' | 'depends_on'
 >
 
 export const rules = {
@@ -22,6 +22,7 @@ export const rules = {
       minRuntime: row.min_runtime,
       failureThreshold: row.failure_threshold,
       successThreshold: row.success_threshold,
+      dependsOn: row.depends_on,
     }
   },
   toRow(value: Rules): RuleColumns {
@@ -36,6 +37,7 @@ export const rules = {
       min_runtime: value.minRuntime,
       failure_threshold: value.failureThreshold,
       success_threshold: value.successThreshold,
+      depends_on: value.dependsOn,
     }
   },
 }
