@@ -1,7 +1,7 @@
 import { err, ok, type Result } from 'neverthrow'
 import type { Incident, Rules } from '../domain.js'
 import { validation, type CoreError } from '../errors.js'
-import { collectHistory, historyPages, type History } from '../history/read.js'
+import { historyPages, type History } from '../history/read.js'
 import { matchCodeGlob } from '../code-glob.js'
 import { MemoryStore } from '../memory-store.js'
 import { Monitor } from '../monitor.js'
@@ -10,7 +10,7 @@ import type { HistoryDelivery, HistoryIncident, HistoryPage, HistoryReport } fro
 import { FakeClock } from '../testing/fake-clock.js'
 import type { IncidentChanges } from '../views.js'
 import { orderedActions, type Action, type RunReport } from './actions.js'
-import { outcomeOf, type Outcome } from './outcome.js'
+import { outcomeOfPages, type Outcome } from './outcome.js'
 
 /** Rules to change for the probes/jobs a code glob matches (`matchCodeGlob`). */
 export interface RuleOverride {
@@ -155,7 +155,7 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
     }
   }
   await fireDeadlines(to.getTime(), true)
-  return ok(outcomeOf(await collectHistory(historyPages(store, { from, to: new Date(Math.max(to.getTime(), clock.now().getTime())) }))))
+  return ok(await outcomeOfPages(historyPages(store, { from, to: new Date(Math.max(to.getTime(), clock.now().getTime())) })))
 }
 
 /**
