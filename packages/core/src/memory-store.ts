@@ -20,12 +20,14 @@ import { SerialQueue } from './serial-queue.js'
 import type { ApiToken } from './tokens/token.js'
 import { matchesAnyCodeGlob } from './code-glob.js'
 import { HISTORY_START, inHistoryScope, nextHistoryCursor } from './history/scope.js'
+import { DueIndex, GroupIndex, lowerBound, Table, UniqueIndex } from './memory-table.js'
 import { isIncidentTruncated, isReportTruncated, type TruncatePlan } from './truncate-policy.js'
 
 /**
  * A Store kept in memory: for tests, examples and short-lived tools. Transactions run one at a
- * time and roll back on a throw (an undo log). Lookups scan, so it suits thousands of rows, not
- * millions: use `@timon/store-sqlite` for real data.
+ * time and roll back on a throw (an undo log). Lookups go through indexes as an SQL store's do
+ * (`replay` runs millions of samples through one), but nothing is persisted: use
+ * `@timon/store-sqlite` for real data.
  */
 export class MemoryStore implements Store {
   readonly #data = new Tables()
@@ -53,19 +55,34 @@ export class MemoryStore implements Store {
 
 // --- internal ---
 
-/** A table: rows by id, with the next id never reused (as AUTOINCREMENT). */
-class Table<T extends { readonly id: number }> {
-  readonly rows = new Map<number, T>()
-  nextId = 1
-}
-
+/** The tables and the indexes their lookups use. */
 class Tables {
-  readonly contracts = new Table<Contract>()
-  readonly reports = new Table<Report>()
-  readonly steps = new Table<Step>()
-  readonly incidents = new Table<Incident>()
-  readonly events = new Table<IncidentEvent>()
-  readonly deliveries = new Table<Delivery>()
+  readonly contractByCode = new UniqueIndex<Contract, string>((c) => c.code)
+  readonly contractByLastReport = new UniqueIndex<Contract, number>((c) => c.lastReportId ?? undefined)
+  readonly contractsStale = new DueIndex<Contract>((c) => earliest(c.staleAt, c.staleIncidentAt))
+  readonly contractsMissed = new DueIndex<Contract>((c) => c.missedAt?.getTime())
+  readonly contracts = new Table<Contract>(this.contractByCode, this.contractByLastReport, this.contractsStale, this.contractsMissed)
+
+  readonly reportsByContract = new GroupIndex<Report, number>((r) => r.contractId)
+  readonly reportByUid = new UniqueIndex<Report, string>((r) => `${r.contractId}\u0000${r.uid}`)
+  readonly unfinishedRuns = new GroupIndex<Report, number>((r) => (r.kind === 'run' && r.endedAt === null ? r.contractId : undefined))
+  readonly runsOvertime = new DueIndex<Report>((r) => (r.kind === 'run' && r.endedAt === null ? r.overtimeAt?.getTime() : undefined))
+  readonly reports = new Table<Report>(this.reportsByContract, this.reportByUid, this.unfinishedRuns, this.runsOvertime)
+
+  readonly stepsByReport = new GroupIndex<Step, number>((s) => s.reportId)
+  readonly steps = new Table<Step>(this.stepsByReport)
+
+  /** Active (unresolved) incidents: all of them under `ALL`, and per contract. */
+  readonly activeIncidents = new GroupIndex<Incident, typeof ALL>((i) => (i.state === 'resolved' ? undefined : ALL))
+  readonly activeByContract = new GroupIndex<Incident, number>((i) => (i.state === 'resolved' ? undefined : (i.contractId ?? undefined)))
+  readonly incidents = new Table<Incident>(this.activeIncidents, this.activeByContract)
+
+  readonly eventsByIncident = new GroupIndex<IncidentEvent, number>((e) => e.incidentId)
+  readonly eventsByReport = new GroupIndex<IncidentEvent, number>((e) => e.reportId ?? undefined)
+  readonly events = new Table<IncidentEvent>(this.eventsByIncident, this.eventsByReport)
+
+  readonly deliveriesByStatus = new GroupIndex<Delivery, DeliveryStatus>((d) => d.status)
+  readonly deliveries = new Table<Delivery>(this.deliveriesByStatus)
   readonly claims = new LocalDeliveryClaims()
   readonly tokens = new Table<ApiToken>()
   readonly silences = new Table<Silence>()
@@ -88,7 +105,8 @@ class MemoryTx implements StoreTx {
 
   // --- contracts ---
   async findContract(code: string) {
-    return [...this.#t.contracts.rows.values()].find((c) => c.code === code)
+    const id = this.#t.contractByCode.get(code)
+    return id === undefined ? undefined : this.#t.contracts.rows.get(id)
   }
   async getContract(id: number) {
     return this.#t.contracts.rows.get(id)
@@ -101,7 +119,7 @@ class MemoryTx implements StoreTx {
     this.#update(this.#t.contracts, id, patch)
   }
   async deleteContract(id: number) {
-    for (const report of this.#where(this.#t.reports, (r) => r.contractId === id)) await this.deleteReport(report.id)
+    for (const reportId of [...this.#t.reportsByContract.ids(id)]) await this.deleteReport(reportId)
     for (const incident of this.#where(this.#t.incidents, (i) => i.contractId === id)) await this.deleteIncident(incident.id)
     this.#delete(this.#t.contracts, id)
   }
@@ -112,11 +130,10 @@ class MemoryTx implements StoreTx {
       .filter((c) => after === undefined || order(c) > after)
       .sort((a, b) => (order(a) < order(b) ? -1 : 1))
       .slice(0, page.limit)
-    const active = await this.listActiveIncidents()
     return contracts.map((contract) => ({
       contract,
       lastReport: contract.lastReportId === null ? undefined : this.#t.reports.rows.get(contract.lastReportId),
-      activeIncidentIds: active.filter((i) => i.contractId === contract.id).map((i) => i.id),
+      activeIncidentIds: [...this.#t.activeByContract.ids(contract.id)],
     }))
   }
 
@@ -146,7 +163,8 @@ class MemoryTx implements StoreTx {
     return this.#t.reports.rows.get(id)
   }
   async findReport(contractId: number, uid: string) {
-    return [...this.#t.reports.rows.values()].find((r) => r.contractId === contractId && r.uid === uid)
+    const id = this.#t.reportByUid.get(`${contractId}\u0000${uid}`)
+    return id === undefined ? undefined : this.#t.reports.rows.get(id)
   }
   async updateRun(id: number, patch: Parameters<StoreTx['updateRun']>[1]) {
     const report = this.#t.reports.rows.get(id)
@@ -154,45 +172,49 @@ class MemoryTx implements StoreTx {
     this.#update(this.#t.reports, id, patch as Partial<Report>)
   }
   async latestReport(contractId: number) {
-    return this.#reportsOf(contractId)[0]
+    const id = this.#t.reportsByContract.ids(contractId).at(-1)
+    return id === undefined ? undefined : this.#t.reports.rows.get(id)
   }
   async latestStartedRun(contractId: number) {
-    return this.#reportsOf(contractId).find((r): r is Run => r.kind === 'run' && !r.skipped)
+    const ids = this.#t.reportsByContract.ids(contractId)
+    for (let i = ids.length - 1; i >= 0; i--) {
+      const report = this.#t.reports.rows.get(ids[i] as number)
+      if (report?.kind === 'run' && !report.skipped) return report
+    }
+    return undefined
   }
   async listReports(contractId: number, page: Parameters<StoreTx['listReports']>[1]) {
-    const reports = this.#reportsOf(contractId).filter((r) => page.beforeId === undefined || r.id < page.beforeId)
-    return page.limit === undefined ? reports : reports.slice(0, page.limit)
+    const ids = this.#t.reportsByContract.ids(contractId)
+    const end = page.beforeId === undefined ? ids.length : lowerBound(ids.length, (i) => (ids[i] as number) < (page.beforeId as number))
+    const start = page.limit === undefined ? 0 : Math.max(0, end - page.limit)
+    return this.#t.reports.pick(ids.slice(start, end)).reverse()
   }
   async recentReportMarks(contractIds: readonly number[], perContract: number) {
-    const wanted = new Set(contractIds)
     const recent = new Map<number, ReportMark[]>()
-    for (const report of [...this.#t.reports.rows.values()].reverse()) {
-      if (!wanted.has(report.contractId)) continue
-      const list = recent.get(report.contractId) ?? []
-      if (list.length === 0) recent.set(report.contractId, list)
-      if (list.length < perContract) list.push({ kind: report.kind, health: report.health, running: report.kind === 'run' && report.endedAt === null })
+    for (const contractId of contractIds) {
+      const ids = this.#t.reportsByContract.ids(contractId)
+      if (ids.length === 0 || recent.has(contractId)) continue
+      const newest = this.#t.reports.pick(ids.slice(Math.max(0, ids.length - perContract))).reverse()
+      recent.set(contractId, newest.map((report) => ({ kind: report.kind, health: report.health, running: report.kind === 'run' && report.endedAt === null })))
     }
     return recent
   }
   async countReports(contractId: number) {
-    return this.#reportsOf(contractId).length
+    return this.#t.reportsByContract.ids(contractId).length
   }
   async unfinishedRuns(contractId: number, excludeId?: number) {
-    return this.#reportsOf(contractId)
-      .filter((r): r is Run => r.kind === 'run' && r.endedAt === null && r.id !== excludeId)
-      .reverse()
+    return (this.#t.reports.pick(this.#t.unfinishedRuns.ids(contractId)) as Run[]).filter((r) => r.id !== excludeId)
   }
   async deleteReport(id: number) {
-    for (const step of this.#where(this.#t.steps, (s) => s.reportId === id)) this.#delete(this.#t.steps, step.id)
-    for (const event of this.#where(this.#t.events, (e) => e.reportId === id)) this.#update(this.#t.events, event.id, { reportId: null })
-    for (const contract of this.#where(this.#t.contracts, (c) => c.lastReportId === id)) {
-      this.#update(this.#t.contracts, contract.id, { lastReportId: null })
-    }
+    for (const stepId of [...this.#t.stepsByReport.ids(id)]) this.#delete(this.#t.steps, stepId)
+    for (const eventId of [...this.#t.eventsByReport.ids(id)]) this.#update(this.#t.events, eventId, { reportId: null })
+    const contractId = this.#t.contractByLastReport.get(id)
+    if (contractId !== undefined) this.#update(this.#t.contracts, contractId, { lastReportId: null })
     this.#delete(this.#t.reports, id)
   }
 
   async runLogPaths(contractId: number) {
-    return this.#reportsOf(contractId).flatMap((r) => (r.kind === 'run' && r.logPath !== null ? [r.logPath] : []))
+    return this.#t.reports.pick(this.#t.reportsByContract.ids(contractId)).reverse().flatMap((r) => (r.kind === 'run' && r.logPath !== null ? [r.logPath] : []))
   }
 
   // --- steps ---
@@ -200,7 +222,7 @@ class MemoryTx implements StoreTx {
     return this.#insert(this.#t.steps, (id) => ({ id, ...input, detail: input.detail ?? null }))
   }
   async listSteps(reportId: number) {
-    return this.#where(this.#t.steps, (s) => s.reportId === reportId)
+    return this.#t.steps.pick(this.#t.stepsByReport.ids(reportId))
   }
 
   // --- incidents ---
@@ -221,7 +243,7 @@ class MemoryTx implements StoreTx {
     return this.#t.incidents.rows.get(id)
   }
   async activeIncident(contractId: number, trigger: Incident['triggerType']) {
-    return this.#where(this.#t.incidents, (i) => i.contractId === contractId && i.triggerType === trigger && i.state !== 'resolved')[0]
+    return (await this.activeIncidentsOfContract(contractId)).find((i) => i.triggerType === trigger)
   }
   async updateIncident(id: number, patch: Parameters<StoreTx['updateIncident']>[1]) {
     this.#update(this.#t.incidents, id, patch)
@@ -229,57 +251,45 @@ class MemoryTx implements StoreTx {
   async deleteIncident(id: number) {
     this.#delete(this.#t.holds, id)
     await this.clearReminders(id)
-    for (const event of this.#where(this.#t.events, (e) => e.incidentId === id)) this.#delete(this.#t.events, event.id)
+    for (const eventId of [...this.#t.eventsByIncident.ids(id)]) this.#delete(this.#t.events, eventId)
     this.#delete(this.#t.incidents, id)
   }
   async listActiveIncidents() {
-    return this.#where(this.#t.incidents, (i) => i.state !== 'resolved')
+    return this.#t.incidents.pick(this.#t.activeIncidents.ids(ALL))
   }
   async activeIncidentsOfContract(contractId: number) {
-    return this.#where(this.#t.incidents, (i) => i.contractId === contractId && i.state !== 'resolved')
+    return this.#t.incidents.pick(this.#t.activeByContract.ids(contractId))
   }
   async activeIncidentIdsOfReports(reportIds: readonly number[]) {
-    const wanted = new Set(reportIds)
-    const linked = new Map<number, Set<number>>()
-    for (const event of this.#t.events.rows.values()) {
-      if (event.reportId === null || !wanted.has(event.reportId)) continue
-      if (this.#t.incidents.rows.get(event.incidentId)?.state === 'resolved') continue
-      linked.set(event.reportId, (linked.get(event.reportId) ?? new Set()).add(event.incidentId))
+    const linked = new Map<number, number[]>()
+    for (const reportId of new Set(reportIds)) {
+      const ids = new Set<number>()
+      for (const event of this.#t.events.pick(this.#t.eventsByReport.ids(reportId))) {
+        if (this.#t.incidents.rows.get(event.incidentId)?.state !== 'resolved') ids.add(event.incidentId)
+      }
+      if (ids.size > 0) linked.set(reportId, [...ids].sort((a, b) => a - b))
     }
-    return new Map([...linked].map(([id, ids]) => [id, [...ids].sort((a, b) => a - b)] as const))
+    return linked
   }
   async insertIncidentEvent(input: Parameters<StoreTx['insertIncidentEvent']>[0]) {
     return this.#insert(this.#t.events, (id) => ({ id, ...input }))
   }
   async listIncidentEvents(incidentId: number) {
-    return this.#where(this.#t.events, (e) => e.incidentId === incidentId)
+    return this.#t.events.pick(this.#t.eventsByIncident.ids(incidentId))
   }
 
   // --- deadlines ---
   async dueContracts(at: Date, limit: number) {
-    return [...this.#t.contracts.rows.values()]
-      .map((contract) => ({ contract, due: earliest(contract.staleAt, contract.staleIncidentAt) }))
-      .filter(({ due }) => due !== undefined && due <= at.getTime())
-      .sort((a, b) => (a.due ?? 0) - (b.due ?? 0))
-      .slice(0, limit)
-      .map(({ contract }) => contract)
+    return this.#t.contracts.pick(this.#t.contractsStale.due(at.getTime(), limit))
   }
   async dueRuns(at: Date, limit: number) {
-    return [...this.#t.reports.rows.values()]
-      .filter((r): r is Run => r.kind === 'run' && r.endedAt === null && r.overtimeAt !== null && r.overtimeAt <= at)
-      .sort((a, b) => (a.overtimeAt?.getTime() ?? 0) - (b.overtimeAt?.getTime() ?? 0))
-      .slice(0, limit)
+    return this.#t.reports.pick(this.#t.runsOvertime.due(at.getTime(), limit)) as Run[]
   }
   async dueMissed(at: Date, limit: number) {
-    return [...this.#t.contracts.rows.values()]
-      .filter((c) => c.missedAt !== null && c.missedAt <= at)
-      .sort((a, b) => (a.missedAt?.getTime() ?? 0) - (b.missedAt?.getTime() ?? 0) || a.id - b.id)
-      .slice(0, limit)
+    return this.#t.contracts.pick(this.#t.contractsMissed.due(at.getTime(), limit))
   }
   async nextDeadline() {
-    let next: number | undefined
-    for (const c of this.#t.contracts.rows.values()) next = earliest(next, c.staleAt, c.staleIncidentAt, c.missedAt)
-    for (const r of this.#t.reports.rows.values()) if (r.kind === 'run' && r.endedAt === null) next = earliest(next, r.overtimeAt)
+    const next = earliest(this.#t.contractsStale.first(), this.#t.contractsMissed.first(), this.#t.runsOvertime.first())
     return next === undefined ? undefined : new Date(next)
   }
 
@@ -338,7 +348,7 @@ class MemoryTx implements StoreTx {
     return this.#t.deliveries.rows.get(id)
   }
   async dueDeliveries(at: Date, limit: number) {
-    const pending = this.#where(this.#t.deliveries, (d) => d.status === 'pending')
+    const pending = this.#t.deliveries.pick(this.#t.deliveriesByStatus.ids('pending'))
     const heads = new Map<string, number>()
     for (const d of pending) {
       const key = d.orderingKey === null ? undefined : `${d.target}\u0000${d.orderingKey}`
@@ -360,19 +370,18 @@ class MemoryTx implements StoreTx {
     return true
   }
   async requeueFailedDeliveries(at: Date, id?: number) {
-    const failed = this.#where(this.#t.deliveries, (d) => d.status === 'failed' && (id === undefined || d.id === id))
+    const failed = this.#t.deliveries.pick(this.#t.deliveriesByStatus.ids('failed')).filter((d) => id === undefined || d.id === id)
     for (const d of failed) this.#update(this.#t.deliveries, d.id, { status: 'pending', attempts: 0, nextAttemptAt: at, finishedAt: null })
     return failed.length
   }
   async nextDeliveryAt() {
     let next: number | undefined
-    for (const d of this.#t.deliveries.rows.values()) if (d.status === 'pending') next = earliest(next, d.nextAttemptAt)
+    for (const d of this.#t.deliveries.pick(this.#t.deliveriesByStatus.ids('pending'))) next = earliest(next, d.nextAttemptAt)
     return next === undefined ? undefined : new Date(next)
   }
   async listDeliveries(query: Parameters<StoreTx['listDeliveries']>[0]) {
-    return this.#where(this.#t.deliveries, (d) => query.status === undefined || d.status === query.status)
-      .reverse()
-      .slice(0, query.limit)
+    const ids = query.status === undefined ? [...this.#t.deliveries.rows.keys()].sort((a, b) => a - b) : this.#t.deliveriesByStatus.ids(query.status)
+    return this.#t.deliveries.pick(ids.slice(Math.max(0, ids.length - query.limit))).reverse()
   }
   async countDeliveries() {
     const counts: Record<DeliveryStatus, number> = { pending: 0, delivered: 0, failed: 0 }
@@ -428,11 +437,11 @@ class MemoryTx implements StoreTx {
       reports: reports.rows.flatMap((r): HistoryReport[] => {
         const code = codeOf(r.contractId)
         if (code === null || !inHistoryScope(query, code)) return []
-        return [r.kind === 'sample' ? { ...r, code } : { ...r, code, steps: this.#where(this.#t.steps, (s) => s.reportId === r.id) }]
+        return [r.kind === 'sample' ? { ...r, code } : { ...r, code, steps: this.#t.steps.pick(this.#t.stepsByReport.ids(r.id)) }]
       }),
       incidents: incidents.rows.flatMap((i): HistoryIncident[] => {
         const code = codeOf(i.contractId)
-        return inHistoryScope(query, code) ? [{ ...i, code, timeline: this.#where(this.#t.events, (e) => e.incidentId === i.id) }] : []
+        return inHistoryScope(query, code) ? [{ ...i, code, timeline: this.#t.events.pick(this.#t.eventsByIncident.ids(i.id)) }] : []
       }),
       deliveries: deliveries.rows.flatMap((d): HistoryDelivery[] => {
         const code = codeOf(d.event.incident?.contractId)
@@ -446,24 +455,20 @@ class MemoryTx implements StoreTx {
   /** Up to `limit` rows after `afterId` whose time is within the window, in id order, and the last id scanned. */
   #windowRows<T extends { readonly id: number }>(table: Table<T>, afterId: number, query: HistoryQuery, timeOf: (row: T) => Date) {
     const rows: T[] = []
-    for (const row of table.rows.values()) {
-      if (rows.length >= query.limit) break
+    // Ids are never reused, so the rows after the cursor are those up to `nextId` (as a primary key's range scan).
+    for (let id = afterId + 1; id < table.nextId && rows.length < query.limit; id++) {
+      const row = table.rows.get(id)
+      if (row === undefined) continue
       const at = timeOf(row)
-      if (row.id > afterId && at >= query.from && at <= query.to) rows.push(row)
+      if (at >= query.from && at <= query.to) rows.push(row)
     }
     return { rows, count: rows.length, lastId: rows.at(-1)?.id ?? afterId }
   }
 
   // --- internal ---
 
-  #reportsOf(contractId: number): Report[] {
-    return this.#where(this.#t.reports, (r) => r.contractId === contractId).reverse()
-  }
-
   #uniqueUid(contractId: number, uid: string): void {
-    for (const r of this.#t.reports.rows.values()) {
-      if (r.contractId === contractId && r.uid === uid) throw new Error(`UNIQUE constraint failed: reports (contract, uid ${uid})`)
-    }
+    if (this.#t.reportByUid.get(`${contractId}\u0000${uid}`) !== undefined) throw new Error(`UNIQUE constraint failed: reports (contract, uid ${uid})`)
   }
 
   // --- silences ---
@@ -490,8 +495,8 @@ class MemoryTx implements StoreTx {
   }
   async holdIncident(incidentId: number, heldBy: string) {
     const before = this.#t.holds.rows.get(incidentId)
-    this.#t.holds.rows.set(incidentId, { id: incidentId, heldBy })
-    this.#undo.push(() => (before === undefined ? this.#t.holds.rows.delete(incidentId) : this.#t.holds.rows.set(incidentId, before)))
+    this.#t.holds.set({ id: incidentId, heldBy })
+    this.#undo.push(() => (before === undefined ? this.#t.holds.delete(incidentId) : this.#t.holds.set(before)))
   }
   async heldIncidents(afterId: number, limit: number) {
     return this.#where(this.#t.holds, (hold) => hold.id > afterId)
@@ -531,10 +536,10 @@ class MemoryTx implements StoreTx {
   #insert<T extends { readonly id: number }>(table: Table<T>, make: (id: number) => T): T {
     const id = table.nextId
     const row = make(id)
-    table.rows.set(id, row)
+    table.set(row)
     table.nextId += 1
     this.#undo.push(() => {
-      table.rows.delete(id)
+      table.delete(id)
       table.nextId = id
     })
     return row
@@ -543,18 +548,22 @@ class MemoryTx implements StoreTx {
   #update<T extends { readonly id: number }>(table: Table<T>, id: number, patch: NoInfer<Partial<T>>): void {
     const before = table.rows.get(id)
     if (before === undefined) return
-    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>
-    table.rows.set(id, { ...before, ...defined })
-    this.#undo.push(() => table.rows.set(id, before))
+    const after: Record<string, unknown> = { ...before }
+    for (const [key, value] of Object.entries(patch)) if (value !== undefined) after[key] = value
+    table.set(after as T)
+    this.#undo.push(() => table.set(before))
   }
 
   #delete<T extends { readonly id: number }>(table: Table<T>, id: number): void {
     const before = table.rows.get(id)
     if (before === undefined) return
-    table.rows.delete(id)
-    this.#undo.push(() => table.rows.set(id, before))
+    table.delete(id)
+    this.#undo.push(() => table.set(before))
   }
 }
+
+/** The one group of an index over all rows. */
+const ALL = 0
 
 function earliest(...dates: (Date | number | null | undefined)[]): number | undefined {
   let min: number | undefined

@@ -1,7 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { NotificationRouter } from '../src/ports/notifier.js'
-import { collectHistory, historyPages } from '../src/history/read.js'
+import { collectHistory, historyPages, type History } from '../src/history/read.js'
+import type { HistoryPage } from '../src/ports/store.js'
 import { compareOutcomes, outcomeOf, parseRuleSetting, replay, type RuleOverride } from '../src/replay/index.js'
 import type { Monitor } from '../src/monitor.js'
 import type { FakeClock } from '../src/testing/fake-clock.js'
@@ -34,6 +35,21 @@ async function record(script: (monitor: Monitor, at: (offsetMs: number) => Promi
   await runDeadlines(monitor, clock, to.getTime(), true)
   const history = await collectHistory(historyPages(store, { from: START, to, limit: 7 }))
   return { history, to }
+}
+
+/**
+ * A history as a store's export pages of `size` reports and incidents each, every delivery on the
+ * first (so that the replay holds back only what a later page could precede).
+ */
+async function* pagesOf(history: History, size: number): AsyncGenerator<HistoryPage> {
+  const count = Math.max(history.reports.length, history.incidents.length) / size
+  const cursor = { reportId: 0, incidentId: 0, deliveryId: history.deliveries.at(-1)?.id ?? 0 }
+  for (let i = 0; i <= count; i++) {
+    const page = { reports: history.reports.slice(i * size, (i + 1) * size), incidents: history.incidents.slice(i * size, (i + 1) * size), deliveries: i === 0 ? history.deliveries : [] }
+    cursor.reportId = page.reports.at(-1)?.id ?? cursor.reportId
+    cursor.incidentId = page.incidents.at(-1)?.id ?? cursor.incidentId
+    yield i + 1 > count ? page : { ...page, next: { ...cursor } }
+  }
 }
 
 const MIN = 60_000
@@ -129,6 +145,10 @@ describe('replay', () => {
         const { outcome, comparison } = await replayed(recorded)
         expect(outcome).toEqual(outcomeOf(recorded.history))
         expect(comparison.codes).toEqual([])
+        // Streamed page by page (routed as recorded), it replays as the whole history does.
+        const whole = await replay({ history: recorded.history, from: START, to: recorded.to })
+        const streamed = await replay({ history: pagesOf(recorded.history, 3), from: START, to: recorded.to })
+        expect(streamed._unsafeUnwrap()).toEqual(whole._unsafeUnwrap())
       }),
       { numRuns: 100 },
     )

@@ -1,4 +1,4 @@
-import type { HistoryPage, HistoryQuery, NotificationRouter } from '@timon/core'
+import type { HistoryDelivery, HistoryIncident, HistoryPage, HistoryQuery, NotificationRouter } from '@timon/core'
 import { formatHumanDuration, parseDuration } from '@timon/core/lite'
 import { JSON_FLAG, type Command, type Context } from '../command.js'
 import { CliError } from '../errors.js'
@@ -28,7 +28,7 @@ export const replayCommand: Command = {
   },
   async run(ctx, args) {
     const checks = new Checks(replayCommand.spec, args)
-    const { compareOutcomes, outcomeOf, parseRuleSetting, replay, collectHistory } = await import('@timon/core/replay')
+    const { compareOutcomes, outcomeOf, parseRuleSetting, replay } = await import('@timon/core/replay')
     const overrides = args.strings('set').map((text) => parseRuleSetting(text).match((o) => o, (e) => checks.fail(e.message)))
     const sinceText = checks.optional('since') ?? '7d'
     const since = parseDuration(sinceText).match((ms) => ms, (e) => checks.fail(`invalid --since \u2014 ${e.message}`))
@@ -41,10 +41,11 @@ export const replayCommand: Command = {
     const notifications = configPath === undefined ? undefined : await routerOf(configPath, ctx)
 
     const query = { from, to, ...(code === undefined ? {} : { code }) }
-    const history = await collectHistory(pages(ctx, query))
-    const replayed = await replay({ history, from, to, rules: { overrides, ...(notifications === undefined ? {} : { notifications }) } })
+    // The samples stream through the replay; what happened (incidents, notifications) is kept to compare.
+    const recorded = { reports: [], incidents: [] as HistoryIncident[], deliveries: [] as HistoryDelivery[] }
+    const replayed = await replay({ history: keeping(pages(ctx, query), recorded), from, to, rules: { overrides, ...(notifications === undefined ? {} : { notifications }) } })
     if (replayed.isErr()) throw new CliError(replayed.error.message)
-    const comparison = compareOutcomes(outcomeOf(history), replayed.value)
+    const comparison = compareOutcomes(outcomeOf(recorded), replayed.value)
     if (args.boolean('json') === true) await ctx.printJson(comparison)
     else ctx.print(formatComparison(comparison))
   },
@@ -61,6 +62,15 @@ async function* pages(ctx: Context, query: Omit<HistoryQuery, 'limit'>): AsyncGe
     yield page
     if (page.next === undefined) return
     after = page.next
+  }
+}
+
+/** Passes `pages` on, appending their incidents and deliveries to `recorded`. */
+async function* keeping(pages: AsyncIterable<HistoryPage>, recorded: { incidents: HistoryIncident[]; deliveries: HistoryDelivery[] }): AsyncGenerator<HistoryPage> {
+  for await (const page of pages) {
+    recorded.incidents.push(...page.incidents)
+    recorded.deliveries.push(...page.deliveries)
+    yield page
   }
 }
 

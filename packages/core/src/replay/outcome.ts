@@ -1,5 +1,6 @@
 import type { EventName, IncidentEventType, IncidentState, TriggerType } from '../domain.js'
 import type { History } from '../history/read.js'
+import type { HistoryDelivery, HistoryIncident, HistoryPage } from '../ports/store.js'
 
 /** An incident as a replay compares it: by its code, trigger and times, not by its id. */
 export interface OutcomeIncident {
@@ -71,6 +72,17 @@ export function outcomeOf(history: History): Outcome {
     incidents: incidents.sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime() || byKey(a, b)),
     notifications: notifications.sort((a, b) => a.at.getTime() - b.at.getTime() || byKey(a, b) || a.target.localeCompare(b.target)),
   }
+}
+
+/** {@link outcomeOf} a history's pages, holding only their incidents and deliveries (not the samples). */
+export async function outcomeOfPages(pages: AsyncIterable<HistoryPage>): Promise<Outcome> {
+  const incidents: HistoryIncident[] = []
+  const deliveries: HistoryDelivery[] = []
+  for await (const page of pages) {
+    incidents.push(...page.incidents)
+    deliveries.push(...page.deliveries)
+  }
+  return outcomeOf({ reports: [], incidents, deliveries })
 }
 
 /** Same-instant entries in a fixed order, whatever order a store or a replay wrote them in. */

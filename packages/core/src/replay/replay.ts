@@ -1,15 +1,16 @@
 import { err, ok, type Result } from 'neverthrow'
 import type { Incident, Rules } from '../domain.js'
 import { validation, type CoreError } from '../errors.js'
-import { collectHistory, historyPages, type History } from '../history/read.js'
+import { historyPages, type History } from '../history/read.js'
 import { matchCodeGlob } from '../code-glob.js'
 import { MemoryStore } from '../memory-store.js'
 import { Monitor } from '../monitor.js'
 import type { NotificationRouter } from '../ports/notifier.js'
-import type { HistoryIncident, HistoryReport } from '../ports/store.js'
+import type { HistoryDelivery, HistoryIncident, HistoryPage, HistoryReport } from '../ports/store.js'
 import { FakeClock } from '../testing/fake-clock.js'
 import type { IncidentChanges } from '../views.js'
-import { outcomeOf, type Outcome } from './outcome.js'
+import { orderedActions, type Action, type RunReport } from './actions.js'
+import { outcomeOfPages, type Outcome } from './outcome.js'
 
 /** Rules to change for the probes/jobs a code glob matches (`matchCodeGlob`). */
 export interface RuleOverride {
@@ -29,7 +30,12 @@ export interface ReplayRules {
 
 /** What {@link replay} replays. */
 export interface ReplayOptions {
-  readonly history: History
+  /**
+   * The recorded history: whole, or a store's export pages (`historyPages`), replayed as they come
+   * so that a long history is never held whole (each part's rows must begin in id order, as a
+   * store stamps them).
+   */
+  readonly history: History | AsyncIterable<HistoryPage>
   readonly rules?: ReplayRules
   /** The window: recorded actions outside it are left out; deadlines are evaluated up to `to`. */
   readonly from: Date
@@ -58,10 +64,11 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
   const clock = new FakeClock(from)
   const store = new MemoryStore()
   let uid = ''
+  const recordedTargets = new Map<string, string[]>()
   const monitor = new Monitor({
     store,
     clock,
-    notifications: rules.notifications ?? recordedRouter(history),
+    notifications: rules.notifications ?? routerOf(recordedTargets),
     timezone: rules.timezone ?? 'UTC',
     ids: { uid: () => uid },
   })
@@ -139,14 +146,16 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
     }
   }
 
-  for (const action of actionsOf(history, from.getTime(), to.getTime())) {
-    await fireDeadlines(action.at, false)
-    clock.set(Math.max(action.at, clock.now().getTime()))
-    const result = await apply(action)
-    if (result.isErr()) return err(validation(`${action.code ?? 'replay'}: ${result.error.message}`))
+  for await (const batch of orderedActions(history, from.getTime(), to.getTime(), (deliveries) => addRecordedTargets(recordedTargets, deliveries))) {
+    for (const action of batch) {
+      await fireDeadlines(action.at, false)
+      clock.set(Math.max(action.at, clock.now().getTime()))
+      const result = await apply(action)
+      if (result.isErr()) return err(validation(`${action.code ?? 'replay'}: ${result.error.message}`))
+    }
   }
   await fireDeadlines(to.getTime(), true)
-  return ok(outcomeOf(await collectHistory(historyPages(store, { from, to: new Date(Math.max(to.getTime(), clock.now().getTime())) }))))
+  return ok(await outcomeOfPages(historyPages(store, { from, to: new Date(Math.max(to.getTime(), clock.now().getTime())) })))
 }
 
 /**
@@ -154,61 +163,26 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
  * it keeps the routing as it was.
  */
 export function recordedRouter(history: History): NotificationRouter {
-  const targets = new Map<string, string[]>()
-  for (const { event, target } of history.deliveries) {
-    const list = targets.get(event.name) ?? []
-    if (!list.includes(target)) targets.set(event.name, [...list, target])
-  }
-  return { targetsFor: (event) => targets.get(event) ?? [] }
+  return routerOf(addRecordedTargets(new Map(), history.deliveries))
 }
 
 // --- internal ---
 
+/** Adds the targets each event's recorded deliveries went to. */
+function addRecordedTargets(targets: Map<string, string[]>, deliveries: readonly HistoryDelivery[]): Map<string, string[]> {
+  for (const { event, target } of deliveries) {
+    const list = targets.get(event.name) ?? []
+    if (!list.includes(target)) targets.set(event.name, [...list, target])
+  }
+  return targets
+}
+
+function routerOf(targets: ReadonlyMap<string, readonly string[]>): NotificationRouter {
+  return { targetsFor: (event) => targets.get(event) ?? [] }
+}
+
 /** What `Monitor.resolve` writes on the timeline when no note is given. */
 const DEFAULT_RESOLVE_NOTE = 'resolved'
-
-type RunReport = Extract<HistoryReport, { kind: 'run' }>
-
-/** One recorded action, at its instant; `rank` orders actions of the same millisecond. */
-type Action = { readonly at: number; readonly rank: number; readonly order: number; readonly code: string | null } & (
-  | { readonly kind: 'sample'; readonly report: Extract<HistoryReport, { kind: 'sample' }> }
-  | { readonly kind: 'start' | 'end'; readonly run: RunReport }
-  | { readonly kind: 'step'; readonly run: RunReport; readonly step: RunReport['steps'][number]; readonly ends: boolean }
-  | { readonly kind: 'open'; readonly incident: HistoryIncident }
-  | { readonly kind: 'resolve' | 'annotate'; readonly incident: HistoryIncident; readonly note: string }
-)
-
-/** The recorded actions within `[from, to]`, in the order they are replayed. */
-function actionsOf(history: History, from: number, to: number): Action[] {
-  const actions: Action[] = []
-  for (const report of history.reports) {
-    if (report.kind === 'sample') {
-      actions.push({ kind: 'sample', at: report.pushedAt.getTime(), rank: 0, order: report.id, code: report.code, report })
-      continue
-    }
-    actions.push({ kind: 'start', at: report.startedAt.getTime(), rank: 0, order: report.id, code: report.code, run: report })
-    if (report.skipped) continue
-    const endedAt = report.endedAt?.getTime()
-    // A last step at the run's end ended it (`push job step --end`): replayed as such, its detail describes an incident it opens.
-    const endStep = report.steps.at(-1)
-    const endsWithStep = endStep !== undefined && endStep.at.getTime() === endedAt
-    for (const step of report.steps) {
-      actions.push({ kind: 'step', at: step.at.getTime(), rank: 1, order: step.id, code: report.code, run: report, step, ends: endsWithStep && step === endStep })
-    }
-    if (endedAt !== undefined && !endsWithStep) actions.push({ kind: 'end', at: endedAt, rank: 2, order: report.id, code: report.code, run: report })
-  }
-  for (const incident of history.incidents) {
-    if (incident.triggerType === 'manual') {
-      actions.push({ kind: 'open', at: incident.openedAt.getTime(), rank: 3, order: incident.id, code: null, incident })
-    }
-    for (const entry of incident.timeline) {
-      if (entry.isSystem || (entry.type !== 'resolved' && entry.type !== 'annotation')) continue
-      const kind = entry.type === 'resolved' ? 'resolve' : 'annotate'
-      actions.push({ kind, at: entry.at.getTime(), rank: 4, order: entry.id, code: incident.code, incident, note: entry.note })
-    }
-  }
-  return actions.filter((a) => a.at >= from && a.at <= to).sort((a, b) => a.at - b.at || a.rank - b.rank || a.order - b.order)
-}
 
 /** The rules a report carried, with the overrides whose glob matches its code applied. */
 function rulesFor(report: HistoryReport, rules: ReplayRules): Rules {

@@ -1,12 +1,14 @@
-// The history export (`timon replay`): one page of each part, in id order from its cursor. Kysely's
-// builder; a page is thousands of rows, so compiling its few queries costs nothing that matters.
+// The history export (`timon replay`): one page of each part, in id order from its cursor (keyset
+// pagination: each part's query is a range scan of its primary key, `id > cursor`, whatever the
+// page). Kysely's builder; a page is thousands of rows, so compiling its few queries costs nothing
+// that matters.
 import { HISTORY_START, inHistoryScope, nextHistoryCursor, type HistoryPage, type HistoryReport, type Step, type StoreTx } from '@timon/core'
 import { deliveries } from '../rows/deliveries.js'
 import { incidentEvents } from '../rows/incident-events.js'
 import { incidents } from '../rows/incidents.js'
 import { reports } from '../rows/reports.js'
 import { steps } from '../rows/steps.js'
-import { chunks, type QueryContext } from './query-context.js'
+import { chunks, pushTo, type QueryContext } from './query-context.js'
 
 export function historyQueries({ db }: QueryContext): Pick<StoreTx, 'exportHistory'> {
   return {
@@ -29,7 +31,7 @@ export function historyQueries({ db }: QueryContext): Pick<StoreTx, 'exportHisto
       for (const ids of chunks(inScope.filter((row) => row.kind === 'run').map((row) => row.id))) {
         for (const row of await db.selectFrom('steps').selectAll().where('report_id', 'in', ids).orderBy('id').execute()) {
           const step = steps.toDomain(row)
-          stepsOf.set(step.reportId, [...(stepsOf.get(step.reportId) ?? []), step])
+          pushTo(stepsOf, step.reportId, step)
         }
       }
 
@@ -47,7 +49,7 @@ export function historyQueries({ db }: QueryContext): Pick<StoreTx, 'exportHisto
       for (const ids of chunks(wantedIncidents.map((row) => row.id))) {
         for (const row of await db.selectFrom('incident_events').selectAll().where('incident_id', 'in', ids).orderBy('id').execute()) {
           const event = incidentEvents.toDomain(row)
-          timelines.set(event.incidentId, [...(timelines.get(event.incidentId) ?? []), event])
+          pushTo(timelines, event.incidentId, event)
         }
       }
 

@@ -25,7 +25,7 @@ export function* chunks<T>(values: readonly T[]): Generator<T[]> {
 }
 
 /** Appends `value` to the list of `key`. */
-export function pushTo(map: Map<number, number[]>, key: number, value: number): void {
+export function pushTo<T>(map: Map<number, T[]>, key: number, value: T): void {
   const list = map.get(key)
   if (list === undefined) map.set(key, [value])
   else list.push(value)

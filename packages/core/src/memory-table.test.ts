@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest'
+import { DueIndex, GroupIndex, Table, UniqueIndex } from './memory-table.js'
+
+type Row = { readonly id: number; readonly group: string | undefined; readonly at: number | undefined }
+
+function table() {
+  const byGroup = new GroupIndex<Row, string>((r) => r.group)
+  const byAt = new DueIndex<Row>((r) => r.at)
+  const byGroupUnique = new UniqueIndex<Row, string>((r) => r.group)
+  return { byGroup, byAt, byGroupUnique, rows: new Table<Row>(byGroup, byAt, byGroupUnique) }
+}
+
+describe('memory-table indexes', () => {
+  it('keep ids in ascending order per group, whatever order rows come back in (an undo re-inserts)', () => {
+    const { byGroup, rows } = table()
+    for (const id of [5, 2, 9, 7]) rows.set({ id, group: 'a', at: undefined })
+    rows.set({ id: 3, group: 'b', at: undefined })
+    expect(byGroup.ids('a')).toEqual([2, 5, 7, 9])
+    rows.set({ id: 5, group: 'b', at: undefined })
+    rows.delete(9)
+    expect([byGroup.ids('a'), byGroup.ids('b')]).toEqual([[2, 7], [3, 5]])
+    rows.set({ id: 2, group: undefined, at: undefined })
+    expect(byGroup.ids('a')).toEqual([7])
+  })
+
+  it('order deadlines by instant then id, and follow a row whose instant moves or clears', () => {
+    const { byAt, rows } = table()
+    rows.set({ id: 1, group: undefined, at: 300 })
+    rows.set({ id: 2, group: undefined, at: 100 })
+    rows.set({ id: 3, group: undefined, at: 100 })
+    expect([byAt.first(), byAt.due(100, 10), byAt.due(1000, 2)]).toEqual([100, [2, 3], [2, 3]])
+    rows.set({ id: 2, group: undefined, at: 400 })
+    rows.set({ id: 3, group: undefined, at: undefined })
+    expect([byAt.first(), byAt.due(1000, 10)]).toEqual([300, [1, 2]])
+    rows.delete(1)
+    expect(byAt.due(1000, 10)).toEqual([2])
+  })
+
+  it('find a row by a unique key until its key changes or it is deleted', () => {
+    const { byGroupUnique, rows } = table()
+    rows.set({ id: 1, group: 'x', at: undefined })
+    expect(byGroupUnique.get('x')).toBe(1)
+    rows.set({ id: 1, group: 'y', at: undefined })
+    expect([byGroupUnique.get('x'), byGroupUnique.get('y')]).toEqual([undefined, 1])
+    rows.delete(1)
+    expect(byGroupUnique.get('y')).toBeUndefined()
+  })
+})

@@ -1,0 +1,157 @@
+/**
+ * MemoryStore's tables and indexes: a table tells each of its indexes about every row it writes
+ * (including an undo's), so that lookups cost what an SQL store's indexed queries cost instead of
+ * a scan of the whole table.
+ */
+
+/** Kept up to date by a {@link Table}: told the row before and after each write (`undefined` when absent). */
+export interface TableIndex<T> {
+  change(before: T | undefined, after: T | undefined): void
+}
+
+/** A table: rows by id, with the next id never reused (as AUTOINCREMENT), and its indexes. */
+export class Table<T extends { readonly id: number }> {
+  readonly rows = new Map<number, T>()
+  nextId = 1
+  readonly #indexes: readonly TableIndex<T>[]
+
+  constructor(...indexes: TableIndex<T>[]) {
+    this.#indexes = indexes
+  }
+
+  /** Inserts or replaces the row with its id. */
+  set(row: T): void {
+    const before = this.rows.get(row.id)
+    this.rows.set(row.id, row)
+    for (const index of this.#indexes) index.change(before, row)
+  }
+
+  delete(id: number): void {
+    const before = this.rows.get(id)
+    if (before === undefined) return
+    this.rows.delete(id)
+    for (const index of this.#indexes) index.change(before, undefined)
+  }
+
+  /** The rows of `ids`, in that order. */
+  pick(ids: readonly number[]): T[] {
+    return ids.map((id) => this.rows.get(id) as T)
+  }
+}
+
+/** Ids by a unique key (a row whose key is `undefined` is not indexed). */
+export class UniqueIndex<T extends { readonly id: number }, K> implements TableIndex<T> {
+  readonly #ids = new Map<K, number>()
+  readonly #key: (row: T) => K | undefined
+
+  constructor(key: (row: T) => K | undefined) {
+    this.#key = key
+  }
+
+  get(key: K): number | undefined {
+    return this.#ids.get(key)
+  }
+
+  change(before: T | undefined, after: T | undefined): void {
+    const old = before === undefined ? undefined : this.#key(before)
+    const next = after === undefined ? undefined : this.#key(after)
+    if (old === next) return
+    if (old !== undefined && this.#ids.get(old) === before?.id) this.#ids.delete(old)
+    if (next !== undefined && after !== undefined) this.#ids.set(next, after.id)
+  }
+}
+
+/** Ids in ascending order per group (a row whose group is `undefined` is not indexed). */
+export class GroupIndex<T extends { readonly id: number }, K> implements TableIndex<T> {
+  readonly #groups = new Map<K, number[]>()
+  readonly #group: (row: T) => K | undefined
+
+  constructor(group: (row: T) => K | undefined) {
+    this.#group = group
+  }
+
+  /** The ids of a group, ascending; do not modify. */
+  ids(group: K): readonly number[] {
+    return this.#groups.get(group) ?? []
+  }
+
+  change(before: T | undefined, after: T | undefined): void {
+    const old = before === undefined ? undefined : this.#group(before)
+    const next = after === undefined ? undefined : this.#group(after)
+    if (old === next) return
+    if (old !== undefined && before !== undefined) this.#remove(old, before.id)
+    if (next !== undefined && after !== undefined) this.#add(next, after.id)
+  }
+
+  #add(group: K, id: number): void {
+    const ids = this.#groups.get(group)
+    if (ids === undefined) this.#groups.set(group, [id])
+    else if (ids.length === 0 || (ids.at(-1) as number) < id) ids.push(id)
+    else ids.splice(lowerBound(ids.length, (i) => ids[i] as number < id), 0, id)
+  }
+
+  #remove(group: K, id: number): void {
+    const ids = this.#groups.get(group)
+    if (ids === undefined) return
+    const at = ids.at(-1) === id ? ids.length - 1 : lowerBound(ids.length, (i) => ids[i] as number < id)
+    if (ids[at] === id) ids.splice(at, 1)
+    if (ids.length === 0) this.#groups.delete(group)
+  }
+}
+
+/** Ids ordered by an instant (ms), then by id: deadlines (a row whose instant is `undefined` is not indexed). */
+export class DueIndex<T extends { readonly id: number }> implements TableIndex<T> {
+  readonly #entries: { readonly at: number; readonly id: number }[] = []
+  readonly #at: (row: T) => number | undefined
+
+  constructor(at: (row: T) => number | undefined) {
+    this.#at = at
+  }
+
+  /** The earliest instant, if any. */
+  first(): number | undefined {
+    return this.#entries[0]?.at
+  }
+
+  /** Ids due at or before `at`, earliest first, at most `limit`. */
+  due(at: number, limit: number): number[] {
+    const ids: number[] = []
+    for (const entry of this.#entries) {
+      if (entry.at > at || ids.length >= limit) break
+      ids.push(entry.id)
+    }
+    return ids
+  }
+
+  change(before: T | undefined, after: T | undefined): void {
+    const old = before === undefined ? undefined : this.#at(before)
+    const next = after === undefined ? undefined : this.#at(after)
+    if (old === next) return
+    if (old !== undefined && before !== undefined) {
+      const at = this.#position(old, before.id)
+      if (this.#entries[at]?.id === before.id) this.#entries.splice(at, 1)
+    }
+    if (next !== undefined && after !== undefined) this.#entries.splice(this.#position(next, after.id), 0, { at: next, id: after.id })
+  }
+
+  /** Where (`at`, `id`) is or would go. */
+  #position(at: number, id: number): number {
+    const entries = this.#entries
+    return lowerBound(entries.length, (i) => {
+      const entry = entries[i] as { at: number; id: number }
+      return entry.at < at || (entry.at === at && entry.id < id)
+    })
+  }
+}
+
+/** The first index in `[0, length)` for which `before` is false (`before` holds for a prefix). */
+export function lowerBound(length: number, before: (index: number) => boolean): number {
+  let low = 0
+  let high = length
+  while (low < high) {
+    const mid = (low + high) >>> 1
+    if (before(mid)) low = mid + 1
+    else high = mid
+  }
+  return low
+}
