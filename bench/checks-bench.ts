@@ -32,7 +32,12 @@ export async function runChecksBench(): Promise<BenchResult[]> {
   const baseCpu = cpuMs(process.cpuUsage(cpu)) / CHECKS
 
   const checks = parseSystemChecks(
-    Array.from({ length: CHECKS }, (_, i) => ({ type: 'command', code: `bench.cmd.${i}`, command: ['/bin/true'], interval: '10s' })),
+    Array.from({ length: CHECKS }, (_, i) => ({
+      type: 'command',
+      code: `bench.cmd.${i}`,
+      command: ['/bin/true'],
+      interval: '10s',
+    })),
     { baseDir: '/' },
   )._unsafeUnwrap()
   const late: number[] = []
@@ -50,9 +55,33 @@ export async function runChecksBench(): Promise<BenchResult[]> {
   const p99 = late[Math.floor(late.length * 0.99)] ?? 0
   const wall = performance.now() - started
   return [
-    result({ name: 'command check: parent CPU per run', value: round(checkCpu), unit: 'ms', baseline: round(baseCpu), baselineName: 'spawn(true)', ratio: checkCpu / baseCpu }),
-    result({ name: `command checks: runs per second (${CHECKS} at 10s)`, value: round((samples * 1000) / wall), unit: '/s', baseline: 100, baselineName: 'schedule', ratio: (samples * 1000) / wall / 100, target: 0.9, better: 'higher' }),
-    result({ name: 'command check: lateness p50 / p99', value: round(p99), unit: 'ms (p99)', baseline: round(median(late)), baselineName: 'p50', ratio: p99 / Math.max(1, median(late)), limit: 1000 }),
+    result({
+      name: 'command check: parent CPU per run',
+      value: round(checkCpu),
+      unit: 'ms',
+      baseline: round(baseCpu),
+      baselineName: 'spawn(true)',
+      ratio: checkCpu / baseCpu,
+    }),
+    result({
+      name: `command checks: runs per second (${CHECKS} at 10s)`,
+      value: round((samples * 1000) / wall),
+      unit: '/s',
+      baseline: 100,
+      baselineName: 'schedule',
+      ratio: (samples * 1000) / wall / 100,
+      target: 0.9,
+      better: 'higher',
+    }),
+    result({
+      name: 'command check: lateness p50 / p99',
+      value: round(p99),
+      unit: 'ms (p99)',
+      baseline: round(median(late)),
+      baselineName: 'p50',
+      ratio: p99 / Math.max(1, median(late)),
+      limit: 1000,
+    }),
   ]
 }
 

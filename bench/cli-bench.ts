@@ -5,7 +5,18 @@ import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { TimonClient } from '@timon/client'
-import { CLI_DIR as CLI, freePort, median, refreshCliBundle, result, roundMs, tempDir, timeProcess, waitForSocket, type BenchResult } from './lib.js'
+import {
+  CLI_DIR as CLI,
+  freePort,
+  median,
+  refreshCliBundle,
+  result,
+  roundMs,
+  tempDir,
+  timeProcess,
+  waitForSocket,
+  type BenchResult,
+} from './lib.js'
 
 const BIN = join(CLI, 'bin', 'timon.js')
 /** Processes of each kind, interleaved so that machine noise hits both alike. */
@@ -21,9 +32,15 @@ export async function runCliBench(): Promise<readonly BenchResult[]> {
   const { dir, path, cleanup } = tempDir('timon-cli-bench-')
   const socket = path('timon.sock')
   const port = await freePort()
-  writeFileSync(path('timon.toml'), `[daemon]\ndata_dir = "${path('data')}"\nsocket = "${socket}"\nlog_level = "silent"\n[http]\nlisten = ["127.0.0.1:${port}"]\n`)
+  writeFileSync(
+    path('timon.toml'),
+    `[daemon]\ndata_dir = "${path('data')}"\nsocket = "${socket}"\nlog_level = "silent"\n[http]\nlisten = ["127.0.0.1:${port}"]\n`,
+  )
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, TIMON_SOCKET: socket }
-  const daemon = spawn(process.execPath, [BIN, 'daemon'], { env: { ...env, TIMON_CONFIG: path('timon.toml') }, stdio: 'ignore' })
+  const daemon = spawn(process.execPath, [BIN, 'daemon'], {
+    env: { ...env, TIMON_CONFIG: path('timon.toml') },
+    stdio: 'ignore',
+  })
   try {
     await waitForSocket(socket)
     const push = () => timeProcess(process.execPath, [BIN, 'push', 'probe', 'bench.probe', 'healthy'], env)
@@ -68,12 +85,22 @@ export async function runCliBench(): Promise<readonly BenchResult[]> {
  * `push` token made on the socket) against the same push on the socket, alternated: what the client
  * pays for TCP (the URL, the transport, the spool check) and the listener for the token.
  */
-async function benchTcpPush(socket: string, port: number, env: NodeJS.ProcessEnv, socketPush: () => number): Promise<BenchResult> {
+async function benchTcpPush(
+  socket: string,
+  port: number,
+  env: NodeJS.ProcessEnv,
+  socketPush: () => number,
+): Promise<BenchResult> {
   const admin = new TimonClient({ socketPath: socket })
   const created = await admin.createToken({ name: 'cli-bench', scope: 'push' })
   admin.close()
   if (created.isErr()) throw new Error(`cannot create a token: ${created.error.message}`)
-  const remoteEnv = { PATH: env.PATH, HOME: env.HOME, TIMON_URL: `http://127.0.0.1:${port}`, TIMON_TOKEN: created.value.secret }
+  const remoteEnv = {
+    PATH: env.PATH,
+    HOME: env.HOME,
+    TIMON_URL: `http://127.0.0.1:${port}`,
+    TIMON_TOKEN: created.value.secret,
+  }
   const remote = () => timeProcess(process.execPath, [BIN, 'push', 'probe', 'bench.tcp', 'healthy'], remoteEnv)
   for (let i = 0; i < 5; i++) remote()
   const remotes: number[] = []

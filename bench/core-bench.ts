@@ -36,7 +36,11 @@ function seedProbes(
     spanDays = 60,
     staleAt = null,
     missedAt = null,
-  }: { spanDays?: number; staleAt?: ((probe: number) => number) | null; missedAt?: ((probe: number) => number) | null } = {},
+  }: {
+    spanDays?: number
+    staleAt?: ((probe: number) => number) | null
+    missedAt?: ((probe: number) => number) | null
+  } = {},
 ): void {
   const db = raw(path)
   const insertContract = db.prepare(
@@ -53,12 +57,19 @@ function seedProbes(
       const due = staleAt === null ? null : staleAt(p)
       const missed = missedAt === null ? null : missedAt(p)
       const schedule = missed === null ? [null, null, null] : ['0 3 * * *', missed - 300_000, missed]
-      const contractId = Number(insertContract.run(`probe-${p}`, due === null ? null : DAY, due, T0, ...schedule).lastInsertRowid)
+      const contractId = Number(
+        insertContract.run(`probe-${p}`, due === null ? null : DAY, due, T0, ...schedule).lastInsertRowid,
+      )
       let last = 0
       for (let s = 0; s < samplesEach; s++) {
         const at = T0 - Math.floor(((samplesEach - s) / samplesEach) * spanDays * DAY)
         last = Number(
-          insertSample.run(contractId, (p * samplesEach + s).toString(16).padStart(12, '0'), healths[s % healths.length], at).lastInsertRowid,
+          insertSample.run(
+            contractId,
+            (p * samplesEach + s).toString(16).padStart(12, '0'),
+            healths[s % healths.length],
+            at,
+          ).lastInsertRowid,
         )
       }
       setLast.run(last, contractId)
@@ -73,8 +84,10 @@ async function monitorPushRate(path: string, synchronous: Synchronous, n: number
   const store = new SqliteStore({ database: path, synchronous, shareCommits: concurrency > 1 })
   const monitor = new Monitor({ store })
   // Probes exist before timing, as in steady state.
-  for (let p = 0; p < 100; p++) await monitor.pushProbe({ code: `probe-${p}`, health: 'healthy', staleIncidentAfter: '15m' })
-  const push = (i: number) => monitor.pushProbe({ code: `probe-${i % 100}`, health: i % 7 === 0 ? 'warning' : 'healthy' })
+  for (let p = 0; p < 100; p++)
+    await monitor.pushProbe({ code: `probe-${p}`, health: 'healthy', staleIncidentAfter: '15m' })
+  const push = (i: number) =>
+    monitor.pushProbe({ code: `probe-${i % 100}`, health: i % 7 === 0 ? 'warning' : 'healthy' })
   const ms = await timeMs(async () => {
     if (concurrency === 1) {
       for (let i = 0; i < n; i++) await push(i)
@@ -94,7 +107,9 @@ async function monitorPushRate(path: string, synchronous: Synchronous, n: number
 async function rawInsertRate(path: string, synchronous: Synchronous, n: number): Promise<number> {
   await freshDatabase(path)
   const db = raw(path, synchronous)
-  db.prepare(`INSERT INTO contracts (code, kind, overlap_incident, created_at) VALUES ('probe-0', 'probe', 1, ?)`).run(T0)
+  db.prepare(`INSERT INTO contracts (code, kind, overlap_incident, created_at) VALUES ('probe-0', 'probe', 1, ?)`).run(
+    T0,
+  )
   const insert = db.prepare(
     `INSERT INTO reports (contract_id, kind, uid, health, pushed_at, overlap_incident) VALUES (1, 'sample', ?, 'healthy', ?, 1)`,
   )
@@ -157,14 +172,18 @@ async function checkCost(probes: number): Promise<number> {
     const store = new SqliteStore({ database: file })
     const monitor = new Monitor({ store, clock })
     const rearm = raw(file)
-    const rearmStmt = rearm.prepare("UPDATE contracts SET stale_at = ?, is_stale = 0 WHERE code IN ('probe-0','probe-1','probe-2','probe-3','probe-4','probe-5','probe-6','probe-7','probe-8','probe-9')")
+    const rearmStmt = rearm.prepare(
+      "UPDATE contracts SET stale_at = ?, is_stale = 0 WHERE code IN ('probe-0','probe-1','probe-2','probe-3','probe-4','probe-5','probe-6','probe-7','probe-8','probe-9')",
+    )
     const times: number[] = []
     for (let i = 0; i < 30; i++) {
       rearmStmt.run(T0)
       let marked = 0
-      times.push(await timeMs(async () => {
-        marked = (await monitor.check())._unsafeUnwrap().markedStale.length
-      }))
+      times.push(
+        await timeMs(async () => {
+          marked = (await monitor.check())._unsafeUnwrap().markedStale.length
+        }),
+      )
       if (marked !== 10) throw new Error(`check() marked ${marked} probes stale, expected 10`)
     }
     rearm.close()
@@ -187,15 +206,22 @@ async function missedCheckCost(probes: number): Promise<number> {
     const store = new SqliteStore({ database: file })
     const monitor = new Monitor({ store, clock })
     const rearm = raw(file)
-    const rearmStmt = rearm.prepare("UPDATE contracts SET missed_at = ? WHERE code IN ('probe-0','probe-1','probe-2','probe-3','probe-4','probe-5','probe-6','probe-7','probe-8','probe-9')")
+    const rearmStmt = rearm.prepare(
+      "UPDATE contracts SET missed_at = ? WHERE code IN ('probe-0','probe-1','probe-2','probe-3','probe-4','probe-5','probe-6','probe-7','probe-8','probe-9')",
+    )
     const times: number[] = []
     for (let i = 0; i < 30; i++) {
       rearmStmt.run(T0)
       times.push(await timeMs(() => monitor.check()))
-      const armed = rearm.prepare('SELECT count(*) AS n FROM contracts WHERE missed_at > ?').get(T0 + 1000) as { n: number }
-      if (armed.n !== probes) throw new Error(`check() re-armed ${armed.n - (probes - 10)} missed schedules, expected 10`)
+      const armed = rearm.prepare('SELECT count(*) AS n FROM contracts WHERE missed_at > ?').get(T0 + 1000) as {
+        n: number
+      }
+      if (armed.n !== probes)
+        throw new Error(`check() re-armed ${armed.n - (probes - 10)} missed schedules, expected 10`)
     }
-    const missed = rearm.prepare("SELECT count(*) AS n FROM incidents WHERE trigger_type = 'missed'").get() as { n: number }
+    const missed = rearm.prepare("SELECT count(*) AS n FROM incidents WHERE trigger_type = 'missed'").get() as {
+      n: number
+    }
     if (missed.n !== 10) throw new Error(`check() opened ${missed.n} missed incidents, expected 10`)
     rearm.close()
     await store.close()

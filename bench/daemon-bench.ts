@@ -78,7 +78,8 @@ export async function runDaemonBench(): Promise<BenchResult[]> {
     const idleRss = rssMb(main.child)
 
     // Probes exist before timing, in every store, and all are warmed up alike.
-    const clientsOf = (child: Child, n: number) => Array.from({ length: n }, () => new TimonClient({ socketPath: child.socket }))
+    const clientsOf = (child: Child, n: number) =>
+      Array.from({ length: n }, () => new TimonClient({ socketPath: child.socket }))
     const ceilingClients = clientsOf(ceiling, CLIENTS)
     await pushThrough(ceilingClients, WARM_UP_PUSHES)
     const runs = new Map<Synchronous, Run>()
@@ -91,12 +92,24 @@ export async function runDaemonBench(): Promise<BenchResult[]> {
       monitors.push(monitor)
       await pushInProcess(monitor.monitor, PROBES, { staleIncidentAfter: '15m' })
       await pushInProcess(monitor.monitor, WARM_UP_PUSHES)
-      runs.set(setting, { daemon, clients, monitor, pushed, daemonRate: 0, monitorRate: 0, daemonCpu: Infinity, monitorCpu: Infinity })
+      runs.set(setting, {
+        daemon,
+        clients,
+        monitor,
+        pushed,
+        daemonRate: 0,
+        monitorRate: 0,
+        daemonCpu: Infinity,
+        monitorCpu: Infinity,
+      })
     }
 
     let ceilingRate = 0
     for (let round = 0; round < ROUNDS; round++) {
-      ceilingRate = Math.max(ceilingRate, (ROUND_PUSHES / (await timeMs(() => pushThrough(ceilingClients, ROUND_PUSHES)))) * 1000)
+      ceilingRate = Math.max(
+        ceilingRate,
+        (ROUND_PUSHES / (await timeMs(() => pushThrough(ceilingClients, ROUND_PUSHES)))) * 1000,
+      )
       for (const run of runs.values()) {
         const cpuBefore = process.cpuUsage()
         const monitorMs = await timeMs(() => pushInProcess(run.monitor.monitor, ROUND_PUSHES))
@@ -272,13 +285,21 @@ async function startChild(args: readonly string[], env: Record<string, string>, 
 }
 
 /** Pushes `count` probe samples spread over `clients`, each pushing in turn; resolves with the count. */
-export async function pushThrough(clients: readonly TimonClient[], count: number, rules: { staleIncidentAfter?: string } = {}): Promise<number> {
+export async function pushThrough(
+  clients: readonly TimonClient[],
+  count: number,
+  rules: { staleIncidentAfter?: string } = {},
+): Promise<number> {
   let next = 0
   await Promise.all(
     clients.map(async (client) => {
       while (next < count) {
         const i = next++
-        const pushed = await client.pushProbe({ code: `probe-${i % PROBES}`, health: i % 7 === 0 ? 'warning' : 'healthy', ...rules })
+        const pushed = await client.pushProbe({
+          code: `probe-${i % PROBES}`,
+          health: i % 7 === 0 ? 'warning' : 'healthy',
+          ...rules,
+        })
         if (pushed.isErr()) throw new Error(`push ${i} failed: ${pushed.error.code}: ${pushed.error.message}`)
       }
     }),
@@ -292,9 +313,17 @@ function inProcessMonitor(file: string, synchronous: Synchronous): InProcess {
   return { monitor: new Monitor({ store }), close: () => (closed ??= store.close()) }
 }
 
-async function pushInProcess(monitor: Monitor, count: number, rules: { staleIncidentAfter?: string } = {}): Promise<void> {
+async function pushInProcess(
+  monitor: Monitor,
+  count: number,
+  rules: { staleIncidentAfter?: string } = {},
+): Promise<void> {
   for (let i = 0; i < count; i++) {
-    const pushed = await monitor.pushProbe({ code: `probe-${i % PROBES}`, health: i % 7 === 0 ? 'warning' : 'healthy', ...rules })
+    const pushed = await monitor.pushProbe({
+      code: `probe-${i % PROBES}`,
+      health: i % 7 === 0 ? 'warning' : 'healthy',
+      ...rules,
+    })
     if (pushed.isErr()) throw new Error(`in-process push ${i} failed: ${pushed.error.message}`)
   }
 }
@@ -312,7 +341,10 @@ async function bareNodeRss(env: Record<string, string>): Promise<number> {
 
 /** User + system CPU time of a child process so far, from /proc, in ms. */
 function cpuMs(child: ChildProcess): number {
-  const fields = readFileSync(`/proc/${String(child.pid)}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  const fields =
+    readFileSync(`/proc/${String(child.pid)}/stat`, 'utf8')
+      .split(') ')[1]
+      ?.split(' ') ?? []
   // utime and stime are the 14th and 15th fields of the line (12th and 13th after the name), in clock ticks (100 Hz on Linux).
   return (Number(fields[11]) + Number(fields[12])) * 10
 }
@@ -324,7 +356,6 @@ function rssMb(child: ChildProcess): number {
   if (kb === undefined) throw new Error(`no VmRSS in /proc/${String(child.pid)}/status`)
   return Number(kb) / 1024
 }
-
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))

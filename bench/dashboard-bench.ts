@@ -114,7 +114,10 @@ async function statusJson(monitor: Monitor): Promise<string> {
 }
 
 async function pushToPage(url: string, monitor: Monitor, dashboard: Dashboard): Promise<BenchResult> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  })
   try {
     const page = await browser.newPage()
     await page.goto(`${url}/`)

@@ -46,7 +46,8 @@ export async function runEmailBench(): Promise<Record<string, number>> {
     results.connections_unpooled = server.connections - before
 
     results.ratio_pooled_vs_unpooled = results.emails_per_second_pooled / results.emails_per_second_unpooled
-    if (server.messages.length !== 100 + 3 * EMAILS) throw new Error(`bench: the server got ${server.messages.length} emails`)
+    if (server.messages.length !== 100 + 3 * EMAILS)
+      throw new Error(`bench: the server got ${server.messages.length} emails`)
   } finally {
     await server.close()
   }
@@ -92,7 +93,10 @@ function delivery(event: NotificationEvent): Delivery {
   }
 }
 
-async function throughDispatcher(emails: readonly EmailConfig[], events: readonly NotificationEvent[]): Promise<number> {
+async function throughDispatcher(
+  emails: readonly EmailConfig[],
+  events: readonly NotificationEvent[],
+): Promise<number> {
   const store = new MemoryStore()
   const clock = new SystemClock()
   const notifier = new EmailNotifier({ emails, hostname: 'prod-1' })
@@ -100,7 +104,14 @@ async function throughDispatcher(emails: readonly EmailConfig[], events: readonl
   try {
     await store.transaction(async (tx) => {
       for (const e of events) {
-        await tx.insertDelivery({ deliveryId: randomUUID(), target: 'ops', event: e, orderingKey: null, nextAttemptAt: new Date(0), createdAt: new Date(0) })
+        await tx.insertDelivery({
+          deliveryId: randomUUID(),
+          target: 'ops',
+          event: e,
+          orderingKey: null,
+          nextAttemptAt: new Date(0),
+          createdAt: new Date(0),
+        })
       }
     })
     const started = performance.now()
@@ -147,7 +158,10 @@ async function unpooled(port: number, events: readonly NotificationEvent[]): Pro
 }
 
 /** Runs `send` over `events` with {@link IN_FLIGHT} at once; returns the rate per second. */
-async function inFlight(events: readonly NotificationEvent[], send: (event: NotificationEvent) => Promise<void>): Promise<number> {
+async function inFlight(
+  events: readonly NotificationEvent[],
+  send: (event: NotificationEvent) => Promise<void>,
+): Promise<number> {
   let next = 0
   const started = performance.now()
   const worker = async () => {

@@ -6,7 +6,17 @@ import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CLI_DIR as CLI, median, refreshCliBundle, result, roundMs, tempDir, timeProcess, waitForSocket, type BenchResult } from './lib.js'
+import {
+  CLI_DIR as CLI,
+  median,
+  refreshCliBundle,
+  result,
+  roundMs,
+  tempDir,
+  timeProcess,
+  waitForSocket,
+  type BenchResult,
+} from './lib.js'
 
 const BIN = join(CLI, 'bin', 'timon.js')
 /** Processes of each kind, interleaved so that machine noise hits both alike. */
@@ -26,16 +36,31 @@ export async function runExecBench(): Promise<BenchResult[]> {
   refreshCliBundle()
   const { dir, path, cleanup } = tempDir('timon-exec-bench-')
   const socket = path('timon.sock')
-  writeFileSync(path('timon.toml'), `[daemon]\ndata_dir = "${path('data')}"\nsocket = "${socket}"\nlog_level = "silent"\n\n[exec]\nmax_log_size = "32MiB"\n`)
+  writeFileSync(
+    path('timon.toml'),
+    `[daemon]\ndata_dir = "${path('data')}"\nsocket = "${socket}"\nlog_level = "silent"\n\n[exec]\nmax_log_size = "32MiB"\n`,
+  )
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, TIMON_SOCKET: socket }
-  const daemon = spawn(process.execPath, [BIN, 'daemon'], { env: { ...env, TIMON_CONFIG: path('timon.toml') }, stdio: 'ignore' })
+  const daemon = spawn(process.execPath, [BIN, 'daemon'], {
+    env: { ...env, TIMON_CONFIG: path('timon.toml') },
+    stdio: 'ignore',
+  })
   try {
     await waitForSocket(socket)
     const wrapped = () => timeProcess(process.execPath, [BIN, 'exec', 'bench', '--', 'true'], env)
     const bare = () => timeProcess(process.execPath, ['-e', "require('child_process').spawnSync('true')"], env)
     const node = process.execPath
-    const wrappedOutput = () => timeProcess(process.execPath, [BIN, 'exec', 'bench.output', '--', node, '-e', PRINT_10MB], env)
-    const bareOutput = () => timeProcess(node, ['-e', `require('child_process').spawnSync(${JSON.stringify(node)}, ['-e', ${JSON.stringify(PRINT_10MB)}], { stdio: 'inherit' })`], env)
+    const wrappedOutput = () =>
+      timeProcess(process.execPath, [BIN, 'exec', 'bench.output', '--', node, '-e', PRINT_10MB], env)
+    const bareOutput = () =>
+      timeProcess(
+        node,
+        [
+          '-e',
+          `require('child_process').spawnSync(${JSON.stringify(node)}, ['-e', ${JSON.stringify(PRINT_10MB)}], { stdio: 'inherit' })`,
+        ],
+        env,
+      )
 
     for (let i = 0; i < 5; i++) {
       wrapped()
@@ -60,10 +85,26 @@ export async function runExecBench(): Promise<BenchResult[]> {
     const baseline = roundMs(median(bares))
     const output = roundMs(median(outputs))
     const outputBaseline = roundMs(median(bareOutputs))
-    const baselineName = "node -e \"spawnSync('true')\""
+    const baselineName = 'node -e "spawnSync(\'true\')"'
     return [
-      result({ name: 'timon exec bench -- true (whole process, median)', value, unit: 'ms', baseline, baselineName, ratio: value / baseline, target: 2, better: 'lower' }),
-      result({ name: 'timon exec overhead over spawning true', value: roundMs(value - baseline), unit: 'ms', baseline, baselineName, ratio: value / baseline }),
+      result({
+        name: 'timon exec bench -- true (whole process, median)',
+        value,
+        unit: 'ms',
+        baseline,
+        baselineName,
+        ratio: value / baseline,
+        target: 2,
+        better: 'lower',
+      }),
+      result({
+        name: 'timon exec overhead over spawning true',
+        value: roundMs(value - baseline),
+        unit: 'ms',
+        baseline,
+        baselineName,
+        ratio: value / baseline,
+      }),
       result({
         name: 'timon exec of a command printing 10 MB (median)',
         value: output,
@@ -84,10 +125,8 @@ export async function runExecBench(): Promise<BenchResult[]> {
 
 /** Wall time of one process, its output to /dev/null. */
 
-
-
-
 // `node --import tsx bench/exec-bench.ts` runs it alone.
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  for (const r of await runExecBench()) console.log(`${r.name}: ${r.value} ${r.unit} vs ${r.baselineName} ${r.baseline} → ratio ${r.ratio.toFixed(3)}`)
+  for (const r of await runExecBench())
+    console.log(`${r.name}: ${r.value} ${r.unit} vs ${r.baselineName} ${r.baseline} → ratio ${r.ratio.toFixed(3)}`)
 }

@@ -37,7 +37,10 @@ const P99_LIMIT_MS = 50
  */
 export async function runPollBench(): Promise<BenchResult[]> {
   const seconds = Number(process.env.TIMON_BENCH_POLL_SECONDS ?? 30)
-  if (!(seconds > 0)) throw new RangeError(`TIMON_BENCH_POLL_SECONDS must be a positive number, not ${process.env.TIMON_BENCH_POLL_SECONDS}`)
+  if (!(seconds > 0))
+    throw new RangeError(
+      `TIMON_BENCH_POLL_SECONDS must be a positive number, not ${process.env.TIMON_BENCH_POLL_SECONDS}`,
+    )
 
   const server = await startServer()
   try {
@@ -45,7 +48,14 @@ export async function runPollBench(): Promise<BenchResult[]> {
     const polled = await poll(server.origin, seconds)
     const shared = { baselineName: `raw http.get on ${CHECKS} timers` } as const
     return [
-      result({ name: 'poll lateness p50', value: round(polled.p50), unit: 'ms', baseline: round(baseline.p50), ratio: ratio(polled.p50, baseline.p50), ...shared }),
+      result({
+        name: 'poll lateness p50',
+        value: round(polled.p50),
+        unit: 'ms',
+        baseline: round(baseline.p50),
+        ratio: ratio(polled.p50, baseline.p50),
+        ...shared,
+      }),
       result({
         name: 'poll lateness p99',
         value: round(polled.p99),
@@ -55,10 +65,39 @@ export async function runPollBench(): Promise<BenchResult[]> {
         limit: P99_LIMIT_MS,
         ...shared,
       }),
-      result({ name: 'poll lateness max', value: round(polled.max), unit: 'ms', baseline: round(baseline.max), ratio: ratio(polled.max, baseline.max), ...shared }),
-      result({ name: 'poll CPU share', value: round(polled.cpuPercent), unit: '%', baseline: round(baseline.cpuPercent), ratio: ratio(polled.cpuPercent, baseline.cpuPercent), ...shared }),
-      result({ name: 'poll requests/s', value: round(polled.perSecond), unit: 'req/s', baseline: round(baseline.perSecond), ratio: ratio(polled.perSecond, baseline.perSecond), ...shared }),
-      result({ name: 'poll failed samples', value: polled.failed, unit: 'samples', baseline: 0, ratio: 0, limit: 0, baselineName: 'none expected' }),
+      result({
+        name: 'poll lateness max',
+        value: round(polled.max),
+        unit: 'ms',
+        baseline: round(baseline.max),
+        ratio: ratio(polled.max, baseline.max),
+        ...shared,
+      }),
+      result({
+        name: 'poll CPU share',
+        value: round(polled.cpuPercent),
+        unit: '%',
+        baseline: round(baseline.cpuPercent),
+        ratio: ratio(polled.cpuPercent, baseline.cpuPercent),
+        ...shared,
+      }),
+      result({
+        name: 'poll requests/s',
+        value: round(polled.perSecond),
+        unit: 'req/s',
+        baseline: round(baseline.perSecond),
+        ratio: ratio(polled.perSecond, baseline.perSecond),
+        ...shared,
+      }),
+      result({
+        name: 'poll failed samples',
+        value: polled.failed,
+        unit: 'samples',
+        baseline: 0,
+        ratio: 0,
+        limit: 0,
+        baselineName: 'none expected',
+      }),
     ]
   } finally {
     server.stop()
@@ -78,7 +117,11 @@ interface Measure {
 }
 
 async function poll(origin: string, seconds: number): Promise<Measure> {
-  const tables = Array.from({ length: CHECKS }, (_, i) => ({ code: `bench.check-${i}`, url: `${origin}/health/${i}`, interval: INTERVAL }))
+  const tables = Array.from({ length: CHECKS }, (_, i) => ({
+    code: `bench.check-${i}`,
+    url: `${origin}/health/${i}`,
+    interval: INTERVAL,
+  }))
   const checks = parseChecks(tables, { baseDir: process.cwd() })._unsafeUnwrap()
   const late: number[] = []
   let failed = 0
@@ -107,17 +150,20 @@ async function rawRequests(origin: string, seconds: number): Promise<Measure> {
   const interval = 1000
   let failed = 0
   const arm = (i: number, at: number) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer)
-      late.push(Date.now() - at)
-      http
-        .get(`${origin}/health/${i}`, { agent: agents[i] }, (response) => {
-          if (response.statusCode !== 200) failed += 1
-          response.resume()
-        })
-        .on('error', () => (failed += 1))
-      arm(i, at + interval)
-    }, Math.max(0, at - Date.now()))
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer)
+        late.push(Date.now() - at)
+        http
+          .get(`${origin}/health/${i}`, { agent: agents[i] }, (response) => {
+            if (response.statusCode !== 200) failed += 1
+            response.resume()
+          })
+          .on('error', () => (failed += 1))
+        arm(i, at + interval)
+      },
+      Math.max(0, at - Date.now()),
+    )
     timers.add(timer)
   }
   for (let i = 0; i < CHECKS; i++) arm(i, start + Math.floor(Math.random() * interval))
@@ -129,7 +175,12 @@ async function rawRequests(origin: string, seconds: number): Promise<Measure> {
   for (const timer of timers) clearTimeout(timer)
   for (const agent of agents) agent.destroy()
   const steady = late.slice(measuredFrom)
-  return { ...percentiles(steady), cpuPercent: cpuShare(used, seconds * 1000), perSecond: steady.length / seconds, failed }
+  return {
+    ...percentiles(steady),
+    cpuPercent: cpuShare(used, seconds * 1000),
+    perSecond: steady.length / seconds,
+    failed,
+  }
 }
 
 /** A keep-alive HTTP server in a child process, answering `ready`. */

@@ -12,7 +12,11 @@ import { TimonClient } from '@timon/client'
 import { Monitor } from '@timon/core'
 import { FakeClock } from '@timon/core/testing'
 import { PostgresStore } from '@timon/store-postgres'
-import { SKIPPED_WITHOUT_DATABASE, ScratchSchemas, TEST_DATABASE_URL } from '../packages/store-postgres/test/scratch-schemas.js'
+import {
+  SKIPPED_WITHOUT_DATABASE,
+  ScratchSchemas,
+  TEST_DATABASE_URL,
+} from '../packages/store-postgres/test/scratch-schemas.js'
 import { median, result, timeMs, type BenchResult } from './lib.js'
 
 const T0 = Date.parse('2025-01-01T00:00:00Z')
@@ -46,9 +50,11 @@ async function pushThroughput(url: string, schemas: ScratchSchemas, rawRate: num
   const store = await PostgresStore.open({ url, schema: schemas.next() })
   const monitor = new Monitor({ store })
   // Probes exist before timing, as in steady state.
-  for (let p = 0; p < 100; p++) await monitor.pushProbe({ code: `probe-${p}`, health: 'healthy', staleIncidentAfter: '15m' })
+  for (let p = 0; p < 100; p++)
+    await monitor.pushProbe({ code: `probe-${p}`, health: 'healthy', staleIncidentAfter: '15m' })
   const monitorMs = await timeMs(async () => {
-    for (let i = 0; i < N; i++) await monitor.pushProbe({ code: `probe-${i % 100}`, health: i % 7 === 0 ? 'warning' : 'healthy' })
+    for (let i = 0; i < N; i++)
+      await monitor.pushProbe({ code: `probe-${i % 100}`, health: i % 7 === 0 ? 'warning' : 'healthy' })
   })
   await store.close()
   const monitorRate = (N / monitorMs) * 1000
@@ -66,7 +72,12 @@ async function pushThroughput(url: string, schemas: ScratchSchemas, rawRate: num
  * Probe pushes/s through `daemons` `timon daemon` processes on one schema, from 8 concurrent clients
  * spread over them (each push a request on the Unix socket), against raw single-row INSERTs.
  */
-async function daemonThroughput(url: string, schemas: ScratchSchemas, rawRate: number, daemons: number): Promise<BenchResult> {
+async function daemonThroughput(
+  url: string,
+  schemas: ScratchSchemas,
+  rawRate: number,
+  daemons: number,
+): Promise<BenchResult> {
   const N = 4000
   const CLIENTS = 8
   const schema = schemas.next()
@@ -76,18 +87,33 @@ async function daemonThroughput(url: string, schemas: ScratchSchemas, rawRate: n
     const sockets = Array.from({ length: daemons }, (_, i) => join(dir, `d${i}.sock`))
     for (const [i, socket] of sockets.entries()) {
       const config = join(dir, `d${i}.toml`)
-      writeFileSync(config, `[daemon]\nname = "bench-${i}"\ndata_dir = "${dir}"\nlog_level = "warn"\n[store]\nurl = "${url}"\nschema = "${schema}"\n`)
-      children.push(spawn(process.execPath, [TIMON_BIN, 'daemon', '--config', config], { env: { ...process.env, TIMON_SOCKET: socket }, stdio: 'ignore' }))
+      writeFileSync(
+        config,
+        `[daemon]\nname = "bench-${i}"\ndata_dir = "${dir}"\nlog_level = "warn"\n[store]\nurl = "${url}"\nschema = "${schema}"\n`,
+      )
+      children.push(
+        spawn(process.execPath, [TIMON_BIN, 'daemon', '--config', config], {
+          env: { ...process.env, TIMON_SOCKET: socket },
+          stdio: 'ignore',
+        }),
+      )
     }
-    const clients = Array.from({ length: CLIENTS }, (_, c) => new TimonClient({ socketPath: sockets[c % daemons] ?? '', connectRetries: 0 }))
+    const clients = Array.from(
+      { length: CLIENTS },
+      (_, c) => new TimonClient({ socketPath: sockets[c % daemons] ?? '', connectRetries: 0 }),
+    )
     for (const client of clients) {
       while ((await client.health()).isErr()) await sleep(50)
     }
-    for (let p = 0; p < 100; p++) (await clients[0]?.pushProbe({ code: `probe-${p}`, health: 'healthy', staleIncidentAfter: '15m' }))?._unsafeUnwrap()
+    for (let p = 0; p < 100; p++)
+      (
+        await clients[0]?.pushProbe({ code: `probe-${p}`, health: 'healthy', staleIncidentAfter: '15m' })
+      )?._unsafeUnwrap()
     const ms = await timeMs(async () => {
       await Promise.all(
         clients.map(async (client, c) => {
-          for (let i = c; i < N; i += CLIENTS) (await client.pushProbe({ code: `probe-${i % 100}`, health: 'healthy' }))._unsafeUnwrap()
+          for (let i = c; i < N; i += CLIENTS)
+            (await client.pushProbe({ code: `probe-${i % 100}`, health: 'healthy' }))._unsafeUnwrap()
         }),
       )
     })
@@ -116,7 +142,9 @@ async function rawInsertRate(url: string, schemas: ScratchSchemas): Promise<numb
   const client = new pg.Client({ connectionString: url, options: `-c search_path=${rawSchema}` })
   await client.connect()
   try {
-    await client.query(`INSERT INTO contracts (code, kind, overlap_incident, created_at) VALUES ('probe-0', 'probe', true, now())`)
+    await client.query(
+      `INSERT INTO contracts (code, kind, overlap_incident, created_at) VALUES ('probe-0', 'probe', true, now())`,
+    )
     const rawMs = await timeMs(async () => {
       for (let i = 0; i < N; i++) {
         await client.query(

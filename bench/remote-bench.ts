@@ -6,7 +6,19 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { openHttpTransport, TimonClient } from '@timon/client'
 import { pushThrough } from './daemon-bench.js'
-import { CLI_DIR, freePort, median, refreshCliBundle, result, roundMs, tempDir, timeMs, timeProcess, waitForSocket, type BenchResult } from './lib.js'
+import {
+  CLI_DIR,
+  freePort,
+  median,
+  refreshCliBundle,
+  result,
+  roundMs,
+  tempDir,
+  timeMs,
+  timeProcess,
+  waitForSocket,
+  type BenchResult,
+} from './lib.js'
 
 const BIN = join(CLI_DIR, 'bin', 'timon.js')
 /** Concurrent keep-alive clients, as in the socket figures of the daemon bench. */
@@ -40,7 +52,11 @@ export async function runRemoteBench(): Promise<BenchResult[]> {
       return { rates, ping }
     })
     const https = await withDaemon(join(tmp.dir, 'https'), env, cert, (daemon) =>
-      compareRates(daemon, (secret) => ({ url: `https://127.0.0.1:${daemon.port}`, token: secret, caPem: readFileSync(cert.cert, 'utf8') })),
+      compareRates(daemon, (secret) => ({
+        url: `https://127.0.0.1:${daemon.port}`,
+        token: secret,
+        caPem: readFileSync(cert.cert, 'utf8'),
+      })),
     )
     return [
       rateResult('HTTP', http.rates, 0.8),
@@ -88,7 +104,12 @@ function rateResult(over: string, rates: Rates, target: number): BenchResult {
 }
 
 /** Runs `work` against a daemon listening on its socket and on 127.0.0.1 (HTTPS with `tls`), then stops it. */
-async function withDaemon<T>(dir: string, env: Record<string, string>, tls: Certificate | undefined, work: (daemon: Daemon) => Promise<T>): Promise<T> {
+async function withDaemon<T>(
+  dir: string,
+  env: Record<string, string>,
+  tls: Certificate | undefined,
+  work: (daemon: Daemon) => Promise<T>,
+): Promise<T> {
   mkdirSync(dir, { recursive: true })
   const socket = join(dir, 'timon.sock')
   const config = join(dir, 'timon.toml')
@@ -98,7 +119,10 @@ async function withDaemon<T>(dir: string, env: Record<string, string>, tls: Cert
     config,
     `[daemon]\ndata_dir = "${join(dir, 'data')}"\nsocket = "${socket}"\nlog_level = "error"\n[store]\nsynchronous = "normal"\n[http]\nlisten = ["127.0.0.1:${port}"]\n${tlsLines}`,
   )
-  const child = spawn(process.execPath, [BIN, 'daemon'], { env: { ...env, TIMON_CONFIG: config, TIMON_SOCKET: socket }, stdio: ['ignore', 'ignore', 'inherit'] })
+  const child = spawn(process.execPath, [BIN, 'daemon'], {
+    env: { ...env, TIMON_CONFIG: config, TIMON_SOCKET: socket },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   try {
     await waitForSocket(socket, child)
@@ -114,7 +138,10 @@ async function withDaemon<T>(dir: string, env: Record<string, string>, tls: Cert
 }
 
 /** The best pushes/s of socket clients and of TCP clients (made from `url`), rounds alternated. */
-async function compareRates(daemon: Daemon, url: (secret: string) => { url: string; token: string; caPem?: string }): Promise<Rates> {
+async function compareRates(
+  daemon: Daemon,
+  url: (secret: string) => { url: string; token: string; caPem?: string },
+): Promise<Rates> {
   const socketClients = Array.from({ length: CLIENTS }, () => new TimonClient({ socketPath: daemon.socket }))
   const tcpClients: TimonClient[] = []
   for (let i = 0; i < CLIENTS; i++) {
@@ -141,7 +168,11 @@ async function compareRates(daemon: Daemon, url: (secret: string) => { url: stri
 async function comparePing(daemon: Daemon, env: Record<string, string>): Promise<{ curl: number; push: number }> {
   const url = `http://127.0.0.1:${daemon.port}/ping/${daemon.secret}/bench.ping`
   const curl = () => timeProcess('curl', ['-fsS', '-o', '/dev/null', '-m', '10', url], env)
-  const push = () => timeProcess(process.execPath, [BIN, 'push', 'probe', 'bench.push', 'healthy'], { ...env, TIMON_SOCKET: daemon.socket })
+  const push = () =>
+    timeProcess(process.execPath, [BIN, 'push', 'probe', 'bench.push', 'healthy'], {
+      ...env,
+      TIMON_SOCKET: daemon.socket,
+    })
   for (let i = 0; i < 5; i++) {
     curl()
     push()
@@ -166,7 +197,25 @@ function selfSignedCertificate(dir: string): Certificate {
   const key = join(dir, 'key.pem')
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
     { stdio: 'ignore' },
   )
   return { cert, key }

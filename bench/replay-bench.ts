@@ -23,7 +23,11 @@ export async function runReplayBench(): Promise<readonly BenchResult[]> {
     for (let minute = 0; minute < HOURS * 60; minute += 5) {
       clock.set(start.getTime() + minute * 60_000)
       for (let p = 0; p < PROBES; p++) {
-        await monitor.pushProbe({ code: `host${p}.load`, health: (minute + p) % 97 === 0 ? 'critical' : 'healthy', staleIncidentAfter: '20m' })
+        await monitor.pushProbe({
+          code: `host${p}.load`,
+          health: (minute + p) % 97 === 0 ? 'critical' : 'healthy',
+          staleIncidentAfter: '20m',
+        })
       }
     }
     const to = clock.now()
@@ -33,19 +37,33 @@ export async function runReplayBench(): Promise<readonly BenchResult[]> {
     })
     const replayMs = await timeMs(async () => {
       const history = historyPages(store, { from: start, to })
-      ;(await replay({ history, from: start, to, rules: { overrides: [{ code: '*', rules: { staleIncidentAfter: 600_000 } }] } }))._unsafeUnwrap()
+      ;(
+        await replay({
+          history,
+          from: start,
+          to,
+          rules: { overrides: [{ code: '*', rules: { staleIncidentAfter: 600_000 } }] },
+        })
+      )._unsafeUnwrap()
     })
     await store.close()
     const perSecond = (samples / replayMs) * 1000
     return [
-      result({ name: `replay ${samples} samples streamed from SQLite (${PROBES} probes × ${HOURS}h)`, value: Math.round(replayMs), unit: 'ms', baseline: Math.round(readMs), baselineName: 'reading them', ratio: replayMs / readMs }),
+      result({
+        name: `replay ${samples} samples streamed from SQLite (${PROBES} probes × ${HOURS}h)`,
+        value: Math.round(replayMs),
+        unit: 'ms',
+        baseline: Math.round(readMs),
+        baselineName: 'reading them',
+        ratio: replayMs / readMs,
+      }),
       result({
         name: `replay of ${TARGET_SAMPLES} samples at ${Math.round(perSecond)} samples/s (extrapolated: the cost per sample is flat)`,
         value: Math.round(TARGET_SAMPLES / perSecond),
         unit: 's',
         baseline: Math.round((TARGET_SAMPLES / samples) * readMs) / 1000,
         baselineName: 'reading them (s)',
-        ratio: (TARGET_SAMPLES / perSecond) / ((TARGET_SAMPLES / samples) * readMs / 1000),
+        ratio: TARGET_SAMPLES / perSecond / (((TARGET_SAMPLES / samples) * readMs) / 1000),
         limit: 60,
       }),
     ]

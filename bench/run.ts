@@ -52,7 +52,9 @@ for (const [title, run] of suites) {
           : r.target === undefined
             ? ''
             : ` (target ${r.better === 'higher' ? '≥' : '≤'} ${r.target})`
-    console.log(`${r.name}: ${r.value} ${r.unit} vs ${r.baselineName} ${r.baseline} → ratio ${r.ratio.toFixed(3)}${target}${verdict}`)
+    console.log(
+      `${r.name}: ${r.value} ${r.unit} vs ${r.baselineName} ${r.baseline} → ratio ${r.ratio.toFixed(3)}${target}${verdict}`,
+    )
   }
 }
 console.log(missed === 0 ? '\nall targets met' : `\n${missed} target(s) missed`)

@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Dispatcher, MemoryStore, SystemClock, type NotificationEvent, type Store } from '@timon/core'
 import { SqliteStore } from '@timon/store-sqlite'
-import { buildPayload, compileBody, parseWebhooks, renderBody, WebhookNotifier, type BodyTemplate } from '@timon/notify-webhook'
+import {
+  buildPayload,
+  compileBody,
+  parseWebhooks,
+  renderBody,
+  WebhookNotifier,
+  type BodyTemplate,
+} from '@timon/notify-webhook'
 
 /** Events rendered and enqueued by the first measure. */
 const EVENTS = 10_000
@@ -103,11 +110,7 @@ function makeEvent(i: number): NotificationEvent {
   }
 }
 
-async function enqueueAll(
-  store: Store,
-  events: readonly NotificationEvent[],
-  template: BodyTemplate,
-): Promise<void> {
+async function enqueueAll(store: Store, events: readonly NotificationEvent[], template: BodyTemplate): Promise<void> {
   for (const e of events) {
     renderBody(buildPayload(e, 'prod-1'), template)
     await store.transaction((tx) =>

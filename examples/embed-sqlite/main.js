@@ -11,7 +11,12 @@ const store = new SqliteStore({ database })
 const monitor = new Monitor({ store })
 
 // A health push, as a request handler or a periodic task would do it.
-const probe = await monitor.pushProbe({ code: 'myapp.health', health: 'healthy', comment: 'All good', staleIncidentAfter: '15m' })
+const probe = await monitor.pushProbe({
+  code: 'myapp.health',
+  health: 'healthy',
+  comment: 'All good',
+  staleIncidentAfter: '15m',
+})
 if (probe.isErr()) throw new Error(probe.error.message)
 
 // A job run with steps: a nightly export inside the app.
@@ -19,7 +24,13 @@ const started = await monitor.startJob({ code: 'nightly.export', overtimeInciden
 if (started.isErr()) throw new Error(started.error.message)
 const { uid } = started.value.run
 await monitor.pushStep({ code: 'nightly.export', uid, label: 'Exported rows', health: 'healthy' })
-const ended = await monitor.pushStep({ code: 'nightly.export', uid, label: 'Upload failed', health: 'critical', end: true })
+const ended = await monitor.pushStep({
+  code: 'nightly.export',
+  uid,
+  label: 'Upload failed',
+  health: 'critical',
+  end: true,
+})
 if (ended.isErr()) throw new Error(ended.error.message)
 
 // Expected failures are values, not exceptions.
@@ -28,7 +39,8 @@ console.log(`rejected: ${bad.isErr() ? bad.error.message : 'unexpectedly accepte
 
 const status = (await monitor.status())._unsafeUnwrap()
 for (const incident of status.activeIncidents) console.log(`INC-${incident.id} ${incident.state} ${incident.title}`)
-for (const { contract, lastReport } of status.contracts) console.log(`${contract.code} ${lastReport?.health ?? 'unknown'}`)
+for (const { contract, lastReport } of status.contracts)
+  console.log(`${contract.code} ${lastReport?.health ?? 'unknown'}`)
 console.log(`next deadline: ${(await monitor.nextDeadline())?.toISOString() ?? 'none'}`)
 
 await store.close()

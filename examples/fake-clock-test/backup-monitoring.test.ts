@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest'
 
 /** The app's own convention: a nightly backup must report within 26 hours and finish within 1 hour. */
 async function startBackup(monitor: Monitor) {
-  return (await monitor.startJob({ code: 'db.backup', staleIncidentAfter: '26h', overtimeIncidentAfter: '1h' }))._unsafeUnwrap().run
+  return (
+    await monitor.startJob({ code: 'db.backup', staleIncidentAfter: '26h', overtimeIncidentAfter: '1h' })
+  )._unsafeUnwrap().run
 }
 
 describe('backup monitoring', () => {

@@ -19,7 +19,10 @@ describe('examples/file-notifier', () => {
     await monitor.pushProbe({ code: 'web', health: 'healthy' })
     expect(await dispatcher.drain()).toEqual({ delivered: 2, rescheduled: 0, failed: 0, superseded: 0 }) // same incident: in order
 
-    const lines = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const lines = readFileSync(join(dir, 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(lines.map((l) => `${l.event} ${l.incident.code} ${l.incident.state}`)).toEqual([
       'incident.open INC-1 open',
       'incident.recovered INC-1 recovered',

@@ -10,9 +10,17 @@ import type { Delivery, DeliveryOutcome, EventName, LogSink, Notifier, RetryPoli
  * daemon routes by the plugin's `on` and names the target after the plugin. Throwing here stops
  * the daemon at start with a message naming the plugin.
  */
-export default function filePlugin({ options }: { options: Readonly<Record<string, unknown>>; logger: LogSink }): Notifier {
+export default function filePlugin({
+  options,
+}: {
+  options: Readonly<Record<string, unknown>>
+  logger: LogSink
+}): Notifier {
   if (typeof options.path !== 'string') throw new Error('options.path must be the file to append to')
-  return new FileNotifier({ path: options.path, ...(typeof options.retries === 'number' ? { retries: options.retries } : {}) })
+  return new FileNotifier({
+    path: options.path,
+    ...(typeof options.retries === 'number' ? { retries: options.retries } : {}),
+  })
 }
 
 export interface FileNotifierOptions {
@@ -46,7 +54,8 @@ export class FileNotifier implements Notifier {
       delivery: delivery.deliveryId,
       event: name,
       at: at.toISOString(),
-      incident: incident === undefined ? null : { code: `INC-${incident.id}`, state: incident.state, title: incident.title },
+      incident:
+        incident === undefined ? null : { code: `INC-${incident.id}`, state: incident.state, title: incident.title },
       note: note ?? null,
     })
     try {

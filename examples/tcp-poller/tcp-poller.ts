@@ -9,14 +9,23 @@ import type { LogSink, PolledSample, PolledSource, Poller } from '@timon/core'
  * The plugin factory: `options = { interval_ms = 30000, targets = [{ code = "db.port", host = "127.0.0.1", port = 5432 }] }`.
  * Throwing here (bad options) stops the daemon at start with a message naming the plugin.
  */
-export default function tcpPlugin({ options }: { options: Readonly<Record<string, unknown>>; logger: LogSink }): Poller {
+export default function tcpPlugin({
+  options,
+}: {
+  options: Readonly<Record<string, unknown>>
+  logger: LogSink
+}): Poller {
   const targets = options.targets
   const valid = (target: unknown): target is TcpTarget => {
     const { code, host, port } = (target ?? {}) as Partial<Record<keyof TcpTarget, unknown>>
     return typeof code === 'string' && typeof host === 'string' && typeof port === 'number'
   }
-  if (!Array.isArray(targets) || !targets.every(valid)) throw new Error('options.targets must be an array of { code, host, port }')
-  return new TcpPoller({ targets, ...(typeof options.interval_ms === 'number' ? { intervalMs: options.interval_ms } : {}) })
+  if (!Array.isArray(targets) || !targets.every(valid))
+    throw new Error('options.targets must be an array of { code, host, port }')
+  return new TcpPoller({
+    targets,
+    ...(typeof options.interval_ms === 'number' ? { intervalMs: options.interval_ms } : {}),
+  })
 }
 
 export interface TcpTarget {
@@ -88,7 +97,9 @@ export class TcpPoller implements Poller {
       }
       socket.once('connect', () => done(`connected in ${Math.round(performance.now() - started)}ms`))
       socket.once('timeout', () => done(`no connection after ${timeoutMs}ms`))
-      socket.once('error', (error: NodeJS.ErrnoException) => done(error.code === 'ECONNREFUSED' ? 'connection refused' : error.message))
+      socket.once('error', (error: NodeJS.ErrnoException) =>
+        done(error.code === 'ECONNREFUSED' ? 'connection refused' : error.message),
+      )
       socket.once('close', () => done('stopped'))
     })
   }

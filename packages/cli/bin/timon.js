@@ -19,7 +19,10 @@ const bundle = join(dist, 'timon.cjs')
 // ES module) at run time, which code evaluated through vm.Script cannot do: they run unbundled,
 // where start-up time does not matter.
 const command = process.argv.slice(2).find((word) => !word.startsWith('-'))
-const cli = !['daemon', 'replay', 'config', 'store'].includes(command) && isFresh(bundle) ? Promise.resolve(loadBundle(bundle)) : import('../dist/main.js')
+const cli =
+  !['daemon', 'replay', 'config', 'store'].includes(command) && isFresh(bundle)
+    ? Promise.resolve(loadBundle(bundle))
+    : import('../dist/main.js')
 cli
   .then(({ run }) => run(process.argv.slice(2)))
   .then((status) => {

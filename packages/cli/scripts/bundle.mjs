@@ -61,16 +61,26 @@ const temporary = `${output.path}.${process.pid}.tmp`
 writeFileSync(temporary, text)
 renameSync(temporary, output.path)
 for (const name of readdirSync(dist)) {
-  if (/^timon\.cjs\.\w+\.cache$/.test(name) && name !== `timon.cjs.${id}.cache`) rmSync(join(dist, name), { force: true })
+  if (/^timon\.cjs\.\w+\.cache$/.test(name) && name !== `timon.cjs.${id}.cache`)
+    rmSync(join(dist, name), { force: true })
 }
 
 // Warm up: one push through the launcher, which writes the code cache when it is done.
 const scratch = mkdtempSync(join(tmpdir(), 'timon-bundle-'))
 try {
-  spawnSync(process.execPath, [join(root, 'bin', 'timon.js'), 'push', 'probe', 'code.cache', 'healthy', '--comment', 'warm-up'], {
-    env: { PATH: process.env.PATH, HOME: scratch, TIMON_SOCKET: join(scratch, 'none.sock'), TIMON_WRITE_CODE_CACHE: '1' },
-    stdio: 'ignore',
-  })
+  spawnSync(
+    process.execPath,
+    [join(root, 'bin', 'timon.js'), 'push', 'probe', 'code.cache', 'healthy', '--comment', 'warm-up'],
+    {
+      env: {
+        PATH: process.env.PATH,
+        HOME: scratch,
+        TIMON_SOCKET: join(scratch, 'none.sock'),
+        TIMON_WRITE_CODE_CACHE: '1',
+      },
+      stdio: 'ignore',
+    },
+  )
 } finally {
   rmSync(scratch, { recursive: true, force: true })
 }

@@ -48,7 +48,9 @@ describe('parseArgs', () => {
     expect(parseArgs(spec, ['a', 'b', '--end=true']).boolean('end')).toBe(true)
     expect(parseArgs(spec, ['a', 'b', '--end=0']).boolean('end')).toBe(false)
     expect(parseArgs(spec, ['a', 'b']).boolean('end')).toBeUndefined()
-    expect(usageError(['a', 'b', '--end=maybe']).message).toBe('invalid argument "maybe" for "--end" flag: must be true or false')
+    expect(usageError(['a', 'b', '--end=maybe']).message).toBe(
+      'invalid argument "maybe" for "--end" flag: must be true or false',
+    )
   })
 
   it('reads shorthands, grouped or with a value', () => {

@@ -57,7 +57,11 @@ export class ParsedArgs {
   readonly #values: ReadonlyMap<string, string | boolean>
   readonly #repeated: ReadonlyMap<string, readonly string[]>
 
-  constructor(args: readonly string[], values: ReadonlyMap<string, string | boolean>, repeated: ReadonlyMap<string, readonly string[]> = new Map()) {
+  constructor(
+    args: readonly string[],
+    values: ReadonlyMap<string, string | boolean>,
+    repeated: ReadonlyMap<string, readonly string[]> = new Map(),
+  ) {
     this.args = args
     this.#values = values
     this.#repeated = repeated

@@ -51,7 +51,10 @@ export type CliClient = Pick<
  * sent until a method is called. The client module is loaded here, on first use, so
  * `timon --help` and `timon version` load nothing.
  */
-export async function connectClient(env: Readonly<Record<string, string | undefined>>, warn: (line: string) => void): Promise<CliClient> {
+export async function connectClient(
+  env: Readonly<Record<string, string | undefined>>,
+  warn: (line: string) => void,
+): Promise<CliClient> {
   const { TimonClient, openHttpTransport, readClientSettings } = await import('@timon/client')
   const settings = readClientSettings(env)
   if (!settings.ok) throw new CliError(settings.message, { code: 'usage' })
@@ -61,11 +64,17 @@ export async function connectClient(env: Readonly<Record<string, string | undefi
     client = new TimonClient({ env, host })
   } else {
     const opened = await openHttpTransport({ url: remote.url, token: remote.token, caPem: remote.caPem })
-    if (!opened.ok) throw new CliError(`${remote.source === 'env' ? 'TIMON_URL' : '[client] url'}: ${opened.message}`, { code: 'usage' })
+    if (!opened.ok)
+      throw new CliError(`${remote.source === 'env' ? 'TIMON_URL' : '[client] url'}: ${opened.message}`, {
+        code: 'usage',
+      })
     client = new TimonClient({ transport: opened.transport, host })
   }
   if (!settings.value.spool) return client
-  const [{ SpoolDir }, { spoolingClient }] = await Promise.all([import('./spool/spool-dir.js'), import('./spool/spooling-client.js')])
+  const [{ SpoolDir }, { spoolingClient }] = await Promise.all([
+    import('./spool/spool-dir.js'),
+    import('./spool/spooling-client.js'),
+  ])
   return spoolingClient(client, new SpoolDir(settings.value.spoolDir), warn)
 }
 

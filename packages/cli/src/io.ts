@@ -50,7 +50,8 @@ export function processIo(): CliIo {
     },
     env: process.env,
     now: () => new Date(),
-    connect: async () => (await import('./client.js')).connectClient(process.env, (line) => process.stderr.write(`${line}\n`)),
+    connect: async () =>
+      (await import('./client.js')).connectClient(process.env, (line) => process.stderr.write(`${line}\n`)),
   }
 }
 

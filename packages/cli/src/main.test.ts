@@ -79,7 +79,11 @@ describe('timon (dispatch, help and errors)', () => {
   })
 
   it('reports an unreachable daemon with the client message and adds the code with -v', async () => {
-    const unreachable = { code: 'unreachable' as const, message: 'cannot reach the Timon daemon at /tmp/x.sock (connect ENOENT): is it running? Start it with "timon daemon"' }
+    const unreachable = {
+      code: 'unreachable' as const,
+      message:
+        'cannot reach the Timon daemon at /tmp/x.sock (connect ENOENT): is it running? Start it with "timon daemon"',
+    }
     const quiet = await runCli(['status'], { errors: { status: unreachable } })
     expect(quiet).toMatchObject({ status: 1, stdout: '', stderr: `Error: ${unreachable.message}\n` })
     const verbose = await runCli(['-v', 'status'], { errors: { status: unreachable } })
@@ -87,7 +91,9 @@ describe('timon (dispatch, help and errors)', () => {
   })
 
   it('takes global flags before the command', async () => {
-    const result = await runCli(['-v', 'summary', '--short'], { errors: { summary: { code: 'internal', message: 'internal error' } } })
+    const result = await runCli(['-v', 'summary', '--short'], {
+      errors: { summary: { code: 'internal', message: 'internal error' } },
+    })
     expect(result.stderr).toBe('Error: internal error\n(error code: internal)\n')
     expect((await runCli(['--verbose', 'push', 'probe', '--help'])).stdout).toContain('Usage:\n  timon push probe')
   })
@@ -106,7 +112,9 @@ describe('timon (dispatch, help and errors)', () => {
   it('colours only on a terminal that is not TERM=dumb, never with NO_COLOR, always with FORCE_COLOR', async () => {
     const view = {
       activeIncidents: [],
-      contracts: [{ contract: contract({ code: 'p1' }), lastReport: sample({ health: 'critical' }), activeIncidentIds: [] }],
+      contracts: [
+        { contract: contract({ code: 'p1' }), lastReport: sample({ health: 'critical' }), activeIncidentIds: [] },
+      ],
       deliveries: { pending: 0, delivered: 0, failed: 0 },
     }
     const client = { status: () => view }
@@ -115,7 +123,9 @@ describe('timon (dispatch, help and errors)', () => {
     expect((await runCli(['status'], { client, stdoutIsTTY: true })).stdout).toContain(ansi)
     expect((await runCli(['status'], { client, stdoutIsTTY: true, env: { NO_COLOR: '1' } })).stdout).not.toContain(ansi)
     expect((await runCli(['status'], { client, stdoutIsTTY: true, env: { TERM: 'dumb' } })).stdout).not.toContain(ansi)
-    expect((await runCli(['status'], { client, stdoutIsTTY: true, env: { TERM: 'xterm-256color' } })).stdout).toContain(ansi)
+    expect((await runCli(['status'], { client, stdoutIsTTY: true, env: { TERM: 'xterm-256color' } })).stdout).toContain(
+      ansi,
+    )
     expect((await runCli(['status'], { client, env: { FORCE_COLOR: '1' } })).stdout).toContain(ansi)
     expect((await runCli(['status'], { client, env: { FORCE_COLOR: '1', NO_COLOR: '1' } })).stdout).not.toContain(ansi)
   })

@@ -45,7 +45,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<void | numb
 
   if (first === undefined || first === '-h' || first === '--help') return print(io, rootHelp())
   if (first === '--version' || first === 'version') {
-    if (first === 'version' && parseArgs(VERSION_SPEC, argv.slice(start + 1)).help) return print(io, formatHelp(VERSION_SPEC))
+    if (first === 'version' && parseArgs(VERSION_SPEC, argv.slice(start + 1)).help)
+      return print(io, formatHelp(VERSION_SPEC))
     return print(io, `Timon ${VERSION}\n`)
   }
   if (first === 'help') {
@@ -54,7 +55,10 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<void | numb
     if (found.kind === 'command' && found.rest.length === 0) return print(io, formatHelp(found.command.spec))
     if (found.kind === 'group' && found.rest.length === 0) return print(io, groupHelp(found.path))
     if (words.length === 0) return print(io, rootHelp())
-    throw new UsageError(`unknown help topic ${JSON.stringify(words.join(' '))}`, 'Run "timon help" for the list of commands.\n')
+    throw new UsageError(
+      `unknown help topic ${JSON.stringify(words.join(' '))}`,
+      'Run "timon help" for the list of commands.\n',
+    )
   }
 
   const found = resolve(argv.slice(start))
@@ -136,7 +140,13 @@ function print(io: CliIo, text: string): void {
   io.stdout.write(text)
 }
 
-const VERSION_SPEC = { name: 'version', summary: 'Print the version', usage: 'version', args: { min: 0, max: 0 }, flags: [] }
+const VERSION_SPEC = {
+  name: 'version',
+  summary: 'Print the version',
+  usage: 'version',
+  args: { min: 0, max: 0 },
+  flags: [],
+}
 
 function rootHelp(): string {
   const entries: [string, string][] = [
@@ -155,10 +165,9 @@ function rootHelp(): string {
 }
 
 function groupHelp(path: string): string {
-  const entries = COMMANDS.filter((command) => command.spec.name.startsWith(`${path} `)).map((command): [string, string] => [
-    command.spec.name.slice(path.length + 1),
-    command.spec.summary,
-  ])
+  const entries = COMMANDS.filter((command) => command.spec.name.startsWith(`${path} `)).map(
+    (command): [string, string] => [command.spec.name.slice(path.length + 1), command.spec.summary],
+  )
   return (
     `${GROUPS.get(path) ?? ''}\n\n` +
     `Usage:\n  timon ${path} <command> [flags]\n\n` +

@@ -22,7 +22,8 @@ afterAll(async () => {
 describe('the bundled CLI', () => {
   it('keeps the daemon, SQLite, Kysely, zod and the webhook code out of the bundle', () => {
     const bundle = readFileSync(join(CLI_DIR, 'dist', 'timon.cjs'), 'utf8')
-    for (const heavy of ['better-sqlite3', 'kysely', 'mustache', 'from "zod"', 'require("zod")', 'createServer']) expect(bundle).not.toContain(heavy)
+    for (const heavy of ['better-sqlite3', 'kysely', 'mustache', 'from "zod"', 'require("zod")', 'createServer'])
+      expect(bundle).not.toContain(heavy)
     expect(bundle).toContain('import("@timon/socket-daemon")')
     expect(bundle).not.toContain('require("@timon/socket-daemon")')
   })
@@ -47,7 +48,9 @@ describe('the bundled CLI', () => {
           `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify({ required: Object.keys(require.cache), compiled })))`,
         ].join('\n'),
       )
-      const result = await daemon.timon(['push', 'probe', 'traced.probe', 'healthy'], { env: { NODE_OPTIONS: `--require ${tracer}` } })
+      const result = await daemon.timon(['push', 'probe', 'traced.probe', 'healthy'], {
+        env: { NODE_OPTIONS: `--require ${tracer}` },
+      })
       expect(result).toMatchObject({ status: 0, stdout: '', stderr: '' })
       const loaded = JSON.parse(readFileSync(out, 'utf8')) as { required: string[]; compiled: unknown[] }
       expect(loaded.required.filter((file) => file !== tracer)).toEqual([BIN])

@@ -16,9 +16,16 @@ afterAll(async () => {
 describe('concurrent pushes', () => {
   it('stores all 50 samples of 50 concurrent timon push probe processes', { timeout: 120_000 }, async () => {
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => daemon.timon(['push', 'probe', 'burst.probe', i % 5 === 0 ? 'warning' : 'healthy', '--comment', `push ${i}`])),
+      Array.from({ length: 50 }, (_, i) =>
+        daemon.timon(['push', 'probe', 'burst.probe', i % 5 === 0 ? 'warning' : 'healthy', '--comment', `push ${i}`]),
+      ),
     )
-    for (const result of results) expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({ status: 0, stdout: '', stderr: '' })
+    for (const result of results)
+      expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({
+        status: 0,
+        stdout: '',
+        stderr: '',
+      })
 
     const shown = JSON.parse((await daemon.timon(['show', 'burst.probe', '--all', '--json'])).stdout) as {
       report_count: number

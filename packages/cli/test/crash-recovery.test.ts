@@ -7,7 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureBuilt, poll, startDaemon, tempDir, type DaemonProcess } from './helpers.js'
 
 /** A webhook receiver that answers 503 until told otherwise, counting what it accepted. */
-async function startReceiver(): Promise<{ url: string; accept: () => void; deliveries: Set<string>; close: () => Promise<void> }> {
+async function startReceiver(): Promise<{
+  url: string
+  accept: () => void
+  deliveries: Set<string>
+  close: () => Promise<void>
+}> {
   let accepting = false
   const deliveries = new Set<string>()
   const server: Server = createServer((req, res) => {
@@ -64,7 +69,11 @@ describe('a daemon killed with SIGKILL under load', () => {
         }
       }
       const workers = Array.from({ length: 8 }, (_, n) => worker(n))
-      await poll(() => acknowledged.length >= 400, 30_000, () => `only ${acknowledged.length} pushes acknowledged`)
+      await poll(
+        () => acknowledged.length >= 400,
+        30_000,
+        () => `only ${acknowledged.length} pushes acknowledged`,
+      )
       first.child.kill('SIGKILL')
       await Promise.all(workers)
       expect(failures).toBe(8) // every worker stopped on the dead daemon

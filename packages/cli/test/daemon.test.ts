@@ -48,7 +48,10 @@ describe('timon daemon', () => {
     expect(result.stdout).toBe('')
     expect(result.stderr).toMatch(/^Error: .*log_level.*\n$/)
 
-    const missing = await exec(['daemon', '--config', join(dir, 'missing.toml')], baseEnv(dir, { TIMON_SOCKET: join(dir, 's.sock') }))
+    const missing = await exec(
+      ['daemon', '--config', join(dir, 'missing.toml')],
+      baseEnv(dir, { TIMON_SOCKET: join(dir, 's.sock') }),
+    )
     expect(missing.status).toBe(1)
     expect(missing.stderr).toMatch(/^Error: .*missing\.toml/)
   })
@@ -77,7 +80,10 @@ describe('timon delete on a terminal', () => {
   function onTerminal(daemon: DaemonProcess, args: string[], input: string): Promise<Exec> {
     return new Promise((resolve, reject) => {
       const command = [process.execPath, BIN, ...args].map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(' ')
-      const child = spawn('/usr/bin/script', ['-qec', command, '/dev/null'], { env: daemon.env, stdio: ['pipe', 'pipe', 'pipe'] })
+      const child = spawn('/usr/bin/script', ['-qec', command, '/dev/null'], {
+        env: daemon.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
       let stdout = ''
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
       child.once('error', reject)

@@ -29,18 +29,33 @@ describe('timon deliveries', () => {
     expect((await daemon.timon(['push', 'probe', 'hooked.probe', 'critical'])).status).toBe(0)
     await poll(
       async () => {
-        const listed = JSON.parse((await daemon.timon(['deliveries', '--status', 'failed', '--json'])).stdout) as { deliveries: unknown[] }
+        const listed = JSON.parse((await daemon.timon(['deliveries', '--status', 'failed', '--json'])).stdout) as {
+          deliveries: unknown[]
+        }
         return listed.deliveries.length === 1
       },
       15_000,
       () => `no failed delivery:\n${daemon.output()}`,
     )
-    const json = JSON.parse((await daemon.timon(['deliveries', '--json'])).stdout) as { deliveries: Record<string, unknown>[] }
-    expect(json.deliveries).toMatchObject([{ status: 'failed', target: 'nowhere', attempts: 1, event: { name: 'incident.open', incident: { title: 'hooked.probe is critical' } } }])
+    const json = JSON.parse((await daemon.timon(['deliveries', '--json'])).stdout) as {
+      deliveries: Record<string, unknown>[]
+    }
+    expect(json.deliveries).toMatchObject([
+      {
+        status: 'failed',
+        target: 'nowhere',
+        attempts: 1,
+        event: { name: 'incident.open', incident: { title: 'hooked.probe is critical' } },
+      },
+    ])
 
     const text = (await daemon.timon(['deliveries'])).stdout
-    expect(text).toMatch(/^DELIVERIES \(1\)\n {2}#\d+ {2}failed {2}incident\.open {2}INC-\d+ {2}nowhere {2}1 attempt {2}failed .* ago {2}".+"\n$/)
+    expect(text).toMatch(
+      /^DELIVERIES \(1\)\n {2}#\d+ {2}failed {2}incident\.open {2}INC-\d+ {2}nowhere {2}1 attempt {2}failed .* ago {2}".+"\n$/,
+    )
     expect((await daemon.timon(['deliveries', '--status', 'delivered'])).stdout).toBe('DELIVERIES (0)\n  None\n')
-    expect((await daemon.timon(['status'])).stdout).toContain('\nWEBHOOKS\n  1 failed delivery — see "timon deliveries"\n')
+    expect((await daemon.timon(['status'])).stdout).toContain(
+      '\nWEBHOOKS\n  1 failed delivery — see "timon deliveries"\n',
+    )
   })
 })

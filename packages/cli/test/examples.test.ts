@@ -36,7 +36,15 @@ describe('examples/cron-backup/backup.sh', () => {
     const uploaded = join(daemon.dir, name, 'uploaded')
     mkdirSync(backups, { recursive: true })
     mkdirSync(uploaded, { recursive: true })
-    const env = baseEnv(daemon.dir, { ...daemon.env, PATH: path, PG_DUMP: 'echo fake dump', UPLOAD: 'cp', UPLOAD_TARGET: `${uploaded}/`, BACKUP_DIR: backups, ...extra })
+    const env = baseEnv(daemon.dir, {
+      ...daemon.env,
+      PATH: path,
+      PG_DUMP: 'echo fake dump',
+      UPLOAD: 'cp',
+      UPLOAD_TARGET: `${uploaded}/`,
+      BACKUP_DIR: backups,
+      ...extra,
+    })
     return { env, uploaded }
   }
 
@@ -50,12 +58,20 @@ describe('examples/cron-backup/backup.sh', () => {
       rules: Record<string, unknown>
       reports: { report: { uid: string; health: string; end_comment: string } }[]
     }
-    expect(job.rules).toMatchObject({ stale_after: 25 * 3_600_000, stale_incident_after: 26 * 3_600_000, overtime_incident_after: 3_600_000, overlap_incident: true, schedule: null })
+    expect(job.rules).toMatchObject({
+      stale_after: 25 * 3_600_000,
+      stale_incident_after: 26 * 3_600_000,
+      overtime_incident_after: 3_600_000,
+      overlap_incident: true,
+      schedule: null,
+    })
     expect(job.reports).toHaveLength(1)
     const run = job.reports[0]?.report
     expect(run).toMatchObject({ health: 'healthy', end_comment: 'Backup OK' })
     const shown = (await daemon.timon(['show', `db.backup:${run?.uid ?? ''}`])).stdout
-    expect(shown).toMatch(/\nSTEPS\n {2}\+.* ✓ healthy {2}"Dump completed"\n {2}\+.* ✓ healthy {2}"Uploaded to S3"\n {2}\+.* end +"Backup OK"\n$/)
+    expect(shown).toMatch(
+      /\nSTEPS\n {2}\+.* ✓ healthy {2}"Dump completed"\n {2}\+.* ✓ healthy {2}"Uploaded to S3"\n {2}\+.* end +"Backup OK"\n$/,
+    )
   })
 
   it('reports a failed dump as a critical step that ends the run, which opens an incident', async () => {
@@ -73,7 +89,9 @@ describe('examples/cron-backup/backup.sh', () => {
     const result = await execScript(BACKUP, [], env)
     expect(result.status).toBe(0)
     expect(result.stdout).toBe('')
-    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Error: cannot reach the Timon daemon at .*nobody\.sock.*timon daemon/)])
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^Error: cannot reach the Timon daemon at .*nobody\.sock.*timon daemon/),
+    ])
     expect(readFileSync(join(uploaded, 'mydb.gz')).length).toBeGreaterThan(0)
   })
 })
@@ -95,7 +113,11 @@ describe('examples/probe/check-myapp.sh', () => {
   })
 
   it('pushes healthy while the app answers, critical when it does not, with a stale-incident rule', async () => {
-    const env = baseEnv(daemon.dir, { ...daemon.env, PATH: path, HEALTH_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/health` })
+    const env = baseEnv(daemon.dir, {
+      ...daemon.env,
+      PATH: path,
+      HEALTH_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`,
+    })
     expect(await execScript(CHECK, [], env)).toMatchObject({ status: 0, stdout: '', stderr: '' })
     let shown = (await daemon.timon(['show', 'myapp.health'])).stdout
     expect(shown).toMatch(/^PROBE {2}myapp\.health\n {2}health +✓ healthy\n/)

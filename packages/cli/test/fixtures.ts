@@ -2,7 +2,17 @@
  * Fixed domain values for the CLI's unit tests: builders with defaults, and a fixed "now" so that
  * every "… ago" is known in advance.
  */
-import { DEFAULT_RULES, NEW_CONTRACT_STATE, type Contract, type Incident, type IncidentEvent, type Rules, type Run, type Sample, type Step } from '@timon/core'
+import {
+  DEFAULT_RULES,
+  NEW_CONTRACT_STATE,
+  type Contract,
+  type Incident,
+  type IncidentEvent,
+  type Rules,
+  type Run,
+  type Sample,
+  type Step,
+} from '@timon/core'
 
 /** The instant every test formats against. */
 export const NOW = new Date('2026-04-19T12:00:00.000Z')

@@ -48,9 +48,11 @@ export function ensureBuilt(): void {
   }
   const mtime = (path: string) => (existsSync(path) ? statSync(path).mtimeMs : -1)
   const bundle = mtime(join(CLI_DIR, 'dist', 'timon.cjs'))
-  const builds = [join(CLI_DIR, 'dist'), join(CLI_DIR, '..', 'core', 'dist'), join(CLI_DIR, '..', 'client', 'dist')].map((dir) =>
-    mtime(join(dir, '.tsbuildinfo')),
-  )
+  const builds = [
+    join(CLI_DIR, 'dist'),
+    join(CLI_DIR, '..', 'core', 'dist'),
+    join(CLI_DIR, '..', 'client', 'dist'),
+  ].map((dir) => mtime(join(dir, '.tsbuildinfo')))
   if (bundle < 0 || builds.some((build) => build > bundle)) {
     execFileSync(process.execPath, [join(CLI_DIR, 'scripts', 'bundle.mjs')], { stdio: 'inherit' })
   }
@@ -79,7 +81,12 @@ export function baseEnv(home: string, extra: Record<string, string | undefined> 
 export function exec(args: readonly string[], env: NodeJS.ProcessEnv, options: ExecOptions = {}): Promise<Exec> {
   return new Promise((resolve, reject) => {
     const user = options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, ...options.env }, cwd: options.cwd ?? REPO_DIR, stdio: ['pipe', 'pipe', 'pipe'], ...user })
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...env, ...options.env },
+      cwd: options.cwd ?? REPO_DIR,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...user,
+    })
     collect(child, options.input).then(resolve, reject)
   })
 }
@@ -127,7 +134,10 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonPr
   const { dir, remove } = options.dir === undefined ? tempDir() : { dir: options.dir, remove: () => undefined }
   const socket = join(dir, 'timon.sock')
   const configPath = join(dir, 'timon.toml')
-  writeFileSync(configPath, `[daemon]\ndata_dir = "${join(dir, 'data')}"\nlog_level = "info"\n${options.config ?? ''}\n`)
+  writeFileSync(
+    configPath,
+    `[daemon]\ndata_dir = "${join(dir, 'data')}"\nlog_level = "info"\n${options.config ?? ''}\n`,
+  )
   const env = baseEnv(dir, { TIMON_SOCKET: socket })
   const child = spawn(process.execPath, [BIN, 'daemon', ...(options.args ?? [])], {
     env: { ...env, TIMON_CONFIG: configPath },
@@ -162,10 +172,14 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonPr
 
   const client = new TimonClient({ socketPath: socket, connectRetries: 0 })
   try {
-    await poll(async () => {
-      if (child.exitCode !== null) throw new Error(`the daemon exited with status ${child.exitCode}:\n${output}`)
-      return (await client.health()).isOk()
-    }, 15_000, () => `the daemon did not answer within 15 s:\n${output}`)
+    await poll(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`the daemon exited with status ${child.exitCode}:\n${output}`)
+        return (await client.health()).isOk()
+      },
+      15_000,
+      () => `the daemon did not answer within 15 s:\n${output}`,
+    )
   } catch (error) {
     await daemon.cleanup()
     throw error
@@ -179,7 +193,11 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonPr
  * Calls `check` every 20 ms until it resolves truthy; fails after `timeoutMs` with `message()`.
  * (Bounded polling: the only waiting the integration tests do.)
  */
-export async function poll(check: () => Promise<boolean> | boolean, timeoutMs: number, message: () => string): Promise<void> {
+export async function poll(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  message: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (await check()) return

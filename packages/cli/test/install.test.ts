@@ -26,19 +26,34 @@ function walk(dir: string): string[] {
 }
 
 describe.skipIf(!reachable)('npm install -g from packed tarballs', () => {
-  it('gives a working timon with no workspace paths, each package with repository, license, README, LICENSE', { timeout: 600_000 }, async () => {
+  it('gives a working timon with no workspace paths, each package with repository, license, README, LICENSE', {
+    timeout: 600_000,
+  }, async () => {
     const packs = join(work, 'packs')
     mkdirSync(packs)
-    execFileSync('npm', ['pack', '--workspaces', '--pack-destination', packs, '--silent'], { cwd: root, stdio: 'ignore' })
+    execFileSync('npm', ['pack', '--workspaces', '--pack-destination', packs, '--silent'], {
+      cwd: root,
+      stdio: 'ignore',
+    })
     const tarballs = readdirSync(packs).map((name) => join(packs, name))
     expect(tarballs.length).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).workspaces.length)
     const prefix = join(work, 'prefix')
-    execFileSync('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', ...tarballs], { stdio: 'ignore', timeout: 540_000 })
+    execFileSync(
+      'npm',
+      ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', ...tarballs],
+      { stdio: 'ignore', timeout: 540_000 },
+    )
 
     const modules = join(prefix, 'lib', 'node_modules')
-    const installed = [join(modules, 'timon'), ...readdirSync(join(modules, '@timon')).map((name) => join(modules, '@timon', name))]
+    const installed = [
+      join(modules, 'timon'),
+      ...readdirSync(join(modules, '@timon')).map((name) => join(modules, '@timon', name)),
+    ]
     for (const dir of installed) {
-      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { repository?: unknown; license?: unknown }
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        repository?: unknown
+        license?: unknown
+      }
       expect(manifest.repository, dir).toBeDefined()
       expect(manifest.license, dir).toBe('MIT')
       expect(existsSync(join(dir, 'README.md')), dir).toBe(true)
@@ -47,9 +62,13 @@ describe.skipIf(!reachable)('npm install -g from packed tarballs', () => {
         expect(file.endsWith('.tsbuildinfo'), file).toBe(false)
         if (file.endsWith('.map')) {
           const { sources } = JSON.parse(readFileSync(file, 'utf8')) as { sources: string[] }
-          for (const source of sources) expect(existsSync(resolve(dirname(file), source)), `${file} → ${source}`).toBe(true)
+          for (const source of sources)
+            expect(existsSync(resolve(dirname(file), source)), `${file} → ${source}`).toBe(true)
         }
-        if (/\.(c?js|json)$/.test(file)) expect(readFileSync(file, 'utf8').includes(root.replace(/\/$/, '')), `${file} names the workspace`).toBe(false)
+        if (/\.(c?js|json)$/.test(file))
+          expect(readFileSync(file, 'utf8').includes(root.replace(/\/$/, '')), `${file} names the workspace`).toBe(
+            false,
+          )
       }
     }
 
@@ -71,7 +90,9 @@ describe.skipIf(!reachable)('npm install -g from packed tarballs', () => {
         daemon.on('exit', (code) => reject(new Error(`timon daemon exited (${code}): ${output}`)))
       })
       const run = (...args: string[]) => spawnSync(timon, args, { env, encoding: 'utf8' })
-      expect(run('push', 'probe', 'installed.ok', 'healthy', '--comment', 'from the tarballs')).toMatchObject({ status: 0 })
+      expect(run('push', 'probe', 'installed.ok', 'healthy', '--comment', 'from the tarballs')).toMatchObject({
+        status: 0,
+      })
       expect(run('exec', 'installed.job', '--', 'echo', 'hello')).toMatchObject({ status: 0, stdout: 'hello\n' })
       const status = run('status', '--json')
       expect(status.status).toBe(0)

@@ -42,7 +42,11 @@ function runs(): CommandRun[] {
 async function reload(config: string, count: number): Promise<void> {
   writeFileSync(daemon.configPath, config)
   daemon.child.kill('SIGHUP')
-  await poll(() => daemon.output().split('configuration reloaded').length - 1 === count, 10_000, () => `no reload:\n${daemon.output()}`)
+  await poll(
+    () => daemon.output().split('configuration reloaded').length - 1 === count,
+    10_000,
+    () => `no reload:\n${daemon.output()}`,
+  )
 }
 
 beforeAll(async () => {
@@ -53,7 +57,8 @@ beforeAll(async () => {
   writeFileSync(script, PAGE_SCRIPT)
   runsFile = join(scratch.dir, 'runs.jsonl')
   flagFile = join(scratch.dir, 'ready')
-  const command = (target: string, ...extra: string[]) => JSON.stringify([process.execPath, script, runsFile, target, ...extra])
+  const command = (target: string, ...extra: string[]) =>
+    JSON.stringify([process.execPath, script, runsFile, target, ...extra])
   const targets = `
 [[email]]
 name = "ops-mail"
@@ -94,12 +99,28 @@ afterAll(async () => {
 describe('email and command targets', () => {
   it('delivers an incident by email over SMTP and through a command', async () => {
     expect((await daemon.timon(['push', 'probe', 'mail.probe', 'critical'])).status).toBe(0)
-    await poll(() => smtp.messages.length === 1 && runs().length === 1, 15_000, () => `not delivered:\n${daemon.output()}`)
+    await poll(
+      () => smtp.messages.length === 1 && runs().length === 1,
+      15_000,
+      () => `not delivered:\n${daemon.output()}`,
+    )
     expect(smtp.messages[0]?.to).toEqual(['ops@example.com'])
     expect(smtp.messages[0]?.raw).toMatch(/^Subject: \[timon\] INC-\d+ mail\.probe is critical\r?$/m)
-    expect(runs()).toMatchObject([{ target: 'pager', event: 'incident.open', incident: expect.stringMatching(/^INC-\d+$/), payload: { incident: { title: 'mail.probe is critical' } } }])
+    expect(runs()).toMatchObject([
+      {
+        target: 'pager',
+        event: 'incident.open',
+        incident: expect.stringMatching(/^INC-\d+$/),
+        payload: { incident: { title: 'mail.probe is critical' } },
+      },
+    ])
     await poll(
-      async () => (JSON.parse((await daemon.timon(['deliveries', '--status', 'failed', '--json'])).stdout) as { deliveries: unknown[] }).deliveries.length === 1,
+      async () =>
+        (
+          JSON.parse((await daemon.timon(['deliveries', '--status', 'failed', '--json'])).stdout) as {
+            deliveries: unknown[]
+          }
+        ).deliveries.length === 1,
       15_000,
       () => `the flaky command did not fail:\n${daemon.output()}`,
     )
@@ -107,7 +128,9 @@ describe('email and command targets', () => {
 
   it('notify test sends timon.test through every target, or one, and says which failed', async () => {
     const all = await daemon.timon(['notify', 'test'])
-    expect(all.stdout).toMatch(/^ops-mail {2}delivered\npager {5}delivered\nflaky {5}failed: exit status 3: not ready yet\n$/)
+    expect(all.stdout).toMatch(
+      /^ops-mail {2}delivered\npager {5}delivered\nflaky {5}failed: exit status 3: not ready yet\n$/,
+    )
     expect(all.status).toBe(1)
     expect(smtp.messages.at(-1)?.raw).toMatch(/^Subject: \[timon\] Timon test notification from /m)
     expect(runs().at(-1)).toMatchObject({ target: 'pager', event: 'timon.test' })
@@ -120,13 +143,16 @@ describe('email and command targets', () => {
     expect(unknown.status).not.toBe(0)
     expect(unknown.stderr).toContain('no notifier target has that name')
     // Tests are not recorded in the outbox.
-    const listed = JSON.parse((await daemon.timon(['deliveries', '--status', 'delivered', '--json'])).stdout) as { deliveries: { event: { name: string } }[] }
+    const listed = JSON.parse((await daemon.timon(['deliveries', '--status', 'delivered', '--json'])).stdout) as {
+      deliveries: { event: { name: string } }[]
+    }
     expect(listed.deliveries.map((d) => d.event.name)).not.toContain('timon.test')
   })
 
   it('deliveries retry queues a failed delivery again under its delivery id', async () => {
     type Listed = { deliveries: { id: number; delivery_id: string; target: string; status: string }[] }
-    const failed = (JSON.parse((await daemon.timon(['deliveries', '--status', 'failed', '--json'])).stdout) as Listed).deliveries
+    const failed = (JSON.parse((await daemon.timon(['deliveries', '--status', 'failed', '--json'])).stdout) as Listed)
+      .deliveries
     expect(failed).toMatchObject([{ target: 'flaky' }])
     const [delivery] = failed
     if (delivery === undefined) throw new Error('no failed delivery')
@@ -134,10 +160,16 @@ describe('email and command targets', () => {
     writeFileSync(flagFile, '')
     const retried = await daemon.timon(['deliveries', 'retry', `#${delivery.id}`])
     expect(retried).toMatchObject({ status: 0, stdout: '1 delivery queued again\n' })
-    await poll(() => runs().some((run) => run.target === 'flaky'), 15_000, () => `not retried:\n${daemon.output()}`)
+    await poll(
+      () => runs().some((run) => run.target === 'flaky'),
+      15_000,
+      () => `not retried:\n${daemon.output()}`,
+    )
     await poll(
       async () => {
-        const all = (JSON.parse((await daemon.timon(['deliveries', '--status', 'delivered', '--json'])).stdout) as Listed).deliveries
+        const all = (
+          JSON.parse((await daemon.timon(['deliveries', '--status', 'delivered', '--json'])).stdout) as Listed
+        ).deliveries
         return all.some((d) => d.id === delivery.id && d.delivery_id === delivery.delivery_id)
       },
       15_000,
@@ -158,20 +190,34 @@ describe('email and command targets', () => {
     expect(daemon.output()).toContain('every notification goes to "pager" only')
 
     expect((await daemon.timon(['push', 'probe', 'routed.probe', 'critical'])).status).toBe(0)
-    await poll(() => runs().length === before + 3, 15_000, () => `not routed:\n${daemon.output()}`)
+    await poll(
+      () => runs().length === before + 3,
+      15_000,
+      () => `not routed:\n${daemon.output()}`,
+    )
     const titles = runs()
       .slice(before)
       .map((run) => `${run.target} ${run.payload.incident?.title ?? ''}`)
       .sort()
-    expect(titles).toEqual(['pager [flaky] routed.probe is critical', 'pager [ops-mail] routed.probe is critical', 'pager [pager] routed.probe is critical'])
+    expect(titles).toEqual([
+      'pager [flaky] routed.probe is critical',
+      'pager [ops-mail] routed.probe is critical',
+      'pager [pager] routed.probe is critical',
+    ])
     expect(smtp.messages.length).toBe(mails)
 
     await reload(baseConfig, 2)
     expect((await daemon.timon(['push', 'probe', 'normal.probe', 'critical'])).status).toBe(0)
-    await poll(() => smtp.messages.length === mails + 1 && runs().length === before + 5, 15_000, () => `not back to normal:\n${daemon.output()}`)
-    expect(runs().slice(before + 3).map((run) => `${run.target} ${run.payload.incident?.title ?? ''}`).sort()).toEqual([
-      'flaky normal.probe is critical',
-      'pager normal.probe is critical',
-    ])
+    await poll(
+      () => smtp.messages.length === mails + 1 && runs().length === before + 5,
+      15_000,
+      () => `not back to normal:\n${daemon.output()}`,
+    )
+    expect(
+      runs()
+        .slice(before + 3)
+        .map((run) => `${run.target} ${run.payload.incident?.title ?? ''}`)
+        .sort(),
+    ).toEqual(['flaky normal.probe is critical', 'pager normal.probe is critical'])
   })
 })

@@ -27,8 +27,15 @@ function freePort(): Promise<number> {
 
 /** Starts (or restarts, on `dir`) the daemon with a TCP listener on `port`, and waits until it listens. */
 async function startRemoteDaemon(dir?: string): Promise<DaemonProcess> {
-  const started = await startDaemon({ config: `\n[http]\nlisten = ["127.0.0.1:${port}"]\n`, ...(dir === undefined ? {} : { dir }) })
-  await poll(() => started.output().includes(`listening on http://127.0.0.1:${port}`), 10_000, () => `no TCP listener:\n${started.output()}`)
+  const started = await startDaemon({
+    config: `\n[http]\nlisten = ["127.0.0.1:${port}"]\n`,
+    ...(dir === undefined ? {} : { dir }),
+  })
+  await poll(
+    () => started.output().includes(`listening on http://127.0.0.1:${port}`),
+    10_000,
+    () => `no TCP listener:\n${started.output()}`,
+  )
   return started
 }
 
@@ -39,9 +46,16 @@ async function stopDaemon(): Promise<void> {
 
 /** The environment of a machine that talks to the daemon over TCP only (no socket); its spool in the test's directory (root's default is /var/lib/timon/spool). */
 function remoteEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return baseEnv(home.dir, { TIMON_URL: `http://127.0.0.1:${port}`, TIMON_TOKEN: token, TIMON_HOST: 'web-7.example', TIMON_CONFIG: join(home.dir, 'timon.toml'), ...extra })
+  return baseEnv(home.dir, {
+    TIMON_URL: `http://127.0.0.1:${port}`,
+    TIMON_TOKEN: token,
+    TIMON_HOST: 'web-7.example',
+    TIMON_CONFIG: join(home.dir, 'timon.toml'),
+    ...extra,
+  })
 }
-const remote = (args: readonly string[], extra: Record<string, string> = {}): Promise<Exec> => exec(args, remoteEnv(extra))
+const remote = (args: readonly string[], extra: Record<string, string> = {}): Promise<Exec> =>
+  exec(args, remoteEnv(extra))
 
 function json<T = Record<string, unknown>>(result: Exec): T {
   expect(result.stderr).toBe('')
@@ -72,8 +86,14 @@ afterAll(async () => {
 
 describe('the CLI against a remote daemon (TIMON_URL)', () => {
   it('pushes and reads over TCP with the token, with the same output as on the socket, and the host', async () => {
-    expect(await remote(['push', 'probe', 'remote.web', 'healthy', '--comment', 'over TCP'])).toMatchObject({ status: 0, stdout: '', stderr: '' })
-    const shown = json<{ reports: { report: { comment: string; host?: string } }[] }>(await remote(['show', 'remote.web', '--json']))
+    expect(await remote(['push', 'probe', 'remote.web', 'healthy', '--comment', 'over TCP'])).toMatchObject({
+      status: 0,
+      stdout: '',
+      stderr: '',
+    })
+    const shown = json<{ reports: { report: { comment: string; host?: string } }[] }>(
+      await remote(['show', 'remote.web', '--json']),
+    )
     expect(shown.reports[0]?.report).toMatchObject({ comment: 'over TCP', host: 'web-7.example' })
     expect((await remote(['show', 'remote.web'])).stdout).toMatch(/\n {2}host +web-7\.example\n/)
     const overTcp = await remote(['status'])
@@ -87,7 +107,9 @@ describe('the CLI against a remote daemon (TIMON_URL)', () => {
     const twoHosts = (await remote(['status'])).stdout
     expect(twoHosts).toMatch(/\n {2}remote\.db +db-1 +✓ healthy/)
     expect(twoHosts).toMatch(/\n {2}remote\.web +web-7\.example +✓ healthy/)
-    const status = json<{ contracts: { contract: { code: string }; last_report: { host: string } }[] }>(await remote(['status', '--json']))
+    const status = json<{ contracts: { contract: { code: string }; last_report: { host: string } }[] }>(
+      await remote(['status', '--json']),
+    )
     expect(status.contracts.map((c) => [c.contract.code, c.last_report.host])).toEqual([
       ['remote.db', 'db-1'],
       ['remote.web', 'web-7.example'],
@@ -106,14 +128,21 @@ describe('the CLI against a remote daemon (TIMON_URL)', () => {
     const refused = await remote(['status'], { TIMON_URL: 'http://127.0.0.1:1' })
     expect(refused.status).toBe(1)
     expect(refused.stderr).toMatch(/cannot reach the Timon daemon at http:\/\/127\.0\.0\.1:1 \(connect ECONNREFUSED\)/)
-    for (const result of [wrong, forbidden, refused]) expect(result.stdout + result.stderr).not.toMatch(/timon_[A-Za-z0-9_-]{20}/)
+    for (const result of [wrong, forbidden, refused])
+      expect(result.stdout + result.stderr).not.toMatch(/timon_[A-Za-z0-9_-]{20}/)
   })
 
   it('runs timon exec remotely: the run, its steps, its host and its output reach the daemon', async () => {
     const result = await remote(['exec', 'remote.exec', '--', 'sh', '-c', 'echo remote output; echo on stderr >&2'])
     expect(result).toMatchObject({ status: 0, stdout: 'remote output\n', stderr: 'on stderr\n' })
-    const shown = json<{ reports: { report: { health: string; ended_at: string | null; host: string } }[] }>(await remote(['show', 'remote.exec', '--json']))
-    expect(shown.reports[0]?.report).toMatchObject({ health: 'healthy', ended_at: expect.any(String) as unknown, host: 'web-7.example' })
+    const shown = json<{ reports: { report: { health: string; ended_at: string | null; host: string } }[] }>(
+      await remote(['show', 'remote.exec', '--json']),
+    )
+    expect(shown.reports[0]?.report).toMatchObject({
+      health: 'healthy',
+      ended_at: expect.any(String) as unknown,
+      host: 'web-7.example',
+    })
     const log = await remote(['logs', 'remote.exec'])
     // Each stream comes back on its own.
     expect(log).toMatchObject({ status: 0, stdout: 'remote output\n', stderr: 'on stderr\n' })
@@ -135,30 +164,47 @@ describe('the client spool', () => {
     for (const result of away) {
       expect(result.status).toBe(0)
       expect(result.stderr.trim().split('\n')).toHaveLength(1)
-      expect(result.stderr).toMatch(/^timon: warning: cannot reach the Timon daemon at http:\/\/127\.0\.0\.1:\d+ .*kept in the spool/)
+      expect(result.stderr).toMatch(
+        /^timon: warning: cannot reach the Timon daemon at http:\/\/127\.0\.0\.1:\d+ .*kept in the spool/,
+      )
       expect(result.stderr).not.toContain(token)
     }
     const listed = await remote(['spool'])
-    expect(listed.stdout.trim().split('\n').map((line) => line.replace(/ \(.*\)$/, ''))).toEqual([
+    expect(
+      listed.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.replace(/ \(.*\)$/, '')),
+    ).toEqual([
       'push probe spool.web',
       `push job start spool.job:${uid}`,
       `push job step spool.job:${uid}`,
       `push job end spool.job:${uid}`,
       'push probe spool.web',
     ])
-    const times = listed.stdout.trim().split('\n').map((line) => /\((.*)\)$/.exec(line)?.[1])
+    const times = listed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => /\((.*)\)$/.exec(line)?.[1])
 
     daemon = await startRemoteDaemon(daemon.dir)
     // The next command that reaches the daemon sends the spool first.
-    expect(await remote(['push', 'probe', 'spool.web', 'healthy', '--comment', 'third'])).toMatchObject({ status: 0, stderr: '' })
+    expect(await remote(['push', 'probe', 'spool.web', 'healthy', '--comment', 'third'])).toMatchObject({
+      status: 0,
+      stderr: '',
+    })
     expect((await remote(['spool'])).stdout).toMatch(/the spool is empty/)
 
-    const probe = json<{ reports: { report: { comment: string; pushed_at: string; host?: string } }[] }>(await remote(['show', 'spool.web', '--json']))
+    const probe = json<{ reports: { report: { comment: string; pushed_at: string; host?: string } }[] }>(
+      await remote(['show', 'spool.web', '--json']),
+    )
     expect(probe.reports.map((r) => r.report.comment)).toEqual(['third', 'second', 'first'])
     expect(probe.reports[2]?.report.pushed_at).toBe(times[0])
     expect(probe.reports.map((r) => r.report.host)).toEqual(['web-7.example', 'web-7.example', 'web-7.example'])
     expect(probe.reports[1]?.report.pushed_at).toBe(times[4])
-    const job = json<{ reports: { report: { uid: string; started_at: string; ended_at: string; end_comment: string } }[] }>(await remote(['show', 'spool.job', '--json']))
+    const job = json<{
+      reports: { report: { uid: string; started_at: string; ended_at: string; end_comment: string } }[]
+    }>(await remote(['show', 'spool.job', '--json']))
     expect(job.reports).toHaveLength(1)
     expect(job.reports[0]?.report).toMatchObject({ uid, started_at: times[1], ended_at: times[3], end_comment: 'done' })
   })
@@ -168,27 +214,41 @@ describe('the client spool', () => {
     const result = await remote(['exec', 'spool.exec', '--', 'sh', '-c', 'echo still runs; exit 3'])
     expect(result.status).toBe(3)
     expect(result.stdout).toBe('still runs\n')
-    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^timon: warning: cannot reach the Timon daemon at http:\/\/127\.0\.0\.1:\d+ .*kept in the spool/) as unknown])
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^timon: warning: cannot reach the Timon daemon at http:\/\/127\.0\.0\.1:\d+ .*kept in the spool/,
+      ) as unknown,
+    ])
     daemon = await startRemoteDaemon(daemon.dir)
     expect(json<{ sent: number }>(await remote(['spool', 'flush', '--json'])).sent).toBeGreaterThanOrEqual(2)
-    const shown = json<{ reports: { report: { health: string; exit: { code: number } } }[] }>(await remote(['show', 'spool.exec', '--json']))
+    const shown = json<{ reports: { report: { health: string; exit: { code: number } } }[] }>(
+      await remote(['show', 'spool.exec', '--json']),
+    )
     expect(shown.reports[0]?.report).toMatchObject({ health: 'critical', exit: { code: 3 } })
   })
 
   it('sends each entry once when two processes flush at once', async () => {
     await stopDaemon()
     const count = 12
-    for (let i = 0; i < count; i++) expect((await remote(['push', 'probe', 'spool.race', 'healthy', '--comment', `n${i}`])).status).toBe(0)
+    for (let i = 0; i < count; i++)
+      expect((await remote(['push', 'probe', 'spool.race', 'healthy', '--comment', `n${i}`])).status).toBe(0)
     daemon = await startRemoteDaemon(daemon.dir)
     const [a, b] = await Promise.all([remote(['spool', 'flush', '--json']), remote(['spool', 'flush', '--json'])])
     const reports = [a, b].map((result) => json<{ sent: number; left: number }>(result))
     expect(reports[0]!.sent + reports[1]!.sent).toBe(count)
-    const shown = json<{ reports: { report: { comment: string } }[] }>(await remote(['show', 'spool.race', '--all', '--json']))
-    expect(shown.reports.map((r) => r.report.comment).reverse()).toEqual(Array.from({ length: count }, (_, i) => `n${i}`))
+    const shown = json<{ reports: { report: { comment: string } }[] }>(
+      await remote(['show', 'spool.race', '--all', '--json']),
+    )
+    expect(shown.reports.map((r) => r.report.comment).reverse()).toEqual(
+      Array.from({ length: count }, (_, i) => `n${i}`),
+    )
   })
 
   it('is off for the local socket: an unreachable daemon is an error there', async () => {
-    const result = await exec(['push', 'probe', 'local.web', 'healthy'], baseEnv(home.dir, { TIMON_SOCKET: join(home.dir, 'none.sock'), TIMON_CONFIG: join(home.dir, 'timon.toml') }))
+    const result = await exec(
+      ['push', 'probe', 'local.web', 'healthy'],
+      baseEnv(home.dir, { TIMON_SOCKET: join(home.dir, 'none.sock'), TIMON_CONFIG: join(home.dir, 'timon.toml') }),
+    )
     expect(result.status).toBe(1)
     expect(result.stderr).toMatch(/cannot reach the Timon daemon/)
   })

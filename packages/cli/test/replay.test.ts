@@ -8,8 +8,11 @@ let daemon: DaemonProcess
 
 beforeAll(async () => {
   ensureBuilt()
-  daemon = await startDaemon({ config: `\n[[webhook]]\nname = "chat"\non = ["incident.*"]\nurl = "http://127.0.0.1:9/hook"\n\n[webhook.retry]\nattempts = 0\n` })
-  for (const health of ['critical', 'critical', 'healthy']) expect((await daemon.timon(['push', 'probe', 'web.api', health])).status).toBe(0)
+  daemon = await startDaemon({
+    config: `\n[[webhook]]\nname = "chat"\non = ["incident.*"]\nurl = "http://127.0.0.1:9/hook"\n\n[webhook.retry]\nattempts = 0\n`,
+  })
+  for (const health of ['critical', 'critical', 'healthy'])
+    expect((await daemon.timon(['push', 'probe', 'web.api', health])).status).toBe(0)
   expect((await daemon.timon(['push', 'probe', 'db.main', 'healthy'])).status).toBe(0)
 })
 
@@ -21,7 +24,10 @@ describe('timon replay', () => {
   it('reproduces the stored history under unchanged rules', async () => {
     const result = await daemon.timon(['replay', '--json'])
     expect(result.status).toBe(0)
-    expect(JSON.parse(result.stdout)).toEqual({ summary: { incidents: { recorded: 1, replayed: 1 }, notifications: { recorded: 2, replayed: 2 } }, codes: [] })
+    expect(JSON.parse(result.stdout)).toEqual({
+      summary: { incidents: { recorded: 1, replayed: 1 }, notifications: { recorded: 2, replayed: 2 } },
+      codes: [],
+    })
   })
 
   it('shows what a threshold and other webhooks would have changed', async () => {
@@ -30,8 +36,18 @@ describe('timon replay', () => {
       const config = join(tmp.dir, 'other.toml')
       writeFileSync(config, '[[webhook]]\nname = "pager"\non = ["incident.open"]\nurl = "http://127.0.0.1:9/"\n')
       const json = JSON.parse((await daemon.timon(['replay', '--set', 'web.*:failure_threshold=3', '--json'])).stdout)
-      expect(json.summary).toEqual({ incidents: { recorded: 1, replayed: 0 }, notifications: { recorded: 2, replayed: 0 } })
-      expect(json.codes).toMatchObject([{ code: 'web.api', removed: [{ type: 'incident', incident: { trigger: 'critical' } }, {}, {}], added: [], changed: [] }])
+      expect(json.summary).toEqual({
+        incidents: { recorded: 1, replayed: 0 },
+        notifications: { recorded: 2, replayed: 0 },
+      })
+      expect(json.codes).toMatchObject([
+        {
+          code: 'web.api',
+          removed: [{ type: 'incident', incident: { trigger: 'critical' } }, {}, {}],
+          added: [],
+          changed: [],
+        },
+      ])
       const text = (await daemon.timon(['replay', '--config', config])).stdout
       expect(text).toContain('web.api\n  + incident.open to pager at ')
       expect(text.trimEnd().split('\n').at(-1)).toBe('same incidents, 1 notification fewer')

@@ -36,14 +36,37 @@ function expectFailure(result: Exec, message: string): void {
 
 describe('schedules', () => {
   it('takes --schedule, --tz, --grace and --min-runtime on job start, and show prints the schedule and the next time in the zone', async () => {
-    expectOk(await timon('push', 'job', 'start', 'db.backup', '--schedule', '0 3 * * *', '--tz', 'Europe/Berlin', '--grace', '10m', '--min-runtime', '1m'))
+    expectOk(
+      await timon(
+        'push',
+        'job',
+        'start',
+        'db.backup',
+        '--schedule',
+        '0 3 * * *',
+        '--tz',
+        'Europe/Berlin',
+        '--grace',
+        '10m',
+        '--min-runtime',
+        '1m',
+      ),
+    )
     const shown = expectOk(await timon('show', 'db.backup')).stdout
     expect(shown).toMatch(row('min runtime', '1m'))
     expect(shown).toMatch(row('schedule', '0 3 * * * (Europe/Berlin, grace 10m)'))
     expect(shown).toMatch(/\n {2}next expected +\d{4}-\d\d-\d\dT03:00:00\+0[12]:00 \(in [^)]+\)\n/)
 
-    const wire = JSON.parse(expectOk(await timon('show', 'db.backup', '--json')).stdout) as { rules: Record<string, unknown>; schedule: Record<string, unknown> }
-    expect(wire.rules).toMatchObject({ schedule: '0 3 * * *', tz: 'Europe/Berlin', grace: 600_000, min_runtime: 60_000 })
+    const wire = JSON.parse(expectOk(await timon('show', 'db.backup', '--json')).stdout) as {
+      rules: Record<string, unknown>
+      schedule: Record<string, unknown>
+    }
+    expect(wire.rules).toMatchObject({
+      schedule: '0 3 * * *',
+      tz: 'Europe/Berlin',
+      grace: 600_000,
+      min_runtime: 60_000,
+    })
     expect(wire.schedule).toMatchObject({ expression: '0 3 * * *', tz: 'Europe/Berlin', grace: 600_000 })
   })
 
@@ -83,8 +106,14 @@ describe('schedules', () => {
   })
 
   it('refuses a bad schedule, zone, grace or threshold, naming the rule', async () => {
-    expectFailure(await timon('push', 'probe', 'bad.rules', 'healthy', '--failure-threshold', '0'), 'invalid rule failure-threshold \u2014 must be a whole number from 1 to 1000 (use "off" to remove it)')
-    expectFailure(await timon('push', 'job', 'start', 'bad.rules', '--grace', 'soon'), 'invalid rule grace \u2014 invalid duration "soon"')
+    expectFailure(
+      await timon('push', 'probe', 'bad.rules', 'healthy', '--failure-threshold', '0'),
+      'invalid rule failure-threshold \u2014 must be a whole number from 1 to 1000 (use "off" to remove it)',
+    )
+    expectFailure(
+      await timon('push', 'job', 'start', 'bad.rules', '--grace', 'soon'),
+      'invalid rule grace \u2014 invalid duration "soon"',
+    )
     const schedule = await timon('push', 'probe', 'bad.rules', 'healthy', '--schedule', 'every day')
     expect(schedule.status).toBe(1)
     expect(schedule.stderr).toContain('invalid rule schedule')
@@ -95,7 +124,9 @@ describe('schedules', () => {
 
 describe('thresholds', () => {
   it('opens the critical incident at the N-th critical sample in a row, marking the earlier ones "1 of 3", "2 of 3"', async () => {
-    expectOk(await timon('push', 'probe', 'disk.space', 'critical', '--failure-threshold', '3', '--success-threshold', '2'))
+    expectOk(
+      await timon('push', 'probe', 'disk.space', 'critical', '--failure-threshold', '3', '--success-threshold', '2'),
+    )
     expectOk(await timon('push', 'probe', 'disk.space', 'critical'))
     expect(expectOk(await timon('status')).stdout).not.toMatch(/"disk\.space is critical"/)
     expectOk(await timon('push', 'probe', 'disk.space', 'critical'))
@@ -128,7 +159,10 @@ describe('dependencies', () => {
     expectOk(await timon('push', 'job', 'start', 'app.db', '--depends-on', 'app.net'))
     expectOk(await timon('exec', 'app.net', '--depends-on', 'app.dns', '--', 'true'))
     expect(expectOk(await timon('show', 'app.web')).stdout).toMatch(row('depends on', 'app.db'))
-    expectFailure(await timon('push', 'probe', 'app.dns', 'healthy', '--depends-on', 'app.web'), 'invalid rule depends-on \u2014 it would make a cycle: app.dns \u2192 app.web \u2192 app.db \u2192 app.net \u2192 app.dns')
+    expectFailure(
+      await timon('push', 'probe', 'app.dns', 'healthy', '--depends-on', 'app.web'),
+      'invalid rule depends-on \u2014 it would make a cycle: app.dns \u2192 app.web \u2192 app.db \u2192 app.net \u2192 app.dns',
+    )
     expectOk(await timon('push', 'probe', 'app.web', 'healthy', '--depends-on', 'off'))
     expect(expectOk(await timon('show', 'app.web')).stdout).not.toMatch(/depends on/)
   })

@@ -13,7 +13,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ensureBuilt, poll, startDaemon, type DaemonProcess } from './helpers.js'
 
 const URL = process.env.TIMON_TEST_DATABASE_URL || undefined
-const SKIPPED = 'several-daemon tests skipped: set TIMON_TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run them'
+const SKIPPED =
+  'several-daemon tests skipped: set TIMON_TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run them'
 
 if (URL === undefined) {
   console.warn(SKIPPED)
@@ -71,15 +72,26 @@ if (URL === undefined) {
   }
 
   /** Pushes `count` probes per client, each to the next daemon in turn; returns the uids acknowledged. */
-  async function push(daemons: readonly DaemonProcess[], clients: number, count: number, prefix: string): Promise<string[]> {
+  async function push(
+    daemons: readonly DaemonProcess[],
+    clients: number,
+    count: number,
+    prefix: string,
+  ): Promise<string[]> {
     const acknowledged: string[] = []
     await Promise.all(
       Array.from({ length: clients }, async (_, c) => {
-        const connections = daemons.map((d) => new TimonClient({ socketPath: d.socket, connectRetries: 0, timeoutMs: 10_000 }))
+        const connections = daemons.map(
+          (d) => new TimonClient({ socketPath: d.socket, connectRetries: 0, timeoutMs: 10_000 }),
+        )
         try {
           for (let i = 0; i < count; i++) {
             const client = connections[(c + i) % connections.length]
-            const pushed = await client?.pushProbe({ code: `${prefix}-${c}-${i}`, health: 'healthy', staleIncidentAfter: '1s' })
+            const pushed = await client?.pushProbe({
+              code: `${prefix}-${c}-${i}`,
+              health: 'healthy',
+              staleIncidentAfter: '1s',
+            })
             if (pushed?.isOk() === true) acknowledged.push(pushed.value.sample.uid)
           }
         } finally {
@@ -99,7 +111,11 @@ if (URL === undefined) {
 
       const first = await push(all, 4, 15, 'a')
       // Six requests held: each daemon has its two (per target) in flight. Kill one in the middle of its two.
-      await poll(() => hooks.pending() >= 6, 15_000, () => `${hooks.pending()} webhooks held, expected 6`)
+      await poll(
+        () => hooks.pending() >= 6,
+        15_000,
+        () => `${hooks.pending()} webhooks held, expected 6`,
+      )
       d3.child.kill('SIGKILL')
       hooks.release()
       const second = await push([d1, d2], 4, 15, 'b')
@@ -132,7 +148,9 @@ if (URL === undefined) {
       expect(perProbe).toHaveLength(probes)
       expect(perProbe.every((p) => p.incidents === 1 && p.opened === 1 && p.deliveries === 1)).toBe(true)
       // Every notification delivered; a repeat only with the same delivery id.
-      const ids = (await sqlQuery<{ delivery_id: string }>(schema, 'SELECT delivery_id FROM deliveries')).map((d) => d.delivery_id)
+      const ids = (await sqlQuery<{ delivery_id: string }>(schema, 'SELECT delivery_id FROM deliveries')).map(
+        (d) => d.delivery_id,
+      )
       const received = new Set(hooks.requests.map((r) => r.deliveryId))
       expect([...received].sort()).toEqual([...ids].sort())
       const repeats = hooks.requests.length - received.size
@@ -146,7 +164,9 @@ if (URL === undefined) {
           `${ids.length} deliveries, ${hooks.requests.length} requests received (${repeats} repeated with the same delivery id)`,
       )
       const live = await d1.timon(['status', '--json'])
-      expect((JSON.parse(live.stdout) as { daemons: { name: string }[] }).daemons.map((d) => d.name)).toEqual(expect.arrayContaining(['d1', 'd2']))
+      expect((JSON.parse(live.stdout) as { daemons: { name: string }[] }).daemons.map((d) => d.name)).toEqual(
+        expect.arrayContaining(['d1', 'd2']),
+      )
     }, 90_000)
 
     it('loses no acknowledged push when the database restarts under load, answers 503 meanwhile and recovers by itself', async () => {
@@ -158,7 +178,11 @@ if (URL === undefined) {
       const refusals = new Set<string>()
       let pushing = true
       const pushers = Array.from({ length: 4 }, async (_, c) => {
-        const client = new TimonClient({ socketPath: all[c % all.length]?.socket ?? '', connectRetries: 0, timeoutMs: 20_000 })
+        const client = new TimonClient({
+          socketPath: all[c % all.length]?.socket ?? '',
+          connectRetries: 0,
+          timeoutMs: 20_000,
+        })
         try {
           for (let i = 0; pushing; i++) {
             const pushed = await client.pushProbe({ code: `r-${c}-${i}`, health: 'healthy' })
@@ -170,9 +194,14 @@ if (URL === undefined) {
         }
       })
       const cluster = readdirSync('/etc/postgresql')[0] ?? '15'
-      const ctl = (action: 'stop' | 'start') => execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster, 'main', action], { stdio: 'ignore' })
+      const ctl = (action: 'stop' | 'start') =>
+        execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster, 'main', action], { stdio: 'ignore' })
       let health: { status: number; body: unknown } | undefined
-      await poll(() => acknowledged.length >= 50, 15_000, () => 'pushes did not start')
+      await poll(
+        () => acknowledged.length >= 50,
+        15_000,
+        () => 'pushes did not start',
+      )
       try {
         ctl('stop')
         const client = new TimonClient({ socketPath: d1.socket, connectRetries: 0 })
@@ -183,16 +212,25 @@ if (URL === undefined) {
         ctl('start')
       }
       const before = acknowledged.length
-      await poll(() => acknowledged.length >= before + 50, 30_000, () => 'pushes did not resume after the database came back')
+      await poll(
+        () => acknowledged.length >= before + 50,
+        30_000,
+        () => 'pushes did not resume after the database came back',
+      )
       pushing = false
       await Promise.all(pushers)
 
-      expect(health).toMatchObject({ status: 503, body: { ok: false, status: 'store_unavailable', reason: expect.any(String) } })
+      expect(health).toMatchObject({
+        status: 503,
+        body: { ok: false, status: 'store_unavailable', reason: expect.any(String) },
+      })
       expect([...refusals]).toEqual(expect.arrayContaining(['503 store_unavailable']))
       const reports = await sqlQuery<{ uid: string }>(schema, 'SELECT uid FROM reports')
       const stored = new Set(reports.map((r) => r.uid))
       expect(acknowledged.filter((uid) => !stored.has(uid))).toEqual([])
-      console.info(`database restart under load: ${acknowledged.length} pushes acknowledged, none lost; refused meanwhile with ${[...refusals].join(', ')}`)
+      console.info(
+        `database restart under load: ${acknowledged.length} pushes acknowledged, none lost; refused meanwhile with ${[...refusals].join(', ')}`,
+      )
       const healthy = new TimonClient({ socketPath: d1.socket, connectRetries: 0 })
       expect((await healthy.health()).isOk()).toBe(true)
       healthy.close()

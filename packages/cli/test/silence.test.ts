@@ -11,7 +11,9 @@ const timon = (...args: string[]) => daemon.timon(args)
 beforeAll(async () => {
   ensureBuilt()
   // A window that starts every second and lasts an hour: always in force.
-  daemon = await startDaemon({ config: '\n[[maintenance]]\ncodes = ["backup.*"]\nschedule = "* * * * * *"\nduration = "1h"\n' })
+  daemon = await startDaemon({
+    config: '\n[[maintenance]]\ncodes = ["backup.*"]\nschedule = "* * * * * *"\nduration = "1h"\n',
+  })
 })
 
 afterAll(async () => {
@@ -34,12 +36,21 @@ describe('timon silence', () => {
     const id = added.trim()
     expectOk(await timon('push', 'probe', 'db.main', 'critical'))
 
-    const listed = JSON.parse(expectOk(await timon('silence', 'list', '--json')).stdout) as { silences: Record<string, unknown>[]; maintenance: Record<string, unknown>[] }
-    expect(listed.silences).toEqual([{ id, pattern: 'db.*', starts_at: expect.any(String), ends_at: expect.any(String), comment: 'disk swap' }])
+    const listed = JSON.parse(expectOk(await timon('silence', 'list', '--json')).stdout) as {
+      silences: Record<string, unknown>[]
+      maintenance: Record<string, unknown>[]
+    }
+    expect(listed.silences).toEqual([
+      { id, pattern: 'db.*', starts_at: expect.any(String), ends_at: expect.any(String), comment: 'disk swap' },
+    ])
     const [silence] = listed.silences
     expect(Date.parse(String(silence?.ends_at)) - Date.parse(String(silence?.starts_at))).toBe(2 * 60 * 60 * 1000)
-    expect(listed.maintenance).toEqual([{ codes: ['backup.*'], schedule: '* * * * * *', starts_at: expect.any(String), ends_at: expect.any(String) }])
-    expect(expectOk(await timon('silence', 'list')).stdout).toMatch(new RegExp(`^SILENCES \\(1\\)\\n {2}${id} +db\\.\\* +.+"disk swap"\\n\\nMAINTENANCE \\(1\\)\\n {2}backup\\.\\* `))
+    expect(listed.maintenance).toEqual([
+      { codes: ['backup.*'], schedule: '* * * * * *', starts_at: expect.any(String), ends_at: expect.any(String) },
+    ])
+    expect(expectOk(await timon('silence', 'list')).stdout).toMatch(
+      new RegExp(`^SILENCES \\(1\\)\\n {2}${id} +db\\.\\* +.+"disk swap"\\n\\nMAINTENANCE \\(1\\)\\n {2}backup\\.\\* `),
+    )
 
     const status = expectOk(await timon('status')).stdout
     expect(status).toMatch(new RegExp(`\\n {2}db\\.main +.*silenced ${id}\\n`))
@@ -51,14 +62,18 @@ describe('timon silence', () => {
     expect(expectOk(await timon('show', incident)).stdout).toContain(`silenced by ${id}: not notified`)
 
     expectOk(await timon('silence', 'end', id))
-    expect((JSON.parse(expectOk(await timon('silence', 'list', '--json')).stdout) as { silences: unknown[] }).silences).toEqual([])
+    expect(
+      (JSON.parse(expectOk(await timon('silence', 'list', '--json')).stdout) as { silences: unknown[] }).silences,
+    ).toEqual([])
     expect(expectOk(await timon('status')).stdout).not.toContain(`silenced ${id}`)
   })
 
   it('until an RFC 3339 instant', async () => {
     const until = new Date(Date.now() + 60 * 60 * 1000).toISOString().replace(/\.\d+Z$/, 'Z')
     const id = expectOk(await timon('silence', 'add', '*', '--until', until)).stdout.trim()
-    const listed = JSON.parse(expectOk(await timon('silence', 'list', '--json')).stdout) as { silences: { id: string; ends_at: string }[] }
+    const listed = JSON.parse(expectOk(await timon('silence', 'list', '--json')).stdout) as {
+      silences: { id: string; ends_at: string }[]
+    }
     expect(listed.silences.find((silence) => silence.id === id)?.ends_at).toBe(until.replace('Z', '.000Z'))
     expectOk(await timon('silence', 'end', id))
   })

@@ -19,7 +19,7 @@ afterEach(async () => {
 })
 
 describe.runIf(isRoot)('a squatted default socket', () => {
-  it("is refused with a clear error and never sent the push, unless it is named explicitly", async () => {
+  it('is refused with a clear error and never sent the push, unless it is named explicitly', async () => {
     const { dir, remove } = tempDir()
     cleanups.push(remove)
     chmodSync(dir, 0o755)

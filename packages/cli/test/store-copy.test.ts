@@ -31,8 +31,15 @@ describe('timon store copy', () => {
 
     const second = await exec(['store', 'copy', `sqlite:${source}`, `sqlite:${target}`, '--json'], env)
     expect(second.status).toBe(0)
-    const { tables } = JSON.parse(second.stdout) as { tables: Array<{ table: string; source: number; copied: number; present: number }> }
-    expect(tables.find(({ table }) => table === 'incidents')).toEqual({ table: 'incidents', source: 2, copied: 0, present: 2 })
+    const { tables } = JSON.parse(second.stdout) as {
+      tables: Array<{ table: string; source: number; copied: number; present: number }>
+    }
+    expect(tables.find(({ table }) => table === 'incidents')).toEqual({
+      table: 'incidents',
+      source: 2,
+      copied: 0,
+      present: 2,
+    })
     expect(tables.every(({ copied }) => copied === 0)).toBe(true)
   })
 
@@ -43,7 +50,9 @@ describe('timon store copy', () => {
     const result = await exec(['store', 'copy', `sqlite:${source}`, `sqlite:${target}`], env)
     expect(result.status).toBe(1)
     expect(result.stdout).toBe('')
-    expect(result.stderr).toMatch(/1 row\(s\) of incidents in the target conflict .*nothing was copied\n\s+incidents 2: differs in title\n/)
+    expect(result.stderr).toMatch(
+      /1 row\(s\) of incidents in the target conflict .*nothing was copied\n\s+incidents 2: differs in title\n/,
+    )
   })
 
   it('refuses a location it does not know, with the usage', async () => {

@@ -33,12 +33,28 @@ describe('timon token', () => {
     expect(created.stdout.split('\n').filter((line) => line !== '')).toHaveLength(1)
     expect(daemon.output()).toContain(`listening on http://127.0.0.1:${port}`)
 
-    const ping = await run('curl', ['-fsS', '-m', '10', '--retry', '5', `http://127.0.0.1:${port}/ping/${secret}/db.backup`])
+    const ping = await run('curl', [
+      '-fsS',
+      '-m',
+      '10',
+      '--retry',
+      '5',
+      `http://127.0.0.1:${port}/ping/${secret}/db.backup`,
+    ])
     expect(ping.stdout).toBe('OK')
 
-    const listed = JSON.parse((await daemon.timon(['token', 'list', '--json'])).stdout) as { tokens: Record<string, unknown>[] }
+    const listed = JSON.parse((await daemon.timon(['token', 'list', '--json'])).stdout) as {
+      tokens: Record<string, unknown>[]
+    }
     expect(listed.tokens).toEqual([
-      { name: 'backup-host', scope: 'push', codes: ['db.*'], created_at: expect.any(String), last_used_at: expect.any(String), expires_at: expect.any(String) },
+      {
+        name: 'backup-host',
+        scope: 'push',
+        codes: ['db.*'],
+        created_at: expect.any(String),
+        last_used_at: expect.any(String),
+        expires_at: expect.any(String),
+      },
     ])
     const table = await daemon.timon(['token', 'list'])
     expect(table.stdout).toMatch(/^NAME +SCOPE +CODES/)
@@ -46,7 +62,9 @@ describe('timon token', () => {
     expect(table.stdout + JSON.stringify(listed)).not.toContain(secret)
 
     expect((await daemon.timon(['token', 'revoke', 'backup-host'])).status).toBe(0)
-    await expect(run('curl', ['-fsS', '-m', '10', `http://127.0.0.1:${port}/ping/${secret}/db.backup`])).rejects.toMatchObject({ code: 22 })
+    await expect(
+      run('curl', ['-fsS', '-m', '10', `http://127.0.0.1:${port}/ping/${secret}/db.backup`]),
+    ).rejects.toMatchObject({ code: 22 })
     const again = await daemon.timon(['token', 'revoke', 'backup-host'])
     expect(again.status).not.toBe(0)
     expect(again.stderr).toContain('token does not exist')

@@ -41,7 +41,11 @@ export interface ClientSettings {
  * @returns the settings, or a message naming the setting that cannot be used (an unreadable
  *   token or CA file). Secrets are never part of a message.
  */
-export function readClientSettings(env: Env = process.env, configPath?: string, uid: number | undefined = process.getuid?.()): { ok: true; value: ClientSettings } | { ok: false; message: string } {
+export function readClientSettings(
+  env: Env = process.env,
+  configPath?: string,
+  uid: number | undefined = process.getuid?.(),
+): { ok: true; value: ClientSettings } | { ok: false; message: string } {
   const file = findConfigFile(configPath, env)
   const table = file === undefined ? {} : scanFile(file)
   const base = file === undefined ? process.cwd() : dirname(file)
@@ -57,14 +61,21 @@ export function readClientSettings(env: Env = process.env, configPath?: string, 
   if (url !== undefined) {
     const token = readToken(env, fromFile('token_file'), base)
     if (!token.ok) return token
-    const caPath = nonEmpty(env.TIMON_CA_FILE) ?? (fromFile('ca_file') === undefined ? undefined : resolve(base, fromFile('ca_file') ?? ''))
+    const caPath =
+      nonEmpty(env.TIMON_CA_FILE) ??
+      (fromFile('ca_file') === undefined ? undefined : resolve(base, fromFile('ca_file') ?? ''))
     const ca = caPath === undefined ? { ok: true as const, value: undefined } : readText(caPath, 'the CA file')
     if (!ca.ok) return ca
     remote = { url, source: envUrl === undefined ? 'config' : 'env', token: token.value, caPem: ca.value }
   }
   const spoolEnv = nonEmpty(env.TIMON_SPOOL)
   const spoolFile = table.spool
-  const spool = spoolEnv !== undefined ? spoolEnv !== '0' && spoolEnv.toLowerCase() !== 'false' : typeof spoolFile === 'boolean' ? spoolFile : remote !== undefined
+  const spool =
+    spoolEnv !== undefined
+      ? spoolEnv !== '0' && spoolEnv.toLowerCase() !== 'false'
+      : typeof spoolFile === 'boolean'
+        ? spoolFile
+        : remote !== undefined
   const spoolDirSetting = fromFile('spool_dir')
   const spoolDir = spoolDirSetting === undefined ? defaultSpoolDir(env, uid) : resolve(base, spoolDirSetting)
   return { ok: true, value: { remote, spool, spoolDir, host: machineName(env) } }
@@ -124,7 +135,11 @@ function scanFile(file: string): Readonly<Record<string, string | boolean>> {
   return text.includes('client') ? scanClientTable(text) : {}
 }
 
-function readToken(env: Env, configFile: string | undefined, base: string): { ok: true; value: string | undefined } | { ok: false; message: string } {
+function readToken(
+  env: Env,
+  configFile: string | undefined,
+  base: string,
+): { ok: true; value: string | undefined } | { ok: false; message: string } {
   const direct = nonEmpty(env.TIMON_TOKEN)
   if (direct !== undefined) return { ok: true, value: direct.trim() }
   const path = nonEmpty(env.TIMON_TOKEN_FILE) ?? (configFile === undefined ? undefined : resolve(base, configFile))

@@ -205,7 +205,11 @@ export class TimonClient {
 
   /** Active incidents and one page of probes and jobs (`timon status`). */
   status(options: StatusOptions = {}): Promise<Result<StatusView, ClientError>> {
-    const query = queryString({ limit: options.limit, after_kind: options.after?.kind, after_code: options.after?.code })
+    const query = queryString({
+      limit: options.limit,
+      after_kind: options.after?.kind,
+      after_code: options.after?.code,
+    })
     return this.#call('GET', `/v1/status${query}`)
   }
 
@@ -233,12 +237,17 @@ export class TimonClient {
 
   /** Outbox deliveries, newest first. */
   async deliveries(query: DeliveryQuery = {}): Promise<Result<DeliveryList, ClientError>> {
-    const answer = await this.#call<{ deliveries: DeliveryList }>('GET', `/v1/deliveries${queryString({ status: query.status, limit: query.limit })}`)
+    const answer = await this.#call<{ deliveries: DeliveryList }>(
+      'GET',
+      `/v1/deliveries${queryString({ status: query.status, limit: query.limit })}`,
+    )
     return answer.map((body) => body.deliveries)
   }
 
   /** Creates an API token (`timon token create`); its secret is in the answer only. */
-  createToken(input: CreateTokenRequest): Promise<Result<{ readonly token: TokenView; readonly secret: string }, ClientError>> {
+  createToken(
+    input: CreateTokenRequest,
+  ): Promise<Result<{ readonly token: TokenView; readonly secret: string }, ClientError>> {
     return this.#call('POST', '/v1/tokens', input)
   }
 
@@ -258,7 +267,9 @@ export class TimonClient {
    * Queues failed deliveries again, keeping their delivery ids (`timon deliveries retry`): one by
    * its id (`#12` in `timon deliveries`), or every failed one.
    */
-  retryDeliveries(which: { readonly id: number } | 'failed'): Promise<Result<{ readonly requeued: number }, ClientError>> {
+  retryDeliveries(
+    which: { readonly id: number } | 'failed',
+  ): Promise<Result<{ readonly requeued: number }, ClientError>> {
     return this.#call('POST', '/v1/deliveries/retry', which === 'failed' ? { failed: true } : { id: which.id })
   }
 
@@ -267,7 +278,11 @@ export class TimonClient {
    * (`timon notify test`). Nothing is recorded in the outbox.
    */
   async notifyTest(target?: string): Promise<Result<readonly NotifyTestResult[], ClientError>> {
-    const answer = await this.#call<{ results: readonly NotifyTestResult[] }>('POST', '/v1/notify/test', target === undefined ? {} : { target })
+    const answer = await this.#call<{ results: readonly NotifyTestResult[] }>(
+      'POST',
+      '/v1/notify/test',
+      target === undefined ? {} : { target },
+    )
     return answer.map((body) => body.results)
   }
 
@@ -354,7 +369,8 @@ export class TimonClient {
         const { status, body } = outcome.response
         return parseAnswer(this.#transport.address, status, body.toString('utf8'))
       }
-      if (!isRetryable(outcome.failure) || attempt >= this.#connectRetries) return err(clientErrorOf(outcome.failure, this.#transport.address, this.#transport.timeoutMs))
+      if (!isRetryable(outcome.failure) || attempt >= this.#connectRetries)
+        return err(clientErrorOf(outcome.failure, this.#transport.address, this.#transport.timeoutMs))
       await sleep(RETRY_BASE_MS * 2 ** attempt * (1 + Math.random()))
     }
   }

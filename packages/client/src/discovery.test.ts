@@ -9,9 +9,17 @@ describe('socket path resolution', () => {
   const ann = { uid: 1000, isDirectory: () => false }
 
   it('prefers TIMON_SOCKET over everything, then [daemon] socket, both named explicitly', () => {
-    expect(resolveSocket({ TIMON_SOCKET: '/run/a.sock', XDG_RUNTIME_DIR: '/run/user/1' }, { socket: '/b.sock' }, ann)).toEqual({ path: '/run/a.sock', source: 'env' })
-    expect(resolveSocket({ TIMON_SOCKET: '', XDG_RUNTIME_DIR: '/run/user/1' }, { socket: '/b.sock' }, ann)).toEqual({ path: '/b.sock', source: 'config' })
-    expect(resolveSocket({ TIMON_SOCKET: '/run/a.sock' }, undefined, { uid: 0 })).toEqual({ path: '/run/a.sock', source: 'env' })
+    expect(
+      resolveSocket({ TIMON_SOCKET: '/run/a.sock', XDG_RUNTIME_DIR: '/run/user/1' }, { socket: '/b.sock' }, ann),
+    ).toEqual({ path: '/run/a.sock', source: 'env' })
+    expect(resolveSocket({ TIMON_SOCKET: '', XDG_RUNTIME_DIR: '/run/user/1' }, { socket: '/b.sock' }, ann)).toEqual({
+      path: '/b.sock',
+      source: 'config',
+    })
+    expect(resolveSocket({ TIMON_SOCKET: '/run/a.sock' }, undefined, { uid: 0 })).toEqual({
+      path: '/run/a.sock',
+      source: 'env',
+    })
   })
 
   it('defaults to /run/timon/timon.sock for root, whatever XDG_RUNTIME_DIR says', () => {
@@ -28,14 +36,19 @@ describe('socket path resolution', () => {
       looked.push(path)
       return path === '/run/user/1000'
     }
-    expect(resolveSocket({ XDG_RUNTIME_DIR: '/run/user/1000' }, undefined, { uid: 1000, isDirectory: exists })).toEqual({
-      path: '/run/user/1000/timon.sock',
-      source: 'default',
-      directory: undefined,
-    })
+    expect(resolveSocket({ XDG_RUNTIME_DIR: '/run/user/1000' }, undefined, { uid: 1000, isDirectory: exists })).toEqual(
+      {
+        path: '/run/user/1000/timon.sock',
+        source: 'default',
+        directory: undefined,
+      },
+    )
     expect(looked).toEqual([])
     // Cron has no XDG_RUNTIME_DIR: it finds the login session's daemon all the same.
-    expect(resolveSocket({}, undefined, { uid: 1000, isDirectory: exists })).toMatchObject({ path: '/run/user/1000/timon.sock', source: 'default' })
+    expect(resolveSocket({}, undefined, { uid: 1000, isDirectory: exists })).toMatchObject({
+      path: '/run/user/1000/timon.sock',
+      source: 'default',
+    })
     expect(looked).toEqual(['/run/user/1000'])
     expect(resolveSocket({ XDG_RUNTIME_DIR: '' }, undefined, { uid: 1001, isDirectory: exists })).toEqual({
       path: '/tmp/timon-1001/timon.sock',
@@ -47,11 +60,23 @@ describe('socket path resolution', () => {
   it('puts the runtime directory (locks) in the same places as the default socket, for root too', () => {
     const none = () => false
     // Root's as any user's: /run/timon is the system daemon's.
-    expect(runtimeDirectory({ uid: 0, env: { XDG_RUNTIME_DIR: '/run/user/0' } })).toEqual({ path: '/run/user/0/timon', mode: 0o700 })
+    expect(runtimeDirectory({ uid: 0, env: { XDG_RUNTIME_DIR: '/run/user/0' } })).toEqual({
+      path: '/run/user/0/timon',
+      mode: 0o700,
+    })
     expect(runtimeDirectory({ uid: 0, env: {}, isDirectory: none })).toEqual({ path: '/tmp/timon-0', mode: 0o700 })
-    expect(runtimeDirectory({ uid: 1000, env: { XDG_RUNTIME_DIR: '/x' }, isDirectory: none })).toEqual({ path: '/x/timon', mode: 0o700 })
-    expect(runtimeDirectory({ uid: 1000, env: {}, isDirectory: (path) => path === '/run/user/1000' })).toEqual({ path: '/run/user/1000/timon', mode: 0o700 })
-    expect(runtimeDirectory({ uid: 1000, env: {}, isDirectory: none })).toEqual({ path: '/tmp/timon-1000', mode: 0o700 })
+    expect(runtimeDirectory({ uid: 1000, env: { XDG_RUNTIME_DIR: '/x' }, isDirectory: none })).toEqual({
+      path: '/x/timon',
+      mode: 0o700,
+    })
+    expect(runtimeDirectory({ uid: 1000, env: {}, isDirectory: (path) => path === '/run/user/1000' })).toEqual({
+      path: '/run/user/1000/timon',
+      mode: 0o700,
+    })
+    expect(runtimeDirectory({ uid: 1000, env: {}, isDirectory: none })).toEqual({
+      path: '/tmp/timon-1000',
+      mode: 0o700,
+    })
   })
 })
 
@@ -72,20 +97,24 @@ describe('config file search', () => {
 
   it('honours $XDG_CONFIG_HOME', () => {
     const looked: string[] = []
-    expect(findConfigFile(undefined, { HOME: home, XDG_CONFIG_HOME: '/cfg' }, (path) => {
-      looked.push(path)
-      return false
-    })).toBeUndefined()
+    expect(
+      findConfigFile(undefined, { HOME: home, XDG_CONFIG_HOME: '/cfg' }, (path) => {
+        looked.push(path)
+        return false
+      }),
+    ).toBeUndefined()
     expect(looked).toEqual(['/cfg/timon/timon.toml', systemFile])
     expect(findConfigFile(undefined, { HOME: home, XDG_CONFIG_HOME: '' }, (path) => path === userFile)).toBe(userFile)
   })
 
   it('finds nothing otherwise, and never looks in the current directory', () => {
     const looked: string[] = []
-    expect(findConfigFile(undefined, { HOME: home }, (path) => {
-      looked.push(path)
-      return false
-    })).toBeUndefined()
+    expect(
+      findConfigFile(undefined, { HOME: home }, (path) => {
+        looked.push(path)
+        return false
+      }),
+    ).toBeUndefined()
     expect(looked).toEqual([userFile, systemFile])
   })
 })
@@ -96,18 +125,30 @@ describe('client-side socket discovery', () => {
 
   it('finds [daemon] socket in the config file, resolving it against the file', () => {
     const file = join(dir, 'timon.toml')
-    writeFileSync(file, '[daemon]\nlog_level = "debug"\nsocket = "run/t.sock" # here\n\n[[webhook]]\nurl = "http://x"\n')
+    writeFileSync(
+      file,
+      '[daemon]\nlog_level = "debug"\nsocket = "run/t.sock" # here\n\n[[webhook]]\nurl = "http://x"\n',
+    )
     expect(discoverSocketPath({ TIMON_CONFIG: file, HOME: dir })).toBe(join(dir, 'run/t.sock'))
     expect(discoverSocketPath({ TIMON_CONFIG: file, TIMON_SOCKET: '/e.sock', HOME: dir })).toBe('/e.sock')
   })
 
   it('falls back to the default place without a file or a key, and says so', () => {
     const ann = { uid: 1000, isDirectory: () => false }
-    expect(discoverSocket({ TIMON_CONFIG: join(dir, 'missing.toml'), HOME: dir }, undefined, ann)).toMatchObject({ path: '/tmp/timon-1000/timon.sock', source: 'default' })
-    expect(discoverSocket({ HOME: dir, XDG_RUNTIME_DIR: '/run/user/7' }, undefined, ann)).toMatchObject({ path: '/run/user/7/timon.sock', source: 'default' })
+    expect(discoverSocket({ TIMON_CONFIG: join(dir, 'missing.toml'), HOME: dir }, undefined, ann)).toMatchObject({
+      path: '/tmp/timon-1000/timon.sock',
+      source: 'default',
+    })
+    expect(discoverSocket({ HOME: dir, XDG_RUNTIME_DIR: '/run/user/7' }, undefined, ann)).toMatchObject({
+      path: '/run/user/7/timon.sock',
+      source: 'default',
+    })
     const file = join(dir, 'named.toml')
     writeFileSync(file, '[daemon]\nsocket = "/srv/t.sock"\n')
-    expect(discoverSocket({ TIMON_CONFIG: file, HOME: dir }, undefined, ann)).toEqual({ path: '/srv/t.sock', source: 'config' })
+    expect(discoverSocket({ TIMON_CONFIG: file, HOME: dir }, undefined, ann)).toEqual({
+      path: '/srv/t.sock',
+      source: 'config',
+    })
   })
 
   it('reads only the daemon table', () => {

@@ -29,7 +29,11 @@ export interface SocketLocation {
  * `$XDG_RUNTIME_DIR/timon.sock`, else `/run/user/<uid>/timon.sock` when that directory exists,
  * else `/tmp/timon-<uid>/timon.sock` for other users). Empty values count as unset.
  */
-export function resolveSocket(env: Env = process.env, config?: { readonly socket?: string | undefined }, options: Omit<PlaceOptions, 'env'> = {}): SocketLocation {
+export function resolveSocket(
+  env: Env = process.env,
+  config?: { readonly socket?: string | undefined },
+  options: Omit<PlaceOptions, 'env'> = {},
+): SocketLocation {
   const fromEnv = nonEmpty(env.TIMON_SOCKET)
   if (fromEnv !== undefined) return { path: fromEnv, source: 'env' }
   const fromConfig = nonEmpty(config?.socket)
@@ -39,7 +43,11 @@ export function resolveSocket(env: Env = process.env, config?: { readonly socket
 }
 
 /** {@link resolveSocket}'s path. */
-export function resolveSocketPath(env: Env = process.env, config?: { readonly socket?: string | undefined }, options: Omit<PlaceOptions, 'env'> = {}): string {
+export function resolveSocketPath(
+  env: Env = process.env,
+  config?: { readonly socket?: string | undefined },
+  options: Omit<PlaceOptions, 'env'> = {},
+): string {
   return resolveSocket(env, config, options).path
 }
 
@@ -81,7 +89,11 @@ export function homeDir(env: Env = process.env): string {
  * not a TOML parser; an unreadable file or one it cannot follow means "not set"). A relative
  * socket path is resolved against the config file's directory, as the daemon does.
  */
-export function discoverSocket(env: Env = process.env, configPath?: string, options: Omit<PlaceOptions, 'env'> = {}): SocketLocation {
+export function discoverSocket(
+  env: Env = process.env,
+  configPath?: string,
+  options: Omit<PlaceOptions, 'env'> = {},
+): SocketLocation {
   if (nonEmpty(env.TIMON_SOCKET) !== undefined) return resolveSocket(env, undefined, options)
   const file = findConfigFile(configPath, env)
   const socket = file === undefined ? undefined : readSocketKey(file)

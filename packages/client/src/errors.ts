@@ -73,8 +73,14 @@ export function errorOfAnswer(status: number, json: unknown): ClientError {
   const error = isRecord(json) && isRecord(json.error) ? json.error : undefined
   const message = typeof error?.message === 'string' ? error.message : `the daemon answered HTTP ${status}`
   const given = error?.code
-  const code: ClientErrorCode = (WIRE_ERROR_CODES as readonly unknown[]).includes(given) ? (given as WireErrorCode) : status >= 500 ? 'internal' : 'protocol'
-  const issues = Array.isArray(error?.issues) ? error.issues.filter((issue): issue is string => typeof issue === 'string') : undefined
+  const code: ClientErrorCode = (WIRE_ERROR_CODES as readonly unknown[]).includes(given)
+    ? (given as WireErrorCode)
+    : status >= 500
+      ? 'internal'
+      : 'protocol'
+  const issues = Array.isArray(error?.issues)
+    ? error.issues.filter((issue): issue is string => typeof issue === 'string')
+    : undefined
   return {
     code,
     message,

@@ -6,7 +6,9 @@ describe('FrameDecoder', () => {
   it('gives back every frame whatever the chunk boundaries', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.constantFrom('stdout' as const, 'stderr' as const), fc.uint8Array({ maxLength: 300 })), { maxLength: 20 }),
+        fc.array(fc.tuple(fc.constantFrom('stdout' as const, 'stderr' as const), fc.uint8Array({ maxLength: 300 })), {
+          maxLength: 20,
+        }),
         fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 10 }),
         (frames, cuts) => {
           const bytes = Buffer.concat(frames.map(([stream, data]) => encodeFrame(stream, data)))
@@ -14,7 +16,8 @@ describe('FrameDecoder', () => {
           const got: { stream: string; bytes: number[] }[] = []
           for (let at = 0, i = 0; at < bytes.length; i++) {
             const size = cuts[i % cuts.length] ?? 1
-            for (const frame of decoder.push(bytes.subarray(at, at + size))) got.push({ stream: frame.stream, bytes: [...frame.bytes] })
+            for (const frame of decoder.push(bytes.subarray(at, at + size)))
+              got.push({ stream: frame.stream, bytes: [...frame.bytes] })
             at += size
           }
           expect(got).toEqual(frames.map(([stream, data]) => ({ stream, bytes: [...data] })))
@@ -32,7 +35,9 @@ describe('FrameDecoder', () => {
 
   it('refuses a stream it does not accept and an oversized frame', () => {
     expect(() => new FrameDecoder(['stdout', 'stderr']).push(encodeFrame('note', Buffer.from('x')))).toThrow(FrameError)
-    expect(() => new FrameDecoder(['stdout'], 4).push(encodeFrame('stdout', Buffer.from('hello')))).toThrow('frame of 5 bytes is larger than 4')
+    expect(() => new FrameDecoder(['stdout'], 4).push(encodeFrame('stdout', Buffer.from('hello')))).toThrow(
+      'frame of 5 bytes is larger than 4',
+    )
     expect(() => new FrameDecoder().push(Buffer.from([9, 0, 0, 0, 0]))).toThrow('unknown stream id 9')
   })
 })

@@ -94,7 +94,8 @@ export class FrameDecoder {
         const id = header[0] ?? -1
         const length = header.readUInt32BE(1)
         if (!this.#accepted.has(id)) throw new FrameError(`unknown stream id ${id}`, frames)
-        if (length > this.#maxFrameBytes) throw new FrameError(`frame of ${length} bytes is larger than ${this.#maxFrameBytes}`, frames)
+        if (length > this.#maxFrameBytes)
+          throw new FrameError(`frame of ${length} bytes is larger than ${this.#maxFrameBytes}`, frames)
         this.#current = { stream: streamOf(id), length }
       }
       if (this.#size < this.#current.length) break

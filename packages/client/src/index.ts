@@ -7,7 +7,15 @@
 
 // The client
 export { TimonClient } from './client.js'
-export type { CreateTokenRequest, DeliveryQuery, HealthView, NotifyTestResult, RawResponse, TimonClientOptions, TokenView } from './client.js'
+export type {
+  CreateTokenRequest,
+  DeliveryQuery,
+  HealthView,
+  NotifyTestResult,
+  RawResponse,
+  TimonClientOptions,
+  TokenView,
+} from './client.js'
 export type { LogChunk, OutputStreamOptions, OutputSummary, OutputWriter, ReadLogOptions } from './log-stream.js'
 
 // Errors: the wire's codes (the daemon maps each to its status) and the client's
@@ -20,17 +28,42 @@ export { HttpTransport, openHttpTransport, parseDaemonUrl } from './transport/ht
 export type { DaemonUrl, HttpTransportOptions } from './transport/http.js'
 export type { PooledTransport, PooledTransportOptions } from './transport/pooled.js'
 export type { UnixSocketTransportOptions } from './transport/unix-socket.js'
-export type { ConnectionFailure, HttpResponse, StreamRequest, StreamResult, Transport, TransportResult } from './transport/transport.js'
+export type {
+  ConnectionFailure,
+  HttpResponse,
+  StreamRequest,
+  StreamResult,
+  Transport,
+  TransportResult,
+} from './transport/transport.js'
 
 // Where the daemon is
-export { configCandidates, discoverSocket, discoverSocketPath, findConfigFile, homeDir, resolveSocket, resolveSocketPath, scanSocketKey } from './discovery.js'
+export {
+  configCandidates,
+  discoverSocket,
+  discoverSocketPath,
+  findConfigFile,
+  homeDir,
+  resolveSocket,
+  resolveSocketPath,
+  scanSocketKey,
+} from './discovery.js'
 export type { Env, SocketLocation, SocketSource } from './discovery.js'
 export { checkSocketOwner, defaultSocketPlace, ensurePrivateDirectory, runtimeDirectory } from './runtime-dir.js'
 export type { FileSystemProbe, OwnDirectory, OwnerOptions, PlaceOptions, SocketPlace } from './runtime-dir.js'
 
 // The wire: the serializer and the framing of run output
 export { camelCase, fromWire, snakeCase, toWire } from './wire.js'
-export { FRAME_HEADER_BYTES, FrameDecoder, FrameError, MAX_FRAME_BYTES, OUTPUT_STREAMS, STREAM_IDS, encodeFrame, frameHeader } from './frames.js'
+export {
+  FRAME_HEADER_BYTES,
+  FrameDecoder,
+  FrameError,
+  MAX_FRAME_BYTES,
+  OUTPUT_STREAMS,
+  STREAM_IDS,
+  encodeFrame,
+  frameHeader,
+} from './frames.js'
 export type { Frame, LogStream, OutputStream } from './frames.js'
 
 // The client's settings: a remote daemon, the spool, this machine's name

@@ -71,9 +71,18 @@ export interface ReadLogOptions {
  * Opens `POST /v1/runs/{code}:{uid}/output` through `transport`. The request is sent at once (so a
  * refusal comes early); bytes written before the connection is up are buffered.
  */
-export async function openOutputStream(transport: Transport, code: string, uid: string, options: OutputStreamOptions = {}): Promise<OutputWriter> {
+export async function openOutputStream(
+  transport: Transport,
+  code: string,
+  uid: string,
+  options: OutputStreamOptions = {},
+): Promise<OutputWriter> {
   const path = `/v1/runs/${encodeURIComponent(`${code}:${uid}`)}/output`
-  const opened = await transport.openStream({ method: 'POST', path, headers: { 'Content-Type': 'application/octet-stream', Accept: 'application/json' } })
+  const opened = await transport.openStream({
+    method: 'POST',
+    path,
+    headers: { 'Content-Type': 'application/octet-stream', Accept: 'application/json' },
+  })
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   if (!opened.ok) return new FailedOutputWriter(clientErrorOf(opened.failure, transport.address, timeoutMs), options)
   return new HttpOutputWriter(transport.address, opened.request, options)
@@ -85,7 +94,11 @@ export async function openOutputStream(transport: Transport, code: string, uid: 
  * exist`, `no output was recorded for this run`). Iterating throws an `Error` when the connection
  * breaks before the end.
  */
-export async function openLogReader(transport: Transport, target: string, options: ReadLogOptions = {}): Promise<Result<AsyncIterable<LogChunk>, ClientError>> {
+export async function openLogReader(
+  transport: Transport,
+  target: string,
+  options: ReadLogOptions = {},
+): Promise<Result<AsyncIterable<LogChunk>, ClientError>> {
   const address = transport.address
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const path = `/v1/runs/${encodeURIComponent(target)}/log${options.follow === true ? '?follow=true' : ''}`
@@ -103,7 +116,9 @@ export async function openLogReader(transport: Transport, target: string, option
       answered = true
       req.setTimeout(0)
       if (res.statusCode !== 200) {
-        void readAnswer(address, res).then((answer) => resolve(answer.isErr() ? err(answer.error) : err(unexpectedAnswer(address, res.statusCode ?? 0))))
+        void readAnswer(address, res).then((answer) =>
+          resolve(answer.isErr() ? err(answer.error) : err(unexpectedAnswer(address, res.statusCode ?? 0))),
+        )
         return
       }
       resolve(ok(chunksOf(address, res)))
@@ -174,7 +189,8 @@ class HttpOutputWriter implements OutputWriter {
     this.#connected = watchConnect(req)
     req.on('error', (error: NodeJS.ErrnoException) => {
       // Once an answer came, it says why (the write that failed after it does not).
-      if (!this.#answering) this.#fail(clientErrorOf(streamFailureOf(error, this.#connected()), address, this.#timeoutMs))
+      if (!this.#answering)
+        this.#fail(clientErrorOf(streamFailureOf(error, this.#connected()), address, this.#timeoutMs))
     })
     req.on('response', (res) => {
       this.#answering = true
@@ -185,7 +201,8 @@ class HttpOutputWriter implements OutputWriter {
             ? ok(answer.value as OutputSummary)
             : err(unexpectedAnswer(address, res.statusCode ?? 0))
         // An answer before the end is a refusal (unknown run, output already recorded, …).
-        if (summary.isErr() || !this.#ended) this.#fail(summary.isErr() ? summary.error : unexpectedAnswer(address, res.statusCode ?? 0))
+        if (summary.isErr() || !this.#ended)
+          this.#fail(summary.isErr() ? summary.error : unexpectedAnswer(address, res.statusCode ?? 0))
         else {
           this.#answer = summary
           this.#clearStall()
@@ -210,7 +227,10 @@ class HttpOutputWriter implements OutputWriter {
     this.#req.uncork()
     if (!ready && this.#stall === undefined) {
       this.#stall = setTimeout(() => {
-        this.#fail({ code: 'timeout', message: `the Timon daemon at ${this.#address} did not take the output for ${this.#stallTimeoutMs} ms` })
+        this.#fail({
+          code: 'timeout',
+          message: `the Timon daemon at ${this.#address} did not take the output for ${this.#stallTimeoutMs} ms`,
+        })
       }, this.#stallTimeoutMs)
       // Never what keeps a process alive: the stream is not worth waiting for.
       this.#stall.unref()
@@ -236,7 +256,10 @@ class HttpOutputWriter implements OutputWriter {
       this.#ended = true
       this.#req.end()
       const timer = setTimeout(() => {
-        this.#fail({ code: 'timeout', message: `the Timon daemon at ${this.#address} did not answer within ${this.#timeoutMs} ms` })
+        this.#fail({
+          code: 'timeout',
+          message: `the Timon daemon at ${this.#address} did not answer within ${this.#timeoutMs} ms`,
+        })
       }, this.#timeoutMs)
       await this.#answered
       clearTimeout(timer)
@@ -272,7 +295,8 @@ async function* chunksOf(address: string, res: IncomingMessage): AsyncGenerator<
   } finally {
     res.destroy()
   }
-  if (decoder.pending > 0) throw new Error(`lost the connection to the Timon daemon at ${address}: the log ended in the middle of a frame`)
+  if (decoder.pending > 0)
+    throw new Error(`lost the connection to the Timon daemon at ${address}: the log ended in the middle of a frame`)
 }
 
 /** Reads a JSON answer: its value (camelCase) for a 2xx, the daemon's error otherwise. */
@@ -281,7 +305,11 @@ function readAnswer(address: string, res: IncomingMessage): Promise<Result<unkno
     const chunks: Buffer[] = []
     const status = res.statusCode ?? 0
     res.on('data', (chunk: Buffer) => chunks.push(chunk))
-    res.on('error', (error) => resolve(err({ code: 'protocol', message: `lost the connection to the Timon daemon at ${address}: ${error.message}` })))
+    res.on('error', (error) =>
+      resolve(
+        err({ code: 'protocol', message: `lost the connection to the Timon daemon at ${address}: ${error.message}` }),
+      ),
+    )
     res.on('end', () => {
       let json: unknown
       try {

@@ -68,7 +68,13 @@ export function runtimeDirectory(options: PlaceOptions = {}): OwnDirectory {
 /** The part of `fs` that {@link ensurePrivateDirectory} and {@link checkSocketOwner} use (tests fake it). */
 export interface FileSystemProbe {
   /** `fs.lstatSync`: throws (code `ENOENT`) when there is nothing. */
-  lstat(path: string): { readonly uid: number; readonly mode: number; isDirectory(): boolean; isSymbolicLink(): boolean; isSocket?(): boolean }
+  lstat(path: string): {
+    readonly uid: number
+    readonly mode: number
+    isDirectory(): boolean
+    isSymbolicLink(): boolean
+    isSocket?(): boolean
+  }
   /** `fs.mkdirSync` of one directory: throws (code `EEXIST`) when something is there. */
   mkdir(path: string, mode: number): void
 }
@@ -105,10 +111,13 @@ export function ensurePrivateDirectory(directory: OwnDirectory, options: OwnerOp
     return `cannot check the directory ${path}: ${(error as Error).message}`
   }
   const fix = 'remove it, or name another place (TIMON_SOCKET, [daemon] socket)'
-  if (stats.isSymbolicLink() || !stats.isDirectory()) return `${path} is not a directory (it must be one that only uid ${uid} controls): ${fix}`
-  if (stats.uid !== uid) return `the directory ${path} belongs to uid ${stats.uid}, not to this user (uid ${uid}): another user may have created it; ${fix}`
+  if (stats.isSymbolicLink() || !stats.isDirectory())
+    return `${path} is not a directory (it must be one that only uid ${uid} controls): ${fix}`
+  if (stats.uid !== uid)
+    return `the directory ${path} belongs to uid ${stats.uid}, not to this user (uid ${uid}): another user may have created it; ${fix}`
   const extra = stats.mode & 0o077 & ~mode
-  if (extra !== 0) return `the directory ${path} is open to other users (mode ${octal(stats.mode & 0o777)}, at most ${octal(mode)} expected): ${fix}`
+  if (extra !== 0)
+    return `the directory ${path} is open to other users (mode ${octal(stats.mode & 0o777)}, at most ${octal(mode)} expected): ${fix}`
   return undefined
 }
 
@@ -131,7 +140,8 @@ export function checkSocketOwner(socketPath: string, options: OwnerOptions = {})
   } catch {
     return undefined
   }
-  if (socket.uid !== uid && socket.uid !== 0) return refuse(`it belongs to uid ${socket.uid}, neither this user (uid ${uid}) nor root`)
+  if (socket.uid !== uid && socket.uid !== 0)
+    return refuse(`it belongs to uid ${socket.uid}, neither this user (uid ${uid}) nor root`)
   const dir = dirname(socketPath)
   let parent: ReturnType<FileSystemProbe['lstat']>
   try {
@@ -139,8 +149,10 @@ export function checkSocketOwner(socketPath: string, options: OwnerOptions = {})
   } catch {
     return undefined
   }
-  if (parent.uid !== uid && parent.uid !== 0) return refuse(`its directory ${dir} belongs to uid ${parent.uid}, neither this user (uid ${uid}) nor root`)
-  if ((parent.mode & 0o022) !== 0 && (parent.mode & 0o1000) === 0) return refuse(`its directory ${dir} is writable by other users`)
+  if (parent.uid !== uid && parent.uid !== 0)
+    return refuse(`its directory ${dir} belongs to uid ${parent.uid}, neither this user (uid ${uid}) nor root`)
+  if ((parent.mode & 0o022) !== 0 && (parent.mode & 0o1000) === 0)
+    return refuse(`its directory ${dir} is writable by other users`)
   return undefined
 }
 

@@ -5,18 +5,35 @@ describe('the wire serializer', () => {
   it('converts keys to snake_case and instants to RFC 3339 UTC strings, recursively', () => {
     const value = {
       activeIncidents: [{ id: 3, openedAt: new Date('2026-11-22T00:43:54.123Z'), recoveredAt: null }],
-      contracts: [{ contract: { staleIncidentAt: new Date(0), rules: { staleAfter: 300000, overlapIncident: true } }, lastReport: undefined }],
+      contracts: [
+        {
+          contract: { staleIncidentAt: new Date(0), rules: { staleAfter: 300000, overlapIncident: true } },
+          lastReport: undefined,
+        },
+      ],
       deliveries: { pending: 1, delivered: 0, failed: 2 },
     }
     expect(toWire(value)).toEqual({
       active_incidents: [{ id: 3, opened_at: '2026-11-22T00:43:54.123Z', recovered_at: null }],
-      contracts: [{ contract: { stale_incident_at: '1970-01-01T00:00:00.000Z', rules: { stale_after: 300000, overlap_incident: true } } }],
+      contracts: [
+        {
+          contract: {
+            stale_incident_at: '1970-01-01T00:00:00.000Z',
+            rules: { stale_after: 300000, overlap_incident: true },
+          },
+        },
+      ],
       deliveries: { pending: 1, delivered: 0, failed: 2 },
     })
   })
 
   it('turns strings under *_at and at keys back into dates, and nothing else', () => {
-    const json = { opened_at: '2026-11-22T00:43:54.123Z', at: '2026-01-01T00:00:00Z', title: '2026-11-22T00:43:54.123Z', next_at: 'not a date' }
+    const json = {
+      opened_at: '2026-11-22T00:43:54.123Z',
+      at: '2026-01-01T00:00:00Z',
+      title: '2026-11-22T00:43:54.123Z',
+      next_at: 'not a date',
+    }
     const back = fromWire(json) as Record<string, unknown>
     expect(back.openedAt).toEqual(new Date('2026-11-22T00:43:54.123Z'))
     expect(back.at).toEqual(new Date('2026-01-01T00:00:00Z'))
@@ -28,7 +45,12 @@ describe('the wire serializer', () => {
     const view = {
       kind: 'report',
       contract: { id: 1, code: 'db.backup', createdAt: new Date('2025-01-01T00:00:00Z'), staleAt: null },
-      report: { kind: 'run', startedAt: new Date('2025-01-01T01:00:00Z'), endedAt: new Date('2025-01-01T01:05:00.5Z'), endComment: 'ok' },
+      report: {
+        kind: 'run',
+        startedAt: new Date('2025-01-01T01:00:00Z'),
+        endedAt: new Date('2025-01-01T01:05:00.5Z'),
+        endComment: 'ok',
+      },
       steps: [{ id: 1, label: 'dump', at: new Date('2025-01-01T01:01:00Z') }],
       activeIncidentIds: [1, 2],
     }

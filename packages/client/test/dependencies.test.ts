@@ -16,7 +16,8 @@ const SRC = join(PACKAGE, 'src')
 /** What the client's sources may import at run time. */
 const ALLOWED = [/^node:/, /^neverthrow$/, /^@timon\/core\/lite$/]
 /** What must never be loaded by a process that uses the client. */
-const HEAVY = /better-sqlite3|kysely|\/zod\/|mustache|smol-toml|store-sqlite|socket-daemon|notify-webhook|poll-http|\/core\/dist\/index\.js/
+const HEAVY =
+  /better-sqlite3|kysely|\/zod\/|mustache|smol-toml|store-sqlite|socket-daemon|notify-webhook|poll-http|\/core\/dist\/index\.js/
 
 /** Every module `file` loads at run time (type-only imports are erased), following relative imports. */
 function runtimeImports(file: string, seen = new Set<string>()): Set<string> {
@@ -28,14 +29,17 @@ function runtimeImports(file: string, seen = new Set<string>()): Set<string> {
     const [, typeOnly, specifier = ''] = match
     if (typeOnly !== undefined) continue
     if (specifier.startsWith('.')) {
-      for (const inner of runtimeImports(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')), seen)) found.add(inner)
+      for (const inner of runtimeImports(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')), seen))
+        found.add(inner)
     } else {
       found.add(specifier)
     }
   }
   for (const match of text.matchAll(/\bawait import\('([^']+)'\)/g)) {
     const specifier = match[1] ?? ''
-    if (specifier.startsWith('.')) for (const inner of runtimeImports(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')), seen)) found.add(inner)
+    if (specifier.startsWith('.'))
+      for (const inner of runtimeImports(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')), seen))
+        found.add(inner)
     else found.add(specifier)
   }
   return found
@@ -43,7 +47,9 @@ function runtimeImports(file: string, seen = new Set<string>()): Set<string> {
 
 describe('@timon/client', () => {
   it('declares no dependency but the core (for @timon/core/lite) and neverthrow', () => {
-    const manifest = JSON.parse(readFileSync(join(PACKAGE, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }
+    const manifest = JSON.parse(readFileSync(join(PACKAGE, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>
+    }
     expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(['@timon/core', 'neverthrow'])
   })
 
@@ -78,10 +84,17 @@ describe('@timon/client', () => {
         `console.log(pushed.isErr() && log.isErr() && output.error !== undefined ? 'unreachable' : 'reached')`,
       ].join('\n')
       const child = await new Promise<{ error: Error | null; stdout: string; stderr: string }>((done) =>
-        execFile(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 15_000 }, (error, stdout, stderr) => done({ error, stdout, stderr })),
+        execFile(
+          process.execPath,
+          ['--input-type=module', '-e', script],
+          { encoding: 'utf8', timeout: 15_000 },
+          (error, stdout, stderr) => done({ error, stdout, stderr }),
+        ),
       )
       expect([child.error, child.stdout.trim()]).toEqual([null, 'unreachable'])
-      const loaded = readFileSync(out, 'utf8').split('\n').filter((url) => url !== '')
+      const loaded = readFileSync(out, 'utf8')
+        .split('\n')
+        .filter((url) => url !== '')
       expect(loaded).toContain(entry)
       expect(loaded.some((url) => url.endsWith('/log-stream.js'))).toBe(true)
       expect(loaded.filter((url) => HEAVY.test(url))).toEqual([])

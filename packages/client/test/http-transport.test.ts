@@ -12,7 +12,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TimonClient } from '@timon/client'
-import { openHttpTransport, parseDaemonUrl, type HttpTransport, type HttpTransportOptions } from '../src/transport/http.js'
+import {
+  openHttpTransport,
+  parseDaemonUrl,
+  type HttpTransport,
+  type HttpTransportOptions,
+} from '../src/transport/http.js'
 
 const TOKEN = 'tmn_s3cr3t-token-value'
 const cleanups: (() => unknown)[] = []
@@ -40,10 +45,18 @@ async function listen(server: Server): Promise<{ url: string; seen: Seen[]; conn
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization, host: req.headers.host, body: Buffer.concat(chunks).toString() })
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        authorization: req.headers.authorization,
+        host: req.headers.host,
+        body: Buffer.concat(chunks).toString(),
+      })
       res.setHeader('Content-Type', 'application/json')
       if (req.headers.authorization !== `Bearer ${TOKEN}`) {
-        res.writeHead(401).end(JSON.stringify({ error: { code: 'unauthorized', message: 'a valid bearer token is required' } }))
+        res
+          .writeHead(401)
+          .end(JSON.stringify({ error: { code: 'unauthorized', message: 'a valid bearer token is required' } }))
         return
       }
       res.end(JSON.stringify({ ok: true, path: req.url }))
@@ -72,7 +85,23 @@ function makeCertificates(): { caPem: string; key: string; cert: string } {
     openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=Timon Test CA')
     openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1')
     writeFileSync(join(dir, 'san.ext'), 'subjectAltName = IP:127.0.0.1\n')
-    openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'san.ext')
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.crt',
+      '-days',
+      '1',
+      '-extfile',
+      'san.ext',
+    )
     const read = (name: string) => readFileSync(join(dir, name), 'utf8')
     return { caPem: read('ca.crt'), key: read('server.key'), cert: read('server.crt') }
   } finally {
@@ -82,8 +111,21 @@ function makeCertificates(): { caPem: string; key: string; cert: string } {
 
 describe('parseDaemonUrl', () => {
   it('splits a URL, with its port, prefix and IPv6 host', () => {
-    expect(parseDaemonUrl('https://monitor.example:8923')).toMatchObject({ secure: true, hostname: 'monitor.example', port: 8923, host: 'monitor.example:8923', prefix: '', address: 'https://monitor.example:8923' })
-    expect(parseDaemonUrl('http://[::1]/timon/')).toMatchObject({ secure: false, hostname: '::1', port: 80, prefix: '/timon', address: 'http://[::1]/timon' })
+    expect(parseDaemonUrl('https://monitor.example:8923')).toMatchObject({
+      secure: true,
+      hostname: 'monitor.example',
+      port: 8923,
+      host: 'monitor.example:8923',
+      prefix: '',
+      address: 'https://monitor.example:8923',
+    })
+    expect(parseDaemonUrl('http://[::1]/timon/')).toMatchObject({
+      secure: false,
+      hostname: '::1',
+      port: 80,
+      prefix: '/timon',
+      address: 'http://[::1]/timon',
+    })
   })
 
   it('refuses what is not a daemon URL, never repeating a password', () => {
@@ -105,10 +147,15 @@ describe('HttpTransport', () => {
     }
     expect(server.connections()).toBe(1)
     expect(server.seen.map((s) => s.url)).toEqual(['/base/v1/push/probe', '/base/v1/push/probe', '/base/v1/push/probe'])
-    expect(server.seen[0]).toMatchObject({ method: 'POST', authorization: `Bearer ${TOKEN}`, host: server.url.slice('http://'.length), body: '{"code":"a"}' })
+    expect(server.seen[0]).toMatchObject({
+      method: 'POST',
+      authorization: `Bearer ${TOKEN}`,
+      host: server.url.slice('http://'.length),
+      body: '{"code":"a"}',
+    })
   })
 
-  it('gives the daemon\'s 401 as the client\'s error, which does not hold the token', async () => {
+  it("gives the daemon's 401 as the client's error, which does not hold the token", async () => {
     const server = await listen(createServer())
     const client = new TimonClient({ transport: await transport({ url: server.url, token: 'wrong-token' }) })
     const answer = await client.summary()
@@ -116,21 +163,34 @@ describe('HttpTransport', () => {
     expect(JSON.stringify(answer)).not.toContain('wrong-token')
   })
 
-  it('sends the machine\'s host with every push that names none', async () => {
+  it("sends the machine's host with every push that names none", async () => {
     const server = await listen(createServer())
-    const client = new TimonClient({ transport: await transport({ url: server.url, token: TOKEN }), host: 'web-1.example' })
+    const client = new TimonClient({
+      transport: await transport({ url: server.url, token: TOKEN }),
+      host: 'web-1.example',
+    })
     await client.pushProbe({ code: 'web', health: 'healthy' })
     await client.startJob({ code: 'job', host: 'other' })
     await client.summary()
-    expect(server.seen.map((s) => s.body)).toEqual(['{"code":"web","health":"healthy","host":"web-1.example"}', '{"code":"job","host":"other"}', ''])
+    expect(server.seen.map((s) => s.body)).toEqual([
+      '{"code":"web","health":"healthy","host":"web-1.example"}',
+      '{"code":"job","host":"other"}',
+      '',
+    ])
   })
 
   it('streams a body to the daemon with the token', async () => {
     const server = await listen(createServer())
     const t = await transport({ url: server.url, token: TOKEN })
-    const opened = await t.openStream({ method: 'POST', path: '/v1/stream', headers: { 'Content-Type': 'application/octet-stream' } })
+    const opened = await t.openStream({
+      method: 'POST',
+      path: '/v1/stream',
+      headers: { 'Content-Type': 'application/octet-stream' },
+    })
     if (!opened.ok) throw new Error(opened.failure.message)
-    const status = new Promise<number>((resolve) => opened.request.on('response', (res) => resolve(res.statusCode ?? 0)))
+    const status = new Promise<number>((resolve) =>
+      opened.request.on('response', (res) => resolve(res.statusCode ?? 0)),
+    )
     opened.request.end('output bytes')
     expect(await status).toBe(200)
     expect(server.seen[0]).toMatchObject({ url: '/v1/stream', authorization: `Bearer ${TOKEN}`, body: 'output bytes' })
@@ -144,7 +204,11 @@ describe('HttpTransport', () => {
     const refused = new TimonClient({ transport: await transport({ url, token: TOKEN }) })
     const answer = await refused.summary()
     expect(answer.isErr() && answer.error).toMatchObject({ code: 'unreachable' })
-    expect(answer.isErr() && answer.error.message).toMatch(new RegExp(`^cannot reach the Timon daemon at ${url} \\(connect ECONNREFUSED\\): is it running, with an \\[http\\] listen`))
+    expect(answer.isErr() && answer.error.message).toMatch(
+      new RegExp(
+        `^cannot reach the Timon daemon at ${url} \\(connect ECONNREFUSED\\): is it running, with an \\[http\\] listen`,
+      ),
+    )
     expect(JSON.stringify(answer)).not.toContain(TOKEN)
 
     // A server that takes the connection and never answers.
@@ -154,7 +218,10 @@ describe('HttpTransport', () => {
     const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`
     const waiting = new TimonClient({ transport: await transport({ url: silentUrl, token: TOKEN, timeoutMs: 200 }) })
     const late = await waiting.summary()
-    expect(late.isErr() && late.error).toMatchObject({ code: 'timeout', message: `the Timon daemon at ${silentUrl} did not answer within 200 ms` })
+    expect(late.isErr() && late.error).toMatchObject({
+      code: 'timeout',
+      message: `the Timon daemon at ${silentUrl} did not answer within 200 ms`,
+    })
   })
 
   it('refuses a token a header cannot carry without repeating it', async () => {
@@ -176,7 +243,9 @@ describe('HttpTransport', () => {
     const untrusted = new TimonClient({ transport: await transport({ url: server.url, token: TOKEN }) })
     const refused = await untrusted.summary()
     expect(refused.isErr() && refused.error.code).toBe('unreachable')
-    expect(refused.isErr() && refused.error.message).toMatch(/TLS certificate is not trusted: give its CA's certificate in TIMON_CA_FILE/)
+    expect(refused.isErr() && refused.error.message).toMatch(
+      /TLS certificate is not trusted: give its CA's certificate in TIMON_CA_FILE/,
+    )
     expect(JSON.stringify(refused)).not.toContain(TOKEN)
   })
 })

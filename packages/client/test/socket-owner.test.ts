@@ -23,7 +23,11 @@ async function listener(): Promise<{ dir: string; socket: string; connections: (
   const server: Server = createServer((connection) => {
     connections++
     connection.on('error', () => {})
-    connection.on('data', () => connection.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 29\r\n\r\n{"ok": true, "version": "x"}\n'))
+    connection.on('data', () =>
+      connection.write(
+        'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 29\r\n\r\n{"ok": true, "version": "x"}\n',
+      ),
+    )
   })
   await new Promise<void>((resolve) => server.listen(socket, resolve))
   cleanups.push(() => {
@@ -65,7 +69,9 @@ describe.runIf(isRoot)('a socket found in the default place', () => {
     chmodSync(dir, 0o700)
     const client = new TimonClient({ env: { XDG_RUNTIME_DIR: dir, HOME: dir }, uid: 4242 })
     cleanups.push(() => client.close())
-    expect((await client.health())._unsafeUnwrapErr().message).toMatch(`refusing the socket ${socket}: its directory ${dir} belongs to uid 12345`)
+    expect((await client.health())._unsafeUnwrapErr().message).toMatch(
+      `refusing the socket ${socket}: its directory ${dir} belongs to uid 12345`,
+    )
     expect(connections()).toBe(0)
   })
 
@@ -74,7 +80,10 @@ describe.runIf(isRoot)('a socket found in the default place', () => {
     chownSync(socket, 12345, 12345)
     const named = new TimonClient({ env: { TIMON_SOCKET: socket, XDG_RUNTIME_DIR: dir, HOME: dir }, uid: 4242 })
     const given = new TimonClient({ socketPath: socket })
-    cleanups.push(() => named.close(), () => given.close())
+    cleanups.push(
+      () => named.close(),
+      () => given.close(),
+    )
     expect((await named.health()).isOk()).toBe(true)
     expect((await given.health()).isOk()).toBe(true)
     expect(connections()).toBe(2)

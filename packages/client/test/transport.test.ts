@@ -41,11 +41,19 @@ function simple(answer: HttpResponse | string | undefined): unknown {
   return { status: answer.status, headers: answer.headers, body: answer.body.toString('utf8') }
 }
 
-const GOOD: readonly (readonly [name: string, wire: string, expected: { status: number; body: string; headers?: Record<string, string> }])[] = [
+const GOOD: readonly (readonly [
+  name: string,
+  wire: string,
+  expected: { status: number; body: string; headers?: Record<string, string> },
+])[] = [
   [
     'Content-Length',
     'HTTP/1.1 201 Created\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: 12\r\nConnection: keep-alive\r\n\r\n{"ok":true}\n',
-    { status: 201, body: '{"ok":true}\n', headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': '12', connection: 'keep-alive' } },
+    {
+      status: 201,
+      body: '{"ok":true}\n',
+      headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': '12', connection: 'keep-alive' },
+    },
   ],
   [
     'chunked, with an extension and trailers',
@@ -53,11 +61,23 @@ const GOOD: readonly (readonly [name: string, wire: string, expected: { status: 
     'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;name=value\r\n{"a"\r\n9\r\n:"éé"}\n\r\n0\r\nX-Trailer: yes\r\n\r\n',
     { status: 200, body: '{"a":"éé"}\n' },
   ],
-  ['an interim 100 Continue first', 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi', { status: 200, body: 'hi' }],
+  [
+    'an interim 100 Continue first',
+    'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi',
+    { status: 200, body: 'hi' },
+  ],
   ['an empty body', 'HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n', { status: 404, body: '' }],
   ['no reason phrase', 'HTTP/1.1 200\r\nContent-Length: 1\r\n\r\nx', { status: 200, body: 'x' }],
-  ['a 204 without a length', 'HTTP/1.1 204 No Content\r\nX-Y:  spaced  \r\n\r\n', { status: 204, body: '', headers: { 'x-y': 'spaced' } }],
-  ['repeated headers', 'HTTP/1.1 200 OK\r\nVary: a\r\nVary: b\r\nContent-Length: 0\r\n\r\n', { status: 200, body: '', headers: { vary: 'a, b', 'content-length': '0' } }],
+  [
+    'a 204 without a length',
+    'HTTP/1.1 204 No Content\r\nX-Y:  spaced  \r\n\r\n',
+    { status: 204, body: '', headers: { 'x-y': 'spaced' } },
+  ],
+  [
+    'repeated headers',
+    'HTTP/1.1 200 OK\r\nVary: a\r\nVary: b\r\nContent-Length: 0\r\n\r\n',
+    { status: 200, body: '', headers: { vary: 'a, b', 'content-length': '0' } },
+  ],
 ]
 
 describe('ResponseParser', () => {
@@ -66,9 +86,14 @@ describe('ResponseParser', () => {
     const wire = Buffer.from(text, 'utf8')
 
     it(`reads an answer with ${name}, split at every byte boundary`, () => {
-      const want = { status: expected.status, body: expected.body, ...(expected.headers === undefined ? {} : { headers: expected.headers }) }
+      const want = {
+        status: expected.status,
+        body: expected.body,
+        ...(expected.headers === undefined ? {} : { headers: expected.headers }),
+      }
       expect(simple(parse([wire]))).toMatchObject(want)
-      for (let at = 0; at <= wire.length; at++) expect([at, simple(parse([wire.subarray(0, at), wire.subarray(at)]))]).toMatchObject([at, want])
+      for (let at = 0; at <= wire.length; at++)
+        expect([at, simple(parse([wire.subarray(0, at), wire.subarray(at)]))]).toMatchObject([at, want])
       const bytes = Array.from({ length: wire.length }, (_, i) => wire.subarray(i, i + 1))
       expect(simple(parse(bytes))).toMatchObject(want)
     })
@@ -83,7 +108,10 @@ describe('ResponseParser', () => {
   })
 
   it('reads no body for a HEAD request', () => {
-    expect(simple(parse(['HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n'], 'HEAD'))).toMatchObject({ status: 200, body: '' })
+    expect(simple(parse(['HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n'], 'HEAD'))).toMatchObject({
+      status: 200,
+      body: '',
+    })
   })
 
   it('says whether the connection may be reused', () => {
@@ -104,33 +132,115 @@ describe('ResponseParser', () => {
     ['not HTTP, told at once', ['X'], 'not an HTTP answer: "X"'],
     ['HTTP/2', ['HTTP/2 200 OK\r\n\r\n'], 'bad status line in the answer: "HTTP/2 200 OK"'],
     ['a four-digit status', ['HTTP/1.1 2000 OK\r\n\r\n'], 'bad status line in the answer: "HTTP/1.1 2000 OK"'],
-    ['a status line with a bare LF', ['HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n'], 'bad status line in the answer: "HTTP/1.1 200 OK\\nContent-Length: 0"'],
-    ['a header without a colon', ['HTTP/1.1 200 OK\r\nContent-Length 0\r\n\r\n'], 'bad header line in the answer: "Content-Length 0"'],
-    ['a space before the colon', ['HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n'], 'bad header line in the answer: "Content-Length : 0"'],
-    ['a folded header', ['HTTP/1.1 200 OK\r\nX-A: 1\r\n  2\r\nContent-Length: 0\r\n\r\n'], 'folded header line in the answer: "  2"'],
-    ['a control character in a value', ['HTTP/1.1 200 OK\r\nX-A: a\u0000b\r\n\r\n'], 'bad header line in the answer: "X-A: a\\u0000b"'],
-    ['a 101', ['HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n'], 'the daemon switched protocols (HTTP 101), which was not asked for'],
-    ['both framings', ['HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n'], 'the answer has both Transfer-Encoding and Content-Length'],
-    ['gzip', ['HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n'], 'unsupported Transfer-Encoding in the answer: "gzip, chunked"'],
-    ['a non-numeric length', ['HTTP/1.1 200 OK\r\nContent-Length: 12a\r\n\r\n'], 'bad Content-Length in the answer: "12a"'],
+    [
+      'a status line with a bare LF',
+      ['HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n'],
+      'bad status line in the answer: "HTTP/1.1 200 OK\\nContent-Length: 0"',
+    ],
+    [
+      'a header without a colon',
+      ['HTTP/1.1 200 OK\r\nContent-Length 0\r\n\r\n'],
+      'bad header line in the answer: "Content-Length 0"',
+    ],
+    [
+      'a space before the colon',
+      ['HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n'],
+      'bad header line in the answer: "Content-Length : 0"',
+    ],
+    [
+      'a folded header',
+      ['HTTP/1.1 200 OK\r\nX-A: 1\r\n  2\r\nContent-Length: 0\r\n\r\n'],
+      'folded header line in the answer: "  2"',
+    ],
+    [
+      'a control character in a value',
+      ['HTTP/1.1 200 OK\r\nX-A: a\u0000b\r\n\r\n'],
+      'bad header line in the answer: "X-A: a\\u0000b"',
+    ],
+    [
+      'a 101',
+      ['HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n'],
+      'the daemon switched protocols (HTTP 101), which was not asked for',
+    ],
+    [
+      'both framings',
+      ['HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n'],
+      'the answer has both Transfer-Encoding and Content-Length',
+    ],
+    [
+      'gzip',
+      ['HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n'],
+      'unsupported Transfer-Encoding in the answer: "gzip, chunked"',
+    ],
+    [
+      'a non-numeric length',
+      ['HTTP/1.1 200 OK\r\nContent-Length: 12a\r\n\r\n'],
+      'bad Content-Length in the answer: "12a"',
+    ],
     ['a negative length', ['HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n'], 'bad Content-Length in the answer: "-1"'],
-    ['two different lengths', ['HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nx'], 'bad Content-Length in the answer: "1, 2"'],
-    ['a bad chunk size', ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'], 'bad chunk size line in the answer: "zz"'],
-    ['a negative chunk size', ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n'], 'bad chunk size line in the answer: "-1"'],
-    ['a chunk longer than its size', ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n'], 'a chunk of the answer is longer than its size says'],
-    ['a bad trailer', ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nnot a trailer\r\n\r\n'], 'bad trailer line in the answer: "not a trailer"'],
-    ['bytes past the body', ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA'], 'the daemon sent 5 bytes after its answer'],
-    ['bytes past the body, later', ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', 'EXTRA'], 'the daemon sent 5 bytes after its answer'],
-    ['a body over the cap', ['HTTP/1.1 200 OK\r\nContent-Length: 101\r\n\r\n'], 'the answer is over 100 bytes (101): refused'],
-    ['chunks over the cap', ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n', 'x'.repeat(64), '\r\n40\r\n'], 'the answer is over 100 bytes (128): refused'],
-    ['a body to the end over the cap', ['HTTP/1.1 200 OK\r\n\r\n', 'x'.repeat(60), 'x'.repeat(60)], 'the answer is over 100 bytes (120): refused'],
-    ['headers over 64 KiB', ['HTTP/1.1 200 OK\r\n', `X-Big: ${'x'.repeat(64 * 1024)}`], 'the answer\'s headers are over 65536 bytes'],
+    [
+      'two different lengths',
+      ['HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nx'],
+      'bad Content-Length in the answer: "1, 2"',
+    ],
+    [
+      'a bad chunk size',
+      ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'],
+      'bad chunk size line in the answer: "zz"',
+    ],
+    [
+      'a negative chunk size',
+      ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n'],
+      'bad chunk size line in the answer: "-1"',
+    ],
+    [
+      'a chunk longer than its size',
+      ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n'],
+      'a chunk of the answer is longer than its size says',
+    ],
+    [
+      'a bad trailer',
+      ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nnot a trailer\r\n\r\n'],
+      'bad trailer line in the answer: "not a trailer"',
+    ],
+    [
+      'bytes past the body',
+      ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA'],
+      'the daemon sent 5 bytes after its answer',
+    ],
+    [
+      'bytes past the body, later',
+      ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', 'EXTRA'],
+      'the daemon sent 5 bytes after its answer',
+    ],
+    [
+      'a body over the cap',
+      ['HTTP/1.1 200 OK\r\nContent-Length: 101\r\n\r\n'],
+      'the answer is over 100 bytes (101): refused',
+    ],
+    [
+      'chunks over the cap',
+      ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n', 'x'.repeat(64), '\r\n40\r\n'],
+      'the answer is over 100 bytes (128): refused',
+    ],
+    [
+      'a body to the end over the cap',
+      ['HTTP/1.1 200 OK\r\n\r\n', 'x'.repeat(60), 'x'.repeat(60)],
+      'the answer is over 100 bytes (120): refused',
+    ],
+    [
+      'headers over 64 KiB',
+      ['HTTP/1.1 200 OK\r\n', `X-Big: ${'x'.repeat(64 * 1024)}`],
+      "the answer's headers are over 65536 bytes",
+    ],
   ])('refuses %s with a clear error', (_name, parts, message) => {
     expect(parse(parts, 'GET', 100)).toBe(message)
   })
 
   it('refuses a Content-Length over 64 MiB by default', () => {
-    expect(parse([`HTTP/1.1 200 OK\r\nContent-Length: ${64 * 1024 * 1024 + 1}\r\n\r\n`])).toBe('the answer is over 67108864 bytes (67108865): refused')
+    expect(parse([`HTTP/1.1 200 OK\r\nContent-Length: ${64 * 1024 * 1024 + 1}\r\n\r\n`])).toBe(
+      'the answer is over 67108864 bytes (67108865): refused',
+    )
     expect(parse([`HTTP/1.1 200 OK\r\nContent-Length: ${64 * 1024 * 1024}\r\n\r\n`])).toBeUndefined()
   })
 
@@ -159,7 +269,9 @@ interface FakeServer {
  * A `net` server on a temp Unix socket that reads one request at a time (head, then the body by its
  * Content-Length) and lets `answer` write whatever it wants on the socket.
  */
-async function fakeServer(answer: (socket: Socket, request: string, index: number, connection: number) => void): Promise<FakeServer> {
+async function fakeServer(
+  answer: (socket: Socket, request: string, index: number, connection: number) => void,
+): Promise<FakeServer> {
   const dir = makeTempDir()
   const path = join(dir.dir, 'f.sock')
   const connections: Socket[] = []
@@ -197,7 +309,10 @@ function json(body: unknown, extra = ''): string {
   return `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n${extra}\r\n${text}`
 }
 
-function transport(path: string, options: Partial<ConstructorParameters<typeof UnixSocketTransport>[0]> = {}): UnixSocketTransport {
+function transport(
+  path: string,
+  options: Partial<ConstructorParameters<typeof UnixSocketTransport>[0]> = {},
+): UnixSocketTransport {
   const made = new UnixSocketTransport({ socketPath: path, ...options })
   cleanups.push(() => made.close())
   return made
@@ -219,7 +334,10 @@ describe('UnixSocketTransport', () => {
   it('sends the request line, Host, fixed headers and a Content-Length body', async () => {
     const server = await fakeServer((socket) => socket.write(json({ ok: true })))
     const t = transport(server.path, { headers: { Accept: 'application/json' } })
-    expect(answered(await t.request('POST', '/v1/push/probe?x=1', '{"code":"é"}'))).toEqual({ status: 200, body: '{"ok":true}\n' })
+    expect(answered(await t.request('POST', '/v1/push/probe?x=1', '{"code":"é"}'))).toEqual({
+      status: 200,
+      body: '{"ok":true}\n',
+    })
     expect(server.requests).toEqual([
       'POST /v1/push/probe?x=1 HTTP/1.1\r\nHost: timon\r\nAccept: application/json\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{"code":"é"}',
     ])
@@ -233,7 +351,8 @@ describe('UnixSocketTransport', () => {
       setTimeout(() => socket.write(wire.subarray(at)), 1)
     })
     const t = transport(server.path)
-    for (let at = 0; at <= wire.length; at++) expect([at, answered(await t.request('GET', '/'))]).toEqual([at, { status: 200, body: 'abcde' }])
+    for (let at = 0; at <= wire.length; at++)
+      expect([at, answered(await t.request('GET', '/'))]).toEqual([at, { status: 200, body: 'abcde' }])
     expect(server.connections).toHaveLength(1)
   })
 
@@ -297,12 +416,17 @@ describe('UnixSocketTransport', () => {
   it('fails as closed when a new connection closes before answering, without sending again', async () => {
     const server = await fakeServer((socket) => socket.end())
     const t = transport(server.path)
-    expect(failed(await t.request('POST', '/', '{}'))).toEqual({ kind: 'closed', message: 'the daemon closed the connection without answering' })
+    expect(failed(await t.request('POST', '/', '{}'))).toEqual({
+      kind: 'closed',
+      message: 'the daemon closed the connection without answering',
+    })
     expect(server.requests).toHaveLength(1)
   })
 
   it('sends again only once', async () => {
-    const server = await fakeServer((socket, _request, index) => (index === 0 ? socket.write(json({ index })) : socket.destroy()))
+    const server = await fakeServer((socket, _request, index) =>
+      index === 0 ? socket.write(json({ index })) : socket.destroy(),
+    )
     const t = transport(server.path)
     answered(await t.request('GET', '/'))
     expect(failed(await t.request('GET', '/')).kind).toBe('closed')
@@ -324,17 +448,27 @@ describe('UnixSocketTransport', () => {
   })
 
   it('fails a malformed answer as protocol, drops the connection, and keeps working', async () => {
-    const server = await fakeServer((socket, _request, index) => socket.write(index === 0 ? 'SSH-2.0-OpenSSH\r\n' : json({ index })))
+    const server = await fakeServer((socket, _request, index) =>
+      socket.write(index === 0 ? 'SSH-2.0-OpenSSH\r\n' : json({ index })),
+    )
     const t = transport(server.path)
-    expect(failed(await t.request('GET', '/'))).toEqual({ kind: 'protocol', message: 'not an HTTP answer: "SSH-2.0-OpenSSH\\r\\n"' })
+    expect(failed(await t.request('GET', '/'))).toEqual({
+      kind: 'protocol',
+      message: 'not an HTTP answer: "SSH-2.0-OpenSSH\\r\\n"',
+    })
     expect(answered(await t.request('GET', '/')).body).toBe('{"index":1}\n')
     expect(server.connections).toHaveLength(2)
   })
 
   it('refuses an answer over the size limit', async () => {
-    const server = await fakeServer((socket) => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${64 * 1024 * 1024 + 1}\r\n\r\n`))
+    const server = await fakeServer((socket) =>
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${64 * 1024 * 1024 + 1}\r\n\r\n`),
+    )
     const t = transport(server.path)
-    expect(failed(await t.request('GET', '/'))).toEqual({ kind: 'protocol', message: 'the answer is over 67108864 bytes (67108865): refused' })
+    expect(failed(await t.request('GET', '/'))).toEqual({
+      kind: 'protocol',
+      message: 'the answer is over 67108864 bytes (67108865): refused',
+    })
   })
 
   it('drops a connection on which the server talks out of turn', async () => {
@@ -368,19 +502,27 @@ describe('UnixSocketTransport', () => {
     const dir = makeTempDir()
     cleanups.push(dir.remove)
     const t = transport(join(dir.dir, 'nobody.sock'))
-    expect(await t.request('GET', '/')).toEqual({ ok: false, failure: { kind: 'connect', message: 'connect ENOENT', code: 'ENOENT' } })
+    expect(await t.request('GET', '/')).toEqual({
+      ok: false,
+      failure: { kind: 'connect', message: 'connect ENOENT', code: 'ENOENT' },
+    })
   })
 
   it('refuses to send a method or path that would break the framing', async () => {
     const t = transport('/nonexistent.sock')
-    expect(failed(await t.request('GET', '/a b'))).toEqual({ kind: 'invalid', message: 'invalid request path "/a b": it must start with "/" and hold printable ASCII only' })
+    expect(failed(await t.request('GET', '/a b'))).toEqual({
+      kind: 'invalid',
+      message: 'invalid request path "/a b": it must start with "/" and hold printable ASCII only',
+    })
     expect(failed(await t.request('GET', '/a\r\nX-Evil: 1'))).toMatchObject({ kind: 'invalid' })
     expect(failed(await t.request('GET', 'relative'))).toMatchObject({ kind: 'invalid' })
     expect(failed(await t.request('GE T', '/'))).toEqual({ kind: 'invalid', message: 'invalid request method "GE T"' })
   })
 
   it('fails requests in flight when closed, and works again afterwards', async () => {
-    const server = await fakeServer((socket, _request, index) => (index === 0 ? undefined : socket.write(json({ index }))))
+    const server = await fakeServer((socket, _request, index) =>
+      index === 0 ? undefined : socket.write(json({ index })),
+    )
     const t = transport(server.path)
     const pending = t.request('GET', '/')
     await sleep(10)
@@ -397,7 +539,12 @@ describe('UnixSocketTransport', () => {
     const started = Date.now()
     // (Not spawnSync: the server answers from this process.)
     const child = await new Promise<{ error: Error | null; stdout: string; stderr: string }>((resolve) =>
-      execFile(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 10_000 }, (error, stdout, stderr) => resolve({ error, stdout, stderr })),
+      execFile(
+        process.execPath,
+        ['--input-type=module', '-e', code],
+        { encoding: 'utf8', timeout: 10_000 },
+        (error, stdout, stderr) => resolve({ error, stdout, stderr }),
+      ),
     )
     expect([child.error, child.stdout.trim(), child.stderr]).toEqual([null, '200', ''])
     expect(Date.now() - started).toBeLessThan(5_000)
@@ -412,23 +559,36 @@ describe('TimonClient over the transport', () => {
     })
     const client = new TimonClient({ socketPath: server.path, timeoutMs: 50 })
     cleanups.push(() => client.close())
-    expect((await client.health())._unsafeUnwrapErr()).toEqual({ code: 'protocol', message: `unexpected answer from ${server.path}: bad Content-Length in the answer: "x"` })
+    expect((await client.health())._unsafeUnwrapErr()).toEqual({
+      code: 'protocol',
+      message: `unexpected answer from ${server.path}: bad Content-Length in the answer: "x"`,
+    })
     expect((await client.health())._unsafeUnwrapErr()).toEqual({
       code: 'protocol',
       message: `lost the connection to the Timon daemon at ${server.path}: the daemon closed the connection without answering`,
     })
-    expect((await client.health())._unsafeUnwrapErr()).toEqual({ code: 'timeout', message: `the Timon daemon at ${server.path} did not answer within 50 ms` })
+    expect((await client.health())._unsafeUnwrapErr()).toEqual({
+      code: 'timeout',
+      message: `the Timon daemon at ${server.path} did not answer within 50 ms`,
+    })
   })
 
   it('reads a chunked JSON answer and a non-JSON one', async () => {
     const server = await fakeServer((socket, _request, index) => {
-      if (index === 0) socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n{"ok":\r\n17\r\ntrue,"version":"1.2.3"}\r\n0\r\n\r\n')
+      if (index === 0)
+        socket.write(
+          'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n{"ok":\r\n17\r\ntrue,"version":"1.2.3"}\r\n0\r\n\r\n',
+        )
       else socket.write('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 5\r\n\r\noops\n')
     })
     const client = new TimonClient({ socketPath: server.path })
     cleanups.push(() => client.close())
     expect((await client.health())._unsafeUnwrap()).toEqual({ ok: true, version: '1.2.3' })
-    expect((await client.health())._unsafeUnwrapErr()).toEqual({ code: 'protocol', status: 502, message: `unexpected answer from ${server.path} (HTTP 502): "oops\\n"` })
+    expect((await client.health())._unsafeUnwrapErr()).toEqual({
+      code: 'protocol',
+      status: 502,
+      message: `unexpected answer from ${server.path} (HTTP 502): "oops\\n"`,
+    })
   })
 
   it('refuses an invalid raw path without sending it', async () => {

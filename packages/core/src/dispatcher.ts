@@ -202,7 +202,9 @@ export class Dispatcher {
       let due: readonly Delivery[]
       try {
         // Held deliveries are still pending and come first (their claims renewed): ask for enough to see `room` others.
-        due = await this.#store.transaction((tx) => tx.claimDueDeliveries(this.#clock.now(), this.#claim, this.#held.size + room))
+        due = await this.#store.transaction((tx) =>
+          tx.claimDueDeliveries(this.#clock.now(), this.#claim, this.#held.size + room),
+        )
       } catch (error) {
         this.#log?.error(`reading the outbox failed: ${errorMessage(error)}`)
         break
@@ -288,22 +290,37 @@ export class Dispatcher {
         : await this.#deliverSafely(delivery)
     const now = this.#clock.now()
     const attempts = delivery.attempts + 1
-    const settle = async (patch: DeliveryPatch, result: keyof DispatchReport, words: string): Promise<keyof DispatchReport> => {
+    const settle = async (
+      patch: DeliveryPatch,
+      result: keyof DispatchReport,
+      words: string,
+    ): Promise<keyof DispatchReport> => {
       const held = await this.#store.transaction((tx) => tx.settleDelivery(delivery.id, this.#claim.owner, patch))
       if (!held) {
-        this.#log?.error(`delivery ${delivery.deliveryId} to ${delivery.target} was taken over by another dispatcher (its lease ran out); this attempt (${words}) is not recorded`)
+        this.#log?.error(
+          `delivery ${delivery.deliveryId} to ${delivery.target} was taken over by another dispatcher (its lease ran out); this attempt (${words}) is not recorded`,
+        )
         return 'superseded'
       }
       this.#log?.debug(`delivery ${delivery.deliveryId} to ${delivery.target} ${words}`)
       return result
     }
-    if (outcome.ok) return settle({ status: 'delivered', attempts, lastError: null, finishedAt: now }, 'delivered', 'delivered')
+    if (outcome.ok)
+      return settle({ status: 'delivered', attempts, lastError: null, finishedAt: now }, 'delivered', 'delivered')
     if (outcome.final === true || policy === undefined || attempts > policy.retries) {
-      return settle({ status: 'failed', attempts, lastError: outcome.error, finishedAt: now }, 'failed', `failed: ${outcome.error}`)
+      return settle(
+        { status: 'failed', attempts, lastError: outcome.error, finishedAt: now },
+        'failed',
+        `failed: ${outcome.error}`,
+      )
     }
     const wait = Math.min(outcome.retryAfterMs ?? backoffDelay(policy, attempts, this.#random()), this.#maxRetryAfterMs)
     const retryAt = new Date(now.getTime() + wait)
-    const result = await settle({ attempts, lastError: outcome.error, nextAttemptAt: retryAt }, 'rescheduled', `rescheduled: ${outcome.error}`)
+    const result = await settle(
+      { attempts, lastError: outcome.error, nextAttemptAt: retryAt },
+      'rescheduled',
+      `rescheduled: ${outcome.error}`,
+    )
     if (result === 'rescheduled') this.#onRetryAt?.(retryAt)
     return result
   }

@@ -46,7 +46,8 @@ export function parseDuration(input: string): Result<Duration, CoreError> {
   if (nanos === undefined) return invalid()
   if (negative) return err(validation(`invalid duration "${shown}" — must not be negative`))
   if (nanos > MAX_DURATION_NS) return err(validation(`invalid duration "${shown}" — must be at most 100y`))
-  if (nanos % NS_PER_MS !== 0n) return err(validation(`invalid duration "${shown}" — must be a whole number of milliseconds`))
+  if (nanos % NS_PER_MS !== 0n)
+    return err(validation(`invalid duration "${shown}" — must be a whole number of milliseconds`))
   return ok(Number(nanos / NS_PER_MS))
 }
 

@@ -113,7 +113,13 @@ export { INCIDENT_ACTIONS, TRANSITIONS, transitionFor } from './incident/transit
 export type { IncidentAction, IncidentStateOrNone, Transition } from './incident/transitions.js'
 
 // Truncation policy
-export { isIncidentTruncated, isReportTruncated, planTruncate, reportActivityTime, retentionHealth } from './truncate-policy.js'
+export {
+  isIncidentTruncated,
+  isReportTruncated,
+  planTruncate,
+  reportActivityTime,
+  retentionHealth,
+} from './truncate-policy.js'
 export type { TruncateOptions, TruncatePlan } from './truncate-policy.js'
 
 // Ports and their in-core implementations
@@ -178,5 +184,12 @@ export { DEFAULT_MAX_RETRY_DELAY_MS, backoffDelay } from './backoff.js'
 
 // Copying a whole history between stores (timon store copy)
 export { COPIED_TABLES, copyStores } from './store-copy/copy-stores.js'
-export type { CopiedTable, CopyOptions, CopyReport, RowConflict, StoreCopyError, TableCopyCount } from './store-copy/copy-stores.js'
+export type {
+  CopiedTable,
+  CopyOptions,
+  CopyReport,
+  RowConflict,
+  StoreCopyError,
+  TableCopyCount,
+} from './store-copy/copy-stores.js'
 export type { CopyColumn, CopyDatabase, CopyTx, PortableRow, PortableValue } from './ports/table-copy.js'

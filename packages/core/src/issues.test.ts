@@ -33,23 +33,39 @@ describe('formatIssues', () => {
 
   it("words zod's defaults for missing and mistyped values, unions and literals", () => {
     expect(issuesOf('', {})).toEqual(['url: is required'])
-    expect(issuesOf('', { url: [], stale_after: true, mode: 'medium' })).toEqual(['stale_after: must be a string or a number', 'mode: must be "fast" or "slow"'])
+    expect(issuesOf('', { url: [], stale_after: true, mode: 'medium' })).toEqual([
+      'stale_after: must be a string or a number',
+      'mode: must be "fast" or "slow"',
+    ])
   })
 
   it("prints the core's self-naming messages without the path when asked", () => {
-    const core = z.object({ code: z.string().refine(() => false, 'invalid code "A" — must be 2–50 characters'), health: z.string() })
+    const core = z.object({
+      code: z.string().refine(() => false, 'invalid code "A" — must be 2–50 characters'),
+      health: z.string(),
+    })
     const parsed = core.safeParse({ code: 'A' })
-    expect(formatIssues('', parsed.error?.issues ?? [], { customMessagesNameTheField: true })).toEqual(['invalid code "A" — must be 2–50 characters', 'health: is required'])
-    expect(formatIssues('', parsed.error?.issues ?? [])).toEqual(['code: invalid code "A" — must be 2–50 characters', 'health: is required'])
+    expect(formatIssues('', parsed.error?.issues ?? [], { customMessagesNameTheField: true })).toEqual([
+      'invalid code "A" — must be 2–50 characters',
+      'health: is required',
+    ])
+    expect(formatIssues('', parsed.error?.issues ?? [])).toEqual([
+      'code: invalid code "A" — must be 2–50 characters',
+      'health: is required',
+    ])
   })
 
   it('keeps the messages a schema wrote, and reports the whole input by its message alone', () => {
-    expect(formatIssues('', [{ code: 'custom', path: ['daemon', 'log_level'], message: 'unknown level "x"', input: undefined }])).toEqual([
-      'daemon.log_level: unknown level "x"',
-    ])
-    expect(formatIssues('', [{ code: 'custom', path: [], message: 'end-comment can only be given with end', input: undefined }])).toEqual([
-      'end-comment can only be given with end',
-    ])
+    expect(
+      formatIssues('', [
+        { code: 'custom', path: ['daemon', 'log_level'], message: 'unknown level "x"', input: undefined },
+      ]),
+    ).toEqual(['daemon.log_level: unknown level "x"'])
+    expect(
+      formatIssues('', [
+        { code: 'custom', path: [], message: 'end-comment can only be given with end', input: undefined },
+      ]),
+    ).toEqual(['end-comment can only be given with end'])
     expect(issuesOf('check[0]', 'x')).toEqual(['check[0]: must be an object'])
   })
 })

@@ -28,12 +28,19 @@ export interface FormatIssuesOptions {
  *
  * @param prefix - where the input stands, e.g. `webhook[2]` for one table of a config file; `''` for none.
  */
-export function formatIssues(prefix: string, issues: readonly z.core.$ZodIssue[], options: FormatIssuesOptions = {}): string[] {
+export function formatIssues(
+  prefix: string,
+  issues: readonly z.core.$ZodIssue[],
+  options: FormatIssuesOptions = {},
+): string[] {
   const name = options.fieldName ?? ((key: string) => key)
   return issues.flatMap((issue) => {
     if (issue.code === 'custom' && options.customMessagesNameTheField === true) return [issue.message]
-    const at = (prefix + issue.path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${name(String(key))}`)).join('')).replace(/^\./, '')
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${at === '' ? '' : `${at}.`}${name(key)}: unknown key`)
+    const at = (
+      prefix + issue.path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${name(String(key))}`)).join('')
+    ).replace(/^\./, '')
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => `${at === '' ? '' : `${at}.`}${name(key)}: unknown key`)
     const problem = problemOf(issue)
     return [at === '' ? problem : `${at}: ${problem}`]
   })
@@ -64,7 +71,8 @@ function isMissing(issue: z.core.$ZodIssue): boolean {
 }
 
 function expected(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type') return issue.expected === 'null' ? 'null' : `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`
+  if (issue.code === 'invalid_type')
+    return issue.expected === 'null' ? 'null' : `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`
   if (issue.code === 'invalid_value') return issue.values.map((value) => JSON.stringify(value)).join(' or ')
   if (issue.code === 'invalid_union') return [...new Set(issue.errors.flat().map(expected))].join(' or ')
   return 'valid'

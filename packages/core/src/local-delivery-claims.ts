@@ -12,14 +12,21 @@ export class LocalDeliveryClaims {
   readonly #claims = new Map<number, { readonly owner: string; readonly until: number }>()
 
   /** Claims for `claim.owner` what `due(n)` (the store's `dueDeliveries(at, n)`) offers, less what others hold. */
-  async claim(at: Date, claim: DeliveryClaim, limit: number, due: (limit: number) => Promise<readonly Delivery[]>): Promise<readonly Delivery[]> {
+  async claim(
+    at: Date,
+    claim: DeliveryClaim,
+    limit: number,
+    due: (limit: number) => Promise<readonly Delivery[]>,
+  ): Promise<readonly Delivery[]> {
     const now = at.getTime()
     const heldByOther = (id: number) => {
       const held = this.#claims.get(id)
       return held !== undefined && held.owner !== claim.owner && held.until > now
     }
     // Ask for enough to see `limit` that nobody else holds.
-    const claimed = (await due(limit + this.#claims.size)).filter((delivery) => !heldByOther(delivery.id)).slice(0, limit)
+    const claimed = (await due(limit + this.#claims.size))
+      .filter((delivery) => !heldByOther(delivery.id))
+      .slice(0, limit)
     for (const delivery of claimed) this.#claims.set(delivery.id, { owner: claim.owner, until: now + claim.leaseMs })
     return claimed
   }

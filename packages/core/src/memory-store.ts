@@ -1,4 +1,18 @@
-import { NEW_CONTRACT_STATE, type Contract, type Delivery, type DeliveryStatus, type Incident, type IncidentEvent, type Reminder, type Report, type ReportMark, type Run, type Sample, type Silence, type Step } from './domain.js'
+import {
+  NEW_CONTRACT_STATE,
+  type Contract,
+  type Delivery,
+  type DeliveryStatus,
+  type Incident,
+  type IncidentEvent,
+  type Reminder,
+  type Report,
+  type ReportMark,
+  type Run,
+  type Sample,
+  type Silence,
+  type Step,
+} from './domain.js'
 import { LocalDeliveryClaims } from './local-delivery-claims.js'
 import type {
   CodedIncident,
@@ -61,12 +75,21 @@ class Tables {
   readonly contractByLastReport = new UniqueIndex<Contract, number>((c) => c.lastReportId ?? undefined)
   readonly contractsStale = new DueIndex<Contract>((c) => earliest(c.staleAt, c.staleIncidentAt))
   readonly contractsMissed = new DueIndex<Contract>((c) => c.missedAt?.getTime())
-  readonly contracts = new Table<Contract>(this.contractByCode, this.contractByLastReport, this.contractsStale, this.contractsMissed)
+  readonly contracts = new Table<Contract>(
+    this.contractByCode,
+    this.contractByLastReport,
+    this.contractsStale,
+    this.contractsMissed,
+  )
 
   readonly reportsByContract = new GroupIndex<Report, number>((r) => r.contractId)
   readonly reportByUid = new UniqueIndex<Report, string>((r) => `${r.contractId}\u0000${r.uid}`)
-  readonly unfinishedRuns = new GroupIndex<Report, number>((r) => (r.kind === 'run' && r.endedAt === null ? r.contractId : undefined))
-  readonly runsOvertime = new DueIndex<Report>((r) => (r.kind === 'run' && r.endedAt === null ? r.overtimeAt?.getTime() : undefined))
+  readonly unfinishedRuns = new GroupIndex<Report, number>((r) =>
+    r.kind === 'run' && r.endedAt === null ? r.contractId : undefined,
+  )
+  readonly runsOvertime = new DueIndex<Report>((r) =>
+    r.kind === 'run' && r.endedAt === null ? r.overtimeAt?.getTime() : undefined,
+  )
   readonly reports = new Table<Report>(this.reportsByContract, this.reportByUid, this.unfinishedRuns, this.runsOvertime)
 
   readonly stepsByReport = new GroupIndex<Step, number>((s) => s.reportId)
@@ -74,7 +97,9 @@ class Tables {
 
   /** Active (unresolved) incidents: all of them under `ALL`, and per contract. */
   readonly activeIncidents = new GroupIndex<Incident, typeof ALL>((i) => (i.state === 'resolved' ? undefined : ALL))
-  readonly activeByContract = new GroupIndex<Incident, number>((i) => (i.state === 'resolved' ? undefined : (i.contractId ?? undefined)))
+  readonly activeByContract = new GroupIndex<Incident, number>((i) =>
+    i.state === 'resolved' ? undefined : (i.contractId ?? undefined),
+  )
   readonly incidents = new Table<Incident>(this.activeIncidents, this.activeByContract)
 
   readonly eventsByIncident = new GroupIndex<IncidentEvent, number>((e) => e.incidentId)
@@ -113,19 +138,21 @@ class MemoryTx implements StoreTx {
   }
   async insertContract(input: Parameters<StoreTx['insertContract']>[0]) {
     if (await this.findContract(input.code)) throw new Error(`UNIQUE constraint failed: contracts.code (${input.code})`)
-    return this.#insert(this.#t.contracts, (id) => ({ id, ...input, ...NEW_CONTRACT_STATE}))
+    return this.#insert(this.#t.contracts, (id) => ({ id, ...input, ...NEW_CONTRACT_STATE }))
   }
   async updateContract(id: number, patch: Parameters<StoreTx['updateContract']>[1]) {
     this.#update(this.#t.contracts, id, patch)
   }
   async deleteContract(id: number) {
     for (const reportId of [...this.#t.reportsByContract.ids(id)]) await this.deleteReport(reportId)
-    for (const incident of this.#where(this.#t.incidents, (i) => i.contractId === id)) await this.deleteIncident(incident.id)
+    for (const incident of this.#where(this.#t.incidents, (i) => i.contractId === id))
+      await this.deleteIncident(incident.id)
     this.#delete(this.#t.contracts, id)
   }
   async listContractOverviews(page: ContractPage): Promise<readonly ContractOverview[]> {
     const order = (c: Contract) => `${c.kind === 'probe' ? 0 : 1}\u0000${c.code}`
-    const after = page.after === undefined ? undefined : `${page.after.kind === 'probe' ? 0 : 1}\u0000${page.after.code}`
+    const after =
+      page.after === undefined ? undefined : `${page.after.kind === 'probe' ? 0 : 1}\u0000${page.after.code}`
     const contracts = [...this.#t.contracts.rows.values()]
       .filter((c) => after === undefined || order(c) > after)
       .sort((a, b) => (order(a) < order(b) ? -1 : 1))
@@ -140,7 +167,13 @@ class MemoryTx implements StoreTx {
   // --- reports ---
   async insertSample(input: Parameters<StoreTx['insertSample']>[0]): Promise<Sample> {
     this.#uniqueUid(input.contractId, input.uid)
-    return this.#insert(this.#t.reports, (id) => ({ id, kind: 'sample' as const, ...input, progress: input.progress ?? null, host: input.host ?? null })) as Sample
+    return this.#insert(this.#t.reports, (id) => ({
+      id,
+      kind: 'sample' as const,
+      ...input,
+      progress: input.progress ?? null,
+      host: input.host ?? null,
+    })) as Sample
   }
   async insertRun(input: Parameters<StoreTx['insertRun']>[0]): Promise<Run> {
     this.#uniqueUid(input.contractId, input.uid)
@@ -185,7 +218,10 @@ class MemoryTx implements StoreTx {
   }
   async listReports(contractId: number, page: Parameters<StoreTx['listReports']>[1]) {
     const ids = this.#t.reportsByContract.ids(contractId)
-    const end = page.beforeId === undefined ? ids.length : lowerBound(ids.length, (i) => (ids[i] as number) < (page.beforeId as number))
+    const end =
+      page.beforeId === undefined
+        ? ids.length
+        : lowerBound(ids.length, (i) => (ids[i] as number) < (page.beforeId as number))
     const start = page.limit === undefined ? 0 : Math.max(0, end - page.limit)
     return this.#t.reports.pick(ids.slice(start, end)).reverse()
   }
@@ -195,7 +231,14 @@ class MemoryTx implements StoreTx {
       const ids = this.#t.reportsByContract.ids(contractId)
       if (ids.length === 0 || recent.has(contractId)) continue
       const newest = this.#t.reports.pick(ids.slice(Math.max(0, ids.length - perContract))).reverse()
-      recent.set(contractId, newest.map((report) => ({ kind: report.kind, health: report.health, running: report.kind === 'run' && report.endedAt === null })))
+      recent.set(
+        contractId,
+        newest.map((report) => ({
+          kind: report.kind,
+          health: report.health,
+          running: report.kind === 'run' && report.endedAt === null,
+        })),
+      )
     }
     return recent
   }
@@ -214,7 +257,10 @@ class MemoryTx implements StoreTx {
   }
 
   async runLogPaths(contractId: number) {
-    return this.#t.reports.pick(this.#t.reportsByContract.ids(contractId)).reverse().flatMap((r) => (r.kind === 'run' && r.logPath !== null ? [r.logPath] : []))
+    return this.#t.reports
+      .pick(this.#t.reportsByContract.ids(contractId))
+      .reverse()
+      .flatMap((r) => (r.kind === 'run' && r.logPath !== null ? [r.logPath] : []))
   }
 
   // --- steps ---
@@ -267,7 +313,11 @@ class MemoryTx implements StoreTx {
       for (const event of this.#t.events.pick(this.#t.eventsByReport.ids(reportId))) {
         if (this.#t.incidents.rows.get(event.incidentId)?.state !== 'resolved') ids.add(event.incidentId)
       }
-      if (ids.size > 0) linked.set(reportId, [...ids].sort((a, b) => a - b))
+      if (ids.size > 0)
+        linked.set(
+          reportId,
+          [...ids].sort((a, b) => a - b),
+        )
     }
     return linked
   }
@@ -295,7 +345,13 @@ class MemoryTx implements StoreTx {
 
   // --- aggregates ---
   async summarize(): Promise<SummaryCounts> {
-    const buckets = { critical: [] as string[], stale: [] as string[], warning: [] as string[], healthy: [] as string[], running: [] as string[] }
+    const buckets = {
+      critical: [] as string[],
+      stale: [] as string[],
+      warning: [] as string[],
+      healthy: [] as string[],
+      running: [] as string[],
+    }
     for (const contract of this.#t.contracts.rows.values()) {
       const last = contract.lastReportId === null ? undefined : this.#t.reports.rows.get(contract.lastReportId)
       if (last === undefined) continue
@@ -355,7 +411,10 @@ class MemoryTx implements StoreTx {
       if (key !== undefined && !heads.has(key)) heads.set(key, d.id)
     }
     return pending
-      .filter((d) => d.nextAttemptAt <= at && (d.orderingKey === null || heads.get(`${d.target}\u0000${d.orderingKey}`) === d.id))
+      .filter(
+        (d) =>
+          d.nextAttemptAt <= at && (d.orderingKey === null || heads.get(`${d.target}\u0000${d.orderingKey}`) === d.id),
+      )
       .slice(0, limit)
   }
   async updateDelivery(id: number, patch: Parameters<StoreTx['updateDelivery']>[1]) {
@@ -370,17 +429,24 @@ class MemoryTx implements StoreTx {
     return true
   }
   async requeueFailedDeliveries(at: Date, id?: number) {
-    const failed = this.#t.deliveries.pick(this.#t.deliveriesByStatus.ids('failed')).filter((d) => id === undefined || d.id === id)
-    for (const d of failed) this.#update(this.#t.deliveries, d.id, { status: 'pending', attempts: 0, nextAttemptAt: at, finishedAt: null })
+    const failed = this.#t.deliveries
+      .pick(this.#t.deliveriesByStatus.ids('failed'))
+      .filter((d) => id === undefined || d.id === id)
+    for (const d of failed)
+      this.#update(this.#t.deliveries, d.id, { status: 'pending', attempts: 0, nextAttemptAt: at, finishedAt: null })
     return failed.length
   }
   async nextDeliveryAt() {
     let next: number | undefined
-    for (const d of this.#t.deliveries.pick(this.#t.deliveriesByStatus.ids('pending'))) next = earliest(next, d.nextAttemptAt)
+    for (const d of this.#t.deliveries.pick(this.#t.deliveriesByStatus.ids('pending')))
+      next = earliest(next, d.nextAttemptAt)
     return next === undefined ? undefined : new Date(next)
   }
   async listDeliveries(query: Parameters<StoreTx['listDeliveries']>[0]) {
-    const ids = query.status === undefined ? [...this.#t.deliveries.rows.keys()].sort((a, b) => a - b) : this.#t.deliveriesByStatus.ids(query.status)
+    const ids =
+      query.status === undefined
+        ? [...this.#t.deliveries.rows.keys()].sort((a, b) => a - b)
+        : this.#t.deliveriesByStatus.ids(query.status)
     return this.#t.deliveries.pick(ids.slice(Math.max(0, ids.length - query.limit))).reverse()
   }
   async countDeliveries() {
@@ -392,7 +458,13 @@ class MemoryTx implements StoreTx {
   // --- API tokens ---
   async insertToken(input: Parameters<StoreTx['insertToken']>[0]) {
     if (await this.findTokenByName(input.name)) throw new Error(`UNIQUE constraint failed: tokens.name (${input.name})`)
-    return this.#insert(this.#t.tokens, (id) => ({ id, ...input, codes: [...input.codes], lastUsedAt: null, revoked: false }))
+    return this.#insert(this.#t.tokens, (id) => ({
+      id,
+      ...input,
+      codes: [...input.codes],
+      lastUsedAt: null,
+      revoked: false,
+    }))
   }
   async findTokenByName(name: string) {
     return [...this.#t.tokens.rows.values()].find((t) => t.name === name && !t.revoked)
@@ -401,7 +473,9 @@ class MemoryTx implements StoreTx {
     return [...this.#t.tokens.rows.values()].find((t) => t.secretHash === secretHash)
   }
   async listTokens() {
-    return [...this.#t.tokens.rows.values()].filter((t) => !t.revoked).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    return [...this.#t.tokens.rows.values()]
+      .filter((t) => !t.revoked)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   }
   async updateToken(id: number, patch: Parameters<StoreTx['updateToken']>[1]) {
     this.#update(this.#t.tokens, id, patch)
@@ -412,7 +486,12 @@ class MemoryTx implements StoreTx {
     const { states, triggers, codes, since, until, before } = query
     const newestFirst = (a: Incident, b: Incident) => b.openedAt.getTime() - a.openedAt.getTime() || b.id - a.id
     return [...this.#t.incidents.rows.values()]
-      .map((incident): CodedIncident => ({ ...incident, code: incident.contractId === null ? null : (this.#t.contracts.rows.get(incident.contractId)?.code ?? null) }))
+      .map(
+        (incident): CodedIncident => ({
+          ...incident,
+          code: incident.contractId === null ? null : (this.#t.contracts.rows.get(incident.contractId)?.code ?? null),
+        }),
+      )
       .filter(
         (i) =>
           (states === undefined || states.includes(i.state)) &&
@@ -429,19 +508,28 @@ class MemoryTx implements StoreTx {
   // --- history export ---
   async exportHistory(query: HistoryQuery): Promise<HistoryPage> {
     const after = query.after ?? HISTORY_START
-    const codeOf = (contractId: number | null | undefined) => (contractId == null ? null : (this.#t.contracts.rows.get(contractId)?.code ?? null))
-    const reports = this.#windowRows(this.#t.reports, after.reportId, query, (r) => (r.kind === 'sample' ? r.pushedAt : r.startedAt))
+    const codeOf = (contractId: number | null | undefined) =>
+      contractId == null ? null : (this.#t.contracts.rows.get(contractId)?.code ?? null)
+    const reports = this.#windowRows(this.#t.reports, after.reportId, query, (r) =>
+      r.kind === 'sample' ? r.pushedAt : r.startedAt,
+    )
     const incidents = this.#windowRows(this.#t.incidents, after.incidentId, query, (i) => i.openedAt)
     const deliveries = this.#windowRows(this.#t.deliveries, after.deliveryId, query, (d) => d.createdAt)
     const page: HistoryPage = {
       reports: reports.rows.flatMap((r): HistoryReport[] => {
         const code = codeOf(r.contractId)
         if (code === null || !inHistoryScope(query, code)) return []
-        return [r.kind === 'sample' ? { ...r, code } : { ...r, code, steps: this.#t.steps.pick(this.#t.stepsByReport.ids(r.id)) }]
+        return [
+          r.kind === 'sample'
+            ? { ...r, code }
+            : { ...r, code, steps: this.#t.steps.pick(this.#t.stepsByReport.ids(r.id)) },
+        ]
       }),
       incidents: incidents.rows.flatMap((i): HistoryIncident[] => {
         const code = codeOf(i.contractId)
-        return inHistoryScope(query, code) ? [{ ...i, code, timeline: this.#t.events.pick(this.#t.eventsByIncident.ids(i.id)) }] : []
+        return inHistoryScope(query, code)
+          ? [{ ...i, code, timeline: this.#t.events.pick(this.#t.eventsByIncident.ids(i.id)) }]
+          : []
       }),
       deliveries: deliveries.rows.flatMap((d): HistoryDelivery[] => {
         const code = codeOf(d.event.incident?.contractId)
@@ -453,7 +541,12 @@ class MemoryTx implements StoreTx {
   }
 
   /** Up to `limit` rows after `afterId` whose time is within the window, in id order, and the last id scanned. */
-  #windowRows<T extends { readonly id: number }>(table: Table<T>, afterId: number, query: HistoryQuery, timeOf: (row: T) => Date) {
+  #windowRows<T extends { readonly id: number }>(
+    table: Table<T>,
+    afterId: number,
+    query: HistoryQuery,
+    timeOf: (row: T) => Date,
+  ) {
     const rows: T[] = []
     // Ids are never reused, so the rows after the cursor are those up to `nextId` (as a primary key's range scan).
     for (let id = afterId + 1; id < table.nextId && rows.length < query.limit; id++) {
@@ -468,7 +561,8 @@ class MemoryTx implements StoreTx {
   // --- internal ---
 
   #uniqueUid(contractId: number, uid: string): void {
-    if (this.#t.reportByUid.get(`${contractId}\u0000${uid}`) !== undefined) throw new Error(`UNIQUE constraint failed: reports (contract, uid ${uid})`)
+    if (this.#t.reportByUid.get(`${contractId}\u0000${uid}`) !== undefined)
+      throw new Error(`UNIQUE constraint failed: reports (contract, uid ${uid})`)
   }
 
   // --- silences ---
@@ -490,7 +584,9 @@ class MemoryTx implements StoreTx {
       .slice(0, limit)
   }
   async nextSilenceEnd() {
-    const at = earliest(...this.#where(this.#t.silences, (silence) => !silence.released).map((silence) => silence.endsAt))
+    const at = earliest(
+      ...this.#where(this.#t.silences, (silence) => !silence.released).map((silence) => silence.endsAt),
+    )
     return at === undefined ? undefined : new Date(at)
   }
   async holdIncident(incidentId: number, heldBy: string) {
@@ -510,12 +606,16 @@ class MemoryTx implements StoreTx {
     this.#delete(this.#t.holds, incidentId)
   }
   async armReminder(reminder: Reminder) {
-    const armed = this.#where(this.#t.reminders, (r) => r.incidentId === reminder.incidentId && r.target === reminder.target)[0]
+    const armed = this.#where(
+      this.#t.reminders,
+      (r) => r.incidentId === reminder.incidentId && r.target === reminder.target,
+    )[0]
     if (armed === undefined) this.#insert(this.#t.reminders, (id) => ({ id, ...reminder }))
     else this.#update(this.#t.reminders, armed.id, { remindAt: reminder.remindAt })
   }
   async clearReminders(incidentId: number) {
-    for (const reminder of this.#where(this.#t.reminders, (r) => r.incidentId === incidentId)) this.#delete(this.#t.reminders, reminder.id)
+    for (const reminder of this.#where(this.#t.reminders, (r) => r.incidentId === incidentId))
+      this.#delete(this.#t.reminders, reminder.id)
   }
   async dueReminders(at: Date, limit: number) {
     return this.#where(this.#t.reminders, (r) => r.remindAt <= at)

@@ -18,7 +18,10 @@ describe('memory-table indexes', () => {
     expect(byGroup.ids('a')).toEqual([2, 5, 7, 9])
     rows.set({ id: 5, group: 'b', at: undefined })
     rows.delete(9)
-    expect([byGroup.ids('a'), byGroup.ids('b')]).toEqual([[2, 7], [3, 5]])
+    expect([byGroup.ids('a'), byGroup.ids('b')]).toEqual([
+      [2, 7],
+      [3, 5],
+    ])
     rows.set({ id: 2, group: undefined, at: undefined })
     expect(byGroup.ids('a')).toEqual([7])
   })

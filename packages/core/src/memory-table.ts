@@ -87,13 +87,18 @@ export class GroupIndex<T extends { readonly id: number }, K> implements TableIn
     const ids = this.#groups.get(group)
     if (ids === undefined) this.#groups.set(group, [id])
     else if (ids.length === 0 || (ids.at(-1) as number) < id) ids.push(id)
-    else ids.splice(lowerBound(ids.length, (i) => ids[i] as number < id), 0, id)
+    else
+      ids.splice(
+        lowerBound(ids.length, (i) => (ids[i] as number) < id),
+        0,
+        id,
+      )
   }
 
   #remove(group: K, id: number): void {
     const ids = this.#groups.get(group)
     if (ids === undefined) return
-    const at = ids.at(-1) === id ? ids.length - 1 : lowerBound(ids.length, (i) => ids[i] as number < id)
+    const at = ids.at(-1) === id ? ids.length - 1 : lowerBound(ids.length, (i) => (ids[i] as number) < id)
     if (ids[at] === id) ids.splice(at, 1)
     if (ids.length === 0) this.#groups.delete(group)
   }
@@ -131,7 +136,8 @@ export class DueIndex<T extends { readonly id: number }> implements TableIndex<T
       const at = this.#position(old, before.id)
       if (this.#entries[at]?.id === before.id) this.#entries.splice(at, 1)
     }
-    if (next !== undefined && after !== undefined) this.#entries.splice(this.#position(next, after.id), 0, { at: next, id: after.id })
+    if (next !== undefined && after !== undefined)
+      this.#entries.splice(this.#position(next, after.id), 0, { at: next, id: after.id })
   }
 
   /** Where (`at`, `id`) is or would go. */

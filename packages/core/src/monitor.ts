@@ -1,6 +1,17 @@
 import { err, ok, type Result } from 'neverthrow'
 import type { z } from 'zod'
-import type { Contract, ContractKind, DeliveryStatus, Incident, Report, ReportMark, Rules, Run, RunExit, Silence } from './domain.js'
+import type {
+  Contract,
+  ContractKind,
+  DeliveryStatus,
+  Incident,
+  Report,
+  ReportMark,
+  Rules,
+  Run,
+  RunExit,
+  Silence,
+} from './domain.js'
 import { DEFAULT_RULES } from './domain.js'
 import { conflict, notFound, tooOld, validation, type CoreError } from './errors.js'
 import { formatHumanDuration } from './duration.js'
@@ -60,7 +71,13 @@ import {
   type MaintenanceWindow,
   type ParsedMaintenance,
 } from './silence/silences.js'
-import { pageOf, queryIncidentsSchema, storeQueryOf, type IncidentList, type QueryIncidentsInput } from './incident/incident-query.js'
+import {
+  pageOf,
+  queryIncidentsSchema,
+  storeQueryOf,
+  type IncidentList,
+  type QueryIncidentsInput,
+} from './incident/incident-query.js'
 import { planTruncate } from './truncate-policy.js'
 import { formatIncidentCode, parseTarget, type Target } from './validate.js'
 import type {
@@ -197,15 +214,38 @@ export class Monitor {
       const rules = merged.isErr() ? merged : await checkDependency(tx, push.code, merged.value)
       if (rules.isErr()) return err(rules.error)
       // With the rules in force from this push on: they decide, among others, what holds its notifications.
-      const contract = { ...(found.value ?? (await tx.insertContract({ code: push.code, kind: 'probe', rules: rules.value, createdAt: now }))), rules: rules.value }
-      const base = { contractId: contract.id, uid: this.#uid(), health: push.health, pushedAt: now, comment: push.comment ?? null, rules: rules.value, host: push.host ?? null }
+      const contract = {
+        ...(found.value ??
+          (await tx.insertContract({ code: push.code, kind: 'probe', rules: rules.value, createdAt: now }))),
+        rules: rules.value,
+      }
+      const base = {
+        contractId: contract.id,
+        uid: this.#uid(),
+        health: push.health,
+        pushedAt: now,
+        comment: push.comment ?? null,
+        rules: rules.value,
+        host: push.host ?? null,
+      }
       if (await isLate(tx, contract, push.at)) return ok({ sample: await tx.insertSample(base), ...writer.changes })
       const counted = countReport(push.health, contract, rules.value, await isFailing(writer, contract))
       const sample = await tx.insertSample({ ...base, progress: counted.progress })
-      await tx.updateContract(contract.id, { rules: rules.value, ...this.#armedDeadlines(rules.value, now), ...counted.streaks, lastReportId: sample.id })
+      await tx.updateContract(contract.id, {
+        rules: rules.value,
+        ...this.#armedDeadlines(rules.value, now),
+        ...counted.streaks,
+        lastReportId: sample.id,
+      })
       const mention = { kind: 'sample', uid: sample.uid } as const
       if (counted.action !== undefined) {
-        await writer.apply(contract, 'critical', counted.action, (entry) => criticalNote(entry, contract.code, mention, push.comment, undefined), sample.id)
+        await writer.apply(
+          contract,
+          'critical',
+          counted.action,
+          (entry) => criticalNote(entry, contract.code, mention, push.comment, undefined),
+          sample.id,
+        )
       }
       await recoverStale(writer, contract, now)
       await writer.apply(contract, 'missed', 'recover', () => missedRecoveredNote(contract.code, mention), sample.id)
@@ -225,22 +265,60 @@ export class Monitor {
       const merged = mergeRules(found.value?.rules ?? DEFAULT_RULES, start)
       const rules = merged.isErr() ? merged : await checkDependency(tx, start.code, merged.value)
       if (rules.isErr()) return err(rules.error)
-      const contract = { ...(found.value ?? (await tx.insertContract({ code: start.code, kind: 'job', rules: rules.value, createdAt: now }))), rules: rules.value }
-      if (start.uid !== undefined && (await tx.findReport(contract.id, start.uid)) !== undefined) return err(conflict(`run ${start.code}:${start.uid} already exists`))
-      const base = { contractId: contract.id, uid: start.uid ?? this.#uid(), startedAt: now, startComment: start.comment ?? null, rules: rules.value, host: start.host ?? null }
+      const contract = {
+        ...(found.value ??
+          (await tx.insertContract({ code: start.code, kind: 'job', rules: rules.value, createdAt: now }))),
+        rules: rules.value,
+      }
+      if (start.uid !== undefined && (await tx.findReport(contract.id, start.uid)) !== undefined)
+        return err(conflict(`run ${start.code}:${start.uid} already exists`))
+      const base = {
+        contractId: contract.id,
+        uid: start.uid ?? this.#uid(),
+        startedAt: now,
+        startComment: start.comment ?? null,
+        rules: rules.value,
+        host: start.host ?? null,
+      }
       // A late run is history: it arms no overtime deadline and leaves the job's state alone.
-      if (await isLate(tx, contract, start.at)) return ok({ run: await tx.insertRun({ ...base, overtimeAt: null }), ...writer.changes })
+      if (await isLate(tx, contract, start.at))
+        return ok({ run: await tx.insertRun({ ...base, overtimeAt: null }), ...writer.changes })
       const going = await tx.unfinishedRuns(contract.id)
       const overtime = rules.value.overtimeIncidentAfter
-      const run = await tx.insertRun({ ...base, overtimeAt: overtime === null ? null : new Date(now.getTime() + overtime) })
-      await tx.updateContract(contract.id, { rules: rules.value, ...this.#armedDeadlines(rules.value, now), lastReportId: run.id })
+      const run = await tx.insertRun({
+        ...base,
+        overtimeAt: overtime === null ? null : new Date(now.getTime() + overtime),
+      })
+      await tx.updateContract(contract.id, {
+        rules: rules.value,
+        ...this.#armedDeadlines(rules.value, now),
+        lastReportId: run.id,
+      })
       if (going.length === 0) {
-        await writer.apply(contract, 'job_overlap', 'recover', (entry) => overlapNote(entry, contract.code, run.uid), run.id)
+        await writer.apply(
+          contract,
+          'job_overlap',
+          'recover',
+          (entry) => overlapNote(entry, contract.code, run.uid),
+          run.id,
+        )
       } else if (rules.value.overlapIncident) {
-        await writer.apply(contract, 'job_overlap', 'degrade', (entry) => overlapNote(entry, contract.code, run.uid), run.id)
+        await writer.apply(
+          contract,
+          'job_overlap',
+          'degrade',
+          (entry) => overlapNote(entry, contract.code, run.uid),
+          run.id,
+        )
       }
       await recoverStale(writer, contract, now)
-      await writer.apply(contract, 'missed', 'recover', () => missedRecoveredNote(contract.code, { kind: 'run', uid: run.uid }), run.id)
+      await writer.apply(
+        contract,
+        'missed',
+        'recover',
+        () => missedRecoveredNote(contract.code, { kind: 'run', uid: run.uid }),
+        run.id,
+      )
       return ok({ run, ...writer.changes })
     })
   }
@@ -262,14 +340,33 @@ export class Monitor {
             : step.end === true && run.health === 'unknown'
               ? 'healthy'
               : run.health
-      await tx.insertStep({ reportId: run.id, label: step.label, health: step.health, at: now, detail: step.detail ?? null })
+      await tx.insertStep({
+        reportId: run.id,
+        label: step.label,
+        health: step.health,
+        at: now,
+        detail: step.detail ?? null,
+      })
       if (step.end !== true) {
         if (health !== run.health) await tx.updateRun(run.id, { health })
         return ok({ run: { ...run, health }, ...writer.changes })
       }
-      const ended = await endRun(tx, run, { health, endedAt: now, endComment: step.endComment ?? step.label, exit: step.exit ?? null })
+      const ended = await endRun(tx, run, {
+        health,
+        endedAt: now,
+        endComment: step.endComment ?? step.label,
+        exit: step.exit ?? null,
+      })
       if (await isLate(tx, contract, step.at)) return ok({ run: ended, ...writer.changes })
-      const counted = await applyRunEndRules(writer, tx, contract, ended, { comment: step.endComment, detail: step.detail }, now, run.overtimeAt)
+      const counted = await applyRunEndRules(
+        writer,
+        tx,
+        contract,
+        ended,
+        { comment: step.endComment, detail: step.detail },
+        now,
+        run.overtimeAt,
+      )
       return ok({ run: counted, ...writer.changes })
     })
   }
@@ -281,9 +378,22 @@ export class Monitor {
       if (found.isErr()) return err(found.error)
       const { contract, run } = found.value
       const health = run.health === 'unknown' ? 'healthy' : run.health
-      const ended = await endRun(tx, run, { health, endedAt: now, endComment: end.comment ?? null, exit: end.exit ?? null })
+      const ended = await endRun(tx, run, {
+        health,
+        endedAt: now,
+        endComment: end.comment ?? null,
+        exit: end.exit ?? null,
+      })
       if (await isLate(tx, contract, end.at)) return ok({ run: ended, ...writer.changes })
-      const counted = await applyRunEndRules(writer, tx, contract, ended, { comment: end.comment, detail: undefined }, now, run.overtimeAt)
+      const counted = await applyRunEndRules(
+        writer,
+        tx,
+        contract,
+        ended,
+        { comment: end.comment, detail: undefined },
+        now,
+        run.overtimeAt,
+      )
       return ok({ run: counted, ...writer.changes })
     })
   }
@@ -309,7 +419,8 @@ export class Monitor {
     return this.#write(skipRunSchema, input, async (tx, writer, now, skip) => {
       const found = await this.#contractFor(tx, skip.code, 'job')
       if (found.isErr()) return err(found.error)
-      const contract = found.value ?? (await tx.insertContract({ code: skip.code, kind: 'job', rules: DEFAULT_RULES, createdAt: now }))
+      const contract =
+        found.value ?? (await tx.insertContract({ code: skip.code, kind: 'job', rules: DEFAULT_RULES, createdAt: now }))
       const run = await tx.insertRun({
         contractId: contract.id,
         uid: this.#uid(),
@@ -335,7 +446,14 @@ export class Monitor {
         openedAt: now,
       })
       // The Go original wrote no timeline entry for manual incidents: docs/behaviour.md#manual-incidents.
-      await tx.insertIncidentEvent({ incidentId: incident.id, type: 'opened', reportId: null, note: 'opened manually', isSystem: false, at: now })
+      await tx.insertIncidentEvent({
+        incidentId: incident.id,
+        type: 'opened',
+        reportId: null,
+        note: 'opened manually',
+        isSystem: false,
+        at: now,
+      })
       await writer.notify({ name: 'incident.open', at: now, incident })
       return ok({ incident })
     })
@@ -346,7 +464,14 @@ export class Monitor {
     return this.#write(annotateSchema, input, async (tx, writer, now, annotation) => {
       const incident = await tx.getIncident(annotation.id)
       if (incident === undefined) return err(notFound('incident'))
-      await tx.insertIncidentEvent({ incidentId: incident.id, type: 'annotation', reportId: null, note: annotation.note, isSystem: false, at: now })
+      await tx.insertIncidentEvent({
+        incidentId: incident.id,
+        type: 'annotation',
+        reportId: null,
+        note: annotation.note,
+        isSystem: false,
+        at: now,
+      })
       await writer.notify({ name: 'incident.annotated', at: now, incident, note: annotation.note })
       return ok({ incident })
     })
@@ -369,14 +494,22 @@ export class Monitor {
    */
   async check(): Promise<Result<CheckResult, CoreError>> {
     const now = this.#clock.now()
-    const result = { opened: [] as Incident[], recovered: [] as Incident[], relapsed: [] as Incident[], markedStale: [] as string[] }
+    const result = {
+      opened: [] as Incident[],
+      recovered: [] as Incident[],
+      relapsed: [] as Incident[],
+      markedStale: [] as string[],
+    }
     for (;;) {
       const batch = await this.#store.transaction(async (tx) => {
         const writer = this.#writer(tx, now)
         const contracts = await tx.dueContracts(now, CHECK_BATCH)
         for (const contract of contracts) {
           const incidentDue = contract.staleIncidentAt !== null && contract.staleIncidentAt <= now
-          await tx.updateContract(contract.id, incidentDue ? { isStale: true, staleAt: null, staleIncidentAt: null } : { isStale: true, staleAt: null })
+          await tx.updateContract(
+            contract.id,
+            incidentDue ? { isStale: true, staleAt: null, staleIncidentAt: null } : { isStale: true, staleAt: null },
+          )
           if (!contract.isStale) result.markedStale.push(contract.code)
           const rule = contract.rules.staleIncidentAfter
           if (incidentDue && rule !== null) {
@@ -389,7 +522,13 @@ export class Monitor {
           const contract = await tx.getContract(run.contractId)
           const rule = run.rules.overtimeIncidentAfter
           if (contract !== undefined && rule !== null) {
-            await writer.apply(contract, 'job_overtime', 'degrade', (entry) => overtimeNote(entry, contract.code, rule, run.uid), run.id)
+            await writer.apply(
+              contract,
+              'job_overtime',
+              'degrade',
+              (entry) => overtimeNote(entry, contract.code, rule, run.uid),
+              run.id,
+            )
           }
         }
         const missed = await tx.dueMissed(now, CHECK_BATCH)
@@ -402,7 +541,8 @@ export class Monitor {
       if (batch < CHECK_BATCH) break
     }
     await this.#store.transaction(async (tx) => {
-      for (const silence of await tx.dueSilences(now, Number.MAX_SAFE_INTEGER)) await tx.updateSilence(silence.id, { released: true })
+      for (const silence of await tx.dueSilences(now, Number.MAX_SAFE_INTEGER))
+        await tx.updateSilence(silence.id, { released: true })
       await this.#releaseHeld(tx, now)
     })
     await this.#remind(now)
@@ -418,7 +558,12 @@ export class Monitor {
     const [deadline, silenceEnd, reminder] = await this.#store.transaction(
       async (tx) => [await tx.nextDeadline(), await tx.nextSilenceEnd(), await tx.nextReminder()] as const,
     )
-    const times = [deadline, silenceEnd, reminder, ...maintenanceInForce(this.#maintenance, now).map((window) => window.endsAt)].filter((at) => at !== undefined)
+    const times = [
+      deadline,
+      silenceEnd,
+      reminder,
+      ...maintenanceInForce(this.#maintenance, now).map((window) => window.endsAt),
+    ].filter((at) => at !== undefined)
     return times.length === 0 ? undefined : new Date(Math.min(...times.map((at) => at.getTime())))
   }
 
@@ -440,7 +585,15 @@ export class Monitor {
     return this.#write(addSilenceSchema, input, async (tx, _writer, now, silence) => {
       const endsAt = silence.until ?? new Date(now.getTime() + (silence.for ?? 0))
       if (endsAt <= now) return err(validation('invalid silence — it must end after now'))
-      return ok({ silence: await tx.insertSilence({ pattern: silence.pattern, startsAt: now, endsAt, comment: silence.comment ?? null, createdAt: now }) })
+      return ok({
+        silence: await tx.insertSilence({
+          pattern: silence.pattern,
+          startsAt: now,
+          endsAt,
+          comment: silence.comment ?? null,
+          createdAt: now,
+        }),
+      })
     })
   }
 
@@ -473,14 +626,24 @@ export class Monitor {
     return ok(
       await this.#store.transaction(async (tx) => {
         const activeIncidents = await tx.listActiveIncidents()
-        const page = await tx.listContractOverviews(options.after === undefined ? { limit: limit + 1 } : { after: options.after, limit: limit + 1 })
+        const page = await tx.listContractOverviews(
+          options.after === undefined ? { limit: limit + 1 } : { after: options.after, limit: limit + 1 },
+        )
         const contracts = page.slice(0, limit)
         const last = contracts.at(-1)?.contract
         const deliveries = await tx.countDeliveries()
         const now = this.#clock.now()
         const silences = (await tx.listSilences(now)).filter((silence) => silence.startsAt <= now)
-        const view: StatusView = { activeIncidents, contracts, deliveries, silences, maintenance: maintenanceInForce(this.#maintenance, now) }
-        return page.length > limit && last !== undefined ? { ...view, next: { kind: last.kind, code: last.code } } : view
+        const view: StatusView = {
+          activeIncidents,
+          contracts,
+          deliveries,
+          silences,
+          maintenance: maintenanceInForce(this.#maintenance, now),
+        }
+        return page.length > limit && last !== undefined
+          ? { ...view, next: { kind: last.kind, code: last.code } }
+          : view
       }),
     )
   }
@@ -490,7 +653,10 @@ export class Monitor {
    * health, running), newest first, at most `perContract` each (default 20); probes/jobs without any
    * are absent from the map.
    */
-  async recentReportMarks(contractIds: readonly number[], perContract = 20): Promise<Result<ReadonlyMap<number, readonly ReportMark[]>, CoreError>> {
+  async recentReportMarks(
+    contractIds: readonly number[],
+    perContract = 20,
+  ): Promise<Result<ReadonlyMap<number, readonly ReportMark[]>, CoreError>> {
     if (!isPositiveInteger(perContract)) return err(validation('perContract must be a positive integer'))
     return ok(await this.#store.transaction((tx) => tx.recentReportMarks(contractIds, perContract)))
   }
@@ -614,7 +780,13 @@ export class Monitor {
       }
       if (contract === undefined) return err(notFound('contract'))
       const active = await tx.activeIncidentsOfContract(contract.id)
-      if (active.length > 0 && !force) return err(linkedConflict(t.code, active.map((i) => i.id)))
+      if (active.length > 0 && !force)
+        return err(
+          linkedConflict(
+            t.code,
+            active.map((i) => i.id),
+          ),
+        )
       const logPaths = await tx.runLogPaths(contract.id)
       await tx.deleteContract(contract.id)
       return ok({ kind: 'contract', contract, logPaths })
@@ -640,7 +812,10 @@ export class Monitor {
   }
 
   /** Records a daemon event (`timon.started`, `timon.ping`) in the outbox for its subscribers; `from.daemon` names the daemon in it. */
-  async emit(name: 'timon.started' | 'timon.ping', from: { readonly daemon?: string } = {}): Promise<Result<{ readonly deliveries: number }, CoreError>> {
+  async emit(
+    name: 'timon.started' | 'timon.ping',
+    from: { readonly daemon?: string } = {},
+  ): Promise<Result<{ readonly deliveries: number }, CoreError>> {
     const now = this.#clock.now()
     const event = from.daemon === undefined ? { name, at: now } : { name, at: now, daemon: from.daemon }
     const deliveries = await this.#store.transaction((tx) => this.#writer(tx, now).notify(event))
@@ -648,10 +823,16 @@ export class Monitor {
   }
 
   /** Outbox deliveries, newest first, e.g. the failed ones with their reasons. */
-  async deliveries(query: { readonly status?: DeliveryStatus; readonly limit?: number } = {}): Promise<Result<DeliveryList, CoreError>> {
+  async deliveries(
+    query: { readonly status?: DeliveryStatus; readonly limit?: number } = {},
+  ): Promise<Result<DeliveryList, CoreError>> {
     const limit = query.limit ?? 100
     if (!isPositiveInteger(limit)) return err(validation('limit must be a positive integer'))
-    return ok(await this.#store.transaction((tx) => tx.listDeliveries(query.status === undefined ? { limit } : { status: query.status, limit })))
+    return ok(
+      await this.#store.transaction((tx) =>
+        tx.listDeliveries(query.status === undefined ? { limit } : { status: query.status, limit }),
+      ),
+    )
   }
 
   /**
@@ -659,7 +840,9 @@ export class Monitor {
    * there is none, `conflict` when it has not failed), or every failed one. They keep their
    * delivery id, are due now and get their target's retries afresh.
    */
-  async retryDeliveries(which: { readonly id: number } | 'failed'): Promise<Result<{ readonly requeued: number }, CoreError>> {
+  async retryDeliveries(
+    which: { readonly id: number } | 'failed',
+  ): Promise<Result<{ readonly requeued: number }, CoreError>> {
     if (which !== 'failed' && !isPositiveInteger(which.id)) return err(validation('id must be a positive integer'))
     return this.#store.transaction(async (tx) => {
       const now = this.#clock.now()
@@ -733,9 +916,18 @@ export class Monitor {
     if (at === undefined) return ok(now)
     const age = now.getTime() - at.getTime()
     if (age > this.#maxPushAgeMs) {
-      return err(tooOld(`the push is too old: its time ${at.toISOString()} is ${formatHumanDuration(age)} ago, more than the ${formatHumanDuration(this.#maxPushAgeMs)} pushes are kept for (max_push_age)`))
+      return err(
+        tooOld(
+          `the push is too old: its time ${at.toISOString()} is ${formatHumanDuration(age)} ago, more than the ${formatHumanDuration(this.#maxPushAgeMs)} pushes are kept for (max_push_age)`,
+        ),
+      )
     }
-    if (-age > MAX_CLOCK_SKEW_MS) return err(validation(`invalid at ${at.toISOString()} — it is ${formatHumanDuration(-age)} in the future: is this machine's clock right?`))
+    if (-age > MAX_CLOCK_SKEW_MS)
+      return err(
+        validation(
+          `invalid at ${at.toISOString()} — it is ${formatHumanDuration(-age)} in the future: is this machine's clock right?`,
+        ),
+      )
     return ok(age < 0 ? now : at)
   }
 
@@ -752,16 +944,29 @@ export class Monitor {
     const expected = localTime(contract.expectedAt, tz)
     const at = localTimestamp(contract.expectedAt, tz)
     const grace = graceOf(contract.rules)
-    await writer.apply(contract, 'missed', 'degrade', (entry) => missedNote(entry, contract.code, expected, at, grace), null, {
-      title: missedTitle(contract.code, expected),
-    })
+    await writer.apply(
+      contract,
+      'missed',
+      'degrade',
+      (entry) => missedNote(entry, contract.code, expected, at, grace),
+      null,
+      {
+        title: missedTitle(contract.code, expected),
+      },
+    )
   }
 
   #scheduleView(contract: Contract): ScheduleView | null {
     const { rules, expectedAt } = contract
     if (rules.schedule === null) return null
     const tz = zoneOf(rules, this.#timezone)
-    return { expression: rules.schedule, tz, grace: graceOf(rules), expectedAt, expectedLocal: expectedAt === null ? null : localTimestamp(expectedAt, tz) }
+    return {
+      expression: rules.schedule,
+      tz,
+      grace: graceOf(rules),
+      expectedAt,
+      expectedLocal: expectedAt === null ? null : localTimestamp(expectedAt, tz),
+    }
   }
 
   #writer(tx: StoreTx, now: Date): IncidentWriter {
@@ -815,7 +1020,11 @@ class Rollback extends Error {
 }
 
 /** The one validation of an input (see `formatIssues` for the wording of its problems). */
-function parseInput<S extends z.ZodType>(schema: S, input: unknown, fieldName?: (key: string) => string): Result<z.output<S>, CoreError> {
+function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  fieldName?: (key: string) => string,
+): Result<z.output<S>, CoreError> {
   const parsed = schema.safeParse(input, { reportInput: true })
   if (parsed.success) return ok(parsed.data)
   const issues = formatIssues('', parsed.error.issues, { customMessagesNameTheField: true, fieldName })
@@ -823,7 +1032,10 @@ function parseInput<S extends z.ZodType>(schema: S, input: unknown, fieldName?: 
 }
 
 /** Applies a push's rules to the rules in force: omitted ones stay, `null` removes one. */
-function mergeRules(current: Rules, push: { readonly [K in keyof Rules]?: Rules[K] | undefined }): Result<Rules, CoreError> {
+function mergeRules(
+  current: Rules,
+  push: { readonly [K in keyof Rules]?: Rules[K] | undefined },
+): Result<Rules, CoreError> {
   const rules = { ...current }
   for (const name of Object.keys(current) as (keyof Rules)[]) {
     const value = push[name]
@@ -853,10 +1065,20 @@ async function recoverStale(writer: IncidentWriter, contract: Contract, now: Dat
   const stale = await writer.active(contract, 'stale')
   if (stale === undefined) return
   const wentStale = stale.relapsedAt ?? stale.openedAt
-  await writer.apply(contract, 'stale', 'recover', () => staleRecoveredNote(contract.code, now.getTime() - wentStale.getTime()), null)
+  await writer.apply(
+    contract,
+    'stale',
+    'recover',
+    () => staleRecoveredNote(contract.code, now.getTime() - wentStale.getTime()),
+    null,
+  )
 }
 
-async function findRunningRun(tx: StoreTx, code: string, uid: string): Promise<Result<{ contract: Contract; run: Run }, CoreError>> {
+async function findRunningRun(
+  tx: StoreTx,
+  code: string,
+  uid: string,
+): Promise<Result<{ contract: Contract; run: Run }, CoreError>> {
   const contract = await tx.findContract(code)
   const report: Report | undefined = contract?.kind === 'job' ? await tx.findReport(contract.id, uid) : undefined
   if (contract === undefined || report === undefined || report.kind !== 'run') return err(notFound('run'))
@@ -904,34 +1126,71 @@ async function applyRunEndRules(
   const mention = { kind: 'run', uid: run.uid } as const
   const { comment } = end
   // An ended run's health is never `unknown` (endRun decides it).
-  const counted = countReport(run.health === 'unknown' ? 'healthy' : run.health, contract, contract.rules, await isFailing(writer, contract))
+  const counted = countReport(
+    run.health === 'unknown' ? 'healthy' : run.health,
+    contract,
+    contract.rules,
+    await isFailing(writer, contract),
+  )
   await tx.updateContract(contract.id, counted.streaks)
   if (counted.progress !== null) await tx.updateRun(run.id, { progress: counted.progress })
   const action = counted.action
   if (action !== undefined) {
-    const firstCritical = run.health === 'critical' ? (await tx.listSteps(run.id)).find((s) => s.health === 'critical')?.label : undefined
+    const firstCritical =
+      run.health === 'critical' ? (await tx.listSteps(run.id)).find((s) => s.health === 'critical')?.label : undefined
     // The final step's detail (a command's last lines of output) describes the incident it opens.
     const description = action === 'degrade' ? end.detail : undefined
-    await writer.apply(contract, 'critical', action, (entry) => criticalNote(entry, contract.code, mention, comment, firstCritical), run.id, { description })
+    await writer.apply(
+      contract,
+      'critical',
+      action,
+      (entry) => criticalNote(entry, contract.code, mention, comment, firstCritical),
+      run.id,
+      { description },
+    )
   }
 
   const rule = run.rules.overtimeIncidentAfter
   const took = now.getTime() - run.startedAt.getTime()
   if (rule !== null && overtimeAt !== null && overtimeAt <= now) {
     // The deadline passed but no check() ran since: it fires now, before the run's end recovers it.
-    await writer.apply(contract, 'job_overtime', 'degrade', (entry) => overtimeNote(entry, contract.code, rule, run.uid), run.id)
+    await writer.apply(
+      contract,
+      'job_overtime',
+      'degrade',
+      (entry) => overtimeNote(entry, contract.code, rule, run.uid),
+      run.id,
+    )
   }
   const overtime = await writer.active(contract, 'job_overtime')
   if (overtime !== undefined && rule !== null && (await lastDegradedBy(tx, overtime)) === run.id) {
-    await writer.apply(contract, 'job_overtime', 'recover', () => overtimeRecoveredNote(contract.code, took, rule, run.uid), run.id)
+    await writer.apply(
+      contract,
+      'job_overtime',
+      'recover',
+      () => overtimeRecoveredNote(contract.code, took, rule, run.uid),
+      run.id,
+    )
   }
 
   const { minRuntime } = run.rules
   const short = minRuntime !== null && took < minRuntime ? 'degrade' : 'recover'
-  await writer.apply(contract, 'short', short, (entry) => shortNote(entry, contract.code, took, minRuntime, run.uid), run.id)
+  await writer.apply(
+    contract,
+    'short',
+    short,
+    (entry) => shortNote(entry, contract.code, took, minRuntime, run.uid),
+    run.id,
+  )
 
   if ((await tx.unfinishedRuns(contract.id)).length <= 1) {
-    await writer.apply(contract, 'job_overlap', 'recover', (entry) => overlapNote(entry, contract.code, run.uid), run.id)
+    await writer.apply(
+      contract,
+      'job_overlap',
+      'recover',
+      (entry) => overlapNote(entry, contract.code, run.uid),
+      run.id,
+    )
   }
 
   if (contract.lastReportId === run.id) {
@@ -952,7 +1211,9 @@ function isPositiveInteger(value: number): boolean {
 }
 
 function linkedConflict(target: string, incidentIds: readonly number[]): CoreError {
-  return conflict(`cannot delete "${target}" — linked to active incidents: ${incidentIds.map(formatIncidentCode).join(', ')} — resolve them first`)
+  return conflict(
+    `cannot delete "${target}" — linked to active incidents: ${incidentIds.map(formatIncidentCode).join(', ')} — resolve them first`,
+  )
 }
 
 function randomUid(): string {

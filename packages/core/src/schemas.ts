@@ -30,7 +30,9 @@ export type DurationInput = string | number
  * narrows the input type callers see (`Health` rather than `string`), so that a typo fails to
  * compile; the check still runs on any string, which is what the wire sends.
  */
-export function checkedString<T, In extends string = string>(check: (value: string) => Result<T, CoreError>): z.ZodType<T, In> {
+export function checkedString<T, In extends string = string>(
+  check: (value: string) => Result<T, CoreError>,
+): z.ZodType<T, In> {
   const schema = z.string().transform((value, ctx): T => {
     const result = check(value)
     if (result.isOk()) return result.value
@@ -127,7 +129,10 @@ function countRuleSchema(name: string) {
       if (value === undefined) return undefined
       if (value === null || value === 'off') return null
       if (Number.isInteger(value) && value >= 1 && value <= 1000) return value
-      ctx.addIssue({ code: 'custom', message: `invalid rule ${name} — must be a whole number from 1 to 1000 (use "off" to remove it)` })
+      ctx.addIssue({
+        code: 'custom',
+        message: `invalid rule ${name} — must be a whole number from 1 to 1000 (use "off" to remove it)`,
+      })
       return z.NEVER
     })
 }
@@ -147,14 +152,19 @@ const dependencyRules = {
 }
 
 /** A duration string as {@link parseDuration} reads it, or a number of milliseconds within the same bounds. */
-function toDuration(value: string | number, prefix: string): { ok: true; value: number } | { ok: false; message: string } {
+function toDuration(
+  value: string | number,
+  prefix: string,
+): { ok: true; value: number } | { ok: false; message: string } {
   if (typeof value === 'number') {
     return Number.isSafeInteger(value) && value >= 0 && value <= MAX_DURATION_MS
       ? { ok: true, value }
       : { ok: false, message: `${prefix} — must be a whole number of milliseconds from 0 to ${MAX_DURATION_MS} (100y)` }
   }
   const parsed = parseDuration(value)
-  return parsed.isOk() ? { ok: true, value: parsed.value } : { ok: false, message: `${prefix} — ${parsed.error.message}` }
+  return parsed.isOk()
+    ? { ok: true, value: parsed.value }
+    : { ok: false, message: `${prefix} — ${parsed.error.message}` }
 }
 
 const code = checkedString(validateCode)
@@ -164,7 +174,10 @@ const uid = checkedString(validateUid)
 const rfc3339 = z.string().transform((value, ctx): Date => {
   const time = RFC3339.test(value) ? Date.parse(value) : Number.NaN
   if (!Number.isNaN(time)) return new Date(time)
-  ctx.addIssue({ code: 'custom', message: `invalid at ${JSON.stringify(value.slice(0, 40))} — must be an RFC 3339 time such as 2024-05-01T12:00:00Z` })
+  ctx.addIssue({
+    code: 'custom',
+    message: `invalid at ${JSON.stringify(value.slice(0, 40))} — must be an RFC 3339 time such as 2024-05-01T12:00:00Z`,
+  })
   return z.NEVER
 })
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/
@@ -227,7 +240,12 @@ const detail = z
 const exit = z
   .object({
     code: z.number().int().min(0).max(255).nullable(),
-    signal: (z.string().regex(/^SIG[A-Z0-9]+$/, 'invalid signal — must look like SIGTERM') as z.ZodType<`SIG${string}`, `SIG${string}`>).nullable(),
+    signal: (
+      z.string().regex(/^SIG[A-Z0-9]+$/, 'invalid signal — must look like SIGTERM') as z.ZodType<
+        `SIG${string}`,
+        `SIG${string}`
+      >
+    ).nullable(),
   })
   .optional()
 
@@ -293,7 +311,13 @@ export const addSilenceSchema = z
     }),
     for: durationSchema('invalid for').optional(),
     until: z
-      .union([z.date(), z.string().datetime({ offset: true, error: 'invalid until — must be an RFC 3339 instant such as 2026-01-31T18:00:00Z' })])
+      .union([
+        z.date(),
+        z.string().datetime({
+          offset: true,
+          error: 'invalid until — must be an RFC 3339 instant such as 2026-01-31T18:00:00Z',
+        }),
+      ])
       .transform((value) => new Date(value))
       .optional(),
     comment: optionalChecked(validateComment),

@@ -79,9 +79,12 @@ describe('trimSpace', () => {
 })
 
 describe('validateCode', () => {
-  it.each(['db', 'db.backup', 'a..b', 'a--b', 'a.-b', 'nightly-sync', 'a1', '9z', '00'])('accepts the code %j', (code) => {
-    expect(validateCode(code)._unsafeUnwrap()).toBe(code)
-  })
+  it.each(['db', 'db.backup', 'a..b', 'a--b', 'a.-b', 'nightly-sync', 'a1', '9z', '00'])(
+    'accepts the code %j',
+    (code) => {
+      expect(validateCode(code)._unsafeUnwrap()).toBe(code)
+    },
+  )
 
   it('checks the length in bytes, between 2 and 50', () => {
     expect(validateCode('ab').isOk()).toBe(true)
@@ -178,7 +181,10 @@ describe('parseReportRef', () => {
   })
 
   it('reports a code without a uid as an invalid run UID, quoting the argument as typed', () => {
-    expect(parseReportRef('nightly')._unsafeUnwrapErr()).toEqual({ code: 'validation', message: 'invalid run UID: nightly' })
+    expect(parseReportRef('nightly')._unsafeUnwrapErr()).toEqual({
+      code: 'validation',
+      message: 'invalid run UID: nightly',
+    })
     expect(parseReportRef(' nightly ')._unsafeUnwrapErr().message).toBe('invalid run UID:  nightly ')
   })
 
@@ -195,12 +201,15 @@ describe('validateUid', () => {
     expect(validateUid('000000000000').isOk()).toBe(true)
   })
 
-  it.each(['', UID.toUpperCase(), UID.slice(1), `${UID}0`, 'ghijklmnopqr', `${UID.slice(0, 11)} `])('rejects %j', (uid) => {
-    expect(validateUid(uid)._unsafeUnwrapErr()).toEqual({
-      code: 'validation',
-      message: `invalid report uid ${goQuote(uid)} — must be 12 lowercase hexadecimal characters`,
-    })
-  })
+  it.each(['', UID.toUpperCase(), UID.slice(1), `${UID}0`, 'ghijklmnopqr', `${UID.slice(0, 11)} `])(
+    'rejects %j',
+    (uid) => {
+      expect(validateUid(uid)._unsafeUnwrapErr()).toEqual({
+        code: 'validation',
+        message: `invalid report uid ${goQuote(uid)} — must be 12 lowercase hexadecimal characters`,
+      })
+    },
+  )
 })
 
 describe('parseIncidentCode', () => {
@@ -217,15 +226,24 @@ describe('parseIncidentCode', () => {
     expect(parseIncidentCode('INC-0')._unsafeUnwrap()).toBe(0)
   })
 
-  it.each(['inc-3', 'Inc-3', 'INC-', 'INC3', 'INC-3a', 'INC--3', 'INC-+3', ' INC-3', 'INC-3.0', 'INC-99999999999999999999', ''])(
-    'rejects %j',
-    (arg) => {
-      expect(parseIncidentCode(arg)._unsafeUnwrapErr()).toEqual({
-        code: 'validation',
-        message: `invalid incident code ${goQuote(arg)} — must match INC-[0-9]+`,
-      })
-    },
-  )
+  it.each([
+    'inc-3',
+    'Inc-3',
+    'INC-',
+    'INC3',
+    'INC-3a',
+    'INC--3',
+    'INC-+3',
+    ' INC-3',
+    'INC-3.0',
+    'INC-99999999999999999999',
+    '',
+  ])('rejects %j', (arg) => {
+    expect(parseIncidentCode(arg)._unsafeUnwrapErr()).toEqual({
+      code: 'validation',
+      message: `invalid incident code ${goQuote(arg)} — must match INC-[0-9]+`,
+    })
+  })
 })
 
 describe('formatIncidentCode', () => {
@@ -276,9 +294,14 @@ describe('text fields', () => {
     })
 
     it(`rejects more than ${max} bytes, counting multi-byte characters as bytes`, () => {
-      expect(validate('x'.repeat(max + 1))._unsafeUnwrapErr()).toEqual({ code: 'validation', message: message('x'.repeat(max + 1)) })
+      expect(validate('x'.repeat(max + 1))._unsafeUnwrapErr()).toEqual({
+        code: 'validation',
+        message: message('x'.repeat(max + 1)),
+      })
       expect(validate('é'.repeat(max / 2))._unsafeUnwrap()).toBe('é'.repeat(max / 2))
-      expect(validate(`${'é'.repeat(max / 2 - 1)}xé`)._unsafeUnwrapErr().message).toBe(message(`${'é'.repeat(max / 2 - 1)}xé`))
+      expect(validate(`${'é'.repeat(max / 2 - 1)}xé`)._unsafeUnwrapErr().message).toBe(
+        message(`${'é'.repeat(max / 2 - 1)}xé`),
+      )
     })
 
     it('does not count surrounding space toward the limit', () => {

@@ -124,8 +124,8 @@ export function formatIncidentCode(id: number): string {
 export function parseTarget(arg: string): Result<Target, CoreError> {
   const incident = parseIncidentCode(arg)
   if (incident.isOk()) return ok({ kind: 'incident', id: incident.value })
-  return parseCodeRef(arg).map(({ code, uid }): Target =>
-    uid === undefined ? { kind: 'contract', code } : { kind: 'report', code, uid },
+  return parseCodeRef(arg).map(
+    ({ code, uid }): Target => (uid === undefined ? { kind: 'contract', code } : { kind: 'report', code, uid }),
   )
 }
 
@@ -210,7 +210,11 @@ export const MAX_HOST_LENGTH = 253
  */
 export function validateHost(host: string): Result<string, CoreError> {
   if (host.length <= MAX_HOST_LENGTH && HOST.test(host)) return ok(host)
-  return err(validation(`invalid host ${goQuote(host.length > 80 ? `${host.slice(0, 80)}…` : host)} — must be a host name of at most ${MAX_HOST_LENGTH} characters (letters, digits, '.', '-', '_', ':')`))
+  return err(
+    validation(
+      `invalid host ${goQuote(host.length > 80 ? `${host.slice(0, 80)}…` : host)} — must be a host name of at most ${MAX_HOST_LENGTH} characters (letters, digits, '.', '-', '_', ':')`,
+    ),
+  )
 }
 
 // --- internal ---
@@ -222,7 +226,8 @@ const UID = /^[a-f0-9]{12}$/
 const INCIDENT = /^INC-(\d+)$/
 
 const CODE_SYNTAX = "must be lowercase alphanumeric and may contain '.' or '-' (not at start or end)"
-const UID_SYNTAX = "optionally followed by a sample or run uid separated by ':' made of 12 lowercase hexadecimal characters"
+const UID_SYNTAX =
+  "optionally followed by a sample or run uid separated by ':' made of 12 lowercase hexadecimal characters"
 
 /** Unicode White_Space, the set Go's `unicode.IsSpace` uses. */
 const SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000'

@@ -1,4 +1,16 @@
-import type { Contract, Delivery, DeliveryStatus, Incident, IncidentEvent, Report, Rules, Run, Sample, Silence, Step } from './domain.js'
+import type {
+  Contract,
+  Delivery,
+  DeliveryStatus,
+  Incident,
+  IncidentEvent,
+  Report,
+  Rules,
+  Run,
+  Sample,
+  Silence,
+  Step,
+} from './domain.js'
 import type { MaintenanceInForce } from './silence/silences.js'
 import type { ContractOverview, DaemonLiveness, SummaryCounts, TruncateCounts } from './ports/store.js'
 

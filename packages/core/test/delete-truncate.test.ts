@@ -14,7 +14,9 @@ describe('delete', () => {
     expect((await monitor.delete(`web:${sample.uid}`))._unsafeUnwrapErr().message).toBe(
       `cannot delete "web:${sample.uid}" — linked to active incidents: INC-1 — resolve them first`,
     )
-    expect((await monitor.delete('INC-1'))._unsafeUnwrapErr().message).toBe('cannot delete INC-1 — the incident is not resolved')
+    expect((await monitor.delete('INC-1'))._unsafeUnwrapErr().message).toBe(
+      'cannot delete INC-1 — the incident is not resolved',
+    )
     expect((await monitor.delete('web', { force: true }))._unsafeUnwrap()).toMatchObject({ kind: 'contract' })
     expect((await monitor.show('web'))._unsafeUnwrapErr().message).toBe('probe or job does not exist')
     expect((await monitor.show('INC-1'))._unsafeUnwrapErr().message).toBe('incident does not exist')
@@ -54,8 +56,12 @@ describe('truncate', () => {
     expect((await monitor.truncate({ keep: '1d', keepHealthy: '1d' }))._unsafeUnwrapErr().message).toBe(
       'keep cannot be combined with keep-healthy, keep-warning, or keep-critical',
     )
-    expect((await monitor.truncate({ keep: 'x' }))._unsafeUnwrapErr().message).toBe('invalid keep — invalid duration "x"')
-    expect((await monitor.truncate({ code: 'nope', keep: '1d' }))._unsafeUnwrapErr().message).toBe('probe or job does not exist')
+    expect((await monitor.truncate({ keep: 'x' }))._unsafeUnwrapErr().message).toBe(
+      'invalid keep — invalid duration "x"',
+    )
+    expect((await monitor.truncate({ code: 'nope', keep: '1d' }))._unsafeUnwrapErr().message).toBe(
+      'probe or job does not exist',
+    )
   })
 
   it('makes health flags inherit from the next higher severity, as the README says', () => {
@@ -68,12 +74,17 @@ describe('truncate', () => {
       critical: new Date(now.getTime() - 90 * day),
     })
     const onlyWarning = planTruncate({ keepWarning: day }, now, null)._unsafeUnwrap()
-    expect(onlyWarning.reportCutoffs).toEqual({ healthy: new Date(now.getTime() - day), warning: new Date(now.getTime() - day), critical: null })
+    expect(onlyWarning.reportCutoffs).toEqual({
+      healthy: new Date(now.getTime() - day),
+      warning: new Date(now.getTime() - day),
+      critical: null,
+    })
   })
 
   it('deletes old reports by health, spares the latest of each probe/job and anything linked to an active incident', async () => {
     const { monitor, clock } = setup()
-    const old = async (health: 'healthy' | 'warning' | 'critical') => (await monitor.pushProbe({ code: 'web', health }))._unsafeUnwrap().sample
+    const old = async (health: 'healthy' | 'warning' | 'critical') =>
+      (await monitor.pushProbe({ code: 'web', health }))._unsafeUnwrap().sample
     const healthy = await old('healthy')
     const warning = await old('warning')
     const critical = await old('critical') // opens INC-1, which links this sample
@@ -168,7 +179,11 @@ describe('status, summary and show', () => {
     const { run } = (await monitor.startJob({ code: 'backup' }))._unsafeUnwrap()
     await monitor.pushStep({ code: 'backup', uid: run.uid, label: 'Dump', health: 'critical', end: true })
     const view = (await monitor.show(`backup:${run.uid}`))._unsafeUnwrap()
-    expect(view).toMatchObject({ kind: 'report', steps: [{ label: 'Dump', health: 'critical' }], activeIncidentIds: [1] })
+    expect(view).toMatchObject({
+      kind: 'report',
+      steps: [{ label: 'Dump', health: 'critical' }],
+      activeIncidentIds: [1],
+    })
     const incident = (await monitor.show('INC-1'))._unsafeUnwrap()
     expect(incident).toMatchObject({ kind: 'incident', contractCode: 'backup' })
   })

@@ -62,7 +62,9 @@ function settled(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
 }
 
-function setup(options: { retries?: number; concurrency?: number; perTargetConcurrency?: number; batchSize?: number } = {}) {
+function setup(
+  options: { retries?: number; concurrency?: number; perTargetConcurrency?: number; batchSize?: number } = {},
+) {
   const clock = new FakeClock()
   const store = new MemoryStore()
   const hand = handNotifier(options.retries)
@@ -121,13 +123,25 @@ describe('the dispatcher', () => {
       hand.answerAll()
       await settled()
     }
-    expect(hand.sent).toEqual(['a/INC-1/incident.open/1', 'a/INC-2/incident.open/2', 'a/INC-3/incident.open/3', 'a/INC-4/incident.open/4', 'a/INC-5/incident.open/5'])
+    expect(hand.sent).toEqual([
+      'a/INC-1/incident.open/1',
+      'a/INC-2/incident.open/2',
+      'a/INC-3/incident.open/3',
+      'a/INC-4/incident.open/4',
+      'a/INC-5/incident.open/5',
+    ])
   })
 
   it('sends the events of one incident in order, one at a time, also across retries', async () => {
     const { clock, store, hand, queue } = setup()
     const retries: Date[] = []
-    const dispatcher = new Dispatcher({ store, clock, notifier: hand.notifier, random: () => 0, onRetryAt: (at) => retries.push(at) })
+    const dispatcher = new Dispatcher({
+      store,
+      clock,
+      notifier: hand.notifier,
+      random: () => 0,
+      onRetryAt: (at) => retries.push(at),
+    })
     dispatcher.start()
     await queue('a', 1, 'incident.open')
     await queue('a', 1, 'incident.recovered')
@@ -154,7 +168,12 @@ describe('the dispatcher', () => {
     await settled()
     hand.answerAll()
     await settled()
-    expect(hand.sent.map((id) => id.split('/')[2])).toEqual(['incident.open', 'incident.open', 'incident.recovered', 'incident.resolved'])
+    expect(hand.sent.map((id) => id.split('/')[2])).toEqual([
+      'incident.open',
+      'incident.open',
+      'incident.recovered',
+      'incident.resolved',
+    ])
   })
 
   it('answers nextDueAt with nothing while everything due is held, and with now for what it has not taken', async () => {
@@ -202,7 +221,8 @@ describe('the dispatcher', () => {
     const draining = dispatcher.drain()
     for (let i = 0; i < 3; i++) {
       await settled()
-      for (const call of [...hand.open]) call.answer(call.delivery.target === 'a' ? { ok: true } : { ok: false, error: 'HTTP 500' })
+      for (const call of [...hand.open])
+        call.answer(call.delivery.target === 'a' ? { ok: true } : { ok: false, error: 'HTTP 500' })
     }
     expect(await draining).toEqual({ delivered: 2, rescheduled: 0, failed: 1, superseded: 0 })
   })
@@ -216,7 +236,14 @@ describe('the dispatcher', () => {
       get: (target, key) =>
         key === 'transaction'
           ? (work: Parameters<MemoryStore['transaction']>[0]) =>
-              target.transaction((tx) => work(new Proxy(tx, { get: (t, k) => (k === 'settleDelivery' ? () => Promise.reject(new Error('disk full')) : bound(t, k)) })))
+              target.transaction((tx) =>
+                work(
+                  new Proxy(tx, {
+                    get: (t, k) =>
+                      k === 'settleDelivery' ? () => Promise.reject(new Error('disk full')) : bound(t, k),
+                  }),
+                ),
+              )
           : bound(target, key),
     })
     const dispatcher = new Dispatcher({ store: failing, clock, notifier: hand.notifier, log })
@@ -228,7 +255,9 @@ describe('the dispatcher', () => {
     await draining
     expect(hand.open).toEqual([])
     expect(await dispatcher.nextDueAt()).toEqual(new Date(clock.now().getTime() + 60_000))
-    expect(errors).toEqual([expect.stringMatching(/^recording the outcome of delivery a\/INC-1\/incident.open\/1 failed: disk full$/)])
+    expect(errors).toEqual([
+      expect.stringMatching(/^recording the outcome of delivery a\/INC-1\/incident.open\/1 failed: disk full$/),
+    ])
     expect(await store.transaction((tx) => tx.countDeliveries())).toMatchObject({ pending: 1 })
   })
 
@@ -236,11 +265,21 @@ describe('the dispatcher', () => {
     const clock = new FakeClock()
     const store = new MemoryStore()
     const hand = handNotifier(10)
-    const notifier: Notifier = { ...hand.notifier, retryPolicy: () => ({ retries: 10, delayMs: 1000, maxDelayMs: 5000 }) }
+    const notifier: Notifier = {
+      ...hand.notifier,
+      retryPolicy: () => ({ retries: 10, delayMs: 1000, maxDelayMs: 5000 }),
+    }
     const jitters = [0, 0.5, 0, 0.999, 0]
     const dispatcher = new Dispatcher({ store, clock, notifier, random: () => jitters.shift() ?? 0 })
     await store.transaction((tx) =>
-      tx.insertDelivery({ deliveryId: 'd1', target: 'a', event: { name: 'incident.open', at: clock.now() }, orderingKey: null, nextAttemptAt: clock.now(), createdAt: clock.now() }),
+      tx.insertDelivery({
+        deliveryId: 'd1',
+        target: 'a',
+        event: { name: 'incident.open', at: clock.now() },
+        orderingKey: null,
+        nextAttemptAt: clock.now(),
+        createdAt: clock.now(),
+      }),
     )
     dispatcher.start()
     const waits: number[] = []

@@ -23,7 +23,15 @@ describe('what `timon exec` records through the Monitor', () => {
     const again = (await monitor.startJob({ code: 'backup' }))._unsafeUnwrap().run
     await monitor.pushStep({ code: 'backup', uid: again.uid, label: 'exit 0', health: 'healthy', end: true })
     const third = (await monitor.startJob({ code: 'backup' }))._unsafeUnwrap().run
-    const relapsed = await monitor.pushStep({ code: 'backup', uid: third.uid, label: 'killed by SIGTERM', health: 'critical', end: true, detail: 'terminated', exit: { code: null, signal: 'SIGTERM' } })
+    const relapsed = await monitor.pushStep({
+      code: 'backup',
+      uid: third.uid,
+      label: 'killed by SIGTERM',
+      health: 'critical',
+      end: true,
+      detail: 'terminated',
+      exit: { code: null, signal: 'SIGTERM' },
+    })
     expect(relapsed._unsafeUnwrap().relapsed).toMatchObject([{ description: 'terminated' }])
   })
 
@@ -31,17 +39,23 @@ describe('what `timon exec` records through the Monitor', () => {
     const { monitor } = setup()
     const { run } = (await monitor.startJob({ code: 'backup' }))._unsafeUnwrap()
     const step = { code: 'backup', uid: run.uid, label: 'x', health: 'healthy' } as const
-    expect((await monitor.pushStep({ ...step, exit: { code: 0, signal: null } }))._unsafeUnwrapErr().message).toBe('exit can only be given with end')
+    expect((await monitor.pushStep({ ...step, exit: { code: 0, signal: null } }))._unsafeUnwrapErr().message).toBe(
+      'exit can only be given with end',
+    )
     // @ts-expect-error a signal is typed `SIG${string}`; an untyped caller still gets the message
     const badSignal = await monitor.pushStep({ ...step, end: true, exit: { code: null, signal: 'TERM' } })
     expect(badSignal._unsafeUnwrapErr().message).toBe('exit.signal: invalid signal — must look like SIGTERM')
-    expect((await monitor.pushStep({ ...step, detail: 'x'.repeat(16 * 1024 + 1) }))._unsafeUnwrapErr().message).toBe('invalid detail — must be at most 16384 bytes')
+    expect((await monitor.pushStep({ ...step, detail: 'x'.repeat(16 * 1024 + 1) }))._unsafeUnwrapErr().message).toBe(
+      'invalid detail — must be at most 16384 bytes',
+    )
   })
 
   it('records a skipped run in the history without touching the running one or the overlap rule', async () => {
     const { monitor } = setup()
     const { run } = (await monitor.startJob({ code: 'sync' }))._unsafeUnwrap()
-    const skipped = (await monitor.skipRun({ code: 'sync', comment: `skipped: run ${run.uid} still running` }))._unsafeUnwrap()
+    const skipped = (
+      await monitor.skipRun({ code: 'sync', comment: `skipped: run ${run.uid} still running` })
+    )._unsafeUnwrap()
     expect(skipped.run).toMatchObject({ skipped: true, health: 'healthy', endedAt: expect.any(Date) })
     expect(skipped.opened).toEqual([])
     const view = (await monitor.showContract('sync'))._unsafeUnwrap()
@@ -49,9 +63,14 @@ describe('what `timon exec` records through the Monitor', () => {
     expect(view.reports.map((r) => r.report.uid)).toEqual([skipped.run.uid, run.uid])
     // The run holding the lock may not have reached the store yet: the job is created.
     expect((await monitor.skipRun({ code: 'fresh.job' }))._unsafeUnwrap().run).toMatchObject({ skipped: true })
-    expect((await monitor.showContract('fresh.job'))._unsafeUnwrap()).toMatchObject({ contract: { kind: 'job' }, lastReport: undefined })
+    expect((await monitor.showContract('fresh.job'))._unsafeUnwrap()).toMatchObject({
+      contract: { kind: 'job' },
+      lastReport: undefined,
+    })
     await monitor.pushProbe({ code: 'a.probe', health: 'healthy' })
-    expect((await monitor.skipRun({ code: 'a.probe' }))._unsafeUnwrapErr().message).toBe('code "a.probe" is already used by a probe')
+    expect((await monitor.skipRun({ code: 'a.probe' }))._unsafeUnwrapErr().message).toBe(
+      'code "a.probe" is already used by a probe',
+    )
   })
 
   it('finds a run, and the latest run that started whatever the number of skipped runs after it', async () => {
@@ -60,12 +79,24 @@ describe('what `timon exec` records through the Monitor', () => {
     for (let i = 0; i < 60; i++) (await monitor.skipRun({ code: 'sync' }))._unsafeUnwrap()
     expect((await monitor.latestRun('sync'))._unsafeUnwrap()).toEqual(run)
     expect((await monitor.findRun('sync', run.uid))._unsafeUnwrap()).toEqual(run)
-    expect((await monitor.findRun('sync', '0123456789ab'))._unsafeUnwrapErr()).toMatchObject({ code: 'not_found', subject: 'report' })
-    expect((await monitor.latestRun('nope'))._unsafeUnwrapErr()).toMatchObject({ code: 'not_found', subject: 'contract' })
+    expect((await monitor.findRun('sync', '0123456789ab'))._unsafeUnwrapErr()).toMatchObject({
+      code: 'not_found',
+      subject: 'report',
+    })
+    expect((await monitor.latestRun('nope'))._unsafeUnwrapErr()).toMatchObject({
+      code: 'not_found',
+      subject: 'contract',
+    })
     expect((await monitor.skipRun({ code: 'only.skips' })).isOk()).toBe(true)
-    expect((await monitor.latestRun('only.skips'))._unsafeUnwrapErr()).toMatchObject({ code: 'not_found', subject: 'report' })
+    expect((await monitor.latestRun('only.skips'))._unsafeUnwrapErr()).toMatchObject({
+      code: 'not_found',
+      subject: 'report',
+    })
     const sample = (await monitor.pushProbe({ code: 'a.probe', health: 'healthy' }))._unsafeUnwrap().sample
-    expect((await monitor.latestRun('a.probe'))._unsafeUnwrapErr()).toMatchObject({ code: 'validation', message: '"a.probe" is a probe, not a job' })
+    expect((await monitor.latestRun('a.probe'))._unsafeUnwrapErr()).toMatchObject({
+      code: 'validation',
+      message: '"a.probe" is a probe, not a job',
+    })
     expect((await monitor.findRun('a.probe', sample.uid))._unsafeUnwrapErr()).toMatchObject({ code: 'validation' })
   })
 
@@ -77,7 +108,15 @@ describe('what `timon exec` records through the Monitor', () => {
     clock.advance('2d')
     const recent = (await monitor.startJob({ code: 'sync' }))._unsafeUnwrap().run
     await monitor.recordRunLog({ code: 'sync', uid: recent.uid, path: '/logs/recent.log' })
-    expect((await monitor.truncate({ keep: '1d' }))._unsafeUnwrap()).toEqual({ samples: 0, runs: 1, incidents: 0, logPaths: ['/logs/old.log'] })
-    expect((await monitor.delete('sync'))._unsafeUnwrap()).toMatchObject({ kind: 'contract', logPaths: ['/logs/recent.log'] })
+    expect((await monitor.truncate({ keep: '1d' }))._unsafeUnwrap()).toEqual({
+      samples: 0,
+      runs: 1,
+      incidents: 0,
+      logPaths: ['/logs/old.log'],
+    })
+    expect((await monitor.delete('sync'))._unsafeUnwrap()).toMatchObject({
+      kind: 'contract',
+      logPaths: ['/logs/recent.log'],
+    })
   })
 })

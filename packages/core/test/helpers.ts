@@ -27,7 +27,10 @@ export async function notified(monitor: Monitor): Promise<string[]> {
   const list = (await monitor.deliveries())._unsafeUnwrap()
   return [...list]
     .reverse()
-    .map((delivery) => `${delivery.event.name} INC-${delivery.event.incident?.id ?? '?'}${delivery.event.note === undefined ? '' : `: ${delivery.event.note}`}`)
+    .map(
+      (delivery) =>
+        `${delivery.event.name} INC-${delivery.event.incident?.id ?? '?'}${delivery.event.note === undefined ? '' : `: ${delivery.event.note}`}`,
+    )
 }
 
 /** The timeline notes of an incident, in order. */

@@ -28,11 +28,14 @@ describe('Monitor.queryIncidents', () => {
       [1, 'db.main', 'resolved'],
     ])
     expect(all.next).toBeUndefined()
-    const ids = async (query: Parameters<typeof monitor.queryIncidents>[0]) => (await monitor.queryIncidents(query))._unsafeUnwrap().incidents.map((i) => i.id)
+    const ids = async (query: Parameters<typeof monitor.queryIncidents>[0]) =>
+      (await monitor.queryIncidents(query))._unsafeUnwrap().incidents.map((i) => i.id)
     expect(await ids({ state: ['open', 'relapsed'] })).toEqual([4, 2])
     expect(await ids({ code: ['db.*'] })).toEqual([3, 1])
     expect(await ids({ trigger: ['manual'] })).toEqual([4])
-    expect(await ids({ since: new Date('2025-01-01T00:01:00Z'), until: new Date('2025-01-01T00:02:00Z') })).toEqual([3, 2])
+    expect(await ids({ since: new Date('2025-01-01T00:01:00Z'), until: new Date('2025-01-01T00:02:00Z') })).toEqual([
+      3, 2,
+    ])
   })
 
   it('pages with limit and cursor until the last page, which has no next', async () => {
@@ -40,7 +43,9 @@ describe('Monitor.queryIncidents', () => {
     const first = (await monitor.queryIncidents({ limit: 3 }))._unsafeUnwrap()
     expect(first.incidents.map((i) => i.id)).toEqual([4, 3, 2])
     expect(first.next).toBeDefined()
-    const second = (await monitor.queryIncidents({ limit: 3, ...(first.next === undefined ? {} : { cursor: first.next }) }))._unsafeUnwrap()
+    const second = (
+      await monitor.queryIncidents({ limit: 3, ...(first.next === undefined ? {} : { cursor: first.next }) })
+    )._unsafeUnwrap()
     expect(second).toEqual({ incidents: [expect.objectContaining({ id: 1 })] })
   })
 

@@ -22,8 +22,16 @@ describe('the incident state machine', () => {
 describe('manual incidents', () => {
   it('opens with an opened entry, never moves by itself, and can be annotated and resolved', async () => {
     const { monitor, clock } = setup()
-    const { incident } = (await monitor.openIncident({ title: ' Payment gateway down ', description: 'Stripe returning 503' }))._unsafeUnwrap()
-    expect(incident).toMatchObject({ id: 1, state: 'open', triggerType: 'manual', title: 'Payment gateway down', contractId: null })
+    const { incident } = (
+      await monitor.openIncident({ title: ' Payment gateway down ', description: 'Stripe returning 503' })
+    )._unsafeUnwrap()
+    expect(incident).toMatchObject({
+      id: 1,
+      state: 'open',
+      triggerType: 'manual',
+      title: 'Payment gateway down',
+      contractId: null,
+    })
     clock.advance('5m')
     await monitor.annotate({ id: 1, note: 'Contacted Stripe support, ticket #8821' })
     clock.advance('5m')
@@ -34,18 +42,28 @@ describe('manual incidents', () => {
       'annotation: Contacted Stripe support, ticket #8821',
       'resolved: Fixed by rolling back',
     ])
-    expect((await monitor.resolve({ id: 1 }))._unsafeUnwrapErr()).toMatchObject({ code: 'conflict', message: 'incident is already resolved' })
+    expect((await monitor.resolve({ id: 1 }))._unsafeUnwrapErr()).toMatchObject({
+      code: 'conflict',
+      message: 'incident is already resolved',
+    })
     expect((await monitor.annotate({ id: 1, note: 'post-mortem written' })).isOk()).toBe(true)
   })
 
   it('validates titles, descriptions and notes with the reference messages', async () => {
     const { monitor } = setup()
-    expect((await monitor.openIncident({ title: 'x'.repeat(51) }))._unsafeUnwrapErr().message).toBe('invalid title — must be 1–50 characters')
+    expect((await monitor.openIncident({ title: 'x'.repeat(51) }))._unsafeUnwrapErr().message).toBe(
+      'invalid title — must be 1–50 characters',
+    )
     expect((await monitor.openIncident({ title: 'ok', description: 'é'.repeat(126) }))._unsafeUnwrapErr().message).toBe(
       'invalid description — must be 1–250 characters',
     )
-    expect((await monitor.annotate({ id: 9, note: 'hello' }))._unsafeUnwrapErr()).toMatchObject({ code: 'not_found', message: 'incident does not exist' })
-    expect((await monitor.annotate({ id: 1, note: '  ' }))._unsafeUnwrapErr().message).toBe('invalid note — must be 1–250 characters')
+    expect((await monitor.annotate({ id: 9, note: 'hello' }))._unsafeUnwrapErr()).toMatchObject({
+      code: 'not_found',
+      message: 'incident does not exist',
+    })
+    expect((await monitor.annotate({ id: 1, note: '  ' }))._unsafeUnwrapErr().message).toBe(
+      'invalid note — must be 1–250 characters',
+    )
     expect((await monitor.resolve({ id: 9 }))._unsafeUnwrapErr().message).toBe('incident does not exist')
   })
 })
@@ -57,7 +75,9 @@ describe('resolving automatic incidents', () => {
     await monitor.pushProbe({ code: 'web', health: 'healthy' })
     await monitor.resolve({ id: 1 })
     expect((await monitor.pushProbe({ code: 'web', health: 'healthy' }))._unsafeUnwrap().recovered).toEqual([])
-    expect((await monitor.pushProbe({ code: 'web', health: 'critical' }))._unsafeUnwrap().opened).toMatchObject([{ id: 2 }])
+    expect((await monitor.pushProbe({ code: 'web', health: 'critical' }))._unsafeUnwrap().opened).toMatchObject([
+      { id: 2 },
+    ])
   })
 
   it('keeps the stale flag after the stale incident is resolved, until the next push', async () => {
@@ -101,11 +121,17 @@ describe('the outbox', () => {
     await monitor.openIncident({ title: 'Gateway down' })
     await monitor.annotate({ id: 1, note: 'on it' })
     await monitor.resolve({ id: 1, note: 'rolled back' })
-    const [resolved, annotated, opened] = (await monitor.deliveries({ limit: 10 }))._unsafeUnwrap().filter((d) => d.target === 'hook-b')
+    const [resolved, annotated, opened] = (await monitor.deliveries({ limit: 10 }))
+      ._unsafeUnwrap()
+      .filter((d) => d.target === 'hook-b')
     expect(opened?.event).toMatchObject({ name: 'incident.open', incident: { state: 'open' } })
     expect(opened?.event.note).toBeUndefined()
     expect(annotated?.event).toMatchObject({ name: 'incident.annotated', note: 'on it' })
-    expect(resolved?.event).toMatchObject({ name: 'incident.resolved', note: 'rolled back', incident: { state: 'resolved' } })
+    expect(resolved?.event).toMatchObject({
+      name: 'incident.resolved',
+      note: 'rolled back',
+      incident: { state: 'resolved' },
+    })
   })
 
   it('writes nothing when a push is refused', async () => {
@@ -117,7 +143,10 @@ describe('the outbox', () => {
 
   it('refuses a delivery listing limit that is not a positive integer', async () => {
     const { monitor } = setup({ notifications: router })
-    expect((await monitor.deliveries({ limit: 0 }))._unsafeUnwrapErr()).toMatchObject({ code: 'validation', message: 'limit must be a positive integer' })
+    expect((await monitor.deliveries({ limit: 0 }))._unsafeUnwrapErr()).toMatchObject({
+      code: 'validation',
+      message: 'limit must be a positive integer',
+    })
   })
 
   it('queues a failed delivery again, refusing one that is unknown or has not failed', async () => {
@@ -125,15 +154,29 @@ describe('the outbox', () => {
     await monitor.emit('timon.started')
     const [delivery] = (await monitor.deliveries())._unsafeUnwrap()
     if (delivery === undefined) throw new Error('no delivery')
-    expect((await monitor.retryDeliveries({ id: delivery.id }))._unsafeUnwrapErr()).toMatchObject({ code: 'conflict', message: `delivery #${delivery.id} is pending, not failed` })
-    expect((await monitor.retryDeliveries({ id: delivery.id + 1 }))._unsafeUnwrapErr()).toMatchObject({ code: 'not_found', message: 'delivery does not exist' })
+    expect((await monitor.retryDeliveries({ id: delivery.id }))._unsafeUnwrapErr()).toMatchObject({
+      code: 'conflict',
+      message: `delivery #${delivery.id} is pending, not failed`,
+    })
+    expect((await monitor.retryDeliveries({ id: delivery.id + 1 }))._unsafeUnwrapErr()).toMatchObject({
+      code: 'not_found',
+      message: 'delivery does not exist',
+    })
     expect((await monitor.retryDeliveries({ id: 0 }))._unsafeUnwrapErr()).toMatchObject({ code: 'validation' })
 
-    await store.transaction((tx) => tx.updateDelivery(delivery.id, { status: 'failed', attempts: 6, lastError: 'HTTP 500', finishedAt: clock.now() }))
+    await store.transaction((tx) =>
+      tx.updateDelivery(delivery.id, { status: 'failed', attempts: 6, lastError: 'HTTP 500', finishedAt: clock.now() }),
+    )
     clock.advance('1h')
     expect((await monitor.retryDeliveries({ id: delivery.id }))._unsafeUnwrap()).toEqual({ requeued: 1 })
     const [requeued] = (await monitor.deliveries())._unsafeUnwrap()
-    expect(requeued).toMatchObject({ deliveryId: delivery.deliveryId, status: 'pending', attempts: 0, nextAttemptAt: clock.now(), finishedAt: null })
+    expect(requeued).toMatchObject({
+      deliveryId: delivery.deliveryId,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: clock.now(),
+      finishedAt: null,
+    })
     expect((await monitor.retryDeliveries('failed'))._unsafeUnwrap()).toEqual({ requeued: 0 })
   })
 

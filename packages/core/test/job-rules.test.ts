@@ -6,7 +6,8 @@ describe('job runs', () => {
     const { monitor } = setup()
     const { run } = (await monitor.startJob({ code: 'backup', comment: 'Starting' }))._unsafeUnwrap()
     expect(run).toMatchObject({ kind: 'run', health: 'unknown', startComment: 'Starting', endedAt: null })
-    const step = (h: 'healthy' | 'warning' | 'critical', label: string) => monitor.pushStep({ code: 'backup', uid: run.uid, label, health: h })
+    const step = (h: 'healthy' | 'warning' | 'critical', label: string) =>
+      monitor.pushStep({ code: 'backup', uid: run.uid, label, health: h })
     expect((await step('healthy', 'one'))._unsafeUnwrap().run.health).toBe('unknown')
     expect((await step('warning', 'two'))._unsafeUnwrap().run.health).toBe('warning')
     expect((await step('critical', 'three'))._unsafeUnwrap().run.health).toBe('critical')
@@ -22,17 +23,28 @@ describe('job runs', () => {
     const a = (await monitor.startJob({ code: 'sync' }))._unsafeUnwrap().run
     expect((await monitor.endJob({ code: 'sync', uid: a.uid }))._unsafeUnwrap().run.health).toBe('healthy')
     const b = (await monitor.startJob({ code: 'sync' }))._unsafeUnwrap().run
-    const ended = (await monitor.pushStep({ code: 'sync', uid: b.uid, label: 'Sent report', health: 'healthy', end: true }))._unsafeUnwrap()
+    const ended = (
+      await monitor.pushStep({ code: 'sync', uid: b.uid, label: 'Sent report', health: 'healthy', end: true })
+    )._unsafeUnwrap()
     expect(ended.run).toMatchObject({ health: 'healthy', endComment: 'Sent report' })
     const c = (await monitor.startJob({ code: 'sync' }))._unsafeUnwrap().run
-    const custom = await monitor.pushStep({ code: 'sync', uid: c.uid, label: 'Last', health: 'healthy', end: true, endComment: 'All done' })
+    const custom = await monitor.pushStep({
+      code: 'sync',
+      uid: c.uid,
+      label: 'Last',
+      health: 'healthy',
+      end: true,
+      endComment: 'All done',
+    })
     expect(custom._unsafeUnwrap().run.endComment).toBe('All done')
   })
 
   it('does not open a critical incident for a critical step in the middle of a run', async () => {
     const { monitor } = setup()
     const { run } = (await monitor.startJob({ code: 'backup' }))._unsafeUnwrap()
-    const step = (await monitor.pushStep({ code: 'backup', uid: run.uid, label: 'Dump failed', health: 'critical' }))._unsafeUnwrap()
+    const step = (
+      await monitor.pushStep({ code: 'backup', uid: run.uid, label: 'Dump failed', health: 'critical' })
+    )._unsafeUnwrap()
     expect(step.opened).toEqual([])
     expect((await monitor.status())._unsafeUnwrap().activeIncidents).toEqual([])
   })
@@ -45,7 +57,14 @@ describe('job runs', () => {
     const b = (await monitor.startJob({ code: 'backup' }))._unsafeUnwrap().run
     await monitor.endJob({ code: 'backup', uid: b.uid, comment: 'Backup OK' })
     const c = (await monitor.startJob({ code: 'backup' }))._unsafeUnwrap().run
-    await monitor.pushStep({ code: 'backup', uid: c.uid, label: 'Upload', health: 'critical', end: true, endComment: 'S3 down' })
+    await monitor.pushStep({
+      code: 'backup',
+      uid: c.uid,
+      label: 'Upload',
+      health: 'critical',
+      end: true,
+      endComment: 'S3 down',
+    })
     expect(await notes(monitor, 1)).toEqual([
       `opened: backup turned critical (run ${a.uid}) at step: Dump failed`,
       `recovered: backup back to healthy (run ${b.uid}): Backup OK`,
@@ -56,22 +75,36 @@ describe('job runs', () => {
   it('rejects steps on unknown or ended runs and end-comment without end', async () => {
     const { monitor } = setup()
     const { run } = (await monitor.startJob({ code: 'backup' }))._unsafeUnwrap()
-    expect((await monitor.pushStep({ code: 'backup', uid: 'aaaaaaaaaaaa', label: 'x', health: 'healthy' }))._unsafeUnwrapErr()).toMatchObject({
+    expect(
+      (
+        await monitor.pushStep({ code: 'backup', uid: 'aaaaaaaaaaaa', label: 'x', health: 'healthy' })
+      )._unsafeUnwrapErr(),
+    ).toMatchObject({
       code: 'not_found',
       message: 'run does not exist',
     })
-    expect((await monitor.pushStep({ code: 'backup', uid: run.uid, label: 'x', health: 'healthy', endComment: 'y' }))._unsafeUnwrapErr().message).toBe(
-      'end-comment can only be given with end',
-    )
+    expect(
+      (
+        await monitor.pushStep({ code: 'backup', uid: run.uid, label: 'x', health: 'healthy', endComment: 'y' })
+      )._unsafeUnwrapErr().message,
+    ).toBe('end-comment can only be given with end')
     await monitor.endJob({ code: 'backup', uid: run.uid })
-    expect((await monitor.endJob({ code: 'backup', uid: run.uid }))._unsafeUnwrapErr()).toMatchObject({ code: 'conflict', message: 'job has already ended' })
-    expect((await monitor.pushStep({ code: 'backup', uid: run.uid, label: 'x', health: 'healthy' }))._unsafeUnwrapErr().message).toBe('job has already ended')
+    expect((await monitor.endJob({ code: 'backup', uid: run.uid }))._unsafeUnwrapErr()).toMatchObject({
+      code: 'conflict',
+      message: 'job has already ended',
+    })
+    expect(
+      (await monitor.pushStep({ code: 'backup', uid: run.uid, label: 'x', health: 'healthy' }))._unsafeUnwrapErr()
+        .message,
+    ).toBe('job has already ended')
   })
 
   it('a probe sample is not a run', async () => {
     const { monitor } = setup()
     const { sample } = (await monitor.pushProbe({ code: 'web', health: 'healthy' }))._unsafeUnwrap()
-    expect((await monitor.endJob({ code: 'web', uid: sample.uid }))._unsafeUnwrapErr().message).toBe('run does not exist')
+    expect((await monitor.endJob({ code: 'web', uid: sample.uid }))._unsafeUnwrapErr().message).toBe(
+      'run does not exist',
+    )
   })
 })
 
@@ -83,7 +116,9 @@ describe('overtime', () => {
     clock.advance('29m59s')
     expect((await monitor.check())._unsafeUnwrap().opened).toEqual([])
     clock.advance('1s')
-    expect((await monitor.check())._unsafeUnwrap().opened).toMatchObject([{ triggerType: 'job_overtime', title: 'sync is overtime' }])
+    expect((await monitor.check())._unsafeUnwrap().opened).toMatchObject([
+      { triggerType: 'job_overtime', title: 'sync is overtime' },
+    ])
     expect((await monitor.check())._unsafeUnwrap().opened).toEqual([])
     clock.advance('5m')
     const ended = (await monitor.endJob({ code: 'sync', uid: run.uid }))._unsafeUnwrap()
@@ -96,7 +131,9 @@ describe('overtime', () => {
 
   it('is not recovered by another run finishing in time, and relapses when a later run goes overtime', async () => {
     const { monitor, clock } = setup()
-    const slow = (await monitor.startJob({ code: 'sync', overtimeIncidentAfter: '10m', overlapIncident: false }))._unsafeUnwrap().run
+    const slow = (
+      await monitor.startJob({ code: 'sync', overtimeIncidentAfter: '10m', overlapIncident: false })
+    )._unsafeUnwrap().run
     clock.advance('10m')
     await monitor.check()
     const quick = (await monitor.startJob({ code: 'sync' }))._unsafeUnwrap().run
@@ -160,12 +197,16 @@ describe('job staleness', () => {
     const { monitor, clock } = setup()
     await monitor.startJob({ code: 'nightly', staleIncidentAfter: '26h' })
     clock.advance('26h')
-    expect((await monitor.check())._unsafeUnwrap().opened).toMatchObject([{ triggerType: 'stale', title: 'nightly is stale' }])
+    expect((await monitor.check())._unsafeUnwrap().opened).toMatchObject([
+      { triggerType: 'stale', title: 'nightly is stale' },
+    ])
   })
 
   it('counts from the end of the latest run once it ended, and the end recovers a stale incident', async () => {
     const { monitor, clock } = setup()
-    const { run } = (await monitor.startJob({ code: 'nightly', staleAfter: '1h', staleIncidentAfter: '2h' }))._unsafeUnwrap()
+    const { run } = (
+      await monitor.startJob({ code: 'nightly', staleAfter: '1h', staleIncidentAfter: '2h' })
+    )._unsafeUnwrap()
     clock.advance('2h')
     expect((await monitor.check())._unsafeUnwrap().opened).toHaveLength(1)
     clock.advance('30m')

@@ -4,7 +4,9 @@ import { notes, setup } from './helpers.js'
 describe('probe pushes', () => {
   it('creates the probe on its first push and records the sample', async () => {
     const { monitor } = setup()
-    const { sample } = (await monitor.pushProbe({ code: 'myapp.health', health: 'healthy', comment: 'All good' }))._unsafeUnwrap()
+    const { sample } = (
+      await monitor.pushProbe({ code: 'myapp.health', health: 'healthy', comment: 'All good' })
+    )._unsafeUnwrap()
     expect(sample).toMatchObject({ kind: 'sample', health: 'healthy', comment: 'All good', uid: '000000000001' })
     const view = (await monitor.showContract('myapp.health'))._unsafeUnwrap()
     expect(view.contract.kind).toBe('probe')
@@ -16,7 +18,10 @@ describe('probe pushes', () => {
     const bad = [
       [{ code: 'A', health: 'healthy' }, 'invalid code "A" — must be 2–50 characters'],
       [{ code: 'ok.code', health: 'healthy', staleAfter: '5x' }, 'invalid rule stale-after — invalid duration "5x"'],
-      [{ code: 'ok.code', health: 'healthy', staleAfter: '-5m' }, 'invalid rule stale-after — invalid duration "-5m" — must not be negative'],
+      [
+        { code: 'ok.code', health: 'healthy', staleAfter: '-5m' },
+        'invalid rule stale-after — invalid duration "-5m" — must not be negative',
+      ],
       [{ code: 'ok.code', health: 'healthy', comment: 'x'.repeat(251) }, 'invalid comment — must be 1–250 characters'],
       [
         { code: 'ok.code', health: 'healthy', staleAfter: '1h', staleIncidentAfter: '30m' },
@@ -38,7 +43,9 @@ describe('probe pushes', () => {
       message: 'code "nightly.sync" is already used by a job',
     })
     await monitor.pushProbe({ code: 'web', health: 'healthy' })
-    expect((await monitor.startJob({ code: 'web' }))._unsafeUnwrapErr().message).toBe('code "web" is already used by a probe')
+    expect((await monitor.startJob({ code: 'web' }))._unsafeUnwrapErr().message).toBe(
+      'code "web" is already used by a probe',
+    )
   })
 
   it('opens a critical incident, recovers it, relapses it and recovers it again', async () => {
@@ -102,7 +109,10 @@ describe('probe pushes', () => {
     clock.advance('1m')
     const pushed = (await monitor.pushProbe({ code: 'web', health: 'healthy' }))._unsafeUnwrap()
     expect(pushed.recovered).toMatchObject([{ triggerType: 'stale', state: 'recovered' }])
-    expect(await notes(monitor, 1)).toEqual(['opened: web went stale, after 15m0s', 'recovered: web reported again, 1m0s after going stale'])
+    expect(await notes(monitor, 1)).toEqual([
+      'opened: web went stale, after 15m0s',
+      'recovered: web reported again, 1m0s after going stale',
+    ])
     const status = (await monitor.status())._unsafeUnwrap()
     expect(status.contracts[0]?.contract.isStale).toBe(false)
   })
@@ -162,9 +172,13 @@ describe('probe pushes', () => {
     expect(critical.opened).toMatchObject([{ id: 2, title: 'web is critical' }])
     expect(critical.recovered).toMatchObject([{ id: 1, state: 'recovered' }])
     clock.advance('1m')
-    expect((await monitor.pushProbe({ code: 'web', health: 'healthy' }))._unsafeUnwrap().recovered).toMatchObject([{ id: 2 }])
+    expect((await monitor.pushProbe({ code: 'web', health: 'healthy' }))._unsafeUnwrap().recovered).toMatchObject([
+      { id: 2 },
+    ])
     clock.advance('1m')
-    expect((await monitor.pushProbe({ code: 'web', health: 'critical' }))._unsafeUnwrap().relapsed).toMatchObject([{ id: 2 }])
+    expect((await monitor.pushProbe({ code: 'web', health: 'critical' }))._unsafeUnwrap().relapsed).toMatchObject([
+      { id: 2 },
+    ])
   })
 })
 
@@ -189,7 +203,12 @@ describe('rule durations', () => {
 
   it('arms a rule of 100 years, the longest, as a real deadline', async () => {
     const { monitor, clock } = setup()
-    await monitor.pushProbe({ code: 'web', health: 'healthy', staleAfter: 3_153_600_000_000, staleIncidentAfter: '100y' })
+    await monitor.pushProbe({
+      code: 'web',
+      health: 'healthy',
+      staleAfter: 3_153_600_000_000,
+      staleIncidentAfter: '100y',
+    })
     expect(await monitor.nextDeadline()).toEqual(new Date(clock.now().getTime() + 3_153_600_000_000))
   })
 })
@@ -198,9 +217,17 @@ describe('input validation', () => {
   it('names the fields of an input as given, or as the caller names them (the daemon: snake_case)', async () => {
     const plain = setup().monitor
     const bad = { code: 'a.probe', overlapIncident: 'yes' } as unknown as Parameters<typeof plain.startJob>[0]
-    expect((await plain.pushProbe({ code: 'a.probe' } as Parameters<typeof plain.pushProbe>[0]))._unsafeUnwrapErr()).toMatchObject({ message: 'health: is required' })
-    expect((await plain.startJob(bad))._unsafeUnwrapErr()).toMatchObject({ message: 'overlapIncident: must be a boolean' })
+    expect(
+      (await plain.pushProbe({ code: 'a.probe' } as Parameters<typeof plain.pushProbe>[0]))._unsafeUnwrapErr(),
+    ).toMatchObject({ message: 'health: is required' })
+    expect((await plain.startJob(bad))._unsafeUnwrapErr()).toMatchObject({
+      message: 'overlapIncident: must be a boolean',
+    })
     const wire = setup({ fieldName: (key) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) }).monitor
-    expect((await wire.startJob(bad))._unsafeUnwrapErr()).toMatchObject({ code: 'validation', message: 'overlap_incident: must be a boolean', issues: ['overlap_incident: must be a boolean'] })
+    expect((await wire.startJob(bad))._unsafeUnwrapErr()).toMatchObject({
+      code: 'validation',
+      message: 'overlap_incident: must be a boolean',
+      issues: ['overlap_incident: must be a boolean'],
+    })
   })
 })

@@ -3,7 +3,20 @@ import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 
 const SRC = new URL('../src/', import.meta.url).pathname
-const FORBIDDEN = ['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'child_process', 'timers', 'timers/promises', 'dgram', 'tls', 'worker_threads']
+const FORBIDDEN = [
+  'fs',
+  'fs/promises',
+  'net',
+  'http',
+  'https',
+  'http2',
+  'child_process',
+  'timers',
+  'timers/promises',
+  'dgram',
+  'tls',
+  'worker_threads',
+]
 const TIMER_CALLS = /\b(setTimeout|setInterval|setImmediate)\s*\(/
 
 function sourceFiles(dir: string): string[] {
@@ -16,7 +29,11 @@ function sourceFiles(dir: string): string[] {
 
 /** Module specifiers of static imports, re-exports and dynamic imports. */
 function importsOf(source: string): string[] {
-  const specifiers = [...source.matchAll(/(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]/g), ...source.matchAll(/import\s*\(\s*['"]([^'"]+)['"]\s*\)/g), ...source.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm)]
+  const specifiers = [
+    ...source.matchAll(/(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]/g),
+    ...source.matchAll(/import\s*\(\s*['"]([^'"]+)['"]\s*\)/g),
+    ...source.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm),
+  ]
   return specifiers.map((m) => m[1] ?? '')
 }
 
@@ -44,6 +61,9 @@ describe('@timon/core stays pure', () => {
   })
 
   it('would catch an offending import', () => {
-    expect(importsOf("import { readFile } from 'node:fs'\nconst x = await import('child_process')")).toEqual(['node:fs', 'child_process'])
+    expect(importsOf("import { readFile } from 'node:fs'\nconst x = await import('child_process')")).toEqual([
+      'node:fs',
+      'child_process',
+    ])
   })
 })

@@ -15,7 +15,10 @@ describe('reminders', () => {
     await monitor.check()
     clock.set('2025-01-01T08:00:00Z')
     await monitor.check()
-    expect((await notified(monitor)).slice(1)).toEqual(['incident.reminder INC-1: db.main is still open', 'incident.reminder INC-1: db.main is still open'])
+    expect((await notified(monitor)).slice(1)).toEqual([
+      'incident.reminder INC-1: db.main is still open',
+      'incident.reminder INC-1: db.main is still open',
+    ])
     await monitor.pushProbe({ code: 'db.main', health: 'healthy' })
     expect(await monitor.nextDeadline()).toBeUndefined()
     clock.set('2025-01-01T12:00:00Z')
@@ -24,7 +27,9 @@ describe('reminders', () => {
   })
 
   it('holds no reminder during maintenance, and reminds again after the release notification', async () => {
-    const { monitor, clock } = setupReminded({ maintenance: [{ codes: ['db.*'], schedule: '0 2 * * *', duration: 3 * 3_600_000 }] })
+    const { monitor, clock } = setupReminded({
+      maintenance: [{ codes: ['db.*'], schedule: '0 2 * * *', duration: 3 * 3_600_000 }],
+    })
     await monitor.pushProbe({ code: 'db.main', health: 'critical' })
     await monitor.pushProbe({ code: 'db.disk', health: 'critical' })
     clock.set('2025-01-01T03:00:00Z')
@@ -43,7 +48,10 @@ describe('reminders', () => {
     ])
     clock.set('2025-01-01T09:00:00Z')
     await monitor.check()
-    expect((await notified(monitor)).slice(4)).toEqual(['incident.reminder INC-1: db.main is still open', 'incident.reminder INC-2: db.disk is still relapsed'])
+    expect((await notified(monitor)).slice(4)).toEqual([
+      'incident.reminder INC-1: db.main is still open',
+      'incident.reminder INC-2: db.disk is still relapsed',
+    ])
   })
 
   it('arms no reminder without remind_every, and forgets those of a resolved incident', async () => {

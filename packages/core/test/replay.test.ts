@@ -10,7 +10,8 @@ import { setup } from './helpers.js'
 
 const START = new Date('2025-01-01T00:00:00Z')
 const ROUTER: NotificationRouter = {
-  targetsFor: (event) => (event === 'incident.open' ? ['pager', 'chat'] : event.startsWith('incident.') ? ['chat'] : []),
+  targetsFor: (event) =>
+    event === 'incident.open' ? ['pager', 'chat'] : event.startsWith('incident.') ? ['chat'] : [],
 }
 
 /** Runs the check a punctual daemon would at each deadline strictly before `until` (at or before, when `inclusive`). */
@@ -24,7 +25,10 @@ async function runDeadlines(monitor: Monitor, clock: FakeClock, until: number, i
 }
 
 /** Records a history: `script` acts through `at(offset)`, which moves a punctual daemon's time forward. */
-async function record(script: (monitor: Monitor, at: (offsetMs: number) => Promise<void>) => Promise<void>, endMs: number) {
+async function record(
+  script: (monitor: Monitor, at: (offsetMs: number) => Promise<void>) => Promise<void>,
+  endMs: number,
+) {
   const { monitor, clock, store } = setup({ notifications: ROUTER })
   const at = async (offset: number) => {
     await runDeadlines(monitor, clock, START.getTime() + offset)
@@ -45,7 +49,11 @@ async function* pagesOf(history: History, size: number): AsyncGenerator<HistoryP
   const count = Math.max(history.reports.length, history.incidents.length) / size
   const cursor = { reportId: 0, incidentId: 0, deliveryId: history.deliveries.at(-1)?.id ?? 0 }
   for (let i = 0; i <= count; i++) {
-    const page = { reports: history.reports.slice(i * size, (i + 1) * size), incidents: history.incidents.slice(i * size, (i + 1) * size), deliveries: i === 0 ? history.deliveries : [] }
+    const page = {
+      reports: history.reports.slice(i * size, (i + 1) * size),
+      incidents: history.incidents.slice(i * size, (i + 1) * size),
+      deliveries: i === 0 ? history.deliveries : [],
+    }
     cursor.reportId = page.reports.at(-1)?.id ?? cursor.reportId
     cursor.incidentId = page.incidents.at(-1)?.id ?? cursor.incidentId
     yield i + 1 > count ? page : { ...page, next: { ...cursor } }
@@ -55,8 +63,14 @@ async function* pagesOf(history: History, size: number): AsyncGenerator<HistoryP
 const MIN = 60_000
 const HOUR = 60 * MIN
 
-async function replayed(recorded: Awaited<ReturnType<typeof record>>, overrides: RuleOverride[] = [], notifications: NotificationRouter = ROUTER) {
-  const outcome = (await replay({ history: recorded.history, from: START, to: recorded.to, rules: { overrides, notifications } }))._unsafeUnwrap()
+async function replayed(
+  recorded: Awaited<ReturnType<typeof record>>,
+  overrides: RuleOverride[] = [],
+  notifications: NotificationRouter = ROUTER,
+) {
+  const outcome = (
+    await replay({ history: recorded.history, from: START, to: recorded.to, rules: { overrides, notifications } })
+  )._unsafeUnwrap()
   return { outcome, comparison: compareOutcomes(outcomeOf(recorded.history), outcome) }
 }
 
@@ -85,63 +99,83 @@ describe('replay', () => {
         minRuntime: fc.constantFrom(undefined, 'off', 5 * MIN),
         staleIncidentAfter: staleRule,
       }),
-      fc.record({ kind: fc.constant('step' as const), pick: fc.nat(), health: fc.constantFrom('healthy', 'warning', 'critical'), end: fc.boolean(), detail: fc.constantFrom(undefined, 'last lines') }),
+      fc.record({
+        kind: fc.constant('step' as const),
+        pick: fc.nat(),
+        health: fc.constantFrom('healthy', 'warning', 'critical'),
+        end: fc.boolean(),
+        detail: fc.constantFrom(undefined, 'last lines'),
+      }),
       fc.record({ kind: fc.constant('end' as const), pick: fc.nat() }),
       fc.record({ kind: fc.constant('open' as const), title: fc.constantFrom('disk full', 'maintenance') }),
-      fc.record({ kind: fc.constant('resolve' as const), pick: fc.nat(), note: fc.constantFrom(undefined, 'fixed it') }),
+      fc.record({
+        kind: fc.constant('resolve' as const),
+        pick: fc.nat(),
+        note: fc.constantFrom(undefined, 'fixed it'),
+      }),
       fc.record({ kind: fc.constant('annotate' as const), pick: fc.nat() }),
     )
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(duration, op), { maxLength: 40 }), duration, async (script, tail) => {
         const running: { code: string; uid: string }[] = []
         let offset = 0
-        const recorded = await record(async (monitor, at) => {
-          for (const [delay, action] of script) {
-            offset += delay
-            await at(offset)
-            const pickFrom = <T>(list: readonly T[], n: number) => (list.length === 0 ? undefined : list[n % list.length])
-            switch (action.kind) {
-              case 'probe': {
-                const { kind: _, ...input } = action
-                await monitor.pushProbe(input)
-                break
-              }
-              case 'start': {
-                const { kind: _, ...input } = action
-                const started = await monitor.startJob(input)
-                if (started.isOk()) running.push({ code: action.code, uid: started.value.run.uid })
-                break
-              }
-              case 'step': {
-                const run = pickFrom(running, action.pick)
-                if (run === undefined) break
-                await monitor.pushStep({ ...run, label: 'step', health: action.health, end: action.end, detail: action.detail })
-                if (action.end) running.splice(running.indexOf(run), 1)
-                break
-              }
-              case 'end': {
-                const run = pickFrom(running, action.pick)
-                if (run === undefined) break
-                await monitor.endJob(run)
-                running.splice(running.indexOf(run), 1)
-                break
-              }
-              case 'open':
-                await monitor.openIncident({ title: action.title })
-                break
-              case 'resolve': {
-                const incident = pickFrom((await monitor.status())._unsafeUnwrap().activeIncidents, action.pick)
-                if (incident !== undefined) await monitor.resolve({ id: incident.id, note: action.note })
-                break
-              }
-              case 'annotate': {
-                const incident = pickFrom((await monitor.status())._unsafeUnwrap().activeIncidents, action.pick)
-                if (incident !== undefined) await monitor.annotate({ id: incident.id, note: 'looking' })
-                break
+        const recorded = await record(
+          async (monitor, at) => {
+            for (const [delay, action] of script) {
+              offset += delay
+              await at(offset)
+              const pickFrom = <T>(list: readonly T[], n: number) =>
+                list.length === 0 ? undefined : list[n % list.length]
+              switch (action.kind) {
+                case 'probe': {
+                  const { kind: _, ...input } = action
+                  await monitor.pushProbe(input)
+                  break
+                }
+                case 'start': {
+                  const { kind: _, ...input } = action
+                  const started = await monitor.startJob(input)
+                  if (started.isOk()) running.push({ code: action.code, uid: started.value.run.uid })
+                  break
+                }
+                case 'step': {
+                  const run = pickFrom(running, action.pick)
+                  if (run === undefined) break
+                  await monitor.pushStep({
+                    ...run,
+                    label: 'step',
+                    health: action.health,
+                    end: action.end,
+                    detail: action.detail,
+                  })
+                  if (action.end) running.splice(running.indexOf(run), 1)
+                  break
+                }
+                case 'end': {
+                  const run = pickFrom(running, action.pick)
+                  if (run === undefined) break
+                  await monitor.endJob(run)
+                  running.splice(running.indexOf(run), 1)
+                  break
+                }
+                case 'open':
+                  await monitor.openIncident({ title: action.title })
+                  break
+                case 'resolve': {
+                  const incident = pickFrom((await monitor.status())._unsafeUnwrap().activeIncidents, action.pick)
+                  if (incident !== undefined) await monitor.resolve({ id: incident.id, note: action.note })
+                  break
+                }
+                case 'annotate': {
+                  const incident = pickFrom((await monitor.status())._unsafeUnwrap().activeIncidents, action.pick)
+                  if (incident !== undefined) await monitor.annotate({ id: incident.id, note: 'looking' })
+                  break
+                }
               }
             }
-          }
-        }, script.reduce((sum, [delay]) => sum + delay, tail))
+          },
+          script.reduce((sum, [delay]) => sum + delay, tail),
+        )
         const { outcome, comparison } = await replayed(recorded)
         expect(outcome).toEqual(outcomeOf(recorded.history))
         expect(comparison.codes).toEqual([])
@@ -163,13 +197,24 @@ describe('replay', () => {
       await monitor.pushProbe({ code: 'db.main', health: 'healthy' })
     }, 5 * HOUR)
     // Recorded: stale at 30m, back at 1h30, stale again at 2h, back at 4h, stale again at 4h30: one incident.
-    expect(outcomeOf(recorded.history).incidents.map((i) => i.relapsedAt)).toEqual([new Date(START.getTime() + 4 * HOUR + 30 * MIN)])
+    expect(outcomeOf(recorded.history).incidents.map((i) => i.relapsedAt)).toEqual([
+      new Date(START.getTime() + 4 * HOUR + 30 * MIN),
+    ])
     const { outcome, comparison } = await replayed(recorded, [set('db.*:stale_incident_after=2h')])
-    expect(outcome.incidents.map((i) => [i.openedAt, i.relapsedAt])).toEqual([[new Date(START.getTime() + 90 * MIN + 2 * HOUR), null]])
-    expect(comparison.summary).toEqual({ incidents: { recorded: 1, replayed: 1 }, notifications: { recorded: 6, replayed: 3 } })
+    expect(outcome.incidents.map((i) => [i.openedAt, i.relapsedAt])).toEqual([
+      [new Date(START.getTime() + 90 * MIN + 2 * HOUR), null],
+    ])
+    expect(comparison.summary).toEqual({
+      incidents: { recorded: 1, replayed: 1 },
+      notifications: { recorded: 6, replayed: 3 },
+    })
     const [db] = comparison.codes
     expect(db?.changed.find((c) => c.type === 'incident')?.shiftMs).toBe(3 * HOUR)
-    expect(db?.removed.map((e) => (e.type === 'notification' ? e.notification.event : e.type))).toEqual(['incident.recovered', 'incident.relapsed', 'incident.relapsed'])
+    expect(db?.removed.map((e) => (e.type === 'notification' ? e.notification.event : e.type))).toEqual([
+      'incident.recovered',
+      'incident.relapsed',
+      'incident.relapsed',
+    ])
   })
 
   it('leaves codes the glob does not match as recorded', async () => {
@@ -244,12 +289,15 @@ describe('replay', () => {
       await at(MIN)
       await monitor.pushProbe({ code: 'web.api', health: 'healthy' })
     }, HOUR)
-    const { comparison } = await replayed(recorded, [], { targetsFor: (event) => (event === 'incident.open' ? ['pager'] : []) })
+    const { comparison } = await replayed(recorded, [], {
+      targetsFor: (event) => (event === 'incident.open' ? ['pager'] : []),
+    })
     expect(comparison.summary.notifications).toEqual({ recorded: 3, replayed: 1 })
-    expect(comparison.codes[0]?.removed.map((e) => (e.type === 'notification' ? `${e.notification.target} ${e.notification.event}` : ''))).toEqual([
-      'chat incident.open',
-      'chat incident.recovered',
-    ])
+    expect(
+      comparison.codes[0]?.removed.map((e) =>
+        e.type === 'notification' ? `${e.notification.target} ${e.notification.event}` : '',
+      ),
+    ).toEqual(['chat incident.open', 'chat incident.recovered'])
   })
 
   it('keeps a person resolving an incident, and reports an override that makes the rules invalid', async () => {
@@ -260,13 +308,24 @@ describe('replay', () => {
     }, HOUR)
     const { outcome } = await replayed(recorded)
     expect(outcome.incidents.map((i) => i.state)).toEqual(['resolved'])
-    const refused = await replay({ history: recorded.history, from: START, to: recorded.to, rules: { overrides: [set('db.*:stale_incident_after=5m')] } })
+    const refused = await replay({
+      history: recorded.history,
+      from: START,
+      to: recorded.to,
+      rules: { overrides: [set('db.*:stale_incident_after=5m')] },
+    })
     expect(refused._unsafeUnwrapErr().message).toMatch(/^db\.main: invalid rule stale-after/)
   })
 
   it('reads --set values as a push does', () => {
-    expect(parseRuleSetting('db.*:stale_incident_after=2h')._unsafeUnwrap()).toEqual({ code: 'db.*', rules: { staleIncidentAfter: 2 * HOUR } })
-    expect(parseRuleSetting('*:failure_threshold=off')._unsafeUnwrap()).toEqual({ code: '*', rules: { failureThreshold: null } })
+    expect(parseRuleSetting('db.*:stale_incident_after=2h')._unsafeUnwrap()).toEqual({
+      code: 'db.*',
+      rules: { staleIncidentAfter: 2 * HOUR },
+    })
+    expect(parseRuleSetting('*:failure_threshold=off')._unsafeUnwrap()).toEqual({
+      code: '*',
+      rules: { failureThreshold: null },
+    })
     expect(parseRuleSetting('db:stale=2h')._unsafeUnwrapErr().message).toMatch(/unknown rule "stale"/)
     expect(parseRuleSetting('db.*:grace=soon')._unsafeUnwrapErr().message).toMatch(/invalid rule grace/)
     expect(parseRuleSetting('no-equals')._unsafeUnwrapErr().message).toMatch(/expected GLOB:rule=value/)

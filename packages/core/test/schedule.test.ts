@@ -11,7 +11,10 @@ function setupAt(start: string, timezone?: string) {
 }
 
 async function activeTitles(monitor: Monitor): Promise<string[]> {
-  return (await monitor.status())._unsafeUnwrap().activeIncidents.filter((i) => i.state === 'open' || i.state === 'relapsed').map((i) => i.title)
+  return (await monitor.status())
+    ._unsafeUnwrap()
+    .activeIncidents.filter((i) => i.state === 'open' || i.state === 'relapsed')
+    .map((i) => i.title)
 }
 
 async function expectedAt(monitor: Monitor, code: string): Promise<string | null | undefined> {
@@ -102,7 +105,10 @@ describe('schedules', () => {
     expect(await expectedAt(monitor, 'bb')).toBe('2025-06-02T09:00:00+02:00')
     await monitor.pushProbe({ code: 'bb', health: 'healthy', schedule: 'off' })
     expect((await monitor.showContract('bb'))._unsafeUnwrap().schedule).toBeNull()
-    expect((await monitor.showContract('bb'))._unsafeUnwrap().contract).toMatchObject({ expectedAt: null, missedAt: null })
+    expect((await monitor.showContract('bb'))._unsafeUnwrap().contract).toMatchObject({
+      expectedAt: null,
+      missedAt: null,
+    })
     const utc = setupAt('2025-06-01T00:00:00Z').monitor
     await utc.pushProbe({ code: 'aa', health: 'healthy', schedule: '@hourly' })
     expect(await expectedAt(utc, 'aa')).toBe('2025-06-01T01:00:00+00:00')
@@ -126,8 +132,11 @@ describe('schedules', () => {
     expect(await expectedAt(monitor, 'aa')).toBe('2025-01-13T09:00:00+00:00')
     expect((await monitor.pushProbe({ code: 'aa', health: 'healthy', schedule: '0 9 15W * *' })).isOk()).toBe(true)
     expect(await expectedAt(monitor, 'aa')).toBe('2025-01-15T09:00:00+00:00')
-    const refused = async (input: { schedule?: string; tz?: string }) => (await monitor.pushProbe({ code: 'aa', health: 'healthy', ...input }))._unsafeUnwrapErr().message
-    expect(await refused({ schedule: '0 0 0 1 1 * 2030' })).toMatch(/^invalid rule schedule — "0 0 0 1 1 \* 2030": .*5 or 6 parts/)
+    const refused = async (input: { schedule?: string; tz?: string }) =>
+      (await monitor.pushProbe({ code: 'aa', health: 'healthy', ...input }))._unsafeUnwrapErr().message
+    expect(await refused({ schedule: '0 0 0 1 1 * 2030' })).toMatch(
+      /^invalid rule schedule — "0 0 0 1 1 \* 2030": .*5 or 6 parts/,
+    )
     expect(await refused({ schedule: 'every day' })).toMatch(/^invalid rule schedule/)
     expect(await refused({ schedule: '0 0 30 2 *' })).toBe('invalid rule schedule — "0 0 30 2 *" never matches')
     expect(await refused({ tz: 'Mars/Olympus' })).toBe('invalid rule tz — unknown time zone "Mars/Olympus"')

@@ -6,7 +6,12 @@ describe('silences', () => {
   it('records incidents of a silenced code without notifying, then notifies the still open ones once when the silence ends', async () => {
     const { monitor, clock } = setupNotified()
     const { silence } = (await monitor.addSilence({ pattern: 'db.*', for: '1h', comment: 'migration' }))._unsafeUnwrap()
-    expect(silence).toMatchObject({ id: 1, pattern: 'db.*', endsAt: new Date('2025-01-01T01:00:00Z'), comment: 'migration' })
+    expect(silence).toMatchObject({
+      id: 1,
+      pattern: 'db.*',
+      endsAt: new Date('2025-01-01T01:00:00Z'),
+      comment: 'migration',
+    })
     expect(await monitor.nextDeadline()).toEqual(new Date('2025-01-01T01:00:00Z'))
 
     await monitor.pushProbe({ code: 'db.main', health: 'critical' })
@@ -15,14 +20,18 @@ describe('silences', () => {
     clock.advance(10 * 60_000)
     await monitor.pushProbe({ code: 'db.replica', health: 'healthy' })
     expect(await notified(monitor)).toEqual(['incident.open INC-3: web.api turned critical (sample 000000000003)'])
-    expect(await notes(monitor, 1)).toEqual(['opened: db.main turned critical (sample 000000000001) (silenced by SIL-1: not notified)'])
+    expect(await notes(monitor, 1)).toEqual([
+      'opened: db.main turned critical (sample 000000000001) (silenced by SIL-1: not notified)',
+    ])
 
     const status = (await monitor.status())._unsafeUnwrap()
     expect(status.silences.map((s) => s.id)).toEqual([1])
 
     clock.set('2025-01-01T01:00:00Z')
     await monitor.check()
-    expect((await notified(monitor)).slice(1)).toEqual(['incident.open INC-1: SIL-1 has ended and db.main is still open: its notifications were held'])
+    expect((await notified(monitor)).slice(1)).toEqual([
+      'incident.open INC-1: SIL-1 has ended and db.main is still open: its notifications were held',
+    ])
     expect((await monitor.status())._unsafeUnwrap().silences).toEqual([])
     expect(await monitor.nextDeadline()).toBeUndefined()
     // Once released, the incident notifies as usual.
@@ -43,17 +52,31 @@ describe('silences', () => {
 
     const ended = (await monitor.endSilence({ id: 1 }))._unsafeUnwrap()
     expect(ended.silence.endsAt).toEqual(clock.now())
-    expect((await notified(monitor)).slice(3)).toEqual(['incident.relapsed INC-1: SIL-1 has ended and db.main is still relapsed: its notifications were held'])
+    expect((await notified(monitor)).slice(3)).toEqual([
+      'incident.relapsed INC-1: SIL-1 has ended and db.main is still relapsed: its notifications were held',
+    ])
     expect(await monitor.nextDeadline()).toBeUndefined()
   })
 
   it('refuses a bad pattern, both or neither of for and until, an end in the past, and an unknown silence', async () => {
     const { monitor } = setupNotified()
-    expect((await monitor.addSilence({ pattern: 'db main', for: '1h' }))._unsafeUnwrapErr().message).toContain('invalid code glob "db main"')
-    expect((await monitor.addSilence({ pattern: 'db.*' }))._unsafeUnwrapErr().message).toContain('give either for or until')
-    expect((await monitor.addSilence({ pattern: 'db.*', for: '1h', until: '2030-01-01T00:00:00Z' }))._unsafeUnwrapErr().message).toContain('give either for or until')
-    expect((await monitor.addSilence({ pattern: 'db.*', until: '2024-01-01T00:00:00Z' }))._unsafeUnwrapErr().message).toBe('invalid silence \u2014 it must end after now')
-    expect((await monitor.endSilence({ id: 9 }))._unsafeUnwrapErr()).toMatchObject({ code: 'not_found', subject: 'silence' })
+    expect((await monitor.addSilence({ pattern: 'db main', for: '1h' }))._unsafeUnwrapErr().message).toContain(
+      'invalid code glob "db main"',
+    )
+    expect((await monitor.addSilence({ pattern: 'db.*' }))._unsafeUnwrapErr().message).toContain(
+      'give either for or until',
+    )
+    expect(
+      (await monitor.addSilence({ pattern: 'db.*', for: '1h', until: '2030-01-01T00:00:00Z' }))._unsafeUnwrapErr()
+        .message,
+    ).toContain('give either for or until')
+    expect(
+      (await monitor.addSilence({ pattern: 'db.*', until: '2024-01-01T00:00:00Z' }))._unsafeUnwrapErr().message,
+    ).toBe('invalid silence \u2014 it must end after now')
+    expect((await monitor.endSilence({ id: 9 }))._unsafeUnwrapErr()).toMatchObject({
+      code: 'not_found',
+      subject: 'silence',
+    })
   })
 
   it('holds a missed run inside a silence, and a threshold reached across a relapse', async () => {
@@ -72,19 +95,29 @@ describe('silences', () => {
     expect(await notified(monitor)).toHaveLength(2)
     clock.set('2025-01-01T04:00:00Z')
     await monitor.check()
-    expect((await notified(monitor)).slice(2).map((line) => line.split(':')[0])).toEqual(['incident.relapsed INC-1', 'incident.open INC-2'])
+    expect((await notified(monitor)).slice(2).map((line) => line.split(':')[0])).toEqual([
+      'incident.relapsed INC-1',
+      'incident.open INC-2',
+    ])
   })
 })
 
 describe('maintenance windows', () => {
   it('silences the codes of a window in force (one that began before the monitor started too), and notifies at its end', async () => {
     const clock = new FakeClock('2025-01-05T02:30:00Z') // a Sunday, inside the 02:00 window
-    const { monitor } = setupNotified({ clock, maintenance: [{ codes: ['db.*'], schedule: '0 2 * * SUN', duration: 2 * 3_600_000 }] })
+    const { monitor } = setupNotified({
+      clock,
+      maintenance: [{ codes: ['db.*'], schedule: '0 2 * * SUN', duration: 2 * 3_600_000 }],
+    })
     expect(await monitor.nextDeadline()).toEqual(new Date('2025-01-05T04:00:00Z'))
     await monitor.pushProbe({ code: 'db.main', health: 'critical' })
     expect(await notified(monitor)).toEqual([])
-    expect(await notes(monitor, 1)).toEqual(['opened: db.main turned critical (sample 000000000001) (silenced by maintenance "0 2 * * SUN" for 2h (db.*): not notified)'])
-    expect((await monitor.status())._unsafeUnwrap().maintenance).toMatchObject([{ codes: ['db.*'], endsAt: new Date('2025-01-05T04:00:00Z') }])
+    expect(await notes(monitor, 1)).toEqual([
+      'opened: db.main turned critical (sample 000000000001) (silenced by maintenance "0 2 * * SUN" for 2h (db.*): not notified)',
+    ])
+    expect((await monitor.status())._unsafeUnwrap().maintenance).toMatchObject([
+      { codes: ['db.*'], endsAt: new Date('2025-01-05T04:00:00Z') },
+    ])
 
     clock.set('2025-01-05T04:00:00Z')
     await monitor.check()
@@ -96,7 +129,12 @@ describe('maintenance windows', () => {
 
   it('reads the window in its own zone', async () => {
     const clock = new FakeClock('2025-01-05T01:30:00Z') // 02:30 in Berlin
-    const { monitor } = setupNotified({ clock, maintenance: [{ codes: ['*'], schedule: '0 2 * * SUN', tz: 'Europe/Berlin', duration: 3_600_000 }] })
-    expect((await monitor.listSilences())._unsafeUnwrap().maintenance).toMatchObject([{ startsAt: new Date('2025-01-05T01:00:00Z') }])
+    const { monitor } = setupNotified({
+      clock,
+      maintenance: [{ codes: ['*'], schedule: '0 2 * * SUN', tz: 'Europe/Berlin', duration: 3_600_000 }],
+    })
+    expect((await monitor.listSilences())._unsafeUnwrap().maintenance).toMatchObject([
+      { startsAt: new Date('2025-01-05T01:00:00Z') },
+    ])
   })
 })

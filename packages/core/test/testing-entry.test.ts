@@ -14,13 +14,15 @@ const ROOT_MODULES = new URL('../../../node_modules/', import.meta.url).pathname
 let app: string
 
 beforeAll(() => {
-  if (!existsSync(join(CORE, 'dist', 'testing', 'index.js'))) throw new Error('build first (npx tsc -b): the test imports dist/')
+  if (!existsSync(join(CORE, 'dist', 'testing', 'index.js')))
+    throw new Error('build first (npx tsc -b): the test imports dist/')
   app = mkdtempSync(join(tmpdir(), 'timon-core-app-'))
   const installed = join(app, 'node_modules', '@timon', 'core')
   mkdirSync(installed, { recursive: true })
   cpSync(join(CORE, 'package.json'), join(installed, 'package.json'))
   cpSync(join(CORE, 'dist'), join(installed, 'dist'), { recursive: true })
-  for (const dependency of ['neverthrow', 'zod']) symlinkSync(join(ROOT_MODULES, dependency), join(app, 'node_modules', dependency))
+  for (const dependency of ['neverthrow', 'zod'])
+    symlinkSync(join(ROOT_MODULES, dependency), join(app, 'node_modules', dependency))
 })
 
 afterAll(() => {
@@ -30,7 +32,14 @@ afterAll(() => {
 /** Runs an ES module in the app directory; its stdout, or the error's stderr. */
 function run(source: string): { ok: boolean; output: string } {
   try {
-    return { ok: true, output: execFileSync(process.execPath, ['--input-type=module', '-e', source], { cwd: app, encoding: 'utf8', stdio: 'pipe' }) }
+    return {
+      ok: true,
+      output: execFileSync(process.execPath, ['--input-type=module', '-e', source], {
+        cwd: app,
+        encoding: 'utf8',
+        stdio: 'pipe',
+      }),
+    }
   } catch (error) {
     return { ok: false, output: String((error as { stderr?: unknown }).stderr) }
   }
@@ -38,7 +47,9 @@ function run(source: string): { ok: boolean; output: string } {
 
 describe('@timon/core/testing', () => {
   it('imports without vitest, so node --test users get FakeClock', () => {
-    const result = run("import { FakeClock } from '@timon/core/testing'\nconst clock = new FakeClock()\nclock.advance('5m')\nconsole.log(clock.now().toISOString())")
+    const result = run(
+      "import { FakeClock } from '@timon/core/testing'\nconst clock = new FakeClock()\nclock.advance('5m')\nconsole.log(clock.now().toISOString())",
+    )
     expect(result).toEqual({ ok: true, output: '2025-01-01T00:05:00.000Z\n' })
   })
 

@@ -14,16 +14,26 @@ describe('TokenService', () => {
     const { tokens, store } = setup()
     const created = (await tokens.create({ name: 'ci', scope: 'read', codes: ['web.*'] }))._unsafeUnwrap()
     expect(created.secret).toMatch(/^timon_[A-Za-z0-9_-]{43}$/)
-    expect(created.token).toMatchObject({ name: 'ci', scope: 'read', codes: ['web.*'], expiresAt: null, revoked: false })
+    expect(created.token).toMatchObject({
+      name: 'ci',
+      scope: 'read',
+      codes: ['web.*'],
+      expiresAt: null,
+      revoked: false,
+    })
     expect(created.token.secretHash).toMatch(/^[0-9a-f]{64}$/)
     const stored = await store.transaction((tx) => tx.listTokens())
     expect(JSON.stringify(stored)).not.toContain(created.secret)
     expect((await tokens.authenticate(created.secret))._unsafeUnwrap().name).toBe('ci')
   })
 
-  it('authenticates with a synchronous SHA-256 (a server\'s) the tokens the default one made, and back', async () => {
+  it("authenticates with a synchronous SHA-256 (a server's) the tokens the default one made, and back", async () => {
     const { tokens, store, clock } = setup()
-    const sync = new TokenService({ store, clock, sha256Hex: (text) => createHash('sha256').update(text).digest('hex') })
+    const sync = new TokenService({
+      store,
+      clock,
+      sha256Hex: (text) => createHash('sha256').update(text).digest('hex'),
+    })
     const made = (await tokens.create({ name: 'old' }))._unsafeUnwrap()
     expect((await sync.authenticate(made.secret))._unsafeUnwrap().name).toBe('old')
     const madeSync = (await sync.create({ name: 'new' }))._unsafeUnwrap()
@@ -42,8 +52,12 @@ describe('TokenService', () => {
     const { tokens } = setup()
     expect((await tokens.create({ name: '' }))._unsafeUnwrapErr().code).toBe('validation')
     expect((await tokens.create({ name: 'a b' }))._unsafeUnwrapErr().code).toBe('validation')
-    expect((await tokens.create({ name: 'x', scope: 'root' as 'admin' }))._unsafeUnwrapErr().message).toContain('invalid scope')
-    expect((await tokens.create({ name: 'x', codes: ['web..api'] }))._unsafeUnwrapErr().message).toContain('invalid code glob')
+    expect((await tokens.create({ name: 'x', scope: 'root' as 'admin' }))._unsafeUnwrapErr().message).toContain(
+      'invalid scope',
+    )
+    expect((await tokens.create({ name: 'x', codes: ['web..api'] }))._unsafeUnwrapErr().message).toContain(
+      'invalid code glob',
+    )
     expect((await tokens.create({ name: 'x', expiresInMs: 0 }))._unsafeUnwrapErr().message).toContain('invalid expiry')
     await tokens.create({ name: 'x' })
     expect((await tokens.create({ name: 'x' }))._unsafeUnwrapErr().code).toBe('conflict')
@@ -92,6 +106,11 @@ describe('scopeAllows', () => {
   it('lets admin do everything and the others only their own', () => {
     expect(scopeAllows('admin', 'push') && scopeAllows('admin', 'read') && scopeAllows('admin', 'admin')).toBe(true)
     expect(scopeAllows('push', 'push') && scopeAllows('read', 'read')).toBe(true)
-    expect(scopeAllows('push', 'read') || scopeAllows('read', 'push') || scopeAllows('read', 'admin') || scopeAllows('push', 'admin')).toBe(false)
+    expect(
+      scopeAllows('push', 'read') ||
+        scopeAllows('read', 'push') ||
+        scopeAllows('read', 'admin') ||
+        scopeAllows('push', 'admin'),
+    ).toBe(false)
   })
 })

@@ -20,7 +20,14 @@ type BadgeColor = 'brightgreen' | 'yellow' | 'red' | 'orange' | 'blue' | 'lightg
 export function badgeOf(row: SubjectRow): Badge {
   if (row.flags.includes('stale')) return { label: row.code, message: 'stale', color: 'orange' }
   if (row.flags.includes('running')) return { label: row.code, message: 'running', color: 'blue' }
-  const color = row.health === 'healthy' ? 'brightgreen' : row.health === 'warning' ? 'yellow' : row.health === 'critical' ? 'red' : 'lightgrey'
+  const color =
+    row.health === 'healthy'
+      ? 'brightgreen'
+      : row.health === 'warning'
+        ? 'yellow'
+        : row.health === 'critical'
+          ? 'red'
+          : 'lightgrey'
   return { label: row.code, message: row.health === 'none' ? 'no data' : row.health, color }
 }
 

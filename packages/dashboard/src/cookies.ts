@@ -15,8 +15,18 @@ export function readCookie(header: string | undefined, name: string): string | u
  * A `Set-Cookie` value for the session: HttpOnly (no script reads it), SameSite=Strict (no other
  * site's page sends it, the first line against CSRF), `Secure` when served over TLS.
  */
-export function sessionCookie(id: string, options: { readonly maxAgeSeconds: number; readonly secure: boolean }): string {
-  return [`${SESSION_COOKIE}=${id}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${options.maxAgeSeconds}`, ...(options.secure ? ['Secure'] : [])].join('; ')
+export function sessionCookie(
+  id: string,
+  options: { readonly maxAgeSeconds: number; readonly secure: boolean },
+): string {
+  return [
+    `${SESSION_COOKIE}=${id}`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Strict',
+    `Max-Age=${options.maxAgeSeconds}`,
+    ...(options.secure ? ['Secure'] : []),
+  ].join('; ')
 }
 
 /** A `Set-Cookie` value that removes the session cookie. */

@@ -1,6 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
-import { MAX_INCIDENT_PAGE_SIZE, validateCode, validateUid, type Clock, type CoreError, type Monitor } from '@timon/core'
+import {
+  MAX_INCIDENT_PAGE_SIZE,
+  validateCode,
+  validateUid,
+  type Clock,
+  type CoreError,
+  type Monitor,
+} from '@timon/core'
 import { canRead, coversCode, isAdmin, LOCAL_ADMIN, type Access } from './access.js'
 import { ASSETS } from './assets.js'
 import { badgeOf, badgeSvg, shieldsEndpoint } from './badge.js'
@@ -133,7 +140,8 @@ class DashboardHandler implements Dashboard {
       await route({ req, res, url, ctx, session, access })
     } catch (error) {
       this.#options.onError?.(error)
-      if (!res.headersSent) sendHtml(res, 500, layout({ title: 'Error' }, html`<h1>Something went wrong</h1><p>The error was logged.</p>`))
+      if (!res.headersSent)
+        sendHtml(res, 500, layout({ title: 'Error' }, html`<h1>Something went wrong</h1><p>The error was logged.</p>`))
       else res.destroy()
     }
     return true
@@ -152,7 +160,10 @@ class DashboardHandler implements Dashboard {
     const get = method === 'GET' || method === 'HEAD'
     const post = method === 'POST'
     const asset = ASSETS.get(path)
-    if (asset !== undefined) return get ? async (x) => send(x.res, 200, asset.contentType, asset.body, { 'Cache-Control': 'no-cache' }) : notAllowed('GET')
+    if (asset !== undefined)
+      return get
+        ? async (x) => send(x.res, 200, asset.contentType, asset.body, { 'Cache-Control': 'no-cache' })
+        : notAllowed('GET')
     let m: RegExpMatchArray | null
     if (path === '/') return get ? (x) => this.#overview(x) : notAllowed('GET')
     if ((m = /^\/(probes|jobs)\/([^/]+)$/.exec(path)) !== null) {
@@ -171,9 +182,11 @@ class DashboardHandler implements Dashboard {
       const [, id, action] = m
       return post ? (x) => this.#act(x, Number(id), action === 'resolve' ? 'resolve' : 'annotate') : notAllowed('POST')
     }
-    if (path === '/login') return get ? (x) => this.#loginForm(x) : post ? (x) => this.#login(x) : notAllowed('GET, POST')
+    if (path === '/login')
+      return get ? (x) => this.#loginForm(x) : post ? (x) => this.#login(x) : notAllowed('GET, POST')
     if (path === '/logout') return post ? (x) => this.#logout(x) : notAllowed('POST')
-    if (path === '/status' && this.#options.publicStatus === true) return get ? (x) => this.#status(x) : notAllowed('GET')
+    if (path === '/status' && this.#options.publicStatus === true)
+      return get ? (x) => this.#status(x) : notAllowed('GET')
     if (path === '/metrics') return get ? (x) => this.#metrics(x) : notAllowed('GET')
     if ((m = /^\/badge\/([^/]+)\.(svg|json)$/.exec(path)) !== null) {
       const [, code, format] = m
@@ -213,14 +226,18 @@ class DashboardHandler implements Dashboard {
   async #log(x: Exchange, code: string | undefined, uid: string | undefined): Promise<void> {
     if (!canRead(x.access)) return send(x.res, 401, 'text/plain; charset=utf-8', 'sign in first\n')
     const readLog = this.#options.readLog
-    if (code === undefined || uid === undefined || readLog === undefined || !coversCode(x.access, code)) return this.#notFound(x)
+    if (code === undefined || uid === undefined || readLog === undefined || !coversCode(x.access, code))
+      return this.#notFound(x)
     const view = await this.#monitor.showReport(code, uid)
     const run = view.isOk() && view.value.report.kind === 'run' ? view.value.report : undefined
     if (run?.logPath === null || run === undefined) return this.#notFound(x)
     const { from } = logQuerySchema.parse(Object.fromEntries(x.url.searchParams))
     const chunk = await readLog({ code, uid, logPath: run.logPath, running: run.endedAt === null }, from, LOG_CHUNK)
     if (chunk === undefined) return this.#notFound(x)
-    send(x.res, 200, 'text/plain; charset=utf-8', chunk.text, { 'X-Timon-Log-Next': String(chunk.next), 'X-Timon-Log-Complete': String(chunk.complete) })
+    send(x.res, 200, 'text/plain; charset=utf-8', chunk.text, {
+      'X-Timon-Log-Next': String(chunk.next),
+      'X-Timon-Log-Complete': String(chunk.complete),
+    })
   }
 
   async #incident(x: Exchange, id: number, error?: { status: number; message: string }): Promise<void> {
@@ -243,9 +260,21 @@ class DashboardHandler implements Dashboard {
     const session = x.session
     // Actions need a session: a cross-site form cannot send its SameSite=Strict cookie, nor know its token.
     if (form === undefined || session === undefined || !csrfMatches(session, form.get('csrf') ?? '')) {
-      return sendHtml(x.res, 403, layout({ title: 'Refused' }, html`<h1>Refused</h1><p>The form has expired. <a href="/incidents/${id}">Reload the incident</a> and try again.</p>`))
+      return sendHtml(
+        x.res,
+        403,
+        layout(
+          { title: 'Refused' },
+          html`<h1>Refused</h1><p>The form has expired. <a href="/incidents/${id}">Reload the incident</a> and try again.</p>`,
+        ),
+      )
     }
-    if (!isAdmin(session.access)) return sendHtml(x.res, 403, layout({ title: 'Refused' }, html`<h1>Refused</h1><p>Resolving and annotating need the admin scope.</p>`))
+    if (!isAdmin(session.access))
+      return sendHtml(
+        x.res,
+        403,
+        layout({ title: 'Refused' }, html`<h1>Refused</h1><p>Resolving and annotating need the admin scope.</p>`),
+      )
     const shown = await this.#monitor.showIncident(id)
     if (shown.isErr() || !coversCode(session.access, shown.value.contractCode)) return this.#notFound(x)
     const note = form.get('note')?.trim() ?? ''
@@ -253,7 +282,11 @@ class DashboardHandler implements Dashboard {
       action === 'resolve'
         ? await this.#monitor.resolve(note === '' ? { id } : { id, note })
         : await this.#monitor.annotate({ id, note })
-    if (result.isErr()) return this.#incident({ ...x, session }, id, { status: ERROR_STATUS[result.error.code], message: result.error.message })
+    if (result.isErr())
+      return this.#incident({ ...x, session }, id, {
+        status: ERROR_STATUS[result.error.code],
+        message: result.error.message,
+      })
     this.notifyChange()
     redirect(x.res, `/incidents/${id}`)
   }
@@ -279,7 +312,8 @@ class DashboardHandler implements Dashboard {
 
   async #logout(x: Exchange): Promise<void> {
     const form = await readForm(x.req, FORM_LIMIT)
-    if (x.session !== undefined && form !== undefined && csrfMatches(x.session, form.get('csrf') ?? '')) this.#sessions.delete(x.session.id)
+    if (x.session !== undefined && form !== undefined && csrfMatches(x.session, form.get('csrf') ?? ''))
+      this.#sessions.delete(x.session.id)
     redirect(x.res, '/login', { 'Set-Cookie': clearedSessionCookie(x.ctx.secure === true) })
   }
 
@@ -291,7 +325,8 @@ class DashboardHandler implements Dashboard {
 
   async #metrics(x: Exchange): Promise<void> {
     const open = this.#options.publicMetrics === true
-    if (!open && !canRead(x.access)) return send(x.res, 401, 'text/plain; charset=utf-8', 'needs a token with the read scope\n')
+    if (!open && !canRead(x.access))
+      return send(x.res, 401, 'text/plain; charset=utf-8', 'needs a token with the read scope\n')
     const access = open || x.access === undefined ? LOCAL_ADMIN : x.access
     const overview = await loadOverview(this.#monitor, access, 1)
     if (overview.isErr()) return this.#coreError(x, overview.error)
@@ -301,17 +336,20 @@ class DashboardHandler implements Dashboard {
   async #badge(x: Exchange, code: string | undefined, format: 'svg' | 'json'): Promise<void> {
     const isPublic = code !== undefined && coversCode(this.#publicAccess, code)
     const access = isPublic ? this.#publicAccess : x.access
-    if (code === undefined || !canRead(access) || !coversCode(access, code)) return send(x.res, 401, 'text/plain; charset=utf-8', 'needs a token with the read scope\n')
+    if (code === undefined || !canRead(access) || !coversCode(access, code))
+      return send(x.res, 401, 'text/plain; charset=utf-8', 'needs a token with the read scope\n')
     const row = await this.#subjectRow(code)
     if (row === undefined) return this.#notFound(x)
     const badge = badgeOf(row)
     const cache = { 'Cache-Control': 'no-cache' }
-    if (format === 'json') return send(x.res, 200, 'application/json; charset=utf-8', JSON.stringify(shieldsEndpoint(badge)), cache)
+    if (format === 'json')
+      return send(x.res, 200, 'application/json; charset=utf-8', JSON.stringify(shieldsEndpoint(badge)), cache)
     send(x.res, 200, 'image/svg+xml; charset=utf-8', badgeSvg(badge).text, cache)
   }
 
   async #events(x: Exchange): Promise<void> {
-    if (!canRead(x.access) && this.#options.publicStatus !== true) return send(x.res, 401, 'text/plain; charset=utf-8', 'sign in first\n')
+    if (!canRead(x.access) && this.#options.publicStatus !== true)
+      return send(x.res, 401, 'text/plain; charset=utf-8', 'sign in first\n')
     this.#live.attach(x.req, x.res)
   }
 
@@ -324,16 +362,24 @@ class DashboardHandler implements Dashboard {
     if (!canRead(access)) return send(x.res, 401, 'text/plain; charset=utf-8', 'sign in first\n')
     const { since } = liveRowsQuerySchema.parse(Object.fromEntries(x.url.searchParams))
     const changed = this.#live.changedSince(since)
-    const headers = { 'X-Timon-Live-Version': String(changed.version), 'X-Timon-Live-Full': String(changed.codes === 'all') }
+    const headers = {
+      'X-Timon-Live-Version': String(changed.version),
+      'X-Timon-Live-Full': String(changed.codes === 'all'),
+    }
     if (changed.codes === 'all') return send(x.res, 200, 'text/html; charset=utf-8', '', headers)
     const rows: SubjectRow[] = []
     for (const code of changed.codes.filter((each) => coversCode(access, each))) {
       const view = await this.#monitor.showContract(code, { limit: this.#stripLength })
       if (view.isOk()) rows.push(subjectRowOf(view.value, this.#stripLength))
     }
-    const active = await this.#monitor.queryIncidents({ state: ['open', 'recovered', 'relapsed'], limit: MAX_INCIDENT_PAGE_SIZE })
+    const active = await this.#monitor.queryIncidents({
+      state: ['open', 'recovered', 'relapsed'],
+      limit: MAX_INCIDENT_PAGE_SIZE,
+    })
     if (active.isErr()) return this.#coreError(x, active.error)
-    const incidents = active.value.incidents.filter((incident) => coversCode(access, incident.code)).map((incident) => ({ incident, code: incident.code }))
+    const incidents = active.value.incidents
+      .filter((incident) => coversCode(access, incident.code))
+      .map((incident) => ({ incident, code: incident.code }))
     send(x.res, 200, 'text/html; charset=utf-8', liveRowsFragment(incidents, rows, this.#clock.now()).text, headers)
   }
 
@@ -369,7 +415,10 @@ class DashboardHandler implements Dashboard {
     if (view.isErr() || view.value.report.kind !== 'run') return undefined
     const run = view.value.report
     const readLog = this.#options.readLog
-    const log = readLog === undefined || run.logPath === null ? undefined : await readLog({ code, uid, logPath: run.logPath, running: run.endedAt === null }, 0, LOG_CHUNK)
+    const log =
+      readLog === undefined || run.logPath === null
+        ? undefined
+        : await readLog({ code, uid, logPath: run.logPath, running: run.endedAt === null }, 0, LOG_CHUNK)
     return { view: view.value, log }
   }
 
@@ -390,12 +439,20 @@ class DashboardHandler implements Dashboard {
   }
 
   #notFound(x: Exchange): void {
-    sendHtml(x.res, 404, layout({ title: 'Not found' }, html`<h1>Not found</h1><p><a href="/">Back to the overview</a></p>`))
+    sendHtml(
+      x.res,
+      404,
+      layout({ title: 'Not found' }, html`<h1>Not found</h1><p><a href="/">Back to the overview</a></p>`),
+    )
   }
 
   #coreError(x: Exchange, error: CoreError): void {
     const status = ERROR_STATUS[error.code]
-    sendHtml(x.res, status, layout({ title: 'Error' }, html`<h1>${status === 404 ? 'Not found' : 'Error'}</h1><p>${error.message}</p>`))
+    sendHtml(
+      x.res,
+      status,
+      layout({ title: 'Error' }, html`<h1>${status === 404 ? 'Not found' : 'Error'}</h1><p>${error.message}</p>`),
+    )
   }
 }
 
@@ -415,5 +472,5 @@ function decode(segment: string | undefined): string | undefined {
 
 /** Only a local absolute path may be a redirect target after sign-in (no open redirect). */
 function safeNext(next: string | null | undefined): string {
-  return next !== null && next !== undefined && next.startsWith('/') && !next.startsWith('//') && !next.includes('\\') ? next : '/'
+  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.includes('\\') ? next : '/'
 }

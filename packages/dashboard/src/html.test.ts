@@ -3,7 +3,9 @@ import { escapeHtml, html, trusted } from './html.js'
 
 describe('html', () => {
   it('escapes the five characters that matter in content and quoted attributes', () => {
-    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;')
+    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe(
+      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;',
+    )
     expect(escapeHtml('plain text')).toBe('plain text')
   })
 

@@ -33,7 +33,13 @@ export function trusted(markup: string): SafeHtml {
 
 const ESCAPABLE = /[&<>"']/
 const ESCAPABLE_ALL = /[&<>"']/g
-const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+const ENTITIES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+}
 
 function render(value: HtmlValue): string {
   if (value instanceof SafeHtml) return value.text

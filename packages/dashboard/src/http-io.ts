@@ -5,7 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
  * files), no framing, no referrer leaking codes, nothing cached.
  */
 const PAGE_HEADERS = {
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',
@@ -13,18 +14,38 @@ const PAGE_HEADERS = {
 } as const
 
 /** Sends a complete answer with the security headers. */
-export function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Readonly<Record<string, string | readonly string[]>> = {}): void {
-  res.writeHead(status, { ...PAGE_HEADERS, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), ...headers })
+export function send(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string,
+  headers: Readonly<Record<string, string | readonly string[]>> = {},
+): void {
+  res.writeHead(status, {
+    ...PAGE_HEADERS,
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(body),
+    ...headers,
+  })
   res.end(body)
 }
 
 /** Sends an HTML document. */
-export function sendHtml(res: ServerResponse, status: number, document: string, headers: Readonly<Record<string, string | readonly string[]>> = {}): void {
+export function sendHtml(
+  res: ServerResponse,
+  status: number,
+  document: string,
+  headers: Readonly<Record<string, string | readonly string[]>> = {},
+): void {
   send(res, status, 'text/html; charset=utf-8', document, headers)
 }
 
 /** A 303 to `location` (after a form post, or to the sign-in page). */
-export function redirect(res: ServerResponse, location: string, headers: Readonly<Record<string, string | readonly string[]>> = {}): void {
+export function redirect(
+  res: ServerResponse,
+  location: string,
+  headers: Readonly<Record<string, string | readonly string[]>> = {},
+): void {
   send(res, 303, 'text/plain; charset=utf-8', `See ${location}\n`, { Location: location, ...headers })
 }
 

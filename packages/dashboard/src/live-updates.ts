@@ -37,7 +37,11 @@ export class LiveUpdates {
 
   /** Takes over a request as an event stream until the client goes away or {@link close}. */
   attach(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' })
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Accel-Buffering': 'no',
+    })
     res.write(`retry: 2000\nevent: hello\ndata: ${this.#version}\n\n`)
     this.#clients.add(res)
     req.socket.setTimeout(0)
@@ -66,7 +70,8 @@ export class LiveUpdates {
    */
   changedSince(version: number): { readonly version: number; readonly codes: readonly string[] | 'all' } {
     const first = this.#log[0]
-    if (version < this.#version && (first === undefined || version < first.version - 1)) return { version: this.#version, codes: 'all' }
+    if (version < this.#version && (first === undefined || version < first.version - 1))
+      return { version: this.#version, codes: 'all' }
     const codes = new Set<string>()
     for (const entry of this.#log) {
       if (entry.version <= version) continue

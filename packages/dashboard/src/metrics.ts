@@ -13,8 +13,18 @@ const HEALTH_VALUE: Readonly<Partial<Record<ReportHealth | 'none', number>>> = {
 export class DashboardMetrics {
   /** The registry of the counters, the histogram and the process metrics. */
   readonly registry = new Registry()
-  readonly #pushes = new Counter({ name: 'timon_pushes_total', help: 'Pushes received, by kind of subject', labelNames: ['kind'], registers: [this.registry] })
-  readonly #runs = new Counter({ name: 'timon_runs_total', help: 'Job runs ended, by result', labelNames: ['result'], registers: [this.registry] })
+  readonly #pushes = new Counter({
+    name: 'timon_pushes_total',
+    help: 'Pushes received, by kind of subject',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  })
+  readonly #runs = new Counter({
+    name: 'timon_runs_total',
+    help: 'Job runs ended, by result',
+    labelNames: ['result'],
+    registers: [this.registry],
+  })
   readonly #deliveries = new Counter({
     name: 'timon_deliveries_total',
     help: 'Notification delivery attempts, by target and result',
@@ -78,10 +88,30 @@ export class DashboardMetrics {
 function subjectGauges(overview: Overview, now: Date): Registry {
   const registry = new Registry()
   const registers = [registry]
-  const health = new Gauge({ name: 'timon_health', help: 'Health of the last report: 0 healthy, 1 warning, 2 critical', labelNames: ['code', 'kind', 'host'], registers })
-  const age = new Gauge({ name: 'timon_last_report_age_seconds', help: 'Seconds since the last report', labelNames: ['code', 'kind'], registers })
-  const stale = new Gauge({ name: 'timon_stale', help: '1 while the subject is flagged stale', labelNames: ['code', 'kind'], registers })
-  const incidents = new Gauge({ name: 'timon_incidents', help: 'Active incidents by state and trigger', labelNames: ['state', 'trigger'], registers })
+  const health = new Gauge({
+    name: 'timon_health',
+    help: 'Health of the last report: 0 healthy, 1 warning, 2 critical',
+    labelNames: ['code', 'kind', 'host'],
+    registers,
+  })
+  const age = new Gauge({
+    name: 'timon_last_report_age_seconds',
+    help: 'Seconds since the last report',
+    labelNames: ['code', 'kind'],
+    registers,
+  })
+  const stale = new Gauge({
+    name: 'timon_stale',
+    help: '1 while the subject is flagged stale',
+    labelNames: ['code', 'kind'],
+    registers,
+  })
+  const incidents = new Gauge({
+    name: 'timon_incidents',
+    help: 'Active incidents by state and trigger',
+    labelNames: ['state', 'trigger'],
+    registers,
+  })
   for (const row of overview.subjects) {
     const labels = { code: row.code, kind: row.kind }
     const value = HEALTH_VALUE[row.health]

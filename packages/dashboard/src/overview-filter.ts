@@ -22,5 +22,7 @@ export function rowStates(row: SubjectRow): string {
 export function matchesFilter(row: SubjectRow, query: OverviewQuery): boolean {
   const q = query.q.trim().toLowerCase()
   if (q !== '' && !row.code.includes(q)) return false
-  return query.state === undefined || row.health === query.state || (row.flags as readonly string[]).includes(query.state)
+  return (
+    query.state === undefined || row.health === query.state || (row.flags as readonly string[]).includes(query.state)
+  )
 }

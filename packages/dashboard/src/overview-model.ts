@@ -52,7 +52,11 @@ export interface Overview {
  * Reads every probe/job (all status pages) and their recent reports in one batched query, keeping
  * only what `access` covers.
  */
-export async function loadOverview(monitor: Monitor, access: Access, stripLength: number): Promise<Result<Overview, CoreError>> {
+export async function loadOverview(
+  monitor: Monitor,
+  access: Access,
+  stripLength: number,
+): Promise<Result<Overview, CoreError>> {
   const pages = await loadStatus(monitor)
   if (pages.isErr()) return err(pages.error)
   const { contracts, activeIncidents } = pages.value
@@ -65,7 +69,10 @@ export async function loadOverview(monitor: Monitor, access: Access, stripLength
   const codeOf = new Map(contracts.map((c) => [c.contract.id, c.contract.code]))
   const byId = new Map(activeIncidents.map((i) => [i.id, i]))
   const incidents = activeIncidents
-    .map((incident) => ({ incident, code: incident.contractId === null ? null : (codeOf.get(incident.contractId) ?? null) }))
+    .map((incident) => ({
+      incident,
+      code: incident.contractId === null ? null : (codeOf.get(incident.contractId) ?? null),
+    }))
     .filter((row) => coversCode(access, row.code))
     .reverse()
   const subjects = visible
@@ -95,7 +102,9 @@ export function groupOf(code: string): string {
 }
 
 /** Every page of `status`, concatenated. */
-export async function loadStatus(monitor: Monitor): Promise<Result<Pick<StatusView, 'contracts' | 'activeIncidents'>, CoreError>> {
+export async function loadStatus(
+  monitor: Monitor,
+): Promise<Result<Pick<StatusView, 'contracts' | 'activeIncidents'>, CoreError>> {
   const contracts: ContractOverview[] = []
   let after: StatusView['next']
   for (;;) {
@@ -111,7 +120,12 @@ export async function loadStatus(monitor: Monitor): Promise<Result<Pick<StatusVi
 
 const STATUS_PAGE = 1000
 
-function subjectRow(contract: Contract, lastReport: Report | undefined, incidents: readonly Incident[], newestFirst: readonly ReportMark[]): SubjectRow {
+function subjectRow(
+  contract: Contract,
+  lastReport: Report | undefined,
+  incidents: readonly Incident[],
+  newestFirst: readonly ReportMark[],
+): SubjectRow {
   const flags: SubjectFlag[] = []
   if (contract.isStale) flags.push('stale')
   if (lastReport?.kind === 'run' && lastReport.endedAt === null) flags.push('running')

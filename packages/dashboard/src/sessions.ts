@@ -36,7 +36,12 @@ export class SessionStore {
   create(access: Access): Session {
     const now = this.#options.clock.now().getTime()
     this.#prune(now)
-    const session: Session = { id: randomToken(), access, csrf: randomToken(), expiresAt: new Date(now + this.#options.ttlMs) }
+    const session: Session = {
+      id: randomToken(),
+      access,
+      csrf: randomToken(),
+      expiresAt: new Date(now + this.#options.ttlMs),
+    }
     this.#sessions.set(session.id, session)
     return session
   }

@@ -16,7 +16,10 @@ let served: Served | undefined
 let page: Page
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  })
 })
 afterAll(async () => {
   await browser.close()
@@ -42,7 +45,8 @@ describe('the dashboard in Chromium', () => {
       for (let n = 0; n < 100; n++) {
         const code = `group${g}.subject-${n}`
         if (n % 2 === 0) {
-          for (const health of ['healthy', 'warning', n % 10 === 0 ? 'critical' : 'healthy'] as const) await monitor.pushProbe({ code, health })
+          for (const health of ['healthy', 'warning', n % 10 === 0 ? 'critical' : 'healthy'] as const)
+            await monitor.pushProbe({ code, health })
         } else {
           const run = (await monitor.startJob({ code }))._unsafeUnwrap().run
           await monitor.endJob({ code, uid: run.uid })
@@ -102,7 +106,11 @@ describe('the dashboard in Chromium', () => {
     await monitor.pushProbe({ code: 'web.c', health: 'warning' })
     dashboard.notifyChange(['web.a', 'web.c'])
     await expect.poll(() => page.locator('tr[data-code="web.a"] .health').innerText()).toBe('critical')
-    expect(await page.locator('section.group[data-group="web"] tr[data-code]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-code')))).toEqual(['web.a', 'web.b', 'web.c', 'web.d'])
+    expect(
+      await page
+        .locator('section.group[data-group="web"] tr[data-code]')
+        .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-code'))),
+    ).toEqual(['web.a', 'web.b', 'web.c', 'web.d'])
     expect(await page.locator('section.group[data-group="web"] h3').innerText()).toBe('web (4)')
     expect(await page.getByRole('heading', { name: 'Open incidents (1)' }).isVisible()).toBe(true)
     expect(await page.locator('tr[data-code="web.b"]').getAttribute('data-mark')).toBe('kept')
@@ -115,7 +123,11 @@ describe('the dashboard in Chromium', () => {
   it('follows the log of a live run until it ends', async () => {
     let log = 'starting\n'
     let running = true
-    const readLog = async (_run: unknown, from: number): Promise<LogChunk> => ({ text: log.slice(from), next: log.length, complete: !running })
+    const readLog = async (_run: unknown, from: number): Promise<LogChunk> => ({
+      text: log.slice(from),
+      next: log.length,
+      complete: !running,
+    })
     served = await serveDashboard({ via: 'socket', readLog })
     const run = (await served.monitor.startJob({ code: 'nightly.backup' }))._unsafeUnwrap().run
     await served.monitor.recordRunLog({ code: 'nightly.backup', uid: run.uid, path: '/var/log/timon/run.log' })
@@ -140,7 +152,9 @@ describe('the dashboard in Chromium', () => {
     await page.getByLabel('Access token').fill('admin-token')
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.getByRole('heading', { name: `INC-${id}: db.backup is critical` }).waitFor()
-    expect(await page.context().cookies()).toMatchObject([{ name: 'timon_session', httpOnly: true, sameSite: 'Strict' }])
+    expect(await page.context().cookies()).toMatchObject([
+      { name: 'timon_session', httpOnly: true, sameSite: 'Strict' },
+    ])
     await page.getByLabel('Resolve note').fill('restarted the backup')
     await page.getByRole('button', { name: `Resolve INC-${id}` }).click()
     await page.getByText('restarted the backup').waitFor()
@@ -156,7 +170,8 @@ describe('the dashboard in Chromium', () => {
     await page.goto(`${served.url}/status`)
     const text = await page.locator('body').innerText()
     expect(text).toContain('web.api')
-    for (const secret of ['hunter2', 'db.main', 'db-7', 'customer data exposure', 'details']) expect(text).not.toContain(secret)
+    for (const secret of ['hunter2', 'db.main', 'db-7', 'customer data exposure', 'details'])
+      expect(text).not.toContain(secret)
     expect(await page.locator('a[href^="/probes"], a[href^="/incidents"]').count()).toBe(0)
   })
 
@@ -164,7 +179,8 @@ describe('the dashboard in Chromium', () => {
     const { monitor } = await open({ via: 'socket' }, '/')
     await monitor.pushProbe({ code: 'web.api', health: 'healthy' })
     await page.reload()
-    const focused = async () => String(await page.evaluate("document.activeElement.id || document.activeElement.textContent || ''"))
+    const focused = async () =>
+      String(await page.evaluate("document.activeElement.id || document.activeElement.textContent || ''"))
     const seen: string[] = []
     for (let i = 0; i < 8; i++) {
       await page.keyboard.press('Tab')

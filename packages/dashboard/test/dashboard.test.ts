@@ -12,7 +12,11 @@ const start = async (options: Parameters<typeof serveDashboard>[0] = {}) => (ser
 
 /** Signs in with a token over "TCP" and returns the session cookie. */
 async function signIn(url: string, token: string): Promise<string> {
-  const response = await fetch(`${url}/login`, { method: 'POST', body: new URLSearchParams({ token, next: '/' }), redirect: 'manual' })
+  const response = await fetch(`${url}/login`, {
+    method: 'POST',
+    body: new URLSearchParams({ token, next: '/' }),
+    redirect: 'manual',
+  })
   expect(response.status).toBe(303)
   const cookie = sessionFrom(response)
   if (cookie === undefined) throw new Error('no session cookie')
@@ -29,7 +33,11 @@ describe('access over TCP', () => {
 
   it('exchanges a token for an HttpOnly, SameSite=Strict session cookie that does not contain the token', async () => {
     const { url } = await start()
-    const response = await fetch(`${url}/login`, { method: 'POST', body: new URLSearchParams({ token: 'read-token', next: '//evil.example/' }), redirect: 'manual' })
+    const response = await fetch(`${url}/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: 'read-token', next: '//evil.example/' }),
+      redirect: 'manual',
+    })
     expect(response.status).toBe(303)
     expect(response.headers.get('location')).toBe('/')
     const [cookie] = response.headers.getSetCookie()
@@ -106,13 +114,21 @@ describe('incident actions', () => {
     const s = await start()
     const id = await criticalIncident(s)
     const admin = await signIn(s.url, 'admin-token')
-    const forged = await fetch(`${s.url}/incidents/${id}/annotate`, { method: 'POST', headers: { cookie: admin }, body: new URLSearchParams({ csrf: 'guess', note: 'x' }) })
+    const forged = await fetch(`${s.url}/incidents/${id}/annotate`, {
+      method: 'POST',
+      headers: { cookie: admin },
+      body: new URLSearchParams({ csrf: 'guess', note: 'x' }),
+    })
     expect(forged.status).toBe(403)
     const reader = await signIn(s.url, 'read-token')
     const page = await (await fetch(`${s.url}/incidents/${id}`, { headers: { cookie: reader } })).text()
     expect(page).not.toContain(`action="/incidents/${id}/annotate"`)
     const logout = /action="\/logout"><input type="hidden" name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? ''
-    const refused = await fetch(`${s.url}/incidents/${id}/annotate`, { method: 'POST', headers: { cookie: reader }, body: new URLSearchParams({ csrf: logout, note: 'x' }) })
+    const refused = await fetch(`${s.url}/incidents/${id}/annotate`, {
+      method: 'POST',
+      headers: { cookie: reader },
+      body: new URLSearchParams({ csrf: logout, note: 'x' }),
+    })
     expect(refused.status).toBe(403)
     expect((await s.monitor.showIncident(id))._unsafeUnwrap().timeline.map((e) => e.type)).toEqual(['opened'])
   })
@@ -137,7 +153,12 @@ describe('incident actions', () => {
 describe('escaping', () => {
   it('escapes incident titles, comments and codes on every page', async () => {
     const s = await start({ via: 'socket' })
-    const opened = (await s.monitor.openIncident({ title: '<script>alert(1)</script>', description: '"><img src=x onerror=alert(2)>' }))._unsafeUnwrap()
+    const opened = (
+      await s.monitor.openIncident({
+        title: '<script>alert(1)</script>',
+        description: '"><img src=x onerror=alert(2)>',
+      })
+    )._unsafeUnwrap()
     await s.monitor.pushProbe({ code: 'web.api', health: 'warning', comment: '<b>bold</b> & "quoted"' })
     const overview = await (await fetch(`${s.url}/`)).text()
     expect(overview).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
@@ -158,7 +179,14 @@ describe('public status page and badges', () => {
     const page = await (await fetch(`${s.url}/status`)).text()
     expect(page).toContain('web.api')
     expect(page).toContain('critical')
-    for (const secret of ['secret comment', 'db.main', 'private manual title', 'private description', 'web.api is critical']) expect(page).not.toContain(secret)
+    for (const secret of [
+      'secret comment',
+      'db.main',
+      'private manual title',
+      'private description',
+      'web.api is critical',
+    ])
+      expect(page).not.toContain(secret)
   })
 
   it('does not serve /status unless public_status is on', async () => {
@@ -170,7 +198,12 @@ describe('public status page and badges', () => {
     const s = await start({ publicCodes: ['web.*'] })
     await s.monitor.pushProbe({ code: 'web.api', health: 'warning' })
     await s.monitor.pushProbe({ code: 'db.main', health: 'healthy' })
-    expect(await (await fetch(`${s.url}/badge/web.api.json`)).json()).toEqual({ schemaVersion: 1, label: 'web.api', message: 'warning', color: 'yellow' })
+    expect(await (await fetch(`${s.url}/badge/web.api.json`)).json()).toEqual({
+      schemaVersion: 1,
+      label: 'web.api',
+      message: 'warning',
+      color: 'yellow',
+    })
     const svg = await fetch(`${s.url}/badge/web.api.svg`)
     expect(svg.headers.get('content-type')).toBe('image/svg+xml; charset=utf-8')
     expect(await svg.text()).toContain('aria-label="web.api: warning"')
@@ -211,7 +244,10 @@ describe('/metrics', () => {
         { value: '1', labels: { code: 'db.main', kind: 'probe', host: '' } },
       ]),
     )
-    expect(samples('timon_last_report_age_seconds')).toContainEqual({ value: '90', labels: { code: 'web.api', kind: 'probe' } })
+    expect(samples('timon_last_report_age_seconds')).toContainEqual({
+      value: '90',
+      labels: { code: 'web.api', kind: 'probe' },
+    })
     expect(samples('timon_stale')).toEqual(
       expect.arrayContaining([
         { value: '1', labels: { code: 'web.api', kind: 'probe' } },
@@ -221,7 +257,9 @@ describe('/metrics', () => {
     expect(samples('timon_incidents')).toContainEqual({ value: '1', labels: { state: 'open', trigger: 'critical' } })
     expect(samples('timon_pushes_total')).toEqual([{ value: '2', labels: { kind: 'probe' } }])
     expect(samples('timon_runs_total')).toEqual([{ value: '1', labels: { result: 'critical' } }])
-    expect(samples('timon_deliveries_total')).toEqual([{ value: '1', labels: { target: 'ops-hook', result: 'failed' } }])
+    expect(samples('timon_deliveries_total')).toEqual([
+      { value: '1', labels: { target: 'ops-hook', result: 'failed' } },
+    ])
     // The parser keeps a histogram's buckets but drops its labels, sum and count: those are read from the text.
     expect(samples('timon_run_duration_seconds')[0]?.buckets).toMatchObject({ '15': '0', '60': '1', '+Inf': '1' })
     expect(text).toContain('timon_run_duration_seconds_sum{code="nightly.backup"} 42')

@@ -25,7 +25,9 @@ export interface Served {
  * does not answer get a 404, a bearer token becomes `ctx.access`. `via` says what the server plays.
  */
 export async function serveDashboard(
-  options: { via?: 'socket' | 'tcp'; monitor?: Monitor; clock?: FakeClock } & Partial<Omit<DashboardOptions, 'monitor' | 'clock'>> = {},
+  options: { via?: 'socket' | 'tcp'; monitor?: Monitor; clock?: FakeClock } & Partial<
+    Omit<DashboardOptions, 'monitor' | 'clock'>
+  > = {},
 ): Promise<Served> {
   const clock = options.clock ?? new FakeClock('2025-06-01T12:00:00Z')
   const monitor = options.monitor ?? new Monitor({ store: new MemoryStore(), clock })

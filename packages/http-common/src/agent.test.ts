@@ -42,7 +42,10 @@ describe('createKeepAliveAgent', () => {
 
   it('passes socket limits on, and only when given', () => {
     expect(make('https://h/', { maxSockets: 1, maxFreeSockets: 1 })).toMatchObject({ maxSockets: 1, maxFreeSockets: 1 })
-    expect(make('http://h/')).toMatchObject({ maxSockets: http.globalAgent.maxSockets, maxFreeSockets: http.globalAgent.maxFreeSockets })
+    expect(make('http://h/')).toMatchObject({
+      maxSockets: http.globalAgent.maxSockets,
+      maxFreeSockets: http.globalAgent.maxFreeSockets,
+    })
   })
 })
 

@@ -33,7 +33,8 @@ export function createKeepAliveAgent(url: string | URL, options: KeepAliveAgentO
     ...(options.maxFreeSockets === undefined ? {} : { maxFreeSockets: options.maxFreeSockets }),
   }
   if (new URL(url).protocol !== 'https:') return new http.Agent(agentOptions)
-  const tlsOptions = options.ca === undefined ? agentOptions : { ...agentOptions, ca: [...defaultCertificates(), options.ca] }
+  const tlsOptions =
+    options.ca === undefined ? agentOptions : { ...agentOptions, ca: [...defaultCertificates(), options.ca] }
   return options.proxy === undefined ? new https.Agent(tlsOptions) : new TunnelingAgent(options.proxy, tlsOptions)
 }
 

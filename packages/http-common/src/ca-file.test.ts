@@ -13,7 +13,10 @@ describe('readCaFile', () => {
     expect(PEM).toMatch(/^-----BEGIN CERTIFICATE-----\n/)
     const dir = mkdtempSync(join(tmpdir(), 'timon-http-common-'))
     writeFileSync(join(dir, 'ca.pem'), `# our CAs\n${PEM}${PEM}`)
-    expect(readCaFile('ca.pem', { baseDir: dir })._unsafeUnwrap()).toEqual({ path: join(dir, 'ca.pem'), pem: `# our CAs\n${PEM}${PEM}` })
+    expect(readCaFile('ca.pem', { baseDir: dir })._unsafeUnwrap()).toEqual({
+      path: join(dir, 'ca.pem'),
+      pem: `# our CAs\n${PEM}${PEM}`,
+    })
   })
 
   it('reports a missing file with its resolved path and the error', () => {
@@ -24,15 +27,23 @@ describe('readCaFile', () => {
   })
 
   it('reports a file without any PEM certificate', () => {
-    expect(readCaFile('ca.pem', { baseDir: '/x', readFile: () => 'not a certificate' })._unsafeUnwrapErr()).toBe('"/x/ca.pem" holds no PEM certificate')
+    expect(readCaFile('ca.pem', { baseDir: '/x', readFile: () => 'not a certificate' })._unsafeUnwrapErr()).toBe(
+      '"/x/ca.pem" holds no PEM certificate',
+    )
   })
 
   it('reports a bad PEM block, even one the X509Certificate constructor alone would take', () => {
     for (const body of ['AAAA', 'bm90IGEgY2VydA==']) {
       const garbage = `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`
-      expect(readCaFile('/etc/ca.pem', { readFile: () => garbage })._unsafeUnwrapErr()).toMatch(/^"\/etc\/ca\.pem" holds an invalid certificate: /)
+      expect(readCaFile('/etc/ca.pem', { readFile: () => garbage })._unsafeUnwrapErr()).toMatch(
+        /^"\/etc\/ca\.pem" holds an invalid certificate: /,
+      )
     }
-    expect(readCaFile('/etc/ca.pem', { readFile: () => `${PEM}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n` }).isErr()).toBe(true)
+    expect(
+      readCaFile('/etc/ca.pem', {
+        readFile: () => `${PEM}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`,
+      }).isErr(),
+    ).toBe(true)
   })
 
   it('reads through the injected readFile, which may return a Buffer, and reports what it throws', () => {
@@ -41,7 +52,10 @@ describe('readCaFile', () => {
       read.push(path)
       return Buffer.from(PEM)
     }
-    expect(readCaFile('/etc/ca.pem', { baseDir: '/elsewhere', readFile })._unsafeUnwrap()).toEqual({ path: '/etc/ca.pem', pem: PEM })
+    expect(readCaFile('/etc/ca.pem', { baseDir: '/elsewhere', readFile })._unsafeUnwrap()).toEqual({
+      path: '/etc/ca.pem',
+      pem: PEM,
+    })
     expect(read).toEqual(['/etc/ca.pem'])
     const failing = () => {
       throw new Error('EACCES: permission denied')
@@ -55,7 +69,15 @@ describe('readCaFile', () => {
 describe('caFileField', () => {
   it('takes a non-empty string', () => {
     expect(caFileField().parse('ca.pem')).toBe('ca.pem')
-    expect(caFileField().safeParse('').error?.issues.map((issue) => issue.message)).toEqual(['must not be empty'])
-    expect(caFileField().safeParse(true).error?.issues.map((issue) => issue.message)).toEqual(['must be a string (the path of a PEM CA file)'])
+    expect(
+      caFileField()
+        .safeParse('')
+        .error?.issues.map((issue) => issue.message),
+    ).toEqual(['must not be empty'])
+    expect(
+      caFileField()
+        .safeParse(true)
+        .error?.issues.map((issue) => issue.message),
+    ).toEqual(['must be a string (the path of a PEM CA file)'])
   })
 })

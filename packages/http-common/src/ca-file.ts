@@ -56,7 +56,9 @@ export function readCaFile(path: string, options: ReadCaFileOptions = {}): Resul
  * {@link readCaFile} does, as it involves the file system). Add `.optional()` where it is optional.
  */
 export function caFileField() {
-  return z.string({ error: 'must be a string (the path of a PEM CA file)' }).refine((path) => path !== '', 'must not be empty')
+  return z
+    .string({ error: 'must be a string (the path of a PEM CA file)' })
+    .refine((path) => path !== '', 'must not be empty')
 }
 
 // --- internal ---

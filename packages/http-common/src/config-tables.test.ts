@@ -3,12 +3,17 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { parseTableArray } from './config-tables.js'
 
-const schema = z.strictObject({ name: z.string({ error: 'must be a string' }), copies: z.number().default(1) }, { error: 'must be a table' })
+const schema = z.strictObject(
+  { name: z.string({ error: 'must be a string' }), copies: z.number().default(1) },
+  { error: 'must be a table' },
+)
 
 /** Makes `copies` items of each table; a name `bad` is an issue of its own. */
 const parse = (input: unknown) =>
   parseTableArray('thing', input, schema, ({ name, copies }, prefix, index) =>
-    name === 'bad' ? err([`${prefix}.name: is bad`]) : ok(Array.from({ length: copies }, (_, n) => `${index}:${name}#${n}`)),
+    name === 'bad'
+      ? err([`${prefix}.name: is bad`])
+      : ok(Array.from({ length: copies }, (_, n) => `${index}:${name}#${n}`)),
   )
 
 describe('parseTableArray', () => {
@@ -25,7 +30,9 @@ describe('parseTableArray', () => {
   })
 
   it("gives every issue in order, the schema's (formatted) and the loader's alike", () => {
-    expect(parse([{ name: 'a' }, 'x', { name: 'bad' }, { name: 3, extra: true }, { name: 'c' }])._unsafeUnwrapErr()).toEqual([
+    expect(
+      parse([{ name: 'a' }, 'x', { name: 'bad' }, { name: 3, extra: true }, { name: 'c' }])._unsafeUnwrapErr(),
+    ).toEqual([
       'thing[1]: must be a table',
       'thing[2].name: is bad',
       'thing[3].name: must be a string',

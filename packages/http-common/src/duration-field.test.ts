@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { durationField } from './duration-field.js'
 
-const messages = (field: ReturnType<typeof durationField>, input: unknown) => field.safeParse(input).error?.issues.map((issue) => issue.message)
+const messages = (field: ReturnType<typeof durationField>, input: unknown) =>
+  field.safeParse(input).error?.issues.map((issue) => issue.message)
 
 describe('durationField', () => {
   it('parses duration strings into milliseconds', () => {
@@ -21,6 +22,8 @@ describe('durationField', () => {
 
   it('names the given examples when the value is not a string', () => {
     expect(messages(durationField(), 60)).toEqual(['must be a duration string such as "10s"'])
-    expect(messages(durationField({ examples: '"30s" or "2m"' }), 60)).toEqual(['must be a duration string such as "30s" or "2m"'])
+    expect(messages(durationField({ examples: '"30s" or "2m"' }), 60)).toEqual([
+      'must be a duration string such as "30s" or "2m"',
+    ])
   })
 })

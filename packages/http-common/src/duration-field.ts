@@ -15,16 +15,18 @@ export interface DurationFieldOptions {
  */
 export function durationField(options: DurationFieldOptions = {}) {
   const allowZero = options.allowZero ?? false
-  return z.string({ error: `must be a duration string such as ${options.examples ?? '"10s"'}` }).transform((text, ctx): number => {
-    const parsed = parseDuration(text)
-    if (parsed.isErr()) {
-      ctx.addIssue({ code: 'custom', message: parsed.error.message })
-      return z.NEVER
-    }
-    if (!allowZero && parsed.value <= 0) {
-      ctx.addIssue({ code: 'custom', message: 'must be greater than 0' })
-      return z.NEVER
-    }
-    return parsed.value
-  })
+  return z
+    .string({ error: `must be a duration string such as ${options.examples ?? '"10s"'}` })
+    .transform((text, ctx): number => {
+      const parsed = parseDuration(text)
+      if (parsed.isErr()) {
+        ctx.addIssue({ code: 'custom', message: parsed.error.message })
+        return z.NEVER
+      }
+      if (!allowZero && parsed.value <= 0) {
+        ctx.addIssue({ code: 'custom', message: 'must be greater than 0' })
+        return z.NEVER
+      }
+      return parsed.value
+    })
 }

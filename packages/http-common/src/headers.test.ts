@@ -68,11 +68,17 @@ describe('headerProblem', () => {
   it('checks one header against an earlier one of the same name', () => {
     expect(headerProblem('X-A', 'b', undefined, byClient)).toBeUndefined()
     expect(headerProblem('x-a', 'b', 'X-A', byClient)).toBe('is the same header as "X-A" (names are case-insensitive)')
-    expect(headerProblem('CONNECTION', 'close', undefined, byClient)).toBe('is set by the HTTP client and cannot be configured')
-    expect(headerProblem('X-A', 'a\nb', undefined, byClient)).toBe('has a value with invalid characters (such as a newline)')
+    expect(headerProblem('CONNECTION', 'close', undefined, byClient)).toBe(
+      'is set by the HTTP client and cannot be configured',
+    )
+    expect(headerProblem('X-A', 'a\nb', undefined, byClient)).toBe(
+      'has a value with invalid characters (such as a newline)',
+    )
   })
 
   it('matches reserved names case-insensitively, however the rules spell them', () => {
-    expect(headerProblem('x-mine', 'b', undefined, { reserved: ['X-Mine'], setBy: 'Timon' })).toBe('is set by Timon and cannot be configured')
+    expect(headerProblem('x-mine', 'b', undefined, { reserved: ['X-Mine'], setBy: 'Timon' })).toBe(
+      'is set by Timon and cannot be configured',
+    )
   })
 })

@@ -17,7 +17,12 @@ export interface HeaderRules {
  * characters (such as a newline), a reserved name, or the same name as an earlier header but for
  * case (`sameName`: that earlier header's name as written).
  */
-export function headerProblem(name: string, value: string, sameName: string | undefined, rules: HeaderRules): string | undefined {
+export function headerProblem(
+  name: string,
+  value: string,
+  sameName: string | undefined,
+  rules: HeaderRules,
+): string | undefined {
   return headerChecker(rules)(name, value, sameName)
 }
 
@@ -49,7 +54,9 @@ export function headersField(rules: HeaderRules) {
 
 // --- internal ---
 
-function headerChecker(rules: HeaderRules): (name: string, value: string, sameName: string | undefined) => string | undefined {
+function headerChecker(
+  rules: HeaderRules,
+): (name: string, value: string, sameName: string | undefined) => string | undefined {
   const reserved = new Set(Array.from(rules.reserved, (name) => name.toLowerCase()))
   const reservedMessage = `is set by ${rules.setBy} and cannot be configured`
   return (name, value, sameName) => {

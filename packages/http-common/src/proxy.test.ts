@@ -7,7 +7,9 @@ describe('proxyFor', () => {
     expect(proxyFor('https://hooks.example.com/x', env)?.href).toBe('http://secure:3128/')
     expect(proxyFor('http://hooks.example.com/x', env)?.href).toBe('http://lower:8080/')
     expect(proxyFor('https://hooks.example.com/x', { HTTP_PROXY: 'http://plain:3128' })).toBeUndefined()
-    expect(proxyFor('https://hooks.example.com/x', { HTTPS_PROXY: 'proxy.corp:3128' })?.href).toBe('http://proxy.corp:3128/')
+    expect(proxyFor('https://hooks.example.com/x', { HTTPS_PROXY: 'proxy.corp:3128' })?.href).toBe(
+      'http://proxy.corp:3128/',
+    )
     expect(proxyFor('https://hooks.example.com/x', { HTTPS_PROXY: '' })).toBeUndefined()
   })
 
@@ -27,7 +29,9 @@ describe('proxyFor', () => {
     ['[::1]:9000', 'http://[::1]:9000', true],
     ['EXAMPLE.com', 'https://Example.COM', true],
   ])('NO_PROXY %j bypasses the proxy for %s: %s', (noProxy, url, bypassed) => {
-    expect(proxyFor(url, { HTTPS_PROXY: 'http://p:1', HTTP_PROXY: 'http://p:1', NO_PROXY: noProxy }) === undefined).toBe(bypassed)
+    expect(
+      proxyFor(url, { HTTPS_PROXY: 'http://p:1', HTTP_PROXY: 'http://p:1', NO_PROXY: noProxy }) === undefined,
+    ).toBe(bypassed)
   })
 })
 
@@ -37,7 +41,10 @@ describe('viaHttpProxy', () => {
       host: 'proxy',
       port: 3128,
       path: 'http://hooks.example.com:8080/x?y=1',
-      headers: { Host: 'hooks.example.com:8080', 'Proxy-Authorization': `Basic ${Buffer.from('ann:p@ss').toString('base64')}` },
+      headers: {
+        Host: 'hooks.example.com:8080',
+        'Proxy-Authorization': `Basic ${Buffer.from('ann:p@ss').toString('base64')}`,
+      },
     })
   })
 })

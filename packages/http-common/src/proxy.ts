@@ -37,7 +37,12 @@ export function proxyFor(url: string | URL, env: ProxyEnv = process.env): URL | 
 export function viaHttpProxy(
   url: string | URL,
   proxy: URL,
-): { readonly host: string; readonly port: number; readonly path: string; readonly headers: Readonly<Record<string, string>> } {
+): {
+  readonly host: string
+  readonly port: number
+  readonly path: string
+  readonly headers: Readonly<Record<string, string>>
+} {
   const target = new URL(url)
   const auth = proxyAuthorization(proxy)
   return {
@@ -63,7 +68,10 @@ export class TunnelingAgent extends https.Agent {
   }
 
   // The callback form of createConnection: the agent waits for the tunnel.
-  override createConnection(options: tls.ConnectionOptions & { host?: string | null; port?: number | null }, callback: (error: Error | null, socket?: Duplex) => void): Duplex {
+  override createConnection(
+    options: tls.ConnectionOptions & { host?: string | null; port?: number | null },
+    callback: (error: Error | null, socket?: Duplex) => void,
+  ): Duplex {
     const host = options.host ?? 'localhost'
     const authority = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? 443}`
     const auth = proxyAuthorization(this.#proxy)
@@ -78,12 +86,18 @@ export class TunnelingAgent extends https.Agent {
     connect.once('connect', (response, socket) => {
       if (response.statusCode !== 200) {
         socket.destroy()
-        callback(new Error(`the proxy ${this.#proxy.host} refused to connect to ${authority}: HTTP ${response.statusCode ?? 0} ${response.statusMessage ?? ''}`.trim()))
+        callback(
+          new Error(
+            `the proxy ${this.#proxy.host} refused to connect to ${authority}: HTTP ${response.statusCode ?? 0} ${response.statusMessage ?? ''}`.trim(),
+          ),
+        )
         return
       }
       callback(null, tls.connect({ ...options, socket }))
     })
-    connect.once('error', (error) => callback(new Error(`cannot reach the proxy ${this.#proxy.host}: ${error.message}`)))
+    connect.once('error', (error) =>
+      callback(new Error(`cannot reach the proxy ${this.#proxy.host}: ${error.message}`)),
+    )
     connect.end()
     // Nothing yet: the socket comes through the callback.
     return undefined as unknown as Duplex
@@ -102,7 +116,9 @@ function bypassed(target: URL, noProxy: string): boolean {
       if (entry === '*') return true
       const lower = entry.toLowerCase()
       // `[::1]:8080`, a bare IPv6 address (no port), or `name[:port]`.
-      const match = /^\[([^\]]+)\](?::(\d+))?$/.exec(lower) ?? (lower.split(':').length > 2 ? [lower, lower] : /^([^:]*)(?::(\d+))?$/.exec(lower))
+      const match =
+        /^\[([^\]]+)\](?::(\d+))?$/.exec(lower) ??
+        (lower.split(':').length > 2 ? [lower, lower] : /^([^:]*)(?::(\d+))?$/.exec(lower))
       const name = (match?.[1] ?? '').replace(/^\*?\./, '')
       if (match?.[2] !== undefined && match[2] !== port) return false
       return host === name || host.endsWith(`.${name}`)

@@ -9,6 +9,7 @@ export function httpUrlProblem(url: string): string | undefined {
   } catch {
     return `invalid url "${url}"`
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `must be an http:// or https:// URL, not ${parsed.protocol}`
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    return `must be an http:// or https:// URL, not ${parsed.protocol}`
   return undefined
 }

@@ -9,13 +9,23 @@ describe('parseCommands', () => {
   })
 
   it('applies the defaults: name command[<i>], timeout 10s, 5 retries 5s apart', () => {
-    expect(parseCommands([{ on: ['incident.*'], command: ['/usr/local/bin/page-me', '--urgent'] }])._unsafeUnwrap()).toEqual([
-      { name: 'command[0]', on: ['incident.*'], command: ['/usr/local/bin/page-me', '--urgent'], timeoutMs: 10_000, retry: { attempts: 5, delayMs: 5_000, maxDelayMs: 3_600_000 } },
+    expect(
+      parseCommands([{ on: ['incident.*'], command: ['/usr/local/bin/page-me', '--urgent'] }])._unsafeUnwrap(),
+    ).toEqual([
+      {
+        name: 'command[0]',
+        on: ['incident.*'],
+        command: ['/usr/local/bin/page-me', '--urgent'],
+        timeoutMs: 10_000,
+        retry: { attempts: 5, delayMs: 5_000, maxDelayMs: 3_600_000 },
+      },
     ])
   })
 
   it('reads name, timeout and [command.retry]', () => {
-    const [command] = parseCommands([{ name: 'pager', on: ['*'], command: ['page-me'], timeout: '30s', retry: { attempts: 0, delay: '0s' } }])._unsafeUnwrap()
+    const [command] = parseCommands([
+      { name: 'pager', on: ['*'], command: ['page-me'], timeout: '30s', retry: { attempts: 0, delay: '0s' } },
+    ])._unsafeUnwrap()
     expect(command).toMatchObject({ name: 'pager', timeoutMs: 30_000, retry: { attempts: 0, delayMs: 0 } })
   })
 

@@ -1,5 +1,14 @@
 import { durationField, parseTableArray } from '@timon/http-common'
-import { checkRemindEvery, createNamer, eventPatternsField, nameField, remindEveryField, retryWithoutTimeoutField, RETRY_DEFAULTS, type NotifierRetry } from '@timon/notify-webhook'
+import {
+  checkRemindEvery,
+  createNamer,
+  eventPatternsField,
+  nameField,
+  remindEveryField,
+  retryWithoutTimeoutField,
+  RETRY_DEFAULTS,
+  type NotifierRetry,
+} from '@timon/notify-webhook'
 import { ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 
@@ -31,7 +40,10 @@ export const commandSchema = z
       on: eventPatternsField(),
       command: z
         .array(z.string({ error: 'must be a string' }), {
-          error: (issue) => (issue.input === undefined ? 'is required' : 'must be an array: the program and its arguments, e.g. ["/usr/local/bin/page-me", "--urgent"]'),
+          error: (issue) =>
+            issue.input === undefined
+              ? 'is required'
+              : 'must be an array: the program and its arguments, e.g. ["/usr/local/bin/page-me", "--urgent"]',
         })
         .min(1, 'must not be empty: the program comes first')
         .refine((argv) => argv[0] !== '', { message: 'must name a program first', path: [0] })

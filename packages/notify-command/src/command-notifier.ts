@@ -1,6 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { hostname as osHostname } from 'node:os'
-import { formatHumanDuration, type Delivery, type DeliveryOutcome, type EventName, type LogSink, type Notifier, type RetryPolicy } from '@timon/core'
+import {
+  formatHumanDuration,
+  type Delivery,
+  type DeliveryOutcome,
+  type EventName,
+  type LogSink,
+  type Notifier,
+  type RetryPolicy,
+} from '@timon/core'
 import { buildPayload, matchesAny } from '@timon/notify-webhook'
 import type { CommandConfig } from './command-config.js'
 
@@ -42,7 +50,8 @@ export class CommandNotifier implements Notifier {
   constructor(options: CommandNotifierOptions) {
     this.#commands = options.commands
     this.#byName = new Map(this.#commands.map((command) => [command.name, command]))
-    if (this.#byName.size !== this.#commands.length) throw new TypeError('CommandNotifier: command names must be unique')
+    if (this.#byName.size !== this.#commands.length)
+      throw new TypeError('CommandNotifier: command names must be unique')
     this.#hostname = options.hostname ?? (osHostname() || 'localhost')
     this.#env = options.env ?? process.env
     this.#logger = options.logger ?? SILENT
@@ -61,7 +70,9 @@ export class CommandNotifier implements Notifier {
   /** `retry.attempts` retries, `retry.delay` doubling up to `retry.max_delay`; `undefined` for a name no command has (any more). */
   retryPolicy(target: string): RetryPolicy | undefined {
     const command = this.#byName.get(target)
-    return command === undefined ? undefined : { retries: command.retry.attempts, delayMs: command.retry.delayMs, maxDelayMs: command.retry.maxDelayMs }
+    return command === undefined
+      ? undefined
+      : { retries: command.retry.attempts, delayMs: command.retry.delayMs, maxDelayMs: command.retry.maxDelayMs }
   }
 
   /** Runs the delivery's command once. It never throws for a failed run: the outcome says what happened. */
@@ -110,14 +121,19 @@ export class CommandNotifier implements Notifier {
         this.#running.delete(child)
         resolve(outcome)
       }
-      const timer = setTimeout(() => {
-        timedOut = true
-        killGroup(child)
-        // The program may be gone already while a child of it holds stderr open: that ends it too.
-        if (exit !== undefined) settle(describeExit(exit, stderr.text()))
-      }, Math.min(command.timeoutMs, MAX_TIMER_MS))
+      const timer = setTimeout(
+        () => {
+          timedOut = true
+          killGroup(child)
+          // The program may be gone already while a child of it holds stderr open: that ends it too.
+          if (exit !== undefined) settle(describeExit(exit, stderr.text()))
+        },
+        Math.min(command.timeoutMs, MAX_TIMER_MS),
+      )
 
-      child.on('error', (error: NodeJS.ErrnoException) => settle({ ok: false, error: `cannot run ${program}: ${error.message}` }))
+      child.on('error', (error: NodeJS.ErrnoException) =>
+        settle({ ok: false, error: `cannot run ${program}: ${error.message}` }),
+      )
       // A program that does not read its stdin closes it: that is not a failure of the run.
       child.stdin?.on('error', () => {})
       child.stderr?.on('data', (chunk: Buffer) => stderr.add(chunk))
@@ -125,7 +141,14 @@ export class CommandNotifier implements Notifier {
         exit = { code, signal }
       })
       child.on('close', (code, signal) => {
-        if (timedOut) settle({ ok: false, error: withStderr(`timed out after ${formatHumanDuration(command.timeoutMs)} (process group killed)`, stderr.text()) })
+        if (timedOut)
+          settle({
+            ok: false,
+            error: withStderr(
+              `timed out after ${formatHumanDuration(command.timeoutMs)} (process group killed)`,
+              stderr.text(),
+            ),
+          })
         else settle(describeExit(exit ?? { code, signal }, stderr.text()))
       })
       child.stdin?.end(input)

@@ -25,7 +25,10 @@ function script(body: string): string {
 }
 
 function setUp(tables: Record<string, unknown>[]) {
-  const notifier = new CommandNotifier({ commands: parseCommands(tables.map((table) => ({ on: ['*'], ...table })))._unsafeUnwrap(), hostname: 'prod-1' })
+  const notifier = new CommandNotifier({
+    commands: parseCommands(tables.map((table) => ({ on: ['*'], ...table })))._unsafeUnwrap(),
+    hostname: 'prod-1',
+  })
   open.push(notifier)
   const clock = new FakeClock('2026-04-19T00:05:40Z')
   const store = new MemoryStore()
@@ -48,7 +51,9 @@ function running(pid: number): boolean {
 describe('CommandNotifier', () => {
   it('passes the payload on stdin, TIMON_EVENT, TIMON_INCIDENT and TIMON_DELIVERY, and the arguments as given', async () => {
     const out = join(dir, 'delivered')
-    const page = script(`cat > ${out}.stdin\nprintf '%s\\n' "$TIMON_EVENT" "$TIMON_INCIDENT" "$TIMON_DELIVERY" "$#" "$1" "$2" > ${out}.env`)
+    const page = script(
+      `cat > ${out}.stdin\nprintf '%s\\n' "$TIMON_EVENT" "$TIMON_INCIDENT" "$TIMON_DELIVERY" "$#" "$1" "$2" > ${out}.env`,
+    )
     const { send } = setUp([{ command: [page, '--urgent', 'two words; $HOME'] }])
     expect(await send(event('incident.open', { incident: { id: 7 } }))).toEqual({ ok: true })
 
@@ -60,7 +65,13 @@ describe('CommandNotifier', () => {
       note: 'db.backup turned critical',
     })
     const [name, incident, deliveryId, argc, first, second] = readFileSync(`${out}.env`, 'utf8').split('\n')
-    expect({ name, incident, argc, first, second }).toEqual({ name: 'incident.open', incident: 'INC-7', argc: '2', first: '--urgent', second: 'two words; $HOME' })
+    expect({ name, incident, argc, first, second }).toEqual({
+      name: 'incident.open',
+      incident: 'INC-7',
+      argc: '2',
+      first: '--urgent',
+      second: 'two words; $HOME',
+    })
     expect(deliveryId).toMatch(/^[0-9a-f-]{36}$/)
   })
 
@@ -74,7 +85,10 @@ describe('CommandNotifier', () => {
   it('retries a failed run, quoting the first 200 bytes of stderr', async () => {
     const { send } = setUp([{ command: [script(`cat > /dev/null\nprintf 'pager down:  %0300d' 0 >&2\nexit 3`)] }])
     const outcome = await send()
-    expect(outcome).toEqual({ ok: false, error: `exit status 3: pager down: ${'0'.repeat(200 - 'pager down:  '.length)}` })
+    expect(outcome).toEqual({
+      ok: false,
+      error: `exit status 3: pager down: ${'0'.repeat(200 - 'pager down:  '.length)}`,
+    })
   })
 
   it('says which signal killed the program', async () => {
@@ -104,18 +118,30 @@ describe('CommandNotifier', () => {
     expect(outcome).toEqual({ ok: false, error: 'timed out after 2s (process group killed): still working' })
     const [shell, child] = readFileSync(pids, 'utf8').trim().split(' ').map(Number)
     // Their stderr closes while the kernel tears them down, a moment before they count as exited.
-    await vi.waitFor(() => expect([running(shell!), running(child!)]).toEqual([false, false]), { timeout: 2000, interval: 10 })
+    await vi.waitFor(() => expect([running(shell!), running(child!)]).toEqual([false, false]), {
+      timeout: 2000,
+      interval: 10,
+    })
   })
 
   it('leaves a failed run pending in the outbox, its reason recorded', async () => {
-    const { notifier, store, clock } = setUp([{ name: 'pager', command: [script('echo "no route to pager" >&2; exit 1')], retry: { attempts: 3, delay: '1m' } }])
+    const { notifier, store, clock } = setUp([
+      { name: 'pager', command: [script('echo "no route to pager" >&2; exit 1')], retry: { attempts: 3, delay: '1m' } },
+    ])
     const [delivery] = await enqueue(store, clock, notifier, event('incident.open'))
     expect(await new Dispatcher({ store, notifier, clock }).drain()).toMatchObject({ rescheduled: 1 })
-    expect(await stored(store, delivery!.id)).toMatchObject({ status: 'pending', attempts: 1, lastError: 'exit status 1: no route to pager' })
+    expect(await stored(store, delivery!.id)).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: 'exit status 1: no route to pager',
+    })
   })
 
   it('routes by on and gives each command its retry policy', () => {
-    const { notifier } = setUp([{ name: 'all', command: ['true'] }, { on: ['incident.open'], command: ['true'], retry: { attempts: 0 } }])
+    const { notifier } = setUp([
+      { name: 'all', command: ['true'] },
+      { on: ['incident.open'], command: ['true'], retry: { attempts: 0 } },
+    ])
     expect(notifier.targetsFor('incident.open')).toEqual(['all', 'command[1]'])
     expect(notifier.targetsFor('timon.ping')).toEqual(['all'])
     expect(notifier.retryPolicy('command[1]')).toEqual({ retries: 0, delayMs: 5_000, maxDelayMs: 3_600_000 })

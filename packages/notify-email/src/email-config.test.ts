@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { parseEmails } from './email-config.js'
 
-const minimal = { on: ['incident.*'], to: ['ops@example.com'], from: 'timon@example.com', smtp: 'smtp://mail.example.com' }
+const minimal = {
+  on: ['incident.*'],
+  to: ['ops@example.com'],
+  from: 'timon@example.com',
+  smtp: 'smtp://mail.example.com',
+}
 const issuesOf = (input: unknown, options = {}) => parseEmails(input, options)._unsafeUnwrapErr()
 const files = (contents: Record<string, string>) => ({
   baseDir: '/etc/timon',
@@ -35,17 +40,29 @@ describe('parseEmails', () => {
       { ...minimal, smtp: 'smtp://alerts%40example.com:p%40ss@mail.example.com:2525' },
       { ...minimal, smtp: 'smtps://u:p@[::1]' },
     ])._unsafeUnwrap()
-    expect(plain?.smtp).toEqual({ host: 'mail.example.com', port: 2525, secure: false, user: 'alerts@example.com', password: 'p@ss' })
+    expect(plain?.smtp).toEqual({
+      host: 'mail.example.com',
+      port: 2525,
+      secure: false,
+      user: 'alerts@example.com',
+      password: 'p@ss',
+    })
     expect(implicit?.smtp).toEqual({ host: '::1', port: 465, secure: true, user: 'u', password: 'p' })
   })
 
   it('reads password_file and cert relative to the config directory', () => {
-    const [email] = parseEmails([{ ...minimal, smtp: 'smtp://timon@mail.example.com', password_file: 'smtp-password', cert: 'ca.pem' }], files({
-      '/etc/timon/smtp-password': 'line one \n',
-      '/etc/timon/ca.pem': '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n',
-    }))._unsafeUnwrapErr()
+    const [email] = parseEmails(
+      [{ ...minimal, smtp: 'smtp://timon@mail.example.com', password_file: 'smtp-password', cert: 'ca.pem' }],
+      files({
+        '/etc/timon/smtp-password': 'line one \n',
+        '/etc/timon/ca.pem': '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n',
+      }),
+    )._unsafeUnwrapErr()
     expect(email).toMatch(/^email\[0\]\.cert: "\/etc\/timon\/ca\.pem" holds an invalid certificate/)
-    const ok = parseEmails([{ ...minimal, smtp: 'smtp://timon@mail.example.com', password_file: 'smtp-password' }], files({ '/etc/timon/smtp-password': 'line one \n' }))
+    const ok = parseEmails(
+      [{ ...minimal, smtp: 'smtp://timon@mail.example.com', password_file: 'smtp-password' }],
+      files({ '/etc/timon/smtp-password': 'line one \n' }),
+    )
     expect(ok._unsafeUnwrap()[0]?.smtp).toMatchObject({ user: 'timon', password: 'line one ' })
   })
 
@@ -72,13 +89,27 @@ describe('parseEmails', () => {
   })
 
   it('requires on, to, from and smtp, and unique names', () => {
-    expect(issuesOf([{}])).toEqual(['email[0].on: is required', 'email[0].to: is required', 'email[0].from: is required', 'email[0].smtp: is required'])
-    expect(issuesOf([{ ...minimal, name: 'ops' }, { ...minimal, name: 'ops' }])).toEqual(['email[1].name: "ops" is already the name of email[0]'])
+    expect(issuesOf([{}])).toEqual([
+      'email[0].on: is required',
+      'email[0].to: is required',
+      'email[0].from: is required',
+      'email[0].smtp: is required',
+    ])
+    expect(
+      issuesOf([
+        { ...minimal, name: 'ops' },
+        { ...minimal, name: 'ops' },
+      ]),
+    ).toEqual(['email[1].name: "ops" is already the name of email[0]'])
   })
 
   it('reports a password_file it cannot read or that is empty', () => {
     const table = { ...minimal, smtp: 'smtp://timon@h', password_file: '/run/secrets/smtp' }
-    expect(issuesOf([table], files({}))).toEqual([expect.stringMatching(/^email\[0\]\.password_file: cannot read "\/run\/secrets\/smtp": ENOENT/)])
-    expect(issuesOf([table], files({ '/run/secrets/smtp': '\n' }))).toEqual(['email[0].password_file: "/run/secrets/smtp" is empty'])
+    expect(issuesOf([table], files({}))).toEqual([
+      expect.stringMatching(/^email\[0\]\.password_file: cannot read "\/run\/secrets\/smtp": ENOENT/),
+    ])
+    expect(issuesOf([table], files({ '/run/secrets/smtp': '\n' }))).toEqual([
+      'email[0].password_file: "/run/secrets/smtp" is empty',
+    ])
   })
 })

@@ -2,7 +2,17 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { errorMessage } from '@timon/core/lite'
 import { caFileField, parseTableArray, readCaFile, type CaFile } from '@timon/http-common'
-import { checkRemindEvery, createNamer, eventPatternsField, nameField, remindEveryField, retryField, templateField, type BodyTemplate, type NotifierRetry } from '@timon/notify-webhook'
+import {
+  checkRemindEvery,
+  createNamer,
+  eventPatternsField,
+  nameField,
+  remindEveryField,
+  retryField,
+  templateField,
+  type BodyTemplate,
+  type NotifierRetry,
+} from '@timon/notify-webhook'
 import { err, ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 
@@ -58,11 +68,18 @@ export const emailSchema = z
       name: nameField(),
       on: eventPatternsField(),
       to: z
-        .array(addressField(), { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an array of addresses') })
+        .array(addressField(), {
+          error: (issue) => (issue.input === undefined ? 'is required' : 'must be an array of addresses'),
+        })
         .min(1, 'must not be empty'),
       from: addressField(),
-      smtp: z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') }).transform(parseSmtpUrl),
-      password_file: z.string({ error: 'must be a string (the path of a file holding the password)' }).min(1, 'must not be empty').optional(),
+      smtp: z
+        .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+        .transform(parseSmtpUrl),
+      password_file: z
+        .string({ error: 'must be a string (the path of a file holding the password)' })
+        .min(1, 'must not be empty')
+        .optional(),
       cert: caFileField().optional(),
       subject: templateField().optional(),
       body: templateField().optional(),
@@ -74,8 +91,10 @@ export const emailSchema = z
   .superRefine((entry, ctx) => {
     checkRemindEvery(entry, ctx)
     if (entry.password_file === undefined) return
-    if (entry.smtp.user === undefined) ctx.addIssue({ code: 'custom', path: ['password_file'], message: 'needs a user in smtp ("smtp://user@host")' })
-    if (entry.smtp.password !== undefined) ctx.addIssue({ code: 'custom', path: ['password_file'], message: 'cannot be used with a password in smtp' })
+    if (entry.smtp.user === undefined)
+      ctx.addIssue({ code: 'custom', path: ['password_file'], message: 'needs a user in smtp ("smtp://user@host")' })
+    if (entry.smtp.password !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['password_file'], message: 'cannot be used with a password in smtp' })
   })
 
 /** One `[[email]]` as {@link emailSchema} outputs it: no name given yet, files not read. */
@@ -99,24 +118,32 @@ export interface ParseEmailsOptions {
  */
 export function parseEmails(input: unknown, options: ParseEmailsOptions = {}): Result<EmailConfig[], string[]> {
   const nameOf = createNamer('email')
-  return parseTableArray('email', input, emailSchema, ({ name: givenName, cert: certPath, password_file: passwordFile, smtp, remind_every: remindEveryMs, ...entry }, prefix, i) =>
-    nameOf(givenName, prefix, i).andThen((name) => {
-      const issues: string[] = []
-      let cert: CaFile | undefined
-      if (certPath !== undefined) {
-        const read = readCaFile(certPath, options)
-        if (read.isErr()) issues.push(`${prefix}.cert: ${read.error}`)
-        else cert = read.value
-      }
-      let server = smtp
-      if (passwordFile !== undefined) {
-        const read = readPassword(passwordFile, options)
-        if (read.isErr()) issues.push(`${prefix}.password_file: ${read.error}`)
-        else server = { ...smtp, password: read.value }
-      }
-      if (issues.length > 0) return err(issues)
-      return ok([{ name, ...entry, remindEveryMs, smtp: server, ...(cert === undefined ? {} : { cert }) }])
-    }),
+  return parseTableArray(
+    'email',
+    input,
+    emailSchema,
+    (
+      { name: givenName, cert: certPath, password_file: passwordFile, smtp, remind_every: remindEveryMs, ...entry },
+      prefix,
+      i,
+    ) =>
+      nameOf(givenName, prefix, i).andThen((name) => {
+        const issues: string[] = []
+        let cert: CaFile | undefined
+        if (certPath !== undefined) {
+          const read = readCaFile(certPath, options)
+          if (read.isErr()) issues.push(`${prefix}.cert: ${read.error}`)
+          else cert = read.value
+        }
+        let server = smtp
+        if (passwordFile !== undefined) {
+          const read = readPassword(passwordFile, options)
+          if (read.isErr()) issues.push(`${prefix}.password_file: ${read.error}`)
+          else server = { ...smtp, password: read.value }
+        }
+        if (issues.length > 0) return err(issues)
+        return ok([{ name, ...entry, remindEveryMs, smtp: server, ...(cert === undefined ? {} : { cert }) }])
+      }),
   )
 }
 
@@ -128,7 +155,9 @@ const ADDRESS = /^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/
 function addressField() {
   return z
     .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
-    .refine((address) => ADDRESS.test(address.trim()), { error: (issue) => `is not an email address: ${JSON.stringify(issue.input)}` })
+    .refine((address) => ADDRESS.test(address.trim()), {
+      error: (issue) => `is not an email address: ${JSON.stringify(issue.input)}`,
+    })
     .transform((address) => address.trim())
 }
 
@@ -147,7 +176,8 @@ function parseSmtpUrl(text: string, ctx: z.RefinementCtx): SmtpServer {
   const scheme = url.protocol.slice(0, -1)
   if (scheme !== 'smtp' && scheme !== 'smtps') return fail(`must be an smtp:// or smtps:// URL, not ${url.protocol}`)
   if (url.hostname === '') return fail('has no host')
-  if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') return fail('must have no path, query or fragment')
+  if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '')
+    return fail('must have no path, query or fragment')
   const decode = (part: string) => (part === '' ? undefined : decodeURIComponent(part))
   const user = decode(url.username)
   const password = decode(url.password)
@@ -167,7 +197,9 @@ function readPassword(path: string, options: ParseEmailsOptions): Result<string,
   let password: string
   try {
     // Only the line break an editor adds is dropped: other spaces may be part of the password.
-    password = readFile(resolved).toString().replace(/\r?\n$/, '')
+    password = readFile(resolved)
+      .toString()
+      .replace(/\r?\n$/, '')
   } catch (error) {
     return err(`cannot read "${resolved}": ${errorMessage(error)}`)
   }

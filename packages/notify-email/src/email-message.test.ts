@@ -50,6 +50,8 @@ describe('composeEmail', () => {
 
   it('keeps a templated subject on one line', () => {
     const subject = compileBody('{{_event}}\n{{incident.title}}')._unsafeUnwrap()
-    expect(composeEmail(buildPayload(event('incident.open'), 'h'), { subject }).subject).toBe('incident.open db.backup is critical')
+    expect(composeEmail(buildPayload(event('incident.open'), 'h'), { subject }).subject).toBe(
+      'incident.open db.backup is critical',
+    )
   })
 })

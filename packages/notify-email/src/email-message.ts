@@ -16,7 +16,10 @@ export interface EmailText {
  * prod-1` — and a plain-text body with the incident, its timeline, the note, and the `timon show`
  * command that tells the rest. A subject is always one line (line breaks become spaces).
  */
-export function composeEmail(payload: WebhookPayload, templates: { readonly subject?: BodyTemplate; readonly body?: BodyTemplate }): EmailText {
+export function composeEmail(
+  payload: WebhookPayload,
+  templates: { readonly subject?: BodyTemplate; readonly body?: BodyTemplate },
+): EmailText {
   const subject = templates.subject?.render(payload) ?? defaultSubject(payload)
   return {
     subject: subject.replace(/\s*[\r\n]+\s*/g, ' ').trim(),
@@ -52,7 +55,9 @@ function defaultBody(payload: WebhookPayload): string {
     ['resolved', incident.resolved_at],
   ]
   // RFC 3339 instants in UTC to the second sort as text.
-  const timeline = moments.flatMap(([what, at]) => (at === null ? [] : [[what, at] as const])).sort((a, b) => a[1].localeCompare(b[1]))
+  const timeline = moments
+    .flatMap(([what, at]) => (at === null ? [] : [[what, at] as const]))
+    .sort((a, b) => a[1].localeCompare(b[1]))
   lines.push('', 'Timeline:', ...timeline.map(([what, at]) => `  ${at}  ${what}`))
   lines.push('', `The whole timeline and its notes: timon show ${incident.code}`)
   return `${lines.join('\n')}\n`

@@ -64,7 +64,9 @@ export class EmailNotifier implements Notifier {
   /** `retry.attempts` retries, `retry.delay` doubling up to `retry.max_delay`; `undefined` for a name no email has (any more). */
   retryPolicy(target: string): RetryPolicy | undefined {
     const email = this.#byName.get(target)?.config
-    return email === undefined ? undefined : { retries: email.retry.attempts, delayMs: email.retry.delayMs, maxDelayMs: email.retry.maxDelayMs }
+    return email === undefined
+      ? undefined
+      : { retries: email.retry.attempts, delayMs: email.retry.delayMs, maxDelayMs: email.retry.maxDelayMs }
   }
 
   /**
@@ -163,7 +165,9 @@ async function send(target: Target, message: SendMailOptions): Promise<DeliveryO
   const timedOut = new Promise<DeliveryOutcome>((resolve) => {
     timer = setTimeout(() => resolve({ ok: false, error: `timed out after ${timeoutMs}ms` }), timeoutMs)
   })
-  const sent = target.transport.sendMail(message).then((info): DeliveryOutcome => classifySent(info as SentInfo), classifyError)
+  const sent = target.transport
+    .sendMail(message)
+    .then((info): DeliveryOutcome => classifySent(info as SentInfo), classifyError)
   try {
     return await Promise.race([sent, timedOut])
   } finally {
@@ -180,7 +184,9 @@ function classifySent(info: SentInfo): DeliveryOutcome {
 }
 
 function classifyError(error: unknown): DeliveryOutcome {
-  const reply = (typeof error === 'object' && error !== null ? error : {}) as SmtpReply & { readonly rejectedErrors?: readonly SmtpReply[] }
+  const reply = (typeof error === 'object' && error !== null ? error : {}) as SmtpReply & {
+    readonly rejectedErrors?: readonly SmtpReply[]
+  }
   const refusals = reply.rejectedErrors ?? []
   const describe = refusals.length > 0 ? refusals.map(describeRefusal).join('; ') : describeReply(reply, error)
   // Only the server's own 5xx is final; a 4xx, or no answer at all, may pass.
@@ -203,4 +209,3 @@ function quote(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim()
   return line.length <= QUOTED_CHARS ? line : `${line.slice(0, QUOTED_CHARS)}…`
 }
-

@@ -7,7 +7,13 @@ import { FakeClock } from '@timon/core/testing'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { enqueue, event, stored } from '../../notify-webhook/test/helpers.js'
 import { EmailNotifier, parseEmails } from '../src/index.js'
-import { makeCertificates, startDroppingServer, startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from './smtp.js'
+import {
+  makeCertificates,
+  startDroppingServer,
+  startSmtpServer,
+  type TestSmtpOptions,
+  type TestSmtpServer,
+} from './smtp.js'
 
 const open: { close(): unknown }[] = []
 afterEach(async () => {
@@ -30,7 +36,10 @@ async function smtp(options: TestSmtpOptions = {}): Promise<TestSmtpServer> {
 /** A notifier over `[[email]]` tables, with a store and a fake clock; `send` queues and attempts one event. */
 function setUp(tables: Record<string, unknown>[]) {
   const notifier = new EmailNotifier({
-    emails: parseEmails(tables.map((table) => ({ on: ['*'], to: ['ops@example.com'], from: 'Timon <timon@example.com>', ...table })), { baseDir: dir })._unsafeUnwrap(),
+    emails: parseEmails(
+      tables.map((table) => ({ on: ['*'], to: ['ops@example.com'], from: 'Timon <timon@example.com>', ...table })),
+      { baseDir: dir },
+    )._unsafeUnwrap(),
     hostname: 'prod-1',
   })
   open.push(notifier)
@@ -48,7 +57,9 @@ const reason = (outcome: DeliveryOutcome) => (outcome.ok ? '' : outcome.error)
 describe('EmailNotifier', () => {
   it('sends the default message with the delivery id in its headers and Message-ID', async () => {
     const server = await smtp()
-    const { send } = setUp([{ smtp: `smtp://127.0.0.1:${server.port}`, to: ['ops@example.com', 'Dev <dev@example.com>'] }])
+    const { send } = setUp([
+      { smtp: `smtp://127.0.0.1:${server.port}`, to: ['ops@example.com', 'Dev <dev@example.com>'] },
+    ])
     expect(await send(event('incident.open', { incident: { id: 7 } }))).toEqual({ ok: true })
 
     const [message] = server.messages
@@ -62,7 +73,13 @@ describe('EmailNotifier', () => {
 
   it('renders the subject and body templates with the payload', async () => {
     const server = await smtp()
-    const { send } = setUp([{ smtp: `smtp://127.0.0.1:${server.port}`, subject: '{{_event}} on {{_hostname}}', body: 'Hi, {{incident.code}}: {{note}}' }])
+    const { send } = setUp([
+      {
+        smtp: `smtp://127.0.0.1:${server.port}`,
+        subject: '{{_event}} on {{_hostname}}',
+        body: 'Hi, {{incident.code}}: {{note}}',
+      },
+    ])
     expect(await send()).toEqual({ ok: true })
     expect(server.messages[0]?.raw).toContain('Subject: incident.open on prod-1\r\n')
     expect(server.messages[0]?.raw).toContain('Hi, INC-3: db.backup turned critical')
@@ -102,17 +119,25 @@ describe('EmailNotifier', () => {
   })
 
   it('fails for good, saying who got it, when one recipient of several is refused', async () => {
-    const server = await smtp({ rcpt: (address) => (address === 'gone@example.com' ? { code: 550, text: '5.1.1 Gone' } : undefined) })
+    const server = await smtp({
+      rcpt: (address) => (address === 'gone@example.com' ? { code: 550, text: '5.1.1 Gone' } : undefined),
+    })
     const { send } = setUp([{ smtp: `smtp://127.0.0.1:${server.port}`, to: ['ops@example.com', 'gone@example.com'] }])
     const outcome = await send()
-    expect(outcome).toEqual({ ok: false, final: true, error: 'recipient <gone@example.com> refused: 550 5.1.1 Gone (delivered to ops@example.com)' })
+    expect(outcome).toEqual({
+      ok: false,
+      final: true,
+      error: 'recipient <gone@example.com> refused: 550 5.1.1 Gone (delivered to ops@example.com)',
+    })
     expect(server.messages.map((m) => m.to)).toEqual([['ops@example.com']])
   })
 
   it('retries when the server drops the connection, and the dispatcher keeps the delivery pending', async () => {
     const dropping = await startDroppingServer()
     open.push(dropping)
-    const { notifier, store, clock } = setUp([{ smtp: `smtp://127.0.0.1:${dropping.port}`, retry: { attempts: 2, delay: '30s' } }])
+    const { notifier, store, clock } = setUp([
+      { smtp: `smtp://127.0.0.1:${dropping.port}`, retry: { attempts: 2, delay: '30s' } },
+    ])
     const [delivery] = await enqueue(store, clock, notifier, event('incident.open'))
     const outcome = await notifier.deliver(delivery!)
     expect(outcome).toMatchObject({ ok: false })
@@ -164,7 +189,9 @@ describe.skipIf(certs === undefined)('EmailNotifier over TLS', () => {
 
   it('upgrades with STARTTLS, trusting the cert CA, then logs in with the password_file', async () => {
     const server = await smtp({ tls, login: { user: 'timon', password: 's3cret' } })
-    const { send } = setUp([{ smtp: `smtp://timon@127.0.0.1:${server.port}`, password_file: 'password', cert: 'ca.pem' }])
+    const { send } = setUp([
+      { smtp: `smtp://timon@127.0.0.1:${server.port}`, password_file: 'password', cert: 'ca.pem' },
+    ])
     expect(await send()).toEqual({ ok: true })
     expect(server.messages[0]).toMatchObject({ secure: true, user: 'timon' })
   })

@@ -47,12 +47,18 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
   const serverOptions: SMTPServerOptions = {
     logger: false,
     secure: options.secure ?? false,
-    ...(options.tls === undefined ? { disabledCommands: ['STARTTLS'] } : { key: options.tls.key, cert: options.tls.cert }),
+    ...(options.tls === undefined
+      ? { disabledCommands: ['STARTTLS'] }
+      : { key: options.tls.key, cert: options.tls.cert }),
     authOptional: options.login === undefined,
     allowInsecureAuth: options.tls === undefined,
     onAuth(auth, _session, callback) {
-      const ok = options.login !== undefined && auth.username === options.login.user && auth.password === options.login.password
-      callback(ok ? null : smtpError(535, '5.7.8 Authentication credentials invalid'), ok ? { user: auth.username } : undefined)
+      const ok =
+        options.login !== undefined && auth.username === options.login.user && auth.password === options.login.password
+      callback(
+        ok ? null : smtpError(535, '5.7.8 Authentication credentials invalid'),
+        ok ? { user: auth.username } : undefined,
+      )
     },
     onRcptTo(address, _session, callback) {
       const refusal = options.rcpt?.(address.address)
@@ -94,7 +100,11 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
  * A server that greets like SMTP, then drops the connection as soon as the client speaks: a
  * crashed or restarted mail server. `dropped` counts the connections it dropped.
  */
-export async function startDroppingServer(): Promise<{ readonly port: number; dropped: number; close(): Promise<void> }> {
+export async function startDroppingServer(): Promise<{
+  readonly port: number
+  dropped: number
+  close(): Promise<void>
+}> {
   const sockets = new Set<net.Socket>()
   const server = net.createServer((socket) => {
     sockets.add(socket)
@@ -120,7 +130,9 @@ export async function startDroppingServer(): Promise<{ readonly port: number; dr
 }
 
 /** A CA and a certificate it signed for 127.0.0.1, as PEM; `undefined` when openssl is missing. */
-export function makeCertificates(): { readonly caPem: string; readonly key: string; readonly cert: string } | undefined {
+export function makeCertificates():
+  | { readonly caPem: string; readonly key: string; readonly cert: string }
+  | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'timon-smtp-tls-'))
   try {
     const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
@@ -133,7 +145,23 @@ export function makeCertificates(): { readonly caPem: string; readonly key: stri
     openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=SMTP Test CA')
     openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1')
     writeFileSync(join(dir, 'san.ext'), 'subjectAltName = IP:127.0.0.1\n')
-    openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'san.ext')
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.crt',
+      '-days',
+      '1',
+      '-extfile',
+      'san.ext',
+    )
     const read = (name: string) => readFileSync(join(dir, name), 'utf8')
     return { caPem: read('ca.crt'), key: read('server.key'), cert: read('server.crt') }
   } finally {

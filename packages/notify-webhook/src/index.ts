@@ -14,5 +14,15 @@ export { EVENT_VERBS, PRESETS, PRESET_NAMES, daemonNews } from './presets.js'
 export type { Preset, PresetName, PresetRequest, PresetTarget, TelegramChatId } from './presets.js'
 
 // The keys every notifier table shares, for the other notifiers (@timon/notify-email, @timon/notify-command).
-export { RETRY_DEFAULTS, createNamer, eventPatternsField, nameField, checkRemindEvery, remindEveryField, retryField, retryWithoutTimeoutField, templateField } from './notifier-fields.js'
+export {
+  RETRY_DEFAULTS,
+  createNamer,
+  eventPatternsField,
+  nameField,
+  checkRemindEvery,
+  remindEveryField,
+  retryField,
+  retryWithoutTimeoutField,
+  templateField,
+} from './notifier-fields.js'
 export type { NotifierRetry } from './notifier-fields.js'

@@ -5,7 +5,17 @@ import { matchEvent, matchesAny } from './match-event.js'
 describe('matchEvent', () => {
   const table: readonly (readonly [string, readonly string[]])[] = [
     ['*', [...EVENT_NAMES]],
-    ['incident.*', ['incident.open', 'incident.recovered', 'incident.relapsed', 'incident.resolved', 'incident.annotated', 'incident.reminder']],
+    [
+      'incident.*',
+      [
+        'incident.open',
+        'incident.recovered',
+        'incident.relapsed',
+        'incident.resolved',
+        'incident.annotated',
+        'incident.reminder',
+      ],
+    ],
     ['timon.*', ['timon.ping', 'timon.started', 'timon.test']],
     ['*.open', ['incident.open']],
     ['*.*', [...EVENT_NAMES]],

@@ -40,9 +40,16 @@ export function remindEveryField() {
 }
 
 /** Refuses a `remind_every` on a table whose `on` does not match `incident.reminder`: it would never remind. */
-export function checkRemindEvery(entry: { readonly on: readonly string[]; readonly remind_every?: number | undefined }, ctx: z.RefinementCtx): void {
+export function checkRemindEvery(
+  entry: { readonly on: readonly string[]; readonly remind_every?: number | undefined },
+  ctx: z.RefinementCtx,
+): void {
   if (entry.remind_every === undefined || entry.on.some((pattern) => matchEvent(pattern, 'incident.reminder'))) return
-  ctx.addIssue({ code: 'custom', path: ['remind_every'], message: 'needs on to match incident.reminder (e.g. on = ["incident.*"])' })
+  ctx.addIssue({
+    code: 'custom',
+    path: ['remind_every'],
+    message: 'needs on to match incident.reminder (e.g. on = ["incident.*"])',
+  })
 }
 
 /**
@@ -80,11 +87,23 @@ export function templateField() {
 export function retryField() {
   return z
     .strictObject(
-      { attempts: attemptsField(), timeout: durationField().default(RETRY_DEFAULTS.timeoutMs), delay: delayField(), max_delay: maxDelayField() },
+      {
+        attempts: attemptsField(),
+        timeout: durationField().default(RETRY_DEFAULTS.timeoutMs),
+        delay: delayField(),
+        max_delay: maxDelayField(),
+      },
       { error: 'must be a table' },
     )
     .superRefine(checkMaxDelay)
-    .transform(({ attempts, timeout, delay, max_delay }): NotifierRetry => ({ attempts, timeoutMs: timeout, delayMs: delay, maxDelayMs: max_delay }))
+    .transform(
+      ({ attempts, timeout, delay, max_delay }): NotifierRetry => ({
+        attempts,
+        timeoutMs: timeout,
+        delayMs: delay,
+        maxDelayMs: max_delay,
+      }),
+    )
     .default(RETRY_DEFAULTS)
 }
 
@@ -94,10 +113,23 @@ export function retryField() {
  */
 export function retryWithoutTimeoutField() {
   return z
-    .strictObject({ attempts: attemptsField(), delay: delayField(), max_delay: maxDelayField() }, { error: 'must be a table' })
+    .strictObject(
+      { attempts: attemptsField(), delay: delayField(), max_delay: maxDelayField() },
+      { error: 'must be a table' },
+    )
     .superRefine(checkMaxDelay)
-    .transform(({ attempts, delay, max_delay }): Omit<NotifierRetry, 'timeoutMs'> => ({ attempts, delayMs: delay, maxDelayMs: max_delay }))
-    .default({ attempts: RETRY_DEFAULTS.attempts, delayMs: RETRY_DEFAULTS.delayMs, maxDelayMs: RETRY_DEFAULTS.maxDelayMs })
+    .transform(
+      ({ attempts, delay, max_delay }): Omit<NotifierRetry, 'timeoutMs'> => ({
+        attempts,
+        delayMs: delay,
+        maxDelayMs: max_delay,
+      }),
+    )
+    .default({
+      attempts: RETRY_DEFAULTS.attempts,
+      delayMs: RETRY_DEFAULTS.delayMs,
+      maxDelayMs: RETRY_DEFAULTS.maxDelayMs,
+    })
 }
 
 /**
@@ -108,7 +140,9 @@ export function retryWithoutTimeoutField() {
  * @returns a function of one table's given name, prefix and index that gives its name or the issue
  *   `<prefix>.name: "<name>" is already the name of <kind>[<j>]`.
  */
-export function createNamer(kind: string): (given: string | undefined, prefix: string, index: number) => Result<string, string[]> {
+export function createNamer(
+  kind: string,
+): (given: string | undefined, prefix: string, index: number) => Result<string, string[]> {
   const seen = new Map<string, number>()
   return (given, prefix, index) => {
     const name = given ?? prefix
@@ -139,5 +173,6 @@ function maxDelayField() {
 
 /** A `max_delay` below `delay` would make the first retry wait longer than the cap. */
 function checkMaxDelay(retry: { readonly delay: number; readonly max_delay: number }, ctx: z.RefinementCtx): void {
-  if (retry.max_delay < retry.delay) ctx.addIssue({ code: 'custom', path: ['max_delay'], message: 'must not be shorter than delay' })
+  if (retry.max_delay < retry.delay)
+    ctx.addIssue({ code: 'custom', path: ['max_delay'], message: 'must not be shorter than delay' })
 }

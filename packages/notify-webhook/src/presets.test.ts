@@ -48,7 +48,9 @@ describe('the discord preset', () => {
 
   it("keeps within Discord's limits", () => {
     const long = `${'x'.repeat(300)}`
-    const request = PRESETS.discord.build(buildPayload(event('incident.open', { incident: { title: long } }), 'h'), { url: 'u' })
+    const request = PRESETS.discord.build(buildPayload(event('incident.open', { incident: { title: long } }), 'h'), {
+      url: 'u',
+    })
     const embed = (JSON.parse(request.body) as { embeds: { title: string }[] }).embeds[0]
     expect(embed?.title).toHaveLength(256)
     expect(embed?.title.endsWith('…')).toBe(true)
@@ -104,14 +106,23 @@ describe('the gotify preset', () => {
     const payload = buildPayload(event('incident.open', { note: null, incident: { description: 'nightly dump' } }), 'h')
     expect(JSON.parse(PRESETS.gotify.build(payload, { url: 'u' }).body)).toMatchObject({ message: 'nightly dump\n(h)' })
     const bare = buildPayload(event('incident.open', { note: null }), 'h')
-    expect(JSON.parse(PRESETS.gotify.build(bare, { url: 'u' }).body)).toMatchObject({ message: 'db.backup is critical\n(h)' })
+    expect(JSON.parse(PRESETS.gotify.build(bare, { url: 'u' }).body)).toMatchObject({
+      message: 'db.backup is critical\n(h)',
+    })
   })
 })
 
 describe('the telegram preset', () => {
   const url = 'https://api.telegram.org/bot123:ABC/sendMessage'
-  const telegram = (name: EventName, options: Parameters<typeof event>[1] = {}, target: { chatId?: number | string; threadId?: number } = { chatId: -1001 }) =>
-    JSON.parse(PRESETS.telegram.build(buildPayload(event(name, options), 'prod-1'), { url, ...target }).body) as Record<string, unknown>
+  const telegram = (
+    name: EventName,
+    options: Parameters<typeof event>[1] = {},
+    target: { chatId?: number | string; threadId?: number } = { chatId: -1001 },
+  ) =>
+    JSON.parse(PRESETS.telegram.build(buildPayload(event(name, options), 'prod-1'), { url, ...target }).body) as Record<
+      string,
+      unknown
+    >
 
   it("sends the state's emoji, the title, the description, the note and the incident code in HTML", () => {
     expect(telegram('incident.open', { incident: { description: 'nightly dump' } })).toEqual({
@@ -137,7 +148,10 @@ describe('the telegram preset', () => {
   })
 
   it('posts to the forum topic when thread_id is set, and to a channel by @username', () => {
-    expect(telegram('incident.open', {}, { chatId: '@ops', threadId: 42 })).toMatchObject({ chat_id: '@ops', message_thread_id: 42 })
+    expect(telegram('incident.open', {}, { chatId: '@ops', threadId: 42 })).toMatchObject({
+      chat_id: '@ops',
+      message_thread_id: 42,
+    })
     expect(telegram('incident.open')).not.toHaveProperty('message_thread_id')
   })
 })

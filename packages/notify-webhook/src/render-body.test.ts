@@ -36,7 +36,10 @@ describe('buildPayload', () => {
   })
 
   it("names the host of the incident's probe or job as host, when the event has one", () => {
-    expect(buildPayload({ ...event('incident.open'), host: 'web-1' }, 'prod-1')).toMatchObject({ _hostname: 'prod-1', host: 'web-1' })
+    expect(buildPayload({ ...event('incident.open'), host: 'web-1' }, 'prod-1')).toMatchObject({
+      _hostname: 'prod-1',
+      host: 'web-1',
+    })
     expect(buildPayload(event('incident.open'), 'prod-1')).not.toHaveProperty('host')
   })
 

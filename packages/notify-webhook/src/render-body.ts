@@ -73,7 +73,6 @@ export function queryEscape(text: string): string {
 
 // --- internal ---
 
-
 /** A private writer, so the template cache and settings are not shared with other Mustache users. */
 const writer = new Mustache.Writer()
 

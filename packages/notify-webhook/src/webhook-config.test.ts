@@ -83,7 +83,9 @@ describe('parseWebhooks', () => {
   it('reads max_delay, the cap of the doubling delay, and refuses one shorter than delay', () => {
     const [webhook] = parseWebhooks([{ ...minimal, retry: { delay: '10s', max_delay: '10m' } }])._unsafeUnwrap()
     expect(webhook?.retry).toMatchObject({ delayMs: 10_000, maxDelayMs: 600_000 })
-    expect(issuesOf([{ ...minimal, retry: { delay: '1m', max_delay: '30s' } }])).toEqual(['webhook[0].retry.max_delay: must not be shorter than delay'])
+    expect(issuesOf([{ ...minimal, retry: { delay: '1m', max_delay: '30s' } }])).toEqual([
+      'webhook[0].retry.max_delay: must not be shorter than delay',
+    ])
   })
 
   it('reports every problem as webhook[<i>].<key>: <problem>', () => {
@@ -212,12 +214,18 @@ describe('parseWebhooks', () => {
   })
   it('reads chat_id and thread_id of the telegram preset', () => {
     const url = 'https://api.telegram.org/bot123:ABC/sendMessage'
-    expect(parseWebhooks([{ ...minimal, url, preset: 'telegram', chat_id: -1001234567890, thread_id: 7 }])._unsafeUnwrap()[0]).toMatchObject({
+    expect(
+      parseWebhooks([
+        { ...minimal, url, preset: 'telegram', chat_id: -1001234567890, thread_id: 7 },
+      ])._unsafeUnwrap()[0],
+    ).toMatchObject({
       preset: 'telegram',
       chatId: -1001234567890,
       threadId: 7,
     })
-    expect(parseWebhooks([{ ...minimal, url, preset: 'telegram', chat_id: '@ops' }])._unsafeUnwrap()[0]).not.toHaveProperty('threadId')
+    expect(
+      parseWebhooks([{ ...minimal, url, preset: 'telegram', chat_id: '@ops' }])._unsafeUnwrap()[0],
+    ).not.toHaveProperty('threadId')
   })
 
   it('needs chat_id and the sendMessage URL for the telegram preset, and refuses its keys elsewhere', () => {

@@ -1,8 +1,24 @@
-import { TRANSPORT_HEADERS, caFileField, headersField, httpUrlProblem, parseTableArray, readCaFile } from '@timon/http-common'
+import {
+  TRANSPORT_HEADERS,
+  caFileField,
+  headersField,
+  httpUrlProblem,
+  parseTableArray,
+  readCaFile,
+} from '@timon/http-common'
 import type { CaFile, HeaderRules } from '@timon/http-common'
 import { ok, type Result } from 'neverthrow'
 import { z } from 'zod'
-import { checkRemindEvery, createNamer, eventPatternsField, nameField, remindEveryField, retryField, templateField, type NotifierRetry } from './notifier-fields.js'
+import {
+  checkRemindEvery,
+  createNamer,
+  eventPatternsField,
+  nameField,
+  remindEveryField,
+  retryField,
+  templateField,
+  type NotifierRetry,
+} from './notifier-fields.js'
 import { PRESET_NAMES, type PresetName, type TelegramChatId } from './presets.js'
 import type { BodyTemplate } from './render-body.js'
 
@@ -39,7 +55,10 @@ export interface WebhookConfig {
 }
 
 /** Headers Timon sets itself, or that depend on the body: a config cannot set them. */
-const HEADER_RULES: HeaderRules = { reserved: [...TRANSPORT_HEADERS, 'x-timon-event', 'x-timon-delivery'], setBy: 'Timon' }
+const HEADER_RULES: HeaderRules = {
+  reserved: [...TRANSPORT_HEADERS, 'x-timon-event', 'x-timon-delivery'],
+  setBy: 'Timon',
+}
 
 const CHAT_ID = 'must be a chat number or a channel "@username"'
 
@@ -56,10 +75,12 @@ const webhookShape = {
   headers: headersField(HEADER_RULES).default({}),
   body: templateField().optional(),
   preset: z.enum(PRESET_NAMES, { error: `must be one of: ${PRESET_NAMES.join(', ')}` }).optional(),
-  chat_id: z
-    .union([z.number().int(CHAT_ID), z.string().regex(/^@\w+$/, CHAT_ID)], { error: CHAT_ID })
+  chat_id: z.union([z.number().int(CHAT_ID), z.string().regex(/^@\w+$/, CHAT_ID)], { error: CHAT_ID }).optional(),
+  thread_id: z
+    .number({ error: 'must be a forum topic number' })
+    .int('must be a forum topic number')
+    .positive('must be a forum topic number')
     .optional(),
-  thread_id: z.number({ error: 'must be a forum topic number' }).int('must be a forum topic number').positive('must be a forum topic number').optional(),
   retry: retryField(),
   remind_every: remindEveryField(),
 }
@@ -130,18 +151,30 @@ export function parseWebhooks(input: unknown, options: ParseWebhooksOptions = {}
  * replaces the preset) and the Bot API's `sendMessage` URL, whose path holds the bot token.
  */
 function checkTelegramKeys(
-  entry: { readonly preset?: PresetName | undefined; readonly body?: BodyTemplate | undefined; readonly url: string; readonly chat_id?: unknown; readonly thread_id?: unknown },
+  entry: {
+    readonly preset?: PresetName | undefined
+    readonly body?: BodyTemplate | undefined
+    readonly url: string
+    readonly chat_id?: unknown
+    readonly thread_id?: unknown
+  },
   ctx: z.RefinementCtx,
 ): void {
   if (entry.preset !== 'telegram') {
     for (const key of ['chat_id', 'thread_id'] as const) {
-      if (entry[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'is only used with preset = "telegram"' })
+      if (entry[key] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [key], message: 'is only used with preset = "telegram"' })
     }
     return
   }
   if (entry.body !== undefined) return
-  if (entry.chat_id === undefined) ctx.addIssue({ code: 'custom', path: ['chat_id'], message: 'is required by the telegram preset' })
+  if (entry.chat_id === undefined)
+    ctx.addIssue({ code: 'custom', path: ['chat_id'], message: 'is required by the telegram preset' })
   if (httpUrlProblem(entry.url) === undefined && !/\/bot[^/]+\/sendMessage$/.test(new URL(entry.url).pathname)) {
-    ctx.addIssue({ code: 'custom', path: ['url'], message: 'the telegram preset needs the sendMessage URL, e.g. "https://api.telegram.org/bot<token>/sendMessage"' })
+    ctx.addIssue({
+      code: 'custom',
+      path: ['url'],
+      message: 'the telegram preset needs the sendMessage URL, e.g. "https://api.telegram.org/bot<token>/sendMessage"',
+    })
   }
 }

@@ -71,7 +71,8 @@ export class WebhookNotifier implements Notifier {
     const env = options.env ?? process.env
     this.#webhooks = options.webhooks.map((config) => createTarget(config, env))
     this.#byName = new Map(this.#webhooks.map((target) => [target.config.name, target]))
-    if (this.#byName.size !== this.#webhooks.length) throw new TypeError('WebhookNotifier: webhook names must be unique')
+    if (this.#byName.size !== this.#webhooks.length)
+      throw new TypeError('WebhookNotifier: webhook names must be unique')
     this.#hostname = options.hostname ?? (osHostname() || 'localhost')
     this.#userAgent = `timon/${options.version ?? packageVersion(import.meta.url)}`
     this.#logger = options.logger ?? SILENT
@@ -91,7 +92,9 @@ export class WebhookNotifier implements Notifier {
   /** `retry.attempts` retries, `retry.delay` doubling up to `retry.max_delay`; `undefined` for a name no webhook has (any more). */
   retryPolicy(target: string): RetryPolicy | undefined {
     const webhook = this.#byName.get(target)?.config
-    return webhook === undefined ? undefined : { retries: webhook.retry.attempts, delayMs: webhook.retry.delayMs, maxDelayMs: webhook.retry.maxDelayMs }
+    return webhook === undefined
+      ? undefined
+      : { retries: webhook.retry.attempts, delayMs: webhook.retry.delayMs, maxDelayMs: webhook.retry.maxDelayMs }
   }
 
   /**
@@ -207,7 +210,9 @@ function createTarget(config: WebhookConfig, env: ProxyEnv): Target {
   const proxy = proxyFor(config.url, env)
   const agent = createKeepAliveAgent(config.url, { ca: config.cert?.pem, ...(proxy === undefined ? {} : { proxy }) })
   const timeoutMs = Math.min(Math.max(1, config.retry.timeoutMs), MAX_TIMER_MS)
-  return proxy === undefined || config.url.startsWith('https:') ? { config, agent, timeoutMs } : { config, agent, timeoutMs, httpProxy: proxy }
+  return proxy === undefined || config.url.startsWith('https:')
+    ? { config, agent, timeoutMs }
+    : { config, agent, timeoutMs, httpProxy: proxy }
 }
 
 type PostResult =
@@ -325,11 +330,7 @@ function postOnce(
 }
 
 function describeStatus(result: Extract<PostResult, { kind: 'response' }>): string {
-  const text = result.firstBytes
-    .subarray(0, QUOTED_BYTES)
-    .toString('utf8')
-    .replace(/\s+/g, ' ')
-    .trim()
+  const text = result.firstBytes.subarray(0, QUOTED_BYTES).toString('utf8').replace(/\s+/g, ' ').trim()
   const reason = result.statusMessage === '' ? '' : ` ${result.statusMessage}`
   return `HTTP ${result.status}${reason}${text === '' ? '' : `: ${text}`}`
 }
@@ -338,7 +339,9 @@ function describeError(error: NodeJS.ErrnoException): string {
   const code = error.code
   const message =
     error.message ||
-    (error instanceof AggregateError ? error.errors.map((inner: unknown) => errorMessage(inner)).join('; ') : String(error))
+    (error instanceof AggregateError
+      ? error.errors.map((inner: unknown) => errorMessage(inner)).join('; ')
+      : String(error))
   return code === undefined || message.includes(code) ? message : `${message} (${code})`
 }
 

@@ -18,7 +18,10 @@ async function botApi(answer: (res: import('node:http').ServerResponse) => void)
 
 async function deliverOne(receiver: Receiver, table: Record<string, unknown>, notification = event('incident.open')) {
   const url = new URL('/bot123:ABC/sendMessage', receiver.url).toString()
-  const notifier = new WebhookNotifier({ webhooks: parseWebhooks([{ name: 'tg', on: ['*'], url, preset: 'telegram', ...table }])._unsafeUnwrap(), hostname: 'prod-1' })
+  const notifier = new WebhookNotifier({
+    webhooks: parseWebhooks([{ name: 'tg', on: ['*'], url, preset: 'telegram', ...table }])._unsafeUnwrap(),
+    hostname: 'prod-1',
+  })
   open.push(notifier)
   const store = new MemoryStore()
   const [delivery] = await enqueue(store, new FakeClock('2026-04-19T00:05:40Z'), notifier, notification)
@@ -56,7 +59,9 @@ describe('the telegram preset, delivered', () => {
   it('waits as long as the Bot API asks when it is flooded (429 with Retry-After)', async () => {
     const api = await botApi((res) => {
       res.writeHead(429, { 'Retry-After': '7' })
-      res.end('{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}}')
+      res.end(
+        '{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}}',
+      )
     })
     expect(await deliverOne(api, { chat_id: 1 })).toMatchObject({ ok: false, retryAfterMs: 7000 })
   })

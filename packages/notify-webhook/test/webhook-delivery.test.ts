@@ -111,7 +111,10 @@ describe('WebhookNotifier', () => {
     ])
     await send(event('timon.ping'))
     await dispatcher.drain()
-    expect(server.requests[0]?.headers).toMatchObject({ 'content-type': 'text/plain; charset=utf-8', 'user-agent': 'mine' })
+    expect(server.requests[0]?.headers).toMatchObject({
+      'content-type': 'text/plain; charset=utf-8',
+      'user-agent': 'mine',
+    })
     expect(server.requests[0]?.headers['x-timon-event']).toBe('timon.ping')
   })
 
@@ -146,7 +149,9 @@ describe('WebhookNotifier', () => {
     const byBody = server.requests.map((r) => [r.url, r.body])
     expect(byBody).toContainEqual(['/hook', 'plain timon.started'])
     const discord = server.requests.find((r) => r.body.includes('embeds'))
-    expect(JSON.parse(discord?.body ?? '')).toMatchObject({ embeds: [{ title: 'Timon started on prod-1', color: 0x3498db }] })
+    expect(JSON.parse(discord?.body ?? '')).toMatchObject({
+      embeds: [{ title: 'Timon started on prod-1', color: 0x3498db }],
+    })
     const ntfy = server.requests.find((r) => r.body.includes('topic'))
     expect(ntfy?.url).toBe('/hook/')
     expect(JSON.parse(ntfy?.body ?? '')).toMatchObject({ topic: 'alerts', tags: ['rocket'] })
@@ -278,7 +283,9 @@ describe('durable delivery through the Dispatcher', () => {
     const failed = await stored(store, delivery.id)
     expect(failed).toMatchObject({ status: 'failed', attempts: 1 })
     expect(failed.lastError).toBe(`HTTP 401 Unauthorized: {"error":"unknown webhook token"} ${'x'.repeat(200 - 43)}`)
-    expect(logged.at(-1)).toMatch(/^error webhook "webhook\[0\]": incident\.open .* failed for good .*unknown webhook token/)
+    expect(logged.at(-1)).toMatch(
+      /^error webhook "webhook\[0\]": incident\.open .* failed for good .*unknown webhook token/,
+    )
   })
 
   it.each([408, 429])('retries a %i', async (status) => {

@@ -136,7 +136,10 @@ describe('webhooks through a proxy', () => {
     })
 
     it('tunnels through HTTPS_PROXY with CONNECT, checking the endpoint certificate inside the tunnel', async () => {
-      const webhooks = parseWebhooks([{ name: 'hook', on: ['*'], url: secure.url, cert: 'ca.crt', retry: { attempts: 0 } }], { baseDir: dir })._unsafeUnwrap()
+      const webhooks = parseWebhooks(
+        [{ name: 'hook', on: ['*'], url: secure.url, cert: 'ca.crt', retry: { attempts: 0 } }],
+        { baseDir: dir },
+      )._unsafeUnwrap()
       const notifier = new WebhookNotifier({ webhooks, clock, env: { HTTPS_PROXY: proxy.url } })
       try {
         proxy.seen.length = 0
@@ -151,7 +154,10 @@ describe('webhooks through a proxy', () => {
     })
 
     it('fails (to be retried) when the proxy refuses the tunnel, without its credentials in the reason', async () => {
-      const webhooks = parseWebhooks([{ name: 'hook', on: ['*'], url: secure.url, cert: 'ca.crt', retry: { attempts: 0 } }], { baseDir: dir })._unsafeUnwrap()
+      const webhooks = parseWebhooks(
+        [{ name: 'hook', on: ['*'], url: secure.url, cert: 'ca.crt', retry: { attempts: 0 } }],
+        { baseDir: dir },
+      )._unsafeUnwrap()
       const authed = new URL(proxy.url)
       authed.username = 'ann'
       authed.password = 's3cret'
@@ -159,7 +165,10 @@ describe('webhooks through a proxy', () => {
       proxy.refuseTunnels = true
       try {
         const outcome = await deliverOnce(notifier)
-        expect(outcome).toEqual({ ok: false, error: `the proxy ${authed.host} refused to connect to ${new URL(secure.url).host}: HTTP 403 Forbidden` })
+        expect(outcome).toEqual({
+          ok: false,
+          error: `the proxy ${authed.host} refused to connect to ${new URL(secure.url).host}: HTTP 403 Forbidden`,
+        })
         expect(JSON.stringify(outcome)).not.toContain('s3cret')
       } finally {
         proxy.refuseTunnels = false

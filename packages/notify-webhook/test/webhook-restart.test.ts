@@ -61,7 +61,9 @@ describe('restart durability with the SQLite store', () => {
       const ids = server.requests.map((r) => r.headers['x-timon-delivery'])
       expect(ids[0]).toBe(tried?.deliveryId)
       expect(ids.slice(1).sort()).toEqual([tried?.deliveryId, untried?.deliveryId].sort())
-      const bodies = server.requests.filter((r) => r.headers['x-timon-delivery'] === tried?.deliveryId).map((r) => r.body)
+      const bodies = server.requests
+        .filter((r) => r.headers['x-timon-delivery'] === tried?.deliveryId)
+        .map((r) => r.body)
       expect(bodies[0]).toBe(bodies[1])
       expect(await second.dispatcher.nextDueAt()).toBeUndefined()
     } finally {

@@ -59,7 +59,9 @@ describe('the outbox under a storm of pushes', () => {
     const store = new MemoryStore()
     const url = receiver.url
     const notifier = new WebhookNotifier({
-      webhooks: parseWebhooks(TARGETS.map((name) => ({ name, on: ['incident.*'], url: `${url}/${name}` })))._unsafeUnwrap(),
+      webhooks: parseWebhooks(
+        TARGETS.map((name) => ({ name, on: ['incident.*'], url: `${url}/${name}` })),
+      )._unsafeUnwrap(),
       hostname: 'prod-1',
       clock,
     })
@@ -101,6 +103,10 @@ describe('the outbox under a storm of pushes', () => {
       expect([open?.event, recovered?.event, rest]).toEqual(['incident.open', 'incident.recovered', []])
       expect(open?.answered).toBeLessThanOrEqual(recovered?.arrived ?? 0)
     }
-    expect(await store.transaction((tx) => tx.countDeliveries())).toEqual({ pending: 0, delivered: 2 * INCIDENTS, failed: 0 })
+    expect(await store.transaction((tx) => tx.countDeliveries())).toEqual({
+      pending: 0,
+      delivered: 2 * INCIDENTS,
+      failed: 0,
+    })
   })
 })

@@ -1,5 +1,13 @@
 import { formatHumanDuration, validateCode } from '@timon/core'
-import { TRANSPORT_HEADERS, caFileField, durationField, headersField, httpUrlProblem, parseTableArray, readCaFile } from '@timon/http-common'
+import {
+  TRANSPORT_HEADERS,
+  caFileField,
+  durationField,
+  headersField,
+  httpUrlProblem,
+  parseTableArray,
+  readCaFile,
+} from '@timon/http-common'
 import type { CaFile, HeaderRules } from '@timon/http-common'
 import { err, ok, type Result } from 'neverthrow'
 import { z } from 'zod'
@@ -167,7 +175,9 @@ const checkShape = {
     .optional(),
   body_contains: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
   json: z
-    .record(z.string(), z.unknown(), { error: 'must be a table of dotted paths to expected values, e.g. { "database" = "ok" }' })
+    .record(z.string(), z.unknown(), {
+      error: 'must be a table of dotted paths to expected values, e.g. { "database" = "ok" }',
+    })
     .transform(flattenJson)
     .optional(),
 }
@@ -186,9 +196,14 @@ export const checkSchema = z
     scheduleIssues(entry, ctx)
     if (entry.method === 'HEAD') {
       const bodyKeys = (['body_contains', 'json'] as const).filter((key) => entry[key] !== undefined)
-      for (const key of bodyKeys) ctx.addIssue({ code: 'custom', path: [key], message: 'cannot be checked: a HEAD response has no body' })
+      for (const key of bodyKeys)
+        ctx.addIssue({ code: 'custom', path: [key], message: 'cannot be checked: a HEAD response has no body' })
       if (bodyKeys.length === 0 && entry.preset !== undefined && presetReadsBody(entry.preset)) {
-        ctx.addIssue({ code: 'custom', path: ['method'], message: `HEAD cannot check the body the ${entry.preset} preset expects` })
+        ctx.addIssue({
+          code: 'custom',
+          path: ['method'],
+          message: `HEAD cannot check the body the ${entry.preset} preset expects`,
+        })
       }
     }
   })
@@ -246,36 +261,50 @@ export interface ParseChecksOptions {
 export function parseChecks(input: unknown, options: ParseChecksOptions): Result<HttpCheck[], string[]> {
   const fedBy = new Map<string, string>()
   const minIntervalMs = options.minIntervalMs ?? MIN_CHECK_INTERVAL_MS
-  return parseTableArray('check', input, checkSchema, ({ urls, certPath, code: baseCode, ...rest }, prefix) => {
-    const issues: string[] = []
-    if (rest.intervalMs < minIntervalMs) issues.push(`${prefix}.interval: must be at least ${formatHumanDuration(minIntervalMs)}, got ${formatHumanDuration(rest.intervalMs)}`)
-    const probes: { code: string; url: string; at: string }[] = []
-    for (const [j, url] of urls.entries()) {
-      const at = urls.length === 1 ? `${prefix}.code` : `${prefix}.url[${j}]`
-      const code = urls.length === 1 ? baseCode : `${baseCode}.${hostPortSuffix(url)}`
-      const valid = validateCode(code)
-      if (valid.isErr()) {
-        issues.push(`${at}: ${valid.error.message}${urls.length === 1 ? '' : ' (the code with the suffix of this URL\'s host and port)'}`)
-        continue
+  return parseTableArray(
+    'check',
+    input,
+    checkSchema,
+    ({ urls, certPath, code: baseCode, ...rest }, prefix) => {
+      const issues: string[] = []
+      if (rest.intervalMs < minIntervalMs)
+        issues.push(
+          `${prefix}.interval: must be at least ${formatHumanDuration(minIntervalMs)}, got ${formatHumanDuration(rest.intervalMs)}`,
+        )
+      const probes: { code: string; url: string; at: string }[] = []
+      for (const [j, url] of urls.entries()) {
+        const at = urls.length === 1 ? `${prefix}.code` : `${prefix}.url[${j}]`
+        const code = urls.length === 1 ? baseCode : `${baseCode}.${hostPortSuffix(url)}`
+        const valid = validateCode(code)
+        if (valid.isErr()) {
+          issues.push(
+            `${at}: ${valid.error.message}${urls.length === 1 ? '' : " (the code with the suffix of this URL's host and port)"}`,
+          )
+          continue
+        }
+        const first = fedBy.get(code)
+        if (first !== undefined) {
+          issues.push(`${at}: probe code "${code}" is already fed by ${first}`)
+          continue
+        }
+        fedBy.set(code, at)
+        probes.push({ code, url, at })
       }
-      const first = fedBy.get(code)
-      if (first !== undefined) {
-        issues.push(`${at}: probe code "${code}" is already fed by ${first}`)
-        continue
+      let cert: CheckCert | undefined
+      if (certPath !== undefined) {
+        const read = readCaFile(certPath, options)
+        if (read.isErr()) issues.push(`${prefix}.cert: ${read.error}`)
+        else if (!urls.some((url) => url.startsWith('https:')))
+          issues.push(`${prefix}.cert: is only used with https:// URLs`)
+        else cert = read.value
       }
-      fedBy.set(code, at)
-      probes.push({ code, url, at })
-    }
-    let cert: CheckCert | undefined
-    if (certPath !== undefined) {
-      const read = readCaFile(certPath, options)
-      if (read.isErr()) issues.push(`${prefix}.cert: ${read.error}`)
-      else if (!urls.some((url) => url.startsWith('https:'))) issues.push(`${prefix}.cert: is only used with https:// URLs`)
-      else cert = read.value
-    }
-    if (issues.length > 0) return err(issues)
-    return ok(probes.map(({ code, url }): HttpCheck => ({ code, url, ...rest, ...(cert === undefined ? {} : { cert }) })))
-  }, isHttpCheckTable)
+      if (issues.length > 0) return err(issues)
+      return ok(
+        probes.map(({ code, url }): HttpCheck => ({ code, url, ...rest, ...(cert === undefined ? {} : { cert }) })),
+      )
+    },
+    isHttpCheckTable,
+  )
 }
 
 /**
@@ -283,7 +312,9 @@ export function parseChecks(input: unknown, options: ParseChecksOptions): Result
  * leaves the others to the packages of their kind (`@timon/poll-system`).
  */
 export function isHttpCheckTable(raw: unknown): boolean {
-  return typeof raw !== 'object' || raw === null || !('type' in raw) || (raw as { type: unknown }).type === HTTP_CHECK_TYPE
+  return (
+    typeof raw !== 'object' || raw === null || !('type' in raw) || (raw as { type: unknown }).type === HTTP_CHECK_TYPE
+  )
 }
 
 /**
@@ -376,7 +407,11 @@ function flattenJson(table: Record<string, unknown>, ctx: z.RefinementCtx): Json
       const path = [...prefix, key]
       if (key === '' || key.split('.').includes('')) {
         ctx.addIssue({ code: 'custom', path, message: 'is not a dotted path (an empty segment)' })
-      } else if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
+      } else if (
+        typeof value === 'string' ||
+        typeof value === 'boolean' ||
+        (typeof value === 'number' && Number.isFinite(value))
+      ) {
         expectations.push({ path: path.join('.'), expected: value })
       } else if (isPlainTable(value)) {
         walk(value, path)
@@ -386,7 +421,8 @@ function flattenJson(table: Record<string, unknown>, ctx: z.RefinementCtx): Json
     }
   }
   walk(table, [])
-  if (expectations.length === 0 && Object.keys(table).length === 0) ctx.addIssue({ code: 'custom', message: 'must not be empty' })
+  if (expectations.length === 0 && Object.keys(table).length === 0)
+    ctx.addIssue({ code: 'custom', message: 'must not be empty' })
   return expectations
 }
 

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest'
 import { classifyError, evaluate, type Expectations, type HttpOutcome } from './evaluate.js'
 
 const none: Expectations = { json: [] }
-const response = (status: number, body = '', truncated = false): HttpOutcome => ({ kind: 'response', status, body, truncated, elapsedMs: 12.4 })
+const response = (status: number, body = '', truncated = false): HttpOutcome => ({
+  kind: 'response',
+  status,
+  body,
+  truncated,
+  elapsedMs: 12.4,
+})
 const coded = (code: string, message = code) => Object.assign(new Error(message), { code })
 
 describe('evaluate', () => {
@@ -25,7 +31,9 @@ describe('evaluate', () => {
   it('checks expect_status exactly, saying what was expected of a 2xx', () => {
     const only200: Expectations = { expectStatus: [200], json: [] }
     expect(evaluate(only200, response(204))).toEqual({ ok: false, reason: 'HTTP 204, expected 200' })
-    expect(evaluate({ expectStatus: [200, 201, 202], json: [] }, response(203)).reason).toBe('HTTP 203, expected 200, 201 or 202')
+    expect(evaluate({ expectStatus: [200, 201, 202], json: [] }, response(203)).reason).toBe(
+      'HTTP 203, expected 200, 201 or 202',
+    )
     expect(evaluate(only200, response(503)).reason).toBe('HTTP 503')
     expect(evaluate({ expectStatus: [401], json: [] }, response(401)).ok).toBe(true)
   })
@@ -33,42 +41,74 @@ describe('evaluate', () => {
   it('checks the body text', () => {
     const ready: Expectations = { bodyContains: 'ready', json: [] }
     expect(evaluate(ready, response(200, 'ready\n')).ok).toBe(true)
-    expect(evaluate(ready, response(200, 'Ingester not READY'))).toEqual({ ok: false, reason: 'body does not contain "ready"' })
-    expect(evaluate(ready, response(200, 'x', true)).reason).toBe('body does not contain "ready" (only its first 64 KiB read)')
+    expect(evaluate(ready, response(200, 'Ingester not READY'))).toEqual({
+      ok: false,
+      reason: 'body does not contain "ready"',
+    })
+    expect(evaluate(ready, response(200, 'x', true)).reason).toBe(
+      'body does not contain "ready" (only its first 64 KiB read)',
+    )
   })
 
   it('checks JSON values at dotted paths, strictly', () => {
     const grafana: Expectations = { json: [{ path: 'database', expected: 'ok' }] }
     expect(evaluate(grafana, response(200, '{"commit":"abc","database":"ok","version":"11.0.0"}')).ok).toBe(true)
-    expect(evaluate(grafana, response(200, '{"database":"failing"}'))).toEqual({ ok: false, reason: 'json database is "failing", expected "ok"' })
+    expect(evaluate(grafana, response(200, '{"database":"failing"}'))).toEqual({
+      ok: false,
+      reason: 'json database is "failing", expected "ok"',
+    })
     expect(evaluate(grafana, response(200, '{"version":"11"}'))).toEqual({ ok: false, reason: 'json database missing' })
     expect(evaluate(grafana, response(200, 'ok'))).toEqual({ ok: false, reason: 'body is not JSON' })
     expect(evaluate(grafana, response(200, '{"database":'))).toEqual({ ok: false, reason: 'body is not JSON' })
 
-    const deep: Expectations = { json: [{ path: 'checks.1.up', expected: true }, { path: 'workers', expected: 4 }] }
+    const deep: Expectations = {
+      json: [
+        { path: 'checks.1.up', expected: true },
+        { path: 'workers', expected: 4 },
+      ],
+    }
     expect(evaluate(deep, response(200, '{"checks":[{"up":false},{"up":true}],"workers":4}')).ok).toBe(true)
-    expect(evaluate(deep, response(200, '{"checks":[{"up":true}],"workers":4}')).reason).toBe('json checks.1.up missing')
-    expect(evaluate(deep, response(200, '{"checks":[{},{"up":"true"}],"workers":4}')).reason).toBe('json checks.1.up is "true", expected true')
-    expect(evaluate(deep, response(200, '{"checks":[{},{"up":true}],"workers":"4"}')).reason).toBe('json workers is "4", expected 4')
-    expect(evaluate({ json: [{ path: 'a', expected: 'x' }] }, response(200, '{"a":{"b":1}}')).reason).toBe('json a is {"b":1}, expected "x"')
-    expect(evaluate({ json: [{ path: 'a.length', expected: 1 }] }, response(200, '{"a":[1]}')).reason).toBe('json a.length missing')
+    expect(evaluate(deep, response(200, '{"checks":[{"up":true}],"workers":4}')).reason).toBe(
+      'json checks.1.up missing',
+    )
+    expect(evaluate(deep, response(200, '{"checks":[{},{"up":"true"}],"workers":4}')).reason).toBe(
+      'json checks.1.up is "true", expected true',
+    )
+    expect(evaluate(deep, response(200, '{"checks":[{},{"up":true}],"workers":"4"}')).reason).toBe(
+      'json workers is "4", expected 4',
+    )
+    expect(evaluate({ json: [{ path: 'a', expected: 'x' }] }, response(200, '{"a":{"b":1}}')).reason).toBe(
+      'json a is {"b":1}, expected "x"',
+    )
+    expect(evaluate({ json: [{ path: 'a.length', expected: 1 }] }, response(200, '{"a":[1]}')).reason).toBe(
+      'json a.length missing',
+    )
   })
 
   it('checks the status first, then the body text, then JSON', () => {
-    const all: Expectations = { expectStatus: [200], bodyContains: 'database', json: [{ path: 'database', expected: 'ok' }] }
+    const all: Expectations = {
+      expectStatus: [200],
+      bodyContains: 'database',
+      json: [{ path: 'database', expected: 'ok' }],
+    }
     expect(evaluate(all, response(500, '{}')).reason).toBe('HTTP 500: {}')
     expect(evaluate(all, response(200, '{}')).reason).toBe('body does not contain "database"')
     expect(evaluate(all, response(200, '{"database":"no"}')).reason).toBe('json database is "no", expected "ok"')
   })
 
   it('describes every transport failure', () => {
-    const failure = (f: Extract<HttpOutcome, { kind: 'failure' }>['failure']) => evaluate(none, { kind: 'failure', failure: f })
+    const failure = (f: Extract<HttpOutcome, { kind: 'failure' }>['failure']) =>
+      evaluate(none, { kind: 'failure', failure: f })
     expect(failure({ kind: 'timeout', afterMs: 10_000 })).toEqual({ ok: false, reason: 'timeout after 10s' })
     expect(failure({ kind: 'timeout', afterMs: 150 }).reason).toBe('timeout after 150ms')
     expect(failure({ kind: 'refused' }).reason).toBe('connection refused')
     expect(failure({ kind: 'reset' }).reason).toBe('connection reset')
-    expect(failure({ kind: 'dns', host: 'db.internal', detail: 'ENOTFOUND' }).reason).toBe('DNS lookup failed for db.internal (ENOTFOUND)')
-    expect(failure({ kind: 'tls', detail: 'self-signed certificate' }).reason).toBe('TLS error: self-signed certificate')
+    expect(failure({ kind: 'dns', host: 'db.internal', detail: 'ENOTFOUND' }).reason).toBe(
+      'DNS lookup failed for db.internal (ENOTFOUND)',
+    )
+    expect(failure({ kind: 'tls', detail: 'self-signed certificate' }).reason).toBe(
+      'TLS error: self-signed certificate',
+    )
     expect(failure({ kind: 'unreachable', detail: 'EHOSTUNREACH' }).reason).toBe('host unreachable (EHOSTUNREACH)')
     expect(failure({ kind: 'other', detail: 'socket hang up' }).reason).toBe('socket hang up')
   })
@@ -78,10 +118,17 @@ describe('classifyError', () => {
   it('recognises refused, reset, DNS, TLS and unreachable errors', () => {
     expect(classifyError(coded('ECONNREFUSED'), 'h')).toEqual({ kind: 'refused' })
     expect(classifyError(coded('ECONNRESET'), 'h')).toEqual({ kind: 'reset' })
-    expect(classifyError(coded('ENOTFOUND', 'getaddrinfo ENOTFOUND nope'), 'nope')).toEqual({ kind: 'dns', host: 'nope', detail: 'ENOTFOUND' })
+    expect(classifyError(coded('ENOTFOUND', 'getaddrinfo ENOTFOUND nope'), 'nope')).toEqual({
+      kind: 'dns',
+      host: 'nope',
+      detail: 'ENOTFOUND',
+    })
     expect(classifyError(coded('EAI_AGAIN'), 'h').kind).toBe('dns')
-    expect(classifyError(coded('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'), 'h')).toEqual({ kind: 'tls', detail: 'self-signed certificate' })
-    expect(classifyError(coded('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match"), 'h').kind).toBe('tls')
+    expect(classifyError(coded('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'), 'h')).toEqual({
+      kind: 'tls',
+      detail: 'self-signed certificate',
+    })
+    expect(classifyError(coded('ERR_TLS_CERT_ALTNAME_INVALID', 'Hostname/IP does not match'), 'h').kind).toBe('tls')
     expect(classifyError(coded('CERT_HAS_EXPIRED'), 'h').kind).toBe('tls')
     expect(classifyError(coded('EHOSTUNREACH'), 'h')).toEqual({ kind: 'unreachable', detail: 'EHOSTUNREACH' })
   })

@@ -79,7 +79,8 @@ export function evaluate(expectations: Expectations, outcome: HttpOutcome): Eval
     for (const { path, expected: value } of expectations.json) {
       const found = lookup(document, path)
       if (!found.present) return { ok: false, reason: `json ${path} missing` }
-      if (found.value !== value) return { ok: false, reason: `json ${path} is ${show(found.value)}, expected ${show(value)}` }
+      if (found.value !== value)
+        return { ok: false, reason: `json ${path} is ${show(found.value)}, expected ${show(value)}` }
     }
   }
   return { ok: true, reason: `HTTP ${status} in ${Math.round(outcome.elapsedMs)}ms` }
@@ -117,7 +118,10 @@ export function classifyError(error: unknown, host: string): TransportFailure {
   if (code === 'ECONNREFUSED') return { kind: 'refused' }
   if (code === 'ECONNRESET' || code === 'EPIPE') return { kind: 'reset' }
   if (code !== undefined && DNS_CODES.has(code)) return { kind: 'dns', host, detail: code }
-  if (code !== undefined && (TLS_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || code.startsWith('CERT_'))) {
+  if (
+    code !== undefined &&
+    (TLS_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || code.startsWith('CERT_'))
+  ) {
     return { kind: 'tls', detail }
   }
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN' || code === 'ENETDOWN') {

@@ -62,7 +62,14 @@ function httpRunner(check: HttpCheck, userAgent: string): CheckRunner {
     source: displayUrl(check.url),
     slotKey: check.url,
     async run(signal) {
-      const result = await sendRequest({ url, method: check.method, headers, timeoutMs: check.timeoutMs, agent, signal })
+      const result = await sendRequest({
+        url,
+        method: check.method,
+        headers,
+        timeoutMs: check.timeoutMs,
+        agent,
+        signal,
+      })
       return result.kind === 'aborted' ? undefined : evaluate(check, result)
     },
     close: () => agent.destroy(),

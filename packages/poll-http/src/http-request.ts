@@ -60,10 +60,13 @@ function requestOnce(spec: RequestSpec, timeoutMs: number, started: number): Pro
       resolve(result)
     }
     const timeout = (): OnceResult => ({ kind: 'failure', failure: { kind: 'timeout', afterMs: spec.timeoutMs } })
-    const timer = setTimeout(() => {
-      timedOut = true
-      request.destroy(new Error('timeout'))
-    }, Math.min(Math.max(1, Math.ceil(timeoutMs)), MAX_TIMER_MS))
+    const timer = setTimeout(
+      () => {
+        timedOut = true
+        request.destroy(new Error('timeout'))
+      },
+      Math.min(Math.max(1, Math.ceil(timeoutMs)), MAX_TIMER_MS),
+    )
     const onAbort = () => request.destroy(new Error('aborted'))
     spec.signal.addEventListener('abort', onAbort, { once: true })
 
@@ -104,7 +107,11 @@ function requestOnce(spec: RequestSpec, timeoutMs: number, started: number): Pro
     request.on('close', () => {
       if (spec.signal.aborted) settle({ kind: 'aborted' })
       else if (timedOut) settle(timeout())
-      else settle({ kind: 'failure', failure: responded ? { kind: 'reset' } : { kind: 'other', detail: 'the connection closed without an answer' } })
+      else
+        settle({
+          kind: 'failure',
+          failure: responded ? { kind: 'reset' } : { kind: 'other', detail: 'the connection closed without an answer' },
+        })
     })
 
     request.end()

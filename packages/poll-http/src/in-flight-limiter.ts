@@ -10,7 +10,8 @@ export class InFlightLimiter {
 
   /** @param max at most this many slots held at once; at least 1. */
   constructor(max: number) {
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`InFlightLimiter: max must be an integer >= 1, not ${max}`)
+    if (!Number.isInteger(max) || max < 1)
+      throw new RangeError(`InFlightLimiter: max must be an integer >= 1, not ${max}`)
     this.#max = max
   }
 

@@ -1,4 +1,13 @@
-import { SystemClock, errorMessage, type Clock, type Health, type LogSink, type PolledSample, type PolledSource, type Poller } from '@timon/core'
+import {
+  SystemClock,
+  errorMessage,
+  type Clock,
+  type Health,
+  type LogSink,
+  type PolledSample,
+  type PolledSource,
+  type Poller,
+} from '@timon/core'
 import type { Evaluation } from './evaluate.js'
 import { InFlightLimiter } from './in-flight-limiter.js'
 import { firstRunAt, nextRunAt } from './schedule.js'
@@ -127,7 +136,8 @@ export class ScheduledPoller<C extends ScheduledCheck> implements Poller {
     if (this.#record !== undefined) throw new Error(`${this.#name}: already started`)
     this.#record = record
     const now = this.#now()
-    for (const entry of this.#entries.values()) this.#schedule(entry, firstRunAt(now, entry.check.intervalMs, this.#random))
+    for (const entry of this.#entries.values())
+      this.#schedule(entry, firstRunAt(now, entry.check.intervalMs, this.#random))
   }
 
   /**
@@ -278,13 +288,21 @@ export class ScheduledPoller<C extends ScheduledCheck> implements Poller {
       this.#log(entry, step.health, comment)
       try {
         const detail = evaluation.detail === undefined ? {} : { detail: clipBytes(evaluation.detail, MAX_DETAIL_BYTES) }
-        await record({ code: check.code, health: step.health, comment, ...detail, staleIncidentAfter: check.staleIncidentAfterMs })
+        await record({
+          code: check.code,
+          health: step.health,
+          comment,
+          ...detail,
+          staleIncidentAfter: check.staleIncidentAfterMs,
+        })
       } catch (error) {
         this.#logger.error(`check ${check.code}: cannot record the sample: ${errorMessage(error)}`)
       }
     } catch (error) {
       // A bug (or a runner that threw): say so, and keep the schedule going.
-      this.#logger.error(`check ${check.code}: run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+      this.#logger.error(
+        `check ${check.code}: run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      )
     } finally {
       if (entry.controller === controller) entry.controller = undefined
     }

@@ -17,7 +17,10 @@ function run(thresholds: Thresholds, sequence: string): string[] {
 
 describe('stepThreshold', () => {
   it('is healthy while the check passes', () => {
-    expect(run({ failureThreshold: 2, successThreshold: 1 }, '++')).toEqual(['healthy: HTTP 200 in 5ms', 'healthy: HTTP 200 in 5ms'])
+    expect(run({ failureThreshold: 2, successThreshold: 1 }, '++')).toEqual([
+      'healthy: HTTP 200 in 5ms',
+      'healthy: HTTP 200 in 5ms',
+    ])
   })
 
   it('warns below the failure threshold, then turns critical on reaching it and stays so', () => {
@@ -77,16 +80,27 @@ describe('stepThreshold', () => {
     expect(first.state).toEqual({ failures: 1, successes: 0, critical: false })
     const second = stepThreshold(first.state, fail, { failureThreshold: 2, successThreshold: 2 })
     expect(second.state).toEqual({ failures: 2, successes: 0, critical: true })
-    expect(stepThreshold(second.state, pass, { failureThreshold: 2, successThreshold: 2 }).state).toEqual({ failures: 0, successes: 1, critical: true })
+    expect(stepThreshold(second.state, pass, { failureThreshold: 2, successThreshold: 2 }).state).toEqual({
+      failures: 0,
+      successes: 1,
+      critical: true,
+    })
   })
 
   it('gives warning for a passing verdict with a warning, and counts it as a success', () => {
     const warn = { ok: true, reason: 'disk 85% used', warning: true }
     const thresholds = { failureThreshold: 1, successThreshold: 1 }
-    expect(stepThreshold(INITIAL_THRESHOLD_STATE, warn, thresholds)).toMatchObject({ health: 'warning', comment: 'disk 85% used' })
+    expect(stepThreshold(INITIAL_THRESHOLD_STATE, warn, thresholds)).toMatchObject({
+      health: 'warning',
+      comment: 'disk 85% used',
+    })
     const critical = stepThreshold(INITIAL_THRESHOLD_STATE, fail, thresholds)
     expect(critical.health).toBe('critical')
     const recovered = stepThreshold(critical.state, warn, thresholds)
-    expect(recovered).toMatchObject({ health: 'warning', comment: 'disk 85% used (recovered)', state: { critical: false } })
+    expect(recovered).toMatchObject({
+      health: 'warning',
+      comment: 'disk 85% used (recovered)',
+      state: { critical: false },
+    })
   })
 })

@@ -43,7 +43,9 @@ export interface ThresholdStep {
  */
 export function stepThreshold(state: ThresholdState, evaluation: Evaluation, thresholds: Thresholds): ThresholdStep {
   const step = stepCounts(state, evaluation, thresholds)
-  return evaluation.ok && evaluation.warning === true && step.health === 'healthy' ? { ...step, health: 'warning' } : step
+  return evaluation.ok && evaluation.warning === true && step.health === 'healthy'
+    ? { ...step, health: 'warning' }
+    : step
 }
 
 function stepCounts(state: ThresholdState, evaluation: Evaluation, thresholds: Thresholds): ThresholdStep {
@@ -52,8 +54,17 @@ function stepCounts(state: ThresholdState, evaluation: Evaluation, thresholds: T
     const failures = state.failures + 1
     const critical = state.critical || failures >= thresholds.failureThreshold
     const next = { failures, successes: 0, critical }
-    if (!critical) return { state: next, health: 'warning', comment: `${reason} (failure ${failures}/${thresholds.failureThreshold})` }
-    return { state: next, health: 'critical', comment: `${reason} (${failures} ${failures === 1 ? 'failure' : 'failures in a row'})` }
+    if (!critical)
+      return {
+        state: next,
+        health: 'warning',
+        comment: `${reason} (failure ${failures}/${thresholds.failureThreshold})`,
+      }
+    return {
+      state: next,
+      health: 'critical',
+      comment: `${reason} (${failures} ${failures === 1 ? 'failure' : 'failures in a row'})`,
+    }
   }
   const successes = state.successes + 1
   if (!state.critical) return { state: { failures: 0, successes, critical: false }, health: 'healthy', comment: reason }

@@ -59,7 +59,9 @@ describe('HttpPoller against real servers', () => {
     const statuses = [200, 503, 503, 503, 200, 200, 200]
     const site = await server((req, res, i) => answer(statuses[i] ?? 200, '')(req, res))
     const { record, samples } = collector()
-    poller({ checks: checks({ code: 'web', url: site.origin, interval: '80ms', failure_threshold: 2, success_threshold: 2 }) }).start(record)
+    poller({
+      checks: checks({ code: 'web', url: site.origin, interval: '80ms', failure_threshold: 2, success_threshold: 2 }),
+    }).start(record)
     await waitFor(() => samples.length >= 7)
     expect(samples.slice(0, 7).map((s) => `${s.health} ${reason(s.comment)?.replace(/ in \d+ms/, '')}`)).toEqual([
       'healthy HTTP 200',
@@ -75,7 +77,15 @@ describe('HttpPoller against real servers', () => {
   it('reports a body that lacks the expected text', async () => {
     const site = await server(answer(200, 'starting'))
     const { record, samples } = collector()
-    poller({ checks: checks({ code: 'web', url: site.origin, interval: '100ms', body_contains: 'ready', failure_threshold: 1 }) }).start(record)
+    poller({
+      checks: checks({
+        code: 'web',
+        url: site.origin,
+        interval: '100ms',
+        body_contains: 'ready',
+        failure_threshold: 1,
+      }),
+    }).start(record)
     await waitFor(() => samples.length >= 1)
     expect(samples[0]?.health).toBe('critical')
     expect(reason(samples[0]?.comment)).toBe('body does not contain "ready" (1 failure)')
@@ -84,13 +94,23 @@ describe('HttpPoller against real servers', () => {
   it('reads at most 64 KiB of a body', async () => {
     const site = await server(answer(200, `${'x'.repeat(200_000)}ready`))
     const { record, samples } = collector()
-    poller({ checks: checks({ code: 'web', url: site.origin, interval: '100ms', body_contains: 'ready', failure_threshold: 1 }) }).start(record)
+    poller({
+      checks: checks({
+        code: 'web',
+        url: site.origin,
+        interval: '100ms',
+        body_contains: 'ready',
+        failure_threshold: 1,
+      }),
+    }).start(record)
     await waitFor(() => samples.length >= 1)
     expect(reason(samples[0]?.comment)).toBe('body does not contain "ready" (only its first 64 KiB read) (1 failure)')
   })
 
   it('reports a JSON value that differs, or is missing', async () => {
-    const site = await server((req, res) => answer(200, req.url === '/a' ? { database: 'failing' } : { version: '11' })(req, res))
+    const site = await server((req, res) =>
+      answer(200, req.url === '/a' ? { database: 'failing' } : { version: '11' })(req, res),
+    )
     const { record, of } = collector()
     poller({
       checks: checks(
@@ -107,7 +127,9 @@ describe('HttpPoller against real servers', () => {
     const site = await server(() => undefined) // never answers
     const { record, samples } = collector()
     const started = performance.now()
-    poller({ checks: checks({ code: 'slow', url: site.origin, interval: '400ms', timeout: '150ms', failure_threshold: 1 }) }).start(record)
+    poller({
+      checks: checks({ code: 'slow', url: site.origin, interval: '400ms', timeout: '150ms', failure_threshold: 1 }),
+    }).start(record)
     await waitFor(() => samples.length >= 1)
     expect(samples[0]?.health).toBe('critical')
     expect(reason(samples[0]?.comment)).toBe('timeout after 150ms (1 failure)')
@@ -122,7 +144,9 @@ describe('HttpPoller against real servers', () => {
       res.write('partial') // and never ends
     })
     const { record, samples } = collector()
-    poller({ checks: checks({ code: 'slow', url: site.origin, interval: '400ms', timeout: '100ms', failure_threshold: 1 }) }).start(record)
+    poller({
+      checks: checks({ code: 'slow', url: site.origin, interval: '400ms', timeout: '100ms', failure_threshold: 1 }),
+    }).start(record)
     await waitFor(() => samples.length >= 1)
     expect(reason(samples[0]?.comment)).toBe('timeout after 100ms (1 failure)')
   })
@@ -132,14 +156,19 @@ describe('HttpPoller against real servers', () => {
     const { record, samples } = collector()
     poller({ checks: checks({ code: 'gone', url: `http://127.0.0.1:${port}/`, interval: '100ms' }) }).start(record)
     await waitFor(() => samples.length >= 2)
-    expect(samples.slice(0, 2).map((s) => reason(s.comment))).toEqual(['connection refused (failure 1/2)', 'connection refused (2 failures in a row)'])
+    expect(samples.slice(0, 2).map((s) => reason(s.comment))).toEqual([
+      'connection refused (failure 1/2)',
+      'connection refused (2 failures in a row)',
+    ])
   })
 
   it('polls each of several URLs as its own probe', async () => {
     const up = await server(answer(200, 'ok'))
     const down = await server(answer(500, 'boom'))
     const { record, of } = collector()
-    const polling = poller({ checks: checks({ code: 'web', url: [`${up.origin}/`, `${down.origin}/`], interval: '100ms' }) })
+    const polling = poller({
+      checks: checks({ code: 'web', url: [`${up.origin}/`, `${down.origin}/`], interval: '100ms' }),
+    })
     const upCode = `web.127-0-0-1-${up.port}`
     const downCode = `web.127-0-0-1-${down.port}`
     expect(polling.sources()).toEqual([
@@ -148,18 +177,30 @@ describe('HttpPoller against real servers', () => {
     ])
     polling.start(record)
     await waitFor(() => of(upCode).length >= 2 && of(downCode).length >= 2)
-    expect(of(upCode).map((s) => s.health).slice(0, 2)).toEqual(['healthy', 'healthy'])
-    expect(of(downCode).map((s) => s.health).slice(0, 2)).toEqual(['warning', 'critical'])
+    expect(
+      of(upCode)
+        .map((s) => s.health)
+        .slice(0, 2),
+    ).toEqual(['healthy', 'healthy'])
+    expect(
+      of(downCode)
+        .map((s) => s.health)
+        .slice(0, 2),
+    ).toEqual(['warning', 'critical'])
   })
 
   it('checks a fake Loki and a fake Grafana with the presets', async () => {
     let lokiReady = true
     const loki = await server((req, res) => {
       if (req.url !== '/ready') return answer(404, '404 page not found')(req, res)
-      return lokiReady ? answer(200, 'ready\n')(req, res) : answer(503, 'Ingester not ready: waiting for 15s after being ready\n')(req, res)
+      return lokiReady
+        ? answer(200, 'ready\n')(req, res)
+        : answer(503, 'Ingester not ready: waiting for 15s after being ready\n')(req, res)
     })
     const grafana = await server((req, res) =>
-      req.url === '/api/health' ? answer(200, { commit: 'abc', database: 'ok', version: '11.0.0' })(req, res) : answer(404, 'not found')(req, res),
+      req.url === '/api/health'
+        ? answer(200, { commit: 'abc', database: 'ok', version: '11.0.0' })(req, res)
+        : answer(404, 'not found')(req, res),
     )
     const { record, of } = collector()
     const polling = poller({
@@ -239,7 +280,9 @@ describe('HttpPoller against real servers', () => {
       answer(200)(req, res)
     })
     const { record, samples } = collector()
-    const polling = poller({ checks: checks({ code: 'web', url: `http://bob:secret@127.0.0.1:${site.port}/x`, interval: '100ms' }) })
+    const polling = poller({
+      checks: checks({ code: 'web', url: `http://bob:secret@127.0.0.1:${site.port}/x`, interval: '100ms' }),
+    })
     expect(polling.sources()).toEqual([{ code: 'web', source: `http://***@127.0.0.1:${site.port}/x` }])
     polling.start(record)
     await waitFor(() => samples.length >= 1)
@@ -294,10 +337,14 @@ describe('HttpPoller.update', () => {
   it('restarts a changed check with fresh counts', async () => {
     const failing = await server(answer(503))
     const { record, of } = collector()
-    const polling = poller({ checks: checks({ code: 'alpha', url: failing.origin, interval: '100ms', failure_threshold: 5 }) })
+    const polling = poller({
+      checks: checks({ code: 'alpha', url: failing.origin, interval: '100ms', failure_threshold: 5 }),
+    })
     polling.start(record)
     await waitFor(() => of('alpha').length >= 2)
-    expect(polling.update(checks({ code: 'alpha', url: failing.origin, interval: '100ms', failure_threshold: 4 }))).toEqual({
+    expect(
+      polling.update(checks({ code: 'alpha', url: failing.origin, interval: '100ms', failure_threshold: 4 })),
+    ).toEqual({
       added: [],
       removed: [],
       changed: ['alpha'],
@@ -334,7 +381,10 @@ describe('HttpPoller.stop', () => {
     const { record, samples } = collector()
     const polling = new HttpPoller({
       random: () => 0,
-      checks: checks({ code: 'hangs', url: hanging.origin, interval: '5s' }, { code: 'fine', url: fine.origin, interval: '40ms' }),
+      checks: checks(
+        { code: 'hangs', url: hanging.origin, interval: '5s' },
+        { code: 'fine', url: fine.origin, interval: '40ms' },
+      ),
     })
     polling.start(record)
     await waitFor(() => hanging.requests() === 1 && samples.length >= 2)
@@ -346,7 +396,11 @@ describe('HttpPoller.stop', () => {
     const recorded = samples.length
     expect(samples.some((s) => s.code === 'hangs')).toBe(false)
 
-    await waitFor(() => hanging.openConnections() === 0 && fine.openConnections() === 0, 1_000, 'the connections to close')
+    await waitFor(
+      () => hanging.openConnections() === 0 && fine.openConnections() === 0,
+      1_000,
+      'the connections to close',
+    )
     await hanging.close()
     await fine.close()
     await sleep(100)

@@ -19,7 +19,9 @@ export interface TestServer {
 }
 
 /** Starts a server on 127.0.0.1 (a free port) answering with `handler`. */
-export async function serve(handler: (request: http.IncomingMessage, response: http.ServerResponse, index: number) => void): Promise<TestServer> {
+export async function serve(
+  handler: (request: http.IncomingMessage, response: http.ServerResponse, index: number) => void,
+): Promise<TestServer> {
   let requests = 0
   let connections = 0
   const server = http.createServer((request, response) => {
@@ -53,7 +55,10 @@ export async function closedPort(): Promise<number> {
 }
 
 /** Answers `status` with `body` (a string, or an object sent as JSON). */
-export function answer(status: number, body: string | object = ''): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+export function answer(
+  status: number,
+  body: string | object = '',
+): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   return (_request, response) => {
     const text = typeof body === 'string' ? body : JSON.stringify(body)
     response.writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/plain' : 'application/json' })
@@ -67,7 +72,11 @@ export interface Recorded extends PolledSample {
 }
 
 /** A `record` callback that keeps every sample. */
-export function collector(): { record: (sample: PolledSample) => Promise<void>; samples: Recorded[]; of: (code: string) => Recorded[] } {
+export function collector(): {
+  record: (sample: PolledSample) => Promise<void>
+  samples: Recorded[]
+  of: (code: string) => Recorded[]
+} {
   const samples: Recorded[] = []
   return {
     samples,

@@ -27,8 +27,23 @@ export async function tlsServer(): Promise<TlsServer | undefined> {
     openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=Poll Test CA')
     openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1')
     writeFileSync(join(dir, 'san.ext'), 'subjectAltName = IP:127.0.0.1\n')
-    openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-      '-out', 'server.crt', '-days', '1', '-extfile', 'san.ext')
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.crt',
+      '-days',
+      '1',
+      '-extfile',
+      'san.ext',
+    )
     const read = (name: string) => readFileSync(join(dir, name), 'utf8')
     const server = https.createServer({ key: read('server.key'), cert: read('server.crt') }, (_req, res) => {
       res.writeHead(200)

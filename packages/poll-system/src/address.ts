@@ -14,7 +14,8 @@ export interface Address {
 export function parseAddress(text: string): Result<Address, string> {
   const match = /^(?:\[([^\]]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(text.trim())
   const port = match === null ? Number.NaN : Number(match[3])
-  if (match === null || port < 1 || port > 65535) return err(`must be "host:port" with a port from 1 to 65535, got ${JSON.stringify(text)}`)
+  if (match === null || port < 1 || port > 65535)
+    return err(`must be "host:port" with a port from 1 to 65535, got ${JSON.stringify(text)}`)
   return ok({ host: match[1] ?? match[2] ?? '', port })
 }
 

@@ -1,6 +1,12 @@
 import { resolve } from 'node:path'
 import { caFileField, parseTableArray, readCaFile, type CaFile } from '@timon/http-common'
-import { commonCheckShape, isHttpCheckTable, scheduleFields, scheduleIssues, type ScheduledCheck } from '@timon/poll-http'
+import {
+  commonCheckShape,
+  isHttpCheckTable,
+  scheduleFields,
+  scheduleIssues,
+  type ScheduledCheck,
+} from '@timon/poll-http'
 import { err, ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 import { parseAddress } from './address.js'
@@ -101,7 +107,8 @@ export function parseSystemChecks(input: unknown, options: ParseSystemChecksOpti
       if (entry.interval < minIntervalMs) issues.push(`${prefix}.interval: must be at least ${minIntervalMs}ms`)
       const first = fedBy.get(entry.code)
       if (first !== undefined) issues.push(`${prefix}.code: probe code "${entry.code}" is already fed by ${first}`)
-      else if (options.taken?.has(entry.code) === true) issues.push(`${prefix}.code: probe code "${entry.code}" is already fed by an HTTP check`)
+      else if (options.taken?.has(entry.code) === true)
+        issues.push(`${prefix}.code: probe code "${entry.code}" is already fed by an HTTP check`)
       fedBy.set(entry.code, prefix)
       const loaded = load(entry, options)
       if (loaded.isErr()) issues.push(`${prefix}.${loaded.error}`)
@@ -113,15 +120,13 @@ export function parseSystemChecks(input: unknown, options: ParseSystemChecksOpti
 
 // --- internal ---
 
-const percent = z
-  .string({ error: 'must be a percentage such as "80%"' })
-  .transform((text, ctx) => {
-    const match = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(text)
-    const value = match === null ? Number.NaN : Number(match[1])
-    if (value >= 0 && value <= 100) return value
-    ctx.addIssue({ code: 'custom', message: `must be a percentage from "0%" to "100%", got ${JSON.stringify(text)}` })
-    return z.NEVER
-  })
+const percent = z.string({ error: 'must be a percentage such as "80%"' }).transform((text, ctx) => {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(text)
+  const value = match === null ? Number.NaN : Number(match[1])
+  if (value >= 0 && value <= 100) return value
+  ctx.addIssue({ code: 'custom', message: `must be a percentage from "0%" to "100%", got ${JSON.stringify(text)}` })
+  return z.NEVER
+})
 
 function percentPair(warning: string, critical: string) {
   return {
@@ -130,16 +135,23 @@ function percentPair(warning: string, critical: string) {
   }
 }
 
-function ordered(entry: { warning: number; critical: number }, ctx: z.RefinementCtx, path: (string | number)[] = []): void {
-  if (entry.critical < entry.warning) ctx.addIssue({ code: 'custom', path: [...path, 'critical'], message: 'must not be below warning' })
+function ordered(
+  entry: { warning: number; critical: number },
+  ctx: z.RefinementCtx,
+  path: (string | number)[] = [],
+): void {
+  if (entry.critical < entry.warning)
+    ctx.addIssue({ code: 'custom', path: [...path, 'critical'], message: 'must not be below warning' })
 }
 
-const address = z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a "host:port" string') }).transform((text, ctx) => {
-  const parsed = parseAddress(text)
-  if (parsed.isOk()) return parsed.value
-  ctx.addIssue({ code: 'custom', message: parsed.error })
-  return z.NEVER
-})
+const address = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a "host:port" string') })
+  .transform((text, ctx) => {
+    const parsed = parseAddress(text)
+    if (parsed.isOk()) return parsed.value
+    ctx.addIssue({ code: 'custom', message: parsed.error })
+    return z.NEVER
+  })
 
 const positiveNumber = z.number({ error: 'must be a number >= 0' }).nonnegative('must be a number >= 0')
 
@@ -147,7 +159,9 @@ const commandShape = {
   ...commonCheckShape,
   type: z.literal('command'),
   command: z
-    .array(z.string({ error: 'must be a string' }), { error: 'must be an array of strings: the program and its arguments (no shell)' })
+    .array(z.string({ error: 'must be a string' }), {
+      error: 'must be an array of strings: the program and its arguments (no shell)',
+    })
     .min(1, 'must not be empty')
     .refine((command) => command[0] !== '', 'must start with a program'),
 }
@@ -170,14 +184,19 @@ const tlsShape = {
 const diskShape = {
   ...commonCheckShape,
   type: z.literal('disk'),
-  path: z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') }).min(1, 'must not be empty'),
+  path: z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+    .min(1, 'must not be empty'),
   ...percentPair('80%', '95%'),
 }
 const systemShape = {
   ...commonCheckShape,
   type: z.literal('system'),
   load: z
-    .strictObject({ warning: positiveNumber, critical: positiveNumber }, { error: 'must be a table such as { warning = 2, critical = 4 }' })
+    .strictObject(
+      { warning: positiveNumber, critical: positiveNumber },
+      { error: 'must be a table such as { warning = 2, critical = 4 }' },
+    )
     .superRefine((load, ctx) => ordered(load, ctx))
     .default({ warning: 2, critical: 4 }),
   memory: z
@@ -186,26 +205,26 @@ const systemShape = {
     .default({ warning: 90, critical: 97 }),
 }
 
-const systemCheckSchema = z
-  .discriminatedUnion(
-    'type',
-    [
-      z.strictObject(commandShape).superRefine(scheduleIssues),
-      z.strictObject(tcpShape).superRefine(scheduleIssues),
-      z
-        .strictObject(tlsShape)
-        .superRefine(scheduleIssues)
-        .superRefine((entry, ctx) => {
-          if (entry.critical_days > entry.warning_days) ctx.addIssue({ code: 'custom', path: ['critical_days'], message: 'must not be more than warning_days' })
-        }),
-      z
-        .strictObject(diskShape)
-        .superRefine(scheduleIssues)
-        .superRefine((entry, ctx) => ordered(entry, ctx)),
-      z.strictObject(systemShape).superRefine(scheduleIssues),
-    ],
-    { error: `must be one of: http, ${SYSTEM_CHECK_TYPES.join(', ')}` },
-  )
+const systemCheckSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject(commandShape).superRefine(scheduleIssues),
+    z.strictObject(tcpShape).superRefine(scheduleIssues),
+    z
+      .strictObject(tlsShape)
+      .superRefine(scheduleIssues)
+      .superRefine((entry, ctx) => {
+        if (entry.critical_days > entry.warning_days)
+          ctx.addIssue({ code: 'custom', path: ['critical_days'], message: 'must not be more than warning_days' })
+      }),
+    z
+      .strictObject(diskShape)
+      .superRefine(scheduleIssues)
+      .superRefine((entry, ctx) => ordered(entry, ctx)),
+    z.strictObject(systemShape).superRefine(scheduleIssues),
+  ],
+  { error: `must be one of: http, ${SYSTEM_CHECK_TYPES.join(', ')}` },
+)
 
 type SystemCheckEntry = z.output<typeof systemCheckSchema>
 
@@ -241,7 +260,13 @@ function load(entry: SystemCheckEntry, options: ParseSystemChecksOptions): Resul
       })
     }
     case 'disk':
-      return ok({ ...base, type: 'disk', path: resolve(options.baseDir, entry.path), warningPercent: entry.warning, criticalPercent: entry.critical })
+      return ok({
+        ...base,
+        type: 'disk',
+        path: resolve(options.baseDir, entry.path),
+        warningPercent: entry.warning,
+        criticalPercent: entry.critical,
+      })
     case 'system':
       return ok({
         ...base,

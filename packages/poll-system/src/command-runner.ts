@@ -25,7 +25,12 @@ export function judgeCommand(exit: CommandExit, output: string): Evaluation {
   const detail = rest.join('\n').trim()
   const ended = describeExit(exit)
   const reason = summary === '' ? ended : exit.kind === 'exit' && exit.status <= 2 ? summary : `${ended}: ${summary}`
-  const verdict = exit.kind === 'exit' && exit.status === 0 ? { ok: true } : exit.kind === 'exit' && exit.status === 1 ? { ok: true, warning: true } : { ok: false }
+  const verdict =
+    exit.kind === 'exit' && exit.status === 0
+      ? { ok: true }
+      : exit.kind === 'exit' && exit.status === 1
+        ? { ok: true, warning: true }
+        : { ok: false }
   return { ...verdict, reason, ...(detail === '' ? {} : { detail }) }
 }
 
@@ -62,7 +67,11 @@ function describeExit(exit: CommandExit): string {
  * and kills the whole group on timeout or abort, so a plugin's children go with it. Settles once
  * the process has exited and its output is closed (or the group is killed).
  */
-function runCommand(command: readonly string[], timeoutMs: number, signal: AbortSignal): Promise<{ exit: CommandExit; output: string }> {
+function runCommand(
+  command: readonly string[],
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<{ exit: CommandExit; output: string }> {
   return new Promise((resolve) => {
     const [program = '', ...args] = command
     const chunks: Buffer[] = []

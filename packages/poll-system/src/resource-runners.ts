@@ -27,7 +27,12 @@ export function judgeReadings(readings: readonly Reading[]): Evaluation {
   const worst = sorted.length === 0 ? 0 : level(sorted[0] as Reading)
   const reason = sorted
     .map((reading) => {
-      const over = level(reading) === 2 ? ` (critical ${reading.critical}${reading.unit})` : level(reading) === 1 ? ` (warning ${reading.warning}${reading.unit})` : ''
+      const over =
+        level(reading) === 2
+          ? ` (critical ${reading.critical}${reading.unit})`
+          : level(reading) === 1
+            ? ` (warning ${reading.warning}${reading.unit})`
+            : ''
       return `${reading.label} ${reading.shown}${over}`
     })
     .join(', ')
@@ -92,7 +97,18 @@ export function systemRunner(check: SystemResourceCheck): CheckRunner {
   return {
     source: 'system',
     slotKey: `system:${check.code}`,
-    run: async () => judgeReadings(systemReadings({ load1: os.loadavg()[0] ?? 0, cpus: os.availableParallelism(), totalMemory: os.totalmem(), freeMemory: os.freemem() }, check)),
+    run: async () =>
+      judgeReadings(
+        systemReadings(
+          {
+            load1: os.loadavg()[0] ?? 0,
+            cpus: os.availableParallelism(),
+            totalMemory: os.totalmem(),
+            freeMemory: os.freemem(),
+          },
+          check,
+        ),
+      ),
     close() {},
   }
 }
@@ -101,5 +117,12 @@ export function systemRunner(check: SystemResourceCheck): CheckRunner {
 
 function percentReading(label: string, part: number, whole: number, thresholds: PercentThresholds): Reading {
   const value = whole <= 0 ? 0 : (100 * part) / whole
-  return { label, value, warning: thresholds.warningPercent, critical: thresholds.criticalPercent, shown: `${Math.round(value)}% used`, unit: '%' }
+  return {
+    label,
+    value,
+    warning: thresholds.warningPercent,
+    critical: thresholds.criticalPercent,
+    shown: `${Math.round(value)}% used`,
+    unit: '%',
+  }
 }

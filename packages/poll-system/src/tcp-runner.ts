@@ -37,7 +37,10 @@ function probeTcp(check: TcpCheck, signal: AbortSignal): Promise<Evaluation | un
     }
     const onAbort = () => finish(undefined)
     const timer = setTimeout(() => {
-      const waited = check.expect !== undefined && socket.readyState === 'open' ? `, no ${JSON.stringify(check.expect)} in the answer` : ''
+      const waited =
+        check.expect !== undefined && socket.readyState === 'open'
+          ? `, no ${JSON.stringify(check.expect)} in the answer`
+          : ''
       finish({ ok: false, reason: `timeout after ${formatHumanDuration(check.timeoutMs)}${waited}` })
     }, check.timeoutMs)
     signal.addEventListener('abort', onAbort, { once: true })
@@ -48,9 +51,15 @@ function probeTcp(check: TcpCheck, signal: AbortSignal): Promise<Evaluation | un
     })
     socket.on('data', (chunk: Buffer) => {
       answer = (answer + chunk.toString('utf8')).slice(0, MAX_ANSWER_BYTES)
-      if (check.expect !== undefined && answer.includes(check.expect)) finish({ ok: true, reason: `answered ${JSON.stringify(check.expect)} in ${elapsed()}` })
+      if (check.expect !== undefined && answer.includes(check.expect))
+        finish({ ok: true, reason: `answered ${JSON.stringify(check.expect)} in ${elapsed()}` })
     })
-    socket.on('end', () => finish({ ok: false, reason: `answer does not contain ${JSON.stringify(check.expect)}: ${JSON.stringify(answer.slice(0, 40))}` }))
+    socket.on('end', () =>
+      finish({
+        ok: false,
+        reason: `answer does not contain ${JSON.stringify(check.expect)}: ${JSON.stringify(answer.slice(0, 40))}`,
+      }),
+    )
     socket.on('error', (error) => finish({ ok: false, reason: describeFailure(classifyError(error, check.host)) }))
   })
 }

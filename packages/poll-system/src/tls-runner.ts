@@ -21,14 +21,25 @@ const DAY_MS = 24 * 60 * 60 * 1000
  * 2026-05-01)`, `certificate expires in 5 days (2026-02-15)`, `certificate not valid for
  * example.com: ERR_TLS_CERT_ALTNAME_INVALID`.
  */
-export function judgeChain(facts: ChainFacts, now: Date, check: Pick<TlsCheck, 'servername' | 'warningDays' | 'criticalDays'>): Evaluation {
+export function judgeChain(
+  facts: ChainFacts,
+  now: Date,
+  check: Pick<TlsCheck, 'servername' | 'warningDays' | 'criticalDays'>,
+): Evaluation {
   const days = Math.floor((facts.expiresAt.getTime() - now.getTime()) / DAY_MS)
   const date = facts.expiresAt.toISOString().slice(0, 10)
-  if (facts.invalid !== undefined) return { ok: false, reason: `certificate not valid for ${check.servername}: ${facts.invalid} (expires ${date})` }
+  if (facts.invalid !== undefined)
+    return { ok: false, reason: `certificate not valid for ${check.servername}: ${facts.invalid} (expires ${date})` }
   if (facts.expiresAt.getTime() <= now.getTime()) return { ok: false, reason: `certificate expired on ${date}` }
   const left = `${days} day${days === 1 ? '' : 's'}`
-  if (days < check.criticalDays) return { ok: false, reason: `certificate expires in ${left} (${date}), critical under ${check.criticalDays}` }
-  if (days < check.warningDays) return { ok: true, warning: true, reason: `certificate expires in ${left} (${date}), warning under ${check.warningDays}` }
+  if (days < check.criticalDays)
+    return { ok: false, reason: `certificate expires in ${left} (${date}), critical under ${check.criticalDays}` }
+  if (days < check.warningDays)
+    return {
+      ok: true,
+      warning: true,
+      reason: `certificate expires in ${left} (${date}), warning under ${check.warningDays}`,
+    }
   return { ok: true, reason: `certificate valid for ${left} (until ${date})` }
 }
 
@@ -51,9 +62,19 @@ export function tlsRunner(check: TlsCheck, clock: Clock): CheckRunner {
 // --- internal ---
 
 /** Connects without rejecting an untrusted chain (so its expiry is still reported) and reads what the handshake showed. */
-function handshake(check: TlsCheck, ca: string[] | undefined, signal: AbortSignal): Promise<ChainFacts | Evaluation | undefined> {
+function handshake(
+  check: TlsCheck,
+  ca: string[] | undefined,
+  signal: AbortSignal,
+): Promise<ChainFacts | Evaluation | undefined> {
   return new Promise((resolve) => {
-    const socket = tls.connect({ host: check.host, port: check.port, servername: check.servername, rejectUnauthorized: false, ...(ca === undefined ? {} : { ca }) })
+    const socket = tls.connect({
+      host: check.host,
+      port: check.port,
+      servername: check.servername,
+      rejectUnauthorized: false,
+      ...(ca === undefined ? {} : { ca }),
+    })
     const finish = (result: ChainFacts | Evaluation | undefined) => {
       clearTimeout(timer)
       signal.removeEventListener('abort', onAbort)
@@ -61,7 +82,10 @@ function handshake(check: TlsCheck, ca: string[] | undefined, signal: AbortSigna
       resolve(result)
     }
     const onAbort = () => finish(undefined)
-    const timer = setTimeout(() => finish({ ok: false, reason: `timeout after ${formatHumanDuration(check.timeoutMs)}` }), check.timeoutMs)
+    const timer = setTimeout(
+      () => finish({ ok: false, reason: `timeout after ${formatHumanDuration(check.timeoutMs)}` }),
+      check.timeoutMs,
+    )
     signal.addEventListener('abort', onAbort, { once: true })
     socket.on('secureConnect', () => {
       const expiresAt = earliestExpiry(socket.getPeerCertificate(true))
@@ -77,7 +101,11 @@ function handshake(check: TlsCheck, ca: string[] | undefined, signal: AbortSigna
 function earliestExpiry(leaf: tls.DetailedPeerCertificate): Date | undefined {
   let earliest: Date | undefined
   const seen = new Set<tls.DetailedPeerCertificate>()
-  for (let cert: tls.DetailedPeerCertificate | undefined = leaf; cert !== undefined && cert.valid_to !== undefined && !seen.has(cert); cert = cert.issuerCertificate) {
+  for (
+    let cert: tls.DetailedPeerCertificate | undefined = leaf;
+    cert !== undefined && cert.valid_to !== undefined && !seen.has(cert);
+    cert = cert.issuerCertificate
+  ) {
     seen.add(cert)
     const at = new Date(cert.valid_to)
     if (earliest === undefined || at < earliest) earliest = at

@@ -2,7 +2,15 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { ensurePrivateDirectory, snakeCase } from '@timon/client'
-import { Dispatcher, Monitor, SystemClock, TokenService, errorMessage, type Clock, type PolledSample } from '@timon/core'
+import {
+  Dispatcher,
+  Monitor,
+  SystemClock,
+  TokenService,
+  errorMessage,
+  type Clock,
+  type PolledSample,
+} from '@timon/core'
 import { packageVersion } from '@timon/http-common'
 import { HttpPoller, type PollerUpdate } from '@timon/poll-http'
 import { SystemPoller } from '@timon/poll-system'
@@ -24,7 +32,6 @@ import { Scheduler } from './scheduler.js'
 export { DaemonStartError }
 import { ApiServer } from './server.js'
 import { openStore, StoreOpenError } from './store-factory.js'
-
 
 /** Options of {@link startDaemon}. */
 export interface StartDaemonOptions {
@@ -119,11 +126,22 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   try {
     mkdirSync(config.exec.logDir, { recursive: true, mode: 0o750 })
   } catch (error) {
-    throw new DaemonStartError(`cannot create the run log directory "${config.exec.logDir}" ([exec] log_dir): ${errorMessage(error)}`, { cause: error })
+    throw new DaemonStartError(
+      `cannot create the run log directory "${config.exec.logDir}" ([exec] log_dir): ${errorMessage(error)}`,
+      { cause: error },
+    )
   }
   const unsafeLogDir = unsafeLogDirectory(config.exec.logDir)
-  if (unsafeLogDir !== undefined) throw new DaemonStartError(`refusing the run log directory "${config.exec.logDir}" ([exec] log_dir): ${unsafeLogDir}`)
-  const runLogs = new RunLogStore({ dir: config.exec.logDir, maxBytes: config.exec.maxLogBytes, maxFollowers: config.exec.maxFollowers, log })
+  if (unsafeLogDir !== undefined)
+    throw new DaemonStartError(
+      `refusing the run log directory "${config.exec.logDir}" ([exec] log_dir): ${unsafeLogDir}`,
+    )
+  const runLogs = new RunLogStore({
+    dir: config.exec.logDir,
+    maxBytes: config.exec.maxLogBytes,
+    maxFollowers: config.exec.maxFollowers,
+    log,
+  })
   let opened: Awaited<ReturnType<typeof openStore>>
   try {
     opened = await openStore(config.store)
@@ -136,14 +154,34 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const targets = new TargetNotifier(notifierTables(config), { hostname: config.hostname, version, logger: log, clock })
   const notifier = composeNotifiers([targets, ...plugins.notifiers.map((named) => named.notifier)])
   // Validation errors name the wire's keys: the routes hand their input to the Monitor unvalidated.
-  const monitor = new Monitor({ store, clock, notifications: notifier, fieldName: snakeCase, maxPushAgeMs: config.maxPushAgeMs, timezone: config.timezone, maintenance: config.maintenance })
+  const monitor = new Monitor({
+    store,
+    clock,
+    notifications: notifier,
+    fieldName: snakeCase,
+    maxPushAgeMs: config.maxPushAgeMs,
+    timezone: config.timezone,
+    maintenance: config.maintenance,
+  })
   // The owner of this process's delivery claims: a restarted daemon of the same name does not take
   // its predecessor's claims for its own (they run out after the lease).
-  const tokens = new TokenService({ store, clock, sha256Hex: (secret) => createHash('sha256').update(secret).digest('hex') })
+  const tokens = new TokenService({
+    store,
+    clock,
+    sha256Hex: (secret) => createHash('sha256').update(secret).digest('hex'),
+  })
   const dashboard = createDaemonDashboard({ monitor, tokens, runLogs, http: config.http, clock, log })
   const owner = `${config.name}/${randomBytes(4).toString('hex')}`
   // A retry moves the outbox's next due time: the scheduler re-reads it.
-  const dispatcher = new Dispatcher({ store, notifier: countingNotifier(notifier, (target, ok) => dashboard.metrics.countDelivery(target, ok)), clock, log, owner, leaseMs, onRetryAt: () => scheduler.rearm() })
+  const dispatcher = new Dispatcher({
+    store,
+    notifier: countingNotifier(notifier, (target, ok) => dashboard.metrics.countDelivery(target, ok)),
+    clock,
+    log,
+    owner,
+    leaseMs,
+    onRetryAt: () => scheduler.rearm(),
+  })
   const scheduler = new Scheduler({
     monitor,
     dispatcher,
@@ -154,7 +192,13 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     // Another daemon's claims run out unannounced: look at least once a lease.
     ...(opened.shared ? { safetyIntervalMs: leaseMs } : {}),
   })
-  const liveness = new Liveness({ store, beat: { name: config.name, startedAt: clock.now(), version }, clock, log, leaseMs })
+  const liveness = new Liveness({
+    store,
+    beat: { name: config.name, startedAt: clock.now(), version },
+    clock,
+    log,
+    leaseMs,
+  })
   const poller = new HttpPoller({ checks: config.checks, clock, logger: log })
   const systemPoller = new SystemPoller({ checks: config.systemChecks, clock, logger: log })
   const pollers = [poller, systemPoller, ...plugins.pollers.map((named) => named.poller)]
@@ -163,7 +207,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     pushed: (kind) => dashboard.metrics.countPush(kind),
     runEnded: (code, run) => {
       dashboard.metrics.countRun(run.health)
-      if (!run.skipped && run.endedAt !== null) dashboard.metrics.observeRunDuration(code, (run.endedAt.getTime() - run.startedAt.getTime()) / 1000)
+      if (!run.skipped && run.endedAt !== null)
+        dashboard.metrics.observeRunDuration(code, (run.endedAt.getTime() - run.startedAt.getTime()) / 1000)
     },
     changed: ({ deliveries, codes }) => {
       dashboard.notifyChange(codes)
@@ -182,13 +227,20 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     notifyTest: (target: string | undefined) => targets.test(target),
   }
   const onChange = (change: { readonly deliveries: boolean }) => scheduler.rearm(change)
-  const server = new ApiServer({ context, log, onChange, maxConnections: config.http.maxConnections, mount: socketMount(dashboard) })
+  const server = new ApiServer({
+    context,
+    log,
+    onChange,
+    maxConnections: config.http.maxConnections,
+    mount: socketMount(dashboard),
+  })
   let listeners: TcpListener[] = []
 
   let socketIno: number | undefined
   try {
     await server.listen(socketPath, config.socketMode, gid).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') throw new DaemonStartError(`another Timon daemon is already running on ${socketPath}`, { cause: error })
+      if (error.code === 'EADDRINUSE')
+        throw new DaemonStartError(`another Timon daemon is already running on ${socketPath}`, { cause: error })
       throw new DaemonStartError(`cannot listen on ${socketPath}: ${error.message}`, { cause: error })
     })
     socketIno = statSync(socketPath).ino
@@ -216,7 +268,9 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   for (const each of pollers) each.start(record)
   log.info(`daemon started on unix socket ${socketPath} (name ${config.name}, database ${databasePath})`)
   logTestTarget(targets.testTarget, log)
-  log.debug(`${config.webhooks.length} webhook(s), ${config.emails.length} email(s), ${config.commands.length} command(s), ${config.plugins.length} plugin(s), ping ${config.pingIntervalMs === undefined ? 'off' : `every ${config.pingIntervalMs}ms`}`)
+  log.debug(
+    `${config.webhooks.length} webhook(s), ${config.emails.length} email(s), ${config.commands.length} command(s), ${config.plugins.length} plugin(s), ping ${config.pingIntervalMs === undefined ? 'off' : `every ${config.pingIntervalMs}ms`}`,
+  )
 
   let stopping: Promise<void> | undefined
   const stop = () => {
@@ -260,11 +314,19 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
 // --- internal ---
 
 function notifierTables(config: DaemonConfig): NotifierTables {
-  return { webhooks: config.webhooks, emails: config.emails, commands: config.commands, testTarget: config.notify.testTarget }
+  return {
+    webhooks: config.webhooks,
+    emails: config.emails,
+    commands: config.commands,
+    testTarget: config.notify.testTarget,
+  }
 }
 
 function logTestTarget(testTarget: string | undefined, log: Logger): void {
-  if (testTarget !== undefined) log.warn(`notification test routing: every notification goes to "${testTarget}" only, marked with the target it was meant for ([notify] test_target / TIMON_NOTIFY_TEST_TARGET)`)
+  if (testTarget !== undefined)
+    log.warn(
+      `notification test routing: every notification goes to "${testTarget}" only, marked with the target it was meant for ([notify] test_target / TIMON_NOTIFY_TEST_TARGET)`,
+    )
 }
 
 /** `2 (a, b)`, or `0`. */
@@ -284,7 +346,9 @@ async function claimSocketPath(socketPath: string, log: Logger): Promise<void> {
         unlinkSync(socketPath)
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-          throw new DaemonStartError(`cannot remove the stale socket ${socketPath}: ${errorMessage(error)}`, { cause: error })
+          throw new DaemonStartError(`cannot remove the stale socket ${socketPath}: ${errorMessage(error)}`, {
+            cause: error,
+          })
         }
       }
       return
@@ -295,7 +359,9 @@ async function claimSocketPath(socketPath: string, log: Logger): Promise<void> {
     case 'not_socket':
       throw new DaemonStartError(`${socketPath} exists and is not a socket; remove it or choose another socket path`)
     case 'no_access':
-      throw new DaemonStartError(`cannot check ${socketPath}: permission denied (is another user's daemon running there?)`)
+      throw new DaemonStartError(
+        `cannot check ${socketPath}: permission denied (is another user's daemon running there?)`,
+      )
   }
 }
 
@@ -306,7 +372,10 @@ function resolveGroup(group: string): number {
   try {
     text = readFileSync('/etc/group', 'utf8')
   } catch (error) {
-    throw new DaemonStartError(`daemon.socket_group: cannot read /etc/group to find "${group}": ${errorMessage(error)}`, { cause: error })
+    throw new DaemonStartError(
+      `daemon.socket_group: cannot read /etc/group to find "${group}": ${errorMessage(error)}`,
+      { cause: error },
+    )
   }
   for (const line of text.split('\n')) {
     const [name, , gid] = line.split(':')

@@ -12,7 +12,14 @@ export type { Scheduler } from './scheduler.js'
 
 // Configuration
 export { formatConfigError, loadConfig, parseConfig } from './config/config.js'
-export type { DaemonConfig, ExecConfig, HttpConfig, ListenAddress, LoadConfigOptions, ParseConfigOptions } from './config/config.js'
+export type {
+  DaemonConfig,
+  ExecConfig,
+  HttpConfig,
+  ListenAddress,
+  LoadConfigOptions,
+  ParseConfigOptions,
+} from './config/config.js'
 export { webhookRouter } from './config/webhook-router.js'
 
 // Logs

@@ -22,18 +22,31 @@ export async function probeSocket(path: string, timeoutMs = 2000): Promise<Socke
     return 'no_access'
   }
   return new Promise((resolve) => {
-    const req = request({ socketPath: path, path: '/healthz', method: 'GET', headers: { Host: 'timon' }, timeout: timeoutMs, agent: false }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => resolve(res.statusCode === 200 && isHealthy(Buffer.concat(chunks).toString('utf8')) ? 'timon' : 'other'))
-      res.on('error', () => resolve('other'))
-    })
+    const req = request(
+      {
+        socketPath: path,
+        path: '/healthz',
+        method: 'GET',
+        headers: { Host: 'timon' },
+        timeout: timeoutMs,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () =>
+          resolve(res.statusCode === 200 && isHealthy(Buffer.concat(chunks).toString('utf8')) ? 'timon' : 'other'),
+        )
+        res.on('error', () => resolve('other'))
+      },
+    )
     req.on('timeout', () => {
       req.destroy()
       resolve('other')
     })
     req.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ECONNREFUSED' || error.code === 'ENOENT') resolve(error.code === 'ENOENT' ? 'absent' : 'stale')
+      if (error.code === 'ECONNREFUSED' || error.code === 'ENOENT')
+        resolve(error.code === 'ENOENT' ? 'absent' : 'stale')
       else if (error.code === 'EACCES' || error.code === 'EPERM') resolve('no_access')
       else resolve('other')
     })

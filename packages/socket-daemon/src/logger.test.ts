@@ -13,7 +13,10 @@ describe('the logger', () => {
     log.debug('hidden')
     log.info('daemon started on unix socket /tmp/timon.sock')
     log.warn('careful')
-    expect(lines).toEqual(['2026-01-02T03:04:05.678Z [INFO] daemon started on unix socket /tmp/timon.sock\n', '2026-01-02T03:04:05.678Z [WARN] careful\n'])
+    expect(lines).toEqual([
+      '2026-01-02T03:04:05.678Z [INFO] daemon started on unix socket /tmp/timon.sock\n',
+      '2026-01-02T03:04:05.678Z [WARN] careful\n',
+    ])
     expect(log.enabled('debug')).toBe(false)
   })
 
@@ -38,7 +41,9 @@ describe('the logger', () => {
       const second = createLogger({ level: 'debug', logDir, now })
       second.debug('two')
       second.close()
-      expect(readFileSync(join(logDir, 'timon.log'), 'utf8')).toBe('2026-01-02T03:04:05.678Z [INFO] one\nkept\n2026-01-02T03:04:05.678Z [DEBUG] two\n')
+      expect(readFileSync(join(logDir, 'timon.log'), 'utf8')).toBe(
+        '2026-01-02T03:04:05.678Z [INFO] one\nkept\n2026-01-02T03:04:05.678Z [DEBUG] two\n',
+      )
     })
   })
 })

@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { formatIncidentCode, type CheckResult, type Clock, type Dispatcher, type Incident, type Monitor } from '@timon/core'
+import {
+  formatIncidentCode,
+  type CheckResult,
+  type Clock,
+  type Dispatcher,
+  type Incident,
+  type Monitor,
+} from '@timon/core'
 import type { Logger } from './logger.js'
 
 /** Options of a {@link Scheduler}. */
@@ -135,7 +142,9 @@ export class Scheduler {
       let deadline = (await this.#monitor.nextDeadline())?.getTime()
       if (deadline !== undefined && deadline <= now && deadline === checked) {
         // check() left this deadline due: a bug, but not one to spin on.
-        this.#log.warn(`a deadline due at ${new Date(deadline).toISOString()} was not cleared by check(); retrying in 1s`)
+        this.#log.warn(
+          `a deadline due at ${new Date(deadline).toISOString()} was not cleared by check(); retrying in 1s`,
+        )
         deadline = now + ERROR_RETRY_MS
       }
       if (deadline !== undefined && deadline <= now && pass < MAX_PASSES) {
@@ -170,22 +179,29 @@ export class Scheduler {
   #arm(wake: number | undefined): void {
     clearTimeout(this.#timer)
     const now = this.#clock.now().getTime()
-    const delay = wake === undefined ? this.#safetyIntervalMs : Math.min(Math.max(0, wake - now) + 1, this.#safetyIntervalMs)
+    const delay =
+      wake === undefined ? this.#safetyIntervalMs : Math.min(Math.max(0, wake - now) + 1, this.#safetyIntervalMs)
     // Kept referenced: the timer is what keeps the daemon's promises.
     this.#timer = setTimeout(() => this.#request(), Math.min(delay, MAX_TIMER_MS))
   }
 
   #armPing(): void {
     if (this.#pingIntervalMs === undefined || this.#stopped) return
-    this.#pingTimer = setTimeout(() => {
-      void this.#ping().finally(() => this.#armPing())
-    }, Math.min(this.#pingIntervalMs, MAX_TIMER_MS))
+    this.#pingTimer = setTimeout(
+      () => {
+        void this.#ping().finally(() => this.#armPing())
+      },
+      Math.min(this.#pingIntervalMs, MAX_TIMER_MS),
+    )
   }
 
   async #ping(): Promise<void> {
     if (this.#stopped) return
     try {
-      const result = await this.#monitor.emit('timon.ping', this.#daemonName === undefined ? {} : { daemon: this.#daemonName })
+      const result = await this.#monitor.emit(
+        'timon.ping',
+        this.#daemonName === undefined ? {} : { daemon: this.#daemonName },
+      )
       if (result.isOk() && result.value.deliveries > 0) this.rearm({ deliveries: true })
     } catch (error) {
       this.#log.error('queueing timon.ping failed', error)

@@ -1,5 +1,12 @@
 import { chmod, chown } from 'node:fs/promises'
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http'
+import {
+  createServer,
+  STATUS_CODES,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from 'node:http'
 import { createServer as createTlsServer } from 'node:https'
 import { StoreFault, errorMessage, validation } from '@timon/core'
 import { admit, checkCode, codeOfTarget, isAnswer, neededScope, type AccessControl, type Grant } from './http/access.js'
@@ -81,7 +88,10 @@ export class ApiServer {
     this.server =
       options.tls === undefined
         ? createServer(http, serve)
-        : createTlsServer({ ...http, cert: options.tls.cert, key: options.tls.key, handshakeTimeout: HEADERS_TIMEOUT_MS }, serve)
+        : createTlsServer(
+            { ...http, cert: options.tls.cert, key: options.tls.key, handshakeTimeout: HEADERS_TIMEOUT_MS },
+            serve,
+          )
     guardConnections(this.server, options.maxConnections ?? DEFAULT_MAX_CONNECTIONS)
     // `Expect: 100-continue`: refuse an announced oversized body before it is sent.
     this.server.on('checkContinue', (req, res) => {
@@ -185,7 +195,8 @@ export class ApiServer {
     this.#send(res, answer, close)
     if (this.#log.enabled('debug')) {
       const took = (performance.now() - started).toFixed(1)
-      const error = answer.status >= 400 ? `: ${(answer.body as { error?: { message?: string } }).error?.message ?? ''}` : ''
+      const error =
+        answer.status >= 400 ? `: ${(answer.body as { error?: { message?: string } }).error?.message ?? ''}` : ''
       this.#log.debug(`${req.method ?? '?'} ${redactPingPath(req.url ?? '?')} ${answer.status} (${took}ms)${error}`)
     }
     if (answer.rearm !== undefined) {
@@ -197,7 +208,10 @@ export class ApiServer {
     }
   }
 
-  async #answer(req: IncomingMessage, res: ServerResponse): Promise<{ answer: RouteAnswer | undefined; close: boolean }> {
+  async #answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<{ answer: RouteAnswer | undefined; close: boolean }> {
     const url = req.url ?? '/'
     const queryAt = url.indexOf('?')
     const pathname = queryAt === -1 ? url : url.slice(0, queryAt)
@@ -205,12 +219,20 @@ export class ApiServer {
     const method = req.method ?? 'GET'
     if (isPingPath(pathname)) return this.#ping(req, res, pathname, query)
     const match = matchRoute(method, pathname)
-    if (match.kind === 'none' && this.#mount !== undefined && (await this.#mount(req, res))) return { answer: undefined, close: false }
+    if (match.kind === 'none' && this.#mount !== undefined && (await this.#mount(req, res)))
+      return { answer: undefined, close: false }
     if (match.kind !== 'found') {
       // A body that came with it is left unread: Node drops it and keeps the connection.
-      if (match.kind === 'none') return { answer: errorAnswer({ code: 'not_found', message: `no such route: ${method} ${pathname}` }), close: false }
+      if (match.kind === 'none')
+        return {
+          answer: errorAnswer({ code: 'not_found', message: `no such route: ${method} ${pathname}` }),
+          close: false,
+        }
       const allowed = [...new Set(match.allowed)].join(', ')
-      const answer = errorAnswer({ code: 'method_not_allowed', message: `${method} is not allowed on ${pathname} (allowed: ${allowed})` })
+      const answer = errorAnswer({
+        code: 'method_not_allowed',
+        message: `${method} is not allowed on ${pathname} (allowed: ${allowed})`,
+      })
       return { answer: { ...answer, headers: { Allow: allowed } }, close: false }
     }
     let grant: Grant | undefined
@@ -246,7 +268,8 @@ export class ApiServer {
         body = JSON.parse(read.text)
       } catch (error) {
         return { answer: errorAnswer(validation(`malformed JSON: ${errorMessage(error)}`)), close: false }
-      }      if (grant !== undefined && route.codeIn === 'body') {
+      }
+      if (grant !== undefined && route.codeIn === 'body') {
         const code = (body as { code?: unknown } | null)?.code
         const denied = checkCode(grant, typeof code === 'string' ? code : undefined)
         if (denied !== undefined) return { answer: denied, close: false }
@@ -256,10 +279,23 @@ export class ApiServer {
   }
 
   /** A ping URL: the body (first {@link PING_BODY_BYTES}) as text, a plain-text answer. */
-  async #ping(req: IncomingMessage, res: ServerResponse, pathname: string, query: URLSearchParams): Promise<{ answer: undefined; close: boolean }> {
+  async #ping(
+    req: IncomingMessage,
+    res: ServerResponse,
+    pathname: string,
+    query: URLSearchParams,
+  ): Promise<{ answer: undefined; close: boolean }> {
     const method = req.method ?? 'GET'
     if (method !== 'GET' && method !== 'POST' && method !== 'HEAD') {
-      this.#sendText(res, { status: 405, text: `${method} is not allowed on ping URLs (allowed: GET, POST, HEAD)`, headers: { Allow: 'GET, POST, HEAD' } }, false)
+      this.#sendText(
+        res,
+        {
+          status: 405,
+          text: `${method} is not allowed on ping URLs (allowed: GET, POST, HEAD)`,
+          headers: { Allow: 'GET, POST, HEAD' },
+        },
+        false,
+      )
       return { answer: undefined, close: false }
     }
     const read = await readBody(req, this.#maxBodyBytes)
@@ -268,18 +304,29 @@ export class ApiServer {
       this.#sendText(res, { status: 413, text: `the request body is larger than ${this.#maxBodyBytes} bytes` }, true)
       return { answer: undefined, close: true }
     }
-    const body = Buffer.from(read.text, 'utf8').subarray(0, PING_BODY_BYTES).toString('utf8').replace(/\uFFFD$/, '')
-    const answer = await answerPing(this.#context.monitor, this.#context.tokens === undefined ? undefined : { ...this.#access, tokens: this.#context.tokens }, {
-      pathname,
-      query,
-      body,
-    })
+    const body = Buffer.from(read.text, 'utf8')
+      .subarray(0, PING_BODY_BYTES)
+      .toString('utf8')
+      .replace(/\uFFFD$/, '')
+    const answer = await answerPing(
+      this.#context.monitor,
+      this.#context.tokens === undefined ? undefined : { ...this.#access, tokens: this.#context.tokens },
+      {
+        pathname,
+        query,
+        body,
+      },
+    )
     this.#sendText(res, answer, false)
     if (answer.status === 200) this.#onChange?.({ deliveries: answer.deliveries })
     return { answer: undefined, close: false }
   }
 
-  #sendText(res: ServerResponse, answer: { readonly status: number; readonly text: string; readonly headers?: Readonly<Record<string, string>> }, close: boolean): void {
+  #sendText(
+    res: ServerResponse,
+    answer: { readonly status: number; readonly text: string; readonly headers?: Readonly<Record<string, string>> },
+    close: boolean,
+  ): void {
     // `OK` exactly as Healthchecks answers; an error is one line.
     const text = answer.status === 200 ? answer.text : `${answer.text}\n`
     res.writeHead(answer.status, {
@@ -292,7 +339,10 @@ export class ApiServer {
   }
 
   #tooLarge(): RouteAnswer {
-    return errorAnswer({ code: 'payload_too_large', message: `the request body is larger than ${this.#maxBodyBytes} bytes` })
+    return errorAnswer({
+      code: 'payload_too_large',
+      message: `the request body is larger than ${this.#maxBodyBytes} bytes`,
+    })
   }
 
   #send(res: ServerResponse, answer: RouteAnswer, close: boolean): void {
@@ -320,7 +370,10 @@ const DRAIN_LIMIT = 16 * 1024 * 1024
 /** A JSON body must arrive complete within this long, in ms (the connection is cut otherwise). */
 const BODY_TIMEOUT_MS = 30_000
 
-type ReadBody = { readonly kind: 'ok'; readonly text: string } | { readonly kind: 'too_large' } | { readonly kind: 'aborted' }
+type ReadBody =
+  | { readonly kind: 'ok'; readonly text: string }
+  | { readonly kind: 'too_large' }
+  | { readonly kind: 'aborted' }
 
 /**
  * Reads the body up to `max` bytes. A larger body is read to its end and dropped (so the client,
@@ -355,7 +408,9 @@ function readBody(req: IncomingMessage, max: number): Promise<ReadBody> {
         finish({ kind: 'too_large' })
       }
     })
-    req.on('end', () => finish(size > max ? { kind: 'too_large' } : { kind: 'ok', text: Buffer.concat(chunks).toString('utf8') }))
+    req.on('end', () =>
+      finish(size > max ? { kind: 'too_large' } : { kind: 'ok', text: Buffer.concat(chunks).toString('utf8') }),
+    )
     req.on('error', () => finish({ kind: 'aborted' }))
     req.on('close', () => finish({ kind: 'aborted' }))
   })

@@ -26,7 +26,11 @@ export class StoreOpenError extends Error {
 export async function openStore(config: StoreConfig): Promise<OpenedStore> {
   if (config.kind === 'sqlite') {
     try {
-      return { store: new SqliteStore({ database: config.path, shareCommits: true, synchronous: config.synchronous }), description: config.path, shared: false }
+      return {
+        store: new SqliteStore({ database: config.path, shareCommits: true, synchronous: config.synchronous }),
+        description: config.path,
+        shared: false,
+      }
     } catch (error) {
       throw new StoreOpenError(`cannot open the database ${config.path}: ${errorMessage(error)}`, { cause: error })
     }
@@ -37,7 +41,9 @@ export async function openStore(config: StoreConfig): Promise<OpenedStore> {
     try {
       password = readFileSync(config.passwordFile, 'utf8').replace(/\r?\n$/, '')
     } catch (error) {
-      throw new StoreOpenError(`store.password_file: cannot read "${config.passwordFile}": ${errorMessage(error)}`, { cause: error })
+      throw new StoreOpenError(`store.password_file: cannot read "${config.passwordFile}": ${errorMessage(error)}`, {
+        cause: error,
+      })
     }
   }
   const secrets = secretsOf(config.url, password)

@@ -30,8 +30,15 @@ describe('the wire API through the client', () => {
   })
 
   it('pushes a probe sample and shows it in status, summary and show', async () => {
-    const pushed = (await t.client.pushProbe({ code: 'myapp.health', health: 'healthy', comment: 'All good', staleAfter: '1h' }))._unsafeUnwrap()
-    expect(pushed.sample).toMatchObject({ kind: 'sample', health: 'healthy', comment: 'All good', rules: { staleAfter: 3_600_000 } })
+    const pushed = (
+      await t.client.pushProbe({ code: 'myapp.health', health: 'healthy', comment: 'All good', staleAfter: '1h' })
+    )._unsafeUnwrap()
+    expect(pushed.sample).toMatchObject({
+      kind: 'sample',
+      health: 'healthy',
+      comment: 'All good',
+      rules: { staleAfter: 3_600_000 },
+    })
     expect(pushed.sample.pushedAt).toBeInstanceOf(Date)
     expect(pushed.opened).toEqual([])
 
@@ -53,23 +60,45 @@ describe('the wire API through the client', () => {
   })
 
   it('answers 201 for creations and snake_case JSON on the wire', async () => {
-    const raw = await postJson(t.config.socket, '/v1/push/probe', { code: 'wire.check', health: 'warning', stale_after: '5m' })
+    const raw = await postJson(t.config.socket, '/v1/push/probe', {
+      code: 'wire.check',
+      health: 'warning',
+      stale_after: '5m',
+    })
     expect(raw.status).toBe(201)
-    expect(raw.json).toMatchObject({ sample: { health: 'warning', rules: { stale_after: 300_000, stale_incident_after: null } }, opened: [] })
-    expect((raw.json as { sample: { pushed_at: string } }).sample.pushed_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+    expect(raw.json).toMatchObject({
+      sample: { health: 'warning', rules: { stale_after: 300_000, stale_incident_after: null } },
+      opened: [],
+    })
+    expect((raw.json as { sample: { pushed_at: string } }).sample.pushed_at).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/,
+    )
   })
 
   it('runs a job from start to end with steps', async () => {
-    const run = (await t.client.startJob({ code: 'db.backup', comment: 'nightly', overtimeIncidentAfter: '1h' }))._unsafeUnwrap().run
+    const run = (
+      await t.client.startJob({ code: 'db.backup', comment: 'nightly', overtimeIncidentAfter: '1h' })
+    )._unsafeUnwrap().run
     expect(run.uid).toMatch(/^[0-9a-f]{12}$/)
-    const step = (await t.client.pushStep({ code: 'db.backup', uid: run.uid, label: 'dump', health: 'warning' }))._unsafeUnwrap()
+    const step = (
+      await t.client.pushStep({ code: 'db.backup', uid: run.uid, label: 'dump', health: 'warning' })
+    )._unsafeUnwrap()
     expect(step.run.health).toBe('warning')
     const ended = (await t.client.endJob({ code: 'db.backup', uid: run.uid, comment: 'done' }))._unsafeUnwrap()
     expect(ended.run).toMatchObject({ health: 'warning', endComment: 'done' })
     expect(ended.run.endedAt).toBeInstanceOf(Date)
 
     const again = (await t.client.startJob({ code: 'db.backup' }))._unsafeUnwrap().run
-    const end = (await t.client.pushStep({ code: 'db.backup', uid: again.uid, label: 'upload', health: 'critical', end: true, endComment: 'failed' }))._unsafeUnwrap()
+    const end = (
+      await t.client.pushStep({
+        code: 'db.backup',
+        uid: again.uid,
+        label: 'upload',
+        health: 'critical',
+        end: true,
+        endComment: 'failed',
+      })
+    )._unsafeUnwrap()
     expect(end.run.health).toBe('critical')
     expect(end.opened).toMatchObject([{ state: 'open', triggerType: 'critical' }])
   })
@@ -77,7 +106,9 @@ describe('the wire API through the client', () => {
   it('opens, annotates, resolves and deletes a manual incident', async () => {
     const { incident } = (await t.client.openIncident({ title: 'disk full', description: 'on /var' }))._unsafeUnwrap()
     expect(incident).toMatchObject({ state: 'open', triggerType: 'manual', title: 'disk full' })
-    expect((await t.client.annotate({ id: incident.id, note: 'looking' }))._unsafeUnwrap().incident.id).toBe(incident.id)
+    expect((await t.client.annotate({ id: incident.id, note: 'looking' }))._unsafeUnwrap().incident.id).toBe(
+      incident.id,
+    )
 
     const notResolved = (await t.client.delete(`INC-${incident.id}`))._unsafeUnwrapErr()
     expect(notResolved).toMatchObject({ code: 'conflict', status: 409 })
@@ -85,13 +116,20 @@ describe('the wire API through the client', () => {
     const resolved = (await t.client.resolve({ id: incident.id, note: 'cleaned' }))._unsafeUnwrap().incident
     expect(resolved.state).toBe('resolved')
     expect(resolved.resolvedAt).toBeInstanceOf(Date)
-    expect((await t.client.resolve({ id: incident.id }))._unsafeUnwrapErr()).toMatchObject({ code: 'conflict', message: 'incident is already resolved' })
+    expect((await t.client.resolve({ id: incident.id }))._unsafeUnwrapErr()).toMatchObject({
+      code: 'conflict',
+      message: 'incident is already resolved',
+    })
 
     const show = (await t.client.show(`INC-${incident.id}`))._unsafeUnwrap()
     expect(show.kind === 'incident' && show.timeline.map((e) => e.type)).toEqual(['opened', 'annotation', 'resolved'])
 
     expect((await t.client.delete(`INC-${incident.id}`))._unsafeUnwrap()).toEqual({ kind: 'incident', id: incident.id })
-    expect((await t.client.show(`INC-${incident.id}`))._unsafeUnwrapErr()).toMatchObject({ code: 'not_found', status: 404, subject: 'incident' })
+    expect((await t.client.show(`INC-${incident.id}`))._unsafeUnwrapErr()).toMatchObject({
+      code: 'not_found',
+      status: 404,
+      subject: 'incident',
+    })
   })
 
   it('deletes a probe and truncates history', async () => {
@@ -108,7 +146,9 @@ describe('the wire API through the client', () => {
     const first = (await t.client.status({ limit: 1 }))._unsafeUnwrap()
     expect(first.contracts).toHaveLength(1)
     expect(first.next).toBeDefined()
-    const second = (await t.client.status({ limit: 1, ...(first.next === undefined ? {} : { after: first.next }) }))._unsafeUnwrap()
+    const second = (
+      await t.client.status({ limit: 1, ...(first.next === undefined ? {} : { after: first.next }) })
+    )._unsafeUnwrap()
     expect(second.contracts[0]?.contract.code).not.toBe(first.contracts[0]?.contract.code)
   })
 
@@ -126,15 +166,64 @@ describe('bad input gets a 4xx with {"error": {code, message}} and the daemon ke
     ['bad health', '/v1/push/probe', { code: 'a.probe', health: 'fine' }, 400, 'validation', /health/],
     ['bad code', '/v1/push/probe', { code: 'Bad Code!', health: 'healthy' }, 400, 'validation', /code/],
     ['missing health', '/v1/push/probe', { code: 'a.probe' }, 400, 'validation', /^health: is required$/],
-    ['bad duration', '/v1/push/probe', { code: 'a.probe', health: 'healthy', stale_after: '5 parsecs' }, 400, 'validation', /invalid rule stale-after — invalid duration/],
-    ['negative duration', '/v1/push/job/start', { code: 'a.job', stale_incident_after: '-1h' }, 400, 'validation', /must not be negative/],
-    ['stale after > stale-incident', '/v1/push/probe', { code: 'a.probe', health: 'healthy', stale_after: '2h', stale_incident_after: '1h' }, 400, 'validation', /stale/],
-    ['unknown field', '/v1/push/probe', { code: 'a.probe', health: 'healthy', colour: 'red' }, 400, 'validation', /^colour: unknown field$/],
-    ['camelCase field', '/v1/push/probe', { code: 'a.probe', health: 'healthy', staleAfter: '1h' }, 400, 'validation', /staleAfter: unknown field/],
-    ['wrong type', '/v1/push/job/start', { code: 'a.job', overlap_incident: 'yes' }, 400, 'validation', /^overlap_incident: must be a boolean$/],
+    [
+      'bad duration',
+      '/v1/push/probe',
+      { code: 'a.probe', health: 'healthy', stale_after: '5 parsecs' },
+      400,
+      'validation',
+      /invalid rule stale-after — invalid duration/,
+    ],
+    [
+      'negative duration',
+      '/v1/push/job/start',
+      { code: 'a.job', stale_incident_after: '-1h' },
+      400,
+      'validation',
+      /must not be negative/,
+    ],
+    [
+      'stale after > stale-incident',
+      '/v1/push/probe',
+      { code: 'a.probe', health: 'healthy', stale_after: '2h', stale_incident_after: '1h' },
+      400,
+      'validation',
+      /stale/,
+    ],
+    [
+      'unknown field',
+      '/v1/push/probe',
+      { code: 'a.probe', health: 'healthy', colour: 'red' },
+      400,
+      'validation',
+      /^colour: unknown field$/,
+    ],
+    [
+      'camelCase field',
+      '/v1/push/probe',
+      { code: 'a.probe', health: 'healthy', staleAfter: '1h' },
+      400,
+      'validation',
+      /staleAfter: unknown field/,
+    ],
+    [
+      'wrong type',
+      '/v1/push/job/start',
+      { code: 'a.job', overlap_incident: 'yes' },
+      400,
+      'validation',
+      /^overlap_incident: must be a boolean$/,
+    ],
     ['bad uid', '/v1/push/job/end', { code: 'a.job', uid: 'zz' }, 400, 'validation', /uid/],
     ['unknown run', '/v1/push/job/end', { code: 'a.job', uid: '0123456789ab' }, 404, 'not_found', /run does not exist/],
-    ['end comment without end', '/v1/push/job/step', { code: 'a.job', uid: '0123456789ab', label: 'x', health: 'healthy', end_comment: 'c' }, 400, 'validation', /end-comment/],
+    [
+      'end comment without end',
+      '/v1/push/job/step',
+      { code: 'a.job', uid: '0123456789ab', label: 'x', health: 'healthy', end_comment: 'c' },
+      400,
+      'validation',
+      /end-comment/,
+    ],
     ['unknown INC', '/v1/annotate', { id: 999_999, note: 'hello' }, 404, 'not_found', /incident does not exist/],
     ['id as text', '/v1/resolve', { id: 'INC-1' }, 400, 'validation', /^id: must be a number$/],
     ['unknown delete target', '/v1/delete', { target: 'INC-424242' }, 404, 'not_found', /incident/],
@@ -154,16 +243,28 @@ describe('bad input gets a 4xx with {"error": {code, message}} and the daemon ke
   })
 
   it('refuses malformed JSON with 400 validation', async () => {
-    const answer = await rawRequest(t.config.socket, { method: 'POST', path: '/v1/push/probe', headers: { 'Content-Type': 'application/json' }, body: '{"code": "x",' })
+    const answer = await rawRequest(t.config.socket, {
+      method: 'POST',
+      path: '/v1/push/probe',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"code": "x",',
+    })
     expect(answer.status).toBe(400)
-    expect(answer.json).toMatchObject({ error: { code: 'validation', message: expect.stringMatching(/^malformed JSON: /) } })
+    expect(answer.json).toMatchObject({
+      error: { code: 'validation', message: expect.stringMatching(/^malformed JSON: /) },
+    })
     await expectHealthy()
   })
 
   it('refuses a body over 1 MiB with 413 and closes the connection', async () => {
     const body = bodyOfSize(1024 * 1024 + 1)
     expect(Buffer.byteLength(body)).toBe(1024 * 1024 + 1)
-    const answer = await rawRequest(t.config.socket, { method: 'POST', path: '/v1/push/probe', headers: { 'Content-Type': 'application/json' }, body })
+    const answer = await rawRequest(t.config.socket, {
+      method: 'POST',
+      path: '/v1/push/probe',
+      headers: { 'Content-Type': 'application/json' },
+      body,
+    })
     expect(answer.status).toBe(413)
     expect(answer.headers.connection).toBe('close')
     expect(answer.json).toMatchObject({ error: { code: 'payload_too_large' } })
@@ -173,11 +274,19 @@ describe('bad input gets a 4xx with {"error": {code, message}} and the daemon ke
   it('refuses an oversized chunked body (no Content-Length) with 413', async () => {
     const answer = await new Promise<{ status: number; json: unknown }>((resolve, reject) => {
       const req = request(
-        { socketPath: t.config.socket, path: '/v1/push/probe', method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' } },
+        {
+          socketPath: t.config.socket,
+          path: '/v1/push/probe',
+          method: 'POST',
+          agent: false,
+          headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+        },
         (res) => {
           const chunks: Buffer[] = []
           res.on('data', (chunk: Buffer) => chunks.push(chunk))
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }))
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }),
+          )
         },
       )
       req.on('error', reject)
@@ -189,7 +298,9 @@ describe('bad input gets a 4xx with {"error": {code, message}} and the daemon ke
   })
 
   it('gives the client a payload_too_large error for an oversized push', async () => {
-    const error = (await t.client.pushProbe({ code: 'a.probe', health: 'healthy', comment: 'x'.repeat(2 * 1024 * 1024) }))._unsafeUnwrapErr()
+    const error = (
+      await t.client.pushProbe({ code: 'a.probe', health: 'healthy', comment: 'x'.repeat(2 * 1024 * 1024) })
+    )._unsafeUnwrapErr()
     expect(error).toMatchObject({ code: 'payload_too_large', status: 413 })
     await expectHealthy()
   })
@@ -197,9 +308,16 @@ describe('bad input gets a 4xx with {"error": {code, message}} and the daemon ke
   it('accepts a body of exactly 1 MiB (and then validates it)', async () => {
     const body = bodyOfSize(1024 * 1024)
     expect(Buffer.byteLength(body)).toBe(1024 * 1024)
-    const answer = await rawRequest(t.config.socket, { method: 'POST', path: '/v1/push/probe', headers: { 'Content-Type': 'application/json' }, body })
+    const answer = await rawRequest(t.config.socket, {
+      method: 'POST',
+      path: '/v1/push/probe',
+      headers: { 'Content-Type': 'application/json' },
+      body,
+    })
     expect(answer.status).toBe(400)
-    expect(answer.json).toMatchObject({ error: { code: 'validation', message: 'invalid comment — must be 1–250 characters' } })
+    expect(answer.json).toMatchObject({
+      error: { code: 'validation', message: 'invalid comment — must be 1–250 characters' },
+    })
   })
 
   it('refuses an announced oversized body before it is sent (Expect: 100-continue)', async () => {
@@ -213,9 +331,16 @@ describe('bad input gets a 4xx with {"error": {code, message}} and the daemon ke
   })
 
   it('refuses a POST without Content-Type: application/json with 415', async () => {
-    const answer = await rawRequest(t.config.socket, { method: 'POST', path: '/v1/push/probe', headers: { 'Content-Type': 'text/plain' }, body: '{}' })
+    const answer = await rawRequest(t.config.socket, {
+      method: 'POST',
+      path: '/v1/push/probe',
+      headers: { 'Content-Type': 'text/plain' },
+      body: '{}',
+    })
     expect(answer.status).toBe(415)
-    expect(answer.json).toMatchObject({ error: { code: 'unsupported_media_type', message: 'Content-Type must be application/json, not text/plain' } })
+    expect(answer.json).toMatchObject({
+      error: { code: 'unsupported_media_type', message: 'Content-Type must be application/json, not text/plain' },
+    })
     const none = await rawRequest(t.config.socket, { method: 'POST', path: '/v1/push/probe', body: '{}' })
     expect(none.status).toBe(415)
     await expectHealthy()
@@ -237,7 +362,14 @@ describe('bad input gets a 4xx with {"error": {code, message}} and the daemon ke
   })
 
   it('validates queries', async () => {
-    for (const path of ['/v1/status?limit=0', '/v1/status?limit=abc', '/v1/status?after_kind=probe', '/v1/show/x.y?all=maybe', '/v1/deliveries?status=lost', '/v1/summary?x=1']) {
+    for (const path of [
+      '/v1/status?limit=0',
+      '/v1/status?limit=abc',
+      '/v1/status?after_kind=probe',
+      '/v1/show/x.y?all=maybe',
+      '/v1/deliveries?status=lost',
+      '/v1/summary?x=1',
+    ]) {
       const answer = await rawRequest(t.config.socket, { path })
       expect([path, answer.status]).toEqual([path, 400])
       expect(answer.json).toMatchObject({ error: { code: 'validation' } })
@@ -274,13 +406,17 @@ describe('the client', () => {
   })
 
   it('gives raw access with request()', async () => {
-    const answer = (await t.client.request('POST', '/v1/push/probe', { code: 'raw.probe', health: 'healthy', stale_after: '1m' }))._unsafeUnwrap()
+    const answer = (
+      await t.client.request('POST', '/v1/push/probe', { code: 'raw.probe', health: 'healthy', stale_after: '1m' })
+    )._unsafeUnwrap()
     expect(answer.status).toBe(201)
     expect(answer.json).toMatchObject({ sample: { rules: { stale_after: 60_000 } } })
   })
 
   it('serves many concurrent requests over keep-alive connections', async () => {
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => t.client.pushProbe({ code: `burst.${i % 10}`, health: 'healthy' })))
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => t.client.pushProbe({ code: `burst.${i % 10}`, health: 'healthy' })),
+    )
     expect(results.every((r) => r.isOk())).toBe(true)
   })
 })

@@ -15,7 +15,9 @@ describe('against the real daemon', () => {
   it('pushes concurrently over a few kept-alive connections', async () => {
     const t = await startTestDaemon()
     cleanups.push(t.cleanup)
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => t.client.pushProbe({ code: `pool.${i % 5}`, health: 'healthy' })))
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => t.client.pushProbe({ code: `pool.${i % 5}`, health: 'healthy' })),
+    )
     expect(results.every((result) => result.isOk())).toBe(true)
     const status = (await t.client.status())._unsafeUnwrap()
     expect(status.contracts.filter((entry) => entry.contract.code.startsWith('pool.'))).toHaveLength(5)
@@ -39,7 +41,9 @@ describe('against the real daemon', () => {
   it('reads a 413 and the closing of the connection that follows, then keeps serving', async () => {
     const t = await startTestDaemon()
     cleanups.push(t.cleanup)
-    const big = (await t.client.request('POST', '/v1/push/probe', { code: 'x'.repeat(2 * 1024 * 1024) }))._unsafeUnwrap()
+    const big = (
+      await t.client.request('POST', '/v1/push/probe', { code: 'x'.repeat(2 * 1024 * 1024) })
+    )._unsafeUnwrap()
     expect(big.status).toBe(413)
     expect((await t.client.health()).isOk()).toBe(true)
   })

@@ -17,7 +17,16 @@ afterEach(async () => {
 })
 
 const http = (overrides: Partial<HttpConfig> = {}): { http: HttpConfig } => ({
-  http: { listen: [{ host: '127.0.0.1', port: 0 }], tls: undefined, maxConnections: 64, rateLimitPerSecond: undefined, publicStatus: false, publicCodes: [], publicMetrics: false, ...overrides },
+  http: {
+    listen: [{ host: '127.0.0.1', port: 0 }],
+    tls: undefined,
+    maxConnections: 64,
+    rateLimitPerSecond: undefined,
+    publicStatus: false,
+    publicCodes: [],
+    publicMetrics: false,
+    ...overrides,
+  },
 })
 
 function baseUrl(d: TestDaemon): string {
@@ -33,21 +42,35 @@ function get(d: TestDaemon, path: string, token?: string): Promise<RawAnswer> {
     const req = request(`${baseUrl(d)}${path}`, { headers, agent: false }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), json: undefined }))
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text: Buffer.concat(chunks).toString('utf8'),
+          json: undefined,
+        }),
+      )
     })
     req.on('error', reject)
     req.end()
   })
 }
 
-async function token(d: TestDaemon, name: string, scope: 'push' | 'read' | 'admin', codes: string[] = []): Promise<string> {
+async function token(
+  d: TestDaemon,
+  name: string,
+  scope: 'push' | 'read' | 'admin',
+  codes: string[] = [],
+): Promise<string> {
   return (await d.daemon.tokens.create({ name, scope, codes }))._unsafeUnwrap().secret
 }
 
 /** The value of one sample of `/metrics`, parsed by a Prometheus text parser. */
 function sample(text: string, name: string, labels: Record<string, string>): string | undefined {
   const family = parsePrometheusTextFormat(text).find((each) => each.name === name)
-  const metric = family?.metrics.find((each) => Object.entries(labels).every(([key, value]) => each.labels?.[key] === value))
+  const metric = family?.metrics.find((each) =>
+    Object.entries(labels).every(([key, value]) => each.labels?.[key] === value),
+  )
   return metric?.value
 }
 
@@ -61,7 +84,9 @@ describe('the dashboard in the daemon', () => {
     expect(page.text).toContain('web.api')
     expect(page.text).toContain('critical')
     expect((await rawRequest(t.config.socket, { path: '/healthz' })).json).toMatchObject({ ok: true })
-    expect((await rawRequest(t.config.socket, { path: '/v1/nothing' })).json).toMatchObject({ error: { code: 'not_found' } })
+    expect((await rawRequest(t.config.socket, { path: '/v1/nothing' })).json).toMatchObject({
+      error: { code: 'not_found' },
+    })
     expect((await rawRequest(t.config.socket, { path: '/no-such-page' })).status).toBe(404)
   })
 
@@ -76,7 +101,9 @@ describe('the dashboard in the daemon', () => {
     const log = await rawRequest(t.config.socket, { path: `/jobs/db.backup/runs/${uid}/log?from=0` })
     expect(log).toMatchObject({ status: 200, text: 'copied 10 files\nwarn: slow disk\n' })
     expect(log.headers['x-timon-log-complete']).toBe('true')
-    const rest = await rawRequest(t.config.socket, { path: `/jobs/db.backup/runs/${uid}/log?from=${String(log.headers['x-timon-log-next'])}` })
+    const rest = await rawRequest(t.config.socket, {
+      path: `/jobs/db.backup/runs/${uid}/log?from=${String(log.headers['x-timon-log-next'])}`,
+    })
     expect(rest.text).toBe('')
   })
 
@@ -122,7 +149,10 @@ describe('the dashboard in the daemon', () => {
     t = await startTestDaemon(http())
     ;(await t.client.pushProbe({ code: 'web.api', health: 'healthy' }))._unsafeUnwrap()
     const secret = await token(t, 'browser', 'read')
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    })
     try {
       const page = await browser.newPage()
       await page.goto(`${baseUrl(t)}/`)

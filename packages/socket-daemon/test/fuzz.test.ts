@@ -19,13 +19,47 @@ const POST_PATHS = ROUTES.filter((route) => route.method === 'POST').map((route)
 
 /** Keys the routes know, so that random bodies get past the unknown-key check now and then. */
 const KNOWN_KEYS = [
-  'code', 'health', 'comment', 'stale_after', 'stale_incident_after', 'overtime_incident_after', 'overlap_incident',
-  'uid', 'label', 'end', 'end_comment', 'title', 'description', 'id', 'note', 'target', 'force',
-  'keep', 'keep_healthy', 'keep_warning', 'keep_critical', 'keep_incidents',
+  'code',
+  'health',
+  'comment',
+  'stale_after',
+  'stale_incident_after',
+  'overtime_incident_after',
+  'overlap_incident',
+  'uid',
+  'label',
+  'end',
+  'end_comment',
+  'title',
+  'description',
+  'id',
+  'note',
+  'target',
+  'force',
+  'keep',
+  'keep_healthy',
+  'keep_warning',
+  'keep_critical',
+  'keep_incidents',
 ]
 
 const plausibleValue = fc.oneof(
-  fc.constantFrom('healthy', 'warning', 'critical', 'fuzz.probe', 'fuzz.job', 'INC-1', 'off', '5m', '-1h', '0', '1.5d', '', ' ', 'fuzz.job:0123456789ab'),
+  fc.constantFrom(
+    'healthy',
+    'warning',
+    'critical',
+    'fuzz.probe',
+    'fuzz.job',
+    'INC-1',
+    'off',
+    '5m',
+    '-1h',
+    '0',
+    '1.5d',
+    '',
+    ' ',
+    'fuzz.job:0123456789ab',
+  ),
   fc.string(),
   fc.integer(),
   fc.double(),
@@ -60,7 +94,12 @@ describe('random input', () => {
   it('random bytes as a body get a 4xx', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...POST_PATHS), fc.uint8Array({ maxLength: 200 }), async (path, bytes) => {
-        const answer = await rawRequest(t.config.socket, { method: 'POST', path, headers: { 'Content-Type': 'application/json' }, body: Buffer.from(bytes) })
+        const answer = await rawRequest(t.config.socket, {
+          method: 'POST',
+          path,
+          headers: { 'Content-Type': 'application/json' },
+          body: Buffer.from(bytes),
+        })
         expect(answer.status).toBeLessThan(500)
       }),
       { numRuns: 100 },
@@ -69,12 +108,18 @@ describe('random input', () => {
 
   it('random show targets and queries get a 2xx or a 4xx, never a 5xx', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string(), fc.dictionary(fc.constantFrom('limit', 'all', 'x'), fc.string(), { maxKeys: 2 }), async (target, query) => {
-        const search = new URLSearchParams(query).toString()
-        const answer = await rawRequest(t.config.socket, { path: `/v1/show/${encodeURIComponent(target)}${search === '' ? '' : `?${search}`}` })
-        expect(answer.status).toBeLessThan(500)
-        if (answer.status >= 400) expect(isErrorShape(answer.json)).toBe(true)
-      }),
+      fc.asyncProperty(
+        fc.string(),
+        fc.dictionary(fc.constantFrom('limit', 'all', 'x'), fc.string(), { maxKeys: 2 }),
+        async (target, query) => {
+          const search = new URLSearchParams(query).toString()
+          const answer = await rawRequest(t.config.socket, {
+            path: `/v1/show/${encodeURIComponent(target)}${search === '' ? '' : `?${search}`}`,
+          })
+          expect(answer.status).toBeLessThan(500)
+          if (answer.status >= 400) expect(isErrorShape(answer.json)).toBe(true)
+        },
+      ),
       { numRuns: 300 },
     )
     expect((await t.client.health()).isOk()).toBe(true)

@@ -39,7 +39,15 @@ export function testConfig(dir: string, overrides: Partial<DaemonConfig> = {}): 
     plugins: [],
     maintenance: [],
     exec: { logDir: join(dir, 'data', 'logs'), maxLogBytes: 10 * 1024 * 1024, maxFollowers: 64 },
-    http: { listen: [], tls: undefined, maxConnections: 512, rateLimitPerSecond: undefined, publicStatus: false, publicCodes: [], publicMetrics: false },
+    http: {
+      listen: [],
+      tls: undefined,
+      maxConnections: 512,
+      rateLimitPerSecond: undefined,
+      publicStatus: false,
+      publicCodes: [],
+      publicMetrics: false,
+    },
     ...overrides,
   }
 }
@@ -61,7 +69,11 @@ export interface TestDaemon {
   readonly cleanup: () => Promise<void>
 }
 
-export async function startTestDaemon(overrides: Partial<DaemonConfig> = {}, dir = makeTempDir(), clock?: Clock): Promise<TestDaemon> {
+export async function startTestDaemon(
+  overrides: Partial<DaemonConfig> = {},
+  dir = makeTempDir(),
+  clock?: Clock,
+): Promise<TestDaemon> {
   const config = testConfig(dir.dir, overrides)
   const log = memoryLogger()
   const daemon = await startDaemon({ config, log, version: '9.9.9-test', ...(clock === undefined ? {} : { clock }) })
@@ -95,22 +107,26 @@ export function rawRequest(
 ): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...options.headers }
-    if (options.body !== undefined && headers['Content-Length'] === undefined) headers['Content-Length'] = Buffer.byteLength(options.body)
-    const req = request({ socketPath, path: options.path, method: options.method ?? 'GET', headers, agent: false }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8')
-        let json: unknown
-        try {
-          json = JSON.parse(text)
-        } catch {
-          json = undefined
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json })
-      })
-      res.on('error', reject)
-    })
+    if (options.body !== undefined && headers['Content-Length'] === undefined)
+      headers['Content-Length'] = Buffer.byteLength(options.body)
+    const req = request(
+      { socketPath, path: options.path, method: options.method ?? 'GET', headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8')
+          let json: unknown
+          try {
+            json = JSON.parse(text)
+          } catch {
+            json = undefined
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json })
+        })
+        res.on('error', reject)
+      },
+    )
     req.on('error', reject)
     req.end(options.body)
   })
@@ -118,7 +134,12 @@ export function rawRequest(
 
 /** POSTs `body` as JSON text. */
 export function postJson(socketPath: string, path: string, body: unknown): Promise<RawAnswer> {
-  return rawRequest(socketPath, { method: 'POST', path, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+  return rawRequest(socketPath, {
+    method: 'POST',
+    path,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  })
 }
 
 /** One request a {@link WebhookReceiver} received. */
@@ -155,7 +176,12 @@ export async function startReceiver(): Promise<WebhookReceiver> {
       const path = req.url ?? '/'
       const answer = [...answers].find(([prefix]) => path.startsWith(prefix))?.[1] ?? { status: 200, delayMs: 0 }
       setTimeout(() => {
-        const hook = { path, headers: req.headers, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>, at: Date.now() }
+        const hook = {
+          path,
+          headers: req.headers,
+          json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>,
+          at: Date.now(),
+        }
         attempts.push({ ...hook, status: answer.status })
         if (answer.status >= 200 && answer.status < 300) {
           received.push(hook)
@@ -179,8 +205,18 @@ export async function startReceiver(): Promise<WebhookReceiver> {
       new Promise((resolve, reject) => {
         const found = received.find(predicate)
         if (found !== undefined) return resolve(found)
-        const timer = setTimeout(() => reject(new Error(`no matching webhook within ${timeoutMs} ms; got ${JSON.stringify(received.map((h) => h.json._event))}`)), timeoutMs)
-        waiters.push({ predicate, resolve: (hook) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `no matching webhook within ${timeoutMs} ms; got ${JSON.stringify(received.map((h) => h.json._event))}`,
+              ),
+            ),
+          timeoutMs,
+        )
+        waiters.push({
+          predicate,
+          resolve: (hook) => {
             clearTimeout(timer)
             resolve(hook)
           },

@@ -12,7 +12,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-async function started(overrides: Parameters<typeof startTestDaemon>[0] = {}, dir?: ReturnType<typeof makeTempDir>): Promise<TestDaemon> {
+async function started(
+  overrides: Parameters<typeof startTestDaemon>[0] = {},
+  dir?: ReturnType<typeof makeTempDir>,
+): Promise<TestDaemon> {
   const t = await startTestDaemon(overrides, dir)
   cleanups.push(t.cleanup)
   return t
@@ -29,7 +32,9 @@ describe('single instance', () => {
     const first = await started()
     const other = tempDir()
     const config = testConfig(other.dir, { socket: first.config.socket })
-    await expect(startDaemon({ config })).rejects.toThrow(`another Timon daemon is already running on ${first.config.socket}`)
+    await expect(startDaemon({ config })).rejects.toThrow(
+      `another Timon daemon is already running on ${first.config.socket}`,
+    )
     expect(existsSync(config.dataDir)).toBe(false)
     expect((await first.client.health()).isOk()).toBe(true)
   })
@@ -86,7 +91,10 @@ describe('the socket', () => {
     const uid = process.getuid?.() ?? 0
     const dir = tempDir()
     const own = join(dir.dir, 'own')
-    const t = await started({ socket: join(own, 'timon.sock'), socketDirectory: { path: own, mode: 0o700 } }, { dir: dir.dir, remove: () => {} })
+    const t = await started(
+      { socket: join(own, 'timon.sock'), socketDirectory: { path: own, mode: 0o700 } },
+      { dir: dir.dir, remove: () => {} },
+    )
     expect(statSync(own).mode & 0o777).toBe(0o700)
     expect((await t.client.health()).isOk()).toBe(true)
 
@@ -94,7 +102,10 @@ describe('the socket', () => {
     const squatted = join(other.dir, 'own')
     mkdirSync(squatted, { mode: 0o700 })
     chownSync(squatted, 12345, 12345)
-    const config = testConfig(other.dir, { socket: join(squatted, 'timon.sock'), socketDirectory: { path: squatted, mode: 0o700 } })
+    const config = testConfig(other.dir, {
+      socket: join(squatted, 'timon.sock'),
+      socketDirectory: { path: squatted, mode: 0o700 },
+    })
     await expect(startDaemon({ config })).rejects.toThrow(
       new DaemonStartError(
         `cannot use the default socket ${config.socket}: the directory ${squatted} belongs to uid 12345, not to this user (uid ${uid}): another user may have created it; remove it, or name another place (TIMON_SOCKET, [daemon] socket)`,
@@ -124,7 +135,13 @@ describe('graceful stop', () => {
     // Send the headers and half the body, stop, then send the rest.
     const answer = new Promise<number>((resolve, reject) => {
       const req = request(
-        { socketPath: config.socket, path: '/v1/push/probe', method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', 'Content-Length': body.length } },
+        {
+          socketPath: config.socket,
+          path: '/v1/push/probe',
+          method: 'POST',
+          agent: false,
+          headers: { 'Content-Type': 'application/json', 'Content-Length': body.length },
+        },
         (res) => {
           res.resume()
           res.on('end', () => resolve(res.statusCode ?? 0))
@@ -158,7 +175,9 @@ describe('restart', () => {
     const receiver = await startReceiver()
     cleanups.push(() => receiver.close())
     receiver.answer('/hook', 503)
-    const hooks = webhooks([{ on: ['incident.open'], url: `${receiver.url}/hook`, retry: { attempts: 5, delay: '300ms' } }])
+    const hooks = webhooks([
+      { on: ['incident.open'], url: `${receiver.url}/hook`, retry: { attempts: 5, delay: '300ms' } },
+    ])
     const dir = tempDir()
     const config = testConfig(dir.dir, { webhooks: hooks })
 
@@ -167,7 +186,8 @@ describe('restart', () => {
     cleanups.push(() => client.close())
     await client.pushProbe({ code: 'persist.me', health: 'healthy', comment: 'before restart' })
     const { incident } = (await client.openIncident({ title: 'survives restarts' }))._unsafeUnwrap()
-    for (let i = 0; i < 100 && receiver.attempts.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    for (let i = 0; i < 100 && receiver.attempts.length === 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10))
     expect(receiver.attempts).toHaveLength(1)
     await first.stop()
     expect((await client.health()).isErr()).toBe(true)

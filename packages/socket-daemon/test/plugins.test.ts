@@ -43,7 +43,11 @@ describe('[[plugin]] in the daemon', () => {
     const parsed = parseConfig(
       {
         plugin: [
-          { name: 'port-watch', module: './tcp-poller.js', options: { interval_ms: 50, targets: [{ code: 'db.port', host: '127.0.0.1', port }] } },
+          {
+            name: 'port-watch',
+            module: './tcp-poller.js',
+            options: { interval_ms: 50, targets: [{ code: 'db.port', host: '127.0.0.1', port }] },
+          },
           { name: 'audit', module: './file-notifier.js', on: ['incident.open'], options: { path: audit } },
         ],
       },
@@ -54,14 +58,28 @@ describe('[[plugin]] in the daemon', () => {
     const daemon: TestDaemon = await startTestDaemon({ plugins: parsed.plugins }, dir)
     cleanups.push(daemon.cleanup)
 
-    const status = await eventually(() => daemon.client.status(), (r) => r.isOk() && r.value.contracts.length === 1)
-    expect(status._unsafeUnwrap().contracts[0]).toMatchObject({ contract: { code: 'db.port' }, lastReport: { health: 'healthy' } })
+    const status = await eventually(
+      () => daemon.client.status(),
+      (r) => r.isOk() && r.value.contracts.length === 1,
+    )
+    expect(status._unsafeUnwrap().contracts[0]).toMatchObject({
+      contract: { code: 'db.port' },
+      lastReport: { health: 'healthy' },
+    })
     const raw = await daemon.client.request('GET', '/v1/status')
     expect(raw._unsafeUnwrap().json).toMatchObject({ contracts: [{ polled_from: `tcp://127.0.0.1:${port}` }] })
 
     await new Promise((resolve) => server.close(resolve))
-    const lines = await eventually(() => readLines(audit), (found) => found.length > 0)
-    expect(lines).toEqual([expect.objectContaining({ event: 'incident.open', incident: expect.objectContaining({ title: 'db.port is critical' }) })])
+    const lines = await eventually(
+      () => readLines(audit),
+      (found) => found.length > 0,
+    )
+    expect(lines).toEqual([
+      expect.objectContaining({
+        event: 'incident.open',
+        incident: expect.objectContaining({ title: 'db.port is critical' }),
+      }),
+    ])
     expect(daemon.log.lines.filter((line) => /ERROR|FATAL/i.test(line))).toEqual([])
   })
 
@@ -70,10 +88,19 @@ describe('[[plugin]] in the daemon', () => {
     cleanups.push(dir.remove)
     await compile('file-notifier', dir.dir)
     const start = (plugin: Record<string, unknown>) =>
-      startDaemon({ config: testConfig(dir.dir, { plugins: parseConfig({ plugin: [plugin] }, { baseDir: dir.dir })._unsafeUnwrap().plugins }), log: memoryLogger() })
+      startDaemon({
+        config: testConfig(dir.dir, {
+          plugins: parseConfig({ plugin: [plugin] }, { baseDir: dir.dir })._unsafeUnwrap().plugins,
+        }),
+        log: memoryLogger(),
+      })
     await expect(start({ name: 'ghost', module: './missing.js' })).rejects.toThrow(DaemonStartError)
-    await expect(start({ name: 'ghost', module: './missing.js' })).rejects.toThrow(/^plugin "ghost" \(module \.\/missing\.js\): cannot load: /)
-    await expect(start({ name: 'audit', module: './file-notifier.js' })).rejects.toThrow('plugin "audit" (module ./file-notifier.js): its factory threw: options.path must be the file to append to')
+    await expect(start({ name: 'ghost', module: './missing.js' })).rejects.toThrow(
+      /^plugin "ghost" \(module \.\/missing\.js\): cannot load: /,
+    )
+    await expect(start({ name: 'audit', module: './file-notifier.js' })).rejects.toThrow(
+      'plugin "audit" (module ./file-notifier.js): its factory threw: options.path must be the file to append to',
+    )
   })
 
   it('a plugin notifier that throws at run time is retried, and the daemon goes on', async () => {
@@ -92,20 +119,39 @@ export default ({ options }) => ({
 })
 `,
     )
-    const plugins = parseConfig({ plugin: [{ name: 'flaky', module: './flaky.mjs', on: ['incident.open'], options: { marker } }] }, { baseDir: dir.dir })._unsafeUnwrap().plugins
+    const plugins = parseConfig(
+      { plugin: [{ name: 'flaky', module: './flaky.mjs', on: ['incident.open'], options: { marker } }] },
+      { baseDir: dir.dir },
+    )._unsafeUnwrap().plugins
     const daemon = await startTestDaemon({ plugins }, dir)
     cleanups.push(daemon.cleanup)
     await daemon.client.pushProbe({ code: 'svc.x', health: 'critical' })
-    const attempts = await eventually(() => safeRead(marker), (text) => text.length >= 2)
+    const attempts = await eventually(
+      () => safeRead(marker),
+      (text) => text.length >= 2,
+    )
     expect(attempts).toBe('xx')
-    expect(daemon.log.lines.some((line) => line.includes('plugin flaky: delivery') && line.includes('threw: boom'))).toBe(true)
+    expect(
+      daemon.log.lines.some((line) => line.includes('plugin flaky: delivery') && line.includes('threw: boom')),
+    ).toBe(true)
     expect((await daemon.client.status()).isOk()).toBe(true)
   })
 
   it('rejects duplicate plugin names, and a plugin named like a webhook', () => {
-    const parse = (plugin: unknown[]) => parseConfig({ webhook: [{ name: 'x', url: 'http://127.0.0.1:1/', on: ['*'] }], plugin }, { baseDir: '/' })._unsafeUnwrapErr()
-    expect(parse([{ name: 'y', module: 'pkg' }, { name: 'y', module: 'pkg' }])).toEqual(['plugin[1].name: "y" is the name of plugin[0] already'])
-    expect(parse([{ name: 'x', module: 'pkg' }])).toEqual(['plugin[0].name: "x" is already the name of webhook[0] (target names must be unique across webhooks, emails, commands and plugins)'])
+    const parse = (plugin: unknown[]) =>
+      parseConfig(
+        { webhook: [{ name: 'x', url: 'http://127.0.0.1:1/', on: ['*'] }], plugin },
+        { baseDir: '/' },
+      )._unsafeUnwrapErr()
+    expect(
+      parse([
+        { name: 'y', module: 'pkg' },
+        { name: 'y', module: 'pkg' },
+      ]),
+    ).toEqual(['plugin[1].name: "y" is the name of plugin[0] already'])
+    expect(parse([{ name: 'x', module: 'pkg' }])).toEqual([
+      'plugin[0].name: "x" is already the name of webhook[0] (target names must be unique across webhooks, emails, commands and plugins)',
+    ])
   })
 })
 

@@ -6,7 +6,12 @@ import { parseConfig } from '@timon/socket-daemon'
 import { startTestDaemon, type TestDaemon } from './helpers.js'
 
 /** A health endpoint whose answer the test switches. */
-async function startHealthServer(): Promise<{ url: string; setStatus: (status: number) => void; hits: () => number; close: () => Promise<void> }> {
+async function startHealthServer(): Promise<{
+  url: string
+  setStatus: (status: number) => void
+  hits: () => number
+  close: () => Promise<void>
+}> {
   let status = 200
   let hits = 0
   const server: Server = createServer((_req, res) => {
@@ -33,7 +38,10 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 }
 
 function checks(url: string, code: string, extra: Record<string, unknown> = {}) {
-  return parseChecks([{ code, url, interval: '100ms', timeout: '50ms', failure_threshold: 2, ...extra }], { baseDir: '/', minIntervalMs: 0 })._unsafeUnwrap()
+  return parseChecks([{ code, url, interval: '100ms', timeout: '50ms', failure_threshold: 2, ...extra }], {
+    baseDir: '/',
+    minIntervalMs: 0,
+  })._unsafeUnwrap()
 }
 
 describe('HTTP checks polled by the daemon', () => {
@@ -51,15 +59,26 @@ describe('HTTP checks polled by the daemon', () => {
     daemon = await startTestDaemon({ checks: checks(health.url, 'app.ready') })
     const client = daemon.client
 
-    const healthy = await eventually(() => client.status(), (r) => r.isOk() && r.value.contracts.length === 1)
+    const healthy = await eventually(
+      () => client.status(),
+      (r) => r.isOk() && r.value.contracts.length === 1,
+    )
     const overview = healthy._unsafeUnwrap().contracts[0]
-    expect(overview).toMatchObject({ contract: { code: 'app.ready', kind: 'probe' }, lastReport: { health: 'healthy' } })
+    expect(overview).toMatchObject({
+      contract: { code: 'app.ready', kind: 'probe' },
+      lastReport: { health: 'healthy' },
+    })
     const raw = await client.request('GET', '/v1/status')
     expect(raw._unsafeUnwrap().json).toMatchObject({ contracts: [{ polled_from: health.url }] })
 
     health.setStatus(503)
-    const status = await eventually(() => client.status(), (r) => r.isOk() && r.value.activeIncidents.length === 1)
-    expect(status._unsafeUnwrap().activeIncidents).toMatchObject([{ title: 'app.ready is critical', triggerType: 'critical' }])
+    const status = await eventually(
+      () => client.status(),
+      (r) => r.isOk() && r.value.activeIncidents.length === 1,
+    )
+    expect(status._unsafeUnwrap().activeIncidents).toMatchObject([
+      { title: 'app.ready is critical', triggerType: 'critical' },
+    ])
     const history = (await client.show('app.ready', { all: true }))._unsafeUnwrap()
     if (history.kind !== 'contract') throw new Error('expected a probe')
     const healths = history.reports.map((r) => r.report.health).reverse()
@@ -73,16 +92,31 @@ describe('HTTP checks polled by the daemon', () => {
     const b = await startHealthServer()
     servers.push(a, b)
     daemon = await startTestDaemon({ checks: checks(a.url, 'svc.a') })
-    await eventually(async () => a.hits(), (hits) => hits > 0)
+    await eventually(
+      async () => a.hits(),
+      (hits) => hits > 0,
+    )
 
-    const next = parseConfig({ daemon: { data_dir: daemon.config.dataDir, socket: daemon.config.socket } }, { baseDir: '/' })
+    const next = parseConfig(
+      { daemon: { data_dir: daemon.config.dataDir, socket: daemon.config.socket } },
+      { baseDir: '/' },
+    )
     const update = daemon.daemon.reload({ ...next._unsafeUnwrap(), checks: checks(b.url, 'svc.b') })
     expect(update).toMatchObject({ added: ['svc.b'], removed: ['svc.a'] })
-    await eventually(async () => b.hits(), (hits) => hits > 0)
+    await eventually(
+      async () => b.hits(),
+      (hits) => hits > 0,
+    )
     const hitsOfA = a.hits()
-    const sampled = await eventually(() => daemon!.client.show('svc.b'), (r) => r.isOk())
+    const sampled = await eventually(
+      () => daemon!.client.show('svc.b'),
+      (r) => r.isOk(),
+    )
     expect(sampled.isOk()).toBe(true)
-    await eventually(async () => b.hits(), (hits) => hits > 3)
+    await eventually(
+      async () => b.hits(),
+      (hits) => hits > 3,
+    )
     expect(a.hits()).toBe(hitsOfA)
   })
 

@@ -13,7 +13,10 @@ import { makeTempDir, rawRequest, startTestDaemon, type TestDaemon } from './hel
 let t: TestDaemon
 beforeAll(async () => {
   const dir = makeTempDir()
-  t = await startTestDaemon({ exec: { logDir: join(dir.dir, 'data', 'logs'), maxLogBytes: 64 * 1024, maxFollowers: 2 } }, dir)
+  t = await startTestDaemon(
+    { exec: { logDir: join(dir.dir, 'data', 'logs'), maxLogBytes: 64 * 1024, maxFollowers: 2 } },
+    dir,
+  )
 })
 afterAll(async () => {
   await t?.cleanup()
@@ -34,7 +37,11 @@ async function collect(chunks: AsyncIterable<LogChunk>): Promise<{ stdout: strin
     if (chunk.stream === 'note') out.notes.push(Buffer.from(chunk.bytes).toString())
     else out[chunk.stream].push(chunk.bytes)
   }
-  return { stdout: Buffer.concat(out.stdout).toString(), stderr: Buffer.concat(out.stderr).toString(), notes: out.notes }
+  return {
+    stdout: Buffer.concat(out.stdout).toString(),
+    stderr: Buffer.concat(out.stderr).toString(),
+    notes: out.notes,
+  }
 }
 
 describe('run output and logs', () => {
@@ -55,7 +62,10 @@ describe('run output and logs', () => {
     expect(run).toMatchObject({ kind: 'report', report: { logPath: summary.logPath } })
     expect(await readAll(`logs.basic:${uid}`)).toEqual({ stdout: 'hello\nlast', stderr: 'warn: x\n', notes: [] })
     // `code` alone is the latest run; a skipped run is not taken for it.
-    expect((await t.client.skipRun({ code: 'logs.basic', comment: 'still going' }))._unsafeUnwrap().run).toMatchObject({ skipped: true, startComment: 'still going' })
+    expect((await t.client.skipRun({ code: 'logs.basic', comment: 'still going' }))._unsafeUnwrap().run).toMatchObject({
+      skipped: true,
+      startComment: 'still going',
+    })
     expect(await readAll('logs.basic')).toEqual({ stdout: 'hello\nlast', stderr: 'warn: x\n', notes: [] })
   })
 
@@ -70,33 +80,57 @@ describe('run output and logs', () => {
 
   it('answers 404 for an unknown run and for a run without output', async () => {
     const unknown = await t.client.readLog('logs.nothing:0123456789ab')
-    expect(unknown._unsafeUnwrapErr()).toMatchObject({ code: 'not_found', message: 'sample or run does not exist', status: 404 })
+    expect(unknown._unsafeUnwrapErr()).toMatchObject({
+      code: 'not_found',
+      message: 'sample or run does not exist',
+      status: 404,
+    })
     const uid = await startRun('logs.silent')
     expect((await t.client.readLog(`logs.silent:${uid}`))._unsafeUnwrapErr()).toMatchObject({
       code: 'not_found',
       message: 'no output was recorded for this run',
     })
     const writer = await t.client.streamOutput('logs.nothing', '0123456789ab')
-    expect((await writer.end())._unsafeUnwrapErr()).toMatchObject({ code: 'not_found', message: 'sample or run does not exist' })
+    expect((await writer.end())._unsafeUnwrapErr()).toMatchObject({
+      code: 'not_found',
+      message: 'sample or run does not exist',
+    })
   })
 
   it('refuses output for an ended run, a second output stream, a wrong type and broken frames', async () => {
     const ended = await startRun('logs.refused')
     await t.client.endJob({ code: 'logs.refused', uid: ended })
-    expect((await (await t.client.streamOutput('logs.refused', ended)).end())._unsafeUnwrapErr()).toMatchObject({ code: 'conflict', message: 'job has already ended' })
+    expect((await (await t.client.streamOutput('logs.refused', ended)).end())._unsafeUnwrapErr()).toMatchObject({
+      code: 'conflict',
+      message: 'job has already ended',
+    })
 
     const uid = await startRun('logs.refused')
     const first = await t.client.streamOutput('logs.refused', uid)
     first.write('stdout', Buffer.from('one\n'))
     // The first stream is open (its path is recorded): a second one is refused.
-    await expect.poll(async () => ((await t.client.show(`logs.refused:${uid}`))._unsafeUnwrap() as { report: { logPath: string | null } }).report.logPath).not.toBeNull()
+    await expect
+      .poll(
+        async () =>
+          ((await t.client.show(`logs.refused:${uid}`))._unsafeUnwrap() as { report: { logPath: string | null } })
+            .report.logPath,
+      )
+      .not.toBeNull()
     const errors: string[] = []
     const second = await t.client.streamOutput('logs.refused', uid, { onError: (error) => errors.push(error.message) })
-    expect((await second.end())._unsafeUnwrapErr()).toMatchObject({ code: 'conflict', message: 'output was already recorded for this run' })
+    expect((await second.end())._unsafeUnwrapErr()).toMatchObject({
+      code: 'conflict',
+      message: 'output was already recorded for this run',
+    })
     expect(errors).toEqual(['output was already recorded for this run'])
     expect((await first.end()).isOk()).toBe(true)
 
-    const typed = await rawRequest(t.config.socket, { method: 'POST', path: `/v1/runs/logs.refused:${uid}/output`, headers: { 'Content-Type': 'application/json' }, body: '{}' })
+    const typed = await rawRequest(t.config.socket, {
+      method: 'POST',
+      path: `/v1/runs/logs.refused:${uid}/output`,
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    })
     expect(typed.status).toBe(415)
     const other = await startRun('logs.refused')
     const broken = await rawRequest(t.config.socket, {
@@ -105,7 +139,10 @@ describe('run output and logs', () => {
       headers: { 'Content-Type': 'application/octet-stream' },
       body: Buffer.concat([encodeFrame('stdout', Buffer.from('fine\n')), Buffer.from([7, 0, 0, 0, 1, 0])]),
     })
-    expect(broken).toMatchObject({ status: 400, json: { error: { code: 'validation', message: 'malformed output: unknown stream id 7' } } })
+    expect(broken).toMatchObject({
+      status: 400,
+      json: { error: { code: 'validation', message: 'malformed output: unknown stream id 7' } },
+    })
     expect(await readAll(`logs.refused:${other}`)).toMatchObject({ stdout: 'fine\n' })
   })
 
@@ -121,7 +158,9 @@ describe('run output and logs', () => {
     const summary = (await writer.end())._unsafeUnwrap()
     expect(statSync(summary.logPath).size).toBeLessThanOrEqual(64 * 1024)
     const log = await readAll(`logs.capped:${uid}`)
-    expect(log.notes).toEqual([`${summary.cut} bytes of earlier output were cut (the log keeps the last 64KiB at most)`])
+    expect(log.notes).toEqual([
+      `${summary.cut} bytes of earlier output were cut (the log keeps the last 64KiB at most)`,
+    ])
     expect(all.endsWith(log.stdout)).toBe(true)
     expect(log.stdout.startsWith('line ')).toBe(true)
     expect(summary.cut).toBe(all.length - log.stdout.length)
@@ -182,7 +221,10 @@ describe('run output and logs', () => {
     const refused = await t.client.readLog(`logs.cap:${uids[2]}`, { follow: true })
     expect(refused._unsafeUnwrapErr()).toMatchObject({ code: 'too_many_followers', status: 429 })
     // Reading without following is not capped (this run has no output yet).
-    expect((await t.client.readLog(`logs.cap:${uids[2]}`))._unsafeUnwrapErr()).toMatchObject({ code: 'not_found', status: 404 })
+    expect((await t.client.readLog(`logs.cap:${uids[2]}`))._unsafeUnwrapErr()).toMatchObject({
+      code: 'not_found',
+      status: 404,
+    })
     await t.client.endJob({ code: 'logs.cap', uid: uids[0] as string })
     await first
     const third = collect((await t.client.readLog(`logs.cap:${uids[2]}`, { follow: true }))._unsafeUnwrap())

@@ -17,7 +17,12 @@ describe('the scheduler', () => {
     receiver = await startReceiver()
     t = await startTestDaemon({ webhooks: webhooks([{ on: ['timon.*'], url: `${receiver.url}/started` }]) })
     const hook = await receiver.waitFor(event('timon.started'))
-    expect(hook.json).toEqual({ _event: 'timon.started', _hostname: 'test-host', _timestamp: expect.any(String), daemon: 'test-daemon' })
+    expect(hook.json).toEqual({
+      _event: 'timon.started',
+      _hostname: 'test-host',
+      _timestamp: expect.any(String),
+      daemon: 'test-daemon',
+    })
     expect(hook.headers['x-timon-event']).toBe('timon.started')
     expect(hook.headers['x-timon-delivery']).toEqual(expect.any(String))
   })
@@ -26,10 +31,16 @@ describe('the scheduler', () => {
     receiver = await startReceiver()
     t = await startTestDaemon({ webhooks: webhooks([{ on: ['incident.open'], url: `${receiver.url}/open` }]) })
     const before = Date.now()
-    const pushed = (await t.client.pushProbe({ code: 'cron.heartbeat', health: 'healthy', staleIncidentAfter: '300ms' }))._unsafeUnwrap()
+    const pushed = (
+      await t.client.pushProbe({ code: 'cron.heartbeat', health: 'healthy', staleIncidentAfter: '300ms' })
+    )._unsafeUnwrap()
     const hook = await receiver.waitFor(event('incident.open'), 3000)
 
-    expect(hook.json.incident).toMatchObject({ state: 'open', trigger_type: 'stale', code: expect.stringMatching(/^INC-\d+$/) })
+    expect(hook.json.incident).toMatchObject({
+      state: 'open',
+      trigger_type: 'stale',
+      code: expect.stringMatching(/^INC-\d+$/),
+    })
     expect(hook.at - before).toBeLessThan(1000)
 
     const status = (await t.client.status())._unsafeUnwrap()
@@ -70,7 +81,11 @@ describe('the scheduler', () => {
   it('retries a failed delivery after the webhook retry delay (jittered)', async () => {
     receiver = await startReceiver()
     receiver.answer('/flaky', 503)
-    t = await startTestDaemon({ webhooks: webhooks([{ on: ['incident.open'], url: `${receiver.url}/flaky`, retry: { attempts: 3, delay: '150ms' } }]) })
+    t = await startTestDaemon({
+      webhooks: webhooks([
+        { on: ['incident.open'], url: `${receiver.url}/flaky`, retry: { attempts: 3, delay: '150ms' } },
+      ]),
+    })
     await t.client.openIncident({ title: 'retry me' })
     const firstFailure = await waitUntil(() => receiver?.attempts.find((a) => a.status === 503))
     receiver.answer('/flaky', 200)
@@ -102,9 +117,14 @@ describe('the scheduler', () => {
 
   it('sends timon.ping every ping_interval', async () => {
     receiver = await startReceiver()
-    t = await startTestDaemon({ pingIntervalMs: 150, webhooks: webhooks([{ on: ['timon.ping'], url: `${receiver.url}/ping` }]) })
+    t = await startTestDaemon({
+      pingIntervalMs: 150,
+      webhooks: webhooks([{ on: ['timon.ping'], url: `${receiver.url}/ping` }]),
+    })
     await receiver.waitFor(event('timon.ping'), 2000)
-    await waitUntil(() => (receiver !== undefined && receiver.received.filter(event('timon.ping')).length >= 2 ? true : undefined))
+    await waitUntil(() =>
+      receiver !== undefined && receiver.received.filter(event('timon.ping')).length >= 2 ? true : undefined,
+    )
   })
 })
 

@@ -7,7 +7,11 @@ import { FakeClock } from '@timon/core/testing'
 import { SqliteCopyDatabase, SqliteStore } from '@timon/store-sqlite'
 import { PostgresStore } from '@timon/store-postgres'
 import { afterAll, describe, expect, it } from 'vitest'
-import { SKIPPED_WITHOUT_DATABASE, ScratchSchemas, TEST_DATABASE_URL } from '../../store-postgres/test/scratch-schemas.js'
+import {
+  SKIPPED_WITHOUT_DATABASE,
+  ScratchSchemas,
+  TEST_DATABASE_URL,
+} from '../../store-postgres/test/scratch-schemas.js'
 import { copyStore, parseStoreLocation, type StoreLocation } from '../src/store-copy.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'timon-store-copy-'))
@@ -35,9 +39,21 @@ async function makeHistory(store: Store): Promise<void> {
   await ok(monitor.pushProbe({ code: 'db.backup', health: 'healthy', staleIncidentAfter: '1h', comment: 'nightly' }))
   await ok(monitor.pushProbe({ code: 'web.disk', health: 'critical', comment: 'disk 97% — full' }))
   const run = await ok(monitor.startJob({ code: 'etl.daily', overtimeIncidentAfter: '30m', comment: 'start' }))
-  await ok(monitor.pushStep({ code: 'etl.daily', uid: run.run.uid, label: 'extract', health: 'healthy', detail: 'rows: 12' }))
+  await ok(
+    monitor.pushStep({ code: 'etl.daily', uid: run.run.uid, label: 'extract', health: 'healthy', detail: 'rows: 12' }),
+  )
   clock.advance('10m')
-  await ok(monitor.pushStep({ code: 'etl.daily', uid: run.run.uid, label: 'load', health: 'critical', end: true, endComment: 'failed', exit: { code: 2, signal: null } }))
+  await ok(
+    monitor.pushStep({
+      code: 'etl.daily',
+      uid: run.run.uid,
+      label: 'load',
+      health: 'critical',
+      end: true,
+      endComment: 'failed',
+      exit: { code: 2, signal: null },
+    }),
+  )
   const manual = await ok(monitor.openIncident({ title: 'Power cut', description: 'rack 3' }))
   await ok(monitor.annotate({ id: manual.incident.id, note: 'on generator' }))
   clock.advance('2h')
@@ -59,7 +75,12 @@ function dumpSqlite(path: string): Record<string, unknown[]> {
     return Object.fromEntries(
       COPIED_TABLES.map(({ name, key }) => {
         const rows = db.prepare(`SELECT * FROM ${name} ORDER BY ${key}`).all() as Array<Record<string, unknown>>
-        return [name, rows.map((row) => ('event' in row && name === 'deliveries' ? { ...row, event: JSON.parse(String(row.event)) } : row))]
+        return [
+          name,
+          rows.map((row) =>
+            'event' in row && name === 'deliveries' ? { ...row, event: JSON.parse(String(row.event)) } : row,
+          ),
+        ]
       }),
     )
   } finally {
@@ -103,13 +124,20 @@ describe('timon store copy between SQLite files', () => {
     const target = sqliteFile()
     await copy(at(`sqlite:${source}`), at(`sqlite:${target}`))
     const db = new BetterSqlite3(target)
-    db.exec("UPDATE incidents SET title = 'Someone else''s incident' WHERE id = 1; DELETE FROM steps; DELETE FROM tokens")
+    db.exec(
+      "UPDATE incidents SET title = 'Someone else''s incident' WHERE id = 1; DELETE FROM steps; DELETE FROM tokens",
+    )
     db.close()
     const edited = dumpSqlite(target)
 
     const result = await copyStore(at(`sqlite:${source}`), at(`sqlite:${target}`))
-    expect(result._unsafeUnwrapErr()).toMatchObject({ kind: 'conflict', conflicts: [{ table: 'incidents', key: 1, columns: ['title'] }] })
-    expect(result._unsafeUnwrapErr().message).toMatch(/1 row\(s\) of incidents in the target conflict .*first: 1, which differs in title.*nothing was copied/)
+    expect(result._unsafeUnwrapErr()).toMatchObject({
+      kind: 'conflict',
+      conflicts: [{ table: 'incidents', key: 1, columns: ['title'] }],
+    })
+    expect(result._unsafeUnwrapErr().message).toMatch(
+      /1 row\(s\) of incidents in the target conflict .*first: 1, which differs in title.*nothing was copied/,
+    )
     expect(dumpSqlite(target)).toEqual(edited)
   })
 
@@ -126,7 +154,10 @@ describe('timon store copy between SQLite files', () => {
     await targetStore.close()
 
     const error = (await copyStore(at(`sqlite:${source}`), at(`sqlite:${target}`)))._unsafeUnwrapErr()
-    expect(error).toMatchObject({ kind: 'conflict', conflicts: [{ table: 'contracts', key: 1, columns: ['code', 'created_at'] }] })
+    expect(error).toMatchObject({
+      kind: 'conflict',
+      conflicts: [{ table: 'contracts', key: 1, columns: ['code', 'created_at'] }],
+    })
   })
 
   it('refuses a source written by a newer Timon, and one that does not exist', async () => {
@@ -139,7 +170,9 @@ describe('timon store copy between SQLite files', () => {
     expect(error).toMatchObject({ kind: 'schema_version' })
     expect(error.message).toMatch(/schema version 999 is newer than this Timon supports .*upgrade Timon/)
 
-    const missing = (await copyStore(at(`sqlite:${join(dir, 'none.db')}`), at(`sqlite:${sqliteFile()}`)))._unsafeUnwrapErr()
+    const missing = (
+      await copyStore(at(`sqlite:${join(dir, 'none.db')}`), at(`sqlite:${sqliteFile()}`))
+    )._unsafeUnwrapErr()
     expect(missing).toMatchObject({ kind: 'open' })
     expect(missing.message).toMatch(/^cannot open sqlite:.*none\.db/)
   })
@@ -189,7 +222,10 @@ describe('timon store copy between SQLite files', () => {
     withExtra.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)')
     withExtra.close()
     const unknown = (await copyStore(at(`sqlite:${source}`), at(`sqlite:${sqliteFile()}`)))._unsafeUnwrapErr()
-    expect(unknown).toEqual({ kind: 'schema_mismatch', message: `sqlite:${source}: table(s) notes unknown to the copy` })
+    expect(unknown).toEqual({
+      kind: 'schema_mismatch',
+      message: `sqlite:${source}: table(s) notes unknown to the copy`,
+    })
 
     const plain = sqliteFile()
     await new SqliteStore({ database: plain }).close()
@@ -203,15 +239,23 @@ describe('timon store copy between SQLite files', () => {
   })
 
   it('reads store locations, and refuses anything else', () => {
-    expect(parseStoreLocation('sqlite:/var/lib/timon/timon.db')._unsafeUnwrap()).toEqual({ kind: 'sqlite', path: '/var/lib/timon/timon.db' })
-    expect(parseStoreLocation('sqlite:///var/lib/timon/timon.db')._unsafeUnwrap()).toEqual({ kind: 'sqlite', path: '/var/lib/timon/timon.db' })
+    expect(parseStoreLocation('sqlite:/var/lib/timon/timon.db')._unsafeUnwrap()).toEqual({
+      kind: 'sqlite',
+      path: '/var/lib/timon/timon.db',
+    })
+    expect(parseStoreLocation('sqlite:///var/lib/timon/timon.db')._unsafeUnwrap()).toEqual({
+      kind: 'sqlite',
+      path: '/var/lib/timon/timon.db',
+    })
     expect(parseStoreLocation('sqlite:timon.db')._unsafeUnwrap()).toEqual({ kind: 'sqlite', path: 'timon.db' })
     expect(parseStoreLocation('postgres://timon@db:5432/timon?schema=t1&sslmode=require')._unsafeUnwrap()).toEqual({
       kind: 'postgres',
       url: 'postgres://timon@db:5432/timon?sslmode=require',
       schema: 't1',
     })
-    expect(parseStoreLocation('mysql://timon:hunter2@db/timon')._unsafeUnwrapErr()).toBe('"mysql://timon:***@db/timon" must be sqlite:<path> or a postgres:// URL')
+    expect(parseStoreLocation('mysql://timon:hunter2@db/timon')._unsafeUnwrapErr()).toBe(
+      '"mysql://timon:***@db/timon" must be sqlite:<path> or a postgres:// URL',
+    )
     expect(parseStoreLocation('sqlite:')._unsafeUnwrapErr()).toMatch(/no file/)
   })
 })
@@ -236,7 +280,9 @@ if (TEST_DATABASE_URL === undefined) {
       const incidentIds = (dumpSqlite(source).incidents as Array<{ id: number }>).map(({ id }) => id)
       const sqliteViews = {
         status: (await sqliteMonitor.status())._unsafeUnwrap(),
-        incidents: await Promise.all(incidentIds.map(async (id) => (await sqliteMonitor.showIncident(id))._unsafeUnwrap())),
+        incidents: await Promise.all(
+          incidentIds.map(async (id) => (await sqliteMonitor.showIncident(id))._unsafeUnwrap()),
+        ),
       }
       expect(incidentIds.length).toBeGreaterThanOrEqual(4)
       await store.close()
@@ -244,21 +290,28 @@ if (TEST_DATABASE_URL === undefined) {
 
       const toPostgres = await copy(at(`sqlite:${source}`), postgres(schema))
       expect(toPostgres.every(({ copied, source: read }) => copied === read && read > 0)).toBe(true)
-      expect((await copy(at(`sqlite:${source}`), postgres(schema))).every(({ copied, present, source: read }) => copied === 0 && present === read)).toBe(true)
+      expect(
+        (await copy(at(`sqlite:${source}`), postgres(schema))).every(
+          ({ copied, present, source: read }) => copied === 0 && present === read,
+        ),
+      ).toBe(true)
 
       // The PostgreSQL store reads the same history, by the same ids.
       const pgStore = await PostgresStore.open({ url, schema })
       try {
         const pgMonitor = new Monitor({ store: pgStore })
         expect((await pgMonitor.status())._unsafeUnwrap()).toEqual(sqliteViews.status)
-        for (const incident of sqliteViews.incidents) expect((await pgMonitor.showIncident(incident.incident.id))._unsafeUnwrap()).toEqual(incident)
+        for (const incident of sqliteViews.incidents)
+          expect((await pgMonitor.showIncident(incident.incident.id))._unsafeUnwrap()).toEqual(incident)
       } finally {
         await pgStore.close()
       }
 
       const back = sqliteFile()
       const toSqlite = await copy(postgres(schema), at(`sqlite:${back}`))
-      expect(toSqlite.map(({ table, copied }) => ({ table, copied }))).toEqual(toPostgres.map(({ table, copied }) => ({ table, copied })))
+      expect(toSqlite.map(({ table, copied }) => ({ table, copied }))).toEqual(
+        toPostgres.map(({ table, copied }) => ({ table, copied })),
+      )
       expect(dumpSqlite(back)).toEqual(dumpSqlite(source))
       expect((await copy(postgres(schema), at(`sqlite:${back}`))).every(({ copied }) => copied === 0)).toBe(true)
 
@@ -281,7 +334,9 @@ if (TEST_DATABASE_URL === undefined) {
       await new SqliteStore({ database: source }).close()
       const error = (await copyStore(at(`sqlite:${source}`), postgres(schema)))._unsafeUnwrapErr()
       expect(error).toMatchObject({ kind: 'open' })
-      expect(error.message).toMatch(/daemon\(s\) web-1 seen on it within the last minute: stop them before copying into it$/)
+      expect(error.message).toMatch(
+        /daemon\(s\) web-1 seen on it within the last minute: stop them before copying into it$/,
+      )
     })
 
     it('reports a PostgreSQL target row that differs, copying nothing', async () => {

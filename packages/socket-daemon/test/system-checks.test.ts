@@ -24,22 +24,46 @@ describe('checks of other types in the daemon', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const { port } = server.address() as net.AddressInfo
     const config = (checks: unknown[]) => parseConfig({ check: checks }, { baseDir: '/' })._unsafeUnwrap().systemChecks
-    const command = { type: 'command', code: 'cmd.warn', command: ['/bin/sh', '-c', 'echo "SOMETHING WARNING - 3 left"; exit 1'], interval: '1s' }
+    const command = {
+      type: 'command',
+      code: 'cmd.warn',
+      command: ['/bin/sh', '-c', 'echo "SOMETHING WARNING - 3 left"; exit 1'],
+      interval: '1s',
+    }
     const tcp = { type: 'tcp', code: 'tcp.up', address: `127.0.0.1:${port}`, interval: '1s' }
     daemon = await startTestDaemon({ systemChecks: config([command, tcp]) })
     const client = daemon.client
-    const status = await eventually(() => client.status(), (r) => r.isOk() && r.value.contracts.filter((c) => c.lastReport !== undefined).length === 2)
+    const status = await eventually(
+      () => client.status(),
+      (r) => r.isOk() && r.value.contracts.filter((c) => c.lastReport !== undefined).length === 2,
+    )
     const byCode = Object.fromEntries(status._unsafeUnwrap().contracts.map((c) => [c.contract.code, c.lastReport]))
     expect(byCode['cmd.warn']).toMatchObject({ health: 'warning', comment: 'SOMETHING WARNING - 3 left' })
-    expect(byCode['tcp.up']).toMatchObject({ health: 'healthy', comment: expect.stringMatching(/^connected in \d+ms$/) })
+    expect(byCode['tcp.up']).toMatchObject({
+      health: 'healthy',
+      comment: expect.stringMatching(/^connected in \d+ms$/),
+    })
 
-    const next = parseConfig({ daemon: { data_dir: daemon.config.dataDir, socket: daemon.config.socket }, check: [tcp] }, { baseDir: '/' })._unsafeUnwrap()
+    const next = parseConfig(
+      { daemon: { data_dir: daemon.config.dataDir, socket: daemon.config.socket }, check: [tcp] },
+      { baseDir: '/' },
+    )._unsafeUnwrap()
     expect(daemon.daemon.reload(next)).toMatchObject({ added: [], removed: ['cmd.warn'], changed: [], unchanged: 1 })
     await new Promise((resolve) => server.close(resolve))
   })
 
   it('names the check and the key of a bad table, and an unknown type', () => {
-    const issues = parseConfig({ check: [{ type: 'ftp', code: 'x.y' }, { type: 'tls', code: 'a.b', address: 'nohost' }, { code: 'web', url: 'http://127.0.0.1/' }, { type: 'disk', code: 'web', path: '/' }] }, { baseDir: '/' })._unsafeUnwrapErr()
+    const issues = parseConfig(
+      {
+        check: [
+          { type: 'ftp', code: 'x.y' },
+          { type: 'tls', code: 'a.b', address: 'nohost' },
+          { code: 'web', url: 'http://127.0.0.1/' },
+          { type: 'disk', code: 'web', path: '/' },
+        ],
+      },
+      { baseDir: '/' },
+    )._unsafeUnwrapErr()
     expect(issues).toEqual([
       'check[0].type: must be one of: http, command, tcp, tls, disk, system',
       'check[1].address: must be "host:port" with a port from 1 to 65535, got "nohost"',

@@ -17,7 +17,15 @@ afterEach(async () => {
 })
 
 const http = (rateLimitPerSecond?: number) => ({
-  http: { listen: [{ host: '127.0.0.1', port: 0 }], tls: undefined, maxConnections: 64, rateLimitPerSecond, publicStatus: false, publicCodes: [], publicMetrics: false },
+  http: {
+    listen: [{ host: '127.0.0.1', port: 0 }],
+    tls: undefined,
+    maxConnections: 64,
+    rateLimitPerSecond,
+    publicStatus: false,
+    publicCodes: [],
+    publicMetrics: false,
+  },
 })
 
 function portOf(d: TestDaemon): number {
@@ -27,15 +35,27 @@ function portOf(d: TestDaemon): number {
 }
 
 /** One request over TCP (HTTPS with `ca`), on a fresh connection. */
-function tcp(port: number, options: { method?: string; path: string; token?: string; body?: unknown; ca?: string }): Promise<RawAnswer> {
+function tcp(
+  port: number,
+  options: { method?: string; path: string; token?: string; body?: unknown; ca?: string },
+): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const body = options.body === undefined ? undefined : JSON.stringify(options.body)
     const headers: Record<string, string | number> = {}
     if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`
-    if (body !== undefined) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) })
+    if (body !== undefined)
+      Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) })
     const request = options.ca === undefined ? httpRequest : httpsRequest
     const req = request(
-      { host: '127.0.0.1', port, path: options.path, method: options.method ?? (body === undefined ? 'GET' : 'POST'), headers, agent: false, ...(options.ca === undefined ? {} : { ca: options.ca, servername: 'localhost' }) },
+      {
+        host: '127.0.0.1',
+        port,
+        path: options.path,
+        method: options.method ?? (body === undefined ? 'GET' : 'POST'),
+        headers,
+        agent: false,
+        ...(options.ca === undefined ? {} : { ca: options.ca, servername: 'localhost' }),
+      },
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -56,8 +76,16 @@ function tcp(port: number, options: { method?: string; path: string; token?: str
   })
 }
 
-async function token(d: TestDaemon, name: string, scope: 'push' | 'read' | 'admin', codes: string[] = [], expiresInMs?: number): Promise<string> {
-  return (await d.daemon.tokens.create({ name, scope, codes, ...(expiresInMs === undefined ? {} : { expiresInMs }) }))._unsafeUnwrap().secret
+async function token(
+  d: TestDaemon,
+  name: string,
+  scope: 'push' | 'read' | 'admin',
+  codes: string[] = [],
+  expiresInMs?: number,
+): Promise<string> {
+  return (
+    await d.daemon.tokens.create({ name, scope, codes, ...(expiresInMs === undefined ? {} : { expiresInMs }) })
+  )._unsafeUnwrap().secret
 }
 
 describe('the TCP listener', () => {
@@ -73,7 +101,9 @@ describe('the TCP listener', () => {
     const secret = await token(t, 'r', 'read')
     expect((await tcp(port, { path: '/v1/status', token: secret })).status).toBe(200)
     await t.daemon.tokens.revoke('r')
-    expect((await tcp(port, { path: '/v1/status', token: secret })).json).toMatchObject({ error: { code: 'unauthorized' } })
+    expect((await tcp(port, { path: '/v1/status', token: secret })).json).toMatchObject({
+      error: { code: 'unauthorized' },
+    })
     expect(t.log.lines.join('\n')).not.toContain(secret)
   })
 
@@ -89,9 +119,19 @@ describe('the TCP listener', () => {
   it('checks every scope on every kind of route, before the body is validated', async () => {
     t = await startTestDaemon(http())
     const port = portOf(t)
-    const secrets = { push: await token(t, 'p', 'push'), read: await token(t, 'r', 'read'), admin: await token(t, 'a', 'admin') }
+    const secrets = {
+      push: await token(t, 'p', 'push'),
+      read: await token(t, 'r', 'read'),
+      admin: await token(t, 'a', 'admin'),
+    }
     await t.client.pushProbe({ code: 'web.api', health: 'healthy' })
-    const routes: { method?: string; path: string; body?: unknown; ok: number; scopes: ('push' | 'read' | 'admin')[] }[] = [
+    const routes: {
+      method?: string
+      path: string
+      body?: unknown
+      ok: number
+      scopes: ('push' | 'read' | 'admin')[]
+    }[] = [
       { path: '/v1/push/probe', body: { code: 'web.api', health: 'healthy' }, ok: 201, scopes: ['push', 'admin'] },
       { path: '/v1/push/job/start', body: { code: 'db.backup' }, ok: 201, scopes: ['push', 'admin'] },
       { path: '/v1/push/job/skip', body: { code: 'db.backup' }, ok: 201, scopes: ['push', 'admin'] },
@@ -110,12 +150,18 @@ describe('the TCP listener', () => {
       expect((await tcp(port, route)).status, `${route.path} without a token`).toBe(401)
       for (const scope of ['push', 'read', 'admin'] as const) {
         const answer = await tcp(port, { ...route, token: secrets[scope] })
-        expect(answer.status, `${route.path} with ${scope}: ${answer.text}`).toBe(route.scopes.includes(scope) ? route.ok : 403)
+        expect(answer.status, `${route.path} with ${scope}: ${answer.text}`).toBe(
+          route.scopes.includes(scope) ? route.ok : 403,
+        )
       }
     }
     // Refused before validation: an invalid body from a read token is a 403, not a 400.
-    expect((await tcp(port, { path: '/v1/push/probe', body: { nonsense: true }, token: secrets.read })).status).toBe(403)
-    expect((await tcp(port, { path: '/v1/push/probe', body: { nonsense: true }, token: secrets.push })).status).toBe(400)
+    expect((await tcp(port, { path: '/v1/push/probe', body: { nonsense: true }, token: secrets.read })).status).toBe(
+      403,
+    )
+    expect((await tcp(port, { path: '/v1/push/probe', body: { nonsense: true }, token: secrets.push })).status).toBe(
+      400,
+    )
   })
 
   it('limits a token to its code globs', async () => {
@@ -123,11 +169,16 @@ describe('the TCP listener', () => {
     const port = portOf(t)
     const push = await token(t, 'web', 'push', ['web.*'])
     const read = await token(t, 'webread', 'read', ['web.*'])
-    expect((await tcp(port, { path: '/v1/push/probe', body: { code: 'web.api', health: 'healthy' }, token: push })).status).toBe(201)
+    expect(
+      (await tcp(port, { path: '/v1/push/probe', body: { code: 'web.api', health: 'healthy' }, token: push })).status,
+    ).toBe(201)
     const other = await tcp(port, { path: '/v1/push/probe', body: { code: 'db.main', health: 'healthy' }, token: push })
     expect(other.status).toBe(403)
     expect(other.json).toMatchObject({ error: { code: 'forbidden' } })
-    expect((await tcp(port, { path: '/v1/push/probe', body: { code: 'web.api.v2', health: 'healthy' }, token: push })).status).toBe(403)
+    expect(
+      (await tcp(port, { path: '/v1/push/probe', body: { code: 'web.api.v2', health: 'healthy' }, token: push }))
+        .status,
+    ).toBe(403)
     expect((await tcp(port, { path: '/v1/show/web.api', token: read })).status).toBe(200)
     expect((await tcp(port, { path: '/v1/show/db.main', token: read })).status).toBe(403)
     expect((await tcp(port, { path: '/v1/status', token: read })).status).toBe(403)
@@ -152,7 +203,23 @@ describe('the TCP listener', () => {
     const dir = makeTempDir()
     const cert = join(dir.dir, 'cert.pem')
     const key = join(dir.dir, 'key.pem')
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'])
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ])
     t = await startTestDaemon({ http: { ...http().http, tls: { certFile: cert, keyFile: key } } }, dir)
     const { readFileSync } = await import('node:fs')
     const ca = readFileSync(cert, 'utf8')
@@ -204,11 +271,17 @@ describe('ping URLs', () => {
     const base = `http://127.0.0.1:${portOf(t)}/ping/${await token(t, 'cron', 'push')}`
     expect(await curl(`${base}/web.cron`, '-o', '/dev/null')).toMatchObject({ code: 0 })
     expect((await curl(`${base}/web.cron`)).stdout).toBe('OK')
-    expect((await curl(`${base}/web.cron/fail`, '--data-raw', 'disk full\nmore'))).toMatchObject({ code: 0 })
+    expect(await curl(`${base}/web.cron/fail`, '--data-raw', 'disk full\nmore')).toMatchObject({ code: 0 })
     const show = (await t.client.show('web.cron'))._unsafeUnwrap()
-    expect(show).toMatchObject({ kind: 'contract', contract: { kind: 'probe' }, lastReport: { health: 'critical', comment: 'disk full' } })
+    expect(show).toMatchObject({
+      kind: 'contract',
+      contract: { kind: 'probe' },
+      lastReport: { health: 'critical', comment: 'disk full' },
+    })
     expect((await curl(`${base}/web.cron/0?host=web-3.example`)).code).toBe(0)
-    expect((await t.client.show('web.cron'))._unsafeUnwrap()).toMatchObject({ lastReport: { health: 'healthy', host: 'web-3.example' } })
+    expect((await t.client.show('web.cron'))._unsafeUnwrap()).toMatchObject({
+      lastReport: { health: 'healthy', host: 'web-3.example' },
+    })
     expect((await curl(`${base}/web.cron?host=not%20a%20host`)).stderr).toContain('400')
   })
 
@@ -218,15 +291,21 @@ describe('ping URLs', () => {
     const base = `http://127.0.0.1:${port}/ping/${await token(t, 'cron', 'push')}`
     const start = await curl(`${base}/db.backup/start?rid=0123456789ab&host=db-1`, '-D', '-')
     expect(start.stdout).toMatch(/X-Timon-Run: 0123456789ab/i)
-    expect((await curl(`${base}/db.backup/log?rid=0123456789ab`, '--data-raw', 'half way'))).toMatchObject({ code: 0 })
-    expect((await curl(`${base}/db.backup/3?rid=0123456789ab`, '--data-raw', 'tar: error'))).toMatchObject({ code: 0 })
+    expect(await curl(`${base}/db.backup/log?rid=0123456789ab`, '--data-raw', 'half way')).toMatchObject({ code: 0 })
+    expect(await curl(`${base}/db.backup/3?rid=0123456789ab`, '--data-raw', 'tar: error')).toMatchObject({ code: 0 })
     const run = (await t.client.show('db.backup:0123456789ab'))._unsafeUnwrap()
-    expect(run).toMatchObject({ kind: 'report', report: { kind: 'run', health: 'critical', exit: { code: 3, signal: null }, host: 'db-1' } })
+    expect(run).toMatchObject({
+      kind: 'report',
+      report: { kind: 'run', health: 'critical', exit: { code: 3, signal: null }, host: 'db-1' },
+    })
     expect(JSON.stringify(run)).toContain('half way')
     expect(JSON.stringify(run)).toContain('tar: error')
     // No run going: one that starts and ends now.
     expect((await curl(`${base}/db.backup`)).code).toBe(0)
-    expect((await t.client.show('db.backup'))._unsafeUnwrap()).toMatchObject({ lastReport: { kind: 'run', health: 'healthy' }, reportCount: 2 })
+    expect((await t.client.show('db.backup'))._unsafeUnwrap()).toMatchObject({
+      lastReport: { kind: 'run', health: 'healthy' },
+      reportCount: 2,
+    })
   })
 
   it('answers a bad secret, a code outside the globs or a bad suffix with a one-line 4xx', async () => {
@@ -247,7 +326,17 @@ describe('ping URLs', () => {
 
 describe('connection hygiene', () => {
   it('keeps /healthz answering on the Unix socket with 1,000 idle clients connected', async () => {
-    t = await startTestDaemon({ http: { listen: [], tls: undefined, maxConnections: 64, rateLimitPerSecond: undefined, publicStatus: false, publicCodes: [], publicMetrics: false } })
+    t = await startTestDaemon({
+      http: {
+        listen: [],
+        tls: undefined,
+        maxConnections: 64,
+        rateLimitPerSecond: undefined,
+        publicStatus: false,
+        publicCodes: [],
+        publicMetrics: false,
+      },
+    })
     let closed = 0
     let allButCapClosed: () => void = () => undefined
     const evicted = new Promise<void>((resolve) => (allButCapClosed = resolve))
@@ -261,10 +350,15 @@ describe('connection hygiene', () => {
       return socket
     })
     try {
-      await Promise.all(sockets.map((socket) => new Promise<void>((resolve) => {
-            socket.once('connect', resolve)
-            socket.once('close', () => resolve())
-          })))
+      await Promise.all(
+        sockets.map(
+          (socket) =>
+            new Promise<void>((resolve) => {
+              socket.once('connect', resolve)
+              socket.once('close', () => resolve())
+            }),
+        ),
+      )
       const started = Date.now()
       expect((await rawRequest(t.config.socket, { path: '/healthz' })).status).toBe(200)
       expect(Date.now() - started).toBeLessThan(2_000)

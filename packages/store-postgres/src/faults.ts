@@ -11,8 +11,10 @@ export function storeFaultOf(error: unknown): StoreFault | undefined {
   if (error instanceof StoreFault) return error
   if (error instanceof pg.DatabaseError) {
     const code = error.code ?? ''
-    if (code === DISK_FULL) return new StoreFault('full', `the database server's disk is full: ${error.message}`, { cause: error })
-    if (CORRUPT.has(code)) return new StoreFault('corrupt', `the database reports corrupted data: ${error.message}`, { cause: error })
+    if (code === DISK_FULL)
+      return new StoreFault('full', `the database server's disk is full: ${error.message}`, { cause: error })
+    if (CORRUPT.has(code))
+      return new StoreFault('corrupt', `the database reports corrupted data: ${error.message}`, { cause: error })
     if (code.startsWith('08') || UNAVAILABLE.has(code)) return unavailable(error)
     return undefined
   }
@@ -20,7 +22,10 @@ export function storeFaultOf(error: unknown): StoreFault | undefined {
   const errno = (error as NodeJS.ErrnoException).code
   if (errno !== undefined && NETWORK_ERRORS.has(errno)) return unavailable(error)
   // pg's own connection failures are plain Errors with these messages.
-  if (/^Connection terminated|timeout exceeded when trying to connect|not queryable|Connection ended/i.test(error.message)) return unavailable(error)
+  if (
+    /^Connection terminated|timeout exceeded when trying to connect|not queryable|Connection ended/i.test(error.message)
+  )
+    return unavailable(error)
   return undefined
 }
 
@@ -38,4 +43,14 @@ const CORRUPT = new Set(['XX001', 'XX002'])
  * admin_shutdown, crash_shutdown, cannot_connect_now, idle_session_timeout.
  */
 const UNAVAILABLE = new Set(['53300', '55P03', '57014', '57P01', '57P02', '57P03', '57P05'])
-const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOENT'])
+const NETWORK_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOENT',
+])

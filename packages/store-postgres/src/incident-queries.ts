@@ -6,9 +6,15 @@ import { incidents } from './rows.js'
 import type { Tables } from './tables.js'
 
 /** `StoreTx.queryIncidents` in the transaction `trx`. */
-export async function queryIncidents(trx: Transaction<Tables>, query: IncidentQuery): Promise<readonly CodedIncident[]> {
+export async function queryIncidents(
+  trx: Transaction<Tables>,
+  query: IncidentQuery,
+): Promise<readonly CodedIncident[]> {
   const { states, triggers, codes, since, until, before } = query
-  const contracts = (await trx.selectFrom('contracts').select(['id', 'code']).execute()).map((row) => ({ id: Number(row.id), code: row.code }))
+  const contracts = (await trx.selectFrom('contracts').select(['id', 'code']).execute()).map((row) => ({
+    id: Number(row.id),
+    code: row.code,
+  }))
   const codeOf = new Map(contracts.map((contract) => [contract.id, contract.code]))
   let select = trx.selectFrom('incidents').selectAll()
   if (states !== undefined) select = select.where('state', 'in', [...states])

@@ -325,13 +325,17 @@ export async function migrate(
       name text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now()
     )`.execute(trx)
-    const { rows } = await sql<{ version: number | null }>`SELECT max(version) AS version FROM schema_migrations`.execute(trx)
+    const { rows } = await sql<{
+      version: number | null
+    }>`SELECT max(version) AS version FROM schema_migrations`.execute(trx)
     const current = rows[0]?.version ?? 0
     if (current > supported) throw new SchemaVersionError(current, supported)
     for (const migration of migrations) {
       if (migration.version <= current) continue
       await sql.raw(migration.sql).execute(trx)
-      await sql`INSERT INTO schema_migrations (version, name) VALUES (${migration.version}, ${migration.name})`.execute(trx)
+      await sql`INSERT INTO schema_migrations (version, name) VALUES (${migration.version}, ${migration.name})`.execute(
+        trx,
+      )
     }
     return { from: current, to: Math.max(current, supported) }
   })

@@ -84,7 +84,9 @@ async function migrateIdle(store: PostgresStore): Promise<void> {
   try {
     const live = await store.liveDaemons(DAEMON_SEEN_WITHIN_MS)
     if (live.length > 0) {
-      throw new Error(`daemon(s) ${live.map((daemon) => daemon.name).join(', ')} seen on it within the last minute: stop them before copying into it`)
+      throw new Error(
+        `daemon(s) ${live.map((daemon) => daemon.name).join(', ')} seen on it within the last minute: stop them before copying into it`,
+      )
     }
   } finally {
     await store.close()
@@ -103,7 +105,9 @@ class PostgresCopyTx implements CopyTx {
 
   async schemaVersion(): Promise<number> {
     if (!(await this.tables()).includes('schema_migrations')) return 0
-    const { rows } = await this.#client.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations')
+    const { rows } = await this.#client.query<{ version: number | null }>(
+      'SELECT max(version) AS version FROM schema_migrations',
+    )
     return rows[0]?.version ?? 0
   }
 
@@ -119,7 +123,13 @@ class PostgresCopyTx implements CopyTx {
     return [...kinds].map(([name, kind]) => ({ name, json: kind === 'json' || kind === 'list' }))
   }
 
-  async read(table: string, key: string, columns: readonly string[], after: number | undefined, limit: number): Promise<readonly PortableRow[]> {
+  async read(
+    table: string,
+    key: string,
+    columns: readonly string[],
+    after: number | undefined,
+    limit: number,
+  ): Promise<readonly PortableRow[]> {
     const { rows } = await this.#client.query(
       `SELECT ${list(columns)} FROM ${id(table)} WHERE ${id(key)} > $1 ORDER BY ${id(key)} LIMIT $2`,
       [after ?? Number.MIN_SAFE_INTEGER, limit],
@@ -127,13 +137,26 @@ class PostgresCopyTx implements CopyTx {
     return this.#portable(table, rows)
   }
 
-  async readKeys(table: string, key: string, columns: readonly string[], keys: readonly number[]): Promise<readonly PortableRow[]> {
+  async readKeys(
+    table: string,
+    key: string,
+    columns: readonly string[],
+    keys: readonly number[],
+  ): Promise<readonly PortableRow[]> {
     if (keys.length === 0) return []
-    const { rows } = await this.#client.query(`SELECT ${list(columns)} FROM ${id(table)} WHERE ${id(key)} = ANY($1::bigint[])`, [keys])
+    const { rows } = await this.#client.query(
+      `SELECT ${list(columns)} FROM ${id(table)} WHERE ${id(key)} = ANY($1::bigint[])`,
+      [keys],
+    )
     return this.#portable(table, rows)
   }
 
-  async insert(table: string, key: string, columns: readonly string[], rows: readonly PortableRow[]): Promise<readonly number[]> {
+  async insert(
+    table: string,
+    key: string,
+    columns: readonly string[],
+    rows: readonly PortableRow[],
+  ): Promise<readonly number[]> {
     if (rows.length === 0) return []
     const kinds = await this.#kindsOf(table)
     const parameters: unknown[] = []
@@ -151,7 +174,12 @@ class PostgresCopyTx implements CopyTx {
     return inserted.map((row) => row.k)
   }
 
-  async update(table: string, key: string, column: string, values: ReadonlyArray<readonly [number, PortableValue]>): Promise<void> {
+  async update(
+    table: string,
+    key: string,
+    column: string,
+    values: ReadonlyArray<readonly [number, PortableValue]>,
+  ): Promise<void> {
     if (values.length === 0) return
     const kind = (await this.#kindsOf(table)).get(column) ?? 'plain'
     // One statement: the values travel as text, cast back to the column's type (from the catalog).
@@ -190,7 +218,11 @@ class PostgresCopyTx implements CopyTx {
 
   async #portable(table: string, rows: ReadonlyArray<Record<string, unknown>>): Promise<PortableRow[]> {
     const kinds = await this.#kindsOf(table)
-    return rows.map((row) => Object.fromEntries(Object.entries(row).map(([column, value]) => [column, toPortable(value, kinds.get(column) ?? 'plain')])))
+    return rows.map((row) =>
+      Object.fromEntries(
+        Object.entries(row).map(([column, value]) => [column, toPortable(value, kinds.get(column) ?? 'plain')]),
+      ),
+    )
   }
 }
 

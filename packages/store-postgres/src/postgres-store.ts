@@ -1,6 +1,15 @@
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
-import { SerialQueue, errorMessage, type DaemonBeat, type DaemonLiveness, type Store, type StoreFault, type StoreHealth, type StoreTx } from '@timon/core'
+import {
+  SerialQueue,
+  errorMessage,
+  type DaemonBeat,
+  type DaemonLiveness,
+  type Store,
+  type StoreFault,
+  type StoreHealth,
+  type StoreTx,
+} from '@timon/core'
 import { storeFaultOf } from './faults.js'
 import { migrate } from './migrations.js'
 import { PostgresTx } from './postgres-tx.js'
@@ -131,14 +140,18 @@ export class PostgresStore implements Store {
     }
     // Reachable, but the last transaction may have failed for another reason (a full disk).
     const fault = this.#fault
-    return fault === undefined || fault.kind === 'unavailable' ? { ok: true } : { ok: false, kind: fault.kind, reason: fault.message }
+    return fault === undefined || fault.kind === 'unavailable'
+      ? { ok: true }
+      : { ok: false, kind: fault.kind, reason: fault.message }
   }
 
   async heartbeat(beat: DaemonBeat): Promise<void> {
     try {
       await sql`
         INSERT INTO daemons (name, started_at, last_seen_at, version) VALUES (${beat.name}, ${beat.startedAt}, now(), ${beat.version})
-        ON CONFLICT (name) DO UPDATE SET started_at = excluded.started_at, last_seen_at = now(), version = excluded.version`.execute(this.#db)
+        ON CONFLICT (name) DO UPDATE SET started_at = excluded.started_at, last_seen_at = now(), version = excluded.version`.execute(
+        this.#db,
+      )
     } catch (error) {
       throw storeFaultOf(error) ?? error
     }
@@ -150,7 +163,12 @@ export class PostgresStore implements Store {
         SELECT name, started_at, last_seen_at, version FROM daemons
         WHERE last_seen_at > now() - make_interval(secs => ${withinMs / 1000}::double precision)
         ORDER BY name`.execute(this.#db)
-      return rows.map((row) => ({ name: row.name, startedAt: row.started_at, lastSeenAt: row.last_seen_at, version: row.version }))
+      return rows.map((row) => ({
+        name: row.name,
+        startedAt: row.started_at,
+        lastSeenAt: row.last_seen_at,
+        version: row.version,
+      }))
     } catch (error) {
       throw storeFaultOf(error) ?? error
     }
@@ -175,7 +193,9 @@ const INT8_OID = 20
 /** Whether a transaction failed only because a concurrent one won a race (see `transaction`). */
 function lostRace(error: unknown): boolean {
   if (!(error instanceof pg.DatabaseError)) return false
-  return error.code === DEADLOCK_DETECTED || (error.code === UNIQUE_VIOLATION && error.constraint === 'contracts_code_key')
+  return (
+    error.code === DEADLOCK_DETECTED || (error.code === UNIQUE_VIOLATION && error.constraint === 'contracts_code_key')
+  )
 }
 
 const DEADLOCK_DETECTED = '40P01'

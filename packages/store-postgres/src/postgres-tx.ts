@@ -47,7 +47,20 @@ import {
   nextHistoryCursor,
 } from '@timon/core'
 import { queryIncidents } from './incident-queries.js'
-import { contracts, corrupt, deliveries, incidentEvents, incidents, oneOf, reports, steps, tokens, type DeliveryRow, type MarkRow, type ReportFields } from './rows.js'
+import {
+  contracts,
+  corrupt,
+  deliveries,
+  incidentEvents,
+  incidents,
+  oneOf,
+  reports,
+  steps,
+  tokens,
+  type DeliveryRow,
+  type MarkRow,
+  type ReportFields,
+} from './rows.js'
 import { reminderQueries } from './reminder-queries.js'
 import { silenceQueries } from './silence-queries.js'
 import type { Tables } from './tables.js'
@@ -96,7 +109,12 @@ export class PostgresTx implements StoreTx {
   // --- contracts ---
 
   async findContract(code: string): Promise<Contract | undefined> {
-    const row = await this.#trx.selectFrom('contracts').selectAll().where('code', '=', code).forNoKeyUpdate().executeTakeFirst()
+    const row = await this.#trx
+      .selectFrom('contracts')
+      .selectAll()
+      .where('code', '=', code)
+      .forNoKeyUpdate()
+      .executeTakeFirst()
     return row === undefined ? undefined : contracts.toDomain(row)
   }
 
@@ -136,7 +154,11 @@ export class PostgresTx implements StoreTx {
     const lastReportIds = rows.flatMap((row) => (row.last_report_id === null ? [] : [row.last_report_id]))
     const lastReports = new Map<number, Report>()
     if (lastReportIds.length > 0) {
-      const reportRows = await this.#trx.selectFrom('reports').selectAll().where('id', '=', anyOf(lastReportIds)).execute()
+      const reportRows = await this.#trx
+        .selectFrom('reports')
+        .selectAll()
+        .where('id', '=', anyOf(lastReportIds))
+        .execute()
       for (const row of reportRows) lastReports.set(row.id, reports.toDomain(row))
     }
     const activeIds = new Map<number, number[]>()
@@ -231,7 +253,10 @@ export class PostgresTx implements StoreTx {
     return (await query.execute()).map(reports.toDomain)
   }
 
-  async recentReportMarks(contractIds: readonly number[], perContract: number): Promise<ReadonlyMap<number, readonly ReportMark[]>> {
+  async recentReportMarks(
+    contractIds: readonly number[],
+    perContract: number,
+  ): Promise<ReadonlyMap<number, readonly ReportMark[]>> {
     const recent = new Map<number, ReportMark[]>()
     if (contractIds.length === 0) return recent
     // One round trip: a lateral LIMIT per contract walks the (contract_id) index newest first.
@@ -295,7 +320,12 @@ export class PostgresTx implements StoreTx {
   }
 
   async listSteps(reportId: number): Promise<readonly Step[]> {
-    const rows = await this.#trx.selectFrom('steps').selectAll().where('report_id', '=', reportId).orderBy('id').execute()
+    const rows = await this.#trx
+      .selectFrom('steps')
+      .selectAll()
+      .where('report_id', '=', reportId)
+      .orderBy('id')
+      .execute()
     return rows.map(steps.toDomain)
   }
 
@@ -334,7 +364,12 @@ export class PostgresTx implements StoreTx {
   }
 
   async listActiveIncidents(): Promise<readonly Incident[]> {
-    const rows = await this.#trx.selectFrom('incidents').selectAll().where('state', '<>', RESOLVED).orderBy('id').execute()
+    const rows = await this.#trx
+      .selectFrom('incidents')
+      .selectAll()
+      .where('state', '<>', RESOLVED)
+      .orderBy('id')
+      .execute()
     return rows.map(incidents.toDomain)
   }
 
@@ -659,18 +694,32 @@ export class PostgresTx implements StoreTx {
   }
 
   async findTokenByName(name: string): Promise<ApiToken | undefined> {
-    const row = await this.#trx.selectFrom('tokens').selectAll().where('name', '=', name).where('revoked', '=', false).executeTakeFirst()
+    const row = await this.#trx
+      .selectFrom('tokens')
+      .selectAll()
+      .where('name', '=', name)
+      .where('revoked', '=', false)
+      .executeTakeFirst()
     return row === undefined ? undefined : tokens.toDomain(row)
   }
 
   async findTokenBySecretHash(secretHash: string): Promise<ApiToken | undefined> {
-    const row = await this.#trx.selectFrom('tokens').selectAll().where('secret_hash', '=', secretHash).executeTakeFirst()
+    const row = await this.#trx
+      .selectFrom('tokens')
+      .selectAll()
+      .where('secret_hash', '=', secretHash)
+      .executeTakeFirst()
     return row === undefined ? undefined : tokens.toDomain(row)
   }
 
   async listTokens(): Promise<readonly ApiToken[]> {
     // COLLATE "C": byte order, as the other stores sort names.
-    const rows = await this.#trx.selectFrom('tokens').selectAll().where('revoked', '=', false).orderBy(sql`name COLLATE "C"`).execute()
+    const rows = await this.#trx
+      .selectFrom('tokens')
+      .selectAll()
+      .where('revoked', '=', false)
+      .orderBy(sql`name COLLATE "C"`)
+      .execute()
     return rows.map(tokens.toDomain)
   }
 
@@ -700,22 +749,33 @@ export class PostgresTx implements StoreTx {
   async exportHistory(query: HistoryQuery): Promise<HistoryPage> {
     const after = query.after ?? HISTORY_START
     const { from, to } = query
-    const codes = new Map((await this.#trx.selectFrom('contracts').select(['id', 'code']).execute()).map((c) => [Number(c.id), c.code]))
+    const codes = new Map(
+      (await this.#trx.selectFrom('contracts').select(['id', 'code']).execute()).map((c) => [Number(c.id), c.code]),
+    )
     const codeOf = (id: number | null | undefined) => (id == null ? null : (codes.get(Number(id)) ?? null))
 
     const reportRows = await this.#trx
       .selectFrom('reports')
       .selectAll()
       .where('id', '>', after.reportId)
-      .where((eb) => eb.or([eb.and([eb('pushed_at', '>=', from), eb('pushed_at', '<=', to)]), eb.and([eb('pushed_at', 'is', null), eb('started_at', '>=', from), eb('started_at', '<=', to)])]))
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('pushed_at', '>=', from), eb('pushed_at', '<=', to)]),
+          eb.and([eb('pushed_at', 'is', null), eb('started_at', '>=', from), eb('started_at', '<=', to)]),
+        ]),
+      )
       .orderBy('id')
       .limit(query.limit)
       .execute()
     const inScope = reportRows.filter((row) => inHistoryScope(query, codeOf(row.contract_id)))
     const runIds = inScope.filter((row) => row.kind === 'run').map((row) => row.id)
     const stepsOf = new Map<number, Step[]>()
-    const stepRows = runIds.length === 0 ? [] : await this.#trx.selectFrom('steps').selectAll().where('report_id', '=', anyOf(runIds)).orderBy('id').execute()
-    for (const step of stepRows.map(steps.toDomain)) stepsOf.set(step.reportId, [...(stepsOf.get(step.reportId) ?? []), step])
+    const stepRows =
+      runIds.length === 0
+        ? []
+        : await this.#trx.selectFrom('steps').selectAll().where('report_id', '=', anyOf(runIds)).orderBy('id').execute()
+    for (const step of stepRows.map(steps.toDomain))
+      stepsOf.set(step.reportId, [...(stepsOf.get(step.reportId) ?? []), step])
 
     const incidentRows = await this.#trx
       .selectFrom('incidents')
@@ -728,8 +788,17 @@ export class PostgresTx implements StoreTx {
       .execute()
     const wanted = incidentRows.filter((row) => inHistoryScope(query, codeOf(row.contract_id)))
     const timelines = new Map<number, IncidentEvent[]>()
-    const eventRows = wanted.length === 0 ? [] : await this.#trx.selectFrom('incident_events').selectAll().where('incident_id', '=', anyOf(wanted.map((row) => row.id))).orderBy('id').execute()
-    for (const event of eventRows.map(incidentEvents.toDomain)) timelines.set(event.incidentId, [...(timelines.get(event.incidentId) ?? []), event])
+    const eventRows =
+      wanted.length === 0
+        ? []
+        : await this.#trx
+            .selectFrom('incident_events')
+            .selectAll()
+            .where('incident_id', '=', anyOf(wanted.map((row) => row.id)))
+            .orderBy('id')
+            .execute()
+    for (const event of eventRows.map(incidentEvents.toDomain))
+      timelines.set(event.incidentId, [...(timelines.get(event.incidentId) ?? []), event])
 
     const deliveryRows = await this.#trx
       .selectFrom('deliveries')
@@ -757,7 +826,10 @@ export class PostgresTx implements StoreTx {
         return inHistoryScope(query, code) ? [{ ...delivery, code }] : []
       }),
     }
-    const scanned = (rows: readonly { id: number | string }[], afterId: number) => ({ count: rows.length, lastId: rows.length === 0 ? afterId : Number(rows[rows.length - 1]?.id) })
+    const scanned = (rows: readonly { id: number | string }[], afterId: number) => ({
+      count: rows.length,
+      lastId: rows.length === 0 ? afterId : Number(rows[rows.length - 1]?.id),
+    })
     const next = nextHistoryCursor(query.limit, {
       reportId: scanned(reportRows, after.reportId),
       incidentId: scanned(incidentRows, after.incidentId),

@@ -30,10 +30,16 @@ class PreparingClient implements PostgresPoolClient {
 
   query<R>(sql: string, parameters: readonly unknown[]): Promise<PostgresQueryResult<R>>
   query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>
-  query<R>(sql: string | PostgresCursor<R>, parameters: readonly unknown[] = []): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+  query<R>(
+    sql: string | PostgresCursor<R>,
+    parameters: readonly unknown[] = [],
+  ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
     // Kysely passes a cursor only when the dialect is given a cursor class, which the store never does.
     if (typeof sql !== 'string') throw new Error('PostgresStore: cursors are not supported')
-    const run = parameters.length === 0 ? this.#client.query(sql) : this.#client.query({ name: statementName(sql), text: sql, values: [...parameters] })
+    const run =
+      parameters.length === 0
+        ? this.#client.query(sql)
+        : this.#client.query({ name: statementName(sql), text: sql, values: [...parameters] })
     return run as Promise<PostgresQueryResult<R>>
   }
 

@@ -38,7 +38,10 @@ export function reminderQueries(trx: Transaction<Tables>): ReminderQueries {
     },
 
     async nextReminder() {
-      const { next } = await trx.selectFrom('incident_reminders').select((eb) => eb.fn.min('remind_at').as('next')).executeTakeFirstOrThrow()
+      const { next } = await trx
+        .selectFrom('incident_reminders')
+        .select((eb) => eb.fn.min('remind_at').as('next'))
+        .executeTakeFirstOrThrow()
       return next ?? undefined
     },
   }

@@ -52,7 +52,17 @@ export type TokenRow = Selectable<TokensTable>
 
 type RuleColumns = Pick<
   ContractRow,
-  'stale_after' | 'stale_incident_after' | 'overtime_incident_after' | 'overlap_incident' | 'schedule' | 'tz' | 'grace' | 'min_runtime' | 'failure_threshold' | 'success_threshold' | 'depends_on'
+  | 'stale_after'
+  | 'stale_incident_after'
+  | 'overtime_incident_after'
+  | 'overlap_incident'
+  | 'schedule'
+  | 'tz'
+  | 'grace'
+  | 'min_runtime'
+  | 'failure_threshold'
+  | 'success_threshold'
+  | 'depends_on'
 >
 
 const rules = {
@@ -147,8 +157,18 @@ export type ReportFields =
 
 export const reports = {
   toDomain(row: ReportRow): Report {
-    const progress = row.progress_count === null || row.progress_of === null ? null : { count: row.progress_count, of: row.progress_of }
-    const base = { id: row.id, contractId: row.contract_id, uid: row.uid, rules: rules.toDomain(row), progress, host: row.host }
+    const progress =
+      row.progress_count === null || row.progress_of === null
+        ? null
+        : { count: row.progress_count, of: row.progress_of }
+    const base = {
+      id: row.id,
+      contractId: row.contract_id,
+      uid: row.uid,
+      rules: rules.toDomain(row),
+      progress,
+      host: row.host,
+    }
     if (row.kind === 'sample' && row.pushed_at !== null) {
       return {
         ...base,
@@ -168,7 +188,8 @@ export const reports = {
         endedAt: row.ended_at,
         endComment: row.end_comment,
         overtimeAt: row.overtime_at,
-        exit: row.exit_code === null && row.exit_signal === null ? null : { code: row.exit_code, signal: row.exit_signal },
+        exit:
+          row.exit_code === null && row.exit_signal === null ? null : { code: row.exit_code, signal: row.exit_signal },
         logPath: row.log_path,
         skipped: row.skipped,
       }
@@ -177,7 +198,11 @@ export const reports = {
   },
   markToDomain(row: MarkRow): ReportMark {
     const kind = oneOf(['sample', 'run'] as const, row.kind, 'reports.kind')
-    return { kind, health: oneOf(REPORT_HEALTHS, row.health, 'reports.health'), running: kind === 'run' && row.ended_at === null }
+    return {
+      kind,
+      health: oneOf(REPORT_HEALTHS, row.health, 'reports.health'),
+      running: kind === 'run' && row.ended_at === null,
+    }
   },
   toRow(report: ReportFields): Omit<ReportRow, 'id'> {
     const common = {
@@ -190,7 +215,14 @@ export const reports = {
       progress_of: report.progress?.of ?? null,
       host: report.host ?? null,
     }
-    const none = { pushed_at: null, comment: null, started_at: null, start_comment: null, ended_at: null, end_comment: null }
+    const none = {
+      pushed_at: null,
+      comment: null,
+      started_at: null,
+      start_comment: null,
+      ended_at: null,
+      end_comment: null,
+    }
     return report.kind === 'sample'
       ? {
           ...common,
@@ -223,9 +255,13 @@ export const reports = {
       ...(patch.endedAt === undefined ? {} : { ended_at: patch.endedAt }),
       ...(patch.endComment === undefined ? {} : { end_comment: patch.endComment }),
       ...(patch.overtimeAt === undefined ? {} : { overtime_at: patch.overtimeAt }),
-      ...(patch.exit === undefined ? {} : { exit_code: patch.exit?.code ?? null, exit_signal: patch.exit?.signal ?? null }),
+      ...(patch.exit === undefined
+        ? {}
+        : { exit_code: patch.exit?.code ?? null, exit_signal: patch.exit?.signal ?? null }),
       ...(patch.logPath === undefined ? {} : { log_path: patch.logPath }),
-      ...(patch.progress === undefined ? {} : { progress_count: patch.progress?.count ?? null, progress_of: patch.progress?.of ?? null }),
+      ...(patch.progress === undefined
+        ? {}
+        : { progress_count: patch.progress?.count ?? null, progress_of: patch.progress?.of ?? null }),
     }
   },
 }

@@ -8,14 +8,28 @@ import type { Tables } from './tables.js'
 
 type SilenceQueries = Pick<
   StoreTx,
-  'insertSilence' | 'getSilence' | 'listSilences' | 'updateSilence' | 'dueSilences' | 'nextSilenceEnd' | 'holdIncident' | 'heldIncidents' | 'releaseIncident'
+  | 'insertSilence'
+  | 'getSilence'
+  | 'listSilences'
+  | 'updateSilence'
+  | 'dueSilences'
+  | 'nextSilenceEnd'
+  | 'holdIncident'
+  | 'heldIncidents'
+  | 'releaseIncident'
 >
 
 /** The silence part of the port, on one transaction. */
 export function silenceQueries(trx: Transaction<Tables>): SilenceQueries {
   return {
     async insertSilence(input) {
-      const row = { pattern: input.pattern, starts_at: input.startsAt, ends_at: input.endsAt, comment: input.comment, created_at: input.createdAt }
+      const row = {
+        pattern: input.pattern,
+        starts_at: input.startsAt,
+        ends_at: input.endsAt,
+        comment: input.comment,
+        created_at: input.createdAt,
+      }
       const { id } = await trx.insertInto('silences').values(row).returning('id').executeTakeFirstOrThrow()
       return silences.toDomain({ ...row, id, released: false })
     },
@@ -26,11 +40,16 @@ export function silenceQueries(trx: Transaction<Tables>): SilenceQueries {
     },
 
     async listSilences(at) {
-      return (await trx.selectFrom('silences').selectAll().where('ends_at', '>', at).orderBy('id').execute()).map(silences.toDomain)
+      return (await trx.selectFrom('silences').selectAll().where('ends_at', '>', at).orderBy('id').execute()).map(
+        silences.toDomain,
+      )
     },
 
     async updateSilence(id, patch) {
-      const row = { ...(patch.endsAt === undefined ? {} : { ends_at: patch.endsAt }), ...(patch.released === undefined ? {} : { released: patch.released }) }
+      const row = {
+        ...(patch.endsAt === undefined ? {} : { ends_at: patch.endsAt }),
+        ...(patch.released === undefined ? {} : { released: patch.released }),
+      }
       if (Object.keys(row).length > 0) await trx.updateTable('silences').set(row).where('id', '=', id).execute()
     },
 
@@ -50,7 +69,11 @@ export function silenceQueries(trx: Transaction<Tables>): SilenceQueries {
     },
 
     async nextSilenceEnd() {
-      const { next } = await trx.selectFrom('silences').select((eb) => eb.fn.min('ends_at').as('next')).where('released', '=', false).executeTakeFirstOrThrow()
+      const { next } = await trx
+        .selectFrom('silences')
+        .select((eb) => eb.fn.min('ends_at').as('next'))
+        .where('released', '=', false)
+        .executeTakeFirstOrThrow()
       return next ?? undefined
     },
 

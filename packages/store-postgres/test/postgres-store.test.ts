@@ -44,7 +44,10 @@ if (TEST_DATABASE_URL === undefined) {
       for (const s of opened.splice(0)) await s.close()
     })
     const versions = (schema: string) =>
-      schemas.query<{ version: number; name: string }>(schema, 'SELECT version, name FROM schema_migrations ORDER BY version')
+      schemas.query<{ version: number; name: string }>(
+        schema,
+        'SELECT version, name FROM schema_migrations ORDER BY version',
+      )
     const expectedVersions = MIGRATIONS.map(({ version, name }) => ({ version, name }))
 
     it('creates its schema and applies the migrations once, however many daemons open it together', async () => {
@@ -72,13 +75,19 @@ if (TEST_DATABASE_URL === undefined) {
     it('rolls back a migration that fails, recording nothing', async () => {
       const schema = schemas.next()
       const db = new Kysely<unknown>({
-        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, options: `-c search_path=${schema}` }) }),
+        dialect: new PostgresDialect({
+          pool: new pg.Pool({ connectionString: url, options: `-c search_path=${schema}` }),
+        }),
       })
       try {
         await migrate(db, schema)
         const broken: Migration[] = [
           ...MIGRATIONS,
-          { version: LATEST_SCHEMA_VERSION + 1, name: 'broken', sql: 'CREATE TABLE half (x integer); SELECT * FROM nowhere;' },
+          {
+            version: LATEST_SCHEMA_VERSION + 1,
+            name: 'broken',
+            sql: 'CREATE TABLE half (x integer); SELECT * FROM nowhere;',
+          },
         ]
         await expect(migrate(db, schema, broken)).rejects.toThrow(/nowhere/)
         expect(await schemas.query(schema, "SELECT to_regclass('half') AS half")).toEqual([{ half: null }])
@@ -100,7 +109,9 @@ if (TEST_DATABASE_URL === undefined) {
     })
 
     it('refuses a schema name it would have to quote', async () => {
-      await expect(PostgresStore.open({ url, schema: 'Timon; DROP' })).rejects.toThrow(/schema "Timon; DROP" must match/)
+      await expect(PostgresStore.open({ url, schema: 'Timon; DROP' })).rejects.toThrow(
+        /schema "Timon; DROP" must match/,
+      )
     })
 
     describe('several daemons on one schema', () => {
@@ -112,20 +123,28 @@ if (TEST_DATABASE_URL === undefined) {
       }
 
       it('creates a probe once when its first pushes reach two daemons at once', async () => {
-        const { monitors: [a, b], stores } = await daemons(2)
+        const {
+          monitors: [a, b],
+          stores,
+        } = await daemons(2)
         const pushes = await Promise.all(
-          Array.from({ length: 10 }, (_, i) => [a, b].map((m) => m?.pushProbe({ code: `p${i}`, health: 'healthy' }))).flat(),
+          Array.from({ length: 10 }, (_, i) =>
+            [a, b].map((m) => m?.pushProbe({ code: `p${i}`, health: 'healthy' })),
+          ).flat(),
         )
         expect(pushes.map((p) => p?.isOk())).toEqual(pushes.map(() => true))
         const status = (await stores[0]?.transaction((t) => t.listContractOverviews({ limit: 100 }))) ?? []
         expect(status.map((o) => o.contract.code)).toEqual(Array.from({ length: 10 }, (_, i) => `p${i}`))
-        expect(await Promise.all(status.map((o) => stores[0]?.transaction((t) => t.countReports(o.contract.id))))).toEqual(
-          status.map(() => 2),
-        )
+        expect(
+          await Promise.all(status.map((o) => stores[0]?.transaction((t) => t.countReports(o.contract.id)))),
+        ).toEqual(status.map(() => 2))
       })
 
       it('opens one incident when critical pushes to one probe reach two daemons at once', async () => {
-        const { monitors: [a, b], stores } = await daemons(2)
+        const {
+          monitors: [a, b],
+          stores,
+        } = await daemons(2)
         const pushes = await Promise.all(
           Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b)?.pushProbe({ code: 'db', health: 'critical' })),
         )
@@ -137,17 +156,25 @@ if (TEST_DATABASE_URL === undefined) {
       it('acts on each due deadline once when three daemons check at the same time', async () => {
         const { clock, monitors, stores } = await daemons(3)
         for (let i = 0; i < 30; i++) {
-          const push = await monitors[i % 3]?.pushProbe({ code: `p${String(i).padStart(2, '0')}`, health: 'healthy', staleIncidentAfter: 60_000 })
+          const push = await monitors[i % 3]?.pushProbe({
+            code: `p${String(i).padStart(2, '0')}`,
+            health: 'healthy',
+            staleIncidentAfter: 60_000,
+          })
           expect(push?.isOk()).toBe(true)
         }
         clock.advance('1m')
         const checks = await Promise.all(monitors.map((m) => m.check()))
         const opened = checks.flatMap((c) => c._unsafeUnwrap().opened)
         expect(opened).toHaveLength(30)
-        expect(checks.flatMap((c) => c._unsafeUnwrap().markedStale).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `p${String(i).padStart(2, '0')}`))
+        expect(checks.flatMap((c) => c._unsafeUnwrap().markedStale).sort()).toEqual(
+          Array.from({ length: 30 }, (_, i) => `p${String(i).padStart(2, '0')}`),
+        )
         expect(new Set(opened.map((i) => i.contractId)).size).toBe(30)
         const timelines = await stores[0]?.transaction(async (t) =>
-          Promise.all((await t.listActiveIncidents()).map(async (i) => (await t.listIncidentEvents(i.id)).map((e) => e.type))),
+          Promise.all(
+            (await t.listActiveIncidents()).map(async (i) => (await t.listIncidentEvents(i.id)).map((e) => e.type)),
+          ),
         )
         expect(timelines).toEqual(opened.map(() => ['opened']))
       })

@@ -5,7 +5,10 @@
 export interface SqliteStatement {
   /** Whether the statement returns rows. */
   readonly reader: boolean
-  run(...parameters: readonly unknown[]): { readonly changes: number | bigint; readonly lastInsertRowid: number | bigint }
+  run(...parameters: readonly unknown[]): {
+    readonly changes: number | bigint
+    readonly lastInsertRowid: number | bigint
+  }
   get(...parameters: readonly unknown[]): unknown
   all(...parameters: readonly unknown[]): unknown[]
   iterate(...parameters: readonly unknown[]): IterableIterator<unknown>

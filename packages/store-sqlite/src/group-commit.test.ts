@@ -48,7 +48,14 @@ describe('GroupCommit', () => {
     )
     expect(await Promise.all(results)).toEqual([1, 2, 3])
     expect(settledBeforeCommit).toEqual([1, 2, 3])
-    expect(connection.log).toEqual(['BEGIN IMMEDIATE', 'SAVEPOINT batched', 'RELEASE batched', 'SAVEPOINT batched', 'RELEASE batched', 'COMMIT'])
+    expect(connection.log).toEqual([
+      'BEGIN IMMEDIATE',
+      'SAVEPOINT batched',
+      'RELEASE batched',
+      'SAVEPOINT batched',
+      'RELEASE batched',
+      'COMMIT',
+    ])
   })
 
   it('rolls back a failing transaction of a batch alone', async () => {
@@ -61,7 +68,11 @@ describe('GroupCommit', () => {
       }),
       group.run(async () => 'c'),
     ])
-    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual(['a', 'boom', 'c'])
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([
+      'a',
+      'boom',
+      'c',
+    ])
     expect(connection.log).toEqual([
       'BEGIN IMMEDIATE',
       'SAVEPOINT batched',

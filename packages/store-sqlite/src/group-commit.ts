@@ -1,5 +1,11 @@
 /** The statements a {@link GroupCommit} runs on the connection. */
-export type TransactionStatement = 'BEGIN IMMEDIATE' | 'COMMIT' | 'ROLLBACK' | 'SAVEPOINT batched' | 'RELEASE batched' | 'ROLLBACK TO batched'
+export type TransactionStatement =
+  | 'BEGIN IMMEDIATE'
+  | 'COMMIT'
+  | 'ROLLBACK'
+  | 'SAVEPOINT batched'
+  | 'RELEASE batched'
+  | 'ROLLBACK TO batched'
 
 /** How a {@link GroupCommit} reaches the connection. */
 export interface GroupCommitConnection {
@@ -31,7 +37,10 @@ export class GroupCommit {
    *   commit; e.g. a `setImmediate` round. Without it, only transactions queued while one runs
    *   share its commit.
    */
-  constructor(connection: GroupCommitConnection, options: { readonly maxBatch?: number; readonly gather?: () => Promise<void> } = {}) {
+  constructor(
+    connection: GroupCommitConnection,
+    options: { readonly maxBatch?: number; readonly gather?: () => Promise<void> } = {},
+  ) {
     this.#connection = connection
     this.#maxBatch = Math.max(1, options.maxBatch ?? 64)
     this.#gather = options.gather

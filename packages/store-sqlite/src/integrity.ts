@@ -27,7 +27,10 @@ export function checkIntegrity(db: SqliteDatabase, mode: IntegrityCheck): void {
   )
   if (problems.length > 0) {
     const shown = problems.slice(0, 3).join('; ')
-    throw new StoreFault('corrupt', `the database file fails its integrity check: ${shown}${problems.length > 3 ? '; …' : ''}`)
+    throw new StoreFault(
+      'corrupt',
+      `the database file fails its integrity check: ${shown}${problems.length > 3 ? '; …' : ''}`,
+    )
   }
 }
 

@@ -336,7 +336,8 @@ export function migrate(
     }
     // Foreign keys are off while migrating (a table rebuild must not cascade); check them instead.
     const broken = pending.length === 0 ? [] : db.prepare('PRAGMA foreign_key_check').all()
-    if (broken.length > 0) throw new Error(`migration broke ${broken.length} foreign key(s): ${JSON.stringify(broken.slice(0, 3))}`)
+    if (broken.length > 0)
+      throw new Error(`migration broke ${broken.length} foreign key(s): ${JSON.stringify(broken.slice(0, 3))}`)
     db.exec('COMMIT')
     return { from: current, to: Math.max(current, supported) }
   } catch (error) {

@@ -23,7 +23,10 @@ export function isFileless(path: string): boolean {
  * foreign keys (the Go original lost its cascades by setting them in a migration only) and the
  * busy timeout.
  */
-export function configure(db: SqliteDatabase, settings: { readonly busyTimeout: number; readonly synchronous: Synchronous }): void {
+export function configure(
+  db: SqliteDatabase,
+  settings: { readonly busyTimeout: number; readonly synchronous: Synchronous },
+): void {
   db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(settings.busyTimeout))}`)
   db.exec('PRAGMA journal_mode = WAL')
   db.exec(`PRAGMA synchronous = ${settings.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)

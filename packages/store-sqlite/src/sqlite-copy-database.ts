@@ -79,12 +79,16 @@ class SqliteCopyTx implements CopyTx {
 
   async schemaVersion(): Promise<number> {
     if (!(await this.tables()).includes('schema_migrations')) return 0
-    const row = this.#db.prepare('SELECT max(version) AS version FROM schema_migrations').get() as { version: number | null }
+    const row = this.#db.prepare('SELECT max(version) AS version FROM schema_migrations').get() as {
+      version: number | null
+    }
     return row.version ?? 0
   }
 
   async tables(): Promise<readonly string[]> {
-    const rows = this.#db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all()
+    const rows = this.#db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      .all()
     return (rows as Array<{ name: string }>).map((row) => row.name)
   }
 
@@ -94,25 +98,54 @@ class SqliteCopyTx implements CopyTx {
     return rows.map((row) => ({ name: row.name, json: false }))
   }
 
-  async read(table: string, key: string, columns: readonly string[], after: number | undefined, limit: number): Promise<readonly PortableRow[]> {
-    const statement = this.#db.prepare(`SELECT ${list(columns)} FROM ${id(table)} WHERE ${id(key)} > ? ORDER BY ${id(key)} LIMIT ?`)
+  async read(
+    table: string,
+    key: string,
+    columns: readonly string[],
+    after: number | undefined,
+    limit: number,
+  ): Promise<readonly PortableRow[]> {
+    const statement = this.#db.prepare(
+      `SELECT ${list(columns)} FROM ${id(table)} WHERE ${id(key)} > ? ORDER BY ${id(key)} LIMIT ?`,
+    )
     return statement.all(after ?? Number.MIN_SAFE_INTEGER, limit) as PortableRow[]
   }
 
-  async readKeys(table: string, key: string, columns: readonly string[], keys: readonly number[]): Promise<readonly PortableRow[]> {
+  async readKeys(
+    table: string,
+    key: string,
+    columns: readonly string[],
+    keys: readonly number[],
+  ): Promise<readonly PortableRow[]> {
     if (keys.length === 0) return []
-    return this.#db.prepare(`SELECT ${list(columns)} FROM ${id(table)} WHERE ${id(key)} IN (${marks(keys.length)})`).all(...keys) as PortableRow[]
+    return this.#db
+      .prepare(`SELECT ${list(columns)} FROM ${id(table)} WHERE ${id(key)} IN (${marks(keys.length)})`)
+      .all(...keys) as PortableRow[]
   }
 
-  async insert(table: string, key: string, columns: readonly string[], rows: readonly PortableRow[]): Promise<readonly number[]> {
+  async insert(
+    table: string,
+    key: string,
+    columns: readonly string[],
+    rows: readonly PortableRow[],
+  ): Promise<readonly number[]> {
     if (rows.length === 0) return []
     const values = rows.map(() => `(${marks(columns.length)})`).join(', ')
-    const statement = this.#db.prepare(`INSERT INTO ${id(table)} (${list(columns)}) VALUES ${values} ON CONFLICT DO NOTHING RETURNING ${id(key)} AS k`)
-    const inserted = statement.all(...rows.flatMap((row) => columns.map((column) => row[column] ?? null))) as Array<{ k: number }>
+    const statement = this.#db.prepare(
+      `INSERT INTO ${id(table)} (${list(columns)}) VALUES ${values} ON CONFLICT DO NOTHING RETURNING ${id(key)} AS k`,
+    )
+    const inserted = statement.all(...rows.flatMap((row) => columns.map((column) => row[column] ?? null))) as Array<{
+      k: number
+    }>
     return inserted.map((row) => row.k)
   }
 
-  async update(table: string, key: string, column: string, values: ReadonlyArray<readonly [number, PortableValue]>): Promise<void> {
+  async update(
+    table: string,
+    key: string,
+    column: string,
+    values: ReadonlyArray<readonly [number, PortableValue]>,
+  ): Promise<void> {
     const statement = this.#db.prepare(`UPDATE ${id(table)} SET ${id(column)} = ? WHERE ${id(key)} = ?`)
     for (const [rowKey, value] of values) statement.run(value, rowKey)
   }

@@ -32,7 +32,10 @@ describeStoreConformance('sqlite (file)', () => openFile(), {
 describeStoreConformance('sqlite (:memory:)', () => new SqliteStore({ database: ':memory:' }))
 
 // The daemon's setting: transactions share commits.
-describeStoreConformance('sqlite (shared commits)', () => new SqliteStore({ database: freshPath(), shareCommits: true }))
+describeStoreConformance(
+  'sqlite (shared commits)',
+  () => new SqliteStore({ database: freshPath(), shareCommits: true }),
+)
 
 describe('SqliteStore', () => {
   let path: string
@@ -81,7 +84,9 @@ describe('SqliteStore', () => {
       copyFileSync(path, copy)
       const db = new BetterSqlite3(copy, { readonly: true })
       try {
-        const tables = db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'contracts'`).get() as { n: number }
+        const tables = db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'contracts'`).get() as {
+          n: number
+        }
         return tables.n === 0 ? 0 : (db.prepare('SELECT count(*) AS n FROM contracts').get() as { n: number }).n
       } finally {
         db.close()
@@ -112,7 +117,12 @@ describe('SqliteStore', () => {
   it('keeps data across close and reopen', async () => {
     const first = store()
     const contract = await first.transaction((t) =>
-      t.insertContract({ code: 'db.backup', kind: 'probe', rules: RULES, createdAt: new Date('2025-01-01T00:00:00.001Z') }),
+      t.insertContract({
+        code: 'db.backup',
+        kind: 'probe',
+        rules: RULES,
+        createdAt: new Date('2025-01-01T00:00:00.001Z'),
+      }),
     )
     await first.close()
     open.splice(open.indexOf(first), 1)
@@ -156,7 +166,14 @@ describe('SqliteStore', () => {
         contractId: contract.id,
         openedAt: new Date(),
       })
-      await t.insertIncidentEvent({ incidentId: incident.id, type: 'opened', reportId: run.id, note: 'n', isSystem: true, at: new Date() })
+      await t.insertIncidentEvent({
+        incidentId: incident.id,
+        type: 'opened',
+        reportId: run.id,
+        note: 'n',
+        isSystem: true,
+        at: new Date(),
+      })
       return { contract, run }
     })
     await first.close()
@@ -189,7 +206,9 @@ describe('SqliteStore', () => {
     await store().transaction(async () => undefined)
     for (const s of open.splice(0)) await s.close()
     const newer = LATEST_SCHEMA_VERSION + 1
-    inspect((db) => db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(newer, 'future', 0))
+    inspect((db) =>
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(newer, 'future', 0),
+    )
 
     const opening = () => new SqliteStore({ database: path })
     expect(opening).toThrow(SchemaVersionError)
@@ -204,7 +223,11 @@ describe('SqliteStore', () => {
     const db = new BetterSqlite3(':memory:')
     const broken: Migration[] = [
       ...MIGRATIONS,
-      { version: LATEST_SCHEMA_VERSION + 1, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); SELECT * FROM nowhere;' },
+      {
+        version: LATEST_SCHEMA_VERSION + 1,
+        name: 'broken',
+        sql: 'CREATE TABLE half (x INTEGER); SELECT * FROM nowhere;',
+      },
     ]
     migrate(db)
     expect(() => migrate(db, broken)).toThrow(/nowhere/)
@@ -226,7 +249,9 @@ describe('SqliteStore', () => {
     expect(db.prepare('SELECT id, trigger_type FROM incidents').all()).toEqual([{ id: 7, trigger_type: 'stale' }])
     expect(db.prepare('SELECT note FROM incident_events WHERE incident_id = 7').all()).toEqual([{ note: 'went stale' }])
     expect(db.prepare('PRAGMA foreign_keys').get()).toEqual({ foreign_keys: 1 })
-    db.exec(`INSERT INTO incidents (state, trigger_type, title, contract_id, opened_at) VALUES ('open', 'missed', 'db.backup missed its 03:00 run', 1, 9)`)
+    db.exec(
+      `INSERT INTO incidents (state, trigger_type, title, contract_id, opened_at) VALUES ('open', 'missed', 'db.backup missed its 03:00 run', 1, 9)`,
+    )
     db.exec('DELETE FROM contracts WHERE id = 1')
     expect(db.prepare('SELECT count(*) AS n FROM incident_events').get()).toEqual({ n: 0 })
     db.close()
@@ -252,22 +277,37 @@ describe('SqliteStore', () => {
       const [text, ...others] = prepared.filter((candidate) => /^\s*select/i.test(candidate))
       expect(others).toEqual([])
       const params = Array.from(text?.matchAll(/\?/g) ?? [], () => 0)
-      return (prepare(`EXPLAIN QUERY PLAN ${text}`).all(params) as { detail: string }[]).map((row) => row.detail).join('\n')
+      return (prepare(`EXPLAIN QUERY PLAN ${text}`).all(params) as { detail: string }[])
+        .map((row) => row.detail)
+        .join('\n')
     }
     const now = new Date()
     const dueContracts = await planOf((t) => t.dueContracts(now, 10))
     expect(dueContracts).toMatch(/SEARCH contracts USING INDEX contracts_stale_at \(stale_at<\?\)/)
     expect(dueContracts).toMatch(/SEARCH contracts USING INDEX contracts_stale_incident_at \(stale_incident_at<\?\)/)
-    expect(await planOf((t) => t.dueRuns(now, 10))).toMatch(/SEARCH reports USING INDEX reports_overtime_at \(overtime_at>\? AND overtime_at<\?\)/)
+    expect(await planOf((t) => t.dueRuns(now, 10))).toMatch(
+      /SEARCH reports USING INDEX reports_overtime_at \(overtime_at>\? AND overtime_at<\?\)/,
+    )
     const nextDeadline = await planOf((t) => t.nextDeadline())
-    expect(await planOf((t) => t.dueMissed(now, 10))).toMatch(/SEARCH contracts USING INDEX contracts_missed_at \(missed_at>\? AND missed_at<\?\)/)
-    for (const index of ['contracts_stale_at', 'contracts_stale_incident_at', 'reports_overtime_at', 'contracts_missed_at']) {
+    expect(await planOf((t) => t.dueMissed(now, 10))).toMatch(
+      /SEARCH contracts USING INDEX contracts_missed_at \(missed_at>\? AND missed_at<\?\)/,
+    )
+    for (const index of [
+      'contracts_stale_at',
+      'contracts_stale_incident_at',
+      'reports_overtime_at',
+      'contracts_missed_at',
+    ]) {
       expect(nextDeadline).toMatch(new RegExp(`SEARCH \\w+ USING (COVERING )?INDEX ${index}`))
     }
     const dueDeliveries = await planOf((t) => t.dueDeliveries(now, 10))
     expect(dueDeliveries).toMatch(/SEARCH d USING INDEX deliveries_pending_due \(status=\? AND next_attempt_at<\?\)/)
-    expect(dueDeliveries).toMatch(/SEARCH o USING COVERING INDEX deliveries_pending_order \(target=\? AND ordering_key=\? AND id<\?\)/)
-    expect(await planOf((t) => t.nextDeliveryAt())).toMatch(/SEARCH deliveries USING COVERING INDEX deliveries_pending_due/)
+    expect(dueDeliveries).toMatch(
+      /SEARCH o USING COVERING INDEX deliveries_pending_order \(target=\? AND ordering_key=\? AND id<\?\)/,
+    )
+    expect(await planOf((t) => t.nextDeliveryAt())).toMatch(
+      /SEARCH deliveries USING COVERING INDEX deliveries_pending_due/,
+    )
     expect(await planOf((t) => t.listActiveIncidents())).toMatch(/USING INDEX incidents_active/)
     expect(await planOf((t) => t.activeIncident(1, 'stale'))).toMatch(/USING INDEX incidents_one_active/)
   })
@@ -281,10 +321,14 @@ describe('SqliteStore', () => {
       return prepare(text)
     }) as typeof handle.prepare
     const s = store(handle)
-    await s.transaction((t) => t.queryIncidents({ states: ['open'], before: { openedAt: new Date(), id: 9 }, since: new Date(0), limit: 10 }))
+    await s.transaction((t) =>
+      t.queryIncidents({ states: ['open'], before: { openedAt: new Date(), id: 9 }, since: new Date(0), limit: 10 }),
+    )
     const text = prepared.find((candidate) => /from "incidents"/i.test(candidate)) ?? ''
     const params = Array.from(text.matchAll(/\?/g), () => 0)
-    const plan = (prepare(`EXPLAIN QUERY PLAN ${text}`).all(params) as { detail: string }[]).map((row) => row.detail).join('\n')
+    const plan = (prepare(`EXPLAIN QUERY PLAN ${text}`).all(params) as { detail: string }[])
+      .map((row) => row.detail)
+      .join('\n')
     expect(plan).toMatch(/SEARCH incidents USING INDEX incidents_opened/)
     expect(plan).not.toMatch(/TEMP B-TREE/)
   })

@@ -89,7 +89,10 @@ export class SqliteStore implements Store {
     let handle: SqliteDatabase | undefined
     try {
       handle = path === undefined ? (options.database as SqliteDatabase) : openDatabase(path)
-      configure(handle, { busyTimeout: options.busyTimeout ?? DEFAULT_BUSY_TIMEOUT, synchronous: options.synchronous ?? 'full' })
+      configure(handle, {
+        busyTimeout: options.busyTimeout ?? DEFAULT_BUSY_TIMEOUT,
+        synchronous: options.synchronous ?? 'full',
+      })
       if (path === undefined || !isFileless(path)) checkIntegrity(handle, options.integrityCheck ?? 'bounded')
       migrate(handle)
     } catch (error) {
@@ -138,17 +141,19 @@ export class SqliteStore implements Store {
    */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
     const tx = this.#tx
-    return this.#transactions.run(() => work(tx)).then(
-      (value) => {
-        if (this.#fault !== undefined && this.#fault.kind !== 'corrupt') this.#fault = undefined
-        this.#settled()
-        return value
-      },
-      (error: unknown) => {
-        this.#settled()
-        throw this.#noted(error)
-      },
-    )
+    return this.#transactions
+      .run(() => work(tx))
+      .then(
+        (value) => {
+          if (this.#fault !== undefined && this.#fault.kind !== 'corrupt') this.#fault = undefined
+          this.#settled()
+          return value
+        },
+        (error: unknown) => {
+          this.#settled()
+          throw this.#noted(error)
+        },
+      )
   }
 
   /**
@@ -191,7 +196,10 @@ export class SqliteStore implements Store {
     if (this.#closed) return
     const quiet = performance.now() - this.#lastTransactionAt
     if (this.#transactions.busy || quiet < IDLE_CHECKPOINT_MS) {
-      this.#checkpointTimer = setTimeout(() => this.#checkpointWhenIdle(), Math.max(1, IDLE_CHECKPOINT_MS - quiet)).unref()
+      this.#checkpointTimer = setTimeout(
+        () => this.#checkpointWhenIdle(),
+        Math.max(1, IDLE_CHECKPOINT_MS - quiet),
+      ).unref()
       return
     }
     try {

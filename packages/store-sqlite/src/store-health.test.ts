@@ -44,7 +44,11 @@ describe('SqliteStore faults and health', () => {
     const reading = store.transaction((tx) => tx.findContract('probe-150'))
     await expect(reading).rejects.toBeInstanceOf(StoreFault)
     await expect(reading).rejects.toMatchObject({ kind: 'corrupt' })
-    expect(await store.health()).toMatchObject({ ok: false, kind: 'corrupt', reason: expect.stringContaining('SQLITE_CORRUPT') })
+    expect(await store.health()).toMatchObject({
+      ok: false,
+      kind: 'corrupt',
+      reason: expect.stringContaining('SQLITE_CORRUPT'),
+    })
     // a corruption stays reported: a later transaction that works does not clear it
     await store.transaction((tx) => tx.nextDeliveryAt())
     expect(await store.health()).toMatchObject({ ok: false, kind: 'corrupt' })

@@ -39,9 +39,13 @@ it('compiles a strict consumer against the published declarations without @types
   })
   // What skipLibCheck: false adds, for this package's declarations only (checking every library's
   // declarations as well takes seconds)
-  const ours = program.getSourceFiles().filter((file) => file.fileName === consumer || file.fileName.startsWith(join(packageDir, 'dist')))
+  const ours = program
+    .getSourceFiles()
+    .filter((file) => file.fileName === consumer || file.fileName.startsWith(join(packageDir, 'dist')))
   expect(ours.map((file) => file.fileName)).toContain(join(packageDir, 'dist/sqlite-store.d.ts'))
-  const problems = [...program.getGlobalDiagnostics(), ...ours.flatMap((file) => program.getSemanticDiagnostics(file))]
-    .map((d) => `${d.file?.fileName ?? ''}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`)
+  const problems = [
+    ...program.getGlobalDiagnostics(),
+    ...ours.flatMap((file) => program.getSemanticDiagnostics(file)),
+  ].map((d) => `${d.file?.fileName ?? ''}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`)
   expect(problems).toEqual([])
 })

@@ -8,7 +8,7 @@ export const configCheck: Command = {
     name: 'config check',
     summary: 'Check a config file without starting anything',
     description:
-      'Validate a config file (default: the one the daemon would read) with the daemon\'s own parser: exit 0, or 1 ' +
+      "Validate a config file (default: the one the daemon would read) with the daemon's own parser: exit 0, or 1 " +
       'with one line per problem naming its key. --print shows the effective config with defaults filled in and ' +
       'secrets masked (URL passwords and tokens, header values).',
     usage: 'config check [FILE] [flags]',
@@ -20,7 +20,8 @@ export const configCheck: Command = {
     const { loadConfig } = await import('@timon/socket-daemon')
     const loaded = loadConfig({ configPath: path, env: ctx.io.env })
     if (loaded.isErr()) throw new CliError(loaded.error)
-    if (args.boolean('print') === true || args.boolean('json') === true) ctx.print(`${JSON.stringify(masked(loaded.value), null, 2)}\n`)
+    if (args.boolean('print') === true || args.boolean('json') === true)
+      ctx.print(`${JSON.stringify(masked(loaded.value), null, 2)}\n`)
     else ctx.print(`${loaded.value.path ?? 'no config file found, defaults apply'}: ok\n`)
   },
 }
@@ -40,7 +41,9 @@ export function masked(value: unknown, key = ''): unknown {
   return Object.fromEntries(
     Object.entries(value).map(([name, inner]) => [
       snakeCase(name),
-      /^headers$/i.test(name) && inner !== null && typeof inner === 'object' ? Object.fromEntries(Object.keys(inner).map((h) => [h, MASK])) : masked(inner, name),
+      /^headers$/i.test(name) && inner !== null && typeof inner === 'object'
+        ? Object.fromEntries(Object.keys(inner).map((h) => [h, MASK]))
+        : masked(inner, name),
     ]),
   )
 }
@@ -57,7 +60,9 @@ function maskedUrl(text: string): string {
   for (const name of [...url.searchParams.keys()]) url.searchParams.set(name, MASK)
   url.pathname = url.pathname
     .split('/')
-    .map((segment) => (/^bot\d+:/.test(segment) ? `bot${MASK}` : segment.length >= 24 && /^[\w-]+$/.test(segment) ? MASK : segment))
+    .map((segment) =>
+      /^bot\d+:/.test(segment) ? `bot${MASK}` : segment.length >= 24 && /^[\w-]+$/.test(segment) ? MASK : segment,
+    )
     .join('/')
   return decodeURI(url.href)
 }

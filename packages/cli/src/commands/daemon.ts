@@ -20,7 +20,9 @@ export const daemon: Command = {
       '/tmp/timon-<uid>/timon.sock (in a directory only the user may own).',
     usage: 'daemon [flags]',
     args: { min: 0, max: 0 },
-    flags: [{ name: 'config', type: 'string', placeholder: '<file>', description: 'Read the configuration from this file' }],
+    flags: [
+      { name: 'config', type: 'string', placeholder: '<file>', description: 'Read the configuration from this file' },
+    ],
   },
   async run(ctx, args) {
     const checks = new Checks(daemon.spec, args)

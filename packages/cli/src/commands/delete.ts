@@ -22,7 +22,11 @@ export const deleteCommand: Command = {
     usage: 'delete <code | code:uid | INC-id> [flags]',
     args: { min: 1, max: 1 },
     flags: [
-      { name: 'force', type: 'boolean', description: 'Delete even if linked to an active incident, or an unresolved incident' },
+      {
+        name: 'force',
+        type: 'boolean',
+        description: 'Delete even if linked to an active incident, or an unresolved incident',
+      },
       { name: 'yes', short: 'y', type: 'boolean', description: 'Skip the confirmation prompt' },
       JSON_FLAG,
     ],
@@ -42,7 +46,9 @@ export const deleteCommand: Command = {
 
     if (args.boolean('yes') !== true) {
       if (ctx.io.stdin.isTTY !== true) {
-        throw new CliError(`refusing to delete ${goQuote(target)} without confirmation: standard input is not a terminal (pass --yes)`)
+        throw new CliError(
+          `refusing to delete ${goQuote(target)} without confirmation: standard input is not a terminal (pass --yes)`,
+        )
       }
       // Ask only about something that exists.
       await call(ctx, (client) => client.show(target, { limit: 1 }))

@@ -23,7 +23,8 @@ export const deliveriesRetry: Command = {
     let which: { readonly id: number } | 'failed' = 'failed'
     if (!all) {
       const digits = /^#?([0-9]{1,15})$/.exec(given)?.[1]
-      if (digits === undefined || Number(digits) === 0) return checks.fail(`invalid delivery id "${given}" \u2014 expected a number such as 12 or #12`)
+      if (digits === undefined || Number(digits) === 0)
+        return checks.fail(`invalid delivery id "${given}" \u2014 expected a number such as 12 or #12`)
       which = { id: Number(digits) }
     }
     const result = await call(ctx, (client) => client.retryDeliveries(which))

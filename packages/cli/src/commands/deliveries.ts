@@ -14,8 +14,18 @@ export const deliveries: Command = {
     usage: 'deliveries [flags]',
     args: { min: 0, max: 0 },
     flags: [
-      { name: 'status', type: 'string', placeholder: '<status>', description: 'Only deliveries with this status: pending, delivered or failed' },
-      { name: 'limit', type: 'string', placeholder: '<n>', description: 'At most this many of each status (default 100)' },
+      {
+        name: 'status',
+        type: 'string',
+        placeholder: '<status>',
+        description: 'Only deliveries with this status: pending, delivered or failed',
+      },
+      {
+        name: 'limit',
+        type: 'string',
+        placeholder: '<n>',
+        description: 'At most this many of each status (default 100)',
+      },
       JSON_FLAG,
     ],
   },
@@ -24,14 +34,17 @@ export const deliveries: Command = {
     const status = checks.optional('status')
     let statuses: readonly DeliveryStatus[] = ['failed', 'pending']
     if (status !== undefined) {
-      if (!isStatus(status)) return checks.fail(`invalid --status "${status}" \u2014 must be one of: ${STATUSES.join(', ')}`)
+      if (!isStatus(status))
+        return checks.fail(`invalid --status "${status}" \u2014 must be one of: ${STATUSES.join(', ')}`)
       statuses = [status]
     }
     const limit = checks.positiveInteger('limit')
 
     const found: Delivery[] = []
     for (const one of statuses) {
-      found.push(...(await call(ctx, (client) => client.deliveries({ status: one, ...(limit === undefined ? {} : { limit }) }))))
+      found.push(
+        ...(await call(ctx, (client) => client.deliveries({ status: one, ...(limit === undefined ? {} : { limit }) }))),
+      )
     }
     found.sort((a, b) => b.id - a.id)
     if (args.boolean('json') === true) await ctx.printJson({ deliveries: found })

@@ -15,8 +15,8 @@ export const exec: Command = {
       'Run a command as a run of a job: start the run, run the command (without a shell: use sh -c for one), ' +
       'show its output as it comes and keep it in the run\'s log (see "timon logs"), then end the run with a ' +
       'step saying how it ended: exit 0 is healthy, a --warning-exit-codes code a warning, anything else critical ' +
-      '(which opens the job\'s critical incident, its description the last --tail-lines lines of output).\n\n' +
-      'Exits with the command\'s own status (128+N when signal N killed it); SIGINT, SIGTERM and SIGHUP are ' +
+      "(which opens the job's critical incident, its description the last --tail-lines lines of output).\n\n" +
+      "Exits with the command's own status (128+N when signal N killed it); SIGINT, SIGTERM and SIGHUP are " +
       'passed on to the command. When the daemon cannot be reached the command still runs, and one warning goes ' +
       'to stderr.\n\n' +
       'Flags come before the command; "--" before it is optional, unless it starts with "-".',
@@ -24,16 +24,56 @@ export const exec: Command = {
     args: { min: 0, max: Number.POSITIVE_INFINITY },
     flagsUntilArg: 2,
     flags: [
-      { name: 'comment', type: 'string', placeholder: '<text>', description: 'Start comment of the run (default: the command line)' },
-      { name: 'stale-after', type: 'string', placeholder: '<duration>', description: 'Flag the job as stale if no run arrives within this delay ("off" removes the rule)' },
-      { name: 'stale-incident-after', type: 'string', placeholder: '<duration>', description: 'Same as --stale-after, and also opens an incident ("off" removes the rule)' },
-      { name: 'overtime-incident-after', type: 'string', placeholder: '<duration>', description: 'Open an incident if the run lasts longer than this delay ("off" removes the rule)' },
-      { name: 'overlap-incident', type: 'boolean', description: 'Open an incident if a run starts while another is running (default: true; --overlap-incident=false disables)' },
+      {
+        name: 'comment',
+        type: 'string',
+        placeholder: '<text>',
+        description: 'Start comment of the run (default: the command line)',
+      },
+      {
+        name: 'stale-after',
+        type: 'string',
+        placeholder: '<duration>',
+        description: 'Flag the job as stale if no run arrives within this delay ("off" removes the rule)',
+      },
+      {
+        name: 'stale-incident-after',
+        type: 'string',
+        placeholder: '<duration>',
+        description: 'Same as --stale-after, and also opens an incident ("off" removes the rule)',
+      },
+      {
+        name: 'overtime-incident-after',
+        type: 'string',
+        placeholder: '<duration>',
+        description: 'Open an incident if the run lasts longer than this delay ("off" removes the rule)',
+      },
+      {
+        name: 'overlap-incident',
+        type: 'boolean',
+        description:
+          'Open an incident if a run starts while another is running (default: true; --overlap-incident=false disables)',
+      },
       ...SCHEDULE_FLAGS,
       MIN_RUNTIME_FLAG,
-      { name: 'skip-if-running', type: 'boolean', description: 'Do not run the command while another run of this job is going on this host (started with this flag or not): record a skipped run and exit 0' },
-      { name: 'warning-exit-codes', type: 'string', placeholder: '<codes>', description: 'Exit codes that make the run a warning rather than critical, comma-separated (e.g. 1,2)' },
-      { name: 'tail-lines', type: 'string', placeholder: '<n>', description: 'How many last lines of output describe the run\'s end and its incident (default 20, 0 for none)' },
+      {
+        name: 'skip-if-running',
+        type: 'boolean',
+        description:
+          'Do not run the command while another run of this job is going on this host (started with this flag or not): record a skipped run and exit 0',
+      },
+      {
+        name: 'warning-exit-codes',
+        type: 'string',
+        placeholder: '<codes>',
+        description: 'Exit codes that make the run a warning rather than critical, comma-separated (e.g. 1,2)',
+      },
+      {
+        name: 'tail-lines',
+        type: 'string',
+        placeholder: '<n>',
+        description: "How many last lines of output describe the run's end and its incident (default 20, 0 for none)",
+      },
     ],
     examples: [
       'timon exec db.backup --stale-incident-after 26h -- borg create --stats /backup::{now} /srv',
@@ -47,7 +87,8 @@ export const exec: Command = {
     if (args.args.length === 0) checks.fail('requires a job code and a command: timon exec <code> -- <command> [args…]')
     const code = checks.check(validateCode(checks.arg(0)))
     const [file, ...rest] = args.args.slice(1)
-    if (file === undefined || file === '') return checks.fail('requires the command to run after the job code: timon exec <code> -- <command> [args…]')
+    if (file === undefined || file === '')
+      return checks.fail('requires the command to run after the job code: timon exec <code> -- <command> [args…]')
     const comment = checks.optionalText('comment', validateComment)
     const staleAfter = checks.rule('stale-after')
     const staleIncidentAfter = checks.rule('stale-incident-after')
@@ -89,7 +130,8 @@ function exitCodes(checks: Checks, text: string | undefined): ReadonlySet<number
   for (const part of text.split(',')) {
     const word = part.trim()
     const code = /^[0-9]{1,3}$/.test(word) ? Number(word) : Number.NaN
-    if (!(code >= 1 && code <= 255)) checks.fail(`invalid --warning-exit-codes "${text}" \u2014 must be exit codes 1\u2013255 separated by commas`)
+    if (!(code >= 1 && code <= 255))
+      checks.fail(`invalid --warning-exit-codes "${text}" \u2014 must be exit codes 1\u2013255 separated by commas`)
     codes.add(code)
   }
   return codes
@@ -99,7 +141,8 @@ function exitCodes(checks: Checks, text: string | undefined): ReadonlySet<number
 function lineCount(checks: Checks, text: string | undefined): number {
   if (text === undefined) return DEFAULT_TAIL_LINES
   const count = /^[0-9]{1,4}$/.test(text) ? Number(text) : Number.NaN
-  if (!(count >= 0 && count <= MAX_TAIL_LINES)) checks.fail(`invalid --tail-lines "${text}" \u2014 must be a whole number from 0 to ${MAX_TAIL_LINES}`)
+  if (!(count >= 0 && count <= MAX_TAIL_LINES))
+    checks.fail(`invalid --tail-lines "${text}" \u2014 must be a whole number from 0 to ${MAX_TAIL_LINES}`)
   return count
 }
 

@@ -12,12 +12,17 @@ export const logs: Command = {
     summary: 'Print the output of a run of "timon exec"',
     description:
       'Print the output a run of "timon exec" left in its log: its stdout on stdout and its stderr on stderr, ' +
-      'byte for byte. Given a job code, the job\'s latest run (skipped runs aside).\n\n' +
+      "byte for byte. Given a job code, the job's latest run (skipped runs aside).\n\n" +
       'With --follow, a run still going is followed: new output is printed as it comes, until the run ends.',
     usage: 'logs <code | code:uid> [flags]',
     args: { min: 1, max: 1 },
-    flags: [{ name: 'follow', short: 'f', type: 'boolean', description: 'Keep printing new output until the run ends' }],
-    examples: ['timon logs nightly.sync                  # the latest run', 'timon logs nightly.sync:3f2a9c1b7d4e -f   # follow a run still going'],
+    flags: [
+      { name: 'follow', short: 'f', type: 'boolean', description: 'Keep printing new output until the run ends' },
+    ],
+    examples: [
+      'timon logs nightly.sync                  # the latest run',
+      'timon logs nightly.sync:3f2a9c1b7d4e -f   # follow a run still going',
+    ],
   },
   async run(ctx, args) {
     const checks = new Checks(logs.spec, args)

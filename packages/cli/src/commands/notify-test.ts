@@ -24,7 +24,9 @@ export const notifyTest: Command = {
     else {
       const width = Math.max(...results.map((result) => result.target.length))
       for (const result of results) {
-        const outcome = result.delivered ? ctx.style.green('delivered') : `${ctx.style.red('failed')}: ${result.error ?? 'unknown reason'}`
+        const outcome = result.delivered
+          ? ctx.style.green('delivered')
+          : `${ctx.style.red('failed')}: ${result.error ?? 'unknown reason'}`
         ctx.print(`${result.target.padEnd(width)}  ${outcome}\n`)
       }
     }

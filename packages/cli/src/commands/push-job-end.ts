@@ -7,7 +7,8 @@ export const pushJobEnd: Command = {
   spec: {
     name: 'push job end',
     summary: 'End a job run',
-    description: 'End a job run: an alternative to passing --end to the last step when the run ends in a separate call.',
+    description:
+      'End a job run: an alternative to passing --end to the last step when the run ends in a separate call.',
     usage: 'push job end <code:run-uid> [flags]',
     args: { min: 1, max: 1 },
     flags: [{ name: 'comment', type: 'string', placeholder: '<text>', description: 'Optional end comment' }, JSON_FLAG],

@@ -15,10 +15,30 @@ export const pushJobStart: Command = {
     args: { min: 1, max: 1 },
     flags: [
       { name: 'comment', type: 'string', placeholder: '<text>', description: 'Optional start comment' },
-      { name: 'stale-after', type: 'string', placeholder: '<duration>', description: 'Flag the job as stale if no run arrives within this delay ("off" removes the rule)' },
-      { name: 'stale-incident-after', type: 'string', placeholder: '<duration>', description: 'Same as --stale-after, and also opens an incident ("off" removes the rule)' },
-      { name: 'overtime-incident-after', type: 'string', placeholder: '<duration>', description: 'Open an incident if the run lasts longer than this delay ("off" removes the rule)' },
-      { name: 'overlap-incident', type: 'boolean', description: 'Open an incident if a run starts while another is running (default: true; --overlap-incident=false disables)' },
+      {
+        name: 'stale-after',
+        type: 'string',
+        placeholder: '<duration>',
+        description: 'Flag the job as stale if no run arrives within this delay ("off" removes the rule)',
+      },
+      {
+        name: 'stale-incident-after',
+        type: 'string',
+        placeholder: '<duration>',
+        description: 'Same as --stale-after, and also opens an incident ("off" removes the rule)',
+      },
+      {
+        name: 'overtime-incident-after',
+        type: 'string',
+        placeholder: '<duration>',
+        description: 'Open an incident if the run lasts longer than this delay ("off" removes the rule)',
+      },
+      {
+        name: 'overlap-incident',
+        type: 'boolean',
+        description:
+          'Open an incident if a run starts while another is running (default: true; --overlap-incident=false disables)',
+      },
       ...SCHEDULE_FLAGS,
       MIN_RUNTIME_FLAG,
       JSON_FLAG,

@@ -11,8 +11,17 @@ export const pushJobStep: Command = {
     usage: 'push job step <code:run-uid> <label> <healthy|warning|critical> [flags]',
     args: { min: 3, max: 3 },
     flags: [
-      { name: 'end', type: 'boolean', description: 'End the run after this step; the step label is the end comment unless --end-comment is set' },
-      { name: 'end-comment', type: 'string', placeholder: '<text>', description: 'Override the end comment (only with --end)' },
+      {
+        name: 'end',
+        type: 'boolean',
+        description: 'End the run after this step; the step label is the end comment unless --end-comment is set',
+      },
+      {
+        name: 'end-comment',
+        type: 'string',
+        placeholder: '<text>',
+        description: 'Override the end comment (only with --end)',
+      },
       JSON_FLAG,
     ],
     examples: [

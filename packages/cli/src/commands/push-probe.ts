@@ -14,9 +14,24 @@ export const pushProbe: Command = {
     usage: 'push probe <code> <healthy|warning|critical> [flags]',
     args: { min: 2, max: 2 },
     flags: [
-      { name: 'comment', type: 'string', placeholder: '<text>', description: 'Optional comment attached to this sample' },
-      { name: 'stale-after', type: 'string', placeholder: '<duration>', description: 'Flag the probe as stale if no push arrives within this delay ("off" removes the rule)' },
-      { name: 'stale-incident-after', type: 'string', placeholder: '<duration>', description: 'Same as --stale-after, and also opens an incident ("off" removes the rule)' },
+      {
+        name: 'comment',
+        type: 'string',
+        placeholder: '<text>',
+        description: 'Optional comment attached to this sample',
+      },
+      {
+        name: 'stale-after',
+        type: 'string',
+        placeholder: '<duration>',
+        description: 'Flag the probe as stale if no push arrives within this delay ("off" removes the rule)',
+      },
+      {
+        name: 'stale-incident-after',
+        type: 'string',
+        placeholder: '<duration>',
+        description: 'Same as --stale-after, and also opens an incident ("off" removes the rule)',
+      },
       ...SCHEDULE_FLAGS,
       JSON_FLAG,
     ],
@@ -36,7 +51,14 @@ export const pushProbe: Command = {
     const scheduled = scheduleRules(checks)
 
     const result = await call(ctx, (client) =>
-      client.pushProbe({ code, health, comment, staleAfter: staleAfter?.text, staleIncidentAfter: staleIncidentAfter?.text, ...scheduled }),
+      client.pushProbe({
+        code,
+        health,
+        comment,
+        staleAfter: staleAfter?.text,
+        staleIncidentAfter: staleIncidentAfter?.text,
+        ...scheduled,
+      }),
     )
     if (args.boolean('json') === true) await ctx.printJson(result)
   },

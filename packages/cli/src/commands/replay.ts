@@ -17,10 +17,25 @@ export const replayCommand: Command = {
     usage: 'replay [flags]',
     args: { min: 0, max: 0 },
     flags: [
-      { name: 'config', type: 'string', placeholder: '<file>', description: 'Route notifications by the webhooks of this config file' },
-      { name: 'set', type: 'string', placeholder: "<glob:rule=value>", description: "Change a rule for matching codes, e.g. 'db.*:stale_incident_after=2h' (repeatable)" },
+      {
+        name: 'config',
+        type: 'string',
+        placeholder: '<file>',
+        description: 'Route notifications by the webhooks of this config file',
+      },
+      {
+        name: 'set',
+        type: 'string',
+        placeholder: '<glob:rule=value>',
+        description: "Change a rule for matching codes, e.g. 'db.*:stale_incident_after=2h' (repeatable)",
+      },
       { name: 'since', type: 'string', placeholder: '<duration>', description: 'Replay this far back (default 7d)' },
-      { name: 'until', type: 'string', placeholder: '<time>', description: 'Replay up to this RFC 3339 instant (default now)' },
+      {
+        name: 'until',
+        type: 'string',
+        placeholder: '<time>',
+        description: 'Replay up to this RFC 3339 instant (default now)',
+      },
       { name: 'code', type: 'string', placeholder: '<glob>', description: 'Only probes/jobs matching this code glob' },
       JSON_FLAG,
     ],
@@ -29,9 +44,17 @@ export const replayCommand: Command = {
   async run(ctx, args) {
     const checks = new Checks(replayCommand.spec, args)
     const { compareOutcomes, outcomeOf, parseRuleSetting, replay } = await import('@timon/core/replay')
-    const overrides = args.strings('set').map((text) => parseRuleSetting(text).match((o) => o, (e) => checks.fail(e.message)))
+    const overrides = args.strings('set').map((text) =>
+      parseRuleSetting(text).match(
+        (o) => o,
+        (e) => checks.fail(e.message),
+      ),
+    )
     const sinceText = checks.optional('since') ?? '7d'
-    const since = parseDuration(sinceText).match((ms) => ms, (e) => checks.fail(`invalid --since \u2014 ${e.message}`))
+    const since = parseDuration(sinceText).match(
+      (ms) => ms,
+      (e) => checks.fail(`invalid --since \u2014 ${e.message}`),
+    )
     const untilText = checks.optional('until')
     const to = untilText === undefined ? ctx.io.now() : new Date(untilText)
     if (Number.isNaN(to.getTime())) checks.fail(`invalid --until "${untilText}" \u2014 must be an RFC 3339 instant`)
@@ -43,7 +66,12 @@ export const replayCommand: Command = {
     const query = { from, to, ...(code === undefined ? {} : { code }) }
     // The samples stream through the replay; what happened (incidents, notifications) is kept to compare.
     const recorded = { reports: [], incidents: [] as HistoryIncident[], deliveries: [] as HistoryDelivery[] }
-    const replayed = await replay({ history: keeping(pages(ctx, query), recorded), from, to, rules: { overrides, ...(notifications === undefined ? {} : { notifications }) } })
+    const replayed = await replay({
+      history: keeping(pages(ctx, query), recorded),
+      from,
+      to,
+      rules: { overrides, ...(notifications === undefined ? {} : { notifications }) },
+    })
     if (replayed.isErr()) throw new CliError(replayed.error.message)
     const comparison = compareOutcomes(outcomeOf(recorded), replayed.value)
     if (args.boolean('json') === true) await ctx.printJson(comparison)
@@ -58,7 +86,9 @@ type Comparison = ReturnType<typeof import('@timon/core/replay').compareOutcomes
 async function* pages(ctx: Context, query: Omit<HistoryQuery, 'limit'>): AsyncGenerator<HistoryPage> {
   let after: HistoryQuery['after']
   for (;;) {
-    const page = await call(ctx, (client) => client.history({ ...query, limit: 5000, ...(after === undefined ? {} : { after }) }))
+    const page = await call(ctx, (client) =>
+      client.history({ ...query, limit: 5000, ...(after === undefined ? {} : { after }) }),
+    )
     yield page
     if (page.next === undefined) return
     after = page.next
@@ -66,7 +96,10 @@ async function* pages(ctx: Context, query: Omit<HistoryQuery, 'limit'>): AsyncGe
 }
 
 /** Passes `pages` on, appending their incidents and deliveries to `recorded`. */
-async function* keeping(pages: AsyncIterable<HistoryPage>, recorded: { incidents: HistoryIncident[]; deliveries: HistoryDelivery[] }): AsyncGenerator<HistoryPage> {
+async function* keeping(
+  pages: AsyncIterable<HistoryPage>,
+  recorded: { incidents: HistoryIncident[]; deliveries: HistoryDelivery[] },
+): AsyncGenerator<HistoryPage> {
   for await (const page of pages) {
     recorded.incidents.push(...page.incidents)
     recorded.deliveries.push(...page.deliveries)
@@ -89,8 +122,14 @@ function formatComparison(comparison: Comparison): string {
   const shift = (ms: number) => `${ms < 0 ? 'earlier' : 'later'} by ${formatHumanDuration(Math.abs(ms))}`
   for (const { code, added, removed, changed } of comparison.codes) {
     lines.push(code ?? '(manual incidents)')
-    for (const entry of added) lines.push(`  + ${entry.type === 'incident' ? `${entry.incident.trigger} incident opened at ${when(entry.incident.openedAt)}` : `${entry.notification.event} to ${entry.notification.target} at ${when(entry.notification.at)}`}`)
-    for (const entry of removed) lines.push(`  - ${entry.type === 'incident' ? `${entry.incident.trigger} incident opened at ${when(entry.incident.openedAt)}` : `${entry.notification.event} to ${entry.notification.target} at ${when(entry.notification.at)}`}`)
+    for (const entry of added)
+      lines.push(
+        `  + ${entry.type === 'incident' ? `${entry.incident.trigger} incident opened at ${when(entry.incident.openedAt)}` : `${entry.notification.event} to ${entry.notification.target} at ${when(entry.notification.at)}`}`,
+      )
+    for (const entry of removed)
+      lines.push(
+        `  - ${entry.type === 'incident' ? `${entry.incident.trigger} incident opened at ${when(entry.incident.openedAt)}` : `${entry.notification.event} to ${entry.notification.target} at ${when(entry.notification.at)}`}`,
+      )
     for (const change of changed) {
       lines.push(
         change.type === 'incident'
@@ -100,8 +139,13 @@ function formatComparison(comparison: Comparison): string {
     }
   }
   const { incidents, notifications } = comparison.summary
-  const delta = (n: number, what: string) => (n === 0 ? `same ${what}s` : `${Math.abs(n)} ${what}${Math.abs(n) === 1 ? '' : 's'} ${n < 0 ? 'fewer' : 'more'}`)
-  const fresh = comparison.codes.flatMap((c) => c.added.flatMap((e) => (e.type === 'incident' ? [`${c.code ?? 'manual'} ${e.incident.trigger} at ${when(e.incident.openedAt)}`] : [])))
+  const delta = (n: number, what: string) =>
+    n === 0 ? `same ${what}s` : `${Math.abs(n)} ${what}${Math.abs(n) === 1 ? '' : 's'} ${n < 0 ? 'fewer' : 'more'}`
+  const fresh = comparison.codes.flatMap((c) =>
+    c.added.flatMap((e) =>
+      e.type === 'incident' ? [`${c.code ?? 'manual'} ${e.incident.trigger} at ${when(e.incident.openedAt)}`] : [],
+    ),
+  )
   lines.push(
     `${delta(incidents.replayed - incidents.recorded, 'incident')}, ${delta(notifications.replayed - notifications.recorded, 'notification')}` +
       (fresh.length === 0 ? '' : `, ${fresh.length} new: ${fresh.join(', ')}`),

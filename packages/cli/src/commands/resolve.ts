@@ -9,8 +9,19 @@ export const resolve: Command = {
     summary: 'Mark an incident as resolved',
     usage: 'resolve <INC-id> [flags]',
     args: { min: 1, max: 1 },
-    flags: [{ name: 'note', type: 'string', placeholder: '<text>', description: "A note added to the incident's timeline with the resolution" }, JSON_FLAG],
-    examples: ['timon resolve INC-7', 'timon resolve INC-7 --note "Fixed by rolling back the payment service to v2.4.1"'],
+    flags: [
+      {
+        name: 'note',
+        type: 'string',
+        placeholder: '<text>',
+        description: "A note added to the incident's timeline with the resolution",
+      },
+      JSON_FLAG,
+    ],
+    examples: [
+      'timon resolve INC-7',
+      'timon resolve INC-7 --note "Fixed by rolling back the payment service to v2.4.1"',
+    ],
   },
   async run(ctx, args) {
     const checks = new Checks(resolve.spec, args)

@@ -6,12 +6,45 @@ import type { Checks } from './shared.js'
  * (docs/behaviour.md#schedules, #thresholds, #dependencies). Sticky like the other rules: `off` removes one.
  */
 export const SCHEDULE_FLAGS: readonly FlagSpec[] = [
-  { name: 'schedule', type: 'string', placeholder: '<cron>', description: 'When a run or push is expected: a cron expression (5 or 6 fields, or @hourly, @daily, …); a missed one opens an incident ("off" removes the rule)' },
-  { name: 'tz', type: 'string', placeholder: '<zone>', description: 'The IANA time zone of --schedule (default: the daemon\'s [daemon] timezone, else UTC; "off" removes it)' },
-  { name: 'grace', type: 'string', placeholder: '<duration>', description: 'How late a scheduled run or push may be before it counts as missed (default 5m; "off" restores the default)' },
-  { name: 'failure-threshold', type: 'string', placeholder: '<n>', description: 'Open the critical incident at the N-th critical report in a row (default 1; "off" restores it)' },
-  { name: 'success-threshold', type: 'string', placeholder: '<n>', description: 'Recover the critical incident after N healthy reports in a row (default 1; "off" restores it)' },
-  { name: 'depends-on', type: 'string', placeholder: '<code>', description: 'Hold incident notifications while this code has an open incident ("off" removes the rule)' },
+  {
+    name: 'schedule',
+    type: 'string',
+    placeholder: '<cron>',
+    description:
+      'When a run or push is expected: a cron expression (5 or 6 fields, or @hourly, @daily, …); a missed one opens an incident ("off" removes the rule)',
+  },
+  {
+    name: 'tz',
+    type: 'string',
+    placeholder: '<zone>',
+    description:
+      'The IANA time zone of --schedule (default: the daemon\'s [daemon] timezone, else UTC; "off" removes it)',
+  },
+  {
+    name: 'grace',
+    type: 'string',
+    placeholder: '<duration>',
+    description:
+      'How late a scheduled run or push may be before it counts as missed (default 5m; "off" restores the default)',
+  },
+  {
+    name: 'failure-threshold',
+    type: 'string',
+    placeholder: '<n>',
+    description: 'Open the critical incident at the N-th critical report in a row (default 1; "off" restores it)',
+  },
+  {
+    name: 'success-threshold',
+    type: 'string',
+    placeholder: '<n>',
+    description: 'Recover the critical incident after N healthy reports in a row (default 1; "off" restores it)',
+  },
+  {
+    name: 'depends-on',
+    type: 'string',
+    placeholder: '<code>',
+    description: 'Hold incident notifications while this code has an open incident ("off" removes the rule)',
+  },
 ]
 
 /** `--min-runtime` of `push job start` and `exec`. */
@@ -57,5 +90,7 @@ function thresholdRule(checks: Checks, name: string): number | 'off' | undefined
   if (value === undefined || value === 'off') return value
   const count = /^[0-9]{1,4}$/.test(value) ? Number(value) : Number.NaN
   if (count >= 1 && count <= MAX_THRESHOLD) return count
-  return checks.fail(`invalid rule ${name} \u2014 must be a whole number from 1 to ${MAX_THRESHOLD} (use "off" to remove it)`)
+  return checks.fail(
+    `invalid rule ${name} \u2014 must be a whole number from 1 to ${MAX_THRESHOLD} (use "off" to remove it)`,
+  )
 }

@@ -62,7 +62,8 @@ export class Checks {
     if (value === 'off') return { text: 'off', ms: undefined }
     const parsed = parseDuration(value)
     if (parsed.isErr()) return this.fail(`invalid rule ${name} \u2014 ${parsed.error.message}`)
-    if (parsed.value === 0) return this.fail(`invalid rule ${name} \u2014 must be greater than zero (use "off" to remove it)`)
+    if (parsed.value === 0)
+      return this.fail(`invalid rule ${name} \u2014 must be greater than zero (use "off" to remove it)`)
     return { text: value.replaceAll(' ', ''), ms: parsed.value }
   }
 
@@ -92,7 +93,8 @@ export class Checks {
     const value = this.optional(name)
     if (value === undefined) return undefined
     const number = /^\d+$/.test(value) ? Number(value) : Number.NaN
-    if (!Number.isSafeInteger(number) || number < 1) this.fail(`invalid --${name} "${value}" \u2014 must be a whole number of at least 1`)
+    if (!Number.isSafeInteger(number) || number < 1)
+      this.fail(`invalid --${name} "${value}" \u2014 must be a whole number of at least 1`)
     return number
   }
 }

@@ -14,7 +14,12 @@ export const show: Command = {
     usage: 'show <code | code:uid | INC-id> [flags]',
     args: { min: 1, max: 1 },
     flags: [
-      { name: 'limit', type: 'string', placeholder: '<n>', description: 'How many of the most recent samples or runs to list (default 20)' },
+      {
+        name: 'limit',
+        type: 'string',
+        placeholder: '<n>',
+        description: 'How many of the most recent samples or runs to list (default 20)',
+      },
       { name: 'all', type: 'boolean', description: 'List every sample or run' },
       JSON_FLAG,
     ],
@@ -33,7 +38,9 @@ export const show: Command = {
     const all = args.boolean('all') === true
     if (all && limit !== undefined) checks.fail('--limit cannot be combined with --all')
 
-    const view = await call(ctx, (client) => client.show(target, { ...(limit === undefined ? {} : { limit }), ...(all ? { all } : {}) }))
+    const view = await call(ctx, (client) =>
+      client.show(target, { ...(limit === undefined ? {} : { limit }), ...(all ? { all } : {}) }),
+    )
     if (args.boolean('json') === true) await ctx.printJson(view)
     else ctx.print(formatShow(view, ctx.io.now(), ctx.style))
   },

@@ -17,10 +17,18 @@ export const silenceAdd: Command = {
     args: { min: 1, max: 1 },
     flags: [
       { name: 'for', type: 'string', placeholder: '<duration>', description: 'How long it lasts from now (e.g. 2h)' },
-      { name: 'until', type: 'string', placeholder: '<RFC3339>', description: 'When it ends (e.g. 2026-01-31T18:00:00Z)' },
+      {
+        name: 'until',
+        type: 'string',
+        placeholder: '<RFC3339>',
+        description: 'When it ends (e.g. 2026-01-31T18:00:00Z)',
+      },
       { name: 'comment', type: 'string', placeholder: '<text>', description: 'Why (shown by silence list)' },
     ],
-    examples: ['timon silence add "db.*" --for 2h --comment "disk swap"', 'timon silence add web.shop --until 2026-01-31T18:00:00Z'],
+    examples: [
+      'timon silence add "db.*" --for 2h --comment "disk swap"',
+      'timon silence add web.shop --until 2026-01-31T18:00:00Z',
+    ],
   },
   async run(ctx, args) {
     const checks = new Checks(silenceAdd.spec, args)
@@ -30,7 +38,12 @@ export const silenceAdd: Command = {
     if ((duration === undefined) === (until === undefined)) checks.fail('give either --for or --until')
     const comment = checks.optionalText('comment', validateComment)
     const silence = await call(ctx, (client) =>
-      client.addSilence({ pattern, ...(duration === undefined ? {} : { for: duration }), ...(until === undefined ? {} : { until }), comment }),
+      client.addSilence({
+        pattern,
+        ...(duration === undefined ? {} : { for: duration }),
+        ...(until === undefined ? {} : { until }),
+        comment,
+      }),
     )
     ctx.print(formatSilenceCode(silence.id))
   },
@@ -71,18 +84,30 @@ export const silenceEnd: Command = {
 
 /** A silence as `silence list --json` shows it: named `SIL-<id>`. */
 function silenceView(silence: Silence) {
-  return { id: formatSilenceCode(silence.id), pattern: silence.pattern, startsAt: silence.startsAt, endsAt: silence.endsAt, comment: silence.comment }
+  return {
+    id: formatSilenceCode(silence.id),
+    pattern: silence.pattern,
+    startsAt: silence.startsAt,
+    endsAt: silence.endsAt,
+    comment: silence.comment,
+  }
 }
 
 function formatSilences(silences: readonly Silence[], maintenance: readonly MaintenanceInForce[]): string {
   const rows: Row[] = [`SILENCES (${silences.length})`]
   if (silences.length === 0) rows.push('  None')
   for (const silence of silences) {
-    rows.push([`  ${formatSilenceCode(silence.id)}`, silence.pattern, `${silence.startsAt.toISOString()} \u2192 ${silence.endsAt.toISOString()}`, quoted(silence.comment)])
+    rows.push([
+      `  ${formatSilenceCode(silence.id)}`,
+      silence.pattern,
+      `${silence.startsAt.toISOString()} \u2192 ${silence.endsAt.toISOString()}`,
+      quoted(silence.comment),
+    ])
   }
   if (maintenance.length > 0) {
     rows.push('', `MAINTENANCE (${maintenance.length})`)
-    for (const window of maintenance) rows.push([`  ${window.codes.join(',')}`, `"${window.schedule}"`, `until ${window.endsAt.toISOString()}`])
+    for (const window of maintenance)
+      rows.push([`  ${window.codes.join(',')}`, `"${window.schedule}"`, `until ${window.endsAt.toISOString()}`])
   }
   return formatTable(rows)
 }

@@ -23,11 +23,15 @@ export const spool: Command = {
   async run(ctx, args) {
     const checks = new Checks(spool.spec, args)
     const action = args.args[0]
-    if (action !== undefined && action !== 'flush') checks.fail(`unknown spool action "${action}": the only one is "flush"`)
+    if (action !== undefined && action !== 'flush')
+      checks.fail(`unknown spool action "${action}": the only one is "flush"`)
     const json = args.boolean('json') === true
     if (action === 'flush') {
       const client = await ctx.client()
-      if (client.flush === undefined) throw new CliError('the spool is off (TIMON_SPOOL, [client] spool): there is nothing to flush', { code: 'usage' })
+      if (client.flush === undefined)
+        throw new CliError('the spool is off (TIMON_SPOOL, [client] spool): there is nothing to flush', {
+          code: 'usage',
+        })
       const report = await client.flush()
       if (json) await ctx.printJson({ sent: report.sent, dropped: report.dropped, left: report.left })
       else ctx.print(`${report.sent} sent, ${report.dropped} dropped, ${report.left} waiting\n`)
@@ -43,13 +47,21 @@ export const spool: Command = {
     if (!settings.ok) throw new CliError(settings.message, { code: 'usage' })
     const entries = new SpoolDir(settings.value.spoolDir).list()
     if (json) {
-      await ctx.printJson({ dir: settings.value.spoolDir, entries: entries.map((listed) => ('entry' in listed ? { name: listed.name, operation: listed.entry.operation, input: listed.entry.input } : listed)) })
+      await ctx.printJson({
+        dir: settings.value.spoolDir,
+        entries: entries.map((listed) =>
+          'entry' in listed
+            ? { name: listed.name, operation: listed.entry.operation, input: listed.entry.input }
+            : listed,
+        ),
+      })
       return
     }
     if (entries.length === 0) {
       ctx.print(`the spool is empty (${settings.value.spoolDir})\n`)
       return
     }
-    for (const listed of entries) ctx.print(`${'entry' in listed ? describe(listed.entry) : `${listed.name}: ${listed.problem}`}\n`)
+    for (const listed of entries)
+      ctx.print(`${'entry' in listed ? describe(listed.entry) : `${listed.name}: ${listed.problem}`}\n`)
   },
 }

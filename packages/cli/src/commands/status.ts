@@ -8,7 +8,8 @@ export const status: Command = {
   spec: {
     name: 'status',
     summary: 'Show active incidents and the health of all probes and jobs',
-    description: 'Show active incidents and the health of all known probes and jobs.\nFor a live view: watch -n2 timon status',
+    description:
+      'Show active incidents and the health of all known probes and jobs.\nFor a live view: watch -n2 timon status',
     usage: 'status [flags]',
     args: { min: 0, max: 0 },
     flags: [JSON_FLAG],

@@ -10,7 +10,7 @@ export const storeCopy: Command = {
     description:
       'Copy every contract, report, step, incident with its timeline, delivery, token and silence from <from> to ' +
       '<to>, ids kept (INC-<id> codes stay the same), in one transaction: all or nothing. <to> is created and migrated ' +
-      'when needed; both must be at this Timon\'s schema version. Running it again copies nothing new; a row of <to> ' +
+      "when needed; both must be at this Timon's schema version. Running it again copies nothing new; a row of <to> " +
       'with the same id but other content is reported as a conflict and nothing is copied. Stores are sqlite:<path> or ' +
       'postgres://user@host/db[?schema=name]. Stop the daemons serving <to> first (a PostgreSQL <to> with a daemon seen in the last minute is refused); <from> may stay in use.',
     usage: 'store copy <from> <to> [flags]',
@@ -21,12 +21,25 @@ export const storeCopy: Command = {
   async run(ctx, args) {
     const checks = new Checks(storeCopy.spec, args)
     const { copyStore, parseStoreLocation } = await import('@timon/socket-daemon')
-    const [from, to] = args.args.map((text) => parseStoreLocation(text).match((location) => location, (message) => checks.fail(message)))
+    const [from, to] = args.args.map((text) =>
+      parseStoreLocation(text).match(
+        (location) => location,
+        (message) => checks.fail(message),
+      ),
+    )
     if (from === undefined || to === undefined) return checks.fail('give <from> and <to>')
     const copied = await copyStore(from, to)
     if (copied.isErr()) {
       const error = copied.error
-      const conflicts = error.kind === 'conflict' ? error.conflicts.slice(0, MAX_CONFLICTS_SHOWN).map((c) => `\n  ${c.table} ${c.key}: ${c.columns.length > 0 ? `differs in ${c.columns.join(', ')}` : 'another row holds one of its unique values'}`) : []
+      const conflicts =
+        error.kind === 'conflict'
+          ? error.conflicts
+              .slice(0, MAX_CONFLICTS_SHOWN)
+              .map(
+                (c) =>
+                  `\n  ${c.table} ${c.key}: ${c.columns.length > 0 ? `differs in ${c.columns.join(', ')}` : 'another row holds one of its unique values'}`,
+              )
+          : []
       throw new CliError(`${error.message}${conflicts.join('')}`, { code: error.kind })
     }
     const { tables } = copied.value
@@ -35,7 +48,9 @@ export const storeCopy: Command = {
       return
     }
     const width = Math.max(...tables.map(({ table }) => table.length))
-    const lines = tables.map(({ table, copied: n, present }) => `${table.padEnd(width)}  ${n} copied, ${present} already there\n`)
+    const lines = tables.map(
+      ({ table, copied: n, present }) => `${table.padEnd(width)}  ${n} copied, ${present} already there\n`,
+    )
     const total = tables.reduce((sum, { copied: n }) => sum + n, 0)
     ctx.print(`${lines.join('')}${total} row(s) copied\n`)
   },

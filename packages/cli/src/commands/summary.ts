@@ -10,7 +10,10 @@ export const summary: Command = {
     description: 'Print a one-line health summary. Useful for shell prompts or status bars.',
     usage: 'summary [flags]',
     args: { min: 0, max: 0 },
-    flags: [{ name: 'short', type: 'boolean', description: 'Leave out the lists of critical and stale codes' }, JSON_FLAG],
+    flags: [
+      { name: 'short', type: 'boolean', description: 'Leave out the lists of critical and stale codes' },
+      JSON_FLAG,
+    ],
   },
   async run(ctx, args) {
     const view = await call(ctx, (client) => client.summary())

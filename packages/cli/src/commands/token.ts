@@ -16,18 +16,41 @@ export const tokenCreate: Command = {
     usage: 'token create <name> [flags]',
     args: { min: 1, max: 1 },
     flags: [
-      { name: 'scope', type: 'string', placeholder: 'push|read|admin', description: 'What the token may do (default push)' },
-      { name: 'codes', type: 'string', placeholder: '<glob,glob…>', description: 'Only these codes (segment-wise globs such as web.*)' },
-      { name: 'expires', type: 'string', placeholder: '<duration>', description: 'Valid for this long (e.g. 90d); default: no expiry' },
+      {
+        name: 'scope',
+        type: 'string',
+        placeholder: 'push|read|admin',
+        description: 'What the token may do (default push)',
+      },
+      {
+        name: 'codes',
+        type: 'string',
+        placeholder: '<glob,glob…>',
+        description: 'Only these codes (segment-wise globs such as web.*)',
+      },
+      {
+        name: 'expires',
+        type: 'string',
+        placeholder: '<duration>',
+        description: 'Valid for this long (e.g. 90d); default: no expiry',
+      },
     ],
-    examples: ['timon token create backup-host --codes "db.*"', 'timon token create grafana --scope read --expires 365d'],
+    examples: [
+      'timon token create backup-host --codes "db.*"',
+      'timon token create grafana --scope read --expires 365d',
+    ],
   },
   async run(ctx, args) {
     const checks = new Checks(tokenCreate.spec, args)
     const name = checks.arg(0)
     const scope = checks.optional('scope')
-    if (scope !== undefined && !(SCOPES as readonly string[]).includes(scope)) return checks.fail(`invalid --scope "${scope}" \u2014 must be one of: ${SCOPES.join(', ')}`)
-    const codes = checks.optional('codes')?.split(',').map((glob) => glob.trim()).filter((glob) => glob !== '')
+    if (scope !== undefined && !(SCOPES as readonly string[]).includes(scope))
+      return checks.fail(`invalid --scope "${scope}" \u2014 must be one of: ${SCOPES.join(', ')}`)
+    const codes = checks
+      .optional('codes')
+      ?.split(',')
+      .map((glob) => glob.trim())
+      .filter((glob) => glob !== '')
     const expires = checks.optional('expires')
     const created = await call(ctx, (client) =>
       client.createToken({
@@ -87,5 +110,7 @@ function formatTokens(tokens: readonly TokenView[], now: Date): string {
     ]),
   ]
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? []
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n')
+  return rows
+    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '))
+    .join('\n')
 }

@@ -20,11 +20,36 @@ export const truncate: Command = {
     usage: 'truncate [<code>] [flags]',
     args: { min: 0, max: 1 },
     flags: [
-      { name: 'keep', type: 'string', placeholder: '<duration>', description: 'Delete samples and runs older than this (shorthand for all three health flags)' },
-      { name: 'keep-healthy', type: 'string', placeholder: '<duration>', description: 'Retention for healthy samples and runs' },
-      { name: 'keep-warning', type: 'string', placeholder: '<duration>', description: 'Retention for warning samples and runs' },
-      { name: 'keep-critical', type: 'string', placeholder: '<duration>', description: 'Retention for critical samples and runs' },
-      { name: 'keep-incidents', type: 'string', placeholder: '<duration>', description: 'Delete resolved incidents older than this' },
+      {
+        name: 'keep',
+        type: 'string',
+        placeholder: '<duration>',
+        description: 'Delete samples and runs older than this (shorthand for all three health flags)',
+      },
+      {
+        name: 'keep-healthy',
+        type: 'string',
+        placeholder: '<duration>',
+        description: 'Retention for healthy samples and runs',
+      },
+      {
+        name: 'keep-warning',
+        type: 'string',
+        placeholder: '<duration>',
+        description: 'Retention for warning samples and runs',
+      },
+      {
+        name: 'keep-critical',
+        type: 'string',
+        placeholder: '<duration>',
+        description: 'Retention for critical samples and runs',
+      },
+      {
+        name: 'keep-incidents',
+        type: 'string',
+        placeholder: '<duration>',
+        description: 'Delete resolved incidents older than this',
+      },
       JSON_FLAG,
     ],
     examples: [
@@ -49,7 +74,9 @@ export const truncate: Command = {
     const keepCritical = checks.retention('keep-critical')
     const keepIncidents = checks.retention('keep-incidents')
 
-    const result = await call(ctx, (client) => client.truncate({ code, keep, keepHealthy, keepWarning, keepCritical, keepIncidents }))
+    const result = await call(ctx, (client) =>
+      client.truncate({ code, keep, keepHealthy, keepWarning, keepCritical, keepIncidents }),
+    )
     if (args.boolean('json') === true) await ctx.printJson(result)
   },
 }

@@ -55,7 +55,13 @@ describe('runDaemon (timon daemon)', () => {
     writeFileSync(file, daemonTable)
     const signals = fakeSignals()
     let started: RunningDaemon | undefined
-    const running = runDaemon({ configPath: file, env: {}, version: 'test', signals, onStarted: (daemon) => (started = daemon) })
+    const running = runDaemon({
+      configPath: file,
+      env: {},
+      version: 'test',
+      signals,
+      onStarted: (daemon) => (started = daemon),
+    })
     for (let i = 0; i < 200 && started === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10))
     const client = new TimonClient({ socketPath: socket })
     cleanups.push(() => client.close())
@@ -68,7 +74,10 @@ describe('runDaemon (timon daemon)', () => {
     writeFileSync(file, `${daemonTable}bogus = 1\n`)
     signals.fire('SIGHUP')
     expect((await client.health()).isOk()).toBe(true)
-    writeFileSync(file, `${daemonTable}[[check]]\ncode = "svc.health"\nurl = "http://127.0.0.1:9/health"\ninterval = "1h"\n`)
+    writeFileSync(
+      file,
+      `${daemonTable}[[check]]\ncode = "svc.health"\nurl = "http://127.0.0.1:9/health"\ninterval = "1h"\n`,
+    )
     signals.fire('SIGHUP')
     expect((await client.health()).isOk()).toBe(true)
     signals.fire('SIGTERM')
@@ -92,7 +101,14 @@ describe('runDaemon (timon daemon)', () => {
     const signals = fakeSignals()
     const exits: number[] = []
     let started: RunningDaemon | undefined
-    const running = runDaemon({ configPath: file, env: {}, version: 'test', signals, exitNow: (status) => exits.push(status), onStarted: (daemon) => (started = daemon) })
+    const running = runDaemon({
+      configPath: file,
+      env: {},
+      version: 'test',
+      signals,
+      exitNow: (status) => exits.push(status),
+      onStarted: (daemon) => (started = daemon),
+    })
     for (let i = 0; i < 200 && started === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10))
     cleanups.push(() => started?.stop())
     signals.fire('SIGINT')

@@ -55,9 +55,14 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
   if (config.isErr()) throw new CliError(config.error)
   let log: Logger
   try {
-    log = createLogger({ level: options.verbose === true ? 'debug' : config.value.logLevel, logDir: config.value.logDir })
+    log = createLogger({
+      level: options.verbose === true ? 'debug' : config.value.logLevel,
+      logDir: config.value.logDir,
+    })
   } catch (error) {
-    throw new CliError(`cannot open the log file in log_dir "${config.value.logDir ?? ''}": ${errorMessage(error)}`, { cause: error })
+    throw new CliError(`cannot open the log file in log_dir "${config.value.logDir ?? ''}": ${errorMessage(error)}`, {
+      cause: error,
+    })
   }
   if (config.value.path !== undefined) log.debug(`configuration read from ${config.value.path}`)
 
@@ -71,7 +76,10 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
       else log.fatal('the daemon could not start', error)
     }
     log.close()
-    throw new CliError(error instanceof DaemonStartError ? error.message : `the daemon could not start: ${errorMessage(error)}`, { cause: error })
+    throw new CliError(
+      error instanceof DaemonStartError ? error.message : `the daemon could not start: ${errorMessage(error)}`,
+      { cause: error },
+    )
   }
   options.onStarted?.(daemon)
   return serveUntilStopped(daemon, log, load, options)

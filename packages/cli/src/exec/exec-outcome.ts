@@ -38,7 +38,9 @@ export function formatElapsed(ms: number): string {
 
 /** A command line as a POSIX shell would take it back: words with special characters single-quoted. */
 export function formatCommandLine(argv: readonly string[]): string {
-  return argv.map((word) => (/^[A-Za-z0-9_\-+=.,/:@%^]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`)).join(' ')
+  return argv
+    .map((word) => (/^[A-Za-z0-9_\-+=.,/:@%^]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`))
+    .join(' ')
 }
 
 /**

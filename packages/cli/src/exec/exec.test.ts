@@ -1,5 +1,15 @@
 /** The pure and in-process parts of `timon exec`: the tail, the outcome, the lock, the command line. */
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -63,7 +73,11 @@ describe('the outcome of a command', () => {
   it('makes a detail of the command line and the cleaned last lines, within the byte limit, keeping the end', () => {
     expect(stepDetail('false', [], 100)).toBe('$ false')
     expect(stepDetail('make', ['\u001b[31merror\u001b[0m: x', '10%\r50%\r100%'], 100)).toBe('$ make\nerror: x\n100%')
-    const long = stepDetail('cmd', Array.from({ length: 100 }, (_, i) => `line ${i}`), 60)
+    const long = stepDetail(
+      'cmd',
+      Array.from({ length: 100 }, (_, i) => `line ${i}`),
+      60,
+    )
     expect(Buffer.byteLength(long)).toBeLessThanOrEqual(60)
     expect(long).toMatch(/^\$ cmd\n….*\nline 99$/s)
   })
@@ -94,7 +108,10 @@ describe('the run lock', () => {
     const overlapping = acquireRunLock('job.a', { dir, skipIfRunning: false, pid: 103, isAlive })
     expect(overlapping).toMatchObject({ kind: 'acquired', running: [101] })
     if (plain.kind === 'acquired') plain.lock.release()
-    expect(acquireRunLock('job.a', { dir, skipIfRunning: true, pid: 102, isAlive })).toMatchObject({ kind: 'held', pid: 103 })
+    expect(acquireRunLock('job.a', { dir, skipIfRunning: true, pid: 102, isAlive })).toMatchObject({
+      kind: 'held',
+      pid: 103,
+    })
     if (overlapping.kind === 'acquired') overlapping.lock.release()
     const free = acquireRunLock('job.a', { dir, skipIfRunning: true, pid: 102, isAlive })
     expect(free).toMatchObject({ kind: 'acquired', running: [] })
@@ -106,7 +123,10 @@ describe('the run lock', () => {
     const isAlive = () => true
     expect(acquireRunLock('a', { dir, skipIfRunning: false, pid: 101, isAlive }).kind).toBe('acquired')
     expect(acquireRunLock('a.b', { dir, skipIfRunning: true, pid: 102, isAlive }).kind).toBe('acquired')
-    expect(acquireRunLock('a.b', { dir, skipIfRunning: true, pid: 103, isAlive })).toMatchObject({ kind: 'held', pid: 102 })
+    expect(acquireRunLock('a.b', { dir, skipIfRunning: true, pid: 103, isAlive })).toMatchObject({
+      kind: 'held',
+      pid: 102,
+    })
   })
 
   it('removes the run files and the mutex of processes that are gone, and files that hold no pid', () => {
@@ -122,7 +142,9 @@ describe('the run lock', () => {
 
   it('waits for a mutex a live exec holds, then fails', () => {
     writeFileSync(join(dir, 'job.c@lock'), '101\n\nbusy\n')
-    expect(() => acquireRunLock('job.c', { dir, skipIfRunning: true, pid: 7, isAlive: () => true })).toThrow(`the lock ${join(dir, 'job.c@lock')} stays held by pid 101`)
+    expect(() => acquireRunLock('job.c', { dir, skipIfRunning: true, pid: 7, isAlive: () => true })).toThrow(
+      `the lock ${join(dir, 'job.c@lock')} stays held by pid 101`,
+    )
   })
 
   it('tells a reused pid from the exec that had it (by its start time, where /proc tells it)', () => {
@@ -152,17 +174,30 @@ describe('the lock directory', () => {
   it.runIf(process.getuid?.() === 0)('is refused when another user created it, or opened it to others', () => {
     mkdirSync(join(dir, 'timon'), { mode: 0o700 })
     chownSync(join(dir, 'timon'), 12345, 12345)
-    expect(lockDirectory({ env: { XDG_RUNTIME_DIR: dir }, uid: 0 })._unsafeUnwrapErr()).toMatch(`the directory ${join(dir, 'timon')} belongs to uid 12345, not to this user (uid 0)`)
+    expect(lockDirectory({ env: { XDG_RUNTIME_DIR: dir }, uid: 0 })._unsafeUnwrapErr()).toMatch(
+      `the directory ${join(dir, 'timon')} belongs to uid 12345, not to this user (uid 0)`,
+    )
     chownSync(join(dir, 'timon'), 0, 0)
     mkdirSync(join(dir, 'timon', 'locks'), { mode: 0o700 })
     chmodSync(join(dir, 'timon', 'locks'), 0o777)
-    expect(lockDirectory({ env: { XDG_RUNTIME_DIR: dir }, uid: 0 })._unsafeUnwrapErr()).toMatch(/is open to other users \(mode 0777, at most 0700 expected\)/)
+    expect(lockDirectory({ env: { XDG_RUNTIME_DIR: dir }, uid: 0 })._unsafeUnwrapErr()).toMatch(
+      /is open to other users \(mode 0777, at most 0700 expected\)/,
+    )
   })
 })
 
 describe('timon exec arguments', () => {
   it('reads flags until the command, and leaves the command’s own flags to it', () => {
-    const parsed = parseArgs(exec.spec, ['--tail-lines', '5', 'my.job', '--skip-if-running', 'ls', '-la', '--tail-lines', '9'])
+    const parsed = parseArgs(exec.spec, [
+      '--tail-lines',
+      '5',
+      'my.job',
+      '--skip-if-running',
+      'ls',
+      '-la',
+      '--tail-lines',
+      '9',
+    ])
     expect(parsed.args).toEqual(['my.job', 'ls', '-la', '--tail-lines', '9'])
     expect(parsed.string('tail-lines')).toBe('5')
     expect(parsed.boolean('skip-if-running')).toBe(true)

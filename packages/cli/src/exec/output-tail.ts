@@ -56,7 +56,9 @@ export class OutputTail {
   /** The kept lines (partial lines last), decoded as UTF-8, one per line, without a final newline. */
   lines(): string[] {
     if (this.#lines === 0) return []
-    const partial = (['stdout', 'stderr'] as const).map((stream) => this.#partial[stream]).filter((bytes) => bytes.length > 0)
+    const partial = (['stdout', 'stderr'] as const)
+      .map((stream) => this.#partial[stream])
+      .filter((bytes) => bytes.length > 0)
     return [...this.#kept, ...partial].slice(-this.#lines).map((bytes) => bytes.toString('utf8'))
   }
 

@@ -10,7 +10,15 @@ import type { ClientError, OutputSummary, OutputWriter } from '@timon/client'
 import type { Result } from 'neverthrow'
 import type { Context } from '../command.js'
 import { drained } from '../io.js'
-import { commandComment, exitHealth, exitLabel, exitStatus, formatCommandLine, stepDetail, type CommandExit } from './exec-outcome.js'
+import {
+  commandComment,
+  exitHealth,
+  exitLabel,
+  exitStatus,
+  formatCommandLine,
+  stepDetail,
+  type CommandExit,
+} from './exec-outcome.js'
 import { OutputTail, type TailStream } from './output-tail.js'
 import { acquireRunLock, lockDirectory, type LockOutcome } from './run-lock.js'
 
@@ -84,7 +92,9 @@ function lockRun(ctx: Context, plan: ExecPlan): Locked {
     kind: 'unlocked',
     problem:
       `cannot lock the runs of ${plan.code}: ${why} — running the command unlocked` +
-      (plan.skipIfRunning ? ' (--skip-if-running cannot tell whether another run is going)' : ' (a --skip-if-running exec cannot see this run)'),
+      (plan.skipIfRunning
+        ? ' (--skip-if-running cannot tell whether another run is going)'
+        : ' (a --skip-if-running exec cannot see this run)'),
   })
   const dir = lockDirectory({ env: ctx.io.env })
   if (dir.isErr()) return unlocked(dir.error)
@@ -98,22 +108,39 @@ function lockRun(ctx: Context, plan: ExecPlan): Locked {
 /** The signals passed on to the command. */
 const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
-async function runMonitored(ctx: Context, plan: ExecPlan, warn: Warn, lockProblem: string | undefined): Promise<number> {
+async function runMonitored(
+  ctx: Context,
+  plan: ExecPlan,
+  warn: Warn,
+  lockProblem: string | undefined,
+): Promise<number> {
   const client = await ctx.client()
   // The command starts while the run's start is on its way (a round trip less before it runs);
   // output that comes before the run's uid waits for it.
-  const started = client.startJob({ ...plan.start, comment: plan.comment ?? commandComment(plan.command) }).then(async (result) => {
-    if (result.isErr()) warn(`${result.error.message} — running the command without monitoring`)
-    const run = result.isOk() ? result.value.run : undefined
-    if (run !== undefined && lockProblem !== undefined) {
-      const recorded = await client.pushStep({ code: plan.code, uid: run.uid, label: 'run lock unavailable', health: 'warning', detail: lockProblem })
-      if (recorded.isErr()) warn(`cannot record that the run is unlocked: ${recorded.error.message}`)
-    }
-    return run
-  })
+  const started = client
+    .startJob({ ...plan.start, comment: plan.comment ?? commandComment(plan.command) })
+    .then(async (result) => {
+      if (result.isErr()) warn(`${result.error.message} — running the command without monitoring`)
+      const run = result.isOk() ? result.value.run : undefined
+      if (run !== undefined && lockProblem !== undefined) {
+        const recorded = await client.pushStep({
+          code: plan.code,
+          uid: run.uid,
+          label: 'run lock unavailable',
+          health: 'warning',
+          detail: lockProblem,
+        })
+        if (recorded.isErr()) warn(`cannot record that the run is unlocked: ${recorded.error.message}`)
+      }
+      return run
+    })
   const log = new LazyRunLog(async () => {
     const run = await started
-    return run === undefined ? undefined : client.streamOutput(plan.code, run.uid, { onError: (error) => warn(`${error.message} — the output is no longer logged`) })
+    return run === undefined
+      ? undefined
+      : client.streamOutput(plan.code, run.uid, {
+          onError: (error) => warn(`${error.message} — the output is no longer logged`),
+        })
   })
   const tail = new OutputTail(plan.tailLines)
 
@@ -193,7 +220,13 @@ function runChild(command: readonly [string, ...string[]], tail: OutputTail, log
  * while the terminal or the log is behind. A terminal that goes away (`timon exec … | head`)
  * closes the pipe, so the command sees it gone as it would without Timon.
  */
-function pipeOutput(source: Readable | null, stream: TailStream, output: () => NodeJS.WriteStream, tail: OutputTail, log: LazyRunLog): void {
+function pipeOutput(
+  source: Readable | null,
+  stream: TailStream,
+  output: () => NodeJS.WriteStream,
+  tail: OutputTail,
+  log: LazyRunLog,
+): void {
   if (source === null) return
   let open = true
   let terminal: NodeJS.WriteStream | undefined
@@ -249,7 +282,9 @@ class LazyRunLog {
         return undefined
       },
     )
-    return this.#opening.then((writer) => (writer === undefined || writer.write(stream, chunk) ? undefined : writer.drained()))
+    return this.#opening.then((writer) =>
+      writer === undefined || writer.write(stream, chunk) ? undefined : writer.drained(),
+    )
   }
 
   /** Ends the stream (if it was opened) and waits for the daemon's answer. */

@@ -37,7 +37,7 @@ export interface RunLock {
  */
 export type LockOutcome =
   | { readonly kind: 'acquired'; readonly lock: RunLock; readonly running: readonly number[] }
-  | { readonly kind: 'held'; readonly pid: number; /** The run file of that process. */ readonly path: string }
+  | { readonly kind: 'held'; readonly pid: number /** The run file of that process. */; readonly path: string }
 
 /** Options of {@link acquireRunLock}. */
 export interface RunLockOptions {
@@ -99,7 +99,8 @@ export function acquireRunLock(code: string, options: RunLockOptions): LockOutco
         removeIfAny(path) // its exec is gone (or had this pid before us)
       }
     }
-    if (options.skipIfRunning && running[0] !== undefined && holding !== undefined) return { kind: 'held', pid: running[0], path: holding }
+    if (options.skipIfRunning && running[0] !== undefined && holding !== undefined)
+      return { kind: 'held', pid: running[0], path: holding }
     const path = join(options.dir, `${prefix}${pid}-${randomUUID().slice(0, 8)}`)
     writeFileSync(path, holderContent(pid), { mode: 0o600, flag: 'wx' })
     return { kind: 'acquired', lock: runLock(path), running }
@@ -128,7 +129,12 @@ function runLock(path: string): RunLock {
 }
 
 /** Takes the job's mutex, waiting while a live exec holds it, breaking it when its holder is gone. */
-function takeMutex(dir: string, code: string, pid: number, isAlive: (pid: number, startedAt: string | undefined) => boolean): { release(): void } {
+function takeMutex(
+  dir: string,
+  code: string,
+  pid: number,
+  isAlive: (pid: number, startedAt: string | undefined) => boolean,
+): { release(): void } {
   const path = join(dir, `${code}@lock`)
   const content = `${holderContent(pid)}${randomUUID()}\n`
   const temporary = join(dir, `${code}@tmp-${pid}-${randomUUID().slice(0, 8)}`)

@@ -77,4 +77,3 @@ export function runDuration(run: Run): number | undefined {
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
   return `${count} ${count === 1 ? singular : pluralForm}`
 }
-

@@ -1,17 +1,42 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_RULES } from '@timon/core'
-import { DAY, HOUR, MINUTE, NOW, SECOND, before, contract, event, incident, run, sample, step } from '../../test/fixtures.js'
+import {
+  DAY,
+  HOUR,
+  MINUTE,
+  NOW,
+  SECOND,
+  before,
+  contract,
+  event,
+  incident,
+  run,
+  sample,
+  step,
+} from '../../test/fixtures.js'
 import { formatShow } from './show.js'
 
-const jobRules = { ...DEFAULT_RULES, staleAfter: 25 * HOUR, staleIncidentAfter: 26 * HOUR, overtimeIncidentAfter: 30 * MINUTE, overlapIncident: true }
+const jobRules = {
+  ...DEFAULT_RULES,
+  staleAfter: 25 * HOUR,
+  staleIncidentAfter: 26 * HOUR,
+  overtimeIncidentAfter: 30 * MINUTE,
+  overlapIncident: true,
+}
 
 describe('formatShow: a probe or job', () => {
   it('prints a job with its rules in force, active incidents and runs, newest first (§6.10)', () => {
-    const running = run({ id: 3, uid: '3f2a9c1b7d4e', health: 'warning', startedAt: before(3 * MINUTE + 2 * SECOND), startComment: 'Starting nightly sync' })
+    const running = run({
+      id: 3,
+      uid: '3f2a9c1b7d4e',
+      health: 'warning',
+      startedAt: before(3 * MINUTE + 2 * SECOND),
+      startComment: 'Starting nightly sync',
+    })
     const text = formatShow(
       {
         kind: 'contract',
-      schedule: null,
+        schedule: null,
         contract: contract({ code: 'nightly.sync', kind: 'job', rules: jobRules }),
         lastReport: running,
         rules: jobRules,
@@ -19,11 +44,26 @@ describe('formatShow: a probe or job', () => {
         reports: [
           { report: running, activeIncidentIds: [] },
           {
-            report: run({ id: 2, uid: '0a1b2c3d4e5f', health: 'healthy', startedAt: before(DAY + 14 * MINUTE), endedAt: before(DAY + 2 * MINUTE - 5 * SECOND), startComment: 'go', endComment: 'Sent report' }),
+            report: run({
+              id: 2,
+              uid: '0a1b2c3d4e5f',
+              health: 'healthy',
+              startedAt: before(DAY + 14 * MINUTE),
+              endedAt: before(DAY + 2 * MINUTE - 5 * SECOND),
+              startComment: 'go',
+              endComment: 'Sent report',
+            }),
             activeIncidentIds: [],
           },
           {
-            report: run({ id: 1, uid: '5e6f7a8b9c0d', health: 'critical', startedAt: before(2 * DAY + 4 * MINUTE + 40 * SECOND), endedAt: before(2 * DAY + MINUTE), endComment: 'Backup failed' }),
+            report: run({
+              id: 1,
+              uid: '5e6f7a8b9c0d',
+              health: 'critical',
+              startedAt: before(2 * DAY + 4 * MINUTE + 40 * SECOND),
+              endedAt: before(2 * DAY + MINUTE),
+              endComment: 'Backup failed',
+            }),
             activeIncidentIds: [4],
           },
         ],
@@ -56,14 +96,23 @@ describe('formatShow: a probe or job', () => {
     const text = formatShow(
       {
         kind: 'contract',
-      schedule: null,
+        schedule: null,
         contract: contract({ code: 'myapp.health' }),
         lastReport: last,
-        rules: { ...DEFAULT_RULES, staleAfter: 5 * MINUTE, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: true },
+        rules: {
+          ...DEFAULT_RULES,
+          staleAfter: 5 * MINUTE,
+          staleIncidentAfter: null,
+          overtimeIncidentAfter: null,
+          overlapIncident: true,
+        },
         activeIncidents: [],
         reports: [
           { report: last, activeIncidentIds: [] },
-          { report: sample({ id: 1, uid: '77aa01bc93de', health: 'critical', pushedAt: before(HOUR) }), activeIncidentIds: [] },
+          {
+            report: sample({ id: 1, uid: '77aa01bc93de', health: 'critical', pushedAt: before(HOUR) }),
+            activeIncidentIds: [],
+          },
         ],
         reportCount: 2,
       },
@@ -86,21 +135,61 @@ describe('formatShow: a probe or job', () => {
 
   it('names the host of the last push, and adds a host column once the listed reports come from more than one', () => {
     const last = sample({ id: 3, uid: '9be01c44a2f0', pushedAt: before(MINUTE), host: 'web-1' })
-    const rules = { ...DEFAULT_RULES, staleAfter: null, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: true }
+    const rules = {
+      ...DEFAULT_RULES,
+      staleAfter: null,
+      staleIncidentAfter: null,
+      overtimeIncidentAfter: null,
+      overlapIncident: true,
+    }
     const reports = [
       { report: last, activeIncidentIds: [] },
       { report: sample({ id: 2, uid: '77aa01bc93de', pushedAt: before(HOUR), host: null }), activeIncidentIds: [] },
-      { report: sample({ id: 1, uid: '5e6f7a8b9c0d', pushedAt: before(2 * HOUR), host: 'web-1' }), activeIncidentIds: [] },
+      {
+        report: sample({ id: 1, uid: '5e6f7a8b9c0d', pushedAt: before(2 * HOUR), host: 'web-1' }),
+        activeIncidentIds: [],
+      },
     ]
-    const view = { kind: 'contract' as const, schedule: null, contract: contract({ code: 'p1' }), lastReport: last, rules, activeIncidents: [], reports, reportCount: 3 }
+    const view = {
+      kind: 'contract' as const,
+      schedule: null,
+      contract: contract({ code: 'p1' }),
+      lastReport: last,
+      rules,
+      activeIncidents: [],
+      reports,
+      reportCount: 3,
+    }
     expect(formatShow(view, NOW)).toBe(
-      ['PROBE  p1', '  health     ✓ healthy', '  last push  1m ago', '  host       web-1', '', 'SAMPLES', '  9be01c44a2f0  ✓ healthy    1m ago', '  77aa01bc93de  ✓ healthy    1h ago', '  5e6f7a8b9c0d  ✓ healthy    2h ago', ''].join('\n'),
+      [
+        'PROBE  p1',
+        '  health     ✓ healthy',
+        '  last push  1m ago',
+        '  host       web-1',
+        '',
+        'SAMPLES',
+        '  9be01c44a2f0  ✓ healthy    1m ago',
+        '  77aa01bc93de  ✓ healthy    1h ago',
+        '  5e6f7a8b9c0d  ✓ healthy    2h ago',
+        '',
+      ].join('\n'),
     )
-    const other = { report: sample({ id: 1, uid: '5e6f7a8b9c0d', pushedAt: before(2 * HOUR), host: 'db-22' }), activeIncidentIds: [] }
+    const other = {
+      report: sample({ id: 1, uid: '5e6f7a8b9c0d', pushedAt: before(2 * HOUR), host: 'db-22' }),
+      activeIncidentIds: [],
+    }
     expect(formatShow({ ...view, reports: [...reports.slice(0, 2), other] }, NOW)).toContain(
-      ['SAMPLES', '  9be01c44a2f0  web-1  ✓ healthy    1m ago', '  77aa01bc93de  -      ✓ healthy    1h ago', '  5e6f7a8b9c0d  db-22  ✓ healthy    2h ago'].join('\n'),
+      [
+        'SAMPLES',
+        '  9be01c44a2f0  web-1  ✓ healthy    1m ago',
+        '  77aa01bc93de  -      ✓ healthy    1h ago',
+        '  5e6f7a8b9c0d  db-22  ✓ healthy    2h ago',
+      ].join('\n'),
     )
-    const report = formatShow({ kind: 'report', contract: contract({ code: 'p1' }), report: last, steps: [], activeIncidentIds: [] }, NOW)
+    const report = formatShow(
+      { kind: 'report', contract: contract({ code: 'p1' }), report: last, steps: [], activeIncidentIds: [] },
+      NOW,
+    )
     expect(report).toContain('\n  health  ✓ healthy\n  host    web-1\n')
   })
 
@@ -111,18 +200,44 @@ describe('formatShow: a probe or job', () => {
       schedule: null,
       contract: contract({ code: 'p1' }),
       lastReport: last,
-      rules: { ...DEFAULT_RULES, staleAfter: null, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: true },
+      rules: {
+        ...DEFAULT_RULES,
+        staleAfter: null,
+        staleIncidentAfter: null,
+        overtimeIncidentAfter: null,
+        overlapIncident: true,
+      },
       activeIncidents: [],
       reports: [{ report: last, activeIncidentIds: [] }],
     }
-    expect(formatShow({ ...view, reportCount: 21 }, NOW)).toContain('\n  … 20 older samples not shown (use --limit N or --all)\n')
+    expect(formatShow({ ...view, reportCount: 21 }, NOW)).toContain(
+      '\n  … 20 older samples not shown (use --limit N or --all)\n',
+    )
     expect(formatShow({ ...view, reportCount: 2 }, NOW)).toContain('\n  … 1 older sample not shown')
     expect(formatShow({ ...view, reportCount: 1 }, NOW)).not.toContain('…')
   })
 
   it('shows a stale job with no overlap rule, and None when it has no run left', () => {
-    const rules = { ...DEFAULT_RULES, staleAfter: null, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: false }
-    const text = formatShow({ kind: 'contract', schedule: null, contract: contract({ code: 'j1', kind: 'job', isStale: true, rules }), lastReport: undefined, rules, activeIncidents: [], reports: [], reportCount: 0 }, NOW)
+    const rules = {
+      ...DEFAULT_RULES,
+      staleAfter: null,
+      staleIncidentAfter: null,
+      overtimeIncidentAfter: null,
+      overlapIncident: false,
+    }
+    const text = formatShow(
+      {
+        kind: 'contract',
+        schedule: null,
+        contract: contract({ code: 'j1', kind: 'job', isStale: true, rules }),
+        lastReport: undefined,
+        rules,
+        activeIncidents: [],
+        reports: [],
+        reportCount: 0,
+      },
+      NOW,
+    )
     expect(text).toBe('JOB  j1\n  health            ? unknown\n  overlap incident  no\n\nRUNS\n  None\n')
   })
 })
@@ -135,7 +250,15 @@ describe('formatShow: one sample or run', () => {
       {
         kind: 'report',
         contract: contract({ code: 'nightly.sync', kind: 'job' }),
-        report: run({ uid: '0a1b2c3d4e5f', health: 'healthy', rules: jobRules, startedAt: started, startComment: 'Starting nightly sync', endedAt: at(12 * MINUTE + 5 * SECOND), endComment: 'Sent report' }),
+        report: run({
+          uid: '0a1b2c3d4e5f',
+          health: 'healthy',
+          rules: jobRules,
+          startedAt: started,
+          startComment: 'Starting nightly sync',
+          endedAt: at(12 * MINUTE + 5 * SECOND),
+          endComment: 'Sent report',
+        }),
         steps: [
           step({ label: 'Exported data', at: at(4 * MINUTE + SECOND) }),
           step({ label: 'Uploaded to S3', at: at(9 * MINUTE + 30 * SECOND) }),
@@ -170,7 +293,13 @@ describe('formatShow: one sample or run', () => {
 
   it('prints a running run without steps: running marker without uid, None, no end line', () => {
     const text = formatShow(
-      { kind: 'report', contract: contract({ code: 'j1', kind: 'job' }), report: run({ health: 'critical', startedAt: before(MINUTE) }), steps: [], activeIncidentIds: [2, 5] },
+      {
+        kind: 'report',
+        contract: contract({ code: 'j1', kind: 'job' }),
+        report: run({ health: 'critical', startedAt: before(MINUTE) }),
+        steps: [],
+        activeIncidentIds: [2, 5],
+      },
       NOW,
     )
     expect(text).toBe(
@@ -190,7 +319,13 @@ describe('formatShow: one sample or run', () => {
 
   it('prints an ended run without steps: None, then the end line with no comment', () => {
     const text = formatShow(
-      { kind: 'report', contract: contract({ code: 'j1', kind: 'job' }), report: run({ health: 'healthy', startedAt: before(MINUTE), endedAt: before(30 * SECOND) }), steps: [], activeIncidentIds: [] },
+      {
+        kind: 'report',
+        contract: contract({ code: 'j1', kind: 'job' }),
+        report: run({ health: 'healthy', startedAt: before(MINUTE), endedAt: before(30 * SECOND) }),
+        steps: [],
+        activeIncidentIds: [],
+      },
       NOW,
     )
     expect(text).toContain('STEPS\n  None\n  +30s  end\n')
@@ -206,23 +341,61 @@ describe('formatShow: one sample or run', () => {
       exit: { code: null, signal: 'SIGTERM' },
       logPath: '/var/lib/timon/logs/j1/3f2a9c1b7d4e.log',
     })
-    const text = formatShow({ kind: 'report', contract: contract({ code: 'j1', kind: 'job' }), report, steps: [], activeIncidentIds: [] }, NOW)
-    expect(text).toContain('\n  duration          3s\n  end comment       killed by SIGTERM after 3s\n  exit              signal SIGTERM\n  log               /var/lib/timon/logs/j1/3f2a9c1b7d4e.log\n')
-    const exited = formatShow({ kind: 'report', contract: contract({ code: 'j1', kind: 'job' }), report: { ...report, exit: { code: 2, signal: null } }, steps: [], activeIncidentIds: [] }, NOW)
+    const text = formatShow(
+      { kind: 'report', contract: contract({ code: 'j1', kind: 'job' }), report, steps: [], activeIncidentIds: [] },
+      NOW,
+    )
+    expect(text).toContain(
+      '\n  duration          3s\n  end comment       killed by SIGTERM after 3s\n  exit              signal SIGTERM\n  log               /var/lib/timon/logs/j1/3f2a9c1b7d4e.log\n',
+    )
+    const exited = formatShow(
+      {
+        kind: 'report',
+        contract: contract({ code: 'j1', kind: 'job' }),
+        report: { ...report, exit: { code: 2, signal: null } },
+        steps: [],
+        activeIncidentIds: [],
+      },
+      NOW,
+    )
     expect(exited).toContain('\n  exit              code 2\n')
   })
 
   it('marks a skipped run, in the run and in the job', () => {
-    const skipped = run({ uid: '0a1b2c3d4e5f', health: 'healthy', startedAt: before(MINUTE), endedAt: before(MINUTE), startComment: 'skipped: the previous run (pid 42) is still running', skipped: true })
-    const text = formatShow({ kind: 'report', contract: contract({ code: 'j1', kind: 'job' }), report: skipped, steps: [], activeIncidentIds: [] }, NOW)
-    expect(text).toContain('\n  skipped           yes: the previous run was still going (timon exec --skip-if-running)\n  started           1m ago\n')
+    const skipped = run({
+      uid: '0a1b2c3d4e5f',
+      health: 'healthy',
+      startedAt: before(MINUTE),
+      endedAt: before(MINUTE),
+      startComment: 'skipped: the previous run (pid 42) is still running',
+      skipped: true,
+    })
+    const text = formatShow(
+      {
+        kind: 'report',
+        contract: contract({ code: 'j1', kind: 'job' }),
+        report: skipped,
+        steps: [],
+        activeIncidentIds: [],
+      },
+      NOW,
+    )
+    expect(text).toContain(
+      '\n  skipped           yes: the previous run was still going (timon exec --skip-if-running)\n  started           1m ago\n',
+    )
     expect(text).not.toContain('duration')
-    const rules = { ...DEFAULT_RULES, staleAfter: null, staleIncidentAfter: null, overtimeIncidentAfter: null, overlapIncident: true }
+    const rules = {
+      ...DEFAULT_RULES,
+      staleAfter: null,
+      staleIncidentAfter: null,
+      overtimeIncidentAfter: null,
+      overlapIncident: true,
+    }
     const running = run({ startedAt: before(2 * MINUTE) })
     const job = formatShow(
       {
         kind: 'contract',
-      schedule: null,
+        schedule: null,
         contract: contract({ code: 'j1', kind: 'job' }),
         lastReport: running,
         rules,
@@ -240,7 +413,7 @@ describe('formatShow: one sample or run', () => {
     )
   })
 
-  it("prints a probe sample with its comment (decisions, Q-13)", () => {
+  it('prints a probe sample with its comment (decisions, Q-13)', () => {
     const text = formatShow(
       {
         kind: 'report',
@@ -271,12 +444,31 @@ describe('formatShow: an incident', () => {
     const text = formatShow(
       {
         kind: 'incident',
-        incident: incident({ id: 3, state: 'recovered', title: 'db.backup is critical', openedAt: opened, recoveredAt: before(10 * MINUTE + 4 * SECOND) }),
+        incident: incident({
+          id: 3,
+          state: 'recovered',
+          title: 'db.backup is critical',
+          openedAt: opened,
+          recoveredAt: before(10 * MINUTE + 4 * SECOND),
+        }),
         contractCode: 'db.backup',
         timeline: [
-          event({ type: 'opened', at: opened, note: 'db.backup turned critical (run 3f2a9c1b7d4e) at step: Dump completed' }),
-          event({ type: 'annotation', at: at(20 * MINUTE + SECOND), isSystem: false, note: 'Disk full on backup host' }),
-          event({ type: 'recovered', at: at(51 * MINUTE + 58 * SECOND), note: 'db.backup back to healthy (run 9be01c44a2f0): Backup OK' }),
+          event({
+            type: 'opened',
+            at: opened,
+            note: 'db.backup turned critical (run 3f2a9c1b7d4e) at step: Dump completed',
+          }),
+          event({
+            type: 'annotation',
+            at: at(20 * MINUTE + SECOND),
+            isSystem: false,
+            note: 'Disk full on backup host',
+          }),
+          event({
+            type: 'recovered',
+            at: at(51 * MINUTE + 58 * SECOND),
+            note: 'db.backup back to healthy (run 9be01c44a2f0): Backup OK',
+          }),
         ],
       },
       NOW,
@@ -304,7 +496,16 @@ describe('formatShow: an incident', () => {
     const text = formatShow(
       {
         kind: 'incident',
-        incident: incident({ id: 7, state: 'resolved', triggerType: 'manual', contractId: null, title: 'Payment gateway down', description: 'Stripe 503', openedAt: before(DAY), resolvedAt: before(HOUR) }),
+        incident: incident({
+          id: 7,
+          state: 'resolved',
+          triggerType: 'manual',
+          contractId: null,
+          title: 'Payment gateway down',
+          description: 'Stripe 503',
+          openedAt: before(DAY),
+          resolvedAt: before(HOUR),
+        }),
         contractCode: null,
         timeline: [],
       },
@@ -326,7 +527,7 @@ describe('formatShow: an incident', () => {
       ].join('\n'),
     )
   })
-  it('keeps the lines of a multi-line description (a command\'s last lines of output) in its column', () => {
+  it("keeps the lines of a multi-line description (a command's last lines of output) in its column", () => {
     const text = formatShow(
       {
         kind: 'incident',
@@ -336,6 +537,8 @@ describe('formatShow: an incident', () => {
       },
       NOW,
     )
-    expect(text).toContain("\n  description   $ sh -c 'make'\n                error: x\n                exit\n  opened        1m ago\n")
+    expect(text).toContain(
+      "\n  description   $ sh -c 'make'\n                error: x\n                exit\n  opened        1m ago\n",
+    )
   })
 })

@@ -1,4 +1,13 @@
-import type { ContractView, IncidentView, Progress, Report, ReportView, Rules, ScheduleView, ShowView } from '@timon/core'
+import type {
+  ContractView,
+  IncidentView,
+  Progress,
+  Report,
+  ReportView,
+  Rules,
+  ScheduleView,
+  ShowView,
+} from '@timon/core'
 import { formatHumanDuration, formatIncidentCode } from '@timon/core/lite'
 import {
   ago,
@@ -71,11 +80,23 @@ export function formatContractView(view: ContractView, now: Date, style: Style =
   const hostCell = hosts.size > 1 ? (report: Report) => [report.host ?? '-'] : () => []
   for (const { report, activeIncidentIds } of view.reports) {
     if (report.kind === 'sample') {
-      rows.push([`  ${report.uid}`, ...hostCell(report), withProgress(formatHealth(report.health, style), report.progress), quoted(report.comment), ago(report.pushedAt, now)])
+      rows.push([
+        `  ${report.uid}`,
+        ...hostCell(report),
+        withProgress(formatHealth(report.health, style), report.progress),
+        quoted(report.comment),
+        ago(report.pushedAt, now),
+      ])
       continue
     }
     if (report.skipped) {
-      rows.push([`  ${report.uid}`, ...hostCell(report), style.dim('\u21b7 skipped'), `skipped ${ago(report.startedAt, now)}`, quoted(report.startComment)])
+      rows.push([
+        `  ${report.uid}`,
+        ...hostCell(report),
+        style.dim('\u21b7 skipped'),
+        `skipped ${ago(report.startedAt, now)}`,
+        quoted(report.startComment),
+      ])
       continue
     }
     const duration = runDuration(report)
@@ -92,7 +113,9 @@ export function formatContractView(view: ContractView, now: Date, style: Style =
   }
   const hidden = view.reportCount - view.reports.length
   if (hidden > 0 && view.reports.length > 0) {
-    rows.push(style.dim(`  \u2026 ${hidden} older ${hidden === 1 ? noun : `${noun}s`} not shown (use --limit N or --all)`))
+    rows.push(
+      style.dim(`  \u2026 ${hidden} older ${hidden === 1 ? noun : `${noun}s`} not shown (use --limit N or --all)`),
+    )
   }
   return formatTable(rows)
 }
@@ -104,7 +127,9 @@ export function formatContractView(view: ContractView, now: Date, style: Style =
 export function formatReportView(view: ReportView, now: Date, style: Style = PLAIN): string {
   const { contract, report } = view
   const isJob = contract.kind === 'job'
-  const rows: Row[] = [`${style.bold(isJob ? 'JOB' : 'PROBE')}  ${contract.code}  ${report.kind === 'run' ? 'run' : 'sample'} ${report.uid}`]
+  const rows: Row[] = [
+    `${style.bold(isJob ? 'JOB' : 'PROBE')}  ${contract.code}  ${report.kind === 'run' ? 'run' : 'sample'} ${report.uid}`,
+  ]
   rows.push(['  health', withProgress(reportHealth(report, style, false), report.progress)])
   if (report.host != null) rows.push(['  host', report.host])
   if (report.kind === 'sample') {
@@ -117,17 +142,26 @@ export function formatReportView(view: ReportView, now: Date, style: Style = PLA
     const duration = runDuration(report)
     if (duration !== undefined && !report.skipped) rows.push(['  duration', formatHumanDuration(duration)])
     if (report.endComment !== null) rows.push(['  end comment', report.endComment])
-    if (report.exit !== null) rows.push(['  exit', report.exit.signal === null ? `code ${report.exit.code ?? '?'}` : `signal ${report.exit.signal}`])
+    if (report.exit !== null)
+      rows.push([
+        '  exit',
+        report.exit.signal === null ? `code ${report.exit.code ?? '?'}` : `signal ${report.exit.signal}`,
+      ])
     if (report.logPath !== null) rows.push(['  log', report.logPath])
   }
   rows.push(...ruleRows(report.rules, isJob))
-  if (view.activeIncidentIds.length > 0) rows.push(['  active incidents', style.red(incidentCodes(view.activeIncidentIds))])
+  if (view.activeIncidentIds.length > 0)
+    rows.push(['  active incidents', style.red(incidentCodes(view.activeIncidentIds))])
 
   if (report.kind === 'run') {
     rows.push('', 'STEPS')
     if (view.steps.length === 0) rows.push('  None')
     for (const step of view.steps) {
-      rows.push([`  +${formatHumanDuration(step.at.getTime() - report.startedAt.getTime())}`, formatHealth(step.health, style), quoted(step.label)])
+      rows.push([
+        `  +${formatHumanDuration(step.at.getTime() - report.startedAt.getTime())}`,
+        formatHealth(step.health, style),
+        quoted(step.label),
+      ])
     }
     const duration = runDuration(report)
     if (duration !== undefined) rows.push([`  +${formatHumanDuration(duration)}`, 'end', quoted(report.endComment)])
@@ -175,8 +209,10 @@ export function formatIncidentView(view: IncidentView, now: Date, style: Style =
 function ruleRows(rules: Rules, isJob: boolean): Row[] {
   const rows: Row[] = []
   if (rules.staleAfter !== null) rows.push(['  stale after', formatHumanDuration(rules.staleAfter)])
-  if (rules.staleIncidentAfter !== null) rows.push(['  stale incident after', formatHumanDuration(rules.staleIncidentAfter)])
-  if (isJob && rules.overtimeIncidentAfter !== null) rows.push(['  overtime incident after', formatHumanDuration(rules.overtimeIncidentAfter)])
+  if (rules.staleIncidentAfter !== null)
+    rows.push(['  stale incident after', formatHumanDuration(rules.staleIncidentAfter)])
+  if (isJob && rules.overtimeIncidentAfter !== null)
+    rows.push(['  overtime incident after', formatHumanDuration(rules.overtimeIncidentAfter)])
   if (isJob) rows.push(['  overlap incident', rules.overlapIncident ? 'yes' : 'no'])
   if (isJob && rules.minRuntime !== null) rows.push(['  min runtime', formatHumanDuration(rules.minRuntime)])
   if (rules.failureThreshold !== null) rows.push(['  failure threshold', String(rules.failureThreshold)])
@@ -190,10 +226,18 @@ function ruleRows(rules: Rules, isJob: boolean): Row[] {
  * expected run or push in that zone (`2025-03-30T03:00:00+02:00 (in 2h 5m)`).
  */
 function scheduleRows(schedule: ScheduleView, now: Date): Row[] {
-  const rows: Row[] = [['  schedule', `${schedule.expression} (${schedule.tz}, grace ${formatHumanDuration(schedule.grace)})`]]
+  const rows: Row[] = [
+    ['  schedule', `${schedule.expression} (${schedule.tz}, grace ${formatHumanDuration(schedule.grace)})`],
+  ]
   if (schedule.expectedAt === null || schedule.expectedLocal === null) return [...rows, ['  next expected', 'none']]
   const until = schedule.expectedAt.getTime() - now.getTime()
-  return [...rows, ['  next expected', until > 0 ? `${schedule.expectedLocal} (in ${formatHumanDuration(until)})` : schedule.expectedLocal]]
+  return [
+    ...rows,
+    [
+      '  next expected',
+      until > 0 ? `${schedule.expectedLocal} (in ${formatHumanDuration(until)})` : schedule.expectedLocal,
+    ],
+  ]
 }
 
 /** A report's health with its place in a streak towards a threshold: `✗ critical (2 of 3)`. */

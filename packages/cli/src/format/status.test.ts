@@ -9,19 +9,43 @@ describe('formatStatus', () => {
       {
         activeIncidents: [
           incident({ id: 3, title: 'db.backup is critical', openedAt: before(HOUR + 2 * MINUTE) }),
-          incident({ id: 7, state: 'recovered', triggerType: 'manual', title: 'Payment gateway down', contractId: null, openedAt: before(5 * MINUTE + 3 * SECOND) }),
+          incident({
+            id: 7,
+            state: 'recovered',
+            triggerType: 'manual',
+            title: 'Payment gateway down',
+            contractId: null,
+            openedAt: before(5 * MINUTE + 3 * SECOND),
+          }),
         ],
         contracts: [
-          { contract: contract({ code: 'myapp.health' }), lastReport: sample({ comment: 'All good', pushedAt: before(4 * MINUTE + 12 * SECOND) }), activeIncidentIds: [] },
-          { contract: contract({ code: 'web.latency', isStale: true }), lastReport: sample({ health: 'warning', pushedAt: before(2 * HOUR + 10 * MINUTE) }), activeIncidentIds: [] },
+          {
+            contract: contract({ code: 'myapp.health' }),
+            lastReport: sample({ comment: 'All good', pushedAt: before(4 * MINUTE + 12 * SECOND) }),
+            activeIncidentIds: [],
+          },
+          {
+            contract: contract({ code: 'web.latency', isStale: true }),
+            lastReport: sample({ health: 'warning', pushedAt: before(2 * HOUR + 10 * MINUTE) }),
+            activeIncidentIds: [],
+          },
           {
             contract: contract({ code: 'db.backup', kind: 'job' }),
-            lastReport: run({ health: 'critical', startedAt: before(HOUR + 5 * MINUTE), endedAt: before(HOUR), endComment: null }),
+            lastReport: run({
+              health: 'critical',
+              startedAt: before(HOUR + 5 * MINUTE),
+              endedAt: before(HOUR),
+              endComment: null,
+            }),
             activeIncidentIds: [3],
           },
           {
             contract: contract({ code: 'nightly.sync', kind: 'job' }),
-            lastReport: run({ health: 'warning', startedAt: before(3 * MINUTE + 2 * SECOND), startComment: 'Starting nightly sync' }),
+            lastReport: run({
+              health: 'warning',
+              startedAt: before(3 * MINUTE + 2 * SECOND),
+              startComment: 'Starting nightly sync',
+            }),
             activeIncidentIds: [],
           },
         ],
@@ -45,11 +69,21 @@ describe('formatStatus', () => {
   })
 
   it('says None for empty sections', () => {
-    expect(formatStatus({ activeIncidents: [], contracts: [] }, NOW)).toBe('ACTIVE INCIDENTS (0)\n  None\n\nPROBES & JOBS (0)\n  None\n')
+    expect(formatStatus({ activeIncidents: [], contracts: [] }, NOW)).toBe(
+      'ACTIVE INCIDENTS (0)\n  None\n\nPROBES & JOBS (0)\n  None\n',
+    )
   })
 
   it('shows a contract without any report as unknown, with no time', () => {
-    const text = formatStatus({ activeIncidents: [], contracts: [{ contract: contract({ code: 'empty.probe', isStale: true }), lastReport: undefined, activeIncidentIds: [] }] }, NOW)
+    const text = formatStatus(
+      {
+        activeIncidents: [],
+        contracts: [
+          { contract: contract({ code: 'empty.probe', isStale: true }), lastReport: undefined, activeIncidentIds: [] },
+        ],
+      },
+      NOW,
+    )
     expect(text).toContain('  empty.probe  ? unknown\n')
   })
 
@@ -58,8 +92,16 @@ describe('formatStatus', () => {
       {
         activeIncidents: [],
         contracts: [
-          { contract: contract({ code: 'a.job', kind: 'job' }), lastReport: run({ startedAt: before(DAY + HOUR) }), activeIncidentIds: [1, 4] },
-          { contract: contract({ code: 'b.job', kind: 'job' }), lastReport: run({ health: 'healthy', startComment: 'start', endComment: 'end', endedAt: before(MINUTE) }), activeIncidentIds: [] },
+          {
+            contract: contract({ code: 'a.job', kind: 'job' }),
+            lastReport: run({ startedAt: before(DAY + HOUR) }),
+            activeIncidentIds: [1, 4],
+          },
+          {
+            contract: contract({ code: 'b.job', kind: 'job' }),
+            lastReport: run({ health: 'healthy', startComment: 'start', endComment: 'end', endedAt: before(MINUTE) }),
+            activeIncidentIds: [],
+          },
         ],
       },
       NOW,
@@ -70,7 +112,12 @@ describe('formatStatus', () => {
 
   it('quotes comments and titles as Go %q does', () => {
     const text = formatStatus(
-      { activeIncidents: [incident({ id: 1, title: 'say "hi"\tnow' })], contracts: [{ contract: contract({ code: 'p1' }), lastReport: sample({ comment: 'back\\slash' }), activeIncidentIds: [] }] },
+      {
+        activeIncidents: [incident({ id: 1, title: 'say "hi"\tnow' })],
+        contracts: [
+          { contract: contract({ code: 'p1' }), lastReport: sample({ comment: 'back\\slash' }), activeIncidentIds: [] },
+        ],
+      },
       NOW,
     )
     expect(text).toContain('"say \\"hi\\"\\tnow"')
@@ -79,17 +126,31 @@ describe('formatStatus', () => {
 
   it('mentions failed webhook deliveries, pluralised', () => {
     const base = { activeIncidents: [], contracts: [] }
-    expect(formatStatus({ ...base, deliveries: { pending: 2, delivered: 5, failed: 0 } }, NOW)).not.toContain('WEBHOOKS')
-    expect(formatStatus({ ...base, deliveries: { pending: 0, delivered: 0, failed: 1 } }, NOW)).toContain('\nWEBHOOKS\n  1 failed delivery — see "timon deliveries"\n')
-    expect(formatStatus({ ...base, deliveries: { pending: 0, delivered: 0, failed: 3 } }, NOW)).toContain('  3 failed deliveries —')
+    expect(formatStatus({ ...base, deliveries: { pending: 2, delivered: 5, failed: 0 } }, NOW)).not.toContain(
+      'WEBHOOKS',
+    )
+    expect(formatStatus({ ...base, deliveries: { pending: 0, delivered: 0, failed: 1 } }, NOW)).toContain(
+      '\nWEBHOOKS\n  1 failed delivery — see "timon deliveries"\n',
+    )
+    expect(formatStatus({ ...base, deliveries: { pending: 0, delivered: 0, failed: 3 } }, NOW)).toContain(
+      '  3 failed deliveries —',
+    )
   })
 
   it('colours healths and states without shifting the columns', () => {
     const view = {
       activeIncidents: [],
       contracts: [
-        { contract: contract({ code: 'p1' }), lastReport: sample({ health: 'critical', comment: 'x' }), activeIncidentIds: [] },
-        { contract: contract({ code: 'p2' }), lastReport: sample({ health: 'healthy', comment: 'y' }), activeIncidentIds: [] },
+        {
+          contract: contract({ code: 'p1' }),
+          lastReport: sample({ health: 'critical', comment: 'x' }),
+          activeIncidentIds: [],
+        },
+        {
+          contract: contract({ code: 'p2' }),
+          lastReport: sample({ health: 'healthy', comment: 'y' }),
+          activeIncidentIds: [],
+        },
       ],
     }
     const coloured = formatStatus(view, NOW, COLOR)
@@ -102,7 +163,14 @@ describe('formatStatus', () => {
     const text = formatStatus(
       {
         activeIncidents: [],
-        contracts: [{ contract: contract({ code: 'grafana.health' }), lastReport: undefined, activeIncidentIds: [], polledFrom: 'http://10.0.0.5:3000/api/health' }],
+        contracts: [
+          {
+            contract: contract({ code: 'grafana.health' }),
+            lastReport: undefined,
+            activeIncidentIds: [],
+            polledFrom: 'http://10.0.0.5:3000/api/health',
+          },
+        ],
       },
       NOW,
     )
@@ -110,8 +178,21 @@ describe('formatStatus', () => {
   })
 
   it('marks silenced probes and jobs and lists the silences and maintenance windows in force', () => {
-    const silence = { id: 3, pattern: 'db.*', startsAt: before(HOUR), endsAt: new Date(NOW.getTime() + HOUR), comment: 'disk swap', createdAt: before(HOUR), released: false }
-    const window = { codes: ['web.*'], schedule: '0 2 * * SUN', startsAt: before(MINUTE), endsAt: new Date(NOW.getTime() + 2 * HOUR) }
+    const silence = {
+      id: 3,
+      pattern: 'db.*',
+      startsAt: before(HOUR),
+      endsAt: new Date(NOW.getTime() + HOUR),
+      comment: 'disk swap',
+      createdAt: before(HOUR),
+      released: false,
+    }
+    const window = {
+      codes: ['web.*'],
+      schedule: '0 2 * * SUN',
+      startsAt: before(MINUTE),
+      endsAt: new Date(NOW.getTime() + 2 * HOUR),
+    }
     const text = formatStatus(
       {
         activeIncidents: [],
@@ -133,10 +214,29 @@ describe('formatStatus', () => {
   })
 
   it('adds a host column once the latest reports come from more than one machine', () => {
-    const probe = (code: string, host: string | null) => ({ contract: contract({ code }), lastReport: sample({ host, pushedAt: before(MINUTE) }), activeIncidentIds: [] })
-    const oneHost = formatStatus({ activeIncidents: [], contracts: [probe('a.health', 'web-1'), probe('b.health', 'web-1')] }, NOW)
+    const probe = (code: string, host: string | null) => ({
+      contract: contract({ code }),
+      lastReport: sample({ host, pushedAt: before(MINUTE) }),
+      activeIncidentIds: [],
+    })
+    const oneHost = formatStatus(
+      { activeIncidents: [], contracts: [probe('a.health', 'web-1'), probe('b.health', 'web-1')] },
+      NOW,
+    )
     expect(oneHost).toContain('\n  a.health  ✓ healthy — 1m ago\n')
-    const twoHosts = formatStatus({ activeIncidents: [], contracts: [probe('a.health', 'web-1'), probe('b.health', 'db-22'), probe('c.health', null)] }, NOW)
-    expect(twoHosts).toContain(['  a.health  web-1  ✓ healthy — 1m ago', '  b.health  db-22  ✓ healthy — 1m ago', '  c.health  -      ✓ healthy — 1m ago'].join('\n'))
+    const twoHosts = formatStatus(
+      {
+        activeIncidents: [],
+        contracts: [probe('a.health', 'web-1'), probe('b.health', 'db-22'), probe('c.health', null)],
+      },
+      NOW,
+    )
+    expect(twoHosts).toContain(
+      [
+        '  a.health  web-1  ✓ healthy — 1m ago',
+        '  b.health  db-22  ✓ healthy — 1m ago',
+        '  c.health  -      ✓ healthy — 1m ago',
+      ].join('\n'),
+    )
   })
 })

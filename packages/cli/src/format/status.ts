@@ -1,6 +1,24 @@
-import type { ContractOverview, DaemonLiveness, DeliveryStatus, Incident, MaintenanceInForce, Silence, StatusView } from '@timon/core'
+import type {
+  ContractOverview,
+  DaemonLiveness,
+  DeliveryStatus,
+  Incident,
+  MaintenanceInForce,
+  Silence,
+  StatusView,
+} from '@timon/core'
 import { formatIncidentCode, formatSilenceCode, matchCodeGlob, matchesAnyCodeGlob } from '@timon/core/lite'
-import { ago, contractHealth, incidentCodes, incidentState, isManual, plural, quoted, reportComment, reportTime } from './common.js'
+import {
+  ago,
+  contractHealth,
+  incidentCodes,
+  incidentState,
+  isManual,
+  plural,
+  quoted,
+  reportComment,
+  reportTime,
+} from './common.js'
 import { PLAIN, type Style } from './style.js'
 import { formatTable, type Row } from './tabwriter.js'
 
@@ -65,7 +83,10 @@ export function formatStatus(
     ]
     const silencedBy = silencer(contract.code, view.silences ?? [], view.maintenance ?? [])
     const polled = polledFrom === undefined ? '' : `polled ${polledFrom}`
-    const tail = silencedBy === undefined ? [polled].filter((cell) => cell !== '') : [polled, style.yellow(`silenced ${silencedBy}`)]
+    const tail =
+      silencedBy === undefined
+        ? [polled].filter((cell) => cell !== '')
+        : [polled, style.yellow(`silenced ${silencedBy}`)]
     rows.push([...row, ...tail])
   }
 
@@ -74,17 +95,26 @@ export function formatStatus(
 
   const failed = view.deliveries?.failed ?? 0
   if (failed > 0) {
-    rows.push('', 'WEBHOOKS', `  ${style.red(plural(failed, 'failed delivery', 'failed deliveries'))} \u2014 see "timon deliveries"`)
+    rows.push(
+      '',
+      'WEBHOOKS',
+      `  ${style.red(plural(failed, 'failed delivery', 'failed deliveries'))} \u2014 see "timon deliveries"`,
+    )
   }
   const daemons = view.daemons ?? []
-  if (daemons.length > 1) rows.push('', `DAEMONS (${daemons.length})  ${daemons.map((daemon) => daemon.name).join(', ')}`)
+  if (daemons.length > 1)
+    rows.push('', `DAEMONS (${daemons.length})  ${daemons.map((daemon) => daemon.name).join(', ')}`)
   return formatTable(rows)
 }
 
 // --- internal ---
 
 /** What silences `code` now: the first silence in force that matches it (`SIL-3`), else `maintenance`. */
-function silencer(code: string, silences: readonly Silence[], maintenance: readonly MaintenanceInForce[]): string | undefined {
+function silencer(
+  code: string,
+  silences: readonly Silence[],
+  maintenance: readonly MaintenanceInForce[],
+): string | undefined {
   const silence = silences.find((candidate) => matchCodeGlob(candidate.pattern, code))
   if (silence !== undefined) return formatSilenceCode(silence.id)
   return maintenance.some((window) => matchesAnyCodeGlob(window.codes, code)) ? 'maintenance' : undefined
@@ -93,14 +123,32 @@ function silencer(code: string, silences: readonly Silence[], maintenance: reado
 /** One row per silence and maintenance window in force, with its end. */
 function silencesInForce(silences: readonly Silence[], maintenance: readonly MaintenanceInForce[]): Row[] {
   return [
-    ...silences.map((silence): Row => [`  ${formatSilenceCode(silence.id)}`, silence.pattern, `until ${silence.endsAt.toISOString()}`, quoted(silence.comment)]),
-    ...maintenance.map((window): Row => ['  maintenance', window.codes.join(','), `until ${window.endsAt.toISOString()}`, `"${window.schedule}"`]),
+    ...silences.map(
+      (silence): Row => [
+        `  ${formatSilenceCode(silence.id)}`,
+        silence.pattern,
+        `until ${silence.endsAt.toISOString()}`,
+        quoted(silence.comment),
+      ],
+    ),
+    ...maintenance.map(
+      (window): Row => [
+        '  maintenance',
+        window.codes.join(','),
+        `until ${window.endsAt.toISOString()}`,
+        `"${window.schedule}"`,
+      ],
+    ),
   ]
 }
 
 /** The ids of the open or relapsed `missed` incidents: their probe/job is marked missed. */
 function missedIds(incidents: readonly Incident[]): ReadonlySet<number> {
   return new Set(
-    incidents.filter((incident) => incident.triggerType === 'missed' && (incident.state === 'open' || incident.state === 'relapsed')).map((incident) => incident.id),
+    incidents
+      .filter(
+        (incident) => incident.triggerType === 'missed' && (incident.state === 'open' || incident.state === 'relapsed'),
+      )
+      .map((incident) => incident.id),
   )
 }

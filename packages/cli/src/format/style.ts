@@ -44,7 +44,10 @@ export const COLOR: Style = {
  * otherwise only when the output stream is a terminal that is not `TERM=dumb` (one that shows
  * escape sequences as text, such as Emacs' shell buffers).
  */
-export function pickStyle(stream: { readonly isTTY?: boolean }, env: Readonly<Record<string, string | undefined>>): Style {
+export function pickStyle(
+  stream: { readonly isTTY?: boolean },
+  env: Readonly<Record<string, string | undefined>>,
+): Style {
   if (nonEmpty(env['NO_COLOR'])) return PLAIN
   const force = env['FORCE_COLOR']
   if (nonEmpty(force) && force !== '0') return COLOR

@@ -16,11 +16,15 @@ describe('formatSummary', () => {
   }
 
   it('prints one line with pluralised counts and the critical codes', () => {
-    expect(formatSummary(view)).toBe('Timon — 1 active incident · 1 critical (db.backup) · 0 stale · 0 warning · 2 healthy · 0 running jobs\n')
+    expect(formatSummary(view)).toBe(
+      'Timon — 1 active incident · 1 critical (db.backup) · 0 stale · 0 warning · 2 healthy · 0 running jobs\n',
+    )
   })
 
   it('leaves the code lists out with --short', () => {
-    expect(formatSummary(view, { short: true })).toBe('Timon — 1 active incident · 1 critical · 0 stale · 0 warning · 2 healthy · 0 running jobs\n')
+    expect(formatSummary(view, { short: true })).toBe(
+      'Timon — 1 active incident · 1 critical · 0 stale · 0 warning · 2 healthy · 0 running jobs\n',
+    )
   })
 
   it('lists at most three codes, then how many more', () => {
@@ -31,7 +35,9 @@ describe('formatSummary', () => {
       stale: { count: 2, codes: ['s1', 's2'] },
       running: { count: 1, codes: ['j1'] },
     })
-    expect(text).toBe('Timon — 2 active incidents · 5 critical (a1, b1, c1 +2) · 2 stale (s1, s2) · 0 warning · 2 healthy · 1 running job\n')
+    expect(text).toBe(
+      'Timon — 2 active incidents · 5 critical (a1, b1, c1 +2) · 2 stale (s1, s2) · 0 warning · 2 healthy · 1 running job\n',
+    )
   })
 
   it('colours only the non-zero counts', () => {

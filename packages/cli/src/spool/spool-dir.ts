@@ -4,7 +4,18 @@
  * time in microseconds, then the process and a counter). Written atomically (a temp file renamed
  * into place); sent by one process at a time, under a lock file created with `O_EXCL`.
  */
-import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -19,7 +30,9 @@ export interface SpoolEntry {
 }
 
 /** An entry as listed: its file name (its place in the order) and what it holds, or why it cannot be read. */
-export type ListedEntry = { readonly name: string; readonly entry: SpoolEntry } | { readonly name: string; readonly problem: string }
+export type ListedEntry =
+  | { readonly name: string; readonly entry: SpoolEntry }
+  | { readonly name: string; readonly problem: string }
 
 /** A held flush lock: release it once done. */
 export interface SpoolLock {
@@ -74,7 +87,9 @@ export class SpoolDir {
     } catch (error) {
       return { name, problem: `unreadable: ${(error as Error).message}` }
     }
-    return isEntry(parsed) ? { name, entry: { operation: parsed.operation, input: parsed.input } } : { name, problem: 'not a spooled push' }
+    return isEntry(parsed)
+      ? { name, entry: { operation: parsed.operation, input: parsed.input } }
+      : { name, problem: 'not a spooled push' }
   }
 
   /** Removes the entry `name` (acknowledged by the daemon, or dropped). */
@@ -124,7 +139,9 @@ export class SpoolDir {
     const stat = lstatSync(this.dir)
     const uid = process.getuid?.()
     if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid) || (stat.mode & 0o077) !== 0) {
-      throw new Error(`the spool directory "${this.dir}" must be a directory of this user's that only it can open (mode 0700)`)
+      throw new Error(
+        `the spool directory "${this.dir}" must be a directory of this user's that only it can open (mode 0700)`,
+      )
     }
   }
 }

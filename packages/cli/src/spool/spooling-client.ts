@@ -31,7 +31,12 @@ type Pushes = Pick<CliClient, SpooledOperation>
  * Wraps `inner` with the spool at `spool`. `warn` writes one line on stderr. `newUid` makes the
  * uid of a run started through the spool (12 lowercase hex characters).
  */
-export function spoolingClient(inner: CliClient, spool: SpoolDir, warn: (line: string) => void, newUid: () => string = randomUid): CliClient & { flush(): Promise<FlushReport> } {
+export function spoolingClient(
+  inner: CliClient,
+  spool: SpoolDir,
+  warn: (line: string) => void,
+  newUid: () => string = randomUid,
+): CliClient & { flush(): Promise<FlushReport> } {
   let flushed = false
   let warned = false
   /** Runs started through the spool (`code:uid`): the daemon has no run to log their output to. */
@@ -48,7 +53,12 @@ export function spoolingClient(inner: CliClient, spool: SpoolDir, warn: (line: s
     return report.stopped
   }
 
-  const push = async <T>(operation: SpooledOperation, input: Record<string, unknown> & { code: string }, send: () => Promise<Result<T, ClientError>>, spooled: (entry: SpoolEntry) => T): Promise<Result<T, ClientError>> => {
+  const push = async <T>(
+    operation: SpooledOperation,
+    input: Record<string, unknown> & { code: string },
+    send: () => Promise<Result<T, ClientError>>,
+    spooled: (entry: SpoolEntry) => T,
+  ): Promise<Result<T, ClientError>> => {
     const at = new Date().toISOString()
     const keep = (reason: string): Result<T, ClientError> => {
       const entry: SpoolEntry = { operation, input: { ...input, at } }
@@ -68,20 +78,50 @@ export function spoolingClient(inner: CliClient, spool: SpoolDir, warn: (line: s
   }
 
   const pushes: Pushes = {
-    pushProbe: (input) => push('pushProbe', input, () => inner.pushProbe(input), (entry) => spooledSample(entry)),
+    pushProbe: (input) =>
+      push(
+        'pushProbe',
+        input,
+        () => inner.pushProbe(input),
+        (entry) => spooledSample(entry),
+      ),
     startJob: (input) => {
       // The run's uid is chosen here: a start that times out but reached the daemon is not started twice when it is sent again.
       const chosen = { ...input, uid: input.uid ?? newUid() }
-      return push('startJob', chosen, () => inner.startJob(chosen), (entry) => spooledRun(entry))
+      return push(
+        'startJob',
+        chosen,
+        () => inner.startJob(chosen),
+        (entry) => spooledRun(entry),
+      )
     },
-    pushStep: (input) => push('pushStep', input, () => inner.pushStep(input), (entry) => spooledRun(entry)),
-    endJob: (input) => push('endJob', input, () => inner.endJob(input), (entry) => spooledRun(entry)),
-    skipRun: (input) => push('skipRun', input, () => inner.skipRun(input), (entry) => spooledRun(entry)),
+    pushStep: (input) =>
+      push(
+        'pushStep',
+        input,
+        () => inner.pushStep(input),
+        (entry) => spooledRun(entry),
+      ),
+    endJob: (input) =>
+      push(
+        'endJob',
+        input,
+        () => inner.endJob(input),
+        (entry) => spooledRun(entry),
+      ),
+    skipRun: (input) =>
+      push(
+        'skipRun',
+        input,
+        () => inner.skipRun(input),
+        (entry) => spooledRun(entry),
+      ),
   }
   return {
     ...pushes,
     health: () => inner.health(),
-    streamOutput: (code, uid, options) => (spooledRuns.has(`${code}:${uid}`) ? Promise.resolve(DISCARDING_WRITER) : inner.streamOutput(code, uid, options)),
+    streamOutput: (code, uid, options) =>
+      spooledRuns.has(`${code}:${uid}`) ? Promise.resolve(DISCARDING_WRITER) : inner.streamOutput(code, uid, options),
     readLog: (target, options) => inner.readLog(target, options),
     openIncident: (input) => inner.openIncident(input),
     annotate: (input) => inner.annotate(input),
@@ -112,9 +152,20 @@ export function spoolingClient(inner: CliClient, spool: SpoolDir, warn: (line: s
  * An entry the daemon refuses for good (422 too old, 400, 404, or 409: already there) is dropped
  * with a line on stderr; the flush stops at the first entry the daemon cannot take now.
  */
-export async function flushSpool(client: Pushes, spool: SpoolDir, warn: (line: string) => void, waitMs: number): Promise<FlushReport> {
+export async function flushSpool(
+  client: Pushes,
+  spool: SpoolDir,
+  warn: (line: string) => void,
+  waitMs: number,
+): Promise<FlushReport> {
   const lock = await spool.lock(waitMs)
-  if (lock === undefined) return { sent: 0, dropped: 0, left: spool.names().length, stopped: { code: 'timeout', message: `another timon process is sending the spool ${spool.dir}` } }
+  if (lock === undefined)
+    return {
+      sent: 0,
+      dropped: 0,
+      left: spool.names().length,
+      stopped: { code: 'timeout', message: `another timon process is sending the spool ${spool.dir}` },
+    }
   let sent = 0
   let dropped = 0
   try {
@@ -133,9 +184,11 @@ export async function flushSpool(client: Pushes, spool: SpoolDir, warn: (line: s
         sent += 1
         continue
       }
-      if (isAway(answer.error) || isNotAllowed(answer.error)) return { sent, dropped, left: names.length - index, stopped: answer.error }
+      if (isAway(answer.error) || isNotAllowed(answer.error))
+        return { sent, dropped, left: names.length - index, stopped: answer.error }
       // 409 on a start with its uid, or an end already there: the daemon had it already (its answer was lost).
-      if (answer.error.code !== 'conflict') warn(`timon: warning: dropped spooled ${describe(listed.entry)}: ${answer.error.message}`)
+      if (answer.error.code !== 'conflict')
+        warn(`timon: warning: dropped spooled ${describe(listed.entry)}: ${answer.error.message}`)
       spool.remove(name)
       dropped += 1
     }
@@ -177,7 +230,12 @@ const OPERATION_NAMES: Readonly<Record<SpooledOperation, string>> = {
 
 /** The daemon cannot take a push now: it is away, did not answer, or failed (5xx). */
 function isAway(error: ClientError): boolean {
-  return error.code === 'unreachable' || error.code === 'timeout' || (error.code === 'protocol' && error.status === undefined) || (error.status ?? 0) >= 500
+  return (
+    error.code === 'unreachable' ||
+    error.code === 'timeout' ||
+    (error.code === 'protocol' && error.status === undefined) ||
+    (error.status ?? 0) >= 500
+  )
 }
 
 /** The daemon refuses who sends (401, 403) or asks to slow down (429): keep the entries until that is fixed. */
@@ -208,10 +266,22 @@ function sendEntry(client: Pushes, entry: SpoolEntry): Promise<Result<unknown, C
  */
 function spooledSample<T>(entry: SpoolEntry): T {
   const { code, health, comment, host, at } = entry.input
-  return { spooled: true, sample: { kind: 'sample', code, health, comment: comment ?? null, host: host ?? null, pushedAt: new Date(at) }, opened: [], recovered: [], relapsed: [] } as T
+  return {
+    spooled: true,
+    sample: { kind: 'sample', code, health, comment: comment ?? null, host: host ?? null, pushedAt: new Date(at) },
+    opened: [],
+    recovered: [],
+    relapsed: [],
+  } as T
 }
 
 function spooledRun<T>(entry: SpoolEntry): T {
   const { code, uid, host, at } = entry.input
-  return { spooled: true, run: { kind: 'run', code, uid: uid ?? null, host: host ?? null, at: new Date(at) }, opened: [], recovered: [], relapsed: [] } as T
+  return {
+    spooled: true,
+    run: { kind: 'run', code, uid: uid ?? null, host: host ?? null, at: new Date(at) },
+    opened: [],
+    recovered: [],
+    relapsed: [],
+  } as T
 }

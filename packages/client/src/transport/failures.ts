@@ -12,7 +12,10 @@ export function clientErrorOf(failure: ConnectionFailure, address: string, timeo
       return { code: 'timeout', message: `the Timon daemon at ${address} did not answer within ${timeoutMs} ms` }
     case 'connect': {
       const code = failure.code ?? 'EUNKNOWN'
-      return { code: 'unreachable', message: `cannot reach the Timon daemon at ${address} (connect ${code}): ${hintOf(code, address)}` }
+      return {
+        code: 'unreachable',
+        message: `cannot reach the Timon daemon at ${address} (connect ${code}): ${hintOf(code, address)}`,
+      }
     }
     case 'untrusted':
       return { code: 'unreachable', message: failure.message }
@@ -44,9 +47,14 @@ export function streamFailureOf(error: NodeJS.ErrnoException, connected: boolean
 
 /** An answer that is not the API's (not JSON, or an unexpected status) from the daemon at `address`. */
 export function unexpectedAnswer(address: string, status: number, text?: string): ClientError {
-  if (text === undefined) return { code: 'protocol', status, message: `unexpected answer from ${address} (HTTP ${status})` }
+  if (text === undefined)
+    return { code: 'protocol', status, message: `unexpected answer from ${address} (HTTP ${status})` }
   const excerpt = text.length > 80 ? `${text.slice(0, 80)}…` : text
-  return { code: 'protocol', status, message: `unexpected answer from ${address} (HTTP ${status}): ${JSON.stringify(excerpt)}` }
+  return {
+    code: 'protocol',
+    status,
+    message: `unexpected answer from ${address} (HTTP ${status}): ${JSON.stringify(excerpt)}`,
+  }
 }
 
 // --- internal ---
@@ -65,7 +73,8 @@ const CERTIFICATE_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(?:GET|VERIFY)/
 const RETRYABLE_CONNECT = new Set(['EAGAIN', 'EWOULDBLOCK', 'ECONNRESET'])
 const DEFAULT_HINT = 'is it running? Start it with "timon daemon"'
 const REMOTE_HINT = 'is it running, with an [http] listen on that address?'
-const CERTIFICATE_HINT = "its TLS certificate is not trusted: give its CA's certificate in TIMON_CA_FILE or [client] ca_file"
+const CERTIFICATE_HINT =
+  "its TLS certificate is not trusted: give its CA's certificate in TIMON_CA_FILE or [client] ca_file"
 const UNREACHABLE_HINTS: Readonly<Record<string, string>> = {
   EACCES: "permission denied: the socket's mode or group does not let this user in (see socket_mode and socket_group)",
   EAGAIN: 'the daemon is too busy to accept connections, try again',

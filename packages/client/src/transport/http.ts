@@ -29,10 +29,16 @@ interface TlsModule {
  * A transport to the daemon at `options.url`, or why the URL cannot be one (a message that names
  * the problem; a URL's user info is never repeated). Loads `node:tls` for an `https://` URL.
  */
-export async function openHttpTransport(options: HttpTransportOptions): Promise<{ ok: true; transport: HttpTransport } | { ok: false; message: string }> {
+export async function openHttpTransport(
+  options: HttpTransportOptions,
+): Promise<{ ok: true; transport: HttpTransport } | { ok: false; message: string }> {
   const parsed = parseDaemonUrl(options.url)
   if (typeof parsed === 'string') return { ok: false, message: parsed }
-  if (options.token !== undefined && !TOKEN_CHARS.test(options.token)) return { ok: false, message: 'the token holds a character a header cannot carry (is the token file a text file of one line?)' }
+  if (options.token !== undefined && !TOKEN_CHARS.test(options.token))
+    return {
+      ok: false,
+      message: 'the token holds a character a header cannot carry (is the token file a text file of one line?)',
+    }
   const tls = parsed.secure ? await import('./node-tls.js') : undefined
   return { ok: true, transport: new HttpTransport(parsed, options, tls) }
 }
@@ -58,8 +64,10 @@ export function parseDaemonUrl(text: string): DaemonUrl | string {
   } catch {
     return 'the daemon URL is not a URL: it must look like https://monitor.example:8923'
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `the daemon URL must start with http:// or https://, not ${url.protocol}//`
-  if (url.username !== '' || url.password !== '') return 'the daemon URL must not hold a user name or password: give the token in TIMON_TOKEN or TIMON_TOKEN_FILE'
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return `the daemon URL must start with http:// or https://, not ${url.protocol}//`
+  if (url.username !== '' || url.password !== '')
+    return 'the daemon URL must not hold a user name or password: give the token in TIMON_TOKEN or TIMON_TOKEN_FILE'
   if (url.search !== '' || url.hash !== '') return 'the daemon URL must not hold a query or a fragment'
   const secure = url.protocol === 'https:'
   const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port)
@@ -93,7 +101,12 @@ export class HttpTransport extends PooledTransport {
     return this.#url.address
   }
 
-  override request(method: string, path: string, body?: string, contentType?: string): ReturnType<PooledTransport['request']> {
+  override request(
+    method: string,
+    path: string,
+    body?: string,
+    contentType?: string,
+  ): ReturnType<PooledTransport['request']> {
     return super.request(method, `${this.#url.prefix}${path}`, body, contentType)
   }
 

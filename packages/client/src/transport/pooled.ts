@@ -13,7 +13,14 @@
  */
 import type { Socket } from 'node:net'
 import { MAX_RESPONSE_BYTES, ResponseParser } from './response-parser.js'
-import type { ConnectionFailure, HttpResponse, StreamRequest, StreamResult, Transport, TransportResult } from './transport.js'
+import type {
+  ConnectionFailure,
+  HttpResponse,
+  StreamRequest,
+  StreamResult,
+  Transport,
+  TransportResult,
+} from './transport.js'
 
 /** Options every pooled transport takes. */
 export interface PooledTransportOptions {
@@ -66,7 +73,8 @@ export abstract class PooledTransport implements Transport {
     let fixed = ''
     for (const [name, value] of Object.entries(headers)) {
       // The value is not named: it may be a secret (Authorization).
-      if (!TOKEN.test(name) || !FIELD_VALUE.test(value)) throw new TypeError(`invalid header ${JSON.stringify(name)}: its value holds a character a header cannot carry`)
+      if (!TOKEN.test(name) || !FIELD_VALUE.test(value))
+        throw new TypeError(`invalid header ${JSON.stringify(name)}: its value holds a character a header cannot carry`)
       fixed += `${name}: ${value}\r\n`
     }
     this.#headers = headers
@@ -92,7 +100,7 @@ export abstract class PooledTransport implements Transport {
     return this.#headers
   }
 
-/** Connections open now (busy or idle). */
+  /** Connections open now (busy or idle). */
   get openConnections(): number {
     return this.#open.size
   }
@@ -102,14 +110,30 @@ export abstract class PooledTransport implements Transport {
    * with the whole answer or why there is none.
    */
   request(method: string, path: string, body?: string, contentType = 'application/json'): Promise<TransportResult> {
-    if (!TOKEN.test(method)) return Promise.resolve(failure('invalid', `invalid request method ${JSON.stringify(method)}`))
-    if (!REQUEST_TARGET.test(path)) return Promise.resolve(failure('invalid', `invalid request path ${JSON.stringify(path)}: it must start with "/" and hold printable ASCII only`))
-    if (body !== undefined && !FIELD_VALUE.test(contentType)) return Promise.resolve(failure('invalid', `invalid Content-Type ${JSON.stringify(contentType)}`))
+    if (!TOKEN.test(method))
+      return Promise.resolve(failure('invalid', `invalid request method ${JSON.stringify(method)}`))
+    if (!REQUEST_TARGET.test(path))
+      return Promise.resolve(
+        failure(
+          'invalid',
+          `invalid request path ${JSON.stringify(path)}: it must start with "/" and hold printable ASCII only`,
+        ),
+      )
+    if (body !== undefined && !FIELD_VALUE.test(contentType))
+      return Promise.resolve(failure('invalid', `invalid Content-Type ${JSON.stringify(contentType)}`))
     let head = `${method} ${path} HTTP/1.1\r\n${this.#fixedHeaders}`
     if (body !== undefined) head += `Content-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`
     const text = `${head}\r\n${body ?? ''}`
     return new Promise((resolve) => {
-      const exchange: Exchange = { method, text, resolve, retried: false, connection: undefined, timer: undefined, done: false }
+      const exchange: Exchange = {
+        method,
+        text,
+        resolve,
+        retried: false,
+        connection: undefined,
+        timer: undefined,
+        done: false,
+      }
       exchange.timer = setTimeout(() => this.#timedOut(exchange), this.timeoutMs)
       this.#dispatch(exchange)
     })
@@ -122,7 +146,8 @@ export abstract class PooledTransport implements Transport {
   close(): void {
     for (const exchange of this.#waiting.splice(0)) this.#settle(exchange, failure('closed', 'the client was closed'))
     for (const connection of [...this.#open]) {
-      if (connection.exchange !== undefined) this.#settle(connection.exchange, failure('closed', 'the client was closed'))
+      if (connection.exchange !== undefined)
+        this.#settle(connection.exchange, failure('closed', 'the client was closed'))
       this.#drop(connection)
     }
   }
@@ -159,7 +184,9 @@ export abstract class PooledTransport implements Transport {
     })
     socket.on('data', (chunk: Buffer) => this.#onData(connection, chunk))
     socket.on('end', () => this.#onEnd(connection))
-    socket.on('error', (error: NodeJS.ErrnoException) => this.#onBroken(connection, error.code ?? 'EUNKNOWN', error.message))
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      this.#onBroken(connection, error.code ?? 'EUNKNOWN', error.message),
+    )
     socket.on('close', () => this.#onBroken(connection, 'ECONNRESET', 'the connection was closed'))
     socket.on('timeout', () => {
       // Only idle connections have a socket timeout.

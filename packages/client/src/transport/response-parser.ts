@@ -9,7 +9,6 @@ export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 /** The largest status line plus headers (or chunked trailers) accepted: 64 KiB. */
 export const MAX_HEAD_BYTES = 64 * 1024
 
-
 /**
  * An incremental parser of one HTTP/1.1 answer. {@link feed} it the bytes as they come: it returns
  * the answer once complete, and throws an `Error` naming the problem when the bytes are not a valid
@@ -67,10 +66,12 @@ export class ResponseParser {
       switch (this.#state) {
         case 'head': {
           const prefix = Math.min(HTTP_SLASH.length, this.#pending.length)
-          if (!this.#pending.subarray(0, prefix).equals(HTTP_SLASH.subarray(0, prefix))) throw new Error(`not an HTTP answer: ${excerpt(this.#pending)}`)
+          if (!this.#pending.subarray(0, prefix).equals(HTTP_SLASH.subarray(0, prefix)))
+            throw new Error(`not an HTTP answer: ${excerpt(this.#pending)}`)
           const end = this.#pending.indexOf(CRLFCRLF)
           if (end === -1) {
-            if (this.#pending.length > MAX_HEAD_BYTES) throw new Error(`the answer's headers are over ${MAX_HEAD_BYTES} bytes`)
+            if (this.#pending.length > MAX_HEAD_BYTES)
+              throw new Error(`the answer's headers are over ${MAX_HEAD_BYTES} bytes`)
             return undefined
           }
           if (end > MAX_HEAD_BYTES) throw new Error(`the answer's headers are over ${MAX_HEAD_BYTES} bytes`)
@@ -94,10 +95,12 @@ export class ResponseParser {
         }
         case 'chunk-end': {
           if (this.#pending.length < 2) {
-            if (this.#pending.length === 1 && this.#pending[0] !== CR) throw new Error('a chunk of the answer is longer than its size says')
+            if (this.#pending.length === 1 && this.#pending[0] !== CR)
+              throw new Error('a chunk of the answer is longer than its size says')
             return undefined
           }
-          if (this.#pending[0] !== CR || this.#pending[1] !== LF) throw new Error('a chunk of the answer is longer than its size says')
+          if (this.#pending[0] !== CR || this.#pending[1] !== LF)
+            throw new Error('a chunk of the answer is longer than its size says')
           this.#pending = this.#pending.subarray(2)
           this.#state = 'chunk-size'
           continue
@@ -123,7 +126,8 @@ export class ResponseParser {
           if (line === undefined) return undefined
           this.#trailerBytes += line.length + 2
           if (line === '') return this.#finish()
-          if (FIELD_LINE.exec(line) === null) throw new Error(`bad trailer line in the answer: ${JSON.stringify(line.slice(0, 40))}`)
+          if (FIELD_LINE.exec(line) === null)
+            throw new Error(`bad trailer line in the answer: ${JSON.stringify(line.slice(0, 40))}`)
           continue
         }
         case 'until-close': {
@@ -168,7 +172,10 @@ export class ResponseParser {
     }
     this.#status = code
     this.#headers = headers
-    const connection = (headers.connection ?? '').toLowerCase().split(',').map((token) => token.trim())
+    const connection = (headers.connection ?? '')
+      .toLowerCase()
+      .split(',')
+      .map((token) => token.trim())
     this.#keepAlive = minor === '1' ? !connection.includes('close') : connection.includes('keep-alive')
 
     const encoding = headers['transfer-encoding']
@@ -179,13 +186,15 @@ export class ResponseParser {
     }
     if (encoding !== undefined) {
       if (lengths.length > 0) throw new Error('the answer has both Transfer-Encoding and Content-Length')
-      if (encoding.trim().toLowerCase() !== 'chunked') throw new Error(`unsupported Transfer-Encoding in the answer: ${JSON.stringify(encoding)}`)
+      if (encoding.trim().toLowerCase() !== 'chunked')
+        throw new Error(`unsupported Transfer-Encoding in the answer: ${JSON.stringify(encoding)}`)
       this.#state = 'chunk-size'
       return
     }
     if (lengths.length > 0) {
       const first = lengths[0] ?? ''
-      if (!DIGITS.test(first) || lengths.some((length) => length !== first)) throw new Error(`bad Content-Length in the answer: ${JSON.stringify(lengths.join(', '))}`)
+      if (!DIGITS.test(first) || lengths.some((length) => length !== first))
+        throw new Error(`bad Content-Length in the answer: ${JSON.stringify(lengths.join(', '))}`)
       this.#bodyBytes = Number(first)
       this.#checkSize()
       this.#remaining = this.#bodyBytes
@@ -210,7 +219,8 @@ export class ResponseParser {
   }
 
   #checkSize(): void {
-    if (this.#bodyBytes > this.#maxBodyBytes) throw new Error(`the answer is over ${this.#maxBodyBytes} bytes (${this.#bodyBytes}): refused`)
+    if (this.#bodyBytes > this.#maxBodyBytes)
+      throw new Error(`the answer is over ${this.#maxBodyBytes} bytes (${this.#bodyBytes}): refused`)
   }
 
   #finish(): HttpResponse {

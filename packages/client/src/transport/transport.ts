@@ -31,7 +31,9 @@ export interface ConnectionFailure {
 }
 
 /** A whole answer, or why there is none. */
-export type TransportResult = { readonly ok: true; readonly response: HttpResponse } | { readonly ok: false; readonly failure: ConnectionFailure }
+export type TransportResult =
+  | { readonly ok: true; readonly response: HttpResponse }
+  | { readonly ok: false; readonly failure: ConnectionFailure }
 
 /** A streamed exchange to open (a run's output, a log). */
 export interface StreamRequest {
@@ -43,7 +45,9 @@ export interface StreamRequest {
 }
 
 /** A streamed exchange, opened (its headers not yet sent), or why it could not be. */
-export type StreamResult = { readonly ok: true; readonly request: ClientRequest } | { readonly ok: false; readonly failure: ConnectionFailure }
+export type StreamResult =
+  | { readonly ok: true; readonly request: ClientRequest }
+  | { readonly ok: false; readonly failure: ConnectionFailure }
 
 /** What a {@link TimonClient} needs of the way to its daemon. */
 export interface Transport {

@@ -48,7 +48,13 @@ export class UnixSocketTransport extends PooledTransport {
     const refused = this.refuse()
     if (refused !== undefined) return { ok: false, failure: { kind: 'untrusted', message: refused } }
     const { request: open } = await import('./node-http.js')
-    const req = open({ socketPath: this.socketPath, path: request.path, method: request.method, agent: false, headers: { ...this.headers, ...request.headers } })
+    const req = open({
+      socketPath: this.socketPath,
+      path: request.path,
+      method: request.method,
+      agent: false,
+      headers: { ...this.headers, ...request.headers },
+    })
     return { ok: true, request: req }
   }
 

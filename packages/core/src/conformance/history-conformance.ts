@@ -14,22 +14,101 @@ export function describeHistoryExport(tx: <T>(work: (t: StoreTx) => Promise<T>) 
       return tx(async (t) => {
         const db = await t.insertContract({ code: 'db.main', kind: 'probe', rules: RULES, createdAt: at(0) })
         const job = await t.insertContract({ code: 'job.sync', kind: 'job', rules: RULES, createdAt: at(0) })
-        const s0 = await t.insertSample({ contractId: db.id, uid: 'a00000000000', health: 'healthy', pushedAt: at(0), comment: null, rules: RULES })
-        const run = await t.insertRun({ contractId: job.id, uid: 'b00000000000', startedAt: at(5), startComment: 'go', rules: RULES, overtimeAt: null })
+        const s0 = await t.insertSample({
+          contractId: db.id,
+          uid: 'a00000000000',
+          health: 'healthy',
+          pushedAt: at(0),
+          comment: null,
+          rules: RULES,
+        })
+        const run = await t.insertRun({
+          contractId: job.id,
+          uid: 'b00000000000',
+          startedAt: at(5),
+          startComment: 'go',
+          rules: RULES,
+          overtimeAt: null,
+        })
         await t.insertStep({ reportId: run.id, label: 'dump', health: 'healthy', at: at(6) })
         await t.insertStep({ reportId: run.id, label: 'upload', health: 'critical', at: at(7), detail: 'timeout' })
         await t.updateRun(run.id, { endedAt: at(8), health: 'critical' })
-        await t.insertSample({ contractId: db.id, uid: 'a00000000001', health: 'critical', pushedAt: at(10), comment: 'down', rules: { ...RULES, staleAfter: 60_000 } })
-        await t.insertSample({ contractId: db.id, uid: 'a00000000002', health: 'healthy', pushedAt: at(30), comment: null, rules: RULES })
-        const critical = await t.insertIncident({ triggerType: 'critical', title: 'db.main is critical', description: null, contractId: db.id, openedAt: at(10) })
-        await t.insertIncidentEvent({ incidentId: critical.id, type: 'opened', reportId: s0.id, note: 'turned critical', isSystem: true, at: at(10) })
+        await t.insertSample({
+          contractId: db.id,
+          uid: 'a00000000001',
+          health: 'critical',
+          pushedAt: at(10),
+          comment: 'down',
+          rules: { ...RULES, staleAfter: 60_000 },
+        })
+        await t.insertSample({
+          contractId: db.id,
+          uid: 'a00000000002',
+          health: 'healthy',
+          pushedAt: at(30),
+          comment: null,
+          rules: RULES,
+        })
+        const critical = await t.insertIncident({
+          triggerType: 'critical',
+          title: 'db.main is critical',
+          description: null,
+          contractId: db.id,
+          openedAt: at(10),
+        })
+        await t.insertIncidentEvent({
+          incidentId: critical.id,
+          type: 'opened',
+          reportId: s0.id,
+          note: 'turned critical',
+          isSystem: true,
+          at: at(10),
+        })
         await t.updateIncident(critical.id, { state: 'resolved', resolvedAt: at(12) })
-        await t.insertIncidentEvent({ incidentId: critical.id, type: 'resolved', reportId: null, note: 'fixed', isSystem: false, at: at(12) })
-        const manual = await t.insertIncident({ triggerType: 'manual', title: 'disk full', description: null, contractId: null, openedAt: at(11) })
-        const event = (incident: Incident, minute: number) => ({ name: 'incident.open' as const, at: at(minute), incident })
-        await t.insertDelivery({ deliveryId: 'd1', target: 'chat', event: event(critical, 10), orderingKey: `incident:${critical.id}`, nextAttemptAt: at(10), createdAt: at(10) })
-        await t.insertDelivery({ deliveryId: 'd2', target: 'chat', event: event(manual, 11), orderingKey: `incident:${manual.id}`, nextAttemptAt: at(11), createdAt: at(11) })
-        await t.insertDelivery({ deliveryId: 'd3', target: 'chat', event: { name: 'timon.ping', at: at(11) }, orderingKey: null, nextAttemptAt: at(11), createdAt: at(11) })
+        await t.insertIncidentEvent({
+          incidentId: critical.id,
+          type: 'resolved',
+          reportId: null,
+          note: 'fixed',
+          isSystem: false,
+          at: at(12),
+        })
+        const manual = await t.insertIncident({
+          triggerType: 'manual',
+          title: 'disk full',
+          description: null,
+          contractId: null,
+          openedAt: at(11),
+        })
+        const event = (incident: Incident, minute: number) => ({
+          name: 'incident.open' as const,
+          at: at(minute),
+          incident,
+        })
+        await t.insertDelivery({
+          deliveryId: 'd1',
+          target: 'chat',
+          event: event(critical, 10),
+          orderingKey: `incident:${critical.id}`,
+          nextAttemptAt: at(10),
+          createdAt: at(10),
+        })
+        await t.insertDelivery({
+          deliveryId: 'd2',
+          target: 'chat',
+          event: event(manual, 11),
+          orderingKey: `incident:${manual.id}`,
+          nextAttemptAt: at(11),
+          createdAt: at(11),
+        })
+        await t.insertDelivery({
+          deliveryId: 'd3',
+          target: 'chat',
+          event: { name: 'timon.ping', at: at(11) },
+          orderingKey: null,
+          nextAttemptAt: at(11),
+          createdAt: at(11),
+        })
         return { critical, manual }
       })
     }
@@ -54,13 +133,41 @@ export function describeHistoryExport(tx: <T>(work: (t: StoreTx) => Promise<T>) 
     it('exports the reports, incidents and deliveries of the window, with codes, steps and timelines', async () => {
       const { critical } = await fixture()
       const history = await all({ from: at(5), to: at(11), limit: 100 })
-      expect(history.reports.map((r) => [r.code, r.uid, r.kind === 'run' ? r.steps.map((s) => [s.label, s.detail]) : r.comment])).toEqual([
-        ['job.sync', 'b00000000000', [['dump', null], ['upload', 'timeout']]],
+      expect(
+        history.reports.map((r) => [
+          r.code,
+          r.uid,
+          r.kind === 'run' ? r.steps.map((s) => [s.label, s.detail]) : r.comment,
+        ]),
+      ).toEqual([
+        [
+          'job.sync',
+          'b00000000000',
+          [
+            ['dump', null],
+            ['upload', 'timeout'],
+          ],
+        ],
         ['db.main', 'a00000000001', 'down'],
       ])
       expect(history.reports[1]?.rules).toEqual({ ...RULES, staleAfter: 60_000 })
-      expect(history.incidents.map((i) => [i.code, i.triggerType, i.state, i.timeline.map((e) => [e.type, e.note, e.isSystem, e.at])])).toEqual([
-        ['db.main', 'critical', 'resolved', [['opened', 'turned critical', true, at(10)], ['resolved', 'fixed', false, at(12)]]],
+      expect(
+        history.incidents.map((i) => [
+          i.code,
+          i.triggerType,
+          i.state,
+          i.timeline.map((e) => [e.type, e.note, e.isSystem, e.at]),
+        ]),
+      ).toEqual([
+        [
+          'db.main',
+          'critical',
+          'resolved',
+          [
+            ['opened', 'turned critical', true, at(10)],
+            ['resolved', 'fixed', false, at(12)],
+          ],
+        ],
         [null, 'manual', 'open', []],
       ])
       expect(history.deliveries.map((d) => [d.deliveryId, d.code, d.event.incident?.id ?? null])).toEqual([

@@ -19,18 +19,55 @@ export function describeIncidentQuery(tx: <T>(work: (t: StoreTx) => Promise<T>) 
           await t.insertContract({ code: 'db.replica', kind: 'probe', rules: DEFAULT_RULES, createdAt: at(0) }),
           await t.insertContract({ code: 'web.api', kind: 'job', rules: DEFAULT_RULES, createdAt: at(0) }),
         ]
-        const resolved = await t.insertIncident({ triggerType: 'critical', title: 'db.main is critical', description: null, contractId: db.id, openedAt: at(10) })
+        const resolved = await t.insertIncident({
+          triggerType: 'critical',
+          title: 'db.main is critical',
+          description: null,
+          contractId: db.id,
+          openedAt: at(10),
+        })
         await t.updateIncident(resolved.id, { state: 'resolved', resolvedAt: at(15) })
-        const stale = await t.insertIncident({ triggerType: 'stale', title: 'db.main is stale', description: null, contractId: db.id, openedAt: at(20) })
-        const relapsed = await t.insertIncident({ triggerType: 'critical', title: 'db.replica is critical', description: null, contractId: replica.id, openedAt: at(20) })
+        const stale = await t.insertIncident({
+          triggerType: 'stale',
+          title: 'db.main is stale',
+          description: null,
+          contractId: db.id,
+          openedAt: at(20),
+        })
+        const relapsed = await t.insertIncident({
+          triggerType: 'critical',
+          title: 'db.replica is critical',
+          description: null,
+          contractId: replica.id,
+          openedAt: at(20),
+        })
         await t.updateIncident(relapsed.id, { state: 'relapsed', relapsedAt: at(25) })
-        const recovered = await t.insertIncident({ triggerType: 'stale', title: 'web.api is stale', description: null, contractId: web.id, openedAt: at(30) })
+        const recovered = await t.insertIncident({
+          triggerType: 'stale',
+          title: 'web.api is stale',
+          description: null,
+          contractId: web.id,
+          openedAt: at(30),
+        })
         await t.updateIncident(recovered.id, { state: 'recovered', recoveredAt: at(35) })
-        const manual = await t.insertIncident({ triggerType: 'manual', title: 'power cut', description: null, contractId: null, openedAt: at(40) })
-        return { resolved: resolved.id, stale: stale.id, relapsed: relapsed.id, recovered: recovered.id, manual: manual.id }
+        const manual = await t.insertIncident({
+          triggerType: 'manual',
+          title: 'power cut',
+          description: null,
+          contractId: null,
+          openedAt: at(40),
+        })
+        return {
+          resolved: resolved.id,
+          stale: stale.id,
+          relapsed: relapsed.id,
+          recovered: recovered.id,
+          manual: manual.id,
+        }
       })
     }
-    const ids = async (query: Partial<IncidentQuery>) => (await tx((t) => t.queryIncidents({ limit: 100, ...query }))).map((incident) => incident.id)
+    const ids = async (query: Partial<IncidentQuery>) =>
+      (await tx((t) => t.queryIncidents({ limit: 100, ...query }))).map((incident) => incident.id)
 
     it('gives every incident newest first (by opening, then id), each with its code', async () => {
       const f = await fixture()
@@ -38,7 +75,13 @@ export function describeIncidentQuery(tx: <T>(work: (t: StoreTx) => Promise<T>) 
       expect(all.map((incident) => incident.id)).toEqual([f.manual, f.recovered, f.relapsed, f.stale, f.resolved])
       expect(all.map((incident) => incident.code)).toEqual([null, 'web.api', 'db.replica', 'db.main', 'db.main'])
       const relapsed = all.find((incident) => incident.id === f.relapsed) as CodedIncident
-      expect(relapsed).toMatchObject({ state: 'relapsed', triggerType: 'critical', title: 'db.replica is critical', relapsedAt: at(25), openedAt: at(20) })
+      expect(relapsed).toMatchObject({
+        state: 'relapsed',
+        triggerType: 'critical',
+        title: 'db.replica is critical',
+        relapsedAt: at(25),
+        openedAt: at(20),
+      })
       expect(await tx((t) => t.getIncident(f.relapsed))).toEqual(omitCode(relapsed))
     })
 
@@ -51,7 +94,9 @@ export function describeIncidentQuery(tx: <T>(work: (t: StoreTx) => Promise<T>) 
       expect(await ids({ codes: ['*'] })).toEqual([f.recovered, f.relapsed, f.stale, f.resolved])
       expect(await ids({ codes: ['db'] })).toEqual([])
       expect(await ids({ since: at(20), until: at(30) })).toEqual([f.recovered, f.relapsed, f.stale])
-      expect(await ids({ states: ['open', 'resolved'], triggers: ['critical', 'stale'], codes: ['db.main'], until: at(19) })).toEqual([f.resolved])
+      expect(
+        await ids({ states: ['open', 'resolved'], triggers: ['critical', 'stale'], codes: ['db.main'], until: at(19) }),
+      ).toEqual([f.resolved])
     })
 
     it('pages with before and limit, the same incidents as one page', async () => {
@@ -59,7 +104,12 @@ export function describeIncidentQuery(tx: <T>(work: (t: StoreTx) => Promise<T>) 
       const pages: number[][] = []
       let before: Incident | undefined
       for (;;) {
-        const page = await tx((t) => t.queryIncidents({ limit: 2, ...(before === undefined ? {} : { before: { openedAt: before.openedAt, id: before.id } }) }))
+        const page = await tx((t) =>
+          t.queryIncidents({
+            limit: 2,
+            ...(before === undefined ? {} : { before: { openedAt: before.openedAt, id: before.id } }),
+          }),
+        )
         if (page.length === 0) break
         pages.push(page.map((incident) => incident.id))
         before = page.at(-1)

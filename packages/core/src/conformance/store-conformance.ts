@@ -60,7 +60,9 @@ export function describeStoreConformance(
 
     describe('contracts', () => {
       it('inserts a contract and finds it by code and by id', async () => {
-        const inserted = await tx((t) => t.insertContract({ code: 'db.backup', kind: 'probe', rules: RULES_OFF, createdAt: at(0) }))
+        const inserted = await tx((t) =>
+          t.insertContract({ code: 'db.backup', kind: 'probe', rules: RULES_OFF, createdAt: at(0) }),
+        )
         expect(inserted).toEqual({
           id: expect.any(Number),
           code: 'db.backup',
@@ -105,7 +107,9 @@ export function describeStoreConformance(
         const c = await tx((t) => addContract(t, 'p'))
         const s = await tx((t) => addSample(t, c.id, 1, 'healthy', at(1)))
         await tx((t) => t.updateContract(c.id, { isStale: true, staleAt: at(10), staleIncidentAt: at(20) }))
-        await tx((t) => t.updateContract(c.id, { rules: RULES_ALL, lastReportId: s.id, expectedAt: at(30), missedAt: at(32) }))
+        await tx((t) =>
+          t.updateContract(c.id, { rules: RULES_ALL, lastReportId: s.id, expectedAt: at(30), missedAt: at(32) }),
+        )
         await tx((t) => t.updateContract(c.id, { staleAt: null, expectedAt: at(40), failureStreak: 2 }))
         await tx((t) => t.updateContract(c.id, { successStreak: 5 }))
         await tx((t) => t.updateContract(c.id, {}))
@@ -258,7 +262,14 @@ export function describeStoreConformance(
           progress: { count: 2, of: 3 },
           host: 'web-1.example',
         })
-        expect(without).toMatchObject({ kind: 'sample', health: 'critical', comment: null, rules: RULES_OFF, progress: null, host: null })
+        expect(without).toMatchObject({
+          kind: 'sample',
+          health: 'critical',
+          comment: null,
+          rules: RULES_OFF,
+          progress: null,
+          host: null,
+        })
         expect(await tx((t) => t.getReport(withComment.id))).toEqual(withComment)
         expect(await tx((t) => t.getReport(without.id))).toEqual(without)
       })
@@ -312,7 +323,10 @@ export function describeStoreConformance(
         await tx((t) => t.updateRun(run.id, { endComment: null }))
         expect(await tx((t) => t.getReport(run.id))).toMatchObject({ endedAt: at(30), endComment: null })
         await tx((t) => t.updateRun(run.id, { exit: { code: 3, signal: null }, logPath: '/var/log/timon/j/run.log' }))
-        expect(await tx((t) => t.getReport(run.id))).toMatchObject({ exit: { code: 3, signal: null }, logPath: '/var/log/timon/j/run.log' })
+        expect(await tx((t) => t.getReport(run.id))).toMatchObject({
+          exit: { code: 3, signal: null },
+          logPath: '/var/log/timon/j/run.log',
+        })
         await tx((t) => t.updateRun(run.id, { exit: { code: null, signal: 'SIGTERM' } }))
         expect(await tx((t) => t.getReport(run.id))).toMatchObject({ exit: { code: null, signal: 'SIGTERM' } })
         expect(await tx((t) => t.runLogPaths(run.contractId))).toEqual(['/var/log/timon/j/run.log'])
@@ -321,9 +335,24 @@ export function describeStoreConformance(
       it('records a skipped run already ended and healthy', async () => {
         const run = await tx(async (t) => {
           const c = await addContract(t, 'j', 'job')
-          return t.insertRun({ contractId: c.id, uid: uid(8), startedAt: at(5), startComment: null, rules: RULES_ALL, overtimeAt: null, skipped: true })
+          return t.insertRun({
+            contractId: c.id,
+            uid: uid(8),
+            startedAt: at(5),
+            startComment: null,
+            rules: RULES_ALL,
+            overtimeAt: null,
+            skipped: true,
+          })
         })
-        expect(run).toMatchObject({ kind: 'run', skipped: true, health: 'healthy', startedAt: at(5), endedAt: at(5), host: null })
+        expect(run).toMatchObject({
+          kind: 'run',
+          skipped: true,
+          health: 'healthy',
+          startedAt: at(5),
+          endedAt: at(5),
+          host: null,
+        })
         expect(await tx((t) => t.getReport(run.id))).toEqual(run)
         expect(await tx((t) => t.unfinishedRuns(run.contractId))).toEqual([])
       })
@@ -368,9 +397,25 @@ export function describeStoreConformance(
           const onlySkipped = await addContract(t, 'skips', 'job')
           const started = await addRun(t, job.id, 1, at(0))
           for (let n = 2; n <= 60; n++) {
-            await t.insertRun({ contractId: job.id, uid: uid(n), startedAt: at(n), startComment: null, rules: RULES_ALL, overtimeAt: null, skipped: true })
+            await t.insertRun({
+              contractId: job.id,
+              uid: uid(n),
+              startedAt: at(n),
+              startComment: null,
+              rules: RULES_ALL,
+              overtimeAt: null,
+              skipped: true,
+            })
           }
-          await t.insertRun({ contractId: onlySkipped.id, uid: uid(1), startedAt: at(1), startComment: null, rules: RULES_ALL, overtimeAt: null, skipped: true })
+          await t.insertRun({
+            contractId: onlySkipped.id,
+            uid: uid(1),
+            startedAt: at(1),
+            startComment: null,
+            rules: RULES_ALL,
+            overtimeAt: null,
+            skipped: true,
+          })
           return { job, started, onlySkipped }
         })
         expect(await tx((t) => t.latestStartedRun(job.id))).toEqual(started)
@@ -430,7 +475,12 @@ export function describeStoreConformance(
             ],
           ]),
         )
-        expect((await tx((t) => t.recentReportMarks([b.id], 10))).get(b.id)?.map((m) => m.health)).toEqual(['unknown', 'healthy', 'healthy', 'critical'])
+        expect((await tx((t) => t.recentReportMarks([b.id], 10))).get(b.id)?.map((m) => m.health)).toEqual([
+          'unknown',
+          'healthy',
+          'healthy',
+          'critical',
+        ])
         expect((await tx((t) => t.recentReportMarks([], 3))).size).toBe(0)
       })
 
@@ -465,10 +515,19 @@ export function describeStoreConformance(
           stepsOfA.push(await t.insertStep({ reportId: a.id, label: 'm third', health: 'critical', at: at(2) }))
           return { a, b, stepsOfA }
         })
-        expect(stepsOfA[0]).toEqual({ id: expect.any(Number), reportId: a.id, label: 'z first', health: 'healthy', at: at(3), detail: null })
+        expect(stepsOfA[0]).toEqual({
+          id: expect.any(Number),
+          reportId: a.id,
+          label: 'z first',
+          health: 'healthy',
+          at: at(3),
+          detail: null,
+        })
         expect(await tx((t) => t.listSteps(a.id))).toEqual(stepsOfA)
         expect(await tx((t) => t.listSteps(b.id))).toMatchObject([{ label: 'other' }])
-        const withDetail = await tx((t) => t.insertStep({ reportId: b.id, label: 'exit 1', health: 'critical', at: at(4), detail: 'line 1\nline 2 ✗' }))
+        const withDetail = await tx((t) =>
+          t.insertStep({ reportId: b.id, label: 'exit 1', health: 'critical', at: at(4), detail: 'line 1\nline 2 ✗' }),
+        )
         expect(withDetail.detail).toBe('line 1\nline 2 ✗')
         expect((await tx((t) => t.listSteps(b.id))).at(-1)).toEqual(withDetail)
       })
@@ -476,9 +535,21 @@ export function describeStoreConformance(
 
     describe('silences', () => {
       it('round-trips a silence, lists those not over, and updates its end and release', async () => {
-        const first = await tx((t) => t.insertSilence({ pattern: 'db.*', startsAt: at(0), endsAt: at(60), comment: 'migration', createdAt: at(0) }))
-        const second = await tx((t) => t.insertSilence({ pattern: '*', startsAt: at(0), endsAt: at(30), comment: null, createdAt: at(0) }))
-        expect(first).toEqual({ id: expect.any(Number), pattern: 'db.*', startsAt: at(0), endsAt: at(60), comment: 'migration', createdAt: at(0), released: false })
+        const first = await tx((t) =>
+          t.insertSilence({ pattern: 'db.*', startsAt: at(0), endsAt: at(60), comment: 'migration', createdAt: at(0) }),
+        )
+        const second = await tx((t) =>
+          t.insertSilence({ pattern: '*', startsAt: at(0), endsAt: at(30), comment: null, createdAt: at(0) }),
+        )
+        expect(first).toEqual({
+          id: expect.any(Number),
+          pattern: 'db.*',
+          startsAt: at(0),
+          endsAt: at(60),
+          comment: 'migration',
+          createdAt: at(0),
+          released: false,
+        })
         expect(await tx((t) => t.getSilence(first.id))).toEqual(first)
         expect(await tx((t) => t.getSilence(first.id + 1000))).toBeUndefined()
         expect((await tx((t) => t.listSilences(at(10)))).map((s) => s.id)).toEqual([first.id, second.id])
@@ -492,8 +563,12 @@ export function describeStoreConformance(
 
       it('gives the due silences not released, earliest end first, and the next end', async () => {
         expect(await tx((t) => t.nextSilenceEnd())).toBeUndefined()
-        const late = await tx((t) => t.insertSilence({ pattern: 'a', startsAt: at(0), endsAt: at(50), comment: null, createdAt: at(0) }))
-        const early = await tx((t) => t.insertSilence({ pattern: 'b', startsAt: at(0), endsAt: at(20), comment: null, createdAt: at(0) }))
+        const late = await tx((t) =>
+          t.insertSilence({ pattern: 'a', startsAt: at(0), endsAt: at(50), comment: null, createdAt: at(0) }),
+        )
+        const early = await tx((t) =>
+          t.insertSilence({ pattern: 'b', startsAt: at(0), endsAt: at(20), comment: null, createdAt: at(0) }),
+        )
         expect(await tx((t) => t.nextSilenceEnd())).toEqual(at(20))
         expect(await tx((t) => t.dueSilences(at(19), 10))).toEqual([])
         expect((await tx((t) => t.dueSilences(at(60), 10))).map((s) => s.id)).toEqual([early.id, late.id])
@@ -547,7 +622,9 @@ export function describeStoreConformance(
         ])
         expect((await tx((t) => t.dueReminders(at(39), 1))).map((r) => r.target)).toEqual(['mail'])
         await tx((t) => t.clearReminders(one.id))
-        expect(await tx((t) => t.dueReminders(at(90), 10))).toEqual([{ incidentId: two.id, target: 'hook', remindAt: at(20) }])
+        expect(await tx((t) => t.dueReminders(at(90), 10))).toEqual([
+          { incidentId: two.id, target: 'hook', remindAt: at(20) },
+        ])
         await tx((t) => t.deleteIncident(two.id))
         expect(await tx((t) => t.nextReminder())).toBeUndefined()
       })
@@ -558,7 +635,13 @@ export function describeStoreConformance(
         const [auto, manual] = await tx(async (t) => {
           const c = await addContract(t, 'p')
           return [
-            await t.insertIncident({ triggerType: 'stale', title: 'p is stale', description: null, contractId: c.id, openedAt: at(1) }),
+            await t.insertIncident({
+              triggerType: 'stale',
+              title: 'p is stale',
+              description: null,
+              contractId: c.id,
+              openedAt: at(1),
+            }),
             await t.insertIncident({
               triggerType: 'manual',
               title: 'Power cut',
@@ -633,7 +716,10 @@ export function describeStoreConformance(
       })
 
       it('does not limit manual incidents', async () => {
-        const [a, b] = await tx(async (t) => [await addIncident(t, null, 'manual'), await addIncident(t, null, 'manual')])
+        const [a, b] = await tx(async (t) => [
+          await addIncident(t, null, 'manual'),
+          await addIncident(t, null, 'manual'),
+        ])
         expect(await tx((t) => t.listActiveIncidents())).toEqual([a, b])
       })
 
@@ -700,7 +786,9 @@ export function describeStoreConformance(
           ]),
         )
         expect((await tx((t) => t.activeIncidentIdsOfReports([]))).size).toBe(0)
-        expect(new Map(await tx((t) => t.activeIncidentIdsOfReports([ids.r2.id])))).toEqual(new Map([[ids.r2.id, [ids.open.id]]]))
+        expect(new Map(await tx((t) => t.activeIncidentIdsOfReports([ids.r2.id])))).toEqual(
+          new Map([[ids.r2.id, [ids.open.id]]]),
+        )
       })
 
       it('lists a timeline in insertion order', async () => {
@@ -764,7 +852,13 @@ export function describeStoreConformance(
             exact: await make('exact', at(40), null),
           }
         })
-        expect(await tx((t) => t.dueContracts(at(40), 10))).toEqual([c.staleLater, c.incidentOnly, c.both, c.late, c.exact])
+        expect(await tx((t) => t.dueContracts(at(40), 10))).toEqual([
+          c.staleLater,
+          c.incidentOnly,
+          c.both,
+          c.late,
+          c.exact,
+        ])
         expect(await tx((t) => t.dueContracts(at(40), 2))).toEqual([c.staleLater, c.incidentOnly])
         expect(await tx((t) => t.dueContracts(at(4), 10))).toEqual([])
       })
@@ -773,7 +867,14 @@ export function describeStoreConformance(
         const r = await tx(async (t) => {
           const job = await addContract(t, 'job', 'job')
           const run = (n: number, overtimeAt: Date | null) =>
-            t.insertRun({ contractId: job.id, uid: uid(n), startedAt: at(0), startComment: null, rules: RULES_OFF, overtimeAt })
+            t.insertRun({
+              contractId: job.id,
+              uid: uid(n),
+              startedAt: at(0),
+              startComment: null,
+              rules: RULES_OFF,
+              overtimeAt,
+            })
           const later = await run(1, at(30))
           const ended = await run(2, at(5))
           await t.updateRun(ended.id, { endedAt: at(6), health: 'healthy' })
@@ -796,7 +897,13 @@ export function describeStoreConformance(
             await t.updateContract(contract.id, { expectedAt, missedAt, staleAt: at(1) })
             return { ...contract, expectedAt, missedAt, staleAt: at(1) }
           }
-          return { later: await make('later', at(30)), earlier: await make('earlier', at(10)), future: await make('future', at(41)), off: await make('off', null), exact: await make('exact', at(40)) }
+          return {
+            later: await make('later', at(30)),
+            earlier: await make('earlier', at(10)),
+            future: await make('future', at(41)),
+            off: await make('off', null),
+            exact: await make('exact', at(40)),
+          }
         })
         expect(await tx((t) => t.dueMissed(at(40), 10))).toEqual([c.earlier, c.later, c.exact])
         expect(await tx((t) => t.dueMissed(at(40), 1))).toEqual([c.earlier])
@@ -814,7 +921,14 @@ export function describeStoreConformance(
           const job = await addContract(t, 'job', 'job')
           await t.updateContract(p.id, { staleAt: at(50), staleIncidentAt: at(40) })
           const runWith = (n: number, overtimeAt: Date) =>
-            t.insertRun({ contractId: job.id, uid: uid(n), startedAt: at(0), startComment: null, rules: RULES_OFF, overtimeAt })
+            t.insertRun({
+              contractId: job.id,
+              uid: uid(n),
+              startedAt: at(0),
+              startComment: null,
+              rules: RULES_OFF,
+              overtimeAt,
+            })
           const ended = await runWith(1, at(5))
           await t.updateRun(ended.id, { endedAt: at(1), health: 'healthy' })
           const run = await runWith(2, at(30))
@@ -917,7 +1031,15 @@ export function describeStoreConformance(
           const mProbe = await t.findContract('m-probe')
           if (mProbe === undefined) throw new Error('fixture')
           await addSample(t, mProbe.id, 1, 'healthy', at(0))
-          const last = await t.insertSample({ contractId: mProbe.id, uid: uid(2), health: 'warning', pushedAt: at(1), comment: null, rules: RULES_OFF, host: 'web-2' })
+          const last = await t.insertSample({
+            contractId: mProbe.id,
+            uid: uid(2),
+            health: 'warning',
+            pushedAt: at(1),
+            comment: null,
+            rules: RULES_OFF,
+            host: 'web-2',
+          })
           await t.updateContract(mProbe.id, { lastReportId: last.id })
           const first = await addIncident(t, mProbe.id, 'stale')
           const resolved = await addIncident(t, mProbe.id, 'critical')
@@ -992,10 +1114,14 @@ export function describeStoreConformance(
 
       it('changes nothing when the plan selects nothing', async () => {
         const seeded = await tx((t) => seedTruncateData(t))
-        const counts = await tx((t) => t.truncate({ contractId: null, reportCutoffs: undefined, incidentCutoff: undefined }))
+        const counts = await tx((t) =>
+          t.truncate({ contractId: null, reportCutoffs: undefined, incidentCutoff: undefined }),
+        )
         expect(counts).toEqual({ samples: 0, runs: 0, incidents: 0, logPaths: [] })
         for (const contract of Object.values(seeded.contracts)) {
-          expect(await tx((t) => t.countReports(contract.id))).toBe(seeded.reports.filter((r) => r.contractId === contract.id).length)
+          expect(await tx((t) => t.countReports(contract.id))).toBe(
+            seeded.reports.filter((r) => r.contractId === contract.id).length,
+          )
         }
       })
     })
@@ -1014,7 +1140,13 @@ export function describeStoreConformance(
           relapsedAt: at(3),
           resolvedAt: null,
         }
-        const event: NotificationEvent = { name: 'incident.relapsed', at: at(3), incident, note: 'critical again', host: 'web-1' }
+        const event: NotificationEvent = {
+          name: 'incident.relapsed',
+          at: at(3),
+          incident,
+          note: 'critical again',
+          host: 'web-1',
+        }
         const [withIncident, ping] = await tx(async (t) => [
           await t.insertDelivery(delivery('d-1', 'ops', 'INC-7', at(4), event, at(3))),
           await t.insertDelivery(delivery('d-2', 'ops', null, at(5), { name: 'timon.ping', at: at(5) }, at(5))),
@@ -1046,8 +1178,15 @@ export function describeStoreConformance(
       it('updates only the fields of a patch', async () => {
         const d = await tx((t) => t.insertDelivery(delivery('d', 'ops', 'k', at(0))))
         await tx((t) => t.updateDelivery(d.id, { attempts: 1, nextAttemptAt: at(10), lastError: 'HTTP 502' }))
-        expect(await tx((t) => t.getDelivery(d.id))).toEqual({ ...d, attempts: 1, nextAttemptAt: at(10), lastError: 'HTTP 502' })
-        await tx((t) => t.updateDelivery(d.id, { status: 'delivered', attempts: 2, lastError: null, finishedAt: at(11) }))
+        expect(await tx((t) => t.getDelivery(d.id))).toEqual({
+          ...d,
+          attempts: 1,
+          nextAttemptAt: at(10),
+          lastError: 'HTTP 502',
+        })
+        await tx((t) =>
+          t.updateDelivery(d.id, { status: 'delivered', attempts: 2, lastError: null, finishedAt: at(11) }),
+        )
         expect(await tx((t) => t.getDelivery(d.id))).toEqual({
           ...d,
           status: 'delivered',
@@ -1065,7 +1204,8 @@ export function describeStoreConformance(
           await t.insertDelivery(delivery('sent', 'ops', null, at(0))),
           await t.insertDelivery(delivery('waiting', 'ops', null, at(0))),
         ])
-        if (a === undefined || b === undefined || sent === undefined || waiting === undefined) throw new Error('not inserted')
+        if (a === undefined || b === undefined || sent === undefined || waiting === undefined)
+          throw new Error('not inserted')
         await tx(async (t) => {
           await t.updateDelivery(a.id, { status: 'failed', attempts: 6, lastError: 'HTTP 500', finishedAt: at(9) })
           await t.updateDelivery(b.id, { status: 'failed', attempts: 1, lastError: 'HTTP 400', finishedAt: at(8) })
@@ -1073,11 +1213,24 @@ export function describeStoreConformance(
         })
         expect(await tx((t) => t.requeueFailedDeliveries(at(20), sent.id))).toBe(0)
         expect(await tx((t) => t.requeueFailedDeliveries(at(20), a.id))).toBe(1)
-        expect(await tx((t) => t.getDelivery(a.id))).toEqual({ ...a, status: 'pending', attempts: 0, nextAttemptAt: at(20), lastError: 'HTTP 500', finishedAt: null })
+        expect(await tx((t) => t.getDelivery(a.id))).toEqual({
+          ...a,
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: at(20),
+          lastError: 'HTTP 500',
+          finishedAt: null,
+        })
         expect((await tx((t) => t.getDelivery(b.id)))?.status).toBe('failed')
 
         expect(await tx((t) => t.requeueFailedDeliveries(at(30)))).toBe(1)
-        expect(await tx((t) => t.getDelivery(b.id))).toMatchObject({ deliveryId: 'b', status: 'pending', attempts: 0, nextAttemptAt: at(30), finishedAt: null })
+        expect(await tx((t) => t.getDelivery(b.id))).toMatchObject({
+          deliveryId: 'b',
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: at(30),
+          finishedAt: null,
+        })
         expect(await tx((t) => t.getDelivery(sent.id))).toMatchObject({ status: 'delivered', finishedAt: at(7) })
         expect(await tx((t) => t.getDelivery(waiting.id))).toEqual(waiting)
         expect(await tx((t) => t.requeueFailedDeliveries(at(40)))).toBe(0)
@@ -1201,19 +1354,33 @@ export function describeStoreConformance(
         const d = await tx((t) => t.insertDelivery(delivery('d', 'ops', null, at(0))))
         expect(ids(await tx((t) => t.claimDueDeliveries(at(10), { ...a, leaseMs: 0 }, 10)))).toEqual([d.id])
         expect(ids(await tx((t) => t.claimDueDeliveries(at(10), b, 10)))).toEqual([d.id])
-        expect(await tx((t) => t.settleDelivery(d.id, a.owner, { status: 'delivered', attempts: 1, finishedAt: at(11) }))).toBe(false)
+        expect(
+          await tx((t) => t.settleDelivery(d.id, a.owner, { status: 'delivered', attempts: 1, finishedAt: at(11) })),
+        ).toBe(false)
         expect(await tx((t) => t.getDelivery(d.id))).toEqual(d)
-        expect(await tx((t) => t.settleDelivery(d.id, b.owner, { status: 'delivered', attempts: 1, finishedAt: at(11) }))).toBe(true)
-        expect(await tx((t) => t.getDelivery(d.id))).toMatchObject({ status: 'delivered', attempts: 1, finishedAt: at(11) })
+        expect(
+          await tx((t) => t.settleDelivery(d.id, b.owner, { status: 'delivered', attempts: 1, finishedAt: at(11) })),
+        ).toBe(true)
+        expect(await tx((t) => t.getDelivery(d.id))).toMatchObject({
+          status: 'delivered',
+          attempts: 1,
+          finishedAt: at(11),
+        })
         expect(await tx((t) => t.settleDelivery(d.id, b.owner, { status: 'failed' }))).toBe(false)
       })
 
       it('releases the claim with the outcome: a rescheduled delivery goes to whoever claims it when due again', async () => {
         const d = await tx((t) => t.insertDelivery(delivery('d', 'ops', null, at(0))))
         await tx((t) => t.claimDueDeliveries(at(10), a, 10))
-        expect(await tx((t) => t.settleDelivery(d.id, a.owner, { attempts: 1, lastError: 'HTTP 500', nextAttemptAt: at(20) }))).toBe(true)
+        expect(
+          await tx((t) =>
+            t.settleDelivery(d.id, a.owner, { attempts: 1, lastError: 'HTTP 500', nextAttemptAt: at(20) }),
+          ),
+        ).toBe(true)
         expect(await tx((t) => t.claimDueDeliveries(at(10), b, 10))).toEqual([])
-        expect(await tx((t) => t.claimDueDeliveries(at(20), b, 10))).toMatchObject([{ id: d.id, attempts: 1, lastError: 'HTTP 500' }])
+        expect(await tx((t) => t.claimDueDeliveries(at(20), b, 10))).toMatchObject([
+          { id: d.id, attempts: 1, lastError: 'HTTP 500' },
+        ])
         expect(await tx((t) => t.claimDueDeliveries(at(20), a, 10))).toEqual([])
       })
 
@@ -1250,8 +1417,15 @@ export function describeStoreConformance(
       })
 
       it('keeps a token without codes or expiry as such', async () => {
-        const token = await tx((t) => t.insertToken({ ...newToken('all', 'c'.repeat(64)), codes: [], expiresAt: null, scope: 'admin' }))
-        expect(await tx((t) => t.findTokenByName('all'))).toEqual({ ...token, codes: [], expiresAt: null, scope: 'admin' })
+        const token = await tx((t) =>
+          t.insertToken({ ...newToken('all', 'c'.repeat(64)), codes: [], expiresAt: null, scope: 'admin' }),
+        )
+        expect(await tx((t) => t.findTokenByName('all'))).toEqual({
+          ...token,
+          codes: [],
+          expiresAt: null,
+          scope: 'admin',
+        })
       })
 
       it('lists the tokens not revoked by name, records use, and frees a revoked name', async () => {
@@ -1427,7 +1601,13 @@ function addRun(t: StoreTx, contractId: number, n: number, startedAt: Date): Pro
 }
 
 function addIncident(t: StoreTx, contractId: number | null, triggerType: TriggerType): Promise<Incident> {
-  const input: NewIncident = { triggerType, title: `${triggerType} ${contractId ?? 'manual'}`, description: null, contractId, openedAt: at(0) }
+  const input: NewIncident = {
+    triggerType,
+    title: `${triggerType} ${contractId ?? 'manual'}`,
+    description: null,
+    contractId,
+    openedAt: at(0),
+  }
   return t.insertIncident(input)
 }
 
@@ -1468,10 +1648,16 @@ async function seedTruncateData(t: StoreTx): Promise<TruncateData> {
   const p3 = await addContract(t, 'p3')
   const p4 = await addContract(t, 'p4')
   const n = { value: 0 }
-  const sample = (contractId: number, health: Health, minute: number) => addSample(t, contractId, ++n.value, health, at(minute))
+  const sample = (contractId: number, health: Health, minute: number) =>
+    addSample(t, contractId, ++n.value, health, at(minute))
   const run = async (contractId: number, start: number, health: ReportHealth, end: number | null) => {
     const r = await addRun(t, contractId, ++n.value, at(start))
-    await t.insertStep({ reportId: r.id, label: 'step', health: health === 'unknown' ? 'healthy' : health, at: at(start) })
+    await t.insertStep({
+      reportId: r.id,
+      label: 'step',
+      health: health === 'unknown' ? 'healthy' : health,
+      at: at(start),
+    })
     await t.updateRun(r.id, { health, logPath: `/logs/${r.uid}.log`, ...(end === null ? {} : { endedAt: at(end) }) })
   }
 
@@ -1549,7 +1735,9 @@ async function seedTruncateData(t: StoreTx): Promise<TruncateData> {
 function expectedTruncation(data: TruncateData, plan: TruncatePlan) {
   const latest = new Map(Object.values(data.contracts).map((c) => [c.id, c.lastReportId]))
   const activeIds = new Set(data.incidents.filter((i) => i.state !== 'resolved').map((i) => i.id))
-  const linked = new Set(data.events.filter((e) => e.reportId !== null && activeIds.has(e.incidentId)).map((e) => e.reportId))
+  const linked = new Set(
+    data.events.filter((e) => e.reportId !== null && activeIds.has(e.incidentId)).map((e) => e.reportId),
+  )
   const deletedReports = new Set(
     data.reports
       .filter((r) => isReportTruncated(r, plan) && latest.get(r.contractId) !== r.id && !linked.has(r.id))
@@ -1564,7 +1752,9 @@ function expectedTruncation(data: TruncateData, plan: TruncatePlan) {
       samples: [...deletedReports].filter((id) => kindOf(id) === 'sample').length,
       runs: [...deletedReports].filter((id) => kindOf(id) === 'run').length,
       incidents: deletedIncidents.size,
-      logPaths: data.reports.flatMap((r) => (deletedReports.has(r.id) && r.kind === 'run' && r.logPath !== null ? [r.logPath] : [])),
+      logPaths: data.reports.flatMap((r) =>
+        deletedReports.has(r.id) && r.kind === 'run' && r.logPath !== null ? [r.logPath] : [],
+      ),
     },
   }
 }

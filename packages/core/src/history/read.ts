@@ -1,4 +1,11 @@
-import type { HistoryDelivery, HistoryIncident, HistoryPage, HistoryQuery, HistoryReport, Store } from '../ports/store.js'
+import type {
+  HistoryDelivery,
+  HistoryIncident,
+  HistoryPage,
+  HistoryQuery,
+  HistoryReport,
+  Store,
+} from '../ports/store.js'
 
 /** A recorded history: what a store's export holds for a window, each part in id order. */
 export interface History {
@@ -14,10 +21,19 @@ export const HISTORY_PAGE_SIZE = 5000
  * The pages of a store's history for a window, one transaction each, so that a long export never
  * holds the store for long (a daemon keeps taking pushes in between).
  */
-export async function* historyPages(store: Store, query: Omit<HistoryQuery, 'after' | 'limit'> & { readonly limit?: number }): AsyncGenerator<HistoryPage> {
+export async function* historyPages(
+  store: Store,
+  query: Omit<HistoryQuery, 'after' | 'limit'> & { readonly limit?: number },
+): AsyncGenerator<HistoryPage> {
   let after: HistoryQuery['after']
   for (;;) {
-    const page = await store.transaction((tx) => tx.exportHistory({ ...query, limit: query.limit ?? HISTORY_PAGE_SIZE, ...(after === undefined ? {} : { after }) }))
+    const page = await store.transaction((tx) =>
+      tx.exportHistory({
+        ...query,
+        limit: query.limit ?? HISTORY_PAGE_SIZE,
+        ...(after === undefined ? {} : { after }),
+      }),
+    )
     yield page
     if (page.next === undefined) return
     after = page.next

@@ -23,5 +23,11 @@ export function nextHistoryCursor(
   scanned: { readonly [K in keyof HistoryCursor]: { readonly count: number; readonly lastId: number } },
 ): HistoryCursor | undefined {
   const full = Object.values(scanned).some((part) => part.count >= limit)
-  return full ? { reportId: scanned.reportId.lastId, incidentId: scanned.incidentId.lastId, deliveryId: scanned.deliveryId.lastId } : undefined
+  return full
+    ? {
+        reportId: scanned.reportId.lastId,
+        incidentId: scanned.incidentId.lastId,
+        deliveryId: scanned.deliveryId.lastId,
+      }
+    : undefined
 }

@@ -14,8 +14,14 @@ export const MAX_INCIDENT_PAGE_SIZE = 1000
  */
 export const queryIncidentsSchema = z
   .object({
-    state: z.array(z.enum(INCIDENT_STATES, { error: `must be one of: ${INCIDENT_STATES.join(', ')}` })).min(1).optional(),
-    trigger: z.array(z.enum(TRIGGER_TYPES, { error: `must be one of: ${TRIGGER_TYPES.join(', ')}` })).min(1).optional(),
+    state: z
+      .array(z.enum(INCIDENT_STATES, { error: `must be one of: ${INCIDENT_STATES.join(', ')}` }))
+      .min(1)
+      .optional(),
+    trigger: z
+      .array(z.enum(TRIGGER_TYPES, { error: `must be one of: ${TRIGGER_TYPES.join(', ')}` }))
+      .min(1)
+      .optional(),
     code: z
       .array(
         z.string().transform((value, ctx): string => {
@@ -40,7 +46,9 @@ export const queryIncidentsSchema = z
       })
       .optional(),
   })
-  .refine((query) => query.since === undefined || query.until === undefined || query.since <= query.until, { message: 'since must not be after until' })
+  .refine((query) => query.since === undefined || query.until === undefined || query.since <= query.until, {
+    message: 'since must not be after until',
+  })
 
 export type QueryIncidentsInput = z.input<typeof queryIncidentsSchema>
 

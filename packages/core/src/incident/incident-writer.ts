@@ -1,4 +1,11 @@
-import type { AutomaticTrigger, Contract, Incident, IncidentEventType, NotificationEvent, TriggerType } from '../domain.js'
+import type {
+  AutomaticTrigger,
+  Contract,
+  Incident,
+  IncidentEventType,
+  NotificationEvent,
+  TriggerType,
+} from '../domain.js'
 import type { NotificationRouter } from '../ports/notifier.js'
 import type { StoreTx } from '../ports/store.js'
 import { heldNote } from '../silence/silences.js'
@@ -121,7 +128,12 @@ export class IncidentWriter {
     const silenced = contract === undefined ? undefined : await this.#heldBy?.(contract)
     // A resolved incident is not notified when its silence ends: holding it is enough.
     if (silenced !== undefined) await this.#hold(incident.id, silenced)
-    else await this.notify(note === undefined ? { name: transition.event, at: this.#now, incident: resolved } : { name: transition.event, at: this.#now, incident: resolved, note })
+    else
+      await this.notify(
+        note === undefined
+          ? { name: transition.event, at: this.#now, incident: resolved }
+          : { name: transition.event, at: this.#now, incident: resolved, note },
+      )
     return resolved
   }
 
@@ -145,7 +157,8 @@ export class IncidentWriter {
     const { incident } = event
     if (incident === undefined || event.name === 'incident.annotated') return targets.length
     if (isFailing(incident)) {
-      for (const target of this.#router?.targetsFor('incident.reminder') ?? []) await this.#armReminder(incident.id, target)
+      for (const target of this.#router?.targetsFor('incident.reminder') ?? [])
+        await this.#armReminder(incident.id, target)
     } else await this.#tx.clearReminders(incident.id)
     return targets.length
   }
@@ -159,7 +172,12 @@ export class IncidentWriter {
     if (held !== undefined) await this.#hold(incident.id, held)
     if (!isFailing(incident)) await this.#tx.clearReminders(incident.id)
     if (held !== undefined || !isFailing(incident)) return false
-    await this.#deliver(target, { name: 'incident.reminder', at: this.#now, incident, note: `${contract?.code ?? 'the incident'} is still ${incident.state}` })
+    await this.#deliver(target, {
+      name: 'incident.reminder',
+      at: this.#now,
+      incident,
+      note: `${contract?.code ?? 'the incident'} is still ${incident.state}`,
+    })
     await this.#armReminder(incident.id, target)
     return true
   }
@@ -173,12 +191,20 @@ export class IncidentWriter {
 
   async #deliver(target: string, event: NotificationEvent): Promise<void> {
     const orderingKey = event.incident === undefined ? null : `incident:${event.incident.id}`
-    await this.#tx.insertDelivery({ deliveryId: this.#deliveryId(), target, event, orderingKey, nextAttemptAt: event.at, createdAt: event.at })
+    await this.#tx.insertDelivery({
+      deliveryId: this.#deliveryId(),
+      target,
+      event,
+      orderingKey,
+      nextAttemptAt: event.at,
+      createdAt: event.at,
+    })
   }
 
   async #armReminder(incidentId: number, target: string): Promise<void> {
     const every = this.#router?.remindEvery?.(target)
-    if (every !== undefined) await this.#tx.armReminder({ incidentId, target, remindAt: new Date(this.#now.getTime() + every) })
+    if (every !== undefined)
+      await this.#tx.armReminder({ incidentId, target, remindAt: new Date(this.#now.getTime() + every) })
   }
 
   /** A held incident gets no reminder while held. */
@@ -203,8 +229,7 @@ export class IncidentWriter {
     else if (entry === 'recovered') {
       this.changes.recovered.push(incident)
       this.#stoppedFailing = true
-    }
-    else if (entry === 'relapsed') this.changes.relapsed.push(incident)
+    } else if (entry === 'relapsed') this.changes.relapsed.push(incident)
   }
 }
 

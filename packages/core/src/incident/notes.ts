@@ -15,7 +15,13 @@ export function missedTitle(code: string, expectedLocal: string): string {
 }
 
 /** Timeline note of a missed incident opening or relapsing: which run, in full, and the grace it had. */
-export function missedNote(entry: IncidentEventType, code: string, expectedLocal: string, expectedAt: string, grace: number): string {
+export function missedNote(
+  entry: IncidentEventType,
+  code: string,
+  expectedLocal: string,
+  expectedAt: string,
+  grace: number,
+): string {
   return `${code} missed its ${expectedLocal} run${again(entry)} (expected at ${expectedAt}, grace ${formatGoDuration(grace)})`
 }
 
@@ -25,7 +31,13 @@ export function missedRecoveredNote(code: string, report: ReportMention): string
 }
 
 /** Timeline note of a short incident: opened or relapsed by a run that ended too soon, recovered by one that did not. */
-export function shortNote(entry: IncidentEventType, code: string, took: number, minRuntime: number | null, runUid: string): string {
+export function shortNote(
+  entry: IncidentEventType,
+  code: string,
+  took: number,
+  minRuntime: number | null,
+  runUid: string,
+): string {
   const rule = minRuntime === null ? 'min-runtime off' : `min-runtime ${formatGoDuration(minRuntime)}`
   if (entry === 'recovered') return `${code} ran for ${formatGoDuration(took)}, ${rule} (run ${runUid})`
   return `${code} ended too soon${again(entry)}, after ${formatGoDuration(took)}, ${rule} (run ${runUid})`

@@ -90,7 +90,10 @@ export interface StoreTx {
    * The newest reports of each of many contracts, as marks (the dashboard's history strips): newest
    * first, at most `perContract` each. Contracts without reports are absent from the map.
    */
-  recentReportMarks(contractIds: readonly number[], perContract: number): Promise<ReadonlyMap<number, readonly ReportMark[]>>
+  recentReportMarks(
+    contractIds: readonly number[],
+    perContract: number,
+  ): Promise<ReadonlyMap<number, readonly ReportMark[]>>
   /** Runs of a job that have not ended, oldest first, `excludeId` left out. */
   unfinishedRuns(contractId: number, excludeId?: number): Promise<readonly Run[]>
   /**
@@ -259,7 +262,18 @@ export interface NewContract {
 }
 
 export type ContractPatch = Partial<
-  Pick<Contract, 'rules' | 'isStale' | 'staleAt' | 'staleIncidentAt' | 'lastReportId' | 'expectedAt' | 'missedAt' | 'failureStreak' | 'successStreak'>
+  Pick<
+    Contract,
+    | 'rules'
+    | 'isStale'
+    | 'staleAt'
+    | 'staleIncidentAt'
+    | 'lastReportId'
+    | 'expectedAt'
+    | 'missedAt'
+    | 'failureStreak'
+    | 'successStreak'
+  >
 >
 
 /** Paging of `listContractOverviews`: strictly after (kind, code) in status order. */
@@ -470,7 +484,9 @@ export interface HistoryCursor {
 }
 
 /** A sample or run with its probe/job's code, a run with its steps (insertion order). */
-export type HistoryReport = (Sample & { readonly code: string }) | (Run & { readonly code: string; readonly steps: readonly Step[] })
+export type HistoryReport =
+  | (Sample & { readonly code: string })
+  | (Run & { readonly code: string; readonly steps: readonly Step[] })
 
 /** An incident with its code (`null` for manual ones) and its timeline in insertion order. */
 export interface HistoryIncident extends Incident {
@@ -519,4 +535,3 @@ export interface IncidentCursor {
 export interface CodedIncident extends Incident {
   readonly code: string | null
 }
-

@@ -43,16 +43,37 @@ export interface CopyTx {
   /** The columns of `table`, in declaration order; none when it does not exist. */
   columns(table: string): Promise<readonly CopyColumn[]>
   /** At most `limit` rows whose integer `key` is greater than `after` (all when undefined), by `key`. */
-  read(table: string, key: string, columns: readonly string[], after: number | undefined, limit: number): Promise<readonly PortableRow[]>
+  read(
+    table: string,
+    key: string,
+    columns: readonly string[],
+    after: number | undefined,
+    limit: number,
+  ): Promise<readonly PortableRow[]>
   /** The rows whose `key` is one of `keys`, in any order. */
-  readKeys(table: string, key: string, columns: readonly string[], keys: readonly number[]): Promise<readonly PortableRow[]>
+  readKeys(
+    table: string,
+    key: string,
+    columns: readonly string[],
+    keys: readonly number[],
+  ): Promise<readonly PortableRow[]>
   /**
    * Inserts `rows` with their keys as given; a row that clashes with an existing one on any
    * unique key is skipped. Returns the keys of the rows inserted.
    */
-  insert(table: string, key: string, columns: readonly string[], rows: readonly PortableRow[]): Promise<readonly number[]>
+  insert(
+    table: string,
+    key: string,
+    columns: readonly string[],
+    rows: readonly PortableRow[],
+  ): Promise<readonly number[]>
   /** Sets `column` of the row keyed by each pair's first value to its second. */
-  update(table: string, key: string, column: string, values: ReadonlyArray<readonly [number, PortableValue]>): Promise<void>
+  update(
+    table: string,
+    key: string,
+    column: string,
+    values: ReadonlyArray<readonly [number, PortableValue]>,
+  ): Promise<void>
   /** After rows with explicit keys were inserted into `table`: generated keys continue after the largest. */
   afterInsert(table: string, key: string): Promise<void>
 }

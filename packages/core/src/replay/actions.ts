@@ -4,10 +4,20 @@ import type { HistoryCursor, HistoryDelivery, HistoryIncident, HistoryPage, Hist
 export type RunReport = Extract<HistoryReport, { kind: 'run' }>
 
 /** One recorded action, at its instant; `rank` orders actions of the same millisecond. */
-export type Action = { readonly at: number; readonly rank: number; readonly order: number; readonly code: string | null } & (
+export type Action = {
+  readonly at: number
+  readonly rank: number
+  readonly order: number
+  readonly code: string | null
+} & (
   | { readonly kind: 'sample'; readonly report: Extract<HistoryReport, { kind: 'sample' }> }
   | { readonly kind: 'start' | 'end'; readonly run: RunReport }
-  | { readonly kind: 'step'; readonly run: RunReport; readonly step: RunReport['steps'][number]; readonly ends: boolean }
+  | {
+      readonly kind: 'step'
+      readonly run: RunReport
+      readonly step: RunReport['steps'][number]
+      readonly ends: boolean
+    }
   | { readonly kind: 'open'; readonly incident: HistoryIncident }
   | { readonly kind: 'resolve' | 'annotate'; readonly incident: HistoryIncident; readonly note: string }
 )
@@ -36,7 +46,10 @@ export async function* orderedActions(
   for await (const page of Symbol.asyncIterator in history ? history : [history]) {
     onDeliveries(page.deliveries)
     for (const action of actionsOf(page, from, to)) {
-      if (action.at < released) throw new Error(`the history is not in time order: ${action.kind} of ${action.code ?? 'a manual incident'} at ${new Date(action.at).toISOString()} came after ${new Date(released).toISOString()}`)
+      if (action.at < released)
+        throw new Error(
+          `the history is not in time order: ${action.kind} of ${action.code ?? 'a manual incident'} at ${new Date(action.at).toISOString()} came after ${new Date(released).toISOString()}`,
+        )
       pending.push(action)
     }
     const next = 'next' in page ? page.next : undefined
@@ -44,7 +57,11 @@ export async function* orderedActions(
     const lastReport = page.reports.at(-1)
     const lastIncident = page.incidents.at(-1)
     reportsAt = exhausted('reportId') ? Infinity : lastReport === undefined ? reportsAt : beganAt(lastReport)
-    incidentsAt = exhausted('incidentId') ? Infinity : lastIncident === undefined ? incidentsAt : lastIncident.openedAt.getTime()
+    incidentsAt = exhausted('incidentId')
+      ? Infinity
+      : lastIncident === undefined
+        ? incidentsAt
+        : lastIncident.openedAt.getTime()
     deliveriesDone ||= exhausted('deliveryId')
     cursor = next
     if (!deliveriesDone) continue
@@ -85,11 +102,25 @@ function* actionsOf(page: Pick<History, 'reports' | 'incidents'>, from: number, 
   const within = (action: Action) => action.at >= from && action.at <= to
   for (const report of page.reports) {
     if (report.kind === 'sample') {
-      const action: Action = { kind: 'sample', at: report.pushedAt.getTime(), rank: 0, order: report.id, code: report.code, report }
+      const action: Action = {
+        kind: 'sample',
+        at: report.pushedAt.getTime(),
+        rank: 0,
+        order: report.id,
+        code: report.code,
+        report,
+      }
       if (within(action)) yield action
       continue
     }
-    const start: Action = { kind: 'start', at: report.startedAt.getTime(), rank: 0, order: report.id, code: report.code, run: report }
+    const start: Action = {
+      kind: 'start',
+      at: report.startedAt.getTime(),
+      rank: 0,
+      order: report.id,
+      code: report.code,
+      run: report,
+    }
     if (within(start)) yield start
     if (report.skipped) continue
     const endedAt = report.endedAt?.getTime()
@@ -97,7 +128,16 @@ function* actionsOf(page: Pick<History, 'reports' | 'incidents'>, from: number, 
     const endStep = report.steps.at(-1)
     const endsWithStep = endStep !== undefined && endStep.at.getTime() === endedAt
     for (const step of report.steps) {
-      const action: Action = { kind: 'step', at: step.at.getTime(), rank: 1, order: step.id, code: report.code, run: report, step, ends: endsWithStep && step === endStep }
+      const action: Action = {
+        kind: 'step',
+        at: step.at.getTime(),
+        rank: 1,
+        order: step.id,
+        code: report.code,
+        run: report,
+        step,
+        ends: endsWithStep && step === endStep,
+      }
       if (within(action)) yield action
     }
     if (endedAt !== undefined && !endsWithStep) {
@@ -107,13 +147,28 @@ function* actionsOf(page: Pick<History, 'reports' | 'incidents'>, from: number, 
   }
   for (const incident of page.incidents) {
     if (incident.triggerType === 'manual') {
-      const open: Action = { kind: 'open', at: incident.openedAt.getTime(), rank: 3, order: incident.id, code: null, incident }
+      const open: Action = {
+        kind: 'open',
+        at: incident.openedAt.getTime(),
+        rank: 3,
+        order: incident.id,
+        code: null,
+        incident,
+      }
       if (within(open)) yield open
     }
     for (const entry of incident.timeline) {
       if (entry.isSystem || (entry.type !== 'resolved' && entry.type !== 'annotation')) continue
       const kind = entry.type === 'resolved' ? 'resolve' : 'annotate'
-      const action: Action = { kind, at: entry.at.getTime(), rank: 4, order: entry.id, code: incident.code, incident, note: entry.note }
+      const action: Action = {
+        kind,
+        at: entry.at.getTime(),
+        rank: 4,
+        order: entry.id,
+        code: incident.code,
+        incident,
+        note: entry.note,
+      }
       if (within(action)) yield action
     }
   }

@@ -1,12 +1,24 @@
 import type { Outcome, OutcomeIncident, OutcomeNotification } from './outcome.js'
 
 /** One incident or notification in a comparison. */
-export type ReplayEntry = { readonly type: 'incident'; readonly incident: OutcomeIncident } | { readonly type: 'notification'; readonly notification: OutcomeNotification }
+export type ReplayEntry =
+  | { readonly type: 'incident'; readonly incident: OutcomeIncident }
+  | { readonly type: 'notification'; readonly notification: OutcomeNotification }
 
 /** An incident or notification that happened in both, at other times: `shiftMs` > 0 when the replay's came later. */
 export type ReplayChange =
-  | { readonly type: 'incident'; readonly recorded: OutcomeIncident; readonly replayed: OutcomeIncident; readonly shiftMs: number }
-  | { readonly type: 'notification'; readonly recorded: OutcomeNotification; readonly replayed: OutcomeNotification; readonly shiftMs: number }
+  | {
+      readonly type: 'incident'
+      readonly recorded: OutcomeIncident
+      readonly replayed: OutcomeIncident
+      readonly shiftMs: number
+    }
+  | {
+      readonly type: 'notification'
+      readonly recorded: OutcomeNotification
+      readonly replayed: OutcomeNotification
+      readonly shiftMs: number
+    }
 
 /** What differs for one probe/job (`null`: manual incidents). */
 export interface CodeComparison {
@@ -41,15 +53,37 @@ export function compareOutcomes(recorded: Outcome, replayed: Outcome): Compariso
     if (found === undefined) codes.set(code, (found = { added: [], removed: [], changed: [] }))
     return found
   }
-  for (const [a, b] of pairs(recorded.incidents, replayed.incidents, (i) => `${i.trigger}`, (i) => i.openedAt)) {
+  for (const [a, b] of pairs(
+    recorded.incidents,
+    replayed.incidents,
+    (i) => `${i.trigger}`,
+    (i) => i.openedAt,
+  )) {
     if (b === undefined) of(a!.code).removed.push({ type: 'incident', incident: a! })
     else if (a === undefined) of(b.code).added.push({ type: 'incident', incident: b })
-    else if (!sameJson(a, b)) of(a.code).changed.push({ type: 'incident', recorded: a, replayed: b, shiftMs: b.openedAt.getTime() - a.openedAt.getTime() })
+    else if (!sameJson(a, b))
+      of(a.code).changed.push({
+        type: 'incident',
+        recorded: a,
+        replayed: b,
+        shiftMs: b.openedAt.getTime() - a.openedAt.getTime(),
+      })
   }
-  for (const [a, b] of pairs(recorded.notifications, replayed.notifications, (n) => `${n.trigger}\u0000${n.event}\u0000${n.target}`, (n) => n.at)) {
+  for (const [a, b] of pairs(
+    recorded.notifications,
+    replayed.notifications,
+    (n) => `${n.trigger}\u0000${n.event}\u0000${n.target}`,
+    (n) => n.at,
+  )) {
     if (b === undefined) of(a!.code).removed.push({ type: 'notification', notification: a! })
     else if (a === undefined) of(b.code).added.push({ type: 'notification', notification: b })
-    else if (!sameJson(a, b)) of(a.code).changed.push({ type: 'notification', recorded: a, replayed: b, shiftMs: b.at.getTime() - a.at.getTime() })
+    else if (!sameJson(a, b))
+      of(a.code).changed.push({
+        type: 'notification',
+        recorded: a,
+        replayed: b,
+        shiftMs: b.at.getTime() - a.at.getTime(),
+      })
   }
   return {
     summary: {

@@ -14,7 +14,12 @@ export interface OutcomeIncident {
   readonly recoveredAt: Date | null
   readonly relapsedAt: Date | null
   readonly resolvedAt: Date | null
-  readonly timeline: readonly { readonly type: IncidentEventType; readonly at: Date; readonly note: string; readonly isSystem: boolean }[]
+  readonly timeline: readonly {
+    readonly type: IncidentEventType
+    readonly at: Date
+    readonly note: string
+    readonly isSystem: boolean
+  }[]
 }
 
 /** A notification to one target, naming the incident it is about by code, trigger and opening time. */
@@ -70,7 +75,9 @@ export function outcomeOf(history: History): Outcome {
   })
   return {
     incidents: incidents.sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime() || byKey(a, b)),
-    notifications: notifications.sort((a, b) => a.at.getTime() - b.at.getTime() || byKey(a, b) || a.target.localeCompare(b.target)),
+    notifications: notifications.sort(
+      (a, b) => a.at.getTime() - b.at.getTime() || byKey(a, b) || a.target.localeCompare(b.target),
+    ),
   }
 }
 

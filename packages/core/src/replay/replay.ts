@@ -99,7 +99,12 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
       case 'sample': {
         const { report } = action
         uid = report.uid
-        const pushed = await monitor.pushProbe({ code: report.code, health: report.health, comment: report.comment, ...rulesFor(report, rules) })
+        const pushed = await monitor.pushProbe({
+          code: report.code,
+          health: report.health,
+          comment: report.comment,
+          ...rulesFor(report, rules),
+        })
         if (pushed.isErr()) return pushed
         contractIds.set(report.code, pushed.value.sample.contractId)
         remember(pushed.value)
@@ -131,13 +136,19 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
         return ended
       }
       case 'open': {
-        const opened = await monitor.openIncident({ title: action.incident.title, description: action.incident.description })
+        const opened = await monitor.openIncident({
+          title: action.incident.title,
+          description: action.incident.description,
+        })
         if (opened.isOk()) manual.set(action.incident.id, opened.value.incident.id)
         return opened
       }
       case 'resolve':
       case 'annotate': {
-        const id = action.incident.triggerType === 'manual' ? manual.get(action.incident.id) : automaticTarget(action.incident)?.id
+        const id =
+          action.incident.triggerType === 'manual'
+            ? manual.get(action.incident.id)
+            : automaticTarget(action.incident)?.id
         if (id === undefined) return ok(undefined)
         // A recorded resolve or annotation that has nothing left to act on is dropped, not an error.
         if (action.kind === 'annotate') return ok(await monitor.annotate({ id, note: action.note }))
@@ -146,7 +157,9 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
     }
   }
 
-  for await (const batch of orderedActions(history, from.getTime(), to.getTime(), (deliveries) => addRecordedTargets(recordedTargets, deliveries))) {
+  for await (const batch of orderedActions(history, from.getTime(), to.getTime(), (deliveries) =>
+    addRecordedTargets(recordedTargets, deliveries),
+  )) {
     for (const action of batch) {
       await fireDeadlines(action.at, false)
       clock.set(Math.max(action.at, clock.now().getTime()))
@@ -155,7 +168,9 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
     }
   }
   await fireDeadlines(to.getTime(), true)
-  return ok(await outcomeOfPages(historyPages(store, { from, to: new Date(Math.max(to.getTime(), clock.now().getTime())) })))
+  return ok(
+    await outcomeOfPages(historyPages(store, { from, to: new Date(Math.max(to.getTime(), clock.now().getTime())) })),
+  )
 }
 
 /**
@@ -169,7 +184,10 @@ export function recordedRouter(history: History): NotificationRouter {
 // --- internal ---
 
 /** Adds the targets each event's recorded deliveries went to. */
-function addRecordedTargets(targets: Map<string, string[]>, deliveries: readonly HistoryDelivery[]): Map<string, string[]> {
+function addRecordedTargets(
+  targets: Map<string, string[]>,
+  deliveries: readonly HistoryDelivery[],
+): Map<string, string[]> {
   for (const { event, target } of deliveries) {
     const list = targets.get(event.name) ?? []
     if (!list.includes(target)) targets.set(event.name, [...list, target])

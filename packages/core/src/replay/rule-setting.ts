@@ -27,14 +27,21 @@ export const WIRE_RULE_NAMES: Readonly<Record<string, keyof Rules>> = {
  */
 export function parseRuleSetting(text: string): Result<RuleOverride, CoreError> {
   const match = /^([^:=\s]+):([a-z_]+)=(.*)$/s.exec(text.trim())
-  if (match === null) return err(validation(`invalid --set "${text}" — expected GLOB:rule=value, e.g. 'db.*:stale_incident_after=2h'`))
+  if (match === null)
+    return err(validation(`invalid --set "${text}" — expected GLOB:rule=value, e.g. 'db.*:stale_incident_after=2h'`))
   const [, code = '', wireName = '', raw = ''] = match
   const glob = code === '*' ? ok(code) : validateCode(code.replaceAll('*', 'x'))
   if (glob.isErr()) return err(validation(`invalid --set "${text}" — ${glob.error.message}`))
   const name = WIRE_RULE_NAMES[wireName]
-  if (name === undefined) return err(validation(`invalid --set "${text}" — unknown rule "${wireName}" (one of ${Object.keys(WIRE_RULE_NAMES).join(', ')})`))
+  if (name === undefined)
+    return err(
+      validation(
+        `invalid --set "${text}" — unknown rule "${wireName}" (one of ${Object.keys(WIRE_RULE_NAMES).join(', ')})`,
+      ),
+    )
   const parsed = startJobSchema.shape[name].safeParse(typedValue(name, raw.trim()))
-  if (!parsed.success) return err(validation(`invalid --set "${text}" — ${parsed.error.issues[0]?.message ?? 'invalid value'}`))
+  if (!parsed.success)
+    return err(validation(`invalid --set "${text}" — ${parsed.error.issues[0]?.message ?? 'invalid value'}`))
   return ok({ code, rules: { [name]: parsed.data } })
 }
 

@@ -22,7 +22,9 @@ export async function dependencyHoldOf(tx: StoreTx, contract: Contract): Promise
   if (parentCode === null) return undefined
   const parent = await tx.findContract(parentCode)
   if (parent === undefined) return undefined
-  const failing = (await tx.activeIncidentsOfContract(parent.id)).some((i) => i.state === 'open' || i.state === 'relapsed')
+  const failing = (await tx.activeIncidentsOfContract(parent.id)).some(
+    (i) => i.state === 'open' || i.state === 'relapsed',
+  )
   return failing ? dependencyHold(parentCode) : undefined
 }
 

@@ -21,7 +21,8 @@ export interface ThresholdOutcome {
  * ones count towards opening (or relapsing). A warning breaks both streaks and moves nothing.
  */
 export function countReport(health: Health, streaks: Streaks, rules: Rules, failing: boolean): ThresholdOutcome {
-  if (health === 'warning') return { streaks: { failureStreak: 0, successStreak: 0 }, action: undefined, progress: null }
+  if (health === 'warning')
+    return { streaks: { failureStreak: 0, successStreak: 0 }, action: undefined, progress: null }
   const critical = health === 'critical'
   const next = critical
     ? { failureStreak: streaks.failureStreak + 1, successStreak: 0 }

@@ -26,7 +26,12 @@ export function parseSchedule(expression: string, tz: string): Result<Schedule, 
   try {
     cron = new Cron(expression, { timezone: tz, mode: '5-or-6-parts', paused: true })
   } catch (error) {
-    return err(invalid('schedule', `"${expression}": ${error instanceof Error ? error.message.replace(/^CronPattern: /, '') : String(error)}`))
+    return err(
+      invalid(
+        'schedule',
+        `"${expression}": ${error instanceof Error ? error.message.replace(/^CronPattern: /, '') : String(error)}`,
+      ),
+    )
   }
   // A pattern that never matches (e.g. 30 February) would make every deadline undefined.
   if (cron.nextRun(new Date(0)) === null) return err(invalid('schedule', `"${expression}" never matches`))
@@ -35,7 +40,8 @@ export function parseSchedule(expression: string, tz: string): Result<Schedule, 
     tz,
     nextAfter: (instant) => cron.nextRun(instant) ?? undefined,
     // croner looks strictly before its reference: one second later includes `instant` itself.
-    latestAtOrBefore: (instant) => cron.previousRuns(1, new Date(Math.floor(instant.getTime() / 1000) * 1000 + 1000))[0],
+    latestAtOrBefore: (instant) =>
+      cron.previousRuns(1, new Date(Math.floor(instant.getTime() / 1000) * 1000 + 1000))[0],
   })
 }
 

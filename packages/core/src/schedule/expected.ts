@@ -52,7 +52,15 @@ function parts(instant: Date, tz: string): Record<PartName, string> {
     })
     formatters.set(tz, format)
   }
-  const result: Record<PartName, string> = { year: '', month: '', day: '', hour: '', minute: '', second: '', timeZoneName: '' }
+  const result: Record<PartName, string> = {
+    year: '',
+    month: '',
+    day: '',
+    hour: '',
+    minute: '',
+    second: '',
+    timeZoneName: '',
+  }
   for (const part of format.formatToParts(instant)) {
     if (part.type in result) result[part.type as PartName] = part.value
   }

@@ -10,5 +10,7 @@ export function formatSilenceCode(id: number): string {
 /** `SIL-3` or `3` → 3. */
 export function parseSilenceCode(text: string): Result<number, CoreError> {
   const match = /^(?:SIL-)?([1-9][0-9]{0,14})$/i.exec(text.trim())
-  return match?.[1] === undefined ? err(validation(`invalid silence "${text}" \u2014 must look like SIL-3`)) : ok(Number(match[1]))
+  return match?.[1] === undefined
+    ? err(validation(`invalid silence "${text}" \u2014 must look like SIL-3`))
+    : ok(Number(match[1]))
 }

@@ -47,14 +47,19 @@ export function checkCodeGlob(glob: string): string | undefined {
     .map((segment) => (segment === '*' ? 'x' : segment))
     .join('.')
   const checked = validateCode(asCode)
-  return checked.isOk() && !glob.includes('**') ? undefined : `invalid code glob "${glob}" \u2014 segments are codes or *`
+  return checked.isOk() && !glob.includes('**')
+    ? undefined
+    : `invalid code glob "${glob}" \u2014 segments are codes or *`
 }
 
 /**
  * Reads the maintenance windows' schedules in their zones (`defaultTz` for those without one).
  * @throws RangeError when one does not read: the daemon's config checks them first.
  */
-export function parseMaintenance(windows: readonly MaintenanceWindow[], defaultTz: string): readonly ParsedMaintenance[] {
+export function parseMaintenance(
+  windows: readonly MaintenanceWindow[],
+  defaultTz: string,
+): readonly ParsedMaintenance[] {
   return windows.map((window) => {
     const schedule = parseSchedule(window.schedule, window.tz ?? defaultTz)
     if (schedule.isErr()) throw new RangeError(schedule.error.message)
@@ -127,7 +132,9 @@ interface InForce {
 
 /** The timeline note of a transition whose notification `heldBy` holds. */
 export function heldNote(text: string, heldBy: string): string {
-  return heldParent(heldBy) === undefined ? `${text} (silenced by ${heldBy}: not notified)` : `${text} (held: ${heldBy}: not notified)`
+  return heldParent(heldBy) === undefined
+    ? `${text} (silenced by ${heldBy}: not notified)`
+    : `${text} (held: ${heldBy}: not notified)`
 }
 
 /**

@@ -30,7 +30,9 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
  * reminded again once its next notification arms them).
  */
 const UNCOPIED_TABLES: readonly string[] = ['schema_migrations', 'daemons', 'incident_reminders']
-const UNCOPIED_COLUMNS: ReadonlyMap<string, readonly string[]> = new Map([['deliveries', ['claimed_by', 'lease_until']]])
+const UNCOPIED_COLUMNS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['deliveries', ['claimed_by', 'lease_until']],
+])
 
 /** What one table's copy did. */
 export interface TableCopyCount {
@@ -79,7 +81,11 @@ export interface CopyOptions {
  * Both schemas must be at the version this code knows (`to` is migrated before, by opening its
  * store); a source newer or older is refused, so is a table or column the copy does not know.
  */
-export async function copyStores(from: CopyDatabase, to: CopyDatabase, options: CopyOptions = {}): Promise<Result<CopyReport, StoreCopyError>> {
+export async function copyStores(
+  from: CopyDatabase,
+  to: CopyDatabase,
+  options: CopyOptions = {},
+): Promise<Result<CopyReport, StoreCopyError>> {
   const batchSize = Math.max(1, options.batchSize ?? 500)
   try {
     const report = await from.transaction((source) =>
@@ -95,7 +101,8 @@ export async function copyStores(from: CopyDatabase, to: CopyDatabase, options: 
           later.push(...copied.later)
         }
         // Every table is there now: fill in the references to rows of later tables.
-        for (const { table, column, values } of later) if (values.length > 0) await target.update(table.name, table.key, column, values)
+        for (const { table, column, values } of later)
+          if (values.length > 0) await target.update(table.name, table.key, column, values)
         return { tables }
       }),
     )
@@ -132,10 +139,16 @@ interface TablePlan {
 async function checkVersions(source: CopyTx, from: CopyDatabase, target: CopyTx, to: CopyDatabase): Promise<void> {
   const sourceVersion = await source.schemaVersion()
   if (sourceVersion > from.latestSchemaVersion) {
-    refuse('schema_version', `${from.description}: schema version ${sourceVersion} is newer than this Timon supports (${from.latestSchemaVersion}); upgrade Timon`)
+    refuse(
+      'schema_version',
+      `${from.description}: schema version ${sourceVersion} is newer than this Timon supports (${from.latestSchemaVersion}); upgrade Timon`,
+    )
   }
   if (sourceVersion < from.latestSchemaVersion) {
-    refuse('schema_version', `${from.description}: schema version ${sourceVersion} is older than this Timon's (${from.latestSchemaVersion}); start this Timon's daemon on it once (it migrates on start), then copy`)
+    refuse(
+      'schema_version',
+      `${from.description}: schema version ${sourceVersion} is older than this Timon's (${from.latestSchemaVersion}); start this Timon's daemon on it once (it migrates on start), then copy`,
+    )
   }
   const targetVersion = await target.schemaVersion()
   if (targetVersion !== to.latestSchemaVersion) {
@@ -146,7 +159,8 @@ async function checkVersions(source: CopyTx, from: CopyDatabase, target: CopyTx,
 async function planTables(source: CopyTx, from: CopyDatabase, target: CopyTx, to: CopyDatabase): Promise<TablePlan[]> {
   const known = new Set([...COPIED_TABLES.map((table) => table.name), ...UNCOPIED_TABLES])
   const unknown = (await source.tables()).filter((name) => !known.has(name))
-  if (unknown.length > 0) refuse('schema_mismatch', `${from.description}: table(s) ${unknown.join(', ')} unknown to the copy`)
+  if (unknown.length > 0)
+    refuse('schema_mismatch', `${from.description}: table(s) ${unknown.join(', ')} unknown to the copy`)
   const plans: TablePlan[] = []
   for (const table of COPIED_TABLES) {
     const skipped = UNCOPIED_COLUMNS.get(table.name) ?? []
@@ -155,9 +169,14 @@ async function planTables(source: CopyTx, from: CopyDatabase, target: CopyTx, to
     if (sourceColumns.length === 0) refuse('schema_mismatch', `${from.description}: no table ${table.name}`)
     const missing = sourceColumns.filter((column) => !targetColumns.some((other) => other.name === column.name))
     if (missing.length > 0) {
-      refuse('schema_mismatch', `${to.description}: ${table.name} has no column(s) ${missing.map((column) => column.name).join(', ')}`)
+      refuse(
+        'schema_mismatch',
+        `${to.description}: ${table.name} has no column(s) ${missing.map((column) => column.name).join(', ')}`,
+      )
     }
-    const json = new Set([...sourceColumns, ...targetColumns].filter((column: CopyColumn) => column.json).map((column) => column.name))
+    const json = new Set(
+      [...sourceColumns, ...targetColumns].filter((column: CopyColumn) => column.json).map((column) => column.name),
+    )
     plans.push({ table, columns: sourceColumns.map((column) => column.name), json })
   }
   return plans
@@ -179,22 +198,46 @@ async function copyTable(
     const rows = await source.read(table.name, table.key, columns, after, batchSize)
     if (rows.length === 0) break
     after = keyOf(rows[rows.length - 1] as PortableRow, table.key)
-    const inserted = new Set(await target.insert(table.name, table.key, columns, rows.map((row) => withEmpty(row, later))))
+    const inserted = new Set(
+      await target.insert(
+        table.name,
+        table.key,
+        columns,
+        rows.map((row) => withEmpty(row, later)),
+      ),
+    )
     for (const row of rows) {
       const key = keyOf(row, table.key)
       if (!inserted.has(key)) continue
-      for (const { column, values } of pending) if ((row[column] ?? null) !== null) values.push([key, row[column] ?? null])
+      for (const { column, values } of pending)
+        if ((row[column] ?? null) !== null) values.push([key, row[column] ?? null])
     }
     const skipped = rows.filter((row) => !inserted.has(keyOf(row, table.key)))
-    const present = skipped.length === 0 ? [] : await target.readKeys(table.name, table.key, columns, skipped.map((row) => keyOf(row, table.key)))
+    const present =
+      skipped.length === 0
+        ? []
+        : await target.readKeys(
+            table.name,
+            table.key,
+            columns,
+            skipped.map((row) => keyOf(row, table.key)),
+          )
     const byKey = new Map(present.map((row) => [keyOf(row, table.key), row]))
     for (const row of skipped) {
       const key = keyOf(row, table.key)
       const held = byKey.get(key)
-      const differing = held === undefined ? [] : columns.filter((column) => !sameValue(row[column] ?? null, held[column] ?? null, plan.json.has(column)))
+      const differing =
+        held === undefined
+          ? []
+          : columns.filter((column) => !sameValue(row[column] ?? null, held[column] ?? null, plan.json.has(column)))
       if (held === undefined || differing.length > 0) conflicts.push({ table: table.name, key, columns: differing })
     }
-    count = { ...count, source: count.source + rows.length, copied: count.copied + inserted.size, present: count.present + skipped.length }
+    count = {
+      ...count,
+      source: count.source + rows.length,
+      copied: count.copied + inserted.size,
+      present: count.present + skipped.length,
+    }
   }
   // Later tables would refer to rows that are not there: stop at the first table with conflicts.
   if (conflicts.length > 0) refuse('conflict', conflictMessage(conflicts), conflicts)
@@ -211,7 +254,8 @@ function refuse(kind: StoreCopyError['kind'], message: string, conflicts?: reado
 function conflictMessage(conflicts: readonly RowConflict[]): string {
   const [first] = conflicts
   if (first === undefined) return 'no conflict'
-  const what = first.columns.length > 0 ? `differs in ${first.columns.join(', ')}` : 'clashes with another row on a unique value'
+  const what =
+    first.columns.length > 0 ? `differs in ${first.columns.join(', ')}` : 'clashes with another row on a unique value'
   return `${conflicts.length} row(s) of ${first.table} in the target conflict with the source's (first: ${first.key}, which ${what}); nothing was copied`
 }
 

@@ -20,9 +20,15 @@ export class FakeClock implements Clock {
 
   /** Moves time forward by a duration such as `'5m'` or `'1h30m'`, or a number of milliseconds. */
   advance(by: string | number): Date {
-    const ms = typeof by === 'number' ? by : parseDuration(by).match((d) => d, (e) => {
-      throw new RangeError(`FakeClock.advance: ${e.message}`)
-    })
+    const ms =
+      typeof by === 'number'
+        ? by
+        : parseDuration(by).match(
+            (d) => d,
+            (e) => {
+              throw new RangeError(`FakeClock.advance: ${e.message}`)
+            },
+          )
     if (ms < 0) throw new RangeError('FakeClock.advance: time only moves forward')
     this.#now += ms
     return this.now()

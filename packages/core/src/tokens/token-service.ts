@@ -59,7 +59,9 @@ export class TokenService {
   }
 
   /** Creates a token and returns it with its secret, which is shown once and kept nowhere. */
-  async create(input: CreateTokenInput): Promise<Result<{ readonly token: ApiToken; readonly secret: string }, CoreError>> {
+  async create(
+    input: CreateTokenInput,
+  ): Promise<Result<{ readonly token: ApiToken; readonly secret: string }, CoreError>> {
     const checked = checkInput(input)
     if (checked.isErr()) return err(checked.error)
     const secret = `${SECRET_PREFIX}${base64url(this.#randomBytes(new Uint8Array(32)))}`
@@ -67,8 +69,16 @@ export class TokenService {
     const now = this.#clock.now()
     const expiresAt = input.expiresInMs === undefined ? null : new Date(now.getTime() + input.expiresInMs)
     return this.#store.transaction(async (tx) => {
-      if ((await tx.findTokenByName(input.name)) !== undefined) return err(conflict(`a token named "${input.name}" already exists`))
-      const token = await tx.insertToken({ name: input.name, scope: input.scope ?? 'push', codes: input.codes ?? [], secretHash, createdAt: now, expiresAt })
+      if ((await tx.findTokenByName(input.name)) !== undefined)
+        return err(conflict(`a token named "${input.name}" already exists`))
+      const token = await tx.insertToken({
+        name: input.name,
+        scope: input.scope ?? 'push',
+        codes: input.codes ?? [],
+        secretHash,
+        createdAt: now,
+        expiresAt,
+      })
       this.#cache.clear()
       return ok({ token, secret })
     })
@@ -122,14 +132,20 @@ const GLOB_SEGMENT = /^(?:\*|[A-Za-z0-9_-]+)$/
 
 function checkInput(input: CreateTokenInput): Result<void, CoreError> {
   if (!NAME.test(input.name)) {
-    return err(validation(`invalid token name "${input.name}" — must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`))
+    return err(
+      validation(
+        `invalid token name "${input.name}" — must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+      ),
+    )
   }
   if (input.scope !== undefined && !TOKEN_SCOPES.includes(input.scope)) {
     return err(validation(`invalid scope "${String(input.scope)}" — must be one of: ${TOKEN_SCOPES.join(', ')}`))
   }
   for (const glob of input.codes ?? []) {
     if (glob.length > 50 || !glob.split('.').every((segment) => GLOB_SEGMENT.test(segment))) {
-      return err(validation(`invalid code glob "${glob}" — dot-separated segments, each "*" or letters, digits, "_" and "-"`))
+      return err(
+        validation(`invalid code glob "${glob}" — dot-separated segments, each "*" or letters, digits, "_" and "-"`),
+      )
     }
   }
   if (input.expiresInMs !== undefined && !(Number.isSafeInteger(input.expiresInMs) && input.expiresInMs > 0)) {

@@ -10,7 +10,7 @@
  * - a `<pre data-log-src>` follows a run's log until the run's log is complete.
  * Plain ES2017 in a string: there is no build step.
  */
-export const CLIENT_SCRIPT = String.raw`(function () {
+export const CLIENT_SCRIPT = `(function () {
   'use strict'
   var form = document.getElementById('filter')
   function applyFilter() {

@@ -17,9 +17,15 @@ export interface IncidentSubject {
 }
 
 /** An incident: its facts, description, timeline and, for an admin session, resolve and annotate forms. */
-export function incidentPage(view: IncidentView, subject: IncidentSubject | undefined, actions: IncidentActions, now: Date): SafeHtml {
+export function incidentPage(
+  view: IncidentView,
+  subject: IncidentSubject | undefined,
+  actions: IncidentActions,
+  now: Date,
+): SafeHtml {
   const i = view.incident
-  const at = (label: string, when: Date | null) => (when === null ? '' : html`<dt>${label}</dt><dd>${ago(now, when)}</dd>`)
+  const at = (label: string, when: Date | null) =>
+    when === null ? '' : html`<dt>${label}</dt><dd>${ago(now, when)}</dd>`
   return html`<h1>INC-${i.id}: ${i.title}</h1><div id="live"><dl class="facts"><dt>State</dt><dd>${i.state}</dd><dt>Trigger</dt><dd>${i.triggerType}</dd>
 ${subject === undefined ? '' : html`<dt>Subject</dt><dd><a href="${subject.href}">${subject.code}</a></dd>`}
 ${at('Opened', i.openedAt)}${at('Recovered', i.recoveredAt)}${at('Relapsed', i.relapsedAt)}${at('Resolved', i.resolvedAt)}</dl>

@@ -25,7 +25,9 @@ export function historyStrip(recent: readonly ReportMark[]): SafeHtml {
     cells += `<i class="h-${state}"></i>`
   }
   const summary = [...counts].map(([state, n]) => `${n} ${state}`).join(', ')
-  return trusted(`<span class="strip" role="img" aria-label="Last ${recent.length}: ${summary || 'none'}">${cells}</span>`)
+  return trusted(
+    `<span class="strip" role="img" aria-label="Last ${recent.length}: ${summary || 'none'}">${cells}</span>`,
+  )
 }
 
 /** The page of a probe or job. */

@@ -9,7 +9,9 @@ import { badgeOf } from '../badge.js'
  * by state and trigger only. No titles, comments, descriptions, logs or links to private pages.
  */
 export function statusPage(overview: Overview, now: Date): SafeHtml {
-  const degraded = overview.subjects.filter((s) => s.health === 'warning' || s.health === 'critical' || s.flags.includes('stale')).length
+  const degraded = overview.subjects.filter(
+    (s) => s.health === 'warning' || s.health === 'critical' || s.flags.includes('stale'),
+  ).length
   return html`<h1>Status</h1><div id="live"><p class="${degraded === 0 ? 'h-healthy' : 'h-critical'}"><strong>${
     degraded === 0 ? 'All systems operational' : `${degraded} of ${overview.subjects.length} degraded`
   }</strong></p>
@@ -17,7 +19,8 @@ ${
   overview.incidents.length === 0
     ? ''
     : html`<h2>Active incidents</h2><ul>${overview.incidents.map(
-        ({ incident, code }) => html`<li>${code ?? ''}: ${incident.triggerType}, ${incident.state} since ${ago(now, incident.relapsedAt ?? incident.openedAt)}</li>`,
+        ({ incident, code }) =>
+          html`<li>${code ?? ''}: ${incident.triggerType}, ${incident.state} since ${ago(now, incident.relapsedAt ?? incident.openedAt)}</li>`,
       )}</ul>`
 }
 <div class="table-wrap"><table><caption class="sr-only">Public probes and jobs</caption><thead><tr><th scope="col">Service</th><th scope="col">Status</th><th scope="col">Last report</th><th scope="col" class="wide">Recent</th></tr></thead><tbody>${overview.subjects.map(

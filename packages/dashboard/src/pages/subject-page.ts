@@ -1,4 +1,12 @@
-import { formatHumanDuration, type ContractView, type Incident, type ReportView, type Rules, type Run, type Sample } from '@timon/core'
+import {
+  formatHumanDuration,
+  type ContractView,
+  type Incident,
+  type ReportView,
+  type Rules,
+  type Run,
+  type Sample,
+} from '@timon/core'
 import { durationChart } from '../duration-chart.js'
 import { ago, duration, runMillis } from '../format.js'
 import { html, type SafeHtml } from '../html.js'
@@ -13,7 +21,8 @@ export function probePage(view: ContractView, flags: readonly SubjectFlag[], now
 <section aria-labelledby="samples-title"><h2 id="samples-title">Samples <span class="muted">(${samples.length} of ${view.reportCount})</span></h2>
 <p>${historyStrip([...samples].reverse().map(markOf))}</p>
 <div class="table-wrap"><table><thead><tr><th scope="col">Sample</th><th scope="col">Health</th><th scope="col">Pushed</th><th scope="col">Comment</th></tr></thead><tbody>${samples.map(
-    (s) => html`<tr><td><code>${s.uid}</code></td><td>${healthLabel(s.health)}</td><td>${ago(now, s.pushedAt)}</td><td class="pre">${s.comment ?? ''}</td></tr>`,
+    (s) =>
+      html`<tr><td><code>${s.uid}</code></td><td>${healthLabel(s.health)}</td><td>${ago(now, s.pushedAt)}</td><td class="pre">${s.comment ?? ''}</td></tr>`,
   )}</tbody></table></div></section></div>`
 }
 
@@ -25,7 +34,12 @@ export interface SelectedRun {
 }
 
 /** A job's page: facts, a duration chart, its runs, and the selected run's steps and log. */
-export function jobPage(view: ContractView, flags: readonly SubjectFlag[], selected: SelectedRun | undefined, now: Date): SafeHtml {
+export function jobPage(
+  view: ContractView,
+  flags: readonly SubjectFlag[],
+  selected: SelectedRun | undefined,
+  now: Date,
+): SafeHtml {
   const runs = view.reports.map((r) => r.report).filter((r): r is Run => r.kind === 'run')
   const base = `/jobs/${encodeURIComponent(view.contract.code)}`
   return html`<h1>${view.contract.code} <span class="muted">job</span></h1><div id="live">${facts(view, flags, now)}
@@ -58,8 +72,12 @@ function activeIncidents(incidents: readonly Incident[], now: Date): SafeHtml {
 function rulesText(rules: Rules): string {
   const parts = [
     rules.staleAfter === null ? undefined : `stale after ${formatHumanDuration(rules.staleAfter)}`,
-    rules.staleIncidentAfter === null ? undefined : `stale incident after ${formatHumanDuration(rules.staleIncidentAfter)}`,
-    rules.overtimeIncidentAfter === null ? undefined : `overtime incident after ${formatHumanDuration(rules.overtimeIncidentAfter)}`,
+    rules.staleIncidentAfter === null
+      ? undefined
+      : `stale incident after ${formatHumanDuration(rules.staleIncidentAfter)}`,
+    rules.overtimeIncidentAfter === null
+      ? undefined
+      : `overtime incident after ${formatHumanDuration(rules.overtimeIncidentAfter)}`,
   ].filter((p) => p !== undefined)
   return parts.length === 0 ? 'none' : parts.join(', ')
 }
@@ -83,6 +101,7 @@ function steps(view: ReportView, now: Date): SafeHtml {
 function logViewer(base: string, selected: SelectedRun): SafeHtml {
   const run = selected.view.report
   const log = selected.log
-  if (log === undefined) return html`<section aria-labelledby="log-title"><h2 id="log-title">Log</h2><p class="muted">No log recorded for this run.</p></section>`
+  if (log === undefined)
+    return html`<section aria-labelledby="log-title"><h2 id="log-title">Log</h2><p class="muted">No log recorded for this run.</p></section>`
   return html`<section aria-labelledby="log-title"><h2 id="log-title">Log of <code>${run.uid}</code></h2><pre id="log" class="log" tabindex="0" data-log-src="${base}/runs/${run.uid}/log" data-next="${log.next}" data-complete="${String(log.complete)}">${log.text}</pre></section>`
 }

@@ -14,11 +14,22 @@ function issuesOf(input: unknown): string[] {
 describe('parseConfig', () => {
   it('reads [http]: listen addresses (IPv6 in brackets), TLS files, the connection cap and the rate', () => {
     const config = parseConfig(
-      { http: { listen: ['127.0.0.1:8923', '[::1]:8923'], tls_cert: 'c.pem', tls_key: 'k.pem', max_connections: 100, rate_limit: '600/m' } },
+      {
+        http: {
+          listen: ['127.0.0.1:8923', '[::1]:8923'],
+          tls_cert: 'c.pem',
+          tls_key: 'k.pem',
+          max_connections: 100,
+          rate_limit: '600/m',
+        },
+      },
       { baseDir: '/etc/timon', env: {}, uid: 1000, isDirectory: () => false },
     )._unsafeUnwrap()
     expect(config.http).toEqual({
-      listen: [{ host: '127.0.0.1', port: 8923 }, { host: '::1', port: 8923 }],
+      listen: [
+        { host: '127.0.0.1', port: 8923 },
+        { host: '::1', port: 8923 },
+      ],
       tls: { certFile: '/etc/timon/c.pem', keyFile: '/etc/timon/k.pem' },
       maxConnections: 100,
       rateLimitPerSecond: 10,
@@ -29,7 +40,8 @@ describe('parseConfig', () => {
   })
 
   it('refuses a bad [http] address, rate, or a certificate without its key', () => {
-    const issues = (input: unknown) => parseConfig(input, { env: {}, uid: 1000, isDirectory: () => false })._unsafeUnwrapErr()
+    const issues = (input: unknown) =>
+      parseConfig(input, { env: {}, uid: 1000, isDirectory: () => false })._unsafeUnwrapErr()
     expect(issues({ http: { listen: ['8923'] } })[0]).toContain('http.listen[0]: invalid address "8923"')
     expect(issues({ http: { rate_limit: 'fast' } })[0]).toContain('http.rate_limit: invalid rate "fast"')
     expect(issues({ http: { tls_cert: 'c.pem' } })[0]).toContain('tls_cert and tls_key go together')
@@ -37,7 +49,10 @@ describe('parseConfig', () => {
 
   it('reads the dashboard keys of [http]: public_status, public_codes, public_metrics', () => {
     const options = { env: {}, uid: 1000, isDirectory: () => false }
-    const config = parseConfig({ http: { public_status: true, public_codes: ['web.*'], public_metrics: true } }, options)._unsafeUnwrap()
+    const config = parseConfig(
+      { http: { public_status: true, public_codes: ['web.*'], public_metrics: true } },
+      options,
+    )._unsafeUnwrap()
     expect(config.http).toMatchObject({ publicStatus: true, publicCodes: ['web.*'], publicMetrics: true })
     const issues = (input: unknown) => parseConfig(input, options)._unsafeUnwrapErr()
     expect(issues({ http: { public_status: 'yes' } })[0]).toContain('http.public_status: must be true or false')
@@ -67,23 +82,51 @@ describe('parseConfig', () => {
       systemChecks: [],
       plugins: [],
       exec: { logDir: '/home/ann/.local/state/timon/logs', maxLogBytes: 10 * 1024 * 1024, maxFollowers: 64 },
-      http: { listen: [], tls: undefined, maxConnections: 512, rateLimitPerSecond: undefined, publicStatus: false, publicCodes: [], publicMetrics: false },
+      http: {
+        listen: [],
+        tls: undefined,
+        maxConnections: 512,
+        rateLimitPerSecond: undefined,
+        publicStatus: false,
+        publicCodes: [],
+        publicMetrics: false,
+      },
       maxPushAgeMs: 24 * 60 * 60 * 1000,
       maintenance: [],
     })
   })
 
   it('reads [daemon] max_push_age and accepts the [client] table the timon client reads', () => {
-    const config = parseConfig({ daemon: { max_push_age: '2h' }, client: { url: 'https://monitor.example:8923', token_file: 't', ca_file: 'ca.pem', spool: false, spool_dir: 's' } }, options)
+    const config = parseConfig(
+      {
+        daemon: { max_push_age: '2h' },
+        client: {
+          url: 'https://monitor.example:8923',
+          token_file: 't',
+          ca_file: 'ca.pem',
+          spool: false,
+          spool_dir: 's',
+        },
+      },
+      options,
+    )
     expect(config._unsafeUnwrap().maxPushAgeMs).toBe(2 * 60 * 60 * 1000)
-    expect(issuesOf({ daemon: { max_push_age: '10s' } })).toEqual(['daemon.max_push_age: must be at least 1m, got "10s"'])
+    expect(issuesOf({ daemon: { max_push_age: '10s' } })).toEqual([
+      'daemon.max_push_age: must be at least 1m, got "10s"',
+    ])
     expect(issuesOf({ client: { url: 'monitor.example' } })).toEqual(['client.url: must be an http:// or https:// URL'])
     expect(issuesOf({ client: { spool: 'yes' } })).toEqual(['client.spool: must be true or false'])
   })
 
   describe('notifier targets', () => {
     const webhook = { name: 'ops', on: ['incident.*'], url: 'https://hooks.example.com/x' }
-    const email = { name: 'ops-mail', on: ['incident.open'], to: ['ops@example.com'], from: 'timon@example.com', smtp: 'smtp://mail.example.com' }
+    const email = {
+      name: 'ops-mail',
+      on: ['incident.open'],
+      to: ['ops@example.com'],
+      from: 'timon@example.com',
+      smtp: 'smtp://mail.example.com',
+    }
     const command = { name: 'pager', on: ['*'], command: ['/usr/local/bin/page-me'] }
 
     it('reads [[email]] and [[command]] tables beside the webhooks', () => {
@@ -94,7 +137,9 @@ describe('parseConfig', () => {
     })
 
     it('refuses a name used by two targets of different kinds, naming both tables', () => {
-      expect(issuesOf({ webhook: [webhook], email: [{ ...email, name: 'ops' }], command: [{ ...command, name: 'ops' }] })).toEqual([
+      expect(
+        issuesOf({ webhook: [webhook], email: [{ ...email, name: 'ops' }], command: [{ ...command, name: 'ops' }] }),
+      ).toEqual([
         'email[0].name: "ops" is already the name of webhook[0] (target names must be unique across webhooks, emails, commands and plugins)',
         'command[0].name: "ops" is already the name of webhook[0] (target names must be unique across webhooks, emails, commands and plugins)',
       ])
@@ -103,11 +148,15 @@ describe('parseConfig', () => {
     it('reads [notify] test_target, which TIMON_NOTIFY_TEST_TARGET overrides, and must name a target', () => {
       const input = { webhook: [webhook], command: [command], notify: { test_target: 'ops' } }
       expect(parseConfig(input, options)._unsafeUnwrap().notify).toEqual({ testTarget: 'ops' })
-      expect(parseConfig(input, { ...options, env: { ...env, TIMON_NOTIFY_TEST_TARGET: 'pager' } })._unsafeUnwrap().notify).toEqual({ testTarget: 'pager' })
-      expect(issuesOf({ ...input, notify: { test_target: 'chat' } })).toEqual(['notify.test_target: no webhook, email or command is named "chat" (targets: ops, pager)'])
-      expect(parseConfig(input, { ...options, env: { ...env, TIMON_NOTIFY_TEST_TARGET: 'nope' } })._unsafeUnwrapErr()).toEqual([
-        'TIMON_NOTIFY_TEST_TARGET: no webhook, email or command is named "nope" (targets: ops, pager)',
+      expect(
+        parseConfig(input, { ...options, env: { ...env, TIMON_NOTIFY_TEST_TARGET: 'pager' } })._unsafeUnwrap().notify,
+      ).toEqual({ testTarget: 'pager' })
+      expect(issuesOf({ ...input, notify: { test_target: 'chat' } })).toEqual([
+        'notify.test_target: no webhook, email or command is named "chat" (targets: ops, pager)',
       ])
+      expect(
+        parseConfig(input, { ...options, env: { ...env, TIMON_NOTIFY_TEST_TARGET: 'nope' } })._unsafeUnwrapErr(),
+      ).toEqual(['TIMON_NOTIFY_TEST_TARGET: no webhook, email or command is named "nope" (targets: ops, pager)'])
       expect(issuesOf({ notify: { test_target: 1 } })).toEqual(['notify.test_target: must be a string (a target name)'])
     })
   })
@@ -146,13 +195,20 @@ describe('parseConfig', () => {
     const login = parseConfig({}, { ...options, env: { ...env, XDG_RUNTIME_DIR: '/run/user/1000' } })._unsafeUnwrap()
     expect([login.socket, login.socketDirectory]).toEqual(['/run/user/1000/timon.sock', undefined])
     const root = parseConfig({}, { ...options, uid: 0 })._unsafeUnwrap()
-    expect([root.socket, root.socketDirectory, root.dataDir]).toEqual(['/run/timon/timon.sock', { path: '/run/timon', mode: 0o755 }, '/var/lib/timon'])
+    expect([root.socket, root.socketDirectory, root.dataDir]).toEqual([
+      '/run/timon/timon.sock',
+      { path: '/run/timon', mode: 0o755 },
+      '/var/lib/timon',
+    ])
     const named = parseConfig({ daemon: { socket: 'run/t.sock' } }, options)._unsafeUnwrap()
     expect([named.socket, named.socketDirectory]).toEqual(['/etc/timon/run/t.sock', undefined])
   })
 
   it('lets TIMON_SOCKET override [daemon] socket', () => {
-    const config = parseConfig({ daemon: { socket: '/a.sock' } }, { ...options, env: { ...env, TIMON_SOCKET: '/e.sock' } })
+    const config = parseConfig(
+      { daemon: { socket: '/a.sock' } },
+      { ...options, env: { ...env, TIMON_SOCKET: '/e.sock' } },
+    )
     expect(config._unsafeUnwrap().socket).toBe('/e.sock')
   })
 
@@ -161,49 +217,91 @@ describe('parseConfig', () => {
   })
 
   it('reads [exec] log_dir and max_log_size, as a size with a unit or a number of bytes', () => {
-    expect(parseConfig({ daemon: { data_dir: '/srv/timon' } }, options)._unsafeUnwrap().exec).toEqual({ logDir: '/srv/timon/logs', maxLogBytes: 10 * 1024 * 1024, maxFollowers: 64 })
-    expect(parseConfig({ exec: { log_dir: 'runs', max_log_size: '512KiB' } }, options)._unsafeUnwrap().exec).toMatchObject({ logDir: '/etc/timon/runs', maxLogBytes: 512 * 1024 })
+    expect(parseConfig({ daemon: { data_dir: '/srv/timon' } }, options)._unsafeUnwrap().exec).toEqual({
+      logDir: '/srv/timon/logs',
+      maxLogBytes: 10 * 1024 * 1024,
+      maxFollowers: 64,
+    })
+    expect(
+      parseConfig({ exec: { log_dir: 'runs', max_log_size: '512KiB' } }, options)._unsafeUnwrap().exec,
+    ).toMatchObject({ logDir: '/etc/timon/runs', maxLogBytes: 512 * 1024 })
     expect(parseConfig({ exec: { max_followers: 5 } }, options)._unsafeUnwrap().exec.maxFollowers).toBe(5)
     expect(issuesOf({ exec: { max_followers: 0 } })).toEqual(['exec.max_followers: must be at least 1'])
     expect(parseConfig({ exec: { max_log_size: 1_000_000 } }, options)._unsafeUnwrap().exec.maxLogBytes).toBe(1_000_000)
-    expect(issuesOf({ exec: { max_log_size: '10 parsecs' } })).toEqual(['exec.max_log_size: invalid size "10 parsecs", must be a size such as "10MiB", "512KiB" or a number of bytes'])
-    expect(issuesOf({ exec: { max_log_size: '1KiB' } })).toEqual(['exec.max_log_size: must be at least 64KiB, got "1KiB"'])
+    expect(issuesOf({ exec: { max_log_size: '10 parsecs' } })).toEqual([
+      'exec.max_log_size: invalid size "10 parsecs", must be a size such as "10MiB", "512KiB" or a number of bytes',
+    ])
+    expect(issuesOf({ exec: { max_log_size: '1KiB' } })).toEqual([
+      'exec.max_log_size: must be at least 64KiB, got "1KiB"',
+    ])
     expect(issuesOf({ exec: { max_log: '1MiB' } })).toEqual(['exec.max_log: unknown key'])
   })
 
   it('reads [store] synchronous, full by default', () => {
     expect(parseConfig({}, options)._unsafeUnwrap().store).toMatchObject({ kind: 'sqlite', synchronous: 'full' })
-    expect(parseConfig({ store: { synchronous: 'normal' } }, options)._unsafeUnwrap().store).toMatchObject({ kind: 'sqlite', synchronous: 'normal' })
+    expect(parseConfig({ store: { synchronous: 'normal' } }, options)._unsafeUnwrap().store).toMatchObject({
+      kind: 'sqlite',
+      synchronous: 'normal',
+    })
   })
 
   it('reads [[webhook]] tables through the webhook package', () => {
-    const config = parseConfig({ webhook: [{ on: ['incident.*'], url: 'https://example.com/hook', retry: { attempts: 3 } }] }, options)
+    const config = parseConfig(
+      { webhook: [{ on: ['incident.*'], url: 'https://example.com/hook', retry: { attempts: 3 } }] },
+      options,
+    )
     expect(config._unsafeUnwrap().webhooks).toMatchObject([
-      { name: 'webhook[0]', on: ['incident.*'], url: 'https://example.com/hook', retry: { attempts: 3, timeoutMs: 10_000, delayMs: 5_000 } },
+      {
+        name: 'webhook[0]',
+        on: ['incident.*'],
+        url: 'https://example.com/hook',
+        retry: { attempts: 3, timeoutMs: 10_000, delayMs: 5_000 },
+      },
     ])
   })
 
   describe('[store]', () => {
     it('opens PostgreSQL with [store] url, password_file (relative to the file), schema and lease; the name defaults to the hostname', () => {
       const config = parseConfig(
-        { daemon: { name: 'alpha' }, store: { url: 'postgres://timon@db/timon', password_file: 'pw', schema: 'timon', lease: '30s' } },
+        {
+          daemon: { name: 'alpha' },
+          store: { url: 'postgres://timon@db/timon', password_file: 'pw', schema: 'timon', lease: '30s' },
+        },
         options,
       )._unsafeUnwrap()
       expect(config.name).toBe('alpha')
-      expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://timon@db/timon', passwordFile: '/etc/timon/pw', schema: 'timon', leaseMs: 30_000 })
-      expect(parseConfig({ store: { synchronous: 'normal' } }, options)._unsafeUnwrap().store).toMatchObject({ kind: 'sqlite', synchronous: 'normal' })
+      expect(config.store).toEqual({
+        kind: 'postgres',
+        url: 'postgres://timon@db/timon',
+        passwordFile: '/etc/timon/pw',
+        schema: 'timon',
+        leaseMs: 30_000,
+      })
+      expect(parseConfig({ store: { synchronous: 'normal' } }, options)._unsafeUnwrap().store).toMatchObject({
+        kind: 'sqlite',
+        synchronous: 'normal',
+      })
     })
 
     it('takes TIMON_DATABASE_URL before [store] url', () => {
-      const config = parseConfig({ store: { url: 'postgres://a@file/x' } }, { ...options, env: { ...env, TIMON_DATABASE_URL: 'postgresql://b@env/y' } })
+      const config = parseConfig(
+        { store: { url: 'postgres://a@file/x' } },
+        { ...options, env: { ...env, TIMON_DATABASE_URL: 'postgresql://b@env/y' } },
+      )
       expect(config._unsafeUnwrap().store).toMatchObject({ kind: 'postgres', url: 'postgresql://b@env/y' })
     })
 
     it('refuses what does not fit, naming the key', () => {
-      expect(issuesOf({ store: { url: 'mysql://x' } })).toEqual(['store.url: must be a postgres:// or postgresql:// URL'])
+      expect(issuesOf({ store: { url: 'mysql://x' } })).toEqual([
+        'store.url: must be a postgres:// or postgresql:// URL',
+      ])
       expect(issuesOf({ store: { lease: '500ms' } })).toEqual(['store.lease: must be at least 1s, got "500ms"'])
-      expect(issuesOf({ store: { url: 'postgres://h/d', synchronous: 'normal' } })).toEqual(['store.synchronous: applies to SQLite only, not with store.url'])
-      expect(issuesOf({ store: { password_file: '/pw' } })).toEqual(['store.password_file: needs store.url (or TIMON_DATABASE_URL)'])
+      expect(issuesOf({ store: { url: 'postgres://h/d', synchronous: 'normal' } })).toEqual([
+        'store.synchronous: applies to SQLite only, not with store.url',
+      ])
+      expect(issuesOf({ store: { password_file: '/pw' } })).toEqual([
+        'store.password_file: needs store.url (or TIMON_DATABASE_URL)',
+      ])
       expect(issuesOf({ store: { synchronous: 'off' } })).toEqual(['store.synchronous: must be "full" or "normal"'])
       expect(issuesOf({ store: { port: 5432 } })).toEqual(['store.port: unknown key'])
     })
@@ -211,7 +309,9 @@ describe('parseConfig', () => {
 
   describe('timezone', () => {
     it('is UTC unless set, and takes an IANA zone', () => {
-      expect(parseConfig({ daemon: { timezone: ' Europe/Berlin ' } }, options)._unsafeUnwrap().timezone).toBe('Europe/Berlin')
+      expect(parseConfig({ daemon: { timezone: ' Europe/Berlin ' } }, options)._unsafeUnwrap().timezone).toBe(
+        'Europe/Berlin',
+      )
     })
 
     it('rejects an unknown zone', () => {
@@ -223,7 +323,15 @@ describe('parseConfig', () => {
 
   describe('[[maintenance]]', () => {
     it('reads codes, a schedule (seconds included), a duration and a zone', () => {
-      const config = parseConfig({ maintenance: [{ codes: [' db.* '], schedule: '0 0 2 * * SUN', duration: '2h', tz: 'Europe/Berlin' }, { codes: ['*'], schedule: '@daily', duration: '5m' }] }, options)
+      const config = parseConfig(
+        {
+          maintenance: [
+            { codes: [' db.* '], schedule: '0 0 2 * * SUN', duration: '2h', tz: 'Europe/Berlin' },
+            { codes: ['*'], schedule: '@daily', duration: '5m' },
+          ],
+        },
+        options,
+      )
       expect(config._unsafeUnwrap().maintenance).toEqual([
         { codes: ['db.*'], schedule: '0 0 2 * * SUN', duration: 2 * 60 * 60 * 1000, tz: 'Europe/Berlin' },
         { codes: ['*'], schedule: '@daily', duration: 5 * 60 * 1000 },
@@ -233,48 +341,73 @@ describe('parseConfig', () => {
     it('names the table and key of each problem', () => {
       const issues = issuesOf({
         daemon: { timezone: 'UTC' },
-        maintenance: [{ codes: ['db x*'], schedule: '0 2 * * SUN', duration: '0s' }, { codes: ['db.*'], schedule: '61 2 * * *', duration: '1h', window: 1 }],
+        maintenance: [
+          { codes: ['db x*'], schedule: '0 2 * * SUN', duration: '0s' },
+          { codes: ['db.*'], schedule: '61 2 * * *', duration: '1h', window: 1 },
+        ],
       })
       expect(issues).toEqual([
         expect.stringMatching(/^maintenance\[0\]\.codes\[0\]: /),
         'maintenance[0].duration: must be longer than zero',
         'maintenance[1].window: unknown key',
       ])
-      expect(issuesOf({ maintenance: [{ codes: ['db.*'], schedule: '61 2 * * *', duration: '1h' }] })).toEqual([expect.stringMatching(/^maintenance\[0\]\.schedule: .*61 2 \* \* \*/)])
+      expect(issuesOf({ maintenance: [{ codes: ['db.*'], schedule: '61 2 * * *', duration: '1h' }] })).toEqual([
+        expect.stringMatching(/^maintenance\[0\]\.schedule: .*61 2 \* \* \*/),
+      ])
     })
   })
 
   describe('ping_interval', () => {
     it('is off unless set, and "0", "off" and "" turn it off', () => {
       for (const value of ['0', 'off', '']) {
-        expect(parseConfig({ daemon: { ping_interval: value } }, options)._unsafeUnwrap().pingIntervalMs).toBeUndefined()
+        expect(
+          parseConfig({ daemon: { ping_interval: value } }, options)._unsafeUnwrap().pingIntervalMs,
+        ).toBeUndefined()
       }
     })
 
     it('rejects negative, invalid and too short intervals', () => {
-      expect(issuesOf({ daemon: { ping_interval: '-5m' } })).toEqual(['daemon.ping_interval: invalid duration "-5m" — must not be negative'])
+      expect(issuesOf({ daemon: { ping_interval: '-5m' } })).toEqual([
+        'daemon.ping_interval: invalid duration "-5m" — must not be negative',
+      ])
       expect(issuesOf({ daemon: { ping_interval: 'soon' } })).toEqual(['daemon.ping_interval: invalid duration "soon"'])
-      expect(issuesOf({ daemon: { ping_interval: '10ms' } })).toEqual(['daemon.ping_interval: must be at least 1s (or "off"), got "10ms"'])
-      expect(issuesOf({ daemon: { ping_interval: 300 } })).toEqual(['daemon.ping_interval: must be a duration string such as "5m", or "off"'])
+      expect(issuesOf({ daemon: { ping_interval: '10ms' } })).toEqual([
+        'daemon.ping_interval: must be at least 1s (or "off"), got "10ms"',
+      ])
+      expect(issuesOf({ daemon: { ping_interval: 300 } })).toEqual([
+        'daemon.ping_interval: must be a duration string such as "5m", or "off"',
+      ])
     })
   })
 
   describe('errors name the key and the problem', () => {
     it.each([
-      [{ daemon: { log_level: 'x' } }, 'daemon.log_level: unknown level "x", must be one of: silent, fatal, error, warn, info, debug'],
+      [
+        { daemon: { log_level: 'x' } },
+        'daemon.log_level: unknown level "x", must be one of: silent, fatal, error, warn, info, debug',
+      ],
       [{ daemon: { hostname: '  ' } }, 'daemon.hostname: must not be empty'],
       [{ daemon: { hostname: 3 } }, 'daemon.hostname: must be a string'],
       [{ daemon: { data_dir: '' } }, 'daemon.data_dir: must not be empty'],
       [{ daemon: { data_dir: 1 } }, 'daemon.data_dir: must be a string'],
       [{ daemon: { log_dir: false } }, 'daemon.log_dir: must be a string'],
       [{ daemon: { socket: '' } }, 'daemon.socket: must not be empty'],
-      [{ daemon: { socket_mode: '0999' } }, 'daemon.socket_mode: invalid mode "0999", must be an octal mode such as "0660"'],
-      [{ daemon: { socket_mode: 0o1777 } }, 'daemon.socket_mode: invalid mode 1023, must be an octal mode such as "0660"'],
+      [
+        { daemon: { socket_mode: '0999' } },
+        'daemon.socket_mode: invalid mode "0999", must be an octal mode such as "0660"',
+      ],
+      [
+        { daemon: { socket_mode: 0o1777 } },
+        'daemon.socket_mode: invalid mode 1023, must be an octal mode such as "0660"',
+      ],
       [{ daemon: { socket_mode: true } }, 'daemon.socket_mode: must be an octal mode string such as "0660"'],
       [{ daemon: { socket_group: '' } }, 'daemon.socket_group: must not be empty'],
       [{ daemon: { socket_group: [] } }, 'daemon.socket_group: must be a group name or a numeric gid'],
       [{ daemon: 'x' }, 'daemon: must be a table ([daemon])'],
-      [{ daemon: { socket: `/tmp/${'x'.repeat(120)}.sock` } }, expect.stringMatching(/^daemon\.socket: ".*" is too long for a Unix socket path \(\d+ bytes, at most 10\d\)$/)],
+      [
+        { daemon: { socket: `/tmp/${'x'.repeat(120)}.sock` } },
+        expect.stringMatching(/^daemon\.socket: ".*" is too long for a Unix socket path \(\d+ bytes, at most 10\d\)$/),
+      ],
     ])('%j', (input, issue) => {
       expect(issuesOf(input)).toEqual([issue])
     })
@@ -287,7 +420,9 @@ describe('parseConfig', () => {
 
     it('reports webhook issues with their index, together with the daemon ones', () => {
       const issues = issuesOf({ daemon: { log_level: 'loud' }, webhook: [{ url: 'https://example.com' }] })
-      expect(issues).toContain('daemon.log_level: unknown level "loud", must be one of: silent, fatal, error, warn, info, debug')
+      expect(issues).toContain(
+        'daemon.log_level: unknown level "loud", must be one of: silent, fatal, error, warn, info, debug',
+      )
       expect(issues).toContain('webhook[0].on: is required')
     })
   })
@@ -316,12 +451,15 @@ describe('loadConfig', () => {
 
   it('finds the file in $XDG_CONFIG_HOME/timon/timon.toml', () => {
     const file = write('xdg/timon/timon.toml', '[daemon]\nhostname = "from-xdg"\n')
-    expect(loadConfig({ env: { HOME: join(dir, 'nobody'), XDG_CONFIG_HOME: join(dir, 'xdg') } })._unsafeUnwrap()).toMatchObject({ path: file, hostname: 'from-xdg' })
+    expect(
+      loadConfig({ env: { HOME: join(dir, 'nobody'), XDG_CONFIG_HOME: join(dir, 'xdg') } })._unsafeUnwrap(),
+    ).toMatchObject({ path: file, hostname: 'from-xdg' })
   })
 
   it('applies the defaults when no file is found', () => {
     const config = loadConfig({ env: { HOME: join(dir, 'nobody') } })
-    if (config.isOk()) expect(config.value.path === undefined || config.value.path === '/etc/timon/timon.toml').toBe(true)
+    if (config.isOk())
+      expect(config.value.path === undefined || config.value.path === '/etc/timon/timon.toml').toBe(true)
   })
 
   it('reports a TOML syntax error with the path', () => {
@@ -332,7 +470,9 @@ describe('loadConfig', () => {
 
   it('reports a missing --config file', () => {
     const file = join(dir, 'missing.toml')
-    expect(loadConfig({ configPath: file, env: { HOME: dir } })._unsafeUnwrapErr()).toMatch(/^cannot read configuration file ".*missing\.toml": ENOENT/)
+    expect(loadConfig({ configPath: file, env: { HOME: dir } })._unsafeUnwrapErr()).toMatch(
+      /^cannot read configuration file ".*missing\.toml": ENOENT/,
+    )
   })
 
   it('reports every problem of a file, each on its own line', () => {

@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs'
 import { hostname as osHostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { DEFAULT_MAX_PUSH_AGE_MS, checkCodeGlob, errorMessage, formatIssues, isTimeZone, parseDuration, parseSchedule, type MaintenanceWindow } from '@timon/core'
+import {
+  DEFAULT_MAX_PUSH_AGE_MS,
+  checkCodeGlob,
+  errorMessage,
+  formatIssues,
+  isTimeZone,
+  parseDuration,
+  parseSchedule,
+  type MaintenanceWindow,
+} from '@timon/core'
 import { parseCommands, type CommandConfig } from '@timon/notify-command'
 import { parseEmails, type EmailConfig } from '@timon/notify-email'
 import { parseWebhooks, type WebhookConfig } from '@timon/notify-webhook'
@@ -174,7 +183,16 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
   if (systemChecks.isErr()) issues.push(...systemChecks.error)
   const plugins = parsePlugins(isTable(input) ? input.plugin : undefined, baseDir)
   if (plugins.isErr()) issues.push(...plugins.error)
-  if (!parsed.success || webhooks.isErr() || emails.isErr() || commands.isErr() || checks.isErr() || systemChecks.isErr() || plugins.isErr() || issues.length > 0) {
+  if (
+    !parsed.success ||
+    webhooks.isErr() ||
+    emails.isErr() ||
+    commands.isErr() ||
+    checks.isErr() ||
+    systemChecks.isErr() ||
+    plugins.isErr() ||
+    issues.length > 0
+  ) {
     return err(issues)
   }
   const targets = { webhook: webhooks.value, email: emails.value, command: commands.value, plugin: plugins.value }
@@ -183,12 +201,20 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
 
   const daemon = parsed.data.daemon
   const uid = 'uid' in options ? options.uid : process.getuid?.()
-  const places = { ...(uid === undefined ? {} : { uid }), ...(options.isDirectory === undefined ? {} : { isDirectory: options.isDirectory }) }
-  const located = resolveSocket(env, daemon.socket === undefined ? undefined : { socket: resolve(baseDir, daemon.socket) }, places)
+  const places = {
+    ...(uid === undefined ? {} : { uid }),
+    ...(options.isDirectory === undefined ? {} : { isDirectory: options.isDirectory }),
+  }
+  const located = resolveSocket(
+    env,
+    daemon.socket === undefined ? undefined : { socket: resolve(baseDir, daemon.socket) },
+    places,
+  )
   const socket = located.path
   const socketIssue = checkSocketPath(socket)
   if (socketIssue !== undefined) {
-    const key = located.source === 'env' ? 'TIMON_SOCKET' : located.source === 'config' ? 'daemon.socket' : 'XDG_RUNTIME_DIR'
+    const key =
+      located.source === 'env' ? 'TIMON_SOCKET' : located.source === 'config' ? 'daemon.socket' : 'XDG_RUNTIME_DIR'
     return err([`${key}: ${socketIssue}`])
   }
   const dataDir = daemon.data_dir === undefined ? defaultDataDir(env, uid) : resolve(baseDir, daemon.data_dir)
@@ -218,15 +244,20 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
     systemChecks: systemChecks.value,
     plugins: plugins.value,
     exec: {
-      logDir: parsed.data.exec.log_dir === undefined ? join(dataDir, 'logs') : resolve(baseDir, parsed.data.exec.log_dir),
+      logDir:
+        parsed.data.exec.log_dir === undefined ? join(dataDir, 'logs') : resolve(baseDir, parsed.data.exec.log_dir),
       maxLogBytes: parsed.data.exec.max_log_size ?? DEFAULT_MAX_LOG_BYTES,
       maxFollowers: parsed.data.exec.max_followers ?? MAX_FOLLOWERS,
     },
     http: {
       listen: parsed.data.http.listen ?? [],
-      tls: parsed.data.http.tls_cert === undefined || parsed.data.http.tls_key === undefined
-        ? undefined
-        : { certFile: resolve(baseDir, parsed.data.http.tls_cert), keyFile: resolve(baseDir, parsed.data.http.tls_key) },
+      tls:
+        parsed.data.http.tls_cert === undefined || parsed.data.http.tls_key === undefined
+          ? undefined
+          : {
+              certFile: resolve(baseDir, parsed.data.http.tls_cert),
+              keyFile: resolve(baseDir, parsed.data.http.tls_key),
+            },
       maxConnections: parsed.data.http.max_connections ?? DEFAULT_MAX_CONNECTIONS,
       rateLimitPerSecond: parsed.data.http.rate_limit,
       publicStatus: parsed.data.http.public_status ?? false,
@@ -274,7 +305,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Result<DaemonConfig
   } catch (error) {
     return err(`invalid configuration file "${absolute}": ${errorMessage(error)}`)
   }
-  return parseConfig(toml, { ...parseOptions, path: absolute, baseDir: dirname(absolute) }).mapErr((issues) => formatConfigError(absolute, issues))
+  return parseConfig(toml, { ...parseOptions, path: absolute, baseDir: dirname(absolute) }).mapErr((issues) =>
+    formatConfigError(absolute, issues),
+  )
 }
 
 /** `invalid configuration file "<path>": <issue>`, with several issues on lines of their own. */
@@ -295,29 +328,41 @@ const logLevel = z.string({ error: 'must be a string' }).transform((value, ctx):
 })
 
 /** `""`, `"0"` and `"off"` turn the ping off (`undefined`); otherwise a duration of at least 1 s. */
-const pingInterval = z.string({ error: 'must be a duration string such as "5m", or "off"' }).transform((value, ctx): number | undefined => {
-  const text = value.trim()
-  if (text === '' || text === 'off') return undefined
-  const parsed = parseDuration(text)
-  if (parsed.isErr()) {
-    ctx.addIssue({ code: 'custom', message: parsed.error.message })
-    return z.NEVER
-  }
-  if (parsed.value === 0) return undefined
-  if (parsed.value < MIN_PING_INTERVAL_MS) {
-    ctx.addIssue({ code: 'custom', message: `must be at least 1s (or "off"), got "${text}"` })
-    return z.NEVER
-  }
-  return parsed.value
-})
+const pingInterval = z
+  .string({ error: 'must be a duration string such as "5m", or "off"' })
+  .transform((value, ctx): number | undefined => {
+    const text = value.trim()
+    if (text === '' || text === 'off') return undefined
+    const parsed = parseDuration(text)
+    if (parsed.isErr()) {
+      ctx.addIssue({ code: 'custom', message: parsed.error.message })
+      return z.NEVER
+    }
+    if (parsed.value === 0) return undefined
+    if (parsed.value < MIN_PING_INTERVAL_MS) {
+      ctx.addIssue({ code: 'custom', message: `must be at least 1s (or "off"), got "${text}"` })
+      return z.NEVER
+    }
+    return parsed.value
+  })
 
 /** An octal mode: a string such as `"0660"` / `"660"`, or a TOML integer such as `0o660`. */
-const socketMode = z.union([z.string(), z.number()], { error: 'must be an octal mode string such as "0660"' }).transform((value, ctx): number => {
-  const mode = typeof value === 'number' ? value : OCTAL_MODE.test(value) ? Number.parseInt(value.replace(/^0o/, ''), 8) : Number.NaN
-  if (Number.isInteger(mode) && mode >= 0 && mode <= 0o777) return mode
-  ctx.addIssue({ code: 'custom', message: `invalid mode ${JSON.stringify(value)}, must be an octal mode such as "0660"` })
-  return z.NEVER
-})
+const socketMode = z
+  .union([z.string(), z.number()], { error: 'must be an octal mode string such as "0660"' })
+  .transform((value, ctx): number => {
+    const mode =
+      typeof value === 'number'
+        ? value
+        : OCTAL_MODE.test(value)
+          ? Number.parseInt(value.replace(/^0o/, ''), 8)
+          : Number.NaN
+    if (Number.isInteger(mode) && mode >= 0 && mode <= 0o777) return mode
+    ctx.addIssue({
+      code: 'custom',
+      message: `invalid mode ${JSON.stringify(value)}, must be an octal mode such as "0660"`,
+    })
+    return z.NEVER
+  })
 
 const socketGroup = z
   .union([z.string(), z.number().int().nonnegative()], { error: 'must be a group name or a numeric gid' })
@@ -347,7 +392,10 @@ const maxPushAge = z.string({ error: 'must be a duration string such as "24h"' }
 const timezone = z.string({ error: 'must be a string' }).transform((value, ctx): string => {
   const zone = value.trim()
   if (isTimeZone(zone)) return zone
-  ctx.addIssue({ code: 'custom', message: `unknown time zone ${JSON.stringify(value)}, must be an IANA zone such as "Europe/Berlin"` })
+  ctx.addIssue({
+    code: 'custom',
+    message: `unknown time zone ${JSON.stringify(value)}, must be an IANA zone such as "Europe/Berlin"`,
+  })
   return z.NEVER
 })
 
@@ -374,7 +422,10 @@ const daemonSchema = z.strictObject(
  */
 const clientSchema = z.strictObject(
   {
-    url: z.string({ error: 'must be a string' }).refine((value) => /^https?:\/\/./.test(value), 'must be an http:// or https:// URL').optional(),
+    url: z
+      .string({ error: 'must be a string' })
+      .refine((value) => /^https?:\/\/./.test(value), 'must be an http:// or https:// URL')
+      .optional(),
     token_file: path.optional(),
     ca_file: path.optional(),
     spool: z.boolean({ error: 'must be true or false' }).optional(),
@@ -384,24 +435,37 @@ const clientSchema = z.strictObject(
 )
 
 /** A size: a string with a unit (`"10MiB"`, `"512KiB"`, `"1MB"`) or a TOML integer of bytes; at least 64 KiB. */
-const byteSize = z.union([z.string(), z.number()], { error: 'must be a size such as "10MiB" or a number of bytes' }).transform((value, ctx): number => {
-  const bytes = typeof value === 'number' ? (Number.isSafeInteger(value) ? value : undefined) : parseByteSize(value)
-  if (bytes === undefined) {
-    ctx.addIssue({ code: 'custom', message: `invalid size ${JSON.stringify(value)}, must be a size such as "10MiB", "512KiB" or a number of bytes` })
-    return z.NEVER
-  }
-  if (bytes < MIN_LOG_BYTES) {
-    ctx.addIssue({ code: 'custom', message: `must be at least ${formatBytes(MIN_LOG_BYTES)}, got ${JSON.stringify(value)}` })
-    return z.NEVER
-  }
-  return bytes
-})
+const byteSize = z
+  .union([z.string(), z.number()], { error: 'must be a size such as "10MiB" or a number of bytes' })
+  .transform((value, ctx): number => {
+    const bytes = typeof value === 'number' ? (Number.isSafeInteger(value) ? value : undefined) : parseByteSize(value)
+    if (bytes === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `invalid size ${JSON.stringify(value)}, must be a size such as "10MiB", "512KiB" or a number of bytes`,
+      })
+      return z.NEVER
+    }
+    if (bytes < MIN_LOG_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be at least ${formatBytes(MIN_LOG_BYTES)}, got ${JSON.stringify(value)}`,
+      })
+      return z.NEVER
+    }
+    return bytes
+  })
 
 const execSchema = z.strictObject(
   {
     log_dir: path.optional(),
     max_log_size: byteSize.optional(),
-    max_followers: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').optional(),
+    max_followers: z
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(10_000, 'must be at most 10000')
+      .optional(),
   },
   { error: 'must be a table ([exec])' },
 )
@@ -410,7 +474,10 @@ const listenAddress = z.string({ error: 'must be a "host:port" string' }).transf
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+)):([0-9]{1,5})$/.exec(value.trim())
   const port = Number(match?.[3])
   if (match === null || port > 65535) {
-    ctx.addIssue({ code: 'custom', message: `invalid address ${JSON.stringify(value)}, must be host:port such as "127.0.0.1:8923" or "[::1]:8923"` })
+    ctx.addIssue({
+      code: 'custom',
+      message: `invalid address ${JSON.stringify(value)}, must be host:port such as "127.0.0.1:8923" or "[::1]:8923"`,
+    })
     return z.NEVER
   }
   return { host: match[1] ?? match[2] ?? '', port }
@@ -429,30 +496,49 @@ const httpSchema = z
       listen: z.array(listenAddress, { error: 'must be a list of "host:port" strings' }).optional(),
       tls_cert: path.optional(),
       tls_key: path.optional(),
-      max_connections: z.number({ error: 'must be a number' }).int('must be an integer').min(16, 'must be at least 16').max(100_000).optional(),
+      max_connections: z
+        .number({ error: 'must be a number' })
+        .int('must be an integer')
+        .min(16, 'must be at least 16')
+        .max(100_000)
+        .optional(),
       rate_limit: rateLimit.optional(),
       public_status: z.boolean({ error: 'must be true or false' }).optional(),
       public_codes: z
-        .array(z.string({ error: 'must be a code glob such as "web.*"' }).refine((glob) => glob.trim() !== '', 'must not be empty'), { error: 'must be a list of code globs such as ["web.*"]' })
+        .array(
+          z
+            .string({ error: 'must be a code glob such as "web.*"' })
+            .refine((glob) => glob.trim() !== '', 'must not be empty'),
+          { error: 'must be a list of code globs such as ["web.*"]' },
+        )
         .optional(),
       public_metrics: z.boolean({ error: 'must be true or false' }).optional(),
     },
     { error: 'must be a table ([http])' },
   )
-  .refine((http) => (http.tls_cert === undefined) === (http.tls_key === undefined), { message: 'tls_cert and tls_key go together' })
+  .refine((http) => (http.tls_cert === undefined) === (http.tls_key === undefined), {
+    message: 'tls_cert and tls_key go together',
+  })
 
 const notifySchema = z.strictObject(
-  { test_target: z.string({ error: 'must be a string (a target name)' }).refine((name) => name.trim() !== '', 'must not be empty').optional() },
+  {
+    test_target: z
+      .string({ error: 'must be a string (a target name)' })
+      .refine((name) => name.trim() !== '', 'must not be empty')
+      .optional(),
+  },
   { error: 'must be a table ([notify])' },
 )
 
-const codeGlob = z.string({ error: 'must be a string (a code glob such as "db.*")' }).transform((value, ctx): string => {
-  const glob = value.trim()
-  const issue = checkCodeGlob(glob)
-  if (issue === undefined) return glob
-  ctx.addIssue({ code: 'custom', message: issue })
-  return z.NEVER
-})
+const codeGlob = z
+  .string({ error: 'must be a string (a code glob such as "db.*")' })
+  .transform((value, ctx): string => {
+    const glob = value.trim()
+    const issue = checkCodeGlob(glob)
+    if (issue === undefined) return glob
+    ctx.addIssue({ code: 'custom', message: issue })
+    return z.NEVER
+  })
 
 const windowDuration = z.string({ error: 'must be a duration such as "2h"' }).transform((value, ctx): number => {
   const parsed = parseDuration(value)
@@ -462,40 +548,41 @@ const windowDuration = z.string({ error: 'must be a duration such as "2h"' }).tr
 })
 
 /** A `[[maintenance]]` table; its schedule is read in its zone, else `[daemon] timezone`. */
-const maintenanceSchema = z
-  .strictObject(
-    {
-      codes: z.array(codeGlob, { error: 'must be a list of code globs' }).min(1, 'must name at least one code glob'),
-      schedule: z.string({ error: 'must be a string (a cron expression)' }),
-      duration: windowDuration,
-      tz: timezone.optional(),
-    },
-    { error: 'must be a table ([[maintenance]])' },
-  )
+const maintenanceSchema = z.strictObject(
+  {
+    codes: z.array(codeGlob, { error: 'must be a list of code globs' }).min(1, 'must name at least one code glob'),
+    schedule: z.string({ error: 'must be a string (a cron expression)' }),
+    duration: windowDuration,
+    tz: timezone.optional(),
+  },
+  { error: 'must be a table ([[maintenance]])' },
+)
 
 // The notifier tables, `check` and `plugin` are checked by their own parsers (parseWebhooks, parseChecks, parseSystemChecks, parsePlugins, …).
-const configSchema = z.strictObject(
-  {
-    daemon: daemonSchema.default({}),
-    exec: execSchema.default({}),
-    http: httpSchema.default({}),
-    store: storeSchema.default({}),
-    client: clientSchema.optional(),
-    notify: notifySchema.default({}),
-    webhook: z.unknown().optional(),
-    email: z.unknown().optional(),
-    command: z.unknown().optional(),
-    check: z.unknown().optional(),
-    plugin: z.unknown().optional(),
-    maintenance: z.array(maintenanceSchema, { error: 'must be an array of tables ([[maintenance]])' }).default([]),
-  },
-  { error: 'must be a table' },
-)
+const configSchema = z
+  .strictObject(
+    {
+      daemon: daemonSchema.default({}),
+      exec: execSchema.default({}),
+      http: httpSchema.default({}),
+      store: storeSchema.default({}),
+      client: clientSchema.optional(),
+      notify: notifySchema.default({}),
+      webhook: z.unknown().optional(),
+      email: z.unknown().optional(),
+      command: z.unknown().optional(),
+      check: z.unknown().optional(),
+      plugin: z.unknown().optional(),
+      maintenance: z.array(maintenanceSchema, { error: 'must be an array of tables ([[maintenance]])' }).default([]),
+    },
+    { error: 'must be a table' },
+  )
   .superRefine((config, ctx) => {
     // A schedule is read in its zone, which may be the daemon's: checked once both are known.
     config.maintenance.forEach((window, index) => {
       const read = parseSchedule(window.schedule, window.tz ?? config.daemon.timezone ?? 'UTC')
-      if (read.isErr()) ctx.addIssue({ code: 'custom', path: ['maintenance', index, 'schedule'], message: read.error.message })
+      if (read.isErr())
+        ctx.addIssue({ code: 'custom', path: ['maintenance', index, 'schedule'], message: read.error.message })
     })
   })
 
@@ -517,7 +604,10 @@ function checkTargets(
       const table = `${kind}[${index}]`
       const first = owner.get(name)
       if (first === undefined) owner.set(name, table)
-      else issues.push(`${table}.name: "${name}" is already the name of ${first} (target names must be unique across webhooks, emails, commands and plugins)`)
+      else
+        issues.push(
+          `${table}.name: "${name}" is already the name of ${first} (target names must be unique across webhooks, emails, commands and plugins)`,
+        )
     })
   }
   const testTarget = fromEnv !== undefined && fromEnv.trim() !== '' ? fromEnv.trim() : fromConfig
@@ -526,7 +616,9 @@ function checkTargets(
   if (testTarget !== undefined && !routable.includes(testTarget)) {
     const key = fromEnv !== undefined && fromEnv.trim() !== '' ? 'TIMON_NOTIFY_TEST_TARGET' : 'notify.test_target'
     const known = routable
-    issues.push(`${key}: no webhook, email or command is named "${testTarget}"${known.length === 0 ? ' (none is configured)' : ` (targets: ${known.join(', ')})`}`)
+    issues.push(
+      `${key}: no webhook, email or command is named "${testTarget}"${known.length === 0 ? ' (none is configured)' : ` (targets: ${known.join(', ')})`}`,
+    )
   }
   return issues.length === 0 ? ok(testTarget) : err(issues)
 }

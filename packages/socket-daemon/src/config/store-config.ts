@@ -40,8 +40,14 @@ export const storeSchema = z.strictObject(
       .string({ error: 'must be a string' })
       .refine((value) => POSTGRES_URL.test(value.trim()), 'must be a postgres:// or postgresql:// URL')
       .optional(),
-    password_file: z.string({ error: 'must be a string' }).refine((value) => value.trim() !== '', 'must not be empty').optional(),
-    schema: z.string({ error: 'must be a string' }).regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be lower-case letters, digits and _').optional(),
+    password_file: z
+      .string({ error: 'must be a string' })
+      .refine((value) => value.trim() !== '', 'must not be empty')
+      .optional(),
+    schema: z
+      .string({ error: 'must be a string' })
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be lower-case letters, digits and _')
+      .optional(),
     synchronous: z.enum(['full', 'normal'], { error: 'must be "full" or "normal"' }).optional(),
     lease: z
       .string({ error: 'must be a duration string such as "15s"' })
@@ -68,11 +74,15 @@ export function resolveStoreConfig(
 ): { readonly store: StoreConfig } | { readonly issue: string } {
   const leaseMs = table.lease ?? DEFAULT_LEASE_MS
   const fromEnv = env.TIMON_DATABASE_URL?.trim()
-  if (fromEnv !== undefined && fromEnv !== '' && !POSTGRES_URL.test(fromEnv)) return { issue: 'TIMON_DATABASE_URL: must be a postgres:// or postgresql:// URL' }
+  if (fromEnv !== undefined && fromEnv !== '' && !POSTGRES_URL.test(fromEnv))
+    return { issue: 'TIMON_DATABASE_URL: must be a postgres:// or postgresql:// URL' }
   const url = fromEnv !== undefined && fromEnv !== '' ? fromEnv : table.url?.trim()
   if (url === undefined) {
-    if (table.password_file !== undefined) return { issue: 'store.password_file: needs store.url (or TIMON_DATABASE_URL)' }
-    return { store: { kind: 'sqlite', path: join(dataDir, 'timon.db'), synchronous: table.synchronous ?? 'full', leaseMs } }
+    if (table.password_file !== undefined)
+      return { issue: 'store.password_file: needs store.url (or TIMON_DATABASE_URL)' }
+    return {
+      store: { kind: 'sqlite', path: join(dataDir, 'timon.db'), synchronous: table.synchronous ?? 'full', leaseMs },
+    }
   }
   if (table.synchronous !== undefined) return { issue: 'store.synchronous: applies to SQLite only, not with store.url' }
   return {

@@ -16,6 +16,9 @@ describe('countingNotifier', () => {
     expect(notifier.retryPolicy('ops')).toEqual({ retries: 2, delayMs: 1000 })
     expect(await notifier.deliver({ target: 'pager' } as Delivery)).toEqual({ ok: false, error: 'HTTP 503' })
     expect(await notifier.deliver({ target: 'ops' } as Delivery)).toEqual({ ok: true })
-    expect(counted).toEqual([['pager', false], ['ops', true]])
+    expect(counted).toEqual([
+      ['pager', false],
+      ['ops', true],
+    ])
   })
 })

@@ -52,7 +52,9 @@ export function tcpMount(dashboard: Dashboard, control: AccessControl, secure: b
     if (token?.isOk() === true) {
       const wait = control.rateLimit?.take(token.value.id)
       if (wait !== undefined) {
-        res.writeHead(429, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': String(wait) }).end(`token "${token.value.name}" is over its rate limit; retry in ${wait}s\n`)
+        res
+          .writeHead(429, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': String(wait) })
+          .end(`token "${token.value.name}" is over its rate limit; retry in ${wait}s\n`)
         return true
       }
     }

@@ -21,8 +21,21 @@ export interface MonitorObserver {
  * wrapped on this instance; what they answer is unchanged.
  */
 export function observeMonitor(monitor: Monitor, observer: MonitorObserver): void {
-  const { pushProbe, startJob, pushStep, endJob, skipRun, resolve, annotate, openIncident, check, delete: remove, truncate } = ownMethods(monitor)
-  const incidents = (changes: IncidentChanges) => changes.opened.length + changes.recovered.length + changes.relapsed.length > 0
+  const {
+    pushProbe,
+    startJob,
+    pushStep,
+    endJob,
+    skipRun,
+    resolve,
+    annotate,
+    openIncident,
+    check,
+    delete: remove,
+    truncate,
+  } = ownMethods(monitor)
+  const incidents = (changes: IncidentChanges) =>
+    changes.opened.length + changes.recovered.length + changes.relapsed.length > 0
   const report = (kind: 'probe' | 'job', code: string) => (changes: IncidentChanges) => {
     observer.pushed(kind)
     observer.changed({ deliveries: incidents(changes), codes: [code] })
@@ -45,7 +58,8 @@ export function observeMonitor(monitor: Monitor, observer: MonitorObserver): voi
       if (incidents(value)) observer.changed({ deliveries: true })
       else if (value.markedStale.length > 0) observer.changed({ deliveries: false, codes: value.markedStale })
     })
-  monitor.delete = async (target, options) => tap(await remove(target, options), () => observer.changed({ deliveries: false }))
+  monitor.delete = async (target, options) =>
+    tap(await remove(target, options), () => observer.changed({ deliveries: false }))
   monitor.truncate = async (input) => tap(await truncate(input), () => observer.changed({ deliveries: false }))
 }
 

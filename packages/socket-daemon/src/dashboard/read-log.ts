@@ -12,7 +12,12 @@ import type { RunLogStore } from '../run-logs/store.js'
  * (the file was rewritten past its cap) starts again from the beginning. `undefined` when the file
  * is gone or not one of ours.
  */
-export async function readLogChunk(logs: RunLogStore, run: LogRef, from: number, maxBytes: number): Promise<LogChunk | undefined> {
+export async function readLogChunk(
+  logs: RunLogStore,
+  run: LogRef,
+  from: number,
+  maxBytes: number,
+): Promise<LogChunk | undefined> {
   const handle = await logs
     .checkReadable(run.logPath)
     .then(() => open(run.logPath, READ_FLAGS))
@@ -25,7 +30,9 @@ export async function readLogChunk(logs: RunLogStore, run: LogRef, from: number,
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, start)
     const end = buffer.subarray(0, bytesRead).lastIndexOf(NEWLINE) + 1
     const text = framesOf(buffer.subarray(0, end))
-      .map((frame) => (frame.stream === 'note' ? `[timon] ${frame.bytes.toString('utf8')}\n` : frame.bytes.toString('utf8')))
+      .map((frame) =>
+        frame.stream === 'note' ? `[timon] ${frame.bytes.toString('utf8')}\n` : frame.bytes.toString('utf8'),
+      )
       .join('')
     const next = start + end
     return { text, next, complete: !run.running && next >= size }

@@ -23,7 +23,11 @@ export function neededScope(route: RouteAccess & { readonly method: string }): T
  * message for all: it tells a prober nothing), 403 `forbidden` for a scope the token lacks, 429
  * `rate_limited` past the token's rate.
  */
-export async function admit(control: AccessControl, req: IncomingMessage, need: TokenScope): Promise<Grant | RouteAnswer> {
+export async function admit(
+  control: AccessControl,
+  req: IncomingMessage,
+  need: TokenScope,
+): Promise<Grant | RouteAnswer> {
   const header = req.headers.authorization ?? ''
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header)
   if (match?.[1] === undefined) return unauthorized('this listener needs a token: send "Authorization: Bearer <token>"')
@@ -31,15 +35,25 @@ export async function admit(control: AccessControl, req: IncomingMessage, need: 
 }
 
 /** {@link admit} for a secret from elsewhere (a ping URL's path). */
-export async function admitSecret(control: AccessControl, secret: string, need: TokenScope): Promise<Grant | RouteAnswer> {
+export async function admitSecret(
+  control: AccessControl,
+  secret: string,
+  need: TokenScope,
+): Promise<Grant | RouteAnswer> {
   const token = await control.tokens.authenticate(secret)
   if (token.isErr()) return unauthorized('invalid, expired or revoked token')
   if (!scopeAllows(token.value.scope, need)) {
-    return errorAnswer({ code: 'forbidden', message: `token "${token.value.name}" has scope ${token.value.scope}; this needs ${need}` })
+    return errorAnswer({
+      code: 'forbidden',
+      message: `token "${token.value.name}" has scope ${token.value.scope}; this needs ${need}`,
+    })
   }
   const wait = control.rateLimit?.take(token.value.id)
   if (wait !== undefined) {
-    const answer = errorAnswer({ code: 'rate_limited', message: `token "${token.value.name}" is over its rate limit; retry in ${wait}s` })
+    const answer = errorAnswer({
+      code: 'rate_limited',
+      message: `token "${token.value.name}" is over its rate limit; retry in ${wait}s`,
+    })
     return { ...answer, headers: { 'Retry-After': String(wait) } }
   }
   return { token: token.value }

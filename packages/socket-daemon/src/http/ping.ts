@@ -42,7 +42,11 @@ export function redactPingPath(url: string): string {
  * pinging machine on the sample or run it records. The secret is a token
  * of scope `push` (or `admin`) allowed the code.
  */
-export async function answerPing(monitor: Monitor, control: AccessControl | undefined, request: PingRequest): Promise<PingAnswer> {
+export async function answerPing(
+  monitor: Monitor,
+  control: AccessControl | undefined,
+  request: PingRequest,
+): Promise<PingAnswer> {
   const [secret = '', code = '', suffix, ...rest] = request.pathname.slice('/ping/'.length).split('/')
   const action = parseSuffix(suffix)
   if (control === undefined || code === '' || rest.length > 0 || action === undefined) return text(404, 'not found')
@@ -52,14 +56,28 @@ export async function answerPing(monitor: Monitor, control: AccessControl | unde
   if (denied !== undefined) return refusal(denied)
   const rid = request.query.get('rid') ?? undefined
   const host = request.query.get('host') ?? undefined
-  const pinged = await ping(monitor, { code, action, ...(rid === undefined ? {} : { rid }), ...(host === undefined ? {} : { host }), body: request.body })
+  const pinged = await ping(monitor, {
+    code,
+    action,
+    ...(rid === undefined ? {} : { rid }),
+    ...(host === undefined ? {} : { host }),
+    body: request.body,
+  })
   if (pinged.isErr()) return text(ERROR_STATUS[pinged.error.code], pinged.error.message)
-  return { status: 200, text: 'OK', deliveries: pinged.value.deliveries, ...(pinged.value.run === undefined ? {} : { headers: { 'X-Timon-Run': pinged.value.run } }) }
+  return {
+    status: 200,
+    text: 'OK',
+    deliveries: pinged.value.deliveries,
+    ...(pinged.value.run === undefined ? {} : { headers: { 'X-Timon-Run': pinged.value.run } }),
+  }
 }
 
 // --- internal ---
 
-type Action = { readonly kind: 'start' } | { readonly kind: 'log' } | { readonly kind: 'end'; readonly health: 'healthy' | 'critical'; readonly status: number | null }
+type Action =
+  | { readonly kind: 'start' }
+  | { readonly kind: 'log' }
+  | { readonly kind: 'end'; readonly health: 'healthy' | 'critical'; readonly status: number | null }
 
 function parseSuffix(suffix: string | undefined): Action | undefined {
   if (suffix === undefined || suffix === '') return { kind: 'end', health: 'healthy', status: null }
@@ -93,15 +111,27 @@ async function ping(monitor: Monitor, p: Ping): Promise<Result<Pinged, CoreError
   }
   if (kind.value.kind !== 'job') {
     const health = action.kind === 'log' ? kind.value.health : action.health
-    if (health === undefined) return err({ code: 'not_found', message: `"${p.code}" has no sample to log to`, subject: 'report' })
+    if (health === undefined)
+      return err({ code: 'not_found', message: `"${p.code}" has no sample to log to`, subject: 'report' })
     const comment = commentOf(p.body, action.kind === 'end' ? action.status : null)
-    const pushed = await monitor.pushProbe({ code: p.code, health, ...origin, ...(comment === undefined ? {} : { comment }) })
+    const pushed = await monitor.pushProbe({
+      code: p.code,
+      health,
+      ...origin,
+      ...(comment === undefined ? {} : { comment }),
+    })
     return pushed.map((r) => ({ deliveries: changed(r) }))
   }
   let uid = p.rid ?? kind.value.running
   if (action.kind === 'log') {
     if (uid === undefined) return err({ code: 'conflict', message: `no run of "${p.code}" is running` })
-    const logged = await monitor.pushStep({ code: p.code, uid, label: 'log', health: 'healthy', ...(detail === undefined ? {} : { detail }) })
+    const logged = await monitor.pushStep({
+      code: p.code,
+      uid,
+      label: 'log',
+      health: 'healthy',
+      ...(detail === undefined ? {} : { detail }),
+    })
     return logged.map((r) => ({ deliveries: changed(r), run: r.run.uid }))
   }
   let startedChanges = false
@@ -124,22 +154,31 @@ async function ping(monitor: Monitor, p: Ping): Promise<Result<Pinged, CoreError
   return ended.map((r) => ({ deliveries: startedChanges || changed(r), run: r.run.uid }))
 }
 
-type Kind = { readonly kind: 'job'; readonly running?: string } | { readonly kind: 'probe'; readonly health?: 'healthy' | 'warning' | 'critical' }
+type Kind =
+  | { readonly kind: 'job'; readonly running?: string }
+  | { readonly kind: 'probe'; readonly health?: 'healthy' | 'warning' | 'critical' }
 
 /** Whether `code` is a job (and its run still going, if any) or a probe (with its latest health); an unknown code is a probe to be. */
 async function kindOf(monitor: Monitor, code: string): Promise<Result<Kind, CoreError>> {
   const shown = await monitor.show(code, { limit: 1 })
   if (shown.isErr()) return shown.error.code === 'not_found' ? ok({ kind: 'probe' }) : err(shown.error)
-  if (shown.value.kind !== 'contract') return err({ code: 'validation', message: `"${code}" is not a probe or job code` })
+  if (shown.value.kind !== 'contract')
+    return err({ code: 'validation', message: `"${code}" is not a probe or job code` })
   const last = shown.value.lastReport
-  if (shown.value.contract.kind === 'probe') return ok(last?.kind === 'sample' ? { kind: 'probe', health: last.health } : { kind: 'probe' })
+  if (shown.value.contract.kind === 'probe')
+    return ok(last?.kind === 'sample' ? { kind: 'probe', health: last.health } : { kind: 'probe' })
   const running = await monitor.latestRun(code)
-  return ok(running.isOk() && running.value.endedAt === null ? { kind: 'job', running: running.value.uid } : { kind: 'job' })
+  return ok(
+    running.isOk() && running.value.endedAt === null ? { kind: 'job', running: running.value.uid } : { kind: 'job' },
+  )
 }
 
 /** A probe's comment: the body's first line, cut to the comment's 250 characters, or the exit status. */
 function commentOf(body: string, status: number | null): string | undefined {
-  const line = body.split('\n').find((l) => l.trim() !== '')?.trim()
+  const line = body
+    .split('\n')
+    .find((l) => l.trim() !== '')
+    ?.trim()
   if (line !== undefined) return line.slice(0, 250)
   return status === null || status === 0 ? undefined : `exit status ${status}`
 }
@@ -148,7 +187,11 @@ function changed(changes: IncidentChanges): boolean {
   return changes.opened.length + changes.recovered.length + changes.relapsed.length > 0
 }
 
-function refusal(answer: { readonly status: number; readonly body: unknown; readonly headers?: Readonly<Record<string, string>> }): PingAnswer {
+function refusal(answer: {
+  readonly status: number
+  readonly body: unknown
+  readonly headers?: Readonly<Record<string, string>>
+}): PingAnswer {
   const message = (answer.body as { error?: { message?: string } }).error?.message ?? 'refused'
   return { ...text(answer.status, message), ...(answer.headers === undefined ? {} : { headers: answer.headers }) }
 }

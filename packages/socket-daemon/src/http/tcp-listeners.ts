@@ -40,23 +40,39 @@ export interface StartTcpListenersOptions {
 export async function startTcpListeners(options: StartTcpListenersOptions): Promise<TcpListener[]> {
   const { http, context, log, onChange, dashboard } = options
   if (http.listen.length === 0) return []
-  const tls = http.tls === undefined ? undefined : { cert: readPem(http.tls.certFile, 'tls_cert'), key: readPem(http.tls.keyFile, 'tls_key') }
+  const tls =
+    http.tls === undefined
+      ? undefined
+      : { cert: readPem(http.tls.certFile, 'tls_cert'), key: readPem(http.tls.keyFile, 'tls_key') }
   const rateLimit = http.rateLimitPerSecond === undefined ? undefined : new RateLimiter(http.rateLimitPerSecond)
   const access = { tokens: context.tokens, rateLimit }
   const mount = dashboard === undefined ? undefined : tcpMount(dashboard, access, tls !== undefined)
   const started: TcpListener[] = []
   try {
     for (const address of http.listen) {
-      const server = new ApiServer({ context, log, onChange, access, maxConnections: http.maxConnections, ...(tls === undefined ? {} : { tls }), ...(mount === undefined ? {} : { mount }) })
+      const server = new ApiServer({
+        context,
+        log,
+        onChange,
+        access,
+        maxConnections: http.maxConnections,
+        ...(tls === undefined ? {} : { tls }),
+        ...(mount === undefined ? {} : { mount }),
+      })
       const shown = isIP(address.host) === 6 ? `[${address.host}]` : address.host
       const port = await server.listenTcp(address.host, address.port).catch((error: unknown) => {
-        throw new DaemonStartError(`cannot listen on ${shown}:${address.port} ([http] listen): ${errorMessage(error)}`, { cause: error })
+        throw new DaemonStartError(
+          `cannot listen on ${shown}:${address.port} ([http] listen): ${errorMessage(error)}`,
+          { cause: error },
+        )
       })
       const scheme = tls === undefined ? 'http' : 'https'
       started.push({ host: address.host, port, scheme, server })
       log.info(`listening on ${scheme}://${shown}:${port}`)
       if (tls === undefined && !isLoopback(address.host)) {
-        log.warn(`${shown}:${port} serves plain HTTP beyond this host: tokens and data cross the network in clear; set [http] tls_cert and tls_key`)
+        log.warn(
+          `${shown}:${port} serves plain HTTP beyond this host: tokens and data cross the network in clear; set [http] tls_cert and tls_key`,
+        )
       }
     }
   } catch (error) {

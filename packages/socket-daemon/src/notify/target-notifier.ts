@@ -100,11 +100,16 @@ export class TargetNotifier implements Notifier {
     const generation = this.#current
     generation.inFlight += 1
     try {
-      if (!generation.byName.has(delivery.target)) return { ok: false, error: `no notifier target named "${delivery.target}" any more`, final: true }
+      if (!generation.byName.has(delivery.target))
+        return { ok: false, error: `no notifier target named "${delivery.target}" any more`, final: true }
       const testTarget = generation.tables.testTarget
-      const routed = testTarget === undefined ? delivery : { ...delivery, target: testTarget, event: markedFor(delivery.event, delivery.target) }
+      const routed =
+        testTarget === undefined
+          ? delivery
+          : { ...delivery, target: testTarget, event: markedFor(delivery.event, delivery.target) }
       const notifier = generation.byName.get(routed.target)
-      if (notifier === undefined) return { ok: false, error: `no notifier target named "${routed.target}" any more`, final: true }
+      if (notifier === undefined)
+        return { ok: false, error: `no notifier target named "${routed.target}" any more`, final: true }
       return await notifier.deliver(routed)
     } finally {
       generation.inFlight -= 1
@@ -210,6 +215,7 @@ class Generation {
 /** The event as the test target gets it: marked with the target it was meant for. */
 function markedFor(event: NotificationEvent, target: string): NotificationEvent {
   const mark = `[${target}]`
-  if (event.incident !== undefined) return { ...event, incident: { ...event.incident, title: `${mark} ${event.incident.title}` } }
+  if (event.incident !== undefined)
+    return { ...event, incident: { ...event.incident, title: `${mark} ${event.incident.title}` } }
   return { ...event, note: event.note === undefined ? mark : `${mark} ${event.note}` }
 }

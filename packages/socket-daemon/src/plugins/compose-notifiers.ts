@@ -14,7 +14,8 @@ export function composeNotifiers(notifiers: readonly Notifier[]): Notifier {
     deliver(delivery: Delivery): Promise<DeliveryOutcome> {
       const notifier = owner(delivery.target)
       // A target removed from the config: retrying cannot help.
-      if (notifier === undefined) return Promise.resolve({ ok: false, error: `no target "${delivery.target}" in the configuration`, final: true })
+      if (notifier === undefined)
+        return Promise.resolve({ ok: false, error: `no target "${delivery.target}" in the configuration`, final: true })
       return notifier.deliver(delivery)
     },
   }

@@ -1,4 +1,15 @@
-import { errorMessage, type Delivery, type DeliveryOutcome, type EventName, type LogSink, type Notifier, type PolledSample, type PolledSource, type Poller, type RetryPolicy } from '@timon/core'
+import {
+  errorMessage,
+  type Delivery,
+  type DeliveryOutcome,
+  type EventName,
+  type LogSink,
+  type Notifier,
+  type PolledSample,
+  type PolledSource,
+  type Poller,
+  type RetryPolicy,
+} from '@timon/core'
 import { RETRY_DEFAULTS, matchesAny } from '@timon/notify-webhook'
 import type { PluginConfig } from './plugin-config.js'
 
@@ -55,14 +66,16 @@ export async function loadPlugins(plugins: readonly PluginConfig[], log: LogSink
   const notifiers: NamedNotifier[] = []
   const pollers: NamedPoller[] = []
   for (const plugin of plugins) {
-    const fail = (problem: string, cause?: unknown) => new PluginLoadError(`plugin "${plugin.name}" (module ${plugin.module}): ${problem}`, { cause })
+    const fail = (problem: string, cause?: unknown) =>
+      new PluginLoadError(`plugin "${plugin.name}" (module ${plugin.module}): ${problem}`, { cause })
     let module: { default?: unknown }
     try {
       module = (await import(plugin.specifier)) as { default?: unknown }
     } catch (error) {
       throw fail(`cannot load: ${errorMessage(error)}`, error)
     }
-    if (typeof module.default !== 'function') throw fail('its default export is not a factory function ({ options, logger }) => Notifier | Poller')
+    if (typeof module.default !== 'function')
+      throw fail('its default export is not a factory function ({ options, logger }) => Notifier | Poller')
     const logger = prefixed(log, `plugin ${plugin.name}: `)
     let made: unknown
     try {
@@ -71,7 +84,8 @@ export async function loadPlugins(plugins: readonly PluginConfig[], log: LogSink
       throw fail(`its factory threw: ${errorMessage(error)}`, error)
     }
     const { notifier, poller } = sortOut(made)
-    if (notifier === undefined && poller === undefined) throw fail('its factory gave neither a notifier (with deliver) nor a poller (with start, stop, sources)')
+    if (notifier === undefined && poller === undefined)
+      throw fail('its factory gave neither a notifier (with deliver) nor a poller (with start, stop, sources)')
     if (notifier !== undefined) notifiers.push({ name: plugin.name, notifier: pluginTarget(plugin, notifier, logger) })
     if (poller !== undefined) pollers.push({ name: plugin.name, poller: guardedPoller(poller, logger) })
   }
@@ -88,11 +102,18 @@ function isNotifier(value: unknown): value is PluginNotifier {
 
 function isPoller(value: unknown): value is Poller {
   const candidate = value as Partial<Record<keyof Poller, unknown>> | null
-  return typeof candidate === 'object' && candidate !== null && typeof candidate.start === 'function' && typeof candidate.stop === 'function' && typeof candidate.sources === 'function'
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.start === 'function' &&
+    typeof candidate.stop === 'function' &&
+    typeof candidate.sources === 'function'
+  )
 }
 
 function sortOut(made: unknown): { notifier?: PluginNotifier; poller?: Poller } {
-  if (isNotifier(made) || isPoller(made)) return { ...(isNotifier(made) ? { notifier: made } : {}), ...(isPoller(made) ? { poller: made } : {}) }
+  if (isNotifier(made) || isPoller(made))
+    return { ...(isNotifier(made) ? { notifier: made } : {}), ...(isPoller(made) ? { poller: made } : {}) }
   if (typeof made !== 'object' || made === null) return {}
   const { notifier, poller } = made as { notifier?: unknown; poller?: unknown }
   return { ...(isNotifier(notifier) ? { notifier } : {}), ...(isPoller(poller) ? { poller } : {}) }

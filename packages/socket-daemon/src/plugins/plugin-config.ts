@@ -34,17 +34,23 @@ export function parsePlugins(input: unknown, baseDir: string): Result<PluginConf
     names.set(entry.name, prefix)
     const isPath = entry.module.startsWith('.') || isAbsolute(entry.module)
     const specifier = isPath ? pathToFileURL(resolve(baseDir, entry.module)).href : entry.module
-    return ok([{ name: entry.name, module: entry.module, specifier, on: entry.on ?? ['incident.*'], options: entry.options }])
+    return ok([
+      { name: entry.name, module: entry.module, specifier, on: entry.on ?? ['incident.*'], options: entry.options },
+    ])
   })
 }
 
 // --- internal ---
 
-const required = (what: string) => ({ error: (issue: { input: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`) })
+const required = (what: string) => ({
+  error: (issue: { input: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`),
+})
 
 const pluginSchema = z.strictObject(
   {
-    module: z.string(required('a string: an ES module path or an installed package name')).refine((value) => value.trim() !== '', 'must not be empty'),
+    module: z
+      .string(required('a string: an ES module path or an installed package name'))
+      .refine((value) => value.trim() !== '', 'must not be empty'),
     name: z.string(required('a string')).regex(/^[\w.-]+$/, 'must be letters, digits, ".", "_" or "-"'),
     on: eventPatternsField().optional(),
     options: z.record(z.string(), z.unknown(), { error: 'must be a table' }).default({}),

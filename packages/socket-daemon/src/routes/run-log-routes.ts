@@ -26,11 +26,20 @@ const MAX_BACKLOG_BYTES = 1024 * 1024
  * The log's path is recorded on the run before the body is read. Answers
  * `{log_path, received, cut}` once the body has ended and the log is written.
  */
-export async function receiveOutput(monitor: Monitor, logs: RunLogStore | undefined, exchange: StreamExchange): Promise<StreamResult> {
+export async function receiveOutput(
+  monitor: Monitor,
+  logs: RunLogStore | undefined,
+  exchange: StreamExchange,
+): Promise<StreamResult> {
   const { req, signal } = exchange
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
   if (type !== 'application/octet-stream') {
-    return { error: { code: 'unsupported_media_type', message: `Content-Type must be application/octet-stream${type === '' ? '' : `, not ${type}`}` } }
+    return {
+      error: {
+        code: 'unsupported_media_type',
+        message: `Content-Type must be application/octet-stream${type === '' ? '' : `, not ${type}`}`,
+      },
+    }
   }
   for (const key of exchange.query.keys()) return { error: validation(`${key}: unknown parameter`) }
   const ref = parseRunRef(exchange.params[0] ?? '')
@@ -95,17 +104,25 @@ export async function receiveOutput(monitor: Monitor, logs: RunLogStore | undefi
  * later is sent as it comes until the run has ended; a run whose log has not started yet is waited
  * for. The answer's `X-Timon-Run` header names the run (`code:uid`).
  */
-export async function sendLog(monitor: Monitor, logs: RunLogStore | undefined, exchange: StreamExchange): Promise<StreamResult> {
+export async function sendLog(
+  monitor: Monitor,
+  logs: RunLogStore | undefined,
+  exchange: StreamExchange,
+): Promise<StreamResult> {
   const { req, res, signal } = exchange
   const follow = exchange.query.get('follow')
-  for (const key of exchange.query.keys()) if (key !== 'follow') return { error: validation(`${key}: unknown parameter`) }
-  if (follow !== null && follow !== 'true' && follow !== 'false') return { error: validation('follow: must be "true" or "false"') }
+  for (const key of exchange.query.keys())
+    if (key !== 'follow') return { error: validation(`${key}: unknown parameter`) }
+  if (follow !== null && follow !== 'true' && follow !== 'false')
+    return { error: validation('follow: must be "true" or "false"') }
   const following = follow === 'true'
   const target = parseTarget(exchange.params[0] ?? '')
   if (target.isErr()) return { error: target.error }
-  if (target.value.kind === 'incident') return { error: validation('logs are kept for job runs: give <code> or <code>:<uid>') }
+  if (target.value.kind === 'incident')
+    return { error: validation('logs are kept for job runs: give <code> or <code>:<uid>') }
   const code = target.value.code
-  const found = target.value.kind === 'report' ? await findRun(monitor, code, target.value.uid) : await latestRun(monitor, code)
+  const found =
+    target.value.kind === 'report' ? await findRun(monitor, code, target.value.uid) : await latestRun(monitor, code)
   if ('message' in found) return { error: found }
   let run: Run = found
   const release = following ? logs?.follow() : undefined
@@ -120,7 +137,11 @@ export async function sendLog(monitor: Monitor, logs: RunLogStore | undefined, e
   res.once('close', onStop)
   if (signal.aborted) onStop()
   const start = () => {
-    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store', 'X-Timon-Run': `${code}:${run.uid}` })
+    res.writeHead(200, {
+      'Content-Type': 'application/octet-stream',
+      'Cache-Control': 'no-store',
+      'X-Timon-Run': `${code}:${run.uid}`,
+    })
     if (req.method === 'HEAD') res.end()
     else res.flushHeaders()
   }
@@ -131,7 +152,8 @@ export async function sendLog(monitor: Monitor, logs: RunLogStore | undefined, e
       : logs.waitForRun(code, run.uid, FOLLOW_RECHECK_MS, stop.signal)
   try {
     const waiting = following && run.logPath === null && run.endedAt === null
-    if (!waiting && (run.logPath === null || (await stat(run.logPath).catch(() => undefined)) === undefined)) return { error: noOutput() }
+    if (!waiting && (run.logPath === null || (await stat(run.logPath).catch(() => undefined)) === undefined))
+      return { error: noOutput() }
     start()
     if (req.method === 'HEAD') return undefined
     // A run whose output has not started yet (`timon exec` opens its log at the first byte): wait for it.
@@ -179,10 +201,15 @@ export async function sendLog(monitor: Monitor, logs: RunLogStore | undefined, e
 // --- internal ---
 
 /** `code:uid`, or the `validation` error of something else. */
-function parseRunRef(text: string): { readonly kind: 'run'; readonly code: string; readonly uid: string } | { readonly kind: 'error'; readonly error: CoreError } {
+function parseRunRef(
+  text: string,
+):
+  | { readonly kind: 'run'; readonly code: string; readonly uid: string }
+  | { readonly kind: 'error'; readonly error: CoreError } {
   const target = parseTarget(text)
   if (target.isErr()) return { kind: 'error', error: target.error }
-  if (target.value.kind !== 'report') return { kind: 'error', error: validation(`invalid run ${JSON.stringify(text)} — must be <code>:<uid>`) }
+  if (target.value.kind !== 'report')
+    return { kind: 'error', error: validation(`invalid run ${JSON.stringify(text)} — must be <code>:<uid>`) }
   return { kind: 'run', code: target.value.code, uid: target.value.uid }
 }
 

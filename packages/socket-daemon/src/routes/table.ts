@@ -30,7 +30,16 @@ import { err, ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 import type { RunLogStore } from '../run-logs/store.js'
 import { receiveOutput, sendLog } from './run-log-routes.js'
-import { STORE_FAULT_CODE, errorAnswer, type Route, type RouteAnswer, type RouteContext, type StreamExchange, type StreamResult, type StreamRoute } from './types.js'
+import {
+  STORE_FAULT_CODE,
+  errorAnswer,
+  type Route,
+  type RouteAnswer,
+  type RouteContext,
+  type StreamExchange,
+  type StreamResult,
+  type StreamRoute,
+} from './types.js'
 
 // The queries of the GET routes (the POST bodies use the core's input schemas).
 
@@ -52,7 +61,10 @@ const statusQuery = z
 
 const showQuery = z.strictObject({
   limit: limit.optional(),
-  all: z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).transform((value) => value === 'true').optional(),
+  all: z
+    .enum(['true', 'false'], { error: 'must be "true" or "false"' })
+    .transform((value) => value === 'true')
+    .optional(),
 })
 
 const deliveriesQuery = z.strictObject({
@@ -60,7 +72,9 @@ const deliveriesQuery = z.strictObject({
   limit: limit.optional(),
 })
 
-const instant = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 instant' }).transform((value) => new Date(value))
+const instant = z.iso
+  .datetime({ offset: true, error: 'must be an RFC 3339 instant' })
+  .transform((value) => new Date(value))
 
 const historyQuery = z.strictObject({
   since: instant,
@@ -108,7 +122,10 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
     handle: async (context) => {
       const health = (await context.storeHealth?.()) ?? { ok: true }
       if (health.ok) return { status: 200, body: { ok: true, version: context.version } }
-      return { status: 503, body: { ok: false, version: context.version, status: STORE_FAULT_CODE[health.kind], reason: health.reason } }
+      return {
+        status: 503,
+        body: { ok: false, version: context.version, status: STORE_FAULT_CODE[health.kind], reason: health.reason },
+      }
     },
   },
   pushRoute('/v1/push/probe', monitorInput(pushProbeSchema), 201, (m, input) => m.pushProbe(input), pushed),
@@ -127,7 +144,11 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
     pushed,
   ),
   pushRoute('/v1/push/job/skip', monitorInput(skipRunSchema), 201, (m, input) => m.skipRun(input), unchanged),
-  { ...stream('POST', '/v1/runs/{code}:{uid}/output', /^\/v1\/runs\/([^/]+)\/output$/, receiveOutput), access: 'push', codeIn: 'param' },
+  {
+    ...stream('POST', '/v1/runs/{code}:{uid}/output', /^\/v1\/runs\/([^/]+)\/output$/, receiveOutput),
+    access: 'push',
+    codeIn: 'param',
+  },
   { ...stream('GET', '/v1/runs/{target}/log', /^\/v1\/runs\/([^/]+)\/log$/, sendLog), codeIn: 'param' },
   post('/v1/push/incident', monitorInput(openIncidentSchema), 201, (m, input) => m.openIncident(input), queued),
   post('/v1/annotate', monitorInput(annotateSchema), 200, (m, input) => m.annotate(input), queued),
@@ -161,7 +182,9 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
     routeInput(
       z
         .object({ id: z.number().optional(), failed: z.literal(true, { error: 'must be true' }).optional() })
-        .refine((input) => (input.id === undefined) !== (input.failed === undefined), { message: 'give either id or failed: true' }),
+        .refine((input) => (input.id === undefined) !== (input.failed === undefined), {
+          message: 'give either id or failed: true',
+        }),
     ),
     200,
     (m, input) => m.retryDeliveries(input.id === undefined ? 'failed' : { id: input.id }),
@@ -171,14 +194,19 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
     '/v1/notify/test',
     routeInput(z.object({ target: z.string().optional() })),
     200,
-    async (_m, input, context) => (context.notifyTest === undefined ? err(notFound('target')) : (await context.notifyTest(input.target)).map((results) => ({ results }))),
+    async (_m, input, context) =>
+      context.notifyTest === undefined
+        ? err(notFound('target'))
+        : (await context.notifyTest(input.target)).map((results) => ({ results })),
     unchanged,
   ),
   get('/v1/status', /^\/v1\/status$/, statusQuery, async (m, query, _params, context) =>
     (
       await m.status({
         ...(query.limit === undefined ? {} : { limit: query.limit }),
-        ...(query.after_kind === undefined || query.after_code === undefined ? {} : { after: { kind: query.after_kind, code: query.after_code } }),
+        ...(query.after_kind === undefined || query.after_code === undefined
+          ? {}
+          : { after: { kind: query.after_kind, code: query.after_code } }),
       })
     ).asyncMap(async (view) => {
       const withSources = withPolledSources(view, context.polled?.() ?? [])
@@ -193,9 +221,12 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
     codeIn: 'param',
   },
   get('/v1/deliveries', /^\/v1\/deliveries$/, deliveriesQuery, async (m, query) =>
-    (await m.deliveries({ ...(query.status === undefined ? {} : { status: query.status }), ...(query.limit === undefined ? {} : { limit: query.limit }) })).map(
-      (deliveries) => ({ deliveries }),
-    ),
+    (
+      await m.deliveries({
+        ...(query.status === undefined ? {} : { status: query.status }),
+        ...(query.limit === undefined ? {} : { limit: query.limit }),
+      })
+    ).map((deliveries) => ({ deliveries })),
   ),
   {
     ...post(
@@ -227,7 +258,9 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
   },
   {
     ...get('/v1/tokens', /^\/v1\/tokens$/, z.strictObject({}), async (_m, _query, _params, context) =>
-      context.tokens === undefined ? err(notFound('token')) : (await context.tokens.list()).map((tokens) => ({ tokens: tokens.map(tokenView) })),
+      context.tokens === undefined
+        ? err(notFound('token'))
+        : (await context.tokens.list()).map((tokens) => ({ tokens: tokens.map(tokenView) })),
     ),
     access: 'admin',
   },
@@ -237,18 +270,28 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
       routeInput(z.object({ name: z.string() })),
       200,
       async (_m, input, context) =>
-        context.tokens === undefined ? err(notFound('token')) : (await context.tokens.revoke(input.name)).map((token) => ({ token: tokenView(token) })),
+        context.tokens === undefined
+          ? err(notFound('token'))
+          : (await context.tokens.revoke(input.name)).map((token) => ({ token: tokenView(token) })),
       unchanged,
     ),
     access: 'admin',
   },
   // Silences change who is notified: adding and ending one takes an admin token over TCP.
-  { ...post('/v1/silences', monitorInput(addSilenceSchema), 201, (m, input) => m.addSilence(input), silenceMoved), access: 'admin' },
+  {
+    ...post('/v1/silences', monitorInput(addSilenceSchema), 201, (m, input) => m.addSilence(input), silenceMoved),
+    access: 'admin',
+  },
   get('/v1/silences', /^\/v1\/silences$/, z.strictObject({}), (m) => m.listSilences()),
-  { ...post('/v1/silences/end', monitorInput(endSilenceSchema), 200, (m, input) => m.endSilence(input), silenceMoved), access: 'admin' },
+  {
+    ...post('/v1/silences/end', monitorInput(endSilenceSchema), 200, (m, input) => m.endSilence(input), silenceMoved),
+    access: 'admin',
+  },
   // Newest first, one page per request (`next` continues, as `cursor`).
   // The Monitor checks the list items (states, triggers, code globs) and names the wire's keys.
-  get('/v1/incidents', /^\/v1\/incidents$/, incidentsQuery, (m, query) => m.queryIncidents(query as QueryIncidentsInput)),
+  get('/v1/incidents', /^\/v1\/incidents$/, incidentsQuery, (m, query) =>
+    m.queryIncidents(query as QueryIncidentsInput),
+  ),
   // One page per request (`next` continues), so a month of samples never makes one giant answer.
   get('/v1/history', /^\/v1\/history$/, historyQuery, (m, query) =>
     m.exportHistory({
@@ -331,7 +374,13 @@ function routeInput<S extends z.ZodObject>(schema: S): PostInput<z.output<S>> {
  * A POST route: the body's keys are mapped to camelCase (an unknown key, or one not written in
  * the wire's snake_case, is refused) and the input handed to `call`, which validates it.
  */
-function post<I, T>(path: string, input: PostInput<I>, status: number, call: Call<I, T>, rearm: (value: T) => RouteAnswer['rearm']): Route {
+function post<I, T>(
+  path: string,
+  input: PostInput<I>,
+  status: number,
+  call: Call<I, T>,
+  rearm: (value: T) => RouteAnswer['rearm'],
+): Route {
   return {
     method: 'POST',
     path,
@@ -347,7 +396,9 @@ function post<I, T>(path: string, input: PostInput<I>, status: number, call: Cal
       const result = await call(context.monitor, checked.value, context)
       if (result.isErr()) return errorAnswer(result.error)
       const after = rearm(result.value)
-      return after === undefined ? { status, body: toWire(result.value) } : { status, body: toWire(result.value), rearm: after }
+      return after === undefined
+        ? { status, body: toWire(result.value) }
+        : { status, body: toWire(result.value), rearm: after }
     },
   }
 }
@@ -368,7 +419,12 @@ function get<S extends z.ZodType<Record<string, unknown>>, T>(
   path: string,
   pattern: RegExp,
   query: S,
-  call: (monitor: Monitor, query: z.output<S>, params: readonly string[], context: RouteContext) => Promise<Result<T, CoreError>>,
+  call: (
+    monitor: Monitor,
+    query: z.output<S>,
+    params: readonly string[],
+    context: RouteContext,
+  ) => Promise<Result<T, CoreError>>,
 ): Route {
   return {
     method: 'GET',
@@ -440,7 +496,10 @@ function unchanged(): undefined {
  * The body's top-level keys in camelCase: each must be the snake_case form of one of `fields`
  * (`stale_after` for `staleAfter`); any other is an `unknown field`.
  */
-function fromWireKeys(body: Record<string, unknown>, fields: ReadonlySet<string>): Result<Record<string, unknown>, CoreError> {
+function fromWireKeys(
+  body: Record<string, unknown>,
+  fields: ReadonlySet<string>,
+): Result<Record<string, unknown>, CoreError> {
   const input: Record<string, unknown> = {}
   const unknown: string[] = []
   for (const key of Object.keys(body)) {

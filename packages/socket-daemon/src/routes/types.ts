@@ -4,7 +4,16 @@
  * none of them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { CoreError, DaemonLiveness, Monitor, PolledSource, StoreFaultKind, StoreHealth, TokenScope, TokenService } from '@timon/core'
+import type {
+  CoreError,
+  DaemonLiveness,
+  Monitor,
+  PolledSource,
+  StoreFaultKind,
+  StoreHealth,
+  TokenScope,
+  TokenService,
+} from '@timon/core'
 import type { Result } from 'neverthrow'
 import { toWire, type WireError, type WireErrorCode } from '@timon/client'
 import type { TargetTestResult } from '../notify/target-notifier.js'
@@ -130,4 +139,7 @@ export function errorAnswer(error: WireError): RouteAnswer {
 }
 
 /** What a streaming handler ends with: an error or a JSON answer to send, or nothing (it answered itself, or the client is gone). */
-export type StreamResult = { readonly error: WireError } | { readonly status: number; readonly body: unknown } | undefined
+export type StreamResult =
+  | { readonly error: WireError }
+  | { readonly status: number; readonly body: unknown }
+  | undefined

@@ -23,8 +23,13 @@ async function collect(path: string, writer?: RunLogWriter): Promise<Frame[]> {
 
 /** Each stream's bytes, and the notes. */
 function split(frames: readonly Frame[]): { stdout: string; stderr: string; notes: string[] } {
-  const of = (stream: string) => Buffer.concat(frames.filter((f) => f.stream === stream).map((f) => f.bytes)).toString('latin1')
-  return { stdout: of('stdout'), stderr: of('stderr'), notes: frames.filter((f) => f.stream === 'note').map((f) => f.bytes.toString()) }
+  const of = (stream: string) =>
+    Buffer.concat(frames.filter((f) => f.stream === stream).map((f) => f.bytes)).toString('latin1')
+  return {
+    stdout: of('stdout'),
+    stderr: of('stderr'),
+    notes: frames.filter((f) => f.stream === 'note').map((f) => f.bytes.toString()),
+  }
 }
 
 describe('RunLogWriter', () => {
@@ -40,7 +45,11 @@ describe('RunLogWriter', () => {
     await writer.finish()
     expect(readFileSync(path, 'utf8')).toBe('2 oops\n1 hello\n1 world\n2 half done\n1+no newline\n')
     expect(statSync(path).mode & 0o777).toBe(0o640)
-    expect(split(await collect(path))).toEqual({ stdout: 'hello\nworld\nno newline', stderr: 'oops\nhalf done\n', notes: [] })
+    expect(split(await collect(path))).toEqual({
+      stdout: 'hello\nworld\nno newline',
+      stderr: 'oops\nhalf done\n',
+      notes: [],
+    })
     expect(writer.received).toBe(37)
   })
 
@@ -63,7 +72,9 @@ describe('RunLogWriter', () => {
     writer.write('stdout', Buffer.from(line.slice(0, MAX_PIECE_BYTES + 1)))
     writer.write('stdout', Buffer.from(`${line.slice(MAX_PIECE_BYTES + 1)}\n`))
     await writer.finish()
-    const records = readFileSync(path, 'utf8').split('\n').map((record) => record.slice(0, 2))
+    const records = readFileSync(path, 'utf8')
+      .split('\n')
+      .map((record) => record.slice(0, 2))
     expect(records.slice(0, 3)).toEqual(['1+', '1+', '1 '])
     expect(split(await collect(path)).stdout).toBe(`${line}\n${line}\n`)
   })
@@ -84,7 +95,9 @@ describe('RunLogWriter', () => {
     expect(size).toBeLessThanOrEqual(max)
     const { stdout, stderr, notes } = split(await collect(path))
     expect(notes).toHaveLength(1)
-    const cut = Number(/^(\d+) bytes of earlier output were cut \(the log keeps the last 64KiB at most\)$/.exec(notes[0] ?? '')?.[1])
+    const cut = Number(
+      /^(\d+) bytes of earlier output were cut \(the log keeps the last 64KiB at most\)$/.exec(notes[0] ?? '')?.[1],
+    )
     const kept = lines.length - (stdout + stderr).split('\n').length + 1
     // The lines kept are the last ones, whole, each in its stream; the note counts the others.
     const expected = lines.slice(kept)
@@ -99,7 +112,12 @@ describe('RunLogWriter', () => {
     const writer = await RunLogWriter.create(path, { maxBytes: 64 * 1024 })
     const got: Buffer[] = []
     const reading = (async () => {
-      for await (const frame of readRunLog(path, { writer, follow: true, ended: async () => writer.done, changed: () => new Promise((resolve) => setTimeout(resolve, 5)) })) {
+      for await (const frame of readRunLog(path, {
+        writer,
+        follow: true,
+        ended: async () => writer.done,
+        changed: () => new Promise((resolve) => setTimeout(resolve, 5)),
+      })) {
         if (frame.stream === 'stdout') got.push(frame.bytes)
       }
     })()
@@ -112,7 +130,8 @@ describe('RunLogWriter', () => {
       writer.write('stdout', Buffer.from(text))
       await writer.flush()
       // The follower keeps up (each round is under half the cap): wait until it has read the round.
-      for (const deadline = Date.now() + 5000; gotBytes() < all.length && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 2))
+      for (const deadline = Date.now() + 5000; gotBytes() < all.length && Date.now() < deadline; )
+        await new Promise((resolve) => setTimeout(resolve, 2))
     }
     await writer.finish()
     await reading

@@ -34,7 +34,10 @@ export interface ReadRunLogOptions {
  *
  * @throws the `open` error of the file (`ENOENT` when there is none, `ELOOP` for a symlink).
  */
-export async function* readRunLog(path: string, options: ReadRunLogOptions = {}): AsyncGenerator<Frame, void, undefined> {
+export async function* readRunLog(
+  path: string,
+  options: ReadRunLogOptions = {},
+): AsyncGenerator<Frame, void, undefined> {
   const { writer, signal } = options
   let fh = await open(path, READ_FLAGS)
   try {
@@ -65,7 +68,8 @@ export async function* readRunLog(path: string, options: ReadRunLogOptions = {})
         ino = (await fh.stat()).ino
         const after = writer?.mapping(ino)
         const offset = before === undefined ? undefined : before.base + (consumed - before.head)
-        position = after === undefined || offset === undefined || offset < after.base ? 0 : after.head + (offset - after.base)
+        position =
+          after === undefined || offset === undefined || offset < after.base ? 0 : after.head + (offset - after.base)
         rest = EMPTY
         continue
       }
@@ -101,7 +105,8 @@ export function framesOf(records: Buffer): Frame[] {
   let parts: Buffer[] = []
   let size = 0
   const flush = () => {
-    if (stream !== undefined && parts.length > 0) frames.push({ stream, bytes: parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size) })
+    if (stream !== undefined && parts.length > 0)
+      frames.push({ stream, bytes: parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size) })
     parts = []
     size = 0
   }

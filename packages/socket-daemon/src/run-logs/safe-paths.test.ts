@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -30,7 +39,9 @@ describe('unsafeLogDirectory', () => {
 
   it('refuses a directory other users can write to, or that is not a directory', () => {
     chmodSync(logs, 0o777)
-    expect(unsafeLogDirectory(logs)).toBe('other users can write to it (mode 0777); make it writable by the daemon\'s user only (chmod go-w)')
+    expect(unsafeLogDirectory(logs)).toBe(
+      "other users can write to it (mode 0777); make it writable by the daemon's user only (chmod go-w)",
+    )
     chmodSync(logs, 0o770)
     expect(unsafeLogDirectory(logs)).toMatch(/^other users can write to it \(mode 0770\)/)
     writeFileSync(join(root, 'file'), '')
@@ -38,7 +49,9 @@ describe('unsafeLogDirectory', () => {
   })
 
   it('refuses a directory owned by another user', () => {
-    expect(unsafeLogDirectory(logs, 4242)).toBe(process.getuid?.() === 0 ? undefined : `it is owned by another user (uid ${process.getuid?.()})`)
+    expect(unsafeLogDirectory(logs, 4242)).toBe(
+      process.getuid?.() === 0 ? undefined : `it is owned by another user (uid ${process.getuid?.()})`,
+    )
   })
 })
 
@@ -70,7 +83,9 @@ describe('RunLogStore and symlinks', () => {
     expect(writer?.path).toBe(join(logs, 'backup', 'u1.log'))
     await writer?.finish()
     symlinkSync(join(outside, 'target'), join(logs, 'backup', 'u2.log'))
-    await expect(RunLogWriter.create(join(logs, 'backup', 'u2.log'), { maxBytes: 1024 * 1024 })).rejects.toMatchObject({ code: 'EEXIST' })
+    await expect(RunLogWriter.create(join(logs, 'backup', 'u2.log'), { maxBytes: 1024 * 1024 })).rejects.toMatchObject({
+      code: 'EEXIST',
+    })
     expect(existsSync(join(outside, 'target'))).toBe(false)
   })
 

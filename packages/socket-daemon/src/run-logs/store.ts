@@ -166,7 +166,8 @@ export class RunLogStore {
         await checkCodeDirectory(dirname(path))
         await unlink(path)
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.#log?.warn(`cannot remove the run log ${path}: ${errorMessage(error)}`)
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+          this.#log?.warn(`cannot remove the run log ${path}: ${errorMessage(error)}`)
       }
       dirs.add(dirname(path))
     }
@@ -191,6 +192,7 @@ function runKey(code: string, uid: string): string {
 /** The log files of the runs a delete or a truncation removed. */
 function logPathsOf(deleted: DeleteResult | TruncateResult): readonly string[] {
   if (!('kind' in deleted) || deleted.kind === 'contract') return deleted.logPaths
-  if (deleted.kind === 'report' && deleted.report.kind === 'run' && deleted.report.logPath !== null) return [deleted.report.logPath]
+  if (deleted.kind === 'report' && deleted.report.kind === 'run' && deleted.report.logPath !== null)
+    return [deleted.report.logPath]
   return []
 }

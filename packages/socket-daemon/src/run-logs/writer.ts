@@ -238,7 +238,8 @@ export class RunLogWriter {
   /** Records one line (without its newline); a line longer than a piece goes in pieces, so records stay small and the cap cuts finely. */
   #line(stream: OutputStream, line: Buffer): void {
     let rest = line
-    for (; rest.length > MAX_PIECE_BYTES; rest = rest.subarray(MAX_PIECE_BYTES)) this.#record(stream, PIECE, rest.subarray(0, MAX_PIECE_BYTES))
+    for (; rest.length > MAX_PIECE_BYTES; rest = rest.subarray(MAX_PIECE_BYTES))
+      this.#record(stream, PIECE, rest.subarray(0, MAX_PIECE_BYTES))
     this.#record(stream, LINE, rest)
   }
 
@@ -309,7 +310,9 @@ export class RunLogWriter {
     }
     const inKept = outputBytes(kept)
     const cut = this.#recorded - inKept
-    const note = Buffer.from(`# ${cut} bytes of earlier output were cut (the log keeps the last ${formatBytes(this.#maxBytes)} at most)\n`)
+    const note = Buffer.from(
+      `# ${cut} bytes of earlier output were cut (the log keeps the last ${formatBytes(this.#maxBytes)} at most)\n`,
+    )
     const temporary = `${this.path}.${randomBytes(6).toString('hex')}.tmp`
     const fh = await open(temporary, CREATE_FLAGS, 0o640)
     try {

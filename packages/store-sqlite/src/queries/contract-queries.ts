@@ -1,7 +1,14 @@
 // Contracts. Kysely's builder (typed columns) for all but the two queries every push runs, which
 // are prepared SQL text with positional parameters: Kysely compiles a query afresh each time, and
 // that costs more than SQLite takes to run these.
-import { NEW_CONTRACT_STATE, type Contract, type ContractOverview, type ContractPatch, type Report, type StoreTx } from '@timon/core'
+import {
+  NEW_CONTRACT_STATE,
+  type Contract,
+  type ContractOverview,
+  type ContractPatch,
+  type Report,
+  type StoreTx,
+} from '@timon/core'
 import { bit } from '../rows/codec.js'
 import { contracts, type ContractRow } from '../rows/contracts.js'
 import { reports } from '../rows/reports.js'
@@ -113,7 +120,8 @@ const UPDATE_CONTRACT = `UPDATE contracts SET ${UPDATE_COLUMNS.map((column) => `
 
 /** (flag, value) per column of `UPDATE_COLUMNS`, then the id. */
 function updateParameters(id: number, patch: ContractPatch): unknown[] {
-  const { rules, isStale, staleAt, staleIncidentAt, lastReportId, expectedAt, missedAt, failureStreak, successStreak } = patch
+  const { rules, isStale, staleAt, staleIncidentAt, lastReportId, expectedAt, missedAt, failureStreak, successStreak } =
+    patch
   const setsRules = bit(rules !== undefined)
   return [
     setsRules,

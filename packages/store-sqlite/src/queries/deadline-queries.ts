@@ -57,8 +57,13 @@ export function deadlineQueries({ db, statements }: QueryContext): DeadlineQueri
     },
 
     async nextDeadline() {
-      const row = statements.prepare(NEXT_DEADLINE).get() as Record<'stale' | 'staleIncident' | 'overtime' | 'missed', unknown>
-      const candidates = [row.stale, row.staleIncident, row.overtime, row.missed].filter((v): v is number => typeof v === 'number')
+      const row = statements.prepare(NEXT_DEADLINE).get() as Record<
+        'stale' | 'staleIncident' | 'overtime' | 'missed',
+        unknown
+      >
+      const candidates = [row.stale, row.staleIncident, row.overtime, row.missed].filter(
+        (v): v is number => typeof v === 'number',
+      )
       return candidates.length === 0 ? undefined : new Date(Math.min(...candidates))
     },
   }

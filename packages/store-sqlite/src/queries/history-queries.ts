@@ -2,7 +2,15 @@
 // pagination: each part's query is a range scan of its primary key, `id > cursor`, whatever the
 // page). Kysely's builder; a page is thousands of rows, so compiling its few queries costs nothing
 // that matters.
-import { HISTORY_START, inHistoryScope, nextHistoryCursor, type HistoryPage, type HistoryReport, type Step, type StoreTx } from '@timon/core'
+import {
+  HISTORY_START,
+  inHistoryScope,
+  nextHistoryCursor,
+  type HistoryPage,
+  type HistoryReport,
+  type Step,
+  type StoreTx,
+} from '@timon/core'
 import { deliveries } from '../rows/deliveries.js'
 import { incidentEvents } from '../rows/incident-events.js'
 import { incidents } from '../rows/incidents.js'
@@ -15,21 +23,33 @@ export function historyQueries({ db }: QueryContext): Pick<StoreTx, 'exportHisto
     async exportHistory(query) {
       const after = query.after ?? HISTORY_START
       const [from, to] = [query.from.getTime(), query.to.getTime()]
-      const codes = new Map((await db.selectFrom('contracts').select(['id', 'code']).execute()).map((c) => [c.id, c.code]))
+      const codes = new Map(
+        (await db.selectFrom('contracts').select(['id', 'code']).execute()).map((c) => [c.id, c.code]),
+      )
       const codeOf = (id: number | null | undefined) => (id == null ? null : (codes.get(id) ?? null))
 
       const reportRows = await db
         .selectFrom('reports')
         .selectAll()
         .where('id', '>', after.reportId)
-        .where((eb) => eb.or([eb.and([eb('pushed_at', '>=', from), eb('pushed_at', '<=', to)]), eb.and([eb('pushed_at', 'is', null), eb('started_at', '>=', from), eb('started_at', '<=', to)])]))
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('pushed_at', '>=', from), eb('pushed_at', '<=', to)]),
+            eb.and([eb('pushed_at', 'is', null), eb('started_at', '>=', from), eb('started_at', '<=', to)]),
+          ]),
+        )
         .orderBy('id')
         .limit(query.limit)
         .execute()
       const inScope = reportRows.filter((row) => inHistoryScope(query, codeOf(row.contract_id)))
       const stepsOf = new Map<number, Step[]>()
       for (const ids of chunks(inScope.filter((row) => row.kind === 'run').map((row) => row.id))) {
-        for (const row of await db.selectFrom('steps').selectAll().where('report_id', 'in', ids).orderBy('id').execute()) {
+        for (const row of await db
+          .selectFrom('steps')
+          .selectAll()
+          .where('report_id', 'in', ids)
+          .orderBy('id')
+          .execute()) {
           const step = steps.toDomain(row)
           pushTo(stepsOf, step.reportId, step)
         }
@@ -47,7 +67,12 @@ export function historyQueries({ db }: QueryContext): Pick<StoreTx, 'exportHisto
       const wantedIncidents = incidentRows.filter((row) => inHistoryScope(query, codeOf(row.contract_id)))
       const timelines = new Map<number, ReturnType<typeof incidentEvents.toDomain>[]>()
       for (const ids of chunks(wantedIncidents.map((row) => row.id))) {
-        for (const row of await db.selectFrom('incident_events').selectAll().where('incident_id', 'in', ids).orderBy('id').execute()) {
+        for (const row of await db
+          .selectFrom('incident_events')
+          .selectAll()
+          .where('incident_id', 'in', ids)
+          .orderBy('id')
+          .execute()) {
           const event = incidentEvents.toDomain(row)
           pushTo(timelines, event.incidentId, event)
         }
@@ -67,16 +92,25 @@ export function historyQueries({ db }: QueryContext): Pick<StoreTx, 'exportHisto
         reports: inScope.map((row): HistoryReport => {
           const report = reports.toDomain(row)
           const code = codeOf(row.contract_id) ?? ''
-          return report.kind === 'sample' ? { ...report, code } : { ...report, code, steps: stepsOf.get(report.id) ?? [] }
+          return report.kind === 'sample'
+            ? { ...report, code }
+            : { ...report, code, steps: stepsOf.get(report.id) ?? [] }
         }),
-        incidents: wantedIncidents.map((row) => ({ ...incidents.toDomain(row), code: codeOf(row.contract_id), timeline: timelines.get(row.id) ?? [] })),
+        incidents: wantedIncidents.map((row) => ({
+          ...incidents.toDomain(row),
+          code: codeOf(row.contract_id),
+          timeline: timelines.get(row.id) ?? [],
+        })),
         deliveries: deliveryRows.flatMap((row) => {
           const delivery = deliveries.toDomain(row)
           const code = codeOf(delivery.event.incident?.contractId)
           return inHistoryScope(query, code) ? [{ ...delivery, code }] : []
         }),
       }
-      const scanned = <T extends { id: number }>(rows: readonly T[], afterId: number) => ({ count: rows.length, lastId: rows.at(-1)?.id ?? afterId })
+      const scanned = <T extends { id: number }>(rows: readonly T[], afterId: number) => ({
+        count: rows.length,
+        lastId: rows.at(-1)?.id ?? afterId,
+      })
       const next = nextHistoryCursor(query.limit, {
         reportId: scanned(reportRows, after.reportId),
         incidentId: scanned(incidentRows, after.incidentId),

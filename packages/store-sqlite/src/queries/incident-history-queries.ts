@@ -16,15 +16,21 @@ export function incidentHistoryQueries({ db }: QueryContext): Pick<StoreTx, 'que
       if (states !== undefined) select = select.where('state', 'in', [...states])
       if (triggers !== undefined) select = select.where('trigger_type', 'in', [...triggers])
       if (codes !== undefined) {
-        const ids = JSON.stringify(contracts.filter((contract) => matchesAnyCodeGlob(codes, contract.code)).map((contract) => contract.id))
+        const ids = JSON.stringify(
+          contracts.filter((contract) => matchesAnyCodeGlob(codes, contract.code)).map((contract) => contract.id),
+        )
         select = select.where('contract_id', 'in', sql<number>`(SELECT value FROM json_each(${ids}))`)
       }
       if (since !== undefined) select = select.where('opened_at', '>=', since.getTime())
       if (until !== undefined) select = select.where('opened_at', '<=', until.getTime())
       // A row value, so the index is walked from the cursor on.
-      if (before !== undefined) select = select.where(sql<boolean>`(opened_at, id) < (${before.openedAt.getTime()}, ${before.id})`)
+      if (before !== undefined)
+        select = select.where(sql<boolean>`(opened_at, id) < (${before.openedAt.getTime()}, ${before.id})`)
       const rows = await select.orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute()
-      return rows.map((row) => ({ ...incidents.toDomain(row), code: row.contract_id === null ? null : (codeOf.get(row.contract_id) ?? null) }))
+      return rows.map((row) => ({
+        ...incidents.toDomain(row),
+        code: row.contract_id === null ? null : (codeOf.get(row.contract_id) ?? null),
+      }))
     },
   }
 }

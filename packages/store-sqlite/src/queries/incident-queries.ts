@@ -91,7 +91,12 @@ export function incidentQueries({ db, statements }: QueryContext): IncidentQueri
     },
 
     async listIncidentEvents(incidentId) {
-      const rows = await db.selectFrom('incident_events').selectAll().where('incident_id', '=', incidentId).orderBy('id').execute()
+      const rows = await db
+        .selectFrom('incident_events')
+        .selectAll()
+        .where('incident_id', '=', incidentId)
+        .orderBy('id')
+        .execute()
       return rows.map(incidentEvents.toDomain)
     },
   }

@@ -1,7 +1,13 @@
 // The notification outbox. Kysely's builder (typed columns): deliveries are written only when an
 // incident moves, and read by the dispatcher. The next attempt's time is prepared SQL text: the
 // daemon's scheduler asks for it after pushes (every 10 ms under load).
-import { DELIVERY_STATUSES, type LocalDeliveryClaims, type Delivery, type DeliveryStatus, type StoreTx } from '@timon/core'
+import {
+  DELIVERY_STATUSES,
+  type LocalDeliveryClaims,
+  type Delivery,
+  type DeliveryStatus,
+  type StoreTx,
+} from '@timon/core'
 import { sql } from 'kysely'
 import { oneOf } from '../rows/codec.js'
 import { deliveries } from '../rows/deliveries.js'

@@ -33,7 +33,10 @@ export function reminderQueries({ db }: QueryContext): ReminderQueries {
     },
 
     async nextReminder() {
-      const row = await db.selectFrom('incident_reminders').select((e) => e.fn.min('remind_at').as('v')).executeTakeFirst()
+      const row = await db
+        .selectFrom('incident_reminders')
+        .select((e) => e.fn.min('remind_at').as('v'))
+        .executeTakeFirst()
       return typeof row?.v === 'number' ? new Date(row.v) : undefined
     },
   }

@@ -53,7 +53,12 @@ export function reportQueries({ db, statements }: QueryContext): ReportQueries {
     },
 
     async findReport(contractId, uid) {
-      const row = await db.selectFrom('reports').selectAll().where('contract_id', '=', contractId).where('uid', '=', uid).executeTakeFirst()
+      const row = await db
+        .selectFrom('reports')
+        .selectAll()
+        .where('contract_id', '=', contractId)
+        .where('uid', '=', uid)
+        .executeTakeFirst()
       return row === undefined ? undefined : reports.toDomain(row)
     },
 
@@ -118,7 +123,12 @@ export function reportQueries({ db, statements }: QueryContext): ReportQueries {
     },
 
     async unfinishedRuns(contractId, excludeId) {
-      let query = db.selectFrom('reports').selectAll().where('contract_id', '=', contractId).where('kind', '=', RUN).where('ended_at', 'is', null)
+      let query = db
+        .selectFrom('reports')
+        .selectAll()
+        .where('contract_id', '=', contractId)
+        .where('kind', '=', RUN)
+        .where('ended_at', 'is', null)
       if (excludeId !== undefined) query = query.where('id', '<>', excludeId)
       return (await query.orderBy('id').execute()).map((row) => reports.toDomain(row) as Run)
     },

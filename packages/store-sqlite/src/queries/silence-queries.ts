@@ -8,7 +8,15 @@ import type { QueryContext } from './query-context.js'
 
 type SilenceQueries = Pick<
   StoreTx,
-  'insertSilence' | 'getSilence' | 'listSilences' | 'updateSilence' | 'dueSilences' | 'nextSilenceEnd' | 'holdIncident' | 'heldIncidents' | 'releaseIncident'
+  | 'insertSilence'
+  | 'getSilence'
+  | 'listSilences'
+  | 'updateSilence'
+  | 'dueSilences'
+  | 'nextSilenceEnd'
+  | 'holdIncident'
+  | 'heldIncidents'
+  | 'releaseIncident'
 >
 
 export function silenceQueries({ db, statements }: QueryContext): SilenceQueries {
@@ -32,7 +40,12 @@ export function silenceQueries({ db, statements }: QueryContext): SilenceQueries
     },
 
     async listSilences(at) {
-      const rows = await db.selectFrom('silences').selectAll().where('ends_at', '>', at.getTime()).orderBy('id').execute()
+      const rows = await db
+        .selectFrom('silences')
+        .selectAll()
+        .where('ends_at', '>', at.getTime())
+        .orderBy('id')
+        .execute()
       return rows.map(silences.toDomain)
     },
 

@@ -4,7 +4,10 @@ import type { StoreTx } from '@timon/core'
 import { tokens } from '../rows/tokens.js'
 import type { QueryContext } from './query-context.js'
 
-type TokenQueries = Pick<StoreTx, 'insertToken' | 'findTokenByName' | 'findTokenBySecretHash' | 'listTokens' | 'updateToken'>
+type TokenQueries = Pick<
+  StoreTx,
+  'insertToken' | 'findTokenByName' | 'findTokenBySecretHash' | 'listTokens' | 'updateToken'
+>
 
 export function tokenQueries({ db }: QueryContext): TokenQueries {
   return {
@@ -15,7 +18,12 @@ export function tokenQueries({ db }: QueryContext): TokenQueries {
     },
 
     async findTokenByName(name) {
-      const row = await db.selectFrom('tokens').selectAll().where('name', '=', name).where('revoked', '=', 0).executeTakeFirst()
+      const row = await db
+        .selectFrom('tokens')
+        .selectAll()
+        .where('name', '=', name)
+        .where('revoked', '=', 0)
+        .executeTakeFirst()
       return row === undefined ? undefined : tokens.toDomain(row)
     },
 

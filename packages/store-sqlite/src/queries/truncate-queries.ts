@@ -11,7 +11,9 @@ export function truncateQueries({ statements }: QueryContext): Pick<StoreTx, 'tr
       const byContract = plan.contractId === null ? 0 : 1
       let incidents = 0
       if (plan.incidentCutoff !== undefined) {
-        const { changes } = statements.prepare(DELETE_INCIDENTS[byContract]).run(plan.incidentCutoff.getTime(), ...scope)
+        const { changes } = statements
+          .prepare(DELETE_INCIDENTS[byContract])
+          .run(plan.incidentCutoff.getTime(), ...scope)
         incidents = Number(changes)
       }
       const cutoffs = plan.reportCutoffs

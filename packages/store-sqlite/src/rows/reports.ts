@@ -1,5 +1,14 @@
 // Maps `reports` rows to domain values and back; no queries here.
-import { HEALTHS, REPORT_HEALTHS, type Progress, type Report, type ReportMark, type Run, type RunPatch, type Sample } from '@timon/core'
+import {
+  HEALTHS,
+  REPORT_HEALTHS,
+  type Progress,
+  type Report,
+  type ReportMark,
+  type Run,
+  type RunPatch,
+  type Sample,
+} from '@timon/core'
 import type { Selectable } from 'kysely'
 import type { ReportsTable } from '../tables.js'
 import { bit, bool, corruptRow, dateOrNull, msOrNull, oneOf } from './codec.js'
@@ -45,7 +54,8 @@ export const reports = {
         endedAt: dateOrNull(row.ended_at),
         endComment: row.end_comment,
         overtimeAt: dateOrNull(row.overtime_at),
-        exit: row.exit_code === null && row.exit_signal === null ? null : { code: row.exit_code, signal: row.exit_signal },
+        exit:
+          row.exit_code === null && row.exit_signal === null ? null : { code: row.exit_code, signal: row.exit_signal },
         logPath: row.log_path,
         skipped: bool(row.skipped),
         host: row.host,
@@ -55,7 +65,11 @@ export const reports = {
   },
   markToDomain(row: MarkRow): ReportMark {
     const kind = oneOf(['sample', 'run'] as const, row.kind, 'reports.kind')
-    return { kind, health: oneOf(REPORT_HEALTHS, row.health, 'reports.health'), running: kind === 'run' && row.ended_at === null }
+    return {
+      kind,
+      health: oneOf(REPORT_HEALTHS, row.health, 'reports.health'),
+      running: kind === 'run' && row.ended_at === null,
+    }
   },
 
   toRow(report: ReportFields): Omit<ReportRow, 'id'> {
@@ -89,13 +103,19 @@ export const reports = {
       ...(patch.endedAt === undefined ? {} : { ended_at: patch.endedAt.getTime() }),
       ...(patch.endComment === undefined ? {} : { end_comment: patch.endComment }),
       ...(patch.overtimeAt === undefined ? {} : { overtime_at: msOrNull(patch.overtimeAt) }),
-      ...(patch.exit === undefined ? {} : { exit_code: patch.exit?.code ?? null, exit_signal: patch.exit?.signal ?? null }),
+      ...(patch.exit === undefined
+        ? {}
+        : { exit_code: patch.exit?.code ?? null, exit_signal: patch.exit?.signal ?? null }),
       ...(patch.logPath === undefined ? {} : { log_path: patch.logPath }),
-      ...(patch.progress === undefined ? {} : { progress_count: patch.progress?.count ?? null, progress_of: patch.progress?.of ?? null }),
+      ...(patch.progress === undefined
+        ? {}
+        : { progress_count: patch.progress?.count ?? null, progress_of: patch.progress?.of ?? null }),
     }
   },
 }
 
 function progress(row: ReportRow): Progress | null {
-  return row.progress_count === null || row.progress_of === null ? null : { count: row.progress_count, of: row.progress_of }
+  return row.progress_count === null || row.progress_of === null
+    ? null
+    : { count: row.progress_count, of: row.progress_of }
 }

@@ -6,7 +6,17 @@ import { bit, bool } from './codec.js'
 /** The rule columns, the same in `contracts` and `reports`. */
 export type RuleColumns = Pick<
   ContractsTable,
-  'stale_after' | 'stale_incident_after' | 'overtime_incident_after' | 'overlap_incident' | 'schedule' | 'tz' | 'grace' | 'min_runtime' | 'failure_threshold' | 'success_threshold' | 'depends_on'
+  | 'stale_after'
+  | 'stale_incident_after'
+  | 'overtime_incident_after'
+  | 'overlap_incident'
+  | 'schedule'
+  | 'tz'
+  | 'grace'
+  | 'min_runtime'
+  | 'failure_threshold'
+  | 'success_threshold'
+  | 'depends_on'
 >
 
 export const rules = {

@@ -18,6 +18,12 @@ export const steps = {
     }
   },
   toRow(step: Omit<Step, 'id'>): Omit<StepRow, 'id'> {
-    return { report_id: step.reportId, label: step.label, health: step.health, at: step.at.getTime(), detail: step.detail }
+    return {
+      report_id: step.reportId,
+      label: step.label,
+      health: step.health,
+      at: step.at.getTime(),
+      detail: step.detail,
+    }
   },
 }
