@@ -3,15 +3,12 @@
  * path prefix, streams, TLS with a CA made in the test (trusted through `caPem`, refused without),
  * and the errors, which name the URL and never the token.
  */
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TimonClient } from '@timon/client'
+import { testCertificates } from '../../http-common/test/certificates.js'
 import {
   openHttpTransport,
   parseDaemonUrl,
@@ -74,39 +71,6 @@ async function transport(options: HttpTransportOptions): Promise<HttpTransport> 
   if (!opened.ok) throw new Error(opened.message)
   cleanups.push(() => opened.transport.close())
   return opened.transport
-}
-
-/** A CA and a certificate for 127.0.0.1 signed by it, made with openssl. */
-function makeCertificates(): { caPem: string; key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'tcl-tls-'))
-  try {
-    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
-    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-    openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=Timon Test CA')
-    openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1')
-    writeFileSync(join(dir, 'san.ext'), 'subjectAltName = IP:127.0.0.1\n')
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      'server.csr',
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'server.crt',
-      '-days',
-      '1',
-      '-extfile',
-      'san.ext',
-    )
-    const read = (name: string) => readFileSync(join(dir, name), 'utf8')
-    return { caPem: read('ca.crt'), key: read('server.key'), cert: read('server.crt') }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
 }
 
 describe('parseDaemonUrl', () => {
@@ -231,7 +195,9 @@ describe('HttpTransport', () => {
   })
 
   it('speaks HTTPS to a server whose CA is given, and refuses it without the CA', async () => {
-    const { caPem, key, cert } = makeCertificates()
+    const certificates = testCertificates()
+    if (certificates === undefined) throw new Error('openssl is needed for the HTTPS tests')
+    const { caPem, key, cert } = certificates
     const server = await listen(createHttpsServer({ key, cert }) as unknown as Server)
     const trusted = new TimonClient({ transport: await transport({ url: server.url, token: TOKEN, caPem }) })
     const answer = await trusted.request('GET', '/v1/summary')

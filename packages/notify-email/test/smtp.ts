@@ -1,10 +1,6 @@
 // Real SMTP servers on 127.0.0.1 for the tests and the bench: smtp-server in-process, and a
 // certificate from a throwaway CA made with openssl.
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server'
 
 /** One message the server accepted. */
@@ -129,45 +125,7 @@ export async function startDroppingServer(): Promise<{
   return dropping
 }
 
-/** A CA and a certificate it signed for 127.0.0.1, as PEM; `undefined` when openssl is missing. */
-export function makeCertificates():
-  | { readonly caPem: string; readonly key: string; readonly cert: string }
-  | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'timon-smtp-tls-'))
-  try {
-    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
-    try {
-      openssl('version')
-    } catch {
-      return undefined
-    }
-    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-    openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=SMTP Test CA')
-    openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1')
-    writeFileSync(join(dir, 'san.ext'), 'subjectAltName = IP:127.0.0.1\n')
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      'server.csr',
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'server.crt',
-      '-days',
-      '1',
-      '-extfile',
-      'san.ext',
-    )
-    const read = (name: string) => readFileSync(join(dir, name), 'utf8')
-    return { caPem: read('ca.crt'), key: read('server.key'), cert: read('server.crt') }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
+export { testCertificates as makeCertificates } from '../../http-common/test/certificates.js'
 
 // --- internal ---
 

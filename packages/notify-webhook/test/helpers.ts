@@ -1,10 +1,7 @@
-import { execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
 import type { Clock, Delivery, EventName, Incident, NotificationEvent, Notifier, Store } from '@timon/core'
 
 /** One request a {@link Receiver} got. */
@@ -151,48 +148,4 @@ export async function stored(store: Store, id: number): Promise<Delivery> {
   return delivery
 }
 
-/** Whether `openssl` can make the test certificates. */
-export const hasOpenssl = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-})()
-
-/**
- * A CA made for this test run, and a server certificate for 127.0.0.1 signed by it. Neither is
- * trusted by the system: only a webhook's `cert` can make Node accept the server.
- */
-export function makeCertificates(dir: string) {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=Timon Test CA')
-  openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1')
-  writeFileSync(
-    join(dir, 'server.ext'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n',
-  )
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'server.crt',
-    '-days',
-    '1',
-    '-extfile',
-    'server.ext',
-  )
-  return {
-    key: readFileSync(join(dir, 'server.key'), 'utf8'),
-    cert: readFileSync(join(dir, 'server.crt'), 'utf8'),
-  }
-}
+export { hasOpenssl, makeTestCertificates as makeCertificates } from '../../http-common/test/certificates.js'
