@@ -117,34 +117,21 @@ export function spoolingClient(
         (entry) => spooledRun(entry),
       ),
   }
-  return {
+  const own: Partial<Record<PropertyKey, unknown>> = {
     ...pushes,
-    health: () => inner.health(),
-    streamOutput: (code, uid, options) =>
+    streamOutput: (code: string, uid: string, options: Parameters<CliClient['streamOutput']>[2]) =>
       spooledRuns.has(`${code}:${uid}`) ? Promise.resolve(DISCARDING_WRITER) : inner.streamOutput(code, uid, options),
-    readLog: (target, options) => inner.readLog(target, options),
-    openIncident: (input) => inner.openIncident(input),
-    annotate: (input) => inner.annotate(input),
-    resolve: (input) => inner.resolve(input),
-    status: (options) => inner.status(options),
-    summary: () => inner.summary(),
-    show: (target, options) => inner.show(target, options),
-    delete: (target, options) => inner.delete(target, options),
-    truncate: (input) => inner.truncate(input),
-    deliveries: (query) => inner.deliveries(query),
-    createToken: (input) => inner.createToken(input),
-    tokens: () => inner.tokens(),
-    revokeToken: (name) => inner.revokeToken(name),
-    addSilence: (input) => inner.addSilence(input),
-    silences: () => inner.silences(),
-    endSilence: (id) => inner.endSilence(id),
-    retryDeliveries: (input) => inner.retryDeliveries(input),
-    notifyTest: (target) => inner.notifyTest(target),
-    history: (query) => inner.history(query),
-    incidents: (query) => inner.incidents(query),
-    close: () => inner.close(),
     flush: () => flushSpool(inner, spool, warn, LOCK_WAIT_MS),
   }
+  // Every other method goes to the daemon as it is, so a new client method needs nothing here.
+  const spooling = new Proxy(inner, {
+    get: (target, key) => {
+      if (key in own) return own[key]
+      const value: unknown = Reflect.get(target, key)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  return spooling as CliClient & { flush(): Promise<FlushReport> }
 }
 
 /**
