@@ -311,11 +311,7 @@ export class ApiServer {
     const answer = await answerPing(
       this.#context.monitor,
       this.#context.tokens === undefined ? undefined : { ...this.#access, tokens: this.#context.tokens },
-      {
-        pathname,
-        query,
-        body,
-      },
+      { pathname, query, body, address: req.socket.remoteAddress },
     )
     this.#sendText(res, answer, false)
     if (answer.status === 200) this.#onChange?.({ deliveries: answer.deliveries })

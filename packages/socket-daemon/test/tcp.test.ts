@@ -37,14 +37,16 @@ function portOf(d: TestDaemon): number {
 /** One request over TCP (HTTPS with `ca`), on a fresh connection. */
 function tcp(
   port: number,
-  options: { method?: string; path: string; token?: string; body?: unknown; ca?: string },
+  options: { method?: string; path: string; token?: string; body?: unknown; form?: string; ca?: string },
 ): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const body = options.body === undefined ? undefined : JSON.stringify(options.body)
+    const body = options.form ?? (options.body === undefined ? undefined : JSON.stringify(options.body))
     const headers: Record<string, string | number> = {}
     if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`
-    if (body !== undefined)
-      Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) })
+    if (body !== undefined) {
+      const type = options.form === undefined ? 'application/json' : 'application/x-www-form-urlencoded'
+      Object.assign(headers, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) })
+    }
     const request = options.ca === undefined ? httpRequest : httpsRequest
     const req = request(
       {
@@ -197,6 +199,37 @@ describe('the TCP listener', () => {
     expect(limited.json).toMatchObject({ error: { code: 'rate_limited' } })
     expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1)
     expect((await tcp(port, { path: '/v1/summary', token: b })).status).toBe(200)
+  })
+
+  it('answers 429 instead of 401 past 10 failed tokens from one address, and still admits a valid token', async () => {
+    t = await startTestDaemon(http())
+    const port = portOf(t)
+    const valid = await token(t, 'ok', 'read')
+    const statuses = []
+    for (let i = 0; i < 11; i += 1)
+      statuses.push((await tcp(port, { path: '/v1/summary', token: `timon_bad${i}` })).status)
+    expect(statuses).toEqual([...Array(10).fill(401), 429])
+    const refused = await tcp(port, { path: '/v1/summary', token: 'timon_bad' })
+    expect(refused.json).toMatchObject({ error: { code: 'rate_limited' } })
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1)
+    // A neighbour behind the same address with a good token is not locked out.
+    expect((await tcp(port, { path: '/v1/summary', token: valid })).status).toBe(200)
+    // A ping URL's secret counts the same way.
+    expect((await tcp(port, { method: 'GET', path: '/ping/timon_bad/web.api' })).status).toBe(429)
+    expect(t.log.lines.join('\n')).toMatch(/127\.0\.0\.1: too many failed authentications; refusing it for [0-9]+s/)
+  })
+
+  it('refuses dashboard sign-ins from an address after 10 failed ones, before looking at the token', async () => {
+    t = await startTestDaemon(http())
+    const port = portOf(t)
+    const valid = await token(t, 'ok', 'read')
+    const signIn = (secret: string) => tcp(port, { path: '/login', form: `token=${secret}` })
+    const statuses = []
+    for (let i = 0; i < 10; i += 1) statuses.push((await signIn(`timon_bad${i}`)).status)
+    expect(statuses).toEqual(Array(10).fill(401))
+    const refused = await signIn(valid)
+    expect(refused.status).toBe(429)
+    expect(refused.text).toContain('too many failed authentications')
   })
 
   it('serves HTTPS with a certificate from the config', async () => {

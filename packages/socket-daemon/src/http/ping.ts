@@ -21,6 +21,8 @@ export interface PingRequest {
   readonly query: URLSearchParams
   /** The body as text (already cut to {@link PING_BODY_BYTES}); empty when none. */
   readonly body: string
+  /** The caller's address, whose failed secrets are counted. */
+  readonly address: string | undefined
 }
 
 /** Whether `pathname` is a ping URL's (answered by {@link answerPing}, not the route table). */
@@ -50,7 +52,7 @@ export async function answerPing(
   const [secret = '', code = '', suffix, ...rest] = request.pathname.slice('/ping/'.length).split('/')
   const action = parseSuffix(suffix)
   if (control === undefined || code === '' || rest.length > 0 || action === undefined) return text(404, 'not found')
-  const grant = await admitSecret(control, decode(secret), 'push')
+  const grant = await admitSecret(control, decode(secret), 'push', request.address)
   if (isAnswer(grant)) return refusal(grant)
   const denied = checkCode(grant, code)
   if (denied !== undefined) return refusal(denied)

@@ -8,6 +8,7 @@ import { DaemonStartError } from '../daemon-start-error.js'
 import type { Logger } from '../logger.js'
 import type { RouteContext } from '../routes/types.js'
 import { ApiServer } from '../server.js'
+import { AuthFailures } from './auth-failures.js'
 import { RateLimiter } from './rate-limit.js'
 
 /** A TCP listener of `[http] listen`, with the port it bound. */
@@ -30,7 +31,8 @@ export interface StartTcpListenersOptions {
 }
 
 /**
- * Starts one API server per `[http] listen` address, all sharing one token check and rate limit,
+ * Starts one API server per `[http] listen` address, all sharing one token check, rate limit and
+ * count of failed authentications per address,
  * serving HTTPS when `tls_cert`/`tls_key` are set. A plain-HTTP listener on a non-loopback
  * address is logged as a warning: tokens would cross the network in clear.
  *
@@ -45,7 +47,10 @@ export async function startTcpListeners(options: StartTcpListenersOptions): Prom
       ? undefined
       : { cert: readPem(http.tls.certFile, 'tls_cert'), key: readPem(http.tls.keyFile, 'tls_key') }
   const rateLimit = http.rateLimitPerSecond === undefined ? undefined : new RateLimiter(http.rateLimitPerSecond)
-  const access = { tokens: context.tokens, rateLimit }
+  const failures = new AuthFailures((address, seconds) =>
+    log.warn(`${address}: too many failed authentications; refusing it for ${seconds}s`),
+  )
+  const access = { tokens: context.tokens, rateLimit, failures }
   const mount = dashboard === undefined ? undefined : tcpMount(dashboard, access, tls !== undefined)
   const started: TcpListener[] = []
   try {
