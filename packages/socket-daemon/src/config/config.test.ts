@@ -291,6 +291,19 @@ describe('parseConfig', () => {
       expect(config._unsafeUnwrap().store).toMatchObject({ kind: 'postgres', url: 'postgresql://b@env/y' })
     })
 
+    it('refuses a shared store whose lease a target attempt could outlive; SQLite has no lease to outlive', () => {
+      const command = (timeout: string) => ({ name: 'page', on: ['*'], command: ['/bin/true'], timeout })
+      expect(issuesOf({ store: { url: 'postgres://h/d', lease: '15s' }, command: [command('15s')] })).toEqual([
+        'command[0].timeout: 15s must be shorter than [store] lease (15s): an attempt outliving its claim could be sent again by another daemon',
+      ])
+      const webhook = { name: 'hook', on: ['*'], url: 'https://example.com/h', retry: { timeout: '20s' } }
+      expect(issuesOf({ store: { url: 'postgres://h/d' }, webhook: [webhook] })).toEqual([
+        'webhook[0].retry.timeout: 20s must be shorter than [store] lease (15s): an attempt outliving its claim could be sent again by another daemon',
+      ])
+      expect(parseConfig({ store: { url: 'postgres://h/d' }, command: [command('14s')] }, options).isOk()).toBe(true)
+      expect(parseConfig({ command: [command('1m')] }, options).isOk()).toBe(true)
+    })
+
     it('refuses what does not fit, naming the key', () => {
       expect(issuesOf({ store: { url: 'mysql://x' } })).toEqual([
         'store.url: must be a postgres:// or postgresql:// URL',

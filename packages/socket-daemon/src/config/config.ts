@@ -6,6 +6,7 @@ import {
   checkCodeGlob,
   errorMessage,
   formatIssues,
+  formatGoDuration,
   isTimeZone,
   parseDuration,
   parseSchedule,
@@ -220,6 +221,8 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
   const dataDir = daemon.data_dir === undefined ? defaultDataDir(env, uid) : resolve(baseDir, daemon.data_dir)
   const store = resolveStoreConfig(parsed.data.store, env, baseDir, dataDir)
   if ('issue' in store) return err([store.issue])
+  const leaseIssues = checkAttemptsFitLease(targets, store.store)
+  if (leaseIssues.length > 0) return err(leaseIssues)
   const systemHostname = options.hostname ?? (osHostname() || 'localhost')
   return ok({
     path: options.path,
@@ -585,6 +588,37 @@ const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['maintenance', index, 'schedule'], message: read.error.message })
     })
   })
+
+/**
+ * On a store other daemons share, a delivery is claimed for `[store] lease`: an attempt still
+ * running when its claim lapses may be taken over and sent twice. So every target's attempt
+ * timeout must end within the lease (on SQLite, one daemon alone, the lease plays no part).
+ */
+function checkAttemptsFitLease(
+  targets: Readonly<Record<string, readonly AttemptBound[]>>,
+  store: StoreConfig,
+): string[] {
+  if (store.kind !== 'postgres') return []
+  const lease = formatGoDuration(store.leaseMs)
+  return Object.entries(targets).flatMap(([kind, list]) =>
+    list.flatMap((target, index) => {
+      // A command's timeout is its own key; webhooks and emails keep it in their retry table.
+      const [key, timeoutMs] =
+        target.timeoutMs !== undefined ? ['timeout', target.timeoutMs] : ['retry.timeout', target.retry?.timeoutMs]
+      if (timeoutMs === undefined || timeoutMs < store.leaseMs) return []
+      return [
+        `${kind}[${index}].${key}: ${formatGoDuration(timeoutMs)} must be shorter than [store] lease (${lease}): ` +
+          'an attempt outliving its claim could be sent again by another daemon',
+      ]
+    }),
+  )
+}
+
+/** How long one attempt of a target may take, where its config says. */
+interface AttemptBound {
+  readonly timeoutMs?: number
+  readonly retry?: { readonly timeoutMs?: number }
+}
 
 /**
  * The outbox addresses deliveries by target name alone, so a name must be unique across every
