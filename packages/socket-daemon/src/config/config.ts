@@ -221,7 +221,10 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): R
   const dataDir = daemon.data_dir === undefined ? defaultDataDir(env, uid) : resolve(baseDir, daemon.data_dir)
   const store = resolveStoreConfig(parsed.data.store, env, baseDir, dataDir)
   if ('issue' in store) return err([store.issue])
-  const leaseIssues = checkAttemptsFitLease(targets, store.store)
+  const leaseIssues = checkAttemptsFitLease(
+    { webhooks: webhooks.value, emails: emails.value, commands: commands.value },
+    store.store,
+  )
   if (leaseIssues.length > 0) return err(leaseIssues)
   const systemHostname = options.hostname ?? (osHostname() || 'localhost')
   return ok({
@@ -595,29 +598,22 @@ const configSchema = z
  * timeout must end within the lease (on SQLite, one daemon alone, the lease plays no part).
  */
 function checkAttemptsFitLease(
-  targets: Readonly<Record<string, readonly AttemptBound[]>>,
+  targets: Pick<DaemonConfig, 'webhooks' | 'emails' | 'commands'>,
   store: StoreConfig,
 ): string[] {
   if (store.kind !== 'postgres') return []
-  const lease = formatGoDuration(store.leaseMs)
-  return Object.entries(targets).flatMap(([kind, list]) =>
-    list.flatMap((target, index) => {
-      // A command's timeout is its own key; webhooks and emails keep it in their retry table.
-      const [key, timeoutMs] =
-        target.timeoutMs !== undefined ? ['timeout', target.timeoutMs] : ['retry.timeout', target.retry?.timeoutMs]
-      if (timeoutMs === undefined || timeoutMs < store.leaseMs) return []
-      return [
-        `${kind}[${index}].${key}: ${formatGoDuration(timeoutMs)} must be shorter than [store] lease (${lease}): ` +
-          'an attempt outliving its claim could be sent again by another daemon',
-      ]
-    }),
-  )
-}
-
-/** How long one attempt of a target may take, where its config says. */
-interface AttemptBound {
-  readonly timeoutMs?: number
-  readonly retry?: { readonly timeoutMs?: number }
+  const bounds = [
+    ...targets.webhooks.map(({ retry }, i) => [`webhook[${i}].retry.timeout`, retry.timeoutMs] as const),
+    ...targets.emails.map(({ retry }, i) => [`email[${i}].retry.timeout`, retry.timeoutMs] as const),
+    ...targets.commands.map(({ timeoutMs }, i) => [`command[${i}].timeout`, timeoutMs] as const),
+  ]
+  return bounds
+    .filter(([, timeoutMs]) => timeoutMs >= store.leaseMs)
+    .map(
+      ([key, timeoutMs]) =>
+        `${key}: ${formatGoDuration(timeoutMs)} must be shorter than [store] lease (${formatGoDuration(store.leaseMs)}): ` +
+        'an attempt outliving its claim could be sent again by another daemon',
+    )
 }
 
 /**
