@@ -18,10 +18,13 @@ export function rowStates(row: SubjectRow): string {
   return row.flags.length === 0 ? row.health : `${row.health} ${row.flags.join(' ')}`
 }
 
-/** Whether a row passes the filter: `q` is a case-insensitive part of its code, `state` one of its states. */
+/**
+ * Whether a row passes the filter: `q` is a case-insensitive part of its code or of the host of
+ * its last report, `state` one of its states.
+ */
 export function matchesFilter(row: SubjectRow, query: OverviewQuery): boolean {
   const q = query.q.trim().toLowerCase()
-  if (q !== '' && !row.code.includes(q)) return false
+  if (q !== '' && !row.code.toLowerCase().includes(q) && !(row.host?.toLowerCase().includes(q) ?? false)) return false
   return (
     query.state === undefined || row.health === query.state || (row.flags as readonly string[]).includes(query.state)
   )

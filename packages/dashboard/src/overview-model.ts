@@ -30,6 +30,8 @@ export interface SubjectRow {
   readonly flags: readonly SubjectFlag[]
   /** When the last report arrived, ended, or (running) started. */
   readonly lastReportAt: Date | undefined
+  /** The machine the last report came from, when it said (`TIMON_HOST`, `?host=`). */
+  readonly host: string | undefined
   /** Recent samples/runs, oldest first. */
   readonly recent: readonly ReportMark[]
 }
@@ -138,6 +140,7 @@ function subjectRow(
     health: lastReport?.health ?? 'none',
     flags,
     lastReportAt: lastReport === undefined ? undefined : reportActivityTime(lastReport),
+    host: lastReport?.host ?? undefined,
     recent: [...newestFirst].reverse(),
   }
 }

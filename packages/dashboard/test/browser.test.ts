@@ -46,7 +46,7 @@ describe('the dashboard in Chromium', () => {
         const code = `group${g}.subject-${n}`
         if (n % 2 === 0) {
           for (const health of ['healthy', 'warning', n % 10 === 0 ? 'critical' : 'healthy'] as const)
-            await monitor.pushProbe({ code, health })
+            await monitor.pushProbe({ code, health, host: `Host-${n % 8}` })
         } else {
           const run = (await monitor.startJob({ code }))._unsafeUnwrap().run
           await monitor.endJob({ code, uid: run.uid })
@@ -73,7 +73,10 @@ describe('the dashboard in Chromium', () => {
     await page.screenshot({ path: join(OUTPUT, 'overview-1000.png') })
 
     // The filter works as you type, without a round trip.
-    await page.getByLabel('Filter by code').fill('group3.subject-1')
+    await page.getByLabel('Filter by code or host').fill('host-4')
+    // The probes with n ≡ 4 (mod 8): 12 in each of the 10 groups.
+    expect(await page.locator('tr[data-code]:visible').count()).toBe(120)
+    await page.getByLabel('Filter by code or host').fill('group3.subject-1')
     expect(await page.locator('tr[data-code]:visible').count()).toBe(11)
     await page.getByLabel('State').selectOption('critical')
     expect(await page.locator('tr[data-code]:visible').count()).toBe(1)

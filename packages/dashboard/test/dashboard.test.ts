@@ -150,6 +150,29 @@ describe('incident actions', () => {
   })
 })
 
+describe('hosts', () => {
+  it('shows the host of each last report, filters by it, and gives a probe pushed from two machines a Host column', async () => {
+    const s = await start({ via: 'socket' })
+    await s.monitor.pushProbe({ code: 'web.api', health: 'healthy', host: 'Web-01' })
+    await s.monitor.pushProbe({ code: 'web.api', health: 'warning', host: 'web-02' })
+    await s.monitor.pushProbe({ code: 'db.main', health: 'healthy', host: 'db-01' })
+    await s.monitor.pushProbe({ code: 'mail.queue', health: 'healthy' })
+    const overview = await (await fetch(`${s.url}/`)).text()
+    expect(overview).toContain('<span class="muted">on web-02</span>')
+    expect(overview).toContain('data-host="db-01"')
+    const filtered = await (await fetch(`${s.url}/?q=DB-0`)).text()
+    expect(filtered).toContain('data-code="db.main"')
+    expect(filtered).not.toContain('data-code="web.api"')
+    const probe = await (await fetch(`${s.url}/probes/web.api`)).text()
+    expect(probe).toContain('<dt>Host</dt><dd>web-02</dd>')
+    expect(probe).toContain('<th scope="col">Host</th>')
+    expect(probe).toContain('<td>Web-01</td>')
+    // One machine only: no column, as `timon show`.
+    const db = await (await fetch(`${s.url}/probes/db.main`)).text()
+    expect(db).not.toContain('<th scope="col">Host</th>')
+  })
+})
+
 describe('escaping', () => {
   it('escapes incident titles, comments and codes on every page', async () => {
     const s = await start({ via: 'socket' })

@@ -23,7 +23,7 @@ export const CLIENT_SCRIPT = `(function () {
       var shown = 0
       for (var r = 0; r < rows.length; r++) {
         var row = rows[r]
-        var ok = row.getAttribute('data-code').indexOf(q) !== -1 && (state === '' || (' ' + row.getAttribute('data-state') + ' ').indexOf(' ' + state + ' ') !== -1)
+        var ok = (row.getAttribute('data-code').toLowerCase().indexOf(q) !== -1 || row.getAttribute('data-host').indexOf(q) !== -1) && (state === '' || (' ' + row.getAttribute('data-state') + ' ').indexOf(' ' + state + ' ') !== -1)
         row.hidden = !ok
         if (ok) shown++
       }

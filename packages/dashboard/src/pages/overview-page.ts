@@ -12,7 +12,7 @@ export function overviewPage(overview: Overview, query: OverviewQuery, now: Date
   const rows = overview.subjects.filter((row) => matchesFilter(row, query))
   return html`<h1>Overview</h1>
 <form id="filter" class="filter" role="search" method="get" action="/">
-<div><label for="q">Filter by code</label><input id="q" name="q" type="search" value="${query.q}" autocomplete="off"></div>
+<div><label for="q">Filter by code or host</label><input id="q" name="q" type="search" value="${query.q}" autocomplete="off"></div>
 <div><label for="state">State</label><select id="state" name="state"><option value="">any</option>${FILTER_STATES.map(
     (state) => html`<option value="${state}"${state === query.state ? trusted(' selected') : ''}>${state}</option>`,
   )}</select></div>
@@ -60,5 +60,6 @@ function groups(rows: readonly SubjectRow[], now: Date): SafeHtml {
 
 function subjectRow(row: SubjectRow, now: Date): SafeHtml {
   const href = subjectHref(row)
-  return html`<tr data-code="${row.code}" data-state="${rowStates(row)}"><td><a href="${href}">${row.code}</a> <span class="muted">${row.kind}</span></td><td>${healthLabel(row.health)}</td><td>${flagPills(row.flags)}</td><td>${row.lastReportAt === undefined ? '—' : ago(now, row.lastReportAt)}</td><td class="wide">${historyStrip(row.recent)}</td></tr>`
+  const host = row.host === undefined ? '' : html` <span class="muted">on ${row.host}</span>`
+  return html`<tr data-code="${row.code}" data-host="${row.host?.toLowerCase() ?? ''}" data-state="${rowStates(row)}"><td><a href="${href}">${row.code}</a> <span class="muted">${row.kind}</span></td><td>${healthLabel(row.health)}</td><td>${flagPills(row.flags)}</td><td>${row.lastReportAt === undefined ? '—' : ago(now, row.lastReportAt)}${host}</td><td class="wide">${historyStrip(row.recent)}</td></tr>`
 }

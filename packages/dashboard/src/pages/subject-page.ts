@@ -17,12 +17,13 @@ import { markOf, type SubjectFlag } from '../overview-model.js'
 /** A probe's page: its facts, active incidents and recent samples with their comments. */
 export function probePage(view: ContractView, flags: readonly SubjectFlag[], now: Date): SafeHtml {
   const samples = view.reports.map((r) => r.report).filter((r): r is Sample => r.kind === 'sample')
+  const host = hostColumn(samples)
   return html`<h1>${view.contract.code} <span class="muted">probe</span></h1><div id="live">${facts(view, flags, now)}
 <section aria-labelledby="samples-title"><h2 id="samples-title">Samples <span class="muted">(${samples.length} of ${view.reportCount})</span></h2>
 <p>${historyStrip([...samples].reverse().map(markOf))}</p>
-<div class="table-wrap"><table><thead><tr><th scope="col">Sample</th><th scope="col">Health</th><th scope="col">Pushed</th><th scope="col">Comment</th></tr></thead><tbody>${samples.map(
+<div class="table-wrap"><table><thead><tr><th scope="col">Sample</th><th scope="col">Health</th><th scope="col">Pushed</th>${host.head}<th scope="col">Comment</th></tr></thead><tbody>${samples.map(
     (s) =>
-      html`<tr><td><code>${s.uid}</code></td><td>${healthLabel(s.health)}</td><td>${ago(now, s.pushedAt)}</td><td class="pre">${s.comment ?? ''}</td></tr>`,
+      html`<tr><td><code>${s.uid}</code></td><td>${healthLabel(s.health)}</td><td>${ago(now, s.pushedAt)}</td>${host.cell(s)}<td class="pre">${s.comment ?? ''}</td></tr>`,
   )}</tbody></table></div></section></div>`
 }
 
@@ -42,11 +43,12 @@ export function jobPage(
 ): SafeHtml {
   const runs = view.reports.map((r) => r.report).filter((r): r is Run => r.kind === 'run')
   const base = `/jobs/${encodeURIComponent(view.contract.code)}`
+  const host = hostColumn(runs)
   return html`<h1>${view.contract.code} <span class="muted">job</span></h1><div id="live">${facts(view, flags, now)}
 <section aria-labelledby="runs-title"><h2 id="runs-title">Runs <span class="muted">(${runs.length} of ${view.reportCount})</span></h2>${durationChart(runs, now)}
-<div class="table-wrap"><table><thead><tr><th scope="col">Run</th><th scope="col">Health</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Exit</th><th scope="col">Comment</th></tr></thead><tbody>${runs.map(
+<div class="table-wrap"><table><thead><tr><th scope="col">Run</th><th scope="col">Health</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Exit</th>${host.head}<th scope="col">Comment</th></tr></thead><tbody>${runs.map(
     (run) =>
-      html`<tr><td><a href="${base}?run=${run.uid}"${run.uid === selected?.view.report.uid ? html` aria-current="true"` : ''}><code>${run.uid}</code></a></td><td>${healthLabel(run.endedAt === null ? 'running' : run.health)}${run.skipped ? html` <span class="flag">skipped</span>` : ''}</td><td>${ago(now, run.startedAt)}</td><td>${duration(runMillis(run, now) ?? 0)}</td><td>${exitText(run)}</td><td class="pre">${[run.startComment, run.endComment].filter((c) => c !== null).join(' — ')}</td></tr>`,
+      html`<tr><td><a href="${base}?run=${run.uid}"${run.uid === selected?.view.report.uid ? html` aria-current="true"` : ''}><code>${run.uid}</code></a></td><td>${healthLabel(run.endedAt === null ? 'running' : run.health)}${run.skipped ? html` <span class="flag">skipped</span>` : ''}</td><td>${ago(now, run.startedAt)}</td><td>${duration(runMillis(run, now) ?? 0)}</td><td>${exitText(run)}</td>${host.cell(run)}<td class="pre">${[run.startComment, run.endComment].filter((c) => c !== null).join(' — ')}</td></tr>`,
   )}</tbody></table></div></section>
 ${selected === undefined ? '' : steps(selected.view, now)}</div>
 ${selected === undefined ? '' : logViewer(base, selected)}`
@@ -59,7 +61,18 @@ function facts(view: ContractView, flags: readonly SubjectFlag[], now: Date): Sa
   const health = last === undefined ? 'none' : last.kind === 'run' && last.endedAt === null ? 'running' : last.health
   return html`<dl class="facts"><dt>Health</dt><dd>${healthLabel(health)} ${flagPills(flags)}</dd>
 <dt>Last report</dt><dd>${last === undefined ? '—' : ago(now, last.kind === 'sample' ? last.pushedAt : (last.endedAt ?? last.startedAt))}</dd>
+${last?.host == null ? '' : html`<dt>Host</dt><dd>${last.host}</dd>`}
 <dt>Rules</dt><dd>${rulesText(view.rules)}</dd></dl>${activeIncidents(view.activeIncidents, now)}`
+}
+
+/** A Host column for a table of reports, shown only when they came from more than one machine (as `timon show`). */
+function hostColumn(reports: readonly (Sample | Run)[]): {
+  readonly head: SafeHtml
+  readonly cell: (report: Sample | Run) => SafeHtml
+} {
+  const hosts = new Set(reports.flatMap(({ host }) => (host == null ? [] : [host])))
+  if (hosts.size < 2) return { head: html``, cell: () => html`` }
+  return { head: html`<th scope="col">Host</th>`, cell: (report) => html`<td>${report.host ?? '—'}</td>` }
 }
 
 function activeIncidents(incidents: readonly Incident[], now: Date): SafeHtml {
