@@ -13,6 +13,7 @@ export default defineConfig({
       { find: /^@timon\/core\/lite$/, replacement: src('core/src/lite.ts') },
       { find: /^@timon\/core\/replay$/, replacement: src('core/src/replay/index.ts') },
       { find: /^@timon\/core$/, replacement: src('core/src/index.ts') },
+      { find: /^@timon\/sql-common$/, replacement: src('sql-common/src/index.ts') },
       { find: /^@timon\/store-sqlite$/, replacement: src('store-sqlite/src/index.ts') },
       { find: /^@timon\/store-postgres$/, replacement: src('store-postgres/src/index.ts') },
       { find: /^@timon\/http-common$/, replacement: src('http-common/src/index.ts') },

@@ -1,7 +1,20 @@
 import type { Generated } from 'kysely'
+import type {
+  DeliveriesTable as SharedDeliveriesTable,
+  IncidentEventsTable,
+  IncidentHoldsTable,
+  IncidentRemindersTable,
+  IncidentsTable,
+  RuleColumns,
+  SilencesTable,
+  StepsTable,
+  TokensTable,
+} from '@timon/sql-common'
+import type { PostgresColumnTypes } from './columns.js'
 
-// Row types of the PostgreSQL schema (see migrations.ts). They never leave this package:
-// postgres-store.ts maps them to domain types with one toDomain / toRow pair per table.
+// Row types of the PostgreSQL schema (see migrations.ts). They never leave this package: rows.ts
+// maps them to domain types with one toDomain / toRow pair per table. The tables both SQL stores
+// share come from @timon/sql-common in PostgreSQL's encodings (columns.ts).
 //
 // Encodings: instants are `timestamptz` (read back as Dates), durations `bigint` milliseconds,
 // ids `bigint` (both read as numbers: see the pool's type parsers), a delivery's event `jsonb`.
@@ -11,39 +24,15 @@ export interface Tables {
   schema_migrations: SchemaMigrationsTable
   contracts: ContractsTable
   reports: ReportsTable
-  steps: StepsTable
-  incidents: IncidentsTable
-  incident_events: IncidentEventsTable
+  steps: StepsTable<PostgresColumnTypes>
+  incidents: IncidentsTable<PostgresColumnTypes>
+  incident_events: IncidentEventsTable<PostgresColumnTypes>
   deliveries: DeliveriesTable
   daemons: DaemonsTable
-  tokens: TokensTable
-  silences: SilencesTable
+  tokens: TokensTable<PostgresColumnTypes>
+  silences: SilencesTable<PostgresColumnTypes>
   incident_holds: IncidentHoldsTable
-  incident_reminders: IncidentRemindersTable
-}
-
-/** Silences (docs/behaviour.md#silences). */
-export interface SilencesTable {
-  id: Generated<number>
-  pattern: string
-  starts_at: Date
-  ends_at: Date
-  comment: string | null
-  created_at: Date
-  released: Generated<boolean>
-}
-
-/** Incidents whose notifications a silence holds. */
-export interface IncidentHoldsTable {
-  incident_id: number
-  held_by: string
-}
-
-/** When an incident is next reminded to a target (docs/behaviour.md#reminders). */
-export interface IncidentRemindersTable {
-  incident_id: number
-  target: string
-  remind_at: Date
+  incident_reminders: IncidentRemindersTable<PostgresColumnTypes>
 }
 
 /** One applied migration. */
@@ -54,26 +43,15 @@ export interface SchemaMigrationsTable {
 }
 
 /** Probes and jobs, with their rules as columns. */
-export interface ContractsTable {
+export interface ContractsTable extends RuleColumns<PostgresColumnTypes> {
   id: Generated<number>
   code: string
   kind: string
-  stale_after: number | null
-  stale_incident_after: number | null
-  overtime_incident_after: number | null
-  overlap_incident: boolean
   is_stale: boolean
   stale_at: Date | null
   stale_incident_at: Date | null
   last_report_id: number | null
   created_at: Date
-  schedule: string | null
-  tz: string | null
-  grace: number | null
-  min_runtime: number | null
-  failure_threshold: number | null
-  success_threshold: number | null
-  depends_on: string | null
   failure_streak: Generated<number>
   success_streak: Generated<number>
   expected_at: Date | null
@@ -81,7 +59,7 @@ export interface ContractsTable {
 }
 
 /** Samples (`kind = 'sample'`) and runs (`kind = 'run'`); the other kind's columns are NULL. */
-export interface ReportsTable {
+export interface ReportsTable extends RuleColumns<PostgresColumnTypes> {
   id: Generated<number>
   contract_id: number
   kind: string
@@ -98,74 +76,14 @@ export interface ReportsTable {
   exit_signal: string | null
   log_path: string | null
   skipped: boolean
-  stale_after: number | null
-  stale_incident_after: number | null
-  overtime_incident_after: number | null
-  overlap_incident: boolean
-  schedule: string | null
-  tz: string | null
-  grace: number | null
-  min_runtime: number | null
-  failure_threshold: number | null
-  success_threshold: number | null
-  depends_on: string | null
   progress_count: number | null
   progress_of: number | null
   /** The machine that pushed it. */
   host: string | null
 }
 
-/** Steps of runs. */
-export interface StepsTable {
-  id: Generated<number>
-  report_id: number
-  label: string
-  health: string
-  at: Date
-  detail: string | null
-}
-
-/** Incidents; `contract_id` is NULL for manual ones. */
-export interface IncidentsTable {
-  id: Generated<number>
-  state: string
-  trigger_type: string
-  title: string
-  description: string | null
-  contract_id: number | null
-  opened_at: Date
-  recovered_at: Date | null
-  relapsed_at: Date | null
-  resolved_at: Date | null
-}
-
-/** Incident timelines. */
-export interface IncidentEventsTable {
-  id: Generated<number>
-  incident_id: number
-  type: string
-  report_id: number | null
-  note: string
-  is_system: boolean
-  at: Date
-}
-
-/**
- * The notification outbox; `event` is the NotificationEvent as JSON (Dates as ISO strings),
- * written as text and read back parsed.
- */
-export interface DeliveriesTable {
-  id: Generated<number>
-  delivery_id: string
-  target: string
-  event: unknown
-  ordering_key: string | null
-  status: string
-  attempts: number
-  next_attempt_at: Date
-  last_error: string | null
-  created_at: Date
-  finished_at: Date | null
+/** The notification outbox, with the claim of the daemon attempting a delivery. */
+export type DeliveriesTable = SharedDeliveriesTable<PostgresColumnTypes> & {
   /** Who claimed it to attempt it (`DeliveryClaim.owner`), until `lease_until`; null when nobody. */
   claimed_by: Generated<string | null>
   lease_until: Generated<Date | null>
@@ -177,17 +95,4 @@ export interface DaemonsTable {
   started_at: Date
   last_seen_at: Date
   version: string
-}
-
-/** API tokens of the TCP listener: the secret's SHA-256, never the secret. */
-export interface TokensTable {
-  id: Generated<number>
-  name: string
-  scope: string
-  codes: string[]
-  secret_hash: string
-  created_at: Date
-  last_used_at: Date | null
-  expires_at: Date | null
-  revoked: boolean
 }

@@ -1,20 +1,7 @@
-// Maps `silences` rows to domain values; no queries here.
-import type { Silence } from '@timon/core'
-import type { Selectable } from 'kysely'
-import type { SilencesTable } from '../tables.js'
+// `silences` rows: @timon/sql-common's mapping in SQLite's encoding.
+import { silenceRows, type SilenceRow as SharedSilenceRow } from '@timon/sql-common'
+import { SQLITE_COLUMNS, type SqliteColumnTypes } from './codec.js'
 
-export type SilenceRow = Selectable<SilencesTable>
+export type SilenceRow = SharedSilenceRow<SqliteColumnTypes>
 
-export const silences = {
-  toDomain(row: SilenceRow): Silence {
-    return {
-      id: row.id,
-      pattern: row.pattern,
-      startsAt: new Date(row.starts_at),
-      endsAt: new Date(row.ends_at),
-      comment: row.comment,
-      createdAt: new Date(row.created_at),
-      released: row.released === 1,
-    }
-  },
-}
+export const silences = silenceRows(SQLITE_COLUMNS)

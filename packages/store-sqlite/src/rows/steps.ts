@@ -1,29 +1,7 @@
-// Maps `steps` rows to domain values and back; no queries here.
-import { HEALTHS, type Step } from '@timon/core'
-import type { Selectable } from 'kysely'
-import type { StepsTable } from '../tables.js'
-import { oneOf } from './codec.js'
+// `steps` rows: @timon/sql-common's mapping in SQLite's encoding.
+import { stepRows, type StepRow as SharedStepRow } from '@timon/sql-common'
+import { SQLITE_COLUMNS, type SqliteColumnTypes } from './codec.js'
 
-export type StepRow = Selectable<StepsTable>
+export type StepRow = SharedStepRow<SqliteColumnTypes>
 
-export const steps = {
-  toDomain(row: StepRow): Step {
-    return {
-      id: row.id,
-      reportId: row.report_id,
-      label: row.label,
-      health: oneOf(HEALTHS, row.health, 'steps.health'),
-      at: new Date(row.at),
-      detail: row.detail,
-    }
-  },
-  toRow(step: Omit<Step, 'id'>): Omit<StepRow, 'id'> {
-    return {
-      report_id: step.reportId,
-      label: step.label,
-      health: step.health,
-      at: step.at.getTime(),
-      detail: step.detail,
-    }
-  },
-}
+export const steps = stepRows(SQLITE_COLUMNS)
