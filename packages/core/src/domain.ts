@@ -225,6 +225,13 @@ export interface HeldIncident {
   readonly heldBy: string
 }
 
+/** What holds an incident's notifications, as `status` reports it. */
+export interface IncidentHold {
+  readonly incidentId: number
+  /** `SIL-3`, a maintenance window, or `depends on <code>`. */
+  readonly heldBy: string
+}
+
 /**
  * When an incident still open or relapsed is next reminded to one target (its `remind_every`):
  * a deadline (docs/behaviour.md#reminders).

@@ -99,6 +99,7 @@ export type {
   Sample,
   Silence,
   HeldIncident,
+  IncidentHold,
   Reminder,
   Step,
   TriggerType,

@@ -65,6 +65,7 @@ import { checkDependency } from './rules/dependency.js'
 import { countReport } from './rules/threshold.js'
 import {
   Silencer,
+  activeHolds,
   maintenanceInForce,
   parseMaintenance,
   releaseHeld,
@@ -640,6 +641,7 @@ export class Monitor {
           deliveries,
           silences,
           maintenance: maintenanceInForce(this.#maintenance, now),
+          holds: await activeHolds(tx),
         }
         return page.length > limit && last !== undefined
           ? { ...view, next: { kind: last.kind, code: last.code } }

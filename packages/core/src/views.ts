@@ -4,6 +4,7 @@ import type {
   DeliveryStatus,
   Incident,
   IncidentEvent,
+  IncidentHold,
   Report,
   Rules,
   Run,
@@ -55,6 +56,8 @@ export interface StatusView {
   readonly silences: readonly Silence[]
   /** The maintenance windows in force. */
   readonly maintenance: readonly MaintenanceInForce[]
+  /** The active incidents whose notifications are held (by a silence, a window or a dependency), ascending id. */
+  readonly holds: readonly IncidentHold[]
 }
 
 /** `silence list`: the silences not yet over (in force or to come) and the maintenance windows in force. */

@@ -17,6 +17,11 @@ describe('dependencies', () => {
     expect(await notes(monitor, 2)).toEqual([
       'opened: web.api turned critical (sample 000000000005) (held: depends on db.main: not notified)',
     ])
+    // web.jobs' incident recovered but is not resolved: still held.
+    expect((await monitor.status())._unsafeUnwrap().holds).toEqual([
+      { incidentId: 2, heldBy: 'depends on db.main' },
+      { incidentId: 3, heldBy: 'depends on db.main' },
+    ])
 
     clock.advance(60_000)
     await monitor.pushProbe({ code: 'db.main', health: 'healthy' })
@@ -25,6 +30,7 @@ describe('dependencies', () => {
       'incident.open INC-2: db.main is no longer failing and web.api is still open: its notifications were held',
     ])
     // Released: the next change notifies as usual, and nothing is held any more.
+    expect((await monitor.status())._unsafeUnwrap().holds).toEqual([])
     await monitor.pushProbe({ code: 'web.api', health: 'healthy' })
     expect(await notified(monitor)).toHaveLength(4)
   })

@@ -20,6 +20,7 @@ describe('timon status', () => {
       deliveries,
       silences: [],
       maintenance: [],
+      holds: [],
     }
     const second: StatusView = {
       activeIncidents: [],
@@ -33,6 +34,7 @@ describe('timon status', () => {
       deliveries,
       silences: [],
       maintenance: [],
+      holds: [],
     }
     const result = await runCli(['status'], {
       client: { status: (options) => (options?.after === undefined ? first : second) },
@@ -58,12 +60,13 @@ describe('timon status', () => {
       deliveries,
       silences: [],
       maintenance: [],
+      holds: [],
     }
     const json = JSON.parse((await runCli(['status', '--json'], { client: { status: () => view } })).stdout) as Record<
       string,
       unknown
     >
-    expect(Object.keys(json)).toEqual(['active_incidents', 'contracts', 'deliveries', 'silences', 'maintenance'])
+    expect(Object.keys(json)).toEqual(['active_incidents', 'contracts', 'deliveries', 'silences', 'maintenance', 'holds'])
     expect(json.contracts).toMatchObject([
       {
         contract: { code: 'p1', is_stale: false },

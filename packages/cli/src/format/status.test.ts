@@ -213,6 +213,22 @@ describe('formatStatus', () => {
     expect(text).toContain(`  maintenance  web.*  until ${window.endsAt.toISOString()}  "0 2 * * SUN"\n`)
   })
 
+  it('marks a probe whose incident its failing dependency holds', () => {
+    const text = formatStatus(
+      {
+        activeIncidents: [],
+        contracts: [
+          { contract: contract({ code: 'web.api' }), lastReport: undefined, activeIncidentIds: [7] },
+          { contract: contract({ code: 'db.main' }), lastReport: undefined, activeIncidentIds: [6] },
+        ],
+        holds: [{ incidentId: 7, heldBy: 'depends on db.main' }],
+      },
+      NOW,
+    )
+    expect(text).toMatch(/\n {2}web\.api +\? unknown +INC-7 +held: depends on db\.main\n/)
+    expect(text).toMatch(/\n {2}db\.main +\? unknown +INC-6\n/)
+  })
+
   it('adds a host column once the latest reports come from more than one machine', () => {
     const probe = (code: string, host: string | null) => ({
       contract: contract({ code }),

@@ -3,6 +3,7 @@ import type {
   DaemonLiveness,
   DeliveryStatus,
   Incident,
+  IncidentHold,
   MaintenanceInForce,
   Silence,
   StatusView,
@@ -40,7 +41,8 @@ import { formatTable, type Row } from './tabwriter.js'
  * deliveries have failed, a section says how many and where to look. When several daemons serve
  * the database, a last line names them: `DAEMONS (2)  alpha, beta`. A probe or job a silence or
  * maintenance window in force covers ends with `silenced SIL-3` (or `silenced maintenance`), and a
- * section lists those in force.
+ * section lists those in force; one whose incident is held by something else (its dependency
+ * failing) ends with `held: depends on db.main`.
  *
  * @param now the instant "… ago" is measured from.
  */
@@ -51,6 +53,7 @@ export function formatStatus(
     readonly daemons?: readonly DaemonLiveness[]
     readonly silences?: readonly Silence[]
     readonly maintenance?: readonly MaintenanceInForce[]
+    readonly holds?: readonly IncidentHold[]
   },
   now: Date,
   style: Style = PLAIN,
@@ -82,11 +85,11 @@ export function formatStatus(
       style.red(incidentCodes(activeIncidentIds)),
     ]
     const silencedBy = silencer(contract.code, view.silences ?? [], view.maintenance ?? [])
+    const heldBy = view.holds?.find((hold) => activeIncidentIds.includes(hold.incidentId))?.heldBy
     const polled = polledFrom === undefined ? '' : `polled ${polledFrom}`
-    const tail =
-      silencedBy === undefined
-        ? [polled].filter((cell) => cell !== '')
-        : [polled, style.yellow(`silenced ${silencedBy}`)]
+    const hold =
+      silencedBy !== undefined ? `silenced ${silencedBy}` : heldBy !== undefined ? `held: ${heldBy}` : undefined
+    const tail = hold === undefined ? [polled].filter((cell) => cell !== '') : [polled, style.yellow(hold)]
     rows.push([...row, ...tail])
   }
 

@@ -2,7 +2,7 @@
 // usual but their notifications are held; when it ends, the held incidents still failing are
 // notified once (docs/behaviour.md#silences).
 import { matchesAnyCodeGlob, matchCodeGlob } from '../code-glob.js'
-import type { Contract, NotificationEvent, Silence } from '../domain.js'
+import type { Contract, IncidentHold, NotificationEvent, Silence } from '../domain.js'
 import { formatHumanDuration } from '../duration.js'
 import type { StoreTx } from '../ports/store.js'
 import { dependencyHoldOf, heldParent } from '../rules/dependency.js'
@@ -135,6 +135,18 @@ export function heldNote(text: string, heldBy: string): string {
   return heldParent(heldBy) === undefined
     ? `${text} (silenced by ${heldBy}: not notified)`
     : `${text} (held: ${heldBy}: not notified)`
+}
+
+/** The holds of incidents not yet resolved, ascending incident id (`timon status` marks their probes/jobs). */
+export async function activeHolds(tx: StoreTx): Promise<IncidentHold[]> {
+  const holds: IncidentHold[] = []
+  for (let afterId = 0; ; ) {
+    const held = await tx.heldIncidents(afterId, RELEASE_BATCH)
+    for (const { incident, heldBy } of held)
+      if (incident.state !== 'resolved') holds.push({ incidentId: incident.id, heldBy })
+    if (held.length < RELEASE_BATCH) return holds
+    afterId = held.at(-1)?.incident.id ?? afterId
+  }
 }
 
 /**
