@@ -1,6 +1,6 @@
 import { validateCode, validateComment } from '@timon/core/lite'
 import type { Command } from '../command.js'
-import { MIN_RUNTIME_FLAG, SCHEDULE_FLAGS, scheduleRules } from './rule-flags.js'
+import { JOB_RULE_FLAGS, jobRules } from './rule-flags.js'
 import { Checks } from './shared.js'
 
 /**
@@ -30,32 +30,7 @@ export const exec: Command = {
         placeholder: '<text>',
         description: 'Start comment of the run (default: the command line)',
       },
-      {
-        name: 'stale-after',
-        type: 'string',
-        placeholder: '<duration>',
-        description: 'Flag the job as stale if no run arrives within this delay ("off" removes the rule)',
-      },
-      {
-        name: 'stale-incident-after',
-        type: 'string',
-        placeholder: '<duration>',
-        description: 'Same as --stale-after, and also opens an incident ("off" removes the rule)',
-      },
-      {
-        name: 'overtime-incident-after',
-        type: 'string',
-        placeholder: '<duration>',
-        description: 'Open an incident if the run lasts longer than this delay ("off" removes the rule)',
-      },
-      {
-        name: 'overlap-incident',
-        type: 'boolean',
-        description:
-          'Open an incident if a run starts while another is running (default: true; --overlap-incident=false disables)',
-      },
-      ...SCHEDULE_FLAGS,
-      MIN_RUNTIME_FLAG,
+      ...JOB_RULE_FLAGS,
       {
         name: 'skip-if-running',
         type: 'boolean',
@@ -90,12 +65,7 @@ export const exec: Command = {
     if (file === undefined || file === '')
       return checks.fail('requires the command to run after the job code: timon exec <code> -- <command> [args…]')
     const comment = checks.optionalText('comment', validateComment)
-    const staleAfter = checks.rule('stale-after')
-    const staleIncidentAfter = checks.rule('stale-incident-after')
-    const overtimeIncidentAfter = checks.rule('overtime-incident-after')
-    checks.staleOrder(staleAfter, staleIncidentAfter)
-    const scheduled = scheduleRules(checks)
-    const minRuntime = checks.rule('min-runtime')
+    const rules = jobRules(checks, args)
     const warningCodes = exitCodes(checks, checks.optional('warning-exit-codes'))
     const tailLines = lineCount(checks, checks.optional('tail-lines'))
 
@@ -105,15 +75,7 @@ export const exec: Command = {
       code,
       command: [file, ...rest],
       comment,
-      start: {
-        code,
-        staleAfter: staleAfter?.text,
-        staleIncidentAfter: staleIncidentAfter?.text,
-        overtimeIncidentAfter: overtimeIncidentAfter?.text,
-        overlapIncident: args.boolean('overlap-incident'),
-        ...scheduled,
-        minRuntime: minRuntime?.text,
-      },
+      start: { code, ...rules },
       skipIfRunning: args.boolean('skip-if-running') === true,
       warningCodes,
       tailLines,

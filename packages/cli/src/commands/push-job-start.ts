@@ -1,6 +1,6 @@
 import { validateCode, validateComment } from '@timon/core/lite'
 import { JSON_FLAG, type Command } from '../command.js'
-import { MIN_RUNTIME_FLAG, SCHEDULE_FLAGS, scheduleRules } from './rule-flags.js'
+import { JOB_RULE_FLAGS, jobRules } from './rule-flags.js'
 import { Checks, call } from './shared.js'
 
 /** `timon push job start <code>`: starts a job run and prints its uid (and a newline). */
@@ -15,32 +15,7 @@ export const pushJobStart: Command = {
     args: { min: 1, max: 1 },
     flags: [
       { name: 'comment', type: 'string', placeholder: '<text>', description: 'Optional start comment' },
-      {
-        name: 'stale-after',
-        type: 'string',
-        placeholder: '<duration>',
-        description: 'Flag the job as stale if no run arrives within this delay ("off" removes the rule)',
-      },
-      {
-        name: 'stale-incident-after',
-        type: 'string',
-        placeholder: '<duration>',
-        description: 'Same as --stale-after, and also opens an incident ("off" removes the rule)',
-      },
-      {
-        name: 'overtime-incident-after',
-        type: 'string',
-        placeholder: '<duration>',
-        description: 'Open an incident if the run lasts longer than this delay ("off" removes the rule)',
-      },
-      {
-        name: 'overlap-incident',
-        type: 'boolean',
-        description:
-          'Open an incident if a run starts while another is running (default: true; --overlap-incident=false disables)',
-      },
-      ...SCHEDULE_FLAGS,
-      MIN_RUNTIME_FLAG,
+      ...JOB_RULE_FLAGS,
       JSON_FLAG,
     ],
     examples: [
@@ -52,25 +27,9 @@ export const pushJobStart: Command = {
     const checks = new Checks(pushJobStart.spec, args)
     const code = checks.check(validateCode(checks.arg(0)))
     const comment = checks.optionalText('comment', validateComment)
-    const staleAfter = checks.rule('stale-after')
-    const staleIncidentAfter = checks.rule('stale-incident-after')
-    const overtimeIncidentAfter = checks.rule('overtime-incident-after')
-    checks.staleOrder(staleAfter, staleIncidentAfter)
-    const scheduled = scheduleRules(checks)
-    const minRuntime = checks.rule('min-runtime')
+    const rules = jobRules(checks, args)
 
-    const result = await call(ctx, (client) =>
-      client.startJob({
-        code,
-        comment,
-        staleAfter: staleAfter?.text,
-        staleIncidentAfter: staleIncidentAfter?.text,
-        overtimeIncidentAfter: overtimeIncidentAfter?.text,
-        overlapIncident: args.boolean('overlap-incident'),
-        ...scheduled,
-        minRuntime: minRuntime?.text,
-      }),
-    )
+    const result = await call(ctx, (client) => client.startJob({ code, comment, ...rules }))
     if (args.boolean('json') === true) await ctx.printJson(result)
     else ctx.print(`${result.run.uid}\n`)
   },

@@ -1,6 +1,6 @@
 import { validateCode, validateComment, validateHealth } from '@timon/core/lite'
 import { JSON_FLAG, type Command } from '../command.js'
-import { SCHEDULE_FLAGS, scheduleRules } from './rule-flags.js'
+import { PROBE_RULE_FLAGS, probeRules } from './rule-flags.js'
 import { Checks, call } from './shared.js'
 
 /** `timon push probe <code> <healthy|warning|critical>`: pushes a probe sample. Prints nothing. */
@@ -20,19 +20,7 @@ export const pushProbe: Command = {
         placeholder: '<text>',
         description: 'Optional comment attached to this sample',
       },
-      {
-        name: 'stale-after',
-        type: 'string',
-        placeholder: '<duration>',
-        description: 'Flag the probe as stale if no push arrives within this delay ("off" removes the rule)',
-      },
-      {
-        name: 'stale-incident-after',
-        type: 'string',
-        placeholder: '<duration>',
-        description: 'Same as --stale-after, and also opens an incident ("off" removes the rule)',
-      },
-      ...SCHEDULE_FLAGS,
+      ...PROBE_RULE_FLAGS,
       JSON_FLAG,
     ],
     examples: [
@@ -45,21 +33,9 @@ export const pushProbe: Command = {
     const code = checks.check(validateCode(checks.arg(0)))
     const health = checks.check(validateHealth(checks.arg(1)))
     const comment = checks.optionalText('comment', validateComment)
-    const staleAfter = checks.rule('stale-after')
-    const staleIncidentAfter = checks.rule('stale-incident-after')
-    checks.staleOrder(staleAfter, staleIncidentAfter)
-    const scheduled = scheduleRules(checks)
+    const rules = probeRules(checks)
 
-    const result = await call(ctx, (client) =>
-      client.pushProbe({
-        code,
-        health,
-        comment,
-        staleAfter: staleAfter?.text,
-        staleIncidentAfter: staleIncidentAfter?.text,
-        ...scheduled,
-      }),
-    )
+    const result = await call(ctx, (client) => client.pushProbe({ code, health, comment, ...rules }))
     if (args.boolean('json') === true) await ctx.printJson(result)
   },
 }

@@ -66,7 +66,14 @@ describe('timon status', () => {
       string,
       unknown
     >
-    expect(Object.keys(json)).toEqual(['active_incidents', 'contracts', 'deliveries', 'silences', 'maintenance', 'holds'])
+    expect(Object.keys(json)).toEqual([
+      'active_incidents',
+      'contracts',
+      'deliveries',
+      'silences',
+      'maintenance',
+      'holds',
+    ])
     expect(json.contracts).toMatchObject([
       {
         contract: { code: 'p1', is_stale: false },

@@ -1,11 +1,29 @@
-import type { FlagSpec } from '../args.js'
+import type { FlagSpec, ParsedArgs } from '../args.js'
 import type { Checks } from './shared.js'
+
+/** `--stale-after` and `--stale-incident-after` of a probe or a job. */
+function staleFlags(subject: 'probe' | 'job', report: 'push' | 'run'): readonly FlagSpec[] {
+  return [
+    {
+      name: 'stale-after',
+      type: 'string',
+      placeholder: '<duration>',
+      description: `Flag the ${subject} as stale if no ${report} arrives within this delay ("off" removes the rule)`,
+    },
+    {
+      name: 'stale-incident-after',
+      type: 'string',
+      placeholder: '<duration>',
+      description: 'Same as --stale-after, and also opens an incident ("off" removes the rule)',
+    },
+  ]
+}
 
 /**
  * The schedule, threshold and dependency flags that `push probe`, `push job start` and `exec` share
  * (docs/behaviour.md#schedules, #thresholds, #dependencies). Sticky like the other rules: `off` removes one.
  */
-export const SCHEDULE_FLAGS: readonly FlagSpec[] = [
+const SCHEDULE_FLAGS: readonly FlagSpec[] = [
   {
     name: 'schedule',
     type: 'string',
@@ -48,15 +66,55 @@ export const SCHEDULE_FLAGS: readonly FlagSpec[] = [
 ]
 
 /** `--min-runtime` of `push job start` and `exec`. */
-export const MIN_RUNTIME_FLAG: FlagSpec = {
+const MIN_RUNTIME_FLAG: FlagSpec = {
   name: 'min-runtime',
   type: 'string',
   placeholder: '<duration>',
   description: 'Open a "short" incident when a run ends sooner than this ("off" removes the rule)',
 }
 
+/** The rule flags of `push probe`. */
+export const PROBE_RULE_FLAGS: readonly FlagSpec[] = [...staleFlags('probe', 'push'), ...SCHEDULE_FLAGS]
+
+/** The rule flags of `push job start` and `exec`. */
+export const JOB_RULE_FLAGS: readonly FlagSpec[] = [
+  ...staleFlags('job', 'run'),
+  {
+    name: 'overtime-incident-after',
+    type: 'string',
+    placeholder: '<duration>',
+    description: 'Open an incident if the run lasts longer than this delay ("off" removes the rule)',
+  },
+  {
+    name: 'overlap-incident',
+    type: 'boolean',
+    description:
+      'Open an incident if a run starts while another is running (default: true; --overlap-incident=false disables)',
+  },
+  ...SCHEDULE_FLAGS,
+  MIN_RUNTIME_FLAG,
+]
+
+/** Reads {@link PROBE_RULE_FLAGS}, as the wire takes them; absent flags are `undefined` (the rule in force is kept). */
+export function probeRules(checks: Checks) {
+  const staleAfter = checks.rule('stale-after')
+  const staleIncidentAfter = checks.rule('stale-incident-after')
+  checks.staleOrder(staleAfter, staleIncidentAfter)
+  return { staleAfter: staleAfter?.text, staleIncidentAfter: staleIncidentAfter?.text, ...scheduleRules(checks) }
+}
+
+/** Reads {@link JOB_RULE_FLAGS}, as the wire takes them; absent flags are `undefined` (the rule in force is kept). */
+export function jobRules(checks: Checks, args: ParsedArgs) {
+  return {
+    ...probeRules(checks),
+    overtimeIncidentAfter: checks.rule('overtime-incident-after')?.text,
+    overlapIncident: args.boolean('overlap-incident'),
+    minRuntime: checks.rule('min-runtime')?.text,
+  }
+}
+
 /** The values of {@link SCHEDULE_FLAGS}, as the wire takes them; absent flags are `undefined`. */
-export interface ScheduleRuleValues {
+interface ScheduleRuleValues {
   readonly schedule: string | undefined
   readonly tz: string | undefined
   readonly grace: string | undefined
@@ -69,7 +127,7 @@ export interface ScheduleRuleValues {
  * Reads {@link SCHEDULE_FLAGS}. The durations and counts are checked here; the expression and the
  * zone by the daemon (the cron library stays out of the CLI's fast path).
  */
-export function scheduleRules(checks: Checks): ScheduleRuleValues {
+function scheduleRules(checks: Checks): ScheduleRuleValues {
   return {
     schedule: checks.optional('schedule'),
     tz: checks.optional('tz'),
