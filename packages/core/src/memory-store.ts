@@ -35,7 +35,7 @@ import type { ApiToken } from './tokens/token.js'
 import { matchesAnyCodeGlob } from './code-glob.js'
 import { HISTORY_START, inHistoryScope, nextHistoryCursor } from './history/scope.js'
 import { DueIndex, GroupIndex, lowerBound, Table, UniqueIndex } from './memory-table.js'
-import { isIncidentTruncated, isReportTruncated, type TruncatePlan } from './truncate-policy.js'
+import { isDeliveryTruncated, isIncidentTruncated, isReportTruncated, type TruncatePlan } from './truncate-policy.js'
 
 /**
  * A Store kept in memory: for tests, examples and short-lived tools. Transactions run one at a
@@ -372,10 +372,14 @@ class MemoryTx implements StoreTx {
 
   // --- truncation ---
   async truncate(plan: TruncatePlan): Promise<TruncateCounts> {
-    const counts = { samples: 0, runs: 0, incidents: 0, logPaths: [] as string[] }
+    const counts = { samples: 0, runs: 0, incidents: 0, deliveries: 0, logPaths: [] as string[] }
     for (const incident of this.#where(this.#t.incidents, (i) => isIncidentTruncated(i, plan))) {
       await this.deleteIncident(incident.id)
       counts.incidents += 1
+    }
+    for (const delivery of this.#where(this.#t.deliveries, (d) => isDeliveryTruncated(d, plan))) {
+      this.#delete(this.#t.deliveries, delivery.id)
+      counts.deliveries += 1
     }
     const latest = new Set([...this.#t.contracts.rows.values()].map((c) => c.lastReportId))
     const candidates = this.#where(this.#t.reports, (r) => !latest.has(r.id) && isReportTruncated(r, plan))

@@ -796,8 +796,9 @@ export class Monitor {
   }
 
   /**
-   * Deletes old samples, runs and resolved incidents by age. Never deletes a probe/job, the latest
-   * sample/run of one, or anything linked to an active incident; those are skipped silently.
+   * Deletes old samples, runs and resolved incidents by age, and finished outbox deliveries. Never
+   * deletes a probe/job, the latest sample/run of one, anything linked to an active incident, or a
+   * pending delivery; those are skipped silently.
    */
   async truncate(input: TruncateInput): Promise<Result<TruncateResult, CoreError>> {
     const parsed = parseInput(truncateSchema, input, this.#fieldName)

@@ -298,6 +298,7 @@ export const truncateSchema = z.object({
   keepWarning: retention('keep-warning'),
   keepCritical: retention('keep-critical'),
   keepIncidents: retention('keep-incidents'),
+  keepDeliveries: retention('keep-deliveries'),
 })
 
 /** Input of `Monitor.addSilence`: a code glob, and how long (`for`) or until when (`until`, RFC 3339). */

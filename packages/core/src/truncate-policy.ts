@@ -1,5 +1,5 @@
 import { err, ok, type Result } from 'neverthrow'
-import type { Incident, Report, ReportHealth } from './domain.js'
+import type { Delivery, Incident, Report, ReportHealth } from './domain.js'
 import { validation, type CoreError } from './errors.js'
 
 /** Retention durations of `truncate`, in milliseconds. At least one is required. */
@@ -14,6 +14,8 @@ export interface TruncateOptions {
   readonly keepCritical?: number | undefined
   /** Resolved incidents whose resolution is older than this. */
   readonly keepIncidents?: number | undefined
+  /** Outbox deliveries delivered or failed longer ago than this (every target's; not with a code). */
+  readonly keepDeliveries?: number | undefined
 }
 
 /**
@@ -30,6 +32,8 @@ export interface TruncatePlan {
   readonly reportCutoffs: Readonly<Record<Exclude<ReportHealth, 'unknown'>, Date | null>> | undefined
   /** Resolved incidents resolved at or before this are deleted; `undefined` keeps them all. */
   readonly incidentCutoff: Date | undefined
+  /** Deliveries delivered or failed at or before this are deleted; `undefined` keeps them all. */
+  readonly deliveryCutoff: Date | undefined
 }
 
 /**
@@ -42,10 +46,14 @@ export function planTruncate(
   now: Date,
   contractId: number | null,
 ): Result<TruncatePlan, CoreError> {
-  const { keep, keepHealthy, keepWarning, keepCritical, keepIncidents } = options
+  const { keep, keepHealthy, keepWarning, keepCritical, keepIncidents, keepDeliveries } = options
   const healthFlags = [keepHealthy, keepWarning, keepCritical]
-  if (keep === undefined && keepIncidents === undefined && healthFlags.every((d) => d === undefined)) {
+  if ([keep, keepIncidents, keepDeliveries, ...healthFlags].every((d) => d === undefined)) {
     return err(validation('at least one keep flag is required'))
+  }
+  // The outbox knows incidents, not probes/jobs: its retention is the same for every code.
+  if (keepDeliveries !== undefined && contractId !== null) {
+    return err(validation('keep-deliveries applies to every target and cannot be limited to a code'))
   }
   if (keep !== undefined && healthFlags.some((d) => d !== undefined)) {
     return err(validation('keep cannot be combined with keep-healthy, keep-warning, or keep-critical'))
@@ -61,7 +69,12 @@ export function planTruncate(
     const healthy = keepHealthy ?? warning
     reportCutoffs = { healthy: cutoff(healthy), warning: cutoff(warning), critical: cutoff(critical) }
   }
-  return ok({ contractId, reportCutoffs, incidentCutoff: cutoff(keepIncidents) ?? undefined })
+  return ok({
+    contractId,
+    reportCutoffs,
+    incidentCutoff: cutoff(keepIncidents) ?? undefined,
+    deliveryCutoff: cutoff(keepDeliveries) ?? undefined,
+  })
 }
 
 /**
@@ -86,6 +99,12 @@ export function isReportTruncated(report: Report, plan: TruncatePlan): boolean {
   if (plan.contractId !== null && report.contractId !== plan.contractId) return false
   const cutoff = plan.reportCutoffs[retentionHealth(report)]
   return cutoff !== null && reportActivityTime(report).getTime() <= cutoff.getTime()
+}
+
+/** Whether the plan selects a delivery: finished (delivered or failed) at or before the cutoff. */
+export function isDeliveryTruncated(delivery: Delivery, plan: TruncatePlan): boolean {
+  if (plan.deliveryCutoff === undefined || delivery.status === 'pending' || delivery.finishedAt === null) return false
+  return delivery.finishedAt.getTime() <= plan.deliveryCutoff.getTime()
 }
 
 /** Whether the plan selects an incident: resolved, resolved at or before the cutoff, in scope. */

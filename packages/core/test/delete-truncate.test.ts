@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { planTruncate } from '../src/truncate-policy.js'
-import { setup } from './helpers.js'
+import { setup, setupNotified } from './helpers.js'
 
 describe('delete', () => {
   it('refuses targets linked to active incidents unless forced, and deletes a probe with its whole history', async () => {
@@ -95,7 +95,7 @@ describe('truncate', () => {
     const latest = await old('warning')
 
     const counts = (await monitor.truncate({ keepHealthy: '30d', keepCritical: '90d' }))._unsafeUnwrap()
-    expect(counts).toEqual({ samples: 2, runs: 0, incidents: 0, logPaths: [] })
+    expect(counts).toEqual({ samples: 2, runs: 0, incidents: 0, deliveries: 0, logPaths: [] })
     const uids = (await monitor.showContract('web', { all: true }))._unsafeUnwrap().reports.map((r) => r.report.uid)
     expect(uids).not.toContain(healthy.uid)
     expect(uids).not.toContain(recovering.uid)
@@ -128,6 +128,22 @@ describe('truncate', () => {
     expect((await monitor.truncate({ code: 'web', keepIncidents: '1d' }))._unsafeUnwrap().incidents).toBe(1)
     expect((await monitor.truncate({ keepIncidents: '3d' }))._unsafeUnwrap().incidents).toBe(0)
     expect((await monitor.truncate({ keepIncidents: '1d' }))._unsafeUnwrap().incidents).toBe(2)
+  })
+
+  it('deletes deliveries finished longer ago than --keep-deliveries, never a pending one, and not per code', async () => {
+    const { monitor, clock, store } = setupNotified()
+    await monitor.pushProbe({ code: 'web', health: 'critical' })
+    await monitor.pushProbe({ code: 'web', health: 'healthy' })
+    const [recovered, opened] = (await monitor.deliveries())._unsafeUnwrap()
+    if (opened === undefined || recovered === undefined) throw new Error('expected two deliveries')
+    await store.transaction((tx) => tx.updateDelivery(opened.id, { status: 'delivered', finishedAt: clock.now() }))
+    clock.advance('2d')
+    expect((await monitor.truncate({ code: 'web', keepDeliveries: '1d' }))._unsafeUnwrapErr().message).toBe(
+      'keep-deliveries applies to every target and cannot be limited to a code',
+    )
+    expect((await monitor.truncate({ keepDeliveries: '3d' }))._unsafeUnwrap().deliveries).toBe(0)
+    expect((await monitor.truncate({ keepDeliveries: '1d' }))._unsafeUnwrap().deliveries).toBe(1)
+    expect((await monitor.deliveries())._unsafeUnwrap().map((d) => d.id)).toEqual([recovered.id])
   })
 })
 

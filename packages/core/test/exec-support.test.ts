@@ -112,6 +112,7 @@ describe('what `timon exec` records through the Monitor', () => {
       samples: 0,
       runs: 1,
       incidents: 0,
+      deliveries: 0,
       logPaths: ['/logs/old.log'],
     })
     expect((await monitor.delete('sync'))._unsafeUnwrap()).toMatchObject({

@@ -540,7 +540,22 @@ export class PostgresTx implements StoreTx {
       if (plan.contractId !== null) query = query.where('contract_id', '=', plan.contractId)
       incidentCount = Number((await query.executeTakeFirst()).numDeletedRows)
     }
-    if (plan.reportCutoffs === undefined) return { samples: 0, runs: 0, incidents: incidentCount, logPaths: [] }
+    // The SQL form of isDeliveryTruncated.
+    const deliveryCount =
+      plan.deliveryCutoff === undefined
+        ? 0
+        : Number(
+            (
+              await this.#trx
+                .deleteFrom('deliveries')
+                .where('status', '<>', PENDING)
+                .where('finished_at', 'is not', null)
+                .where('finished_at', '<=', plan.deliveryCutoff)
+                .executeTakeFirst()
+            ).numDeletedRows,
+          )
+    const counted = { incidents: incidentCount, deliveries: deliveryCount }
+    if (plan.reportCutoffs === undefined) return { samples: 0, runs: 0, ...counted, logPaths: [] }
     const { healthy, warning, critical } = plan.reportCutoffs
     // The SQL form of isReportTruncated, minus the two protections of the store: each contract's
     // last report and any report a non-resolved incident's timeline points at. One statement for
@@ -565,7 +580,7 @@ export class PostgresTx implements StoreTx {
     // RETURNING comes in no particular order; the other stores give log paths by report id.
     const runs = rows.filter((row) => row.kind === 'run').sort((a, b) => a.id - b.id)
     const logPaths = runs.flatMap((row) => (row.log_path === null ? [] : [row.log_path]))
-    return { samples: rows.length - runs.length, runs: runs.length, incidents: incidentCount, logPaths }
+    return { samples: rows.length - runs.length, runs: runs.length, ...counted, logPaths }
   }
 
   // --- outbox ---

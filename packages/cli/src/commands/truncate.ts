@@ -4,13 +4,13 @@ import { Checks, call } from './shared.js'
 
 /**
  * `timon truncate [<code>] [--keep d] [--keep-healthy d] [--keep-warning d] [--keep-critical d]
- * [--keep-incidents d]`: deletes old samples, runs and resolved incidents by age. Prints nothing
- * (with `--json`, what was deleted).
+ * [--keep-incidents d] [--keep-deliveries d]`: deletes old samples, runs, resolved incidents and
+ * finished notification deliveries by age. Prints nothing (with `--json`, what was deleted).
  */
 export const truncate: Command = {
   spec: {
     name: 'truncate',
-    summary: 'Bulk-delete old samples, runs and resolved incidents',
+    summary: 'Bulk-delete old samples, runs, resolved incidents and finished deliveries',
     description:
       'Bulk-delete old samples, runs, and resolved incidents based on retention durations. Items linked to active ' +
       'incidents, and the latest sample or run of each probe or job, are silently kept.\n\n' +
@@ -50,6 +50,12 @@ export const truncate: Command = {
         placeholder: '<duration>',
         description: 'Delete resolved incidents older than this',
       },
+      {
+        name: 'keep-deliveries',
+        type: 'string',
+        placeholder: '<duration>',
+        description: 'Delete notification deliveries delivered or failed longer ago than this (not with a code)',
+      },
       JSON_FLAG,
     ],
     examples: [
@@ -57,6 +63,7 @@ export const truncate: Command = {
       'timon truncate myapp.health --keep 30d                # samples of a single probe',
       'timon truncate --keep-healthy 7d --keep-critical 90d  # warning inherits critical: 90d',
       'timon truncate --keep-incidents 180d                  # resolved incidents only',
+      'timon truncate --keep-deliveries 30d                  # the outbox: deliveries finished over 30 days ago',
     ],
   },
   async run(ctx, args) {
@@ -73,9 +80,10 @@ export const truncate: Command = {
     const keepWarning = checks.retention('keep-warning')
     const keepCritical = checks.retention('keep-critical')
     const keepIncidents = checks.retention('keep-incidents')
+    const keepDeliveries = checks.retention('keep-deliveries')
 
     const result = await call(ctx, (client) =>
-      client.truncate({ code, keep, keepHealthy, keepWarning, keepCritical, keepIncidents }),
+      client.truncate({ code, keep, keepHealthy, keepWarning, keepCritical, keepIncidents, keepDeliveries }),
     )
     if (args.boolean('json') === true) await ctx.printJson(result)
   },
@@ -84,4 +92,4 @@ export const truncate: Command = {
 // --- internal ---
 
 const HEALTH_FLAGS = ['keep-healthy', 'keep-warning', 'keep-critical']
-const KEEP_FLAGS = ['keep', ...HEALTH_FLAGS, 'keep-incidents']
+const KEEP_FLAGS = ['keep', ...HEALTH_FLAGS, 'keep-incidents', 'keep-deliveries']

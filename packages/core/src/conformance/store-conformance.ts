@@ -1115,9 +1115,14 @@ export function describeStoreConformance(
       it('changes nothing when the plan selects nothing', async () => {
         const seeded = await tx((t) => seedTruncateData(t))
         const counts = await tx((t) =>
-          t.truncate({ contractId: null, reportCutoffs: undefined, incidentCutoff: undefined }),
+          t.truncate({
+            contractId: null,
+            reportCutoffs: undefined,
+            incidentCutoff: undefined,
+            deliveryCutoff: undefined,
+          }),
         )
-        expect(counts).toEqual({ samples: 0, runs: 0, incidents: 0, logPaths: [] })
+        expect(counts).toEqual({ samples: 0, runs: 0, incidents: 0, deliveries: 0, logPaths: [] })
         for (const contract of Object.values(seeded.contracts)) {
           expect(await tx((t) => t.countReports(contract.id))).toBe(
             seeded.reports.filter((r) => r.contractId === contract.id).length,
@@ -1195,6 +1200,33 @@ export function describeStoreConformance(
           lastError: null,
           finishedAt: at(11),
         })
+      })
+
+      it('truncates deliveries finished at or before the cutoff, never a pending one', async () => {
+        const [early, late, failed, pending] = await tx(async (t) => [
+          await t.insertDelivery(delivery('early', 'ops', 'k1', at(0))),
+          await t.insertDelivery(delivery('late', 'ops', 'k2', at(0))),
+          await t.insertDelivery(delivery('failed', 'mail', 'k3', at(0))),
+          await t.insertDelivery(delivery('pending', 'ops', 'k4', at(0))),
+        ])
+        await tx(async (t) => {
+          await t.updateDelivery(early.id, { status: 'delivered', finishedAt: at(50) })
+          await t.updateDelivery(late.id, { status: 'delivered', finishedAt: at(300) })
+          await t.updateDelivery(failed.id, { status: 'failed', finishedAt: at(200) })
+        })
+        const counts = await tx((t) =>
+          t.truncate({
+            contractId: null,
+            reportCutoffs: undefined,
+            incidentCutoff: undefined,
+            deliveryCutoff: at(200),
+          }),
+        )
+        expect(counts).toEqual({ samples: 0, runs: 0, incidents: 0, deliveries: 2, logPaths: [] })
+        expect(await tx((t) => t.getDelivery(early.id))).toBeUndefined()
+        expect(await tx((t) => t.getDelivery(failed.id))).toBeUndefined()
+        expect((await tx((t) => t.getDelivery(late.id)))?.status).toBe('delivered')
+        expect((await tx((t) => t.getDelivery(pending.id)))?.status).toBe('pending')
       })
 
       it('queues failed deliveries again, one or all, keeping their delivery id', async () => {
@@ -1752,6 +1784,7 @@ function expectedTruncation(data: TruncateData, plan: TruncatePlan) {
       samples: [...deletedReports].filter((id) => kindOf(id) === 'sample').length,
       runs: [...deletedReports].filter((id) => kindOf(id) === 'run').length,
       incidents: deletedIncidents.size,
+      deliveries: 0,
       logPaths: data.reports.flatMap((r) =>
         deletedReports.has(r.id) && r.kind === 'run' && r.logPath !== null ? [r.logPath] : [],
       ),
@@ -1764,35 +1797,70 @@ type Cutoffs = NonNullable<TruncatePlan['reportCutoffs']>
 const TRUNCATE_CASES: readonly { name: string; plan: (c: TruncateData['contracts']) => TruncatePlan }[] = [
   {
     name: 'one cutoff for every health, and incidents',
-    plan: () => ({ contractId: null, reportCutoffs: cutoffs(100, 100, 100), incidentCutoff: at(100) }),
+    plan: () => ({
+      contractId: null,
+      reportCutoffs: cutoffs(100, 100, 100),
+      incidentCutoff: at(100),
+      deliveryCutoff: undefined,
+    }),
   },
   {
     name: 'a cutoff per health, critical kept',
-    plan: () => ({ contractId: null, reportCutoffs: cutoffs(200, 60, null), incidentCutoff: undefined }),
+    plan: () => ({
+      contractId: null,
+      reportCutoffs: cutoffs(200, 60, null),
+      incidentCutoff: undefined,
+      deliveryCutoff: undefined,
+    }),
   },
   {
     name: 'critical only: unfinished runs without a verdict count as critical',
-    plan: () => ({ contractId: null, reportCutoffs: cutoffs(null, null, 65), incidentCutoff: at(500) }),
+    plan: () => ({
+      contractId: null,
+      reportCutoffs: cutoffs(null, null, 65),
+      incidentCutoff: at(500),
+      deliveryCutoff: undefined,
+    }),
   },
   {
     name: 'everything old: only latest and linked reports survive',
-    plan: () => ({ contractId: null, reportCutoffs: cutoffs(10_000, 10_000, 10_000), incidentCutoff: at(10_000) }),
+    plan: () => ({
+      contractId: null,
+      reportCutoffs: cutoffs(10_000, 10_000, 10_000),
+      incidentCutoff: at(10_000),
+      deliveryCutoff: undefined,
+    }),
   },
   {
     name: 'incidents only',
-    plan: () => ({ contractId: null, reportCutoffs: undefined, incidentCutoff: at(150) }),
+    plan: () => ({ contractId: null, reportCutoffs: undefined, incidentCutoff: at(150), deliveryCutoff: undefined }),
   },
   {
     name: 'one job: other contracts and manual incidents untouched',
-    plan: (c) => ({ contractId: c.j1.id, reportCutoffs: cutoffs(10_000, 10_000, 10_000), incidentCutoff: at(10_000) }),
+    plan: (c) => ({
+      contractId: c.j1.id,
+      reportCutoffs: cutoffs(10_000, 10_000, 10_000),
+      incidentCutoff: at(10_000),
+      deliveryCutoff: undefined,
+    }),
   },
   {
     name: 'one probe with linked reports',
-    plan: (c) => ({ contractId: c.p3.id, reportCutoffs: cutoffs(10_000, 10_000, 10_000), incidentCutoff: at(10_000) }),
+    plan: (c) => ({
+      contractId: c.p3.id,
+      reportCutoffs: cutoffs(10_000, 10_000, 10_000),
+      incidentCutoff: at(10_000),
+      deliveryCutoff: undefined,
+    }),
   },
   {
     name: 'a contract without reports',
-    plan: (c) => ({ contractId: c.p4.id, reportCutoffs: cutoffs(10_000, 10_000, 10_000), incidentCutoff: at(10_000) }),
+    plan: (c) => ({
+      contractId: c.p4.id,
+      reportCutoffs: cutoffs(10_000, 10_000, 10_000),
+      incidentCutoff: at(10_000),
+      deliveryCutoff: undefined,
+    }),
   },
 ]
 

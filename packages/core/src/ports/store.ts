@@ -402,6 +402,8 @@ export interface TruncateCounts {
   readonly samples: number
   readonly runs: number
   readonly incidents: number
+  /** Finished outbox deliveries deleted. */
+  readonly deliveries: number
   /** The log files of the deleted runs (`Run.logPath`), for the caller to remove. */
   readonly logPaths: readonly string[]
 }

@@ -16,8 +16,12 @@ export function truncateQueries({ statements }: QueryContext): Pick<StoreTx, 'tr
           .run(plan.incidentCutoff.getTime(), ...scope)
         incidents = Number(changes)
       }
+      const deliveries =
+        plan.deliveryCutoff === undefined
+          ? 0
+          : Number(statements.prepare(DELETE_DELIVERIES).run(plan.deliveryCutoff.getTime()).changes)
       const cutoffs = plan.reportCutoffs
-      if (cutoffs === undefined) return { samples: 0, runs: 0, incidents, logPaths: [] }
+      if (cutoffs === undefined) return { samples: 0, runs: 0, incidents, deliveries, logPaths: [] }
       const deleteReports = (kind: 'sample' | 'run') =>
         statements
           .prepare(DELETE_REPORTS[byContract])
@@ -31,7 +35,7 @@ export function truncateQueries({ statements }: QueryContext): Pick<StoreTx, 'tr
       const samples = deleteReports('sample').length
       const runs = deleteReports('run')
       const logPaths = runs.flatMap((row) => (row.log_path === null ? [] : [row.log_path]))
-      return { samples, runs: runs.length, incidents, logPaths }
+      return { samples, runs: runs.length, incidents, deliveries, logPaths }
     },
   }
 }
@@ -44,6 +48,11 @@ const deleteIncidents = (byContract: boolean) => `
   WHERE state = 'resolved' AND resolved_at IS NOT NULL AND resolved_at <= ?
     ${byContract ? 'AND contract_id = ?' : ''}`
 const DELETE_INCIDENTS = [deleteIncidents(false), deleteIncidents(true)] as const
+
+/** The SQL form of `isDeliveryTruncated`: outbox rows delivered or failed at or before a cutoff. */
+const DELETE_DELIVERIES = `
+  DELETE FROM deliveries
+  WHERE status <> 'pending' AND finished_at IS NOT NULL AND finished_at <= ?`
 
 /**
  * The SQL form of `isReportTruncated`, minus the two protections of the store: each contract's
