@@ -257,9 +257,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     throw error
   }
   scheduler.start()
-  // Each polled result is a probe sample like a pushed one: rules, incidents and webhooks apply.
+  // Each polled result is a probe sample like a pushed one (its detail kept): rules, incidents and webhooks apply.
   const record = async (sample: PolledSample) => {
-    if (sample.detail !== undefined) log.debug(`${sample.code}: ${sample.detail}`)
     const pushed = await monitor.pushProbe(sample)
     if (pushed.isErr()) throw new Error(pushed.error.message)
     const { opened, recovered, relapsed } = pushed.value
