@@ -1,6 +1,6 @@
 // [[plugin]] through the real daemon: the examples (file notifier, TCP poller) compiled to ES
 // modules as a user would ship them, loaded from the config, fed by a real TCP port.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -135,6 +135,151 @@ export default ({ options }) => ({
       daemon.log.lines.some((line) => line.includes('plugin flaky: delivery') && line.includes('threw: boom')),
     ).toBe(true)
     expect((await daemon.client.status()).isOk()).toBe(true)
+  })
+
+  it("runs a plugin's checks on its schedule; a check or poller that throws is logged and the daemon keeps serving", async () => {
+    const dir = makeTempDir()
+    writeFileSync(
+      join(dir.dir, 'checks.mjs'),
+      `export default ({ options }) => ({
+  checks: [
+    { code: 'svc.throws', run() { throw new Error('kaput') } },
+    { code: 'svc.rejects', async run() { await null; throw new Error('later') } },
+    { code: 'svc.garbled', run: () => ({ fine: true }) },
+    { code: 'svc.ok', source: 'test://ok', run: () => ({ ok: true, reason: options.reason, detail: 'line 2\\nline 3' }) },
+  ],
+})
+`,
+    )
+    writeFileSync(
+      join(dir.dir, 'broken-poller.mjs'),
+      `export default () => ({
+  start(record) { record({ code: 'Not A Code!', health: 'nope' }); throw new Error('start broke') },
+  stop() { throw new Error('stop broke') },
+  sources() { throw new Error('sources broke') },
+})
+`,
+    )
+    const plugins = parseConfig(
+      {
+        plugin: [
+          {
+            name: 'probes',
+            module: './checks.mjs',
+            interval: '1s',
+            failure_threshold: 1,
+            options: { reason: 'all good' },
+          },
+          { name: 'broken', module: './broken-poller.mjs' },
+        ],
+      },
+      { baseDir: dir.dir },
+    )._unsafeUnwrap().plugins
+    const daemon = await startTestDaemon({ plugins }, dir)
+    cleanups.push(daemon.cleanup)
+
+    const status = await eventually(
+      () => daemon.client.status(),
+      (r) => r.isOk() && r.value.contracts.filter((c) => c.lastReport !== undefined).length === 4,
+    )
+    const byCode = Object.fromEntries(status._unsafeUnwrap().contracts.map((c) => [c.contract.code, c.lastReport]))
+    expect(byCode).toMatchObject({
+      'svc.throws': { health: 'critical', comment: 'plugin probes: the check threw: kaput (1 failure)' },
+      'svc.rejects': { health: 'critical', comment: 'plugin probes: the check threw: later (1 failure)' },
+      'svc.garbled': {
+        health: 'critical',
+        comment: expect.stringContaining('the check gave no verdict { ok, reason }'),
+      },
+      'svc.ok': { health: 'healthy', comment: 'all good', detail: 'line 2\nline 3' },
+    })
+    const raw = await daemon.client.request('GET', '/v1/status')
+    expect(raw._unsafeUnwrap().json).toMatchObject({
+      contracts: expect.arrayContaining([expect.objectContaining({ polled_from: 'test://ok' })]),
+    })
+    const logged = daemon.log.lines.join('\n')
+    expect(logged).toContain('plugin probes: check svc.throws: the check threw: kaput')
+    expect(logged).toContain('plugin broken: start failed: start broke')
+    expect(logged).toContain('plugin broken: sources failed: sources broke')
+    expect(logged).toContain('plugin broken: cannot record the sample of Not A Code!')
+    expect((await daemon.client.pushProbe({ code: 'still.up', health: 'healthy' })).isOk()).toBe(true)
+    await daemon.daemon.stop()
+    expect(daemon.log.lines.join('\n')).toContain('plugin broken: stop failed: stop broke')
+  })
+
+  it('reloads plugins: a changed table or module file rebuilds it, a removed one stops and its deliveries fail', async () => {
+    const dir = makeTempDir()
+    const module = join(dir.dir, 'reason.mjs')
+    const writeModule = (version: string, mtime: number) => {
+      writeFileSync(
+        module,
+        `export default ({ options }) => ({
+  checks: [{ code: 'svc.reason', run: () => ({ ok: true, reason: '${version} ' + options.word }) }],
+})
+`,
+      )
+      utimesSync(module, mtime, mtime) // a distinct modification time, however fast the test runs
+    }
+    writeModule('v1', 1_000_000)
+    writeFileSync(
+      join(dir.dir, 'refusing.mjs'),
+      `export default () => ({ retryPolicy: () => ({ retries: 5, delayMs: 200 }), deliver: async () => ({ ok: false, error: 'not now' }) })
+`,
+    )
+    const config = (plugin: unknown[]) =>
+      parseConfig({ daemon: { data_dir: join(dir.dir, 'data') }, plugin }, { baseDir: dir.dir })._unsafeUnwrap()
+    const reason = (word: string) => ({ name: 'reason', module: './reason.mjs', interval: '1s', options: { word } })
+    const refusing = { name: 'refusing', module: './refusing.mjs', on: ['incident.open'] }
+    const daemon = await startTestDaemon({ plugins: config([reason('a'), refusing]).plugins }, dir)
+    cleanups.push(daemon.cleanup)
+    const comment = async () =>
+      (await daemon.client.status())._unsafeUnwrap().contracts.find((c) => c.contract.code === 'svc.reason')?.lastReport
+        ?.comment
+    expect(await eventually(comment, (seen) => seen === 'v1 a')).toBe('v1 a')
+
+    await daemon.client.pushProbe({ code: 'svc.down', health: 'critical' })
+    await eventually(
+      async () => (await daemon.daemon.monitor.deliveries())._unsafeUnwrap(),
+      (list) => list.some((d) => d.target === 'refusing' && d.lastError === 'not now'),
+    )
+
+    const next = { ...daemon.config, plugins: config([reason('b'), refusing]).plugins }
+    expect((await daemon.daemon.reload(next)).plugins).toEqual({
+      added: [],
+      removed: [],
+      changed: ['reason'],
+      kept: 1,
+      failed: [],
+    })
+    expect(await eventually(comment, (seen) => seen === 'v1 b')).toBe('v1 b')
+
+    writeModule('v2', 2_000_000)
+    const removed = { ...daemon.config, plugins: config([reason('b')]).plugins }
+    expect((await daemon.daemon.reload(removed)).plugins).toEqual({
+      added: [],
+      removed: ['refusing'],
+      changed: ['reason'],
+      kept: 0,
+      failed: [],
+    })
+    expect(await eventually(comment, (seen) => seen === 'v2 b')).toBe('v2 b')
+    const failed = await eventually(
+      async () => (await daemon.daemon.monitor.deliveries())._unsafeUnwrap(),
+      (list) => list.some((d) => d.target === 'refusing' && d.status === 'failed'),
+    )
+    expect(failed.find((d) => d.target === 'refusing')).toMatchObject({
+      status: 'failed',
+      lastError: 'no notifier target named "refusing" any more',
+    })
+    expect(daemon.log.lines.join('\n')).toContain('plugins 0 added, 1 (refusing) removed, 1 (reason) rebuilt, 0 kept')
+
+    // A module that no longer loads: the running plugin goes on as it was.
+    writeFileSync(module, 'export default () => { throw new Error("half-written") }\n')
+    utimesSync(module, 3_000_000, 3_000_000)
+    expect((await daemon.daemon.reload(removed)).plugins).toMatchObject({ changed: [], failed: ['reason'] })
+    expect(daemon.log.lines.join('\n')).toContain(
+      'plugin "reason" (module ./reason.mjs): its factory threw: half-written (the plugin keeps running as it was)',
+    )
+    expect(await comment()).toBe('v2 b')
   })
 
   it('rejects duplicate plugin names, and a plugin named like a webhook', () => {
