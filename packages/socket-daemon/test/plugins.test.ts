@@ -231,9 +231,12 @@ export default ({ options }) => ({
     const refusing = { name: 'refusing', module: './refusing.mjs', on: ['incident.open'] }
     const daemon = await startTestDaemon({ plugins: config([reason('a'), refusing]).plugins }, dir)
     cleanups.push(daemon.cleanup)
-    const comment = async () =>
-      (await daemon.client.status())._unsafeUnwrap().contracts.find((c) => c.contract.code === 'svc.reason')?.lastReport
-        ?.comment
+    const comment = async () => {
+      const report = (await daemon.client.status())
+        ._unsafeUnwrap()
+        .contracts.find((c) => c.contract.code === 'svc.reason')?.lastReport
+      return report?.kind === 'sample' ? report.comment : undefined
+    }
     expect(await eventually(comment, (seen) => seen === 'v1 a')).toBe('v1 a')
 
     await daemon.client.pushProbe({ code: 'svc.down', health: 'critical' })
