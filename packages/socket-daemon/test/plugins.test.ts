@@ -101,6 +101,13 @@ describe('[[plugin]] in the daemon', () => {
     await expect(start({ name: 'audit', module: './file-notifier.js' })).rejects.toThrow(
       'plugin "audit" (module ./file-notifier.js): its factory threw: options.path must be the file to append to',
     )
+    writeFileSync(
+      join(dir.dir, 'twice.mjs'),
+      "export default () => ({ checks: [{ code: 'a.b', run() {} }, { code: 'a.b', run() {} }] })\n",
+    )
+    await expect(start({ name: 'twice', module: './twice.mjs' })).rejects.toThrow(
+      'plugin "twice" (module ./twice.mjs): its factory gave bad checks[1][code]: "a.b" is given twice',
+    )
   })
 
   it('a plugin notifier that throws at run time is retried, and the daemon goes on', async () => {
@@ -297,6 +304,12 @@ export default ({ options }) => ({
         { name: 'y', module: 'pkg' },
       ]),
     ).toEqual(['plugin[1].name: "y" is the name of plugin[0] already'])
+    expect(parse([{ name: 'y', module: 'pkg', interval: '10ms' }])).toEqual([
+      'plugin[0].interval: must be at least 1s, got 10ms',
+    ])
+    expect(parse([{ name: 'y', module: 'pkg', interval: '1m', timeout: '2m' }])).toEqual([
+      'plugin[0].timeout: must not be longer than interval (1m)',
+    ])
     expect(parse([{ name: 'x', module: 'pkg' }])).toEqual([
       'plugin[0].name: "x" is already the name of webhook[0] (target names must be unique across webhooks, emails, commands and plugins)',
     ])

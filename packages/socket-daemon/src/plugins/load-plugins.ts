@@ -90,18 +90,19 @@ export async function loadPlugin(plugin: PluginConfig, options: LoadPluginOption
   } catch (error) {
     throw fail(`its factory threw: ${errorMessage(error)}`, error)
   }
-  const { notifier, poller, checks } = sortOut(made)
-  const read = readPluginChecks(checks)
-  if (read.problem !== undefined) throw fail(`its factory gave bad ${read.problem}`)
-  if (notifier === undefined && poller === undefined && read.checks === undefined)
+  const { notifier, poller, checks: given } = sortOut(made)
+  const read = readPluginChecks(given)
+  if (read.isErr()) throw fail(`its factory gave bad ${read.error}`)
+  const checks = read.value
+  if (notifier === undefined && poller === undefined && checks === undefined)
     throw fail(
       'its factory gave neither a notifier (with deliver), a poller (with start, stop, sources) nor checks (each with code and run)',
     )
   const pollers = [
     ...(poller === undefined ? [] : [guardedPoller(poller, logger)]),
-    ...(read.checks === undefined
+    ...(checks === undefined
       ? []
-      : [pluginCheckPoller(plugin.name, read.checks, plugin.schedule, { clock: options.clock, logger })]),
+      : [pluginCheckPoller(plugin.name, checks, plugin.schedule, { clock: options.clock, logger })]),
   ]
   return {
     name: plugin.name,
@@ -111,6 +112,9 @@ export async function loadPlugin(plugin: PluginConfig, options: LoadPluginOption
 }
 
 // --- internal ---
+
+/** How long the daemon waits for a plugin's poller to stop. */
+const POLLER_STOP_TIMEOUT_MS = 10_000
 
 const DEFAULT_RETRY: RetryPolicy = { retries: RETRY_DEFAULTS.attempts, delayMs: RETRY_DEFAULTS.delayMs }
 
@@ -184,10 +188,19 @@ function guardedPoller(poller: Poller, logger: LogSink): Poller {
       }
     },
     async stop() {
+      // A stop that never settles must not hold up the daemon's stop or its next reload.
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), POLLER_STOP_TIMEOUT_MS)
+      })
       try {
-        await poller.stop()
+        const stopped = await Promise.race([Promise.resolve().then(() => poller.stop()), late])
+        if (stopped === 'late')
+          logger.error(`stop did not finish within ${POLLER_STOP_TIMEOUT_MS / 1000}s; going on without it`)
       } catch (error) {
         logger.error(`stop failed: ${errorMessage(error)}`)
+      } finally {
+        clearTimeout(timer)
       }
     },
     sources() {

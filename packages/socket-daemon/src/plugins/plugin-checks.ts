@@ -1,5 +1,6 @@
 import { errorMessage, formatHumanDuration, validateCode, type Clock, type LogSink } from '@timon/core'
 import { ScheduledPoller, type CheckRunner, type Evaluation, type ScheduledCheck } from '@timon/poll-http'
+import { err, ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 import type { PluginSchedule } from './plugin-config.js'
 
@@ -31,13 +32,13 @@ export interface PluginVerdict {
   readonly detail?: string
 }
 
-/** Reads a factory's `checks`: `undefined` when it gave none, else the checks or what is wrong with them. */
-export function readPluginChecks(value: unknown): { checks?: readonly PluginCheck[]; problem?: string } {
-  if (value === undefined) return {}
+/** Reads a factory's `checks`: `undefined` when it gave none, else the checks, or what is wrong with them. */
+export function readPluginChecks(value: unknown): Result<readonly PluginCheck[] | undefined, string> {
+  if (value === undefined) return ok(undefined)
   const parsed = checksSchema.safeParse(value)
-  if (parsed.success) return { checks: parsed.data }
+  if (parsed.success) return ok(parsed.data)
   const issue = parsed.error.issues[0]
-  return { problem: `checks${issue?.path.map((key) => `[${String(key)}]`).join('') ?? ''}: ${issue?.message ?? ''}` }
+  return err(`checks${issue?.path.map((key) => `[${String(key)}]`).join('') ?? ''}: ${issue?.message ?? ''}`)
 }
 
 /**
@@ -66,17 +67,25 @@ interface ScheduledPluginCheck extends ScheduledCheck {
   readonly plugin: PluginCheck
 }
 
-const checksSchema = z.array(
-  z.object({
-    code: z.string('must be a string').superRefine((code, ctx) => {
-      const valid = validateCode(code)
-      if (valid.isErr()) ctx.addIssue({ code: 'custom', message: valid.error.message })
+const checksSchema = z
+  .array(
+    z.object({
+      code: z.string('must be a string').superRefine((code, ctx) => {
+        const valid = validateCode(code)
+        if (valid.isErr()) ctx.addIssue({ code: 'custom', message: valid.error.message })
+      }),
+      source: z.string('must be a string').optional(),
+      run: z.custom<PluginCheck['run']>((run) => typeof run === 'function', 'must be a function (signal) => verdict'),
     }),
-    source: z.string('must be a string').optional(),
-    run: z.custom<PluginCheck['run']>((run) => typeof run === 'function', 'must be a function (signal) => verdict'),
-  }),
-  'must be an array of { code, run }',
-)
+    'must be an array of { code, run }',
+  )
+  .superRefine((checks, ctx) => {
+    const seen = new Set<string>()
+    checks.forEach(({ code }, index) => {
+      if (seen.has(code)) ctx.addIssue({ code: 'custom', path: [index, 'code'], message: `"${code}" is given twice` })
+      seen.add(code)
+    })
+  })
 
 const verdictSchema = z.object({
   ok: z.boolean('must be a boolean'),
@@ -86,8 +95,8 @@ const verdictSchema = z.object({
 })
 
 function guardedRunner(name: string, check: ScheduledPluginCheck, logger: LogSink): CheckRunner {
-  const fail = (problem: string): Evaluation => {
-    logger.error(`check ${check.code}: ${problem}`)
+  const fail = (problem: string, level: 'warn' | 'error' = 'error'): Evaluation => {
+    logger[level](`check ${check.code}: ${problem}`)
     return { ok: false, reason: `plugin ${name}: ${problem}` }
   }
   return {
@@ -111,7 +120,7 @@ function guardedRunner(name: string, check: ScheduledPluginCheck, logger: LogSin
       try {
         const outcome = await Promise.race([ran, timeout])
         if (signal.aborted) return undefined
-        if (outcome === 'timeout') return fail(`timeout after ${formatHumanDuration(check.timeoutMs)}`)
+        if (outcome === 'timeout') return fail(`timeout after ${formatHumanDuration(check.timeoutMs)}`, 'warn')
         if ('error' in outcome) return fail(`the check threw: ${errorMessage(outcome.error)}`)
         const verdict = verdictSchema.safeParse(outcome.verdict)
         if (!verdict.success) {
