@@ -83,6 +83,40 @@ describe('[[plugin]] in the daemon', () => {
     expect(daemon.log.lines.filter((line) => /ERROR|FATAL/i.test(line))).toEqual([])
   })
 
+  it('the TCP check plugin example: the daemon runs its checks, a closed port opens an incident', async () => {
+    const dir = makeTempDir()
+    const server = net.createServer((socket) => socket.end())
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as net.AddressInfo
+    await compile('tcp-check', dir.dir)
+    const plugins = parseConfig(
+      {
+        plugin: [
+          {
+            name: 'ports',
+            module: './tcp-check.js',
+            interval: '1s',
+            failure_threshold: 1,
+            options: { targets: [{ code: 'db.port', host: '127.0.0.1', port }] },
+          },
+        ],
+      },
+      { baseDir: dir.dir },
+    )._unsafeUnwrap().plugins
+    const daemon = await startTestDaemon({ plugins }, dir)
+    cleanups.push(daemon.cleanup)
+    const lastReport = async () => (await daemon.client.status())._unsafeUnwrap().contracts[0]?.lastReport
+    expect(await eventually(lastReport, (report) => report !== undefined)).toMatchObject({
+      health: 'healthy',
+      comment: expect.stringMatching(/^connected in \d+ms$/),
+    })
+    await new Promise((resolve) => server.close(resolve))
+    expect(await eventually(lastReport, (report) => report?.health === 'critical')).toMatchObject({
+      health: 'critical',
+      comment: 'connection refused (1 failure)',
+    })
+  })
+
   it('stops the daemon at start with an error naming a plugin that cannot load or whose factory throws', async () => {
     const dir = makeTempDir()
     cleanups.push(dir.remove)
