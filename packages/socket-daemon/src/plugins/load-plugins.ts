@@ -14,6 +14,7 @@ import {
 import { RETRY_DEFAULTS, matchesAny } from '@timon/notify-webhook'
 import { pluginCheckPoller, readPluginChecks } from './plugin-checks.js'
 import type { PluginConfig } from './plugin-config.js'
+import { z } from 'zod'
 
 /**
  * What a plugin module's default export is called with. The factory returns a `Notifier`, a
@@ -113,6 +114,16 @@ export async function loadPlugin(plugin: PluginConfig, options: LoadPluginOption
 
 // --- internal ---
 
+const outcomeSchema: z.ZodType<DeliveryOutcome> = z.union([
+  z.object({ ok: z.literal(true) }),
+  z.object({
+    ok: z.literal(false),
+    error: z.string(),
+    final: z.boolean().optional(),
+    retryAfterMs: z.number().nonnegative().optional(),
+  }),
+])
+
 /** How long the daemon waits for a plugin's poller to stop. */
 const POLLER_STOP_TIMEOUT_MS = 10_000
 
@@ -150,12 +161,18 @@ function pluginTarget(plugin: PluginConfig, notifier: PluginNotifier, logger: Lo
   return {
     targetsFor: (event: EventName) => (matchesAny(plugin.on, event) ? [plugin.name] : []),
     async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
+      let outcome: unknown
       try {
-        return await notifier.deliver(delivery)
+        outcome = await notifier.deliver(delivery)
       } catch (error) {
         logger.warn(`delivery ${delivery.deliveryId} threw: ${errorMessage(error)}`)
         return { ok: false, error: `the plugin threw: ${errorMessage(error)}` }
       }
+      // The outbox records what it gets: anything but an outcome is a failed attempt.
+      const read = outcomeSchema.safeParse(outcome)
+      if (read.success) return read.data
+      logger.warn(`delivery ${delivery.deliveryId} gave no outcome { ok, error? }`)
+      return { ok: false, error: 'the plugin gave no outcome { ok, error? }' }
     },
     retryPolicy(target: string) {
       if (target !== plugin.name) return undefined
