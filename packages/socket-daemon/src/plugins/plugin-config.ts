@@ -1,15 +1,8 @@
 import { isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { formatHumanDuration } from '@timon/core'
 import { parseTableArray } from '@timon/http-common'
 import { eventPatternsField } from '@timon/notify-webhook'
-import {
-  MIN_CHECK_INTERVAL_MS,
-  commonCheckShape,
-  scheduleFields,
-  scheduleIssues,
-  type ScheduledCheck,
-} from '@timon/poll-http'
+import { commonCheckShape, intervalIssue, scheduleFields, scheduleIssues, type ScheduledCheck } from '@timon/poll-http'
 import { err, ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 
@@ -50,10 +43,8 @@ export function parsePlugins(input: unknown, baseDir: string): Result<PluginConf
     if (first !== undefined) return err([`${prefix}.name: "${entry.name}" is the name of ${first} already`])
     names.set(entry.name, prefix)
     const schedule = scheduleFields(entry)
-    if (schedule.intervalMs < MIN_CHECK_INTERVAL_MS)
-      return err([
-        `${prefix}.interval: must be at least ${formatHumanDuration(MIN_CHECK_INTERVAL_MS)}, got ${formatHumanDuration(schedule.intervalMs)}`,
-      ])
+    const tooShort = intervalIssue(prefix, schedule.intervalMs)
+    if (tooShort !== undefined) return err([tooShort])
     const isPath = entry.module.startsWith('.') || isAbsolute(entry.module)
     const specifier = isPath ? pathToFileURL(resolve(baseDir, entry.module)).href : entry.module
     const on = entry.on ?? ['incident.*']
