@@ -192,6 +192,7 @@ export default ({ options }) => ({
     { code: 'svc.throws', run() { throw new Error('kaput') } },
     { code: 'svc.rejects', async run() { await null; throw new Error('later') } },
     { code: 'svc.garbled', run: () => ({ fine: true }) },
+    { code: 'svc.stuck', run: () => new Promise(() => {}) },
     { code: 'svc.ok', source: 'test://ok', run: () => ({ ok: true, reason: options.reason, detail: 'line 2\\nline 3' }) },
   ],
 })
@@ -213,6 +214,7 @@ export default ({ options }) => ({
             name: 'probes',
             module: './checks.mjs',
             interval: '1s',
+            timeout: '200ms',
             failure_threshold: 1,
             options: { reason: 'all good' },
           },
@@ -226,7 +228,7 @@ export default ({ options }) => ({
 
     const status = await eventually(
       () => daemon.client.status(),
-      (r) => r.isOk() && r.value.contracts.filter((c) => c.lastReport !== undefined).length === 4,
+      (r) => r.isOk() && r.value.contracts.filter((c) => c.lastReport !== undefined).length === 5,
     )
     const byCode = Object.fromEntries(status._unsafeUnwrap().contracts.map((c) => [c.contract.code, c.lastReport]))
     expect(byCode).toMatchObject({
@@ -237,6 +239,7 @@ export default ({ options }) => ({
         comment: expect.stringContaining('the check gave no verdict { ok, reason }'),
       },
       'svc.ok': { health: 'healthy', comment: 'all good', detail: 'line 2\nline 3' },
+      'svc.stuck': { health: 'critical', comment: 'plugin probes: timeout after 200ms (1 failure)' },
     })
     const raw = await daemon.client.request('GET', '/v1/status')
     expect(raw._unsafeUnwrap().json).toMatchObject({

@@ -104,11 +104,13 @@ function guardedRunner(name: string, check: ScheduledPluginCheck, logger: LogSin
     slotKey: `plugin:${name}:${check.code}`,
     async run(signal) {
       const controller = new AbortController()
-      const abort = () => controller.abort()
-      signal.addEventListener('abort', abort, { once: true })
       let timer: NodeJS.Timeout | undefined
-      const timeout = new Promise<'timeout'>((resolve) => {
+      let abort: (() => void) | undefined
+      // The timeout, or the daemon stopping the check: either ends the wait for the plugin.
+      const cut = new Promise<'timeout' | 'aborted'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), check.timeoutMs)
+        abort = () => resolve('aborted')
+        signal.addEventListener('abort', abort, { once: true })
       })
       // Settles with what the plugin gave or threw, never rejects: a late rejection after the timeout is not unhandled.
       const ran = Promise.resolve()
@@ -118,8 +120,8 @@ function guardedRunner(name: string, check: ScheduledPluginCheck, logger: LogSin
           (error: unknown) => ({ error }),
         )
       try {
-        const outcome = await Promise.race([ran, timeout])
-        if (signal.aborted) return undefined
+        const outcome = await Promise.race([ran, cut])
+        if (outcome === 'aborted' || signal.aborted) return undefined
         if (outcome === 'timeout') return fail(`timeout after ${formatHumanDuration(check.timeoutMs)}`, 'warn')
         if ('error' in outcome) return fail(`the check threw: ${errorMessage(outcome.error)}`)
         const verdict = verdictSchema.safeParse(outcome.verdict)
@@ -133,7 +135,7 @@ function guardedRunner(name: string, check: ScheduledPluginCheck, logger: LogSin
       } finally {
         clearTimeout(timer)
         controller.abort()
-        signal.removeEventListener('abort', abort)
+        if (abort !== undefined) signal.removeEventListener('abort', abort)
       }
     },
     close() {},
