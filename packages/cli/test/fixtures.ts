@@ -50,6 +50,7 @@ export function sample(overrides: Partial<Sample> = {}): Sample {
     rules: NO_RULES,
     pushedAt: before(MINUTE),
     comment: null,
+    detail: null,
     progress: null,
     ...overrides,
   }

@@ -153,6 +153,8 @@ export interface Sample extends ReportBase {
   readonly health: Health
   readonly pushedAt: Date
   readonly comment: string | null
+  /** Longer text than the comment, such as a command check's output after its first line. */
+  readonly detail: string | null
 }
 
 /** How the command of a run ended (`timon exec`): its exit code, or the signal that killed it. */

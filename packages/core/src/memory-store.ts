@@ -171,6 +171,7 @@ class MemoryTx implements StoreTx {
       id,
       kind: 'sample' as const,
       ...input,
+      detail: input.detail ?? null,
       progress: input.progress ?? null,
       host: input.host ?? null,
     })) as Sample

@@ -226,6 +226,7 @@ export class Monitor {
         health: push.health,
         pushedAt: now,
         comment: push.comment ?? null,
+        detail: push.detail ?? null,
         rules: rules.value,
         host: push.host ?? null,
       }
@@ -240,12 +241,15 @@ export class Monitor {
       })
       const mention = { kind: 'sample', uid: sample.uid } as const
       if (counted.action !== undefined) {
+        // As a run's final step: the sample's detail (a command check's output) describes the incident it opens.
+        const description = counted.action === 'degrade' ? push.detail : undefined
         await writer.apply(
           contract,
           'critical',
           counted.action,
           (entry) => criticalNote(entry, contract.code, mention, push.comment, undefined),
           sample.id,
+          { description },
         )
       }
       await recoverStale(writer, contract, now)

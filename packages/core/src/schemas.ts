@@ -193,12 +193,26 @@ const pushOrigin = {
 const health = checkedString<Health, Health>(validateHealth)
 const incidentId = z.number().int().nonnegative()
 
+/** The most text a step or a probe sample may carry as `detail` (UTF-8 bytes), e.g. the last lines of output. */
+export const MAX_DETAIL_BYTES = 16 * 1024
+
+const detail = z
+  .string()
+  .nullish()
+  .transform((value, ctx): string | undefined => {
+    if (value === undefined || value === null || value === '') return undefined
+    if (new TextEncoder().encode(value).length <= MAX_DETAIL_BYTES) return value
+    ctx.addIssue({ code: 'custom', message: `invalid detail — must be at most ${MAX_DETAIL_BYTES} bytes` })
+    return z.NEVER
+  })
+
 /** Input of `Monitor.pushProbe`. */
 export const pushProbeSchema = z.object({
   ...pushOrigin,
   code,
   health,
   comment: optionalChecked(validateComment),
+  detail,
   staleAfter: ruleSchema('stale-after'),
   staleIncidentAfter: ruleSchema('stale-incident-after'),
   ...scheduleRules,
@@ -222,19 +236,6 @@ export const startJobSchema = z.object({
   ...dependencyRules,
   minRuntime: ruleSchema('min-runtime'),
 })
-
-/** The most text a step may carry as `detail` (UTF-8 bytes), e.g. the last lines of output. */
-export const MAX_DETAIL_BYTES = 16 * 1024
-
-const detail = z
-  .string()
-  .nullish()
-  .transform((value, ctx): string | undefined => {
-    if (value === undefined || value === null || value === '') return undefined
-    if (new TextEncoder().encode(value).length <= MAX_DETAIL_BYTES) return value
-    ctx.addIssue({ code: 'custom', message: `invalid detail — must be at most ${MAX_DETAIL_BYTES} bytes` })
-    return z.NEVER
-  })
 
 /** How a wrapped command ended: an exit code (0–255) or a signal name such as `SIGTERM`. */
 const exit = z

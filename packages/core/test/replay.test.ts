@@ -85,6 +85,7 @@ describe('replay', () => {
         kind: fc.constant('probe' as const),
         code: fc.constantFrom('db.main', 'db.replica', 'web.api'),
         health: fc.constantFrom('healthy', 'warning', 'critical'),
+        detail: fc.constantFrom(undefined, 'CRITICAL - /var 97%'),
         staleAfter: staleRule,
         staleIncidentAfter: staleRule,
         failureThreshold: fc.constantFrom(undefined, 1, 2, 3),

@@ -140,6 +140,17 @@ export function scheduleIssues(entry: CommonCheckEntry, ctx: z.RefinementCtx): v
   }
 }
 
+/** The issue of an `interval` shorter than `minIntervalMs` (`check[0].interval: must be at least 1s, got 1ms`), if it is. */
+export function intervalIssue(
+  prefix: string,
+  intervalMs: number,
+  minIntervalMs: number = MIN_CHECK_INTERVAL_MS,
+): string | undefined {
+  return intervalMs < minIntervalMs
+    ? `${prefix}.interval: must be at least ${formatHumanDuration(minIntervalMs)}, got ${formatHumanDuration(intervalMs)}`
+    : undefined
+}
+
 /** The schedule of a check from its common keys, defaults filled in (timeout 10 s or the interval, stale rule 3 × interval). */
 export function scheduleFields(entry: CommonCheckEntry): Omit<ScheduledCheck, 'code'> {
   return {
@@ -267,10 +278,8 @@ export function parseChecks(input: unknown, options: ParseChecksOptions): Result
     checkSchema,
     ({ urls, certPath, code: baseCode, ...rest }, prefix) => {
       const issues: string[] = []
-      if (rest.intervalMs < minIntervalMs)
-        issues.push(
-          `${prefix}.interval: must be at least ${formatHumanDuration(minIntervalMs)}, got ${formatHumanDuration(rest.intervalMs)}`,
-        )
+      const tooShort = intervalIssue(prefix, rest.intervalMs, minIntervalMs)
+      if (tooShort !== undefined) issues.push(tooShort)
       const probes: { code: string; url: string; at: string }[] = []
       for (const [j, url] of urls.entries()) {
         const at = urls.length === 1 ? `${prefix}.code` : `${prefix}.url[${j}]`

@@ -15,6 +15,7 @@ export {
   HTTP_CHECK_TYPE,
   checkSchema,
   commonCheckShape,
+  intervalIssue,
   isHttpCheckTable,
   scheduleFields,
   scheduleIssues,

@@ -1,7 +1,9 @@
 import { resolve } from 'node:path'
 import { caFileField, parseTableArray, readCaFile, type CaFile } from '@timon/http-common'
 import {
+  MIN_CHECK_INTERVAL_MS,
   commonCheckShape,
+  intervalIssue,
   isHttpCheckTable,
   scheduleFields,
   scheduleIssues,
@@ -97,14 +99,15 @@ export interface ParseSystemChecksOptions {
  */
 export function parseSystemChecks(input: unknown, options: ParseSystemChecksOptions): Result<SystemCheck[], string[]> {
   const fedBy = new Map<string, string>()
-  const minIntervalMs = options.minIntervalMs ?? 1000
+  const minIntervalMs = options.minIntervalMs ?? MIN_CHECK_INTERVAL_MS
   return parseTableArray(
     'check',
     input,
     systemCheckSchema,
     (entry, prefix) => {
       const issues: string[] = []
-      if (entry.interval < minIntervalMs) issues.push(`${prefix}.interval: must be at least ${minIntervalMs}ms`)
+      const tooShort = intervalIssue(prefix, entry.interval, minIntervalMs)
+      if (tooShort !== undefined) issues.push(tooShort)
       const first = fedBy.get(entry.code)
       if (first !== undefined) issues.push(`${prefix}.code: probe code "${entry.code}" is already fed by ${first}`)
       else if (options.taken?.has(entry.code) === true)

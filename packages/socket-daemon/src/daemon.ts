@@ -24,7 +24,7 @@ import { probeSocket } from './instance-check.js'
 import { Liveness } from './liveness.js'
 import { unsafeLogDirectory } from './run-logs/safe-paths.js'
 import { TargetNotifier, type NotifierTables, type TargetsUpdate } from './notify/target-notifier.js'
-import { PluginLoadError, composeNotifiers, loadPlugins, type LoadedPlugins } from './plugins/index.js'
+import { PluginHost, PluginLoadError, composeNotifiers, type PluginsUpdate } from './plugins/index.js'
 import { RunLogStore } from './run-logs/store.js'
 import { silentLogger, type Logger } from './logger.js'
 import { Scheduler } from './scheduler.js'
@@ -42,6 +42,12 @@ export interface StartDaemonOptions {
   readonly log?: Logger
   /** Reported by `GET /healthz` and in `User-Agent` of webhooks; default: this package's version. */
   readonly version?: string
+}
+
+/** What {@link RunningDaemon.reload} changed. */
+export interface DaemonReload extends PollerUpdate {
+  readonly targets: TargetsUpdate
+  readonly plugins: PluginsUpdate
 }
 
 /** A daemon serving on its socket. */
@@ -62,10 +68,12 @@ export interface RunningDaemon {
    * Applies a re-read configuration without a restart (what `timon daemon` does on SIGHUP): checks
    * of every type are added, removed or changed (unchanged ones keep their schedule and thresholds);
    * the notifier tables (webhooks, emails, commands) and `[notify] test_target` are replaced (pending
-   * deliveries of targets still named go on; those of a removed target fail, saying so), and the
-   * change is logged. Other settings (plugins included) need a restart.
+   * deliveries of targets still named go on; those of a removed target fail, saying so); plugins
+   * are added, rebuilt (another table, or their module file changed) or stopped (see `PluginHost`);
+   * maintenance windows are replaced; and the change is logged. Other settings need a restart.
+   * Reloads run one at a time, in the order called.
    */
-  reload(config: DaemonConfig): PollerUpdate & { readonly targets: TargetsUpdate }
+  reload(config: DaemonConfig): Promise<DaemonReload>
   /**
    * Stops gracefully: stops accepting connections, lets requests in flight finish, stops the
    * scheduler and waits for the webhook attempts in flight, closes the store, removes the socket.
@@ -82,7 +90,7 @@ export interface RunningDaemon {
  *    stale socket file nobody listens on;
  * 2. creates `data_dir` (0750) and opens the store (`openStore`: `<data_dir>/timon.db`, or
  *    PostgreSQL with `[store] url`), then beats its heartbeat there (`Liveness`);
- * 3. loads the `[[plugin]]` modules, builds the Monitor (the webhook, email, command and plugin
+ * 3. loads the `[[plugin]]` modules (`PluginHost`), builds the Monitor (the webhook, email, command and plugin
  *    targets as its notification router), the Dispatcher, the scheduler and the pollers (checks,
  *    plugins'); logs the test target when `[notify] test_target` is set;
  * 4. listens on the socket with mode `socket_mode` (0600 by default) and group `socket_group`;
@@ -109,9 +117,9 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     if (unsafe !== undefined) throw new DaemonStartError(`cannot use the default socket ${socketPath}: ${unsafe}`)
   }
   await claimSocketPath(socketPath, log)
-  let plugins: LoadedPlugins
+  let plugins: PluginHost
   try {
-    plugins = await loadPlugins(config.plugins, log)
+    plugins = await PluginHost.load(config.plugins, { log, clock })
   } catch (error) {
     if (error instanceof PluginLoadError) throw new DaemonStartError(error.message, { cause: error })
     throw error
@@ -152,7 +160,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const { store, description: databasePath } = opened
   const { leaseMs } = config.store
   const targets = new TargetNotifier(notifierTables(config), { hostname: config.hostname, version, logger: log, clock })
-  const notifier = composeNotifiers([targets, ...plugins.notifiers.map((named) => named.notifier)])
+  const notifier = composeNotifiers([targets, plugins])
   // Validation errors name the wire's keys: the routes hand their input to the Monitor unvalidated.
   const monitor = new Monitor({
     store,
@@ -201,7 +209,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   })
   const poller = new HttpPoller({ checks: config.checks, clock, logger: log })
   const systemPoller = new SystemPoller({ checks: config.systemChecks, clock, logger: log })
-  const pollers = [poller, systemPoller, ...plugins.pollers.map((named) => named.poller)]
+  const pollers = [poller, systemPoller, plugins]
   // Every change, whoever makes it, reaches open pages and the counters of /metrics.
   observeMonitor(monitor, {
     pushed: (kind) => dashboard.metrics.countPush(kind),
@@ -257,9 +265,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     throw error
   }
   scheduler.start()
-  // Each polled result is a probe sample like a pushed one: rules, incidents and webhooks apply.
+  // Each polled result is a probe sample like a pushed one (its detail kept): rules, incidents and webhooks apply.
   const record = async (sample: PolledSample) => {
-    if (sample.detail !== undefined) log.debug(`${sample.code}: ${sample.detail}`)
     const pushed = await monitor.pushProbe(sample)
     if (pushed.isErr()) throw new Error(pushed.error.message)
     const { opened, recovered, relapsed } = pushed.value
@@ -278,6 +285,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       dashboard.close() // ends the open event streams, so the servers can close
       await Promise.all([server.close(), ...listeners.map((listener) => listener.server.close())])
       await runLogs.close()
+      await reloading // a reload going on would start pollers after they stopped
       for (const each of pollers) await each.stop()
       await scheduler.stop()
       await liveness.stop()
@@ -288,11 +296,12 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     })()
     return stopping
   }
-  const reload = (next: DaemonConfig) => {
+  const applyReload = async (next: DaemonConfig): Promise<DaemonReload> => {
     const http = poller.update(next.checks)
     const system = systemPoller.update(next.systemChecks)
     const changedTargets = targets.update(notifierTables(next))
     monitor.setMaintenance(next.maintenance)
+    const changedPlugins = await plugins.reload(next.plugins)
     const update: PollerUpdate = {
       added: [...http.added, ...system.added],
       removed: [...http.removed, ...system.removed],
@@ -301,12 +310,22 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     }
     log.info(
       `configuration reloaded: checks ${update.added.length} added, ${update.removed.length} removed, ${update.changed.length} changed, ${update.unchanged} unchanged; ` +
-        `notifier targets ${describeNames(changedTargets.added)} added, ${describeNames(changedTargets.removed)} removed, ${changedTargets.kept} kept maintenance windows ${next.maintenance.length} (other settings apply after a restart)`,
+        `notifier targets ${describeNames(changedTargets.added)} added, ${describeNames(changedTargets.removed)} removed, ${changedTargets.kept} kept; ` +
+        `plugins ${describeNames(changedPlugins.added)} added, ${describeNames(changedPlugins.removed)} removed, ${describeNames(changedPlugins.changed)} rebuilt, ${changedPlugins.kept} kept` +
+        `${changedPlugins.failed.length === 0 ? '' : `, ${describeNames(changedPlugins.failed)} failed to load`}; ` +
+        `maintenance windows ${next.maintenance.length} (other settings apply after a restart)`,
     )
     logTestTarget(targets.testTarget, log)
     // Removed targets' pending deliveries fail now, and a test target applies to what is due.
     scheduler.rearm({ deliveries: true })
-    return { ...update, targets: changedTargets }
+    return { ...update, targets: changedTargets, plugins: changedPlugins }
+  }
+  // One reload at a time: a second SIGHUP waits for the plugins of the first to load.
+  let reloading: Promise<unknown> = Promise.resolve()
+  const reload = (next: DaemonConfig): Promise<DaemonReload> => {
+    const done = reloading.then(() => applyReload(next))
+    reloading = done.catch(() => undefined)
+    return done
   }
   return { socketPath, databasePath, name: config.name, monitor, scheduler, tokens, listeners, reload, stop }
 }

@@ -7,7 +7,7 @@
 
 // The daemon
 export { DaemonStartError, startDaemon } from './daemon.js'
-export type { RunningDaemon, StartDaemonOptions } from './daemon.js'
+export type { DaemonReload, RunningDaemon, StartDaemonOptions } from './daemon.js'
 export type { Scheduler } from './scheduler.js'
 
 // Configuration
@@ -21,6 +21,9 @@ export type {
   ParseConfigOptions,
 } from './config/config.js'
 export { webhookRouter } from './config/webhook-router.js'
+
+// Plugins: what a `[[plugin]]` module's factory gets and may give (README, "Writing a plugin")
+export type { PluginCheck, PluginContext, PluginNotifier, PluginVerdict, PluginsUpdate } from './plugins/index.js'
 
 // Logs
 export { LOG_LEVELS, createLogger, silentLogger } from './logger.js'

@@ -80,7 +80,7 @@ describe('notifier targets in the daemon', () => {
       commands: commands({ name: 'b', code: 0 }, { name: 'c', code: 0 }),
       notify: { testTarget: 'c' },
     })
-    expect(running.daemon.reload(next).targets).toEqual({ added: ['c'], removed: ['a'], kept: 1 })
+    expect((await running.daemon.reload(next)).targets).toEqual({ added: ['c'], removed: ['a'], kept: 1 })
     const log = running.log.lines.join('\n')
     expect(log).toContain('notifier targets 1 (c) added, 1 (a) removed, 1 kept')
     expect(log).toContain('every notification goes to "c" only')

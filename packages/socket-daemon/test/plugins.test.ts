@@ -1,6 +1,6 @@
 // [[plugin]] through the real daemon: the examples (file notifier, TCP poller) compiled to ES
 // modules as a user would ship them, loaded from the config, fed by a real TCP port.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -83,6 +83,40 @@ describe('[[plugin]] in the daemon', () => {
     expect(daemon.log.lines.filter((line) => /ERROR|FATAL/i.test(line))).toEqual([])
   })
 
+  it('the TCP check plugin example: the daemon runs its checks, a closed port opens an incident', async () => {
+    const dir = makeTempDir()
+    const server = net.createServer((socket) => socket.end())
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as net.AddressInfo
+    await compile('tcp-check', dir.dir)
+    const plugins = parseConfig(
+      {
+        plugin: [
+          {
+            name: 'ports',
+            module: './tcp-check.js',
+            interval: '1s',
+            failure_threshold: 1,
+            options: { targets: [{ code: 'db.port', host: '127.0.0.1', port }] },
+          },
+        ],
+      },
+      { baseDir: dir.dir },
+    )._unsafeUnwrap().plugins
+    const daemon = await startTestDaemon({ plugins }, dir)
+    cleanups.push(daemon.cleanup)
+    const lastReport = async () => (await daemon.client.status())._unsafeUnwrap().contracts[0]?.lastReport
+    expect(await eventually(lastReport, (report) => report !== undefined)).toMatchObject({
+      health: 'healthy',
+      comment: expect.stringMatching(/^connected in \d+ms$/),
+    })
+    await new Promise((resolve) => server.close(resolve))
+    expect(await eventually(lastReport, (report) => report?.health === 'critical')).toMatchObject({
+      health: 'critical',
+      comment: 'connection refused (1 failure)',
+    })
+  })
+
   it('stops the daemon at start with an error naming a plugin that cannot load or whose factory throws', async () => {
     const dir = makeTempDir()
     cleanups.push(dir.remove)
@@ -101,9 +135,16 @@ describe('[[plugin]] in the daemon', () => {
     await expect(start({ name: 'audit', module: './file-notifier.js' })).rejects.toThrow(
       'plugin "audit" (module ./file-notifier.js): its factory threw: options.path must be the file to append to',
     )
+    writeFileSync(
+      join(dir.dir, 'twice.mjs'),
+      "export default () => ({ checks: [{ code: 'a.b', run() {} }, { code: 'a.b', run() {} }] })\n",
+    )
+    await expect(start({ name: 'twice', module: './twice.mjs' })).rejects.toThrow(
+      'plugin "twice" (module ./twice.mjs): its factory gave bad checks[1][code]: "a.b" is given twice',
+    )
   })
 
-  it('a plugin notifier that throws at run time is retried, and the daemon goes on', async () => {
+  it('a plugin notifier that throws or gives no outcome at run time is retried, and the daemon goes on', async () => {
     const dir = makeTempDir()
     const marker = join(dir.dir, 'attempts')
     writeFileSync(
@@ -113,7 +154,9 @@ export default ({ options }) => ({
   retryPolicy: () => ({ retries: 3, delayMs: 10 }),
   async deliver() {
     appendFileSync(options.marker, 'x')
-    if (readFileSync(options.marker, 'utf8').length < 2) throw new Error('boom')
+    const attempt = readFileSync(options.marker, 'utf8').length
+    if (attempt === 1) throw new Error('boom')
+    if (attempt === 2) return 'delivered, honest'
     return { ok: true }
   },
 })
@@ -128,13 +171,167 @@ export default ({ options }) => ({
     await daemon.client.pushProbe({ code: 'svc.x', health: 'critical' })
     const attempts = await eventually(
       () => safeRead(marker),
-      (text) => text.length >= 2,
+      (text) => text.length >= 3,
     )
-    expect(attempts).toBe('xx')
+    expect(attempts).toBe('xxx')
+    expect(
+      daemon.log.lines.some((line) => line.includes('plugin flaky: delivery') && line.includes('gave no outcome')),
+    ).toBe(true)
     expect(
       daemon.log.lines.some((line) => line.includes('plugin flaky: delivery') && line.includes('threw: boom')),
     ).toBe(true)
     expect((await daemon.client.status()).isOk()).toBe(true)
+  })
+
+  it("runs a plugin's checks on its schedule; a check or poller that throws is logged and the daemon keeps serving", async () => {
+    const dir = makeTempDir()
+    writeFileSync(
+      join(dir.dir, 'checks.mjs'),
+      `export default ({ options }) => ({
+  checks: [
+    { code: 'svc.throws', run() { throw new Error('kaput') } },
+    { code: 'svc.rejects', async run() { await null; throw new Error('later') } },
+    { code: 'svc.garbled', run: () => ({ fine: true }) },
+    { code: 'svc.stuck', run: () => new Promise(() => {}) },
+    { code: 'svc.ok', source: 'test://ok', run: () => ({ ok: true, reason: options.reason, detail: 'line 2\\nline 3' }) },
+  ],
+})
+`,
+    )
+    writeFileSync(
+      join(dir.dir, 'broken-poller.mjs'),
+      `export default () => ({
+  start(record) { record({ code: 'Not A Code!', health: 'nope' }); throw new Error('start broke') },
+  stop() { throw new Error('stop broke') },
+  sources() { throw new Error('sources broke') },
+})
+`,
+    )
+    const plugins = parseConfig(
+      {
+        plugin: [
+          {
+            name: 'probes',
+            module: './checks.mjs',
+            interval: '1s',
+            timeout: '200ms',
+            failure_threshold: 1,
+            options: { reason: 'all good' },
+          },
+          { name: 'broken', module: './broken-poller.mjs' },
+        ],
+      },
+      { baseDir: dir.dir },
+    )._unsafeUnwrap().plugins
+    const daemon = await startTestDaemon({ plugins }, dir)
+    cleanups.push(daemon.cleanup)
+
+    const status = await eventually(
+      () => daemon.client.status(),
+      (r) => r.isOk() && r.value.contracts.filter((c) => c.lastReport !== undefined).length === 5,
+    )
+    const byCode = Object.fromEntries(status._unsafeUnwrap().contracts.map((c) => [c.contract.code, c.lastReport]))
+    expect(byCode).toMatchObject({
+      'svc.throws': { health: 'critical', comment: 'plugin probes: the check threw: kaput (1 failure)' },
+      'svc.rejects': { health: 'critical', comment: 'plugin probes: the check threw: later (1 failure)' },
+      'svc.garbled': {
+        health: 'critical',
+        comment: expect.stringContaining('the check gave no verdict { ok, reason }'),
+      },
+      'svc.ok': { health: 'healthy', comment: 'all good', detail: 'line 2\nline 3' },
+      'svc.stuck': { health: 'critical', comment: 'plugin probes: timeout after 200ms (1 failure)' },
+    })
+    const raw = await daemon.client.request('GET', '/v1/status')
+    expect(raw._unsafeUnwrap().json).toMatchObject({
+      contracts: expect.arrayContaining([expect.objectContaining({ polled_from: 'test://ok' })]),
+    })
+    const logged = daemon.log.lines.join('\n')
+    expect(logged).toContain('plugin probes: check svc.throws: the check threw: kaput')
+    expect(logged).toContain('plugin broken: start failed: start broke')
+    expect(logged).toContain('plugin broken: sources failed: sources broke')
+    expect(logged).toContain('plugin broken: cannot record the sample of Not A Code!')
+    expect((await daemon.client.pushProbe({ code: 'still.up', health: 'healthy' })).isOk()).toBe(true)
+    await daemon.daemon.stop()
+    expect(daemon.log.lines.join('\n')).toContain('plugin broken: stop failed: stop broke')
+  })
+
+  it('reloads plugins: a changed table or module file rebuilds it, a removed one stops and its deliveries fail', async () => {
+    const dir = makeTempDir()
+    const module = join(dir.dir, 'reason.mjs')
+    const writeModule = (version: string, mtime: number) => {
+      writeFileSync(
+        module,
+        `export default ({ options }) => ({
+  checks: [{ code: 'svc.reason', run: () => ({ ok: true, reason: '${version} ' + options.word }) }],
+})
+`,
+      )
+      utimesSync(module, mtime, mtime) // a distinct modification time, however fast the test runs
+    }
+    writeModule('v1', 1_000_000)
+    writeFileSync(
+      join(dir.dir, 'refusing.mjs'),
+      `export default () => ({ retryPolicy: () => ({ retries: 5, delayMs: 200 }), deliver: async () => ({ ok: false, error: 'not now' }) })
+`,
+    )
+    const config = (plugin: unknown[]) =>
+      parseConfig({ daemon: { data_dir: join(dir.dir, 'data') }, plugin }, { baseDir: dir.dir })._unsafeUnwrap()
+    const reason = (word: string) => ({ name: 'reason', module: './reason.mjs', interval: '1s', options: { word } })
+    const refusing = { name: 'refusing', module: './refusing.mjs', on: ['incident.open'] }
+    const daemon = await startTestDaemon({ plugins: config([reason('a'), refusing]).plugins }, dir)
+    cleanups.push(daemon.cleanup)
+    const comment = async () => {
+      const report = (await daemon.client.status())
+        ._unsafeUnwrap()
+        .contracts.find((c) => c.contract.code === 'svc.reason')?.lastReport
+      return report?.kind === 'sample' ? report.comment : undefined
+    }
+    expect(await eventually(comment, (seen) => seen === 'v1 a')).toBe('v1 a')
+
+    await daemon.client.pushProbe({ code: 'svc.down', health: 'critical' })
+    await eventually(
+      async () => (await daemon.daemon.monitor.deliveries())._unsafeUnwrap(),
+      (list) => list.some((d) => d.target === 'refusing' && d.lastError === 'not now'),
+    )
+
+    const next = { ...daemon.config, plugins: config([reason('b'), refusing]).plugins }
+    expect((await daemon.daemon.reload(next)).plugins).toEqual({
+      added: [],
+      removed: [],
+      changed: ['reason'],
+      kept: 1,
+      failed: [],
+    })
+    expect(await eventually(comment, (seen) => seen === 'v1 b')).toBe('v1 b')
+
+    writeModule('v2', 2_000_000)
+    const removed = { ...daemon.config, plugins: config([reason('b')]).plugins }
+    expect((await daemon.daemon.reload(removed)).plugins).toEqual({
+      added: [],
+      removed: ['refusing'],
+      changed: ['reason'],
+      kept: 0,
+      failed: [],
+    })
+    expect(await eventually(comment, (seen) => seen === 'v2 b')).toBe('v2 b')
+    const failed = await eventually(
+      async () => (await daemon.daemon.monitor.deliveries())._unsafeUnwrap(),
+      (list) => list.some((d) => d.target === 'refusing' && d.status === 'failed'),
+    )
+    expect(failed.find((d) => d.target === 'refusing')).toMatchObject({
+      status: 'failed',
+      lastError: 'no notifier target named "refusing" any more',
+    })
+    expect(daemon.log.lines.join('\n')).toContain('plugins 0 added, 1 (refusing) removed, 1 (reason) rebuilt, 0 kept')
+
+    // A module that no longer loads: the running plugin goes on as it was.
+    writeFileSync(module, 'export default () => { throw new Error("half-written") }\n')
+    utimesSync(module, 3_000_000, 3_000_000)
+    expect((await daemon.daemon.reload(removed)).plugins).toMatchObject({ changed: [], failed: ['reason'] })
+    expect(daemon.log.lines.join('\n')).toContain(
+      'plugin "reason" (module ./reason.mjs): its factory threw: half-written (the plugin keeps running as it was)',
+    )
+    expect(await comment()).toBe('v2 b')
   })
 
   it('rejects duplicate plugin names, and a plugin named like a webhook', () => {
@@ -149,6 +346,12 @@ export default ({ options }) => ({
         { name: 'y', module: 'pkg' },
       ]),
     ).toEqual(['plugin[1].name: "y" is the name of plugin[0] already'])
+    expect(parse([{ name: 'y', module: 'pkg', interval: '10ms' }])).toEqual([
+      'plugin[0].interval: must be at least 1s, got 10ms',
+    ])
+    expect(parse([{ name: 'y', module: 'pkg', interval: '1m', timeout: '2m' }])).toEqual([
+      'plugin[0].timeout: must not be longer than interval (1m)',
+    ])
     expect(parse([{ name: 'x', module: 'pkg' }])).toEqual([
       'plugin[0].name: "x" is already the name of webhook[0] (target names must be unique across webhooks, emails, commands and plugins)',
     ])

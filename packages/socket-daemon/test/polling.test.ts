@@ -101,7 +101,7 @@ describe('HTTP checks polled by the daemon', () => {
       { daemon: { data_dir: daemon.config.dataDir, socket: daemon.config.socket } },
       { baseDir: '/' },
     )
-    const update = daemon.daemon.reload({ ...next._unsafeUnwrap(), checks: checks(b.url, 'svc.b') })
+    const update = await daemon.daemon.reload({ ...next._unsafeUnwrap(), checks: checks(b.url, 'svc.b') })
     expect(update).toMatchObject({ added: ['svc.b'], removed: ['svc.a'] })
     await eventually(
       async () => b.hits(),

@@ -48,7 +48,12 @@ describe('checks of other types in the daemon', () => {
       { daemon: { data_dir: daemon.config.dataDir, socket: daemon.config.socket }, check: [tcp] },
       { baseDir: '/' },
     )._unsafeUnwrap()
-    expect(daemon.daemon.reload(next)).toMatchObject({ added: [], removed: ['cmd.warn'], changed: [], unchanged: 1 })
+    expect(await daemon.daemon.reload(next)).toMatchObject({
+      added: [],
+      removed: ['cmd.warn'],
+      changed: [],
+      unchanged: 1,
+    })
     await new Promise((resolve) => server.close(resolve))
   })
 

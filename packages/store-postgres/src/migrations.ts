@@ -269,6 +269,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX incident_reminders_remind_at ON incident_reminders (remind_at);
     `,
   },
+  {
+    version: 11,
+    name: 'sample detail',
+    // A probe sample's longer text (a command check's output after its first line); NULL for runs.
+    sql: `
+      ALTER TABLE reports ADD COLUMN detail text;
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */

@@ -182,7 +182,12 @@ export class PostgresTx implements StoreTx {
   // --- reports ---
 
   async insertSample(input: NewSample): Promise<Sample> {
-    return (await this.#insertReport({ ...input, kind: 'sample', progress: input.progress ?? null })) as Sample
+    return (await this.#insertReport({
+      ...input,
+      kind: 'sample',
+      detail: input.detail ?? null,
+      progress: input.progress ?? null,
+    })) as Sample
   }
 
   async insertRun(input: NewRun): Promise<Run> {

@@ -114,6 +114,7 @@ export const reports = {
         health: oneOf(HEALTHS, row.health, 'reports.health'),
         pushedAt: row.pushed_at,
         comment: row.comment,
+        detail: row.detail,
       }
     }
     if (row.kind === 'run' && row.started_at !== null) {
@@ -156,6 +157,7 @@ export const reports = {
     const none = {
       pushed_at: null,
       comment: null,
+      detail: null,
       started_at: null,
       start_comment: null,
       ended_at: null,
@@ -167,6 +169,7 @@ export const reports = {
           ...none,
           pushed_at: report.pushedAt,
           comment: report.comment,
+          detail: report.detail,
           overtime_at: null,
           exit_code: null,
           exit_signal: null,

@@ -67,6 +67,7 @@ export interface ReportsTable extends RuleColumns<PostgresColumnTypes> {
   health: string
   pushed_at: Date | null
   comment: string | null
+  detail: string | null
   started_at: Date | null
   start_comment: string | null
   ended_at: Date | null

@@ -66,6 +66,7 @@ export interface ReportsTable extends RuleColumns<SqliteColumnTypes> {
   health: string
   pushed_at: number | null
   comment: string | null
+  detail: string | null
   started_at: number | null
   start_comment: string | null
   ended_at: number | null

@@ -41,8 +41,8 @@ export interface SignalSource {
 /**
  * Loads the config, starts the daemon and serves until SIGTERM or SIGINT, then stops it
  * gracefully and resolves with 0 (1 when stopping failed). A second SIGTERM/SIGINT ends the
- * process at once with status 1. SIGHUP re-reads the configuration and applies its HTTP checks and
- * notifier tables (a broken one is logged and the running one kept).
+ * process at once with status 1. SIGHUP re-reads the configuration and applies its checks, notifier
+ * tables and plugins (a broken one is logged and the running one kept).
  *
  * @throws CliError for a config that does not load, a log file that cannot be opened, or a
  *   daemon that refuses to start, with the message to print after `Error: `.
@@ -125,7 +125,7 @@ function serveUntilStopped(
     function onReload(): void {
       const next = load()
       if (next.isErr()) log.error(`SIGHUP received: configuration not reloaded: ${next.error}`)
-      else daemon.reload(next.value satisfies DaemonConfig)
+      else daemon.reload(next.value satisfies DaemonConfig).catch((error: unknown) => log.error('reload failed', error))
     }
     function onRejection(reason: unknown): void {
       log.error('unhandled promise rejection (a bug; the daemon keeps running)', reason)

@@ -252,10 +252,18 @@ function sendEntry(client: Pushes, entry: SpoolEntry): Promise<Result<unknown, C
  * sample or run, only what the command prints (a run's uid) and `spooled: true` for `--json`.
  */
 function spooledSample<T>(entry: SpoolEntry): T {
-  const { code, health, comment, host, at } = entry.input
+  const { code, health, comment, detail, host, at } = entry.input
   return {
     spooled: true,
-    sample: { kind: 'sample', code, health, comment: comment ?? null, host: host ?? null, pushedAt: new Date(at) },
+    sample: {
+      kind: 'sample',
+      code,
+      health,
+      comment: comment ?? null,
+      detail: detail ?? null,
+      host: host ?? null,
+      pushedAt: new Date(at),
+    },
     opened: [],
     recovered: [],
     relapsed: [],

@@ -39,6 +39,7 @@ export function describeHistoryExport(tx: <T>(work: (t: StoreTx) => Promise<T>) 
           health: 'critical',
           pushedAt: at(10),
           comment: 'down',
+          detail: 'connection refused\nretried 3 times',
           rules: { ...RULES, staleAfter: 60_000 },
         })
         await t.insertSample({
@@ -137,7 +138,7 @@ export function describeHistoryExport(tx: <T>(work: (t: StoreTx) => Promise<T>) 
         history.reports.map((r) => [
           r.code,
           r.uid,
-          r.kind === 'run' ? r.steps.map((s) => [s.label, s.detail]) : r.comment,
+          r.kind === 'run' ? r.steps.map((s) => [s.label, s.detail]) : [r.comment, r.detail],
         ]),
       ).toEqual([
         [
@@ -148,7 +149,7 @@ export function describeHistoryExport(tx: <T>(work: (t: StoreTx) => Promise<T>) 
             ['upload', 'timeout'],
           ],
         ],
-        ['db.main', 'a00000000001', 'down'],
+        ['db.main', 'a00000000001', ['down', 'connection refused\nretried 3 times']],
       ])
       expect(history.reports[1]?.rules).toEqual({ ...RULES, staleAfter: 60_000 })
       expect(

@@ -6,7 +6,7 @@ export interface PolledSample {
   readonly health: Health
   /** Why, in a few words (`HTTP 503`, `timeout after 10s`, `database is "failing", expected "ok"`). */
   readonly comment?: string
-  /** More than the comment (a command's output after its first line, at most 4 KiB); the daemon logs it with the sample. */
+  /** More than the comment (a command's output after its first line, at most 4 KiB): the sample's detail, and the description of a critical incident it opens. */
   readonly detail?: string
   /** The stale-incident rule of the probe: an incident opens if the poller stops feeding it. */
   readonly staleIncidentAfter?: number

@@ -294,6 +294,8 @@ export interface NewSample {
   readonly health: Health
   readonly pushedAt: Date
   readonly comment: string | null
+  /** Default `null`. */
+  readonly detail?: string | null
   readonly rules: Rules
   /** Default `null`. */
   readonly progress?: Progress | null

@@ -103,6 +103,7 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
           code: report.code,
           health: report.health,
           comment: report.comment,
+          detail: report.detail,
           ...rulesFor(report, rules),
         })
         if (pushed.isErr()) return pushed

@@ -29,7 +29,12 @@ type ReportQueries = Pick<
 export function reportQueries({ db, statements }: QueryContext): ReportQueries {
   return {
     async insertSample(input) {
-      return insertReport(statements, { ...input, kind: 'sample', progress: input.progress ?? null }) as Sample
+      return insertReport(statements, {
+        ...input,
+        kind: 'sample',
+        detail: input.detail ?? null,
+        progress: input.progress ?? null,
+      }) as Sample
     },
 
     async insertRun(input) {
@@ -171,6 +176,7 @@ const INSERT_COLUMNS = [
   'health',
   'pushed_at',
   'comment',
+  'detail',
   'started_at',
   'start_comment',
   'ended_at',

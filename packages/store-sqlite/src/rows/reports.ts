@@ -37,6 +37,7 @@ export const reports = {
         health: oneOf(HEALTHS, row.health, 'reports.health'),
         pushedAt: new Date(row.pushed_at),
         comment: row.comment,
+        detail: row.detail,
         host: row.host,
       }
     }
@@ -82,6 +83,7 @@ export const reports = {
       health: report.health,
       pushed_at: sample === undefined ? null : sample.pushedAt.getTime(),
       comment: sample === undefined ? null : sample.comment,
+      detail: sample?.detail ?? null,
       started_at: run === undefined ? null : run.startedAt.getTime(),
       start_comment: run === undefined ? null : run.startComment,
       ended_at: run === undefined ? null : msOrNull(run.endedAt),
