@@ -31,6 +31,9 @@ export default defineConfig({
     reporters: ['default', './scripts/plain-summary-reporter.ts'],
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/**/*.test.ts'],
     testTimeout: 20_000,
+    // Clean-ups remove whole npm prefixes and PostgreSQL schemas: on a busy 2-core machine they
+    // can take longer than vitest's 10 s default without anything being wrong.
+    hookTimeout: 60_000,
     pool: 'forks',
   },
 })
