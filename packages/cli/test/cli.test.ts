@@ -404,6 +404,11 @@ describe('truncate', () => {
         await timon('truncate', '--keep-healthy', '7d', '--keep-critical', '90d', '--keep-incidents', '180d', '--json'),
       ),
     ).toMatchObject({ samples: 0, runs: 0, incidents: 0 })
+    expectFailure(
+      await timon('truncate', 'old.samples', '--keep-deliveries', '1d'),
+      'keep-deliveries applies to every target and cannot be limited to a code',
+    )
+    expect(json(await timon('truncate', '--keep-deliveries', '30d', '--json'))).toMatchObject({ deliveries: 0 })
   })
 })
 
