@@ -8,14 +8,12 @@ import type { SqliteStatement } from './driver.js'
 /** A statement whose rows come back as views over the raw values (see the module comment). */
 export class RowViewQuery<Row> {
   readonly #statement: SqliteStatement
-  readonly #View: new (
-    values: readonly unknown[],
-  ) => Row
+  readonly #View: ViewClass<Row>
 
   /** `statement` is put in raw mode: it must be this query's own, not one other callers share. */
   constructor(statement: SqliteStatement) {
     this.#statement = statement.raw(true)
-    this.#View = rowView(statement.columns().map((column) => column.name))
+    this.#View = viewClass(statement.columns().map((column) => column.name))
   }
 
   /** The first row, or `undefined`. */
@@ -27,25 +25,24 @@ export class RowViewQuery<Row> {
 
 // --- internal ---
 
+type ViewClass<Row> = new (values: readonly unknown[]) => Row
+
 /** A class whose instances wrap one row's values, with a getter per column on its prototype. */
-function rowView<Row>(columns: readonly string[]): new (values: readonly unknown[]) => Row {
+function viewClass<Row>(columns: readonly string[]): ViewClass<Row> {
   class View {
     readonly #values: readonly unknown[]
     constructor(values: readonly unknown[]) {
       this.#values = values
     }
-    static at(view: View, index: number): unknown {
-      return view.#values[index]
+    static {
+      columns.forEach((name, index) => {
+        Object.defineProperty(View.prototype, name, {
+          get(this: View) {
+            return this.#values[index]
+          },
+        })
+      })
     }
   }
-  columns.forEach((name, index) => {
-    Object.defineProperty(View.prototype, name, {
-      get: function (this: View) {
-        return View.at(this, index)
-      },
-    })
-  })
-  return View as unknown as new (
-    values: readonly unknown[],
-  ) => Row
+  return View as unknown as ViewClass<Row>
 }
