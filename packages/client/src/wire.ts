@@ -30,21 +30,22 @@ export function toWire(value: unknown): unknown {
  * and symbols are dropped from objects and `null` in arrays, as JSON does.
  */
 export function toWireJson(value: unknown): string {
-  if (value instanceof Date) return `"${value.toISOString()}"`
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
-  if (Array.isArray(value)) {
-    let text = '['
-    for (let i = 0; i < value.length; i++) text += `${i === 0 ? '' : ','}${toWireJson(value[i])}`
-    return `${text}]`
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value)
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null'
+    case 'boolean':
+      return value ? 'true' : 'false'
+    case 'object':
+      if (value === null) return 'null'
+      if (value instanceof Date) return `"${value.toISOString()}"`
+      return Array.isArray(value) ? arrayJson(value) : objectJson(value as Record<string, unknown>)
+    case 'bigint':
+      return JSON.stringify(value) // throws, as JSON.stringify(toWire(value)) does
+    default:
+      return 'null' // undefined, a function or a symbol, where JSON writes null (in an array)
   }
-  let text = '{'
-  const record = value as Record<string, unknown>
-  for (const key of Object.keys(record)) {
-    const inner = record[key]
-    if (inner === undefined || typeof inner === 'function' || typeof inner === 'symbol') continue
-    text += `${text.length === 1 ? '' : ','}${convert(WIRE_KEYS, key, quotedSnakeKey)}${toWireJson(inner)}`
-  }
-  return `${text}}`
 }
 
 /**
@@ -100,6 +101,24 @@ function convert(cache: Map<string, string>, key: string, conversion: (key: stri
 
 function toSnake(key: string): string {
   return key.replace(UPPER, (char) => `_${char.toLowerCase()}`)
+}
+
+function arrayJson(values: readonly unknown[]): string {
+  let text = '['
+  for (let i = 0; i < values.length; i++) text += i === 0 ? toWireJson(values[i]) : `,${toWireJson(values[i])}`
+  return `${text}]`
+}
+
+function objectJson(record: Record<string, unknown>): string {
+  let text = '{'
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue
+    const inner = record[key]
+    // JSON drops these from objects.
+    if (inner === undefined || typeof inner === 'function' || typeof inner === 'symbol') continue
+    text += `${text.length === 1 ? '' : ','}${convert(WIRE_KEYS, key, quotedSnakeKey)}${toWireJson(inner)}`
+  }
+  return `${text}}`
 }
 
 function quotedSnakeKey(key: string): string {
