@@ -53,7 +53,7 @@ export { checkSocketOwner, defaultSocketPlace, ensurePrivateDirectory, runtimeDi
 export type { FileSystemProbe, OwnDirectory, OwnerOptions, PlaceOptions, SocketPlace } from './runtime-dir.js'
 
 // The wire: the serializer and the framing of run output
-export { camelCase, fromWire, snakeCase, toWire } from './wire.js'
+export { camelCase, fromWire, snakeCase, toWire, toWireJson } from './wire.js'
 export {
   FRAME_HEADER_BYTES,
   FrameDecoder,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { camelCase, fromWire, snakeCase, toWire } from './wire.js'
+import { camelCase, fromWire, snakeCase, toWire, toWireJson } from './wire.js'
 
 describe('the wire serializer', () => {
   it('converts keys to snake_case and instants to RFC 3339 UTC strings, recursively', () => {
@@ -25,6 +25,25 @@ describe('the wire serializer', () => {
       ],
       deliveries: { pending: 1, delivered: 0, failed: 2 },
     })
+  })
+
+  it('writes the JSON text of toWire in one pass, exactly', () => {
+    const values: unknown[] = [
+      {
+        sample: { id: 1, pushedAt: new Date(0), comment: 'a "quoted"\nline ✓', host: null, rules: { staleAfter: 5 } },
+        opened: [],
+        skipped: undefined,
+        list: [1, undefined, () => 1, 'x', [new Date(1)], { deepKeyName: false }],
+        '"oddKey\\': -0,
+        nan: Number.NaN,
+        fn: () => 1,
+      },
+      [],
+      'text',
+      42,
+      null,
+    ]
+    for (const value of values) expect(toWireJson(value)).toBe(JSON.stringify(toWire(value)))
   })
 
   it('turns strings under *_at and at keys back into dates, and nothing else', () => {

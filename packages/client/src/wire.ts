@@ -25,6 +25,30 @@ export function toWire(value: unknown): unknown {
 }
 
 /**
+ * The wire's JSON text of `value`: `JSON.stringify(toWire(value))` in one pass, without building
+ * the converted copy (the daemon answers every request with it). Properties `undefined`, functions
+ * and symbols are dropped from objects and `null` in arrays, as JSON does.
+ */
+export function toWireJson(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value)
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null'
+    case 'boolean':
+      return value ? 'true' : 'false'
+    case 'object':
+      if (value === null) return 'null'
+      if (value instanceof Date) return `"${value.toISOString()}"`
+      return Array.isArray(value) ? arrayJson(value) : objectJson(value as Record<string, unknown>)
+    case 'bigint':
+      return JSON.stringify(value) // throws, as JSON.stringify(toWire(value)) does
+    default:
+      return 'null' // undefined, a function or a symbol, where JSON writes null (in an array)
+  }
+}
+
+/**
  * Converts parsed wire JSON back, recursively: object keys snake_case → camelCase, and the string
  * under a key that ends in `_at` or is exactly `at` → `Date` (when it parses as an instant; any
  * other string is kept as is).
@@ -64,6 +88,8 @@ const SNAKE_JOINT = /(?<=[a-zA-Z0-9])_([a-z0-9])/g
 const KEY_CACHE_LIMIT = 2000
 const SNAKE_CASES = new Map<string, string>()
 const CAMEL_CASES = new Map<string, string>()
+/** Keys as `toWireJson` writes them: `"active_incident_ids":`. */
+const WIRE_KEYS = new Map<string, string>()
 
 function convert(cache: Map<string, string>, key: string, conversion: (key: string) => string): string {
   const known = cache.get(key)
@@ -75,6 +101,28 @@ function convert(cache: Map<string, string>, key: string, conversion: (key: stri
 
 function toSnake(key: string): string {
   return key.replace(UPPER, (char) => `_${char.toLowerCase()}`)
+}
+
+function arrayJson(values: readonly unknown[]): string {
+  let text = '['
+  for (let i = 0; i < values.length; i++) text += i === 0 ? toWireJson(values[i]) : `,${toWireJson(values[i])}`
+  return `${text}]`
+}
+
+function objectJson(record: Record<string, unknown>): string {
+  let text = '{'
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue
+    const inner = record[key]
+    // JSON drops these from objects.
+    if (inner === undefined || typeof inner === 'function' || typeof inner === 'symbol') continue
+    text += `${text.length === 1 ? '' : ','}${convert(WIRE_KEYS, key, quotedSnakeKey)}${toWireJson(inner)}`
+  }
+  return `${text}}`
+}
+
+function quotedSnakeKey(key: string): string {
+  return `${JSON.stringify(snakeCase(key))}:`
 }
 
 function toCamel(key: string): string {

@@ -8,6 +8,7 @@ import {
   type ServerResponse,
 } from 'node:http'
 import { createServer as createTlsServer } from 'node:https'
+import { toWireJson } from '@timon/client'
 import { StoreFault, errorMessage, validation } from '@timon/core'
 import { admit, checkCode, codeOfTarget, isAnswer, neededScope, type AccessControl, type Grant } from './http/access.js'
 import { DEFAULT_MAX_CONNECTIONS, guardConnections } from './http/connection-guard.js'
@@ -347,7 +348,7 @@ export class ApiServer {
       if (!res.writableEnded) res.destroy()
       return
     }
-    const text = `${JSON.stringify(answer.body)}\n`
+    const text = `${toWireJson(answer.body)}\n`
     res.writeHead(answer.status, {
       'Content-Type': 'application/json; charset=utf-8',
       'Content-Length': Buffer.byteLength(text),

@@ -12,6 +12,10 @@ export interface SqliteStatement {
   get(...parameters: readonly unknown[]): unknown
   all(...parameters: readonly unknown[]): unknown[]
   iterate(...parameters: readonly unknown[]): IterableIterator<unknown>
+  /** Rows come back as arrays of their values (`true`) rather than objects; returns the statement. */
+  raw(toggle: boolean): SqliteStatement
+  /** The columns of the rows it returns, in order. */
+  columns(): readonly { readonly name: string }[]
 }
 
 /** An open SQLite connection, e.g. a better-sqlite3 `Database`. */

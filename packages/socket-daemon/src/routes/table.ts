@@ -25,7 +25,7 @@ import {
   type QueryIncidentsInput,
   type StatusView,
 } from '@timon/core'
-import { camelCase, snakeCase, toWire } from '@timon/client'
+import { camelCase, snakeCase } from '@timon/client'
 import { err, ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 import type { RunLogStore } from '../run-logs/store.js'
@@ -108,9 +108,10 @@ const incidentsQuery = z.strictObject({
  * THE route table: the one place that maps the wire to the `Monitor`. A POST entry maps the body's
  * snake_case keys to the Monitor's camelCase ones (refusing keys it does not know) and hands it to
  * one Monitor method, which validates it, once (its errors name the wire's keys: the daemon's
- * Monitor is built with `fieldName: snakeCase`); it answers `toWire(result)`, or the core's error
- * with its status. A GET entry parses its query. The streaming entries (a run's output and log,
- * `run-log-routes.ts`) read and write frames. Documented in `docs/wire-api.md`.
+ * Monitor is built with `fieldName: snakeCase`); it answers the result (the server sends it in wire
+ * form), or the core's error with its status. A GET entry parses its query. The streaming entries
+ * (a run's output and log, `run-log-routes.ts`) read and write frames. Documented in
+ * `docs/wire-api.md`.
  */
 export const ROUTES: readonly (Route | StreamRoute)[] = [
   {
@@ -396,9 +397,7 @@ function post<I, T>(
       const result = await call(context.monitor, checked.value, context)
       if (result.isErr()) return errorAnswer(result.error)
       const after = rearm(result.value)
-      return after === undefined
-        ? { status, body: toWire(result.value) }
-        : { status, body: toWire(result.value), rearm: after }
+      return after === undefined ? { status, body: result.value } : { status, body: result.value, rearm: after }
     },
   }
 }
@@ -434,7 +433,7 @@ function get<S extends z.ZodType<Record<string, unknown>>, T>(
       const parsed = query.safeParse(Object.fromEntries(request.query), { reportInput: true })
       if (!parsed.success) return errorAnswer(validationOf(parsed.error))
       const result = await call(context.monitor, parsed.data, request.params, context)
-      return result.isErr() ? errorAnswer(result.error) : { status: 200, body: toWire(result.value) }
+      return result.isErr() ? errorAnswer(result.error) : { status: 200, body: result.value }
     },
   }
 }
@@ -469,7 +468,7 @@ function stream(
     stream: async (context, exchange) => {
       const result = await handle(context.monitor, context.runLogs, exchange)
       if (result === undefined) return undefined
-      return 'error' in result ? errorAnswer(result.error) : { status: result.status, body: toWire(result.body) }
+      return 'error' in result ? errorAnswer(result.error) : { status: result.status, body: result.body }
     },
   }
 }

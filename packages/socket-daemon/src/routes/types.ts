@@ -15,7 +15,7 @@ import type {
   TokenService,
 } from '@timon/core'
 import type { Result } from 'neverthrow'
-import { toWire, type WireError, type WireErrorCode } from '@timon/client'
+import type { WireError, WireErrorCode } from '@timon/client'
 import type { TargetTestResult } from '../notify/target-notifier.js'
 import type { RunLogStore } from '../run-logs/store.js'
 
@@ -48,7 +48,10 @@ export const STORE_FAULT_CODE: Readonly<Record<StoreFaultKind, WireErrorCode>> =
   corrupt: 'store_corrupt',
 }
 
-/** What a route answers: a status and a body, already in wire form (snake_case). */
+/**
+ * What a route answers: a status and a body in the core's form (camelCase keys, `Date`s), which
+ * the server sends in the wire's (`toWireJson`: snake_case, RFC 3339 strings).
+ */
 export interface RouteAnswer {
   readonly status: number
   readonly body: unknown
@@ -135,7 +138,7 @@ export interface StreamRoute extends RouteAccess {
 
 /** Builds the error answer for `error`. */
 export function errorAnswer(error: WireError): RouteAnswer {
-  return { status: ERROR_STATUS[error.code], body: { error: toWire(error) } }
+  return { status: ERROR_STATUS[error.code], body: { error } }
 }
 
 /** What a streaming handler ends with: an error or a JSON answer to send, or nothing (it answered itself, or the client is gone). */

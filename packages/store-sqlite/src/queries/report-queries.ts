@@ -208,6 +208,8 @@ const INSERT_REPORT = `INSERT INTO reports (${INSERT_COLUMNS.join(', ')}) VALUES
 
 function insertReport(statements: Statements, fields: ReportFields): Report {
   const row = reports.toRow(fields)
-  const { lastInsertRowid } = statements.prepare(INSERT_REPORT).run(INSERT_COLUMNS.map((column) => row[column]))
+  // Spread, not one array argument: better-sqlite3 reads an array's elements one property lookup
+  // at a time, a few µs for 29 columns.
+  const { lastInsertRowid } = statements.prepare(INSERT_REPORT).run(...INSERT_COLUMNS.map((column) => row[column]))
   return reports.toDomain({ ...row, id: Number(lastInsertRowid) })
 }
