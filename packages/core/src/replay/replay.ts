@@ -62,7 +62,8 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
   const { history, from, to } = options
   const rules = options.rules ?? {}
   const clock = new FakeClock(from)
-  const store = new MemoryStore()
+  // Only each probe's latest sample is kept: memory grows with the probes, not with the history.
+  const store = new MemoryStore({ samples: 'latest' })
   let uid = ''
   const recordedTargets = new Map<string, string[]>()
   const monitor = new Monitor({
