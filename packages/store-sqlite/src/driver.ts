@@ -12,6 +12,8 @@ export interface SqliteStatement {
   get(...parameters: readonly unknown[]): unknown
   all(...parameters: readonly unknown[]): unknown[]
   iterate(...parameters: readonly unknown[]): IterableIterator<unknown>
+  /** Rows as arrays of the columns' values (`true`) instead of objects; sticks to the statement. */
+  raw(toggle?: boolean): this
 }
 
 /** An open SQLite connection, e.g. a better-sqlite3 `Database`. */
