@@ -1037,9 +1037,11 @@ function mergeRules(
   push: { readonly [K in keyof Rules]?: Rules[K] | undefined },
 ): Result<Rules, CoreError> {
   const rules = { ...current }
+  const writable: Record<keyof Rules, unknown> = rules
+  // No object per rule: every push merges its rules (`replay` millions of them).
   for (const name of Object.keys(current) as (keyof Rules)[]) {
     const value = push[name]
-    if (value !== undefined) Object.assign(rules, { [name]: value })
+    if (value !== undefined) writable[name] = value
   }
   if (rules.staleAfter !== null && rules.staleIncidentAfter !== null && rules.staleAfter > rules.staleIncidentAfter) {
     const message = `invalid rule stale-after — ${formatHumanDuration(rules.staleAfter)} must not be longer than stale-incident-after (${formatHumanDuration(rules.staleIncidentAfter)})`
