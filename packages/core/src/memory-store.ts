@@ -679,7 +679,11 @@ class MemoryTx implements StoreTx {
     const before = table.rows.get(id)
     if (before === undefined) return
     const after: Record<string, unknown> = { ...before }
-    for (const [key, value] of Object.entries(patch)) if (value !== undefined) after[key] = value
+    // A for-in, not Object.entries: no array per field on the path of every push.
+    for (const key in patch) {
+      const value = (patch as Record<string, unknown>)[key]
+      if (value !== undefined) after[key] = value
+    }
     table.set(after as T)
     this.#undo.push(() => table.set(before))
   }
