@@ -26,20 +26,19 @@ export interface HistoryColumns {
   readonly next?: HistoryPage['next']
 }
 
-/** One array per sample field, all of the same length, in id order. */
-export interface SampleColumns {
-  readonly id: readonly number[]
+/**
+ * One array per sample field, all of the same length, in id order. Mapped from `Sample`, so that a
+ * field added to it is a column the encoder and decoder must fill (else they fail to compile).
+ */
+export type SampleColumns = {
+  readonly [K in Exclude<keyof Sample, 'kind' | 'contractId' | 'pushedAt' | 'rules'>]-?: readonly Sample[K][]
+} & {
   /** Index into {@link HistoryColumns.contracts}. */
   readonly contract: readonly number[]
-  readonly uid: readonly string[]
-  readonly health: readonly Health[]
   /** Epoch milliseconds. */
   readonly pushedAt: readonly number[]
-  readonly comment: readonly (string | null)[]
   /** Index into {@link HistoryColumns.rules}. */
   readonly rules: readonly number[]
-  readonly progress: readonly (Progress | null)[]
-  readonly host: readonly (string | null)[]
 }
 
 /** The columns of a history page (the daemon's side). */
