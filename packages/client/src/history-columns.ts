@@ -46,8 +46,10 @@ export function historyColumnsOf(page: HistoryPage): HistoryColumns {
   const contracts: { id: number; code: string }[] = []
   const contractIndex = new Map<number, number>()
   const rules: Rules[] = []
-  // A probe's rules rarely change from one sample to the next: compared with its previous set only.
+  // A probe's rules rarely change from one sample to the next: compared with its previous set
+  // first, then looked up by value (probes mostly share a few sets).
   const lastRules = new Map<number, number>()
+  const rulesByValue = new Map<string, number>()
   const samples = {
     id: [] as number[],
     contract: [] as number[],
@@ -72,7 +74,9 @@ export function historyColumnsOf(page: HistoryPage): HistoryColumns {
     }
     let rulesIndex = lastRules.get(report.contractId)
     if (rulesIndex === undefined || !sameRules(rules[rulesIndex] as Rules, report.rules)) {
-      rulesIndex = rules.push(report.rules) - 1
+      const value = JSON.stringify(report.rules)
+      rulesIndex = rulesByValue.get(value) ?? rules.push(report.rules) - 1
+      rulesByValue.set(value, rulesIndex)
       lastRules.set(report.contractId, rulesIndex)
     }
     samples.id.push(report.id)

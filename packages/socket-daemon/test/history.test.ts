@@ -34,7 +34,7 @@ describe('GET /v1/history', () => {
         { id: 1, code: 'db.main' },
         { id: 2, code: 'web.api' },
       ],
-      rules: [{ stale_after: 300_000 }, { stale_after: 300_000 }],
+      rules: [{ stale_after: 300_000 }],
       samples: {
         id: [1, 2],
         contract: [0, 1],

@@ -236,7 +236,7 @@ function probeRules(rules: Rules): Partial<Rules> {
 
 const PROBE_RULE_NAMES = (Object.keys(DEFAULT_RULES) as (keyof Rules)[]).filter((name) => name in pushProbeSchema.shape)
 
-/** How a recorded run ended, as an input (the signal name is checked again there). */
+/** How a recorded run ended, as an input (its signal name was checked when it was pushed). */
 function exitInput(run: RunReport): { exit?: { code: number | null; signal: `SIG${string}` | null } } {
   return run.exit === null ? {} : { exit: { code: run.exit.code, signal: run.exit.signal as `SIG${string}` | null } }
 }
