@@ -10,7 +10,7 @@ import { TimonClient } from '@timon/client'
 import { SqliteStore, type Synchronous } from '@timon/store-sqlite'
 import { result, tempDir, timeMs, waitForSocket, type BenchResult } from './lib.js'
 
-const BIN = fileURLToPath(new URL('../packages/cli/bin/timon.js', import.meta.url))
+export const BIN = fileURLToPath(new URL('../packages/cli/bin/timon.js', import.meta.url))
 /** Probes pushed to, round robin (they exist before timing, as in steady state). */
 const PROBES = 100
 /** Concurrent keep-alive clients of the throughput figures. */
@@ -212,7 +212,7 @@ export async function runDaemonBench(): Promise<BenchResult[]> {
 // --- internal ---
 
 /** A server in a child process: a daemon or the ceiling. */
-interface Child {
+export interface Child {
   readonly child: ChildProcess
   readonly socket: string
   readonly stop: () => Promise<void>
@@ -235,7 +235,7 @@ interface InProcess {
   readonly close: () => Promise<void>
 }
 
-async function startDaemon(dir: string, env: Record<string, string>, synchronous: Synchronous): Promise<Child> {
+export async function startDaemon(dir: string, env: Record<string, string>, synchronous: Synchronous): Promise<Child> {
   const socket = join(dir, 'timon.sock')
   const config = join(dir, 'timon.toml')
   mkdirSync(dir, { recursive: true })

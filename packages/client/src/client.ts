@@ -40,6 +40,7 @@ import { clientErrorOf, isRetryable, unexpectedAnswer } from './transport/failur
 import type { Transport } from './transport/transport.js'
 import { UnixSocketTransport } from './transport/unix-socket.js'
 import { checkSocketOwner } from './runtime-dir.js'
+import { historyPageOf, type HistoryColumns } from './history-columns.js'
 import { fromWire, toWire } from './wire.js'
 
 /** A raw answer of the daemon: the HTTP status and the parsed JSON body (snake_case, as sent). */
@@ -303,10 +304,13 @@ export class TimonClient {
     return answer.map((body) => body.silence)
   }
 
-  /** One page of the recorded history of a window (`timon replay`); its `next` is the `after` of the following page. */
-  history(query: HistoryQuery): Promise<Result<HistoryPage, ClientError>> {
+  /**
+   * One page of the recorded history of a window (`timon replay`); its `next` is the `after` of the
+   * following page. Asked for in the compact form (`format=columns`), decoded here.
+   */
+  async history(query: HistoryQuery): Promise<Result<HistoryPage, ClientError>> {
     const { after } = query
-    return this.#call(
+    const answer = await this.#call<HistoryColumns>(
       'GET',
       `/v1/history${queryString({
         since: query.from.toISOString(),
@@ -314,8 +318,10 @@ export class TimonClient {
         code: query.code,
         limit: query.limit,
         after: after === undefined ? undefined : `${after.reportId},${after.incidentId},${after.deliveryId}`,
+        format: 'columns',
       })}`,
     )
+    return answer.map(historyPageOf)
   }
 
   /** Incidents newest first, filtered (`timon incidents`); pass the answer's `next` as `cursor` for the following page. */

@@ -54,6 +54,8 @@ export type { FileSystemProbe, OwnDirectory, OwnerOptions, PlaceOptions, SocketP
 
 // The wire: the serializer and the framing of run output
 export { camelCase, fromWire, snakeCase, toWire, toWireJson } from './wire.js'
+export { historyColumnsOf, historyPageOf } from './history-columns.js'
+export type { HistoryColumns, SampleColumns } from './history-columns.js'
 export {
   FRAME_HEADER_BYTES,
   FrameDecoder,

@@ -174,7 +174,7 @@ export { LAST_USED_RESOLUTION_MS, TokenService } from './tokens/token-service.js
 export type { AuthFailure, CreateTokenInput, TokenServiceOptions } from './tokens/token-service.js'
 export { STORE_FAULT_KINDS, StoreFault } from './store-fault.js'
 export type { StoreFaultKind, StoreHealth } from './store-fault.js'
-export { MemoryStore } from './memory-store.js'
+export { MemoryStore, type MemoryStoreOptions } from './memory-store.js'
 export { HISTORY_START, inHistoryScope, nextHistoryCursor } from './history/scope.js'
 export { INCIDENT_PAGE_SIZE, MAX_INCIDENT_PAGE_SIZE, queryIncidentsSchema } from './incident/incident-query.js'
 export type { IncidentList, QueryIncidentsInput } from './incident/incident-query.js'

@@ -37,6 +37,17 @@ import { HISTORY_START, inHistoryScope, nextHistoryCursor } from './history/scop
 import { DueIndex, GroupIndex, lowerBound, Table, UniqueIndex } from './memory-table.js'
 import { isDeliveryTruncated, isIncidentTruncated, isReportTruncated, type TruncatePlan } from './truncate-policy.js'
 
+/** Options of a {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * Which probe samples are kept: `all` (default), or only each probe's `latest` — the one its
+   * `lastReportId` names and the newest — so that memory grows with the probes, not the samples.
+   * `replay` uses `latest`: the Monitor reads no older sample back (threshold streaks live on the
+   * contract), only `show`, `status` and a history export would miss them. Runs are always kept.
+   */
+  readonly samples?: 'all' | 'latest'
+}
+
 /**
  * A Store kept in memory: for tests, examples and short-lived tools. Transactions run one at a
  * time and roll back on a throw (an undo log). Lookups go through indexes as an SQL store's do
@@ -46,12 +57,17 @@ import { isDeliveryTruncated, isIncidentTruncated, isReportTruncated, type Trunc
 export class MemoryStore implements Store {
   readonly #data = new Tables()
   readonly #queue = new SerialQueue()
+  readonly #keepOldSamples: boolean
   #closed = false
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.#keepOldSamples = (options.samples ?? 'all') === 'all'
+  }
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
     return this.#queue.run(async () => {
       if (this.#closed) throw new Error('MemoryStore is closed')
-      const tx = new MemoryTx(this.#data)
+      const tx = new MemoryTx(this.#data, this.#keepOldSamples)
       try {
         return await work(tx)
       } catch (error) {
@@ -118,10 +134,12 @@ class Tables {
 
 class MemoryTx implements StoreTx {
   readonly #t: Tables
+  readonly #keepOldSamples: boolean
   readonly #undo: (() => void)[] = []
 
-  constructor(tables: Tables) {
+  constructor(tables: Tables, keepOldSamples: boolean) {
     this.#t = tables
+    this.#keepOldSamples = keepOldSamples
   }
 
   rollback(): void {
@@ -167,6 +185,7 @@ class MemoryTx implements StoreTx {
   // --- reports ---
   async insertSample(input: Parameters<StoreTx['insertSample']>[0]): Promise<Sample> {
     this.#uniqueUid(input.contractId, input.uid)
+    if (!this.#keepOldSamples) this.#dropOldSamples(input.contractId)
     return this.#insert(this.#t.reports, (id) => ({
       id,
       kind: 'sample' as const,
@@ -565,6 +584,17 @@ class MemoryTx implements StoreTx {
 
   // --- internal ---
 
+  /**
+   * Drops the probe's samples but the one its `lastReportId` names (`samples: 'latest'`); the
+   * timeline entries naming a dropped sample keep its id.
+   */
+  #dropOldSamples(contractId: number): void {
+    const lastReportId = this.#t.contracts.rows.get(contractId)?.lastReportId
+    for (const id of [...this.#t.reportsByContract.ids(contractId)]) {
+      if (id !== lastReportId && this.#t.reports.rows.get(id)?.kind === 'sample') this.#delete(this.#t.reports, id)
+    }
+  }
+
   #uniqueUid(contractId: number, uid: string): void {
     if (this.#t.reportByUid.get(`${contractId}\u0000${uid}`) !== undefined)
       throw new Error(`UNIQUE constraint failed: reports (contract, uid ${uid})`)
@@ -654,7 +684,11 @@ class MemoryTx implements StoreTx {
     const before = table.rows.get(id)
     if (before === undefined) return
     const after: Record<string, unknown> = { ...before }
-    for (const [key, value] of Object.entries(patch)) if (value !== undefined) after[key] = value
+    // A for-in, not Object.entries: no array per field on the path of every push.
+    for (const key in patch) {
+      const value = (patch as Record<string, unknown>)[key]
+      if (value !== undefined) after[key] = value
+    }
     table.set(after as T)
     this.#undo.push(() => table.set(before))
   }

@@ -218,6 +218,15 @@ describe('replay', () => {
     ])
   })
 
+  it('refuses an override value a push would refuse, naming its glob', async () => {
+    const recorded = await record(async (monitor) => {
+      await monitor.pushProbe({ code: 'db.main', health: 'healthy' })
+    }, HOUR)
+    const overrides = [{ code: 'db.*', rules: { staleAfter: -1 } }]
+    const result = await replay({ history: recorded.history, from: START, to: recorded.to, rules: { overrides } })
+    expect(result._unsafeUnwrapErr().message).toMatch(/^db\.\*: invalid rule stale-after/)
+  })
+
   it('leaves codes the glob does not match as recorded', async () => {
     const recorded = await record(async (monitor) => {
       await monitor.pushProbe({ code: 'web.api', health: 'healthy', staleIncidentAfter: '30m' })

@@ -12,8 +12,8 @@ export interface SqliteStatement {
   get(...parameters: readonly unknown[]): unknown
   all(...parameters: readonly unknown[]): unknown[]
   iterate(...parameters: readonly unknown[]): IterableIterator<unknown>
-  /** Rows come back as arrays of their values (`true`) rather than objects; returns the statement. */
-  raw(toggle: boolean): SqliteStatement
+  /** Rows as arrays of the columns' values (`true`) instead of objects; sticks to the statement. */
+  raw(toggle?: boolean): this
   /** The columns of the rows it returns, in order. */
   columns(): readonly { readonly name: string }[]
 }

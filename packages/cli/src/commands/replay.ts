@@ -83,15 +83,26 @@ export const replayCommand: Command = {
 
 type Comparison = ReturnType<typeof import('@timon/core/replay').compareOutcomes>
 
+/**
+ * The history's pages through the daemon. The next page is asked for as soon as a page arrives, so
+ * that the daemon reads and encodes it while this process replays the one before (two processes,
+ * two cores).
+ */
 async function* pages(ctx: Context, query: Omit<HistoryQuery, 'limit'>): AsyncGenerator<HistoryPage> {
-  let after: HistoryQuery['after']
-  for (;;) {
-    const page = await call(ctx, (client) =>
+  const fetch = (after: HistoryQuery['after']) => {
+    const page = call(ctx, (client) =>
       client.history({ ...query, limit: 5000, ...(after === undefined ? {} : { after }) }),
     )
+    // A page asked for ahead is awaited unless the replay stopped first: its failure is then nobody's.
+    page.catch(() => undefined)
+    return page
+  }
+  let coming = fetch(undefined)
+  for (;;) {
+    const page = await coming
+    if (page.next !== undefined) coming = fetch(page.next)
     yield page
     if (page.next === undefined) return
-    after = page.next
   }
 }
 

@@ -1,15 +1,17 @@
 import { err, ok, type Result } from 'neverthrow'
-import type { Incident, Rules } from '../domain.js'
+import { DEFAULT_RULES, type Incident, type Rules } from '../domain.js'
 import { validation, type CoreError } from '../errors.js'
 import { historyPages, type History } from '../history/read.js'
 import { matchCodeGlob } from '../code-glob.js'
 import { MemoryStore } from '../memory-store.js'
-import { Monitor } from '../monitor.js'
+import { Monitor, trustInputs } from '../monitor.js'
+import { pushProbeSchema } from '../schemas.js'
 import type { NotificationRouter } from '../ports/notifier.js'
 import type { HistoryDelivery, HistoryIncident, HistoryPage, HistoryReport } from '../ports/store.js'
 import { FakeClock } from '../testing/fake-clock.js'
 import type { IncidentChanges } from '../views.js'
 import { orderedActions, type Action, type RunReport } from './actions.js'
+import { parseOverrides } from './rule-setting.js'
 import { outcomeOfPages, type Outcome } from './outcome.js'
 
 /** Rules to change for the probes/jobs a code glob matches (`matchCodeGlob`). */
@@ -33,7 +35,8 @@ export interface ReplayOptions {
   /**
    * The recorded history: whole, or a store's export pages (`historyPages`), replayed as they come
    * so that a long history is never held whole (each part's rows must begin in id order, as a
-   * store stamps them).
+   * store stamps them). Its reports are taken as valid, as a store recorded them: they are not
+   * checked again.
    */
   readonly history: History | AsyncIterable<HistoryPage>
   readonly rules?: ReplayRules
@@ -55,23 +58,29 @@ export interface ReplayOptions {
  * the replay's latest incident of the same probe/job and trigger, and is dropped when there is
  * none (or it is already resolved).
  *
- * An `err` only when an override makes a recorded report's rules invalid (e.g. `stale_after`
- * longer than `stale_incident_after`), naming the code.
+ * An `err` when an override's value is invalid (as a push would refuse it) or makes a recorded
+ * report's rules invalid (e.g. `stale_after` longer than `stale_incident_after`), naming the code.
  */
 export async function replay(options: ReplayOptions): Promise<Result<Outcome, CoreError>> {
   const { history, from, to } = options
-  const rules = options.rules ?? {}
+  const overrides = parseOverrides(options.rules?.overrides ?? [])
+  if (overrides.isErr()) return err(overrides.error)
+  const rules = { ...options.rules, overrides: overrides.value }
   const clock = new FakeClock(from)
-  const store = new MemoryStore()
+  // Only each probe's latest sample is kept: memory grows with the probes, not with the history.
+  const store = new MemoryStore({ samples: 'latest' })
   let uid = ''
   const recordedTargets = new Map<string, string[]>()
-  const monitor = new Monitor({
-    store,
-    clock,
-    notifications: rules.notifications ?? routerOf(recordedTargets),
-    timezone: rules.timezone ?? 'UTC',
-    ids: { uid: () => uid },
-  })
+  // The pushes below are rebuilt from recorded reports with the schemas' output types: not parsed again.
+  const monitor = trustInputs(
+    new Monitor({
+      store,
+      clock,
+      notifications: rules.notifications ?? routerOf(recordedTargets),
+      timezone: rules.timezone ?? 'UTC',
+      ids: { uid: () => uid },
+    }),
+  )
   const latest = new Map<string, Incident>()
   const manual = new Map<number, number>()
   const remember = (changes: IncidentChanges) => {
@@ -102,9 +111,9 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
         const pushed = await monitor.pushProbe({
           code: report.code,
           health: report.health,
-          comment: report.comment,
-          detail: report.detail,
-          ...rulesFor(report, rules),
+          comment: report.comment ?? undefined,
+          detail: report.detail ?? undefined,
+          ...probeRules(rulesFor(report, rules)),
         })
         if (pushed.isErr()) return pushed
         contractIds.set(report.code, pushed.value.sample.contractId)
@@ -114,8 +123,9 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
       case 'start': {
         const { run } = action
         uid = run.uid
-        if (run.skipped) return monitor.skipRun({ code: run.code, comment: run.startComment })
-        const started = await monitor.startJob({ code: run.code, comment: run.startComment, ...rulesFor(run, rules) })
+        const comment = run.startComment ?? undefined
+        if (run.skipped) return monitor.skipRun({ code: run.code, comment })
+        const started = await monitor.startJob({ code: run.code, comment, ...rulesFor(run, rules) })
         if (started.isErr()) return started
         contractIds.set(run.code, started.value.run.contractId)
         remember(started.value)
@@ -123,23 +133,29 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
       }
       case 'step': {
         const { run, step, ends } = action
-        const base = { code: run.code, uid: run.uid, label: step.label, health: step.health, detail: step.detail }
+        const detail = step.detail ?? undefined
+        const base = { code: run.code, uid: run.uid, label: step.label, health: step.health, detail }
         // An end comment equal to the label is the one `--end` wrote for want of one.
-        const endComment = run.endComment === step.label ? undefined : run.endComment
+        const endComment = run.endComment === step.label ? undefined : (run.endComment ?? undefined)
         const pushed = await monitor.pushStep(ends ? { ...base, end: true, endComment, ...exitInput(run) } : base)
         if (pushed.isOk()) remember(pushed.value)
         return pushed
       }
       case 'end': {
         const { run } = action
-        const ended = await monitor.endJob({ code: run.code, uid: run.uid, comment: run.endComment, ...exitInput(run) })
+        const ended = await monitor.endJob({
+          code: run.code,
+          uid: run.uid,
+          comment: run.endComment ?? undefined,
+          ...exitInput(run),
+        })
         if (ended.isOk()) remember(ended.value)
         return ended
       }
       case 'open': {
         const opened = await monitor.openIncident({
           title: action.incident.title,
-          description: action.incident.description,
+          description: action.incident.description ?? undefined,
         })
         if (opened.isOk()) manual.set(action.incident.id, opened.value.incident.id)
         return opened
@@ -212,7 +228,16 @@ function rulesFor(report: HistoryReport, rules: ReplayRules): Rules {
   return result
 }
 
-/** How a recorded run ended, as an input (the signal name is checked again there). */
+/** The rules a probe's push takes: those of its schema (a probe has no run to time or overlap). */
+function probeRules(rules: Rules): Partial<Rules> {
+  const picked: Partial<Record<keyof Rules, unknown>> = {}
+  for (const name of PROBE_RULE_NAMES) picked[name] = rules[name]
+  return picked as Partial<Rules>
+}
+
+const PROBE_RULE_NAMES = (Object.keys(DEFAULT_RULES) as (keyof Rules)[]).filter((name) => name in pushProbeSchema.shape)
+
+/** How a recorded run ended, as an input (its signal name was checked when it was pushed). */
 function exitInput(run: RunReport): { exit?: { code: number | null; signal: `SIG${string}` | null } } {
   return run.exit === null ? {} : { exit: { code: run.exit.code, signal: run.exit.signal as `SIG${string}` | null } }
 }

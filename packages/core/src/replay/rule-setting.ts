@@ -45,6 +45,27 @@ export function parseRuleSetting(text: string): Result<RuleOverride, CoreError> 
   return ok({ code, rules: { [name]: parsed.data } })
 }
 
+/**
+ * The overrides' values as a push takes them (`replay` takes its inputs as parsed, so they are
+ * parsed here, once): an `err` for the first invalid one, naming its code glob and the problem.
+ */
+export function parseOverrides(overrides: readonly RuleOverride[]): Result<RuleOverride[], CoreError> {
+  const parsed: RuleOverride[] = []
+  for (const override of overrides) {
+    const rules = overrideSchema.safeParse(override.rules)
+    if (!rules.success)
+      return err(validation(`${override.code}: ${rules.error.issues[0]?.message ?? 'invalid rule value'}`))
+    const given = Object.entries(rules.data).filter(([, value]) => value !== undefined)
+    parsed.push({ code: override.code, rules: Object.fromEntries(given) as Partial<Rules> })
+  }
+  return ok(parsed)
+}
+
+/** Every rule as a job's push takes it (a job's push takes them all), each optional. */
+const overrideSchema = startJobSchema.pick(
+  Object.fromEntries(Object.values(WIRE_RULE_NAMES).map((name) => [name, true])) as Record<keyof Rules, true>,
+)
+
 /** The value as typed, as the rule's schema wants it: counts are numbers, `overlap_incident` a boolean. */
 function typedValue(name: keyof Rules, raw: string): unknown {
   if ((name === 'failureThreshold' || name === 'successThreshold') && /^\d+$/.test(raw)) return Number(raw)

@@ -1,7 +1,8 @@
 // The history export (`timon replay`): one page of each part, in id order from its cursor (keyset
 // pagination: each part's query is a range scan of its primary key, `id > cursor`, whatever the
-// page). Kysely's builder; a page is thousands of rows, so compiling its few queries costs nothing
-// that matters.
+// page). The reports, the bulk of it, are read raw (history-report-rows.ts); the other parts with
+// Kysely's builder: a page is thousands of rows, so compiling its few queries costs nothing that
+// matters.
 import {
   HISTORY_START,
   inHistoryScope,
@@ -16,9 +17,10 @@ import { incidentEvents } from '../rows/incident-events.js'
 import { incidents } from '../rows/incidents.js'
 import { reports } from '../rows/reports.js'
 import { steps } from '../rows/steps.js'
+import { windowReportRows } from './history-report-rows.js'
 import { chunks, pushTo, type QueryContext } from './query-context.js'
 
-export function historyQueries({ db }: QueryContext): Pick<StoreTx, 'exportHistory'> {
+export function historyQueries({ db, statements }: QueryContext): Pick<StoreTx, 'exportHistory'> {
   return {
     async exportHistory(query) {
       const after = query.after ?? HISTORY_START
@@ -28,19 +30,7 @@ export function historyQueries({ db }: QueryContext): Pick<StoreTx, 'exportHisto
       )
       const codeOf = (id: number | null | undefined) => (id == null ? null : (codes.get(id) ?? null))
 
-      const reportRows = await db
-        .selectFrom('reports')
-        .selectAll()
-        .where('id', '>', after.reportId)
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('pushed_at', '>=', from), eb('pushed_at', '<=', to)]),
-            eb.and([eb('pushed_at', 'is', null), eb('started_at', '>=', from), eb('started_at', '<=', to)]),
-          ]),
-        )
-        .orderBy('id')
-        .limit(query.limit)
-        .execute()
+      const reportRows = windowReportRows(statements, { afterId: after.reportId, from, to, limit: query.limit })
       const inScope = reportRows.filter((row) => inHistoryScope(query, codeOf(row.contract_id)))
       const stepsOf = new Map<number, Step[]>()
       for (const ids of chunks(inScope.filter((row) => row.kind === 'run').map((row) => row.id))) {
