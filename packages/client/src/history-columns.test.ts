@@ -14,6 +14,7 @@ const sample = (id: number, contractId: number, code: string, staleAfter: number
   kind: 'sample',
   pushedAt: new Date(Date.UTC(2025, 0, 1, 0, id)),
   comment: id === 1 ? 'first' : null,
+  detail: id === 1 ? 'line 2\nline 3' : null,
   code,
 })
 
