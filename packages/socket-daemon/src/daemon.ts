@@ -119,7 +119,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   await claimSocketPath(socketPath, log)
   let plugins: PluginHost
   try {
-    plugins = await PluginHost.load(config.plugins, { log, clock })
+    plugins = await PluginHost.load(config.plugins, { log, clock, checkCodes: polledByChecks(config) })
   } catch (error) {
     if (error instanceof PluginLoadError) throw new DaemonStartError(error.message, { cause: error })
     throw error
@@ -301,7 +301,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     const system = systemPoller.update(next.systemChecks)
     const changedTargets = targets.update(notifierTables(next))
     monitor.setMaintenance(next.maintenance)
-    const changedPlugins = await plugins.reload(next.plugins)
+    const changedPlugins = await plugins.reload(next.plugins, polledByChecks(next))
     const update: PollerUpdate = {
       added: [...http.added, ...system.added],
       removed: [...http.removed, ...system.removed],
@@ -331,6 +331,11 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
 }
 
 // --- internal ---
+
+/** The probe codes the config's `[[check]]`s poll (a plugin's checks may not poll them too). */
+function polledByChecks(config: Pick<DaemonConfig, 'checks' | 'systemChecks'>): string[] {
+  return [...config.checks, ...config.systemChecks].map((check) => check.code)
+}
 
 function notifierTables(config: DaemonConfig): NotifierTables {
   return {

@@ -144,6 +144,30 @@ describe('[[plugin]] in the daemon', () => {
     )
   })
 
+  it('refuses a plugin check of a probe a [[check]] or another plugin already polls', async () => {
+    const dir = makeTempDir()
+    cleanups.push(dir.remove)
+    writeFileSync(join(dir.dir, 'web.mjs'), "export default () => ({ checks: [{ code: 'web.api', run() {} }] })\n")
+    const start = (input: Record<string, unknown>) => {
+      const { checks, systemChecks, plugins } = parseConfig(input, { baseDir: dir.dir })._unsafeUnwrap()
+      return startDaemon({ config: testConfig(dir.dir, { checks, systemChecks, plugins }), log: memoryLogger() })
+    }
+    await expect(
+      start({
+        check: [{ code: 'web.api', url: 'http://127.0.0.1:9/health' }],
+        plugin: [{ name: 'web', module: './web.mjs' }],
+      }),
+    ).rejects.toThrow('plugin "web" (module ./web.mjs): its check "web.api" is already polled by [[check]]')
+    await expect(
+      start({
+        plugin: [
+          { name: 'first', module: './web.mjs' },
+          { name: 'second', module: './web.mjs' },
+        ],
+      }),
+    ).rejects.toThrow('plugin "second" (module ./web.mjs): its check "web.api" is already polled by plugin "first"')
+  })
+
   it('a plugin notifier that throws or gives no outcome at run time is retried, and the daemon goes on', async () => {
     const dir = makeTempDir()
     const marker = join(dir.dir, 'attempts')

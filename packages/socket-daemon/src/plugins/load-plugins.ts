@@ -40,6 +40,8 @@ export interface LoadedPlugin {
   readonly notifier?: Notifier
   /** Its own poller and the poller of its `checks` (run by the daemon), those it gave. */
   readonly pollers: readonly Poller[]
+  /** The probe codes of its `checks`. */
+  readonly checkCodes: readonly string[]
 }
 
 /** What {@link loadPlugin} needs besides the plugin. */
@@ -52,6 +54,11 @@ export interface LoadPluginOptions {
    * is imported afresh (ES modules are cached by URL for the life of the process).
    */
   readonly version?: string
+  /**
+   * Probe codes already polled, with what polls each (`[[check]]`, `plugin "x"`): a probe is fed
+   * by one check, so a plugin check of one of them is refused.
+   */
+  readonly polledCodes?: ReadonlyMap<string, string>
 }
 
 /** A plugin that could not be loaded or made: the daemon does not start (or, on SIGHUP, keeps the running one). */
@@ -95,6 +102,9 @@ export async function loadPlugin(plugin: PluginConfig, options: LoadPluginOption
   const read = readPluginChecks(given)
   if (read.isErr()) throw fail(`its factory gave bad ${read.error}`)
   const checks = read.value
+  const clash = checks?.find(({ code }) => options.polledCodes?.has(code))
+  if (clash !== undefined)
+    throw fail(`its check "${clash.code}" is already polled by ${options.polledCodes?.get(clash.code)}`)
   if (notifier === undefined && poller === undefined && checks === undefined)
     throw fail(
       'its factory gave neither a notifier (with deliver), a poller (with start, stop, sources) nor checks (each with code and run)',
@@ -109,6 +119,7 @@ export async function loadPlugin(plugin: PluginConfig, options: LoadPluginOption
     name: plugin.name,
     ...(notifier === undefined ? {} : { notifier: pluginTarget(plugin, notifier, logger) }),
     pollers,
+    checkCodes: checks?.map(({ code }) => code) ?? [],
   }
 }
 

@@ -59,7 +59,8 @@ export class PluginHost implements Poller, Notifier {
    */
   static async load(configs: readonly PluginConfig[], options: HostOptions): Promise<PluginHost> {
     const plugins = new Map<string, RunningPlugin>()
-    for (const config of configs) plugins.set(config.name, await build(config, undefined, options))
+    for (const config of configs)
+      plugins.set(config.name, await build(config, undefined, options, polledCodes(options.checkCodes, plugins)))
     return new PluginHost(plugins, options)
   }
 
@@ -90,8 +91,11 @@ export class PluginHost implements Poller, Notifier {
     return [...this.#plugins.values()].flatMap((plugin) => plugin.loaded.pollers.flatMap((poller) => poller.sources()))
   }
 
-  /** Applies the `[[plugin]]` tables of a reloaded config (see the class); never throws. */
-  async reload(configs: readonly PluginConfig[]): Promise<PluginsUpdate> {
+  /**
+   * Applies the `[[plugin]]` tables of a reloaded config (see the class), whose `[[check]]`s poll
+   * `checkCodes`; never throws.
+   */
+  async reload(configs: readonly PluginConfig[], checkCodes: readonly string[]): Promise<PluginsUpdate> {
     const next = new Map<string, RunningPlugin>()
     const update = {
       added: [] as string[],
@@ -111,8 +115,10 @@ export class PluginHost implements Poller, Notifier {
       }
       // The same file imports from the cache; a changed one under a URL of its own.
       const version = current !== undefined && current.mtimeMs === mtimeMs ? current.version : mtimeVersion(mtimeMs)
+      // Codes of the other plugins, running or rebuilt: a swap of codes between two in one reload is refused.
+      const others = new Map([...this.#plugins, ...next].filter(([name]) => name !== config.name))
       try {
-        next.set(config.name, await build(config, version, this.#options))
+        next.set(config.name, await build(config, version, this.#options, polledCodes(checkCodes, others)))
         ;(current === undefined ? update.added : update.changed).push(config.name)
         if (current !== undefined) retired.push(current)
       } catch (error) {
@@ -151,6 +157,8 @@ interface HostOptions {
   readonly log: LogSink
   /** Times the schedule of plugins' checks. */
   readonly clock: Clock
+  /** The probe codes the config's `[[check]]`s poll, at start. */
+  readonly checkCodes: readonly string[]
 }
 
 interface RunningPlugin {
@@ -163,10 +171,32 @@ interface RunningPlugin {
   readonly version: string | undefined
 }
 
-async function build(config: PluginConfig, version: string | undefined, options: HostOptions): Promise<RunningPlugin> {
+async function build(
+  config: PluginConfig,
+  version: string | undefined,
+  options: HostOptions,
+  polled: ReadonlyMap<string, string>,
+): Promise<RunningPlugin> {
   const mtimeMs = moduleMtime(config)
-  const loaded = await loadPlugin(config, { ...options, ...(version === undefined ? {} : { version }) })
+  const { log, clock } = options
+  const loaded = await loadPlugin(config, {
+    log,
+    clock,
+    polledCodes: polled,
+    ...(version === undefined ? {} : { version }),
+  })
   return { loaded, key: configKey(config), mtimeMs, version }
+}
+
+/** The probe codes polled by `[[check]]`s and by `plugins`' checks, with what polls each. */
+function polledCodes(
+  checkCodes: readonly string[],
+  plugins: ReadonlyMap<string, RunningPlugin>,
+): ReadonlyMap<string, string> {
+  const polled = new Map(checkCodes.map((code) => [code, '[[check]]']))
+  for (const [name, plugin] of plugins)
+    for (const code of plugin.loaded.checkCodes) polled.set(code, `plugin "${name}"`)
+  return polled
 }
 
 function composedNotifier(plugins: ReadonlyMap<string, RunningPlugin>): Notifier {
