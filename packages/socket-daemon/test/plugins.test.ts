@@ -356,6 +356,23 @@ export default ({ options }) => ({
       'plugin "reason" (module ./reason.mjs): its factory threw: half-written (the plugin keeps running as it was)',
     )
     expect(await comment()).toBe('v2 b')
+
+    // A [[check]] now polls the plugin's probe: the plugin is refused, and a new one polling it too.
+    writeModule('v3', 4_000_000)
+    const { checks, systemChecks, plugins } = parseConfig(
+      {
+        check: [{ code: 'svc.reason', url: 'http://127.0.0.1:9/health', interval: '1h' }],
+        plugin: [reason('b')],
+      },
+      { baseDir: dir.dir },
+    )._unsafeUnwrap()
+    expect((await daemon.daemon.reload({ ...daemon.config, checks, systemChecks, plugins })).plugins).toMatchObject({
+      changed: [],
+      failed: ['reason'],
+    })
+    expect(daemon.log.lines.join('\n')).toContain(
+      'plugin "reason" (module ./reason.mjs): its check "svc.reason" is already polled by [[check]] (the plugin keeps running as it was)',
+    )
   })
 
   it('rejects duplicate plugin names, and a plugin named like a webhook', () => {
