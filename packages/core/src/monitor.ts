@@ -703,15 +703,18 @@ export class Monitor {
       const lastReport = contract.lastReportId === null ? undefined : await tx.getReport(contract.lastReportId)
       const reports = await tx.listReports(contract.id, limit === undefined ? {} : { limit })
       const linked = await tx.activeIncidentIdsOfReports(reports.map((r) => r.id))
+      const activeIncidents = await tx.activeIncidentsOfContract(contract.id)
+      const own = new Set(activeIncidents.map((incident) => incident.id))
       return ok({
         kind: 'contract' as const,
         contract,
         lastReport,
         rules: contract.rules,
-        activeIncidents: await tx.activeIncidentsOfContract(contract.id),
+        activeIncidents,
         reports: reports.map((report) => ({ report, activeIncidentIds: linked.get(report.id) ?? [] })),
         reportCount: await tx.countReports(contract.id),
         schedule: this.#scheduleView(contract),
+        holds: (await activeHolds(tx)).filter((hold) => own.has(hold.incidentId)),
       })
     })
   }

@@ -81,6 +81,8 @@ export interface ContractView {
   readonly reportCount: number
   /** The schedule and when the next run or push is expected; `null` without a schedule. */
   readonly schedule: ScheduleView | null
+  /** Its active incidents whose notifications are held (by a silence, a window or its dependency). */
+  readonly holds: readonly IncidentHold[]
 }
 
 /** A probe/job's schedule as `show` prints it. */

@@ -22,6 +22,9 @@ describe('dependencies', () => {
       { incidentId: 2, heldBy: 'depends on db.main' },
       { incidentId: 3, heldBy: 'depends on db.main' },
     ])
+    expect((await monitor.showContract('web.api'))._unsafeUnwrap().holds).toEqual([
+      { incidentId: 2, heldBy: 'depends on db.main' },
+    ])
 
     clock.advance(60_000)
     await monitor.pushProbe({ code: 'db.main', health: 'healthy' })

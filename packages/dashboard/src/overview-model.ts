@@ -16,7 +16,7 @@ import {
 import { coversCode, type Access } from './access.js'
 
 /** State flags of a probe/job besides its health. */
-export const SUBJECT_FLAGS = ['stale', 'running', 'overtime', 'incident'] as const
+export const SUBJECT_FLAGS = ['stale', 'running', 'overtime', 'incident', 'held'] as const
 export type SubjectFlag = (typeof SUBJECT_FLAGS)[number]
 
 /** One probe or job as the overview shows it. */
@@ -61,7 +61,8 @@ export async function loadOverview(
 ): Promise<Result<Overview, CoreError>> {
   const pages = await loadStatus(monitor)
   if (pages.isErr()) return err(pages.error)
-  const { contracts, activeIncidents } = pages.value
+  const { contracts, activeIncidents, holds } = pages.value
+  const held = new Set(holds.map((hold) => hold.incidentId))
   const visible = contracts.filter((c) => coversCode(access, c.contract.code))
   const recent = await monitor.recentReportMarks(
     visible.map((c) => c.contract.id),
@@ -80,7 +81,8 @@ export async function loadOverview(
   const subjects = visible
     .map((o) => {
       const incidents = o.activeIncidentIds.flatMap((id) => byId.get(id) ?? [])
-      return subjectRow(o.contract, o.lastReport, incidents, recent.value.get(o.contract.id) ?? [])
+      const isHeld = incidents.some((incident) => held.has(incident.id))
+      return subjectRow(o.contract, o.lastReport, incidents, recent.value.get(o.contract.id) ?? [], isHeld)
     })
     .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))
   return ok({ incidents, subjects })
@@ -89,7 +91,7 @@ export async function loadOverview(
 /** The row of one probe/job from its `show` view, with its `stripLength` newest reports. */
 export function subjectRowOf(view: ContractView, stripLength: number): SubjectRow {
   const newestFirst = view.reports.slice(0, stripLength).map((r) => markOf(r.report))
-  return subjectRow(view.contract, view.lastReport, view.activeIncidents, newestFirst)
+  return subjectRow(view.contract, view.lastReport, view.activeIncidents, newestFirst, view.holds.length > 0)
 }
 
 /** A report as its history-strip mark. */
@@ -106,7 +108,7 @@ export function groupOf(code: string): string {
 /** Every page of `status`, concatenated. */
 export async function loadStatus(
   monitor: Monitor,
-): Promise<Result<Pick<StatusView, 'contracts' | 'activeIncidents'>, CoreError>> {
+): Promise<Result<Pick<StatusView, 'contracts' | 'activeIncidents' | 'holds'>, CoreError>> {
   const contracts: ContractOverview[] = []
   let after: StatusView['next']
   for (;;) {
@@ -114,7 +116,8 @@ export async function loadStatus(
     if (page.isErr()) return err(page.error)
     contracts.push(...page.value.contracts)
     after = page.value.next
-    if (after === undefined) return ok({ contracts, activeIncidents: page.value.activeIncidents })
+    if (after === undefined)
+      return ok({ contracts, activeIncidents: page.value.activeIncidents, holds: page.value.holds })
   }
 }
 
@@ -127,12 +130,15 @@ function subjectRow(
   lastReport: Report | undefined,
   incidents: readonly Incident[],
   newestFirst: readonly ReportMark[],
+  /** Whether an active incident's notifications are held (silence, window, dependency). */
+  held: boolean,
 ): SubjectRow {
   const flags: SubjectFlag[] = []
   if (contract.isStale) flags.push('stale')
   if (lastReport?.kind === 'run' && lastReport.endedAt === null) flags.push('running')
   if (incidents.some((i) => i.triggerType === 'job_overtime')) flags.push('overtime')
   if (incidents.length > 0) flags.push('incident')
+  if (held) flags.push('held')
   return {
     code: contract.code,
     kind: contract.kind,

@@ -173,6 +173,20 @@ describe('hosts', () => {
   })
 })
 
+describe('held notifications', () => {
+  it('flags a probe whose incident its failing dependency holds, on the overview and its page', async () => {
+    const s = await start({ via: 'socket' })
+    await s.monitor.pushProbe({ code: 'db.main', health: 'critical' })
+    await s.monitor.pushProbe({ code: 'web.api', health: 'critical', dependsOn: 'db.main' })
+    const overview = await (await fetch(`${s.url}/?state=held`)).text()
+    expect(overview).toContain('data-code="web.api"')
+    expect(overview).not.toContain('data-code="db.main"')
+    expect(overview).toContain('<span class="flag flag-held">held</span>')
+    const page = await (await fetch(`${s.url}/probes/web.api`)).text()
+    expect(page).toContain('<span class="flag flag-held">held</span>')
+  })
+})
+
 describe('escaping', () => {
   it('escapes incident titles, comments and codes on every page', async () => {
     const s = await start({ via: 'socket' })

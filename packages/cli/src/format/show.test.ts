@@ -37,6 +37,7 @@ describe('formatShow: a probe or job', () => {
       {
         kind: 'contract',
         schedule: null,
+        holds: [],
         contract: contract({ code: 'nightly.sync', kind: 'job', rules: jobRules }),
         lastReport: running,
         rules: jobRules,
@@ -97,6 +98,7 @@ describe('formatShow: a probe or job', () => {
       {
         kind: 'contract',
         schedule: null,
+        holds: [],
         contract: contract({ code: 'myapp.health' }),
         lastReport: last,
         rules: {
@@ -153,6 +155,7 @@ describe('formatShow: a probe or job', () => {
     const view = {
       kind: 'contract' as const,
       schedule: null,
+      holds: [],
       contract: contract({ code: 'p1' }),
       lastReport: last,
       rules,
@@ -193,11 +196,33 @@ describe('formatShow: a probe or job', () => {
     expect(report).toContain('\n  health  ✓ healthy\n  host    web-1\n')
   })
 
+  it('says which active incident has its notifications held, and by what', () => {
+    const last = sample({ id: 2, health: 'critical', pushedAt: before(MINUTE) })
+    const text = formatShow(
+      {
+        kind: 'contract',
+        schedule: null,
+        holds: [{ incidentId: 7, heldBy: 'depends on db.main' }],
+        contract: contract({ code: 'web.api' }),
+        lastReport: last,
+        rules: { ...DEFAULT_RULES, dependsOn: 'db.main' },
+        activeIncidents: [incident({ id: 7 })],
+        reports: [{ report: last, activeIncidentIds: [7] }],
+        reportCount: 1,
+      },
+      NOW,
+    )
+    expect(text).toContain(
+      '\n  depends on        db.main\n  active incidents  INC-7\n  held              INC-7: depends on db.main\n',
+    )
+  })
+
   it('says how many older samples are not listed', () => {
     const last = sample()
     const view = {
       kind: 'contract' as const,
       schedule: null,
+      holds: [],
       contract: contract({ code: 'p1' }),
       lastReport: last,
       rules: {
@@ -229,6 +254,7 @@ describe('formatShow: a probe or job', () => {
       {
         kind: 'contract',
         schedule: null,
+        holds: [],
         contract: contract({ code: 'j1', kind: 'job', isStale: true, rules }),
         lastReport: undefined,
         rules,
@@ -396,6 +422,7 @@ describe('formatShow: one sample or run', () => {
       {
         kind: 'contract',
         schedule: null,
+        holds: [],
         contract: contract({ code: 'j1', kind: 'job' }),
         lastReport: running,
         rules,

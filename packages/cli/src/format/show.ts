@@ -71,6 +71,9 @@ export function formatContractView(view: ContractView, now: Date, style: Style =
   if (view.activeIncidents.length > 0) {
     rows.push(['  active incidents', style.red(incidentCodes(view.activeIncidents.map((incident) => incident.id)))])
   }
+  // Notifications held: the incident, then what holds it (`INC-7: depends on db.main`, `INC-8: SIL-3`).
+  for (const { incidentId, heldBy } of view.holds)
+    rows.push(['  held', style.yellow(`${formatIncidentCode(incidentId)}: ${heldBy}`)])
 
   const noun = isJob ? 'run' : 'sample'
   rows.push('', isJob ? 'RUNS' : 'SAMPLES')

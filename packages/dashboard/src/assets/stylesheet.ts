@@ -50,6 +50,7 @@ form.stack { display: grid; gap: .5rem; max-width: 32rem; margin: 1rem 0; }
 .flag { display: inline-block; font-size: .75rem; border: 1px solid var(--line); border-radius: 999px; padding: 0 .45em; margin-right: .2em; }
 .flag-stale, .flag-overtime { border-color: var(--warning); color: var(--warning); }
 .flag-incident { border-color: var(--critical); color: var(--critical); }
+.flag-held { border-color: var(--muted); color: var(--muted); border-style: dashed; }
 .flag-running { border-color: var(--running); color: var(--running); }
 .strip { display: inline-flex; gap: 2px; vertical-align: middle; }
 .strip i { display: block; width: 6px; height: 16px; border-radius: 1px; background: currentColor; }
