@@ -299,7 +299,7 @@ describe('ping URLs', () => {
     }
   }
 
-  it('records probe pings, healthy and failed, with the body as comment', async () => {
+  it('records probe pings, healthy and failed, the first line of the body as comment and the rest as detail', async () => {
     t = await startTestDaemon(http())
     const base = `http://127.0.0.1:${portOf(t)}/ping/${await token(t, 'cron', 'push')}`
     expect(await curl(`${base}/web.cron`, '-o', '/dev/null')).toMatchObject({ code: 0 })
@@ -309,7 +309,11 @@ describe('ping URLs', () => {
     expect(show).toMatchObject({
       kind: 'contract',
       contract: { kind: 'probe' },
-      lastReport: { health: 'critical', comment: 'disk full' },
+      lastReport: { health: 'critical', comment: 'disk full', detail: 'more' },
+    })
+    expect(await curl(`${base}/web.cron/fail`, '--data-raw', 'one line')).toMatchObject({ code: 0 })
+    expect((await t.client.show('web.cron'))._unsafeUnwrap()).toMatchObject({
+      lastReport: { comment: 'one line', detail: null },
     })
     expect((await curl(`${base}/web.cron/0?host=web-3.example`)).code).toBe(0)
     expect((await t.client.show('web.cron'))._unsafeUnwrap()).toMatchObject({

@@ -40,7 +40,8 @@ export function redactPingPath(url: string): string {
  * status critical; on a probe (or an unknown code, created as a probe) a sample, on a job the end
  * of run `rid` (or of the latest run still going; with none, a run that starts and ends now).
  * `/start` starts a run (uid `rid` when given, returned in `X-Timon-Run`); `/log` adds the body as
- * a step (job) or a sample of unchanged health with it as comment (probe). `host` names the
+ * a step (job) or a sample of unchanged health with its first line as comment and the rest as
+ * detail (probe, as any probe ping with a body). `host` names the
  * pinging machine on the sample or run it records. The secret is a token
  * of scope `push` (or `admin`) allowed the code.
  */
@@ -115,13 +116,8 @@ async function ping(monitor: Monitor, p: Ping): Promise<Result<Pinged, CoreError
     const health = action.kind === 'log' ? kind.value.health : action.health
     if (health === undefined)
       return err({ code: 'not_found', message: `"${p.code}" has no sample to log to`, subject: 'report' })
-    const comment = commentOf(p.body, action.kind === 'end' ? action.status : null)
-    const pushed = await monitor.pushProbe({
-      code: p.code,
-      health,
-      ...origin,
-      ...(comment === undefined ? {} : { comment }),
-    })
+    const text = probeTextOf(p.body, action.kind === 'end' ? action.status : null)
+    const pushed = await monitor.pushProbe({ code: p.code, health, ...origin, ...text })
     return pushed.map((r) => ({ deliveries: changed(r) }))
   }
   let uid = p.rid ?? kind.value.running
@@ -175,14 +171,21 @@ async function kindOf(monitor: Monitor, code: string): Promise<Result<Kind, Core
   )
 }
 
-/** A probe's comment: the body's first line, cut to the comment's 250 characters, or the exit status. */
-function commentOf(body: string, status: number | null): string | undefined {
-  const line = body
-    .split('\n')
-    .find((l) => l.trim() !== '')
-    ?.trim()
-  if (line !== undefined) return line.slice(0, 250)
-  return status === null || status === 0 ? undefined : `exit status ${status}`
+/**
+ * A probe sample's text from a ping's body, as a command check's output: the first line the
+ * comment (cut to the comment's 250 characters), the lines after it the detail; with no body, a
+ * non-zero exit status as the comment.
+ */
+function probeTextOf(body: string, status: number | null): { comment?: string; detail?: string } {
+  const lines = body.split('\n')
+  const first = lines.findIndex((line) => line.trim() !== '')
+  if (first === -1) return status === null || status === 0 ? {} : { comment: `exit status ${status}` }
+  const comment = (lines[first] as string).trim().slice(0, 250)
+  const detail = lines
+    .slice(first + 1)
+    .join('\n')
+    .trim()
+  return detail === '' ? { comment } : { comment, detail }
 }
 
 function changed(changes: IncidentChanges): boolean {
