@@ -128,6 +128,7 @@ export { SystemClock } from './ports/clock.js'
 export type { Clock } from './ports/clock.js'
 export type { DeliveryOutcome, NotificationRouter, Notifier, RetryPolicy } from './ports/notifier.js'
 export type { PolledSample, PolledSource, Poller } from './ports/poller.js'
+export { SILENT_LOG } from './ports/logger.js'
 export type { LogSink } from './ports/logger.js'
 export type {
   CodeCount,

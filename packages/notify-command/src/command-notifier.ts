@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { hostname as osHostname } from 'node:os'
 import {
   formatHumanDuration,
+  SILENT_LOG,
   type Delivery,
   type DeliveryOutcome,
   type EventName,
@@ -9,7 +9,7 @@ import {
   type Notifier,
   type RetryPolicy,
 } from '@timon/core'
-import { buildPayload, matchesAny } from '@timon/notify-webhook'
+import { buildPayload, defaultHostname, NotifierTargets } from '@timon/notify-webhook'
 import type { CommandConfig } from './command-config.js'
 
 /** Options of a {@link CommandNotifier}. */
@@ -40,44 +40,37 @@ export interface CommandNotifierOptions {
  * and its stderr is closed, so a background child that keeps stderr open holds it until `timeout`.
  */
 export class CommandNotifier implements Notifier {
-  readonly #commands: readonly CommandConfig[]
-  readonly #byName: ReadonlyMap<string, CommandConfig>
+  readonly #commands: NotifierTargets<CommandConfig>
   readonly #hostname: string
   readonly #env: NodeJS.ProcessEnv
   readonly #logger: LogSink
   readonly #running = new Set<ChildProcess>()
 
   constructor(options: CommandNotifierOptions) {
-    this.#commands = options.commands
-    this.#byName = new Map(this.#commands.map((command) => [command.name, command]))
-    if (this.#byName.size !== this.#commands.length)
-      throw new TypeError('CommandNotifier: command names must be unique')
-    this.#hostname = options.hostname ?? (osHostname() || 'localhost')
+    this.#commands = new NotifierTargets('CommandNotifier', options.commands, (command) => command)
+    this.#hostname = options.hostname ?? defaultHostname()
     this.#env = options.env ?? process.env
-    this.#logger = options.logger ?? SILENT
+    this.#logger = options.logger ?? SILENT_LOG
   }
 
   /** The names of the commands whose `on` matches `event`, in config order. */
   targetsFor(event: EventName): readonly string[] {
-    return this.#commands.filter((command) => matchesAny(command.on, event)).map((command) => command.name)
+    return this.#commands.targetsFor(event)
   }
 
   /** `remind_every` of `target`, in milliseconds; `undefined` without one (or for an unknown name). */
   remindEvery(target: string): number | undefined {
-    return this.#byName.get(target)?.remindEveryMs
+    return this.#commands.remindEvery(target)
   }
 
   /** `retry.attempts` retries, `retry.delay` doubling up to `retry.max_delay`; `undefined` for a name no command has (any more). */
   retryPolicy(target: string): RetryPolicy | undefined {
-    const command = this.#byName.get(target)
-    return command === undefined
-      ? undefined
-      : { retries: command.retry.attempts, delayMs: command.retry.delayMs, maxDelayMs: command.retry.maxDelayMs }
+    return this.#commands.retryPolicy(target)
   }
 
   /** Runs the delivery's command once. It never throws for a failed run: the outcome says what happened. */
   async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
-    const command = this.#byName.get(delivery.target)
+    const command = this.#commands.get(delivery.target)
     if (command === undefined) return { ok: false, error: `no command named "${delivery.target}"`, final: true }
     const what = `command "${command.name}": ${delivery.event.name} (delivery ${delivery.deliveryId}, attempt ${delivery.attempts + 1})`
     const incident = delivery.event.incident
@@ -162,8 +155,6 @@ export class CommandNotifier implements Notifier {
 const QUOTED_BYTES = 200
 /** The longest timer Node can arm (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1
-
-const SILENT: LogSink = { debug() {}, info() {}, warn() {}, error() {} }
 
 /** Keeps the first `limit` bytes of a stream; the rest is read and dropped. */
 class FirstBytes {

@@ -1,8 +1,15 @@
-import { hostname as osHostname } from 'node:os'
-import type { Delivery, DeliveryOutcome, EventName, LogSink, Notifier, RetryPolicy } from '@timon/core'
+import {
+  SILENT_LOG,
+  type Delivery,
+  type DeliveryOutcome,
+  type EventName,
+  type LogSink,
+  type Notifier,
+  type RetryPolicy,
+} from '@timon/core'
 import { errorMessage } from '@timon/core/lite'
 import { defaultCertificates } from '@timon/http-common'
-import { buildPayload, matchesAny } from '@timon/notify-webhook'
+import { buildPayload, defaultHostname, NotifierTargets } from '@timon/notify-webhook'
 import nodemailer, { type SendMailOptions, type SMTPPoolSentMessageInfo, type Transporter } from 'nodemailer'
 import type { EmailConfig } from './email-config.js'
 import { composeEmail } from './email-message.js'
@@ -37,36 +44,31 @@ export interface EmailNotifierOptions {
  * or the `retry.timeout` of the attempt is retried.
  */
 export class EmailNotifier implements Notifier {
-  readonly #emails: readonly Target[]
-  readonly #byName: ReadonlyMap<string, Target>
+  readonly #emails: NotifierTargets<Target>
   readonly #hostname: string
   readonly #logger: LogSink
 
   constructor(options: EmailNotifierOptions) {
     const connections = options.connections ?? 2
-    this.#emails = options.emails.map((config) => ({ config, transport: createTransport(config, connections) }))
-    this.#byName = new Map(this.#emails.map((target) => [target.config.name, target]))
-    if (this.#byName.size !== this.#emails.length) throw new TypeError('EmailNotifier: email names must be unique')
-    this.#hostname = options.hostname ?? (osHostname() || 'localhost')
-    this.#logger = options.logger ?? SILENT
+    const targets = options.emails.map((config) => ({ config, transport: createTransport(config, connections) }))
+    this.#emails = new NotifierTargets('EmailNotifier', targets, (target) => target.config)
+    this.#hostname = options.hostname ?? defaultHostname()
+    this.#logger = options.logger ?? SILENT_LOG
   }
 
   /** The names of the emails whose `on` matches `event`, in config order. */
   targetsFor(event: EventName): readonly string[] {
-    return this.#emails.filter((target) => matchesAny(target.config.on, event)).map((target) => target.config.name)
+    return this.#emails.targetsFor(event)
   }
 
   /** `remind_every` of `target`, in milliseconds; `undefined` without one (or for an unknown name). */
   remindEvery(target: string): number | undefined {
-    return this.#byName.get(target)?.config.remindEveryMs
+    return this.#emails.remindEvery(target)
   }
 
   /** `retry.attempts` retries, `retry.delay` doubling up to `retry.max_delay`; `undefined` for a name no email has (any more). */
   retryPolicy(target: string): RetryPolicy | undefined {
-    const email = this.#byName.get(target)?.config
-    return email === undefined
-      ? undefined
-      : { retries: email.retry.attempts, delayMs: email.retry.delayMs, maxDelayMs: email.retry.maxDelayMs }
+    return this.#emails.retryPolicy(target)
   }
 
   /**
@@ -74,7 +76,7 @@ export class EmailNotifier implements Notifier {
    * for a delivery failure: the outcome says what happened.
    */
   async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
-    const target = this.#byName.get(delivery.target)
+    const target = this.#emails.get(delivery.target)
     if (target === undefined) return { ok: false, error: `no email named "${delivery.target}"`, final: true }
     const { config } = target
     const what = `email "${config.name}": ${delivery.event.name} (delivery ${delivery.deliveryId}, attempt ${delivery.attempts + 1})`
@@ -107,7 +109,7 @@ export class EmailNotifier implements Notifier {
 
   /** Closes the pooled connections. Attempts in flight fail; the notifier must not be used after. */
   close(): void {
-    for (const target of this.#emails) target.transport.close()
+    for (const target of this.#emails.all) target.transport.close()
   }
 }
 
@@ -122,8 +124,6 @@ interface Target {
 const QUOTED_CHARS = 200
 /** The longest timer Node can arm (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1
-
-const SILENT: LogSink = { debug() {}, info() {}, warn() {}, error() {} }
 
 function createTransport(config: EmailConfig, connections: number): Transporter<SMTPPoolSentMessageInfo> {
   const { host, port, secure, user, password } = config.smtp

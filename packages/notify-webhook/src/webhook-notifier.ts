@@ -1,7 +1,7 @@
 import http from 'node:http'
 import https from 'node:https'
-import { hostname as osHostname } from 'node:os'
 import {
+  SILENT_LOG,
   SystemClock,
   type Clock,
   type Delivery,
@@ -14,7 +14,7 @@ import {
 import { errorMessage } from '@timon/core/lite'
 import { createKeepAliveAgent, packageVersion, proxyFor, viaHttpProxy, type ProxyEnv } from '@timon/http-common'
 import pRetry from 'p-retry'
-import { matchesAny } from './match-event.js'
+import { defaultHostname, NotifierTargets } from './notifier-targets.js'
 import { buildPayload } from './payload.js'
 import { PRESETS } from './presets.js'
 import { renderBody } from './render-body.js'
@@ -60,8 +60,7 @@ export interface WebhookNotifierOptions {
  * Anything else (3xx, 408, 5xx, a network or TLS error, the per-attempt timeout) is retried.
  */
 export class WebhookNotifier implements Notifier {
-  readonly #webhooks: readonly Target[]
-  readonly #byName: ReadonlyMap<string, Target>
+  readonly #webhooks: NotifierTargets<Target>
   readonly #hostname: string
   readonly #userAgent: string
   readonly #logger: WebhookLogger
@@ -69,32 +68,27 @@ export class WebhookNotifier implements Notifier {
 
   constructor(options: WebhookNotifierOptions) {
     const env = options.env ?? process.env
-    this.#webhooks = options.webhooks.map((config) => createTarget(config, env))
-    this.#byName = new Map(this.#webhooks.map((target) => [target.config.name, target]))
-    if (this.#byName.size !== this.#webhooks.length)
-      throw new TypeError('WebhookNotifier: webhook names must be unique')
-    this.#hostname = options.hostname ?? (osHostname() || 'localhost')
+    const targets = options.webhooks.map((config) => createTarget(config, env))
+    this.#webhooks = new NotifierTargets('WebhookNotifier', targets, (target) => target.config)
+    this.#hostname = options.hostname ?? defaultHostname()
     this.#userAgent = `timon/${options.version ?? packageVersion(import.meta.url)}`
-    this.#logger = options.logger ?? SILENT
+    this.#logger = options.logger ?? SILENT_LOG
     this.#clock = options.clock ?? new SystemClock()
   }
 
   /** The names of the webhooks whose `on` matches `event`, in config order. */
   targetsFor(event: EventName): readonly string[] {
-    return this.#webhooks.filter((target) => matchesAny(target.config.on, event)).map((target) => target.config.name)
+    return this.#webhooks.targetsFor(event)
   }
 
   /** `remind_every` of `target`, in milliseconds; `undefined` without one (or for an unknown name). */
   remindEvery(target: string): number | undefined {
-    return this.#byName.get(target)?.config.remindEveryMs
+    return this.#webhooks.remindEvery(target)
   }
 
   /** `retry.attempts` retries, `retry.delay` doubling up to `retry.max_delay`; `undefined` for a name no webhook has (any more). */
   retryPolicy(target: string): RetryPolicy | undefined {
-    const webhook = this.#byName.get(target)?.config
-    return webhook === undefined
-      ? undefined
-      : { retries: webhook.retry.attempts, delayMs: webhook.retry.delayMs, maxDelayMs: webhook.retry.maxDelayMs }
+    return this.#webhooks.retryPolicy(target)
   }
 
   /**
@@ -102,7 +96,7 @@ export class WebhookNotifier implements Notifier {
    * throws for a delivery failure: the outcome says what happened.
    */
   async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
-    const target = this.#byName.get(delivery.target)
+    const target = this.#webhooks.get(delivery.target)
     if (target === undefined) return { ok: false, error: `no webhook named "${delivery.target}"`, final: true }
     const { name } = target.config
     const what = `webhook "${name}": ${delivery.event.name} (delivery ${delivery.deliveryId}, attempt ${delivery.attempts + 1})`
@@ -128,7 +122,7 @@ export class WebhookNotifier implements Notifier {
 
   /** Closes the keep-alive sockets. Attempts in flight fail; the notifier must not be used after. */
   close(): void {
-    for (const target of this.#webhooks) target.agent.destroy()
+    for (const target of this.#webhooks.all) target.agent.destroy()
   }
 
   // --- internal ---
@@ -202,8 +196,6 @@ const MAX_ERROR_BODY = 64 * 1024
 const QUOTED_BYTES = 200
 /** The longest timer Node can arm (about 24.8 days); longer timeouts mean "no timeout" anyway. */
 const MAX_TIMER_MS = 2 ** 31 - 1
-
-const SILENT: WebhookLogger = { debug() {}, info() {}, warn() {}, error() {} }
 
 function createTarget(config: WebhookConfig, env: ProxyEnv): Target {
   // A preset may post elsewhere than `url`, but on the same origin (e.g. Telegram's API).

@@ -1,4 +1,5 @@
 import {
+  SILENT_LOG,
   SystemClock,
   errorMessage,
   type Clock,
@@ -114,7 +115,7 @@ export class ScheduledPoller<C extends ScheduledCheck> implements Poller {
     this.#runner = options.runner
     this.#clock = options.clock ?? new SystemClock()
     this.#random = options.random ?? Math.random
-    this.#logger = options.logger ?? SILENT
+    this.#logger = options.logger ?? SILENT_LOG
     this.#limiter = new InFlightLimiter(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT)
     this.#onRunStart = options.onRunStart
     this.#entries = new Map(this.#unique(options.checks).map((check) => [check.code, this.#createEntry(check)]))
@@ -350,8 +351,6 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 const MAX_COMMENT_BYTES = 250
 /** A detail is kept to a few KiB: the start of a plugin's long output. */
 const MAX_DETAIL_BYTES = 4096
-
-const SILENT: LogSink = { debug() {}, info() {}, warn() {}, error() {} }
 
 interface Entry<C extends ScheduledCheck> {
   readonly check: C

@@ -8,3 +8,6 @@ export interface LogSink {
   warn(message: string): void
   error(message: string): void
 }
+
+/** The log sink adapters use when given none: it drops every message. */
+export const SILENT_LOG: LogSink = Object.freeze({ debug() {}, info() {}, warn() {}, error() {} })
