@@ -31,3 +31,5 @@ export {
 export type { Health, ReportRef, Target } from './validate.js'
 export { matchCodeGlob, matchesAnyCodeGlob } from './code-glob.js'
 export { formatSilenceCode, parseSilenceCode } from './silence/silence-code.js'
+export { TOKEN_SCOPES } from './tokens/token.js'
+export type { TokenScope } from './tokens/token.js'

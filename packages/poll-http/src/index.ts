@@ -40,3 +40,5 @@ export type { Evaluation, Expectations, HttpOutcome, TransportFailure } from './
 
 export { INITIAL_THRESHOLD_STATE, stepThreshold } from './threshold.js'
 export type { ThresholdState, ThresholdStep, Thresholds } from './threshold.js'
+export { recordedEvaluation, ThresholdReplay } from './threshold-replay.js'
+export type { ThresholdSample } from './threshold-replay.js'

@@ -20,7 +20,8 @@ export type {
   LoadConfigOptions,
   ParseConfigOptions,
 } from './config/config.js'
-export { webhookRouter } from './config/webhook-router.js'
+export { configReplayRules } from './config/replay-rules.js'
+export type { ConfigReplayRules } from './config/replay-rules.js'
 
 // Plugins: what a `[[plugin]]` module's factory gets and may give (README, "Writing a plugin")
 export type { PluginCheck, PluginContext, PluginNotifier, PluginVerdict, PluginsUpdate } from './plugins/index.js'

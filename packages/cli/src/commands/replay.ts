@@ -1,4 +1,5 @@
-import type { HistoryDelivery, HistoryIncident, HistoryPage, HistoryQuery, NotificationRouter } from '@timon/core'
+import type { HistoryDelivery, HistoryIncident, HistoryPage, HistoryQuery } from '@timon/core'
+import type { ConfigReplayRules } from '@timon/socket-daemon'
 import { formatHumanDuration, parseDuration } from '@timon/core/lite'
 import { JSON_FLAG, type Command, type Context } from '../command.js'
 import { CliError } from '../errors.js'
@@ -10,7 +11,8 @@ export const replayCommand: Command = {
     name: 'replay',
     summary: 'Replay the stored history under other rules and show what would have changed',
     description:
-      'Read the stored history through the daemon, replay it under the rules of --config (its webhooks) and the ' +
+      'Read the stored history through the daemon, replay it under the rules of --config (its webhooks, emails and ' +
+      "commands, maintenance windows, time zone, and its checks' thresholds and stale rules) and the " +
       '--set overrides, and list per probe/job the incidents and notifications that would have happened against ' +
       'those that did: added, removed, changed. Nothing is changed. Without --config, notifications go where the ' +
       'recorded ones went.',
@@ -21,7 +23,7 @@ export const replayCommand: Command = {
         name: 'config',
         type: 'string',
         placeholder: '<file>',
-        description: 'Route notifications by the webhooks of this config file',
+        description: "Replay under this config file's notifications, maintenance windows and checks",
       },
       {
         name: 'set',
@@ -61,16 +63,26 @@ export const replayCommand: Command = {
     const from = new Date(to.getTime() - since)
     const code = checks.optional('code')
     const configPath = checks.optional('config')
-    const notifications = configPath === undefined ? undefined : await routerOf(configPath, ctx)
+    const config = configPath === undefined ? undefined : await configRulesOf(configPath, ctx)
 
     const query = { from, to, ...(code === undefined ? {} : { code }) }
     // The samples stream through the replay; what happened (incidents, notifications) is kept to compare.
     const recorded = { reports: [], incidents: [] as HistoryIncident[], deliveries: [] as HistoryDelivery[] }
+    const history = keeping(pages(ctx, query), recorded)
     const replayed = await replay({
-      history: keeping(pages(ctx, query), recorded),
+      history: config === undefined ? history : config.checkSamples(history),
       from,
       to,
-      rules: { overrides, ...(notifications === undefined ? {} : { notifications }) },
+      // The config's rules first: a --set names what to try on top of them.
+      rules:
+        config === undefined
+          ? { overrides }
+          : {
+              overrides: [...config.overrides, ...overrides],
+              notifications: config.notifications,
+              maintenance: config.maintenance,
+              timezone: config.timezone,
+            },
     })
     if (replayed.isErr()) throw new CliError(replayed.error.message)
     const comparison = compareOutcomes(outcomeOf(recorded), replayed.value)
@@ -118,12 +130,12 @@ async function* keeping(
   }
 }
 
-/** The router of a config file's webhooks; the daemon's config parser is loaded only here. */
-async function routerOf(path: string, ctx: Context): Promise<NotificationRouter> {
-  const { loadConfig, webhookRouter } = await import('@timon/socket-daemon')
+/** The rules of a config file a replay takes; the daemon's config parser is loaded only here. */
+async function configRulesOf(path: string, ctx: Context): Promise<ConfigReplayRules> {
+  const { loadConfig, configReplayRules } = await import('@timon/socket-daemon')
   const config = loadConfig({ configPath: path, env: ctx.io.env })
   if (config.isErr()) throw new CliError(config.error)
-  return webhookRouter(config.value)
+  return configReplayRules(config.value)
 }
 
 /** Per code the differences, then the summary line ("3 incidents fewer, 41 notifications fewer, 1 new: …"). */

@@ -1,9 +1,8 @@
 import type { TokenView } from '@timon/client'
+import { TOKEN_SCOPES, type TokenScope } from '@timon/core/lite'
 import { JSON_FLAG, type Command } from '../command.js'
 import { ago } from '../format/common.js'
 import { Checks, call } from './shared.js'
-
-const SCOPES = ['push', 'read', 'admin'] as const
 
 /** `timon token create <name>`: prints only the new token's secret, once. */
 export const tokenCreate: Command = {
@@ -44,8 +43,8 @@ export const tokenCreate: Command = {
     const checks = new Checks(tokenCreate.spec, args)
     const name = checks.arg(0)
     const scope = checks.optional('scope')
-    if (scope !== undefined && !(SCOPES as readonly string[]).includes(scope))
-      return checks.fail(`invalid --scope "${scope}" \u2014 must be one of: ${SCOPES.join(', ')}`)
+    if (scope !== undefined && !(TOKEN_SCOPES as readonly string[]).includes(scope))
+      return checks.fail(`invalid --scope "${scope}" \u2014 must be one of: ${TOKEN_SCOPES.join(', ')}`)
     const codes = checks
       .optional('codes')
       ?.split(',')
@@ -55,7 +54,7 @@ export const tokenCreate: Command = {
     const created = await call(ctx, (client) =>
       client.createToken({
         name,
-        ...(scope === undefined ? {} : { scope: scope as (typeof SCOPES)[number] }),
+        ...(scope === undefined ? {} : { scope: scope as TokenScope }),
         ...(codes === undefined ? {} : { codes }),
         ...(expires === undefined ? {} : { expires }),
       }),

@@ -9,6 +9,7 @@ import { pushProbeSchema } from '../schemas.js'
 import type { NotificationRouter } from '../ports/notifier.js'
 import type { HistoryDelivery, HistoryIncident, HistoryPage, HistoryReport } from '../ports/store.js'
 import { FakeClock } from '../testing/fake-clock.js'
+import type { MaintenanceWindow } from '../silence/silences.js'
 import type { IncidentChanges } from '../views.js'
 import { orderedActions, type Action, type RunReport } from './actions.js'
 import { parseOverrides } from './rule-setting.js'
@@ -28,6 +29,8 @@ export interface ReplayRules {
   readonly notifications?: NotificationRouter
   /** The time zone of schedules that name none (default `UTC`), as the daemon's `timezone`. */
   readonly timezone?: string
+  /** Maintenance windows in force (the daemon's `[[maintenance]]`): they silence their codes' notifications. */
+  readonly maintenance?: readonly MaintenanceWindow[]
 }
 
 /** What {@link replay} replays. */
@@ -78,6 +81,7 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
       clock,
       notifications: rules.notifications ?? routerOf(recordedTargets),
       timezone: rules.timezone ?? 'UTC',
+      maintenance: rules.maintenance ?? [],
       ids: { uid: () => uid },
     }),
   )
