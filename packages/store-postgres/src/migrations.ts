@@ -1,17 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-
-/**
- * One schema change. Versions count up from 1 without gaps; a released migration is never edited,
- * a change is a new migration.
- */
-export interface Migration {
-  /** Recorded in `schema_migrations.version`. */
-  readonly version: number
-  /** A few words on what it does, recorded with it. */
-  readonly name: string
-  /** SQL run as one script inside the migration's transaction. */
-  readonly sql: string
-}
+import { SchemaVersionError, supportedVersion, type MigrateResult, type Migration } from '@timon/sql-common'
 
 /**
  * The schema, as an ordered record of migrations. Instants are `timestamptz` (one clock for every
@@ -282,29 +270,6 @@ export const MIGRATIONS: readonly Migration[] = [
 /** The newest schema version this code knows. */
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0
 
-/** Thrown on open when the database was migrated by a newer Timon. */
-export class SchemaVersionError extends Error {
-  override readonly name = 'SchemaVersionError'
-  /** The newest version applied to the database. */
-  readonly databaseVersion: number
-  /** The newest version this code knows. */
-  readonly supportedVersion: number
-
-  constructor(databaseVersion: number, supportedVersion: number) {
-    super(
-      `database schema version ${databaseVersion} is newer than this Timon supports (${supportedVersion}); upgrade Timon`,
-    )
-    this.databaseVersion = databaseVersion
-    this.supportedVersion = supportedVersion
-  }
-}
-
-/** What {@link migrate} did: the schema version before and after. */
-export interface MigrateResult {
-  readonly from: number
-  readonly to: number
-}
-
 /**
  * Brings `schema` up to date: creates it when missing, applies every migration newer than the
  * newest recorded one and records each in `schema_migrations`, all in one transaction. Idempotent.
@@ -321,8 +286,7 @@ export async function migrate(
   schema: string,
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<MigrateResult> {
-  assertOrdered(migrations)
-  const supported = migrations[migrations.length - 1]?.version ?? 0
+  const supported = supportedVersion(migrations)
   return db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK}, hashtext(${schema}))`.execute(trx)
     // Not CREATE SCHEMA IF NOT EXISTS: that needs the CREATE privilege even when the schema exists.
@@ -353,11 +317,3 @@ export async function migrate(
 
 /** First key of the migration's advisory lock (the second is the schema's hash): "timon" in ASCII, trimmed to 32 bits. */
 const MIGRATION_LOCK = 0x74696d6f
-
-function assertOrdered(migrations: readonly Migration[]): void {
-  migrations.forEach((migration, index) => {
-    if (migration.version !== index + 1) {
-      throw new Error(`migration ${migration.name}: version ${migration.version}, expected ${index + 1}`)
-    }
-  })
-}

@@ -7,7 +7,8 @@ export { BOUNDED_CHECK_BYTES } from './integrity.js'
 export type { IntegrityCheck } from './integrity.js'
 
 // Schema versions
-export { LATEST_SCHEMA_VERSION, SchemaVersionError } from './migrations.js'
+export { LATEST_SCHEMA_VERSION } from './migrations.js'
+export { SchemaVersionError } from '@timon/sql-common'
 
 // The tables as rows, for copying a history between stores
 export { SqliteCopyDatabase } from './sqlite-copy-database.js'

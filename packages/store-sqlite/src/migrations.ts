@@ -1,18 +1,6 @@
 import type { SqliteDatabase } from './driver.js'
+import { SchemaVersionError, supportedVersion, type MigrateResult, type Migration } from '@timon/sql-common'
 import { pragma } from './open-database.js'
-
-/**
- * One schema change. Versions count up from 1 without gaps; a released migration is never edited,
- * a change is a new migration.
- */
-export interface Migration {
-  /** Recorded in `schema_migrations.version`. */
-  readonly version: number
-  /** A few words on what it does, recorded with it. */
-  readonly name: string
-  /** SQL run as one script inside the migration's transaction. */
-  readonly sql: string
-}
 
 /**
  * The schema, as an ordered record of migrations. Instants are INTEGER epoch milliseconds (UTC),
@@ -282,29 +270,6 @@ export const MIGRATIONS: readonly Migration[] = [
 /** The newest schema version this code knows. */
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0
 
-/** Thrown on open when the database was migrated by a newer Timon. */
-export class SchemaVersionError extends Error {
-  override readonly name = 'SchemaVersionError'
-  /** The newest version applied to the database. */
-  readonly databaseVersion: number
-  /** The newest version this code knows. */
-  readonly supportedVersion: number
-
-  constructor(databaseVersion: number, supportedVersion: number) {
-    super(
-      `database schema version ${databaseVersion} is newer than this Timon supports (${supportedVersion}); upgrade Timon`,
-    )
-    this.databaseVersion = databaseVersion
-    this.supportedVersion = supportedVersion
-  }
-}
-
-/** What {@link migrate} did: the schema version before and after. */
-export interface MigrateResult {
-  readonly from: number
-  readonly to: number
-}
-
 /**
  * Brings a database up to date: applies every migration newer than the newest recorded one, all in
  * one immediate transaction (so two processes opening the same file cannot both migrate), and
@@ -318,8 +283,7 @@ export function migrate(
   migrations: readonly Migration[] = MIGRATIONS,
   now: () => number = Date.now,
 ): MigrateResult {
-  assertOrdered(migrations)
-  const supported = migrations[migrations.length - 1]?.version ?? 0
+  const supported = supportedVersion(migrations)
   // SQLite's way to change a table's constraints is to rebuild it, which needs foreign keys off
   // (https://www.sqlite.org/lang_altertable.html#otheralter); the pragma only works outside a transaction.
   const foreignKeys = pragma(db, 'foreign_keys') === 1
@@ -354,14 +318,4 @@ export function migrate(
   } finally {
     if (foreignKeys) db.exec('PRAGMA foreign_keys = ON')
   }
-}
-
-// --- internal ---
-
-function assertOrdered(migrations: readonly Migration[]): void {
-  migrations.forEach((migration, index) => {
-    if (migration.version !== index + 1) {
-      throw new Error(`migration ${migration.name}: version ${migration.version}, expected ${index + 1}`)
-    }
-  })
 }

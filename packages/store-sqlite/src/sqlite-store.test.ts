@@ -5,7 +5,8 @@ import BetterSqlite3 from 'better-sqlite3'
 import { DEFAULT_RULES, type Store, type StoreTx } from '@timon/core'
 import { describeStoreConformance } from '@timon/core/conformance'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { LATEST_SCHEMA_VERSION, MIGRATIONS, SchemaVersionError, migrate, type Migration } from './migrations.js'
+import { SchemaVersionError, type Migration } from '@timon/sql-common'
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate } from './migrations.js'
 import { SqliteStore } from './sqlite-store.js'
 
 const root = mkdtempSync(join(tmpdir(), 'timon-store-sqlite-'))
