@@ -1,15 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import {
-  formatHumanDuration,
-  SILENT_LOG,
-  type Delivery,
-  type DeliveryOutcome,
-  type EventName,
-  type LogSink,
-  type Notifier,
-  type RetryPolicy,
-} from '@timon/core'
-import { buildPayload, defaultHostname, NotifierTargets } from '@timon/notify-webhook'
+import { formatHumanDuration, SILENT_LOG, type Delivery, type DeliveryOutcome, type LogSink } from '@timon/core'
+import { buildPayload, defaultHostname, ConfiguredNotifier } from '@timon/notify-webhook'
 import type { CommandConfig } from './command-config.js'
 
 /** Options of a {@link CommandNotifier}. */
@@ -39,38 +30,22 @@ export interface CommandNotifierOptions {
  * retried, its error quoting the first 200 bytes of stderr. A run ends when the program has exited
  * and its stderr is closed, so a background child that keeps stderr open holds it until `timeout`.
  */
-export class CommandNotifier implements Notifier {
-  readonly #commands: NotifierTargets<CommandConfig>
+export class CommandNotifier extends ConfiguredNotifier<CommandConfig> {
   readonly #hostname: string
   readonly #env: NodeJS.ProcessEnv
   readonly #logger: LogSink
   readonly #running = new Set<ChildProcess>()
 
   constructor(options: CommandNotifierOptions) {
-    this.#commands = new NotifierTargets('CommandNotifier', options.commands, (command) => command)
+    super(options.commands, (command) => command)
     this.#hostname = options.hostname ?? defaultHostname()
     this.#env = options.env ?? process.env
     this.#logger = options.logger ?? SILENT_LOG
   }
 
-  /** The names of the commands whose `on` matches `event`, in config order. */
-  targetsFor(event: EventName): readonly string[] {
-    return this.#commands.targetsFor(event)
-  }
-
-  /** `remind_every` of `target`, in milliseconds; `undefined` without one (or for an unknown name). */
-  remindEvery(target: string): number | undefined {
-    return this.#commands.remindEvery(target)
-  }
-
-  /** `retry.attempts` retries, `retry.delay` doubling up to `retry.max_delay`; `undefined` for a name no command has (any more). */
-  retryPolicy(target: string): RetryPolicy | undefined {
-    return this.#commands.retryPolicy(target)
-  }
-
   /** Runs the delivery's command once. It never throws for a failed run: the outcome says what happened. */
   async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
-    const command = this.#commands.get(delivery.target)
+    const command = this.target(delivery.target)
     if (command === undefined) return { ok: false, error: `no command named "${delivery.target}"`, final: true }
     const what = `command "${command.name}": ${delivery.event.name} (delivery ${delivery.deliveryId}, attempt ${delivery.attempts + 1})`
     const incident = delivery.event.incident

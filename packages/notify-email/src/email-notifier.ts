@@ -1,15 +1,7 @@
-import {
-  SILENT_LOG,
-  type Delivery,
-  type DeliveryOutcome,
-  type EventName,
-  type LogSink,
-  type Notifier,
-  type RetryPolicy,
-} from '@timon/core'
+import { SILENT_LOG, type Delivery, type DeliveryOutcome, type LogSink } from '@timon/core'
 import { errorMessage } from '@timon/core/lite'
 import { defaultCertificates } from '@timon/http-common'
-import { buildPayload, defaultHostname, NotifierTargets } from '@timon/notify-webhook'
+import { buildPayload, defaultHostname, ConfiguredNotifier } from '@timon/notify-webhook'
 import nodemailer, { type SendMailOptions, type SMTPPoolSentMessageInfo, type Transporter } from 'nodemailer'
 import type { EmailConfig } from './email-config.js'
 import { composeEmail } from './email-message.js'
@@ -43,32 +35,18 @@ export interface EmailNotifierOptions {
  * them again), and says who got it. A 4xx answer, a dropped or refused connection, a TLS error
  * or the `retry.timeout` of the attempt is retried.
  */
-export class EmailNotifier implements Notifier {
-  readonly #emails: NotifierTargets<Target>
+export class EmailNotifier extends ConfiguredNotifier<Target> {
   readonly #hostname: string
   readonly #logger: LogSink
 
   constructor(options: EmailNotifierOptions) {
     const connections = options.connections ?? 2
-    const targets = options.emails.map((config) => ({ config, transport: createTransport(config, connections) }))
-    this.#emails = new NotifierTargets('EmailNotifier', targets, (target) => target.config)
+    super(
+      options.emails.map((config) => ({ config, transport: createTransport(config, connections) })),
+      (target) => target.config,
+    )
     this.#hostname = options.hostname ?? defaultHostname()
     this.#logger = options.logger ?? SILENT_LOG
-  }
-
-  /** The names of the emails whose `on` matches `event`, in config order. */
-  targetsFor(event: EventName): readonly string[] {
-    return this.#emails.targetsFor(event)
-  }
-
-  /** `remind_every` of `target`, in milliseconds; `undefined` without one (or for an unknown name). */
-  remindEvery(target: string): number | undefined {
-    return this.#emails.remindEvery(target)
-  }
-
-  /** `retry.attempts` retries, `retry.delay` doubling up to `retry.max_delay`; `undefined` for a name no email has (any more). */
-  retryPolicy(target: string): RetryPolicy | undefined {
-    return this.#emails.retryPolicy(target)
   }
 
   /**
@@ -76,7 +54,7 @@ export class EmailNotifier implements Notifier {
    * for a delivery failure: the outcome says what happened.
    */
   async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
-    const target = this.#emails.get(delivery.target)
+    const target = this.target(delivery.target)
     if (target === undefined) return { ok: false, error: `no email named "${delivery.target}"`, final: true }
     const { config } = target
     const what = `email "${config.name}": ${delivery.event.name} (delivery ${delivery.deliveryId}, attempt ${delivery.attempts + 1})`
@@ -109,7 +87,7 @@ export class EmailNotifier implements Notifier {
 
   /** Closes the pooled connections. Attempts in flight fail; the notifier must not be used after. */
   close(): void {
-    for (const target of this.#emails.all) target.transport.close()
+    for (const target of this.targets) target.transport.close()
   }
 }
 

@@ -26,5 +26,5 @@ export {
   templateField,
 } from './notifier-fields.js'
 export type { NotifierRetry } from './notifier-fields.js'
-export { NotifierTargets, defaultHostname } from './notifier-targets.js'
-export type { TargetConfig } from './notifier-targets.js'
+export { ConfiguredNotifier, defaultHostname } from './configured-notifier.js'
+export type { TargetConfig } from './configured-notifier.js'

@@ -1,20 +1,10 @@
 import http from 'node:http'
 import https from 'node:https'
-import {
-  SILENT_LOG,
-  SystemClock,
-  type Clock,
-  type Delivery,
-  type DeliveryOutcome,
-  type EventName,
-  type LogSink,
-  type Notifier,
-  type RetryPolicy,
-} from '@timon/core'
+import { SILENT_LOG, SystemClock, type Clock, type Delivery, type DeliveryOutcome, type LogSink } from '@timon/core'
 import { errorMessage } from '@timon/core/lite'
 import { createKeepAliveAgent, packageVersion, proxyFor, viaHttpProxy, type ProxyEnv } from '@timon/http-common'
 import pRetry from 'p-retry'
-import { defaultHostname, NotifierTargets } from './notifier-targets.js'
+import { defaultHostname, ConfiguredNotifier } from './configured-notifier.js'
 import { buildPayload } from './payload.js'
 import { PRESETS } from './presets.js'
 import { renderBody } from './render-body.js'
@@ -59,8 +49,7 @@ export interface WebhookNotifierOptions {
  * 4xx but 408 is final (retrying cannot help) and its error carries the response's first 200 bytes.
  * Anything else (3xx, 408, 5xx, a network or TLS error, the per-attempt timeout) is retried.
  */
-export class WebhookNotifier implements Notifier {
-  readonly #webhooks: NotifierTargets<Target>
+export class WebhookNotifier extends ConfiguredNotifier<Target> {
   readonly #hostname: string
   readonly #userAgent: string
   readonly #logger: WebhookLogger
@@ -68,27 +57,14 @@ export class WebhookNotifier implements Notifier {
 
   constructor(options: WebhookNotifierOptions) {
     const env = options.env ?? process.env
-    const targets = options.webhooks.map((config) => createTarget(config, env))
-    this.#webhooks = new NotifierTargets('WebhookNotifier', targets, (target) => target.config)
+    super(
+      options.webhooks.map((config) => createTarget(config, env)),
+      (target) => target.config,
+    )
     this.#hostname = options.hostname ?? defaultHostname()
     this.#userAgent = `timon/${options.version ?? packageVersion(import.meta.url)}`
     this.#logger = options.logger ?? SILENT_LOG
     this.#clock = options.clock ?? new SystemClock()
-  }
-
-  /** The names of the webhooks whose `on` matches `event`, in config order. */
-  targetsFor(event: EventName): readonly string[] {
-    return this.#webhooks.targetsFor(event)
-  }
-
-  /** `remind_every` of `target`, in milliseconds; `undefined` without one (or for an unknown name). */
-  remindEvery(target: string): number | undefined {
-    return this.#webhooks.remindEvery(target)
-  }
-
-  /** `retry.attempts` retries, `retry.delay` doubling up to `retry.max_delay`; `undefined` for a name no webhook has (any more). */
-  retryPolicy(target: string): RetryPolicy | undefined {
-    return this.#webhooks.retryPolicy(target)
   }
 
   /**
@@ -96,7 +72,7 @@ export class WebhookNotifier implements Notifier {
    * throws for a delivery failure: the outcome says what happened.
    */
   async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
-    const target = this.#webhooks.get(delivery.target)
+    const target = this.target(delivery.target)
     if (target === undefined) return { ok: false, error: `no webhook named "${delivery.target}"`, final: true }
     const { name } = target.config
     const what = `webhook "${name}": ${delivery.event.name} (delivery ${delivery.deliveryId}, attempt ${delivery.attempts + 1})`
@@ -122,7 +98,7 @@ export class WebhookNotifier implements Notifier {
 
   /** Closes the keep-alive sockets. Attempts in flight fail; the notifier must not be used after. */
   close(): void {
-    for (const target of this.#webhooks.all) target.agent.destroy()
+    for (const target of this.targets) target.agent.destroy()
   }
 
   // --- internal ---

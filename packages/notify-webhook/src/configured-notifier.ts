@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import type { EventName, RetryPolicy } from '@timon/core'
+import type { Delivery, DeliveryOutcome, EventName, Notifier, RetryPolicy } from '@timon/core'
 import { matchesAny } from './match-event.js'
 import type { NotifierRetry } from './notifier-fields.js'
 
@@ -12,34 +12,37 @@ export interface TargetConfig {
 }
 
 /**
- * A notifier's targets by name, and the answers of the `Notifier` port that come from their
- * config alone (who hears an event, how often to remind, how to retry), so that every notifier
- * gives them the same way.
+ * A notifier of named targets from a config (webhooks, emails, commands): it answers the parts of
+ * the `Notifier` port that come from the targets' config alone (who hears an event, how often to
+ * remind, how to retry), the same way for every kind; a subclass makes the attempts.
  */
-export class NotifierTargets<T> {
+export abstract class ConfiguredNotifier<T> implements Notifier {
   readonly #list: readonly T[]
   readonly #byName: ReadonlyMap<string, T>
   readonly #configOf: (target: T) => TargetConfig
 
   /**
-   * @param kind - the notifier's name, for the error (`EmailNotifier`).
    * @param targets - in config order.
+   * @param configOf - a target's config.
    * @throws TypeError when two targets have the same name.
    */
-  constructor(kind: string, targets: readonly T[], configOf: (target: T) => TargetConfig) {
+  constructor(targets: readonly T[], configOf: (target: T) => TargetConfig) {
     this.#list = targets
     this.#configOf = configOf
     this.#byName = new Map(targets.map((target) => [configOf(target).name, target]))
-    if (this.#byName.size !== targets.length) throw new TypeError(`${kind}: target names must be unique`)
+    if (this.#byName.size !== targets.length) throw new TypeError(`${new.target.name}: target names must be unique`)
   }
 
+  /** Makes one attempt to deliver `delivery` to its target; resolves with the outcome, never throws for a failure. */
+  abstract deliver(delivery: Delivery): Promise<DeliveryOutcome>
+
   /** Every target, in config order. */
-  get all(): readonly T[] {
+  protected get targets(): readonly T[] {
     return this.#list
   }
 
   /** The target named `name`, if there is one (still). */
-  get(name: string): T | undefined {
+  protected target(name: string): T | undefined {
     return this.#byName.get(name)
   }
 
