@@ -41,4 +41,21 @@ describe('timon config check', () => {
     })
     expect(JSON.stringify(printed)).not.toMatch(/pw|xyz|ABCDEFGH/)
   })
+
+  it('masks every secret, wherever it is: an SMTP password, secret-named plugin options', async () => {
+    writeFileSync(join(tmp.dir, 'plugin.mjs'), 'export default () => ({})\n')
+    const path = file(
+      'secrets.toml',
+      '[daemon]\nsocket_mode = "0660"\n' +
+        '[[email]]\nto = ["ops@example.com"]\nfrom = "timon@example.com"\nsmtp = "smtp://ops:hunter2@mail.example:587"\non = ["*"]\n' +
+        '[[plugin]]\nname = "pd"\nmodule = "./plugin.mjs"\noptions = { api_key = "k-sekrit", routing = { client_secret = "c-sekrit" }, region = "eu" }\n',
+    )
+    const result = await exec(['config', 'check', path, '--print'], env)
+    expect(result.status).toBe(0)
+    const printed = JSON.parse(result.stdout)
+    expect(printed.emails[0].smtp).toMatchObject({ user: 'ops', password: '***' })
+    expect(printed.plugins[0].options).toEqual({ api_key: '***', routing: { client_secret: '***' }, region: 'eu' })
+    expect(printed.socket_mode).toBe('0660')
+    expect(result.stdout).not.toMatch(/hunter2|sekrit/)
+  })
 })

@@ -32,10 +32,13 @@ const MASK = '***'
 
 /**
  * A copy of `value` in the wire's form (snake_case keys; header names as written) with secrets
- * masked: header values, and the passwords and tokens of URLs.
+ * masked: header values, any value under a key that names a secret (`password`, `token`,
+ * `api_key`… also inside a plugin's `options`), and the passwords and tokens of URLs. File modes
+ * print in octal (`0600`).
  */
 export function masked(value: unknown, key = ''): unknown {
-  if (typeof value === 'string') return /url$/i.test(key) ? maskedUrl(value) : value
+  if (typeof value === 'string') return SECRET_KEY.test(key) ? MASK : /url$/i.test(key) ? maskedUrl(value) : value
+  if (typeof value === 'number' && /mode$/i.test(key)) return `0${value.toString(8)}`
   if (Array.isArray(value)) return value.map((item) => masked(item, key))
   if (value === null || typeof value !== 'object' || value instanceof Date) return value
   return Object.fromEntries(
@@ -47,6 +50,9 @@ export function masked(value: unknown, key = ''): unknown {
     ]),
   )
 }
+
+/** Keys whose values are secrets, whatever table they are in (`password`, `smtp_token`, `apiKey`, `client_secret`…). */
+const SECRET_KEY = /(pass(word|phrase)?|secret|token|api_?key|credentials?|authorization)$/i
 
 /** The URL with its password, query values and token-like path segments (a bot's `bot123:abc…`, long keys) masked. */
 function maskedUrl(text: string): string {
