@@ -163,4 +163,29 @@ describe('GroupCommit', () => {
     expect(await Promise.all([first, second])).toEqual([1, 2])
     expect(connection.log).toEqual(['BEGIN IMMEDIATE', 'SAVEPOINT batched', 'RELEASE batched', 'COMMIT'])
   })
+
+  it('with a gather step, keeps gathering while each round brings work, and commits after a round that brings none', async () => {
+    const connection = fakeConnection()
+    const group = new GroupCommit(connection, { gather: () => new Promise((resolve) => setImmediate(resolve)) })
+    // Each job queues the next one a round later, as clients answered one by one send their next request.
+    const later: Promise<number>[] = []
+    const chain = (n: number): Promise<number> =>
+      group.run(async () => {
+        if (n < 3) setImmediate(() => later.push(chain(n + 1)))
+        return n
+      })
+    const first = chain(1)
+    expect(await first).toBe(1)
+    expect(await Promise.all(later)).toEqual([2, 3])
+    expect(connection.log).toEqual([
+      'BEGIN IMMEDIATE',
+      'SAVEPOINT batched',
+      'RELEASE batched',
+      'SAVEPOINT batched',
+      'RELEASE batched',
+      'COMMIT',
+    ])
+    expect(await group.run(async () => 4)).toBe(4)
+    expect(connection.log.slice(6)).toEqual(['BEGIN IMMEDIATE', 'COMMIT'])
+  })
 })

@@ -32,10 +32,10 @@ export class GroupCommit {
   readonly #gather: (() => Promise<void>) | undefined
 
   /**
-   * @param options.gather awaited once before committing a transaction that has no company yet,
-   *   so that work already arriving (requests read in the same event-loop turn) can join its
-   *   commit; e.g. a `setImmediate` round. Without it, only transactions queued while one runs
-   *   share its commit.
+   * @param options.gather awaited whenever the queue is empty before committing, again as long
+   *   as each round brings more work, so that work already arriving (requests read in the same
+   *   event-loop turn) can join the commit; e.g. a `setImmediate` round. Without it, only
+   *   transactions queued while one runs share its commit.
    */
   constructor(
     connection: GroupCommitConnection,
@@ -77,6 +77,17 @@ export class GroupCommit {
     }
   }
 
+  /**
+   * The next job after a gather round, while the queue is empty: under load the clients just
+   * answered send their next requests a few at a time, and each round that brings one keeps the
+   * transaction open for another (up to `maxBatch`), so that most share one COMMIT.
+   */
+  async #gathered(): Promise<Job | undefined> {
+    if (this.#gather === undefined) return undefined
+    await this.#gather()
+    return this.#pending.shift()
+  }
+
   /** One transaction: `first` as the transaction itself, then whatever queued meanwhile, each in a savepoint. */
   async #batch(first: Job): Promise<void> {
     const connection = this.#connection
@@ -96,9 +107,8 @@ export class GroupCommit {
     }
     const done: { readonly job: Job; readonly value: unknown }[] = [{ job: first, value: firstValue }]
     try {
-      if (this.#pending.length === 0 && this.#gather !== undefined) await this.#gather()
       while (done.length < this.#maxBatch) {
-        const job = this.#pending.shift()
+        const job = this.#pending.shift() ?? (await this.#gathered())
         if (job === undefined) break
         connection.run('SAVEPOINT batched')
         try {

@@ -50,10 +50,10 @@ export interface SqliteStoreOptions {
    */
   readonly integrityCheck?: IntegrityCheck
   /**
-   * Let concurrent callers share commits: a transaction that finishes alone waits one
-   * event-loop turn (`setImmediate`) before committing, so that requests already read join it.
-   * Worth it in a server with many concurrent writers (the daemon turns it on); a single caller
-   * only pays the wait. Default `false`: transactions that queue up while one runs still share
+   * Let concurrent callers share commits: before committing, a transaction whose queue is empty
+   * waits one event-loop turn (`setImmediate`), and another while each turn brings more, so that
+   * requests already read join it. Worth it in a server with many concurrent writers (the daemon
+   * turns it on); a single caller only pays one turn. Default `false`: transactions that queue up while one runs still share
    * its commit.
    */
   readonly shareCommits?: boolean
