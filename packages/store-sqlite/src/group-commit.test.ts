@@ -188,4 +188,27 @@ describe('GroupCommit', () => {
     expect(await group.run(async () => 4)).toBe(4)
     expect(connection.log.slice(6)).toEqual(['BEGIN IMMEDIATE', 'COMMIT'])
   })
+
+  it('after a shared COMMIT, lets a transaction still alone wait for company, up to companyWaitMs', async () => {
+    const connection = fakeConnection()
+    const group = new GroupCommit(connection, {
+      gather: () => new Promise((resolve) => setImmediate(resolve)),
+      companyWaitMs: 200,
+    })
+    await Promise.all([group.run(async () => 1), group.run(async () => 2)])
+    const alone = group.run(async () => 3)
+    // Queued several rounds later, but well within the wait: shares the commit.
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const company = group.run(async () => 4)
+    expect(await Promise.all([alone, company])).toEqual([3, 4])
+    expect(connection.log.slice(4)).toEqual(['BEGIN IMMEDIATE', 'SAVEPOINT batched', 'RELEASE batched', 'COMMIT'])
+    // That COMMIT held two: one alone waits again, and commits alone once the wait is over.
+    const started = performance.now()
+    expect(await group.run(async () => 5)).toBe(5)
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190)
+    // The last COMMIT held one: no wait.
+    const next = performance.now()
+    expect(await group.run(async () => 6)).toBe(6)
+    expect(performance.now() - next).toBeLessThan(100)
+  })
 })

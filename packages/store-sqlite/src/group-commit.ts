@@ -30,26 +30,39 @@ export class GroupCommit {
   #draining: Promise<void> | undefined
 
   readonly #gather: (() => Promise<void>) | undefined
+  readonly #companyWaitMs: number | undefined
+  /** How many transactions the last COMMIT held: whether they come concurrently. */
+  #lastBatch = 1
+  /** Wakes a transaction waiting for company (see {@link #gathered}) once one is queued. */
+  #arrived: (() => void) | undefined
 
   /**
    * @param options.gather awaited whenever the queue is empty before committing, again as long
    *   as each round brings more work, so that work already arriving (requests read in the same
    *   event-loop turn) can join the commit; e.g. a `setImmediate` round. Without it, only
    *   transactions queued while one runs share its commit.
+   * @param options.companyWaitMs with `gather`: how long a transaction still alone after a round
+   *   waits for another to be queued when the last COMMIT held several (default: it does not).
    */
   constructor(
     connection: GroupCommitConnection,
-    options: { readonly maxBatch?: number; readonly gather?: () => Promise<void> } = {},
+    options: {
+      readonly maxBatch?: number
+      readonly gather?: () => Promise<void>
+      readonly companyWaitMs?: number
+    } = {},
   ) {
     this.#connection = connection
     this.#maxBatch = Math.max(1, options.maxBatch ?? 64)
     this.#gather = options.gather
+    this.#companyWaitMs = options.companyWaitMs
   }
 
   /** Queues `work`; settles with its outcome once its writes are committed (or rolled back). */
   run<T>(work: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#pending.push({ work, resolve: resolve as (value: unknown) => void, reject })
+      this.#arrived?.()
       this.#draining ??= this.#drain()
     })
   }
@@ -80,12 +93,29 @@ export class GroupCommit {
   /**
    * The next job after a gather round, while the queue is empty: under load the clients just
    * answered send their next requests a few at a time, and each round that brings one keeps the
-   * transaction open for another (up to `maxBatch`), so that most share one COMMIT.
+   * transaction open for another (up to `maxBatch`), so that most share one COMMIT. The first of
+   * a burst often arrives alone, the others a few hundred µs later (the clients are busy reading
+   * their answers): when the last COMMIT held several, it waits for company a little, rather than
+   * commit alone (one more fsync with `synchronous = full`).
    */
-  async #gathered(): Promise<Job | undefined> {
+  async #gathered(alone: boolean): Promise<Job | undefined> {
     if (this.#gather === undefined) return undefined
     await this.#gather()
+    if (this.#pending.length === 0 && alone && this.#lastBatch > 1 && this.#companyWaitMs !== undefined)
+      await this.#company(this.#companyWaitMs)
     return this.#pending.shift()
+  }
+
+  /** Resolves once a transaction is queued, or after `ms`. */
+  #company(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.#arrived?.(), ms)
+      this.#arrived = () => {
+        clearTimeout(timer)
+        this.#arrived = undefined
+        resolve()
+      }
+    })
   }
 
   /** One transaction: `first` as the transaction itself, then whatever queued meanwhile, each in a savepoint. */
@@ -108,7 +138,7 @@ export class GroupCommit {
     const done: { readonly job: Job; readonly value: unknown }[] = [{ job: first, value: firstValue }]
     try {
       while (done.length < this.#maxBatch) {
-        const job = this.#pending.shift() ?? (await this.#gathered())
+        const job = this.#pending.shift() ?? (await this.#gathered(done.length === 1))
         if (job === undefined) break
         connection.run('SAVEPOINT batched')
         try {
@@ -124,6 +154,7 @@ export class GroupCommit {
         }
       }
       connection.run('COMMIT')
+      this.#lastBatch = done.length
     } catch (error) {
       if (connection.inTransaction) connection.run('ROLLBACK')
       const cause = error instanceof BatchLost ? error.cause : error

@@ -128,7 +128,9 @@ export class SqliteStore implements Store {
           return db.inTransaction
         },
       },
-      options.shareCommits === true ? { gather: () => new Promise((resolve) => setImmediate(resolve)) } : {},
+      options.shareCommits === true
+        ? { gather: () => new Promise((resolve) => setImmediate(resolve)), companyWaitMs: COMPANY_WAIT_MS }
+        : {},
     )
   }
 
@@ -224,6 +226,12 @@ const DEFAULT_BUSY_TIMEOUT = 5000
 
 /** How long the store must have been idle before it checkpoints the WAL, in ms. */
 const IDLE_CHECKPOINT_MS = 1000
+
+/**
+ * With shared commits, how long a transaction still alone waits for company after concurrent
+ * ones, in ms: the shortest timer, and more than the clients of a burst take to send theirs.
+ */
+const COMPANY_WAIT_MS = 1
 
 const CHECKPOINT = 'PRAGMA wal_checkpoint(PASSIVE)'
 
