@@ -189,7 +189,7 @@ describe('GroupCommit', () => {
     expect(connection.log.slice(6)).toEqual(['BEGIN IMMEDIATE', 'COMMIT'])
   })
 
-  it('after a shared COMMIT, lets a transaction still alone wait for company, up to companyWaitMs', async () => {
+  it('while a transaction holds at most half as many as the last COMMIT, lets it wait for company, up to companyWaitMs', async () => {
     const connection = fakeConnection()
     const group = new GroupCommit(connection, {
       gather: () => new Promise((resolve) => setImmediate(resolve)),
@@ -210,5 +210,19 @@ describe('GroupCommit', () => {
     const next = performance.now()
     expect(await group.run(async () => 6)).toBe(6)
     expect(performance.now() - next).toBeLessThan(100)
+    // After a COMMIT of four, two together still wait for a third.
+    await Promise.all([7, 8, 9, 10].map((n) => group.run(async () => n)))
+    const two = [11, 12].map((n) => group.run(async () => n))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const third = group.run(async () => 13)
+    expect(await Promise.all([...two, third])).toEqual([11, 12, 13])
+    expect(connection.log.slice(-6)).toEqual([
+      'BEGIN IMMEDIATE',
+      'SAVEPOINT batched',
+      'RELEASE batched',
+      'SAVEPOINT batched',
+      'RELEASE batched',
+      'COMMIT',
+    ])
   })
 })

@@ -41,8 +41,9 @@ export class GroupCommit {
    *   as each round brings more work, so that work already arriving (requests read in the same
    *   event-loop turn) can join the commit; e.g. a `setImmediate` round. Without it, only
    *   transactions queued while one runs share its commit.
-   * @param options.companyWaitMs with `gather`: how long a transaction still alone after a round
-   *   waits for another to be queued when the last COMMIT held several (default: it does not).
+   * @param options.companyWaitMs with `gather`: how long a transaction holding at most half as many
+   *   as the last COMMIT waits, after a round that brought none, for another to be queued (default:
+   *   it does not).
    */
   constructor(
     connection: GroupCommitConnection,
@@ -95,13 +96,13 @@ export class GroupCommit {
    * answered send their next requests a few at a time, and each round that brings one keeps the
    * transaction open for another (up to `maxBatch`), so that most share one COMMIT. The first of
    * a burst often arrives alone, the others a few hundred µs later (the clients are busy reading
-   * their answers): when the last COMMIT held several, it waits for company a little, rather than
-   * commit alone (one more fsync with `synchronous = full`).
+   * their answers): while it holds at most half as many as the last COMMIT, a transaction waits
+   * for company a little, rather than commit without it (one more fsync with `synchronous = full`).
    */
-  async #gathered(alone: boolean): Promise<Job | undefined> {
+  async #gathered(size: number): Promise<Job | undefined> {
     if (this.#gather === undefined) return undefined
     await this.#gather()
-    if (this.#pending.length === 0 && alone && this.#lastBatch > 1 && this.#companyWaitMs !== undefined)
+    if (this.#pending.length === 0 && size * 2 <= this.#lastBatch && this.#companyWaitMs !== undefined)
       await this.#company(this.#companyWaitMs)
     return this.#pending.shift()
   }
@@ -138,7 +139,7 @@ export class GroupCommit {
     const done: { readonly job: Job; readonly value: unknown }[] = [{ job: first, value: firstValue }]
     try {
       while (done.length < this.#maxBatch) {
-        const job = this.#pending.shift() ?? (await this.#gathered(done.length === 1))
+        const job = this.#pending.shift() ?? (await this.#gathered(done.length))
         if (job === undefined) break
         connection.run('SAVEPOINT batched')
         try {
