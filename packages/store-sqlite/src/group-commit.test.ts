@@ -163,4 +163,66 @@ describe('GroupCommit', () => {
     expect(await Promise.all([first, second])).toEqual([1, 2])
     expect(connection.log).toEqual(['BEGIN IMMEDIATE', 'SAVEPOINT batched', 'RELEASE batched', 'COMMIT'])
   })
+
+  it('with a gather step, keeps gathering while each round brings work, and commits after a round that brings none', async () => {
+    const connection = fakeConnection()
+    const group = new GroupCommit(connection, { gather: () => new Promise((resolve) => setImmediate(resolve)) })
+    // Each job queues the next one a round later, as clients answered one by one send their next request.
+    const later: Promise<number>[] = []
+    const chain = (n: number): Promise<number> =>
+      group.run(async () => {
+        if (n < 3) setImmediate(() => later.push(chain(n + 1)))
+        return n
+      })
+    const first = chain(1)
+    expect(await first).toBe(1)
+    expect(await Promise.all(later)).toEqual([2, 3])
+    expect(connection.log).toEqual([
+      'BEGIN IMMEDIATE',
+      'SAVEPOINT batched',
+      'RELEASE batched',
+      'SAVEPOINT batched',
+      'RELEASE batched',
+      'COMMIT',
+    ])
+    expect(await group.run(async () => 4)).toBe(4)
+    expect(connection.log.slice(6)).toEqual(['BEGIN IMMEDIATE', 'COMMIT'])
+  })
+
+  it('while a transaction holds at most half as many as the last COMMIT, lets it wait for company, up to companyWaitMs', async () => {
+    const connection = fakeConnection()
+    const group = new GroupCommit(connection, {
+      gather: () => new Promise((resolve) => setImmediate(resolve)),
+      companyWaitMs: 200,
+    })
+    await Promise.all([group.run(async () => 1), group.run(async () => 2)])
+    const alone = group.run(async () => 3)
+    // Queued several rounds later, but well within the wait: shares the commit.
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const company = group.run(async () => 4)
+    expect(await Promise.all([alone, company])).toEqual([3, 4])
+    expect(connection.log.slice(4)).toEqual(['BEGIN IMMEDIATE', 'SAVEPOINT batched', 'RELEASE batched', 'COMMIT'])
+    // That COMMIT held two: one alone waits again, and commits alone once the wait is over.
+    const started = performance.now()
+    expect(await group.run(async () => 5)).toBe(5)
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190)
+    // The last COMMIT held one: no wait.
+    const next = performance.now()
+    expect(await group.run(async () => 6)).toBe(6)
+    expect(performance.now() - next).toBeLessThan(100)
+    // After a COMMIT of four, two together still wait for a third.
+    await Promise.all([7, 8, 9, 10].map((n) => group.run(async () => n)))
+    const two = [11, 12].map((n) => group.run(async () => n))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const third = group.run(async () => 13)
+    expect(await Promise.all([...two, third])).toEqual([11, 12, 13])
+    expect(connection.log.slice(-6)).toEqual([
+      'BEGIN IMMEDIATE',
+      'SAVEPOINT batched',
+      'RELEASE batched',
+      'SAVEPOINT batched',
+      'RELEASE batched',
+      'COMMIT',
+    ])
+  })
 })

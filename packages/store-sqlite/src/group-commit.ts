@@ -30,26 +30,40 @@ export class GroupCommit {
   #draining: Promise<void> | undefined
 
   readonly #gather: (() => Promise<void>) | undefined
+  readonly #companyWaitMs: number | undefined
+  /** How many transactions the last COMMIT held: whether they come concurrently. */
+  #lastBatch = 1
+  /** Wakes a transaction waiting for company (see {@link #gathered}) once one is queued. */
+  #arrived: (() => void) | undefined
 
   /**
-   * @param options.gather awaited once before committing a transaction that has no company yet,
-   *   so that work already arriving (requests read in the same event-loop turn) can join its
-   *   commit; e.g. a `setImmediate` round. Without it, only transactions queued while one runs
-   *   share its commit.
+   * @param options.gather awaited whenever the queue is empty before committing, again as long
+   *   as each round brings more work, so that work already arriving (requests read in the same
+   *   event-loop turn) can join the commit; e.g. a `setImmediate` round. Without it, only
+   *   transactions queued while one runs share its commit.
+   * @param options.companyWaitMs with `gather`: how long a transaction holding at most half as many
+   *   as the last COMMIT waits, after a round that brought none, for another to be queued (default:
+   *   it does not).
    */
   constructor(
     connection: GroupCommitConnection,
-    options: { readonly maxBatch?: number; readonly gather?: () => Promise<void> } = {},
+    options: {
+      readonly maxBatch?: number
+      readonly gather?: () => Promise<void>
+      readonly companyWaitMs?: number
+    } = {},
   ) {
     this.#connection = connection
     this.#maxBatch = Math.max(1, options.maxBatch ?? 64)
     this.#gather = options.gather
+    this.#companyWaitMs = options.companyWaitMs
   }
 
   /** Queues `work`; settles with its outcome once its writes are committed (or rolled back). */
   run<T>(work: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#pending.push({ work, resolve: resolve as (value: unknown) => void, reject })
+      this.#arrived?.()
       this.#draining ??= this.#drain()
     })
   }
@@ -77,6 +91,34 @@ export class GroupCommit {
     }
   }
 
+  /**
+   * The next job after a gather round, while the queue is empty: under load the clients just
+   * answered send their next requests a few at a time, and each round that brings one keeps the
+   * transaction open for another (up to `maxBatch`), so that most share one COMMIT. The first of
+   * a burst often arrives alone, the others a few hundred µs later (the clients are busy reading
+   * their answers): while it holds at most half as many as the last COMMIT, a transaction waits
+   * for company a little, rather than commit without it (one more fsync with `synchronous = full`).
+   */
+  async #gathered(size: number): Promise<Job | undefined> {
+    if (this.#gather === undefined) return undefined
+    await this.#gather()
+    if (this.#pending.length === 0 && size * 2 <= this.#lastBatch && this.#companyWaitMs !== undefined)
+      await this.#company(this.#companyWaitMs)
+    return this.#pending.shift()
+  }
+
+  /** Resolves once a transaction is queued, or after `ms`. */
+  #company(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.#arrived?.(), ms)
+      this.#arrived = () => {
+        clearTimeout(timer)
+        this.#arrived = undefined
+        resolve()
+      }
+    })
+  }
+
   /** One transaction: `first` as the transaction itself, then whatever queued meanwhile, each in a savepoint. */
   async #batch(first: Job): Promise<void> {
     const connection = this.#connection
@@ -96,9 +138,8 @@ export class GroupCommit {
     }
     const done: { readonly job: Job; readonly value: unknown }[] = [{ job: first, value: firstValue }]
     try {
-      if (this.#pending.length === 0 && this.#gather !== undefined) await this.#gather()
       while (done.length < this.#maxBatch) {
-        const job = this.#pending.shift()
+        const job = this.#pending.shift() ?? (await this.#gathered(done.length))
         if (job === undefined) break
         connection.run('SAVEPOINT batched')
         try {
@@ -114,6 +155,7 @@ export class GroupCommit {
         }
       }
       connection.run('COMMIT')
+      this.#lastBatch = done.length
     } catch (error) {
       if (connection.inTransaction) connection.run('ROLLBACK')
       const cause = error instanceof BatchLost ? error.cause : error

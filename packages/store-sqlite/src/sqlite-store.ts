@@ -50,10 +50,10 @@ export interface SqliteStoreOptions {
    */
   readonly integrityCheck?: IntegrityCheck
   /**
-   * Let concurrent callers share commits: a transaction that finishes alone waits one
-   * event-loop turn (`setImmediate`) before committing, so that requests already read join it.
-   * Worth it in a server with many concurrent writers (the daemon turns it on); a single caller
-   * only pays the wait. Default `false`: transactions that queue up while one runs still share
+   * Let concurrent callers share commits: before committing, a transaction whose queue is empty
+   * waits one event-loop turn (`setImmediate`), and another while each turn brings more, so that
+   * requests already read join it. Worth it in a server with many concurrent writers (the daemon
+   * turns it on); a single caller only pays one turn. Default `false`: transactions that queue up while one runs still share
    * its commit.
    */
   readonly shareCommits?: boolean
@@ -128,7 +128,9 @@ export class SqliteStore implements Store {
           return db.inTransaction
         },
       },
-      options.shareCommits === true ? { gather: () => new Promise((resolve) => setImmediate(resolve)) } : {},
+      options.shareCommits === true
+        ? { gather: () => new Promise((resolve) => setImmediate(resolve)), companyWaitMs: COMPANY_WAIT_MS }
+        : {},
     )
   }
 
@@ -224,6 +226,12 @@ const DEFAULT_BUSY_TIMEOUT = 5000
 
 /** How long the store must have been idle before it checkpoints the WAL, in ms. */
 const IDLE_CHECKPOINT_MS = 1000
+
+/**
+ * With shared commits, how long a transaction still alone waits for company after concurrent
+ * ones, in ms: the shortest timer, and more than the clients of a burst take to send theirs.
+ */
+const COMPANY_WAIT_MS = 1
 
 const CHECKPOINT = 'PRAGMA wal_checkpoint(PASSIVE)'
 
