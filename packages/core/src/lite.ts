@@ -31,3 +31,4 @@ export {
 export type { Health, ReportRef, Target } from './validate.js'
 export { matchCodeGlob, matchesAnyCodeGlob } from './code-glob.js'
 export { formatSilenceCode, parseSilenceCode } from './silence/silence-code.js'
+export { sameRules } from './domain.js'
