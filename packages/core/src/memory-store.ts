@@ -34,7 +34,7 @@ import { SerialQueue } from './serial-queue.js'
 import type { ApiToken } from './tokens/token.js'
 import { matchesAnyCodeGlob } from './code-glob.js'
 import { HISTORY_START, inHistoryScope, nextHistoryCursor } from './history/scope.js'
-import { DueIndex, GroupIndex, lowerBound, Table, UniqueIndex } from './memory-table.js'
+import { DueIndex, GroupIndex, lowerBound, PairIndex, Table, UniqueIndex } from './memory-table.js'
 import { isDeliveryTruncated, isIncidentTruncated, isReportTruncated, type TruncatePlan } from './truncate-policy.js'
 
 /** Options of a {@link MemoryStore}. */
@@ -89,7 +89,7 @@ export class MemoryStore implements Store {
 class Tables {
   readonly contractByCode = new UniqueIndex<Contract, string>((c) => c.code)
   readonly contractByLastReport = new UniqueIndex<Contract, number>((c) => c.lastReportId ?? undefined)
-  readonly contractsStale = new DueIndex<Contract>((c) => earliest(c.staleAt, c.staleIncidentAt))
+  readonly contractsStale = new DueIndex<Contract>((c) => earlierOf(c.staleAt, c.staleIncidentAt))
   readonly contractsMissed = new DueIndex<Contract>((c) => c.missedAt?.getTime())
   readonly contracts = new Table<Contract>(
     this.contractByCode,
@@ -99,7 +99,10 @@ class Tables {
   )
 
   readonly reportsByContract = new GroupIndex<Report, number>((r) => r.contractId)
-  readonly reportByUid = new UniqueIndex<Report, string>((r) => `${r.contractId}\u0000${r.uid}`)
+  readonly reportByUid = new PairIndex<Report, number, string>(
+    (r) => r.contractId,
+    (r) => r.uid,
+  )
   readonly unfinishedRuns = new GroupIndex<Report, number>((r) =>
     r.kind === 'run' && r.endedAt === null ? r.contractId : undefined,
   )
@@ -216,7 +219,7 @@ class MemoryTx implements StoreTx {
     return this.#t.reports.rows.get(id)
   }
   async findReport(contractId: number, uid: string) {
-    const id = this.#t.reportByUid.get(`${contractId}\u0000${uid}`)
+    const id = this.#t.reportByUid.get(contractId, uid)
     return id === undefined ? undefined : this.#t.reports.rows.get(id)
   }
   async updateRun(id: number, patch: Parameters<StoreTx['updateRun']>[1]) {
@@ -324,7 +327,9 @@ class MemoryTx implements StoreTx {
     return this.#t.incidents.pick(this.#t.activeIncidents.ids(ALL))
   }
   async activeIncidentsOfContract(contractId: number) {
-    return this.#t.incidents.pick(this.#t.activeByContract.ids(contractId))
+    const ids = this.#t.activeByContract.ids(contractId)
+    // Most contracts have none: no new array on the path of every push.
+    return ids.length === 0 ? NONE : this.#t.incidents.pick(ids)
   }
   async activeIncidentIdsOfReports(reportIds: readonly number[]) {
     const linked = new Map<number, number[]>()
@@ -359,7 +364,10 @@ class MemoryTx implements StoreTx {
     return this.#t.contracts.pick(this.#t.contractsMissed.due(at.getTime(), limit))
   }
   async nextDeadline() {
-    const next = earliest(this.#t.contractsStale.first(), this.#t.contractsMissed.first(), this.#t.runsOvertime.first())
+    const next = earlierOf(
+      earlierOf(this.#t.contractsStale.first(), this.#t.contractsMissed.first()),
+      this.#t.runsOvertime.first(),
+    )
     return next === undefined ? undefined : new Date(next)
   }
 
@@ -463,7 +471,7 @@ class MemoryTx implements StoreTx {
   async nextDeliveryAt() {
     let next: number | undefined
     for (const d of this.#t.deliveries.pick(this.#t.deliveriesByStatus.ids('pending')))
-      next = earliest(next, d.nextAttemptAt)
+      next = earlierOf(next, d.nextAttemptAt)
     return next === undefined ? undefined : new Date(next)
   }
   async listDeliveries(query: Parameters<StoreTx['listDeliveries']>[0]) {
@@ -590,13 +598,16 @@ class MemoryTx implements StoreTx {
    */
   #dropOldSamples(contractId: number): void {
     const lastReportId = this.#t.contracts.rows.get(contractId)?.lastReportId
-    for (const id of [...this.#t.reportsByContract.ids(contractId)]) {
+    const ids = this.#t.reportsByContract.ids(contractId)
+    // Backwards, as a delete takes its id out of `ids`: no copy of it on the path of every push.
+    for (let i = ids.length - 1; i >= 0; i--) {
+      const id = ids[i] as number
       if (id !== lastReportId && this.#t.reports.rows.get(id)?.kind === 'sample') this.#delete(this.#t.reports, id)
     }
   }
 
   #uniqueUid(contractId: number, uid: string): void {
-    if (this.#t.reportByUid.get(`${contractId}\u0000${uid}`) !== undefined)
+    if (this.#t.reportByUid.get(contractId, uid) !== undefined)
       throw new Error(`UNIQUE constraint failed: reports (contract, uid ${uid})`)
   }
 
@@ -619,9 +630,9 @@ class MemoryTx implements StoreTx {
       .slice(0, limit)
   }
   async nextSilenceEnd() {
-    const at = earliest(
-      ...this.#where(this.#t.silences, (silence) => !silence.released).map((silence) => silence.endsAt),
-    )
+    // A loop, not a filtered copy: `replay` asks before every action it replays.
+    let at: number | undefined
+    for (const silence of this.#t.silences.rows.values()) if (!silence.released) at = earlierOf(at, silence.endsAt)
     return at === undefined ? undefined : new Date(at)
   }
   async holdIncident(incidentId: number, heldBy: string) {
@@ -659,7 +670,8 @@ class MemoryTx implements StoreTx {
       .map(({ incidentId, target, remindAt }) => ({ incidentId, target, remindAt }))
   }
   async nextReminder() {
-    const at = earliest(...[...this.#t.reminders.rows.values()].map((r) => r.remindAt))
+    let at: number | undefined
+    for (const reminder of this.#t.reminders.rows.values()) at = earlierOf(at, reminder.remindAt)
     return at === undefined ? undefined : new Date(at)
   }
 
@@ -704,12 +716,12 @@ class MemoryTx implements StoreTx {
 /** The one group of an index over all rows. */
 const ALL = 0
 
-function earliest(...dates: (Date | number | null | undefined)[]): number | undefined {
-  let min: number | undefined
-  for (const d of dates) {
-    if (d === null || d === undefined) continue
-    const t = typeof d === 'number' ? d : d.getTime()
-    if (min === undefined || t < min) min = t
-  }
-  return min
+/** No rows; shared, as a caller never modifies what a lookup returns. */
+const NONE: readonly never[] = []
+
+/** The earlier of two instants in ms, either absent; no rest array, as indexes ask on every write. */
+function earlierOf(a: Date | number | null | undefined, b: Date | number | null | undefined): number | undefined {
+  const x = a instanceof Date ? a.getTime() : (a ?? undefined)
+  const y = b instanceof Date ? b.getTime() : (b ?? undefined)
+  return x === undefined ? y : y === undefined || x <= y ? x : y
 }

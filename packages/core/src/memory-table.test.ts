@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DueIndex, GroupIndex, Table, UniqueIndex } from './memory-table.js'
+import { DueIndex, GroupIndex, PairIndex, Table, UniqueIndex } from './memory-table.js'
 
 type Row = { readonly id: number; readonly group: string | undefined; readonly at: number | undefined }
 
@@ -7,7 +7,17 @@ function table() {
   const byGroup = new GroupIndex<Row, string>((r) => r.group)
   const byAt = new DueIndex<Row>((r) => r.at)
   const byGroupUnique = new UniqueIndex<Row, string>((r) => r.group)
-  return { byGroup, byAt, byGroupUnique, rows: new Table<Row>(byGroup, byAt, byGroupUnique) }
+  const byGroupAndAt = new PairIndex<Row, string, number | undefined>(
+    (r) => r.group,
+    (r) => r.at,
+  )
+  return {
+    byGroup,
+    byAt,
+    byGroupUnique,
+    byGroupAndAt,
+    rows: new Table<Row>(byGroup, byAt, byGroupUnique, byGroupAndAt),
+  }
 }
 
 describe('memory-table indexes', () => {
@@ -47,5 +57,23 @@ describe('memory-table indexes', () => {
     expect([byGroupUnique.get('x'), byGroupUnique.get('y')]).toEqual([undefined, 1])
     rows.delete(1)
     expect(byGroupUnique.get('y')).toBeUndefined()
+  })
+
+  it('find a row by a pair of keys until either changes or it is deleted', () => {
+    const { byGroupAndAt, rows } = table()
+    rows.set({ id: 1, group: 'x', at: 10 })
+    rows.set({ id: 2, group: 'x', at: 20 })
+    expect([byGroupAndAt.get('x', 10), byGroupAndAt.get('x', 20), byGroupAndAt.get('y', 10)]).toEqual([1, 2, undefined])
+    rows.set({ id: 1, group: 'x', at: 30 })
+    rows.set({ id: 2, group: 'y', at: 20 })
+    expect([
+      byGroupAndAt.get('x', 10),
+      byGroupAndAt.get('x', 30),
+      byGroupAndAt.get('x', 20),
+      byGroupAndAt.get('y', 20),
+    ]).toEqual([undefined, 1, undefined, 2])
+    rows.delete(1)
+    rows.set({ id: 2, group: undefined, at: 20 })
+    expect([byGroupAndAt.get('x', 30), byGroupAndAt.get('y', 20)]).toEqual([undefined, undefined])
   })
 })

@@ -61,6 +61,45 @@ export class UniqueIndex<T extends { readonly id: number }, K> implements TableI
   }
 }
 
+/**
+ * Ids by a pair of keys unique together (a row whose first key is `undefined` is not indexed): one
+ * map per first key, so that a lookup builds no composite key (a sample's push makes several).
+ */
+export class PairIndex<T extends { readonly id: number }, A, B> implements TableIndex<T> {
+  readonly #ids = new Map<A, Map<B, number>>()
+  readonly #first: (row: T) => A | undefined
+  readonly #second: (row: T) => B
+
+  constructor(first: (row: T) => A | undefined, second: (row: T) => B) {
+    this.#first = first
+    this.#second = second
+  }
+
+  get(first: A, second: B): number | undefined {
+    return this.#ids.get(first)?.get(second)
+  }
+
+  change(before: T | undefined, after: T | undefined): void {
+    const old = before === undefined ? undefined : this.#first(before)
+    const next = after === undefined ? undefined : this.#first(after)
+    const oldSecond = before === undefined || old === undefined ? undefined : this.#second(before)
+    const nextSecond = after === undefined || next === undefined ? undefined : this.#second(after)
+    if (old === next && oldSecond === nextSecond) return
+    if (old !== undefined && before !== undefined) {
+      const ids = this.#ids.get(old)
+      if (ids?.get(oldSecond as B) === before.id) {
+        ids.delete(oldSecond as B)
+        if (ids.size === 0) this.#ids.delete(old)
+      }
+    }
+    if (next !== undefined && after !== undefined) {
+      const ids = this.#ids.get(next)
+      if (ids === undefined) this.#ids.set(next, new Map([[nextSecond as B, after.id]]))
+      else ids.set(nextSecond as B, after.id)
+    }
+  }
+}
+
 /** Ids in ascending order per group (a row whose group is `undefined` is not indexed). */
 export class GroupIndex<T extends { readonly id: number }, K> implements TableIndex<T> {
   readonly #groups = new Map<K, number[]>()

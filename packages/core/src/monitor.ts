@@ -560,16 +560,12 @@ export class Monitor {
    */
   async nextDeadline(): Promise<Date | undefined> {
     const now = this.#clock.now()
-    const [deadline, silenceEnd, reminder] = await this.#store.transaction(
-      async (tx) => [await tx.nextDeadline(), await tx.nextSilenceEnd(), await tx.nextReminder()] as const,
+    // No arrays: `replay` asks before every action it replays.
+    let next = await this.#store.transaction(async (tx) =>
+      earlier(earlier(await tx.nextDeadline(), await tx.nextSilenceEnd()), await tx.nextReminder()),
     )
-    const times = [
-      deadline,
-      silenceEnd,
-      reminder,
-      ...maintenanceInForce(this.#maintenance, now).map((window) => window.endsAt),
-    ].filter((at) => at !== undefined)
-    return times.length === 0 ? undefined : new Date(Math.min(...times.map((at) => at.getTime())))
+    for (const window of maintenanceInForce(this.#maintenance, now)) next = earlier(next, window.endsAt)
+    return next
   }
 
   /**
@@ -1233,6 +1229,11 @@ async function applyRunEndRules(
 async function lastDegradedBy(tx: StoreTx, incident: Incident): Promise<number | null | undefined> {
   const events = await tx.listIncidentEvents(incident.id)
   return events.findLast((e) => e.type === 'opened' || e.type === 'relapsed')?.reportId
+}
+
+/** The earlier of two instants, either absent. */
+function earlier(a: Date | undefined, b: Date | undefined): Date | undefined {
+  return a === undefined || (b !== undefined && b.getTime() < a.getTime()) ? b : a
 }
 
 function isPositiveInteger(value: number): boolean {

@@ -103,7 +103,9 @@ export class IncidentWriter {
   async active(contract: Contract, trigger: TriggerType): Promise<Incident | undefined> {
     let byTrigger = this.#active.get(contract.id)
     if (byTrigger === undefined) {
-      byTrigger = new Map((await this.#tx.activeIncidentsOfContract(contract.id)).map((i) => [i.triggerType, i]))
+      byTrigger = new Map()
+      for (const incident of await this.#tx.activeIncidentsOfContract(contract.id))
+        byTrigger.set(incident.triggerType, incident)
       this.#active.set(contract.id, byTrigger)
     }
     return byTrigger.get(trigger)

@@ -87,6 +87,15 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
     for (const incident of changes.opened) latest.set(`${incident.contractId}\u0000${incident.triggerType}`, incident)
   }
   const contractIds = new Map<string, number>()
+  // A probe's pushes mostly carry the same rules object (a page shares them): merged once, not per sample.
+  const pushRules = new Map<string, { readonly recorded: Rules; readonly push: Partial<Rules> }>()
+  const probeRulesOf = (report: HistoryReport): Partial<Rules> => {
+    const cached = pushRules.get(report.code)
+    if (cached?.recorded === report.rules) return cached.push
+    const push = probeRules(rulesFor(report, rules))
+    pushRules.set(report.code, { recorded: report.rules, push })
+    return push
+  }
 
   const fireDeadlines = async (until: number, inclusive: boolean) => {
     for (;;) {
@@ -113,7 +122,7 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
           health: report.health,
           comment: report.comment ?? undefined,
           detail: report.detail ?? undefined,
-          ...probeRules(rulesFor(report, rules)),
+          ...probeRulesOf(report),
         })
         if (pushed.isErr()) return pushed
         contractIds.set(report.code, pushed.value.sample.contractId)
