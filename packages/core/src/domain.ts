@@ -91,7 +91,7 @@ export const DEFAULT_RULES: Rules = {
 }
 
 /** The names of the rules, in {@link DEFAULT_RULES}' order. */
-const RULE_NAMES = Object.keys(DEFAULT_RULES) as readonly (keyof Rules)[]
+export const RULE_NAMES = Object.keys(DEFAULT_RULES) as readonly (keyof Rules)[]
 
 /**
  * Whether two rule sets are equal, rule by rule: a history's samples mostly carry their probe's

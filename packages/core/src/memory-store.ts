@@ -189,14 +189,23 @@ class MemoryTx implements StoreTx {
   async insertSample(input: Parameters<StoreTx['insertSample']>[0]): Promise<Sample> {
     this.#uniqueUid(input.contractId, input.uid)
     if (!this.#keepOldSamples) this.#dropOldSamples(input.contractId)
-    return this.#insert(this.#t.reports, (id) => ({
-      id,
-      kind: 'sample' as const,
-      ...input,
-      detail: input.detail ?? null,
-      progress: input.progress ?? null,
-      host: input.host ?? null,
-    })) as Sample
+    // Field by field, not a spread of the input in the middle of the literal (slow in V8): every push inserts one.
+    return this.#insert(
+      this.#t.reports,
+      (id): Sample => ({
+        id,
+        kind: 'sample',
+        contractId: input.contractId,
+        uid: input.uid,
+        health: input.health,
+        pushedAt: input.pushedAt,
+        comment: input.comment,
+        detail: input.detail ?? null,
+        rules: input.rules,
+        host: input.host ?? null,
+        progress: input.progress ?? null,
+      }),
+    ) as Sample
   }
   async insertRun(input: Parameters<StoreTx['insertRun']>[0]): Promise<Run> {
     this.#uniqueUid(input.contractId, input.uid)

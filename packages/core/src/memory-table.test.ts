@@ -76,4 +76,35 @@ describe('memory-table indexes', () => {
     rows.set({ id: 2, group: undefined, at: 20 })
     expect([byGroupAndAt.get('x', 30), byGroupAndAt.get('y', 20)]).toEqual([undefined, undefined])
   })
+
+  it('keep deadlines in order through any sequence of moves, as a sorted list would', () => {
+    const { byAt, rows } = table()
+    const at = new Map<number, number>()
+    let seed = 7
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed % n
+    }
+    for (let step = 0; step < 2000; step++) {
+      const id = 1 + random(50)
+      if (random(5) === 0) {
+        rows.delete(id)
+        at.delete(id)
+      } else {
+        const instant = random(300)
+        rows.set({ id, group: undefined, at: instant })
+        at.set(id, instant)
+      }
+      const sorted = [...at].sort(([idA, a], [idB, b]) => a - b || idA - idB)
+      const limit = 1 + random(10)
+      const until = random(300)
+      expect([byAt.first(), byAt.due(until, limit)]).toEqual([
+        sorted[0]?.[1],
+        sorted
+          .filter(([, instant]) => instant <= until)
+          .slice(0, limit)
+          .map(([rowId]) => rowId),
+      ])
+    }
+  })
 })

@@ -1,5 +1,5 @@
 import { err, ok, type Result } from 'neverthrow'
-import { DEFAULT_RULES, type Incident, type Rules } from '../domain.js'
+import { RULE_NAMES, type Incident, type Rules } from '../domain.js'
 import { validation, type CoreError } from '../errors.js'
 import { historyPages, type History } from '../history/read.js'
 import { matchCodeGlob } from '../code-glob.js'
@@ -244,7 +244,7 @@ function probeRules(rules: Rules): Partial<Rules> {
   return picked as Partial<Rules>
 }
 
-const PROBE_RULE_NAMES = (Object.keys(DEFAULT_RULES) as (keyof Rules)[]).filter((name) => name in pushProbeSchema.shape)
+const PROBE_RULE_NAMES = RULE_NAMES.filter((name) => name in pushProbeSchema.shape)
 
 /** How a recorded run ended, as an input (its signal name was checked when it was pushed). */
 function exitInput(run: RunReport): { exit?: { code: number | null; signal: `SIG${string}` | null } } {
