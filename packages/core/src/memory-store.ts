@@ -81,6 +81,17 @@ export class MemoryStore implements Store {
     await this.#queue.idle()
     this.#closed = true
   }
+
+  /**
+   * The earliest of the instants a `Monitor.check` has something to do at in this store — a rule's
+   * deadline, a silence's end, a reminder — read at once, outside a transaction: for `replay`,
+   * which owns its store and asks before every action it replays (one transaction each cost it
+   * about a tenth of its time). Between transactions, it is what they would read.
+   */
+  nextDue(): Date | undefined {
+    const t = this.#data
+    return dateOf(earlierOf(earlierOf(t.nextDeadline(), t.nextSilenceEnd()), t.nextReminder()))
+  }
 }
 
 // --- internal ---
@@ -133,6 +144,25 @@ class Tables {
   /** Held incidents, keyed by incident id. */
   readonly holds = new Table<{ readonly id: number; readonly heldBy: string }>()
   readonly reminders = new Table<Reminder & { readonly id: number }>()
+
+  // The next instants, in ms, that `StoreTx.nextDeadline`, `nextSilenceEnd` and `nextReminder` answer.
+  // Loops, not filtered copies: `replay` asks before every action it replays.
+
+  nextDeadline(): number | undefined {
+    return earlierOf(earlierOf(this.contractsStale.first(), this.contractsMissed.first()), this.runsOvertime.first())
+  }
+
+  nextSilenceEnd(): number | undefined {
+    let at: number | undefined
+    for (const silence of this.silences.rows.values()) if (!silence.released) at = earlierOf(at, silence.endsAt)
+    return at
+  }
+
+  nextReminder(): number | undefined {
+    let at: number | undefined
+    for (const reminder of this.reminders.rows.values()) at = earlierOf(at, reminder.remindAt)
+    return at
+  }
 }
 
 class MemoryTx implements StoreTx {
@@ -373,11 +403,7 @@ class MemoryTx implements StoreTx {
     return this.#t.contracts.pick(this.#t.contractsMissed.due(at.getTime(), limit))
   }
   async nextDeadline() {
-    const next = earlierOf(
-      earlierOf(this.#t.contractsStale.first(), this.#t.contractsMissed.first()),
-      this.#t.runsOvertime.first(),
-    )
-    return next === undefined ? undefined : new Date(next)
+    return dateOf(this.#t.nextDeadline())
   }
 
   // --- aggregates ---
@@ -639,10 +665,7 @@ class MemoryTx implements StoreTx {
       .slice(0, limit)
   }
   async nextSilenceEnd() {
-    // A loop, not a filtered copy: `replay` asks before every action it replays.
-    let at: number | undefined
-    for (const silence of this.#t.silences.rows.values()) if (!silence.released) at = earlierOf(at, silence.endsAt)
-    return at === undefined ? undefined : new Date(at)
+    return dateOf(this.#t.nextSilenceEnd())
   }
   async holdIncident(incidentId: number, heldBy: string) {
     const before = this.#t.holds.rows.get(incidentId)
@@ -679,9 +702,7 @@ class MemoryTx implements StoreTx {
       .map(({ incidentId, target, remindAt }) => ({ incidentId, target, remindAt }))
   }
   async nextReminder() {
-    let at: number | undefined
-    for (const reminder of this.#t.reminders.rows.values()) at = earlierOf(at, reminder.remindAt)
-    return at === undefined ? undefined : new Date(at)
+    return dateOf(this.#t.nextReminder())
   }
 
   /** Rows in id order that match. */
@@ -727,6 +748,10 @@ const ALL = 0
 
 /** No rows; shared, as a caller never modifies what a lookup returns. */
 const NONE: readonly never[] = []
+
+function dateOf(ms: number | undefined): Date | undefined {
+  return ms === undefined ? undefined : new Date(ms)
+}
 
 /** The earlier of two instants in ms, either absent; no rest array, as indexes ask on every write. */
 function earlierOf(a: Date | number | null | undefined, b: Date | number | null | undefined): number | undefined {
