@@ -230,7 +230,9 @@ export class Monitor {
         rules: rules.value,
         host: push.host ?? null,
       }
-      if (await isLate(tx, contract, push.at)) return ok({ sample: await tx.insertSample(base), ...writer.changes })
+      // Most pushes have no original time: they await no lookup of the latest report.
+      if (push.at !== undefined && (await isLate(tx, contract, push.at)))
+        return ok({ sample: await tx.insertSample(base), ...writer.changes })
       const counted = countReport(push.health, contract, rules.value, await isFailing(writer, contract))
       const sample = await tx.insertSample({ ...base, progress: counted.progress })
       await tx.updateContract(contract.id, {
@@ -940,8 +942,8 @@ export class Monitor {
   /** A fresh report re-arms the stale deadlines and the schedule's. */
   #armedDeadlines(rules: Rules, from: Date): ContractPatch {
     const { expectedAt, missedAt } = armedSchedule(rules, from, this.#timezone)
-    // One spread, at the head of the literal, where V8 copies it in one step (every push arms).
-    return { ...armedStaleDeadlines(rules, from), expectedAt, missedAt }
+    const { isStale, staleAt, staleIncidentAt } = armedStaleDeadlines(rules, from)
+    return { isStale, staleAt, staleIncidentAt, expectedAt, missedAt }
   }
 
   /** A scheduled run was not seen in time: the `missed` incident opens (or relapses) and the next one is armed. */

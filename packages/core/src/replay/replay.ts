@@ -97,12 +97,13 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
     return push
   }
 
+  /** The next deadline if one is due by `until`: what `monitor.nextDeadline()` answers (this monitor has no maintenance windows), without a transaction. */
+  const dueBy = (until: number, inclusive: boolean): number | undefined => {
+    const due = store.nextDue()?.getTime()
+    return due === undefined || due > until || (!inclusive && due === until) ? undefined : due
+  }
   const fireDeadlines = async (until: number, inclusive: boolean) => {
-    for (;;) {
-      // What `monitor.nextDeadline()` answers (this monitor has no maintenance windows), without a
-      // transaction per replayed action.
-      const due = store.nextDue()?.getTime()
-      if (due === undefined || due > until || (!inclusive && due === until)) return
+    for (let due = dueBy(until, inclusive); due !== undefined; due = dueBy(until, inclusive)) {
       clock.set(Math.max(due, clock.now().getTime()))
       const checked = await monitor.check()
       if (checked.isOk()) remember(checked.value)
@@ -189,7 +190,8 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
     addRecordedTargets(recordedTargets, deliveries),
   )) {
     for (const action of batch) {
-      await fireDeadlines(action.at, false)
+      // Most actions have no deadline before them: asked first, so that they await nothing more.
+      if (dueBy(action.at, false) !== undefined) await fireDeadlines(action.at, false)
       clock.set(Math.max(action.at, clock.now().getTime()))
       const result = await apply(action)
       if (result.isErr()) return err(validation(`${action.code ?? 'replay'}: ${result.error.message}`))
