@@ -8,6 +8,7 @@
  * with {@link historyPageOf}; both sides' `toWire`/`fromWire` only rename the few keys.
  */
 import type { HistoryPage, HistoryReport, Progress, Rules, Sample } from '@timon/core'
+import { sameRules } from '@timon/core/lite'
 
 type Health = Sample['health']
 
@@ -132,11 +133,4 @@ export function historyPageOf(columns: HistoryColumns): HistoryPage {
   while (run < runs.length) reports.push(runs[run++] as HistoryReport)
   const page = { reports, incidents: columns.incidents, deliveries: columns.deliveries }
   return columns.next === undefined ? page : { ...page, next: columns.next }
-}
-
-// --- internal ---
-
-function sameRules(a: Rules, b: Rules): boolean {
-  for (const name of Object.keys(a) as (keyof Rules)[]) if (a[name] !== b[name]) return false
-  return true
 }

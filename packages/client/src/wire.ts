@@ -54,7 +54,8 @@ export function toWireJson(value: unknown): string {
  * other string is kept as is).
  */
 export function fromWire(json: unknown): unknown {
-  if (Array.isArray(json)) return json.map(fromWire)
+  // An array of plain values (a history page's columns) has nothing to convert: kept, not copied.
+  if (Array.isArray(json)) return json.every(isPlain) ? json : json.map(fromWire)
   if (json !== null && typeof json === 'object') {
     const out: Record<string, unknown> = {}
     const record = json as Record<string, unknown>
@@ -104,9 +105,16 @@ function toSnake(key: string): string {
 }
 
 function arrayJson(values: readonly unknown[]): string {
+  // An array of plain values (a history page's columns) is written as JSON writes it: natively.
+  if (values.every(isPlain)) return JSON.stringify(values)
   let text = '['
   for (let i = 0; i < values.length; i++) text += i === 0 ? toWireJson(values[i]) : `,${toWireJson(values[i])}`
   return `${text}]`
+}
+
+/** A value JSON writes as the wire does: not an object (a `Date` or a record), nor a bigint (both throw). */
+function isPlain(value: unknown): boolean {
+  return (typeof value !== 'object' || value === null) && typeof value !== 'bigint'
 }
 
 function objectJson(record: Record<string, unknown>): string {

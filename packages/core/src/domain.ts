@@ -90,6 +90,19 @@ export const DEFAULT_RULES: Rules = {
   dependsOn: null,
 }
 
+/** The names of the rules, in {@link DEFAULT_RULES}' order. */
+export const RULE_NAMES = Object.keys(DEFAULT_RULES) as readonly (keyof Rules)[]
+
+/**
+ * Whether two rule sets are equal, rule by rule: a history's samples mostly carry their probe's
+ * previous set, which its readers then share instead of keeping one copy per sample.
+ */
+export function sameRules(a: Rules, b: Rules): boolean {
+  if (a === b) return true
+  for (const name of RULE_NAMES) if (a[name] !== b[name]) return false
+  return true
+}
+
 /** A probe or a job: the thing that reports. */
 export interface Contract {
   readonly id: number

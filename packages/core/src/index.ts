@@ -76,6 +76,7 @@ export {
   INCIDENT_STATES,
   REPORT_HEALTHS,
   TRIGGER_TYPES,
+  sameRules,
 } from './domain.js'
 export type {
   AutomaticTrigger,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DueIndex, GroupIndex, Table, UniqueIndex } from './memory-table.js'
+import { DueIndex, GroupIndex, PairIndex, Table, UniqueIndex } from './memory-table.js'
 
 type Row = { readonly id: number; readonly group: string | undefined; readonly at: number | undefined }
 
@@ -7,7 +7,17 @@ function table() {
   const byGroup = new GroupIndex<Row, string>((r) => r.group)
   const byAt = new DueIndex<Row>((r) => r.at)
   const byGroupUnique = new UniqueIndex<Row, string>((r) => r.group)
-  return { byGroup, byAt, byGroupUnique, rows: new Table<Row>(byGroup, byAt, byGroupUnique) }
+  const byGroupAndAt = new PairIndex<Row, string, number | undefined>(
+    (r) => r.group,
+    (r) => r.at,
+  )
+  return {
+    byGroup,
+    byAt,
+    byGroupUnique,
+    byGroupAndAt,
+    rows: new Table<Row>(byGroup, byAt, byGroupUnique, byGroupAndAt),
+  }
 }
 
 describe('memory-table indexes', () => {
@@ -47,5 +57,54 @@ describe('memory-table indexes', () => {
     expect([byGroupUnique.get('x'), byGroupUnique.get('y')]).toEqual([undefined, 1])
     rows.delete(1)
     expect(byGroupUnique.get('y')).toBeUndefined()
+  })
+
+  it('find a row by a pair of keys until either changes or it is deleted', () => {
+    const { byGroupAndAt, rows } = table()
+    rows.set({ id: 1, group: 'x', at: 10 })
+    rows.set({ id: 2, group: 'x', at: 20 })
+    expect([byGroupAndAt.get('x', 10), byGroupAndAt.get('x', 20), byGroupAndAt.get('y', 10)]).toEqual([1, 2, undefined])
+    rows.set({ id: 1, group: 'x', at: 30 })
+    rows.set({ id: 2, group: 'y', at: 20 })
+    expect([
+      byGroupAndAt.get('x', 10),
+      byGroupAndAt.get('x', 30),
+      byGroupAndAt.get('x', 20),
+      byGroupAndAt.get('y', 20),
+    ]).toEqual([undefined, 1, undefined, 2])
+    rows.delete(1)
+    rows.set({ id: 2, group: undefined, at: 20 })
+    expect([byGroupAndAt.get('x', 30), byGroupAndAt.get('y', 20)]).toEqual([undefined, undefined])
+  })
+
+  it('keep deadlines in order through any sequence of moves, as a sorted list would', () => {
+    const { byAt, rows } = table()
+    const at = new Map<number, number>()
+    let seed = 7
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed % n
+    }
+    for (let step = 0; step < 2000; step++) {
+      const id = 1 + random(50)
+      if (random(5) === 0) {
+        rows.delete(id)
+        at.delete(id)
+      } else {
+        const instant = random(300)
+        rows.set({ id, group: undefined, at: instant })
+        at.set(id, instant)
+      }
+      const sorted = [...at].sort(([idA, a], [idB, b]) => a - b || idA - idB)
+      const limit = 1 + random(10)
+      const until = random(300)
+      expect([byAt.first(), byAt.due(until, limit)]).toEqual([
+        sorted[0]?.[1],
+        sorted
+          .filter(([, instant]) => instant <= until)
+          .slice(0, limit)
+          .map(([rowId]) => rowId),
+      ])
+    }
   })
 })

@@ -61,6 +61,45 @@ export class UniqueIndex<T extends { readonly id: number }, K> implements TableI
   }
 }
 
+/**
+ * Ids by a pair of keys unique together (a row whose first key is `undefined` is not indexed): one
+ * map per first key, so that a lookup builds no composite key (a sample's push makes several).
+ */
+export class PairIndex<T extends { readonly id: number }, A, B> implements TableIndex<T> {
+  readonly #ids = new Map<A, Map<B, number>>()
+  readonly #first: (row: T) => A | undefined
+  readonly #second: (row: T) => B
+
+  constructor(first: (row: T) => A | undefined, second: (row: T) => B) {
+    this.#first = first
+    this.#second = second
+  }
+
+  get(first: A, second: B): number | undefined {
+    return this.#ids.get(first)?.get(second)
+  }
+
+  change(before: T | undefined, after: T | undefined): void {
+    const old = before === undefined ? undefined : this.#first(before)
+    const next = after === undefined ? undefined : this.#first(after)
+    const oldSecond = before === undefined || old === undefined ? undefined : this.#second(before)
+    const nextSecond = after === undefined || next === undefined ? undefined : this.#second(after)
+    if (old === next && oldSecond === nextSecond) return
+    if (old !== undefined && before !== undefined) {
+      const ids = this.#ids.get(old)
+      if (ids?.get(oldSecond as B) === before.id) {
+        ids.delete(oldSecond as B)
+        if (ids.size === 0) this.#ids.delete(old)
+      }
+    }
+    if (next !== undefined && after !== undefined) {
+      const ids = this.#ids.get(next)
+      if (ids === undefined) this.#ids.set(next, new Map([[nextSecond as B, after.id]]))
+      else ids.set(nextSecond as B, after.id)
+    }
+  }
+}
+
 /** Ids in ascending order per group (a row whose group is `undefined` is not indexed). */
 export class GroupIndex<T extends { readonly id: number }, K> implements TableIndex<T> {
   readonly #groups = new Map<K, number[]>()
@@ -104,9 +143,18 @@ export class GroupIndex<T extends { readonly id: number }, K> implements TableIn
   }
 }
 
-/** Ids ordered by an instant (ms), then by id: deadlines (a row whose instant is `undefined` is not indexed). */
+/**
+ * Ids ordered by an instant (ms), then by id: deadlines (a row whose instant is `undefined` is not
+ * indexed). A binary heap with each id's position, so that a row's deadline moves in O(log n): a
+ * sorted array's splice costs the number of deadlines, and every push moves its probe's, from the
+ * front (the earliest) to the back (measured: 3.5 µs per push at 1,000 probes, 37 at 10,000; the
+ * heap 0.5 at both).
+ */
 export class DueIndex<T extends { readonly id: number }> implements TableIndex<T> {
-  readonly #entries: { readonly at: number; readonly id: number }[] = []
+  readonly #ats: number[] = []
+  readonly #ids: number[] = []
+  /** Each indexed id's position in the heap. */
+  readonly #positions = new Map<number, number>()
   readonly #at: (row: T) => number | undefined
 
   constructor(at: (row: T) => number | undefined) {
@@ -115,38 +163,95 @@ export class DueIndex<T extends { readonly id: number }> implements TableIndex<T
 
   /** The earliest instant, if any. */
   first(): number | undefined {
-    return this.#entries[0]?.at
+    return this.#ats[0]
   }
 
   /** Ids due at or before `at`, earliest first, at most `limit`. */
   due(at: number, limit: number): number[] {
-    const ids: number[] = []
-    for (const entry of this.#entries) {
-      if (entry.at > at || ids.length >= limit) break
-      ids.push(entry.id)
+    // The due entries are a subtree at the root: walked, then sorted (a check takes few).
+    const found: number[] = []
+    const pending = this.#ats.length > 0 && (this.#ats[0] as number) <= at ? [0] : []
+    for (let i = pending.pop(); i !== undefined; i = pending.pop()) {
+      found.push(i)
+      for (let child = 2 * i + 1; child <= 2 * i + 2; child++)
+        if (child < this.#ats.length && (this.#ats[child] as number) <= at) pending.push(child)
     }
-    return ids
+    return found
+      .sort((a, b) => this.#compare(a, b))
+      .slice(0, limit)
+      .map((i) => this.#ids[i] as number)
   }
 
   change(before: T | undefined, after: T | undefined): void {
     const old = before === undefined ? undefined : this.#at(before)
     const next = after === undefined ? undefined : this.#at(after)
     if (old === next) return
-    if (old !== undefined && before !== undefined) {
-      const at = this.#position(old, before.id)
-      if (this.#entries[at]?.id === before.id) this.#entries.splice(at, 1)
-    }
-    if (next !== undefined && after !== undefined)
-      this.#entries.splice(this.#position(next, after.id), 0, { at: next, id: after.id })
+    if (old !== undefined && before !== undefined) this.#remove(before.id)
+    if (next !== undefined && after !== undefined) this.#insert(next, after.id)
   }
 
-  /** Where (`at`, `id`) is or would go. */
-  #position(at: number, id: number): number {
-    const entries = this.#entries
-    return lowerBound(entries.length, (i) => {
-      const entry = entries[i] as { at: number; id: number }
-      return entry.at < at || (entry.at === at && entry.id < id)
-    })
+  #insert(at: number, id: number): void {
+    this.#ats.push(at)
+    this.#ids.push(id)
+    this.#positions.set(id, this.#ats.length - 1)
+    this.#siftUp(this.#ats.length - 1)
+  }
+
+  #remove(id: number): void {
+    const i = this.#positions.get(id)
+    if (i === undefined) return
+    this.#positions.delete(id)
+    const last = this.#ats.length - 1
+    const lastAt = this.#ats.pop() as number
+    const lastId = this.#ids.pop() as number
+    if (i === last) return
+    this.#place(i, lastAt, lastId)
+    this.#siftUp(i)
+    this.#siftDown(this.#positions.get(lastId) as number)
+  }
+
+  /** Whether the entry at `a` comes before the one at `b`: by instant, then by id. */
+  #before(a: number, b: number): boolean {
+    return this.#compare(a, b) < 0
+  }
+
+  #compare(a: number, b: number): number {
+    return (this.#ats[a] as number) - (this.#ats[b] as number) || (this.#ids[a] as number) - (this.#ids[b] as number)
+  }
+
+  #siftUp(i: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (!this.#before(i, parent)) return
+      this.#swap(i, parent)
+      i = parent
+    }
+  }
+
+  #siftDown(i: number): void {
+    for (;;) {
+      const left = 2 * i + 1
+      const right = left + 1
+      let first = i
+      if (left < this.#ats.length && this.#before(left, first)) first = left
+      if (right < this.#ats.length && this.#before(right, first)) first = right
+      if (first === i) return
+      this.#swap(i, first)
+      i = first
+    }
+  }
+
+  #swap(a: number, b: number): void {
+    const atA = this.#ats[a] as number
+    const idA = this.#ids[a] as number
+    this.#place(a, this.#ats[b] as number, this.#ids[b] as number)
+    this.#place(b, atA, idA)
+  }
+
+  #place(i: number, at: number, id: number): void {
+    this.#ats[i] = at
+    this.#ids[i] = id
+    this.#positions.set(id, i)
   }
 }
 

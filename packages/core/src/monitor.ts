@@ -12,7 +12,7 @@ import type {
   RunExit,
   Silence,
 } from './domain.js'
-import { DEFAULT_RULES } from './domain.js'
+import { DEFAULT_RULES, RULE_NAMES } from './domain.js'
 import { conflict, notFound, tooOld, validation, type CoreError } from './errors.js'
 import { formatHumanDuration } from './duration.js'
 import { formatIssues } from './issues.js'
@@ -230,7 +230,9 @@ export class Monitor {
         rules: rules.value,
         host: push.host ?? null,
       }
-      if (await isLate(tx, contract, push.at)) return ok({ sample: await tx.insertSample(base), ...writer.changes })
+      // Most pushes have no original time: they await no lookup of the latest report.
+      if (push.at !== undefined && (await isLate(tx, contract, push.at)))
+        return ok({ sample: await tx.insertSample(base), ...writer.changes })
       const counted = countReport(push.health, contract, rules.value, await isFailing(writer, contract))
       const sample = await tx.insertSample({ ...base, progress: counted.progress })
       await tx.updateContract(contract.id, {
@@ -560,16 +562,12 @@ export class Monitor {
    */
   async nextDeadline(): Promise<Date | undefined> {
     const now = this.#clock.now()
-    const [deadline, silenceEnd, reminder] = await this.#store.transaction(
-      async (tx) => [await tx.nextDeadline(), await tx.nextSilenceEnd(), await tx.nextReminder()] as const,
+    // No arrays: `replay` asks before every action it replays.
+    let next = await this.#store.transaction(async (tx) =>
+      earlier(earlier(await tx.nextDeadline(), await tx.nextSilenceEnd()), await tx.nextReminder()),
     )
-    const times = [
-      deadline,
-      silenceEnd,
-      reminder,
-      ...maintenanceInForce(this.#maintenance, now).map((window) => window.endsAt),
-    ].filter((at) => at !== undefined)
-    return times.length === 0 ? undefined : new Date(Math.min(...times.map((at) => at.getTime())))
+    for (const window of maintenanceInForce(this.#maintenance, now)) next = earlier(next, window.endsAt)
+    return next
   }
 
   /**
@@ -943,7 +941,10 @@ export class Monitor {
 
   /** A fresh report re-arms the stale deadlines and the schedule's. */
   #armedDeadlines(rules: Rules, from: Date): ContractPatch {
-    return { ...armedStaleDeadlines(rules, from), ...armedSchedule(rules, from, this.#timezone) }
+    const { expectedAt, missedAt } = armedSchedule(rules, from, this.#timezone)
+    const { isStale, staleAt, staleIncidentAt } = armedStaleDeadlines(rules, from)
+    // A literal, not spreads: every push arms, and the spread allocated twice as much.
+    return { isStale, staleAt, staleIncidentAt, expectedAt, missedAt }
   }
 
   /** A scheduled run was not seen in time: the `missed` incident opens (or relapses) and the next one is armed. */
@@ -1065,8 +1066,8 @@ function mergeRules(
 ): Result<Rules, CoreError> {
   const rules = { ...current }
   const writable: Record<keyof Rules, unknown> = rules
-  // No object per rule: every push merges its rules (`replay` millions of them).
-  for (const name of Object.keys(current) as (keyof Rules)[]) {
+  // No object per rule, nor a list of names: every push merges its rules (`replay` millions of them).
+  for (const name of RULE_NAMES) {
     const value = push[name]
     if (value !== undefined) writable[name] = value
   }
@@ -1233,6 +1234,11 @@ async function applyRunEndRules(
 async function lastDegradedBy(tx: StoreTx, incident: Incident): Promise<number | null | undefined> {
   const events = await tx.listIncidentEvents(incident.id)
   return events.findLast((e) => e.type === 'opened' || e.type === 'relapsed')?.reportId
+}
+
+/** The earlier of two instants, either absent. */
+function earlier(a: Date | undefined, b: Date | undefined): Date | undefined {
+  return a === undefined || (b !== undefined && b.getTime() < a.getTime()) ? b : a
 }
 
 function isPositiveInteger(value: number): boolean {

@@ -21,3 +21,21 @@ describe("MemoryStore with samples: 'latest'", () => {
     expect(view.activeIncidents.map((i) => i.triggerType)).toEqual(['critical'])
   })
 })
+
+describe('MemoryStore.nextDue', () => {
+  it("answers what Monitor.nextDeadline reads in a transaction: deadlines, silences' ends and reminders", async () => {
+    const store = new MemoryStore({ samples: 'latest' })
+    const clock = new FakeClock(new Date('2025-01-01T00:00:00Z'))
+    const notifications = { targetsFor: () => ['hook'], remindEvery: () => 4 * 3_600_000 }
+    const monitor = new Monitor({ store, clock, notifications })
+    const both = async () => [store.nextDue(), await monitor.nextDeadline()]
+    expect(await both()).toEqual([undefined, undefined])
+    await monitor.pushProbe({ code: 'db.main', health: 'critical', staleAfter: '2h' })
+    expect(await both()).toEqual([new Date('2025-01-01T02:00:00Z'), new Date('2025-01-01T02:00:00Z')])
+    await monitor.addSilence({ pattern: 'db.*', for: '30m' })
+    expect(await both()).toEqual([new Date('2025-01-01T00:30:00Z'), new Date('2025-01-01T00:30:00Z')])
+    clock.set('2025-01-01T03:00:00Z')
+    await monitor.check()
+    expect(await both()).toEqual([new Date('2025-01-01T04:00:00Z'), new Date('2025-01-01T04:00:00Z')])
+  })
+})

@@ -310,6 +310,28 @@ describe('replay', () => {
     ).toEqual(['chat incident.open', 'chat incident.recovered'])
   })
 
+  it('holds notifications in a maintenance window and sends what is still failing at its end', async () => {
+    // Critical from 00:10; the window is 00:00–00:30 of every hour.
+    const recorded = await record(async (monitor, at) => {
+      await at(10 * MIN)
+      await monitor.pushProbe({ code: 'db.main', health: 'critical' })
+    }, HOUR)
+    const maintenance = [{ codes: ['db.*'], schedule: '0 * * * *', duration: 30 * MIN }]
+    const outcome = (
+      await replay({
+        history: recorded.history,
+        from: START,
+        to: recorded.to,
+        rules: { notifications: ROUTER, maintenance },
+      })
+    )._unsafeUnwrap()
+    const opens = outcome.notifications.filter((n) => n.event === 'incident.open')
+    expect(opens.map((n) => [n.target, n.at.getTime() - START.getTime()]).sort()).toEqual([
+      ['chat', 30 * MIN],
+      ['pager', 30 * MIN],
+    ])
+  })
+
   it('keeps a person resolving an incident, and reports an override that makes the rules invalid', async () => {
     const recorded = await record(async (monitor, at) => {
       await monitor.pushProbe({ code: 'db.main', health: 'critical', staleAfter: '10m' })

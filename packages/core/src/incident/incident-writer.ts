@@ -61,13 +61,28 @@ export class IncidentWriter {
    * opens. Returns the incident after the transition, or `undefined` when the table says nothing
    * happens.
    */
-  async apply(
+  apply(
     contract: Contract,
     trigger: AutomaticTrigger,
     action: Exclude<IncidentAction, 'resolve'>,
     note: (entry: IncidentEventType) => string,
     reportId: number | null,
-    { description, title }: { readonly description?: string | undefined; readonly title?: string } = {},
+    options: { readonly description?: string | undefined; readonly title?: string } = {},
+  ): Promise<Incident | undefined> {
+    // Most calls change nothing (a healthy push recovers no incident): answered without suspending
+    // an async frame, which every push paid twice or more (`replay` makes millions).
+    const known = this.#active.get(contract.id)
+    if (known !== undefined && transitionFor(known.get(trigger)?.state ?? 'none', action) === undefined) return NOTHING
+    return this.#apply(contract, trigger, action, note, reportId, options)
+  }
+
+  async #apply(
+    contract: Contract,
+    trigger: AutomaticTrigger,
+    action: Exclude<IncidentAction, 'resolve'>,
+    note: (entry: IncidentEventType) => string,
+    reportId: number | null,
+    { description, title }: { readonly description?: string | undefined; readonly title?: string },
   ): Promise<Incident | undefined> {
     const current = await this.active(contract, trigger)
     const transition = transitionFor(current?.state ?? 'none', action)
@@ -103,7 +118,9 @@ export class IncidentWriter {
   async active(contract: Contract, trigger: TriggerType): Promise<Incident | undefined> {
     let byTrigger = this.#active.get(contract.id)
     if (byTrigger === undefined) {
-      byTrigger = new Map((await this.#tx.activeIncidentsOfContract(contract.id)).map((i) => [i.triggerType, i]))
+      byTrigger = new Map()
+      for (const incident of await this.#tx.activeIncidentsOfContract(contract.id))
+        byTrigger.set(incident.triggerType, incident)
       this.#active.set(contract.id, byTrigger)
     }
     return byTrigger.get(trigger)
@@ -232,6 +249,9 @@ export class IncidentWriter {
     } else if (entry === 'relapsed') this.changes.relapsed.push(incident)
   }
 }
+
+/** What an `apply` that changes nothing answers. */
+const NOTHING: Promise<undefined> = Promise.resolve(undefined)
 
 function isFailing(incident: Incident): boolean {
   return incident.state === 'open' || incident.state === 'relapsed'

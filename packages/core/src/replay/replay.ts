@@ -1,5 +1,5 @@
 import { err, ok, type Result } from 'neverthrow'
-import { DEFAULT_RULES, type Incident, type Rules } from '../domain.js'
+import { RULE_NAMES, type Incident, type Rules } from '../domain.js'
 import { validation, type CoreError } from '../errors.js'
 import { historyPages, type History } from '../history/read.js'
 import { matchCodeGlob } from '../code-glob.js'
@@ -9,7 +9,7 @@ import { pushProbeSchema } from '../schemas.js'
 import type { NotificationRouter } from '../ports/notifier.js'
 import type { HistoryDelivery, HistoryIncident, HistoryPage, HistoryReport } from '../ports/store.js'
 import { FakeClock } from '../testing/fake-clock.js'
-import type { MaintenanceWindow } from '../silence/silences.js'
+import { maintenanceInForce, parseMaintenance, type MaintenanceWindow } from '../silence/silences.js'
 import type { IncidentChanges } from '../views.js'
 import { orderedActions, type Action, type RunReport } from './actions.js'
 import { parseOverrides } from './rule-setting.js'
@@ -91,11 +91,29 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
     for (const incident of changes.opened) latest.set(`${incident.contractId}\u0000${incident.triggerType}`, incident)
   }
   const contractIds = new Map<string, number>()
+  // A probe's pushes mostly carry the same rules object (a page shares them): merged once, not per sample.
+  const pushRules = new Map<string, { readonly recorded: Rules; readonly push: Partial<Rules> }>()
+  const probeRulesOf = (report: HistoryReport): Partial<Rules> => {
+    const cached = pushRules.get(report.code)
+    if (cached?.recorded === report.rules) return cached.push
+    const push = probeRules(rulesFor(report, rules))
+    pushRules.set(report.code, { recorded: report.rules, push })
+    return push
+  }
 
+  // The ends of the maintenance windows in force are deadlines too (a check then releases what they held).
+  const maintenance = parseMaintenance(rules.maintenance ?? [], rules.timezone ?? 'UTC')
+  /** The next deadline if one is due by `until`: what `monitor.nextDeadline()` answers, without a transaction. */
+  const dueBy = (until: number, inclusive: boolean): number | undefined => {
+    let due = store.nextDue()?.getTime()
+    if (maintenance.length > 0)
+      for (const window of maintenanceInForce(maintenance, clock.now())) {
+        if (due === undefined || window.endsAt.getTime() < due) due = window.endsAt.getTime()
+      }
+    return due === undefined || due > until || (!inclusive && due === until) ? undefined : due
+  }
   const fireDeadlines = async (until: number, inclusive: boolean) => {
-    for (;;) {
-      const due = (await monitor.nextDeadline())?.getTime()
-      if (due === undefined || due > until || (!inclusive && due === until)) return
+    for (let due = dueBy(until, inclusive); due !== undefined; due = dueBy(until, inclusive)) {
       clock.set(Math.max(due, clock.now().getTime()))
       const checked = await monitor.check()
       if (checked.isOk()) remember(checked.value)
@@ -117,7 +135,7 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
           health: report.health,
           comment: report.comment ?? undefined,
           detail: report.detail ?? undefined,
-          ...probeRules(rulesFor(report, rules)),
+          ...probeRulesOf(report),
         })
         if (pushed.isErr()) return pushed
         contractIds.set(report.code, pushed.value.sample.contractId)
@@ -182,7 +200,8 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
     addRecordedTargets(recordedTargets, deliveries),
   )) {
     for (const action of batch) {
-      await fireDeadlines(action.at, false)
+      // Most actions have no deadline before them: asked first, so that they await nothing more.
+      if (dueBy(action.at, false) !== undefined) await fireDeadlines(action.at, false)
       clock.set(Math.max(action.at, clock.now().getTime()))
       const result = await apply(action)
       if (result.isErr()) return err(validation(`${action.code ?? 'replay'}: ${result.error.message}`))
@@ -239,7 +258,7 @@ function probeRules(rules: Rules): Partial<Rules> {
   return picked as Partial<Rules>
 }
 
-const PROBE_RULE_NAMES = (Object.keys(DEFAULT_RULES) as (keyof Rules)[]).filter((name) => name in pushProbeSchema.shape)
+const PROBE_RULE_NAMES = RULE_NAMES.filter((name) => name in pushProbeSchema.shape)
 
 /** How a recorded run ended, as an input (its signal name was checked when it was pushed). */
 function exitInput(run: RunReport): { exit?: { code: number | null; signal: `SIG${string}` | null } } {

@@ -7,8 +7,10 @@ import {
   HISTORY_START,
   inHistoryScope,
   nextHistoryCursor,
+  sameRules,
   type HistoryPage,
   type HistoryReport,
+  type Rules,
   type Step,
   type StoreTx,
 } from '@timon/core'
@@ -78,13 +80,19 @@ export function historyQueries({ db, statements }: QueryContext): Pick<StoreTx, 
         .limit(query.limit)
         .execute()
 
+      // A probe's samples mostly carry its previous rules: they share one object, which spares
+      // the memory of a page and lets its readers (the wire's columns, `replay`) compare by identity.
+      const rulesOf = new Map<number, Rules>()
       const page: HistoryPage = {
         reports: inScope.map((row): HistoryReport => {
           const report = reports.toDomain(row)
           const code = codeOf(row.contract_id) ?? ''
+          const previous = rulesOf.get(report.contractId)
+          const rules = previous !== undefined && sameRules(previous, report.rules) ? previous : report.rules
+          rulesOf.set(report.contractId, rules)
           return report.kind === 'sample'
-            ? { ...report, code }
-            : { ...report, code, steps: stepsOf.get(report.id) ?? [] }
+            ? { ...report, code, rules }
+            : { ...report, code, rules, steps: stepsOf.get(report.id) ?? [] }
         }),
         incidents: wantedIncidents.map((row) => ({
           ...incidents.toDomain(row),
