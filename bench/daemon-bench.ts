@@ -46,6 +46,10 @@ const SETTINGS: readonly Synchronous[] = ['full', 'normal']
  *   same setting on a WAL file in the same run, pushing one after the other, the same number of
  *   pushes into a database of the same size. Target ≥ 1.5 (shared commits). Then the same figure
  *   against the ceiling (with `normal`, target ≥ {@link DAEMON_PUSHES_PER_S} pushes/s).
+ * - `in-process … concurrent callers sharing commits` (no target): the daemon's own work without
+ *   HTTP — the same Monitor and `SqliteStore({ shareCommits: true })`, pushed by {@link CLIENTS}
+ *   concurrent callers in this process — against the sequential in-process figure. A daemon that
+ *   does this work and HTTP on one thread cannot go faster, so this ratio bounds the first one.
  * - `daemon CPU per push` (no target): the daemon's CPU time (user + system, from /proc) per push
  *   in its best round, against this process's per in-process push: where the gap comes from.
  * - `daemon RSS idle`: VmRSS of the default (`full`) daemon once started and answering, against a
@@ -89,16 +93,21 @@ export async function runDaemonBench(): Promise<BenchResult[]> {
       let pushed = await pushThrough(clients.slice(0, 1), PROBES, { staleIncidentAfter: '15m' })
       pushed += await pushThrough(clients.slice(0, CLIENTS), WARM_UP_PUSHES)
       const monitor = inProcessMonitor(tmp.path(`monitor-${setting}.db`), setting)
-      monitors.push(monitor)
-      await pushInProcess(monitor.monitor, PROBES, { staleIncidentAfter: '15m' })
-      await pushInProcess(monitor.monitor, WARM_UP_PUSHES)
+      const shared = inProcessMonitor(tmp.path(`shared-${setting}.db`), setting, true)
+      monitors.push(monitor, shared)
+      for (const { monitor: each } of [monitor, shared]) {
+        await pushInProcess(each, PROBES, { staleIncidentAfter: '15m' })
+        await pushInProcess(each, WARM_UP_PUSHES)
+      }
       runs.set(setting, {
         daemon,
         clients,
         monitor,
+        shared,
         pushed,
         daemonRate: 0,
         monitorRate: 0,
+        sharedRate: 0,
         daemonCpu: Infinity,
         monitorCpu: Infinity,
       })
@@ -116,6 +125,8 @@ export async function runDaemonBench(): Promise<BenchResult[]> {
         const cpu = process.cpuUsage(cpuBefore)
         run.monitorRate = Math.max(run.monitorRate, (ROUND_PUSHES / monitorMs) * 1000)
         run.monitorCpu = Math.min(run.monitorCpu, (cpu.user + cpu.system) / ROUND_PUSHES)
+        const sharedMs = await timeMs(() => pushInProcess(run.shared.monitor, ROUND_PUSHES, {}, CLIENTS))
+        run.sharedRate = Math.max(run.sharedRate, (ROUND_PUSHES / sharedMs) * 1000)
         const daemonCpuBefore = cpuMs(run.daemon.child)
         const daemonMs = await timeMs(async () => {
           run.pushed += await pushThrough(run.clients.slice(0, CLIENTS), ROUND_PUSHES)
@@ -165,6 +176,14 @@ export async function runDaemonBench(): Promise<BenchResult[]> {
           baselineName: 'ceiling push/s',
           ratio: run.daemonRate / ceilingRate,
           ...(setting === 'normal' ? { floor: DAEMON_PUSHES_PER_S } : {}),
+        }),
+        result({
+          name: `in-process Monitor + SqliteStore pushes/s, synchronous = ${setting}, ${CLIENTS} concurrent callers sharing commits (the daemon's work without HTTP: what a single-threaded daemon cannot exceed)`,
+          value: Math.round(run.sharedRate),
+          unit: 'push/s',
+          baseline: Math.round(run.monitorRate),
+          baselineName: 'in-process sequential push/s',
+          ratio: run.sharedRate / run.monitorRate,
         }),
         result({
           name: `daemon CPU per push, synchronous = ${setting} (user + system, best round)`,
@@ -223,9 +242,12 @@ interface Run {
   readonly daemon: Child
   readonly clients: readonly TimonClient[]
   readonly monitor: InProcess
+  /** The same Monitor and store as the daemon's: {@link CLIENTS} concurrent callers sharing commits. */
+  readonly shared: InProcess
   pushed: number
   daemonRate: number
   monitorRate: number
+  sharedRate: number
   daemonCpu: number
   monitorCpu: number
 }
@@ -307,25 +329,32 @@ export async function pushThrough(
   return count
 }
 
-function inProcessMonitor(file: string, synchronous: Synchronous): InProcess {
-  const store = new SqliteStore({ database: file, synchronous })
+function inProcessMonitor(file: string, synchronous: Synchronous, shareCommits = false): InProcess {
+  const store = new SqliteStore({ database: file, synchronous, shareCommits })
   let closed: Promise<void> | undefined
   return { monitor: new Monitor({ store }), close: () => (closed ??= store.close()) }
 }
 
+/** Pushes `count` samples through `monitor`, by `callers` concurrent callers each pushing in turn (default one). */
 async function pushInProcess(
   monitor: Monitor,
   count: number,
   rules: { staleIncidentAfter?: string } = {},
+  callers = 1,
 ): Promise<void> {
-  for (let i = 0; i < count; i++) {
-    const pushed = await monitor.pushProbe({
-      code: `probe-${i % PROBES}`,
-      health: i % 7 === 0 ? 'warning' : 'healthy',
-      ...rules,
-    })
-    if (pushed.isErr()) throw new Error(`in-process push ${i} failed: ${pushed.error.message}`)
+  let next = 0
+  const caller = async () => {
+    while (next < count) {
+      const i = next++
+      const pushed = await monitor.pushProbe({
+        code: `probe-${i % PROBES}`,
+        health: i % 7 === 0 ? 'warning' : 'healthy',
+        ...rules,
+      })
+      if (pushed.isErr()) throw new Error(`in-process push ${i} failed: ${pushed.error.message}`)
+    }
   }
+  await Promise.all(Array.from({ length: callers }, caller))
 }
 
 /** The RSS of a bare `node` process waiting on a timer, in MB. */
