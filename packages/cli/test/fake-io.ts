@@ -19,6 +19,7 @@ export interface FakeRunOptions {
   readonly errors?: Partial<Record<keyof CliClient, ClientError>>
   readonly stdinIsTTY?: boolean
   readonly stdoutIsTTY?: boolean
+  readonly stderrIsTTY?: boolean
   /** The line typed at a prompt (`undefined`: end of input). */
   readonly answer?: string
   readonly env?: Record<string, string | undefined>
@@ -61,7 +62,7 @@ export async function runCli(argv: readonly string[], options: FakeRunOptions = 
   })
   const io: CliIo = {
     stdout: { write: (text) => void (stdout += text), isTTY: options.stdoutIsTTY ?? false },
-    stderr: { write: (text) => void (stderr += text), isTTY: false },
+    stderr: { write: (text) => void (stderr += text), isTTY: options.stderrIsTTY ?? false },
     stdin: {
       isTTY: options.stdinIsTTY ?? false,
       question: async (prompt) => {

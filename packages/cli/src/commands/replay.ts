@@ -2,6 +2,7 @@ import type { HistoryDelivery, HistoryIncident, HistoryPage, HistoryQuery } from
 import type { ConfigReplayRules } from '@timon/socket-daemon'
 import { formatHumanDuration, parseDuration } from '@timon/core/lite'
 import { JSON_FLAG, type Command, type Context } from '../command.js'
+import type { Output } from '../io.js'
 import { CliError } from '../errors.js'
 import { Checks, call } from './shared.js'
 
@@ -68,7 +69,8 @@ export const replayCommand: Command = {
     const query = { from, to, ...(code === undefined ? {} : { code }) }
     // The samples stream through the replay; what happened (incidents, notifications) is kept to compare.
     const recorded = { reports: [], incidents: [] as HistoryIncident[], deliveries: [] as HistoryDelivery[] }
-    const history = keeping(pages(ctx, query), recorded)
+    const progress = ctx.io.stderr.isTTY === true ? terminalProgress(ctx.io.stderr) : undefined
+    const history = keeping(pages(ctx, query), recorded, progress)
     const replayed = await replay({
       history: config === undefined ? history : config.checkSamples(history),
       from,
@@ -83,7 +85,7 @@ export const replayCommand: Command = {
               maintenance: config.maintenance,
               timezone: config.timezone,
             },
-    })
+    }).finally(() => progress?.done())
     if (replayed.isErr()) throw new CliError(replayed.error.message)
     const comparison = compareOutcomes(outcomeOf(recorded), replayed.value)
     if (args.boolean('json') === true) await ctx.printJson(comparison)
@@ -118,15 +120,40 @@ async function* pages(ctx: Context, query: Omit<HistoryQuery, 'limit'>): AsyncGe
   }
 }
 
-/** Passes `pages` on, appending their incidents and deliveries to `recorded`. */
+/** Passes `pages` on, appending their incidents and deliveries to `recorded`, and counting their reports. */
 async function* keeping(
   pages: AsyncIterable<HistoryPage>,
   recorded: { incidents: HistoryIncident[]; deliveries: HistoryDelivery[] },
+  progress?: Progress,
 ): AsyncGenerator<HistoryPage> {
+  let reports = 0
   for await (const page of pages) {
     recorded.incidents.push(...page.incidents)
     recorded.deliveries.push(...page.deliveries)
+    reports += page.reports.length
+    progress?.read(reports)
     yield page
+  }
+}
+
+/** How far a replay has read, for a person waiting at a terminal. */
+interface Progress {
+  read(reports: number): void
+  /** Clears the line before the result is printed. */
+  done(): void
+}
+
+/** Progress on one line of a terminal (stderr), rewritten a page at a time: a month of history takes minutes. */
+function terminalProgress(stderr: Output): Progress {
+  let shown = false
+  return {
+    read(reports) {
+      shown = true
+      stderr.write(`\rreplaying: ${reports.toLocaleString('en-US')} samples and runs read\u2026`)
+    },
+    done() {
+      if (shown) stderr.write('\r\u001b[K')
+    },
   }
 }
 

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest'
+import type { HistoryPage } from '@timon/core'
+import { runCli } from '../../test/fake-io.js'
+import { MINUTE, before, sample } from '../../test/fixtures.js'
+
+/** Two pages of one probe's healthy samples, as the daemon's history export answers them. */
+const PAGES: readonly HistoryPage[] = [
+  {
+    reports: [1, 2].map((id) => ({
+      ...sample({ id, uid: `u${id}`, pushedAt: before((10 - id) * MINUTE) }),
+      code: 'web',
+    })),
+    incidents: [],
+    deliveries: [],
+    next: { reportId: 2, incidentId: 0, deliveryId: 0 },
+  },
+  {
+    reports: [{ ...sample({ id: 3, uid: 'u3', pushedAt: before(7 * MINUTE) }), code: 'web' }],
+    incidents: [],
+    deliveries: [],
+  },
+]
+
+const history = (query?: { after?: unknown }) => (query?.after === undefined ? PAGES[0] : PAGES[1])
+
+describe('timon replay', () => {
+  it('shows on a terminal how far it has read, and clears the line before the result', async () => {
+    const result = await runCli(['replay', '--since', '1h'], { client: { history }, stderrIsTTY: true })
+    expect(result.status).toBe(0)
+    expect(result.stderr).toBe(
+      '\rreplaying: 2 samples and runs read\u2026\rreplaying: 3 samples and runs read\u2026\r\u001b[K',
+    )
+    expect(result.stdout).toBe('same incidents, same notifications\n')
+  })
+
+  it('writes no progress when stderr is not a terminal', async () => {
+    const result = await runCli(['replay', '--since', '1h', '--json'], { client: { history } })
+    expect(result.stderr).toBe('')
+    expect(JSON.parse(result.stdout).summary).toEqual({
+      incidents: { recorded: 0, replayed: 0 },
+      notifications: { recorded: 0, replayed: 0 },
+    })
+  })
+})
