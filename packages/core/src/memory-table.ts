@@ -168,18 +168,23 @@ export class DueIndex<T extends { readonly id: number }> implements TableIndex<T
 
   /** Ids due at or before `at`, earliest first, at most `limit`. */
   due(at: number, limit: number): number[] {
-    // The due entries are a subtree at the root: walked, then sorted (a check takes few).
-    const found: number[] = []
-    const pending = this.#ats.length > 0 && (this.#ats[0] as number) <= at ? [0] : []
-    for (let i = pending.pop(); i !== undefined; i = pending.pop()) {
-      found.push(i)
-      for (let child = 2 * i + 1; child <= 2 * i + 2; child++)
-        if (child < this.#ats.length && (this.#ats[child] as number) <= at) pending.push(child)
+    // Best first from the root: the frontier holds, in order, the entries that may come next (an
+    // entry's children come after it), so a call costs its `limit`, not every due entry (all of
+    // them after an outage).
+    const ids: number[] = []
+    const frontier = this.#ats.length > 0 && (this.#ats[0] as number) <= at ? [0] : []
+    for (let i = frontier.shift(); i !== undefined && ids.length < limit; i = frontier.shift()) {
+      ids.push(this.#ids[i] as number)
+      for (let child = 2 * i + 1; child <= 2 * i + 2; child++) {
+        if (child >= this.#ats.length || (this.#ats[child] as number) > at) continue
+        frontier.splice(
+          lowerBound(frontier.length, (k) => this.#before(frontier[k] as number, child)),
+          0,
+          child,
+        )
+      }
     }
-    return found
-      .sort((a, b) => this.#compare(a, b))
-      .slice(0, limit)
-      .map((i) => this.#ids[i] as number)
+    return ids
   }
 
   change(before: T | undefined, after: T | undefined): void {
@@ -212,11 +217,9 @@ export class DueIndex<T extends { readonly id: number }> implements TableIndex<T
 
   /** Whether the entry at `a` comes before the one at `b`: by instant, then by id. */
   #before(a: number, b: number): boolean {
-    return this.#compare(a, b) < 0
-  }
-
-  #compare(a: number, b: number): number {
-    return (this.#ats[a] as number) - (this.#ats[b] as number) || (this.#ids[a] as number) - (this.#ids[b] as number)
+    const atA = this.#ats[a] as number
+    const atB = this.#ats[b] as number
+    return atA < atB || (atA === atB && (this.#ids[a] as number) < (this.#ids[b] as number))
   }
 
   #siftUp(i: number): void {
