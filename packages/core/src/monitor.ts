@@ -561,12 +561,19 @@ export class Monitor {
    * armed: a rule's deadline, a reminder, or the end of a silence or of a maintenance window in force.
    */
   async nextDeadline(): Promise<Date | undefined> {
-    const now = this.#clock.now()
-    // No arrays: `replay` asks before every action it replays.
-    let next = await this.#store.transaction(async (tx) =>
+    const stored = await this.#store.transaction(async (tx) =>
       earlier(earlier(await tx.nextDeadline(), await tx.nextSilenceEnd()), await tx.nextReminder()),
     )
-    for (const window of maintenanceInForce(this.#maintenance, now)) next = earlier(next, window.endsAt)
+    return earlier(stored, this.maintenanceEnd())
+  }
+
+  /**
+   * The end of the first maintenance window in force now, if one is: the part of
+   * {@link nextDeadline} that needs no store (at its end, {@link check} releases what it held).
+   */
+  maintenanceEnd(): Date | undefined {
+    let next: Date | undefined
+    for (const window of maintenanceInForce(this.#maintenance, this.#clock.now())) next = earlier(next, window.endsAt)
     return next
   }
 

@@ -9,7 +9,7 @@ import { pushProbeSchema } from '../schemas.js'
 import type { NotificationRouter } from '../ports/notifier.js'
 import type { HistoryDelivery, HistoryIncident, HistoryPage, HistoryReport } from '../ports/store.js'
 import { FakeClock } from '../testing/fake-clock.js'
-import { maintenanceInForce, parseMaintenance, type MaintenanceWindow } from '../silence/silences.js'
+import type { MaintenanceWindow } from '../silence/silences.js'
 import type { IncidentChanges } from '../views.js'
 import { orderedActions, type Action, type RunReport } from './actions.js'
 import { parseOverrides } from './rule-setting.js'
@@ -101,15 +101,11 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
     return push
   }
 
-  // The ends of the maintenance windows in force are deadlines too (a check then releases what they held).
-  const maintenance = parseMaintenance(rules.maintenance ?? [], rules.timezone ?? 'UTC')
   /** The next deadline if one is due by `until`: what `monitor.nextDeadline()` answers, without a transaction. */
   const dueBy = (until: number, inclusive: boolean): number | undefined => {
-    let due = store.nextDue()?.getTime()
-    if (maintenance.length > 0)
-      for (const window of maintenanceInForce(maintenance, clock.now())) {
-        if (due === undefined || window.endsAt.getTime() < due) due = window.endsAt.getTime()
-      }
+    const stored = store.nextDue()?.getTime()
+    const windowEnd = monitor.maintenanceEnd()?.getTime()
+    const due = windowEnd === undefined || (stored !== undefined && stored <= windowEnd) ? stored : windowEnd
     return due === undefined || due > until || (!inclusive && due === until) ? undefined : due
   }
   const fireDeadlines = async (until: number, inclusive: boolean) => {
