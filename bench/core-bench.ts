@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import { Monitor } from '@timon/core'
 import { FakeClock } from '@timon/core/testing'
 import { SqliteStore } from '@timon/store-sqlite'
-import { median, result, tempDir, timeMs, type BenchResult } from './lib.js'
+import { BENCH_PROBES, inTurn, median, result, steadyPush, tempDir, timeMs, type BenchResult } from './lib.js'
 
 const T0 = Date.parse('2025-01-01T00:00:00Z')
 const DAY = 86_400_000
@@ -84,21 +84,13 @@ async function monitorPushRate(path: string, synchronous: Synchronous, n: number
   const store = new SqliteStore({ database: path, synchronous, shareCommits: concurrency > 1 })
   const monitor = new Monitor({ store })
   // Probes exist before timing, as in steady state.
-  for (let p = 0; p < 100; p++)
+  for (let p = 0; p < BENCH_PROBES; p++)
     await monitor.pushProbe({ code: `probe-${p}`, health: 'healthy', staleIncidentAfter: '15m' })
-  const push = (i: number) =>
-    monitor.pushProbe({ code: `probe-${i % 100}`, health: i % 7 === 0 ? 'warning' : 'healthy' })
-  const ms = await timeMs(async () => {
-    if (concurrency === 1) {
-      for (let i = 0; i < n; i++) await push(i)
-      return
-    }
-    let next = 0
-    const worker = async () => {
-      while (next < n) await push(next++)
-    }
-    await Promise.all(Array.from({ length: concurrency }, worker))
-  })
+  const ms = await timeMs(() =>
+    inTurn(concurrency, n, async (i) => {
+      await monitor.pushProbe(steadyPush(i))
+    }),
+  )
   await store.close()
   return (n / ms) * 1000
 }

@@ -8,11 +8,9 @@ import { fileURLToPath } from 'node:url'
 import { Monitor } from '@timon/core'
 import { TimonClient } from '@timon/client'
 import { SqliteStore, type Synchronous } from '@timon/store-sqlite'
-import { result, tempDir, timeMs, waitForSocket, type BenchResult } from './lib.js'
+import { BENCH_PROBES, inTurn, result, steadyPush, tempDir, timeMs, waitForSocket, type BenchResult } from './lib.js'
 
 export const BIN = fileURLToPath(new URL('../packages/cli/bin/timon.js', import.meta.url))
-/** Probes pushed to, round robin (they exist before timing, as in steady state). */
-const PROBES = 100
 /** Concurrent keep-alive clients of the throughput figures. */
 const CLIENTS = 8
 /**
@@ -90,13 +88,13 @@ export async function runDaemonBench(): Promise<BenchResult[]> {
     for (const setting of SETTINGS) {
       const daemon = daemons.get(setting) as Child
       const clients = clientsOf(daemon, setting === 'full' ? RSS_CLIENTS : CLIENTS)
-      let pushed = await pushThrough(clients.slice(0, 1), PROBES, { staleIncidentAfter: '15m' })
+      let pushed = await pushThrough(clients.slice(0, 1), BENCH_PROBES, { staleIncidentAfter: '15m' })
       pushed += await pushThrough(clients.slice(0, CLIENTS), WARM_UP_PUSHES)
       const monitor = inProcessMonitor(tmp.path(`monitor-${setting}.db`), setting)
       const shared = inProcessMonitor(tmp.path(`shared-${setting}.db`), setting, true)
       monitors.push(monitor, shared)
       for (const { monitor: each } of [monitor, shared]) {
-        await pushInProcess(each, PROBES, { staleIncidentAfter: '15m' })
+        await pushInProcess(each, BENCH_PROBES, { staleIncidentAfter: '15m' })
         await pushInProcess(each, WARM_UP_PUSHES)
       }
       runs.set(setting, {
@@ -312,20 +310,10 @@ export async function pushThrough(
   count: number,
   rules: { staleIncidentAfter?: string } = {},
 ): Promise<number> {
-  let next = 0
-  await Promise.all(
-    clients.map(async (client) => {
-      while (next < count) {
-        const i = next++
-        const pushed = await client.pushProbe({
-          code: `probe-${i % PROBES}`,
-          health: i % 7 === 0 ? 'warning' : 'healthy',
-          ...rules,
-        })
-        if (pushed.isErr()) throw new Error(`push ${i} failed: ${pushed.error.code}: ${pushed.error.message}`)
-      }
-    }),
-  )
+  await inTurn(clients.length, count, async (i, caller) => {
+    const pushed = await (clients[caller] as TimonClient).pushProbe({ ...steadyPush(i), ...rules })
+    if (pushed.isErr()) throw new Error(`push ${i} failed: ${pushed.error.code}: ${pushed.error.message}`)
+  })
   return count
 }
 
@@ -342,19 +330,10 @@ async function pushInProcess(
   rules: { staleIncidentAfter?: string } = {},
   callers = 1,
 ): Promise<void> {
-  let next = 0
-  const caller = async () => {
-    while (next < count) {
-      const i = next++
-      const pushed = await monitor.pushProbe({
-        code: `probe-${i % PROBES}`,
-        health: i % 7 === 0 ? 'warning' : 'healthy',
-        ...rules,
-      })
-      if (pushed.isErr()) throw new Error(`in-process push ${i} failed: ${pushed.error.message}`)
-    }
-  }
-  await Promise.all(Array.from({ length: callers }, caller))
+  await inTurn(callers, count, async (i) => {
+    const pushed = await monitor.pushProbe({ ...steadyPush(i), ...rules })
+    if (pushed.isErr()) throw new Error(`in-process push ${i} failed: ${pushed.error.message}`)
+  })
 }
 
 /** The RSS of a bare `node` process waiting on a timer, in MB. */

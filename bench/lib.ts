@@ -20,6 +20,31 @@ export async function timeMs(fn: () => unknown): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e6
 }
 
+/** The probes a push benchmark pushes to, round robin; they exist before timing, as in steady state. */
+export const BENCH_PROBES = 100
+
+/** The `i`-th push of a benchmark's steady load: the probes in turn, one push in 7 a warning. */
+export function steadyPush(i: number): { readonly code: string; readonly health: 'healthy' | 'warning' } {
+  return { code: `probe-${i % BENCH_PROBES}`, health: i % 7 === 0 ? 'warning' : 'healthy' }
+}
+
+/**
+ * Runs `push(0)` … `push(count - 1)` by `callers` concurrent callers, each taking the next number
+ * once it is done with its own (`caller` says which one is pushing).
+ */
+export async function inTurn(
+  callers: number,
+  count: number,
+  push: (i: number, caller: number) => Promise<void>,
+): Promise<void> {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: callers }, async (_, caller) => {
+      while (next < count) await push(next++, caller)
+    }),
+  )
+}
+
 /** The median of a list of numbers. */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)

@@ -17,7 +17,7 @@ import {
   ScratchSchemas,
   TEST_DATABASE_URL,
 } from '../packages/store-postgres/test/scratch-schemas.js'
-import { median, result, timeMs, type BenchResult } from './lib.js'
+import { BENCH_PROBES, median, result, steadyPush, timeMs, type BenchResult } from './lib.js'
 
 const T0 = Date.parse('2025-01-01T00:00:00Z')
 const RAW_BASELINE = 'raw pg single-row INSERT transactions/s'
@@ -50,11 +50,10 @@ async function pushThroughput(url: string, schemas: ScratchSchemas, rawRate: num
   const store = await PostgresStore.open({ url, schema: schemas.next() })
   const monitor = new Monitor({ store })
   // Probes exist before timing, as in steady state.
-  for (let p = 0; p < 100; p++)
+  for (let p = 0; p < BENCH_PROBES; p++)
     await monitor.pushProbe({ code: `probe-${p}`, health: 'healthy', staleIncidentAfter: '15m' })
   const monitorMs = await timeMs(async () => {
-    for (let i = 0; i < N; i++)
-      await monitor.pushProbe({ code: `probe-${i % 100}`, health: i % 7 === 0 ? 'warning' : 'healthy' })
+    for (let i = 0; i < N; i++) await monitor.pushProbe(steadyPush(i))
   })
   await store.close()
   const monitorRate = (N / monitorMs) * 1000
