@@ -215,12 +215,18 @@ export class Monitor {
       const rules = merged.isErr() ? merged : await checkDependency(tx, push.code, merged.value)
       if (rules.isErr()) return err(rules.error)
       // With the rules in force from this push on: they decide, among others, what holds its notifications.
-      const contract = {
-        ...(found.value ??
-          (await tx.insertContract({ code: push.code, kind: 'probe', rules: rules.value, createdAt: now }))),
-        rules: rules.value,
-      }
-      const base = {
+      const contract = withRules(
+        found.value ??
+          (await tx.insertContract({ code: push.code, kind: 'probe', rules: rules.value, createdAt: now })),
+        rules.value,
+      )
+      // Most pushes have no original time: they await no lookup of the latest report.
+      const late = push.at !== undefined && (await isLate(tx, contract, push.at))
+      const counted = late
+        ? undefined
+        : countReport(push.health, contract, rules.value, await isFailing(writer, contract))
+      // One literal, not a spread of a base one: every push inserts a sample.
+      const sample = await tx.insertSample({
         contractId: contract.id,
         uid: this.#uid(),
         health: push.health,
@@ -229,12 +235,9 @@ export class Monitor {
         detail: push.detail ?? null,
         rules: rules.value,
         host: push.host ?? null,
-      }
-      // Most pushes have no original time: they await no lookup of the latest report.
-      if (push.at !== undefined && (await isLate(tx, contract, push.at)))
-        return ok({ sample: await tx.insertSample(base), ...writer.changes })
-      const counted = countReport(push.health, contract, rules.value, await isFailing(writer, contract))
-      const sample = await tx.insertSample({ ...base, progress: counted.progress })
+        progress: counted?.progress ?? null,
+      })
+      if (counted === undefined) return ok({ sample, ...writer.changes })
       await tx.updateContract(contract.id, {
         rules: rules.value,
         ...this.#armedDeadlines(rules.value, now),
@@ -272,11 +275,10 @@ export class Monitor {
       const merged = mergeRules(found.value?.rules ?? DEFAULT_RULES, start)
       const rules = merged.isErr() ? merged : await checkDependency(tx, start.code, merged.value)
       if (rules.isErr()) return err(rules.error)
-      const contract = {
-        ...(found.value ??
-          (await tx.insertContract({ code: start.code, kind: 'job', rules: rules.value, createdAt: now }))),
-        rules: rules.value,
-      }
+      const contract = withRules(
+        found.value ?? (await tx.insertContract({ code: start.code, kind: 'job', rules: rules.value, createdAt: now })),
+        rules.value,
+      )
       if (start.uid !== undefined && (await tx.findReport(contract.id, start.uid)) !== undefined)
         return err(conflict(`run ${start.code}:${start.uid} already exists`))
       const base = {
@@ -1071,13 +1073,20 @@ function mergeRules(
   current: Rules,
   push: { readonly [K in keyof Rules]?: Rules[K] | undefined },
 ): Result<Rules, CoreError> {
-  const rules = { ...current }
-  const writable: Record<keyof Rules, unknown> = rules
-  // No object per rule, nor a list of names: every push merges its rules (`replay` millions of them).
+  // Most pushes repeat the rules in force: they keep that very object (no copy; `sameRules` is then
+  // an identity check). No object per rule, nor a list of names: `replay` merges millions.
+  let rules = current
+  let writable: Record<keyof Rules, unknown> | undefined
   for (const name of RULE_NAMES) {
     const value = push[name]
-    if (value !== undefined) writable[name] = value
+    if (value === undefined || value === rules[name]) continue
+    if (writable === undefined) {
+      rules = { ...current }
+      writable = rules
+    }
+    writable[name] = value
   }
+  if (rules === current) return ok(current)
   if (rules.staleAfter !== null && rules.staleIncidentAfter !== null && rules.staleAfter > rules.staleIncidentAfter) {
     const message = `invalid rule stale-after — ${formatHumanDuration(rules.staleAfter)} must not be longer than stale-incident-after (${formatHumanDuration(rules.staleIncidentAfter)})`
     return err(validation(message, [message]))
@@ -1092,6 +1101,11 @@ function armedStaleDeadlines(rules: Rules, from: Date): Pick<Contract, 'isStale'
 }
 
 /** Whether the contract's critical incident is open or relapsed (not absent, not recovered). */
+/** The contract with the rules in force from this report on: itself when they are unchanged (most reports). */
+function withRules(contract: Contract, rules: Rules): Contract {
+  return contract.rules === rules ? contract : { ...contract, rules }
+}
+
 async function isFailing(writer: IncidentWriter, contract: Contract): Promise<boolean> {
   const state = (await writer.active(contract, 'critical'))?.state
   return state === 'open' || state === 'relapsed'
