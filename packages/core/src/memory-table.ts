@@ -191,8 +191,18 @@ export class DueIndex<T extends { readonly id: number }> implements TableIndex<T
     const old = before === undefined ? undefined : this.#at(before)
     const next = after === undefined ? undefined : this.#at(after)
     if (old === next) return
+    // A deadline that moves (every push moves its probe's) is moved in place: no removal and insertion.
+    const at = old !== undefined && next !== undefined ? this.#positions.get((after as T).id) : undefined
+    if (at !== undefined) return this.#move(at, next as number)
     if (old !== undefined && before !== undefined) this.#remove(before.id)
     if (next !== undefined && after !== undefined) this.#insert(next, after.id)
+  }
+
+  #move(i: number, at: number): void {
+    const earlier = at < (this.#ats[i] as number)
+    this.#ats[i] = at
+    if (earlier) this.#siftUp(i)
+    else this.#siftDown(i)
   }
 
   #insert(at: number, id: number): void {

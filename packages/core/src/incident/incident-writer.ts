@@ -118,9 +118,10 @@ export class IncidentWriter {
   async active(contract: Contract, trigger: TriggerType): Promise<Incident | undefined> {
     let byTrigger = this.#active.get(contract.id)
     if (byTrigger === undefined) {
-      byTrigger = new Map()
-      for (const incident of await this.#tx.activeIncidentsOfContract(contract.id))
-        byTrigger.set(incident.triggerType, incident)
+      const active = await this.#tx.activeIncidentsOfContract(contract.id)
+      // Most contracts have none: they share one empty map, never written (see `#remember`).
+      byTrigger =
+        active.length === 0 ? NO_INCIDENTS : new Map(active.map((incident) => [incident.triggerType, incident]))
       this.#active.set(contract.id, byTrigger)
     }
     return byTrigger.get(trigger)
@@ -238,7 +239,9 @@ export class IncidentWriter {
   }
 
   #remember(contract: Contract, incident: Incident): void {
-    this.#active.get(contract.id)?.set(incident.triggerType, incident)
+    const known = this.#active.get(contract.id)
+    if (known === NO_INCIDENTS) this.#active.set(contract.id, new Map([[incident.triggerType, incident]]))
+    else known?.set(incident.triggerType, incident)
   }
 
   #log(entry: IncidentEventType, incident: Incident): void {
@@ -251,6 +254,9 @@ export class IncidentWriter {
 }
 
 /** What an `apply` that changes nothing answers. */
+/** The active incidents of a contract that has none; shared, so that it is never written to. */
+const NO_INCIDENTS: Map<TriggerType, Incident> = new Map()
+
 const NOTHING: Promise<undefined> = Promise.resolve(undefined)
 
 function isFailing(incident: Incident): boolean {
