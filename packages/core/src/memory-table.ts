@@ -193,7 +193,10 @@ export class DueIndex<T extends { readonly id: number }> implements TableIndex<T
     if (old === next) return
     // A deadline that moves (every push moves its probe's) is moved in place: no removal and insertion.
     const at = old !== undefined && next !== undefined ? this.#positions.get((after as T).id) : undefined
-    if (at !== undefined) return this.#move(at, next as number)
+    if (at !== undefined) {
+      this.#move(at, next as number)
+      return
+    }
     if (old !== undefined && before !== undefined) this.#remove(before.id)
     if (next !== undefined && after !== undefined) this.#insert(next, after.id)
   }
