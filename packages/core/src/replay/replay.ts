@@ -70,6 +70,12 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
   if (overrides.isErr()) return err(overrides.error)
   const rules = { ...options.rules, overrides: overrides.value }
   const clock = new FakeClock(from)
+  /** The clock's time in ms, kept beside it: read before every action, without a Date each time. */
+  let time = from.getTime()
+  const moveTo = (at: number) => {
+    time = Math.max(at, time)
+    clock.set(time)
+  }
   // Only each probe's latest sample is kept: memory grows with the probes, not with the history.
   const store = new MemoryStore({ samples: 'latest' })
   let uid = ''
@@ -110,7 +116,7 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
   }
   const fireDeadlines = async (until: number, inclusive: boolean) => {
     for (let due = dueBy(until, inclusive); due !== undefined; due = dueBy(until, inclusive)) {
-      clock.set(Math.max(due, clock.now().getTime()))
+      moveTo(due)
       const checked = await monitor.check()
       if (checked.isOk()) remember(checked.value)
     }
@@ -198,15 +204,13 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
     for (const action of batch) {
       // Most actions have no deadline before them: asked first, so that they await nothing more.
       if (dueBy(action.at, false) !== undefined) await fireDeadlines(action.at, false)
-      clock.set(Math.max(action.at, clock.now().getTime()))
+      moveTo(action.at)
       const result = await apply(action)
       if (result.isErr()) return err(validation(`${action.code ?? 'replay'}: ${result.error.message}`))
     }
   }
   await fireDeadlines(to.getTime(), true)
-  return ok(
-    await outcomeOfPages(historyPages(store, { from, to: new Date(Math.max(to.getTime(), clock.now().getTime())) })),
-  )
+  return ok(await outcomeOfPages(historyPages(store, { from, to: new Date(Math.max(to.getTime(), time)) })))
 }
 
 /**
