@@ -257,6 +257,11 @@ export interface Reminder {
   readonly remindAt: Date
 }
 
+/** Whether an incident is failing (open or relapsed): what holds dependents and counts as down. */
+export function isFailing(incident: Pick<Incident, 'state'> | undefined): boolean {
+  return incident?.state === 'open' || incident?.state === 'relapsed'
+}
+
 /** An incident: opened by a rule or by hand, then moved through the state machine. */
 export interface Incident {
   readonly id: number

@@ -1,4 +1,4 @@
-import { err, ok, type Result } from 'neverthrow'
+import { err, ok, type Ok, type Result } from 'neverthrow'
 import type { z } from 'zod'
 import type {
   Contract,
@@ -12,7 +12,7 @@ import type {
   RunExit,
   Silence,
 } from './domain.js'
-import { DEFAULT_RULES, RULE_NAMES } from './domain.js'
+import { DEFAULT_RULES, isFailing, RULE_NAMES } from './domain.js'
 import { conflict, notFound, tooOld, validation, type CoreError } from './errors.js'
 import { formatHumanDuration } from './duration.js'
 import { formatIssues } from './issues.js'
@@ -209,10 +209,10 @@ export class Monitor {
    */
   async pushProbe(input: PushProbeInput): Promise<Result<PushProbeResult, CoreError>> {
     return this.#write(pushProbeSchema, input, async (tx, writer, now, push) => {
-      const found = await this.#contractFor(tx, push.code, 'probe')
+      const found = ofKind(await tx.findContract(push.code), push.code, 'probe')
       if (found.isErr()) return err(found.error)
       const merged = mergeRules(found.value?.rules ?? DEFAULT_RULES, push)
-      const rules = merged.isErr() ? merged : await checkDependency(tx, push.code, merged.value)
+      const rules = unchecked(merged, found.value) ? await checkDependency(tx, push.code, merged.value) : merged
       if (rules.isErr()) return err(rules.error)
       // With the rules in force from this push on: they decide, among others, what holds its notifications.
       const contract = withRules(
@@ -224,7 +224,7 @@ export class Monitor {
       const late = push.at !== undefined && (await isLate(tx, contract, push.at))
       const counted = late
         ? undefined
-        : countReport(push.health, contract, rules.value, await isFailing(writer, contract))
+        : countReport(push.health, contract, rules.value, isFailing(await writer.active(contract, 'critical')))
       // One literal, not a spread of a base one: every push inserts a sample.
       const sample = await tx.insertSample({
         contractId: contract.id,
@@ -270,10 +270,10 @@ export class Monitor {
    */
   async startJob(input: StartJobInput): Promise<Result<RunResult, CoreError>> {
     return this.#write(startJobSchema, input, async (tx, writer, now, start) => {
-      const found = await this.#contractFor(tx, start.code, 'job')
+      const found = ofKind(await tx.findContract(start.code), start.code, 'job')
       if (found.isErr()) return err(found.error)
       const merged = mergeRules(found.value?.rules ?? DEFAULT_RULES, start)
-      const rules = merged.isErr() ? merged : await checkDependency(tx, start.code, merged.value)
+      const rules = unchecked(merged, found.value) ? await checkDependency(tx, start.code, merged.value) : merged
       if (rules.isErr()) return err(rules.error)
       const contract = withRules(
         found.value ?? (await tx.insertContract({ code: start.code, kind: 'job', rules: rules.value, createdAt: now })),
@@ -426,7 +426,7 @@ export class Monitor {
    */
   async skipRun(input: SkipRunInput): Promise<Result<RunResult, CoreError>> {
     return this.#write(skipRunSchema, input, async (tx, writer, now, skip) => {
-      const found = await this.#contractFor(tx, skip.code, 'job')
+      const found = ofKind(await tx.findContract(skip.code), skip.code, 'job')
       if (found.isErr()) return err(found.error)
       const contract =
         found.value ?? (await tx.insertContract({ code: skip.code, kind: 'job', rules: DEFAULT_RULES, createdAt: now }))
@@ -1016,15 +1016,6 @@ export class Monitor {
       })
     }
   }
-
-  /** The contract of `code` if it exists and is of `kind`; `undefined` when it does not exist yet. */
-  async #contractFor(tx: StoreTx, code: string, kind: ContractKind): Promise<Result<Contract | undefined, CoreError>> {
-    const contract = await tx.findContract(code)
-    if (contract !== undefined && contract.kind !== kind) {
-      return err(conflict(`code "${code}" is already used by a ${contract.kind}`))
-    }
-    return ok(contract)
-  }
 }
 
 /**
@@ -1100,27 +1091,43 @@ function armedStaleDeadlines(rules: Rules, from: Date): Pick<Contract, 'isStale'
   return { isStale: false, staleAt: at(rules.staleAfter), staleIncidentAt: at(rules.staleIncidentAfter) }
 }
 
-/** Whether the contract's critical incident is open or relapsed (not absent, not recovered). */
+/** The contract of `code` if it is of `kind`; `undefined` when it does not exist yet. */
+function ofKind(
+  contract: Contract | undefined,
+  code: string,
+  kind: ContractKind,
+): Result<Contract | undefined, CoreError> {
+  if (contract !== undefined && contract.kind !== kind) {
+    return err(conflict(`code "${code}" is already used by a ${contract.kind}`))
+  }
+  return ok(contract)
+}
+
+/**
+ * Whether merged rules still need their dependency checked: not when they are the very rules in
+ * force (checked when they were pushed; a cycle through them would have been refused since).
+ */
+function unchecked(merged: Result<Rules, CoreError>, found: Contract | undefined): merged is Ok<Rules, CoreError> {
+  return merged.isOk() && merged.value !== found?.rules
+}
+
 /** The contract with the rules in force from this report on: itself when they are unchanged (most reports). */
 function withRules(contract: Contract, rules: Rules): Contract {
   return contract.rules === rules ? contract : { ...contract, rules }
 }
 
-async function isFailing(writer: IncidentWriter, contract: Contract): Promise<boolean> {
-  const state = (await writer.active(contract, 'critical'))?.state
-  return state === 'open' || state === 'relapsed'
-}
-
-/** A report arrived: an open or relapsed stale incident recovers, saying how late it came. */
-async function recoverStale(writer: IncidentWriter, contract: Contract, now: Date): Promise<void> {
-  const stale = await writer.active(contract, 'stale')
-  if (stale === undefined) return
-  const wentStale = stale.relapsedAt ?? stale.openedAt
-  await writer.apply(
+/**
+ * A report arrived: an open or relapsed stale incident recovers, saying how late it came. No async
+ * frame of its own: most reports find none (the writer answers those at once).
+ */
+function recoverStale(writer: IncidentWriter, contract: Contract, now: Date): Promise<Incident | undefined> {
+  return writer.apply(
     contract,
     'stale',
     'recover',
-    () => staleRecoveredNote(contract.code, now.getTime() - wentStale.getTime()),
+    // A recovery always has the incident it recovers: the fallback is never taken.
+    (_, stale) =>
+      staleRecoveredNote(contract.code, now.getTime() - (stale?.relapsedAt ?? stale?.openedAt ?? now).getTime()),
     null,
   )
 }
@@ -1181,7 +1188,7 @@ async function applyRunEndRules(
     run.health === 'unknown' ? 'healthy' : run.health,
     contract,
     contract.rules,
-    await isFailing(writer, contract),
+    isFailing(await writer.active(contract, 'critical')),
   )
   await tx.updateContract(contract.id, counted.streaks)
   if (counted.progress !== null) await tx.updateRun(run.id, { progress: counted.progress })

@@ -1,10 +1,11 @@
-import type {
-  AutomaticTrigger,
-  Contract,
-  Incident,
-  IncidentEventType,
-  NotificationEvent,
-  TriggerType,
+import {
+  isFailing,
+  type AutomaticTrigger,
+  type Contract,
+  type Incident,
+  type IncidentEventType,
+  type NotificationEvent,
+  type TriggerType,
 } from '../domain.js'
 import type { NotificationRouter } from '../ports/notifier.js'
 import type { StoreTx } from '../ports/store.js'
@@ -56,7 +57,7 @@ export class IncidentWriter {
 
   /**
    * Degrades or recovers the contract's incident of `trigger`. `note` receives the timeline entry
-   * type, since opened and relapsed notes differ. A `description`, when given, describes the
+   * type, since opened and relapsed notes differ, and the incident as it was before (if any). A `description`, when given, describes the
    * incident it opens or relapses; a `title` replaces the trigger's usual title of an incident it
    * opens. Returns the incident after the transition, or `undefined` when the table says nothing
    * happens.
@@ -65,7 +66,7 @@ export class IncidentWriter {
     contract: Contract,
     trigger: AutomaticTrigger,
     action: Exclude<IncidentAction, 'resolve'>,
-    note: (entry: IncidentEventType) => string,
+    note: (entry: IncidentEventType, before: Incident | undefined) => string,
     reportId: number | null,
     options: { readonly description?: string | undefined; readonly title?: string } = {},
   ): Promise<Incident | undefined> {
@@ -80,7 +81,7 @@ export class IncidentWriter {
     contract: Contract,
     trigger: AutomaticTrigger,
     action: Exclude<IncidentAction, 'resolve'>,
-    note: (entry: IncidentEventType) => string,
+    note: (entry: IncidentEventType, before: Incident | undefined) => string,
     reportId: number | null,
     { description, title }: { readonly description?: string | undefined; readonly title?: string },
   ): Promise<Incident | undefined> {
@@ -99,7 +100,7 @@ export class IncidentWriter {
         : await this.#move(current, transition.to, description)
     this.#remember(contract, incident)
     const silenced = await this.#heldBy?.(contract)
-    const text = note(transition.entry)
+    const text = note(transition.entry, current)
     await this.#tx.insertIncidentEvent({
       incidentId: incident.id,
       type: transition.entry,
@@ -258,7 +259,3 @@ export class IncidentWriter {
 const NO_INCIDENTS: Map<TriggerType, Incident> = new Map()
 
 const NOTHING: Promise<undefined> = Promise.resolve(undefined)
-
-function isFailing(incident: Incident): boolean {
-  return incident.state === 'open' || incident.state === 'relapsed'
-}

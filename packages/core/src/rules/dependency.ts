@@ -2,7 +2,7 @@
 // dependent's incident notifications are held; a cycle of dependencies is refused
 // (docs/behaviour.md#dependencies).
 import { err, ok, type Result } from 'neverthrow'
-import type { Contract, Rules } from '../domain.js'
+import { isFailing, type Contract, type Rules } from '../domain.js'
 import { validation, type CoreError } from '../errors.js'
 import type { StoreTx } from '../ports/store.js'
 
@@ -22,9 +22,7 @@ export async function dependencyHoldOf(tx: StoreTx, contract: Contract): Promise
   if (parentCode === null) return undefined
   const parent = await tx.findContract(parentCode)
   if (parent === undefined) return undefined
-  const failing = (await tx.activeIncidentsOfContract(parent.id)).some(
-    (i) => i.state === 'open' || i.state === 'relapsed',
-  )
+  const failing = (await tx.activeIncidentsOfContract(parent.id)).some(isFailing)
   return failing ? dependencyHold(parentCode) : undefined
 }
 
