@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { err, ok, type Result } from 'neverthrow'
+import { historyPageOf, type HistoryColumns } from '@timon/core/lite'
 // Types only: a client must not load the core (zod) at run time.
 import type {
   AddSilenceInput,
@@ -40,7 +41,6 @@ import { clientErrorOf, isRetryable, unexpectedAnswer } from './transport/failur
 import type { Transport } from './transport/transport.js'
 import { UnixSocketTransport } from './transport/unix-socket.js'
 import { checkSocketOwner } from './runtime-dir.js'
-import { historyPageOf, type HistoryColumns } from './history-columns.js'
 import { fromWire, toWire } from './wire.js'
 
 /** A raw answer of the daemon: the HTTP status and the parsed JSON body (snake_case, as sent). */

@@ -1,6 +1,6 @@
 import { DEFAULT_RULES, type HistoryPage, type HistoryReport } from '@timon/core'
 import { describe, expect, it } from 'vitest'
-import { historyColumnsOf, historyPageOf, type HistoryColumns } from './history-columns.js'
+import { historyColumnsOf, historyPageOf, type HistoryColumns } from '@timon/core/lite'
 import { fromWire, toWire } from './wire.js'
 
 const sample = (id: number, contractId: number, code: string, staleAfter: number | null): HistoryReport => ({
@@ -39,6 +39,7 @@ const run: HistoryReport = {
   steps: [],
 }
 
+// The columns are the core's (core/src/history/columns.ts); here, their trip through the wire.
 describe('history columns', () => {
   it('come back as the same page through the wire, runs in their place among the samples', () => {
     const page: HistoryPage = {

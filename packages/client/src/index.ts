@@ -54,8 +54,9 @@ export type { FileSystemProbe, OwnDirectory, OwnerOptions, PlaceOptions, SocketP
 
 // The wire: the serializer and the framing of run output
 export { camelCase, fromWire, snakeCase, toWire, toWireJson } from './wire.js'
-export { historyColumnsOf, historyPageOf } from './history-columns.js'
-export type { HistoryColumns, SampleColumns } from './history-columns.js'
+// The history's compact form lives in the core (its stores export it); kept here for the client's users.
+export { historyColumnsOf, historyPageOf } from '@timon/core/lite'
+export type { HistoryColumns, SampleColumns } from '@timon/core/lite'
 export {
   FRAME_HEADER_BYTES,
   FrameDecoder,

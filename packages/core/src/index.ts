@@ -178,6 +178,14 @@ export { STORE_FAULT_KINDS, StoreFault } from './store-fault.js'
 export type { StoreFaultKind, StoreHealth } from './store-fault.js'
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js'
 export { HISTORY_START, inHistoryScope, nextHistoryCursor } from './history/scope.js'
+export {
+  HistoryColumnsBuilder,
+  exportHistoryColumns,
+  historyColumnsOf,
+  historyPageOf,
+} from './history/columns.js'
+export type { HistoryColumns, SampleColumns, SampleEntry } from './history/columns.js'
+export { historyQueryError, readHistoryColumns } from './history/read.js'
 export { INCIDENT_PAGE_SIZE, MAX_INCIDENT_PAGE_SIZE, queryIncidentsSchema } from './incident/incident-query.js'
 export type { IncidentList, QueryIncidentsInput } from './incident/incident-query.js'
 export { SerialQueue } from './serial-queue.js'

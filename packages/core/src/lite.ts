@@ -34,3 +34,6 @@ export { formatSilenceCode, parseSilenceCode } from './silence/silence-code.js'
 export { TOKEN_SCOPES } from './tokens/token.js'
 export type { TokenScope } from './tokens/token.js'
 export { sameRules } from './domain.js'
+// The history's compact form: the client decodes what the daemon encodes.
+export { historyColumnsOf, historyPageOf } from './history/columns.js'
+export type { HistoryColumns, SampleColumns } from './history/columns.js'

@@ -1,4 +1,6 @@
 /** `GET /v1/history` through the real daemon: the plain page, the columns, and the client's decoding. */
+import { historyColumnsOf, type HistoryCursor } from '@timon/core'
+import { toWireJson } from '@timon/client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { rawRequest, startTestDaemon, type TestDaemon } from './helpers.js'
 
@@ -56,6 +58,56 @@ describe('GET /v1/history', () => {
     expect(page.incidents.map((i) => i.code)).toEqual(['web.api'])
   })
 
+  it('answers the columns of the Monitor page, to the byte, page after page', async () => {
+    t = await startTestDaemon()
+    const { client } = t
+    for (const [code, health, staleAfter] of [
+      ['db.main', 'healthy', '5m'],
+      ['web.api', 'critical', '10m'],
+      ['db.main', 'warning', '10m'],
+      ['db.main', 'healthy', '5m'],
+    ] as const)
+      (await client.pushProbe({ code, health, staleAfter, comment: `${code} ${health}` }))._unsafeUnwrap()
+    const { run } = (await client.startJob({ code: 'job.sync', comment: 'go' }))._unsafeUnwrap()
+    ;(await client.pushStep({ code: 'job.sync', uid: run.uid, label: 'dump', health: 'healthy' }))._unsafeUnwrap()
+    ;(await client.pushProbe({ code: 'web.api', health: 'healthy', staleAfter: '10m' }))._unsafeUnwrap()
+    ;(await client.endJob({ code: 'job.sync', uid: run.uid, comment: 'done' }))._unsafeUnwrap()
+    const since = '2000-01-01T00:00:00Z'
+    const until = '2100-01-01T00:00:00Z'
+    let after: string | undefined
+    let pages = 0
+    do {
+      const path = `/v1/history?since=${since}&until=${until}&limit=2&format=columns${after === undefined ? '' : `&after=${after}`}`
+      const answer = await rawRequest(t.config.socket, { path })
+      const page = (
+        await t.daemon.monitor.exportHistory({
+          from: new Date(since),
+          to: new Date(until),
+          limit: 2,
+          ...(after === undefined ? {} : { after: cursorOf(after) }),
+        })
+      )._unsafeUnwrap()
+      expect(answer.text).toBe(`${toWireJson(historyColumnsOf(page))}\n`)
+      after =
+        page.next === undefined ? undefined : `${page.next.reportId},${page.next.incidentId},${page.next.deliveryId}`
+      pages++
+    } while (after !== undefined)
+    expect(pages).toBeGreaterThanOrEqual(3)
+  })
+
+  it('refuses a window that ends before it starts, in either form', async () => {
+    t = await startTestDaemon()
+    for (const format of ['', '&format=columns']) {
+      const answer = await rawRequest(t.config.socket, {
+        path: `/v1/history?since=2100-01-01T00:00:00Z&until=2000-01-01T00:00:00Z${format}`,
+      })
+      expect([answer.status, answer.json]).toEqual([
+        400,
+        { error: { code: 'validation', message: 'since must not be after until' } },
+      ])
+    }
+  })
+
   it('refuses a format it does not know', async () => {
     t = await startTestDaemon()
     const answer = await rawRequest(t.config.socket, {
@@ -64,3 +116,8 @@ describe('GET /v1/history', () => {
     expect(answer.json).toMatchObject({ error: { code: 'validation', message: expect.stringContaining('format') } })
   })
 })
+
+function cursorOf(after: string): HistoryCursor {
+  const [reportId = 0, incidentId = 0, deliveryId = 0] = after.split(',').map(Number)
+  return { reportId, incidentId, deliveryId }
+}

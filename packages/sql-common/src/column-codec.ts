@@ -40,14 +40,19 @@ export function dateOrNull<C extends ColumnTypes>(codec: ColumnCodec<C>, value: 
   return value === null ? null : codec.date(value)
 }
 
-/** `value` when it belongs to `vocabulary`; a stored value outside it is a corrupt row. */
+/**
+ * `value` when it belongs to `vocabulary`, as the vocabulary's own string (the row's copy, one per
+ * row read, is then left to die young rather than kept by every value mapped from it); a stored
+ * value outside it is a corrupt row.
+ */
 export function oneOf<const T extends string>(
   codec: Pick<ColumnCodec<ColumnTypes>, 'store'>,
   vocabulary: readonly T[],
   value: unknown,
   where: string,
 ): T {
-  if (typeof value === 'string' && (vocabulary as readonly string[]).includes(value)) return value as T
+  const known = typeof value === 'string' ? vocabulary.indexOf(value as T) : -1
+  if (known >= 0) return vocabulary[known] as T
   throw corruptRow(codec, `${where}: unexpected value ${String(value)}`)
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Incident, Rules } from '../domain.js'
 import { DEFAULT_RULES } from '../domain.js'
+import { historyColumnsOf } from '../history/columns.js'
 import type { HistoryPage, HistoryQuery, StoreTx } from '../ports/store.js'
 
 /**
@@ -185,6 +186,77 @@ export function describeHistoryExport(tx: <T>(work: (t: StoreTx) => Promise<T>) 
       expect(history.incidents.map((i) => i.code)).toEqual(['db.main'])
       expect(history.deliveries.map((d) => d.deliveryId)).toEqual(['d1'])
     })
+
+    it('exports the columns of each page as historyColumnsOf makes them of the page (exportHistoryColumns)', async ({
+      skip,
+    }) => {
+      if (!(await tx(async (t) => t.exportHistoryColumns !== undefined))) skip('the store exports no columns itself')
+      await fixture()
+      await moreSamples()
+      // Whole, paged, in a part of the window, and by code glob: each page the same, to the JSON text.
+      for (const query of [
+        { from: at(0), to: at(60), limit: 100 },
+        { from: at(0), to: at(60), limit: 1 },
+        { from: at(0), to: at(60), limit: 3 },
+        { from: at(5), to: at(11), limit: 2 },
+        { from: at(0), to: at(60), code: 'db.*', limit: 2 },
+        { from: at(0), to: at(60), code: 'none.*', limit: 100 },
+      ] satisfies HistoryQuery[]) {
+        let after: HistoryQuery['after']
+        do {
+          const asked = after === undefined ? query : { ...query, after }
+          const columns = await tx((t) =>
+            (t.exportHistoryColumns as NonNullable<StoreTx['exportHistoryColumns']>)(asked),
+          )
+          const expected = historyColumnsOf(await tx((t) => t.exportHistory(asked)))
+          expect(JSON.stringify(columns)).toBe(JSON.stringify(expected))
+          expect(columns).toEqual(expected)
+          after = columns.next
+        } while (after !== undefined)
+      }
+    })
+
+    /**
+     * More samples than `fixture`'s: probes sharing rule sets, a probe going back to its first set,
+     * rules with text values, progress, hosts, comments and details, among the runs.
+     */
+    async function moreSamples() {
+      await tx(async (t) => {
+        const db = await t.findContract('db.main')
+        if (db === undefined) throw new Error('fixture: no db.main')
+        const replica = await t.insertContract({ code: 'db.replica', kind: 'probe', rules: RULES, createdAt: at(0) })
+        const web = await t.insertContract({ code: 'web.api', kind: 'probe', rules: RULES, createdAt: at(0) })
+        const scheduled: Rules = {
+          ...RULES,
+          schedule: '*/5 * * * *',
+          tz: 'Europe/Berlin',
+          dependsOn: 'db.main',
+          grace: 1,
+        }
+        const samples = [
+          { contractId: replica.id, minute: 1, rules: { ...RULES, staleAfter: 60_000 } },
+          { contractId: web.id, minute: 2, rules: scheduled, host: 'web1', comment: 'slow' },
+          { contractId: db.id, minute: 3, rules: RULES, progress: { count: 1, of: 3 } },
+          { contractId: web.id, minute: 4, rules: scheduled, detail: 'line 1\nline "2"', health: 'warning' as const },
+          { contractId: db.id, minute: 20, rules: { ...RULES, staleAfter: 60_000 }, health: 'critical' as const },
+          { contractId: replica.id, minute: 21, rules: RULES, progress: { count: 2, of: 3 } },
+          { contractId: db.id, minute: 40, rules: RULES, host: 'db1' },
+        ]
+        for (const [i, sample] of samples.entries()) {
+          await t.insertSample({
+            contractId: sample.contractId,
+            uid: `c${String(i).padStart(11, '0')}`,
+            health: sample.health ?? 'healthy',
+            pushedAt: at(sample.minute),
+            comment: sample.comment ?? null,
+            detail: sample.detail ?? null,
+            rules: sample.rules,
+            progress: sample.progress ?? null,
+            host: sample.host ?? null,
+          })
+        }
+      })
+    }
 
     it('pages through every part with the cursor, ending without one', async () => {
       await fixture()

@@ -23,6 +23,7 @@ import type {
   TriggerType,
 } from '../domain.js'
 import type { Health } from '../validate.js'
+import type { HistoryColumns } from '../history/columns.js'
 import type { TruncatePlan } from '../truncate-policy.js'
 import type { StoreHealth } from '../store-fault.js'
 import type { ApiToken, TokenScope } from '../tokens/token.js'
@@ -242,6 +243,14 @@ export interface StoreTx {
    * {@link HistoryQuery} for what falls in the window.
    */
   exportHistory(query: HistoryQuery): Promise<HistoryPage>
+  /**
+   * Optional: the same page as {@link exportHistory} in column form (`GET /v1/history?format=columns`),
+   * for a store that can build the sample columns from its rows without a `Sample` object each,
+   * which cost the daemon more than reading them. For the same query it must equal
+   * `historyColumnsOf(await tx.exportHistory(query))` (the conformance suite checks it). Callers use
+   * `exportHistoryColumns(tx, query)` of `@timon/core`, which falls back to that when it is absent.
+   */
+  exportHistoryColumns?(query: HistoryQuery): Promise<HistoryColumns>
 
   // --- incident queries ---
   /**

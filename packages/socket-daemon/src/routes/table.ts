@@ -19,14 +19,17 @@ import {
   validation,
   type CoreError,
   type ContractOverview,
+  historyColumnsOf,
+  type HistoryColumns,
   type HistoryPage,
+  type HistoryQuery,
   type IncidentChanges,
   type Monitor,
   type PolledSource,
   type QueryIncidentsInput,
   type StatusView,
 } from '@timon/core'
-import { camelCase, historyColumnsOf, snakeCase, type HistoryColumns } from '@timon/client'
+import { camelCase, snakeCase } from '@timon/client'
 import { err, ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 import type { RunLogStore } from '../run-logs/store.js'
@@ -297,16 +300,23 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
   ),
   // One page per request (`next` continues), so a month of samples never makes one giant answer;
   // `format=columns` answers its samples as columns, several times cheaper to encode and decode.
-  get('/v1/history', /^\/v1\/history$/, historyQuery, async (m, query) => {
-    const page = await m.exportHistory({
-      from: query.since,
-      to: query.until,
-      limit: query.limit ?? HISTORY_PAGE_SIZE,
-      ...(query.code === undefined ? {} : { code: query.code }),
-      ...(query.after === undefined ? {} : { after: query.after }),
-    })
-    return query.format === 'columns' ? page.map((p): HistoryPage | HistoryColumns => historyColumnsOf(p)) : page
-  }),
+  get(
+    '/v1/history',
+    /^\/v1\/history$/,
+    historyQuery,
+    async (m, query, _params, context): Promise<Result<HistoryPage | HistoryColumns, CoreError>> => {
+      const wanted: HistoryQuery = {
+        from: query.since,
+        to: query.until,
+        limit: query.limit ?? HISTORY_PAGE_SIZE,
+        ...(query.code === undefined ? {} : { code: query.code }),
+        ...(query.after === undefined ? {} : { after: query.after }),
+      }
+      if (query.format !== 'columns') return m.exportHistory(wanted)
+      if (context.historyColumns !== undefined) return context.historyColumns(wanted)
+      return (await m.exportHistory(wanted)).map(historyColumnsOf)
+    },
+  ),
 ]
 
 /** Rows of each part per history page unless asked otherwise. */

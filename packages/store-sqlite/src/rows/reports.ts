@@ -26,7 +26,7 @@ export type ReportFields =
 
 export const reports = {
   toDomain(row: ReportRow): Report {
-    if (row.kind === 'sample' && row.pushed_at !== null) {
+    if (isSampleRow(row)) {
       return {
         id: row.id,
         contractId: row.contract_id,
@@ -34,7 +34,7 @@ export const reports = {
         rules: rules.toDomain(row),
         progress: progress(row),
         kind: 'sample',
-        health: oneOf(HEALTHS, row.health, 'reports.health'),
+        health: sampleHealth(row),
         pushedAt: new Date(row.pushed_at),
         comment: row.comment,
         detail: row.detail,
@@ -116,7 +116,23 @@ export const reports = {
   },
 }
 
-function progress(row: ReportRow): Progress | null {
+// The pieces of a sample's mapping that the history's columns (history-queries.ts) use too, so
+// that `toDomain` alone decides what a sample is, without a `Sample` object per column entry.
+
+/** Whether a row is a sample (else a run, or corrupt). */
+export function isSampleRow<R extends Pick<ReportRow, 'kind' | 'pushed_at'>>(
+  row: R,
+): row is R & { readonly pushed_at: number } {
+  return row.kind === 'sample' && row.pushed_at !== null
+}
+
+/** A sample's health, checked. */
+export function sampleHealth(row: Pick<ReportRow, 'health'>): Sample['health'] {
+  return oneOf(HEALTHS, row.health, 'reports.health')
+}
+
+/** A report's place in a streak, when it has one. */
+export function progress(row: Pick<ReportRow, 'progress_count' | 'progress_of'>): Progress | null {
   return row.progress_count === null || row.progress_of === null
     ? null
     : { count: row.progress_count, of: row.progress_of }
