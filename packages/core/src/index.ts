@@ -185,7 +185,7 @@ export {
   historyPageOf,
 } from './history/columns.js'
 export type { HistoryColumns, SampleColumns, SampleEntry } from './history/columns.js'
-export { historyQueryError, readHistoryColumns } from './history/read.js'
+export { historyQueryError } from './history/read.js'
 export { INCIDENT_PAGE_SIZE, MAX_INCIDENT_PAGE_SIZE, queryIncidentsSchema } from './incident/incident-query.js'
 export type { IncidentList, QueryIncidentsInput } from './incident/incident-query.js'
 export { SerialQueue } from './serial-queue.js'

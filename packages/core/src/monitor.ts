@@ -62,6 +62,8 @@ import { isTimeZone } from './schedule/cron-schedule.js'
 import { localTime, localTimestamp } from './schedule/expected.js'
 import { armedSchedule, graceOf, rearmedAfterMiss, zoneOf } from './schedule/schedule-rule.js'
 import { checkDependency } from './rules/dependency.js'
+import { exportHistoryColumns, type HistoryColumns } from './history/columns.js'
+import { historyQueryError } from './history/read.js'
 import { countReport } from './rules/threshold.js'
 import {
   Silencer,
@@ -876,9 +878,20 @@ export class Monitor {
    * the following page. Reads only.
    */
   async exportHistory(query: HistoryQuery): Promise<Result<HistoryPage, CoreError>> {
-    if (!isPositiveInteger(query.limit)) return err(validation('limit must be a positive integer'))
-    if (query.from > query.to) return err(validation('since must not be after until'))
+    const invalid = historyQueryError(query)
+    if (invalid !== undefined) return err(invalid)
     return ok(await this.#store.transaction((tx) => tx.exportHistory(query)))
+  }
+
+  /**
+   * The same page in column form (`GET /v1/history?format=columns`): what `historyColumnsOf` makes
+   * of {@link exportHistory}'s page, exported by the store itself when it can (no `Sample` object
+   * per sample; see `StoreTx.exportHistoryColumns`).
+   */
+  async exportHistoryColumns(query: HistoryQuery): Promise<Result<HistoryColumns, CoreError>> {
+    const invalid = historyQueryError(query)
+    if (invalid !== undefined) return err(invalid)
+    return ok(await this.#store.transaction((tx) => exportHistoryColumns(tx, query)))
   }
 
   /**

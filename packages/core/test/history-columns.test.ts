@@ -7,8 +7,9 @@ import {
   historyPageOf,
   type HistoryColumns,
 } from '../src/history/columns.js'
-import { readHistoryColumns } from '../src/history/read.js'
 import { MemoryStore } from '../src/memory-store.js'
+import { Monitor } from '../src/monitor.js'
+import { FakeClock } from '../src/testing/fake-clock.js'
 import type { HistoryPage, HistoryReport, StoreTx } from '../src/ports/store.js'
 
 const MINUTE = 60_000
@@ -138,16 +139,19 @@ describe('history columns', () => {
     expect(await exportHistoryColumns(tx(), query)).toEqual(historyColumnsOf(PAGE))
   })
 
-  it('are read in one transaction of a store, the query checked as the Monitor checks it', async () => {
+  it('are read by Monitor.exportHistoryColumns in one transaction, the query checked as exportHistory checks it', async () => {
     const store = new MemoryStore()
+    const monitor = new Monitor({ store, clock: new FakeClock(START) })
     const window = { from: new Date(START), to: new Date(START + MINUTE) }
-    expect((await readHistoryColumns(store, { ...window, limit: 0 }))._unsafeUnwrapErr().message).toBe(
-      'limit must be a positive integer',
-    )
-    expect(
-      (await readHistoryColumns(store, { from: window.to, to: window.from, limit: 5 }))._unsafeUnwrapErr().message,
-    ).toBe('since must not be after until')
-    expect((await readHistoryColumns(store, { ...window, limit: 5 }))._unsafeUnwrap()).toMatchObject({
+    for (const query of [
+      { ...window, limit: 0 },
+      { from: window.to, to: window.from, limit: 5 },
+    ]) {
+      expect((await monitor.exportHistoryColumns(query))._unsafeUnwrapErr().message).toBe(
+        (await monitor.exportHistory(query))._unsafeUnwrapErr().message,
+      )
+    }
+    expect((await monitor.exportHistoryColumns({ ...window, limit: 5 }))._unsafeUnwrap()).toMatchObject({
       format: 'columns',
       contracts: [],
       samples: { id: [] },

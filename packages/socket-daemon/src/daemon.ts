@@ -8,9 +8,7 @@ import {
   SystemClock,
   TokenService,
   errorMessage,
-  readHistoryColumns,
   type Clock,
-  type HistoryQuery,
   type PolledSample,
 } from '@timon/core'
 import { packageVersion } from '@timon/http-common'
@@ -234,7 +232,6 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     tokens,
     daemons: () => liveness.daemons(),
     storeHealth: async () => (await store.health?.()) ?? { ok: true as const },
-    historyColumns: (query: HistoryQuery) => readHistoryColumns(store, query),
     notifyTest: (target: string | undefined) => targets.test(target),
   }
   const onChange = (change: { readonly deliveries: boolean }) => scheduler.rearm(change)

@@ -1,4 +1,3 @@
-import { err, ok, type Result } from 'neverthrow'
 import { validation, type CoreError } from '../errors.js'
 import type {
   HistoryDelivery,
@@ -8,7 +7,6 @@ import type {
   HistoryReport,
   Store,
 } from '../ports/store.js'
-import { exportHistoryColumns, type HistoryColumns } from './columns.js'
 
 /** A recorded history: what a store's export holds for a window, each part in id order. */
 export interface History {
@@ -58,24 +56,10 @@ export async function collectHistory(pages: AsyncIterable<HistoryPage> | Iterabl
 
 /**
  * What is wrong with a history query, if anything: its `limit` must be a positive integer and
- * `from` not after `to` (`Monitor.exportHistory` checks the same).
+ * `from` not after `to`.
  */
 export function historyQueryError(query: HistoryQuery): CoreError | undefined {
   if (!Number.isInteger(query.limit) || query.limit < 1) return validation('limit must be a positive integer')
   if (query.from > query.to) return validation('since must not be after until')
   return undefined
-}
-
-/**
- * One page of `store`'s history in column form, read in one transaction (`GET
- * /v1/history?format=columns`): what `historyColumnsOf` makes of `Monitor.exportHistory`'s page,
- * without a `Sample` object per sample when the store exports columns itself.
- */
-export async function readHistoryColumns(
-  store: Store,
-  query: HistoryQuery,
-): Promise<Result<HistoryColumns, CoreError>> {
-  const invalid = historyQueryError(query)
-  if (invalid !== undefined) return err(invalid)
-  return ok(await store.transaction((tx) => exportHistoryColumns(tx, query)))
 }

@@ -19,7 +19,6 @@ import {
   validation,
   type CoreError,
   type ContractOverview,
-  historyColumnsOf,
   type HistoryColumns,
   type HistoryPage,
   type HistoryQuery,
@@ -304,7 +303,7 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
     '/v1/history',
     /^\/v1\/history$/,
     historyQuery,
-    async (m, query, _params, context): Promise<Result<HistoryPage | HistoryColumns, CoreError>> => {
+    (m, query): Promise<Result<HistoryPage | HistoryColumns, CoreError>> => {
       const wanted: HistoryQuery = {
         from: query.since,
         to: query.until,
@@ -312,9 +311,7 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
         ...(query.code === undefined ? {} : { code: query.code }),
         ...(query.after === undefined ? {} : { after: query.after }),
       }
-      if (query.format !== 'columns') return m.exportHistory(wanted)
-      if (context.historyColumns !== undefined) return context.historyColumns(wanted)
-      return (await m.exportHistory(wanted)).map(historyColumnsOf)
+      return query.format === 'columns' ? m.exportHistoryColumns(wanted) : m.exportHistory(wanted)
     },
   ),
 ]

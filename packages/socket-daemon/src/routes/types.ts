@@ -7,8 +7,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type {
   CoreError,
   DaemonLiveness,
-  HistoryColumns,
-  HistoryQuery,
   Monitor,
   PolledSource,
   StoreFaultKind,
@@ -84,12 +82,6 @@ export interface RouteContext {
   readonly runLogs?: RunLogStore
   /** Whether the store works (`Store.health`), for `GET /healthz`; without it the store is taken as healthy. */
   readonly storeHealth?: () => Promise<StoreHealth>
-  /**
-   * One page of the history in column form (`GET /v1/history?format=columns`, `readHistoryColumns`
-   * on the daemon's store: no `Sample` object per sample when the store exports columns itself);
-   * without it the route converts the Monitor's page.
-   */
-  readonly historyColumns?: (query: HistoryQuery) => Promise<Result<HistoryColumns, CoreError>>
   /** The daemons alive on the store, for `status` (`daemons` on the wire). */
   readonly daemons?: () => Promise<readonly DaemonLiveness[]>
   /** The API tokens (the TCP listener's bearer tokens, the token routes, ping URLs); without it those answer 404. */
