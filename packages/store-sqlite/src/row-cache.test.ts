@@ -182,7 +182,7 @@ describe('RowCache', () => {
     expect(cache.activeIncidents(1)).toBeUndefined()
   })
 
-  it('hands out new objects on a write, never changing one it handed out', () => {
+  it('hands out new objects on a write, never changing one it handed out, and frozen', () => {
     const { cache } = cacheOf()
     const before = contract(1, 'a')
     cache.contractRead(before)
@@ -192,6 +192,14 @@ describe('RowCache', () => {
     expect(after?.failureStreak).toBe(3)
     // Rules equal to the cached ones keep their object.
     expect(after?.rules).toBe(before.rules)
+    expect([Object.isFrozen(before), Object.isFrozen(after), Object.isFrozen(after?.rules)]).toEqual([true, true, true])
+    cache.activeIncidentsRead(1, [incident(10, 1)])
+    cache.incidentInserted({ ...incident(11, 1), triggerType: 'stale' })
+    const active = cache.activeIncidents(1) ?? []
+    expect([Object.isFrozen(active), ...active.map((i) => Object.isFrozen(i))]).toEqual([true, true, true])
+    expect(() => {
+      ;(after as { failureStreak: number }).failureStreak = 9
+    }).toThrow(TypeError)
   })
 })
 
@@ -573,7 +581,7 @@ function contract(id: number, code: string): Contract {
     id,
     code,
     kind: 'probe',
-    rules: DEFAULT_RULES,
+    rules: { ...DEFAULT_RULES },
     createdAt: new Date(0),
     ...NEW_CONTRACT_STATE,
   }

@@ -28,7 +28,7 @@ export const ROW_CACHE_CAPACITY = 10_000
  * - another connection's commits (another process on the file) change `PRAGMA data_version`, read as
  *   each transaction begins: the cache is emptied when it changed.
  *
- * The values it hands out are shared: callers must not mutate them (the domain types are readonly).
+ * The values it hands out are shared between callers, and frozen (see {@link frozen}).
  */
 export class RowCache {
   readonly #dataVersion: () => number
@@ -133,7 +133,7 @@ export class RowCache {
     if (entry === undefined) return
     const patched = contracts.patched(entry.contract, patch)
     if (patched === undefined) this.#forget(entry)
-    else entry.contract = patched
+    else entry.contract = frozen(patched)
   }
 
   /**
@@ -156,7 +156,7 @@ export class RowCache {
   /** The non-resolved incidents of a contract, just read (kept while the contract is cached). */
   activeIncidentsRead(contractId: number, active: readonly Incident[]): void {
     const entry = this.#byId.get(contractId)
-    if (entry !== undefined) entry.incidents = active.length === 0 ? NO_INCIDENTS : active
+    if (entry !== undefined) entry.incidents = frozenList(active)
   }
 
   /** An incident just inserted, as `insertIncident` answers it. */
@@ -171,7 +171,8 @@ export class RowCache {
       return
     }
     const last = active.at(-1)
-    entry.incidents = last === undefined || last.id < stored.id ? [...active, stored] : [...active, stored].sort(byId)
+    const added = [...active, stored]
+    entry.incidents = frozenList(last === undefined || last.id < stored.id ? added : added.sort(byId))
   }
 
   /** `updateIncident(id, patch)` changed incident `id`, of contract `contractId` (`null`: of none). */
@@ -189,8 +190,7 @@ export class RowCache {
     }
     const after = incidents.stored(before, patch)
     if (after === undefined) entry.incidents = undefined
-    else if (after.state === 'resolved') entry.incidents = without(active, at)
-    else entry.incidents = active.with(at, after)
+    else entry.incidents = frozenList(after.state === 'resolved' ? active.toSpliced(at, 1) : active.with(at, after))
   }
 
   /** Incident `id`, of contract `contractId` (`null`: of none), was deleted. */
@@ -200,7 +200,7 @@ export class RowCache {
     const active = entry?.incidents
     if (entry === undefined || active === undefined) return
     const at = active.findIndex((incident) => incident.id === id)
-    if (at !== -1) entry.incidents = without(active, at)
+    if (at !== -1) entry.incidents = frozenList(active.toSpliced(at, 1))
   }
 
   // --- internal ---
@@ -235,6 +235,7 @@ export class RowCache {
 
   #put(contract: Contract): void {
     if (this.#capacity === 0) return
+    frozen(contract)
     const known = this.#byId.get(contract.id)
     if (known !== undefined && known.contract.code === contract.code) {
       known.contract = contract
@@ -274,6 +275,19 @@ function byId(a: Incident, b: Incident): number {
   return a.id - b.id
 }
 
-function without(active: readonly Incident[], at: number): readonly Incident[] {
-  return active.length === 1 ? NO_INCIDENTS : active.toSpliced(at, 1)
+/**
+ * `contract`, and its rules, frozen: a caller that changed a cached value would change what every
+ * later transaction reads; it fails instead (a TypeError, ES modules being strict). Its dates stay
+ * mutable, and must not be changed either.
+ */
+function frozen(contract: Contract): Contract {
+  Object.freeze(contract.rules)
+  return Object.freeze(contract)
+}
+
+/** `active`, and its incidents, frozen (see {@link frozen}). */
+function frozenList(active: readonly Incident[]): readonly Incident[] {
+  if (active.length === 0) return NO_INCIDENTS
+  for (const incident of active) Object.freeze(incident)
+  return Object.freeze(active)
 }
