@@ -21,6 +21,7 @@ import { silenceQueries } from './queries/silence-queries.js'
 import { summaryQueries } from './queries/summary-queries.js'
 import { tokenQueries } from './queries/token-queries.js'
 import { truncateQueries } from './queries/truncate-queries.js'
+import { ROW_CACHE_CAPACITY, RowCache } from './row-cache.js'
 import { Statements } from './statements.js'
 import { StoreDialect } from './store-dialect.js'
 import type { Tables } from './tables.js'
@@ -57,6 +58,12 @@ export interface SqliteStoreOptions {
    * its commit.
    */
   readonly shareCommits?: boolean
+  /**
+   * How many contracts the row cache keeps, with their active incidents (least recently used
+   * forgotten first); default {@link ROW_CACHE_CAPACITY}, 0 turns the cache off. See the package
+   * README, "Row cache".
+   */
+  readonly rowCacheCapacity?: number
 }
 
 /**
@@ -66,7 +73,9 @@ export interface SqliteStoreOptions {
  * Timon, and a `StoreFault` when the file is corrupted.
  *
  * There is one connection: transactions run one after another and begin `IMMEDIATE`, so a
- * transaction never fails half-way on a lock another process took. A full disk or a corrupted
+ * transaction never fails half-way on a lock another process took. What every push reads (its
+ * contract, and that contract's active incidents) is kept between transactions (`RowCache`), true
+ * to the file whoever writes it. A full disk or a corrupted
  * page fails the transaction with a `StoreFault` (`full`, `corrupt`), which {@link health} then
  * reports.
  */
@@ -102,7 +111,10 @@ export class SqliteStore implements Store {
     const db = handle
     this.#statements = new Statements(db)
     this.#db = new Kysely<Tables>({ dialect: new StoreDialect(db, this.#statements) })
-    const context: QueryContext = { db: this.#db, statements: this.#statements }
+    // Its own statement: raw mode sticks to a statement.
+    const dataVersion = db.prepare(DATA_VERSION).raw(true)
+    const cache = new RowCache(() => (dataVersion.get() as [number])[0], options.rowCacheCapacity)
+    const context: QueryContext = { db: this.#db, statements: this.#statements, cache }
     this.#tx = {
       ...contractQueries(context),
       ...reportQueries(context),
@@ -123,7 +135,8 @@ export class SqliteStore implements Store {
         // GroupCommit begins IMMEDIATE, taking the write lock up front (waiting up to
         // busy_timeout): a deferred transaction that reads, then writes, fails at once with
         // SQLITE_BUSY if another process wrote in between.
-        run: (statement) => void statements.prepare(statement).run(),
+        // Through the row cache, which forgets what a rollback undoes or another connection changed.
+        run: (statement) => cache.transactionStatement(statement, () => void statements.prepare(statement).run()),
         get inTransaction() {
           return db.inTransaction
         },
@@ -236,3 +249,6 @@ const COMPANY_WAIT_MS = 1
 const CHECKPOINT = 'PRAGMA wal_checkpoint(PASSIVE)'
 
 const SCHEMA_VERSION = 'SELECT max(version) FROM schema_migrations'
+
+/** Changes when another connection commits to the file (not on this connection's own commits). */
+const DATA_VERSION = 'PRAGMA data_version'

@@ -1,6 +1,8 @@
 // Contracts. Kysely's builder (typed columns) for all but the two queries every push runs, which
 // are prepared SQL text with positional parameters: Kysely compiles a query afresh each time, and
 // that costs more than SQLite takes to run these. The lookup reads its row as a view (row-views.ts).
+// The lookups by code and by id answer from the row cache (row-cache.ts) when they can, and every
+// write here goes through it.
 import {
   NEW_CONTRACT_STATE,
   type Contract,
@@ -19,30 +21,44 @@ type ContractQueries = Pick<
   'findContract' | 'getContract' | 'insertContract' | 'updateContract' | 'deleteContract' | 'listContractOverviews'
 >
 
-export function contractQueries({ db, statements }: QueryContext): ContractQueries {
+export function contractQueries({ db, statements, cache }: QueryContext): ContractQueries {
+  /** `contract`, just read, kept in the row cache. */
+  const read = (contract: Contract) => {
+    cache.contractRead(contract)
+    return contract
+  }
   return {
     async findContract(code) {
+      const cached = cache.contractByCode(code)
+      if (cached !== undefined) return cached
       const row = statements.rowViews<ContractRow>(FIND_CONTRACT).get(code)
-      return row === undefined ? undefined : contracts.toDomain(row)
+      return row === undefined ? undefined : read(contracts.toDomain(row))
     },
 
     async getContract(id) {
+      const cached = cache.contractById(id)
+      if (cached !== undefined) return cached
       const row = await db.selectFrom('contracts').selectAll().where('id', '=', id).executeTakeFirst()
-      return row === undefined ? undefined : contracts.toDomain(row)
+      return row === undefined ? undefined : read(contracts.toDomain(row))
     },
 
     async insertContract(input): Promise<Contract> {
       const row = contracts.toRow({ ...input, ...NEW_CONTRACT_STATE })
       const { insertId } = await db.insertInto('contracts').values(row).executeTakeFirstOrThrow()
-      return contracts.toDomain({ ...row, id: Number(insertId) })
+      const contract = contracts.toDomain({ ...row, id: Number(insertId) })
+      cache.contractInserted(contract)
+      return contract
     },
 
     async updateContract(id, patch) {
       // Spread, as `insertReport` does: an array argument is read element by element, slower.
       statements.prepare(UPDATE_CONTRACT).run(...updateParameters(id, patch))
+      cache.contractUpdated(id, patch)
     },
 
     async deleteContract(id) {
+      // Its reports go with it, and with them whatever last_report_id pointed at them.
+      cache.contractsChanged()
       await db.deleteFrom('contracts').where('id', '=', id).execute()
     },
 
@@ -119,7 +135,10 @@ const UPDATE_COLUMNS = [
  */
 const UPDATE_CONTRACT = `UPDATE contracts SET ${UPDATE_COLUMNS.map((column) => `${column} = iif(?, ?, ${column})`).join(', ')} WHERE id = ?`
 
-/** (flag, value) per column of `UPDATE_COLUMNS`, then the id. */
+/**
+ * (flag, value) per column of `UPDATE_COLUMNS`, then the id. `contracts.patched` (rows/contracts.ts)
+ * builds the contract this writes, for the row cache: a change here is a change there.
+ */
 function updateParameters(id: number, patch: ContractPatch): unknown[] {
   const { rules, isStale, staleAt, staleIncidentAt, lastReportId, expectedAt, missedAt, failureStreak, successStreak } =
     patch

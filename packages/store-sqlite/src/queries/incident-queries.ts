@@ -1,6 +1,8 @@
 // Incidents and their timelines. Kysely's builder (typed columns) for all but the read every push
 // runs (a contract's active incidents), which is prepared SQL text: Kysely compiles a query afresh
-// each time, and that costs more than SQLite takes to run it.
+// each time, and that costs more than SQLite takes to run it. That read answers from the row cache
+// (row-cache.ts) when it can; the writes of incidents go through it, the update and the delete
+// returning the incident's contract, which the cache keeps them under.
 import type { Incident, StoreTx } from '@timon/core'
 import { incidentEvents } from '../rows/incident-events.js'
 import { incidents, type IncidentRow } from '../rows/incidents.js'
@@ -20,12 +22,14 @@ type IncidentQueries = Pick<
   | 'listIncidentEvents'
 >
 
-export function incidentQueries({ db, statements }: QueryContext): IncidentQueries {
+export function incidentQueries({ db, statements, cache }: QueryContext): IncidentQueries {
   return {
     async insertIncident(input) {
       const row = incidents.toRow({ ...input, state: 'open', recoveredAt: null, relapsedAt: null, resolvedAt: null })
       const { insertId } = await db.insertInto('incidents').values(row).executeTakeFirstOrThrow()
-      return incidents.toDomain({ ...row, id: Number(insertId) })
+      const incident = incidents.toDomain({ ...row, id: Number(insertId) })
+      cache.incidentInserted(incident)
+      return incident
     },
 
     async getIncident(id) {
@@ -47,11 +51,18 @@ export function incidentQueries({ db, statements }: QueryContext): IncidentQueri
     async updateIncident(id, patch) {
       const set = incidents.patchToRow(patch)
       if (Object.keys(set).length === 0) return
-      await db.updateTable('incidents').set(set).where('id', '=', id).execute()
+      const updated = await db
+        .updateTable('incidents')
+        .set(set)
+        .where('id', '=', id)
+        .returning('contract_id')
+        .executeTakeFirst()
+      if (updated !== undefined) cache.incidentUpdated(updated.contract_id, id, patch)
     },
 
     async deleteIncident(id) {
-      await db.deleteFrom('incidents').where('id', '=', id).execute()
+      const deleted = await db.deleteFrom('incidents').where('id', '=', id).returning('contract_id').executeTakeFirst()
+      if (deleted !== undefined) cache.incidentDeleted(deleted.contract_id, id)
     },
 
     async listActiveIncidents() {
@@ -60,8 +71,12 @@ export function incidentQueries({ db, statements }: QueryContext): IncidentQueri
     },
 
     async activeIncidentsOfContract(contractId): Promise<readonly Incident[]> {
+      const cached = cache.activeIncidents(contractId)
+      if (cached !== undefined) return cached
       const rows = statements.prepare(ACTIVE_OF_CONTRACT).all(contractId) as IncidentRow[]
-      return rows.map(incidents.toDomain)
+      const active = rows.map(incidents.toDomain)
+      cache.activeIncidentsRead(contractId, active)
+      return active
     },
 
     async activeIncidentIdsOfReports(reportIds) {

@@ -1,13 +1,18 @@
 // What every query module works with, and the helpers they share. Kysely for typed queries, the
 // statement cache for SQL text; see each module's header for which it uses.
 import { sql, type Kysely } from 'kysely'
+import type { RowCache } from '../row-cache.js'
 import type { Statements } from '../statements.js'
 import type { Tables } from '../tables.js'
 
-/** The connection, seen through Kysely and through the statement cache. */
+/**
+ * The connection, seen through Kysely and through the statement cache; and the row cache, which
+ * every query that writes contracts or incidents keeps up to date.
+ */
 export interface QueryContext {
   readonly db: Kysely<Tables>
   readonly statements: Statements
+  readonly cache: RowCache
 }
 
 // Constants of the partial indexes' WHERE clauses. They must appear in queries as literals: SQLite

@@ -26,7 +26,7 @@ type ReportQueries = Pick<
   | 'listSteps'
 >
 
-export function reportQueries({ db, statements }: QueryContext): ReportQueries {
+export function reportQueries({ db, statements, cache }: QueryContext): ReportQueries {
   return {
     async insertSample(input) {
       return insertReport(statements, {
@@ -139,6 +139,8 @@ export function reportQueries({ db, statements }: QueryContext): ReportQueries {
     },
 
     async deleteReport(id) {
+      // A contract whose last report it is gets NULL (ON DELETE SET NULL), behind the row cache's back.
+      cache.contractsChanged()
       await db.deleteFrom('reports').where('id', '=', id).execute()
     },
 

@@ -4,7 +4,7 @@
 import type { StoreTx, TruncateCounts, TruncatePlan } from '@timon/core'
 import type { QueryContext } from './query-context.js'
 
-export function truncateQueries({ statements }: QueryContext): Pick<StoreTx, 'truncate'> {
+export function truncateQueries({ statements, cache }: QueryContext): Pick<StoreTx, 'truncate'> {
   return {
     async truncate(plan: TruncatePlan): Promise<TruncateCounts> {
       const scope = plan.contractId === null ? [] : [plan.contractId]
@@ -22,6 +22,10 @@ export function truncateQueries({ statements }: QueryContext): Pick<StoreTx, 'tr
           : Number(statements.prepare(DELETE_DELIVERIES).run(plan.deliveryCutoff.getTime()).changes)
       const cutoffs = plan.reportCutoffs
       if (cutoffs === undefined) return { samples: 0, runs: 0, incidents, deliveries, logPaths: [] }
+      // A contract pointing at another's report (never its own last one, kept) may get NULL
+      // (last_report_id ON DELETE SET NULL), behind the row cache's back. The incidents deleted
+      // above are resolved ones, which the cache does not hold.
+      cache.contractsChanged()
       const deleteReports = (kind: 'sample' | 'run') =>
         statements
           .prepare(DELETE_REPORTS[byContract])

@@ -53,3 +53,46 @@ export function oneOf<const T extends string>(vocabulary: readonly T[], value: u
 export function corruptRow(what: string): Error {
   return sharedCorruptRow(SQLITE_COLUMNS, what)
 }
+
+/**
+ * `row` as SQLite gives it back once written: a NaN bound becomes NULL, and so does a missing
+ * value; -0 becomes 0. `undefined` when a string holds a lone surrogate, which comes back as
+ * other characters (better-sqlite3 writes its code unit as invalid UTF-8). `row` itself when
+ * nothing changes (most rows). For values built without reading them back (the row cache).
+ */
+export function storedRow<Row extends object>(row: Row): Row | undefined {
+  let stored: Record<string, unknown> | undefined
+  for (const [column, value] of Object.entries(row)) {
+    const read = storedValue(value)
+    if (read === LOST) return undefined
+    if (read !== value || Object.is(value, -0)) {
+      stored ??= { ...row } as Record<string, unknown>
+      stored[column] = read
+    }
+  }
+  return (stored as Row | undefined) ?? row
+}
+
+/** A number or instant as SQLite gives it back (see {@link storedRow}); `null` for NaN. */
+export function storedNumber(value: number): number | null {
+  return Number.isNaN(value) ? null : value + 0
+}
+
+/** A date as SQLite gives it back, through its epoch milliseconds (see {@link storedRow}). */
+export function storedDate(date: Date | null): Date | null {
+  if (date === null) return null
+  const ms = storedNumber(date.getTime())
+  return ms === null ? null : new Date(ms)
+}
+
+/** What {@link storedValue} answers for a value that does not come back as written. */
+const LOST = Symbol('lost')
+
+function storedValue(value: unknown): unknown {
+  if (value === undefined) return null
+  if (typeof value === 'number') return storedNumber(value)
+  if (typeof value === 'string' && LONE_SURROGATE.test(value)) return LOST
+  return value
+}
+
+const LONE_SURROGATE = /\p{Surrogate}/u

@@ -1,8 +1,8 @@
 // Maps `contracts` rows to domain values and back; no queries here.
-import { CONTRACT_KINDS, type Contract } from '@timon/core'
+import { CONTRACT_KINDS, sameRules, type Contract, type ContractPatch } from '@timon/core'
 import type { Selectable } from 'kysely'
 import type { ContractsTable } from '../tables.js'
-import { bit, bool, dateOrNull, msOrNull, oneOf } from './codec.js'
+import { bit, bool, dateOrNull, msOrNull, oneOf, storedDate, storedNumber, storedRow } from './codec.js'
 import { rules } from './rules.js'
 
 export type ContractRow = Selectable<ContractsTable>
@@ -39,6 +39,47 @@ export const contracts = {
       missed_at: msOrNull(contract.missedAt),
       failure_streak: contract.failureStreak,
       success_streak: contract.successStreak,
+    }
+  },
+  /**
+   * `contract` as a read of its row gives it back once written (see `storedRow`), or `undefined`
+   * when it would not come back as it is.
+   */
+  stored(contract: Contract): Contract | undefined {
+    const row = storedRow(contracts.toRow(contract))
+    return row === undefined ? undefined : contracts.toDomain({ ...row, id: contract.id })
+  },
+  /**
+   * The contract `updateContract(contract.id, patch)` leaves, as a read of its row gives it back,
+   * without reading it: what the UPDATE writes (`updateParameters` in contract-queries.ts), seen
+   * through `toDomain`. The rules object is kept when the patch repeats the rules (most pushes),
+   * which spares the caller a comparison. `undefined` when the rules would not come back as given.
+   */
+  patched(contract: Contract, patch: ContractPatch): Contract | undefined {
+    const { isStale, staleAt, staleIncidentAt, lastReportId, expectedAt, missedAt, failureStreak, successStreak } =
+      patch
+    let kept = contract.rules
+    if (patch.rules !== undefined && !sameRules(patch.rules, kept)) {
+      const row = storedRow(rules.toRow(patch.rules))
+      if (row === undefined) return undefined
+      kept = rules.toDomain(row)
+    }
+    // In toDomain's order: one object shape for every contract the store hands out.
+    return {
+      id: contract.id,
+      code: contract.code,
+      kind: contract.kind,
+      rules: kept,
+      isStale: isStale === undefined ? contract.isStale : bool(bit(isStale)),
+      staleAt: staleAt === undefined ? contract.staleAt : storedDate(staleAt),
+      staleIncidentAt: staleIncidentAt === undefined ? contract.staleIncidentAt : storedDate(staleIncidentAt),
+      lastReportId:
+        lastReportId === undefined ? contract.lastReportId : lastReportId === null ? null : storedNumber(lastReportId),
+      createdAt: contract.createdAt,
+      expectedAt: expectedAt === undefined ? contract.expectedAt : storedDate(expectedAt),
+      missedAt: missedAt === undefined ? contract.missedAt : storedDate(missedAt),
+      failureStreak: failureStreak === undefined ? contract.failureStreak : (failureStreak ?? 0) + 0,
+      successStreak: successStreak === undefined ? contract.successStreak : (successStreak ?? 0) + 0,
     }
   },
 }
