@@ -5,16 +5,17 @@
 // the issue's 8.6 M samples (1,000 probes × 5-minute pushes × 30 days), whose target is under a
 // minute; with the peak RSS of the CLI and of the daemon (the replay keeps only each probe's
 // latest sample, so its memory grows with the probes, not the samples). REPLAY_BENCH_PROBES and
-// REPLAY_BENCH_HOURS set the size (1000 and 720 are the issue's full size).
+// REPLAY_BENCH_HOURS set the size (1000 and 720 are the issue's full size). Then the replay's unit
+// of work in process: a `Monitor.pushProbe` on a `MemoryStore`, against the store's own writes.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
-import { Monitor } from '@timon/core'
+import { DEFAULT_RULES, MemoryStore, Monitor } from '@timon/core'
 import { FakeClock } from '@timon/core/testing'
 import { SqliteStore } from '@timon/store-sqlite'
 import { BIN, startDaemon } from './daemon-bench.js'
-import { refreshCliBundle, result, tempDir, type BenchResult } from './lib.js'
+import { refreshCliBundle, result, tempDir, timeMs, type BenchResult } from './lib.js'
 
 const PROBES = Number(process.env.REPLAY_BENCH_PROBES ?? 1000)
 const HOURS = Number(process.env.REPLAY_BENCH_HOURS ?? 24)
@@ -46,6 +47,7 @@ export async function runReplayBench(): Promise<readonly BenchResult[]> {
       const perSecond = (samples / replayed.ms) * 1000
       const readPerSecond = (samples / read.ms) * 1000
       return [
+        await monitorPushOnMemoryStore(),
         result({
           name: `timon replay of ${samples} samples through the daemon (${PROBES} probes × ${HOURS}h, 5-minute pushes), whole process`,
           value: Math.round(replayed.ms),
@@ -128,6 +130,82 @@ async function storeHistory(file: string, start: Date): Promise<number> {
   } finally {
     db.close()
   }
+}
+
+/** Pushes timed per round of {@link monitorPushOnMemoryStore}, to `PROBES` probes in turn. */
+const UNIT_PUSHES = 200_000
+
+/**
+ * What the replay does per sample, in process: `Monitor.pushProbe` on a `MemoryStore` keeping each
+ * probe's latest sample (through the public Monitor: its input checked and its uid drawn at random,
+ * which the replay's own Monitor skips), a healthy push every 5 minutes per probe,
+ * against the same pushes written straight through the store's transactions (find the probe, its
+ * active incidents, insert the sample, update the probe): what the Monitor adds to the store's
+ * work. Best of 3 rounds each.
+ */
+async function monitorPushOnMemoryStore(): Promise<BenchResult> {
+  const clock = new FakeClock(Date.UTC(2025, 0, 1))
+  const monitorStore = new MemoryStore({ samples: 'latest' })
+  const monitor = new Monitor({ store: monitorStore, clock })
+  const store = new MemoryStore({ samples: 'latest' })
+  const code = (i: number) => `host${i % PROBES}.load`
+  const rules = { staleIncidentAfter: 20 * 60_000 } as const
+  for (let p = 0; p < PROBES; p++)
+    (await monitor.pushProbe({ code: code(p), health: 'healthy', ...rules }))._unsafeUnwrap()
+  const probeRules = { ...DEFAULT_RULES, staleIncidentAfter: rules.staleIncidentAfter }
+  await store.transaction(async (tx) => {
+    for (let p = 0; p < PROBES; p++)
+      await tx.insertContract({ code: code(p), kind: 'probe', rules: probeRules, createdAt: clock.now() })
+  })
+  let uid = 0
+  const throughMonitor = async () => {
+    for (let i = 0; i < UNIT_PUSHES; i++) {
+      if (i % PROBES === 0) clock.advance(PUSH_EVERY_MS)
+      ;(await monitor.pushProbe({ code: code(i), health: 'healthy', ...rules }))._unsafeUnwrap()
+    }
+  }
+  const throughStore = async () => {
+    for (let i = 0; i < UNIT_PUSHES; i++) {
+      if (i % PROBES === 0) clock.advance(PUSH_EVERY_MS)
+      await store.transaction(async (tx) => {
+        const contract = await tx.findContract(code(i))
+        if (contract === undefined) throw new Error(`no probe ${code(i)}`)
+        await tx.activeIncidentsOfContract(contract.id)
+        const now = clock.now()
+        const sample = await tx.insertSample({
+          contractId: contract.id,
+          uid: `s${uid++}`,
+          health: 'healthy',
+          pushedAt: now,
+          comment: null,
+          detail: null,
+          rules: contract.rules,
+          host: null,
+          progress: null,
+        })
+        await tx.updateContract(contract.id, {
+          staleIncidentAt: new Date(now.getTime() + rules.staleIncidentAfter),
+          successStreak: contract.successStreak + 1,
+          lastReportId: sample.id,
+        })
+      })
+    }
+  }
+  let monitorMs = Infinity
+  let storeMs = Infinity
+  for (let round = 0; round < 3; round++) {
+    monitorMs = Math.min(monitorMs, await timeMs(throughMonitor))
+    storeMs = Math.min(storeMs, await timeMs(throughStore))
+  }
+  const perPush = (ms: number) => Math.round(((ms * 1000) / UNIT_PUSHES) * 10) / 10
+  return result({
+    name: `Monitor.pushProbe on a MemoryStore (latest samples, ${PROBES} probes; input checked and uid drawn, which a replay skips), µs per push`,
+    value: perPush(monitorMs),
+    unit: 'µs',
+    baseline: perPush(storeMs),
+    baselineName: "the same writes through the store's transactions (µs)",
+    ratio: monitorMs / storeMs,
+  })
 }
 
 /** Runs `file args…` to its end: its wall time, its output, and its peak RSS (GNU time's `%M`). */

@@ -82,7 +82,7 @@ import {
   type QueryIncidentsInput,
 } from './incident/incident-query.js'
 import { planTruncate } from './truncate-policy.js'
-import { formatIncidentCode, parseTarget, type Target } from './validate.js'
+import { formatIncidentCode, isPositiveInteger, parseTarget, type Target } from './validate.js'
 import type {
   CheckResult,
   SilenceList,
@@ -214,7 +214,9 @@ export class Monitor {
       const found = ofKind(await tx.findContract(push.code), push.code, 'probe')
       if (found.isErr()) return err(found.error)
       const merged = mergeRules(found.value?.rules ?? DEFAULT_RULES, push)
-      const rules = unchecked(merged, found.value) ? await checkDependency(tx, push.code, merged.value) : merged
+      const rules = needsDependencyCheck(merged, found.value)
+        ? await checkDependency(tx, push.code, merged.value)
+        : merged
       if (rules.isErr()) return err(rules.error)
       // With the rules in force from this push on: they decide, among others, what holds its notifications.
       const contract = withRules(
@@ -275,7 +277,9 @@ export class Monitor {
       const found = ofKind(await tx.findContract(start.code), start.code, 'job')
       if (found.isErr()) return err(found.error)
       const merged = mergeRules(found.value?.rules ?? DEFAULT_RULES, start)
-      const rules = unchecked(merged, found.value) ? await checkDependency(tx, start.code, merged.value) : merged
+      const rules = needsDependencyCheck(merged, found.value)
+        ? await checkDependency(tx, start.code, merged.value)
+        : merged
       if (rules.isErr()) return err(rules.error)
       const contract = withRules(
         found.value ?? (await tx.insertContract({ code: start.code, kind: 'job', rules: rules.value, createdAt: now })),
@@ -1120,7 +1124,10 @@ function ofKind(
  * Whether merged rules still need their dependency checked: not when they are the very rules in
  * force (checked when they were pushed; a cycle through them would have been refused since).
  */
-function unchecked(merged: Result<Rules, CoreError>, found: Contract | undefined): merged is Ok<Rules, CoreError> {
+function needsDependencyCheck(
+  merged: Result<Rules, CoreError>,
+  found: Contract | undefined,
+): merged is Ok<Rules, CoreError> {
   return merged.isOk() && merged.value !== found?.rules
 }
 
@@ -1280,10 +1287,6 @@ async function lastDegradedBy(tx: StoreTx, incident: Incident): Promise<number |
 /** The earlier of two instants, either absent. */
 function earlier(a: Date | undefined, b: Date | undefined): Date | undefined {
   return a === undefined || (b !== undefined && b.getTime() < a.getTime()) ? b : a
-}
-
-function isPositiveInteger(value: number): boolean {
-  return Number.isInteger(value) && value >= 1
 }
 
 function linkedConflict(target: string, incidentIds: readonly number[]): CoreError {

@@ -20,6 +20,11 @@ export type Target =
   | { kind: 'contract'; code: string }
   | { kind: 'report'; code: string; uid: string }
 
+/** Whether a count or id is a whole number of at least 1 (limits, ids). */
+export function isPositiveInteger(value: number): boolean {
+  return Number.isInteger(value) && value >= 1
+}
+
 /**
  * Quotes a string as Go's `%q` / `strconv.Quote` does: wraps it in `"`, escapes `"` and `\`,
  * writes `\a \b \f \n \r \t \v` for those controls, other ASCII controls and DEL as `\xNN`, other

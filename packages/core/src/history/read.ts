@@ -1,4 +1,5 @@
 import { validation, type CoreError } from '../errors.js'
+import { isPositiveInteger } from '../validate.js'
 import type {
   HistoryDelivery,
   HistoryIncident,
@@ -59,7 +60,7 @@ export async function collectHistory(pages: AsyncIterable<HistoryPage> | Iterabl
  * `from` not after `to`.
  */
 export function historyQueryError(query: HistoryQuery): CoreError | undefined {
-  if (!Number.isInteger(query.limit) || query.limit < 1) return validation('limit must be a positive integer')
+  if (!isPositiveInteger(query.limit)) return validation('limit must be a positive integer')
   if (query.from > query.to) return validation('since must not be after until')
   return undefined
 }

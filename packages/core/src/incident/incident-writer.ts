@@ -57,9 +57,9 @@ export class IncidentWriter {
 
   /**
    * Degrades or recovers the contract's incident of `trigger`. `note` receives the timeline entry
-   * type, since opened and relapsed notes differ, and the incident as it was before (if any). A `description`, when given, describes the
-   * incident it opens or relapses; a `title` replaces the trigger's usual title of an incident it
-   * opens. Returns the incident after the transition, or `undefined` when the table says nothing
+   * type, since opened and relapsed notes differ, and the incident as it was before (if any). A
+   * `description`, when given, describes the incident it opens or relapses; a `title` replaces the
+   * trigger's usual title of an incident it opens. Returns the incident after the transition, or `undefined` when the table says nothing
    * happens.
    */
   apply(
@@ -254,8 +254,8 @@ export class IncidentWriter {
   }
 }
 
-/** What an `apply` that changes nothing answers. */
 /** The active incidents of a contract that has none; shared, so that it is never written to. */
 const NO_INCIDENTS: Map<TriggerType, Incident> = new Map()
 
+/** What an `apply` that changes nothing answers. */
 const NOTHING: Promise<undefined> = Promise.resolve(undefined)
