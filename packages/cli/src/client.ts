@@ -32,6 +32,7 @@ export type CliClient = Pick<
   | 'tokens'
   | 'revokeToken'
   | 'history'
+  | 'historyColumns'
   | 'addSilence'
   | 'silences'
   | 'endSilence'

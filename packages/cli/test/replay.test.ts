@@ -58,4 +58,27 @@ describe('timon replay', () => {
       tmp.remove()
     }
   })
+
+  it('replays in worker threads as in this process, also when a dependency crosses their shares', async () => {
+    for (const code of ['queue.mail', 'queue.jobs', 'host.disk'])
+      for (const health of ['critical', 'healthy', 'critical'])
+        expect((await daemon.timon(['push', 'probe', code, health])).status).toBe(0)
+    const replayed = async (jobs: number, ...sets: string[]) => {
+      const result = await daemon.timon([
+        'replay',
+        '--json',
+        '--jobs',
+        String(jobs),
+        ...sets.flatMap((s) => ['--set', s]),
+      ])
+      expect(result.status).toBe(0)
+      return JSON.parse(result.stdout)
+    }
+    const inProcess = await replayed(1, '*:failure_threshold=2')
+    expect(inProcess.summary.incidents).toEqual({ recorded: 4, replayed: 1 })
+    expect(await replayed(3, '*:failure_threshold=2')).toEqual(inProcess)
+    // Of two shares, web.api and db.main fall in different ones: replayed in one process.
+    const depending = ['web.api:depends_on=db.main', 'db.main:failure_threshold=1']
+    expect(await replayed(2, ...depending)).toEqual(await replayed(1, ...depending))
+  })
 })

@@ -309,8 +309,16 @@ export class TimonClient {
    * following page. Asked for in the compact form (`format=columns`), decoded here.
    */
   async history(query: HistoryQuery): Promise<Result<HistoryPage, ClientError>> {
+    return (await this.historyColumns(query)).map(historyPageOf)
+  }
+
+  /**
+   * {@link history}'s page as the daemon sends it, in column form (`historyPageOf` decodes it): for
+   * a caller that splits or forwards the samples before it needs them as objects.
+   */
+  historyColumns(query: HistoryQuery): Promise<Result<HistoryColumns, ClientError>> {
     const { after } = query
-    const answer = await this.#call<HistoryColumns>(
+    return this.#call<HistoryColumns>(
       'GET',
       `/v1/history${queryString({
         since: query.from.toISOString(),
@@ -321,7 +329,6 @@ export class TimonClient {
         format: 'columns',
       })}`,
     )
-    return answer.map(historyPageOf)
   }
 
   /** Incidents newest first, filtered (`timon incidents`); pass the answer's `next` as `cursor` for the following page. */

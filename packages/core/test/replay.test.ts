@@ -3,7 +3,16 @@ import { describe, expect, it } from 'vitest'
 import type { NotificationRouter } from '../src/ports/notifier.js'
 import { collectHistory, historyPages, type History } from '../src/history/read.js'
 import type { HistoryPage } from '../src/ports/store.js'
-import { compareOutcomes, outcomeOf, parseRuleSetting, replay, type RuleOverride } from '../src/replay/index.js'
+import { historyColumnsOf, historyPageOf } from '../src/history/columns.js'
+import {
+  compareOutcomes,
+  mergeOutcomes,
+  outcomeOf,
+  parseRuleSetting,
+  replay,
+  splitHistoryColumns,
+  type RuleOverride,
+} from '../src/replay/index.js'
 import type { Monitor } from '../src/monitor.js'
 import type { FakeClock } from '../src/testing/fake-clock.js'
 import { setup } from './helpers.js'
@@ -58,6 +67,26 @@ async function* pagesOf(history: History, size: number): AsyncGenerator<HistoryP
     cursor.incidentId = page.incidents.at(-1)?.id ?? cursor.incidentId
     yield i + 1 > count ? page : { ...page, next: { ...cursor } }
   }
+}
+
+/** The pages of one of `count` parts, split as `timon replay --jobs` splits them (through the column form). */
+async function* partPages(pages: AsyncIterable<HistoryPage>, index: number, count: number) {
+  for await (const page of pages) yield historyPageOf(splitHistoryColumns(historyColumnsOf(page), count)[index]!)
+}
+
+/** A history replayed in `count` parts (each fed its share, or the whole history when `whole`), merged. */
+async function replayedInParts(recorded: { history: History; to: Date }, count: number, whole = false) {
+  const parts = await Promise.all(
+    Array.from({ length: count }, (_, index) =>
+      replay({
+        history: whole ? recorded.history : partPages(pagesOf(recorded.history, 3), index, count),
+        from: START,
+        to: recorded.to,
+        part: { index, count },
+      }),
+    ),
+  )
+  return mergeOutcomes(parts.map((part) => part._unsafeUnwrap()))
 }
 
 const MIN = 60_000
@@ -184,6 +213,9 @@ describe('replay', () => {
         const whole = await replay({ history: recorded.history, from: START, to: recorded.to })
         const streamed = await replay({ history: pagesOf(recorded.history, 3), from: START, to: recorded.to })
         expect(streamed._unsafeUnwrap()).toEqual(whole._unsafeUnwrap())
+        // Split by code into parts replayed apart (`--jobs`), it replays as the whole history does.
+        expect(await replayedInParts(recorded, 3)).toEqual(whole._unsafeUnwrap())
+        expect(await replayedInParts(recorded, 2, true)).toEqual(whole._unsafeUnwrap())
       }),
       { numRuns: 100 },
     )
@@ -216,6 +248,38 @@ describe('replay', () => {
       'incident.relapsed',
       'incident.relapsed',
     ])
+  })
+
+  it('replays a dependency apart only within one part, and names one that crosses parts', async () => {
+    // Of two parts, db.main and job.backup fall in part 0, web.api in part 1.
+    const recorded = await record(async (monitor, at) => {
+      await monitor.pushProbe({ code: 'db.main', health: 'healthy' })
+      await monitor.pushProbe({ code: 'job.backup', health: 'healthy', dependsOn: 'db.main' })
+      await monitor.pushProbe({ code: 'web.api', health: 'healthy' })
+      await at(10 * MIN)
+      await monitor.pushProbe({ code: 'db.main', health: 'critical' })
+      await monitor.pushProbe({ code: 'job.backup', health: 'critical' })
+      await monitor.pushProbe({ code: 'web.api', health: 'critical' })
+    }, HOUR)
+    const whole = (await replay({ history: recorded.history, from: START, to: recorded.to }))._unsafeUnwrap()
+    expect(whole.notifications.filter((n) => n.code === 'job.backup')).toEqual([])
+    expect(await replayedInParts(recorded, 2)).toEqual(whole)
+
+    const overrides = [set('web.api:depends_on=db.main')]
+    const part = { index: 1, count: 2 }
+    const crossing = await replay({
+      history: recorded.history,
+      from: START,
+      to: recorded.to,
+      part,
+      rules: { overrides },
+    })
+    expect(crossing._unsafeUnwrapErr()).toEqual({
+      code: 'cross_part',
+      message: 'web.api depends on db.main, which another part of the replay replays',
+      dependent: 'web.api',
+      dependsOn: 'db.main',
+    })
   })
 
   it('refuses an override value a push would refuse, naming its glob', async () => {

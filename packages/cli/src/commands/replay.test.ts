@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { HistoryPage } from '@timon/core'
+import { historyColumnsOf, type HistoryPage } from '@timon/core'
 import { runCli } from '../../test/fake-io.js'
 import { MINUTE, before, sample } from '../../test/fixtures.js'
 
@@ -21,11 +21,12 @@ const PAGES: readonly HistoryPage[] = [
   },
 ]
 
-const history = (query?: { after?: unknown }) => (query?.after === undefined ? PAGES[0] : PAGES[1])
+const historyColumns = (query?: { after?: unknown }) =>
+  historyColumnsOf((query?.after === undefined ? PAGES[0] : PAGES[1]) as HistoryPage)
 
 describe('timon replay', () => {
   it('shows on a terminal how far it has read, and clears the line before the result', async () => {
-    const result = await runCli(['replay', '--since', '1h'], { client: { history }, stderrIsTTY: true })
+    const result = await runCli(['replay', '--since', '1h'], { client: { historyColumns }, stderrIsTTY: true })
     expect(result.status).toBe(0)
     expect(result.stderr).toBe(
       '\rreplaying: 2 samples and runs read\u2026\rreplaying: 3 samples and runs read\u2026\r\u001b[K',
@@ -34,7 +35,7 @@ describe('timon replay', () => {
   })
 
   it('writes no progress when stderr is not a terminal', async () => {
-    const result = await runCli(['replay', '--since', '1h', '--json'], { client: { history } })
+    const result = await runCli(['replay', '--since', '1h', '--json'], { client: { historyColumns } })
     expect(result.stderr).toBe('')
     expect(JSON.parse(result.stdout).summary).toEqual({
       incidents: { recorded: 0, replayed: 0 },

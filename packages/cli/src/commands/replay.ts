@@ -1,10 +1,16 @@
-import type { HistoryDelivery, HistoryIncident, HistoryPage, HistoryQuery } from '@timon/core'
-import type { ConfigReplayRules } from '@timon/socket-daemon'
-import { formatHumanDuration, parseDuration } from '@timon/core/lite'
+import { availableParallelism } from 'node:os'
+import type { HistoryColumns, HistoryDelivery, HistoryIncident, HistoryQuery } from '@timon/core'
+import { formatHumanDuration, historyPageOf, parseDuration } from '@timon/core/lite'
+import type { Outcome, ReplayError } from '@timon/core/replay'
+import type { Result } from 'neverthrow'
 import { JSON_FLAG, type Command, type Context } from '../command.js'
 import type { Output } from '../io.js'
 import { CliError } from '../errors.js'
+import { replayInputOf, type ReplaySetup } from '../replay/setup.js'
 import { Checks, call } from './shared.js'
+
+/** The most worker threads a replay starts unless told (`--jobs`): past a few, the daemon's reading is the limit. */
+const MAX_DEFAULT_JOBS = 4
 
 /** `timon replay`: what the stored history would have given under other rules; changes nothing. */
 export const replayCommand: Command = {
@@ -40,13 +46,19 @@ export const replayCommand: Command = {
         description: 'Replay up to this RFC 3339 instant (default now)',
       },
       { name: 'code', type: 'string', placeholder: '<glob>', description: 'Only probes/jobs matching this code glob' },
+      {
+        name: 'jobs',
+        type: 'string',
+        placeholder: '<n>',
+        description: `Replay in n worker threads, each a share of the codes (default: one per core, up to ${MAX_DEFAULT_JOBS}; 1: in this process)`,
+      },
       JSON_FLAG,
     ],
     examples: ["timon replay --set 'db.*:stale_incident_after=2h' --since 30d"],
   },
   async run(ctx, args) {
     const checks = new Checks(replayCommand.spec, args)
-    const { compareOutcomes, outcomeOf, parseRuleSetting, replay } = await import('@timon/core/replay')
+    const { compareOutcomes, outcomeOf, parseRuleSetting } = await import('@timon/core/replay')
     const overrides = args.strings('set').map((text) =>
       parseRuleSetting(text).match(
         (o) => o,
@@ -63,29 +75,30 @@ export const replayCommand: Command = {
     if (Number.isNaN(to.getTime())) checks.fail(`invalid --until "${untilText}" \u2014 must be an RFC 3339 instant`)
     const from = new Date(to.getTime() - since)
     const code = checks.optional('code')
+    const jobs = checks.positiveInteger('jobs') ?? Math.min(availableParallelism(), MAX_DEFAULT_JOBS)
     const configPath = checks.optional('config')
-    const config = configPath === undefined ? undefined : await configRulesOf(configPath, ctx)
-
-    const query = { from, to, ...(code === undefined ? {} : { code }) }
-    // The samples stream through the replay; what happened (incidents, notifications) is kept to compare.
-    const recorded = { reports: [], incidents: [] as HistoryIncident[], deliveries: [] as HistoryDelivery[] }
-    const progress = ctx.io.stderr.isTTY === true ? terminalProgress(ctx.io.stderr) : undefined
-    const history = keeping(pages(ctx, query), recorded, progress)
-    const replayed = await replay({
-      history: config === undefined ? history : config.checkSamples(history),
+    const setup: ReplaySetup = {
       from,
       to,
-      // The config's rules first: a --set names what to try on top of them.
-      rules:
-        config === undefined
-          ? { overrides }
-          : {
-              overrides: [...config.overrides, ...overrides],
-              notifications: config.notifications,
-              maintenance: config.maintenance,
-              timezone: config.timezone,
-            },
-    }).finally(() => progress?.done())
+      overrides,
+      env: { ...ctx.io.env },
+      ...(configPath === undefined ? {} : { configPath }),
+    }
+
+    const query = { from, to, ...(code === undefined ? {} : { code }) }
+    const progress = ctx.io.stderr.isTTY === true ? terminalProgress(ctx.io.stderr) : undefined
+    // The samples stream through the replay; what happened (incidents, notifications) is kept to compare.
+    const replayOnce = async (inParts: boolean) => {
+      const recorded = { reports: [], incidents: [] as HistoryIncident[], deliveries: [] as HistoryDelivery[] }
+      const history = keeping(pages(ctx, query), recorded, progress)
+      const replayed = await (inParts ? replayedInParts(history, setup, jobs) : replayedInProcess(history, setup))
+      return { recorded, replayed }
+    }
+    const { recorded, replayed } = await (async () => {
+      const once = await replayOnce(jobs > 1 && (await workersBuilt()))
+      // A dependency across parts: the parts cannot be replayed apart.
+      return once.replayed.isErr() && once.replayed.error.code === 'cross_part' ? replayOnce(false) : once
+    })().finally(() => progress?.done())
     if (replayed.isErr()) throw new CliError(replayed.error.message)
     const comparison = compareOutcomes(outcomeOf(recorded), replayed.value)
     if (args.boolean('json') === true) await ctx.printJson(comparison)
@@ -95,6 +108,36 @@ export const replayCommand: Command = {
 
 // --- internal ---
 
+/** The history replayed in this process. */
+async function replayedInProcess(
+  pages: AsyncIterable<HistoryColumns>,
+  setup: ReplaySetup,
+): Promise<Result<Outcome, ReplayError>> {
+  const [{ replay }, { rules, history }] = await Promise.all([import('@timon/core/replay'), replayInputOf(setup)])
+  return replay({ history: history(decoded(pages)), rules, from: setup.from, to: setup.to })
+}
+
+/** The history replayed in `jobs` worker threads, a share of the codes each. */
+async function replayedInParts(
+  pages: AsyncIterable<HistoryColumns>,
+  setup: ReplaySetup,
+  jobs: number,
+): Promise<Result<Outcome, ReplayError>> {
+  // The config is read here first: a bad file is told once, before any thread starts.
+  await replayInputOf(setup)
+  const { replayInParts } = await import('../replay/in-parts.js')
+  return replayInParts(pages, setup, jobs)
+}
+
+/** Whether the worker threads' module is built (run from the sources, in tests, it is not: replays run in process). */
+async function workersBuilt(): Promise<boolean> {
+  return (await import('../replay/in-parts.js')).canReplayInParts()
+}
+
+async function* decoded(pages: AsyncIterable<HistoryColumns>) {
+  for await (const page of pages) yield historyPageOf(page)
+}
+
 type Comparison = ReturnType<typeof import('@timon/core/replay').compareOutcomes>
 
 /**
@@ -102,10 +145,10 @@ type Comparison = ReturnType<typeof import('@timon/core/replay').compareOutcomes
  * that the daemon reads and encodes it while this process replays the one before (two processes,
  * two cores).
  */
-async function* pages(ctx: Context, query: Omit<HistoryQuery, 'limit'>): AsyncGenerator<HistoryPage> {
+async function* pages(ctx: Context, query: Omit<HistoryQuery, 'limit'>): AsyncGenerator<HistoryColumns> {
   const fetch = (after: HistoryQuery['after']) => {
     const page = call(ctx, (client) =>
-      client.history({ ...query, limit: 5000, ...(after === undefined ? {} : { after }) }),
+      client.historyColumns({ ...query, limit: 5000, ...(after === undefined ? {} : { after }) }),
     )
     // A page asked for ahead is awaited unless the replay stopped first: its failure is then nobody's.
     page.catch(() => undefined)
@@ -122,15 +165,15 @@ async function* pages(ctx: Context, query: Omit<HistoryQuery, 'limit'>): AsyncGe
 
 /** Passes `pages` on, appending their incidents and deliveries to `recorded`, and counting their reports. */
 async function* keeping(
-  pages: AsyncIterable<HistoryPage>,
+  pages: AsyncIterable<HistoryColumns>,
   recorded: { incidents: HistoryIncident[]; deliveries: HistoryDelivery[] },
   progress?: Progress,
-): AsyncGenerator<HistoryPage> {
+): AsyncGenerator<HistoryColumns> {
   let reports = 0
   for await (const page of pages) {
     recorded.incidents.push(...page.incidents)
     recorded.deliveries.push(...page.deliveries)
-    reports += page.reports.length
+    reports += page.samples.id.length + page.runs.length
     progress?.read(reports)
     yield page
   }
@@ -155,14 +198,6 @@ function terminalProgress(stderr: Output): Progress {
       if (shown) stderr.write('\r\u001b[K')
     },
   }
-}
-
-/** The rules of a config file a replay takes; the daemon's config parser is loaded only here. */
-async function configRulesOf(path: string, ctx: Context): Promise<ConfigReplayRules> {
-  const { loadConfig, configReplayRules } = await import('@timon/socket-daemon')
-  const config = loadConfig({ configPath: path, env: ctx.io.env })
-  if (config.isErr()) throw new CliError(config.error)
-  return configReplayRules(config.value)
 }
 
 /** Per code the differences, then the summary line ("3 incidents fewer, 41 notifications fewer, 1 new: …"). */

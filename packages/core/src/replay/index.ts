@@ -3,7 +3,9 @@
  * happened with what did (`timon replay`).
  */
 export { replay, recordedRouter } from './replay.js'
-export type { ReplayOptions, ReplayRules, RuleOverride } from './replay.js'
+export type { ReplayError, ReplayOptions, ReplayRules, RuleOverride } from './replay.js'
+export { mergeOutcomes, partOfCode, splitHistoryColumns } from './parts.js'
+export type { ReplayPart } from './parts.js'
 export { outcomeOf } from './outcome.js'
 export type { Outcome, OutcomeIncident, OutcomeNotification } from './outcome.js'
 export { compareOutcomes } from './compare.js'

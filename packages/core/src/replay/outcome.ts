@@ -73,12 +73,17 @@ export function outcomeOf(history: History): Outcome {
       },
     ]
   })
-  return {
-    incidents: incidents.sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime() || byKey(a, b)),
-    notifications: notifications.sort(
-      (a, b) => a.at.getTime() - b.at.getTime() || byKey(a, b) || a.target.localeCompare(b.target),
-    ),
-  }
+  return { incidents: incidents.sort(incidentOrder), notifications: notifications.sort(notificationOrder) }
+}
+
+/** The order of an outcome's incidents: by opening time, then code and trigger. */
+export function incidentOrder(a: OutcomeIncident, b: OutcomeIncident): number {
+  return a.openedAt.getTime() - b.openedAt.getTime() || byKey(a, b)
+}
+
+/** The order of an outcome's notifications: by time, then code, trigger and target. */
+export function notificationOrder(a: OutcomeNotification, b: OutcomeNotification): number {
+  return a.at.getTime() - b.at.getTime() || byKey(a, b) || a.target.localeCompare(b.target)
 }
 
 /** {@link outcomeOf} a history's pages, holding only their incidents and deliveries (not the samples). */

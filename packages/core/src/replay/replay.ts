@@ -14,6 +14,7 @@ import type { IncidentChanges } from '../views.js'
 import { orderedActions, type Action, type RunReport } from './actions.js'
 import { parseOverrides } from './rule-setting.js'
 import { outcomeOfPages, type Outcome } from './outcome.js'
+import { partOfCode, type ReplayPart } from './parts.js'
 
 /** Rules to change for the probes/jobs a code glob matches (`matchCodeGlob`). */
 export interface RuleOverride {
@@ -46,7 +47,20 @@ export interface ReplayOptions {
   /** The window: recorded actions outside it are left out; deadlines are evaluated up to `to`. */
   readonly from: Date
   readonly to: Date
+  /**
+   * Replay only this part of the codes (see `partOfCode`), to run the parts side by side and
+   * `mergeOutcomes` theirs; by default, the whole history.
+   */
+  readonly part?: ReplayPart
 }
+
+/**
+ * Why a replay failed: a {@link CoreError}, or `cross_part` when a code of the replayed part
+ * depends on a code of another part (replay in one part then).
+ */
+export type ReplayError =
+  | CoreError
+  | { readonly code: 'cross_part'; readonly message: string; readonly dependent: string; readonly dependsOn: string }
 
 /**
  * Replays a recorded history through a fresh {@link Monitor} on a `FakeClock` and a `MemoryStore`,
@@ -64,8 +78,8 @@ export interface ReplayOptions {
  * An `err` when an override's value is invalid (as a push would refuse it) or makes a recorded
  * report's rules invalid (e.g. `stale_after` longer than `stale_incident_after`), naming the code.
  */
-export async function replay(options: ReplayOptions): Promise<Result<Outcome, CoreError>> {
-  const { history, from, to } = options
+export async function replay(options: ReplayOptions): Promise<Result<Outcome, ReplayError>> {
+  const { history, from, to, part = WHOLE } = options
   const overrides = parseOverrides(options.rules?.overrides ?? [])
   if (overrides.isErr()) return err(overrides.error)
   const rules = { ...options.rules, overrides: overrides.value }
@@ -99,12 +113,22 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
   const contractIds = new Map<string, number>()
   // A probe's pushes mostly carry the same rules object (a page shares them): merged once, not per sample.
   const pushRules = new Map<string, { readonly recorded: Rules; readonly push: Partial<Rules> }>()
-  const probeRulesOf = (report: HistoryReport): Partial<Rules> => {
+  const probeRulesOf = (report: HistoryReport): Result<Partial<Rules>, ReplayError> => {
     const cached = pushRules.get(report.code)
-    if (cached?.recorded === report.rules) return cached.push
-    const push = probeRules(rulesFor(report, rules))
+    if (cached?.recorded === report.rules) return ok(cached.push)
+    const effective = rulesFor(report, rules)
+    const crossing = crossPart(report.code, effective, part)
+    if (crossing !== undefined) return err(crossing)
+    const push = probeRules(effective)
     pushRules.set(report.code, { recorded: report.rules, push })
-    return push
+    return ok(push)
+  }
+  const parts = new Map<string | null, number>()
+  const inPart = (code: string | null): boolean => {
+    if (part.count === 1) return true
+    let index = parts.get(code)
+    if (index === undefined) parts.set(code, (index = partOfCode(code, part.count)))
+    return index === part.index
   }
 
   /** The next deadline if one is due by `until`: what `monitor.nextDeadline()` answers, without a transaction. */
@@ -127,17 +151,19 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
     return contractId === undefined ? undefined : latest.get(`${contractId}\u0000${incident.triggerType}`)
   }
 
-  const apply = async (action: Action): Promise<Result<unknown, CoreError>> => {
+  const apply = async (action: Action): Promise<Result<unknown, ReplayError>> => {
     switch (action.kind) {
       case 'sample': {
         const { report } = action
         uid = report.uid
+        const ruled = probeRulesOf(report)
+        if (ruled.isErr()) return ruled
         const pushed = await monitor.pushProbe({
           code: report.code,
           health: report.health,
           comment: report.comment ?? undefined,
           detail: report.detail ?? undefined,
-          ...probeRulesOf(report),
+          ...ruled.value,
         })
         if (pushed.isErr()) return pushed
         contractIds.set(report.code, pushed.value.sample.contractId)
@@ -149,7 +175,10 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
         uid = run.uid
         const comment = run.startComment ?? undefined
         if (run.skipped) return monitor.skipRun({ code: run.code, comment })
-        const started = await monitor.startJob({ code: run.code, comment, ...rulesFor(run, rules) })
+        const runRules = rulesFor(run, rules)
+        const crossing = crossPart(run.code, runRules, part)
+        if (crossing !== undefined) return err(crossing)
+        const started = await monitor.startJob({ code: run.code, comment, ...runRules })
         if (started.isErr()) return started
         contractIds.set(run.code, started.value.run.contractId)
         remember(started.value)
@@ -202,11 +231,17 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Co
     addRecordedTargets(recordedTargets, deliveries),
   )) {
     for (const action of batch) {
+      if (!inPart(action.code)) continue
       // Most actions have no deadline before them: asked first, so that they await nothing more.
       if (dueBy(action.at, false) !== undefined) await fireDeadlines(action.at, false)
       moveTo(action.at)
       const result = await apply(action)
-      if (result.isErr()) return err(validation(`${action.code ?? 'replay'}: ${result.error.message}`))
+      if (result.isErr())
+        return err(
+          result.error.code === 'cross_part'
+            ? result.error
+            : validation(`${action.code ?? 'replay'}: ${result.error.message}`),
+        )
     }
   }
   await fireDeadlines(to.getTime(), true)
@@ -237,6 +272,21 @@ function addRecordedTargets(
 
 function routerOf(targets: ReadonlyMap<string, readonly string[]>): NotificationRouter {
   return { targetsFor: (event) => targets.get(event) ?? [] }
+}
+
+/** All the codes: a replay's part by default. */
+const WHOLE: ReplayPart = { index: 0, count: 1 }
+
+/** A `cross_part` error when `code` of `part` depends on a code of another part. */
+function crossPart(code: string, rules: Rules, part: ReplayPart): ReplayError | undefined {
+  const { dependsOn } = rules
+  if (dependsOn === null || partOfCode(dependsOn, part.count) === part.index) return undefined
+  return {
+    code: 'cross_part',
+    message: `${code} depends on ${dependsOn}, which another part of the replay replays`,
+    dependent: code,
+    dependsOn,
+  }
 }
 
 /** What `Monitor.resolve` writes on the timeline when no note is given. */

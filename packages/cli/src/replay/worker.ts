@@ -1,0 +1,41 @@
+/**
+ * A worker thread of `timon replay --jobs` (see `replayInParts`): replays its part of the history
+ * as the main thread sends the pages, and answers the outcome. Pages are taken one at a time and
+ * each is acknowledged, so that the sender keeps only a few ahead.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
+import { historyPageOf, type HistoryColumns, type HistoryPage } from '@timon/core'
+import { replay } from '@timon/core/replay'
+import type { FromWorker, ToWorker } from './messages.js'
+import { replayInputOf, type PartSetup } from './setup.js'
+
+const port = parentPort as MessagePort
+// Listening before anything is awaited: no page arrives unheard.
+const pages = received(port)
+const { setup, part } = workerData as PartSetup
+const { rules, history } = await replayInputOf(setup)
+const replayed = await replay({ history: history(pages), rules, from: setup.from, to: setup.to, part })
+const answer: FromWorker = replayed.isOk()
+  ? { type: 'done', outcome: replayed.value }
+  : { type: 'failed', error: replayed.error }
+// The main thread ends this thread once it has the answer.
+port.postMessage(answer)
+
+/** The pages the main thread sends, decoded as they are taken; each taken page is acknowledged. */
+function received(from: MessagePort): AsyncIterable<HistoryPage> {
+  const queue: (HistoryColumns | undefined)[] = []
+  let wake: (() => void) | undefined
+  from.on('message', (message: ToWorker) => {
+    queue.push(message.type === 'page' ? message.columns : undefined)
+    wake?.()
+  })
+  return (async function* () {
+    for (;;) {
+      while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve))
+      const columns = queue.shift()
+      if (columns === undefined) return
+      from.postMessage({ type: 'taken' } satisfies FromWorker)
+      yield historyPageOf(columns)
+    }
+  })()
+}
