@@ -75,7 +75,8 @@ export const replayCommand: Command = {
     if (Number.isNaN(to.getTime())) checks.fail(`invalid --until "${untilText}" \u2014 must be an RFC 3339 instant`)
     const from = new Date(to.getTime() - since)
     const code = checks.optional('code')
-    const jobs = checks.positiveInteger('jobs') ?? Math.min(availableParallelism(), MAX_DEFAULT_JOBS)
+    const jobsGiven = checks.positiveInteger('jobs')
+    const jobs = jobsGiven ?? Math.min(availableParallelism(), MAX_DEFAULT_JOBS)
     const configPath = checks.optional('config')
     const setup: ReplaySetup = {
       from,
@@ -90,8 +91,15 @@ export const replayCommand: Command = {
     // The samples stream through the replay; what happened (incidents, notifications) is kept to compare.
     const replayOnce = async (inParts: boolean) => {
       const recorded = { reports: [], incidents: [] as HistoryIncident[], deliveries: [] as HistoryDelivery[] }
-      const history = keeping(pages(ctx, query), recorded, progress)
-      const replayed = await (inParts ? replayedInParts(history, setup, jobs) : replayedInProcess(history, setup))
+      const source = keeping(pages(ctx, query), recorded, progress)
+      const first = await source.next()
+      const history = (async function* () {
+        if (first.done !== true) yield first.value
+        yield* source
+      })()
+      // Unless told, a history of one page is not worth starting threads for.
+      const split = inParts && (jobsGiven !== undefined || (first.done !== true && first.value.next !== undefined))
+      const replayed = await (split ? replayedInParts(history, setup, jobs) : replayedInProcess(history, setup))
       return { recorded, replayed }
     }
     const { recorded, replayed } = await (async () => {
