@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DueIndex, GroupIndex, PairIndex, Table, UniqueIndex } from './memory-table.js'
+import { DueIndex, GroupIndex, PairIndex, Table, UndoLog, UniqueIndex } from './memory-table.js'
 
 type Row = { readonly id: number; readonly group: string | undefined; readonly at: number | undefined }
 
@@ -16,7 +16,7 @@ function table() {
     byAt,
     byGroupUnique,
     byGroupAndAt,
-    rows: new Table<Row>(byGroup, byAt, byGroupUnique, byGroupAndAt),
+    rows: new Table<Row>([byGroup, byAt, byGroupUnique, byGroupAndAt]),
   }
 }
 
@@ -106,5 +106,46 @@ describe('memory-table indexes', () => {
           .map(([rowId]) => rowId),
       ])
     }
+  })
+
+  it('update a row with the fields a patch sets, keeping those it leaves undefined, and tell the indexes', () => {
+    const { byGroup, byAt, rows } = table()
+    rows.set({ id: 1, group: 'a', at: 100 })
+    const before = rows.rows.get(1)
+    expect(rows.update(1, { at: 200 })).toBe(before)
+    expect(rows.update(1, { group: 'b', at: undefined })).toEqual({ id: 1, group: 'a', at: 200 })
+    expect(rows.rows.get(1)).toEqual({ id: 1, group: 'b', at: 200 })
+    expect(before).toEqual({ id: 1, group: 'a', at: 100 })
+    expect([byGroup.ids('a'), byGroup.ids('b'), byAt.due(1000, 10), byAt.first()]).toEqual([[], [1], [1], 200])
+    expect(rows.update(2, { group: 'c' })).toBeUndefined()
+    expect([rows.rows.has(2), byGroup.ids('c')]).toEqual([false, []])
+  })
+
+  it('undo inserts, updates and deletes last first, back to the rows, indexes and next id before them', () => {
+    const { byGroup, byAt, byGroupUnique, byGroupAndAt, rows } = table()
+    rows.set({ id: 1, group: 'a', at: 100 })
+    rows.set({ id: 2, group: 'b', at: 200 })
+    rows.nextId = 3
+    const snapshot = () => [
+      [...rows.rows.values()],
+      rows.nextId,
+      byGroup.ids('a'),
+      byGroup.ids('b'),
+      byAt.due(1000, 10),
+      byGroupUnique.get('a'),
+      byGroupAndAt.get('b', 200),
+    ]
+    const start = snapshot()
+    const undo = new UndoLog()
+    undo.record(rows, 3, undefined)
+    rows.set({ id: 3, group: 'a', at: 50 })
+    rows.nextId = 4
+    undo.record(rows, 1, rows.update(1, { group: 'b' }))
+    undo.record(rows, 3, rows.update(3, { at: 300 }))
+    undo.record(rows, 2, rows.rows.get(2))
+    rows.delete(2)
+    expect(snapshot()).not.toEqual(start)
+    undo.rollback()
+    expect(snapshot()).toEqual(start)
   })
 })

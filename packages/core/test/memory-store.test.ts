@@ -20,6 +20,54 @@ describe("MemoryStore with samples: 'latest'", () => {
     expect(view.lastReport?.id).toBe(6)
     expect(view.activeIncidents.map((i) => i.triggerType)).toEqual(['critical'])
   })
+
+  it('rolls a push back whole: the sample it dropped is back, the one it inserted gone, the deadline as it was', async () => {
+    const store = new MemoryStore({ samples: 'latest' })
+    const clock = new FakeClock(new Date('2025-01-01T00:00:00Z'))
+    const monitor = new Monitor({ store, clock })
+    for (let i = 0; i < 2; i++) {
+      clock.advance(60_000)
+      ;(await monitor.pushProbe({ code: 'db.main', health: 'healthy', staleAfter: '1h' }))._unsafeUnwrap()
+    }
+    const read = () =>
+      store.transaction(async (tx) => {
+        const contract = await tx.findContract('db.main')
+        const reports = await tx.listReports(contract?.id ?? 0, {})
+        return { contract, reports, byUid: await Promise.all(reports.map((r) => tx.findReport(r.contractId, r.uid))) }
+      })
+    const before = await read()
+    const nextDue = store.nextDue()
+    const boom = new Error('boom')
+    await expect(
+      store.transaction(async (tx) => {
+        const contract = before.contract!
+        const sample = await tx.insertSample({
+          contractId: contract.id,
+          uid: 'rolled-back',
+          health: 'critical',
+          pushedAt: new Date('2025-01-01T00:03:00Z'),
+          comment: null,
+          detail: null,
+          rules: contract.rules,
+          host: null,
+          progress: null,
+        })
+        await tx.updateContract(contract.id, { staleAt: new Date('2025-01-01T01:03:00Z'), lastReportId: sample.id })
+        expect((await tx.listReports(contract.id, {})).map((r) => r.uid)).toEqual([
+          'rolled-back',
+          before.reports[0]?.uid,
+        ])
+        throw boom
+      }),
+    ).rejects.toBe(boom)
+    expect(before.reports).toHaveLength(2)
+    expect(await read()).toEqual(before)
+    expect(store.nextDue()).toEqual(nextDue)
+    // The ids of what was rolled back are free again, as an SQL store's AUTOINCREMENT.
+    clock.advance(60_000)
+    const pushed = (await monitor.pushProbe({ code: 'db.main', health: 'healthy' }))._unsafeUnwrap()
+    expect(pushed.sample.id).toBe((before.reports[0]?.id ?? 0) + 1)
+  })
 })
 
 describe('MemoryStore.nextDue', () => {
