@@ -27,6 +27,7 @@ import { incidents } from '../rows/incidents.js'
 import { progress, reports, type ReportRow } from '../rows/reports.js'
 import { rules as ruleRows } from '../rows/rules.js'
 import { steps } from '../rows/steps.js'
+import type { Statements } from '../statements.js'
 import {
   contractIdOf,
   eachWindowReport,
@@ -112,8 +113,19 @@ export function historyQueries(context: QueryContext): Pick<StoreTx, 'exportHist
 
 // --- internal ---
 
-/** The statement is the export's own (its text is used nowhere else), so raw mode stays with it. */
-const CONTRACT_CODES = 'SELECT id, code FROM contracts'
+/**
+ * Every probe's and job's code by id: a page reads them all, as two JSON arrays (a row each, even
+ * raw, cost three times as much: 0.4 µs a contract, some 0.1 µs a sample with 1,000 probes).
+ */
+function contractCodes(statements: Statements): Map<number, string> {
+  // The statement is the export's own (its text is used nowhere else), so raw mode stays with it.
+  const [ids, codes] = (statements.prepare(CONTRACT_CODES).raw(true).get() as [string, string]).map(
+    (array) => JSON.parse(array) as unknown[],
+  ) as [number[], string[]]
+  return new Map(ids.map((id, i) => [id, codes[i] as string]))
+}
+
+const CONTRACT_CODES = 'SELECT json_group_array(id), json_group_array(code) FROM contracts'
 
 /** The probes and jobs of a page: each one's code, and which are in the query's scope. */
 interface PageContracts {
@@ -139,8 +151,7 @@ async function exportPage<Read extends ScannedReports>(
 }> {
   const after = query.after ?? HISTORY_START
   const [from, to] = [query.from.getTime(), query.to.getTime()]
-  // Every probe's and job's code, read raw (a page reads them all, as pairs rather than objects).
-  const codes = new Map(statements.prepare(CONTRACT_CODES).raw(true).all() as [number, string][])
+  const codes = contractCodes(statements)
   const codeOf = (id: number | null | undefined) => (id == null ? null : (codes.get(id) ?? null))
   const scope =
     query.code === undefined ? undefined : [...codes].flatMap(([id, code]) => (inHistoryScope(query, code) ? [id] : []))
