@@ -25,13 +25,11 @@ import { deliveries } from '../rows/deliveries.js'
 import { incidentEvents } from '../rows/incident-events.js'
 import { incidents } from '../rows/incidents.js'
 import { progress, reports, type ReportRow } from '../rows/reports.js'
-import { rules as ruleRows } from '../rows/rules.js'
 import { steps } from '../rows/steps.js'
 import type { Statements } from '../statements.js'
 import {
   contractIdOf,
   eachWindowReport,
-  readRuleColumns,
   reportRowOf,
   type ReportWindow,
   type ScannedReports,
@@ -77,8 +75,7 @@ export function historyQueries(context: QueryContext): Pick<StoreTx, 'exportHist
         contracts,
         parts,
       } = await exportPage(context, query, (window, { scope }) => readSampleColumns(context.statements, window, scope))
-      const { id, contract_id: contractId, progress_count: counts, progress_of: ofs, rules_key: keys } = read.values
-      const rulesOf = sampleRules(context)
+      const { contract_id: contractId, progress_count: counts, progress_of: ofs } = read.values
       builder.samples(
         {
           id: read.text.id,
@@ -87,7 +84,7 @@ export function historyQueries(context: QueryContext): Pick<StoreTx, 'exportHist
           health: read.text.health,
           pushedAt: read.text.pushed_at,
           comment: read.text.comment,
-          rules: keys.map((key, i) => rulesOf(contractId[i] as number, key, id[i] as number)),
+          rules: read.rules,
           progress: counts.map((count, i) => progress({ progress_count: count, progress_of: ofs[i] ?? null })),
           host: read.text.host,
           detail: read.text.detail,
@@ -214,28 +211,6 @@ async function exportPage<Read extends ScannedReports>(
     deliveryId: scanned(deliveryRows, after.deliveryId),
   })
   return { reports: scannedReports, contracts, parts: next === undefined ? parts : { ...parts, next } }
-}
-
-/**
- * The rules of sample `id` of probe `contractId`, by its rules' key (see `SampleBatch`): a probe's
- * samples mostly carry the rules of its previous one (the same object again, as the columns'
- * builder expects), and probes mostly share a few sets, so a set's columns are read and mapped
- * once per page.
- */
-function sampleRules({ statements }: QueryContext): (contractId: number, key: string, id: number) => Rules {
-  const byKey = new Map<string, Rules>()
-  const lastOf = new Map<number, { readonly key: string; readonly rules: Rules }>()
-  return (contractId, key, id) => {
-    const last = lastOf.get(contractId)
-    if (last !== undefined && last.key === key) return last.rules
-    let rules = byKey.get(key)
-    if (rules === undefined) {
-      rules = ruleRows.toDomain(readRuleColumns(statements, id))
-      byKey.set(key, rules)
-    }
-    lastOf.set(contractId, { key, rules })
-    return rules
-  }
 }
 
 /** The steps of the runs `runIds`, by run id. */

@@ -6,12 +6,14 @@
 // of columns, held through a daemon's small young generation was copied and promoted; as JSON
 // text a page is a few strings. Only what the page numbers or maps is parsed: each sample's probe
 // and rules, and its progress.
-import { HEALTHS, JsonColumn, type Health } from '@timon/core'
+import { HEALTHS, JsonColumn, type Health, type Rules } from '@timon/core'
 import type { ReportRow } from '../rows/reports.js'
+import { rules as ruleRows } from '../rows/rules.js'
 import type { Statements } from '../statements.js'
 import {
   RULE_COLUMNS,
   WINDOW_REPORTS,
+  readRuleColumns,
   scanWindow,
   windowParameters,
   type ReportWindow,
@@ -20,12 +22,9 @@ import {
 
 /**
  * The samples in scope of a window's reports, as columns in id order: the columns that go on the
- * page as they are, as JSON text; those the page numbers or maps, as values; and `rules_key`, each
- * sample's eleven rule columns as one value, their JSON array — the same text for the same values
- * and a different one for different values (SQLite's JSON writes integers, reals and text exactly)
- * — so that a rule set is mapped once. A sample is what `isSampleRow` and `sampleHealth` take for
- * one; the ids of the other reports in scope are in `others` (runs, or a corrupt row): read them
- * again in full.
+ * page as they are, as JSON text; those the page numbers or maps, as values (the ids too); and
+ * each sample's rules. A sample is what `isSampleRow` and `sampleHealth` take for one; the ids of
+ * the other reports in scope are in `others` (runs, or a corrupt row): read them again in full.
  */
 export interface SampleColumnsRead extends ScannedReports {
   readonly text: {
@@ -42,8 +41,8 @@ export interface SampleColumnsRead extends ScannedReports {
     readonly contract_id: readonly number[]
     readonly progress_count: readonly (number | null)[]
     readonly progress_of: readonly (number | null)[]
-    readonly rules_key: readonly string[]
   }
+  readonly rules: readonly Rules[]
   readonly others: readonly number[]
 }
 
@@ -69,10 +68,16 @@ export function readSampleColumns(
     batches.push(columns)
     return { count, lastId: lastId ?? afterId }
   })
-  const column = (name: BatchColumn) =>
-    joinedArrays(batches.map((columns) => columns[BATCH_COLUMNS.indexOf(name)] as string))
-  const text = <T>(name: BatchColumn) => new JsonColumn<T>(column(name))
-  const parsed = <T>(name: BatchColumn) => JSON.parse(column(name)) as T[]
+  const batchesOf = (name: BatchColumn) => batches.map((columns) => columns[BATCH_COLUMNS.indexOf(name)] ?? '')
+  const text = <T>(name: BatchColumn) => new JsonColumn<T>(joinedArrays(batchesOf(name)))
+  const parsed = <T>(name: BatchColumn) => JSON.parse(joinedArrays(batchesOf(name))) as T[]
+  const values = inIdOrder({
+    id: parsed<number>('id'),
+    contract_id: parsed<number>('contract_id'),
+    progress_count: parsed<number | null>('progress_count'),
+    progress_of: parsed<number | null>('progress_of'),
+  })
+  const keys = batchesOf('rules_key').filter((lines) => lines !== '')
   return {
     ...scanned,
     text: {
@@ -84,39 +89,33 @@ export function readSampleColumns(
       detail: text('detail'),
       host: text('host'),
     },
-    values: inIdOrder({
-      id: parsed('id'),
-      contract_id: parsed('contract_id'),
-      progress_count: parsed('progress_count'),
-      progress_of: parsed('progress_of'),
-      rules_key: parsed('rules_key'),
-    }),
+    values,
+    rules: samplesRules(statements, values, keys.join('\n')),
     others: parsed('others'),
   }
 }
 
 // --- internal ---
 
+/** The columns a sample's mapping reads but its rules, as the statement hands them (JSON arrays). */
+const SAMPLE_COLUMNS = [
+  'id',
+  'contract_id',
+  'uid',
+  'health',
+  'pushed_at',
+  'comment',
+  'detail',
+  'host',
+  'progress_count',
+  'progress_of',
+] as const satisfies readonly (keyof ReportRow)[]
+
 /**
  * The columns of a batch's row, after its count and last id: those a sample's mapping reads (the
- * pieces `reports.toDomain` shares) but its rules, then the rules' key, then `others`.
+ * pieces `reports.toDomain` shares) but its rules, as JSON arrays; its rules' keys; then `others`.
  */
-const BATCH_COLUMNS = [
-  ...([
-    'id',
-    'contract_id',
-    'uid',
-    'health',
-    'pushed_at',
-    'comment',
-    'detail',
-    'host',
-    'progress_count',
-    'progress_of',
-  ] as const satisfies readonly (keyof ReportRow)[]),
-  'rules_key',
-  'others',
-] as const
+const BATCH_COLUMNS = [...SAMPLE_COLUMNS, 'rules_key', 'others'] as const
 
 type BatchColumn = (typeof BATCH_COLUMNS)[number]
 
@@ -124,17 +123,19 @@ type BatchColumn = (typeof BATCH_COLUMNS)[number]
 const SAMPLE = `kind = 'sample' AND pushed_at IS NOT NULL AND health IN (${HEALTHS.map((h) => `'${h}'`).join(', ')})`
 
 /**
- * A batch: how many reports, the last id, then each of {@link BATCH_COLUMNS} as a JSON array. The
- * rules' key is made text (`|| ''`), else `json_group_array` would nest it as JSON.
+ * A batch: how many reports, the last id, then each of {@link BATCH_COLUMNS}. A sample's rules' key
+ * is its eleven rule columns' JSON array: the same text for the same values and a different one for
+ * different values (SQLite's JSON writes integers, reals and text exactly); the keys come one a
+ * line (JSON escapes a newline in a text).
  */
 function batchStatement(inScope: string): string {
-  const columns = BATCH_COLUMNS.filter((column) => column !== 'rules_key' && column !== 'others')
+  const wanted = 'FILTER (WHERE sample AND in_scope)'
   return `SELECT count(*), max(id),
-  ${[...columns, 'rules_key'].map((column) => `json_group_array(${column}) FILTER (WHERE sample AND in_scope)`).join(',\n  ')},
+  ${SAMPLE_COLUMNS.map((column) => `json_group_array(${column}) ${wanted}`).join(',\n  ')},
+  group_concat(rules_key, char(10)) ${wanted},
   json_group_array(id) FILTER (WHERE NOT sample AND in_scope)
-  FROM (SELECT ${columns.join(', ')}, json_array(${RULE_COLUMNS.join(', ')}) || '' AS rules_key,
-    ${SAMPLE} AS sample, ${inScope} AS in_scope
-    ${WINDOW_REPORTS})`
+  FROM (SELECT ${SAMPLE_COLUMNS.join(', ')}, json_array(${RULE_COLUMNS.join(', ')}) AS rules_key,
+    ${SAMPLE} AS sample, ${inScope} AS in_scope ${WINDOW_REPORTS})`
 }
 
 const EVERY_PROBE = batchStatement('1')
@@ -163,4 +164,41 @@ function inIdOrder<C extends { readonly id: readonly number[] }>(columns: C): C 
       throw new Error(`history columns out of id order at report ${id[i]}`)
   }
   return columns
+}
+
+/**
+ * Each sample's rules, from `keys` (their keys, one a line, in the samples' order). A probe's
+ * samples mostly carry the rules of its previous one: a key is compared with that one's in place,
+ * with no string made per sample, and the same object answered (as the columns' builder expects);
+ * probes mostly share a few sets, so a set's columns are read and mapped once per page.
+ */
+function samplesRules(
+  statements: Statements,
+  samples: { readonly id: readonly number[]; readonly contract_id: readonly number[] },
+  keys: string,
+): Rules[] {
+  const byKey = new Map<string, Rules>()
+  const lastOf = new Map<number, { readonly key: string; readonly rules: Rules }>()
+  const rules = new Array<Rules>(samples.id.length)
+  let start = 0
+  for (let i = 0; i < rules.length; i++) {
+    const newline = keys.indexOf('\n', start)
+    const end = newline < 0 ? keys.length : newline
+    const contractId = samples.contract_id[i] as number
+    const last = lastOf.get(contractId)
+    if (last !== undefined && last.key.length === end - start && keys.startsWith(last.key, start)) {
+      rules[i] = last.rules
+    } else {
+      const key = keys.slice(start, end)
+      let set = byKey.get(key)
+      if (set === undefined) {
+        set = ruleRows.toDomain(readRuleColumns(statements, samples.id[i] as number))
+        byKey.set(key, set)
+      }
+      lastOf.set(contractId, { key, rules: set })
+      rules[i] = set
+    }
+    start = end + 1
+  }
+  return rules
 }
