@@ -77,7 +77,8 @@ export function readSampleColumns(
     progress_count: parsed<number | null>('progress_count'),
     progress_of: parsed<number | null>('progress_of'),
   })
-  const keys = batchesOf('rules_key').filter((lines) => lines !== '')
+  // Split, a key is a slice of the batch's text: parsed from JSON, each was a string of its own.
+  const keys = batchesOf('rules_key').flatMap((lines) => (lines === '' ? [] : lines.split('\n')))
   return {
     ...scanned,
     text: {
@@ -90,7 +91,7 @@ export function readSampleColumns(
       host: text('host'),
     },
     values,
-    rules: samplesRules(statements, values, keys.join('\n')),
+    rules: samplesRules(statements, values, keys),
     others: parsed('others'),
   }
 }
@@ -167,38 +168,27 @@ function inIdOrder<C extends { readonly id: readonly number[] }>(columns: C): C 
 }
 
 /**
- * Each sample's rules, from `keys` (their keys, one a line, in the samples' order). A probe's
- * samples mostly carry the rules of its previous one: a key is compared with that one's in place,
- * with no string made per sample, and the same object answered (as the columns' builder expects);
- * probes mostly share a few sets, so a set's columns are read and mapped once per page.
+ * Each sample's rules, from their `keys` (in the samples' order): a probe's samples mostly carry the
+ * rules of its previous one (the same object again, as the columns' builder expects), and probes
+ * mostly share a few sets, so a set's columns are read and mapped once per page.
  */
 function samplesRules(
   statements: Statements,
   samples: { readonly id: readonly number[]; readonly contract_id: readonly number[] },
-  keys: string,
+  keys: readonly string[],
 ): Rules[] {
   const byKey = new Map<string, Rules>()
   const lastOf = new Map<number, { readonly key: string; readonly rules: Rules }>()
-  const rules = new Array<Rules>(samples.id.length)
-  let start = 0
-  for (let i = 0; i < rules.length; i++) {
-    const newline = keys.indexOf('\n', start)
-    const end = newline < 0 ? keys.length : newline
+  return keys.map((key, i) => {
     const contractId = samples.contract_id[i] as number
     const last = lastOf.get(contractId)
-    if (last !== undefined && last.key.length === end - start && keys.startsWith(last.key, start)) {
-      rules[i] = last.rules
-    } else {
-      const key = keys.slice(start, end)
-      let set = byKey.get(key)
-      if (set === undefined) {
-        set = ruleRows.toDomain(readRuleColumns(statements, samples.id[i] as number))
-        byKey.set(key, set)
-      }
-      lastOf.set(contractId, { key, rules: set })
-      rules[i] = set
+    if (last !== undefined && last.key === key) return last.rules
+    let rules = byKey.get(key)
+    if (rules === undefined) {
+      rules = ruleRows.toDomain(readRuleColumns(statements, samples.id[i] as number))
+      byKey.set(key, rules)
     }
-    start = end + 1
-  }
-  return rules
+    lastOf.set(contractId, { key, rules })
+    return rules
+  })
 }
