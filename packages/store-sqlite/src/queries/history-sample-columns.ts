@@ -129,17 +129,19 @@ const SAMPLE = `kind = 'sample' AND pushed_at IS NOT NULL AND health IN (${HEALT
  * different values (SQLite's JSON writes integers, reals and text exactly); the keys come one a
  * line (JSON escapes a newline in a text).
  */
-function batchStatement(inScope: string): string {
-  const wanted = 'FILTER (WHERE sample AND in_scope)'
+function batchStatement(inScope?: string): string {
+  // Without a scope, no condition of its own: a constant one still cost 8% of the statement.
+  const [scoped, scope] = inScope === undefined ? ['', ''] : [' AND in_scope', `, ${inScope} AS in_scope`]
+  const wanted = `FILTER (WHERE sample${scoped})`
   return `SELECT count(*), max(id),
   ${SAMPLE_COLUMNS.map((column) => `json_group_array(${column}) ${wanted}`).join(',\n  ')},
   group_concat(rules_key, char(10)) ${wanted},
-  json_group_array(id) FILTER (WHERE NOT sample AND in_scope)
+  json_group_array(id) FILTER (WHERE NOT sample${scoped})
   FROM (SELECT ${SAMPLE_COLUMNS.join(', ')}, json_array(${RULE_COLUMNS.join(', ')}) AS rules_key,
-    ${SAMPLE} AS sample, ${inScope} AS in_scope ${WINDOW_REPORTS})`
+    ${SAMPLE} AS sample${scope} ${WINDOW_REPORTS})`
 }
 
-const EVERY_PROBE = batchStatement('1')
+const EVERY_PROBE = batchStatement()
 /** With the JSON array of the ids in scope as `@scope`. */
 const IN_SCOPE = batchStatement('contract_id IN (SELECT value FROM json_each(@scope))')
 
