@@ -4,9 +4,9 @@
 // the other parts with Kysely's builder: a page is thousands of rows, so compiling its few queries
 // costs nothing that matters. A page comes with its reports as objects (`exportHistory`), or with
 // its samples as columns (`exportHistoryColumns`, what the daemon answers `timon replay` with):
-// those are read as columns (history-sample-columns.ts) and filled in as they are, with no
-// `Sample` built per sample nor rule set per row, which otherwise made most of the daemon's work and
-// garbage.
+// those SQLite reads as columns, most of them as the JSON text the page carries
+// (history-sample-columns.ts), with no `Sample` nor row built per sample, which otherwise made most
+// of the daemon's work and garbage.
 import {
   HISTORY_START,
   HistoryColumnsBuilder,

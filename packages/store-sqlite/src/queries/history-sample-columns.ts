@@ -4,8 +4,8 @@
 // which goes on the wire as it is (`JsonColumn`). better-sqlite3 (on Node 20) builds a raw row by
 // setting its values one at a time through V8's API, some 90 ns a value, and a page of rows, then
 // of columns, held through a daemon's small young generation was copied and promoted; as JSON
-// text a page is a few strings. Only what the page numbers or maps is parsed: each sample's probe
-// and rules, and its progress.
+// text a page is a few strings. Only what the page numbers or maps is parsed (each sample's probe,
+// rules and progress), and the ids, checked to be in order.
 import { HEALTHS, JsonColumn, type Health, type Rules } from '@timon/core'
 import type { ReportRow } from '../rows/reports.js'
 import { rules as ruleRows } from '../rows/rules.js'
