@@ -1,5 +1,9 @@
 // The history export's pages beyond the conformance suite's few rows: pages of several read batches
 // (history-sample-columns.ts), with rule sets changing within and across pages.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
 import { DEFAULT_RULES, JsonColumn, historyColumnsOf, type HistoryQuery, type Rules, type StoreTx } from '@timon/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SqliteStore } from '../sqlite-store.js'
@@ -95,6 +99,46 @@ describe('history export of the SQLite store', () => {
         after = page.next
       } while (after !== undefined)
       expect(samples).toBe(expected)
+    }
+  })
+})
+
+describe('history export of a corrupt sample', () => {
+  it('refuses a sample with a health only runs have, in either form', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'timon-history-'))
+    const file = join(dir, 'timon.db')
+    const filed = new SqliteStore({ database: file })
+    try {
+      await filed.transaction(async (tx) => {
+        const probe = await tx.insertContract({
+          code: 'db.main',
+          kind: 'probe',
+          rules: DEFAULT_RULES,
+          createdAt: new Date(START),
+        })
+        for (const uid of ['000000000001', '000000000002'])
+          await tx.insertSample({
+            contractId: probe.id,
+            uid,
+            health: 'healthy',
+            pushedAt: new Date(START + MINUTE),
+            comment: null,
+            rules: DEFAULT_RULES,
+            progress: null,
+            host: null,
+          })
+      })
+      // Written by another connection: the schema lets a report have a run's health.
+      const raw = new BetterSqlite3(file)
+      raw.prepare("UPDATE reports SET health = 'unknown' WHERE uid = '000000000002'").run()
+      raw.close()
+      const query = { from: new Date(START), to: new Date(START + 2 * MINUTE), limit: 10 }
+      const corrupt = /corrupt row: reports\.health: unexpected value unknown/
+      await expect(filed.transaction((tx) => tx.exportHistory(query))).rejects.toThrow(corrupt)
+      await expect(filed.transaction((tx) => exportColumns(tx, query))).rejects.toThrow(corrupt)
+    } finally {
+      await filed.close()
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })
