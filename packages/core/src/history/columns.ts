@@ -142,7 +142,7 @@ export class HistoryColumnsBuilder {
 
   /** Adds a sample, after those added before it. */
   sample(entry: SampleEntry): void {
-    if (this.#batch !== undefined) throw new Error('HistoryColumnsBuilder: a sample after the batch of samples')
+    if (this.#batch !== undefined) throw new Error('HistoryColumnsBuilder: a sample after the batch of them')
     const probe = this.#probes.get(entry.contractId) ?? this.#probe(entry.contractId, entry.code)
     const samples = this.#samples
     const i = this.#count++
@@ -164,7 +164,8 @@ export class HistoryColumnsBuilder {
    * or after them.
    */
   samples(batch: SampleBatch, codeOf: (contractId: number) => string): void {
-    if (this.#count > 0 || this.#batch !== undefined) throw new Error('HistoryColumnsBuilder: samples before the batch')
+    if (this.#count > 0 || this.#batch !== undefined)
+      throw new Error('HistoryColumnsBuilder: a batch of samples after others')
     const { contractId, rules, ...columns } = batch
     const contract = new Array<number>(contractId.length)
     const rulesIndexes = new Array<number>(contractId.length)
