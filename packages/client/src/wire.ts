@@ -1,16 +1,18 @@
 /**
  * The one serializer between the core's values (camelCase keys, `Date` instants) and the wire's
  * JSON (snake_case keys, RFC 3339 UTC strings). The server and the client both use it, so the two
- * directions cannot drift apart. Pure; loads nothing.
+ * directions cannot drift apart. Pure; loads nothing but the history's column type.
  */
+import { JsonColumn } from '@timon/core/lite'
 
 /**
  * Converts a value for the wire, recursively: object keys camelCase → snake_case, `Date` → RFC 3339
- * UTC string (`2026-11-22T00:43:54.123Z`), `undefined` object properties dropped (as JSON does).
- * Arrays, plain values and `null` keep their shape.
+ * UTC string (`2026-11-22T00:43:54.123Z`), `undefined` object properties dropped (as JSON does), a
+ * history's `JsonColumn` to its values. Arrays, plain values and `null` keep their shape.
  */
 export function toWire(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString()
+  if (value instanceof JsonColumn) return value.values()
   if (Array.isArray(value)) return value.map(toWire)
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {}
@@ -26,8 +28,9 @@ export function toWire(value: unknown): unknown {
 
 /**
  * The wire's JSON text of `value`: `JSON.stringify(toWire(value))` in one pass, without building
- * the converted copy (the daemon answers every request with it). Properties `undefined`, functions
- * and symbols are dropped from objects and `null` in arrays, as JSON does.
+ * the converted copy (the daemon answers every request with it); a history's `JsonColumn` is its
+ * text. Properties `undefined`, functions and symbols are dropped from objects and `null` in
+ * arrays, as JSON does.
  */
 export function toWireJson(value: unknown): string {
   switch (typeof value) {
@@ -40,6 +43,7 @@ export function toWireJson(value: unknown): string {
     case 'object':
       if (value === null) return 'null'
       if (value instanceof Date) return `"${value.toISOString()}"`
+      if (value instanceof JsonColumn) return value.json
       return Array.isArray(value) ? arrayJson(value) : objectJson(value as Record<string, unknown>)
     case 'bigint':
       return JSON.stringify(value) // throws, as JSON.stringify(toWire(value)) does

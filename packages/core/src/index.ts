@@ -180,11 +180,12 @@ export { MemoryStore, type MemoryStoreOptions } from './memory-store.js'
 export { HISTORY_START, inHistoryScope, nextHistoryCursor } from './history/scope.js'
 export {
   HistoryColumnsBuilder,
+  JsonColumn,
   exportHistoryColumns,
   historyColumnsOf,
   historyPageOf,
 } from './history/columns.js'
-export type { HistoryColumns, SampleColumns, SampleEntry } from './history/columns.js'
+export type { Column, HistoryColumns, SampleBatch, SampleColumns, SampleEntry } from './history/columns.js'
 export { historyQueryError } from './history/read.js'
 export { INCIDENT_PAGE_SIZE, MAX_INCIDENT_PAGE_SIZE, queryIncidentsSchema } from './incident/incident-query.js'
 export type { IncidentList, QueryIncidentsInput } from './incident/incident-query.js'

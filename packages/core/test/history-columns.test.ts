@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_RULES, type Rules } from '../src/domain.js'
 import {
   HistoryColumnsBuilder,
+  JsonColumn,
   exportHistoryColumns,
   historyColumnsOf,
   historyPageOf,
@@ -119,6 +120,45 @@ describe('history columns', () => {
       expect(JSON.stringify(columns)).toBe(JSON.stringify(exact))
       for (const column of Object.values(columns.samples)) expect(Object.keys(column)).toHaveLength(5)
     }
+  })
+
+  it('come out the same given all at once as columns, some as their JSON text, and decode the same', () => {
+    const samples = PAGE.reports.flatMap((r) => (r.kind === 'sample' ? [r] : []))
+    const text = <T>(values: T[]) => new JsonColumn<T>(JSON.stringify(values))
+    const builder = new HistoryColumnsBuilder()
+    builder.run(RUN)
+    builder.samples(
+      {
+        id: text(samples.map((s) => s.id)),
+        contractId: samples.map((s) => s.contractId),
+        uid: text(samples.map((s) => s.uid)),
+        health: samples.map((s) => s.health),
+        pushedAt: text(samples.map((s) => s.pushedAt.getTime())),
+        comment: text(samples.map((s) => s.comment)),
+        rules: samples.map((s) => s.rules),
+        progress: samples.map((s) => s.progress),
+        host: text(samples.map((s) => s.host ?? null)),
+        detail: samples.map((s) => s.detail),
+      },
+      (contractId) => samples.find((s) => s.contractId === contractId)?.code ?? '',
+    )
+    const columns = builder.columns(PAGE)
+    // To the JSON text, keys in the same order: what the wire writes of either.
+    expect(JSON.stringify(columns)).toBe(JSON.stringify(historyColumnsOf(PAGE)))
+    expect(historyPageOf(columns)).toEqual(historyPageOf(historyColumnsOf(PAGE)))
+  })
+
+  it('take the samples of a page one at a time or all at once, not both', () => {
+    const [first] = PAGE.reports
+    if (first?.kind !== 'sample') throw new Error('PAGE starts with a sample')
+    const entry = { ...first, pushedAt: first.pushedAt.getTime(), host: null }
+    const batch = { ...historyColumnsOf(PAGE).samples, contractId: [], rules: [] }
+    const oneThenAll = new HistoryColumnsBuilder()
+    oneThenAll.sample(entry)
+    expect(() => oneThenAll.samples(batch, () => '')).toThrow()
+    const allThenOne = new HistoryColumnsBuilder()
+    allThenOne.samples(batch, () => '')
+    expect(() => allThenOne.sample(entry)).toThrow()
   })
 
   it('are exported by the store when it can, else made of its page', async () => {

@@ -348,14 +348,16 @@ export class ApiServer {
       if (!res.writableEnded) res.destroy()
       return
     }
-    const text = `${toWireJson(answer.body)}\n`
+    // Encoded once: a text's length would be counted, then the text joined to the headers and
+    // encoded again (a history page is some 400 kB).
+    const body = Buffer.from(`${toWireJson(answer.body)}\n`)
     res.writeHead(answer.status, {
       'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(text),
+      'Content-Length': body.length,
       ...answer.headers,
       ...(close || this.#closing ? { Connection: 'close' } : {}),
     })
-    res.end(text)
+    res.end(body)
   }
 }
 

@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { RowCursor, RowViewQuery } from './row-views.js'
+import { RowViewQuery } from './row-views.js'
 
 describe('RowViewQuery', () => {
   const db = new BetterSqlite3(':memory:')
@@ -19,16 +19,5 @@ describe('RowViewQuery', () => {
 
   it('answers undefined when no row matches', () => {
     expect(query.get('z')).toBeUndefined()
-  })
-})
-
-describe('RowCursor', () => {
-  it('reads the columns of the values it was last pointed at, by name', () => {
-    const cursor = new RowCursor<{ id: number; code: string }>(['id', 'code'])
-    const first = cursor.at([1, 'a'])
-    expect([first.id, first.code]).toEqual([1, 'a'])
-    const second = cursor.at([2, 'b'])
-    // One view, moved: what `at` answered before reads the new values too.
-    expect([second.id, second.code, first.code]).toEqual([2, 'b', 'b'])
   })
 })

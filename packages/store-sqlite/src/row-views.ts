@@ -23,45 +23,15 @@ export class RowViewQuery<Row> {
   }
 }
 
-/**
- * One view moved from row to row: {@link RowCursor.at} points it at a row's raw values. For a loop
- * that reads each row's columns once and keeps no row: it builds no object per row. What `at`
- * answers changes at the next call: read it, never keep it.
- */
-export class RowCursor<Row> {
-  readonly #view: Row & Movable
-
-  /** `columns`: the names of the raw values' columns, in their order. */
-  constructor(columns: readonly string[]) {
-    this.#view = new (viewClass<Row>(columns))([]) as Row & Movable
-  }
-
-  /** The view, pointed at `values`. */
-  at(values: readonly unknown[]): Row {
-    this.#view[MOVE](values)
-    return this.#view
-  }
-}
-
 // --- internal ---
 
 type ViewClass<Row> = new (values: readonly unknown[]) => Row
 
-/** A view's method that points it at other values (a symbol: no column can hide it). */
-const MOVE = Symbol('move')
-
-interface Movable {
-  [MOVE](values: readonly unknown[]): void
-}
-
 /** A class whose instances wrap one row's values, with a getter per column on its prototype. */
 function viewClass<Row>(columns: readonly string[]): ViewClass<Row> {
-  class View implements Movable {
-    #values: readonly unknown[]
+  class View {
+    readonly #values: readonly unknown[]
     constructor(values: readonly unknown[]) {
-      this.#values = values
-    }
-    [MOVE](values: readonly unknown[]): void {
       this.#values = values
     }
     static {

@@ -7,9 +7,10 @@
  * objects: they are few.
  *
  * The daemon encodes a page with {@link historyColumnsOf}, or has its store export the columns
- * directly (`StoreTx.exportHistoryColumns`, see {@link exportHistoryColumns}): both go through one
- * {@link HistoryColumnsBuilder}, so they give the same columns for the same reports. The client
- * decodes with {@link historyPageOf}. Part of `@timon/core/lite`: loads nothing but the domain.
+ * directly (`StoreTx.exportHistoryColumns`, see {@link exportHistoryColumns}), a column possibly as
+ * its JSON text ({@link JsonColumn}): both go through one {@link HistoryColumnsBuilder}, so they
+ * give the same columns for the same reports. The client decodes with {@link historyPageOf}. Part
+ * of `@timon/core/lite`: loads nothing but the domain.
  */
 import type { Rules, Sample } from '../domain.js'
 import { sameRules } from '../domain.js'
@@ -33,30 +34,66 @@ export interface HistoryColumns {
 }
 
 /**
- * One array per sample field, all of the same length, in id order. Mapped from `Sample`, so that a
+ * A column given as the JSON text of its values' array, as a store may read it whole (SQLite's
+ * `json_group_array`): the wire writes the text as it is (`toWireJson`), so that the daemon builds
+ * no array of a page's values, whose garbage cost it more than reading them. Its values are plain
+ * JSON values, no instants nor object keys to rename: what the wire writes of them is their JSON.
+ */
+export class JsonColumn<T> {
+  /** @param json the JSON text of an array of the column's values, as `JSON.stringify` writes it */
+  constructor(readonly json: string) {}
+
+  /** The values. */
+  values(): T[] {
+    return JSON.parse(this.json) as T[]
+  }
+
+  /** What `JSON.stringify` writes of the column: its values. */
+  toJSON(): T[] {
+    return this.values()
+  }
+}
+
+/** A column of a history page: the array of its values, or their JSON text. */
+export type Column<T> = readonly T[] | JsonColumn<T>
+
+/**
+ * One column per sample field, all of the same length, in id order. Mapped from `Sample`, so that a
  * field added to it is a column the encoder and decoder must fill (else they fail to compile).
  */
 export type SampleColumns = {
-  readonly [K in Exclude<keyof Sample, 'kind' | 'contractId' | 'pushedAt' | 'rules'>]-?: readonly Sample[K][]
+  readonly [K in Exclude<keyof Sample, 'kind' | 'contractId' | 'pushedAt' | 'rules'>]-?: Column<Sample[K]>
 } & {
   /** Index into {@link HistoryColumns.contracts}. */
   readonly contract: readonly number[]
   /** Epoch milliseconds. */
-  readonly pushedAt: readonly number[]
+  readonly pushedAt: Column<number>
   /** Index into {@link HistoryColumns.rules}. */
   readonly rules: readonly number[]
 }
+
+/** The value type of a {@link Column}. */
+type ValueOf<C> = C extends Column<infer T> ? T : never
 
 /**
  * One sample as {@link HistoryColumnsBuilder.sample} takes it: a value of each column (its instant
  * in epoch milliseconds), with its probe's id and code and its rules in place of their indexes.
  */
 export type SampleEntry = {
-  readonly [K in Exclude<keyof SampleColumns, 'contract' | 'rules'>]-?: SampleColumns[K][number]
+  readonly [K in Exclude<keyof SampleColumns, 'contract' | 'rules'>]-?: ValueOf<SampleColumns[K]>
 } & {
   readonly contractId: number
   readonly code: string
   readonly rules: Rules
+}
+
+/**
+ * A page's samples as {@link HistoryColumnsBuilder.samples} takes them, all at once: each column as
+ * the page has it, with each sample's probe id and rules in place of the indexes the builder gives.
+ */
+export type SampleBatch = Omit<SampleColumns, 'contract' | 'rules'> & {
+  readonly contractId: readonly number[]
+  readonly rules: readonly Rules[]
 }
 
 /**
@@ -68,17 +105,24 @@ export class HistoryColumnsBuilder {
   readonly #contracts: { readonly id: number; readonly code: string }[] = []
   readonly #rules: Rules[] = []
   /** Per probe id: its index in `contracts`, and the index of the rules of its previous sample. */
-  readonly #probes = new Map<number, { readonly index: number; rules: number }>()
+  readonly #probes = new Map<number, Probe>()
   /** Rule sets by their JSON: probes mostly share a few sets. */
   readonly #rulesByValue = new Map<string, number>()
-  readonly #samples: { -readonly [K in keyof SampleColumns]: SampleColumns[K][number][] }
+  /**
+   * Rule sets by identity, before their JSON: a store mostly hands its probes a few shared objects,
+   * and writing a set's JSON at each probe's first sample cost as much as the rest of its samples.
+   */
+  readonly #rulesByObject = new Map<Rules, number>()
+  readonly #samples: { -readonly [K in keyof SampleColumns]: ValueOf<SampleColumns[K]>[] }
   #count = 0
+  /** The columns of the samples {@link samples} was given, when it was. */
+  #batch: SampleColumns | undefined
   readonly #runs: HistoryReport[] = []
 
   /**
    * @param expected how many samples to make room for (the page's `limit`; up to
-   *   {@link PREALLOCATED_SAMPLES}): columns grown one sample at a time copy themselves as they
-   *   grow, which doubled the garbage of building them.
+   *   {@link PREALLOCATED_SAMPLES}) when they come one at a time: columns grown one sample at a time
+   *   copy themselves as they grow, which doubled the garbage of building them.
    */
   constructor(expected = 0) {
     const column = () => new Array(Math.min(expected, PREALLOCATED_SAMPLES))
@@ -98,18 +142,8 @@ export class HistoryColumnsBuilder {
 
   /** Adds a sample, after those added before it. */
   sample(entry: SampleEntry): void {
-    let probe = this.#probes.get(entry.contractId)
-    if (probe === undefined) {
-      probe = { index: this.#contracts.push({ id: entry.contractId, code: entry.code }) - 1, rules: -1 }
-      this.#probes.set(entry.contractId, probe)
-    }
-    // A probe's rules rarely change from one sample to the next: compared with its previous set
-    // first (by identity, when the caller kept the object), then looked up by value.
-    if (probe.rules < 0 || !sameRules(this.#rules[probe.rules] as Rules, entry.rules)) {
-      const value = JSON.stringify(entry.rules)
-      probe.rules = this.#rulesByValue.get(value) ?? this.#rules.push(entry.rules) - 1
-      this.#rulesByValue.set(value, probe.rules)
-    }
+    if (this.#batch !== undefined) throw new Error('HistoryColumnsBuilder: a sample after the batch of them')
+    const probe = this.#probes.get(entry.contractId) ?? this.#probe(entry.contractId, entry.code)
     const samples = this.#samples
     const i = this.#count++
     samples.id[i] = entry.id
@@ -118,10 +152,31 @@ export class HistoryColumnsBuilder {
     samples.health[i] = entry.health
     samples.pushedAt[i] = entry.pushedAt
     samples.comment[i] = entry.comment
-    samples.rules[i] = probe.rules
+    samples.rules[i] = this.#rulesIndex(probe, entry.rules)
     samples.progress[i] = entry.progress
     samples.host[i] = entry.host ?? null
     samples.detail[i] = entry.detail ?? null
+  }
+
+  /**
+   * Adds the page's samples all at once, as columns (a store that reads them whole): their columns
+   * as they are, numbering their probes (named by `codeOf`) and rule sets. No sample may come before
+   * or after them.
+   */
+  samples(batch: SampleBatch, codeOf: (contractId: number) => string): void {
+    if (this.#count > 0 || this.#batch !== undefined)
+      throw new Error('HistoryColumnsBuilder: a batch of samples after others')
+    const { contractId, rules, ...columns } = batch
+    const contract = new Array<number>(contractId.length)
+    const rulesIndexes = new Array<number>(contractId.length)
+    for (let i = 0; i < contractId.length; i++) {
+      const id = contractId[i] as number
+      const probe = this.#probes.get(id) ?? this.#probe(id, codeOf(id))
+      contract[i] = probe.index
+      rulesIndexes[i] = this.#rulesIndex(probe, rules[i] as Rules)
+    }
+    this.#count = contractId.length
+    this.#batch = { ...columns, contract, rules: rulesIndexes }
   }
 
   /** Adds a run (with its steps), after those added before it. */
@@ -131,19 +186,52 @@ export class HistoryColumnsBuilder {
 
   /** The columns of the reports added, with the page's other parts; the builder's last call. */
   columns(rest: Pick<HistoryPage, 'incidents' | 'deliveries' | 'next'>): HistoryColumns {
-    // Made with room for more samples than came (runs, probes out of scope, the last page).
-    for (const column of Object.values(this.#samples)) column.length = this.#count
+    const samples = this.#samples
+    if (this.#batch === undefined) {
+      // Made with room for more samples than came (runs, probes out of scope, the last page).
+      for (const column of Object.values(samples)) column.length = this.#count
+    }
     const columns = {
       format: 'columns' as const,
       contracts: this.#contracts,
       rules: this.#rules,
-      samples: this.#samples,
+      // The batch's columns in place of the empty ones, in their order (the wire's).
+      samples: this.#batch === undefined ? samples : { ...samples, ...this.#batch },
       runs: this.#runs,
       incidents: rest.incidents,
       deliveries: rest.deliveries,
     }
     return rest.next === undefined ? columns : { ...columns, next: rest.next }
   }
+
+  /** Numbers probe `contractId` at its first sample. */
+  #probe(contractId: number, code: string): Probe {
+    const probe = { index: this.#contracts.push({ id: contractId, code }) - 1, rules: -1 }
+    this.#probes.set(contractId, probe)
+    return probe
+  }
+
+  /** The index of `rules`, a sample of `probe`'s, added when no set of the same values is there yet. */
+  #rulesIndex(probe: Probe, rules: Rules): number {
+    // A probe's rules rarely change from one sample to the next: compared with its previous set
+    // first (by identity, when the caller kept the object), then looked up.
+    if (probe.rules >= 0 && sameRules(this.#rules[probe.rules] as Rules, rules)) return probe.rules
+    let index = this.#rulesByObject.get(rules)
+    if (index === undefined) {
+      const value = JSON.stringify(rules)
+      index = this.#rulesByValue.get(value) ?? this.#rules.push(rules) - 1
+      this.#rulesByValue.set(value, index)
+      this.#rulesByObject.set(rules, index)
+    }
+    probe.rules = index
+    return index
+  }
+}
+
+/** A probe of a page: its index in `contracts`, and the index of the rules of its previous sample. */
+interface Probe {
+  readonly index: number
+  rules: number
 }
 
 /**
@@ -190,7 +278,8 @@ export function exportHistoryColumns(tx: StoreTx, query: HistoryQuery): Promise<
 
 /** The history page the columns hold (the client's side): samples and runs merged back in id order. */
 export function historyPageOf(columns: HistoryColumns): HistoryPage {
-  const { samples, runs } = columns
+  const { runs } = columns
+  const samples = arraysOf(columns.samples)
   const reports: HistoryReport[] = []
   let run = 0
   for (let i = 0; i < samples.id.length; i++) {
@@ -217,4 +306,15 @@ export function historyPageOf(columns: HistoryColumns): HistoryPage {
   while (run < runs.length) reports.push(runs[run++] as HistoryReport)
   const page = { reports, incidents: columns.incidents, deliveries: columns.deliveries }
   return columns.next === undefined ? page : { ...page, next: columns.next }
+}
+
+// --- internal ---
+
+/** Sample columns, each as the array of its values. */
+function arraysOf(columns: SampleColumns): {
+  readonly [K in keyof SampleColumns]: readonly ValueOf<SampleColumns[K]>[]
+} {
+  return Object.fromEntries(
+    Object.entries(columns).map(([name, column]) => [name, column instanceof JsonColumn ? column.values() : column]),
+  ) as { readonly [K in keyof SampleColumns]: readonly ValueOf<SampleColumns[K]>[] }
 }

@@ -246,9 +246,11 @@ export interface StoreTx {
   /**
    * Optional: the same page as {@link exportHistory} in column form (`GET /v1/history?format=columns`),
    * for a store that can build the sample columns from its rows without a `Sample` object each,
-   * which cost the daemon more than reading them. For the same query it must equal
-   * `historyColumnsOf(await tx.exportHistory(query))` (the conformance suite checks it). Callers use
-   * `exportHistoryColumns(tx, query)` of `@timon/core`, which falls back to that when it is absent.
+   * which cost the daemon more than reading them; a column may come as its JSON text (`JsonColumn`,
+   * written as `JSON.stringify` writes its values), which the daemon sends as it is. For the same
+   * query it must equal `historyColumnsOf(await tx.exportHistory(query))` (the conformance suite
+   * checks it). Callers use `exportHistoryColumns(tx, query)` of `@timon/core`, which falls back to
+   * that when it is absent.
    */
   exportHistoryColumns?(query: HistoryQuery): Promise<HistoryColumns>
 

@@ -1,6 +1,10 @@
 // The history export's pages beyond the conformance suite's few rows: pages of several read batches
-// (history-report-rows.ts), with rule sets changing within and across pages.
-import { DEFAULT_RULES, historyColumnsOf, type HistoryQuery, type Rules, type StoreTx } from '@timon/core'
+// (history-sample-columns.ts), with rule sets changing within and across pages.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { DEFAULT_RULES, JsonColumn, historyColumnsOf, type HistoryQuery, type Rules, type StoreTx } from '@timon/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SqliteStore } from '../sqlite-store.js'
 
@@ -66,13 +70,17 @@ async function history(count: number): Promise<void> {
 
 describe('history export of the SQLite store', () => {
   it('exports pages of several read batches as columns equal to those of the pages', async () => {
-    await history(1300)
-    // The second: db.main's and db.replica's samples (every third is web.api's) from minute 30 to 1100.
-    const inScope = Array.from({ length: 1300 }, (_, i) => i).filter((i) => i >= 30 && i <= 1100 && i % 3 !== 2)
+    await history(COUNT)
+    // The second: db.main's and db.replica's samples (every third is web.api's) from minute 30 to 10,100.
+    const inScope = Array.from({ length: COUNT }, (_, i) => i).filter((i) => i >= 30 && i <= 10_100 && i % 3 !== 2)
     for (const [query, expected] of [
-      [{ from: new Date(START), to: new Date(START + 2000 * MINUTE), limit: 600 }, 1300],
+      [{ from: new Date(START), to: new Date(START + 2 * COUNT * MINUTE), limit: 6000 }, COUNT],
       [
-        { from: new Date(START + 30 * MINUTE), to: new Date(START + 1100 * MINUTE), code: 'db.*', limit: 251 },
+        { from: new Date(START + 30 * MINUTE), to: new Date(START + 10_100 * MINUTE), code: 'db.*', limit: 251 },
+        inScope.length,
+      ],
+      [
+        { from: new Date(START + 30 * MINUTE), to: new Date(START + 10_100 * MINUTE), code: 'db.*', limit: COUNT },
         inScope.length,
       ],
     ] satisfies [HistoryQuery, number][]) {
@@ -83,13 +91,60 @@ describe('history export of the SQLite store', () => {
         const columns = await store.transaction((tx) => exportColumns(tx, asked))
         const page = await store.transaction((tx) => tx.exportHistory(asked))
         expect(JSON.stringify(columns)).toBe(JSON.stringify(historyColumnsOf(page)))
-        samples += columns.samples.id.length
+        // A column read as JSON text is what JSON.stringify writes of its values (the wire sends it as is).
+        for (const column of Object.values(columns.samples)) {
+          if (column instanceof JsonColumn) expect(column.json).toBe(JSON.stringify(column.values()))
+        }
+        samples += columns.samples.contract.length
         after = page.next
       } while (after !== undefined)
       expect(samples).toBe(expected)
     }
   })
 })
+
+describe('history export of a corrupt sample', () => {
+  it('refuses a sample with a health only runs have, in either form', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'timon-history-'))
+    const file = join(dir, 'timon.db')
+    const filed = new SqliteStore({ database: file })
+    try {
+      await filed.transaction(async (tx) => {
+        const probe = await tx.insertContract({
+          code: 'db.main',
+          kind: 'probe',
+          rules: DEFAULT_RULES,
+          createdAt: new Date(START),
+        })
+        for (const uid of ['000000000001', '000000000002'])
+          await tx.insertSample({
+            contractId: probe.id,
+            uid,
+            health: 'healthy',
+            pushedAt: new Date(START + MINUTE),
+            comment: null,
+            rules: DEFAULT_RULES,
+            progress: null,
+            host: null,
+          })
+      })
+      // Written by another connection: the schema lets a report have a run's health.
+      const raw = new BetterSqlite3(file)
+      raw.prepare("UPDATE reports SET health = 'unknown' WHERE uid = '000000000002'").run()
+      raw.close()
+      const query = { from: new Date(START), to: new Date(START + 2 * MINUTE), limit: 10 }
+      const corrupt = /corrupt row: reports\.health: unexpected value unknown/
+      await expect(filed.transaction((tx) => tx.exportHistory(query))).rejects.toThrow(corrupt)
+      await expect(filed.transaction((tx) => exportColumns(tx, query))).rejects.toThrow(corrupt)
+    } finally {
+      await filed.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+/** Samples of {@link history} in the test: pages and pages of more than one read batch (5,000 reports). */
+const COUNT = 11_000
 
 /** The store's own columns (never the core's fallback, which would make the test vacuous). */
 function exportColumns(tx: StoreTx, query: HistoryQuery) {

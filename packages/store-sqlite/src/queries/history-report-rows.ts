@@ -1,14 +1,13 @@
-// The reports of a history page, read as raw rows (arrays, not objects) from prepared statements:
-// the bulk of a month-long export, and better-sqlite3 builds a row as an array several times
-// faster than as an object of its 30 columns. A row is read through a view of its array, or copied
-// into a `ReportRow` by position, so that the one mapper (`reports.toDomain` and the pieces it
-// shares) still decides what a report is.
+// The reports of a history page: the window both forms of the export scan, in batches, and the
+// page of objects' reports read as raw rows (arrays, not objects): better-sqlite3 builds a row as
+// an array several times faster than as an object of its 30 columns. A row is copied into a
+// `ReportRow` by position, so that the one mapper (`reports.toDomain`) still decides what a report
+// is. The samples of the page of columns are read otherwise (history-sample-columns.ts).
 import { DEFAULT_RULES } from '@timon/core'
 import type { RuleColumns } from '@timon/sql-common'
 import type { SqliteColumnTypes } from '../rows/codec.js'
 import type { ReportRow } from '../rows/reports.js'
 import { rules } from '../rows/rules.js'
-import { RowCursor } from '../row-views.js'
 import type { Statements } from '../statements.js'
 
 /**
@@ -53,69 +52,58 @@ const REPORT_COLUMNS = Object.keys({
 const AT = Object.fromEntries(REPORT_COLUMNS.map((column, i) => [column, i])) as Record<keyof ReportRow, number>
 
 /** The rule columns: those `rules.toRow` fills. */
-const RULE_COLUMNS = Object.keys(rules.toRow(DEFAULT_RULES)) as (keyof RuleColumns<SqliteColumnTypes>)[]
+export const RULE_COLUMNS = Object.keys(rules.toRow(DEFAULT_RULES)) as (keyof RuleColumns<SqliteColumnTypes>)[]
 
-/** A report's values in its selection's column order, as the statement hands them back. */
+/** A report's values, every column in {@link REPORT_COLUMNS} order, as the statement hands them back. */
 export type ReportValues = readonly unknown[]
 
-/** Which columns of the window's reports are read: the statement's text, and a view of its rows. */
-export interface ReportSelection<Row> {
-  readonly text: string
-  readonly rows: RowCursor<Row>
+/** The window of a history page's reports: after the cursor, within `[from, to]` (ms), up to `limit`. */
+export interface ReportWindow {
+  readonly afterId: number
+  readonly from: number
+  readonly to: number
+  readonly limit: number
+}
+
+/** How many reports a page's scan read, and the id of the last (`afterId` when none): the cursor's part. */
+export interface ScannedReports {
+  readonly count: number
+  readonly lastId: number
 }
 
 /**
- * The window's reports with the columns `select` lists (named `columns` in order): samples by
- * `pushed_at`, runs by `started_at`, within the window, after the cursor — a range scan of the
- * primary key whatever the page.
+ * The reports of a window, from the cursor on: samples by `pushed_at`, runs by `started_at`, in id
+ * order — a range scan of the primary key whatever the page. Bound as {@link windowParameters}.
  */
-function selection<Row>(columns: readonly string[], select = columns.join(', ')): ReportSelection<Row> {
-  return {
-    text: `SELECT ${select} FROM reports
+export const WINDOW_REPORTS = `FROM reports
   WHERE id > ? AND ((pushed_at >= ? AND pushed_at <= ?) OR (pushed_at IS NULL AND started_at >= ? AND started_at <= ?))
-  ORDER BY id LIMIT ?`,
-    // One view per selection, moved over its rows: `eachWindowReport` is synchronous, so none overlap.
-    rows: new RowCursor<Row>(columns),
-  }
+  ORDER BY id LIMIT ?`
+
+/** The parameters of {@link WINDOW_REPORTS}: up to `limit` reports after `afterId`. */
+export function windowParameters(window: ReportWindow, afterId: number, limit: number): readonly number[] {
+  return [afterId, window.from, window.to, window.from, window.to, limit]
 }
 
-/** Every column: rows that {@link reportRowOf} copies, for `reports.toDomain`. */
-export const EVERY_COLUMN = selection<ReportRow>(REPORT_COLUMNS)
-
 /**
- * The columns a sample's mapping reads, but its rules (see {@link SampleRow}): a sample field the
- * history's columns must fill and this list lacks fails to compile there.
+ * Scans the window in batches of up to `size` reports: `read` reads the batch after `afterId`
+ * (its `count` reports, the last `lastId`), until the window's `limit` or its end.
  */
-const SAMPLE_COLUMNS = [
-  'id',
-  'contract_id',
-  'kind',
-  'uid',
-  'health',
-  'pushed_at',
-  'comment',
-  'detail',
-  'host',
-  'progress_count',
-  'progress_of',
-] as const satisfies readonly (keyof ReportRow)[]
-
-/**
- * A report as the history's columns read it: the columns a sample's mapping reads (the pieces
- * `reports.toDomain` shares) but not the nine only runs fill (a run is read again in full), and its
- * eleven rule columns as one value, `rules_key`: their JSON array, the same text for the same
- * values and a different one for different values (SQLite's JSON writes integers, reals and text
- * exactly), so that a rule set is read ({@link readRuleColumns}) and mapped once. better-sqlite3
- * fills a raw row one value at a time, growing its array again past 17 values: 12 values instead
- * of 31 read a sample in half the time, with half the garbage.
- */
-export type SampleRow = Pick<ReportRow, (typeof SAMPLE_COLUMNS)[number]> & { readonly rules_key: string }
-
-/** The columns of {@link SampleRow}s. */
-export const SAMPLE_ONLY = selection<SampleRow>(
-  [...SAMPLE_COLUMNS, 'rules_key'],
-  `${SAMPLE_COLUMNS.join(', ')}, json_array(${RULE_COLUMNS.join(', ')}) AS rules_key`,
-)
+export function scanWindow(
+  window: ReportWindow,
+  size: number,
+  read: (afterId: number, limit: number) => ScannedReports,
+): ScannedReports {
+  let count = 0
+  let lastId = window.afterId
+  while (count < window.limit) {
+    const asked = Math.min(size, window.limit - count)
+    const batch = read(lastId, asked)
+    count += batch.count
+    lastId = batch.lastId
+    if (batch.count < asked) break
+  }
+  return { count, lastId }
+}
 
 /** The rule columns of report `id`, which must exist. */
 export function readRuleColumns(statements: Statements, id: number): RuleColumns<SqliteColumnTypes> {
@@ -124,6 +112,9 @@ export function readRuleColumns(statements: Statements, id: number): RuleColumns
 
 const RULES_OF_REPORT = `SELECT ${RULE_COLUMNS.join(', ')} FROM reports WHERE id = ?`
 
+/** Every column of the window's reports, read raw (the statement is the export's own). */
+const EVERY_COLUMN = `SELECT ${REPORT_COLUMNS.join(', ')} ${WINDOW_REPORTS}`
+
 /**
  * Rows read per statement call: a page of arrays held at once outgrows a daemon's small young
  * generation, and their copies and promotions cost more than reading them; a batch dies young.
@@ -131,39 +122,30 @@ const RULES_OF_REPORT = `SELECT ${RULE_COLUMNS.join(', ')} FROM reports WHERE id
 const BATCH = 250
 
 /**
- * Hands `visit` each of up to `limit` reports after `afterId` whose time is within `[from, to]`
- * (ms), in id order, with the columns of `selection`: its row — a view of its values, valid during
- * the call only ({@link reportRowOf} copies one of {@link EVERY_COLUMN}) — and its values.
- *
- * @returns how many were read, and the id of the last (`afterId` when none): the cursor's part.
+ * Hands `visit` the values of each report of the window, every column ({@link reportRowOf} copies
+ * them into a row), in id order.
  */
-export function eachWindowReport<Row extends { readonly id: number }>(
+export function eachWindowReport(
   statements: Statements,
-  selection: ReportSelection<Row>,
-  window: { readonly afterId: number; readonly from: number; readonly to: number; readonly limit: number },
-  visit: (row: Row, values: ReportValues) => void,
-): { readonly count: number; readonly lastId: number } {
-  const { afterId, from, to, limit } = window
-  // Each statement is the export's own (its text is used nowhere else), so raw mode stays with it.
-  const statement = statements.prepare(selection.text).raw(true)
-  let count = 0
-  let lastId = afterId
-  while (count < limit) {
-    const asked = Math.min(BATCH, limit - count)
-    const batch = statement.all(lastId, from, to, from, to, asked) as ReportValues[]
-    for (const values of batch) {
-      const row = selection.rows.at(values)
-      lastId = row.id
-      visit(row, values)
-    }
-    count += batch.length
-    if (batch.length < asked) break
-  }
-  return { count, lastId }
+  window: ReportWindow,
+  visit: (values: ReportValues) => void,
+): ScannedReports {
+  // The statement is the export's own (its text is used nowhere else), so raw mode stays with it.
+  const statement = statements.prepare(EVERY_COLUMN).raw(true)
+  return scanWindow(window, BATCH, (afterId, limit) => {
+    const batch = statement.all(...windowParameters(window, afterId, limit)) as ReportValues[]
+    for (const values of batch) visit(values)
+    return { count: batch.length, lastId: (batch.at(-1)?.[AT.id] as number | undefined) ?? afterId }
+  })
+}
+
+/** The id of the probe or job of a report's values. */
+export function contractIdOf(values: ReportValues): number {
+  return values[AT.contract_id] as number
 }
 
 /**
- * The row of a raw row's values ({@link EVERY_COLUMN}): an object literal of one shape, several
+ * The row of a report's values: an object literal of one shape, several
  * times faster to build than by assigning each column in a loop (every report of a page of objects
  * goes through here).
  */
