@@ -183,9 +183,17 @@ export {
   JsonColumn,
   exportHistoryColumns,
   historyColumnsOf,
+  sampleArraysOf,
   historyPageOf,
 } from './history/columns.js'
-export type { Column, HistoryColumns, SampleBatch, SampleColumns, SampleEntry } from './history/columns.js'
+export type {
+  Column,
+  HistoryColumns,
+  SampleArrays,
+  SampleBatch,
+  SampleColumns,
+  SampleEntry,
+} from './history/columns.js'
 export { historyQueryError } from './history/read.js'
 export { INCIDENT_PAGE_SIZE, MAX_INCIDENT_PAGE_SIZE, queryIncidentsSchema } from './incident/incident-query.js'
 export type { IncidentList, QueryIncidentsInput } from './incident/incident-query.js'

@@ -35,5 +35,5 @@ export { TOKEN_SCOPES } from './tokens/token.js'
 export type { TokenScope } from './tokens/token.js'
 export { sameRules } from './domain.js'
 // The history's compact form: the client decodes what the daemon encodes.
-export { JsonColumn, historyColumnsOf, historyPageOf } from './history/columns.js'
+export { JsonColumn, historyColumnsOf, historyPageOf, sampleArraysOf } from './history/columns.js'
 export type { Column, HistoryColumns, SampleColumns } from './history/columns.js'

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import type { HistoryColumns, HistoryDelivery, HistoryIncident, HistoryQuery } from '@timon/core'
-import { formatHumanDuration, historyPageOf, parseDuration } from '@timon/core/lite'
+import { formatHumanDuration, historyPageOf, parseDuration, sampleArraysOf } from '@timon/core/lite'
 import type { Outcome, ReplayError } from '@timon/core/replay'
 import type { Result } from 'neverthrow'
 import { JSON_FLAG, type Command, type Context } from '../command.js'
@@ -181,7 +181,7 @@ async function* keeping(
   for await (const page of pages) {
     recorded.incidents.push(...page.incidents)
     recorded.deliveries.push(...page.deliveries)
-    reports += page.samples.id.length + page.runs.length
+    reports += sampleArraysOf(page.samples).id.length + page.runs.length
     progress?.read(reports)
     yield page
   }

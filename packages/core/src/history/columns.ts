@@ -279,7 +279,7 @@ export function exportHistoryColumns(tx: StoreTx, query: HistoryQuery): Promise<
 /** The history page the columns hold (the client's side): samples and runs merged back in id order. */
 export function historyPageOf(columns: HistoryColumns): HistoryPage {
   const { runs } = columns
-  const samples = arraysOf(columns.samples)
+  const samples = sampleArraysOf(columns.samples)
   const reports: HistoryReport[] = []
   let run = 0
   for (let i = 0; i < samples.id.length; i++) {
@@ -308,13 +308,12 @@ export function historyPageOf(columns: HistoryColumns): HistoryPage {
   return columns.next === undefined ? page : { ...page, next: columns.next }
 }
 
-// --- internal ---
+/** {@link SampleColumns} with each column as the array of its values. */
+export type SampleArrays = { readonly [K in keyof SampleColumns]: readonly ValueOf<SampleColumns[K]>[] }
 
-/** Sample columns, each as the array of its values. */
-function arraysOf(columns: SampleColumns): {
-  readonly [K in keyof SampleColumns]: readonly ValueOf<SampleColumns[K]>[]
-} {
+/** Sample columns, each as the array of its values (a {@link JsonColumn} parsed; as the wire decodes them, they all are). */
+export function sampleArraysOf(columns: SampleColumns): SampleArrays {
   return Object.fromEntries(
     Object.entries(columns).map(([name, column]) => [name, column instanceof JsonColumn ? column.values() : column]),
-  ) as { readonly [K in keyof SampleColumns]: readonly ValueOf<SampleColumns[K]>[] }
+  ) as SampleArrays
 }

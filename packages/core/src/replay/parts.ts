@@ -6,7 +6,7 @@
  * another part cannot be replayed apart: the part's replay answers a `cross_part` error, and the
  * caller replays in one part.
  */
-import type { HistoryColumns } from '../history/columns.js'
+import { sampleArraysOf, type HistoryColumns } from '../history/columns.js'
 import { incidentOrder, notificationOrder, type Outcome } from './outcome.js'
 
 /** One of `count` parts of a replay (`index` from 0): the codes {@link partOfCode} gives it, and the manual incidents in part 0. */
@@ -34,8 +34,8 @@ export function partOfCode(code: string | null, count: number): number {
  */
 export function splitHistoryColumns(columns: HistoryColumns, count: number): HistoryColumns[] {
   const partOfContract = columns.contracts.map((contract) => partOfCode(contract.code, count))
+  const samples = sampleArraysOf(columns.samples)
   return Array.from({ length: count }, (_, index): HistoryColumns => {
-    const { samples } = columns
     const picked = [] as number[]
     for (let i = 0; i < samples.id.length; i++)
       if (partOfContract[samples.contract[i] as number] === index) picked.push(i)
