@@ -161,7 +161,7 @@ export class GroupIndex<T extends Row, K> implements TableIndex<T> {
 
   /** The ids of a group, ascending; do not modify. */
   ids(group: K): readonly number[] {
-    return this.#groups.get(group) ?? []
+    return this.#groups.get(group) ?? NO_IDS
   }
 
   change(before: T | undefined, after: T | undefined): void {
@@ -312,6 +312,9 @@ export class DueIndex<T extends Row> implements TableIndex<T> {
     this.#positions[id] = i
   }
 }
+
+/** The ids of an empty group: one array, not one per lookup (a push looks up its probe's active incidents). */
+const NO_IDS: readonly number[] = []
 
 /** A {@link DueIndex}'s heap has 4 children per entry: half the levels of a binary one to pass. */
 const ARITY_BITS = 2
