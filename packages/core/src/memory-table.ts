@@ -19,7 +19,10 @@ export class Table<T extends Row> {
   readonly #indexes: readonly TableIndex<T>[]
   readonly #patched: (row: T, patch: Partial<T>) => T
 
-  /** `patched` makes a row with a patch applied, for {@link update}: by default, a copy of the row with each field the patch sets. */
+  /**
+   * `patched` makes the row an {@link update} writes: by default, a copy of the row with each field
+   * the patch sets.
+   */
   constructor(indexes: readonly TableIndex<T>[] = [], patched: (row: T, patch: Partial<T>) => T = withPatch) {
     this.#indexes = indexes
     this.#patched = patched
@@ -66,7 +69,10 @@ export class Table<T extends Row> {
 export class UndoLog {
   readonly #entries: UndoEntry[] = []
 
-  /** Records the row `id` of `table` as it is before a write. */
+  /**
+   * Records the row `id` of `table` as it was before a write (`undefined`: absent), and the table's
+   * next id as it is now: before an insert, which moves it.
+   */
   record<T extends Row>(table: Table<T>, id: number, before: T | undefined): void {
     this.#entries.push({ table: table as unknown as Table<Row>, id, before, nextId: table.nextId })
   }
