@@ -7,6 +7,7 @@
 // latest sample, so its memory grows with the probes, not the samples). REPLAY_BENCH_PROBES and
 // REPLAY_BENCH_HOURS set the size (1000 and 720 are the issue's full size). Then the replay's unit
 // of work in process: a `Monitor.pushProbe` on a `MemoryStore`, against the store's own writes.
+// And `timon replay --jobs 2` (two worker threads) against the default, which must answer the same.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -38,11 +39,21 @@ export async function runReplayBench(): Promise<readonly BenchResult[]> {
       const read = measured(process.execPath, [READER, daemon.socket, start.toISOString(), until.toISOString()], env)
       const samples = Number(read.stdout)
       if (samples !== stored) throw new Error(`read ${samples} samples of the ${stored} stored`)
-      const replayed = measured(
-        process.execPath,
-        [BIN, 'replay', '--until', window[0], '--since', window[1], '--set', '*:stale_incident_after=10m', '--json'],
-        { ...env, TIMON_SOCKET: daemon.socket },
-      )
+      const replayArgs = [
+        BIN,
+        'replay',
+        '--until',
+        window[0],
+        '--since',
+        window[1],
+        '--set',
+        '*:stale_incident_after=10m',
+      ]
+      const replayEnv = { ...env, TIMON_SOCKET: daemon.socket }
+      const replayed = measured(process.execPath, [...replayArgs, '--json'], replayEnv)
+      const inThreads = measured(process.execPath, [...replayArgs, '--json', '--jobs', '2'], replayEnv)
+      if (inThreads.stdout !== replayed.stdout)
+        throw new Error('timon replay --jobs 2 answered otherwise than timon replay')
       const daemonPeakMb = peakRssMb(daemon.child.pid)
       const perSecond = (samples / replayed.ms) * 1000
       const readPerSecond = (samples / read.ms) * 1000
@@ -55,6 +66,14 @@ export async function runReplayBench(): Promise<readonly BenchResult[]> {
           baseline: Math.round(read.ms),
           baselineName: 'reading them through the daemon',
           ratio: replayed.ms / read.ms,
+        }),
+        result({
+          name: `timon replay --jobs 2 (two worker threads, a share of the codes each), whole process`,
+          value: Math.round(inThreads.ms),
+          unit: 'ms',
+          baseline: Math.round(replayed.ms),
+          baselineName: 'timon replay by default (one worker thread per core but one; in process on 2 cores)',
+          ratio: inThreads.ms / replayed.ms,
         }),
         result({
           name: `replay of ${TARGET_SAMPLES} samples at ${Math.round(perSecond)} samples/s (extrapolated: the cost per sample is flat)`,

@@ -50,7 +50,7 @@ export const replayCommand: Command = {
         name: 'jobs',
         type: 'string',
         placeholder: '<n>',
-        description: `Replay in n worker threads, each a share of the codes (default: one per core, up to ${MAX_DEFAULT_JOBS}; 1: in this process)`,
+        description: `Replay in n worker threads, each a share of the codes (default: one per core but one, up to ${MAX_DEFAULT_JOBS}; 1: in this process)`,
       },
       JSON_FLAG,
     ],
@@ -76,7 +76,8 @@ export const replayCommand: Command = {
     const from = new Date(to.getTime() - since)
     const code = checks.optional('code')
     const jobsGiven = checks.positiveInteger('jobs')
-    const jobs = jobsGiven ?? Math.min(availableParallelism(), MAX_DEFAULT_JOBS)
+    // One core is left to this thread, which reads the pages and splits them, and to a local daemon.
+    const jobs = jobsGiven ?? Math.max(1, Math.min(availableParallelism() - 1, MAX_DEFAULT_JOBS))
     const configPath = checks.optional('config')
     const setup: ReplaySetup = {
       from,
