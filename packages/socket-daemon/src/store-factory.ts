@@ -18,7 +18,7 @@ export class StoreOpenError extends Error {
 }
 
 /**
- * Opens the store `config` names: SQLite (`synchronous` as configured, commits shared between
+ * Opens the store `config` names: SQLite (`synchronous` and its row cache as configured, commits shared between
  * concurrent requests), or PostgreSQL (its package is loaded only then), with the password from
  * `password_file` when given. Migrates it. Errors are {@link StoreOpenError}s whose messages have
  * every secret masked.
@@ -27,7 +27,12 @@ export async function openStore(config: StoreConfig): Promise<OpenedStore> {
   if (config.kind === 'sqlite') {
     try {
       return {
-        store: new SqliteStore({ database: config.path, shareCommits: true, synchronous: config.synchronous }),
+        store: new SqliteStore({
+          database: config.path,
+          shareCommits: true,
+          synchronous: config.synchronous,
+          ...(config.rowCacheCapacity === undefined ? {} : { rowCacheCapacity: config.rowCacheCapacity }),
+        }),
         description: config.path,
         shared: false,
       }

@@ -245,6 +245,18 @@ describe('parseConfig', () => {
     })
   })
 
+  it("reads [store] row_cache, the store's default when unset, SQLite only", () => {
+    expect(parseConfig({}, options)._unsafeUnwrap().store).toMatchObject({ rowCacheCapacity: undefined })
+    expect(parseConfig({ store: { row_cache: 0 } }, options)._unsafeUnwrap().store).toMatchObject({
+      rowCacheCapacity: 0,
+    })
+    expect(issuesOf({ store: { row_cache: -1 } })).toEqual(['store.row_cache: must be 0 (off) or more'])
+    expect(issuesOf({ store: { row_cache: 2.5 } })).toEqual(['store.row_cache: must be a whole number'])
+    expect(issuesOf({ store: { url: 'postgres://h/d', row_cache: 10 } })).toEqual([
+      'store.row_cache: applies to SQLite only, not with store.url',
+    ])
+  })
+
   it('reads [[webhook]] tables through the webhook package', () => {
     const config = parseConfig(
       { webhook: [{ on: ['incident.*'], url: 'https://example.com/hook', retry: { attempts: 3 } }] },

@@ -13,6 +13,8 @@ export interface SqliteStoreConfig {
   readonly path: string
   /** `[store] synchronous`, default `full` (see `SqliteStoreOptions.synchronous`). */
   readonly synchronous: 'full' | 'normal'
+  /** `[store] row_cache`: contracts the store keeps in memory between transactions; `undefined`: the store's default. */
+  readonly rowCacheCapacity: number | undefined
   /** `[store] lease` in ms (used only by shared stores; kept for one shape). */
   readonly leaseMs: number
 }
@@ -49,6 +51,11 @@ export const storeSchema = z.strictObject(
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be lower-case letters, digits and _')
       .optional(),
     synchronous: z.enum(['full', 'normal'], { error: 'must be "full" or "normal"' }).optional(),
+    row_cache: z
+      .number({ error: 'must be a number of probes/jobs' })
+      .int('must be a whole number')
+      .min(0, 'must be 0 (off) or more')
+      .optional(),
     lease: z
       .string({ error: 'must be a duration string such as "15s"' })
       .transform((value, ctx): number => {
@@ -81,10 +88,17 @@ export function resolveStoreConfig(
     if (table.password_file !== undefined)
       return { issue: 'store.password_file: needs store.url (or TIMON_DATABASE_URL)' }
     return {
-      store: { kind: 'sqlite', path: join(dataDir, 'timon.db'), synchronous: table.synchronous ?? 'full', leaseMs },
+      store: {
+        kind: 'sqlite',
+        path: join(dataDir, 'timon.db'),
+        synchronous: table.synchronous ?? 'full',
+        rowCacheCapacity: table.row_cache,
+        leaseMs,
+      },
     }
   }
-  if (table.synchronous !== undefined) return { issue: 'store.synchronous: applies to SQLite only, not with store.url' }
+  for (const key of ['synchronous', 'row_cache'] as const)
+    if (table[key] !== undefined) return { issue: `store.${key}: applies to SQLite only, not with store.url` }
   return {
     store: {
       kind: 'postgres',
