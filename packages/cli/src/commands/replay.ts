@@ -6,7 +6,7 @@ import type { Result } from 'neverthrow'
 import { JSON_FLAG, type Command, type Context } from '../command.js'
 import type { Output } from '../io.js'
 import { CliError } from '../errors.js'
-import { replayInputOf, type ReplaySetup } from '../replay/setup.js'
+import { replayInputOf, type ReplayInput, type ReplaySetup } from '../replay/setup.js'
 import { Checks, call } from './shared.js'
 
 /** The most worker threads a replay starts unless told (`--jobs`): past a few, the daemon's reading is the limit. */
@@ -87,6 +87,9 @@ export const replayCommand: Command = {
       ...(configPath === undefined ? {} : { configPath }),
     }
 
+    // The config is read once, before anything is fetched: a bad file is told at once. Worker
+    // threads read it again, as its rules hold functions no message can carry.
+    const input = await replayInputOf(setup)
     const query = { from, to, ...(code === undefined ? {} : { code }) }
     const progress = ctx.io.stderr.isTTY === true ? terminalProgress(ctx.io.stderr) : undefined
     // The samples stream through the replay; what happened (incidents, notifications) is kept to compare.
@@ -100,7 +103,7 @@ export const replayCommand: Command = {
       })()
       // Unless told, a history of one page is not worth starting threads for.
       const split = inParts && (jobsGiven !== undefined || (first.done !== true && first.value.next !== undefined))
-      const replayed = await (split ? replayedInParts(history, setup, jobs) : replayedInProcess(history, setup))
+      const replayed = await (split ? replayedInParts(history, setup, jobs) : replayedInProcess(history, setup, input))
       return { recorded, replayed }
     }
     const { recorded, replayed } = await (async () => {
@@ -121,8 +124,9 @@ export const replayCommand: Command = {
 async function replayedInProcess(
   pages: AsyncIterable<HistoryColumns>,
   setup: ReplaySetup,
+  { rules, history }: ReplayInput,
 ): Promise<Result<Outcome, ReplayError>> {
-  const [{ replay }, { rules, history }] = await Promise.all([import('@timon/core/replay'), replayInputOf(setup)])
+  const { replay } = await import('@timon/core/replay')
   return replay({ history: history(decoded(pages)), rules, from: setup.from, to: setup.to })
 }
 
@@ -132,8 +136,6 @@ async function replayedInParts(
   setup: ReplaySetup,
   jobs: number,
 ): Promise<Result<Outcome, ReplayError>> {
-  // The config is read here first: a bad file is told once, before any thread starts.
-  await replayInputOf(setup)
   const { replayInParts } = await import('../replay/in-parts.js')
   return replayInParts(pages, setup, jobs)
 }
