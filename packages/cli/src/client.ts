@@ -32,7 +32,7 @@ export type CliClient = Pick<
   | 'tokens'
   | 'revokeToken'
   | 'history'
-  | 'historyColumns'
+  | 'historyColumnsWithText'
   | 'addSilence'
   | 'silences'
   | 'endSilence'

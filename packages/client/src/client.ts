@@ -49,6 +49,12 @@ export interface RawResponse {
   readonly json: unknown
 }
 
+/** A history page in column form, with the JSON text it was read from (see `parseHistoryColumns`). */
+export interface HistoryColumnsWithText {
+  readonly columns: HistoryColumns
+  readonly text: string
+}
+
 /** The `GET /healthz` answer. */
 export interface HealthView {
   readonly ok: true
@@ -316,9 +322,18 @@ export class TimonClient {
    * {@link history}'s page as the daemon sends it, in column form (`historyPageOf` decodes it): for
    * a caller that splits or forwards the samples before it needs them as objects.
    */
-  historyColumns(query: HistoryQuery): Promise<Result<HistoryColumns, ClientError>> {
+  async historyColumns(query: HistoryQuery): Promise<Result<HistoryColumns, ClientError>> {
+    return (await this.historyColumnsWithText(query)).map(({ columns }) => columns)
+  }
+
+  /**
+   * {@link historyColumns}' page with the answer's JSON text as it came (`parseHistoryColumns`
+   * reads it again): for a caller that hands the page to other threads, where one string crosses
+   * as one copy and the objects would be cloned one by one.
+   */
+  async historyColumnsWithText(query: HistoryQuery): Promise<Result<HistoryColumnsWithText, ClientError>> {
     const { after } = query
-    return this.#call<HistoryColumns>(
+    const answer = await this.#callWithText<HistoryColumns>(
       'GET',
       `/v1/history${queryString({
         since: query.from.toISOString(),
@@ -329,6 +344,7 @@ export class TimonClient {
         format: 'columns',
       })}`,
     )
+    return answer.map(({ value, text }) => ({ columns: value, text }))
   }
 
   /** Incidents newest first, filtered (`timon incidents`); pass the answer's `next` as `cursor` for the following page. */
@@ -368,19 +384,41 @@ export class TimonClient {
   }
 
   async #call<T>(method: string, path: string, input?: unknown): Promise<Result<T, ClientError>> {
-    const answer = await this.#send(method, path, input === undefined ? undefined : JSON.stringify(toWire(input)))
+    return (await this.#callWithText<T>(method, path, input)).map(({ value }) => value)
+  }
+
+  async #callWithText<T>(
+    method: string,
+    path: string,
+    input?: unknown,
+  ): Promise<Result<{ readonly value: T; readonly text: string }, ClientError>> {
+    const payload = input === undefined ? undefined : JSON.stringify(toWire(input))
+    const answer = await this.#exchange(method, path, payload)
     if (answer.isErr()) return err(answer.error)
-    const { status, json } = answer.value
-    if (status >= 200 && status < 300) return ok(fromWire(json) as T)
+    const { status, text } = answer.value
+    const parsed = parseAnswer(this.#transport.address, status, text)
+    if (parsed.isErr()) return err(parsed.error)
+    const { json } = parsed.value
+    if (status >= 200 && status < 300) return ok({ value: fromWire(json) as T, text })
     return err(errorOfAnswer(status, json))
   }
 
   async #send(method: string, path: string, payload: string | undefined): Promise<Result<RawResponse, ClientError>> {
+    const answer = await this.#exchange(method, path, payload)
+    return answer.andThen(({ status, text }) => parseAnswer(this.#transport.address, status, text))
+  }
+
+  /** One request, retried while the daemon cannot be reached: the answer's status and text. */
+  async #exchange(
+    method: string,
+    path: string,
+    payload: string | undefined,
+  ): Promise<Result<{ readonly status: number; readonly text: string }, ClientError>> {
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.#transport.request(method, path, payload)
       if (outcome.ok) {
         const { status, body } = outcome.response
-        return parseAnswer(this.#transport.address, status, body.toString('utf8'))
+        return ok({ status, text: body.toString('utf8') })
       }
       if (!isRetryable(outcome.failure) || attempt >= this.#connectRetries)
         return err(clientErrorOf(outcome.failure, this.#transport.address, this.#transport.timeoutMs))

@@ -11,6 +11,7 @@ export type {
   CreateTokenRequest,
   DeliveryQuery,
   HealthView,
+  HistoryColumnsWithText,
   NotifyTestResult,
   RawResponse,
   TimonClientOptions,
@@ -53,7 +54,7 @@ export { checkSocketOwner, defaultSocketPlace, ensurePrivateDirectory, runtimeDi
 export type { FileSystemProbe, OwnDirectory, OwnerOptions, PlaceOptions, SocketPlace } from './runtime-dir.js'
 
 // The wire: the serializer and the framing of run output
-export { camelCase, fromWire, snakeCase, toWire, toWireJson } from './wire.js'
+export { camelCase, fromWire, parseHistoryColumns, snakeCase, toWire, toWireJson } from './wire.js'
 // The history's compact form lives in the core (its stores export it); kept here for the client's users.
 export { historyColumnsOf, historyPageOf } from '@timon/core/lite'
 export type { HistoryColumns, SampleColumns } from '@timon/core/lite'

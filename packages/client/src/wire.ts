@@ -3,7 +3,7 @@
  * JSON (snake_case keys, RFC 3339 UTC strings). The server and the client both use it, so the two
  * directions cannot drift apart. Pure; loads nothing but the history's column type.
  */
-import { JsonColumn } from '@timon/core/lite'
+import { JsonColumn, type HistoryColumns } from '@timon/core/lite'
 
 /**
  * Converts a value for the wire, recursively: object keys camelCase → snake_case, `Date` → RFC 3339
@@ -70,6 +70,16 @@ export function fromWire(json: unknown): unknown {
     return out
   }
   return json
+}
+
+/**
+ * A history page in column form from the JSON text of a `GET /v1/history?format=columns` answer
+ * (`TimonClient.historyColumnsWithText`): for a thread the text was handed to.
+ *
+ * @throws SyntaxError when `text` is not JSON.
+ */
+export function parseHistoryColumns(text: string): HistoryColumns {
+  return fromWire(JSON.parse(text)) as HistoryColumns
 }
 
 /** `activeIncidentIds` → `active_incident_ids`. Keys already in snake_case are unchanged. */

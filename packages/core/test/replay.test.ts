@@ -6,11 +6,11 @@ import type { HistoryPage } from '../src/ports/store.js'
 import { historyColumnsOf, historyPageOf } from '../src/history/columns.js'
 import {
   compareOutcomes,
+  historyColumnsPart,
   mergeOutcomes,
   outcomeOf,
   parseRuleSetting,
   replay,
-  splitHistoryColumns,
   type RuleOverride,
 } from '../src/replay/index.js'
 import type { Monitor } from '../src/monitor.js'
@@ -71,7 +71,7 @@ async function* pagesOf(history: History, size: number): AsyncGenerator<HistoryP
 
 /** The pages of one of `count` parts, split as `timon replay --jobs` splits them (through the column form). */
 async function* partPages(pages: AsyncIterable<HistoryPage>, index: number, count: number) {
-  for await (const page of pages) yield historyPageOf(splitHistoryColumns(historyColumnsOf(page), count)[index]!)
+  for await (const page of pages) yield historyPageOf(historyColumnsPart(historyColumnsOf(page), { index, count }))
 }
 
 /** A history replayed in `count` parts (each fed its share, or the whole history when `whole`), merged. */

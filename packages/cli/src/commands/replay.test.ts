@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { historyColumnsOf, type HistoryPage } from '@timon/core'
+import { toWireJson } from '@timon/client'
 import { runCli } from '../../test/fake-io.js'
 import { MINUTE, before, sample } from '../../test/fixtures.js'
 
@@ -21,12 +22,14 @@ const PAGES: readonly HistoryPage[] = [
   },
 ]
 
-const historyColumns = (query?: { after?: unknown }) =>
-  historyColumnsOf((query?.after === undefined ? PAGES[0] : PAGES[1]) as HistoryPage)
+const historyColumnsWithText = (query?: { after?: unknown }) => {
+  const columns = historyColumnsOf((query?.after === undefined ? PAGES[0] : PAGES[1]) as HistoryPage)
+  return { columns, text: toWireJson(columns) }
+}
 
 describe('timon replay', () => {
   it('shows on a terminal how far it has read, and clears the line before the result', async () => {
-    const result = await runCli(['replay', '--since', '1h'], { client: { historyColumns }, stderrIsTTY: true })
+    const result = await runCli(['replay', '--since', '1h'], { client: { historyColumnsWithText }, stderrIsTTY: true })
     expect(result.status).toBe(0)
     expect(result.stderr).toBe(
       '\rreplaying: 2 samples and runs read\u2026\rreplaying: 3 samples and runs read\u2026\r\u001b[K',
@@ -35,7 +38,7 @@ describe('timon replay', () => {
   })
 
   it('writes no progress when stderr is not a terminal', async () => {
-    const result = await runCli(['replay', '--since', '1h', '--json'], { client: { historyColumns } })
+    const result = await runCli(['replay', '--since', '1h', '--json'], { client: { historyColumnsWithText } })
     expect(result.stderr).toBe('')
     expect(JSON.parse(result.stdout).summary).toEqual({
       incidents: { recorded: 0, replayed: 0 },

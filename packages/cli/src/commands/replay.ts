@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os'
-import type { HistoryColumns, HistoryDelivery, HistoryIncident, HistoryQuery } from '@timon/core'
+import type { HistoryColumnsWithText } from '@timon/client'
+import type { HistoryDelivery, HistoryIncident, HistoryQuery } from '@timon/core'
 import { formatHumanDuration, historyPageOf, parseDuration, sampleArraysOf } from '@timon/core/lite'
 import type { Outcome, ReplayError } from '@timon/core/replay'
 import type { Result } from 'neverthrow'
@@ -102,7 +103,8 @@ export const replayCommand: Command = {
         yield* source
       })()
       // Unless told, a history of one page is not worth starting threads for.
-      const split = inParts && (jobsGiven !== undefined || (first.done !== true && first.value.next !== undefined))
+      const split =
+        inParts && (jobsGiven !== undefined || (first.done !== true && first.value.columns.next !== undefined))
       const replayed = await (split ? replayedInParts(history, setup, jobs) : replayedInProcess(history, setup, input))
       return { recorded, replayed }
     }
@@ -122,7 +124,7 @@ export const replayCommand: Command = {
 
 /** The history replayed in this process. */
 async function replayedInProcess(
-  pages: AsyncIterable<HistoryColumns>,
+  pages: AsyncIterable<HistoryColumnsWithText>,
   setup: ReplaySetup,
   { rules, history }: ReplayInput,
 ): Promise<Result<Outcome, ReplayError>> {
@@ -132,7 +134,7 @@ async function replayedInProcess(
 
 /** The history replayed in `jobs` worker threads, a share of the codes each. */
 async function replayedInParts(
-  pages: AsyncIterable<HistoryColumns>,
+  pages: AsyncIterable<HistoryColumnsWithText>,
   setup: ReplaySetup,
   jobs: number,
 ): Promise<Result<Outcome, ReplayError>> {
@@ -145,21 +147,21 @@ async function workersBuilt(): Promise<boolean> {
   return (await import('../replay/in-parts.js')).canReplayInParts()
 }
 
-async function* decoded(pages: AsyncIterable<HistoryColumns>) {
-  for await (const page of pages) yield historyPageOf(page)
+async function* decoded(pages: AsyncIterable<HistoryColumnsWithText>) {
+  for await (const { columns } of pages) yield historyPageOf(columns)
 }
 
 type Comparison = ReturnType<typeof import('@timon/core/replay').compareOutcomes>
 
 /**
- * The history's pages through the daemon. The next page is asked for as soon as a page arrives, so
- * that the daemon reads and encodes it while this process replays the one before (two processes,
- * two cores).
+ * The history's pages through the daemon, with their JSON text (for worker threads). The next page
+ * is asked for as soon as a page arrives, so that the daemon reads and encodes it while this
+ * process replays the one before (two processes, two cores).
  */
-async function* pages(ctx: Context, query: Omit<HistoryQuery, 'limit'>): AsyncGenerator<HistoryColumns> {
+async function* pages(ctx: Context, query: Omit<HistoryQuery, 'limit'>): AsyncGenerator<HistoryColumnsWithText> {
   const fetch = (after: HistoryQuery['after']) => {
     const page = call(ctx, (client) =>
-      client.historyColumns({ ...query, limit: 5000, ...(after === undefined ? {} : { after }) }),
+      client.historyColumnsWithText({ ...query, limit: 5000, ...(after === undefined ? {} : { after }) }),
     )
     // A page asked for ahead is awaited unless the replay stopped first: its failure is then nobody's.
     page.catch(() => undefined)
@@ -168,23 +170,25 @@ async function* pages(ctx: Context, query: Omit<HistoryQuery, 'limit'>): AsyncGe
   let coming = fetch(undefined)
   for (;;) {
     const page = await coming
-    if (page.next !== undefined) coming = fetch(page.next)
+    const { next } = page.columns
+    if (next !== undefined) coming = fetch(next)
     yield page
-    if (page.next === undefined) return
+    if (next === undefined) return
   }
 }
 
 /** Passes `pages` on, appending their incidents and deliveries to `recorded`, and counting their reports. */
 async function* keeping(
-  pages: AsyncIterable<HistoryColumns>,
+  pages: AsyncIterable<HistoryColumnsWithText>,
   recorded: { incidents: HistoryIncident[]; deliveries: HistoryDelivery[] },
   progress?: Progress,
-): AsyncGenerator<HistoryColumns> {
+): AsyncGenerator<HistoryColumnsWithText> {
   let reports = 0
   for await (const page of pages) {
-    recorded.incidents.push(...page.incidents)
-    recorded.deliveries.push(...page.deliveries)
-    reports += sampleArraysOf(page.samples).id.length + page.runs.length
+    const { incidents, deliveries, samples, runs } = page.columns
+    recorded.incidents.push(...incidents)
+    recorded.deliveries.push(...deliveries)
+    reports += sampleArraysOf(samples).id.length + runs.length
     progress?.read(reports)
     yield page
   }

@@ -1,28 +1,29 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import type { HistoryColumns } from '@timon/core'
-import { mergeOutcomes, splitHistoryColumns, type Outcome, type ReplayError } from '@timon/core/replay'
+import type { HistoryColumnsWithText } from '@timon/client'
+import { mergeOutcomes, type Outcome, type ReplayError } from '@timon/core/replay'
 import { err, ok, type Result } from 'neverthrow'
 import type { FromWorker, ToWorker } from './messages.js'
 import type { PartSetup, ReplaySetup } from './setup.js'
 
 /**
- * Replays a history in `count` worker threads, each the codes of its part (`splitHistoryColumns`),
+ * Replays a history in `count` worker threads, each the codes of its part (`historyColumnsPart`),
  * and merges their outcomes: one replay of the whole history would give the same. A replay is
- * CPU-bound, so the parts run on as many cores. Answers `cross_part` when a code depends on one
- * of another part: replay in one part then.
+ * CPU-bound, so the parts run on as many cores. Every worker gets each page's text and reads its
+ * share out of it: this thread only fetches (cloning each share's objects across cost more than
+ * parsing the text twice). Answers `cross_part` when a code depends on one of another part:
+ * replay in one part then.
  */
 export async function replayInParts(
-  pages: AsyncIterable<HistoryColumns>,
+  pages: AsyncIterable<HistoryColumnsWithText>,
   setup: ReplaySetup,
   count: number,
 ): Promise<Result<Outcome, ReplayError>> {
   const workers = Array.from({ length: count }, (_, index) => new PartWorker({ setup, part: { index, count } }))
   try {
-    for await (const page of pages) {
-      const shares = splitHistoryColumns(page, count)
-      await Promise.all(workers.map((worker, index) => worker.send(shares[index] as HistoryColumns)))
+    for await (const { text } of pages) {
+      await Promise.all(workers.map((worker) => worker.send(text)))
       // A part that answered before the end failed (an invalid rule, a dependency across parts).
       const early = workers.find((worker) => worker.answered)
       if (early !== undefined) return await early.answer
@@ -84,12 +85,12 @@ class PartWorker {
     return this.#answered
   }
 
-  /** Sends a page's share once the worker has room for it; nothing once it answered. */
-  async send(columns: HistoryColumns): Promise<void> {
+  /** Sends a page's text once the worker has room for it; nothing once it answered. */
+  async send(text: string): Promise<void> {
     while (this.#ahead >= PAGES_AHEAD && !this.#answered) await new Promise<void>((wake) => (this.#wake = wake))
     if (this.#answered) return
     this.#ahead += 1
-    this.#post({ type: 'page', columns })
+    this.#post({ type: 'page', text })
   }
 
   /** Tells the worker there are no more pages. */

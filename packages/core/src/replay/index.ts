@@ -4,7 +4,7 @@
  */
 export { replay, recordedRouter } from './replay.js'
 export type { ReplayError, ReplayOptions, ReplayRules, RuleOverride } from './replay.js'
-export { mergeOutcomes, partOfCode, splitHistoryColumns } from './parts.js'
+export { historyColumnsPart, mergeOutcomes, partOfCode } from './parts.js'
 export type { ReplayPart } from './parts.js'
 export { outcomeOf } from './outcome.js'
 export type { Outcome, OutcomeIncident, OutcomeNotification } from './outcome.js'

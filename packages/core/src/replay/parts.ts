@@ -27,37 +27,35 @@ export function partOfCode(code: string | null, count: number): number {
 }
 
 /**
- * The share of a history page (in column form) that each of `count` parts replays: the samples
- * and runs of its codes, the incidents of its codes (the manual ones in part 0), and every
- * delivery (a replay routes its notifications where the recorded ones went, whatever their code).
- * The probes and rule sets are kept whole, so the samples' indexes stay valid.
+ * The share of a history page (in column form) that `part` replays: the samples and runs of its
+ * codes, the incidents of its codes (the manual ones in part 0), and every delivery (a replay
+ * routes its notifications where the recorded ones went, whatever their code). The probes and
+ * rule sets are kept whole, so the samples' indexes stay valid.
  */
-export function splitHistoryColumns(columns: HistoryColumns, count: number): HistoryColumns[] {
-  const partOfContract = columns.contracts.map((contract) => partOfCode(contract.code, count))
+export function historyColumnsPart(columns: HistoryColumns, part: ReplayPart): HistoryColumns {
+  const { index, count } = part
+  const inPart = columns.contracts.map((contract) => partOfCode(contract.code, count) === index)
   const samples = sampleArraysOf(columns.samples)
-  return Array.from({ length: count }, (_, index): HistoryColumns => {
-    const picked = [] as number[]
-    for (let i = 0; i < samples.id.length; i++)
-      if (partOfContract[samples.contract[i] as number] === index) picked.push(i)
-    const pick = <T>(column: readonly T[]): T[] => picked.map((i) => column[i] as T)
-    return {
-      ...columns,
-      samples: {
-        id: pick(samples.id),
-        contract: pick(samples.contract),
-        uid: pick(samples.uid),
-        health: pick(samples.health),
-        pushedAt: pick(samples.pushedAt),
-        comment: pick(samples.comment),
-        rules: pick(samples.rules),
-        progress: pick(samples.progress),
-        host: pick(samples.host),
-        detail: pick(samples.detail),
-      },
-      runs: columns.runs.filter((run) => partOfCode(run.code, count) === index),
-      incidents: columns.incidents.filter((incident) => partOfCode(incident.code, count) === index),
-    }
-  })
+  const picked = [] as number[]
+  for (let i = 0; i < samples.id.length; i++) if (inPart[samples.contract[i] as number]) picked.push(i)
+  const pick = <T>(column: readonly T[]): T[] => picked.map((i) => column[i] as T)
+  return {
+    ...columns,
+    samples: {
+      id: pick(samples.id),
+      contract: pick(samples.contract),
+      uid: pick(samples.uid),
+      health: pick(samples.health),
+      pushedAt: pick(samples.pushedAt),
+      comment: pick(samples.comment),
+      rules: pick(samples.rules),
+      progress: pick(samples.progress),
+      host: pick(samples.host),
+      detail: pick(samples.detail),
+    },
+    runs: columns.runs.filter((run) => partOfCode(run.code, count) === index),
+    incidents: columns.incidents.filter((incident) => partOfCode(incident.code, count) === index),
+  }
 }
 
 /** The outcomes of a replay's parts as one, ordered as the outcome of one replay of the whole history. */
