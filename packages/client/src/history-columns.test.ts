@@ -1,7 +1,7 @@
 import { DEFAULT_RULES, type HistoryPage, type HistoryReport } from '@timon/core'
 import { describe, expect, it } from 'vitest'
 import { historyColumnsOf, historyPageOf, type HistoryColumns } from '@timon/core/lite'
-import { fromWire, toWire } from './wire.js'
+import { fromWire, parseHistoryColumns, toWire, toWireJson } from './wire.js'
 
 const sample = (id: number, contractId: number, code: string, staleAfter: number | null): HistoryReport => ({
   id,
@@ -61,5 +61,11 @@ describe('history columns', () => {
     const wire = JSON.parse(JSON.stringify(toWire(columns)))
     expect(Object.keys(wire.samples)).toContain('pushed_at')
     expect(historyPageOf(fromWire(wire) as HistoryColumns)).toEqual(page)
+    // As a worker thread of `timon replay --jobs` reads the text it was handed.
+    expect(historyPageOf(parseHistoryColumns(toWireJson(columns)))).toEqual(page)
+  })
+
+  it('are not read out of text that is not JSON', () => {
+    expect(() => parseHistoryColumns('{"samples":')).toThrow(SyntaxError)
   })
 })
