@@ -113,9 +113,13 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Re
   const contractIds = new Map<string, number>()
   // A probe's pushes mostly carry the same rules object (a page shares them): merged once, not per sample.
   const pushRules = new Map<string, { readonly recorded: Rules; readonly push: Partial<Rules> }>()
-  const probeRulesOf = (report: HistoryReport): Result<Partial<Rules>, ReplayError> => {
+  /**
+   * The rules a probe's push carries; `undefined` when they are those its previous push carried (rules
+   * are sticky, and this replay's pushes are the only writes of them): the Monitor then merges none.
+   */
+  const probeRulesOf = (report: HistoryReport): Result<Partial<Rules> | undefined, ReplayError> => {
     const cached = pushRules.get(report.code)
-    if (cached?.recorded === report.rules) return ok(cached.push)
+    if (cached?.recorded === report.rules) return SAME_RULES
     const effective = rulesFor(report, rules)
     const crossing = crossPart(report.code, effective, part)
     if (crossing !== undefined) return err(crossing)
@@ -288,6 +292,9 @@ function crossPart(code: string, rules: Rules, part: ReplayPart): ReplayError | 
     dependsOn,
   }
 }
+
+/** A probe push's rules unchanged since its previous push: one result, not one per sample. */
+const SAME_RULES = ok(undefined)
 
 /** What `Monitor.resolve` writes on the timeline when no note is given. */
 const DEFAULT_RESOLVE_NOTE = 'resolved'
