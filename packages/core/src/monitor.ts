@@ -580,6 +580,8 @@ export class Monitor {
    * {@link nextDeadline} that needs no store (at its end, {@link check} releases what it held).
    */
   maintenanceEnd(): Date | undefined {
+    // Without windows, no Date of now: `replay` asks before every action.
+    if (this.#maintenance.length === 0) return undefined
     let next: Date | undefined
     for (const window of maintenanceInForce(this.#maintenance, this.#clock.now())) next = earlier(next, window.endsAt)
     return next

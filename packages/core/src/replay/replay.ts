@@ -6,9 +6,9 @@ import { matchCodeGlob } from '../code-glob.js'
 import { MemoryStore } from '../memory-store.js'
 import { Monitor, trustInputs } from '../monitor.js'
 import { pushProbeSchema } from '../schemas.js'
+import type { Clock } from '../ports/clock.js'
 import type { NotificationRouter } from '../ports/notifier.js'
 import type { HistoryDelivery, HistoryIncident, HistoryPage, HistoryReport } from '../ports/store.js'
-import { FakeClock } from '../testing/fake-clock.js'
 import type { MaintenanceWindow } from '../silence/silences.js'
 import type { IncidentChanges } from '../views.js'
 import { orderedActions, type Action, type RunReport } from './actions.js'
@@ -63,7 +63,7 @@ export type ReplayError =
   | { readonly code: 'cross_part'; readonly message: string; readonly dependent: string; readonly dependsOn: string }
 
 /**
- * Replays a recorded history through a fresh {@link Monitor} on a `FakeClock` and a `MemoryStore`,
+ * Replays a recorded history through a fresh {@link Monitor} on a clock of its own and a `MemoryStore`,
  * under changed rules, and returns the incidents and notifications that would have happened.
  *
  * Recorded actions (samples, runs with their steps, skipped runs, manual incidents, a person's
@@ -83,12 +83,12 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Re
   const overrides = parseOverrides(options.rules?.overrides ?? [])
   if (overrides.isErr()) return err(overrides.error)
   const rules = { ...options.rules, overrides: overrides.value }
-  const clock = new FakeClock(from)
-  /** The clock's time in ms, kept beside it: read before every action, without a Date each time. */
+  /** The replay's time in ms: read and moved before every action, without a Date each time. */
   let time = from.getTime()
+  // The Monitor's clock: a `FakeClock`'s `set` makes a Date each move, which no one reads.
+  const clock: Clock = { now: () => new Date(time) }
   const moveTo = (at: number) => {
     time = Math.max(at, time)
-    clock.set(time)
   }
   // Only each probe's latest sample is kept: memory grows with the probes, not with the history.
   const store = new MemoryStore({ samples: 'latest' })
