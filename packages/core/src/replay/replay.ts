@@ -162,13 +162,14 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Re
         uid = report.uid
         const ruled = probeRulesOf(report)
         if (ruled.isErr()) return ruled
-        const pushed = await monitor.pushProbe({
+        const input = {
           code: report.code,
           health: report.health,
           comment: report.comment ?? undefined,
           detail: report.detail ?? undefined,
-          ...ruled.value,
-        })
+        }
+        // No spread of absent rules: a spread after the fields is V8's slow path, even of nothing.
+        const pushed = await monitor.pushProbe(ruled.value === undefined ? input : { ...input, ...ruled.value })
         if (pushed.isErr()) return pushed
         contractIds.set(report.code, pushed.value.sample.contractId)
         remember(pushed.value)
