@@ -1081,16 +1081,21 @@ function parseInput<S extends z.ZodType>(
   return err(validation(issues[0] ?? 'invalid input', issues))
 }
 
+const RULE_NAME_SET: ReadonlySet<string> = new Set(RULE_NAMES)
+
 /** Applies a push's rules to the rules in force: omitted ones stay, `null` removes one. */
 function mergeRules(
   current: Rules,
   push: { readonly [K in keyof Rules]?: Rules[K] | undefined },
 ): Result<Rules, CoreError> {
   // Most pushes repeat the rules in force: they keep that very object (no copy; `sameRules` is then
-  // an identity check). No object per rule, nor a list of names: `replay` merges millions.
+  // an identity check). No object per rule, nor a list of names: `replay` merges millions. Over the
+  // push's fields, not every rule's name: most pushes carry few rules, or none (a miss costs more).
   let rules = current
   let writable: Record<keyof Rules, unknown> | undefined
-  for (const name of RULE_NAMES) {
+  for (const key in push) {
+    if (!RULE_NAME_SET.has(key)) continue
+    const name = key as keyof Rules
     const value = push[name]
     if (value === undefined || value === rules[name]) continue
     if (writable === undefined) {
