@@ -209,7 +209,7 @@ export class Monitor {
    * Records a probe sample (creating the probe on its first push), applies the rules it carries
    * (sticky: omitted rules stay, `'off'` removes one) and the critical and stale rules.
    */
-  async pushProbe(input: PushProbeInput): Promise<Result<PushProbeResult, CoreError>> {
+  pushProbe(input: PushProbeInput): Promise<Result<PushProbeResult, CoreError>> {
     return this.#write(pushProbeSchema, input, async (tx, writer, now, push) => {
       const found = ofKind(await tx.findContract(push.code), push.code, 'probe')
       if (found.isErr()) return err(found.error)
@@ -272,7 +272,7 @@ export class Monitor {
    * rules, re-arms its stale deadlines from the start and evaluates overlap against every run of
    * the job still going.
    */
-  async startJob(input: StartJobInput): Promise<Result<RunResult, CoreError>> {
+  startJob(input: StartJobInput): Promise<Result<RunResult, CoreError>> {
     return this.#write(startJobSchema, input, async (tx, writer, now, start) => {
       const found = ofKind(await tx.findContract(start.code), start.code, 'job')
       if (found.isErr()) return err(found.error)
@@ -342,7 +342,7 @@ export class Monitor {
    * Records a step of a running run. A warning or critical step sets the run's health at once;
    * the critical rule is applied when the run ends (`end: true`, or {@link endJob}).
    */
-  async pushStep(input: PushStepInput): Promise<Result<RunResult, CoreError>> {
+  pushStep(input: PushStepInput): Promise<Result<RunResult, CoreError>> {
     return this.#write(pushStepSchema, input, async (tx, writer, now, step) => {
       const found = await findRunningRun(tx, step.code, step.uid)
       if (found.isErr()) return err(found.error)
@@ -387,7 +387,7 @@ export class Monitor {
   }
 
   /** Ends a running run: its health becomes its worst step (healthy without steps), then the rules apply. */
-  async endJob(input: EndJobInput): Promise<Result<RunResult, CoreError>> {
+  endJob(input: EndJobInput): Promise<Result<RunResult, CoreError>> {
     return this.#write(endJobSchema, input, async (tx, writer, now, end) => {
       const found = await findRunningRun(tx, end.code, end.uid)
       if (found.isErr()) return err(found.error)
@@ -414,7 +414,7 @@ export class Monitor {
   }
 
   /** Records where a run's output is kept (`timon exec`); `show` and `logs` find it there. */
-  async recordRunLog(input: RecordRunLogInput): Promise<Result<RunResult, CoreError>> {
+  recordRunLog(input: RecordRunLogInput): Promise<Result<RunResult, CoreError>> {
     return this.#write(recordRunLogSchema, input, async (tx, writer, _now, log) => {
       const contract = await tx.findContract(log.code)
       const report = contract?.kind === 'job' ? await tx.findReport(contract.id, log.uid) : undefined
@@ -430,7 +430,7 @@ export class Monitor {
    * evaluates no rule and leaves the job's current run, health and deadlines as they are. The job
    * is created if the run holding the lock has not reached the store yet.
    */
-  async skipRun(input: SkipRunInput): Promise<Result<RunResult, CoreError>> {
+  skipRun(input: SkipRunInput): Promise<Result<RunResult, CoreError>> {
     return this.#write(skipRunSchema, input, async (tx, writer, now, skip) => {
       const found = ofKind(await tx.findContract(skip.code), skip.code, 'job')
       if (found.isErr()) return err(found.error)
@@ -451,7 +451,7 @@ export class Monitor {
   }
 
   /** Opens a manual incident; only annotate, resolve and delete act on it afterwards. */
-  async openIncident(input: OpenIncidentInput): Promise<Result<IncidentResult, CoreError>> {
+  openIncident(input: OpenIncidentInput): Promise<Result<IncidentResult, CoreError>> {
     return this.#write(openIncidentSchema, input, async (tx, writer, now, open) => {
       const incident = await tx.insertIncident({
         triggerType: 'manual',
@@ -475,7 +475,7 @@ export class Monitor {
   }
 
   /** Adds a person's note to an incident's timeline (resolved incidents included). */
-  async annotate(input: AnnotateInput): Promise<Result<IncidentResult, CoreError>> {
+  annotate(input: AnnotateInput): Promise<Result<IncidentResult, CoreError>> {
     return this.#write(annotateSchema, input, async (tx, writer, now, annotation) => {
       const incident = await tx.getIncident(annotation.id)
       if (incident === undefined) return err(notFound('incident'))
@@ -493,7 +493,7 @@ export class Monitor {
   }
 
   /** Resolves an incident for good, from any state; the optional note is kept on the resolve entry. */
-  async resolve(input: ResolveInput): Promise<Result<IncidentResult, CoreError>> {
+  resolve(input: ResolveInput): Promise<Result<IncidentResult, CoreError>> {
     return this.#write(resolveSchema, input, async (tx, writer, _now, resolve) => {
       const incident = await tx.getIncident(resolve.id)
       if (incident === undefined) return err(notFound('incident'))
@@ -580,6 +580,8 @@ export class Monitor {
    * {@link nextDeadline} that needs no store (at its end, {@link check} releases what it held).
    */
   maintenanceEnd(): Date | undefined {
+    // Without windows, no Date of now: `replay` asks before every action.
+    if (this.#maintenance.length === 0) return undefined
     let next: Date | undefined
     for (const window of maintenanceInForce(this.#maintenance, this.#clock.now())) next = earlier(next, window.endsAt)
     return next
@@ -599,7 +601,7 @@ export class Monitor {
    * Silences the codes `pattern` (a code glob) matches from now, `for` a duration or `until` an
    * instant: their incidents change as usual, but notifications are held until it ends.
    */
-  async addSilence(input: AddSilenceInput): Promise<Result<{ readonly silence: Silence }, CoreError>> {
+  addSilence(input: AddSilenceInput): Promise<Result<{ readonly silence: Silence }, CoreError>> {
     return this.#write(addSilenceSchema, input, async (tx, _writer, now, silence) => {
       const endsAt = silence.until ?? new Date(now.getTime() + (silence.for ?? 0))
       if (endsAt <= now) return err(validation('invalid silence — it must end after now'))
@@ -626,7 +628,7 @@ export class Monitor {
    * Ends a silence now: the incidents it held that are still open or relapsed are notified once
    * (unless another silence still covers them).
    */
-  async endSilence(input: EndSilenceInput): Promise<Result<{ readonly silence: Silence }, CoreError>> {
+  endSilence(input: EndSilenceInput): Promise<Result<{ readonly silence: Silence }, CoreError>> {
     return this.#write(endSilenceSchema, input, async (tx, _writer, now, { id }) => {
       const silence = await tx.getSilence(id)
       if (silence === undefined) return err(notFound('silence'))
@@ -914,6 +916,9 @@ export class Monitor {
   /**
    * Parses the input, then runs `work` in one transaction with an incident writer. An `err`
    * from `work` rolls the transaction back, so a refused operation leaves no trace.
+   *
+   * The write methods return its promise as it is, not from an `async` method: that would wait on
+   * it with two more promise hops (`replay` makes millions of pushes).
    */
   async #write<S extends z.ZodType, T>(
     schema: S,
@@ -1076,16 +1081,21 @@ function parseInput<S extends z.ZodType>(
   return err(validation(issues[0] ?? 'invalid input', issues))
 }
 
+const RULE_NAME_SET: ReadonlySet<string> = new Set(RULE_NAMES)
+
 /** Applies a push's rules to the rules in force: omitted ones stay, `null` removes one. */
 function mergeRules(
   current: Rules,
   push: { readonly [K in keyof Rules]?: Rules[K] | undefined },
 ): Result<Rules, CoreError> {
   // Most pushes repeat the rules in force: they keep that very object (no copy; `sameRules` is then
-  // an identity check). No object per rule, nor a list of names: `replay` merges millions.
+  // an identity check). No object per rule, nor a list of names: `replay` merges millions. Over the
+  // push's fields, not every rule's name: most pushes carry few rules, or none (a miss costs more).
   let rules = current
   let writable: Record<keyof Rules, unknown> | undefined
-  for (const name of RULE_NAMES) {
+  for (const key in push) {
+    if (!RULE_NAME_SET.has(key)) continue
+    const name = key as keyof Rules
     const value = push[name]
     if (value === undefined || value === rules[name]) continue
     if (writable === undefined) {
