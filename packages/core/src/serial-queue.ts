@@ -3,34 +3,42 @@
  * stop the next. Store adapters use it so that transactions never interleave.
  */
 export class SerialQueue {
-  #tail: Promise<unknown> = Promise.resolve()
-  /** Tasks queued and not settled yet. */
-  #pending = 0
-  readonly #settled = () => {
-    this.#pending -= 1
+  /** Whether a task is running; the tasks queued behind it wait in `#waiting`. */
+  #busy = false
+  readonly #waiting: (() => void)[] = []
+  readonly #next = () => {
+    const waiting = this.#waiting.shift()
+    if (waiting === undefined) this.#busy = false
+    else waiting()
   }
 
   /**
-   * Queues `task`: it starts at once (before `run` returns) when no task is pending, else once the
-   * previous one has settled. Resolves or rejects with its outcome once it has run.
+   * Queues `task`: it starts at once (before `run` returns) when none is running, else once those
+   * queued before it have settled. Resolves or rejects with its outcome once it has run.
    */
   run<T>(task: () => Promise<T>): Promise<T> {
-    // With none pending, the task starts at once: waiting on a settled tail cost a transaction
+    // An idle queue starts the task at once: chaining it on a settled promise cost a transaction
     // three promise hops, and `replay` runs millions of them.
-    const result = this.#pending === 0 ? start(task) : this.#tail.then(task, task)
-    this.#pending += 1
-    this.#tail = result.then(this.#settled, this.#settled)
-    return result
+    if (!this.#busy) return this.#start(task)
+    return new Promise<T>((resolve, reject) => this.#waiting.push(() => void this.#start(task).then(resolve, reject)))
   }
 
   /** Resolves once every task queued so far has settled. */
-  async idle(): Promise<void> {
-    await this.#tail
+  idle(): Promise<void> {
+    return this.run(async () => undefined)
+  }
+
+  #start<T>(task: () => Promise<T>): Promise<T> {
+    // Busy before the task starts: one it queues before its first await waits for it.
+    this.#busy = true
+    const result = settledOf(task)
+    result.then(this.#next, this.#next)
+    return result
   }
 }
 
-/** Runs `task`, a throw before its first await rejecting its promise as one after would. */
-function start<T>(task: () => Promise<T>): Promise<T> {
+/** The promise of `task()`, a throw before its first await rejecting it as one after would. */
+function settledOf<T>(task: () => Promise<T>): Promise<T> {
   try {
     // As `then` takes it: a task's promise as it is, anything else settled.
     return Promise.resolve(task())

@@ -34,4 +34,19 @@ describe('SerialQueue', () => {
     await queue.idle()
     expect(done).toBe(true)
   })
+  it('starts a task queued by a running one, before its first await, only after it', async () => {
+    const queue = new SerialQueue()
+    const log: string[] = []
+    let inner: Promise<void> | undefined
+    await queue.run(async () => {
+      inner = queue.run(async () => {
+        log.push('inner')
+      })
+      log.push('outer goes on')
+      await new Promise((resolve) => setTimeout(resolve, 1))
+      log.push('outer ends')
+    })
+    await inner
+    expect(log).toEqual(['outer goes on', 'outer ends', 'inner'])
+  })
 })
