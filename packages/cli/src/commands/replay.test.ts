@@ -45,4 +45,26 @@ describe('timon replay', () => {
       notifications: { recorded: 0, replayed: 0 },
     })
   })
+
+  it('names the first three new incidents on the summary line, and counts the rest', async () => {
+    const codes = ['a.one', 'b.two', 'c.three', 'd.four', 'e.five']
+    const page: HistoryPage = {
+      reports: codes.map((code, i) => ({
+        ...sample({ id: i + 1, contractId: i + 1, uid: `u${i}`, health: 'critical', pushedAt: before(5 * MINUTE) }),
+        code,
+      })),
+      incidents: [],
+      deliveries: [],
+    }
+    const columns = historyColumnsOf(page)
+    const result = await runCli(['replay', '--since', '1h'], {
+      client: { historyColumnsWithText: () => ({ columns, text: toWireJson(columns) }) },
+    })
+    expect(result.status).toBe(0)
+    const at = before(5 * MINUTE).toISOString()
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe(
+      `5 incidents more, same notifications, 5 new: a.one critical at ${at}, b.two critical at ${at}, c.three critical at ${at} and 2 more`,
+    )
+    expect(result.stdout).toContain(`e.five\n  + critical incident opened at ${at}`)
+  })
 })

@@ -51,7 +51,7 @@ export const replayCommand: Command = {
         name: 'jobs',
         type: 'string',
         placeholder: '<n>',
-        description: `Replay in n worker threads, each a share of the codes (default: one per core but one, up to ${MAX_DEFAULT_JOBS}; 1: in this process)`,
+        description: `Replay in n worker threads, each a share of the codes (default: one per core, up to ${MAX_DEFAULT_JOBS}; 1: in this process)`,
       },
       JSON_FLAG,
     ],
@@ -77,8 +77,9 @@ export const replayCommand: Command = {
     const from = new Date(to.getTime() - since)
     const code = checks.optional('code')
     const jobsGiven = checks.positiveInteger('jobs')
-    // One core is left to this thread, which reads the pages and splits them, and to a local daemon.
-    const jobs = jobsGiven ?? Math.max(1, Math.min(availableParallelism() - 1, MAX_DEFAULT_JOBS))
+    // A thread per core: this one only fetches the pages, and a local daemon reads them in a fraction
+    // of the time the parts take to replay them (30 days on 2 cores: 52 s in two threads, 67 s in one).
+    const jobs = jobsGiven ?? Math.min(availableParallelism(), MAX_DEFAULT_JOBS)
     const configPath = checks.optional('config')
     const setup: ReplaySetup = {
       from,
@@ -215,6 +216,9 @@ function terminalProgress(stderr: Output): Progress {
   }
 }
 
+/** The new incidents the summary line names; the lines above it list them all. */
+const NEW_INCIDENTS_LISTED = 3
+
 /** Per code the differences, then the summary line ("3 incidents fewer, 41 notifications fewer, 1 new: …"). */
 function formatComparison(comparison: Comparison): string {
   const lines: string[] = []
@@ -246,9 +250,11 @@ function formatComparison(comparison: Comparison): string {
       e.type === 'incident' ? [`${c.code ?? 'manual'} ${e.incident.trigger} at ${when(e.incident.openedAt)}`] : [],
     ),
   )
+  const listed = fresh.slice(0, NEW_INCIDENTS_LISTED).join(', ')
+  const unlisted = fresh.length - NEW_INCIDENTS_LISTED
   lines.push(
     `${delta(incidents.replayed - incidents.recorded, 'incident')}, ${delta(notifications.replayed - notifications.recorded, 'notification')}` +
-      (fresh.length === 0 ? '' : `, ${fresh.length} new: ${fresh.join(', ')}`),
+      (fresh.length === 0 ? '' : `, ${fresh.length} new: ${listed}${unlisted > 0 ? ` and ${unlisted} more` : ''}`),
   )
   return `${lines.join('\n')}\n`
 }
