@@ -52,7 +52,8 @@ export async function runReplayBench(): Promise<readonly BenchResult[]> {
       const replayEnv = { ...env, TIMON_SOCKET: daemon.socket }
       const replayed = measured(process.execPath, replayArgs, replayEnv)
       const inProcess = measured(process.execPath, [...replayArgs, '--jobs', '1'], replayEnv)
-      if (inProcess.stdout !== replayed.stdout) throw new Error('timon replay --jobs 1 answered otherwise than timon replay')
+      if (inProcess.stdout !== replayed.stdout)
+        throw new Error('timon replay --jobs 1 answered otherwise than timon replay')
       const daemonPeakMb = peakRssMb(daemon.child.pid)
       const scale = TARGET_SAMPLES / samples
       const full = samples === TARGET_SAMPLES
@@ -68,7 +69,7 @@ export async function runReplayBench(): Promise<readonly BenchResult[]> {
           limit: 60,
         }),
         result({
-          name: 'timon replay --jobs 1 (in the CLI\'s own thread), whole process',
+          name: "timon replay --jobs 1 (in the CLI's own thread), whole process",
           value: Math.round(inProcess.ms),
           unit: 'ms',
           baseline: Math.round(replayed.ms),
