@@ -81,4 +81,17 @@ describe('timon replay', () => {
     const depending = ['web.api:depends_on=db.main', 'db.main:failure_threshold=1']
     expect(await replayed(2, ...depending)).toEqual(await replayed(1, ...depending))
   })
+
+  it('replays the silences of the window: what one held is not notified, in this process or in threads', async () => {
+    expect((await daemon.timon(['silence', 'add', 'cache.*', '--for', '1h'])).status).toBe(0)
+    expect((await daemon.timon(['push', 'probe', 'cache.redis', 'critical'])).status).toBe(0)
+    for (const jobs of ['1', '2']) {
+      const result = await daemon.timon(['replay', '--code', 'cache.*', '--jobs', jobs, '--json'])
+      expect(result.status).toBe(0)
+      expect(JSON.parse(result.stdout)).toEqual({
+        summary: { incidents: { recorded: 1, replayed: 1 }, notifications: { recorded: 0, replayed: 0 } },
+        codes: [],
+      })
+    }
+  })
 })

@@ -299,9 +299,12 @@ export class TimonClient {
     return answer.map((body) => body.silence)
   }
 
-  /** The silences not yet over and the maintenance windows in force (`timon silence list`). */
-  silences(): Promise<Result<SilenceList, ClientError>> {
-    return this.#call('GET', '/v1/silences')
+  /**
+   * The silences not yet over (with `endingAfter`, those that end after it) and the maintenance
+   * windows in force (`timon silence list`).
+   */
+  silences(options: { readonly endingAfter?: Date } = {}): Promise<Result<SilenceList, ClientError>> {
+    return this.#call('GET', `/v1/silences${queryString({ ending_after: options.endingAfter?.toISOString() })}`)
   }
 
   /** Ends a silence now, releasing the notifications it held (`timon silence end`). */

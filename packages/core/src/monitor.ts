@@ -617,10 +617,13 @@ export class Monitor {
     })
   }
 
-  /** The silences not yet over, and the maintenance windows in force. */
-  async listSilences(): Promise<Result<SilenceList, CoreError>> {
+  /**
+   * The silences not yet over (or, with `endingAfter`, those that end after it: the silences of a
+   * replay's window), and the maintenance windows in force.
+   */
+  async listSilences(options: { readonly endingAfter?: Date } = {}): Promise<Result<SilenceList, CoreError>> {
     const now = this.#clock.now()
-    const silences = await this.#store.transaction((tx) => tx.listSilences(now))
+    const silences = await this.#store.transaction((tx) => tx.listSilences(options.endingAfter ?? now))
     return ok({ silences, maintenance: maintenanceInForce(this.#maintenance, now) })
   }
 

@@ -11,9 +11,11 @@ import {
   outcomeOf,
   parseRuleSetting,
   replay,
+  type Outcome,
   type RuleOverride,
 } from '../src/replay/index.js'
 import type { Monitor } from '../src/monitor.js'
+import type { Silence } from '../src/domain.js'
 import type { FakeClock } from '../src/testing/fake-clock.js'
 import { setup } from './helpers.js'
 
@@ -47,7 +49,8 @@ async function record(
   const to = new Date(START.getTime() + endMs)
   await runDeadlines(monitor, clock, to.getTime(), true)
   const history = await collectHistory(historyPages(store, { from: START, to, limit: 7 }))
-  return { history, to }
+  const { silences } = (await monitor.listSilences({ endingAfter: START }))._unsafeUnwrap()
+  return { history, silences, to }
 }
 
 /**
@@ -75,11 +78,16 @@ async function* partPages(pages: AsyncIterable<HistoryPage>, index: number, coun
 }
 
 /** A history replayed in `count` parts (each fed its share, or the whole history when `whole`), merged. */
-async function replayedInParts(recorded: { history: History; to: Date }, count: number, whole = false) {
+async function replayedInParts(
+  recorded: { history: History; silences?: readonly Silence[]; to: Date },
+  count: number,
+  whole = false,
+) {
   const parts = await Promise.all(
     Array.from({ length: count }, (_, index) =>
       replay({
         history: whole ? recorded.history : partPages(pagesOf(recorded.history, 3), index, count),
+        silences: recorded.silences ?? [],
         from: START,
         to: recorded.to,
         part: { index, count },
@@ -98,7 +106,13 @@ async function replayed(
   notifications: NotificationRouter = ROUTER,
 ) {
   const outcome = (
-    await replay({ history: recorded.history, from: START, to: recorded.to, rules: { overrides, notifications } })
+    await replay({
+      history: recorded.history,
+      silences: recorded.silences,
+      from: START,
+      to: recorded.to,
+      rules: { overrides, notifications },
+    })
   )._unsafeUnwrap()
   return { outcome, comparison: compareOutcomes(outcomeOf(recorded.history), outcome) }
 }
@@ -144,6 +158,12 @@ describe('replay', () => {
         note: fc.constantFrom(undefined, 'fixed it'),
       }),
       fc.record({ kind: fc.constant('annotate' as const), pick: fc.nat() }),
+      fc.record({
+        kind: fc.constant('silence' as const),
+        pattern: fc.constantFrom('db.*', 'web.api', 'job.*'),
+        for: fc.constantFrom(10 * MIN, HOUR),
+      }),
+      fc.record({ kind: fc.constant('unsilence' as const), pick: fc.nat() }),
     )
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(duration, op), { maxLength: 40 }), duration, async (script, tail) => {
@@ -201,6 +221,14 @@ describe('replay', () => {
                   if (incident !== undefined) await monitor.annotate({ id: incident.id, note: 'looking' })
                   break
                 }
+                case 'silence':
+                  await monitor.addSilence({ pattern: action.pattern, for: action.for })
+                  break
+                case 'unsilence': {
+                  const silence = pickFrom((await monitor.listSilences())._unsafeUnwrap().silences, action.pick)
+                  if (silence !== undefined) await monitor.endSilence({ id: silence.id })
+                  break
+                }
               }
             }
           },
@@ -210,8 +238,9 @@ describe('replay', () => {
         expect(outcome).toEqual(outcomeOf(recorded.history))
         expect(comparison.codes).toEqual([])
         // Streamed page by page (routed as recorded), it replays as the whole history does.
-        const whole = await replay({ history: recorded.history, from: START, to: recorded.to })
-        const streamed = await replay({ history: pagesOf(recorded.history, 3), from: START, to: recorded.to })
+        const { silences, to } = recorded
+        const whole = await replay({ history: recorded.history, silences, from: START, to })
+        const streamed = await replay({ history: pagesOf(recorded.history, 3), silences, from: START, to })
         expect(streamed._unsafeUnwrap()).toEqual(whole._unsafeUnwrap())
         // Split by code into parts replayed apart (`--jobs`), it replays as the whole history does.
         expect(await replayedInParts(recorded, 3)).toEqual(whole._unsafeUnwrap())
@@ -393,6 +422,42 @@ describe('replay', () => {
     expect(opens.map((n) => [n.target, n.at.getTime() - START.getTime()]).sort()).toEqual([
       ['chat', 30 * MIN],
       ['pager', 30 * MIN],
+    ])
+  })
+
+  it('replays the silences of the window as they held, one ended early included', async () => {
+    const recorded = await record(async (monitor, at) => {
+      const first = (await monitor.addSilence({ pattern: 'db.*', for: HOUR }))._unsafeUnwrap().silence
+      await at(10 * MIN)
+      await monitor.pushProbe({ code: 'db.main', health: 'critical' })
+      // Ended early: the incident held since 00:10 is notified now.
+      await at(20 * MIN)
+      await monitor.endSilence({ id: first.id })
+      await at(30 * MIN)
+      await monitor.addSilence({ pattern: 'db.main', for: 15 * MIN })
+      await at(35 * MIN)
+      await monitor.pushProbe({ code: 'db.main', health: 'healthy' })
+      await at(50 * MIN)
+      await monitor.pushProbe({ code: 'db.main', health: 'critical' })
+    }, HOUR)
+    const notified = (outcome: Outcome) =>
+      outcome.notifications
+        .filter((n) => n.target === 'chat')
+        .map((n) => [n.event, (n.at.getTime() - START.getTime()) / MIN])
+    expect(recorded.silences).toHaveLength(2)
+    expect(notified(outcomeOf(recorded.history))).toEqual([
+      ['incident.open', 20],
+      ['incident.relapsed', 50],
+    ])
+    const { outcome, comparison } = await replayed(recorded)
+    expect(notified(outcome)).toEqual(notified(outcomeOf(recorded.history)))
+    expect(comparison.codes).toEqual([])
+    // Without them, the open is notified when it happened, and so is the recovery.
+    const unsilenced = await replayed({ ...recorded, silences: [] })
+    expect(notified(unsilenced.outcome)).toEqual([
+      ['incident.open', 10],
+      ['incident.recovered', 35],
+      ['incident.relapsed', 50],
     ])
   })
 

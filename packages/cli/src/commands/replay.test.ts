@@ -27,9 +27,15 @@ const historyColumnsWithText = (query?: { after?: unknown }) => {
   return { columns, text: toWireJson(columns) }
 }
 
+/** No silences in the window. */
+const silences = () => ({ silences: [], maintenance: [] })
+
 describe('timon replay', () => {
   it('shows on a terminal how far it has read, and clears the line before the result', async () => {
-    const result = await runCli(['replay', '--since', '1h'], { client: { historyColumnsWithText }, stderrIsTTY: true })
+    const result = await runCli(['replay', '--since', '1h'], {
+      client: { historyColumnsWithText, silences },
+      stderrIsTTY: true,
+    })
     expect(result.status).toBe(0)
     expect(result.stderr).toBe(
       '\rreplaying: 2 samples and runs read\u2026\rreplaying: 3 samples and runs read\u2026\r\u001b[K',
@@ -38,7 +44,7 @@ describe('timon replay', () => {
   })
 
   it('writes no progress when stderr is not a terminal', async () => {
-    const result = await runCli(['replay', '--since', '1h', '--json'], { client: { historyColumnsWithText } })
+    const result = await runCli(['replay', '--since', '1h', '--json'], { client: { historyColumnsWithText, silences } })
     expect(result.stderr).toBe('')
     expect(JSON.parse(result.stdout).summary).toEqual({
       incidents: { recorded: 0, replayed: 0 },
@@ -58,7 +64,7 @@ describe('timon replay', () => {
     }
     const columns = historyColumnsOf(page)
     const result = await runCli(['replay', '--since', '1h'], {
-      client: { historyColumnsWithText: () => ({ columns, text: toWireJson(columns) }) },
+      client: { historyColumnsWithText: () => ({ columns, text: toWireJson(columns) }), silences },
     })
     expect(result.status).toBe(0)
     const at = before(5 * MINUTE).toISOString()

@@ -81,9 +81,11 @@ export const replayCommand: Command = {
     // of the time the parts take to replay them (30 days on 2 cores: 52 s in two threads, 67 s in one).
     const jobs = jobsGiven ?? Math.min(availableParallelism(), MAX_DEFAULT_JOBS)
     const configPath = checks.optional('config')
+    const { silences } = await call(ctx, (client) => client.silences({ endingAfter: from }))
     const setup: ReplaySetup = {
       from,
       to,
+      silences,
       overrides,
       env: { ...ctx.io.env },
       ...(configPath === undefined ? {} : { configPath }),
@@ -130,7 +132,8 @@ async function replayedInProcess(
   { rules, history }: ReplayInput,
 ): Promise<Result<Outcome, ReplayError>> {
   const { replay } = await import('@timon/core/replay')
-  return replay({ history: history(decoded(pages)), rules, from: setup.from, to: setup.to })
+  const { from, to, silences } = setup
+  return replay({ history: history(decoded(pages)), silences, rules, from, to })
 }
 
 /** The history replayed in `jobs` worker threads, a share of the codes each. */

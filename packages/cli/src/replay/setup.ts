@@ -1,4 +1,4 @@
-import type { HistoryPage } from '@timon/core'
+import type { HistoryPage, Silence } from '@timon/core'
 import type { ReplayPart, ReplayRules, RuleOverride } from '@timon/core/replay'
 import { CliError } from '../errors.js'
 
@@ -9,6 +9,8 @@ import { CliError } from '../errors.js'
 export interface ReplaySetup {
   readonly from: Date
   readonly to: Date
+  /** The window's silences, replayed as they were (`replay`'s `silences`). */
+  readonly silences: readonly Silence[]
   /** The `--set` overrides, applied after the config's. */
   readonly overrides: readonly RuleOverride[]
   /** `--config`: the file whose notifications, maintenance windows and checks the replay takes. */

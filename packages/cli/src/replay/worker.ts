@@ -15,7 +15,8 @@ const port = parentPort as MessagePort
 const { setup, part } = workerData as PartSetup
 const pages = received(port, part)
 const { rules, history } = await replayInputOf(setup)
-const replayed = await replay({ history: history(pages), rules, from: setup.from, to: setup.to, part })
+const { from, to, silences } = setup
+const replayed = await replay({ history: history(pages), silences, rules, from, to, part })
 const answer: FromWorker = replayed.isOk()
   ? { type: 'done', outcome: replayed.value }
   : { type: 'failed', error: replayed.error }

@@ -1,5 +1,5 @@
 import { err, ok, type Result } from 'neverthrow'
-import { RULE_NAMES, type Incident, type Rules } from '../domain.js'
+import { RULE_NAMES, type Incident, type Rules, type Silence } from '../domain.js'
 import { validation, type CoreError } from '../errors.js'
 import { historyPages, type History } from '../history/read.js'
 import { matchCodeGlob } from '../code-glob.js'
@@ -43,6 +43,12 @@ export interface ReplayOptions {
    * checked again.
    */
   readonly history: History | AsyncIterable<HistoryPage>
+  /**
+   * The silences of the window (`timon silence add`), as `Monitor.listSilences({ endingAfter: from })`
+   * answers them: each holds its codes' notifications from its start to its end (as `silence end`
+   * moved it), as it did. Add or drop some to see what they would have held.
+   */
+  readonly silences?: readonly Silence[]
   readonly rules?: ReplayRules
   /** The window: recorded actions outside it are left out; deadlines are evaluated up to `to`. */
   readonly from: Date
@@ -67,7 +73,8 @@ export type ReplayError =
  * under changed rules, and returns the incidents and notifications that would have happened.
  *
  * Recorded actions (samples, runs with their steps, skipped runs, manual incidents, a person's
- * resolves and annotations) are applied in time order; between two of them the clock moves
+ * resolves and annotations, and the `silences` given, at their start, before the actions of the same
+ * millisecond) are applied in time order; between two of them the clock moves
  * deadline by deadline, running `check()` at each, as a daemon that is never late would. A
  * deadline at the very instant of an action comes after it (the report was in time). Actions at
  * the same millisecond go in a fixed order: run starts and samples, steps, run ends, manual
@@ -147,6 +154,23 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Re
       moveTo(due)
       const checked = await monitor.check()
       if (checked.isOk()) remember(checked.value)
+    }
+  }
+
+  // The silences in the order they began; each is added when the replay reaches its start.
+  const silences = (options.silences ?? [])
+    .filter((silence) => silence.endsAt > from && silence.startsAt <= to)
+    .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime() || a.id - b.id)
+  let begun = 0
+  const nextSilenceAt = () => silences[begun]?.startsAt.getTime() ?? Infinity
+  /** Adds the silences that began by `at`, each once the deadlines before its start have fired. */
+  const beginSilences = async (at: number) => {
+    for (; nextSilenceAt() <= at; begun++) {
+      const { startsAt, pattern, endsAt, comment } = silences[begun] as Silence
+      await fireDeadlines(startsAt.getTime(), false)
+      moveTo(startsAt.getTime())
+      // One that began before the window and is over by the time reached adds nothing (an `err`).
+      await monitor.addSilence({ pattern, until: endsAt, ...(comment === null ? {} : { comment }) })
     }
   }
 
@@ -237,6 +261,7 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Re
   )) {
     for (const action of batch) {
       if (!inPart(action.code)) continue
+      if (nextSilenceAt() <= action.at) await beginSilences(action.at)
       // Most actions have no deadline before them: asked first, so that they await nothing more.
       if (dueBy(action.at, false) !== undefined) await fireDeadlines(action.at, false)
       moveTo(action.at)
@@ -249,6 +274,7 @@ export async function replay(options: ReplayOptions): Promise<Result<Outcome, Re
         )
     }
   }
+  await beginSilences(to.getTime())
   await fireDeadlines(to.getTime(), true)
   return ok(await outcomeOfPages(historyPages(store, { from, to: new Date(Math.max(to.getTime(), time)) })))
 }

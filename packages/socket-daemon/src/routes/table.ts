@@ -287,7 +287,10 @@ export const ROUTES: readonly (Route | StreamRoute)[] = [
     ...post('/v1/silences', monitorInput(addSilenceSchema), 201, (m, input) => m.addSilence(input), silenceMoved),
     access: 'admin',
   },
-  get('/v1/silences', /^\/v1\/silences$/, z.strictObject({}), (m) => m.listSilences()),
+  // `ending_after`: also those over since then (`timon replay` replays a window's silences).
+  get('/v1/silences', /^\/v1\/silences$/, z.strictObject({ ending_after: instant.optional() }), (m, query) =>
+    m.listSilences(query.ending_after === undefined ? {} : { endingAfter: query.ending_after }),
+  ),
   {
     ...post('/v1/silences/end', monitorInput(endSilenceSchema), 200, (m, input) => m.endSilence(input), silenceMoved),
     access: 'admin',
