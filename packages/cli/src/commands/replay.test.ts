@@ -73,4 +73,24 @@ describe('timon replay', () => {
     )
     expect(result.stdout).toContain(`e.five\n  + critical incident opened at ${at}`)
   })
+
+  it('replays without silences, saying so, when the daemon is too old to list past ones', async () => {
+    const result = await runCli(['replay', '--since', '1h', '--json'], {
+      client: { historyColumnsWithText },
+      errors: { silences: { code: 'validation', message: 'invalid query: unrecognized key "ending_after"' } },
+    })
+    expect(result.status).toBe(0)
+    expect(result.stderr).toBe(
+      'timon replay: the daemon does not list past silences (it is older than this timon): replaying without silences\n',
+    )
+    expect(JSON.parse(result.stdout).codes).toEqual([])
+  })
+
+  it('fails as other commands do when the daemon cannot be reached', async () => {
+    const result = await runCli(['replay', '--since', '1h'], {
+      errors: { silences: { code: 'unreachable', message: 'cannot reach the daemon at /run/timon.sock' } },
+    })
+    expect(result.status).not.toBe(0)
+    expect(result.stderr).toContain('cannot reach the daemon')
+  })
 })

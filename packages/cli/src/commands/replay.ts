@@ -1,11 +1,12 @@
 import { availableParallelism } from 'node:os'
 import type { HistoryColumnsWithText } from '@timon/client'
-import type { HistoryDelivery, HistoryIncident, HistoryQuery } from '@timon/core'
+import type { HistoryDelivery, HistoryIncident, HistoryQuery, Silence } from '@timon/core'
 import { formatHumanDuration, historyPageOf, parseDuration, sampleArraysOf } from '@timon/core/lite'
 import type { Outcome, ReplayError } from '@timon/core/replay'
 import type { Result } from 'neverthrow'
 import { JSON_FLAG, type Command, type Context } from '../command.js'
 import type { Output } from '../io.js'
+import { unwrap } from '../client.js'
 import { CliError } from '../errors.js'
 import { replayInputOf, type ReplayInput, type ReplaySetup } from '../replay/setup.js'
 import { Checks, call } from './shared.js'
@@ -81,7 +82,7 @@ export const replayCommand: Command = {
     // of the time the parts take to replay them (30 days on 2 cores: 52 s in two threads, 67 s in one).
     const jobs = jobsGiven ?? Math.min(availableParallelism(), MAX_DEFAULT_JOBS)
     const configPath = checks.optional('config')
-    const { silences } = await call(ctx, (client) => client.silences({ endingAfter: from }))
+    const silences = await windowSilences(ctx, from)
     const setup: ReplaySetup = {
       from,
       to,
@@ -124,6 +125,21 @@ export const replayCommand: Command = {
 }
 
 // --- internal ---
+
+/**
+ * The silences of the window: those that end after it begins. A daemon older than this CLI refuses
+ * to list ended ones (`ending_after`): the replay then goes on without silences, and says so.
+ */
+async function windowSilences(ctx: Context, from: Date): Promise<readonly Silence[]> {
+  const listed = await (await ctx.client()).silences({ endingAfter: from })
+  if (listed.isErr() && listed.error.code === 'validation') {
+    ctx.io.stderr.write(
+      'timon replay: the daemon does not list past silences (it is older than this timon): replaying without silences\n',
+    )
+    return []
+  }
+  return unwrap(listed).silences
+}
 
 /** The history replayed in this process. */
 async function replayedInProcess(
