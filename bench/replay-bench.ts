@@ -60,7 +60,7 @@ export async function runReplayBench(): Promise<readonly BenchResult[]> {
       return [
         await monitorPushOnMemoryStore(),
         result({
-          name: `timon replay of ${samples} samples through the daemon (${PROBES} probes × ${HOURS}h, 5-minute pushes), whole process, ${full ? "the issue's size" : `extrapolated to ${TARGET_SAMPLES} (×${scale.toFixed(1)}: the cost per sample is flat)`}`,
+          name: `timon replay of ${samples} samples through the daemon (${PROBES} probes × ${HOURS}h, 5-minute pushes), whole process, ${full ? "the issue's size" : `extrapolated to ${TARGET_SAMPLES} (×${scale.toFixed(1)}, which overstates it: the start-up and the first page's wait count ×${scale.toFixed(1)} too)`}`,
           value: Math.round((replayed.ms * scale) / 100) / 10,
           unit: 's',
           baseline: Math.round((read.ms * scale) / 100) / 10,

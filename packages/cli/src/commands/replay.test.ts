@@ -81,7 +81,7 @@ describe('timon replay', () => {
     })
     expect(result.status).toBe(0)
     expect(result.stderr).toBe(
-      'timon replay: the daemon does not list past silences (it is older than this timon): replaying without silences\n',
+      'timon replay: the daemon does not list past silences (it is older than this timon): replaying without silences; upgrade the daemon to replay them\n',
     )
     expect(JSON.parse(result.stdout).codes).toEqual([])
   })
@@ -92,5 +92,12 @@ describe('timon replay', () => {
     })
     expect(result.status).not.toBe(0)
     expect(result.stderr).toContain('cannot reach the daemon')
+  })
+
+  it('tells of a config file it cannot read before it asks the daemon anything', async () => {
+    const result = await runCli(['replay', '--config', '/nonexistent/timon.toml'], { client: {} })
+    expect(result.status).not.toBe(0)
+    expect(result.stderr).toContain('/nonexistent/timon.toml')
+    expect(result.calls).toEqual([])
   })
 })

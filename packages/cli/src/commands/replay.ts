@@ -82,19 +82,11 @@ export const replayCommand: Command = {
     // of the time the parts take to replay them (30 days on 2 cores: 52 s in two threads, 67 s in one).
     const jobs = jobsGiven ?? Math.min(availableParallelism(), MAX_DEFAULT_JOBS)
     const configPath = checks.optional('config')
-    const silences = await windowSilences(ctx, from)
-    const setup: ReplaySetup = {
-      from,
-      to,
-      silences,
-      overrides,
-      env: { ...ctx.io.env },
-      ...(configPath === undefined ? {} : { configPath }),
-    }
-
+    const rulesSetup = { overrides, env: { ...ctx.io.env }, ...(configPath === undefined ? {} : { configPath }) }
     // The config is read once, before anything is fetched: a bad file is told at once. Worker
     // threads read it again, as its rules hold functions no message can carry.
-    const input = await replayInputOf(setup)
+    const input = await replayInputOf(rulesSetup)
+    const setup: ReplaySetup = { ...rulesSetup, from, to, silences: await windowSilences(ctx, from) }
     const query = { from, to, ...(code === undefined ? {} : { code }) }
     const progress = ctx.io.stderr.isTTY === true ? terminalProgress(ctx.io.stderr) : undefined
     // The samples stream through the replay; what happened (incidents, notifications) is kept to compare.
@@ -134,7 +126,7 @@ async function windowSilences(ctx: Context, from: Date): Promise<readonly Silenc
   const listed = await (await ctx.client()).silences({ endingAfter: from })
   if (listed.isErr() && listed.error.code === 'validation') {
     ctx.io.stderr.write(
-      'timon replay: the daemon does not list past silences (it is older than this timon): replaying without silences\n',
+      'timon replay: the daemon does not list past silences (it is older than this timon): replaying without silences; upgrade the daemon to replay them\n',
     )
     return []
   }

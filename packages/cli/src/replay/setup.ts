@@ -31,7 +31,9 @@ export interface ReplayInput {
 }
 
 /** The rules and history transform of `setup`; the daemon's config parser is loaded only for a `--config`. */
-export async function replayInputOf(setup: ReplaySetup): Promise<ReplayInput> {
+export async function replayInputOf(
+  setup: Pick<ReplaySetup, 'overrides' | 'configPath' | 'env'>,
+): Promise<ReplayInput> {
   if (setup.configPath === undefined) return { rules: { overrides: setup.overrides }, history: (pages) => pages }
   const { loadConfig, configReplayRules } = await import('@timon/socket-daemon')
   const config = loadConfig({ configPath: setup.configPath, env: setup.env })
